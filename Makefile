@@ -1,0 +1,53 @@
+# The project's commands. `make run` starts the whole system; `make test` installs what is missing
+# and runs every test against this machine's PostgreSQL, Redis and RabbitMQ.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+INSTALL_KEY := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(INSTALL_KEY)
+
+.PHONY: install system-packages run test test-fast lint protos protos-check bench dlq-replay migrate clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	@$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) system-packages
+
+# Fonts for the PDF form, poppler for checking it, Chromium for browser tests (Debian packages).
+system-packages:
+	@tools/ensure-system-packages.sh
+
+run: install
+	@$(PY) -m tools.devrun
+
+test: install
+	@$(PY) -m pytest -q
+
+lint: install
+	@$(VENV)/bin/ruff check libs/servicekit services tests tools
+	@$(VENV)/bin/mypy libs/servicekit services/*/src tools
+
+protos: install
+	@$(PY) tools/genprotos.py
+
+protos-check: install
+	@$(PY) tools/genprotos.py --check
+
+migrate: install
+	@for s in identity application notification documents; do $(PY) -m tqr_$$s migrate; done
+
+bench: install
+	@$(PY) -m tools.bench
+
+dlq-replay: install
+	@$(PY) -m servicekit.dlq $(ARGS)
+
+clean:
+	rm -rf var build *.egg-info

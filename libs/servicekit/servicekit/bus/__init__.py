@@ -1,0 +1,1 @@
+"""The event bus on RabbitMQ: one durable topic exchange, a quorum queue per consumer."""

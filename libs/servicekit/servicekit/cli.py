@@ -1,0 +1,45 @@
+"""The command line every service shares: ``python -m tqr_<service> migrate|serve|seed``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from servicekit import logs, migrations
+from servicekit.host import ServiceHost, run_until_signalled
+from servicekit.settings import ServiceSettings
+
+
+def main(
+    *,
+    service: str,
+    load_settings: Callable[[], ServiceSettings],
+    build_host: Callable[[ServiceSettings], ServiceHost],
+    migrations_dir: Path,
+    seed: Callable[[ServiceSettings], Awaitable[str]] | None = None,
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=f"tqr_{service}")
+    parser.add_argument("command", choices=["migrate", "serve", "seed"] if seed else ["migrate", "serve"])
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    logs.configure(service, settings.log_level, settings.log_file)
+    if args.command == "migrate":
+        migrations.upgrade(migrations_dir, settings.database_url)
+        print(f"{service}: database migrated")
+        return 0
+    if args.command == "seed" and seed is not None:
+        print(asyncio.run(seed(settings)))
+        return 0
+    try:
+        asyncio.run(run_until_signalled(build_host(settings)))
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping: leave at once
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("run a service instead: python -m tqr_identity serve")

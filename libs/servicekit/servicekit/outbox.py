@@ -1,0 +1,187 @@
+"""Transactional outbox: events are rows written with the state change, published by a relay.
+
+The handler stages an event in the same database transaction as its state change; if the
+transaction rolls back, the event never existed. The relay publishes committed rows with broker
+confirms and marks each one only after the confirm, so a crash between the two publishes the event
+again (consumers de-duplicate on the event id) rather than losing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from google.protobuf.message import Message
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit import correlation, envelope, metrics
+from servicekit.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+
+class OutboxWriter:
+    """Stages events in the caller's open transaction."""
+
+    def __init__(self, table: Table, producer: str, clock: Clock | None = None) -> None:
+        self.table = table
+        self.producer = producer
+        self.clock = clock or SystemClock()
+
+    async def stage(
+        self, session: AsyncSession, message: Message, aggregate_id: str, schema_version: int = 1
+    ) -> str:
+        now = self.clock.now()
+        env = envelope.build(
+            message,
+            producer=self.producer,
+            aggregate_id=aggregate_id,
+            correlation_id=correlation.ensure(),
+            occurred_at=now,
+            schema_version=schema_version,
+        )
+        await session.execute(
+            insert(self.table).values(
+                event_id=env.event_id,
+                event_type=env.type,
+                aggregate_id=aggregate_id,
+                envelope=env.SerializeToString(),
+                created_at=now,
+                attempts=0,
+            )
+        )
+        return env.event_id
+
+
+class EventPublisher:
+    """What the relay needs of the bus (``servicekit.bus.publisher.Publisher`` implements it)."""
+
+    async def publish(self, body: bytes, *, event_type: str, event_id: str, correlation_id: str) -> None:
+        raise NotImplementedError
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows, oldest first, and marks them after the broker's confirm."""
+
+    def __init__(
+        self,
+        service: str,
+        sessions: async_sessionmaker[AsyncSession],
+        table: Table,
+        publisher: EventPublisher,
+        *,
+        poll_seconds: float = 0.5,
+        batch_size: int = 100,
+        clock: Clock | None = None,
+    ) -> None:
+        self.service = service
+        self.sessions = sessions
+        self.table = table
+        self.publisher = publisher
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.clock = clock or SystemClock()
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def nudge(self) -> None:
+        """Called after a commit that staged events, so they go out without waiting for a poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task:
+            await self._task
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                published = await self.publish_pending()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.warning("outbox relay pass failed; will retry", exc_info=True)
+                published = 0
+            await self._record_backlog()
+            if published >= self.batch_size:
+                continue  # more rows are probably waiting
+            delay = self.poll_seconds if failures == 0 else min(5.0, self.poll_seconds * 2**failures)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    async def publish_pending(self) -> int:
+        """One pass: publish up to a batch of unpublished rows; returns how many went out."""
+        t = self.table
+        published = 0
+        async with self.sessions() as session, session.begin():
+            # SKIP LOCKED lets several replicas relay one PostgreSQL database without publishing
+            # the same row twice at once; SQLite ignores it (one writer at a time anyway).
+            rows = (
+                await session.execute(
+                    select(t.c.event_id, t.c.event_type, t.c.envelope)
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.created_at)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for row in rows:
+                env = envelope.parse(row.envelope)
+                try:
+                    await self.publisher.publish(
+                        row.envelope,
+                        event_type=row.event_type,
+                        event_id=row.event_id,
+                        correlation_id=env.correlation_id,
+                    )
+                except Exception as exc:
+                    metrics.EVENT_PUBLISH_FAILURES.labels(self.service).inc()
+                    await session.execute(
+                        update(t)
+                        .where(t.c.event_id == row.event_id)
+                        .values(attempts=t.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500])
+                    )
+                    log.warning(
+                        "publish failed; the event stays in the outbox",
+                        extra={"event_id": row.event_id, "event_type": row.event_type},
+                    )
+                    break  # keep order: later rows wait for this one
+                await session.execute(
+                    update(t).where(t.c.event_id == row.event_id).values(published_at=self.clock.now())
+                )
+                metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
+                published += 1
+        return published
+
+    async def _record_backlog(self) -> None:
+        t = self.table
+        try:
+            async with self.sessions() as session:
+                count, oldest = (
+                    await session.execute(
+                        select(func.count(), func.min(t.c.created_at)).where(t.c.published_at.is_(None))
+                    )
+                ).one()
+        except Exception:
+            return
+        metrics.OUTBOX_BACKLOG.labels(self.service).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(_age(self.clock.now(), oldest))
+
+
+def _age(now: datetime, oldest: datetime | None) -> float:
+    if oldest is None:
+        return 0.0
+    if oldest.tzinfo is None:  # SQLite returns naive datetimes; they were written in UTC
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    return max(0.0, (now - oldest).total_seconds())

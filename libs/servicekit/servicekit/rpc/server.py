@@ -1,0 +1,165 @@
+"""A grpc.aio server with health, reflection and one interceptor that every RPC passes through.
+
+The interceptor binds the caller's correlation id, times and counts the call, turns a refusal into
+its status code with a ``Problem`` in the trailing metadata, turns a request that cannot be decoded
+into INVALID_ARGUMENT, and hides unexpected faults behind INTERNAL (logged with their trace).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from servicekit import correlation, errors, metrics
+from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+class _Undecodable:
+    """Stands in for a request whose bytes were not a valid message."""
+
+
+def _safe_deserializer(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserialize is None:
+        return None
+
+    def run(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except (DecodeError, ValueError, TypeError):
+            return _Undecodable()
+
+    return run
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        method = details.method  # type: ignore[attr-defined]
+        if handler is None or method.startswith(("/grpc.health.", "/grpc.reflection.")):
+            return handler
+        incoming = dict(details.invocation_metadata or ())  # type: ignore[attr-defined]
+        cid = correlation.clean(str(incoming.get(correlation.METADATA_KEY, "")))
+        short = method.rsplit("/", 1)[-1]
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(handler.unary_unary, short, cid),
+                request_deserializer=_safe_deserializer(handler.request_deserializer),
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._stream(handler.unary_stream, short, cid),
+                request_deserializer=_safe_deserializer(handler.request_deserializer),
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    def _unary(self, behaviour: Any, method: str, cid: str) -> Any:
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            with correlation.bound(cid):
+                started = time.perf_counter()
+                code = grpc.StatusCode.OK
+                try:
+                    await _refuse_undecodable(request, context)
+                    return await behaviour(request, context)
+                except BaseException as exc:
+                    code = await self._fail(exc, context, method)
+                    raise
+                finally:
+                    self._observe(method, code, started)
+
+        return run
+
+    def _stream(self, behaviour: Any, method: str, cid: str) -> Any:
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            with correlation.bound(cid):
+                started = time.perf_counter()
+                code = grpc.StatusCode.OK
+                try:
+                    await _refuse_undecodable(request, context)
+                    async for item in behaviour(request, context):
+                        yield item
+                except BaseException as exc:
+                    code = await self._fail(exc, context, method)
+                    raise
+                finally:
+                    self._observe(method, code, started)
+
+        return run
+
+    async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext, method: str) -> grpc.StatusCode:
+        """Answer with the right status; aborting raises, which the caller re-raises."""
+        if isinstance(exc, errors.ServiceError):
+            code = status_of(exc)
+            context.set_trailing_metadata(((PROBLEM_METADATA_KEY, to_problem(exc).SerializeToString()),))
+            await context.abort(code, f"{exc.code}: {exc.message_en}")
+        if isinstance(exc, grpc.aio.AbortError):
+            return context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined,no-any-return]
+        if isinstance(exc, (GeneratorExit, KeyboardInterrupt, SystemExit)):
+            return grpc.StatusCode.CANCELLED
+        if type(exc).__name__ == "CancelledError":
+            return grpc.StatusCode.CANCELLED
+        log.exception("unexpected fault in %s", method)
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error; it has been logged")
+        return grpc.StatusCode.INTERNAL  # not reached: abort raises
+
+    def _observe(self, method: str, code: grpc.StatusCode, started: float) -> None:
+        metrics.GRPC_SERVER_REQUESTS.labels(self.service, method, code.name).inc()
+        metrics.GRPC_SERVER_DURATION.labels(self.service, method).observe(time.perf_counter() - started)
+
+
+async def _refuse_undecodable(request: Any, context: grpc.aio.ServicerContext) -> None:
+    if isinstance(request, _Undecodable):
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the request could not be decoded")
+
+
+def create_server(
+    service: str,
+    register: Iterable[Callable[[grpc.aio.Server], None]],
+    service_names: Iterable[str],
+) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
+    """A server with every servicer registered, health (NOT_SERVING until told) and reflection.
+
+    Binding is left to the caller, so tests can bind port 0.
+    """
+    server = grpc.aio.server(
+        interceptors=[ServiceInterceptor(service)],
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    for add in register:
+        add(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
+    reflection.enable_server_reflection(names, server)
+    return server, health_servicer
+
+
+async def set_serving(health_servicer: health.aio.HealthServicer, names: Iterable[str], serving: bool) -> None:
+    status = (
+        health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    )
+    for name in ["", *names]:
+        await health_servicer.set(name, status)

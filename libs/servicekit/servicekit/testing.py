@@ -1,0 +1,83 @@
+"""Helpers for tests that use the real PostgreSQL, Redis and RabbitMQ of the machine.
+
+Every helper makes something of its own (a database, a vhost, a key prefix) and removes it
+afterwards, so runs never see each other's data and repeat cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+PG_ADMIN_URL = os.environ.get("TQR_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_BASE = os.environ.get("TQR_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+REDIS_URL = os.environ.get("TQR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def postgres_database(prefix: str = "tqr_test") -> AsyncIterator[str]:
+    """A fresh PostgreSQL database; yields its URL and drops it afterwards."""
+    name = unique(prefix)
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+def _rabbitmqctl(*args: str) -> None:
+    tool = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    subprocess.run([tool, "-q", *args], check=True, capture_output=True, timeout=60)  # noqa: S603
+
+
+@asynccontextmanager
+async def rabbitmq_vhost(prefix: str = "tqr-test") -> AsyncIterator[str]:
+    """A fresh RabbitMQ vhost (guest has every permission); yields its AMQP URL."""
+    name = unique(prefix)
+    await asyncio.to_thread(_rabbitmqctl, "add_vhost", name)
+    await asyncio.to_thread(_rabbitmqctl, "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    try:
+        yield f"{AMQP_BASE}/{name}"
+    finally:
+        await asyncio.to_thread(_rabbitmqctl, "delete_vhost", name)
+
+
+async def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` (sync or async) until it returns a truthy value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(interval)

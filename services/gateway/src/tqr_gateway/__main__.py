@@ -1,0 +1,30 @@
+"""``python -m tqr_gateway serve``: the gateway under uvicorn, with its metrics on their own port."""
+
+import argparse
+import sys
+
+import uvicorn
+
+from servicekit import logs, metrics
+from tqr_gateway.app import create_app
+from tqr_gateway.config import GatewaySettings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="tqr_gateway")
+    parser.add_argument("command", choices=["serve"])
+    parser.parse_args()
+    settings = GatewaySettings()
+    logs.configure("gateway", settings.log_level, settings.log_file)
+    if settings.metrics_port >= 0:
+        metrics.serve_metrics(settings.metrics_port, settings.host)
+    config = uvicorn.Config(
+        create_app(settings), host=settings.host, port=settings.port, log_config=None,
+        access_log=False, timeout_graceful_shutdown=10, proxy_headers=False,
+    )
+    uvicorn.Server(config).run()  # handles SIGTERM/SIGINT: stops accepting, finishes requests
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Reference data for forms: authorities by region."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from tqr_gateway.clients.application import ApplicationClient
+
+router = APIRouter(prefix="/api/v1", tags=["reference"])
+
+
+class Authority(BaseModel):
+    code: str
+    name: str
+    region_code: str
+    address: str
+    phone: str
+
+
+@router.get("/authorities", response_model=list[Authority])
+async def list_authorities(request: Request, region: str = "") -> list[Authority]:
+    client = ApplicationClient(request.app.state.channels.application)
+    found = await client.list_authorities(region[:12])
+    return [Authority(**vars(a)) for a in found]

@@ -1,0 +1,42 @@
+"""Settings of the gateway (environment prefix ``GATEWAY_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.settings import DEV_SECRET_PREFIX
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=AliasChoices("TQR_ENVIRONMENT")
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    metrics_port: int = 9100
+    public_url: str = ""  # how people reach it; printed by `make run`
+    identity_addresses: str = "127.0.0.1:50051"
+    application_addresses: str = "127.0.0.1:50052"
+    notification_addresses: str = "127.0.0.1:50053"
+    documents_addresses: str = "127.0.0.1:50054"
+    rpc_timeout_seconds: float = 5.0
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TQR_REDIS_URL"))
+    secret_key: str = f"{DEV_SECRET_PREFIX}gateway-secret-change-me"
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("TQR_LOG_LEVEL"))
+    log_file: str = Field(default="", validation_alias=AliasChoices("TQR_LOG_FILE"))
+    dev_outbox_dir: str = "var/outbox"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> GatewaySettings:
+        if self.environment == "production" and self.secret_key.startswith(DEV_SECRET_PREFIX):
+            raise ValueError("GATEWAY_SECRET_KEY still holds the development secret")
+        return self
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"

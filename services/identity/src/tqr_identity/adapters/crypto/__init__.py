@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: password hashing and encryption of personal data at rest."""

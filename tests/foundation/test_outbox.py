@@ -1,0 +1,87 @@
+"""The transactional outbox and its relay, on SQLite and on PostgreSQL, against the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.foundation import harness
+from servicekit import db
+from servicekit.testing import wait_for
+
+
+async def test_event_whose_transaction_rolls_back_is_never_delivered(db_url, amqp_url, queue_prefix):
+    engine = await harness.create_schema(db_url)
+    sessions = db.sessionmaker(engine)
+    bus = await harness.open_bus(amqp_url, queue_prefix)
+    consumer = harness.make_consumer(bus, sessions)
+    await consumer.start()
+    relay = harness.make_relay(bus, sessions)
+    relay.start()
+    try:
+        await harness.stage(sessions, "rolled-back", commit=False)
+        await harness.stage(sessions, "committed")
+        await wait_for(lambda: harness.effect_names(sessions), what="the committed event")
+        await asyncio.sleep(0.5)  # time enough for a wrongly delivered event to arrive too
+        assert await harness.effect_names(sessions) == ["committed"]
+    finally:
+        await relay.stop()
+        await consumer.stop()
+        await bus.connection.close()
+        await engine.dispose()
+
+
+async def test_relay_killed_after_commit_before_publish_delivers_after_restart(db_url, amqp_url, queue_prefix):
+    engine = await harness.create_schema(db_url)
+    sessions = db.sessionmaker(engine)
+    bus = await harness.open_bus(amqp_url, queue_prefix)
+    consumer = harness.make_consumer(bus, sessions)
+    await consumer.start()
+    try:
+        # The state a crash leaves behind: committed rows that no relay has published yet.
+        for name in ("first", "second"):
+            await harness.stage(sessions, name)
+        assert await harness.unpublished(sessions) == 2
+        relay = harness.make_relay(bus, sessions)  # the restarted process re-scans the table
+        relay.start()
+        await wait_for(lambda: _count_is(sessions, 2), what="both events")
+        await relay.stop()
+        assert await harness.effect_names(sessions) == ["first", "second"]
+        assert await harness.unpublished(sessions) == 0
+    finally:
+        await consumer.stop()
+        await bus.connection.close()
+        await engine.dispose()
+
+
+async def test_relay_crash_between_publish_and_mark_is_applied_once(db_url, amqp_url, queue_prefix):
+    """The broker has the event but the row was not marked: it goes out twice, applies once."""
+    engine = await harness.create_schema(db_url)
+    sessions = db.sessionmaker(engine)
+    bus = await harness.open_bus(amqp_url, queue_prefix)
+    consumer = harness.make_consumer(bus, sessions)
+    await consumer.start()
+
+    class CrashAfterPublish:
+        async def publish(self, body, **kwargs):
+            await bus.publisher.publish(body, **kwargs)
+            raise ConnectionError("process died before marking the row")
+
+    try:
+        await harness.stage(sessions, "once")
+        crashing = harness.make_relay(bus, sessions)
+        crashing.publisher = CrashAfterPublish()
+        await crashing.publish_pending()
+        assert await harness.unpublished(sessions) == 1
+        await harness.make_relay(bus, sessions).publish_pending()
+        assert await harness.unpublished(sessions) == 0
+        await wait_for(lambda: harness.effect_names(sessions), what="the event")
+        await asyncio.sleep(0.5)  # let the second copy arrive
+        assert await harness.effect_names(sessions) == ["once"]
+    finally:
+        await consumer.stop()
+        await bus.connection.close()
+        await engine.dispose()
+
+
+async def _count_is(sessions, n: int) -> bool:
+    return len(await harness.effect_names(sessions)) == n

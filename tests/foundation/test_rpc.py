@@ -1,0 +1,210 @@
+"""The gRPC server and clients: health, refusals, undecodable requests, round-robin, retries,
+deadlines and graceful shutdown, over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
+
+from servicekit import correlation, db, errors
+from servicekit.host import HostParts, ServiceHost
+from servicekit.rpc.client import open_channel, target_for
+from servicekit.rpc.errors import from_rpc_error
+from servicekit.settings import ServiceSettings
+from servicekit.testing import postgres_database, wait_for
+
+SERVICE = "tqr.documents.v1.DocumentsService"
+
+
+class Probe(documents_pb2_grpc.DocumentsServiceServicer):
+    """Answers VerifyFormCode by what the code says, so each test can steer the server."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls = 0
+        self.seen_correlation: list[str] = []
+
+    async def VerifyFormCode(self, request, context):
+        self.calls += 1
+        self.seen_correlation.append(correlation.current())
+        if request.code == "refuse":
+            raise errors.InvalidInput(
+                [errors.FieldProblem("code", "R-TEST-1", "请填写", "Fill it in")], "R-TEST-1", "有误", "Wrong"
+            )
+        if request.code == "throttle":
+            raise errors.TooManyRequests("R-ID-8", "稍后再试", "Try later", retry_after=42)
+        if request.code == "crash":
+            raise ZeroDivisionError("a bug")
+        if request.code.startswith("unavailable") and self.calls <= int(request.code[11:]):
+            raise errors.DependencyUnavailable("BUSY", "服务繁忙", "Busy")
+        if request.code.startswith("sleep"):
+            await asyncio.sleep(float(request.code[5:]))
+        return documents_pb2.VerifyFormCodeResponse(genuine=True, application_number=self.name)
+
+
+async def start_host(url: str, probe: Probe) -> ServiceHost:
+    settings = ServiceSettings(grpc_port=0, metrics_port=-1, database_url=url, shutdown_grace_seconds=5,
+                               drain_seconds=0.5)
+    parts = HostParts(
+        name="probe",
+        engine=db.create_engine(url),
+        register=[lambda server: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(probe, server)],
+        service_names=[SERVICE],
+    )
+    host = ServiceHost(settings, parts, health_interval=0.2)
+    await host.start()
+    return host
+
+
+async def health_of(port: int, service: str = "") -> int:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        answer = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=service), timeout=2
+        )
+        return answer.status
+
+
+async def test_refusal_travels_with_its_rule_id_and_field_problems(sqlite_url):
+    host = await start_host(sqlite_url, Probe("a"))
+    try:
+        async with open_channel(f"127.0.0.1:{host.port}", SERVICE) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="refuse"))
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            refusal = from_rpc_error(caught.value)
+            assert isinstance(refusal, errors.InvalidInput)
+            assert refusal.code == "R-TEST-1" and refusal.problems[0].message_zh == "请填写"
+
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="throttle"))
+            throttled = from_rpc_error(caught.value)
+            assert isinstance(throttled, errors.TooManyRequests) and throttled.retry_after == 42
+
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="crash"))
+            assert caught.value.code() == grpc.StatusCode.INTERNAL
+            assert "ZeroDivision" not in (caught.value.details() or "")  # no internals leak
+    finally:
+        await host.stop()
+
+
+async def test_undecodable_request_is_invalid_argument(sqlite_url):
+    host = await start_host(sqlite_url, Probe("a"))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
+            raw = channel.unary_unary(f"/{SERVICE}/VerifyFormCode")
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await raw(b"\x0a\xff\xff\xff\xff\x0f", timeout=5)
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    finally:
+        await host.stop()
+
+
+async def test_health_is_not_serving_while_the_database_is_unreachable():
+    async with postgres_database() as url:
+        host = await start_host(url, Probe("a"))
+        try:
+            assert await health_of(host.port, SERVICE) == health_pb2.HealthCheckResponse.SERVING
+            await host.engine.dispose()
+            # Make the database refuse new connections, as an outage would.
+            import asyncpg
+
+            from servicekit.testing import PG_ADMIN_URL
+            name = url.rsplit("/", 1)[1]
+            admin = await asyncpg.connect(PG_ADMIN_URL)
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+            try:
+                await wait_for(lambda: _status_is(host.port, health_pb2.HealthCheckResponse.NOT_SERVING),
+                               what="NOT_SERVING")
+            finally:
+                await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+                await admin.close()
+            await wait_for(lambda: _status_is(host.port, health_pb2.HealthCheckResponse.SERVING),
+                           what="SERVING again")
+        finally:
+            await host.stop()
+
+
+async def _status_is(port: int, status: int) -> bool:
+    return await health_of(port, SERVICE) == status
+
+
+async def test_round_robin_spreads_calls_over_every_replica(sqlite_url, tmp_path):
+    probes = [Probe("one"), Probe("two")]
+    hosts = [await start_host(f"sqlite:///{tmp_path}/r{i}.db", p) for i, p in enumerate(probes)]
+    try:
+        addresses = ",".join(f"127.0.0.1:{h.port}" for h in hosts)
+        assert target_for(addresses).startswith("ipv4:")
+        async with open_channel(addresses, SERVICE, idempotent_methods=["VerifyFormCode"]) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            answers = [
+                (await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="x"))).application_number
+                for _ in range(20)
+            ]
+        assert set(answers) == {"one", "two"}
+        assert all(p.calls >= 5 for p in probes)
+    finally:
+        for host in hosts:
+            await host.stop()
+
+
+async def test_idempotent_methods_are_retried_on_unavailable_and_others_are_not(sqlite_url):
+    probe = Probe("flaky")
+    host = await start_host(sqlite_url, probe)
+    try:
+        async with open_channel(f"127.0.0.1:{host.port}", SERVICE, idempotent_methods=[]) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="unavailable2"))
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert probe.calls == 1  # not idempotent: tried once
+
+        probe.calls = 0
+        async with open_channel(f"127.0.0.1:{host.port}", SERVICE, idempotent_methods=["VerifyFormCode"]) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            answer = await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="unavailable2"))
+            assert answer.application_number == "flaky"
+            assert probe.calls == 3  # two UNAVAILABLE answers, then success
+    finally:
+        await host.stop()
+
+
+async def test_every_call_has_a_deadline_and_carries_the_correlation_id(sqlite_url):
+    probe = Probe("a")
+    host = await start_host(sqlite_url, probe)
+    try:
+        async with open_channel(f"127.0.0.1:{host.port}", SERVICE, timeout_seconds=0.3) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            with correlation.bound("req-123"):
+                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="x"))
+                with pytest.raises(grpc.aio.AioRpcError) as caught:
+                    await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="sleep2"))
+        assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert probe.seen_correlation[0] == "req-123"
+    finally:
+        await host.stop()
+
+
+async def test_shutdown_reports_not_serving_and_finishes_calls_in_flight(sqlite_url):
+    probe = Probe("a")
+    host = await start_host(sqlite_url, probe)
+    async with open_channel(f"127.0.0.1:{host.port}", SERVICE, timeout_seconds=5) as channel:
+        stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+        in_flight = asyncio.ensure_future(stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="sleep1")))
+        await wait_for(lambda: probe.calls == 1, what="the call to arrive")
+        stopping = asyncio.create_task(host.stop())
+        await asyncio.sleep(0.1)
+        health = health_pb2_grpc.HealthStub(channel)
+        answer = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2)
+        assert answer.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        answer = await in_flight
+        assert answer.genuine
+        await stopping
+
+

@@ -1,0 +1,238 @@
+"""``make run``: the whole system on this machine, one process per service replica.
+
+Migrates and seeds each service's database (SQLite files under var/data by default; set
+``<SERVICE>_DATABASE_URL`` for PostgreSQL), starts the processes, waits until every health check
+says SERVING, then prints the web address. Ctrl-C stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("TQR_VAR_DIR", ROOT / "var"))
+BACKENDS = ["identity", "application", "notification", "documents"]
+GRPC_BASE = {"identity": 50100, "application": 50200, "notification": 50300, "documents": 50400}
+METRICS_BASE = {"identity": 9110, "application": 9120, "notification": 9130, "documents": 9140}
+
+
+@dataclass
+class Process:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    popen: subprocess.Popen[bytes] | None = None
+    grpc_port: int = 0
+
+
+@dataclass
+class Plan:
+    replicas: dict[str, int]
+    gateway_port: int
+    processes: list[Process] = field(default_factory=list)
+
+
+def replicas_wanted() -> dict[str, int]:
+    """``TQR_REPLICAS=identity=2,application=2``; every other service runs once."""
+    wanted = dict.fromkeys(BACKENDS, 1)
+    for item in filter(None, os.environ.get("TQR_REPLICAS", "").split(",")):
+        name, _, count = item.partition("=")
+        if name.strip() in wanted and count.strip().isdigit():
+            wanted[name.strip()] = max(1, int(count))
+    return wanted
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def check_dependencies() -> list[str]:
+    problems = []
+    redis_url = os.environ.get("TQR_REDIS_URL", "redis://127.0.0.1:6379/0")
+    amqp_url = os.environ.get("TQR_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    if not reachable(redis_url, 6379):
+        problems.append(f"Redis is not reachable at {redis_url}: start it with "
+                        "`redis-server --daemonize yes --port 6379` (or set TQR_REDIS_URL)")
+    if not reachable(amqp_url, 5672):
+        problems.append(f"RabbitMQ is not reachable at {amqp_url.split('@')[-1]}: start it with "
+                        "`rabbitmq-server -detached` (or set TQR_AMQP_URL)")
+    return problems
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("TQR_ENVIRONMENT", "development")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    for service in BACKENDS:
+        key = f"{service.upper()}_DATABASE_URL"
+        env.setdefault(key, f"sqlite:///{VAR / 'data' / f'{service}.sqlite3'}")
+    env.setdefault("NOTIFICATION_OUTBOX_DIR", str(VAR / "outbox"))
+    env.setdefault("GATEWAY_DEV_OUTBOX_DIR", str(VAR / "outbox"))
+    return env
+
+
+def build_plan(env: dict[str, str]) -> Plan:
+    plan = Plan(replicas=replicas_wanted(), gateway_port=int(env.get("GATEWAY_PORT", "8000")))
+    addresses: dict[str, str] = {}
+    for service in BACKENDS:
+        ports = [GRPC_BASE[service] + i for i in range(plan.replicas[service])]
+        addresses[service] = ",".join(f"127.0.0.1:{p}" for p in ports)
+        for i, port in enumerate(ports):
+            prefix = service.upper()
+            plan.processes.append(Process(
+                name=f"{service}-{i + 1}",
+                args=[sys.executable, "-m", f"tqr_{service}", "serve"],
+                env={**env, f"{prefix}_GRPC_PORT": str(port), f"{prefix}_METRICS_PORT": str(METRICS_BASE[service] + i)},
+                log=VAR / "log" / f"{service}-{i + 1}.log",
+                grpc_port=port,
+            ))
+    gateway_env = {**env, "GATEWAY_PORT": str(plan.gateway_port)}
+    for service, joined in addresses.items():
+        gateway_env.setdefault(f"GATEWAY_{service.upper()}_ADDRESSES", joined)
+    plan.processes.append(Process("gateway-1", [sys.executable, "-m", "tqr_gateway", "serve"], gateway_env,
+                                  VAR / "log" / "gateway-1.log"))
+    return plan
+
+
+def prepare_databases(env: dict[str, str]) -> None:
+    for service in BACKENDS:
+        for command in ("migrate", "seed"):
+            if command == "seed" and not _has_seed(service):
+                continue
+            result = subprocess.run([sys.executable, "-m", f"tqr_{service}", command], env=env,  # noqa: S603
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                raise SystemExit(f"{service} {command} failed:\n{result.stderr[-2000:]}")
+            line = result.stdout.strip().splitlines()
+            if line:
+                print(f"  {line[-1]}")
+
+
+def _has_seed(service: str) -> bool:
+    return (ROOT / "services" / service / "src" / f"tqr_{service}" / "seed.py").exists()
+
+
+def start(plan: Plan) -> None:
+    (VAR / "log").mkdir(parents=True, exist_ok=True)
+    for process in plan.processes:
+        handle = process.log.open("ab")
+        process.popen = subprocess.Popen(process.args, env=process.env, stdout=handle, stderr=handle,  # noqa: S603
+                                         cwd=ROOT)
+
+
+async def wait_until_serving(plan: Plan, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    for process in plan.processes:
+        while True:
+            if process.popen is not None and process.popen.poll() is not None:
+                tail = process.log.read_text(errors="replace")[-1500:]
+                raise SystemExit(f"{process.name} exited during start-up; its log ({process.log}):\n{tail}")
+            if await _serving(process, plan.gateway_port):
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{process.name} did not become ready within {timeout:.0f} s; see {process.log}")
+            await asyncio.sleep(0.25)
+
+
+async def _serving(process: Process, gateway_port: int) -> bool:
+    if process.grpc_port:
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{process.grpc_port}") as channel:
+                reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+            return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+        except grpc.aio.AioRpcError:
+            return False
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            return (await client.get(f"http://127.0.0.1:{gateway_port}/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def stop(plan: Plan, grace: float = 20.0) -> None:
+    running = [p.popen for p in plan.processes if p.popen is not None and p.popen.poll() is None]
+    for popen in running:
+        popen.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for popen in running:
+        try:
+            popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
+
+
+def main() -> int:
+    problems = check_dependencies()
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    env = base_env()
+    print("Preparing databases…")
+    prepare_databases(env)
+    plan = build_plan(env)
+    # Ctrl-C reaches every process of the group; the services stop themselves, we wait for them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    start(plan)
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        asyncio.run(wait_until_serving(plan))
+        if not stopping:
+            print_welcome(plan, env)
+        while not stopping:
+            for process in plan.processes:
+                if process.popen is not None and process.popen.poll() is not None:
+                    print(f"{process.name} stopped unexpectedly (exit {process.popen.returncode}); "
+                          f"see {process.log}", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        stop(plan)
+        return 1
+    print("Stopping…")
+    stop(plan)
+    print("Stopped.")
+    return 0
+
+
+def print_welcome(plan: Plan, env: dict[str, str]) -> None:
+    url = env.get("GATEWAY_PUBLIC_URL") or f"http://localhost:{plan.gateway_port}/"
+    counts = ", ".join(f"{s}×{n}" for s, n in plan.replicas.items())
+    print(f"\n教师资格定期注册网上申报 is running ({counts}, gateway×1).")
+    print(f"Open {url}")
+    demo = VAR / "demo-accounts.txt"
+    if demo.exists():
+        print(demo.read_text())
+    print(f"Logs: {VAR / 'log'}    Stop: Ctrl-C\n", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
