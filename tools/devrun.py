@@ -27,6 +27,17 @@ VAR = Path(os.environ.get("TQR_VAR_DIR", ROOT / "var"))
 BACKENDS = ["identity", "application", "notification", "documents"]
 GRPC_BASE = {"identity": 50100, "application": 50200, "notification": 50300, "documents": 50400}
 METRICS_BASE = {"identity": 9110, "application": 9120, "notification": 9130, "documents": 9140}
+GATEWAY_PORT, GATEWAY_METRICS_PORT = 8000, 9100
+# TQR_PORT_OFFSET shifts every port, so a second copy (a test run) can live beside `make run`.
+OFFSET = int(os.environ.get("TQR_PORT_OFFSET", "0"))
+
+
+def grpc_port(service: str, replica: int = 0, offset: int = OFFSET) -> int:
+    return GRPC_BASE[service] + replica + offset
+
+
+def metrics_port(service: str, replica: int = 0, offset: int = OFFSET) -> int:
+    return METRICS_BASE[service] + replica + offset
 
 
 @dataclass
@@ -91,21 +102,21 @@ def base_env() -> dict[str, str]:
 
 
 def build_plan(env: dict[str, str]) -> Plan:
-    plan = Plan(replicas=replicas_wanted(), gateway_port=int(env.get("GATEWAY_PORT", "8000")))
+    plan = Plan(replicas=replicas_wanted(), gateway_port=int(env.get("GATEWAY_PORT", str(GATEWAY_PORT + OFFSET))))
     addresses: dict[str, str] = {}
     for service in BACKENDS:
-        ports = [GRPC_BASE[service] + i for i in range(plan.replicas[service])]
+        ports = [grpc_port(service, i) for i in range(plan.replicas[service])]
         addresses[service] = ",".join(f"127.0.0.1:{p}" for p in ports)
         for i, port in enumerate(ports):
             prefix = service.upper()
             plan.processes.append(Process(
                 name=f"{service}-{i + 1}",
                 args=[sys.executable, "-m", f"tqr_{service}", "serve"],
-                env={**env, f"{prefix}_GRPC_PORT": str(port), f"{prefix}_METRICS_PORT": str(METRICS_BASE[service] + i)},
+                env={**env, f"{prefix}_GRPC_PORT": str(port), f"{prefix}_METRICS_PORT": str(metrics_port(service, i))},
                 log=VAR / "log" / f"{service}-{i + 1}.log",
                 grpc_port=port,
             ))
-    gateway_env = {**env, "GATEWAY_PORT": str(plan.gateway_port)}
+    gateway_env = {**env, "GATEWAY_PORT": str(plan.gateway_port), "GATEWAY_METRICS_PORT": str(GATEWAY_METRICS_PORT + OFFSET)}
     for service, joined in addresses.items():
         gateway_env.setdefault(f"GATEWAY_{service.upper()}_ADDRESSES", joined)
     plan.processes.append(Process("gateway-1", [sys.executable, "-m", "tqr_gateway", "serve"], gateway_env,

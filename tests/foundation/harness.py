@@ -9,20 +9,19 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import aio_pika
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from tqr.identity.v1.events_pb2 import AccountRegistered
-
 from servicekit import db
 from servicekit.bus.consumer import Consumer, EventContext, Subscription, subscriptions
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.outbox import OutboxRelay, OutboxWriter
 from servicekit.tables import inbox_table, outbox_table
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from tqr.identity.v1.events_pb2 import AccountRegistered
 
 metadata = MetaData()
 outbox = outbox_table(metadata)

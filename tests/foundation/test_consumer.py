@@ -11,9 +11,9 @@ import sys
 import aio_pika
 import pytest
 from aio_pika.exceptions import DeliveryError, PublishError
-
 from servicekit import db
 from servicekit.testing import wait_for
+
 from tests.foundation import harness
 
 
@@ -156,3 +156,39 @@ async def _count(sessions, n: int) -> bool:
 
 async def _published(sessions, n: int) -> bool:
     return await harness.unpublished(sessions) == 0
+
+
+async def test_dlq_replay_lists_then_republishes_parked_messages(sqlite_url, amqp_url, queue_prefix, capsys):
+    from servicekit.dlq import drain
+
+    engine = await harness.create_schema(sqlite_url)
+    sessions = db.sessionmaker(engine)
+    bus = await harness.open_bus(amqp_url, queue_prefix)
+    consumer = harness.make_consumer(bus, sessions)
+    await consumer.start()
+    try:
+        await bus.publisher.publish(b"garbage-1", event_type="tqr.identity.v1.AccountRegistered",
+                                    event_id="bad-1", correlation_id="c1")
+        await bus.publisher.publish(b"garbage-2", event_type="tqr.identity.v1.AccountRegistered",
+                                    event_id="bad-2", correlation_id="c2")
+        await wait_for(lambda: _dlq_depth(bus, 2), what="two parked messages")
+        assert await drain(amqp_url, bus.topology, "tester", replay=False, limit=100) == 2
+        assert "bad-1" in capsys.readouterr().out
+        await consumer.stop()  # replayed messages wait in the main queue
+        assert await drain(amqp_url, bus.topology, "tester", replay=True, limit=100) == 2
+        channel = await bus.connection.channel()
+        queue = await channel.get_queue(bus.topology.queue_name("tester"), ensure=True)
+        replayed = await wait_for(lambda: queue.get(fail=False, no_ack=True), what="a replayed message")
+        assert replayed.message_id in {"bad-1", "bad-2"}
+        await channel.close()
+    finally:
+        await bus.connection.close()
+        await engine.dispose()
+
+
+async def _dlq_depth(bus: harness.Bus, n: int) -> bool:
+    channel = await bus.connection.channel()
+    queue = await channel.declare_queue(bus.topology.dead_letter_queue_name("tester"), passive=True)
+    depth = queue.declaration_result.message_count
+    await channel.close()
+    return depth >= n

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
 from servicekit import db, migrations
 
 SERVICES = ["identity", "application", "notification", "documents"]

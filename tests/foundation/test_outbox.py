@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.foundation import harness
 from servicekit import db
 from servicekit.testing import wait_for
+
+from tests.foundation import harness
 
 
 async def test_event_whose_transaction_rolls_back_is_never_delivered(db_url, amqp_url, queue_prefix):

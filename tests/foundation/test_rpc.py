@@ -8,14 +8,13 @@ import asyncio
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
-
 from servicekit import correlation, db, errors
 from servicekit.host import HostParts, ServiceHost
 from servicekit.rpc.client import open_channel, target_for
 from servicekit.rpc.errors import from_rpc_error
 from servicekit.settings import ServiceSettings
 from servicekit.testing import postgres_database, wait_for
+from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
 SERVICE = "tqr.documents.v1.DocumentsService"
 
@@ -113,7 +112,6 @@ async def test_health_is_not_serving_while_the_database_is_unreachable():
             await host.engine.dispose()
             # Make the database refuse new connections, as an outage would.
             import asyncpg
-
             from servicekit.testing import PG_ADMIN_URL
             name = url.rsplit("/", 1)[1]
             admin = await asyncpg.connect(PG_ADMIN_URL)

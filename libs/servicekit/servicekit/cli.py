@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from servicekit import logs, migrations
 from servicekit.host import ServiceHost, run_until_signalled
@@ -19,7 +20,7 @@ def main(
     load_settings: Callable[[], ServiceSettings],
     build_host: Callable[[ServiceSettings], ServiceHost],
     migrations_dir: Path,
-    seed: Callable[[ServiceSettings], Awaitable[str]] | None = None,
+    seed: Callable[[ServiceSettings], Coroutine[Any, Any, str]] | None = None,
     argv: list[str] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=f"tqr_{service}")

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_PREFIX = "dev-only-"
+DEV_SECRET_PREFIX = "dev-only-"  # noqa: S105  (a marker, not a secret)
 
 
 def shared(name: str, prefix: str) -> AliasChoices:

@@ -135,7 +135,7 @@ class Consumer:
             await message.reject(requeue=False)
             return
 
-        delivery_count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+        delivery_count = int(str((message.headers or {}).get("x-delivery-count", 0) or 0))
         started = time.perf_counter()
         with correlation.bound(correlation.clean(env.correlation_id)):
             try:

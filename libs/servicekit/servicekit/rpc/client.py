@@ -115,5 +115,5 @@ def open_channel(
             ("grpc.max_receive_message_length", 16 * 1024 * 1024),
             ("grpc.keepalive_time_ms", 30_000),
         ],
-        interceptors=[_Outgoing(timeout_seconds)],
+        interceptors=[_Outgoing(timeout_seconds)],  # type: ignore[list-item]
     )

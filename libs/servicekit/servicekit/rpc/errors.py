@@ -6,6 +6,8 @@ gets the rule id and both messages back exactly, field problems included.
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from tqr.common.v1.envelope_pb2 import FieldProblem as FieldProblemPb
 from tqr.common.v1.envelope_pb2 import Problem
@@ -48,7 +50,8 @@ def to_problem(error: errors.ServiceError) -> Problem:
 
 def from_rpc_error(error: grpc.aio.AioRpcError) -> errors.ServiceError | None:
     """Rebuild the refusal a service sent; None when the status carried no Problem (a fault)."""
-    for key, value in error.trailing_metadata() or ():
+    trailing: Any = error.trailing_metadata() or ()
+    for key, value in trailing:
         if key == PROBLEM_METADATA_KEY and isinstance(value, bytes):
             problem = Problem()
             problem.ParseFromString(value)

@@ -15,6 +15,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
 from servicekit import correlation, errors, metrics
@@ -135,7 +136,7 @@ def create_server(
     service: str,
     register: Iterable[Callable[[grpc.aio.Server], None]],
     service_names: Iterable[str],
-) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
+) -> tuple[grpc.aio.Server, health_aio.HealthServicer]:
     """A server with every servicer registered, health (NOT_SERVING until told) and reflection.
 
     Binding is left to the caller, so tests can bind port 0.
@@ -150,14 +151,14 @@ def create_server(
     )
     for add in register:
         add(server)
-    health_servicer = health.aio.HealthServicer()
+    health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
     return server, health_servicer
 
 
-async def set_serving(health_servicer: health.aio.HealthServicer, names: Iterable[str], serving: bool) -> None:
+async def set_serving(health_servicer: health_aio.HealthServicer, names: Iterable[str], serving: bool) -> None:
     status = (
         health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
     )

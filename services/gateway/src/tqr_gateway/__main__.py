@@ -4,8 +4,8 @@ import argparse
 import sys
 
 import uvicorn
-
 from servicekit import logs, metrics
+
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
 

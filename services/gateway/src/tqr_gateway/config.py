@@ -6,7 +6,6 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from servicekit.settings import DEV_SECRET_PREFIX
 
 

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 
 import grpc
-
 from servicekit import correlation, errors
 from servicekit.rpc.errors import from_rpc_error
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from prometheus_client import Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from servicekit import correlation
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("tqr_gateway.access")
 
@@ -55,7 +53,7 @@ class RequestContext:
                                         "ms": round(elapsed * 1000, 1)})
 
 
-def _route_template(scope: dict[str, Any]) -> str:
+def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"

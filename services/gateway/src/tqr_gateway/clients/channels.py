@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from servicekit.rpc.client import open_channel
+
 from tqr_gateway.config import GatewaySettings
 
 # Methods that change nothing (or change it idempotently) may be retried on UNAVAILABLE.

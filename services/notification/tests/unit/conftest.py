@@ -1,0 +1,97 @@
+"""Sample payloads, one per catalogued event, shaped like MessageToDict(preserving_proto_field_name=True).
+
+Each value is distinctive so a test can find it in the rendered text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "tqr.identity.v1.VerificationCodeRequested": {
+        "account_hint": "138****5678",
+        "purpose": "CODE_PURPOSE_REGISTER",
+        "channel": "CODE_CHANNEL_SMS",
+        "code": "482913",
+        "expires_in_seconds": 300,
+        "destination_sealed": "c2VhbGVk",
+    },
+    "tqr.identity.v1.AccountRegistered": {
+        "account_id": "acc-1",
+        "name": "张晓红",
+        "masked_document_number": "1101**********123X",
+    },
+    "tqr.identity.v1.RealNameVerified": {"account_id": "acc-1", "name": "张晓红"},
+    "tqr.identity.v1.RealNameVerificationFailed": {
+        "account_id": "acc-1",
+        "name": "张晓红",
+        "reason": "姓名与证件号码不一致",
+    },
+    "tqr.identity.v1.ManualReviewRequested": {
+        "account_id": "acc-1",
+        "case_id": "MR-20260301-0007",
+        "due_date": "2026-03-10",
+    },
+    "tqr.identity.v1.ManualReviewDecided": {
+        "account_id": "acc-1",
+        "case_id": "MR-20260301-0007",
+        "decision": "REJECTED",
+        "reason": "证件照片模糊",
+    },
+    "tqr.identity.v1.PasswordChanged": {
+        "account_id": "acc-1",
+        "changed_at": "2026-03-01T01:30:00Z",
+        "via": "RESET",
+    },
+    "tqr.identity.v1.SupportRequestDecided": {
+        "account_id": "acc-1",
+        "request_id": "SR-0042",
+        "kind": "CHANGE_CONTACT",
+        "decision": "APPROVED",
+        "reason": "已核实本人身份",
+    },
+    "tqr.application.v1.ApplicationSubmitted": {
+        "application_id": "app-1",
+        "application_number": "2026110105000123",
+        "applicant_id": "acc-1",
+        "applicant_name": "张晓红",
+        "authority_name": "北京市东城区教育委员会",
+        "point_name": "东城区教师发展中心确认点",
+        "point_address": "北京市东城区安定门东大街2号",
+        "confirm_start": "2026-03-02T00:00:00Z",
+        "confirm_end": "2026-03-13T09:00:00Z",
+        "online_end": "2026-03-12T15:59:00Z",
+    },
+    "tqr.application.v1.ApplicationUpdated": {
+        "application_id": "app-1",
+        "application_number": "2026110105000123",
+        "applicant_id": "acc-1",
+        "changed_sections": ["contact", "work"],
+    },
+    "tqr.application.v1.ApplicationStatusChanged": {
+        "application_id": "app-1",
+        "application_number": "2026110105000123",
+        "applicant_id": "acc-1",
+        "from_status": "SUBMITTED",
+        "to_status": "MATERIALS_INCOMPLETE",
+        "status_label": "经审核材料不全，请向确认机构提交补齐",
+        "reason": "申请表未签字",
+        "missing_materials": ["近五年师德考核表", "继续教育学时证明"],
+        "actor_role": "POINT_STAFF",
+    },
+    "tqr.application.v1.MessagePosted": {
+        "application_id": "app-1",
+        "application_number": "2026110105000123",
+        "applicant_id": "acc-1",
+        "author_org_name": "东城区教师发展中心确认点",
+        "author_role": "POINT_STAFF",
+        "body": "请于3月5日上午携带原件到二楼203室。",
+    },
+}
+
+
+@pytest.fixture
+def samples() -> dict[str, dict[str, Any]]:
+    return {event: dict(payload) for event, payload in SAMPLES.items()}
