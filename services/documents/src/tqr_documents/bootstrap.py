@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from servicekit import db
 from servicekit.host import HostParts, ServiceHost
+
 from tqr_documents.adapters import orm
 from tqr_documents.config import DocumentsSettings
 

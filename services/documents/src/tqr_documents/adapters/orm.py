@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-
 from servicekit.tables import inbox_table, outbox_table
+from sqlalchemy import MetaData
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
