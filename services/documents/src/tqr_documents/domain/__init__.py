@@ -1,0 +1,1 @@
+"""Pure model of what the documents service prints: the application form and its form code."""

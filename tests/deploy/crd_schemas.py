@@ -1,0 +1,91 @@
+"""Minimal JSON schemas for the custom resources deploy/k8s uses (kubernetes-validate knows only
+the built-in kinds): the fields each operator requires, and the types of the ones we rely on.
+Unknown fields are allowed, since these are not the operators' full schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_METADATA = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}}
+_SECRET_KEY = {"type": "object", "required": ["name", "key"],
+               "properties": {"name": {"type": "string"}, "key": {"type": "string"}}}
+_LABEL_SELECTOR = {"type": "object", "minProperties": 1}
+
+
+def _resource(api_version: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {"apiVersion": {"const": api_version}, "kind": {"const": kind}, "metadata": _METADATA,
+                       "spec": spec},
+    }
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "ScaledObject": _resource("keda.sh/v1alpha1", "ScaledObject", {
+        "type": "object", "required": ["scaleTargetRef", "triggers"],
+        "properties": {
+            "scaleTargetRef": {"type": "object", "required": ["name"]},
+            "minReplicaCount": {"type": "integer", "minimum": 0},
+            "maxReplicaCount": {"type": "integer", "minimum": 1},
+            "pollingInterval": {"type": "integer"}, "cooldownPeriod": {"type": "integer"},
+            "triggers": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["type", "metadata"],
+                "properties": {"type": {"type": "string"},
+                               "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "authenticationRef": {"type": "object", "required": ["name"]}},
+                "if": {"properties": {"type": {"const": "rabbitmq"}}},
+                "then": {"required": ["authenticationRef"], "properties": {"metadata": {
+                    "required": ["queueName", "mode", "value"],
+                    "properties": {"mode": {"enum": ["QueueLength", "MessageRate"]},
+                                   "protocol": {"enum": ["amqp", "http", "auto"]}}}}},
+            }},
+        },
+    }),
+    "TriggerAuthentication": _resource("keda.sh/v1alpha1", "TriggerAuthentication", {
+        "type": "object", "required": ["secretTargetRef"],
+        "properties": {"secretTargetRef": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["parameter", "name", "key"]}}},
+    }),
+    "RabbitmqCluster": _resource("rabbitmq.com/v1beta1", "RabbitmqCluster", {
+        "type": "object", "required": ["replicas"],
+        "properties": {"replicas": {"type": "integer", "minimum": 1}, "image": {"type": "string"},
+                       "persistence": {"type": "object", "properties": {"storage": {"type": "string"}}},
+                       "rabbitmq": {"type": "object", "properties": {
+                           "additionalConfig": {"type": "string"},
+                           "additionalPlugins": {"type": "array", "items": {"type": "string"}}}}},
+    }),
+    "Cluster": _resource("postgresql.cnpg.io/v1", "Cluster", {
+        "type": "object", "required": ["instances", "storage"],
+        "properties": {
+            "instances": {"type": "integer", "minimum": 1},
+            "storage": {"type": "object", "required": ["size"]},
+            "bootstrap": {"type": "object"},
+            "backup": {"type": "object", "required": ["barmanObjectStore"], "properties": {"barmanObjectStore": {
+                "type": "object", "required": ["destinationPath", "s3Credentials"],
+                "properties": {"s3Credentials": {"type": "object", "required": ["accessKeyId", "secretAccessKey"],
+                                                 "properties": {"accessKeyId": _SECRET_KEY,
+                                                                "secretAccessKey": _SECRET_KEY}}}}}},
+        },
+    }),
+    "ScheduledBackup": _resource("postgresql.cnpg.io/v1", "ScheduledBackup", {
+        "type": "object", "required": ["schedule", "cluster"],
+        # CloudNativePG's cron format has six fields: seconds first.
+        "properties": {"schedule": {"type": "string", "pattern": r"^\S+( \S+){5}$"},
+                       "cluster": {"type": "object", "required": ["name"]}},
+    }),
+    "ServiceMonitor": _resource("monitoring.coreos.com/v1", "ServiceMonitor", {
+        "type": "object", "required": ["selector", "endpoints"],
+        "properties": {"selector": _LABEL_SELECTOR, "endpoints": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["port"], "properties": {"port": {"type": "string"},
+                                                                   "path": {"type": "string"}}}}},
+    }),
+    "PrometheusRule": _resource("monitoring.coreos.com/v1", "PrometheusRule", {
+        "type": "object", "required": ["groups"],
+        "properties": {"groups": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["name", "rules"],
+            "properties": {"rules": {"type": "array", "items": {
+                "type": "object", "required": ["expr"],
+                "oneOf": [{"required": ["alert"]}, {"required": ["record"]}]}}}}}},
+    }),
+}
