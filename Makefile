@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 INSTALL_KEY := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_KEY)
 
-.PHONY: install system-packages run test test-fast lint protos protos-check bench dlq-replay migrate clean
+.PHONY: install system-packages run test lint protos protos-check bench dlq-replay migrate images k8s-render clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ bench: install
 
 dlq-replay: install
 	@$(PY) -m servicekit.dlq $(ARGS)
+
+# Container images (needs Docker) and the rendered Kubernetes manifests (needs kubectl).
+images:
+	@deploy/build-images.sh
+
+k8s-render:
+	@kubectl kustomize deploy/k8s/overlays/prod
 
 clean:
 	rm -rf var build *.egg-info
