@@ -29,3 +29,12 @@ async def test_every_service_exposes_prometheus_metrics(running_system):
         port = GATEWAY_METRICS_PORT + running_system.port_offset
         gateway = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
         assert "tqr_http_requests_total" in gateway
+
+
+async def test_the_printed_address_serves_the_home_page(running_system):
+    async with httpx.AsyncClient() as client:
+        page = await client.get(running_system.url + "/")
+    assert page.status_code == 200
+    assert '<meta charset="utf-8">' in page.text
+    assert "教师资格定期注册" in page.text
+    assert page.headers["cache-control"] == "no-store"

@@ -1,7 +1,7 @@
 """The gateway's FastAPI application: the only public entry of the system.
 
 ``create_app`` builds everything from settings; nothing happens at import time. Channels to the
-services are opened in the lifespan and closed on shutdown.
+services and the Redis client of the rate limiter are opened in the lifespan and closed on shutdown.
 """
 
 from __future__ import annotations
@@ -12,26 +12,52 @@ from contextlib import asynccontextmanager
 
 import grpc
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from redis.asyncio import Redis
 
+from tqr_gateway.api import account as account_api
+from tqr_gateway.api import applications as applications_api
+from tqr_gateway.api import reference as reference_api
+from tqr_gateway.api import staff as staff_api
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.config import GatewaySettings
+from tqr_gateway.deps import SignInRequired
 from tqr_gateway.errors import answer_for_rpc_error, fault_answer, problem_document
 from tqr_gateway.observability import RequestContext
+from tqr_gateway.pages import account, dev, portal, staff, wizard
+from tqr_gateway.security.limits import UPLOAD_BODY_LIMIT
+from tqr_gateway.security.ratelimit import FixedWindowLimiter
+from tqr_gateway.security.refusals import Refusal, refusal_response
+from tqr_gateway.session import SessionMiddleware
+from tqr_gateway.web.language import language_of, safe_local_path
+from tqr_gateway.web.shell import install_web_shell
 
 log = logging.getLogger(__name__)
 
+# Paths that accept uploads (document photos) get a larger body limit than the default 1 MiB.
+UPLOAD_PATHS = {
+    "/account/real-name/manual-review": UPLOAD_BODY_LIMIT,
+    "/account/support": UPLOAD_BODY_LIMIT,
+    "/api/v1/account/manual-review": UPLOAD_BODY_LIMIT,
+    "/api/v1/account/support-requests": UPLOAD_BODY_LIMIT,
+}
 
-def request_language(request: Request) -> str:
-    return "en" if request.cookies.get("lang") == "en" else "zh"
+ROUTERS = [
+    reference_api.router, account_api.router, applications_api.router, staff_api.router,
+    account.router, wizard.router, portal.router, staff.router, dev.router,
+]
 
 
 def create_app(settings: GatewaySettings, channels: Channels | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.channels = channels or Channels.open(settings)
+        redis = Redis.from_url(settings.redis_url)
+        app.state.redis = redis
+        app.state.rate_limiter = FixedWindowLimiter(redis)
         yield
         await app.state.channels.close()
+        await redis.aclose()
 
     app = FastAPI(
         title="教师资格定期注册网上申报 API",
@@ -42,21 +68,12 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
         redoc_url=None,
     )
     app.state.settings = settings
+    # Outermost last: the request id wraps everything, so refusals by the shell are logged too.
+    app.add_middleware(SessionMiddleware, secure=settings.secure_cookies)
+    install_web_shell(app, secret_key=settings.secret_key, secure_cookies=settings.secure_cookies,
+                      upload_limits=UPLOAD_PATHS)
     app.add_middleware(RequestContext)
-
-    @app.exception_handler(grpc.aio.AioRpcError)
-    async def on_rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> Response:
-        answer, refusal = answer_for_rpc_error(exc)
-        headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after else {}
-        doc = problem_document(answer, request_language(request), refusal)
-        return JSONResponse(doc, status_code=answer.status, headers=headers,
-                            media_type="application/problem+json")
-
-    @app.exception_handler(Exception)
-    async def on_fault(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled fault")
-        doc = problem_document(fault_answer(), request_language(request))
-        return JSONResponse(doc, status_code=500, media_type="application/problem+json")
+    _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def liveness() -> dict[str, str]:
@@ -68,7 +85,36 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
         ready = all(states.values())
         return JSONResponse({"ready": ready, "services": states}, status_code=200 if ready else 503)
 
-    from tqr_gateway.api import reference
-
-    app.include_router(reference.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(grpc.aio.AioRpcError)
+    async def on_rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> Response:
+        answer, refusal = answer_for_rpc_error(exc)
+        if request.url.path.startswith("/api/"):
+            headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after else {}
+            doc = problem_document(answer, language_of(request), refusal)
+            return JSONResponse(doc, status_code=answer.status, headers=headers,
+                                media_type="application/problem+json")
+        return refusal_response(request, Refusal(answer.status, answer.code, answer.message_zh,
+                                                 answer.message_en, answer.retry_after))
+
+    @app.exception_handler(SignInRequired)
+    async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return refusal_response(request, Refusal(401, "UNAUTHENTICATED", "请先登录", "Please sign in first"))
+        target = "/staff/login" if exc.staff else "/account/login"
+        here = safe_local_path(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"{target}?next={here}", status_code=303)
+
+    @app.exception_handler(Exception)
+    async def on_fault(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled fault")
+        if request.url.path.startswith("/api/"):
+            doc = problem_document(fault_answer(), language_of(request))
+            return JSONResponse(doc, status_code=500, media_type="application/problem+json")
+        answer = fault_answer()
+        return refusal_response(request, Refusal(500, answer.code, answer.message_zh, answer.message_en))

@@ -29,11 +29,17 @@ class GatewaySettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("TQR_LOG_LEVEL"))
     log_file: str = Field(default="", validation_alias=AliasChoices("TQR_LOG_FILE"))
     dev_outbox_dir: str = "var/outbox"
+    # Secure cookies (__Host-session, __Host-csrf) need https, or http://localhost in a browser.
+    # Turn off only for plain-http development from another host; never in production.
+    secure_cookies: bool = True
+    trust_proxy_headers: bool = False
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> GatewaySettings:
         if self.environment == "production" and self.secret_key.startswith(DEV_SECRET_PREFIX):
             raise ValueError("GATEWAY_SECRET_KEY still holds the development secret")
+        if self.environment == "production" and not self.secure_cookies:
+            raise ValueError("GATEWAY_SECURE_COOKIES must stay on in production")
         return self
 
     @property

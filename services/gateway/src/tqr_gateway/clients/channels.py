@@ -65,4 +65,4 @@ class Channels:
 
     async def close(self) -> None:
         for channel in self.all().values():
-            await channel.close()
+            await channel.close(grace=None)

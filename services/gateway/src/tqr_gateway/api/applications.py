@@ -1,0 +1,5 @@
+"""JSON API: applications (filled in by the gateway issue)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1")

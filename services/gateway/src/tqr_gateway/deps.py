@@ -1,0 +1,73 @@
+"""Route dependencies: the signed-in person, their role, the clients of the services.
+
+Pages and the API share these, so a rule such as "staff of a point only" is written once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from servicekit.rpc.actor import metadata_for
+from starlette.exceptions import HTTPException
+
+from tqr_gateway.config import GatewaySettings
+from tqr_gateway.session import SessionInfo, cookie_name
+
+
+class SignInRequired(Exception):
+    """Raised by the dependencies; pages answer with a redirect to the sign-in page, the API with 401."""
+
+    def __init__(self, staff: bool = False) -> None:
+        self.staff = staff
+
+
+def settings_of(request: Request) -> GatewaySettings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def optional_session(request: Request) -> SessionInfo | None:
+    return getattr(request.state, "session", None)
+
+
+def require_applicant(request: Request) -> SessionInfo:
+    session = optional_session(request)
+    if session is None or session.kind != "applicant":
+        raise SignInRequired(staff=False)
+    return session
+
+
+def require_staff(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency that admits staff with one of ``roles`` (any staff role when none is given)."""
+
+    def dependency(request: Request) -> SessionInfo:
+        session = optional_session(request)
+        if session is None or not session.is_staff:
+            raise SignInRequired(staff=True)
+        if roles and not set(session.roles) & set(roles):
+            raise HTTPException(status_code=403, detail="这项操作不在您的权限范围内 / Not permitted for your role")
+        return session
+
+    return dependency
+
+
+def actor_metadata(session: SessionInfo, role: str | None = None) -> tuple[tuple[str, bytes], ...]:
+    """gRPC metadata that tells the service who is calling."""
+    return metadata_for(session.actor(role))
+
+
+def set_session_cookie(response: Response, token: str, settings: GatewaySettings) -> None:
+    response.set_cookie(
+        cookie_name(settings.secure_cookies), token, httponly=True, secure=settings.secure_cookies,
+        samesite="lax", path="/",
+    )
+
+
+def clear_session_cookie(response: Response, settings: GatewaySettings) -> None:
+    response.delete_cookie(cookie_name(settings.secure_cookies), path="/", secure=settings.secure_cookies,
+                           httponly=True, samesite="lax")
+
+
+Applicant = Annotated[SessionInfo, Depends(require_applicant)]
+Settings = Annotated[GatewaySettings, Depends(settings_of)]

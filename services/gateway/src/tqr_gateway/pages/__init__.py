@@ -1,0 +1,1 @@
+"""Server-rendered pages, one router per area of the site."""

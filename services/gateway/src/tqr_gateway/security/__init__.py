@@ -1,0 +1,1 @@
+"""HTTP-level protections of the gateway: response headers, CSRF, body size and rate limits."""

@@ -1,0 +1,99 @@
+"""A Redis rate limiter (fixed window per client and route group) used as a FastAPI dependency.
+
+Routes declare ``dependencies=[Depends(RateLimit("login", limit=10, window_seconds=60))]``; the app
+puts a ``FixedWindowLimiter`` in ``app.state.rate_limiter`` at startup (nothing connects at import).
+A refused request gets 429 with ``Retry-After``. If Redis is down the request is let through and a
+warning is logged: losing the limit for a moment is better than losing the whole site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from typing import Any
+
+from fastapi import HTTPException, Request
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from servicekit.clock import Clock, SystemClock
+from starlette.responses import Response
+
+from tqr_gateway.security.refusals import Refusal, refusal_response
+from tqr_gateway.web.language import language_of
+
+log = logging.getLogger(__name__)
+
+
+class FixedWindowLimiter:
+    """Counts hits per (group, client) in windows of ``window_seconds`` aligned to the epoch."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "tqr:gateway:rl:", clock: Clock | None = None) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.clock = clock or SystemClock()
+
+    def _key(self, group: str, client: str, window: int) -> str:
+        # Client addresses are personal data: the key holds a digest, never the address.
+        digest = hashlib.sha256(client.encode()).hexdigest()[:20]
+        return f"{self.prefix}{group}:{digest}:{window}"
+
+    async def hit(self, group: str, client: str, *, limit: int, window_seconds: int) -> int | None:
+        """Record one request; ``None`` if allowed, else the seconds until the window ends."""
+        now = self.clock.now().timestamp()
+        window = int(now // window_seconds)
+        key = self._key(group, client, window)
+        remaining = max(1, math.ceil((window + 1) * window_seconds - now))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, remaining + 1)  # the counter disappears once its window is over
+            count, _ = await pipe.execute()
+        return None if int(count) <= limit else remaining
+
+
+class RateLimited(HTTPException):
+    """429 with Retry-After; ``detail`` is a problem document so the default handler says it well."""
+
+    def __init__(self, retry_after: int, lang: str) -> None:
+        self.refusal = Refusal(
+            429, "TOO_MANY_REQUESTS",
+            f"操作过于频繁，请在 {retry_after} 秒后再试。",
+            f"Too many attempts. Please try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
+        detail: dict[str, Any] = {"code": self.refusal.code, "title": self.refusal.message(lang),
+                                  "message_zh": self.refusal.message_zh, "message_en": self.refusal.message_en,
+                                  "retry_after": retry_after}
+        super().__init__(status_code=429, detail=detail, headers={"Retry-After": str(retry_after)})
+
+
+class RateLimit:
+    """The dependency: ``Depends(RateLimit(group, limit=…, window_seconds=…))``."""
+
+    def __init__(self, group: str, *, limit: int, window_seconds: int) -> None:
+        if limit < 1 or window_seconds < 1:
+            raise ValueError("limit and window_seconds must be positive")
+        self.group = group
+        self.limit = limit
+        self.window_seconds = window_seconds
+
+    async def __call__(self, request: Request) -> None:
+        limiter: FixedWindowLimiter | None = getattr(request.app.state, "rate_limiter", None)
+        if limiter is None:
+            raise RuntimeError("app.state.rate_limiter is not set; create a FixedWindowLimiter at startup")
+        client = request.client.host if request.client else "unknown"
+        try:
+            retry_after = await limiter.hit(self.group, client, limit=self.limit, window_seconds=self.window_seconds)
+        except RedisError:
+            log.warning("rate limiter unavailable; request allowed", extra={"group": self.group})
+            return
+        if retry_after is not None:
+            raise RateLimited(retry_after, language_of(request))
+
+
+async def rate_limited_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler for ``RateLimited``: a page for people, a problem document for programs."""
+    if not isinstance(exc, RateLimited):
+        raise exc
+    renderer = getattr(request.app.state, "refusal_renderer", None)
+    return refusal_response(request, exc.refusal, renderer)

@@ -1,0 +1,100 @@
+"""Who is asking: the session cookie resolved by the identity service, once per request.
+
+A pure ASGI middleware puts a ``SessionInfo`` (or None) into the request state, so every page —
+help pages included — can show who is signed in, and the route dependencies in ``deps.py`` can
+require a signed-in applicant or a staff role. The token itself never leaves the cookie and the
+call to the identity service.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+
+import grpc
+from starlette.types import ASGIApp, Receive, Scope, Send
+from tqr.common.v1.actor_pb2 import Actor
+from tqr.identity.v1 import identity_pb2, identity_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "__Host-session"
+PLAIN_SESSION_COOKIE = "session"  # only where secure cookies are off (plain-http development away from localhost)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    token: str
+    subject_id: str
+    kind: str  # applicant | staff
+    roles: tuple[str, ...]
+    organisation_code: str
+    name: str
+    masked_document_number: str
+    real_name_status: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+    @property
+    def role(self) -> str:
+        return self.roles[0] if self.roles else ("APPLICANT" if self.kind == "applicant" else "")
+
+    def actor(self, role: str | None = None) -> Actor:
+        return Actor(subject_id=self.subject_id, role=role or self.role,
+                     organisation_code=self.organisation_code, display_name=self.name)
+
+
+def cookie_name(secure: bool) -> str:
+    return SESSION_COOKIE if secure else PLAIN_SESSION_COOKIE
+
+
+def session_token_of(scope: Scope, secure: bool) -> str:
+    for name, value in scope.get("headers") or []:
+        if name == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                return ""
+            morsel = jar.get(cookie_name(secure))
+            return morsel.value if morsel else ""
+    return ""
+
+
+class SessionMiddleware:
+    def __init__(self, app: ASGIApp, *, secure: bool = True) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["session"] = None
+        token = session_token_of(scope, self.secure)
+        if token:
+            session = await _resolve(scope, token)
+            state["session"] = session
+            if session is not None:
+                state["account"] = {"display_name": session.name, "kind": session.kind}
+        await self.app(scope, receive, send)
+
+
+async def _resolve(scope: Scope, token: str) -> SessionInfo | None:
+    channels = scope["app"].state.channels
+    stub = identity_pb2_grpc.IdentityServiceStub(channels.identity)
+    try:
+        reply = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=token))
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND):
+            log.warning("could not resolve the session", extra={"grpc_code": exc.code().name})
+        return None
+    return SessionInfo(
+        token=token, subject_id=reply.subject_id, kind=reply.kind, roles=tuple(reply.roles),
+        organisation_code=reply.organisation_code, name=reply.name,
+        masked_document_number=reply.masked_document_number, real_name_status=reply.real_name_status,
+    )
