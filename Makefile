@@ -44,7 +44,7 @@ migrate: install
 	@for s in identity application notification documents; do $(PY) -m tqr_$$s migrate; done
 
 bench: install
-	@$(PY) -m tools.bench
+	@$(PY) -m tools.bench $(ARGS)
 
 dlq-replay: install
 	@$(PY) -m servicekit.dlq $(ARGS)

@@ -103,10 +103,14 @@ def base_env() -> dict[str, str]:
 
 def build_plan(env: dict[str, str]) -> Plan:
     plan = Plan(replicas=replicas_wanted(), gateway_port=int(env.get("GATEWAY_PORT", str(GATEWAY_PORT + OFFSET))))
-    addresses: dict[str, str] = {}
+    addresses = {
+        service: ",".join(f"127.0.0.1:{grpc_port(service, i)}" for i in range(plan.replicas[service]))
+        for service in BACKENDS
+    }
+    # Services that call another service are told where all its replicas are.
+    env = {**env, "DOCUMENTS_APPLICATION_ADDRESSES": addresses["application"]}
     for service in BACKENDS:
         ports = [grpc_port(service, i) for i in range(plan.replicas[service])]
-        addresses[service] = ",".join(f"127.0.0.1:{p}" for p in ports)
         for i, port in enumerate(ports):
             prefix = service.upper()
             plan.processes.append(Process(
@@ -116,7 +120,8 @@ def build_plan(env: dict[str, str]) -> Plan:
                 log=VAR / "log" / f"{service}-{i + 1}.log",
                 grpc_port=port,
             ))
-    gateway_env = {**env, "GATEWAY_PORT": str(plan.gateway_port), "GATEWAY_METRICS_PORT": str(GATEWAY_METRICS_PORT + OFFSET)}
+    gateway_env = {**env, "GATEWAY_PORT": str(plan.gateway_port),
+                   "GATEWAY_METRICS_PORT": str(GATEWAY_METRICS_PORT + OFFSET)}
     for service, joined in addresses.items():
         gateway_env.setdefault(f"GATEWAY_{service.upper()}_ADDRESSES", joined)
     plan.processes.append(Process("gateway-1", [sys.executable, "-m", "tqr_gateway", "serve"], gateway_env,

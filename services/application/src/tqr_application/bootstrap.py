@@ -2,20 +2,77 @@
 
 from __future__ import annotations
 
+import grpc
 from servicekit import db
+from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
+from servicekit.outbox import OutboxWriter
+from tqr.application.v1 import (
+    application_pb2_grpc,
+    applications_pb2_grpc,
+    form_pb2_grpc,
+    plans_pb2_grpc,
+    staff_pb2_grpc,
+    wizard_pb2_grpc,
+)
+
 from tqr_application.adapters import orm
+from tqr_application.adapters.personal_data import DocumentNumberCipher
 from tqr_application.config import ApplicationSettings
+from tqr_application.entrypoints.applicant_servicer import ApplicantServicer
+from tqr_application.entrypoints.form_servicer import FormDataServicer
+from tqr_application.entrypoints.plan_servicer import PlanServicer
+from tqr_application.entrypoints.reference_servicer import ReferenceDataServicer
+from tqr_application.entrypoints.staff_servicer import StaffServicer
+from tqr_application.entrypoints.wizard_servicer import WizardServicer
+from tqr_application.service_layer.context import ServiceContext
 
 SERVICE = "application"
+SERVICE_NAMES = [
+    "tqr.application.v1.ReferenceDataService",
+    "tqr.application.v1.PlanService",
+    "tqr.application.v1.WizardService",
+    "tqr.application.v1.ApplicantService",
+    "tqr.application.v1.StaffService",
+    "tqr.application.v1.FormDataService",
+]
 
 
-def build_host(settings: ApplicationSettings) -> ServiceHost:
+def build_context(settings: ApplicationSettings, engine: object | None = None,
+                  clock: Clock | None = None) -> ServiceContext:
+    """The handlers' dependencies; also used by the CLI commands (import-reference, seed)."""
+    real_engine = engine or db.create_engine(settings.database_url)
+    the_clock = clock or SystemClock()
+    return ServiceContext(
+        sessions=db.sessionmaker(real_engine),  # type: ignore[arg-type]
+        clock=the_clock,
+        cipher=DocumentNumberCipher(settings.field_keys, settings.blind_index_key),
+        events=OutboxWriter(orm.outbox, SERVICE, the_clock),
+        settings=settings,
+    )
+
+
+def build_host(settings: ApplicationSettings, clock: Clock | None = None) -> ServiceHost:
     engine = db.create_engine(settings.database_url)
+    ctx = build_context(settings, engine, clock)
+
+    def register(server: grpc.aio.Server) -> None:
+        application_pb2_grpc.add_ReferenceDataServiceServicer_to_server(ReferenceDataServicer(ctx), server)
+        plans_pb2_grpc.add_PlanServiceServicer_to_server(PlanServicer(ctx), server)
+        wizard_pb2_grpc.add_WizardServiceServicer_to_server(WizardServicer(ctx), server)
+        applications_pb2_grpc.add_ApplicantServiceServicer_to_server(ApplicantServicer(ctx), server)
+        staff_pb2_grpc.add_StaffServiceServicer_to_server(StaffServicer(ctx), server)
+        form_pb2_grpc.add_FormDataServiceServicer_to_server(FormDataServicer(ctx), server)
+
     parts = HostParts(
         name=SERVICE,
         engine=engine,
+        register=[register],
+        service_names=SERVICE_NAMES,
         outbox=orm.outbox,
         inbox=orm.inbox,
     )
-    return ServiceHost(settings, parts)
+    host = ServiceHost(settings, parts)
+    ctx.after_commit = host.nudge_relay
+    host.context = ctx  # type: ignore[attr-defined]  # tests reach the handlers' context through the host
+    return host

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
-
 from servicekit.settings import ServiceSettings
+
+# Same key bytes as servicekit.sealing.DEV_KEYS, under a key id that marks it as development-only
+# (refused when TQR_ENVIRONMENT=production).
+DEV_FIELD_KEYS = "dev-only-1:ZGV2LW9ubHktc2VhbGluZy1rZXktMzItYnl0ZXMhISE="
 
 
 class ApplicationSettings(ServiceSettings):
@@ -13,3 +16,15 @@ class ApplicationSettings(ServiceSettings):
     grpc_port: int = 50052
     metrics_port: int = 9102
     database_url: str = "sqlite:///var/data/application.sqlite3"
+    # AES-GCM keys sealing identity document numbers at rest ("id:base64,id:base64"; first seals).
+    field_keys: str = DEV_FIELD_KEYS
+    # HMAC key of the blind index used to look document numbers up; changing it needs a re-index.
+    blind_index_key: str = "dev-only-blind-index-key-change-me"
+    # R-WIZ-1: the must-read page must have been shown this long before step 2 is accepted.
+    must_read_seconds: float = 3.0
+    # Page size of staff lists when the caller asks for none, and the most it may ask for.
+    default_page_size: int = 20
+    max_page_size: int = 200
+    # Eligibility pre-check: continuing-education hours needed in five years, unless a row of
+    # eligibility_thresholds overrides it (or the other EligibilityPolicy fields) for an authority.
+    eligibility_min_continuing_education_hours: int = 360

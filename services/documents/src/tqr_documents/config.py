@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.settings import ServiceSettings
+from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings
+
+from tqr_documents.rendering.fonts import DEFAULT_FONT_PATH
+
+# Key id DEV1, key bytes b"dev-only-form-code-key-0123456789abcdef": refused in production because
+# the key bytes start with the dev-only marker (the base64 text itself cannot show it).
+DEV_FORM_CODE_KEYS = "DEV1:ZGV2LW9ubHktZm9ybS1jb2RlLWtleS0wMTIzNDU2Nzg5YWJjZGVm"
+
+
+def parse_keyring(text: str) -> tuple[dict[str, bytes], str]:
+    """``"K2:base64,K1:base64"`` → ({key id: key bytes}, id of the first key, which signs)."""
+    keys: dict[str, bytes] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key_id, sep, encoded = item.partition(":")
+        if not sep:
+            raise ValueError("form_code_keys entries look like KEYID:base64")
+        try:
+            keys[key_id.strip()] = base64.b64decode(encoded.strip(), validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"form_code_keys: key {key_id.strip()} is not valid base64") from exc
+    if not keys:
+        raise ValueError("form_code_keys needs at least one key")
+    return keys, next(iter(keys))
 
 
 class DocumentsSettings(ServiceSettings):
@@ -12,3 +38,26 @@ class DocumentsSettings(ServiceSettings):
     grpc_port: int = 50054
     metrics_port: int = 9104
     database_url: str = "sqlite:///var/data/documents.sqlite3"
+    # HMAC keys of the form code (R-STAFF-2): "KEYID:base64[,KEYID:base64…]", the first signs, the
+    # others still verify (rotation). Key ids are 1-8 of A-Z 0-9; keys at least 32 bytes.
+    form_code_keys: str = DEV_FORM_CODE_KEYS
+    # Where rendered forms are kept (the render cache's files); shared by replicas when it can be.
+    storage_dir: str = "var/documents-files"
+    # The application service: host:port[,host:port…] or dns:///name:port.
+    application_addresses: str = "127.0.0.1:50052"
+    application_timeout_seconds: float = 5.0
+    # A TrueType font with the CJK glyphs the forms print (read by rendering.fonts from the same
+    # environment variable, DOCUMENTS_CJK_FONT_PATH).
+    cjk_font_path: str = DEFAULT_FONT_PATH
+    # Render a sample form at start so the first download does not pay for loading fonts.
+    warm_up: bool = True
+
+    @model_validator(mode="after")
+    def _check_form_code_keys(self) -> DocumentsSettings:
+        keys, _ = parse_keyring(self.form_code_keys)
+        if self.environment == "production" and any(k.startswith(DEV_SECRET_PREFIX.encode()) for k in keys.values()):
+            raise ValueError("form_code_keys still holds a development key; set it for production")
+        return self
+
+    def keyring(self) -> tuple[dict[str, bytes], str]:
+        return parse_keyring(self.form_code_keys)

@@ -80,3 +80,33 @@ def form() -> ApplicationForm:
 @pytest.fixture
 def signer() -> FormCodeSigner:
     return FormCodeSigner({"K2": b"a" * 32, "K3": b"b" * 32}, current_key_id="K3")
+
+
+# --- the service layer over fakes (an in-memory application service, a SQLite file) ---------------
+
+
+@pytest.fixture
+async def documents(tmp_path, form, signer):  # type: ignore[no-untyped-def]
+    """A DocumentsContext over a fake application service holding ``form`` as application A1 of
+    applicant U1 (authority 110105, point P1), and an empty point P2 of the same authority."""
+    from servicekit import db
+    from servicekit.clock import ManualClock
+    from tqr_documents.adapters import orm
+    from tqr_documents.adapters.file_store import FileStore
+    from tqr_documents.service_layer.context import DocumentsContext
+    from tqr_documents.service_layer.rendered_forms import RenderedForms
+    from tqr_documents.testing import FakeApplication, FakeApplications, FakeApplicationSource
+
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'documents.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(orm.metadata.create_all)
+    sessions = db.sessionmaker(engine)
+    applications = FakeApplications(points={"P2": "110105"})
+    applications.add(FakeApplication("A1", "U1", "110105", "P1", form))
+    clock = ManualClock()
+    forms = RenderedForms(sessions, FileStore(tmp_path / "files"), signer, clock)
+    ctx = DocumentsContext(sessions, FakeApplicationSource(applications), forms, signer, clock)
+    ctx.applications = applications  # type: ignore[attr-defined]  # tests edit the fake's data
+    yield ctx
+    forms.close()
+    await engine.dispose()

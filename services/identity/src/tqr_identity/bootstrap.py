@@ -2,20 +2,137 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+import grpc
+from redis.asyncio import Redis
 from servicekit import db
+from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
+from servicekit.outbox import OutboxWriter
+from servicekit.sealing import Sealer
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tqr.identity.v1 import identity_pb2_grpc
+
 from tqr_identity.adapters import orm
+from tqr_identity.adapters.account_crypto import AccountCrypto
+from tqr_identity.adapters.account_repository import AccountRepository
+from tqr_identity.adapters.case_repository import CaseRepository
+from tqr_identity.adapters.crypto.password_hasher import PasswordHasher, PasswordHashSettings
+from tqr_identity.adapters.photo_storage import PhotoStorage
+from tqr_identity.adapters.real_name import RealNameProvider
+from tqr_identity.adapters.real_name_dev import DevRealNameProvider
+from tqr_identity.adapters.staff_repository import StaffRepository
 from tqr_identity.config import IdentitySettings
+from tqr_identity.domain.working_days import WorkingCalendar
+from tqr_identity.entrypoints.servicer import IdentityServicer
+from tqr_identity.security.human_pass import HumanPassStore
+from tqr_identity.security.login_throttle import LoginThrottle, LoginThrottlePolicy
+from tqr_identity.security.sessions import SessionPolicy, SessionStore
+from tqr_identity.security.slider import SliderStore
+from tqr_identity.security.text_challenge import TextChallengeStore
+from tqr_identity.security.totp import TotpVerifier
+from tqr_identity.security.verification_codes import CodePolicy, VerificationCodes
+from tqr_identity.service_layer.context import IdentityContext, Sealers, SecurityStores
 
 SERVICE = "identity"
+SERVICE_NAMES = ["tqr.identity.v1.IdentityService"]
 
 
-def build_host(settings: IdentitySettings) -> ServiceHost:
+def build_hasher(settings: IdentitySettings) -> PasswordHasher:
+    return PasswordHasher(PasswordHashSettings(
+        memory_cost_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost,
+        parallelism=settings.argon2_parallelism, max_concurrent_hashes=settings.argon2_max_concurrent,
+    ))
+
+
+def build_security(settings: IdentitySettings, redis: Redis, clock: Clock) -> SecurityStores:
+    prefix = settings.redis_key_prefix
+    passes = HumanPassStore(redis, prefix, ttl_seconds=settings.human_pass_ttl_seconds)
+    window, lock = timedelta(minutes=settings.login_window_minutes), timedelta(minutes=settings.login_lock_minutes)
+    return SecurityStores(
+        passes=passes,
+        slider=SliderStore(redis, prefix, passes),
+        text=TextChallengeStore(redis, prefix, passes),
+        codes=VerificationCodes(redis, settings.code_secret.encode(), clock, prefix, CodePolicy(
+            validity_seconds=settings.code_validity_seconds,
+            max_wrong_attempts=settings.code_max_wrong_attempts,
+            resend_cooldown_seconds=settings.code_resend_cooldown_seconds,
+            daily_cap_per_destination=settings.code_daily_cap_per_destination,
+            daily_cap_per_client=settings.code_daily_cap_per_client,
+        )),
+        throttle=LoginThrottle(redis, clock, prefix, LoginThrottlePolicy(
+            account_max_failures=settings.login_account_max_failures, account_window=window, account_lock=lock,
+            client_max_failures=settings.login_client_max_failures, client_window=window, client_lock=lock,
+        )),
+        sessions=SessionStore(redis, clock, prefix, SessionPolicy(
+            idle_timeout=timedelta(minutes=settings.session_idle_minutes),
+            absolute_lifetime=timedelta(hours=settings.session_absolute_hours),
+        )),
+        totp=TotpVerifier(redis, clock, prefix),
+    )
+
+
+def build_context(
+    settings: IdentitySettings,
+    engine: AsyncEngine | None = None,
+    *,
+    clock: Clock | None = None,
+    redis: Redis | None = None,
+    real_name: RealNameProvider | None = None,
+    hasher: PasswordHasher | None = None,
+) -> IdentityContext:
+    """The handlers' dependencies; also used by ``seed`` and by tests (with a ManualClock...)."""
+    the_clock = clock or SystemClock()
+    the_redis = redis or Redis.from_url(settings.redis_url)
+    crypto = AccountCrypto.from_settings(
+        settings.personal_data_keys, settings.personal_data_primary_key_id, settings.personal_data_index_key
+    )
+    return IdentityContext(
+        settings=settings,
+        db=db.sessionmaker(engine or db.create_engine(settings.database_url)),
+        clock=the_clock,
+        crypto=crypto,
+        accounts=AccountRepository(crypto),
+        cases=CaseRepository(crypto),
+        staff=StaffRepository(crypto),
+        hasher=hasher or build_hasher(settings),
+        security=build_security(settings, the_redis, the_clock),
+        sealers=Sealers(
+            contact=Sealer(settings.sealing_keys, "recipient-contact"),
+            code_destination=Sealer(settings.sealing_keys, "code-destination"),
+        ),
+        events=OutboxWriter(orm.outbox, SERVICE, the_clock),
+        photos=PhotoStorage(settings.storage_dir, settings.max_photo_bytes),
+        real_name=real_name or DevRealNameProvider(),
+        calendar=WorkingCalendar.from_config(settings.holidays, settings.makeup_working_days),
+    )
+
+
+def build_host(settings: IdentitySettings, **overrides: Any) -> ServiceHost:
+    """``overrides`` go to ``build_context`` (clock, redis, real_name, hasher) for tests."""
     engine = db.create_engine(settings.database_url)
+    redis: Redis = overrides.pop("redis", None) or Redis.from_url(settings.redis_url)
+    ctx = build_context(settings, engine, redis=redis, **overrides)
+
+    def register(server: grpc.aio.Server) -> None:
+        identity_pb2_grpc.add_IdentityServiceServicer_to_server(IdentityServicer(ctx), server)
+
+    async def close() -> None:
+        ctx.hasher.close()
+        await redis.aclose()
+
     parts = HostParts(
         name=SERVICE,
         engine=engine,
+        register=[register],
+        service_names=SERVICE_NAMES,
         outbox=orm.outbox,
         inbox=orm.inbox,
+        on_stop=[close],
     )
-    return ServiceHost(settings, parts)
+    host = ServiceHost(settings, parts)
+    ctx.after_commit = host.nudge_relay
+    host.context = ctx  # type: ignore[attr-defined]  # tests reach the handlers' context through the host
+    return host

@@ -1,15 +1,81 @@
-"""Settings of the identity service (environment prefix ``IDENTITY_``)."""
+"""Settings of the identity service (environment prefix ``IDENTITY_``).
+
+Secrets default to development values whose text starts with ``dev-only-`` (the base class refuses
+them when ``TQR_ENVIRONMENT=production``). Base64 keys cannot start with that marker, so key
+settings take the form ``<key id>:<base64>`` and the development key ids carry it.
+"""
 
 from __future__ import annotations
 
-from pydantic_settings import SettingsConfigDict
+from typing import Literal
 
-from servicekit.settings import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from servicekit.sealing import DEV_KEYS
+from servicekit.settings import ServiceSettings, shared
+
+DEV_PERSONAL_DATA_KEYS = "dev-only-k1:ZGV2LW9ubHktaWRlbnRpdHktcGVyc29uYWwta2V5ISE="
+DEV_INDEX_KEY = "dev-only-ix:ZGV2LW9ubHktaWRlbnRpdHktYmxpbmQtaW5kZXghISE="
 
 
 class IdentitySettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore", populate_by_name=True)
 
     grpc_port: int = 50051
     metrics_port: int = 9101
     database_url: str = "sqlite:///var/data/identity.sqlite3"
+    redis_key_prefix: str = "tqr:identity"
+
+    # Personal data at rest (document number, mobile, email, TOTP secrets): AES-256-GCM keyring
+    # "id:base64,id:base64", the id sealing new values, and the blind-index HMAC key "[id:]base64".
+    personal_data_keys: str = DEV_PERSONAL_DATA_KEYS
+    personal_data_primary_key_id: str = "dev-only-k1"
+    personal_data_index_key: str = DEV_INDEX_KEY
+    # Keys sealing values for the notification service (contacts, code destinations).
+    sealing_keys: str = Field(default=DEV_KEYS, validation_alias=shared("SEALING_KEYS", "IDENTITY_"))
+    # HMAC key hiding code destinations and client ids in Redis keys (at least 16 bytes).
+    code_secret: str = "dev-only-verification-code-secret"  # noqa: S105 - refused in production
+
+    # Photos of documents for manual review and support requests.
+    storage_dir: str = "var/identity-files"
+    max_photo_bytes: int = 5 * 1024 * 1024
+    max_photos: int = 4
+
+    # argon2id (R-ID-3). Raising them is safe: hashes are renewed at the next sign-in.
+    argon2_memory_kib: int = 47104
+    argon2_time_cost: int = 1
+    argon2_parallelism: int = 1
+    argon2_max_concurrent: int = 4
+
+    # Sessions (R-ID-12).
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+
+    # Verification codes (R-ID-6).
+    code_validity_seconds: int = 300
+    code_resend_cooldown_seconds: int = 60
+    code_max_wrong_attempts: int = 5
+    code_daily_cap_per_destination: int = 10
+    code_daily_cap_per_client: int = 20
+    human_pass_ttl_seconds: int = 300
+
+    # Sign-in throttling (R-ID-8).
+    login_account_max_failures: int = 5
+    login_client_max_failures: int = 20
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
+
+    # R-ID-7: the version of the user agreement a registration must accept.
+    agreement_version: str = "2026-01"
+
+    # R-ID-9: the national identity authority ("dev" = the simulated one) and its deadline.
+    real_name_provider: Literal["dev"] = "dev"
+    real_name_deadline_seconds: float = 3.0
+
+    # R-ID-9: working-day calendar for the manual-review due date (comma-separated ISO dates).
+    holidays: str = ""
+    makeup_working_days: str = ""
+
+    # Demo data written by ``python -m tqr_identity seed``.
+    seed_demo: bool = True
+    demo_accounts_file: str = "var/demo-accounts.txt"

@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from servicekit.cli import main
+
 from tqr_notification.bootstrap import SERVICE, build_host
 from tqr_notification.config import NotificationSettings
 

@@ -158,3 +158,276 @@ class ListAuthoritiesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListAuthoritiesResponse: _TypeAlias = ListAuthoritiesResponse  # noqa: Y015
+
+@_typing.final
+class ConfirmationPoint(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    ONSITE_NOTES_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    authority_code: _builtins.str
+    name: _builtins.str
+    address: _builtins.str
+    phone: _builtins.str
+    scope: _builtins.str
+    onsite_notes: _builtins.str
+    """现场确认注意事项 (R-APP-4)"""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        authority_code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        address: _builtins.str = ...,
+        phone: _builtins.str = ...,
+        scope: _builtins.str = ...,
+        onsite_notes: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "authority_code", b"authority_code", "code", b"code", "name", b"name", "onsite_notes", b"onsite_notes", "phone", b"phone", "scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfirmationPoint: _TypeAlias = ConfirmationPoint  # noqa: Y015
+
+@_typing.final
+class ListConfirmationPointsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    authority_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        authority_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority_code", b"authority_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConfirmationPointsRequest: _TypeAlias = ListConfirmationPointsRequest  # noqa: Y015
+
+@_typing.final
+class ListConfirmationPointsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POINTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def points(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConfirmationPoint]: ...
+    def __init__(
+        self,
+        *,
+        points: _abc.Iterable[Global___ConfirmationPoint] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["points", b"points"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConfirmationPointsResponse: _TypeAlias = ListConfirmationPointsResponse  # noqa: Y015
+
+@_typing.final
+class CodeName(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    name: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CodeName: _TypeAlias = CodeName  # noqa: Y015
+
+@_typing.final
+class ListCodeListsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCodeListsRequest: _TypeAlias = ListCodeListsRequest  # noqa: Y015
+
+@_typing.final
+class ListCodeListsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEACHING_STAGES_FIELD_NUMBER: _builtins.int
+    SUBJECTS_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_TYPES_FIELD_NUMBER: _builtins.int
+    MISSING_SUBJECT_HINT_ZH_FIELD_NUMBER: _builtins.int
+    MISSING_SUBJECT_HINT_EN_FIELD_NUMBER: _builtins.int
+    missing_subject_hint_zh: _builtins.str
+    """R-REF-1: shown when the applicant's subject is not in the list."""
+    missing_subject_hint_en: _builtins.str
+    @_builtins.property
+    def teaching_stages(self) -> _containers.RepeatedCompositeFieldContainer[Global___CodeName]: ...
+    @_builtins.property
+    def subjects(self) -> _containers.RepeatedCompositeFieldContainer[Global___CodeName]: ...
+    @_builtins.property
+    def certificate_types(self) -> _containers.RepeatedCompositeFieldContainer[Global___CodeName]: ...
+    def __init__(
+        self,
+        *,
+        teaching_stages: _abc.Iterable[Global___CodeName] | None = ...,
+        subjects: _abc.Iterable[Global___CodeName] | None = ...,
+        certificate_types: _abc.Iterable[Global___CodeName] | None = ...,
+        missing_subject_hint_zh: _builtins.str = ...,
+        missing_subject_hint_en: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate_types", b"certificate_types", "missing_subject_hint_en", b"missing_subject_hint_en", "missing_subject_hint_zh", b"missing_subject_hint_zh", "subjects", b"subjects", "teaching_stages", b"teaching_stages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCodeListsResponse: _TypeAlias = ListCodeListsResponse  # noqa: Y015
+
+@_typing.final
+class ImportReferenceDataRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class FilesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    FILES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def files(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """file name (regions.csv …) → CSV text"""
+
+    def __init__(
+        self,
+        *,
+        files: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["files", b"files"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportReferenceDataRequest: _TypeAlias = ImportReferenceDataRequest  # noqa: Y015
+
+@_typing.final
+class ImportRowError(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILE_FIELD_NUMBER: _builtins.int
+    ROW_FIELD_NUMBER: _builtins.int
+    COLUMN_FIELD_NUMBER: _builtins.int
+    MESSAGE_ZH_FIELD_NUMBER: _builtins.int
+    MESSAGE_EN_FIELD_NUMBER: _builtins.int
+    file: _builtins.str
+    row: _builtins.int
+    column: _builtins.str
+    message_zh: _builtins.str
+    message_en: _builtins.str
+    def __init__(
+        self,
+        *,
+        file: _builtins.str = ...,
+        row: _builtins.int = ...,
+        column: _builtins.str = ...,
+        message_zh: _builtins.str = ...,
+        message_en: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["column", b"column", "file", b"file", "message_en", b"message_en", "message_zh", b"message_zh", "row", b"row"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportRowError: _TypeAlias = ImportRowError  # noqa: Y015
+
+@_typing.final
+class ImportReferenceDataResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class CountsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    IMPORTED_FIELD_NUMBER: _builtins.int
+    COUNTS_FIELD_NUMBER: _builtins.int
+    ERRORS_FIELD_NUMBER: _builtins.int
+    imported: _builtins.bool
+    @_builtins.property
+    def counts(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """kind → rows written"""
+
+    @_builtins.property
+    def errors(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportRowError]:
+        """when not imported"""
+
+    def __init__(
+        self,
+        *,
+        imported: _builtins.bool = ...,
+        counts: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        errors: _abc.Iterable[Global___ImportRowError] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "errors", b"errors", "imported", b"imported"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportReferenceDataResponse: _TypeAlias = ImportReferenceDataResponse  # noqa: Y015

@@ -44,6 +44,21 @@ class ReferenceDataServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesResponse.FromString,
                 _registered_method=True)
+        self.ListConfirmationPoints = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/ListConfirmationPoints',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListConfirmationPointsRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListConfirmationPointsResponse.FromString,
+                _registered_method=True)
+        self.ListCodeLists = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/ListCodeLists',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListCodeListsRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListCodeListsResponse.FromString,
+                _registered_method=True)
+        self.ImportReferenceData = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/ImportReferenceData',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.FromString,
+                _registered_method=True)
 
 
 class ReferenceDataServiceServicer:
@@ -61,6 +76,26 @@ class ReferenceDataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListConfirmationPoints(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCodeLists(self, request, context):
+        """Teaching stages, subjects and certificate types (code lists of the wizard).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportReferenceData(self, request, context):
+        """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReferenceDataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -73,6 +108,21 @@ def add_ReferenceDataServiceServicer_to_server(servicer, server):
                     servicer.ListAuthorities,
                     request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesResponse.SerializeToString,
+            ),
+            'ListConfirmationPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConfirmationPoints,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListConfirmationPointsRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListConfirmationPointsResponse.SerializeToString,
+            ),
+            'ListCodeLists': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCodeLists,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListCodeListsRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListCodeListsResponse.SerializeToString,
+            ),
+            'ImportReferenceData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportReferenceData,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -129,6 +179,87 @@ class ReferenceDataService:
             '/tqr.application.v1.ReferenceDataService/ListAuthorities',
             tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConfirmationPoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/ListConfirmationPoints',
+            tqr_dot_application_dot_v1_dot_application__pb2.ListConfirmationPointsRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.ListConfirmationPointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCodeLists(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/ListCodeLists',
+            tqr_dot_application_dot_v1_dot_application__pb2.ListCodeListsRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.ListCodeListsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportReferenceData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/ImportReferenceData',
+            tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -35,12 +35,22 @@ class ReferenceDataServiceStub:
     def __new__(cls, channel: _aio.Channel) -> ReferenceDataServiceAsyncStub: ...
     ListRegions: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListRegionsRequest, _application_pb2.ListRegionsResponse]
     ListAuthorities: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListAuthoritiesRequest, _application_pb2.ListAuthoritiesResponse]
+    ListConfirmationPoints: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListConfirmationPointsRequest, _application_pb2.ListConfirmationPointsResponse]
+    ListCodeLists: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListCodeListsRequest, _application_pb2.ListCodeListsResponse]
+    """Teaching stages, subjects and certificate types (code lists of the wizard)."""
+    ImportReferenceData: _grpc.UnaryUnaryMultiCallable[_application_pb2.ImportReferenceDataRequest, _application_pb2.ImportReferenceDataResponse]
+    """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
 
 @_typing.type_check_only
 class ReferenceDataServiceAsyncStub(ReferenceDataServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListRegions: _aio.UnaryUnaryMultiCallable[_application_pb2.ListRegionsRequest, _application_pb2.ListRegionsResponse]  # type: ignore[assignment]
     ListAuthorities: _aio.UnaryUnaryMultiCallable[_application_pb2.ListAuthoritiesRequest, _application_pb2.ListAuthoritiesResponse]  # type: ignore[assignment]
+    ListConfirmationPoints: _aio.UnaryUnaryMultiCallable[_application_pb2.ListConfirmationPointsRequest, _application_pb2.ListConfirmationPointsResponse]  # type: ignore[assignment]
+    ListCodeLists: _aio.UnaryUnaryMultiCallable[_application_pb2.ListCodeListsRequest, _application_pb2.ListCodeListsResponse]  # type: ignore[assignment]
+    """Teaching stages, subjects and certificate types (code lists of the wizard)."""
+    ImportReferenceData: _aio.UnaryUnaryMultiCallable[_application_pb2.ImportReferenceDataRequest, _application_pb2.ImportReferenceDataResponse]  # type: ignore[assignment]
+    """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
 
 class ReferenceDataServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -56,5 +66,28 @@ class ReferenceDataServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _application_pb2.ListAuthoritiesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_application_pb2.ListAuthoritiesResponse, _abc.Awaitable[_application_pb2.ListAuthoritiesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListConfirmationPoints(
+        self,
+        request: _application_pb2.ListConfirmationPointsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.ListConfirmationPointsResponse, _abc.Awaitable[_application_pb2.ListConfirmationPointsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListCodeLists(
+        self,
+        request: _application_pb2.ListCodeListsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.ListCodeListsResponse, _abc.Awaitable[_application_pb2.ListCodeListsResponse]]:
+        """Teaching stages, subjects and certificate types (code lists of the wizard)."""
+
+    @_abc_1.abstractmethod
+    def ImportReferenceData(
+        self,
+        request: _application_pb2.ImportReferenceDataRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.ImportReferenceDataResponse, _abc.Awaitable[_application_pb2.ImportReferenceDataResponse]]:
+        """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
 
 def add_ReferenceDataServiceServicer_to_server(servicer: ReferenceDataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

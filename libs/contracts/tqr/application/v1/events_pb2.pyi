@@ -32,6 +32,10 @@ class ApplicationSubmitted(_message.Message):
     CONFIRM_START_FIELD_NUMBER: _builtins.int
     CONFIRM_END_FIELD_NUMBER: _builtins.int
     ONLINE_END_FIELD_NUMBER: _builtins.int
+    AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    POINT_CODE_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_NUMBER_FIELD_NUMBER: _builtins.int
+    SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -43,6 +47,11 @@ class ApplicationSubmitted(_message.Message):
     """ISO-8601"""
     confirm_end: _builtins.str
     online_end: _builtins.str
+    authority_code: _builtins.str
+    point_code: _builtins.str
+    certificate_number: _builtins.str
+    submitted_at: _builtins.str
+    """ISO-8601"""
     def __init__(
         self,
         *,
@@ -56,10 +65,14 @@ class ApplicationSubmitted(_message.Message):
         confirm_start: _builtins.str = ...,
         confirm_end: _builtins.str = ...,
         online_end: _builtins.str = ...,
+        authority_code: _builtins.str = ...,
+        point_code: _builtins.str = ...,
+        certificate_number: _builtins.str = ...,
+        submitted_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_name", b"authority_name", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "online_end", b"online_end", "point_address", b"point_address", "point_name", b"point_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "certificate_number", b"certificate_number", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "online_end", b"online_end", "point_address", b"point_address", "point_code", b"point_code", "point_name", b"point_name", "submitted_at", b"submitted_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -73,9 +86,12 @@ class ApplicationUpdated(_message.Message):
     APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     APPLICANT_ID_FIELD_NUMBER: _builtins.int
     CHANGED_SECTIONS_FIELD_NUMBER: _builtins.int
+    CHANGED_AT_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
+    changed_at: _builtins.str
+    """ISO-8601"""
     @_builtins.property
     def changed_sections(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -85,10 +101,11 @@ class ApplicationUpdated(_message.Message):
         application_number: _builtins.str = ...,
         applicant_id: _builtins.str = ...,
         changed_sections: _abc.Iterable[_builtins.str] | None = ...,
+        changed_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "changed_sections", b"changed_sections"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "changed_at", b"changed_at", "changed_sections", b"changed_sections"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -107,6 +124,9 @@ class ApplicationStatusChanged(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     MISSING_MATERIALS_FIELD_NUMBER: _builtins.int
     ACTOR_ROLE_FIELD_NUMBER: _builtins.int
+    AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    POINT_CODE_FIELD_NUMBER: _builtins.int
+    CHANGED_AT_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -115,6 +135,10 @@ class ApplicationStatusChanged(_message.Message):
     status_label: _builtins.str
     reason: _builtins.str
     actor_role: _builtins.str
+    authority_code: _builtins.str
+    point_code: _builtins.str
+    changed_at: _builtins.str
+    """ISO-8601"""
     @_builtins.property
     def missing_materials(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -129,10 +153,13 @@ class ApplicationStatusChanged(_message.Message):
         reason: _builtins.str = ...,
         missing_materials: _abc.Iterable[_builtins.str] | None = ...,
         actor_role: _builtins.str = ...,
+        authority_code: _builtins.str = ...,
+        point_code: _builtins.str = ...,
+        changed_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_role", b"actor_role", "applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "from_status", b"from_status", "missing_materials", b"missing_materials", "reason", b"reason", "status_label", b"status_label", "to_status", b"to_status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_role", b"actor_role", "applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "changed_at", b"changed_at", "from_status", b"from_status", "missing_materials", b"missing_materials", "point_code", b"point_code", "reason", b"reason", "status_label", b"status_label", "to_status", b"to_status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -148,12 +175,17 @@ class MessagePosted(_message.Message):
     AUTHOR_ORG_NAME_FIELD_NUMBER: _builtins.int
     AUTHOR_ROLE_FIELD_NUMBER: _builtins.int
     BODY_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    POSTED_AT_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
     author_org_name: _builtins.str
     author_role: _builtins.str
     body: _builtins.str
+    message_id: _builtins.str
+    posted_at: _builtins.str
+    """ISO-8601"""
     def __init__(
         self,
         *,
@@ -163,10 +195,12 @@ class MessagePosted(_message.Message):
         author_org_name: _builtins.str = ...,
         author_role: _builtins.str = ...,
         body: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+        posted_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "author_org_name", b"author_org_name", "author_role", b"author_role", "body", b"body"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "author_org_name", b"author_org_name", "author_role", b"author_role", "body", b"body", "message_id", b"message_id", "posted_at", b"posted_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -39,13 +39,43 @@ class DocumentsServiceStub:
                 request_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.VerifyFormCodeRequest.SerializeToString,
                 response_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.VerifyFormCodeResponse.FromString,
                 _registered_method=True)
+        self.DownloadApplicationForm = channel.unary_stream(
+                '/tqr.documents.v1.DocumentsService/DownloadApplicationForm',
+                request_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.DownloadApplicationFormRequest.SerializeToString,
+                response_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.DownloadApplicationFormResponse.FromString,
+                _registered_method=True)
+        self.ExportPointApplicants = channel.unary_stream(
+                '/tqr.documents.v1.DocumentsService/ExportPointApplicants',
+                request_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsRequest.SerializeToString,
+                response_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsResponse.FromString,
+                _registered_method=True)
 
 
 class DocumentsServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def VerifyFormCode(self, request, context):
-        """The form code printed on the form: genuine or not, and which application it names.
+        """R-STAFF-2: the form code printed on the form: genuine or not, which application it names, and
+        whether the printout shows the application's current data. Staff (POINT_STAFF, AUTHORITY_ADMIN)
+        or SYSTEM; an altered or forged code answers genuine = false (not an error).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DownloadApplicationForm(self, request, context):
+        """R-APP-5: the form of the application's CURRENT data (never an older rendering), in chunks of
+        at most 64 KiB. The first message carries the metadata, every later one a chunk.
+        The applicant who owns the application, or staff of its authority / point (R-STAFF-4).
+        Another applicant's id answers NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportPointApplicants(self, request, context):
+        """R-STAFF-2: the applicants of a confirmation point as an Excel workbook (.xlsx), streamed like
+        a download. POINT_STAFF of that point, or AUTHORITY_ADMIN of the point's authority.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -58,6 +88,16 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.VerifyFormCode,
                     request_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.VerifyFormCodeRequest.FromString,
                     response_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.VerifyFormCodeResponse.SerializeToString,
+            ),
+            'DownloadApplicationForm': grpc.unary_stream_rpc_method_handler(
+                    servicer.DownloadApplicationForm,
+                    request_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.DownloadApplicationFormRequest.FromString,
+                    response_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.DownloadApplicationFormResponse.SerializeToString,
+            ),
+            'ExportPointApplicants': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportPointApplicants,
+                    request_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsRequest.FromString,
+                    response_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -87,6 +127,60 @@ class DocumentsService:
             '/tqr.documents.v1.DocumentsService/VerifyFormCode',
             tqr_dot_documents_dot_v1_dot_documents__pb2.VerifyFormCodeRequest.SerializeToString,
             tqr_dot_documents_dot_v1_dot_documents__pb2.VerifyFormCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DownloadApplicationForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/tqr.documents.v1.DocumentsService/DownloadApplicationForm',
+            tqr_dot_documents_dot_v1_dot_documents__pb2.DownloadApplicationFormRequest.SerializeToString,
+            tqr_dot_documents_dot_v1_dot_documents__pb2.DownloadApplicationFormResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPointApplicants(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/tqr.documents.v1.DocumentsService/ExportPointApplicants',
+            tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsRequest.SerializeToString,
+            tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -104,23 +104,59 @@ class AccountRegistered(_message.Message):
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     MASKED_DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    EMAIL_SEALED_FIELD_NUMBER: _builtins.int
+    MOBILE_SEALED_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     name: _builtins.str
     masked_document_number: _builtins.str
+    email_sealed: _builtins.str
+    """Contact details for the notification service's own recipient directory, sealed with
+    servicekit.sealing.Sealer(keys, purpose="recipient-contact"); never in clear on the bus.
+    """
+    mobile_sealed: _builtins.str
     def __init__(
         self,
         *,
         account_id: _builtins.str = ...,
         name: _builtins.str = ...,
         masked_document_number: _builtins.str = ...,
+        email_sealed: _builtins.str = ...,
+        mobile_sealed: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "masked_document_number", b"masked_document_number", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "email_sealed", b"email_sealed", "masked_document_number", b"masked_document_number", "mobile_sealed", b"mobile_sealed", "name", b"name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AccountRegistered: _TypeAlias = AccountRegistered  # noqa: Y015
+
+@_typing.final
+class ContactDetailsChanged(_message.Message):
+    """The person's email or mobile changed; sealed like AccountRegistered's (purpose "recipient-contact")."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    EMAIL_SEALED_FIELD_NUMBER: _builtins.int
+    MOBILE_SEALED_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    email_sealed: _builtins.str
+    mobile_sealed: _builtins.str
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        email_sealed: _builtins.str = ...,
+        mobile_sealed: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "email_sealed", b"email_sealed", "mobile_sealed", b"mobile_sealed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ContactDetailsChanged: _TypeAlias = ContactDetailsChanged  # noqa: Y015
 
 @_typing.final
 class RealNameVerified(_message.Message):

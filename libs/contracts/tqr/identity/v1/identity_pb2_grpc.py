@@ -49,6 +49,101 @@ class IdentityServiceStub:
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeRequest.SerializeToString,
                 response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.FromString,
                 _registered_method=True)
+        self.GetRegistrationOptions = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/GetRegistrationOptions',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetRegistrationOptionsRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetRegistrationOptionsResponse.FromString,
+                _registered_method=True)
+        self.RegisterAccount = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/RegisterAccount',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RegisterAccountRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RegisterAccountResponse.FromString,
+                _registered_method=True)
+        self.SignIn = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/SignIn',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignInRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignInResponse.FromString,
+                _registered_method=True)
+        self.StaffSignIn = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/StaffSignIn',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSignInRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignInResponse.FromString,
+                _registered_method=True)
+        self.SignOut = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/SignOut',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignOutRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignOutResponse.FromString,
+                _registered_method=True)
+        self.ResolveSession = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ResolveSession',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResolveSessionRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResolveSessionResponse.FromString,
+                _registered_method=True)
+        self.GetAccount = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/GetAccount',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.FromString,
+                _registered_method=True)
+        self.UpdateProfile = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/UpdateProfile',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UpdateProfileRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.FromString,
+                _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ChangePassword',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
+        self.RequestPasswordReset = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/RequestPasswordReset',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ResetPassword',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
+        self.VerifyRealName = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/VerifyRealName',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.VerifyRealNameRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.VerifyRealNameResponse.FromString,
+                _registered_method=True)
+        self.RequestManualReview = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/RequestManualReview',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestManualReviewRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ManualReviewCase.FromString,
+                _registered_method=True)
+        self.CreateSupportRequest = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/CreateSupportRequest',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.FromString,
+                _registered_method=True)
+        self.ListManualReviews = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ListManualReviews',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListManualReviewsRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListManualReviewsResponse.FromString,
+                _registered_method=True)
+        self.DecideManualReview = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/DecideManualReview',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.DecideManualReviewRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ManualReviewCase.FromString,
+                _registered_method=True)
+        self.ListSupportRequests = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ListSupportRequests',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListSupportRequestsRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListSupportRequestsResponse.FromString,
+                _registered_method=True)
+        self.DecideSupportRequest = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/DecideSupportRequest',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.DecideSupportRequestRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.FromString,
+                _registered_method=True)
+        self.GetCasePhoto = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/GetCasePhoto',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -75,6 +170,136 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRegistrationOptions(self, request, context):
+        """What the registration form needs: document types with their format hints, agreement version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterAccount(self, request, context):
+        """R-ID-1..7: open an account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignIn(self, request, context):
+        """R-ID-8: sign in with document type + number + password + a human pass.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StaffSignIn(self, request, context):
+        """Staff: username + password + TOTP code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignOut(self, request, context):
+        """R-ID-12: end the session on the server.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveSession(self, request, context):
+        """The gateway calls this on every request: token -> who is calling.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccount(self, request, context):
+        """Applicant (Actor role APPLICANT).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateProfile(self, request, context):
+        """R-ID-10: ethnicity, document validity, email; HK/Macao/Taiwan users also gender and birth date.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """R-ID-3, R-ID-12: new password; every other session ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestPasswordReset(self, request, context):
+        """R-ID-11: a code to the registered mobile or email (public, after a human check).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """R-ID-11, R-ID-12: set a new password with that code; every session ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyRealName(self, request, context):
+        """R-ID-9: check type, number and name against the national identity authority.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestManualReview(self, request, context):
+        """R-ID-9: after a failed verification, ask a reviewer to check photos of the document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSupportRequest(self, request, context):
+        """R-ID-10, R-ID-11: lost mobile/email, wrong gender, garbled name, with a document photo.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListManualReviews(self, request, context):
+        """Identity reviewers (R-STAFF-3); every decision is audited (R-STAFF-4).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideManualReview(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSupportRequests(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideSupportRequest(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCasePhoto(self, request, context):
+        """A photo attached to a case or a support request (reviewers, and the applicant for their own).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +317,101 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.RequestVerificationCode,
                     request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeRequest.FromString,
                     response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.SerializeToString,
+            ),
+            'GetRegistrationOptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRegistrationOptions,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetRegistrationOptionsRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetRegistrationOptionsResponse.SerializeToString,
+            ),
+            'RegisterAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterAccount,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RegisterAccountRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RegisterAccountResponse.SerializeToString,
+            ),
+            'SignIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignIn,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignInRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignInResponse.SerializeToString,
+            ),
+            'StaffSignIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.StaffSignIn,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSignInRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignInResponse.SerializeToString,
+            ),
+            'SignOut': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignOut,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignOutRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SignOutResponse.SerializeToString,
+            ),
+            'ResolveSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveSession,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResolveSessionRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResolveSessionResponse.SerializeToString,
+            ),
+            'GetAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccount,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.SerializeToString,
+            ),
+            'UpdateProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateProfile,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UpdateProfileRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'RequestPasswordReset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPasswordReset,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.SerializeToString,
+            ),
+            'VerifyRealName': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyRealName,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.VerifyRealNameRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.VerifyRealNameResponse.SerializeToString,
+            ),
+            'RequestManualReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestManualReview,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestManualReviewRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ManualReviewCase.SerializeToString,
+            ),
+            'CreateSupportRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSupportRequest,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.SerializeToString,
+            ),
+            'ListManualReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListManualReviews,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListManualReviewsRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListManualReviewsResponse.SerializeToString,
+            ),
+            'DecideManualReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideManualReview,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.DecideManualReviewRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ManualReviewCase.SerializeToString,
+            ),
+            'ListSupportRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSupportRequests,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListSupportRequestsRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListSupportRequestsResponse.SerializeToString,
+            ),
+            'DecideSupportRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideSupportRequest,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.DecideSupportRequestRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.SerializeToString,
+            ),
+            'GetCasePhoto': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCasePhoto,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +495,519 @@ class IdentityService:
             '/tqr.identity.v1.IdentityService/RequestVerificationCode',
             tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeRequest.SerializeToString,
             tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRegistrationOptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/GetRegistrationOptions',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetRegistrationOptionsRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetRegistrationOptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/RegisterAccount',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RegisterAccountRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RegisterAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/SignIn',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SignInRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SignInResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StaffSignIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/StaffSignIn',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSignInRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SignInResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignOut(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/SignOut',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SignOutRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SignOutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ResolveSession',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ResolveSessionRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ResolveSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/GetAccount',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/UpdateProfile',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.UpdateProfileRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ChangePassword',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPasswordReset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/RequestPasswordReset',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ResetPassword',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyRealName(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/VerifyRealName',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.VerifyRealNameRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.VerifyRealNameResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestManualReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/RequestManualReview',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RequestManualReviewRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ManualReviewCase.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSupportRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/CreateSupportRequest',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListManualReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ListManualReviews',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ListManualReviewsRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ListManualReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideManualReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/DecideManualReview',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.DecideManualReviewRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ManualReviewCase.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSupportRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ListSupportRequests',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ListSupportRequestsRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ListSupportRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideSupportRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/DecideSupportRequest',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.DecideSupportRequestRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCasePhoto(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/GetCasePhoto',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.FromString,
             options,
             channel_credentials,
             insecure,

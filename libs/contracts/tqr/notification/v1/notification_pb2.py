@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tqr/notification/v1/notification.proto\x12\x13tqr.notification.v1\"a\n\x0cInboxMessage\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x0c\n\x04read\x18\x05 \x01(\x08\"W\n\x18ListInboxMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\"i\n\x19ListInboxMessagesResponse\x12\x33\n\x08messages\x18\x01 \x03(\x0b\x32!.tqr.notification.v1.InboxMessage\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"2\n\x1a\x43ountUnreadMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\"-\n\x1b\x43ountUnreadMessagesResponse\x12\x0e\n\x06unread\x18\x01 \x01(\r2\xfc\x01\n\x0cInboxService\x12r\n\x11ListInboxMessages\x12-.tqr.notification.v1.ListInboxMessagesRequest\x1a..tqr.notification.v1.ListInboxMessagesResponse\x12x\n\x13\x43ountUnreadMessages\x12/.tqr.notification.v1.CountUnreadMessagesRequest\x1a\x30.tqr.notification.v1.CountUnreadMessagesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tqr/notification/v1/notification.proto\x12\x13tqr.notification.v1\"u\n\x0cInboxMessage\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x0c\n\x04read\x18\x05 \x01(\x08\x12\x12\n\nevent_type\x18\x06 \x01(\t\"l\n\x18ListInboxMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x13\n\x0bunread_only\x18\x04 \x01(\x08\"y\n\x19ListInboxMessagesResponse\x12\x33\n\x08messages\x18\x01 \x03(\x0b\x32!.tqr.notification.v1.InboxMessage\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x0e\n\x06unread\x18\x03 \x01(\r\"2\n\x1a\x43ountUnreadMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\"-\n\x1b\x43ountUnreadMessagesResponse\x12\x0e\n\x06unread\x18\x01 \x01(\r\"1\n\x1bMarkInboxMessageReadRequest\x12\x12\n\nmessage_id\x18\x01 \x01(\t\".\n\x1cMarkInboxMessageReadResponse\x12\x0e\n\x06unread\x18\x01 \x01(\r2\xf9\x02\n\x0cInboxService\x12r\n\x11ListInboxMessages\x12-.tqr.notification.v1.ListInboxMessagesRequest\x1a..tqr.notification.v1.ListInboxMessagesResponse\x12x\n\x13\x43ountUnreadMessages\x12/.tqr.notification.v1.CountUnreadMessagesRequest\x1a\x30.tqr.notification.v1.CountUnreadMessagesResponse\x12{\n\x14MarkInboxMessageRead\x12\x30.tqr.notification.v1.MarkInboxMessageReadRequest\x1a\x31.tqr.notification.v1.MarkInboxMessageReadResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,15 +32,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.notification.v1.notific
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INBOXMESSAGE']._serialized_start=63
-  _globals['_INBOXMESSAGE']._serialized_end=160
-  _globals['_LISTINBOXMESSAGESREQUEST']._serialized_start=162
-  _globals['_LISTINBOXMESSAGESREQUEST']._serialized_end=249
-  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_start=251
-  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_end=356
-  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_start=358
-  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_end=408
-  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_start=410
-  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_end=455
-  _globals['_INBOXSERVICE']._serialized_start=458
-  _globals['_INBOXSERVICE']._serialized_end=710
+  _globals['_INBOXMESSAGE']._serialized_end=180
+  _globals['_LISTINBOXMESSAGESREQUEST']._serialized_start=182
+  _globals['_LISTINBOXMESSAGESREQUEST']._serialized_end=290
+  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_start=292
+  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_end=413
+  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_start=415
+  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_end=465
+  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_start=467
+  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_end=512
+  _globals['_MARKINBOXMESSAGEREADREQUEST']._serialized_start=514
+  _globals['_MARKINBOXMESSAGEREADREQUEST']._serialized_end=563
+  _globals['_MARKINBOXMESSAGEREADRESPONSE']._serialized_start=565
+  _globals['_MARKINBOXMESSAGEREADRESPONSE']._serialized_end=611
+  _globals['_INBOXSERVICE']._serialized_start=614
+  _globals['_INBOXSERVICE']._serialized_end=991
 # @@protoc_insertion_point(module_scope)

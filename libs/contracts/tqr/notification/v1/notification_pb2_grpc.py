@@ -44,6 +44,11 @@ class InboxServiceStub:
                 request_serializer=tqr_dot_notification_dot_v1_dot_notification__pb2.CountUnreadMessagesRequest.SerializeToString,
                 response_deserializer=tqr_dot_notification_dot_v1_dot_notification__pb2.CountUnreadMessagesResponse.FromString,
                 _registered_method=True)
+        self.MarkInboxMessageRead = channel.unary_unary(
+                '/tqr.notification.v1.InboxService/MarkInboxMessageRead',
+                request_serializer=tqr_dot_notification_dot_v1_dot_notification__pb2.MarkInboxMessageReadRequest.SerializeToString,
+                response_deserializer=tqr_dot_notification_dot_v1_dot_notification__pb2.MarkInboxMessageReadResponse.FromString,
+                _registered_method=True)
 
 
 class InboxServiceServicer:
@@ -61,6 +66,12 @@ class InboxServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MarkInboxMessageRead(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InboxServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -73,6 +84,11 @@ def add_InboxServiceServicer_to_server(servicer, server):
                     servicer.CountUnreadMessages,
                     request_deserializer=tqr_dot_notification_dot_v1_dot_notification__pb2.CountUnreadMessagesRequest.FromString,
                     response_serializer=tqr_dot_notification_dot_v1_dot_notification__pb2.CountUnreadMessagesResponse.SerializeToString,
+            ),
+            'MarkInboxMessageRead': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkInboxMessageRead,
+                    request_deserializer=tqr_dot_notification_dot_v1_dot_notification__pb2.MarkInboxMessageReadRequest.FromString,
+                    response_serializer=tqr_dot_notification_dot_v1_dot_notification__pb2.MarkInboxMessageReadResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -129,6 +145,33 @@ class InboxService:
             '/tqr.notification.v1.InboxService/CountUnreadMessages',
             tqr_dot_notification_dot_v1_dot_notification__pb2.CountUnreadMessagesRequest.SerializeToString,
             tqr_dot_notification_dot_v1_dot_notification__pb2.CountUnreadMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkInboxMessageRead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.notification.v1.InboxService/MarkInboxMessageRead',
+            tqr_dot_notification_dot_v1_dot_notification__pb2.MarkInboxMessageReadRequest.SerializeToString,
+            tqr_dot_notification_dot_v1_dot_notification__pb2.MarkInboxMessageReadResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,11 +1,205 @@
-"""Tables of the application service's own database."""
+"""Tables of the application service's own database (SQLAlchemy Core; SQLite and PostgreSQL).
+
+Personal data at rest: identity document numbers are stored sealed (AES-GCM, ``*_sealed``) next to
+a keyed blind index (HMAC, ``document_index``) that equality look-ups use; never in clear.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-
 from servicekit.tables import inbox_table, outbox_table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+
+# --- reference data (§2) -------------------------------------------------------------------------
+regions = Table(
+    "regions", metadata,
+    Column("code", String(6), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("parent_code", String(6), nullable=True, index=True),
+)
+authorities = Table(
+    "authorities", metadata,
+    Column("code", String(6), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("region_code", String(6), ForeignKey("regions.code"), nullable=False, index=True),
+    Column("address", String(300), nullable=False, default=""),
+    Column("phone", String(50), nullable=False, default=""),
+)
+confirmation_points = Table(
+    "confirmation_points", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("authority_code", String(6), ForeignKey("authorities.code"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("phone", String(50), nullable=False),
+    Column("scope", Text, nullable=False),
+    # 现场确认注意事项 (R-APP-4), written by the point's staff, shown to its applicants.
+    Column("onsite_notes", Text, nullable=False, default=""),
+)
+teaching_stages = Table(
+    "teaching_stages", metadata,
+    Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+)
+subjects = Table(
+    "subjects", metadata,
+    Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+)
+certificate_types = Table(
+    "certificate_types", metadata,
+    Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+)
+registry_certificates = Table(
+    "registry_certificates", metadata,
+    Column("certificate_number", String(17), primary_key=True),
+    Column("holder_name", String(100), nullable=False),
+    Column("document_type", String(32), nullable=False),
+    Column("document_number_sealed", Text, nullable=False),
+    Column("document_index", String(64), nullable=False, index=True),
+    Column("certificate_type_code", String(32), nullable=False),
+    Column("subject_code", String(32), nullable=False),
+    Column("issuing_body", String(200), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("gender", String(1), nullable=False, default=""),
+    Column("birth_date", Date, nullable=True),
+    Column("province_code", String(6), nullable=False, default=""),
+    Column("photo", LargeBinary, nullable=True),
+)
+
+# --- plans (§3) ----------------------------------------------------------------------------------
+plans = Table(
+    "plans", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("authority_code", String(6), ForeignKey("authorities.code"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("online_start", DateTime(timezone=True), nullable=False),
+    Column("online_end", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+plan_points = Table(
+    "plan_points", metadata,
+    Column("plan_id", String(36), ForeignKey("plans.id"), primary_key=True),
+    Column("point_code", String(32), ForeignKey("confirmation_points.code"), primary_key=True),
+    Column("confirm_start", DateTime(timezone=True), nullable=False),
+    Column("confirm_end", DateTime(timezone=True), nullable=False),
+)
+
+# --- wizard drafts and applications (§4, §5) ------------------------------------------------------
+drafts = Table(
+    "drafts", metadata,
+    # One draft per account: it follows the applicant to another device (R-WIZ resumable).
+    Column("applicant_id", String(64), primary_key=True),
+    Column("data", JSON, nullable=False),  # the wizard state; document numbers inside are sealed
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+applications = Table(
+    "applications", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("application_number", String(18), nullable=False, unique=True),
+    Column("applicant_id", String(64), nullable=False, index=True),
+    Column("idempotency_key", String(100), nullable=False),
+    Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False),
+    Column("authority_code", String(6), nullable=False),
+    Column("point_code", String(32), nullable=False),
+    Column("certificate_number", String(17), nullable=False),
+    Column("applicant_name", String(100), nullable=False),
+    Column("document_index", String(64), nullable=False),
+    Column("document_number_sealed", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("data", JSON, nullable=False),  # sections of the application (no document number)
+    Column("certificate_locked", Boolean, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # A retried submit finds the application its first attempt created.
+    UniqueConstraint("applicant_id", "idempotency_key", name="uq_applications_idempotency"),
+    # Staff lists: keyset pagination over (submitted_at, id) within a scope and status.
+    Index("ix_applications_authority_status", "authority_code", "status", "submitted_at", "id"),
+    Index("ix_applications_point_status", "point_code", "status", "submitted_at", "id"),
+    Index("ix_applications_status", "status", "submitted_at", "id"),
+    Index("ix_applications_authority_recent", "authority_code", "submitted_at", "id"),
+    Index("ix_applications_point_recent", "point_code", "submitted_at", "id"),
+    Index("ix_applications_name", "applicant_name"),
+    Index("ix_applications_document_index", "document_index"),
+)
+# R-WIZ-9: a row per live application, unique per (plan, certificate). Maintained in the same
+# transaction as the status; a withdrawal deletes it. No foreign key on application_id: the key is
+# claimed first in the submit transaction, before the application row exists, so that the guard
+# is taken before the number counter.
+live_applications = Table(
+    "live_applications", metadata,
+    Column("plan_id", String(36), primary_key=True),
+    Column("certificate_number", String(17), primary_key=True),
+    Column("application_id", String(36), nullable=False, unique=True),
+)
+application_counters = Table(
+    "application_counters", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("authority_code", String(6), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+status_history = Table(
+    "status_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", String(36), ForeignKey("applications.id"), nullable=False, index=True),
+    Column("from_status", String(32), nullable=False),  # "" for the submission itself
+    Column("to_status", String(32), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_org", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("missing_materials", JSON, nullable=False),
+)
+messages = Table(
+    "messages", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("application_id", String(36), ForeignKey("applications.id"), nullable=False, index=True),
+    Column("author_role", String(32), nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("author_org_code", String(32), nullable=False),
+    Column("author_org_name", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+# R-STAFF-4: every staff action, who did it, in which organisation, to what.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_org", String(32), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("target_type", String(40), nullable=False),
+    Column("target_id", String(64), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_log_actor", "actor_org", "at"),
+    Index("ix_audit_log_target", "target_type", "target_id"),
+)
+# Eligibility thresholds per authority (a row overrides the service-wide defaults).
+eligibility_thresholds = Table(
+    "eligibility_thresholds", metadata,
+    Column("authority_code", String(6), primary_key=True),
+    Column("settings", JSON, nullable=False),
+)

@@ -3,8 +3,38 @@
 from __future__ import annotations
 
 from servicekit.tables import inbox_table, outbox_table
-from sqlalchemy import MetaData
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+
+# One row per rendered file. The key is what the file depends on: the printed data (content_hash),
+# the format, and the layout of the renderer (bumped when the template changes). The bytes live in
+# the storage directory under ``file_name``; a row whose file is gone counts as a miss.
+form_renderings = Table(
+    "form_renderings",
+    metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("format", String(8), primary_key=True),
+    Column("layout_version", Integer, primary_key=True),
+    Column("application_id", String(64), nullable=False),
+    Column("code_text", String(120), nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_form_renderings_application", "application_id"),
+)
+
+# R-STAFF-4: who exported which point's applicants, when (no personal data of the applicants).
+staff_exports = Table(
+    "staff_exports",
+    metadata,
+    Column("export_id", String(36), primary_key=True),
+    Column("actor_subject_id", String(64), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("organisation_code", String(32), nullable=False),
+    Column("point_code", String(32), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("exported_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,125 @@
+"""Domain and read-model values to protobuf messages (the only module with *_pb2 builders)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from tqr.application.v1 import views_pb2 as v
+
+from tqr_application.adapters.personal_data import mask_document_number
+from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
+from tqr_application.domain.reference import ConfirmationPoint
+from tqr_application.domain.status import STATUS_INFO, ApplicationStatus
+from tqr_application.service_layer.context import aware
+from tqr_application.service_layer.read_model import ApplicationDetails
+
+
+def ts(instant: datetime | None) -> Timestamp | None:
+    if instant is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(instant)
+    return stamp
+
+
+def from_ts(stamp: Timestamp) -> datetime:
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def point_window(window: PointWindowRecord | None, point: ConfirmationPoint | None, notes: str = "") -> v.PointWindow:
+    out = v.PointWindow()
+    if point is not None:
+        out.point_code, out.point_name, out.address = point.code, point.name, point.address
+        out.phone, out.scope, out.onsite_notes = point.phone, point.scope, notes
+    if window is not None:
+        out.point_code = window.point_code
+        out.confirm_start.CopyFrom(ts(window.confirm_start))
+        out.confirm_end.CopyFrom(ts(window.confirm_end))
+    return out
+
+
+def plan(record: PlanRecord, authority_name: str, points: dict[str, tuple[ConfirmationPoint, str]]) -> v.Plan:
+    out = v.Plan(plan_id=record.id, authority_code=record.authority_code, authority_name=authority_name,
+                 name=record.name, online_start=ts(record.online_start), online_end=ts(record.online_end))
+    for window in record.points:
+        point, notes = points.get(window.point_code, (None, ""))
+        out.points.append(point_window(window, point, notes))
+    return out
+
+
+def certificate(data: dict[str, Any], names: dict[str, dict[str, str]], has_photo: bool) -> v.CertificateData:
+    return v.CertificateData(
+        certificate_number=data.get("certificate_number", ""), holder_name=data.get("holder_name", ""),
+        certificate_type_code=data.get("certificate_type_code", ""), subject_code=data.get("subject_code", ""),
+        issuing_body=data.get("issuing_body", ""), issue_date=data.get("issue_date", ""),
+        locked=bool(data.get("locked")), has_photo=has_photo,
+        certificate_type_name=names["certificate_types"].get(data.get("certificate_type_code", ""), ""),
+        subject_name=names["subjects"].get(data.get("subject_code", ""), ""),
+        gender=data.get("gender", ""), birth_date=data.get("birth_date") or "",
+    )
+
+
+def materials(data: dict[str, Any]) -> v.Materials:
+    return v.Materials(
+        email=data.get("email", ""), school=data.get("school", ""), post=data.get("post", ""),
+        employment_start=data.get("employment_start", ""),
+        work_history=[v.WorkHistoryEntry(**w) for w in data.get("work_history", [])],
+        annual_assessments=[v.AnnualAssessment(**a) for a in data.get("annual_assessments", [])],
+        ethics_assessment=data.get("ethics_assessment", ""),
+        continuing_education_hours=int(data.get("continuing_education_hours", 0)),
+    )
+
+
+def materials_dict(message: v.Materials) -> dict[str, Any]:
+    return {
+        "email": message.email, "school": message.school, "post": message.post,
+        "employment_start": message.employment_start,
+        "work_history": [{"start": w.start, "end": w.end, "school": w.school, "post": w.post}
+                         for w in message.work_history],
+        "annual_assessments": [{"year": a.year, "result": a.result} for a in message.annual_assessments],
+        "ethics_assessment": message.ethics_assessment,
+        "continuing_education_hours": message.continuing_education_hours,
+    }
+
+
+def status_view(status: ApplicationStatus, data: dict[str, Any]) -> v.StatusView:
+    info = STATUS_INFO[status]
+    return v.StatusView(
+        status=status.value, label_zh=info.label_zh, label_en=info.label_en, meaning_zh=info.meaning_zh,
+        meaning_en=info.meaning_en, next_step_zh=info.next_step_zh, next_step_en=info.next_step_en,
+        missing_materials=list(data.get("missing_materials", [])) if status is ApplicationStatus.MATERIALS_INCOMPLETE
+        else [], reason=data.get("last_reason", ""),
+    )
+
+
+def application(d: ApplicationDetails) -> v.ApplicationView:
+    r = d.record
+    out = v.ApplicationView(
+        application_id=r.id, application_number=r.application_number, applicant_id=r.applicant_id,
+        applicant_name=r.applicant_name, document_number_masked=mask_document_number(r.document_number),
+        status=status_view(r.status, r.data), version=r.version,
+        certificate=certificate(r.data["certificate"], d.names, d.photo is not None),
+        authority_code=r.authority_code, plan_id=r.plan_id,
+        point=point_window(d.window, d.point, d.point_notes),
+        teaching_stage_code=r.data.get("teaching_stage_code", ""),
+        teaching_subject_code=r.data.get("teaching_subject_code", ""),
+        materials=materials(r.data.get("materials", {})), submitted_at=ts(r.submitted_at),
+        editable_groups=sorted(g.value for g in d.editable), allowed_actions=[a.value for a in d.actions],
+    )
+    if d.authority is not None:
+        out.authority_name, out.authority_address = d.authority.name, d.authority.address
+        out.authority_phone = d.authority.phone
+    if d.online_end is not None:
+        out.online_end.CopyFrom(ts(d.online_end))
+    for h in d.history:
+        out.history.append(v.StatusHistoryEntry(
+            from_status=h.from_status, to_status=h.to_status, action=h.action, actor_role=h.actor_role,
+            at=ts(h.at), reason=h.reason, missing_materials=list(h.missing_materials)))
+    return out
+
+
+def message(row: dict[str, Any]) -> v.Message:
+    return v.Message(message_id=row["id"], application_id=row["application_id"], author_role=row["author_role"],
+                     author_org_name=row["author_org_name"], body=row["body"], created_at=ts(aware(row["created_at"])))

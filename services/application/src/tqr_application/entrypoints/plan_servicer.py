@@ -1,0 +1,77 @@
+"""PlanService: plans and points (R-PLAN-1..3, R-STAFF-1), the points' on-site notes (R-APP-4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import grpc
+from tqr.application.v1 import plans_pb2 as pb
+from tqr.application.v1 import plans_pb2_grpc as rpc
+
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
+from tqr_application.entrypoints import mappers
+from tqr_application.entrypoints.actors import caller
+from tqr_application.service_layer import plans
+from tqr_application.service_layer.context import ServiceContext
+
+
+def plan_input(name: str, start: object, end: object, points: Iterable[pb.PointWindowInput]) -> plans.PlanInput:
+    return plans.PlanInput(
+        name=name,
+        online_start=mappers.from_ts(start),
+        online_end=mappers.from_ts(end),  # type: ignore[arg-type]
+        points=tuple(
+            PointWindowRecord(p.point_code, mappers.from_ts(p.confirm_start), mappers.from_ts(p.confirm_end))
+            for p in points
+        ),
+    )
+
+
+class PlanServicer(rpc.PlanServiceServicer):
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def _view(self, record: PlanRecord) -> object:
+        async with self.ctx.reading() as session:
+            authority = await ref.get_authority(session, record.authority_code)
+            points = {}
+            for window in record.points:
+                found = await ref.get_point(session, window.point_code)
+                if found:
+                    points[window.point_code] = found
+        return mappers.plan(record, authority.name if authority else "", points)
+
+    async def CreatePlan(
+        self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreatePlanResponse:
+        data = plan_input(request.name, request.online_start, request.online_end, request.points)
+        record = await plans.create_plan(self.ctx, caller(context), request.authority_code, data)
+        return pb.CreatePlanResponse(plan=await self._view(record))
+
+    async def UpdatePlan(
+        self, request: pb.UpdatePlanRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdatePlanResponse:
+        data = plan_input(request.name, request.online_start, request.online_end, request.points)
+        record = await plans.update_plan(self.ctx, caller(context), request.plan_id, data)
+        return pb.UpdatePlanResponse(plan=await self._view(record))
+
+    async def ListPlans(self, request: pb.ListPlansRequest, context: grpc.aio.ServicerContext) -> pb.ListPlansResponse:
+        records = await plans.list_plans(self.ctx, caller(context), request.authority_code)
+        return pb.ListPlansResponse(plans=[await self._view(r) for r in records])
+
+    async def SetPointNotes(
+        self, request: pb.SetPointNotesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SetPointNotesResponse:
+        await plans.set_point_notes(self.ctx, caller(context), request.point_code, request.notes)
+        return pb.SetPointNotesResponse()
+
+    async def GetAuthorityPlan(
+        self, request: pb.GetAuthorityPlanRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetAuthorityPlanResponse:
+        caller(context)
+        record = await plans.get_authority_plan(self.ctx, request.authority_code)
+        now = self.ctx.now()
+        return pb.GetAuthorityPlanResponse(
+            plan=await self._view(record), online_open=record.online_start <= now <= record.online_end
+        )

@@ -1,0 +1,97 @@
+"""ReferenceDataService: places, authorities, points, code lists, CSV import."""
+
+from __future__ import annotations
+
+import grpc
+from tqr.application.v1 import application_pb2 as pb
+from tqr.application.v1 import application_pb2_grpc as rpc
+
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.entrypoints.actors import caller
+from tqr_application.service_layer import reference
+from tqr_application.service_layer.context import ServiceContext
+
+
+class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def ListRegions(
+        self, request: pb.ListRegionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListRegionsResponse:
+        async with self.ctx.reading() as session:
+            regions = await ref.list_regions(session, request.parent_code)
+        return pb.ListRegionsResponse(
+            regions=[
+                pb.Region(code=r.code, name=r.name, level=r.level.value, parent_code=r.parent_code or "")
+                for r in regions
+            ]
+        )
+
+    async def ListAuthorities(
+        self, request: pb.ListAuthoritiesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAuthoritiesResponse:
+        async with self.ctx.reading() as session:
+            found = await ref.list_authorities(session, request.region_code)
+        return pb.ListAuthoritiesResponse(
+            authorities=[
+                pb.Authority(code=a.code, name=a.name, region_code=a.region_code, address=a.address, phone=a.phone)
+                for a in found
+            ]
+        )
+
+    async def ListConfirmationPoints(
+        self, request: pb.ListConfirmationPointsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListConfirmationPointsResponse:
+        async with self.ctx.reading() as session:
+            points = await ref.list_points(session, request.authority_code)
+            notes = {p.code: (await ref.get_point(session, p.code) or (p, ""))[1] for p in points}
+        return pb.ListConfirmationPointsResponse(
+            points=[
+                pb.ConfirmationPoint(
+                    code=p.code,
+                    authority_code=p.authority_code,
+                    name=p.name,
+                    address=p.address,
+                    phone=p.phone,
+                    scope=p.scope,
+                    onsite_notes=notes[p.code],
+                )
+                for p in points
+            ]
+        )
+
+    async def ListCodeLists(
+        self, request: pb.ListCodeListsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCodeListsResponse:
+        async with self.ctx.reading() as session:
+            names = await ref.code_names(session)
+
+        def items(kind: str) -> list[pb.CodeName]:
+            return [pb.CodeName(code=c, name=n) for c, n in names[kind].items()]
+
+        return pb.ListCodeListsResponse(
+            teaching_stages=items("stages"),
+            subjects=items("subjects"),
+            certificate_types=items("certificate_types"),
+            missing_subject_hint_zh=reference.MISSING_SUBJECT_HINT[0],
+            missing_subject_hint_en=reference.MISSING_SUBJECT_HINT[1],
+        )
+
+    async def ImportReferenceData(
+        self, request: pb.ImportReferenceDataRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ImportReferenceDataResponse:
+        result = await reference.import_files(self.ctx, caller(context), dict(request.files))
+        if result.ok and result.batch is not None:
+            return pb.ImportReferenceDataResponse(
+                imported=True, counts={k.file_name: n for k, n in result.batch.counts().items()}
+            )
+        return pb.ImportReferenceDataResponse(
+            imported=False,
+            errors=[
+                pb.ImportRowError(
+                    file=e.file, row=e.row, column=e.column, message_zh=e.message_zh, message_en=e.message_en
+                )
+                for e in result.errors
+            ],
+        )

@@ -1,0 +1,262 @@
+"""The applicant's own applications after submission (R-APP-1..4); another's id is NotFound."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from servicekit.errors import NotFound, RuleViolation
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tqr_application.adapters import application_repository as repo
+from tqr_application.adapters import orm
+from tqr_application.adapters import plan_repository as plans_repo
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters.application_repository import ApplicationRecord
+from tqr_application.adapters.plan_repository import PointWindowRecord
+from tqr_application.domain import edits
+from tqr_application.domain.edits import BEIJING, CertificateSection, FieldGroup
+from tqr_application.domain.reference import RegistryCertificate
+from tqr_application.domain.roles import Actor, Role
+from tqr_application.domain.status import StatusAction
+from tqr_application.domain.wizard import CertificateData
+from tqr_application.service_layer import events, sections, workflow
+from tqr_application.service_layer.access import require_role
+from tqr_application.service_layer.context import ServiceContext
+from tqr_application.service_layer.plan_windows import current_plan, ensure_has_plan, ensure_has_points
+from tqr_application.service_layer.read_model import ApplicationDetails, details
+
+
+def not_found() -> NotFound:
+    return NotFound("APPLICATION_NOT_FOUND", "找不到该申请", "No such application")
+
+
+async def load_own(ctx: ServiceContext, session: AsyncSession, actor: Actor, application_id: str) -> ApplicationRecord:
+    require_role(actor, Role.APPLICANT)
+    record = await repo.get(session, ctx.cipher, application_id, applicant_id=actor.subject_id)
+    if record is None:
+        raise not_found()
+    return record
+
+
+async def list_mine(ctx: ServiceContext, actor: Actor) -> list[ApplicationDetails]:
+    require_role(actor, Role.APPLICANT)
+    async with ctx.reading() as session:
+        records = await repo.of_applicant(session, ctx.cipher, actor.subject_id)
+        return [await details(session, r, now=ctx.now(), role=actor.role) for r in records]
+
+
+async def get_mine(ctx: ServiceContext, actor: Actor, application_id: str) -> ApplicationDetails:
+    async with ctx.reading() as session:
+        record = await load_own(ctx, session, actor, application_id)
+        return await details(session, record, now=ctx.now(), role=actor.role)
+
+
+async def _confirmation_end(session: AsyncSession, record: ApplicationRecord) -> PointWindowRecord:
+    plan = await plans_repo.get_plan(session, record.plan_id)
+    window = plan.window_of(record.point_code) if plan else None
+    if window is None:  # the authority removed the point from its plan: nothing can be edited
+        raise RuleViolation(
+            "R-APP-3",
+            "该确认点已不在注册计划中，申请信息不能修改",
+            "The confirmation point is no longer in the plan; the application cannot be changed",
+        )
+    return window
+
+
+async def edit(
+    ctx: ServiceContext,
+    actor: Actor,
+    application_id: str,
+    expected_version: int,
+    *,
+    certificate: dict[str, str] | None = None,
+    materials: dict[str, object] | None = None,
+    email: str | None = None,
+) -> tuple[ApplicationDetails, bool]:
+    """R-APP-3: one section; returns the application and whether the registry replaced the entry."""
+    now = ctx.now()
+    today = now.astimezone(BEIJING).date()
+    async with ctx.transaction() as session:
+        record = await load_own(ctx, session, actor, application_id)
+        workflow.check_expected_version(record, expected_version)
+        window = await _confirmation_end(session, record)
+        data = dict(record.data)
+        replaced = False
+        changes: dict[str, object] = {}
+        if certificate is not None:
+            section, replaced = await _edit_certificate(ctx, session, record, certificate, window, today)
+            data["certificate"] = section
+            changes = {"certificate_number": section["certificate_number"], "certificate_locked": replaced}
+            name = "CERTIFICATE"
+        elif materials is not None:
+            edits.ensure_may_edit(record.status, FieldGroup.MATERIALS, now=now, confirmation_end=window.confirm_end)
+            checked = sections.check_materials({**materials, "email": data["materials"]["email"]}, today, "R-APP-3")
+            data["materials"] = checked
+            name = "MATERIALS"
+        else:
+            edits.ensure_may_edit(record.status, FieldGroup.CONTACT, now=now, confirmation_end=window.confirm_end)
+            data["materials"] = {**data["materials"], "email": sections.check_email(email or "", "R-APP-3")}
+            name = "CONTACT"
+        moved = replace(record, data=data, version=record.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
+        await workflow.save(session, moved, record.version)
+        if moved.certificate_number != record.certificate_number:
+            await _move_live_key(session, moved)
+        await ctx.events.stage(session, events.updated(moved, [name], now), aggregate_id=record.id)
+        return await details(session, moved, now=now, role=actor.role), replaced
+
+
+async def _edit_certificate(
+    ctx: ServiceContext,
+    session: AsyncSession,
+    record: ApplicationRecord,
+    raw: dict[str, str],
+    window: PointWindowRecord,
+    today: date,
+) -> tuple[dict[str, object], bool]:
+    edits.ensure_may_edit(
+        record.status,
+        FieldGroup.CERTIFICATE,
+        now=ctx.now(),
+        confirmation_end=window.confirm_end,
+        certificate_locked=record.certificate_locked,
+    )
+    number = "".join((raw.get("certificate_number") or "").split()).upper()
+    stored = record.data["certificate"]
+    values = {
+        **raw,
+        "gender": raw.get("gender") or stored.get("gender", ""),
+        "birth_date": raw.get("birth_date") or stored.get("birth_date", ""),
+    }
+    checked = sections.check_certificate_details(values, await ref.code_names(session), today, "R-APP-3")
+    match = await ref.find_registry_certificate(session, ctx.cipher, number, record.document_number)
+    current = _section(record)
+    proposed = replace(
+        current,
+        certificate_number=number,
+        holder_name=checked.holder_name,
+        certificate_type_code=checked.certificate_type_code,
+        subject_code=checked.subject_code,
+        issuing_body=checked.issuing_body,
+        issue_date=checked.issue_date,
+    )
+
+    def lookup(cert: str, doc: str) -> RegistryCertificate | None:
+        return match if match and cert == match.certificate_number else None
+
+    outcome = edits.edit_certificate(
+        record.status, current, proposed, now=ctx.now(), confirmation_end=window.confirm_end, lookup=lookup
+    )
+    if outcome.replaced_from_registry and match is not None:
+        return sections.certificate_record(match.certificate_number, CertificateData.from_registry(match)), True
+    return sections.certificate_record(number, checked), False
+
+
+def _section(record: ApplicationRecord) -> CertificateSection:
+    c = record.data["certificate"]
+    return CertificateSection(
+        certificate_number=c["certificate_number"],
+        document_number=record.document_number,
+        holder_name=c["holder_name"],
+        certificate_type_code=c["certificate_type_code"],
+        subject_code=c["subject_code"],
+        issuing_body=c["issuing_body"],
+        issue_date=date.fromisoformat(c["issue_date"]),
+        locked=record.certificate_locked,
+    )
+
+
+async def _move_live_key(session: AsyncSession, record: ApplicationRecord) -> None:
+    """The (plan, certificate) key follows the application; a clash is R-WIZ-9."""
+    await repo.release_live(session, record.id)
+    try:
+        await repo.claim_live(session, record.plan_id, record.certificate_number, record.id)
+    except IntegrityError as exc:
+        raise duplicate_live() from exc
+
+
+def duplicate_live() -> RuleViolation:
+    return RuleViolation(
+        "R-WIZ-9",
+        "该证书在本次注册计划中已有申请，不能重复申请",
+        "This certificate already has an application in this registration plan",
+    )
+
+
+async def correct_authority(
+    ctx: ServiceContext, actor: Actor, application_id: str, authority_code: str, point_code: str, expected_version: int
+) -> ApplicationDetails:
+    """WRONG_AUTHORITY → SUBMITTED with another authority and point, inside the new plan's window."""
+    now = ctx.now()
+    async with ctx.transaction() as session:
+        record = await load_own(ctx, session, actor, application_id)
+        workflow.check_expected_version(record, expected_version)
+        authority = await ref.get_authority(session, authority_code)
+        if authority is None:
+            raise NotFound("AUTHORITY_NOT_FOUND", "找不到该注册机构", "No such registration authority")
+        plan = ensure_has_plan(
+            current_plan(await plans_repo.plans_of_authority(session, authority_code), now), authority.name
+        )
+        window = plan.window_of(point_code)
+        edits.ensure_may_change_authority(
+            record.status,
+            now=now,
+            new_plan_online_start=plan.online_start,
+            new_plan_online_end=plan.online_end,
+            new_point_confirm_end=window.confirm_end if window else None,
+        )
+        ensure_has_points(plan, authority.name)
+        if window is None:
+            raise RuleViolation(
+                "R-WIZ-5", "请选择该注册机构计划中的现场确认点", "Choose a confirmation point of this authority's plan"
+            )
+        moved, _ = await workflow.apply_status_action(
+            ctx,
+            session,
+            record,
+            actor,
+            StatusAction.CORRECT_AUTHORITY,
+            changes={"authority_code": authority_code, "point_code": point_code, "plan_id": plan.id},
+        )
+        if plan.id != record.plan_id:
+            await _move_live_key(session, moved)
+        return await details(session, moved, now=now, role=actor.role)
+
+
+async def withdraw(
+    ctx: ServiceContext, actor: Actor, application_id: str, reason: str, expected_version: int
+) -> ApplicationDetails:
+    async with ctx.transaction() as session:
+        record = await load_own(ctx, session, actor, application_id)
+        workflow.check_expected_version(record, expected_version)
+        moved, _ = await workflow.apply_status_action(ctx, session, record, actor, StatusAction.WITHDRAW, reason=reason)
+        return await details(session, moved, now=ctx.now(), role=actor.role)
+
+
+async def list_messages(
+    ctx: ServiceContext, actor: Actor, application_id: str
+) -> tuple[list[dict[str, object]], list[dict[str, str]]]:
+    """R-APP-4: messages on own applications and the on-site notes of the chosen points."""
+    async with ctx.reading() as session:
+        if application_id:
+            records = [await load_own(ctx, session, actor, application_id)]
+        else:
+            require_role(actor, Role.APPLICANT)
+            records = await repo.of_applicant(session, ctx.cipher, actor.subject_id)
+        ids = [r.id for r in records]
+        t = orm.messages
+        rows = (
+            (await session.execute(select(t).where(t.c.application_id.in_(ids)).order_by(t.c.created_at.desc()))).all()
+            if ids
+            else []
+        )
+        notes: list[dict[str, str]] = []
+        for r in records:
+            found = await ref.get_point(session, r.point_code)
+            if found and found[1]:
+                notes.append(
+                    {"application_id": r.id, "point_code": r.point_code, "point_name": found[0].name, "notes": found[1]}
+                )
+    return [dict(row._mapping) for row in rows], notes

@@ -1,0 +1,47 @@
+"""What every handler needs: sessions, the one clock, the cipher, the outbox writer and settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from servicekit.clock import Clock
+from servicekit.outbox import OutboxWriter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tqr_application.adapters.personal_data import DocumentNumberCipher
+from tqr_application.config import ApplicationSettings
+
+
+@dataclass
+class ServiceContext:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    cipher: DocumentNumberCipher
+    events: OutboxWriter
+    settings: ApplicationSettings
+    # Called after a commit that staged events (the host's relay nudge).
+    after_commit: Callable[[], None] = field(default=lambda: None)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success (then nudge the relay), roll back on error."""
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+        self.after_commit()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+
+def aware(instant: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything is written in UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)

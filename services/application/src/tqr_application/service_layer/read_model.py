@@ -1,0 +1,68 @@
+"""One application with everything a page or the form shows about it (R-APP-1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tqr_application.adapters import application_repository as repo
+from tqr_application.adapters import orm
+from tqr_application.adapters import plan_repository as plans_repo
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters.application_repository import ApplicationRecord, HistoryRecord
+from tqr_application.adapters.plan_repository import PointWindowRecord
+from tqr_application.domain.edits import FieldGroup, editable_groups
+from tqr_application.domain.reference import Authority, ConfirmationPoint
+from tqr_application.domain.roles import Role
+from tqr_application.domain.status import StatusAction, allowed_actions
+
+
+@dataclass(frozen=True)
+class ApplicationDetails:
+    record: ApplicationRecord
+    authority: Authority | None
+    point: ConfirmationPoint | None
+    point_notes: str
+    window: PointWindowRecord | None
+    online_end: datetime | None
+    history: tuple[HistoryRecord, ...]
+    names: dict[str, dict[str, str]]
+    editable: frozenset[FieldGroup]
+    actions: tuple[StatusAction, ...]
+    photo: bytes | None
+
+
+async def any_plan_open(session: AsyncSession, now: datetime) -> bool:
+    t = orm.plans
+    return bool(await session.scalar(select(exists().where(t.c.online_start <= now, t.c.online_end >= now))))
+
+
+async def registry_photo(session: AsyncSession, certificate_number: str) -> bytes | None:
+    t = orm.registry_certificates
+    return await session.scalar(  # type: ignore[no-any-return]
+        select(t.c.photo).where(t.c.certificate_number == certificate_number)
+    )
+
+
+async def details(session: AsyncSession, record: ApplicationRecord, *, now: datetime, role: Role) -> ApplicationDetails:
+    authority = await ref.get_authority(session, record.authority_code)
+    found = await ref.get_point(session, record.point_code)
+    point, notes = found if found else (None, "")
+    plan = await plans_repo.get_plan(session, record.plan_id)
+    window = plan.window_of(record.point_code) if plan else None
+    editable: frozenset[FieldGroup] = frozenset()
+    if role is Role.APPLICANT and window is not None:
+        editable = editable_groups(
+            record.status, now=now, confirmation_end=window.confirm_end,
+            certificate_locked=record.certificate_locked, online_window_open=await any_plan_open(session, now),
+        )
+    photo = await registry_photo(session, record.certificate_number) if record.certificate_locked else None
+    return ApplicationDetails(
+        record=record, authority=authority, point=point, point_notes=notes, window=window,
+        online_end=plan.online_end if plan else None,
+        history=tuple(await repo.history(session, record.id)), names=await ref.code_names(session),
+        editable=editable, actions=allowed_actions(record.status, role), photo=photo,
+    )

@@ -1,0 +1,186 @@
+"""Submitting the draft (R-WIZ-7, R-WIZ-8, R-WIZ-9): idempotent, one live application per plan.
+
+The write transaction starts with the statements that take the database's guards — the
+(plan, certificate) live key, then the per-(year, authority) counter upsert — so two submissions
+never both pass; a repeated idempotency key returns the first result instead of an error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from servicekit.errors import FieldProblem, InvalidInput, RuleViolation
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from tqr.application.v1 import events_pb2
+
+from tqr_application.adapters import application_repository as repo
+from tqr_application.adapters import draft_repository as drafts
+from tqr_application.adapters import plan_repository as plans_repo
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters.application_repository import ApplicationRecord, HistoryRecord
+from tqr_application.adapters.personal_data import normalise_document_number
+from tqr_application.domain import numbers
+from tqr_application.domain.edits import BEIJING
+from tqr_application.domain.roles import Actor
+from tqr_application.domain.status import ApplicationStatus
+from tqr_application.domain.wizard import ensure_ready_to_submit, record_submission, submission_snapshot
+from tqr_application.service_layer import sections, wizard
+from tqr_application.service_layer.applicant import duplicate_live
+from tqr_application.service_layer.context import ServiceContext
+from tqr_application.service_layer.plan_windows import as_domain
+from tqr_application.service_layer.read_model import ApplicationDetails, details
+from tqr_application.service_layer.wizard import Identity, StoredDraft, check_identity
+
+MAX_KEY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Submitted:
+    details: ApplicationDetails
+    email: str
+
+
+async def submit(
+    ctx: ServiceContext, actor: Actor, identity: Identity, idempotency_key: str, overrides: Iterable[str] = ()
+) -> Submitted:
+    check_identity(actor, identity)
+    key = idempotency_key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            [FieldProblem("idempotency_key", "R-WIZ-9", "缺少提交标识", "An idempotency key is required")]
+        )
+    async with ctx.reading() as session:
+        earlier = await repo.by_idempotency_key(session, ctx.cipher, actor.subject_id, key)
+        if earlier is not None:
+            return await _result(ctx, earlier, actor)
+        record, stored = await _prepare(ctx, session, actor, identity, overrides)
+    try:
+        async with ctx.transaction() as session:
+            await repo.claim_live(session, record.plan_id, record.certificate_number, record.id)
+            year = record.submitted_at.astimezone(BEIJING).year
+            sequence = await repo.next_sequence(session, year, record.authority_code)
+            record.application_number = numbers.format(year, record.authority_code, sequence)
+            await repo.insert_application(session, ctx.cipher, record, key)
+            await repo.append_history(
+                session,
+                record.id,
+                HistoryRecord(
+                    from_status="",
+                    to_status=ApplicationStatus.SUBMITTED.value,
+                    action="SUBMIT",
+                    actor_role=actor.role.value,
+                    actor_id=actor.subject_id,
+                    actor_org="",
+                    at=record.submitted_at,
+                    reason="",
+                ),
+            )
+            await ctx.events.stage(session, await _submitted_event(ctx, session, record), aggregate_id=record.id)
+            done = record_submission(stored.draft, record.application_number, record.submitted_at)
+            await drafts.save(
+                session, actor.subject_id, {"draft": done.to_dict(), "identity": stored.identity}, record.submitted_at
+            )
+    except IntegrityError:
+        async with ctx.reading() as session:
+            earlier = await repo.by_idempotency_key(session, ctx.cipher, actor.subject_id, key)
+            live = await repo.live_application_id(session, record.plan_id, record.certificate_number)
+        if earlier is not None:  # a concurrent identical submit won: same answer
+            return await _result(ctx, earlier, actor)
+        if live is not None:
+            raise duplicate_live() from None
+        raise
+    return await _result(ctx, record, actor)
+
+
+async def _prepare(
+    ctx: ServiceContext, session: AsyncSession, actor: Actor, identity: Identity, overrides: Iterable[str]
+) -> tuple[ApplicationRecord, StoredDraft]:
+    """Check the whole draft again at this moment (domain ``ensure_ready_to_submit``)."""
+    stored = await wizard.load(session, actor)
+    account = wizard.account_of(ctx, actor.subject_id, stored.identity)
+    if normalise_document_number(identity.document_number) != normalise_document_number(account.document_number):
+        raise RuleViolation(
+            "R-WIZ-3",
+            "证件号码与申报时的不一致，请重新开始申报",
+            "The document number differs from the draft's; start the application again",
+        )
+    draft = stored.draft
+    plan_record = await plans_repo.get_plan(session, draft.authority.plan_id) if draft.authority else None
+    authority = await ref.get_authority(session, draft.authority.authority_code) if draft.authority else None
+    names = await ref.code_names(session)
+    draft = ensure_ready_to_submit(
+        draft,
+        ctx.now(),
+        as_domain(plan_record) if plan_record else None,
+        account=account,
+        authority=authority,
+        codes=sections.codes_of(names),
+        override_warnings=overrides,
+    )
+    snapshot = submission_snapshot(draft)
+    now = ctx.now()
+    ident = stored.identity
+    record = ApplicationRecord(
+        id=str(uuid.uuid4()),
+        application_number="",
+        applicant_id=actor.subject_id,
+        plan_id=snapshot.authority.plan_id,
+        authority_code=snapshot.authority.authority_code,
+        point_code=snapshot.point_code,
+        certificate_number=snapshot.certificate_number,
+        applicant_name=identity.name or account.name,
+        document_number=account.document_number,
+        status=ApplicationStatus.SUBMITTED,
+        version=1,
+        data={
+            "certificate": sections.certificate_record(snapshot.certificate_number, snapshot.certificate),
+            "materials": sections.materials_record(snapshot.materials),
+            "teaching_stage_code": snapshot.authority.teaching_stage_code,
+            "teaching_subject_code": snapshot.authority.teaching_subject_code,
+            "identity": {
+                k: ident.get(k, "") for k in ("document_type", "gender", "birth_date", "ethnicity", "mobile_masked")
+            },
+            "overridden_warnings": list(snapshot.overridden_warnings),
+            "last_reason": "",
+            "missing_materials": [],
+        },
+        certificate_locked=snapshot.certificate_locked,
+        submitted_at=now,
+        updated_at=now,
+    )
+    return record, StoredDraft(draft, stored.identity)
+
+
+async def _submitted_event(
+    ctx: ServiceContext, session: object, record: ApplicationRecord
+) -> events_pb2.ApplicationSubmitted:
+    authority = await ref.get_authority(session, record.authority_code)  # type: ignore[arg-type]
+    found = await ref.get_point(session, record.point_code)  # type: ignore[arg-type]
+    plan = await plans_repo.get_plan(session, record.plan_id)  # type: ignore[arg-type]
+    window = plan.window_of(record.point_code) if plan else None
+    return events_pb2.ApplicationSubmitted(
+        application_id=record.id,
+        application_number=record.application_number,
+        applicant_id=record.applicant_id,
+        applicant_name=record.applicant_name,
+        authority_name=authority.name if authority else "",
+        point_name=found[0].name if found else "",
+        point_address=found[0].address if found else "",
+        confirm_start=window.confirm_start.isoformat() if window else "",
+        confirm_end=window.confirm_end.isoformat() if window else "",
+        online_end=plan.online_end.isoformat() if plan else "",
+        authority_code=record.authority_code,
+        point_code=record.point_code,
+        certificate_number=record.certificate_number,
+        submitted_at=record.submitted_at.isoformat(),
+    )
+
+
+async def _result(ctx: ServiceContext, record: ApplicationRecord, actor: Actor) -> Submitted:
+    async with ctx.reading() as session:
+        return Submitted(
+            await details(session, record, now=ctx.now(), role=actor.role), record.data["materials"]["email"]
+        )

@@ -1,0 +1,249 @@
+"""The application wizard (R-WIZ-1..8): the domain's state machine over a draft kept on the server.
+
+``domain.wizard`` checks every step whatever the client sent; this module loads what a step needs
+(the registry record for the typed number, the chosen authority and its plans, the code lists),
+builds the domain's ``WizardEnv`` with closures over them, and stores the new draft. The draft
+belongs to the account (the Actor), so the applicant continues on another device. The account's
+identity, document number sealed, is stored beside the draft: the draft itself holds it only masked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from servicekit.errors import NotFound, PermissionDenied, RuleViolation
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tqr_application.adapters import draft_repository as drafts
+from tqr_application.adapters import plan_repository as plans_repo
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters.personal_data import normalise_document_number
+from tqr_application.adapters.plan_repository import PlanRecord
+from tqr_application.domain.plans import RegistrationPlan
+from tqr_application.domain.reference import Authority, ConfirmationPoint, RegistryCertificate
+from tqr_application.domain.roles import Actor, Role
+from tqr_application.domain.wizard import (
+    Account,
+    ClearedAnswer,
+    Draft,
+    Step,
+    WizardEnv,
+    WizardWarning,
+    go_to_step,
+    must_read_seconds_left,
+    new_draft,
+    submit_step,
+)
+from tqr_application.service_layer.access import require_role
+from tqr_application.service_layer.context import ServiceContext
+from tqr_application.service_layer.plan_windows import as_domain
+from tqr_application.service_layer.read_model import registry_photo
+from tqr_application.service_layer.sections import codes_of
+
+
+@dataclass(frozen=True)
+class Identity:
+    account_id: str
+    name: str
+    document_type: str
+    document_number: str
+    real_name_verified: bool
+    gender: str = ""
+    birth_date: str = ""
+    ethnicity: str = ""
+    mobile_masked: str = ""
+
+
+@dataclass
+class DraftView:
+    draft: Draft
+    account: Account
+    seconds_left: float
+    authority_name: str = ""
+    plan: PlanRecord | None = None
+    points: dict[str, tuple[ConfirmationPoint, str]] = field(default_factory=dict)
+    photo: bytes | None = None
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    overridden: tuple[WizardWarning, ...] = ()
+    cleared: tuple[ClearedAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    draft: Draft
+    identity: dict[str, str]  # the account's identity; document number sealed
+
+
+def check_identity(actor: Actor, identity: Identity) -> None:
+    """The owner is the Actor; the identity must be theirs and real-name verified (R-ID-9)."""
+    require_role(actor, Role.APPLICANT)
+    if identity.account_id != actor.subject_id:
+        raise PermissionDenied(
+            "R-ID-9", "身份信息与登录账号不符", "The identity does not belong to the signed-in account"
+        )
+    if not identity.real_name_verified:
+        raise RuleViolation(
+            "R-ID-9", "请先完成实名核验，再申报定期注册", "Complete real-name verification before applying"
+        )
+
+
+def _identity_dict(ctx: ServiceContext, identity: Identity) -> dict[str, str]:
+    return {
+        "name": identity.name,
+        "document_type": identity.document_type,
+        "document_number_sealed": ctx.cipher.seal(identity.document_number),
+        "gender": identity.gender,
+        "birth_date": identity.birth_date,
+        "ethnicity": identity.ethnicity,
+        "mobile_masked": identity.mobile_masked,
+    }
+
+
+def account_of(ctx: ServiceContext, subject_id: str, identity: dict[str, str]) -> Account:
+    return Account(
+        subject_id=subject_id,
+        name=identity["name"],
+        document_type=identity["document_type"],
+        document_number=ctx.cipher.open(identity["document_number_sealed"]),
+    )
+
+
+async def _store(
+    session: AsyncSession, ctx: ServiceContext, subject_id: str, stored: StoredDraft, *, create: bool = False
+) -> None:
+    data = {"draft": stored.draft.to_dict(), "identity": stored.identity}
+    if create:
+        await drafts.create(session, subject_id, data, ctx.now())
+    else:
+        await drafts.save(session, subject_id, data, ctx.now())
+
+
+async def load(session: AsyncSession, actor: Actor) -> StoredDraft:
+    require_role(actor, Role.APPLICANT)
+    data = await drafts.load(session, actor.subject_id)
+    if data is None:
+        raise NotFound("DRAFT_NOT_FOUND", "还没有开始申报，请先开始申报", "No application started yet; start one first")
+    return StoredDraft(Draft.from_dict(data["draft"]), data["identity"])
+
+
+async def start(ctx: ServiceContext, actor: Actor, identity: Identity) -> DraftView:
+    """A new draft, or the one in progress (a submitted one is replaced: a new application)."""
+    check_identity(actor, identity)
+    async with ctx.transaction() as session:
+        data = await drafts.load(session, actor.subject_id)
+        if data is not None and not Draft.from_dict(data["draft"]).submitted:
+            stored = StoredDraft(Draft.from_dict(data["draft"]), _identity_dict(ctx, identity))
+            await _store(session, ctx, actor.subject_id, stored)
+        else:
+            stored = StoredDraft(
+                new_draft(str(uuid.uuid4()), actor.subject_id, ctx.now()), _identity_dict(ctx, identity)
+            )
+            if data is not None:
+                await drafts.remove(session, actor.subject_id)
+            await _store(session, ctx, actor.subject_id, stored, create=True)
+        return await view(ctx, session, actor, stored)
+
+
+async def get(ctx: ServiceContext, actor: Actor) -> DraftView:
+    async with ctx.reading() as session:
+        return await view(ctx, session, actor, await load(session, actor))
+
+
+async def go_back(ctx: ServiceContext, actor: Actor, to_step: int) -> DraftView:
+    async with ctx.transaction() as session:
+        stored = await load(session, actor)
+        try:
+            step = Step(to_step)
+        except ValueError:
+            step = Step.DONE  # refused below like any step that cannot be reached
+        moved = StoredDraft(go_to_step(stored.draft, step, ctx.now()), stored.identity)
+        await _store(session, ctx, actor.subject_id, moved)
+        return await view(ctx, session, actor, moved)
+
+
+async def discard(ctx: ServiceContext, actor: Actor) -> None:
+    require_role(actor, Role.APPLICANT)
+    async with ctx.transaction() as session:
+        await drafts.remove(session, actor.subject_id)
+
+
+async def build_env(
+    ctx: ServiceContext, session: AsyncSession, account: Account, draft: Draft, values: dict[str, Any]
+) -> WizardEnv:
+    """Load what a step may look up and close the domain's look-ups over it (no I/O inside)."""
+    typed = values.get("certificate_number")
+    record: RegistryCertificate | None = None
+    if isinstance(typed, str) and typed.strip():
+        record = await ref.find_registry_certificate(
+            session, ctx.cipher, "".join(typed.split()).upper(), account.document_number
+        )
+    codes = [
+        c
+        for c in (values.get("authority_code"), draft.authority.authority_code if draft.authority else None)
+        if isinstance(c, str) and c
+    ]
+    authorities: dict[str, Authority] = {}
+    plans: dict[str, list[RegistrationPlan]] = {}
+    for code in codes:
+        found = await ref.get_authority(session, code)
+        if found is not None:
+            authorities[code] = found
+            plans[code] = [as_domain(p) for p in await plans_repo.plans_of_authority(session, code)]
+
+    def registry_lookup(certificate_number: str, document_number: str) -> RegistryCertificate | None:
+        if record is None or record.certificate_number != certificate_number:
+            return None
+        same = normalise_document_number(document_number) == normalise_document_number(record.document_number)
+        return record if same else None
+
+    def plans_lookup(code: str) -> Sequence[RegistrationPlan]:
+        return plans.get(code, ())
+
+    return WizardEnv(
+        clock=ctx.clock,
+        account=account,
+        codes=codes_of(await ref.code_names(session)),
+        registry_lookup=registry_lookup,
+        authority_lookup=authorities.get,
+        plans_lookup=plans_lookup,
+        must_read_seconds=ctx.settings.must_read_seconds,
+    )
+
+
+async def save_step(
+    ctx: ServiceContext, actor: Actor, step: int, values: dict[str, Any], overrides: Iterable[str] = ()
+) -> DraftView:
+    async with ctx.transaction() as session:
+        stored = await load(session, actor)
+        account = account_of(ctx, actor.subject_id, stored.identity)
+        env = await build_env(ctx, session, account, stored.draft, values)
+        outcome = submit_step(stored.draft, Step(step), values, env, override_warnings=overrides)
+        saved = StoredDraft(outcome.draft, stored.identity)
+        await _store(session, ctx, actor.subject_id, saved)
+        result = await view(ctx, session, actor, saved)
+        result.overridden, result.cleared = outcome.overridden, outcome.cleared
+        return result
+
+
+async def view(ctx: ServiceContext, session: AsyncSession, actor: Actor, stored: StoredDraft) -> DraftView:
+    draft = stored.draft
+    result = DraftView(
+        draft=draft,
+        account=account_of(ctx, actor.subject_id, stored.identity),
+        seconds_left=must_read_seconds_left(draft, ctx.now(), ctx.settings.must_read_seconds),
+        names=await ref.code_names(session),
+    )
+    if draft.authority is not None:
+        authority = await ref.get_authority(session, draft.authority.authority_code)
+        result.authority_name = authority.name if authority else ""
+        result.plan = await plans_repo.get_plan(session, draft.authority.plan_id)
+        for window in result.plan.points if result.plan else ():
+            found = await ref.get_point(session, window.point_code)
+            if found:
+                result.points[window.point_code] = found
+    if draft.certificate is not None and draft.certificate.locked and draft.certificate_number is not None:
+        result.photo = await registry_photo(session, draft.certificate_number.certificate_number)
+    return result

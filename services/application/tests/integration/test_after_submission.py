@@ -1,0 +1,172 @@
+"""After submission: R-APP-1, R-APP-3 (edits, registry replacement, windows), R-APP-4 (messages,
+notes), and ownership: another applicant's ids are NOT_FOUND for every method taking one."""
+
+from __future__ import annotations
+
+import pytest
+from servicekit import errors
+from tqr.application.v1 import applications_pb2, plans_pb2, staff_pb2
+from tqr_application.adapters import orm
+
+
+async def test_r_app_1_applicant_sees_authority_point_address_and_window(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who, point="11010802")
+    mine = (await app.call(app.applicant.ListMyApplications, applications_pb2.ListMyApplicationsRequest(),
+                           who.actor)).applications
+    assert [a.application_id for a in mine] == [done.application_id]
+    view = mine[0]
+    assert view.authority_name == "区110108教育委员会" and view.authority_address
+    assert view.point.point_name == "海淀二号确认点" and view.point.address == "北京市海淀区学府路2号"
+    assert view.point.confirm_end.ToDatetime().date() == (h.START + 20 * h.DAY).date()
+    assert view.materials.school == "海淀实验小学" and view.certificate.certificate_number
+    assert "Z" not in view.document_number_masked and "*" in view.document_number_masked
+
+
+async def test_ownership_another_applicants_ids_are_not_found_everywhere(app, h):
+    owner, other = h.new_applicant(), h.new_applicant()
+    done = await app.submit_new(owner)
+    app_id = done.application_id
+    calls = [
+        (app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(application_id=app_id)),
+        (app.applicant.EditApplication, applications_pb2.EditApplicationRequest(application_id=app_id,
+                                                                               email="x@example.cn")),
+        (app.applicant.CorrectAuthority, applications_pb2.CorrectAuthorityRequest(
+            application_id=app_id, authority_code="110105", point_code="11010501")),
+        (app.applicant.WithdrawApplication, applications_pb2.WithdrawApplicationRequest(application_id=app_id)),
+        (app.applicant.ListMessages, applications_pb2.ListMessagesRequest(application_id=app_id)),
+    ]
+    for method, request in calls:
+        refused = await app.refused(method, request, other.actor)
+        assert isinstance(refused, errors.NotFound), method
+    mine = await app.call(app.applicant.ListMyApplications, applications_pb2.ListMyApplicationsRequest(), other.actor)
+    assert not mine.applications
+    # Staff-only and system-only methods refuse an applicant outright.
+    for method, request in [
+        (app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(application_id=app_id)),
+        (app.staff.PostMessage, staff_pb2.PostMessageRequest(application_id=app_id, body="hi")),
+    ]:
+        assert isinstance(await app.refused(method, request, owner.actor), errors.PermissionDenied)
+    from tqr.application.v1 import form_pb2
+    refused = await app.refused(app.form.GetApplicationForForm,
+                                form_pb2.GetApplicationForFormRequest(application_id=app_id), owner.actor)
+    assert isinstance(refused, errors.PermissionDenied)
+
+
+async def test_r_app_3_edit_until_the_points_window_ends_then_read_only(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)  # point 11010801: confirmation ends START + 5 days
+    edit = applications_pb2.EditApplicationRequest(application_id=done.application_id, email="new@example.cn")
+    view = (await app.call(app.applicant.EditApplication, edit, who.actor)).application
+    assert view.materials.email == "new@example.cn" and view.version == 2
+    assert set(view.editable_groups) == {"CERTIFICATE", "CONTACT", "MATERIALS"}
+    assert await app.events("ApplicationUpdated", done.application_id) == 1
+    app.clock.set(h.START + 5 * h.DAY)  # the last instant of the window: still allowed
+    await app.call(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
+        application_id=done.application_id, materials=h.materials(school="新学校")), who.actor)
+    app.clock.advance(seconds=1)
+    refused = await app.refused(app.applicant.EditApplication, edit, who.actor)
+    assert refused.code == "R-APP-3"
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=done.application_id), who.actor)).application
+    assert not view.editable_groups and view.materials.school == "新学校"
+
+
+async def test_r_app_3_read_only_after_confirmation(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    await app.call(app.staff.RecordOnSiteResult, staff_pb2.RecordOnSiteResultRequest(
+        application_id=done.application_id, action="CONFIRM_ON_SITE"), h.staff("POINT_STAFF", "11010801"))
+    refused = await app.refused(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
+        application_id=done.application_id, email="x@example.cn"), who.actor)
+    assert refused.code == "R-APP-3"
+
+
+async def test_r_app_3_edited_numbers_matching_the_registry_replace_and_lock(app, h):
+    who = h.new_applicant(document=h.REGISTRY_DOCUMENT, name="王小明")
+    done = await app.submit_new(who, certificate="20101100122000099")  # a typo: not on record
+    assert not done.application.certificate.locked
+    reply = await app.call(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
+        application_id=done.application_id, certificate=applications_pb2.CertificateEdit(
+            certificate_number=h.REGISTRY_CERTIFICATE, holder_name="王晓明", certificate_type_code="JUNIOR_SECONDARY",
+            subject_code="CHINESE", issuing_body="随便", issue_date="2011-01-01")), who.actor)
+    cert = reply.application.certificate
+    assert reply.replaced_from_registry and cert.locked and cert.has_photo
+    assert (cert.holder_name, cert.certificate_type_code, cert.subject_code) == ("王小明", "PRIMARY", "MATH")
+    assert "CERTIFICATE" not in reply.application.editable_groups
+    refused = await app.refused(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
+        application_id=done.application_id, certificate=applications_pb2.CertificateEdit(
+            certificate_number="20101100122000099", holder_name="王小明", certificate_type_code="PRIMARY",
+            subject_code="MATH", issuing_body="x", issue_date="2011-01-01")), who.actor)
+    assert refused.code == "R-APP-3"
+
+
+async def test_r_app_3_wrong_authority_corrected_inside_the_new_window(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    await app.call(app.staff.RecordOnSiteResult, staff_pb2.RecordOnSiteResultRequest(
+        application_id=done.application_id, action="MARK_WRONG_AUTHORITY", reason="应向朝阳区申请"),
+        h.staff("POINT_STAFF", "11010801"))
+    # Only the authority and point may change now.
+    refused = await app.refused(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
+        application_id=done.application_id, email="x@example.cn"), who.actor)
+    assert refused.code == "R-APP-3"
+    # An authority without an open plan is refused with its rule.
+    refused = await app.refused(app.applicant.CorrectAuthority, applications_pb2.CorrectAuthorityRequest(
+        application_id=done.application_id, authority_code="110106", point_code="x"), who.actor)
+    assert refused.code == "R-APP-3" and "尚未开始" in refused.message_zh
+    view = (await app.call(app.applicant.CorrectAuthority, applications_pb2.CorrectAuthorityRequest(
+        application_id=done.application_id, authority_code="110105", point_code="11010501"), who.actor)).application
+    assert view.status.status == "SUBMITTED" and view.authority_code == "110105"
+    assert view.point.point_code == "11010501" and view.plan_id == app.plan_ids["110105"]
+    assert await app.count(orm.live_applications, orm.live_applications.c.plan_id == app.plan_ids["110105"]) == 1
+    # Now the old authority's staff may no longer act on it; the new one's may.
+    refused = await app.refused(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=done.application_id), h.staff("AUTHORITY_ADMIN", "110108"))
+    assert refused.code == "R-STAFF-4"
+    await app.call(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=done.application_id), h.staff("AUTHORITY_ADMIN", "110105"))
+
+
+async def test_r_app_4_messages_and_onsite_notes_shown_to_their_applicant_only(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    other = await app.submit_new()
+    await app.call(app.plans.SetPointNotes, plans_pb2.SetPointNotesRequest(
+        point_code="11010801", notes="请携带身份证原件和申请表"), h.staff("POINT_STAFF", "11010801"))
+    await app.call(app.staff.PostMessage, staff_pb2.PostMessageRequest(
+        application_id=done.application_id, body="请补充学历证明"), h.staff("AUTHORITY_ADMIN", "110108"))
+    await app.call(app.staff.PostMessage, staff_pb2.PostMessageRequest(
+        application_id=other.application_id, body="给别人的留言"), h.staff("POINT_STAFF", "11010801"))
+    reply = await app.call(app.applicant.ListMessages, applications_pb2.ListMessagesRequest(), who.actor)
+    assert [m.body for m in reply.messages] == ["请补充学历证明"]
+    assert reply.messages[0].author_org_name == "区110108教育委员会"
+    assert [n.notes for n in reply.point_notes] == ["请携带身份证原件和申请表"]
+    assert await app.events("MessagePosted", done.application_id) == 1
+    # Another point's staff cannot write this point's notes (R-STAFF-4).
+    refused = await app.refused(app.plans.SetPointNotes, plans_pb2.SetPointNotesRequest(
+        point_code="11010801", notes="x"), h.staff("POINT_STAFF", "11010802"))
+    assert refused.code == "R-STAFF-4"
+
+
+@pytest.mark.parametrize("body", ["", "字" * 1001])
+async def test_r_app_4_message_length_checked(app, h, body):
+    done = await app.submit_new()
+    refused = await app.refused(app.staff.PostMessage, staff_pb2.PostMessageRequest(
+        application_id=done.application_id, body=body), h.staff("AUTHORITY_ADMIN", "110108"))
+    assert isinstance(refused, errors.InvalidInput)
+
+
+async def test_r_app_5_form_data_for_the_documents_service(app, h):
+    who = h.new_applicant(document=h.REGISTRY_DOCUMENT, name="王小明")
+    done = await app.submit_new(who, certificate=h.REGISTRY_CERTIFICATE)
+    from tqr.application.v1 import form_pb2
+    system = h.Actor(subject_id="documents", role="SYSTEM")
+    form = await app.call(app.form.GetApplicationForForm, form_pb2.GetApplicationForFormRequest(
+        application_number=done.application_number), system)
+    assert form.document_number == h.REGISTRY_DOCUMENT and form.document_type_label == "居民身份证"
+    assert form.certificate_type_name == "小学教师资格" and form.certificate_subject_name == "数学"
+    assert form.point_name == "海淀一号确认点" and form.point_address and form.confirm_end.seconds
+    assert form.photo.startswith(b"\x89PNG") and form.teaching_stage_name == "小学"
+    assert form.status_label == "信息提交成功，等待现场确认" and len(form.annual_assessments) == 5
+    assert form.mobile_masked == "138****5678" and form.ethnicity == "汉族"

@@ -1,0 +1,87 @@
+"""What every handler needs, built once by ``bootstrap`` (the composition root)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from servicekit.clock import Clock
+from servicekit.outbox import OutboxWriter
+from servicekit.sealing import Sealer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tqr_identity.adapters.account_crypto import AccountCrypto
+from tqr_identity.adapters.account_repository import AccountRepository
+from tqr_identity.adapters.case_repository import CaseRepository
+from tqr_identity.adapters.crypto.password_hasher import PasswordHasher
+from tqr_identity.adapters.photo_storage import PhotoStorage
+from tqr_identity.adapters.real_name import RealNameProvider
+from tqr_identity.adapters.staff_repository import StaffRepository
+from tqr_identity.config import IdentitySettings
+from tqr_identity.domain.working_days import WorkingCalendar
+from tqr_identity.security.human_pass import HumanPassStore
+from tqr_identity.security.login_throttle import LoginThrottle
+from tqr_identity.security.sessions import SessionStore
+from tqr_identity.security.slider import SliderStore
+from tqr_identity.security.text_challenge import TextChallengeStore
+from tqr_identity.security.totp import TotpVerifier
+from tqr_identity.security.verification_codes import VerificationCodes
+
+
+@dataclass(frozen=True)
+class SecurityStores:
+    """The Redis-backed parts (security package)."""
+
+    passes: HumanPassStore
+    slider: SliderStore
+    text: TextChallengeStore
+    codes: VerificationCodes
+    throttle: LoginThrottle
+    sessions: SessionStore
+    totp: TotpVerifier
+
+
+@dataclass(frozen=True)
+class Sealers:
+    """Values sealed for the notification service (servicekit.sealing)."""
+
+    contact: Sealer  # purpose "recipient-contact"
+    code_destination: Sealer  # purpose "code-destination"
+
+
+@dataclass
+class IdentityContext:
+    settings: IdentitySettings
+    db: async_sessionmaker[AsyncSession]
+    clock: Clock
+    crypto: AccountCrypto
+    accounts: AccountRepository
+    cases: CaseRepository
+    staff: StaffRepository
+    hasher: PasswordHasher
+    security: SecurityStores
+    sealers: Sealers
+    events: OutboxWriter
+    photos: PhotoStorage
+    real_name: RealNameProvider
+    calendar: WorkingCalendar
+    # Called after a commit that staged events (the host's relay nudge).
+    after_commit: Callable[[], None] = field(default=lambda: None)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success (then nudge the relay), roll back on error."""
+        async with self.db() as session:
+            async with session.begin():
+                yield session
+        self.after_commit()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self.db() as session:
+            yield session

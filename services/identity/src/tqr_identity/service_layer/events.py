@@ -1,0 +1,89 @@
+"""Integration events, staged in the outbox inside the handler's transaction.
+
+Personal data travels only sealed for the notification service or masked: contacts are sealed
+with purpose "recipient-contact", code destinations with "code-destination". The verification
+code itself is the one secret an event carries (it must reach the person); it is never logged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from tqr.identity.v1 import events_pb2
+
+from tqr_identity.service_layer.context import IdentityContext
+from tqr_identity.service_layer.model import Account
+
+CODE_PURPOSES = {
+    "REGISTER": events_pb2.CODE_PURPOSE_REGISTER,
+    "RESET_PASSWORD": events_pb2.CODE_PURPOSE_RESET_PASSWORD,
+    "CHANGE_CONTACT": events_pb2.CODE_PURPOSE_CHANGE_CONTACT,
+    "LOGIN": events_pb2.CODE_PURPOSE_LOGIN,
+}
+CODE_CHANNELS = {
+    "SMS": events_pb2.CODE_CHANNEL_SMS,
+    "EMAIL": events_pb2.CODE_CHANNEL_EMAIL,
+    "ALTERNATIVE": events_pb2.CODE_CHANNEL_ALTERNATIVE,
+}
+
+
+async def account_registered(ctx: IdentityContext, session: AsyncSession, account: Account) -> None:
+    seal = ctx.sealers.contact.seal
+    await ctx.events.stage(session, events_pb2.AccountRegistered(
+        account_id=account.id, name=account.name, masked_document_number=account.masked_document_number,
+        email_sealed=seal(account.email), mobile_sealed=seal(account.mobile),
+    ), aggregate_id=account.id)
+
+
+async def contact_details_changed(ctx: IdentityContext, session: AsyncSession, account: Account) -> None:
+    seal = ctx.sealers.contact.seal
+    await ctx.events.stage(session, events_pb2.ContactDetailsChanged(
+        account_id=account.id, email_sealed=seal(account.email), mobile_sealed=seal(account.mobile),
+    ), aggregate_id=account.id)
+
+
+async def verification_code_requested(
+    ctx: IdentityContext, session: AsyncSession, *, purpose: str, channel: str, destination: str, hint: str,
+    code: str, aggregate_id: str,
+) -> None:
+    await ctx.events.stage(session, events_pb2.VerificationCodeRequested(
+        account_hint=hint, purpose=CODE_PURPOSES[purpose], channel=CODE_CHANNELS[channel], code=code,
+        expires_in_seconds=ctx.security.codes.policy.validity_seconds,
+        destination_sealed=ctx.sealers.code_destination.seal(destination),
+    ), aggregate_id=aggregate_id)
+
+
+async def real_name_checked(ctx: IdentityContext, session: AsyncSession, account: Account, name: str,
+                            verified: bool, reason: str) -> None:
+    message: events_pb2.RealNameVerified | events_pb2.RealNameVerificationFailed
+    if verified:
+        message = events_pb2.RealNameVerified(account_id=account.id, name=name)
+    else:
+        message = events_pb2.RealNameVerificationFailed(account_id=account.id, name=name, reason=reason)
+    await ctx.events.stage(session, message, aggregate_id=account.id)
+
+
+async def manual_review_requested(ctx: IdentityContext, session: AsyncSession, account_id: str, case_id: str,
+                                  due: date) -> None:
+    await ctx.events.stage(session, events_pb2.ManualReviewRequested(
+        account_id=account_id, case_id=case_id, due_date=due.isoformat()), aggregate_id=account_id)
+
+
+async def manual_review_decided(ctx: IdentityContext, session: AsyncSession, account_id: str, case_id: str,
+                                decision: str, reason: str) -> None:
+    await ctx.events.stage(session, events_pb2.ManualReviewDecided(
+        account_id=account_id, case_id=case_id, decision=decision, reason=reason), aggregate_id=account_id)
+
+
+async def password_changed(ctx: IdentityContext, session: AsyncSession, account_id: str, at: datetime,
+                           via: str) -> None:
+    await ctx.events.stage(session, events_pb2.PasswordChanged(
+        account_id=account_id, changed_at=at.isoformat(), via=via), aggregate_id=account_id)
+
+
+async def support_request_decided(ctx: IdentityContext, session: AsyncSession, account_id: str, request_id: str,
+                                  kind: str, decision: str, reason: str) -> None:
+    await ctx.events.stage(session, events_pb2.SupportRequestDecided(
+        account_id=account_id, request_id=request_id, kind=kind, decision=decision, reason=reason),
+        aggregate_id=account_id)

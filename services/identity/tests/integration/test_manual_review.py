@@ -1,0 +1,117 @@
+"""Manual review (R-ID-9) and its decision by identity reviewers (R-STAFF-3, R-STAFF-4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from servicekit.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from sqlalchemy import select
+from tqr.identity.v1 import events_pb2
+from tqr_identity.adapters import orm
+from tqr_identity.service_layer import attachments, profile, reviews, verification
+from tqr_identity.service_layer.access import Caller
+from tqr_identity.service_layer.model import CaseStatus, RealNameStatus
+
+pytestmark = pytest.mark.redis
+REVIEWER = Caller("staff-reviewer-1", "IDENTITY_REVIEWER", "")
+
+
+async def failed_account(ctx, steps) -> str:
+    account_id, _ = await steps.register(ctx)
+    assert not (await verification.verify_real_name(ctx, account_id)).verified
+    return account_id
+
+
+def photo(steps, name: str = "id.png") -> attachments.Upload:
+    return attachments.Upload(name, steps.png_bytes())
+
+
+async def test_r_id_9_a_review_is_pending_with_a_due_date_seven_working_days_ahead(make_ctx, steps) -> None:
+    ctx = await make_ctx(holidays="2026-03-03")  # the clock starts on Sunday 2026-03-01 (China)
+    account_id = await failed_account(ctx, steps)
+    case = await reviews.request_manual_review(ctx, account_id, [photo(steps)], note="证件照片")
+    # Mon 2, (Tue 3 holiday), Wed 4, Thu 5, Fri 6, Mon 9, Tue 10, Wed 11: the 7th working day.
+    assert case.status is CaseStatus.PENDING and case.due_date == date(2026, 3, 11)
+    assert len(case.photo_ids) == 1
+    details = await profile.get_account(ctx, account_id)
+    assert details.account.real_name_status is RealNameStatus.PENDING_REVIEW
+    assert details.pending_review_due == date(2026, 3, 11)
+    [event] = await steps.outbox_events(ctx, events_pb2.ManualReviewRequested)
+    assert (event.case_id, event.due_date) == (case.id, "2026-03-11")
+
+
+async def test_r_id_9_while_pending_no_edits_no_reverification_no_second_review(ctx, steps) -> None:
+    account_id = await failed_account(ctx, steps)
+    await reviews.request_manual_review(ctx, account_id, [photo(steps)])
+    with pytest.raises(RuleViolation) as edit:
+        await profile.update_profile(ctx, account_id, profile.ProfileChanges(ethnicity="汉族"))
+    with pytest.raises(RuleViolation) as verify:
+        await verification.verify_real_name(ctx, account_id)
+    with pytest.raises(RuleViolation) as again:
+        await reviews.request_manual_review(ctx, account_id, [photo(steps)])
+    assert edit.value.code == verify.value.code == again.value.code == "R-ID-9"
+
+
+async def test_r_id_9_photos_are_checked_by_content_and_size(make_ctx, steps) -> None:
+    ctx = await make_ctx(max_photo_bytes=2000)
+    account_id = await failed_account(ctx, steps)
+    for upload in (attachments.Upload("id.jpg", b"%PDF-1.4 not an image"),
+                   attachments.Upload("big.png", steps.png_bytes((400, 400)) + b"\0" * 3000)):
+        with pytest.raises(InvalidInput) as caught:
+            await reviews.request_manual_review(ctx, account_id, [upload])
+        assert caught.value.problems[0].field == "photos"
+    with pytest.raises(InvalidInput):
+        await reviews.request_manual_review(ctx, account_id, [])
+    assert (await profile.get_account(ctx, account_id)).account.real_name_status is RealNameStatus.FAILED
+
+
+async def test_r_staff_3_a_reviewer_approves_and_the_account_is_verified(ctx, steps) -> None:
+    account_id = await failed_account(ctx, steps)
+    case = await reviews.request_manual_review(ctx, account_id, [photo(steps)])
+    pending, total = await reviews.list_manual_reviews(ctx, REVIEWER, "", 20, 0)
+    assert total == 1 and pending[0].id == case.id and pending[0].masked_document_number
+    content_type, content = await attachments.read_photo(ctx, REVIEWER, case.photo_ids[0])
+    assert content_type == "image/png" and content == steps.png_bytes()
+    decided = await reviews.decide_manual_review(ctx, REVIEWER, case.id, "APPROVED", "")
+    assert decided.status is CaseStatus.APPROVED and decided.decided_by == REVIEWER.subject_id
+    assert (await profile.get_account(ctx, account_id)).account.real_name_status is RealNameStatus.VERIFIED
+    [event] = await steps.outbox_events(ctx, events_pb2.ManualReviewDecided)
+    assert (event.account_id, event.decision) == (account_id, "APPROVED")
+    with pytest.raises(RuleViolation):  # decided once
+        await reviews.decide_manual_review(ctx, REVIEWER, case.id, "REJECTED", "重复")
+
+
+async def test_r_staff_3_a_rejection_needs_a_reason_and_leaves_the_account_failed(ctx, steps) -> None:
+    account_id = await failed_account(ctx, steps)
+    case = await reviews.request_manual_review(ctx, account_id, [photo(steps)])
+    with pytest.raises(InvalidInput) as caught:
+        await reviews.decide_manual_review(ctx, REVIEWER, case.id, "REJECTED", "  ")
+    assert caught.value.problems[0].field == "reason"
+    await reviews.decide_manual_review(ctx, REVIEWER, case.id, "REJECTED", "照片模糊，请重新拍摄")
+    assert (await profile.get_account(ctx, account_id)).account.real_name_status is RealNameStatus.FAILED
+    assert await reviews.request_manual_review(ctx, account_id, [photo(steps)])  # may try again
+
+
+async def test_r_staff_3_only_identity_reviewers_see_and_decide_cases(ctx, steps) -> None:
+    account_id = await failed_account(ctx, steps)
+    case = await reviews.request_manual_review(ctx, account_id, [photo(steps)])
+    for caller in (Caller(account_id, "APPLICANT"), Caller("a1", "AUTHORITY_ADMIN", "110108")):
+        with pytest.raises(PermissionDenied):
+            await reviews.decide_manual_review(ctx, caller, case.id, "APPROVED", "")
+        with pytest.raises(PermissionDenied):
+            await reviews.list_manual_reviews(ctx, caller, "", 20, 0)
+    assert await attachments.read_photo(ctx, Caller(account_id, "APPLICANT"), case.photo_ids[0])
+    with pytest.raises(NotFound):  # another applicant may not even learn that it exists
+        await attachments.read_photo(ctx, Caller("someone-else", "APPLICANT"), case.photo_ids[0])
+
+
+async def test_r_staff_4_every_decision_is_audited_with_who_where_and_why(ctx, steps) -> None:
+    reviewer = Caller("staff-7", "IDENTITY_REVIEWER", "CENTRE")
+    account_id = await failed_account(ctx, steps)
+    case = await reviews.request_manual_review(ctx, account_id, [photo(steps)])
+    await reviews.decide_manual_review(ctx, reviewer, case.id, "REJECTED", "证件已过期")
+    async with ctx.reading() as session:
+        rows = (await session.execute(select(orm.staff_audit))).mappings().all()
+    assert [(r["staff_id"], r["role"], r["organisation_code"], r["target_id"], r["decision"], r["reason"])
+            for r in rows] == [("staff-7", "IDENTITY_REVIEWER", "CENTRE", case.id, "REJECTED", "证件已过期")]

@@ -1,0 +1,178 @@
+"""Delivery rows: staged by the event handler, claimed and marked by the dispatcher.
+
+Claiming is a lease: the claimer writes its token and a ``claimed_until`` time, sends, and marks the
+row only if its token is still there. A claimer that dies leaves the lease to run out, after which
+another claims the row again. On PostgreSQL the claim also uses ``FOR UPDATE SKIP LOCKED`` so that
+replicas claiming at the same moment pass over each other's rows instead of waiting; on SQLite the
+single writer serialises claims, and the guarded UPDATE keeps a stale reader from double-claiming.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tqr_notification.adapters.orm import deliveries, inbox_messages
+from tqr_notification.domain.delivery import DeliveryStatus
+
+QUEUED = "QUEUED"
+
+
+def idempotency_key(event_id: str, channel: str, recipient_id: str) -> str:
+    return f"{event_id}:{channel}:{recipient_id}"
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    event_id: str
+    event_type: str
+    channel: str
+    recipient_id: str
+    content_sealed: str
+    destination_sealed: str | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return idempotency_key(self.event_id, self.channel, self.recipient_id)
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    delivery_id: str
+    idempotency_key: str
+    event_id: str
+    event_type: str
+    channel: str
+    recipient_id: str
+    destination_sealed: str | None
+    content_sealed: str
+    attempts: int
+    claim_token: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a claimed delivery ends this round: ``status`` QUEUED means "try again at next_attempt_at"."""
+
+    status: str
+    attempts: int
+    provider_answer: str
+    provider_message_id: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+async def stage_delivery(
+    session: AsyncSession, new: NewDelivery, now: datetime, *, delivered_in_app: str | None = None
+) -> str:
+    """Insert a QUEUED row (or, for the in-app channel, a SENT row naming the inbox message).
+
+    The UNIQUE idempotency key makes a second insert for the same (event, channel, recipient) fail.
+    """
+    delivery_id = str(uuid.uuid4())
+    sent = delivered_in_app is not None
+    await session.execute(
+        insert(deliveries).values(
+            delivery_id=delivery_id,
+            idempotency_key=new.idempotency_key,
+            event_id=new.event_id,
+            event_type=new.event_type,
+            channel=new.channel,
+            recipient_id=new.recipient_id,
+            destination_sealed=new.destination_sealed,
+            content_sealed=new.content_sealed,
+            status=DeliveryStatus.SENT.value if sent else QUEUED,
+            attempts=1 if sent else 0,
+            next_attempt_at=now,
+            provider_answer="stored in the in-app inbox" if sent else None,
+            provider_message_id=delivered_in_app,
+            created_at=now,
+            finished_at=now if sent else None,
+        )
+    )
+    return delivery_id
+
+
+async def stage_inbox_message(
+    session: AsyncSession, *, recipient_id: str, event_id: str, event_type: str, title: str, body: str,
+    now: datetime,
+) -> str:
+    message_id = str(uuid.uuid4())
+    await session.execute(
+        insert(inbox_messages).values(
+            message_id=message_id, recipient_id=recipient_id, event_id=event_id, event_type=event_type,
+            title=title, body=body, created_at=now,
+        )
+    )
+    return message_id
+
+
+async def claim_due(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    limit: int,
+    lease_seconds: float,
+    skip_locked: bool,
+) -> list[ClaimedDelivery]:
+    if limit < 1:
+        return []
+    token = str(uuid.uuid4())
+    due = and_(
+        deliveries.c.status == QUEUED,
+        deliveries.c.next_attempt_at <= now,
+        or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
+    )
+    async with sessions() as session, session.begin():
+        query = select(deliveries.c.delivery_id).where(due).order_by(deliveries.c.next_attempt_at).limit(limit)
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        ids = list((await session.scalars(query)).all())
+        if not ids:
+            return []
+        await session.execute(
+            update(deliveries)
+            .where(deliveries.c.delivery_id.in_(ids), due)
+            .values(claim_token=token, claimed_until=now + timedelta(seconds=lease_seconds))
+        )
+        rows = (await session.execute(select(deliveries).where(deliveries.c.claim_token == token))).all()
+    return [
+        ClaimedDelivery(
+            delivery_id=r.delivery_id, idempotency_key=r.idempotency_key, event_id=r.event_id,
+            event_type=r.event_type, channel=r.channel, recipient_id=r.recipient_id,
+            destination_sealed=r.destination_sealed, content_sealed=r.content_sealed,
+            attempts=int(r.attempts), claim_token=token,
+        )
+        for r in rows
+    ]
+
+
+async def finish(
+    sessions: async_sessionmaker[AsyncSession], claimed: ClaimedDelivery, outcome: Outcome, now: datetime
+) -> bool:
+    """Record the outcome; False when our claim was lost (the lease ran out and another took it)."""
+    final = outcome.status != QUEUED
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(deliveries)
+            .where(deliveries.c.delivery_id == claimed.delivery_id,
+                   deliveries.c.claim_token == claimed.claim_token)
+            .values(
+                status=outcome.status,
+                attempts=outcome.attempts,
+                provider_answer=outcome.provider_answer,
+                provider_message_id=outcome.provider_message_id,
+                next_attempt_at=outcome.next_attempt_at or now,
+                claim_token=None,
+                claimed_until=None,
+                finished_at=now if final else None,
+            )
+        )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,176 @@
+"""The dispatcher: claims queued deliveries, sends them, and marks each with its outcome.
+
+It runs as a task of the service process (started by an ``on_start`` hook of the host). Up to
+``concurrency`` sends are in flight at once, each on its own: a slow or failing address or provider
+holds up only its own delivery. A transient failure goes back to QUEUED with a later
+``next_attempt_at`` (exponential back-off with full jitter); a permanent one, or one out of
+attempts, ends FAILED; a recipient over the flood limit ends HELD. The provider's answer is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import timedelta
+
+from servicekit.clock import Clock
+
+from tqr_notification.adapters.delivery_repository import QUEUED, ClaimedDelivery, Outcome, claim_due, finish
+from tqr_notification.adapters.recipient_directory import contact_of
+from tqr_notification.adapters.senders import ChannelSenders
+from tqr_notification.domain.catalogue import Channel, spec_for
+from tqr_notification.domain.delivery import DeliveryResult, DeliveryStatus
+from tqr_notification.domain.masking import mask_destination
+from tqr_notification.domain.recipient_limit import RecipientCounter, bucket_for, is_limited
+from tqr_notification.domain.retry import CODE_POLICY, RetryPolicy
+from tqr_notification.metrics import DELIVERIES
+from tqr_notification.service_layer.context import NotificationContext
+from tqr_notification.service_layer.message_content import open_content
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        nctx: NotificationContext,
+        senders: ChannelSenders,
+        limiter: RecipientCounter | None,
+        *,
+        policy: RetryPolicy,
+        concurrency: int = 16,
+        poll_seconds: float = 0.5,
+        lease_seconds: float = 120.0,
+        skip_locked: bool = False,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.nctx = nctx
+        self.senders = senders
+        self.limiter = limiter
+        self.policy = policy
+        self.concurrency = max(1, concurrency)
+        self.poll_seconds = poll_seconds
+        self.lease_seconds = lease_seconds
+        self.skip_locked = skip_locked
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def clock(self) -> Clock:
+        return self.nctx.clock
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._stopping = False
+        self._loop_task = asyncio.create_task(self._run(), name="notification-dispatcher")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Claim nothing more; let the sends in flight finish and be marked (up to ``grace``)."""
+        self._stopping = True
+        self.wake()
+        if self._loop_task is not None:
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        if self._in_flight:
+            _, pending = await asyncio.wait(set(self._in_flight), timeout=grace)
+            for task in pending:  # their leases run out and another process sends them
+                task.cancel()
+        await self.senders.aclose()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            free = self.concurrency - len(self._in_flight)
+            claimed: list[ClaimedDelivery] = []
+            if free > 0:
+                try:
+                    claimed = await claim_due(
+                        self.nctx.sessions, now=self.clock.now(), limit=free,
+                        lease_seconds=self.lease_seconds, skip_locked=self.skip_locked,
+                    )
+                except Exception:
+                    log.exception("claiming deliveries failed; trying again shortly")
+            for delivery in claimed:
+                task = asyncio.create_task(self._deliver(delivery))
+                self._in_flight.add(task)
+                task.add_done_callback(self._done)
+            if free == 0 or len(claimed) < free:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                except TimeoutError:
+                    pass
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self.wake()
+
+    async def _deliver(self, delivery: ClaimedDelivery) -> None:
+        try:
+            outcome = await self._attempt(delivery)
+        except Exception as error:
+            log.exception("delivery attempt broke", extra={"delivery_id": delivery.delivery_id})
+            result = DeliveryResult.failed(f"internal error: {type(error).__name__}", transient=True)
+            outcome = self._outcome(delivery, result, delivery.attempts + 1)
+        try:
+            marked = await finish(self.nctx.sessions, delivery, outcome, self.clock.now())
+        except Exception:
+            # The lease runs out and the row is claimed again: if it was sent, it is sent twice.
+            log.exception("marking a delivery failed", extra={"delivery_id": delivery.delivery_id})
+            return
+        DELIVERIES.labels(delivery.channel, "retry" if outcome.status == QUEUED else outcome.status.lower()).inc()
+        if not marked:
+            log.warning("a delivery's lease ran out before it was marked",
+                        extra={"delivery_id": delivery.delivery_id})
+
+    async def _attempt(self, delivery: ClaimedDelivery) -> Outcome:
+        spec = spec_for(delivery.event_type)
+        channel = Channel(delivery.channel)
+        destination = await self._destination(delivery, channel)
+        if destination is None:
+            # Transient: the contact may still be on its way (events from identity arrive in any order).
+            missing = "no mobile number" if channel is not Channel.EMAIL else "no email address"
+            result = DeliveryResult.failed(f"{missing} on file for this recipient", transient=True)
+            return self._outcome(delivery, result, delivery.attempts + 1)
+        if is_limited(channel) and self.limiter is not None:
+            try:
+                decision = await self.limiter.admit(destination, bucket_for(spec), delivery.idempotency_key)
+            except Exception:
+                # Fail open: the limit protects people from floods; an outage of its store must not
+                # stop codes and status notices from reaching anyone.
+                log.warning("recipient limit unavailable; sending without it", exc_info=True)
+            else:
+                if not decision.allowed:
+                    log.info("recipient over the limit; delivery held",
+                             extra={"delivery_id": delivery.delivery_id, "to": mask_destination(destination)})
+                    return self._outcome(delivery, decision.as_held_result(), delivery.attempts)
+        rendered = open_content(self.nctx.sealers.at_rest, delivery.content_sealed)
+        result = await self.senders.send(
+            channel, destination, rendered,
+            delivery_id=delivery.delivery_id, idempotency_key=delivery.idempotency_key,
+        )
+        return self._outcome(delivery, result, delivery.attempts + 1)
+
+    async def _destination(self, delivery: ClaimedDelivery, channel: Channel) -> str | None:
+        if delivery.destination_sealed:
+            return self.nctx.sealers.at_rest.open(delivery.destination_sealed)
+        async with self.nctx.sessions() as session:
+            contact = await contact_of(session, self.nctx.sealers, delivery.recipient_id)
+        if contact is None:
+            return None
+        return contact.email if channel is Channel.EMAIL else contact.mobile
+
+    def _outcome(self, delivery: ClaimedDelivery, result: DeliveryResult, attempts: int) -> Outcome:
+        answer = result.provider_answer
+        if result.status is not DeliveryStatus.FAILED:
+            return Outcome(result.status.value, attempts, answer, result.provider_message_id)
+        policy = CODE_POLICY if spec_for(delivery.event_type).carries_secret else self.policy
+        if policy.should_retry(result, attempts):
+            delay = policy.delay_after(attempts, self._rng)
+            later = self.clock.now() + timedelta(seconds=delay)
+            return Outcome(QUEUED, attempts, answer, next_attempt_at=later)
+        return Outcome(DeliveryStatus.FAILED.value, attempts, answer)

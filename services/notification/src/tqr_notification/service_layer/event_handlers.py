@@ -1,0 +1,128 @@
+"""Reactions to identity and application events.
+
+Each handler runs inside the consumer's transaction, together with the consumer's record of the
+event id. For every channel the event produces it renders the message and writes one delivery row
+whose UNIQUE idempotency key is (event, channel, recipient); in-app messages are written to the
+inbox in the same transaction and their row is SENT at once. Email and SMS rows are QUEUED for the
+dispatcher, so the broker's redelivery of an event can never queue a message twice.
+
+An event we cannot act on (no recipient, a destination that does not open, an unknown code channel)
+raises; the consumer retries it and the broker then parks it in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from servicekit.bus.consumer import EventContext, Subscription, subscriptions
+from servicekit.sealing import SealError
+from sqlalchemy import event as sa_event
+from tqr.application.v1 import events_pb2 as application_events
+from tqr.identity.v1 import events_pb2 as identity_events
+
+from tqr_notification.adapters.delivery_repository import NewDelivery, stage_delivery, stage_inbox_message
+from tqr_notification.adapters.recipient_directory import record_contact
+from tqr_notification.domain.catalogue import Channel, EventSpec, spec_for
+from tqr_notification.domain.recipient_limit import recipient_digest
+from tqr_notification.domain.rendering import render
+from tqr_notification.service_layer.context import NotificationContext
+from tqr_notification.service_layer.message_content import seal_content
+
+# Every event that tells a person something; the catalogue says through which channels.
+NOTIFIABLE_EVENTS: tuple[type[Message], ...] = (
+    identity_events.VerificationCodeRequested,
+    identity_events.AccountRegistered,
+    identity_events.RealNameVerified,
+    identity_events.RealNameVerificationFailed,
+    identity_events.ManualReviewRequested,
+    identity_events.ManualReviewDecided,
+    identity_events.PasswordChanged,
+    identity_events.SupportRequestDecided,
+    application_events.ApplicationSubmitted,
+    application_events.ApplicationUpdated,
+    application_events.ApplicationStatusChanged,
+    application_events.MessagePosted,
+)
+
+
+class UndeliverableEvent(ValueError):
+    """The event cannot be turned into messages; never says more than the event type and field."""
+
+
+def build_subscriptions(nctx: NotificationContext) -> dict[str, Subscription]:
+    async def on_notifiable(ctx: EventContext, event: Message) -> None:
+        await notify(nctx, ctx, event)
+
+    async def on_contact_changed(ctx: EventContext, event: identity_events.ContactDetailsChanged) -> None:
+        await remember_contact(nctx, ctx, event.account_id, event.email_sealed, event.mobile_sealed)
+
+    return subscriptions(
+        *(Subscription(message_class, on_notifiable) for message_class in NOTIFIABLE_EVENTS),
+        Subscription(identity_events.ContactDetailsChanged, on_contact_changed),
+    )
+
+
+async def remember_contact(
+    nctx: NotificationContext, ctx: EventContext, account_id: str, email_sealed: str, mobile_sealed: str
+) -> None:
+    if not account_id:
+        raise UndeliverableEvent(f"{ctx.envelope.type} has no account_id")
+    try:
+        email = nctx.sealers.contacts.open(email_sealed) if email_sealed else None
+        mobile = nctx.sealers.contacts.open(mobile_sealed) if mobile_sealed else None
+    except SealError as exc:
+        raise UndeliverableEvent(f"{ctx.envelope.type}: a sealed contact does not open") from exc
+    await record_contact(
+        ctx.session, nctx.sealers, account_id, email=email, mobile=mobile,
+        as_of=ctx.envelope.occurred_at.ToDatetime(tzinfo=UTC), now=nctx.clock.now(),
+    )
+
+
+async def notify(nctx: NotificationContext, ctx: EventContext, event: Message) -> None:
+    event_type = ctx.envelope.type
+    spec = spec_for(event_type)
+    if isinstance(event, identity_events.AccountRegistered):
+        await remember_contact(nctx, ctx, event.account_id, event.email_sealed, event.mobile_sealed)
+    payload: dict[str, Any] = MessageToDict(event, preserving_proto_field_name=True)
+    recipient_id, destination = _recipient(nctx, spec, event, payload)
+    now = nctx.clock.now()
+    at_rest = nctx.sealers.at_rest
+    for channel in spec.channels_for(payload):
+        rendered = render(event_type, channel, payload, site_url=nctx.site_url)
+        new = NewDelivery(
+            event_id=ctx.envelope.event_id, event_type=event_type, channel=channel.value,
+            recipient_id=recipient_id, content_sealed=seal_content(at_rest, rendered),
+            destination_sealed=at_rest.seal(destination) if destination else None,
+        )
+        if channel is Channel.INAPP:
+            message_id = await stage_inbox_message(
+                ctx.session, recipient_id=recipient_id, event_id=new.event_id, event_type=event_type,
+                title=rendered.subject or "", body=rendered.text, now=now,
+            )
+            await stage_delivery(ctx.session, new, now, delivered_in_app=message_id)
+        else:
+            await stage_delivery(ctx.session, new, now)
+    wake = nctx.wake_dispatcher
+    sa_event.listen(ctx.session.sync_session, "after_commit", lambda _session: wake(), once=True)
+
+
+def _recipient(
+    nctx: NotificationContext, spec: EventSpec, event: Message, payload: dict[str, Any]
+) -> tuple[str, str | None]:
+    """The recipient id for the idempotency key, and the destination when the event carries it."""
+    if spec.recipient_field is not None:
+        account_id = str(payload.get(spec.recipient_field, ""))
+        if not account_id:
+            raise UndeliverableEvent(f"{spec.event_type} has no {spec.recipient_field}")
+        return account_id, None
+    sealed = str(getattr(event, "destination_sealed", ""))
+    if not sealed:
+        raise UndeliverableEvent(f"{spec.event_type} has no destination_sealed")
+    try:
+        destination = nctx.sealers.code_destinations.open(sealed)
+    except SealError as exc:
+        raise UndeliverableEvent(f"{spec.event_type}: destination_sealed does not open") from exc
+    return f"contact:{recipient_digest(nctx.recipient_hmac_key, destination)}", destination

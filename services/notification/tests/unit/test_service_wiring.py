@@ -1,0 +1,43 @@
+"""The service reacts to every catalogued event, and its settings refuse development parts in production."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from servicekit.sealing import DEV_KEYS
+from tqr_notification.config import NotificationSettings
+from tqr_notification.domain.catalogue import CATALOGUE
+from tqr_notification.service_layer.event_handlers import NOTIFIABLE_EVENTS
+
+
+def test_every_catalogued_event_has_a_subscription_and_nothing_else_does():
+    assert {cls.DESCRIPTOR.full_name for cls in NOTIFIABLE_EVENTS} == set(CATALOGUE)
+
+
+def test_development_smtp_sink_is_on_in_development_and_off_elsewhere():
+    assert NotificationSettings(environment="development").runs_dev_smtp_sink is True
+    assert NotificationSettings(environment="test").runs_dev_smtp_sink is False
+    assert NotificationSettings(environment="test", dev_smtp_sink=True).runs_dev_smtp_sink is True
+
+
+PRODUCTION_READY = dict(
+    environment="production", sealing_keys="k1:" + DEV_KEYS.split(":", 1)[1], field_keys="k2:" + DEV_KEYS.split(":", 1)[1],
+    recipient_hmac_key="a-real-key-of-enough-length", sms_provider="http", sms_http_api_key="real",
+    alternative_provider="http", alternative_http_api_key="real",
+)
+
+
+def test_production_settings_with_real_parts_are_accepted():
+    assert NotificationSettings(**PRODUCTION_READY).runs_dev_smtp_sink is False
+
+
+@pytest.mark.parametrize("override", [
+    {"sealing_keys": DEV_KEYS},
+    {"sms_provider": "dev"},
+    {"alternative_provider": "dev"},
+    {"dev_smtp_sink": True},
+    {"recipient_hmac_key": "dev-only-recipient-hmac-key-change-me"},
+])
+def test_production_refuses_development_keys_providers_and_sink(override):
+    with pytest.raises(ValidationError):
+        NotificationSettings(**{**PRODUCTION_READY, **override})

@@ -1,0 +1,40 @@
+"""``make bench``: every benchmark of the project, one after another, each printing its figures.
+
+Benchmarks compare against a baseline measured in the same run (these machines are noisy), so read
+the ratios as much as the absolute figures. ``make bench ARGS="documents"`` runs only the named ones.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name → command (run from the repository root with this interpreter)
+BENCHMARKS: dict[str, list[str]] = {
+    "documents": [sys.executable, "services/documents/bench_render.py"],
+    "search": [sys.executable, "services/application/bench_search.py", "--rows", "1000000"],
+}
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(BENCHMARKS)
+    unknown = [name for name in wanted if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    failed = []
+    for name in wanted:
+        print(f"\n=== {name} ===", flush=True)
+        if subprocess.run(BENCHMARKS[name], cwd=ROOT).returncode != 0:  # noqa: S603
+            failed.append(name)
+    if failed:
+        print(f"benchmarks that failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
