@@ -206,3 +206,22 @@ async def test_shutdown_reports_not_serving_and_finishes_calls_in_flight(sqlite_
         await stopping
 
 
+
+
+async def test_oversized_request_is_invalid_argument(sqlite_url):
+    probe = Probe("a")
+    settings = ServiceSettings(grpc_port=0, metrics_port=-1, database_url=sqlite_url, max_request_bytes=1024)
+    parts = HostParts(name="probe", engine=db.create_engine(sqlite_url), service_names=[SERVICE],
+                      register=[lambda s: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(probe, s)])
+    host = ServiceHost(settings, parts)
+    await host.start()
+    try:
+        async with open_channel(f"127.0.0.1:{host.port}", SERVICE) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            assert (await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="x" * 900))).genuine
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="x" * 2000))
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert probe.calls == 1  # the oversized one never reached the servicer
+    finally:
+        await host.stop()

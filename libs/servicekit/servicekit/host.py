@@ -96,7 +96,9 @@ class ServiceHost:
                 delivery_limit=self.settings.delivery_limit, prefetch=self.settings.prefetch,
             )
             await self.consumer.start()
-        self.server, self._health = create_server(self.name, self.parts.register, self.parts.service_names)
+        self.server, self._health = create_server(
+            self.name, self.parts.register, self.parts.service_names, self.settings.max_request_bytes
+        )
         self.port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         await self.server.start()
         if self.settings.metrics_port >= 0:

@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     prefetch: int = 16
     heartbeat_seconds: int = 30
     outbox_poll_seconds: float = 0.5
+    # Larger requests are refused with INVALID_ARGUMENT (a service taking uploads raises it).
+    max_request_bytes: int = 4 * 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> ServiceSettings:

@@ -23,29 +23,40 @@ from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# A request larger than the service's own limit is answered INVALID_ARGUMENT by the interceptor;
+# the transport refuses (RESOURCE_EXHAUSTED) only what is larger still.
+DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
+TRANSPORT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class _Undecodable:
-    """Stands in for a request whose bytes were not a valid message."""
+    """Stands in for a request whose bytes were not a valid message (or were too many)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
-def _safe_deserializer(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+def _safe_deserializer(
+    deserialize: Callable[[bytes], Any] | None, max_bytes: int
+) -> Callable[[bytes], Any] | None:
     if deserialize is None:
         return None
 
     def run(data: bytes) -> Any:
+        if len(data) > max_bytes:
+            return _Undecodable(f"the request is larger than {max_bytes // (1024 * 1024)} MiB")
         try:
             return deserialize(data)
         except (DecodeError, ValueError, TypeError):
-            return _Undecodable()
+            return _Undecodable("the request could not be decoded")
 
     return run
 
 
 class ServiceInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
         self.service = service
+        self.max_request_bytes = max_request_bytes
 
     async def intercept_service(
         self,
@@ -62,13 +73,13 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._unary(handler.unary_unary, short, cid),
-                request_deserializer=_safe_deserializer(handler.request_deserializer),
+                request_deserializer=_safe_deserializer(handler.request_deserializer, self.max_request_bytes),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 self._stream(handler.unary_stream, short, cid),
-                request_deserializer=_safe_deserializer(handler.request_deserializer),
+                request_deserializer=_safe_deserializer(handler.request_deserializer, self.max_request_bytes),
                 response_serializer=handler.response_serializer,
             )
         return handler
@@ -129,23 +140,24 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
 async def _refuse_undecodable(request: Any, context: grpc.aio.ServicerContext) -> None:
     if isinstance(request, _Undecodable):
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the request could not be decoded")
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.reason)
 
 
 def create_server(
     service: str,
     register: Iterable[Callable[[grpc.aio.Server], None]],
     service_names: Iterable[str],
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
 ) -> tuple[grpc.aio.Server, health_aio.HealthServicer]:
     """A server with every servicer registered, health (NOT_SERVING until told) and reflection.
 
     Binding is left to the caller, so tests can bind port 0.
     """
     server = grpc.aio.server(
-        interceptors=[ServiceInterceptor(service)],
+        interceptors=[ServiceInterceptor(service, max_request_bytes)],
         options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_receive_message_length", TRANSPORT_MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", TRANSPORT_MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),
         ],
     )

@@ -40,6 +40,8 @@ class IdentitySettings(ServiceSettings):
     storage_dir: str = "var/identity-files"
     max_photo_bytes: int = 5 * 1024 * 1024
     max_photos: int = 4
+    # Manual review and support requests carry up to max_photos photos in one request.
+    max_request_bytes: int = 24 * 1024 * 1024
 
     # argon2id (R-ID-3). Raising them is safe: hashes are renewed at the next sign-in.
     argon2_memory_kib: int = 47104
