@@ -27,7 +27,7 @@ VAR = Path(os.environ.get("TQR_VAR_DIR", ROOT / "var"))
 BACKENDS = ["identity", "application", "notification", "documents"]
 GRPC_BASE = {"identity": 50100, "application": 50200, "notification": 50300, "documents": 50400}
 METRICS_BASE = {"identity": 9110, "application": 9120, "notification": 9130, "documents": 9140}
-GATEWAY_PORT, GATEWAY_METRICS_PORT = 8000, 9100
+GATEWAY_PORT, GATEWAY_METRICS_PORT, SMTP_SINK_PORT = 8000, 9100, 1025
 # TQR_PORT_OFFSET shifts every port, so a second copy (a test run) can live beside `make run`.
 OFFSET = int(os.environ.get("TQR_PORT_OFFSET", "0"))
 
@@ -96,8 +96,16 @@ def base_env() -> dict[str, str]:
     for service in BACKENDS:
         key = f"{service.upper()}_DATABASE_URL"
         env.setdefault(key, f"sqlite:///{VAR / 'data' / f'{service}.sqlite3'}")
+    # Everything a run writes stays under one folder (TQR_VAR_DIR), so runs never share files.
     env.setdefault("NOTIFICATION_OUTBOX_DIR", str(VAR / "outbox"))
     env.setdefault("GATEWAY_DEV_OUTBOX_DIR", str(VAR / "outbox"))
+    env.setdefault("IDENTITY_STORAGE_DIR", str(VAR / "identity-files"))
+    env.setdefault("IDENTITY_DEMO_ACCOUNTS_FILE", str(VAR / "demo-accounts.txt"))
+    env.setdefault("DOCUMENTS_STORAGE_DIR", str(VAR / "documents-files"))
+    # The development SMTP sink (started by the notification service) moves with the other ports.
+    env.setdefault("NOTIFICATION_SMTP_PORT", str(SMTP_SINK_PORT + OFFSET))
+    gateway_port = int(env.get("GATEWAY_PORT", str(GATEWAY_PORT + OFFSET)))
+    env.setdefault("NOTIFICATION_SITE_URL", f"http://localhost:{gateway_port}/")
     return env
 
 
