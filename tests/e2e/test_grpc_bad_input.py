@@ -13,9 +13,9 @@ import pkgutil
 import grpc
 import pytest
 import tqr
+from servicekit.rpc.actor import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 
-from servicekit.rpc.actor import metadata_for
 from tools.devrun import grpc_port
 
 SERVICE_OF_PACKAGE = {"identity": "identity", "application": "application",

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from servicekit.settings import ServiceSettings
 from tqr_gateway.config import GatewaySettings
 
