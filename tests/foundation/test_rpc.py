@@ -225,3 +225,15 @@ async def test_oversized_request_is_invalid_argument(sqlite_url):
             assert probe.calls == 1  # the oversized one never reached the servicer
     finally:
         await host.stop()
+
+
+def test_service_config_lists_methods_of_several_services():
+    import json
+
+    from servicekit.rpc.client import service_config
+
+    config = json.loads(service_config("a.v1.One", ["Get", "b.v1.Two/List"]))
+    names = config["methodConfig"][0]["name"]
+    assert {"service": "a.v1.One", "method": "Get"} in names
+    assert {"service": "b.v1.Two", "method": "List"} in names
+    assert config["loadBalancingConfig"] == [{"round_robin": {}}]

@@ -35,8 +35,13 @@ def main(
     if args.command == "seed" and seed is not None:
         print(asyncio.run(seed(settings)))
         return 0
+
+    async def serve() -> None:
+        # Built inside the running loop: a gRPC channel the host opens binds to the loop it is created in.
+        await run_until_signalled(build_host(settings))
+
     try:
-        asyncio.run(run_until_signalled(build_host(settings)))
+        asyncio.run(serve())
     except KeyboardInterrupt:  # a second Ctrl-C while stopping: leave at once
         return 130
     return 0

@@ -37,14 +37,20 @@ def target_for(addresses: str) -> str:
 def service_config(service: str, idempotent_methods: Iterable[str]) -> str:
     """Round-robin over every address, and retries for the idempotent methods only.
 
+    A method is named plainly (``GetDraft``, of ``service``) or in full
+    (``tqr.application.v1.WizardService/GetDraft``), so one channel to a process that serves
+    several gRPC services can list retryable methods of each.
     The deadline is set per call by the interceptor, not here: grpcio 1.85 reads a fractional
     ``timeout`` in the service config as already expired.
     """
-    methods = sorted(idempotent_methods)
+    names = []
+    for method in sorted(set(idempotent_methods)):
+        owner, _, name = method.rpartition("/")
+        names.append({"service": owner or service, "method": name})
     config: dict[str, Any] = {"loadBalancingConfig": [{"round_robin": {}}], "methodConfig": []}
-    if methods:
+    if names:
         config["methodConfig"].append({
-            "name": [{"service": service, "method": m} for m in methods],
+            "name": names,
             "retryPolicy": {
                 "maxAttempts": 4,
                 "initialBackoff": "0.05s",

@@ -14,6 +14,7 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from redis.asyncio import Redis
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tqr_gateway.api import account as account_api
 from tqr_gateway.api import applications as applications_api
@@ -100,12 +101,25 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(doc, status_code=answer.status, headers=headers,
                                 media_type="application/problem+json")
         return refusal_response(request, Refusal(answer.status, answer.code, answer.message_zh,
-                                                 answer.message_en, answer.retry_after))
+                                                 answer.message_en, answer.retry_after),
+                                request.app.state.refusal_renderer)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A person gets a page in their language; a program gets a problem document.
+        zh, _, en = str(exc.detail).partition(" / ")
+        refusal = Refusal(exc.status_code, f"HTTP_{exc.status_code}", zh or "请求未能完成",
+                          en or zh or "The request could not be completed")
+        response = refusal_response(request, refusal, request.app.state.refusal_renderer)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(SignInRequired)
     async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:
         if request.url.path.startswith("/api/"):
-            return refusal_response(request, Refusal(401, "UNAUTHENTICATED", "请先登录", "Please sign in first"))
+            return refusal_response(request, Refusal(401, "UNAUTHENTICATED", "请先登录", "Please sign in first"),
+                                    request.app.state.refusal_renderer)
         target = "/staff/login" if exc.staff else "/account/login"
         here = safe_local_path(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"{target}?next={here}", status_code=303)
@@ -117,4 +131,5 @@ def _install_error_handlers(app: FastAPI) -> None:
             doc = problem_document(fault_answer(), language_of(request))
             return JSONResponse(doc, status_code=500, media_type="application/problem+json")
         answer = fault_answer()
-        return refusal_response(request, Refusal(500, answer.code, answer.message_zh, answer.message_en))
+        return refusal_response(request, Refusal(500, answer.code, answer.message_zh, answer.message_en),
+                                request.app.state.refusal_renderer)

@@ -89,6 +89,9 @@ async def walk(host, steps, redis_client) -> Journey:
             document_type="ID_CARD", document_number=number, name="孙老师", password=steps.PASSWORD,
             password_confirm=steps.PASSWORD, email=email, mobile=mobile, sms_code=code,
             agreement_version=options.agreement_version, agreement_accepted=True))
+        # The new account is signed in: the code proved the person, no second human check needed.
+        fresh = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=registered.session_token))
+        assert (fresh.subject_id, fresh.kind) == (registered.account_id, "applicant")
         with pytest.raises(grpc.aio.AioRpcError) as again:  # R-ID-2
             await stub.RegisterAccount(identity_pb2.RegisterAccountRequest(
                 document_type="ID_CARD", document_number=number, name="孙老师", password=steps.PASSWORD,

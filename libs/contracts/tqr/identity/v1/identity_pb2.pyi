@@ -344,17 +344,21 @@ class RegisterAccountResponse(_message.Message):
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     MASKED_DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    SESSION_TOKEN_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     masked_document_number: _builtins.str
+    session_token: _builtins.str
+    """the new account is signed in: the SMS code proved the person"""
     def __init__(
         self,
         *,
         account_id: _builtins.str = ...,
         masked_document_number: _builtins.str = ...,
+        session_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "masked_document_number", b"masked_document_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "masked_document_number", b"masked_document_number", "session_token", b"session_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

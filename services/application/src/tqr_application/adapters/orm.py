@@ -7,12 +7,12 @@ a keyed blind index (HMAC, ``document_index``) that equality look-ups use; never
 from __future__ import annotations
 
 from servicekit.tables import inbox_table, outbox_table
+from servicekit.types import UtcDateTime
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -90,16 +90,16 @@ plans = Table(
     Column("id", String(36), primary_key=True),
     Column("authority_code", String(6), ForeignKey("authorities.code"), nullable=False, index=True),
     Column("name", String(200), nullable=False),
-    Column("online_start", DateTime(timezone=True), nullable=False),
-    Column("online_end", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("online_start", UtcDateTime(), nullable=False),
+    Column("online_end", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 plan_points = Table(
     "plan_points", metadata,
     Column("plan_id", String(36), ForeignKey("plans.id"), primary_key=True),
     Column("point_code", String(32), ForeignKey("confirmation_points.code"), primary_key=True),
-    Column("confirm_start", DateTime(timezone=True), nullable=False),
-    Column("confirm_end", DateTime(timezone=True), nullable=False),
+    Column("confirm_start", UtcDateTime(), nullable=False),
+    Column("confirm_end", UtcDateTime(), nullable=False),
 )
 
 # --- wizard drafts and applications (§4, §5) ------------------------------------------------------
@@ -108,8 +108,8 @@ drafts = Table(
     # One draft per account: it follows the applicant to another device (R-WIZ resumable).
     Column("applicant_id", String(64), primary_key=True),
     Column("data", JSON, nullable=False),  # the wizard state; document numbers inside are sealed
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 applications = Table(
     "applications", metadata,
@@ -128,8 +128,8 @@ applications = Table(
     Column("version", Integer, nullable=False),
     Column("data", JSON, nullable=False),  # sections of the application (no document number)
     Column("certificate_locked", Boolean, nullable=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     # A retried submit finds the application its first attempt created.
     UniqueConstraint("applicant_id", "idempotency_key", name="uq_applications_idempotency"),
     # Staff lists: keyset pagination over (submitted_at, id) within a scope and status.
@@ -167,7 +167,7 @@ status_history = Table(
     Column("actor_role", String(32), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("actor_org", String(32), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("reason", Text, nullable=False),
     Column("missing_materials", JSON, nullable=False),
 )
@@ -180,13 +180,13 @@ messages = Table(
     Column("author_org_code", String(32), nullable=False),
     Column("author_org_name", String(200), nullable=False),
     Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 # R-STAFF-4: every staff action, who did it, in which organisation, to what.
 audit_log = Table(
     "audit_log", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor_role", String(32), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("actor_org", String(32), nullable=False),

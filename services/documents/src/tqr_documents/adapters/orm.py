@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from servicekit.tables import inbox_table, outbox_table
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
+from servicekit.types import UtcDateTime
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -22,7 +23,7 @@ form_renderings = Table(
     Column("code_text", String(120), nullable=False),
     Column("file_name", String(200), nullable=False),
     Column("size", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_form_renderings_application", "application_id"),
 )
 
@@ -36,5 +37,5 @@ staff_exports = Table(
     Column("organisation_code", String(32), nullable=False),
     Column("point_code", String(32), nullable=False),
     Column("rows", Integer, nullable=False),
-    Column("exported_at", DateTime(timezone=True), nullable=False),
+    Column("exported_at", UtcDateTime(), nullable=False),
 )

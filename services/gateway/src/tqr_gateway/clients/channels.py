@@ -12,10 +12,15 @@ from tqr_gateway.config import GatewaySettings
 
 # Methods that change nothing (or change it idempotently) may be retried on UNAVAILABLE.
 IDEMPOTENT = {
-    "tqr.identity.v1.IdentityService": ["IssueHumanCheck"],
+    "tqr.identity.v1.IdentityService": ["IssueHumanCheck", "GetRegistrationOptions", "GetAccount"],
     "tqr.application.v1.ReferenceDataService": ["ListRegions", "ListAuthorities"],
     "tqr.notification.v1.InboxService": ["ListInboxMessages", "CountUnreadMessages"],
     "tqr.documents.v1.DocumentsService": ["VerifyFormCode"],
+    "tqr.application.v1.WizardService": ["GetDraft", "CheckEligibility"],
+    "tqr.application.v1.ApplicantService": ["ListMyApplications", "GetMyApplication", "ListMessages"],
+    "tqr.application.v1.StaffService": ["FindApplication", "SearchApplications", "GetApplicationForStaff",
+                                        "CheckEligibilityForStaff"],
+    "tqr.application.v1.PlanService": ["ListPlans", "GetAuthorityPlan"],
 }
 
 
@@ -30,16 +35,17 @@ class Channels:
     def open(cls, settings: GatewaySettings) -> Channels:
         timeout = settings.rpc_timeout_seconds
 
-        def channel(addresses: str, services: list[str]) -> grpc.aio.Channel:
-            methods = [m for s in services for m in IDEMPOTENT.get(s, [])]
-            # One channel serves every service of a process; retries are keyed by service name.
-            return open_channel(addresses, services[0], idempotent_methods=methods, timeout_seconds=timeout)
+        def channel(addresses: str, package: str) -> grpc.aio.Channel:
+            # One channel serves every gRPC service of a process, so it lists each one's methods.
+            methods = [f"{service}/{method}" for service, names in IDEMPOTENT.items()
+                       if service.startswith(package) for method in names]
+            return open_channel(addresses, package, idempotent_methods=methods, timeout_seconds=timeout)
 
         return cls(
-            identity=channel(settings.identity_addresses, ["tqr.identity.v1.IdentityService"]),
-            application=channel(settings.application_addresses, ["tqr.application.v1.ReferenceDataService"]),
-            notification=channel(settings.notification_addresses, ["tqr.notification.v1.InboxService"]),
-            documents=channel(settings.documents_addresses, ["tqr.documents.v1.DocumentsService"]),
+            identity=channel(settings.identity_addresses, "tqr.identity.v1."),
+            application=channel(settings.application_addresses, "tqr.application.v1."),
+            notification=channel(settings.notification_addresses, "tqr.notification.v1."),
+            documents=channel(settings.documents_addresses, "tqr.documents.v1."),
         )
 
     def all(self) -> dict[str, grpc.aio.Channel]:

@@ -11,11 +11,11 @@ The masked document number is kept in clear on purpose: it is what every page sh
 from __future__ import annotations
 
 from servicekit.tables import inbox_table, outbox_table
+from servicekit.types import UtcDateTime
 from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -44,16 +44,16 @@ accounts = Table(
     Column("email_enc", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("agreement_version", String(40), nullable=False),
-    Column("agreement_accepted_at", DateTime(timezone=True), nullable=False),
+    Column("agreement_accepted_at", UtcDateTime(), nullable=False),
     Column("real_name_status", String(20), nullable=False),
-    Column("real_name_checked_at", DateTime(timezone=True), nullable=True),
+    Column("real_name_checked_at", UtcDateTime(), nullable=True),
     Column("gender", String(10), nullable=True),
     Column("birth_date", Date, nullable=True),
     Column("ethnicity", String(40), nullable=True),
     Column("document_valid_from", Date, nullable=True),
     Column("document_valid_until", String(10), nullable=True),  # ISO date or LONG_TERM
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("document_type", "document_index", name="uq_accounts_document"),
     Index("ix_accounts_mobile_index", "mobile_index"),
 )
@@ -66,10 +66,10 @@ manual_reviews = Table(
     Column("status", String(20), nullable=False),
     Column("name", String(100), nullable=False),
     Column("note", Text, nullable=False, default=""),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
     Column("due_date", Date, nullable=False),
     Column("decided_by", String(36), nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
     Column("decision_reason", Text, nullable=True),
     Index("ix_manual_reviews_status", "status", "submitted_at"),
     Index("ix_manual_reviews_account", "account_id"),
@@ -87,9 +87,9 @@ support_requests = Table(
     Column("requested_email_enc", Text, nullable=True),
     Column("requested_mobile_enc", Text, nullable=True),
     Column("explanation", Text, nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("decided_by", String(36), nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
     Column("decision_reason", Text, nullable=True),
     Index("ix_support_requests_status", "status", "created_at"),
 )
@@ -105,7 +105,7 @@ stored_photos = Table(
     Column("relative_path", String(200), nullable=False),
     Column("content_type", String(40), nullable=False),
     Column("size_bytes", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_stored_photos_owner", "owner_kind", "owner_id"),
 )
 
@@ -120,7 +120,7 @@ staff_accounts = Table(
     Column("roles", String(200), nullable=False),  # comma-separated role names
     Column("organisation_code", String(40), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # R-STAFF-4: every reviewer decision, who made it, in which organisation, and why.
@@ -128,7 +128,7 @@ staff_audit = Table(
     "staff_audit",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("staff_id", String(36), nullable=False),
     Column("role", String(40), nullable=False),
     Column("organisation_code", String(40), nullable=False),

@@ -72,8 +72,10 @@ class PublicRpcs:
             mobile=request.mobile, sms_code=request.sms_code, agreement_version=request.agreement_version,
             agreement_accepted=request.agreement_accepted,
         ))
+        token = await sign_in.open_applicant_session(self.ctx, account.id)
         return identity_pb2.RegisterAccountResponse(account_id=account.id,
-                                                    masked_document_number=account.masked_document_number)
+                                                    masked_document_number=account.masked_document_number,
+                                                    session_token=token)
 
     async def SignIn(self, request: identity_pb2.SignInRequest, context: Ctx) -> identity_pb2.SignInResponse:
         signed = await sign_in.sign_in(

@@ -74,7 +74,7 @@ async def sign_in(
         renewed = account.with_changes(password_hash=await ctx.hasher.hash_async(password), updated_at=ctx.now())
         async with ctx.transaction() as session:
             await ctx.accounts.save(session, renewed)
-    token = await ctx.security.sessions.create(account.id, SessionKind.APPLICANT, roles=[Role.APPLICANT.value])
+    token = await open_applicant_session(ctx, account.id)
     log.info("signed in", extra={"account_id": account.id})
     return SignedIn(token, account.id, SessionKind.APPLICANT, (Role.APPLICANT.value,))
 
@@ -129,3 +129,8 @@ async def resolve_session(ctx: IdentityContext, session_token: str) -> ResolvedS
     name, masked, status = summary
     return ResolvedSession(found.subject_id, found.kind, found.roles, found.organisation_code or "", name, masked,
                            status)
+
+
+async def open_applicant_session(ctx: IdentityContext, account_id: str) -> str:
+    """A new applicant session (after a sign-in, or right after registration)."""
+    return await ctx.security.sessions.create(account_id, SessionKind.APPLICANT, roles=[Role.APPLICANT.value])

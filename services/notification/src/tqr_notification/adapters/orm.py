@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from servicekit.tables import inbox_table, outbox_table
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from servicekit.types import UtcDateTime
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -24,8 +25,8 @@ recipients = Table(
     Column("mobile_sealed", Text, nullable=True),
     # When the contact details were true (the event's occurred_at): an older event arriving late
     # must not overwrite a newer change.
-    Column("as_of", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 deliveries = Table(
@@ -44,13 +45,13 @@ deliveries = Table(
     Column("content_sealed", Text, nullable=False),  # the rendered message, JSON, sealed
     Column("status", String(10), nullable=False),  # QUEUED | SENT | FAILED | HELD
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
     Column("claim_token", String(36), nullable=True),
-    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("claimed_until", UtcDateTime(), nullable=True),
     Column("provider_answer", Text, nullable=True),
     Column("provider_message_id", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_recipient", "recipient_id", "created_at"),
 )
@@ -65,7 +66,7 @@ inbox_messages = Table(
     Column("event_type", String(200), nullable=False),
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("read_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("read_at", UtcDateTime(), nullable=True),
     Index("ix_inbox_messages_recipient", "recipient_id", "seq"),
 )

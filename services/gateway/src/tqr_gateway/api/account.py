@@ -1,5 +1,0 @@
-"""JSON API: account (filled in by the gateway issue)."""
-
-from fastapi import APIRouter
-
-router = APIRouter(prefix="/api/v1")

@@ -1,0 +1,228 @@
+"""Request and response models of the account API, so the OpenAPI document says every field."""
+
+from __future__ import annotations
+
+import base64
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from tqr.identity.v1 import identity_pb2
+
+Channel = Literal["SMS", "EMAIL", "ALTERNATIVE"]
+
+
+class HumanCheckRequest(BaseModel):
+    kind: Literal["slider", "text"] = "slider"
+
+
+class HumanCheck(BaseModel):
+    challenge_id: str
+    kind: Literal["slider", "text"]
+    background_png_base64: str = ""
+    piece_png_base64: str = ""
+    piece_y: int = 0
+    width: int = 0
+    question: str = ""
+
+    @classmethod
+    def of(cls, kind: Literal["slider", "text"], reply: identity_pb2.IssueHumanCheckResponse) -> HumanCheck:
+        return cls(challenge_id=reply.challenge_id, kind=kind,
+                   background_png_base64=base64.b64encode(reply.background_png).decode(),
+                   piece_png_base64=base64.b64encode(reply.piece_png).decode(), piece_y=reply.piece_y,
+                   width=reply.width, question=reply.question)
+
+
+class HumanCheckAnswer(BaseModel):
+    kind: Literal["slider", "text"] = "slider"
+    answer: str = Field(description="slider: the x offset in pixels; text: the answer")
+
+
+class HumanPass(BaseModel):
+    passed: bool
+    pass_token: str = Field("", description="single use; give it to the next step")
+
+
+class DocumentTypeOption(BaseModel):
+    code: str
+    label_zh: str
+    label_en: str
+    format_hint_zh: str
+    format_hint_en: str
+
+
+class RegistrationOptions(BaseModel):
+    document_types: list[DocumentTypeOption]
+    agreement_version: str
+    password_special_characters: str
+
+
+class CodeRequest(BaseModel):
+    pass_token: str
+    mobile: str
+    channel: Literal["SMS", "ALTERNATIVE"] = "SMS"
+
+
+class CodeSent(BaseModel):
+    destination_hint: str
+    expires_in_seconds: int
+    resend_after_seconds: int
+
+    @classmethod
+    def of(cls, reply: identity_pb2.RequestVerificationCodeResponse) -> CodeSent:
+        return cls(destination_hint=reply.destination_hint, expires_in_seconds=reply.expires_in_seconds,
+                   resend_after_seconds=reply.resend_after_seconds)
+
+
+class Registration(BaseModel):
+    document_type: str
+    document_number: str
+    name: str
+    password: str
+    password_confirm: str
+    email: str
+    mobile: str
+    sms_code: str
+    agreement_version: str
+    agreement_accepted: bool
+
+
+class Registered(BaseModel):
+    account_id: str
+    masked_document_number: str
+    signed_in: bool
+
+
+class SignInRequest(BaseModel):
+    document_type: str
+    document_number: str
+    password: str
+    pass_token: str
+
+
+class StaffSignInRequest(BaseModel):
+    username: str
+    password: str
+    totp_code: str
+
+
+class SignedIn(BaseModel):
+    subject_id: str
+    kind: str
+    roles: list[str]
+
+
+class Account(BaseModel):
+    account_id: str
+    document_type: str
+    document_type_label_zh: str
+    masked_document_number: str
+    name: str
+    email: str
+    masked_mobile: str
+    gender: str
+    birth_date: str
+    ethnicity: str
+    document_valid_from: str
+    document_valid_until: str
+    real_name_status: str
+    agreement_version: str
+    pending_review_due_date: str
+    may_edit_gender_and_birth_date: bool
+
+    @classmethod
+    def of(cls, view: identity_pb2.AccountView) -> Account:
+        return cls(**{name: getattr(view, name) for name in cls.model_fields})
+
+
+class ProfileChanges(BaseModel):
+    ethnicity: str | None = None
+    document_valid_from: str | None = None
+    document_valid_until: str | None = Field(None, description='ISO date or "LONG_TERM"')
+    email: str | None = None
+    gender: Literal["MALE", "FEMALE"] | None = None
+    birth_date: str | None = None
+
+
+class PasswordChange(BaseModel):
+    current_password: str
+    password: str
+    password_confirm: str
+
+
+class SessionsEnded(BaseModel):
+    sessions_ended: int
+
+
+class PasswordResetRequest(BaseModel):
+    document_type: str
+    document_number: str
+    channel: Literal["SMS", "EMAIL"] = "SMS"
+    pass_token: str
+
+
+class PasswordReset(BaseModel):
+    document_type: str
+    document_number: str
+    channel: Literal["SMS", "EMAIL"] = "SMS"
+    code: str
+    password: str
+    password_confirm: str
+
+
+class RealNameRequest(BaseModel):
+    corrected_name: str = ""
+
+
+class RealNameOutcome(BaseModel):
+    verified: bool
+    real_name_status: str
+    message_zh: str
+    message_en: str
+    name: str
+
+
+class ManualReviewCase(BaseModel):
+    case_id: str
+    status: str
+    submitted_at: str
+    due_date: str = Field(description="ISO date, 7 working days after submission")
+    decision_reason: str
+
+
+class SupportRequestCreated(BaseModel):
+    request_id: str
+    kind: str
+    status: str
+    created_at: str
+
+
+class CsrfToken(BaseModel):
+    csrf_token: str = Field(description="send it as the X-CSRF-Token header with every POST/PATCH/DELETE")
+
+
+class FieldError(BaseModel):
+    field: str
+    code: str
+    message: str
+    message_zh: str
+    message_en: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``code`` is the rule id (for example R-ID-8)."""
+
+    type: str = "about:blank"
+    status: int
+    code: str
+    title: str
+    message_zh: str
+    message_en: str
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+    retry_after: int | None = None
+
+
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}}
+    for status in (401, 403, 404, 409, 422, 429, 503)
+}

@@ -1,0 +1,120 @@
+"""JSON API of the application staff (R-STAFF-1, R-STAFF-2, R-APP-4): the same clients and rules
+as the console pages. A refusal from a service becomes a problem document in the app's handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from tqr_gateway.api.staff.common import problem_response
+from tqr_gateway.api.staff.models import (
+    ActionIn,
+    ApplicationOut,
+    ApplicationSummaryOut,
+    EligibilityOut,
+    EmailIn,
+    FindIn,
+    FindOut,
+    MessageIn,
+    MessageOut,
+    SearchIn,
+    SearchOut,
+)
+from tqr_gateway.pages.staff.common import (
+    StaffSession,
+    application_client,
+    documents_client,
+    instant,
+    metadata,
+    refuse_unless,
+)
+from tqr_gateway.pages.staff.lookup import NOTHING_FOUND, look_up
+from tqr_gateway.pages.staff.rules import APPLICATION_STAFF, AUTHORITY_ADMIN, MAX_MESSAGE, Problem, check_action
+
+router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not your role or organisation (problem document)"},
+    422: {"description": "Input to correct (problem document with errors per field)"},
+}
+
+
+@router.post("/find", response_model=FindOut, responses=REFUSALS)
+async def find(request: Request, session: StaffSession, body: FindIn) -> Any:
+    """The search box: application number, document number or form code (verified first)."""
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    result = await look_up(body.query, applications=application_client(request),
+                           documents=documents_client(request), metadata=metadata(session))
+    if result.problem is not None and result.problem is not NOTHING_FOUND:
+        return problem_response(request, [result.problem], "R-STAFF-2")
+    return FindOut(applications=[ApplicationSummaryOut.of(a) for a in result.applications], kind=result.kind,
+                   stale_printout=result.stale_printout)
+
+
+@router.post("/applications/search", response_model=SearchOut, responses=REFUSALS)
+async def search(request: Request, session: StaffSession, body: SearchIn) -> Any:
+    """Lists with filters and keyset pagination (the name travels in the body: personal data)."""
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    found = await application_client(request).search(
+        metadata=metadata(session), status=body.status, point_code=body.point_code,
+        application_number=body.application_number, applicant_name=body.applicant_name,
+        page_size=body.page_size, page_token=body.page_token)
+    return SearchOut(applications=[ApplicationSummaryOut.of(a) for a in found.applications],
+                     next_page_token=found.next_page_token)
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut, responses=REFUSALS)
+async def get_application(request: Request, session: StaffSession, application_id: str) -> Any:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    return ApplicationOut.of(await application_client(request).get(application_id, metadata=metadata(session)))
+
+
+@router.get("/applications/{application_id}/eligibility", response_model=EligibilityOut, responses=REFUSALS)
+async def eligibility(request: Request, session: StaffSession, application_id: str) -> Any:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    return EligibilityOut.of(await application_client(request).eligibility(application_id, metadata=metadata(session)))
+
+
+@router.post("/applications/{application_id}/actions", response_model=ApplicationOut, responses=REFUSALS)
+async def take_action(request: Request, session: StaffSession, application_id: str, body: ActionIn) -> Any:
+    """On-site results (point staff) and decisions (authority admins); adverse ones need a reason."""
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    materials = [m.strip() for m in body.missing_materials if m.strip()]
+    problems = check_action(body.action, body.reason, materials)
+    if problems:
+        return problem_response(request, problems, "R-APP-2")
+    view = await application_client(request).act(
+        application_id, body.action, role=session.role, metadata=metadata(session), reason=body.reason.strip(),
+        missing_materials=materials, expected_version=body.expected_version)
+    return ApplicationOut.of(view)
+
+
+@router.post("/applications/{application_id}/messages", response_model=MessageOut, status_code=201,
+             responses=REFUSALS)
+async def post_message(request: Request, session: StaffSession, application_id: str, body: MessageIn) -> Any:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    text = body.body.strip()
+    if not 0 < len(text) <= MAX_MESSAGE:
+        return problem_response(request, [Problem("body", f"请填写留言（不超过 {MAX_MESSAGE} 个字）",
+                                                  f"Write a message (at most {MAX_MESSAGE} characters)")], "R-APP-4")
+    m = await application_client(request).post_message(application_id, text, metadata=metadata(session))
+    return MessageOut(message_id=m.message_id, application_id=m.application_id, author_role=m.author_role,
+                      author_org_name=m.author_org_name, body=m.body, created_at=instant(m.created_at))
+
+
+@router.post("/applications/{application_id}/email", response_model=ApplicationOut, responses=REFUSALS)
+async def correct_email(request: Request, session: StaffSession, application_id: str, body: EmailIn) -> Any:
+    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
+        return refused
+    if not body.reason.strip():
+        return problem_response(request, [Problem("reason", "请填写更正原因", "Give the reason for the correction")],
+                                "R-STAFF-1")
+    view = await application_client(request).correct_email(application_id, body.email.strip(), body.reason.strip(),
+                                                           metadata=metadata(session))
+    return ApplicationOut.of(view)

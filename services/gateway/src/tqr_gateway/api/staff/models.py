@@ -1,0 +1,252 @@
+"""Request and response models of the staff API (/api/v1/staff/...), so the OpenAPI document is complete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from tqr.application.v1 import views_pb2 as views
+from tqr.application.v1 import wizard_pb2 as wizard
+from tqr.identity.v1 import identity_pb2 as ipb
+
+from tqr_gateway.pages.staff.common import instant
+
+
+class ApplicationSummaryOut(BaseModel):
+    application_id: str
+    application_number: str
+    applicant_name: str
+    document_number_masked: str
+    status: str
+    status_label: str
+    authority_code: str
+    point_code: str
+    submitted_at: datetime | None
+
+    @classmethod
+    def of(cls, s: views.ApplicationSummary) -> ApplicationSummaryOut:
+        return cls(application_id=s.application_id, application_number=s.application_number,
+                   applicant_name=s.applicant_name, document_number_masked=s.document_number_masked,
+                   status=s.status, status_label=s.status_label, authority_code=s.authority_code,
+                   point_code=s.point_code, submitted_at=instant(s.submitted_at))
+
+
+class FindIn(BaseModel):
+    query: str = Field(description="Application number, identity document number or the scanned form code (TQR1.…)")
+
+
+class FindOut(BaseModel):
+    applications: list[ApplicationSummaryOut]
+    kind: str = Field(description="NUMBER or FORM_CODE")
+    stale_printout: bool = Field(description="A genuine form code printed before the applicant's last change")
+
+
+class SearchIn(BaseModel):
+    status: str = ""
+    point_code: str = ""
+    application_number: str = ""
+    applicant_name: str = Field("", description="Exact name; sent in the body because it is personal data")
+    page_size: int = Field(20, ge=1, le=100)
+    page_token: str = ""
+
+
+class SearchOut(BaseModel):
+    applications: list[ApplicationSummaryOut]
+    next_page_token: str
+
+
+class HistoryOut(BaseModel):
+    from_status: str
+    to_status: str
+    action: str
+    actor_role: str
+    at: datetime | None
+    reason: str
+    missing_materials: list[str]
+
+
+class ApplicationOut(BaseModel):
+    application_id: str
+    application_number: str
+    applicant_name: str
+    document_number_masked: str
+    status: str
+    status_label_zh: str
+    status_label_en: str
+    missing_materials: list[str]
+    version: int
+    authority_code: str
+    authority_name: str
+    point_code: str
+    point_name: str
+    email: str
+    certificate_number: str
+    submitted_at: datetime | None
+    allowed_actions: list[str]
+    history: list[HistoryOut]
+
+    @classmethod
+    def of(cls, v: views.ApplicationView) -> ApplicationOut:
+        return cls(
+            application_id=v.application_id, application_number=v.application_number,
+            applicant_name=v.applicant_name, document_number_masked=v.document_number_masked,
+            status=v.status.status, status_label_zh=v.status.label_zh, status_label_en=v.status.label_en,
+            missing_materials=list(v.status.missing_materials), version=v.version,
+            authority_code=v.authority_code, authority_name=v.authority_name, point_code=v.point.point_code,
+            point_name=v.point.point_name, email=v.materials.email,
+            certificate_number=v.certificate.certificate_number, submitted_at=instant(v.submitted_at),
+            allowed_actions=list(v.allowed_actions),
+            history=[HistoryOut(from_status=h.from_status, to_status=h.to_status, action=h.action,
+                                actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
+                                missing_materials=list(h.missing_materials)) for h in v.history])
+
+
+class FindingOut(BaseModel):
+    code: str
+    blocking: bool
+    message_zh: str
+    message_en: str
+    outcome: str
+
+
+class EligibilityOut(BaseModel):
+    eligible: bool
+    findings: list[FindingOut]
+    likely_outcome: str
+
+    @classmethod
+    def of(cls, r: wizard.EligibilityReport) -> EligibilityOut:
+        return cls(eligible=r.eligible, likely_outcome=r.likely_outcome, findings=[
+            FindingOut(code=f.code, blocking=f.blocking, message_zh=f.message_zh, message_en=f.message_en,
+                       outcome=f.outcome) for f in r.findings])
+
+
+class ActionIn(BaseModel):
+    action: str = Field(description="CONFIRM_ON_SITE, MARK_MATERIALS_INCOMPLETE, MARK_WRONG_AUTHORITY, "
+                                    "MARK_NOT_ELIGIBLE, APPROVE_REGISTERED, DEFER or REJECT")
+    reason: str = Field("", description="Required for MARK_WRONG_AUTHORITY, MARK_NOT_ELIGIBLE, DEFER, REJECT")
+    missing_materials: list[str] = Field(default_factory=list, description="Required for MARK_MATERIALS_INCOMPLETE")
+    expected_version: int = Field(0, description="The version you saw; 0 skips the check")
+
+
+class MessageIn(BaseModel):
+    body: str
+
+
+class MessageOut(BaseModel):
+    message_id: str
+    application_id: str
+    author_role: str
+    author_org_name: str
+    body: str
+    created_at: datetime | None
+
+
+class EmailIn(BaseModel):
+    email: str
+    reason: str
+
+
+class PointWindowIO(BaseModel):
+    point_code: str
+    point_name: str = ""
+    confirm_start: datetime
+    confirm_end: datetime
+
+
+class PointWindowOut(BaseModel):
+    point_code: str
+    point_name: str
+    confirm_start: datetime | None
+    confirm_end: datetime | None
+
+
+class PlanIn(BaseModel):
+    name: str
+    online_start: datetime = Field(description="With an offset; a time without one is read as Asia/Shanghai")
+    online_end: datetime
+    points: list[PointWindowIO] = Field(default_factory=list)
+
+
+class PlanOut(BaseModel):
+    plan_id: str
+    authority_code: str
+    authority_name: str
+    name: str
+    online_start: datetime | None
+    online_end: datetime | None
+    points: list[PointWindowOut]
+
+    @classmethod
+    def of(cls, p: views.Plan) -> PlanOut:
+        return cls(plan_id=p.plan_id, authority_code=p.authority_code, authority_name=p.authority_name,
+                   name=p.name, online_start=instant(p.online_start), online_end=instant(p.online_end),
+                   points=[PointWindowOut(point_code=w.point_code, point_name=w.point_name,
+                                          confirm_start=instant(w.confirm_start),
+                                          confirm_end=instant(w.confirm_end)) for w in p.points])
+
+
+class NotesIn(BaseModel):
+    notes: str
+
+
+class DecisionIn(BaseModel):
+    decision: str = Field(description="APPROVED or REJECTED")
+    reason: str = Field("", description="Required for REJECTED; the applicant reads it")
+
+
+class ReviewCaseOut(BaseModel):
+    case_id: str
+    name: str
+    document_type: str
+    masked_document_number: str
+    status: str
+    submitted_at: str
+    due_date: str
+    decided_at: str
+    decision_reason: str
+    note: str
+    photo_urls: list[str]
+
+    @classmethod
+    def of(cls, c: ipb.ManualReviewCase) -> ReviewCaseOut:
+        return cls(case_id=c.case_id, name=c.name, document_type=c.document_type,
+                   masked_document_number=c.masked_document_number, status=c.status, submitted_at=c.submitted_at,
+                   due_date=c.due_date, decided_at=c.decided_at, decision_reason=c.decision_reason, note=c.note,
+                   photo_urls=[f"/api/v1/staff/photos/{p}" for p in c.photo_ids])
+
+
+class SupportRequestOut(BaseModel):
+    request_id: str
+    name: str
+    masked_document_number: str
+    kind: str
+    status: str
+    requested_name: str
+    requested_gender: str
+    requested_email: str
+    requested_masked_mobile: str
+    explanation: str
+    created_at: str
+    decided_at: str
+    decision_reason: str
+    photo_urls: list[str]
+
+    @classmethod
+    def of(cls, r: ipb.SupportRequest) -> SupportRequestOut:
+        return cls(request_id=r.request_id, name=r.name, masked_document_number=r.masked_document_number,
+                   kind=r.kind, status=r.status, requested_name=r.requested_name,
+                   requested_gender=r.requested_gender, requested_email=r.requested_email,
+                   requested_masked_mobile=r.requested_masked_mobile, explanation=r.explanation,
+                   created_at=r.created_at, decided_at=r.decided_at, decision_reason=r.decision_reason,
+                   photo_urls=[f"/api/v1/staff/photos/{p}" for p in r.photo_ids])
+
+
+class ReviewQueueOut(BaseModel):
+    cases: list[ReviewCaseOut]
+    total: int
+
+
+class SupportQueueOut(BaseModel):
+    requests: list[SupportRequestOut]
+    total: int

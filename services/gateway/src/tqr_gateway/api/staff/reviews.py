@@ -1,0 +1,76 @@
+"""JSON API of identity reviewers (R-STAFF-3): manual reviews, support requests, case photos."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from tqr_gateway.api.staff.applications import REFUSALS
+from tqr_gateway.api.staff.common import problem_response
+from tqr_gateway.api.staff.models import (
+    DecisionIn,
+    ReviewCaseOut,
+    ReviewQueueOut,
+    SupportQueueOut,
+    SupportRequestOut,
+)
+from tqr_gateway.pages.staff.common import StaffSession, identity_client, metadata, refuse_unless
+from tqr_gateway.pages.staff.reviews import PHOTO_TYPES
+from tqr_gateway.pages.staff.rules import IDENTITY_REVIEWER, check_decision
+
+router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
+
+
+@router.get("/manual-reviews", response_model=ReviewQueueOut, responses=REFUSALS)
+async def manual_reviews(request: Request, session: StaffSession, status: str = "PENDING",
+                         page: int = Query(0, ge=0), page_size: int = Query(20, ge=1, le=100)) -> Any:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    cases, total = await identity_client(request).manual_reviews(metadata=metadata(session), status=status,
+                                                                 page=page, page_size=page_size)
+    return ReviewQueueOut(cases=[ReviewCaseOut.of(c) for c in cases], total=total)
+
+
+@router.post("/manual-reviews/{case_id}/decision", response_model=ReviewCaseOut, responses=REFUSALS)
+async def decide_manual_review(request: Request, session: StaffSession, case_id: str, body: DecisionIn) -> Any:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    if problems := check_decision(body.decision, body.reason):
+        return problem_response(request, problems, "R-STAFF-3")
+    case = await identity_client(request).decide_manual_review(case_id, body.decision, body.reason.strip(),
+                                                               metadata=metadata(session))
+    return ReviewCaseOut.of(case)
+
+
+@router.get("/support-requests", response_model=SupportQueueOut, responses=REFUSALS)
+async def support_requests(request: Request, session: StaffSession, status: str = "PENDING",
+                           page: int = Query(0, ge=0), page_size: int = Query(20, ge=1, le=100)) -> Any:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    found, total = await identity_client(request).support_requests(metadata=metadata(session), status=status,
+                                                                    page=page, page_size=page_size)
+    return SupportQueueOut(requests=[SupportRequestOut.of(r) for r in found], total=total)
+
+
+@router.post("/support-requests/{request_id}/decision", response_model=SupportRequestOut, responses=REFUSALS)
+async def decide_support_request(request: Request, session: StaffSession, request_id: str,
+                                 body: DecisionIn) -> Any:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    if problems := check_decision(body.decision, body.reason):
+        return problem_response(request, problems, "R-STAFF-3")
+    item = await identity_client(request).decide_support_request(request_id, body.decision, body.reason.strip(),
+                                                                 metadata=metadata(session))
+    return SupportRequestOut.of(item)
+
+
+@router.get("/photos/{photo_id}", responses={**REFUSALS, 200: {"content": {"image/jpeg": {}, "image/png": {}}}})
+async def case_photo(request: Request, session: StaffSession, photo_id: str) -> Response:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    photo = await identity_client(request).case_photo(photo_id, metadata=metadata(session))
+    media = photo.content_type if photo.content_type in PHOTO_TYPES else "application/octet-stream"
+    return Response(photo.content, media_type=media,
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,159 @@
+"""Typed calls to the application service for the staff console: staff actions, plans, reference data.
+
+Every call carries the staff member's Actor (``metadata``) so the service checks role and
+organisation itself (R-STAFF-4); the deadline comes from the channel's interceptor. Errors are never
+swallowed: an ``AioRpcError`` reaches the route, which shows the refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from tqr.application.v1 import application_pb2 as ref_pb
+from tqr.application.v1 import application_pb2_grpc as ref_rpc
+from tqr.application.v1 import plans_pb2 as plans_pb
+from tqr.application.v1 import plans_pb2_grpc as plans_rpc
+from tqr.application.v1 import staff_pb2 as pb
+from tqr.application.v1 import staff_pb2_grpc as rpc
+from tqr.application.v1 import views_pb2 as views
+from tqr.application.v1 import wizard_pb2 as wizard
+
+Metadata = Sequence[tuple[str, str | bytes]]
+
+# Actions the confirmation point records (RecordOnSiteResult); the rest are the authority's decisions.
+ON_SITE_ACTIONS = frozenset({"CONFIRM_ON_SITE", "MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY",
+                             "MARK_NOT_ELIGIBLE"})
+DECISION_ACTIONS = frozenset({"APPROVE_REGISTERED", "DEFER", "REJECT", "MARK_NOT_ELIGIBLE",
+                              "MARK_WRONG_AUTHORITY"})
+
+
+@dataclass(frozen=True)
+class PointWindowInput:
+    point_code: str
+    confirm_start: datetime
+    confirm_end: datetime
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    name: str
+    online_start: datetime
+    online_end: datetime
+    points: tuple[PointWindowInput, ...]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    applications: list[views.ApplicationSummary]
+    next_page_token: str
+
+
+def timestamp(instant: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(instant)
+    return stamp
+
+
+def _point_windows(points: Sequence[PointWindowInput]) -> list[plans_pb.PointWindowInput]:
+    return [plans_pb.PointWindowInput(point_code=p.point_code, confirm_start=timestamp(p.confirm_start),
+                                      confirm_end=timestamp(p.confirm_end)) for p in points]
+
+
+class StaffApplicationClient:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._staff = rpc.StaffServiceStub(channel)
+        self._plans = plans_rpc.PlanServiceStub(channel)
+        self._reference = ref_rpc.ReferenceDataServiceStub(channel)
+
+    # Applications (R-STAFF-1, R-STAFF-2)
+    async def find(self, query: str, *, metadata: Metadata) -> list[views.ApplicationSummary]:
+        reply = await self._staff.FindApplication(pb.FindApplicationRequest(query=query), metadata=metadata)
+        return list(reply.applications)
+
+    async def search(self, *, metadata: Metadata, status: str = "", point_code: str = "",
+                     application_number: str = "", applicant_name: str = "", page_size: int = 20,
+                     page_token: str = "") -> SearchPage:
+        reply = await self._staff.SearchApplications(pb.SearchApplicationsRequest(
+            status=status, point_code=point_code, application_number=application_number,
+            applicant_name=applicant_name, page_size=page_size, page_token=page_token), metadata=metadata)
+        return SearchPage(list(reply.applications), reply.next_page_token)
+
+    async def get(self, application_id: str, *, metadata: Metadata) -> views.ApplicationView:
+        reply = await self._staff.GetApplicationForStaff(
+            pb.GetApplicationForStaffRequest(application_id=application_id), metadata=metadata)
+        return reply.application
+
+    async def eligibility(self, application_id: str, *, metadata: Metadata) -> wizard.EligibilityReport:
+        reply = await self._staff.CheckEligibilityForStaff(
+            pb.CheckEligibilityForStaffRequest(application_id=application_id), metadata=metadata)
+        return reply.report
+
+    async def act(self, application_id: str, action: str, *, role: str, metadata: Metadata, reason: str = "",
+                  missing_materials: Sequence[str] = (), expected_version: int = 0) -> views.ApplicationView:
+        """A status action: point staff record on-site results, authority admins decide."""
+        if role == "POINT_STAFF" and action in ON_SITE_ACTIONS:
+            on_site = await self._staff.RecordOnSiteResult(pb.RecordOnSiteResultRequest(
+                application_id=application_id, action=action, reason=reason,
+                missing_materials=list(missing_materials), expected_version=expected_version), metadata=metadata)
+            return on_site.application
+        decided = await self._staff.DecideApplication(pb.DecideApplicationRequest(
+            application_id=application_id, action=action, reason=reason, expected_version=expected_version),
+            metadata=metadata)
+        return decided.application
+
+    async def post_message(self, application_id: str, body: str, *, metadata: Metadata) -> views.Message:
+        reply = await self._staff.PostMessage(pb.PostMessageRequest(application_id=application_id, body=body),
+                                              metadata=metadata)
+        return reply.message
+
+    async def correct_email(self, application_id: str, email: str, reason: str, *,
+                            metadata: Metadata) -> views.ApplicationView:
+        reply = await self._staff.CorrectApplicantEmail(pb.CorrectApplicantEmailRequest(
+            application_id=application_id, email=email, reason=reason), metadata=metadata)
+        return reply.application
+
+    # Plans and points (R-PLAN-1, R-STAFF-1, R-APP-4 notes)
+    async def list_plans(self, *, metadata: Metadata, authority_code: str = "") -> list[views.Plan]:
+        reply = await self._plans.ListPlans(plans_pb.ListPlansRequest(authority_code=authority_code),
+                                            metadata=metadata)
+        return list(reply.plans)
+
+    async def create_plan(self, authority_code: str, plan: PlanInput, *, metadata: Metadata) -> views.Plan:
+        reply = await self._plans.CreatePlan(plans_pb.CreatePlanRequest(
+            authority_code=authority_code, name=plan.name, online_start=timestamp(plan.online_start),
+            online_end=timestamp(plan.online_end), points=_point_windows(plan.points)), metadata=metadata)
+        return reply.plan
+
+    async def update_plan(self, plan_id: str, plan: PlanInput, *, metadata: Metadata) -> views.Plan:
+        reply = await self._plans.UpdatePlan(plans_pb.UpdatePlanRequest(
+            plan_id=plan_id, name=plan.name, online_start=timestamp(plan.online_start),
+            online_end=timestamp(plan.online_end), points=_point_windows(plan.points)), metadata=metadata)
+        return reply.plan
+
+    async def set_point_notes(self, point_code: str, notes: str, *, metadata: Metadata) -> None:
+        await self._plans.SetPointNotes(plans_pb.SetPointNotesRequest(point_code=point_code, notes=notes),
+                                        metadata=metadata)
+
+    # Reference data
+    async def list_points(self, authority_code: str, *, metadata: Metadata) -> list[ref_pb.ConfirmationPoint]:
+        reply = await self._reference.ListConfirmationPoints(
+            ref_pb.ListConfirmationPointsRequest(authority_code=authority_code), metadata=metadata)
+        return list(reply.points)
+
+    async def list_authorities(self, *, metadata: Metadata) -> list[ref_pb.Authority]:
+        reply = await self._reference.ListAuthorities(ref_pb.ListAuthoritiesRequest(), metadata=metadata)
+        return list(reply.authorities)
+
+    async def list_regions(self, *, metadata: Metadata, parent_code: str = "") -> list[ref_pb.Region]:
+        reply = await self._reference.ListRegions(ref_pb.ListRegionsRequest(parent_code=parent_code),
+                                                  metadata=metadata)
+        return list(reply.regions)
+
+    async def code_lists(self, *, metadata: Metadata) -> ref_pb.ListCodeListsResponse:
+        reply: ref_pb.ListCodeListsResponse = await self._reference.ListCodeLists(
+            ref_pb.ListCodeListsRequest(), metadata=metadata)
+        return reply

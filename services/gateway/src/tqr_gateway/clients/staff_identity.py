@@ -1,0 +1,74 @@
+"""Typed calls to the identity service for identity reviewers (R-STAFF-3): the manual-review queue
+(R-ID-9), the support-request queue (R-ID-10, R-ID-11) and the photos attached to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import grpc
+from tqr.identity.v1 import identity_pb2 as pb
+from tqr.identity.v1 import identity_pb2_grpc as rpc
+
+Metadata = Sequence[tuple[str, str | bytes]]
+DECISIONS = ("APPROVED", "REJECTED")
+
+
+@dataclass(frozen=True)
+class CasePhoto:
+    content_type: str
+    content: bytes
+
+
+class StaffIdentityClient:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = rpc.IdentityServiceStub(channel)
+
+    async def manual_reviews(self, *, metadata: Metadata, status: str = "PENDING", page: int = 0,
+                             page_size: int = 20) -> tuple[list[pb.ManualReviewCase], int]:
+        reply = await self._stub.ListManualReviews(pb.ListManualReviewsRequest(
+            status=status, page=page, page_size=page_size), metadata=metadata)
+        return list(reply.cases), reply.total
+
+    async def manual_review(self, case_id: str, *, metadata: Metadata) -> pb.ManualReviewCase | None:
+        """One case, found in the queue: the service has no single-case read (see the report)."""
+        page = 0
+        while True:
+            cases, total = await self.manual_reviews(metadata=metadata, status="ALL", page=page, page_size=100)
+            for case in cases:
+                if case.case_id == case_id:
+                    return case
+            page += 1
+            if not cases or page * 100 >= total or page >= 20:
+                return None
+
+    async def decide_manual_review(self, case_id: str, decision: str, reason: str, *,
+                                   metadata: Metadata) -> pb.ManualReviewCase:
+        return await self._stub.DecideManualReview(pb.DecideManualReviewRequest(
+            case_id=case_id, decision=decision, reason=reason), metadata=metadata)
+
+    async def support_requests(self, *, metadata: Metadata, status: str = "PENDING", page: int = 0,
+                               page_size: int = 20) -> tuple[list[pb.SupportRequest], int]:
+        reply = await self._stub.ListSupportRequests(pb.ListSupportRequestsRequest(
+            status=status, page=page, page_size=page_size), metadata=metadata)
+        return list(reply.requests), reply.total
+
+    async def support_request(self, request_id: str, *, metadata: Metadata) -> pb.SupportRequest | None:
+        page = 0
+        while True:
+            found, total = await self.support_requests(metadata=metadata, status="ALL", page=page, page_size=100)
+            for item in found:
+                if item.request_id == request_id:
+                    return item
+            page += 1
+            if not found or page * 100 >= total or page >= 20:
+                return None
+
+    async def decide_support_request(self, request_id: str, decision: str, reason: str, *,
+                                     metadata: Metadata) -> pb.SupportRequest:
+        return await self._stub.DecideSupportRequest(pb.DecideSupportRequestRequest(
+            request_id=request_id, decision=decision, reason=reason), metadata=metadata)
+
+    async def case_photo(self, photo_id: str, *, metadata: Metadata) -> CasePhoto:
+        reply = await self._stub.GetCasePhoto(pb.GetCasePhotoRequest(photo_id=photo_id), metadata=metadata)
+        return CasePhoto(reply.content_type, reply.content)

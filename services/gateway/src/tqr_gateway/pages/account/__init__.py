@@ -1,0 +1,12 @@
+"""Pages of the account area: registration, sign-in and sign-out (applicants and staff), passwords,
+real-name verification, the profile and support requests."""
+
+from fastapi import APIRouter
+
+from tqr_gateway.pages.account import password, profile, real_name, register, sign_in
+
+router = APIRouter(include_in_schema=False)
+for part in (register.router, sign_in.router, password.router, real_name.router, profile.router):
+    router.include_router(part)
+
+__all__ = ["router"]

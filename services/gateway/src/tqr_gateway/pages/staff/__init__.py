@@ -1,0 +1,14 @@
+"""The staff console: everything under /staff after sign-in (the sign-in page is the account area's).
+
+One router per part of the console, combined here; ``router`` is what the app includes.
+"""
+
+from fastapi import APIRouter
+
+from tqr_gateway.pages.staff import applications, home, lists, plans, points, reference, reviews
+
+router = APIRouter(include_in_schema=False)
+for part in (home, lists, applications, plans, points, reviews, reference):
+    router.include_router(part.router)
+
+__all__ = ["router"]

@@ -1,0 +1,207 @@
+"""On-site confirmation and decisions (R-STAFF-1, R-STAFF-2, R-APP-2): the search box, the
+application page with eligibility findings and history, and one page per status action asking
+for the reason the applicant will read."""
+
+from __future__ import annotations
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from tqr_gateway.pages.staff import viewmodels as vm
+from tqr_gateway.pages.staff.common import (
+    StaffSession,
+    application_client,
+    documents_client,
+    form_errors,
+    metadata,
+    refusal_problems,
+    refuse_unless,
+    text_of,
+)
+from tqr_gateway.pages.staff.lookup import look_up
+from tqr_gateway.pages.staff.navigation import page, refused_page
+from tqr_gateway.pages.staff.rules import (
+    APPLICATION_STAFF,
+    AUTHORITY_ADMIN,
+    MATERIAL_CHECKLIST,
+    MATERIAL_NAMES,
+    MATERIALS_REQUIRED,
+    MAX_MESSAGE,
+    STAFF_ACTIONS,
+    Problem,
+    check_action,
+    missing_materials,
+    needs_reason,
+)
+from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.language import language_of
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/staff/find")
+async def find(request: Request, session: StaffSession) -> Response:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    form = await request.form()
+    query = text_of(form, "query")
+    result = await look_up(query, applications=application_client(request), documents=documents_client(request),
+                           metadata=metadata(session))
+    if result.single is not None:
+        suffix = "?printout=stale" if result.stale_printout else ""
+        return RedirectResponse(f"/staff/applications/{result.single.application_id}{suffix}", status_code=303)
+    lang = language_of(request)
+    errors, field_errors = form_errors(request, [result.problem] if result.problem else [])
+    # The query is echoed only into the page body (never a URL): it may be a document number.
+    return page(request, session, "staff/find.html", section="staff.nav.home", status_code=422 if errors else 200,
+                context={"query": query, "errors": errors, "field_errors": field_errors,
+                         "columns": vm.summary_columns(lang),
+                         "rows": [vm.summary_row(r, lang) for r in result.applications]})
+
+
+@router.get("/staff/applications/{application_id}")
+async def application_page(request: Request, session: StaffSession, application_id: str,
+                           done: str = "", printout: str = "") -> Response:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    client, md, lang = application_client(request), metadata(session), language_of(request)
+    try:
+        view = await client.get(application_id, metadata=md)
+    except grpc.aio.AioRpcError as exc:
+        return refused_page(request, session, exc)
+    try:
+        report = await client.eligibility(application_id, metadata=md)
+    except grpc.aio.AioRpcError:
+        report = None  # the findings help but never block the page
+    done_text = translate(lang, f"staff.done.{done}") if done in (*STAFF_ACTIONS, "MESSAGE", "EMAIL") else ""
+    return page(request, session, "staff/application.html", section="staff.nav.home", context={
+        "app": vm.application(view, lang), "actions": vm.action_links(view, lang),
+        "details": vm.detail_rows(view, lang), "history": vm.history(view, lang),
+        "eligibility": vm.eligibility(report, lang), "done": done_text, "stale": printout == "stale",
+        "can_correct_email": AUTHORITY_ADMIN in session.roles,
+    })
+
+
+def _action_context(request: Request, application_id: str, action: str, number: str, version: int,
+                    *, checked: list[str] | None = None, other: str = "", reason: str = "") -> dict[str, object]:
+    lang = language_of(request)
+    materials = []
+    if action in MATERIALS_REQUIRED:
+        materials = [{"value": key, "text": MATERIAL_NAMES[key][1 if lang == "en" else 0],
+                      "checked": key in (checked or [])} for key in MATERIAL_CHECKLIST]
+    return {"action": action, "label": translate(lang, f"staff.action.{action}"), "number": number,
+            "explain": translate(lang, f"staff.action.{action}.explain"),
+            "version": version, "materials": materials, "other_materials": other, "reason": reason,
+            "required": needs_reason(action), "adverse": action in vm.ADVERSE,
+            "back": f"/staff/applications/{application_id}", "errors": [], "field_errors": {}}
+
+
+@router.get("/staff/applications/{application_id}/actions/{action}")
+async def action_form(request: Request, session: StaffSession, application_id: str, action: str) -> Response:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    try:
+        view = await application_client(request).get(application_id, metadata=metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        return refused_page(request, session, exc)
+    if action not in view.allowed_actions or action not in STAFF_ACTIONS:
+        return RedirectResponse(f"/staff/applications/{application_id}", status_code=303)
+    context = _action_context(request, application_id, action, view.application_number, view.version)
+    return page(request, session, "staff/action.html", section="staff.nav.home", context=context)
+
+
+@router.post("/staff/applications/{application_id}/actions/{action}")
+async def take_action(request: Request, session: StaffSession, application_id: str, action: str) -> Response:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    form = await request.form()
+    reason, other = text_of(form, "reason"), text_of(form, "other_materials")
+    checked = [v for v in form.getlist("materials") if isinstance(v, str)]
+    materials = missing_materials(checked, other) if action in MATERIALS_REQUIRED else []
+    version = int(text_of(form, "expected_version") or 0) if text_of(form, "expected_version").isdigit() else 0
+    problems = check_action(action, reason, materials)
+    if not problems:
+        try:
+            await application_client(request).act(
+                application_id, action, role=session.role, metadata=metadata(session), reason=reason,
+                missing_materials=materials, expected_version=version)
+            return RedirectResponse(f"/staff/applications/{application_id}?done={action}", status_code=303)
+        except grpc.aio.AioRpcError as exc:
+            problems = refusal_problems(exc)
+    context = _action_context(request, application_id, action, text_of(form, "number"), version,
+                              checked=checked, other=other, reason=reason)
+    context["errors"], context["field_errors"] = form_errors(request, problems)
+    return page(request, session, "staff/action.html", section="staff.nav.home", context=context, status_code=422)
+
+
+@router.get("/staff/applications/{application_id}/message")
+async def message_form(request: Request, session: StaffSession, application_id: str) -> Response:
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    try:
+        view = await application_client(request).get(application_id, metadata=metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        return refused_page(request, session, exc)
+    return page(request, session, "staff/message.html", section="staff.nav.home", context={
+        "number": view.application_number, "body": "", "errors": [], "field_errors": {},
+        "back": f"/staff/applications/{application_id}"})
+
+
+@router.post("/staff/applications/{application_id}/message")
+async def post_message(request: Request, session: StaffSession, application_id: str) -> Response:
+    """R-APP-4: a message the applicant reads after signing in."""
+    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
+        return refused
+    body = text_of(await request.form(), "body")
+    problems: list[Problem] = [] if 0 < len(body) <= MAX_MESSAGE else [
+        Problem("body", f"请填写留言（不超过 {MAX_MESSAGE} 个字）",
+                f"Write a message (at most {MAX_MESSAGE} characters)")]
+    if not problems:
+        try:
+            await application_client(request).post_message(application_id, body, metadata=metadata(session))
+            return RedirectResponse(f"/staff/applications/{application_id}?done=MESSAGE", status_code=303)
+        except grpc.aio.AioRpcError as exc:
+            problems = refusal_problems(exc, fallback_field="body")
+    errors, field_errors = form_errors(request, problems)
+    return page(request, session, "staff/message.html", section="staff.nav.home", status_code=422, context={
+        "number": "", "body": body, "errors": errors, "field_errors": field_errors,
+        "back": f"/staff/applications/{application_id}"})
+
+
+@router.get("/staff/applications/{application_id}/email")
+async def email_form(request: Request, session: StaffSession, application_id: str) -> Response:
+    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
+        return refused
+    try:
+        view = await application_client(request).get(application_id, metadata=metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        return refused_page(request, session, exc)
+    return page(request, session, "staff/email.html", section="staff.nav.home", context={
+        "number": view.application_number, "current": view.materials.email, "email": "", "reason": "",
+        "errors": [], "field_errors": {}, "back": f"/staff/applications/{application_id}"})
+
+
+@router.post("/staff/applications/{application_id}/email")
+async def correct_email(request: Request, session: StaffSession, application_id: str) -> Response:
+    """R-STAFF-1: the authority admin corrects the applicant's email; the reason is audited."""
+    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
+        return refused
+    form = await request.form()
+    email, reason = text_of(form, "email"), text_of(form, "reason")
+    problems: list[Problem] = []
+    if "@" not in email:
+        problems.append(Problem("email", "请输入正确的电子邮箱，例如 name@example.cn",
+                                "Enter a valid email address, like name@example.cn"))
+    if not reason:
+        problems.append(Problem("reason", "请填写更正原因", "Give the reason for the correction"))
+    if not problems:
+        try:
+            await application_client(request).correct_email(application_id, email, reason, metadata=metadata(session))
+            return RedirectResponse(f"/staff/applications/{application_id}?done=EMAIL", status_code=303)
+        except grpc.aio.AioRpcError as exc:
+            problems = refusal_problems(exc, fallback_field="email")
+    errors, field_errors = form_errors(request, problems)
+    return page(request, session, "staff/email.html", section="staff.nav.home", status_code=422, context={
+        "number": "", "current": "", "email": email, "reason": reason, "errors": errors,
+        "field_errors": field_errors, "back": f"/staff/applications/{application_id}"})

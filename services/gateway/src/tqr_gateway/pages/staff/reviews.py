@@ -1,0 +1,158 @@
+"""Identity reviewers (R-STAFF-3): the manual-review queue of real-name verification (R-ID-9) and
+the support-request queue (R-ID-10, R-ID-11), with the document photos served through the gateway
+and never cached. A rejection says why: the applicant reads it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from tqr.identity.v1 import identity_pb2 as pb
+
+from tqr_gateway.pages.staff.common import (
+    StaffSession,
+    form_errors,
+    identity_client,
+    metadata,
+    refusal_problems,
+    refuse_unless,
+    text_of,
+)
+from tqr_gateway.pages.staff.navigation import page
+from tqr_gateway.pages.staff.rules import IDENTITY_REVIEWER, Problem, check_decision
+from tqr_gateway.pages.staff.viewmodels import date_of
+from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.language import language_of
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+
+
+def _case(case: pb.ManualReviewCase, lang: str) -> dict[str, Any]:
+    return {"id": case.case_id, "name": case.name, "document": case.masked_document_number,
+            "document_type": translate(lang, f"staff.doctype.{case.document_type}"), "status": case.status,
+            "submitted": date_of(case.submitted_at, lang), "due": date_of(case.due_date, lang),
+            "note": case.note, "photos": list(case.photo_ids), "reason": case.decision_reason,
+            "href": f"/staff/reviews/{case.case_id}"}
+
+
+def _request(item: pb.SupportRequest, lang: str) -> dict[str, Any]:
+    gender = translate(lang, f"staff.gender.{item.requested_gender}") if item.requested_gender else ""
+    wanted = [v for v in (item.requested_name, gender, item.requested_email, item.requested_masked_mobile) if v]
+    return {"id": item.request_id, "name": item.name, "document": item.masked_document_number,
+            "kind": translate(lang, f"staff.support.kind.{item.kind}"), "status": item.status,
+            "wanted": "；".join(wanted), "explanation": item.explanation,
+            "submitted": date_of(item.created_at, lang), "photos": list(item.photo_ids),
+            "reason": item.decision_reason, "href": f"/staff/support/{item.request_id}"}
+
+
+def _page_number(text: str) -> int:
+    """The 1-based page of the link, as the service's 0-based page."""
+    return int(text) - 1 if text.isdigit() and int(text) > 0 else 0
+
+
+@router.get("/staff/reviews")
+async def review_queue(request: Request, session: StaffSession, page_no: str = Query("1", alias="page"),
+                       done: str = "") -> Response:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    lang, number = language_of(request), _page_number(page_no)
+    cases, total = await identity_client(request).manual_reviews(metadata=metadata(session), page=number,
+                                                                 page_size=PAGE_SIZE)
+    return page(request, session, "staff/reviews.html", section="staff.nav.reviews", context={
+        "rows": [_case(c, lang) for c in cases], "total": total, "page_no": number + 1,
+        "pages": max(1, -(-total // PAGE_SIZE)), "done": done in ("APPROVED", "REJECTED"), "kind": "reviews",
+        "title": translate(lang, "staff.reviews.title")})
+
+
+@router.get("/staff/support")
+async def support_queue(request: Request, session: StaffSession, page_no: str = Query("1", alias="page"),
+                        done: str = "") -> Response:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    lang, number = language_of(request), _page_number(page_no)
+    found, total = await identity_client(request).support_requests(metadata=metadata(session), page=number,
+                                                                    page_size=PAGE_SIZE)
+    return page(request, session, "staff/reviews.html", section="staff.nav.support", context={
+        "rows": [_request(r, lang) for r in found], "total": total, "page_no": number + 1,
+        "pages": max(1, -(-total // PAGE_SIZE)), "done": done in ("APPROVED", "REJECTED"), "kind": "support",
+        "title": translate(lang, "staff.support.title")})
+
+
+async def _decision_page(request: Request, session: StaffSession, kind: str, item_id: str,
+                         problems: list[Problem] | None = None, decision: str = "", reason: str = "") -> Response:
+    client, md, lang = identity_client(request), metadata(session), language_of(request)
+    if kind == "reviews":
+        case = await client.manual_review(item_id, metadata=md)
+        item = _case(case, lang) if case else None
+    else:
+        found = await client.support_request(item_id, metadata=md)
+        item = _request(found, lang) if found else None
+    if item is None:
+        return RedirectResponse(f"/staff/{kind}", status_code=303)
+    errors, field_errors = form_errors(request, problems or [])
+    section = "staff.nav.reviews" if kind == "reviews" else "staff.nav.support"
+    return page(request, session, "staff/decide.html", section=section, status_code=422 if errors else 200,
+                context={"item": item, "kind": kind, "title": translate(lang, f"staff.decide.{kind}.title"),
+                         "decision": decision, "reason": reason, "errors": errors,
+                         "field_errors": field_errors})
+
+
+@router.get("/staff/reviews/{case_id}")
+async def review_case(request: Request, session: StaffSession, case_id: str) -> Response:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    return await _decision_page(request, session, "reviews", case_id)
+
+
+@router.get("/staff/support/{request_id}")
+async def support_request(request: Request, session: StaffSession, request_id: str) -> Response:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    return await _decision_page(request, session, "support", request_id)
+
+
+async def _decide(request: Request, session: StaffSession, kind: str, item_id: str) -> Response:
+    form = await request.form()
+    decision, reason = text_of(form, "decision"), text_of(form, "reason")
+    problems = check_decision(decision, reason)
+    if not problems:
+        client, md = identity_client(request), metadata(session)
+        try:
+            if kind == "reviews":
+                await client.decide_manual_review(item_id, decision, reason, metadata=md)
+            else:
+                await client.decide_support_request(item_id, decision, reason, metadata=md)
+            return RedirectResponse(f"/staff/{kind}?done={decision}", status_code=303)
+        except grpc.aio.AioRpcError as exc:
+            problems = refusal_problems(exc, fallback_field="decision")
+    return await _decision_page(request, session, kind, item_id, problems, decision, reason)
+
+
+@router.post("/staff/reviews/{case_id}")
+async def decide_review(request: Request, session: StaffSession, case_id: str) -> Response:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    return await _decide(request, session, "reviews", case_id)
+
+
+@router.post("/staff/support/{request_id}")
+async def decide_support(request: Request, session: StaffSession, request_id: str) -> Response:
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    return await _decide(request, session, "support", request_id)
+
+
+@router.get("/staff/photos/{photo_id}")
+async def case_photo(request: Request, session: StaffSession, photo_id: str) -> Response:
+    """A document photo of a case: only reviewers, never cached, never sniffed as anything but an image."""
+    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
+        return refused
+    photo = await identity_client(request).case_photo(photo_id, metadata=metadata(session))
+    media = photo.content_type if photo.content_type in PHOTO_TYPES else "application/octet-stream"
+    return Response(photo.content, media_type=media, headers={
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": "inline"})

@@ -1,0 +1,140 @@
+"""Service messages turned into what the console's templates show, in the person's language."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tqr.application.v1 import views_pb2 as views
+from tqr.application.v1 import wizard_pb2 as wizard
+
+from tqr_gateway.pages.staff.common import instant
+from tqr_gateway.pages.staff.rules import STAFF_ACTIONS, needs_reason
+from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.formatting import format_date, format_datetime
+
+ADVERSE = frozenset({"MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE", "DEFER", "REJECT"})
+
+
+def summary_columns(lang: str) -> list[dict[str, Any]]:
+    def label(key: str) -> str:
+        return translate(lang, f"staff.col.{key}")
+
+    return [
+        {"key": "number", "label": label("number"), "link_key": "href"},
+        {"key": "name", "label": label("name")},
+        {"key": "document", "label": label("document")},
+        {"key": "status", "label": label("status")},
+        {"key": "point", "label": label("point")},
+        {"key": "submitted", "label": label("submitted")},
+    ]
+
+
+def summary_row(row: views.ApplicationSummary, lang: str) -> dict[str, Any]:
+    status = translate(lang, f"staff.status.{row.status}") if lang == "en" else row.status_label
+    return {
+        "href": f"/staff/applications/{row.application_id}",
+        "number": row.application_number,
+        "name": row.applicant_name,
+        "document": row.document_number_masked,
+        "status": status if status != f"staff.status.{row.status}" else row.status_label,
+        "point": row.point_code,
+        "submitted": format_datetime(instant(row.submitted_at), lang),
+    }
+
+
+def action_links(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
+    """Only the actions the service says the caller may take now, in the console's order."""
+    allowed = set(view.allowed_actions)
+    return [
+        {"action": a, "label": translate(lang, f"staff.action.{a}"), "primary": a not in ADVERSE,
+         "href": f"/staff/applications/{view.application_id}/actions/{a}", "reason_required": needs_reason(a)}
+        for a in STAFF_ACTIONS if a in allowed
+    ]
+
+
+def application(view: views.ApplicationView, lang: str) -> dict[str, Any]:
+    en = lang == "en"
+    return {
+        "id": view.application_id,
+        "number": view.application_number,
+        "version": view.version,
+        "status": view.status.status,
+        "status_label": view.status.label_en if en else view.status.label_zh,
+        "status_meaning": view.status.meaning_en if en else view.status.meaning_zh,
+        "missing_materials": list(view.status.missing_materials),
+        "email": view.materials.email,
+        "point_code": view.point.point_code,
+    }
+
+
+def detail_rows(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
+    def key(name: str) -> str:
+        return translate(lang, f"staff.field.{name}")
+
+    cert, point, work = view.certificate, view.point, view.materials
+    window = ""
+    start, end = instant(point.confirm_start), instant(point.confirm_end)
+    if start and end:
+        window = f"{format_datetime(start, lang)} – {format_datetime(end, lang)}"
+    assessments = "，".join(f"{a.year} {a.result}" for a in work.annual_assessments)
+    rows = [
+        ("applicant", view.applicant_name),
+        ("document", view.document_number_masked),
+        ("certificate_number", cert.certificate_number),
+        ("certificate_type", cert.certificate_type_name or cert.certificate_type_code),
+        ("subject", cert.subject_name or cert.subject_code),
+        ("issuing_body", cert.issuing_body),
+        ("issue_date", cert.issue_date),
+        ("from_registry", translate(lang, "staff.yes" if cert.locked else "staff.no")),
+        ("authority", view.authority_name),
+        ("point", f"{point.point_name}（{point.point_code}）" if point.point_code else ""),
+        ("window", window),
+        ("email", work.email),
+        ("school", work.school),
+        ("post", work.post),
+        ("employment_start", work.employment_start),
+        ("assessments", assessments),
+        ("ethics", work.ethics_assessment),
+        ("hours", str(work.continuing_education_hours)),
+        ("submitted", format_datetime(instant(view.submitted_at), lang)),
+    ]
+    return [{"key": key(name), "value": value} for name, value in rows]
+
+
+def history(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
+    """Newest first: date, who (role), what (the new status) and why."""
+    events = []
+    for entry in view.history:
+        at = instant(entry.at)
+        if at is None:
+            continue
+        what = translate(lang, f"staff.action.{entry.action}")
+        if what == f"staff.action.{entry.action}":
+            what = translate(lang, f"staff.status.{entry.to_status}")
+        reason = entry.reason
+        if entry.missing_materials:
+            listed = "、".join(entry.missing_materials)
+            reason = f"{reason}（{translate(lang, 'staff.app.missing_materials')}：{listed}）" if reason else listed
+        events.append({"at": at, "who": translate(lang, f"staff.role.{entry.actor_role}"), "what": what,
+                       "reason": reason})
+    return sorted(events, key=lambda e: e["at"], reverse=True)
+
+
+def eligibility(report: wizard.EligibilityReport | None, lang: str) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {
+        "eligible": report.eligible,
+        "findings": [{"blocking": f.blocking, "outcome": f.outcome,
+                      "outcome_label": translate(lang, f"staff.status.{f.outcome}") if f.outcome else "",
+                      "message": f.message_en if lang == "en" else f.message_zh} for f in report.findings],
+    }
+
+
+def date_of(text: str, lang: str) -> str:
+    """An ISO date string from the identity service, for people."""
+    try:
+        return format_date(date.fromisoformat(text[:10]), lang)
+    except ValueError:
+        return text

@@ -1,0 +1,174 @@
+"""Registration pages (R-ID-1..7) against a fake identity service on a real gRPC server."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from servicekit import errors
+
+
+def _load_fakes():  # test folders are not packages: load the shared fake by path, once
+    if "account_fakes" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("account_fakes", Path(__file__).with_name("account_fakes.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["account_fakes"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["account_fakes"]
+
+
+fakes = _load_fakes()
+NUMBER = "11010519800101002X"
+MOBILE = "13800000000"
+DETAILS = {"document_type": "ID_CARD", "document_number": NUMBER, "name": "张老师", "mobile": MOBILE,
+           "email": "teacher@example.cn"}
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def fake():
+    return fakes.FakeIdentity()
+
+
+@pytest.fixture
+def client(fake):
+    with fakes.gateway(fake) as client:
+        yield client
+
+
+def post(client, path, data=None, files=None):
+    token = fakes.csrf(client)
+    return client.post(path, data={**(data or {}), "csrf_token": token}, files=files, follow_redirects=False)
+
+
+def through_details(client):
+    assert post(client, "/account/register", {"agree": "1"}).headers["location"] == "/account/register/details"
+    response = post(client, "/account/register/details", DETAILS)
+    assert response.headers["location"] == "/account/register/verify-mobile"
+
+
+def through_code(client):
+    through_details(client)
+    response = post(client, "/account/register/verify-mobile",
+                    {"hc_kind": "slider", "hc_challenge": "slider-1", "hc_answer": fakes.SLIDER_ANSWER, "channel": "SMS"})
+    assert response.headers["location"] == "/account/register/finish"
+
+
+def test_r_id_7_the_agreement_must_be_accepted_before_anything_else(client, fake):
+    refused = post(client, "/account/register", {})
+    assert refused.status_code == 422
+    assert "请阅读并勾选同意用户协议" in refused.text
+    assert client.get("/account/register/details", follow_redirects=False).headers["location"] == "/account/register"
+    assert post(client, "/account/register", {"agree": "1"}).status_code == 303
+    assert client.get("/account/register/details").status_code == 200
+
+
+def test_r_id_7_the_agreement_version_is_sent_with_the_registration(client, fake):
+    through_code(client)
+    done = post(client, "/account/register/finish",
+                {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
+    assert done.status_code == 303
+    sent = fake.requests("RegisterAccount")[-1]
+    assert sent.agreement_version == "2026-01" and sent.agreement_accepted
+    assert (sent.document_number, sent.mobile, sent.sms_code) == (NUMBER, MOBILE, "123456")
+
+
+def test_r_id_1_a_wrong_document_number_is_shown_beside_its_field(client, fake):
+    post(client, "/account/register", {"agree": "1"})
+    refused = post(client, "/account/register/details", {**DETAILS, "document_number": "12345"})
+    assert refused.status_code == 422
+    assert 'id="document_number-error"' in refused.text and "证件号码格式不正确" in refused.text
+    assert 'href="#document_number"' in refused.text  # the summary links to the field
+    assert "请输入密码" not in refused.text  # problems of later pages are not shown here
+    assert refused.text.count('value="12345"') == 1  # what was typed is kept
+
+
+def test_r_id_5_no_code_is_requested_without_a_solved_human_check(client, fake):
+    through_details(client)
+    refused = post(client, "/account/register/verify-mobile",
+                   {"hc_kind": "slider", "hc_challenge": "slider-1", "hc_answer": "3", "channel": "SMS"})
+    assert refused.status_code == 422
+    assert "拼图块没有对准缺口" in refused.text
+    assert fake.requests("RequestVerificationCode") == []
+
+
+def test_r_id_5_the_page_offers_a_text_question_for_people_who_cannot_drag(client, fake):
+    through_details(client)
+    page = client.get("/account/register/verify-mobile")
+    assert "换一种验证方式" in page.text and 'type="range"' in page.text
+    assert "slider.js" in page.text
+    text_page = client.get("/account/register/verify-mobile?check=text")
+    assert "7 加 5 等于几？" in text_page.text and 'type="range"' not in text_page.text
+    sent = post(client, "/account/register/verify-mobile",
+                {"hc_kind": "text", "hc_challenge": "text-1", "hc_answer": fakes.TEXT_ANSWER, "channel": "SMS"})
+    assert sent.status_code == 303
+
+
+def test_r_id_6_the_code_page_shows_where_it_went_and_when_to_resend(client, fake):
+    through_code(client)
+    request = fake.requests("RequestVerificationCode")[-1]
+    assert (request.destination, request.pass_token) == (MOBILE, "pass-1")
+    page = client.get("/account/register/finish")
+    assert "验证码已发送至 138****0000" in page.text
+    assert re.search(r'data-countdown="(5\d|60)"', page.text)
+    assert "用其他方式获取验证码" in page.text and "/dev/outbox" in page.text
+
+
+def test_r_id_6_the_alternative_channel_is_offered_when_sms_does_not_arrive(client, fake):
+    through_code(client)
+    page = client.get("/account/register/verify-mobile?channel=alternative")
+    assert 'name="channel" value="ALTERNATIVE"' in page.text
+    post(client, "/account/register/verify-mobile?channel=alternative",
+         {"hc_kind": "slider", "hc_challenge": "slider-1", "hc_answer": fakes.SLIDER_ANSWER, "channel": "ALTERNATIVE"})
+    from tqr.identity.v1 import events_pb2
+    assert fake.requests("RequestVerificationCode")[-1].channel == events_pb2.CODE_CHANNEL_ALTERNATIVE
+
+
+def test_r_id_6_a_refused_code_request_says_why(client, fake):
+    through_details(client)
+    fake.fail["RequestVerificationCode"] = errors.TooManyRequests("R-ID-6", "请 60 秒后再获取", "Wait 60 s", 60)
+    refused = post(client, "/account/register/verify-mobile",
+                   {"hc_kind": "slider", "hc_challenge": "slider-1", "hc_answer": fakes.SLIDER_ANSWER, "channel": "SMS"})
+    assert refused.status_code == 429 and "请 60 秒后再获取" in refused.text
+
+
+def test_r_id_2_an_existing_account_points_to_password_reset(client, fake):
+    through_code(client)
+    fake.fail["RegisterAccount"] = errors.RuleViolation("R-ID-2", "该用户已注册。请重置密码。", "Already registered")
+    refused = post(client, "/account/register/finish",
+                   {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
+    assert refused.status_code == 409
+    assert "该用户已注册" in refused.text and 'href="/account/password/forgot"' in refused.text
+
+
+def test_r_id_3_password_rules_are_shown_before_the_fields(client, fake):
+    through_code(client)
+    page = client.get("/account/register/finish").text
+    assert page.index("密码要求") < page.index('name="password"')
+    assert "#%*-_!@$&" in page
+
+
+def test_a_finished_registration_leads_to_sign_in_then_real_name_verification(client, fake):
+    through_code(client)
+    done = post(client, "/account/register/finish",
+                {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
+    assert done.headers["location"] == "/account/login?registered=1&next=/account/real-name"
+    # the flow is over: its state is gone
+    assert client.get("/account/register/finish", follow_redirects=False).headers["location"] == "/account/register"
+
+
+def test_no_personal_data_ever_appears_in_a_url(client, fake):
+    through_code(client)
+    post(client, "/account/register/finish",
+         {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
+    pages = [client.get(p).text for p in ("/account/register/details", "/account/login")]
+    urls = [str(r.url) for r in client.get("/account/register", follow_redirects=True).history]
+    urls += [u for page in pages for u in re.findall(r'(?:href|action)="([^"]+)"', page)]
+    for url in urls:
+        for secret in (NUMBER, MOBILE, "张老师", "teacher@example.cn"):
+            assert secret not in url
+
