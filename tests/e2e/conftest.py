@@ -7,8 +7,10 @@ names, so it never meets a developer's running copy or another run's data.
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,10 +34,35 @@ class RunningSystem:
         return "".join(p.read_text(errors="replace") for p in sorted((self.var / "log").glob(f"{prefix}-*.log")))
 
 
+def free_port_offset(replicas: int = 3) -> int:
+    """A TQR_PORT_OFFSET (a multiple of 1000, so two runs never interleave) whose ports are all free."""
+    from tools import devrun
+
+    candidates = list(range(1000, 16000, 1000))
+    random.shuffle(candidates)
+    for offset in candidates:
+        ports = [devrun.GATEWAY_PORT + offset, devrun.GATEWAY_METRICS_PORT + offset, devrun.SMTP_SINK_PORT + offset]
+        for service in devrun.BACKENDS:
+            ports += [devrun.grpc_port(service, i, offset) for i in range(replicas)]
+            ports += [devrun.metrics_port(service, i, offset) for i in range(replicas)]
+        if all(_bindable(port) for port in ports):
+            return offset
+    raise RuntimeError("no free set of ports for a test system")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def running_system(amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     var = tmp_path_factory.mktemp("system")
-    offset = 1000 + (os.getpid() % 50) * 10  # away from make run's ports
+    offset = free_port_offset()
     output = var / "run.out"
     env = {
         **os.environ,

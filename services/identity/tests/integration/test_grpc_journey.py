@@ -143,6 +143,7 @@ async def walk(host, steps, redis_client) -> Journey:
 
         account = await stub.GetAccount(identity_pb2.GetAccountRequest(), metadata=applicant)
         assert account.account.real_name_status == "VERIFIED" and account.account.masked_mobile.endswith(mobile[-4:])
+        assert account.account.document_number == number  # for the application service's registry match
         assert (await stub.SignOut(identity_pb2.SignOutRequest(session_token=signed.session_token))).ended
         with pytest.raises(grpc.aio.AioRpcError) as ended:  # R-ID-12
             await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=signed.session_token))

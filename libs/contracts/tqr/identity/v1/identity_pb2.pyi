@@ -576,6 +576,7 @@ class AccountView(_message.Message):
     PENDING_REVIEW_DUE_DATE_FIELD_NUMBER: _builtins.int
     MAY_EDIT_GENDER_AND_BIRTH_DATE_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
+    DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     document_type: _builtins.str
     document_type_label_zh: _builtins.str
@@ -598,6 +599,10 @@ class AccountView(_message.Message):
     """ISO date while a manual review is pending"""
     may_edit_gender_and_birth_date: _builtins.bool
     created_at: _builtins.str
+    document_number: _builtins.str
+    """The full number, for the gateway to pass to the application service (registry match, the
+    printed form). Personal data: never shown, put in a URL or logged.
+    """
     def __init__(
         self,
         *,
@@ -618,10 +623,11 @@ class AccountView(_message.Message):
         pending_review_due_date: _builtins.str = ...,
         may_edit_gender_and_birth_date: _builtins.bool = ...,
         created_at: _builtins.str = ...,
+        document_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "agreement_version", b"agreement_version", "birth_date", b"birth_date", "created_at", b"created_at", "document_type", b"document_type", "document_type_label_zh", b"document_type_label_zh", "document_valid_from", b"document_valid_from", "document_valid_until", b"document_valid_until", "email", b"email", "ethnicity", b"ethnicity", "gender", b"gender", "masked_document_number", b"masked_document_number", "masked_mobile", b"masked_mobile", "may_edit_gender_and_birth_date", b"may_edit_gender_and_birth_date", "name", b"name", "pending_review_due_date", b"pending_review_due_date", "real_name_status", b"real_name_status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "agreement_version", b"agreement_version", "birth_date", b"birth_date", "created_at", b"created_at", "document_number", b"document_number", "document_type", b"document_type", "document_type_label_zh", b"document_type_label_zh", "document_valid_from", b"document_valid_from", "document_valid_until", b"document_valid_until", "email", b"email", "ethnicity", b"ethnicity", "gender", b"gender", "masked_document_number", b"masked_document_number", "masked_mobile", b"masked_mobile", "may_edit_gender_and_birth_date", b"may_edit_gender_and_birth_date", "name", b"name", "pending_review_due_date", b"pending_review_due_date", "real_name_status", b"real_name_status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

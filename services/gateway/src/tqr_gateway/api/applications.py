@@ -1,5 +1,207 @@
-"""JSON API: applications (filled in by the gateway issue)."""
+"""JSON API: the wizard's draft and steps, submission, the applicant's applications, the form, the inbox.
 
-from fastapi import APIRouter
+Same clients and the same rules as the pages; every refusal becomes a problem document (rule id +
+message) through the gateway's one error table.
+"""
 
-router = APIRouter(prefix="/api/v1")
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response, StreamingResponse
+from tqr.application.v1 import applications_pb2 as apps
+from tqr.application.v1 import views_pb2 as views
+from tqr.application.v1 import wizard_pb2 as wiz
+
+from tqr_gateway.api import application_models as m
+from tqr_gateway.clients.application import ApplicationClient, applicant_identity
+from tqr_gateway.clients.notification import InboxClient
+from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.pages.portal.download import stream_form
+from tqr_gateway.pages.wizard.common import draft_of
+
+router = APIRouter(prefix="/api/v1", tags=["applications"])
+DRAFT = "/applications/draft"
+
+
+def _client(request: Request) -> ApplicationClient:
+    return ApplicationClient(request.app.state.channels.application)
+
+
+def _materials(body: m.Materials) -> views.Materials:
+    return views.Materials(
+        email=body.email, school=body.school, post=body.post, employment_start=body.employment_start,
+        work_history=[views.WorkHistoryEntry(**w.model_dump()) for w in body.work_history],
+        annual_assessments=[views.AnnualAssessment(**a.model_dump()) for a in body.annual_assessments],
+        ethics_assessment=body.ethics_assessment, continuing_education_hours=body.continuing_education_hours,
+    )
+
+
+async def _save(request: Request, session: Applicant, message: wiz.SaveWizardStepRequest,
+                overrides: list[str]) -> m.DraftResponse:
+    message.override_warnings.extend(overrides)
+    return m.from_proto(m.DraftResponse, await _client(request).save_step(message, actor_metadata(session)))
+
+
+# --- the wizard ----------------------------------------------------------------------------------
+
+
+@router.get(DRAFT, response_model=m.DraftResponse, summary="The draft (started on first call; R-WIZ)")
+async def get_draft(request: Request, session: Applicant) -> m.DraftResponse:
+    return m.from_proto(m.DraftResponse, await draft_of(request, session))
+
+
+@router.delete(DRAFT, status_code=204, summary="Discard the draft")
+async def discard_draft(request: Request, session: Applicant) -> Response:
+    await _client(request).discard(actor_metadata(session))
+    return Response(status_code=204)
+
+
+@router.put(f"{DRAFT}/steps/must-read", response_model=m.DraftResponse, summary="Step 1 (R-WIZ-1)")
+async def step_must_read(request: Request, session: Applicant, body: m.MustReadIn) -> m.DraftResponse:
+    return await _save(request, session, wiz.SaveWizardStepRequest(must_read=wiz.MustReadStep()),
+                       body.override_warnings)
+
+
+@router.put(f"{DRAFT}/steps/terms", response_model=m.DraftResponse, summary="Step 2 (R-WIZ-2)")
+async def step_terms(request: Request, session: Applicant, body: m.TermsIn) -> m.DraftResponse:
+    return await _save(request, session, wiz.SaveWizardStepRequest(terms=wiz.TermsStep(accept=body.accept)),
+                       body.override_warnings)
+
+
+@router.put(f"{DRAFT}/steps/certificate-lookup", response_model=m.DraftResponse, summary="Step 3 (R-WIZ-3)")
+async def step_lookup(request: Request, session: Applicant, body: m.CertificateLookupIn) -> m.DraftResponse:
+    step = wiz.CertificateLookupStep(certificate_number=body.certificate_number,
+                                     document_number=body.document_number)
+    return await _save(request, session, wiz.SaveWizardStepRequest(certificate_lookup=step), body.override_warnings)
+
+
+@router.put(f"{DRAFT}/steps/certificate-details", response_model=m.DraftResponse, summary="Step 4 (R-WIZ-4)")
+async def step_details(request: Request, session: Applicant, body: m.CertificateDetailsIn) -> m.DraftResponse:
+    step = wiz.CertificateDetailsStep(**body.model_dump(exclude={"override_warnings"}))
+    return await _save(request, session, wiz.SaveWizardStepRequest(certificate_details=step), body.override_warnings)
+
+
+@router.put(f"{DRAFT}/steps/point", response_model=m.DraftResponse, summary="Step 5 (R-WIZ-5)")
+async def step_point(request: Request, session: Applicant, body: m.PointIn) -> m.DraftResponse:
+    return await _save(request, session, wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=body.point_code)),
+                       body.override_warnings)
+
+
+@router.put(f"{DRAFT}/steps/notes", response_model=m.DraftResponse, summary="Step 6 (R-WIZ-6)")
+async def step_notes(request: Request, session: Applicant, body: m.NotesIn) -> m.DraftResponse:
+    return await _save(request, session, wiz.SaveWizardStepRequest(notes=wiz.NotesStep(read=body.read)),
+                       body.override_warnings)
+
+
+@router.put(f"{DRAFT}/steps/materials", response_model=m.DraftResponse, summary="Step 7 (R-WIZ-7)")
+async def step_materials(request: Request, session: Applicant, body: m.MaterialsIn) -> m.DraftResponse:
+    step = wiz.MaterialsStep(materials=_materials(body.materials))
+    return await _save(request, session, wiz.SaveWizardStepRequest(materials=step), body.override_warnings)
+
+
+@router.post(f"{DRAFT}/go-back", response_model=m.DraftResponse, summary="Return to an earlier step")
+async def go_back(request: Request, session: Applicant, body: m.GoBackIn) -> m.DraftResponse:
+    return m.from_proto(m.DraftResponse, await _client(request).go_back(body.to_step, actor_metadata(session)))
+
+
+@router.get(f"{DRAFT}/eligibility", response_model=m.EligibilityReport, summary="Pre-check before submitting")
+async def eligibility(request: Request, session: Applicant) -> m.EligibilityReport:
+    return m.from_proto(m.EligibilityReport, await _client(request).check_eligibility(actor_metadata(session)))
+
+
+@router.post(f"{DRAFT}/submit", response_model=m.SubmitResult, status_code=201,
+             summary="Submit (R-WIZ-8); the same Idempotency-Key gives the same application (R-WIZ-9)")
+async def submit(request: Request, session: Applicant, body: m.SubmitIn,
+                 idempotency_key: Annotated[str, Header(min_length=8, max_length=200)]) -> m.SubmitResult:
+    md = actor_metadata(session)
+    identity = await applicant_identity(request.app.state.channels.identity, md)
+    done = await _client(request).submit(idempotency_key, identity, body.override_warnings, md)
+    return m.from_proto(m.SubmitResult, done)
+
+
+# --- after submission ----------------------------------------------------------------------------
+
+
+@router.get("/applications", response_model=m.ApplicationList, summary="My applications")
+async def list_applications(request: Request, session: Applicant) -> m.ApplicationList:
+    found = await _client(request).list_mine(actor_metadata(session))
+    return m.ApplicationList(applications=[m.from_proto(m.Application, a) for a in found])
+
+
+@router.get("/applications/{application_id}", response_model=m.Application, summary="One of my applications")
+async def get_application(request: Request, application_id: str, session: Applicant) -> m.Application:
+    return m.from_proto(m.Application, await _client(request).get_mine(application_id, actor_metadata(session)))
+
+
+async def _edit(request: Request, session: Applicant, message: apps.EditApplicationRequest) -> m.EditResult:
+    return m.from_proto(m.EditResult, await _client(request).edit(message, actor_metadata(session)))
+
+
+@router.put("/applications/{application_id}/certificate", response_model=m.EditResult, summary="R-APP-3")
+async def edit_certificate(request: Request, application_id: str, session: Applicant,
+                           body: m.CertificateEditIn) -> m.EditResult:
+    edit = apps.CertificateEdit(**body.model_dump(exclude={"expected_version"}))
+    return await _edit(request, session, apps.EditApplicationRequest(
+        application_id=application_id, expected_version=body.expected_version, certificate=edit))
+
+
+@router.put("/applications/{application_id}/materials", response_model=m.EditResult, summary="R-APP-3")
+async def edit_materials(request: Request, application_id: str, session: Applicant,
+                         body: m.MaterialsEditIn) -> m.EditResult:
+    return await _edit(request, session, apps.EditApplicationRequest(
+        application_id=application_id, expected_version=body.expected_version,
+        materials=_materials(body.materials)))
+
+
+@router.put("/applications/{application_id}/email", response_model=m.EditResult, summary="R-APP-3")
+async def edit_email(request: Request, application_id: str, session: Applicant, body: m.EmailEditIn) -> m.EditResult:
+    return await _edit(request, session, apps.EditApplicationRequest(
+        application_id=application_id, expected_version=body.expected_version, email=body.email))
+
+
+@router.post("/applications/{application_id}/correct-authority", response_model=m.Application,
+             summary="WRONG_AUTHORITY: another authority and point (R-APP-2)")
+async def correct_authority(request: Request, application_id: str, session: Applicant,
+                            body: m.CorrectAuthorityIn) -> m.Application:
+    view = await _client(request).correct_authority(application_id, body.authority_code, body.point_code,
+                                                    body.expected_version, actor_metadata(session))
+    return m.from_proto(m.Application, view)
+
+
+@router.post("/applications/{application_id}/withdraw", response_model=m.Application, summary="Withdraw")
+async def withdraw(request: Request, application_id: str, session: Applicant, body: m.WithdrawIn) -> m.Application:
+    view = await _client(request).withdraw(application_id, body.reason, body.expected_version,
+                                           actor_metadata(session))
+    return m.from_proto(m.Application, view)
+
+
+@router.get("/applications/{application_id}/messages", response_model=m.Messages, summary="R-APP-4")
+async def messages(request: Request, application_id: str, session: Applicant) -> m.Messages:
+    return m.from_proto(m.Messages, await _client(request).messages(application_id, actor_metadata(session)))
+
+
+@router.get("/applications/{application_id}/form", response_class=StreamingResponse,
+            summary="The application form, PDF or Word (R-APP-5)",
+            responses={200: {"content": {"application/pdf": {}, "application/vnd.openxmlformats-officedocument"
+                                         ".wordprocessingml.document": {}}}})
+async def download_form(request: Request, application_id: str, session: Applicant,
+                        format: str = "pdf") -> StreamingResponse:
+    return await stream_form(request, session, application_id, format)
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+
+
+@router.get("/inbox/messages", response_model=m.Inbox, summary="My inbox, newest first")
+async def inbox(request: Request, session: Applicant, page_token: str = "", unread_only: bool = False) -> m.Inbox:
+    reply = await InboxClient(request.app.state.channels.notification).list_messages(
+        actor_metadata(session), page_token=page_token, unread_only=unread_only)
+    return m.from_proto(m.Inbox, reply)
+
+
+@router.post("/inbox/messages/{message_id}/read", response_model=m.Unread, summary="Mark a message read")
+async def mark_read(request: Request, message_id: str, session: Applicant) -> m.Unread:
+    unread = await InboxClient(request.app.state.channels.notification).mark_read(message_id, actor_metadata(session))
+    return m.Unread(unread=unread)

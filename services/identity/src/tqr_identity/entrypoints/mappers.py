@@ -64,6 +64,7 @@ def account_view(details: AccountDetails) -> identity_pb2.AccountView:
         agreement_version=a.agreement_version,
         pending_review_due_date=details.pending_review_due.isoformat() if details.pending_review_due else "",
         may_edit_gender_and_birth_date=a.supplies_gender_and_birth_date, created_at=iso(a.created_at),
+        document_number=a.document_number,
     )
 
 

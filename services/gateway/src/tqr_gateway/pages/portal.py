@@ -1,5 +1,0 @@
-"""Pages of the portal area (filled in by the gateway issue)."""
-
-from fastapi import APIRouter
-
-router = APIRouter(include_in_schema=False)

@@ -1,0 +1,12 @@
+"""Pages of the applicant portal (/portal, R-APP-1..5): applications, status, edits, inbox, the form."""
+
+from fastapi import APIRouter
+
+from tqr_gateway.pages.portal import authority_pages, edit_pages, overview
+
+router = APIRouter(include_in_schema=False)
+router.include_router(overview.router)
+router.include_router(edit_pages.router)
+router.include_router(authority_pages.router)
+
+__all__ = ["router"]

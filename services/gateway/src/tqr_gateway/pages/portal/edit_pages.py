@@ -1,0 +1,103 @@
+"""Changes after submission, where the rules allow them (R-APP-3): certificate data, current work,
+email; a new authority and point after WRONG_AUTHORITY; withdrawal. The service decides; refusals
+are shown beside the fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from tqr.application.v1 import applications_pb2 as apps
+
+from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.pages.portal.overview import app_client
+from tqr_gateway.pages.wizard import forms
+from tqr_gateway.pages.wizard.common import PageErrors, page_errors
+from tqr_gateway.pages.wizard.step_context import materials_context
+from tqr_gateway.web.templating import render
+
+router = APIRouter()
+SECTIONS = ("certificate", "materials", "contact")
+CERTIFICATE_TEXTS = ("certificate_number", "holder_name", "certificate_type_code", "subject_code", "issuing_body",
+                     "gender")
+
+
+def _version(form: Any) -> int:
+    raw = forms.text(form, "version")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _values_from_view(section: str, view: Any, years: list[int]) -> dict[str, Any]:
+    if section == "contact":
+        return {"email": view.materials.email}
+    if section == "materials":
+        return forms.materials_values(view.materials, True, years)
+    c = view.certificate
+    return {"certificate_number": c.certificate_number, "holder_name": c.holder_name,
+            "certificate_type_code": c.certificate_type_code, "subject_code": c.subject_code,
+            "issuing_body": c.issuing_body, "issue_date": forms.date_parts(c.issue_date), "gender": c.gender,
+            "birth_date": forms.date_parts(c.birth_date)}
+
+
+def _edit_request(section: str, form: Any, application_id: str, years: list[int]
+                  ) -> tuple[apps.EditApplicationRequest, dict[str, Any]]:
+    request = apps.EditApplicationRequest(application_id=application_id, expected_version=_version(form))
+    if section == "contact":
+        request.email = forms.text(form, "email")
+        return request, {"email": request.email}
+    if section == "materials":
+        materials, values = forms.materials_from_form(form, years)
+        request.materials.CopyFrom(materials)
+        return request, values
+    typed: dict[str, Any] = {name: forms.text(form, name) for name in CERTIFICATE_TEXTS}
+    issue_date, typed["issue_date"] = forms.date_from_form(form, "issue_date")
+    birth_date, typed["birth_date"] = forms.date_from_form(form, "birth_date")
+    request.certificate.CopyFrom(apps.CertificateEdit(
+        **{name: typed[name] for name in CERTIFICATE_TEXTS}, issue_date=issue_date, birth_date=birth_date))
+    return request, typed
+
+
+async def _render_edit(request: Request, section: str, view: Any, values: dict[str, Any], errors: PageErrors,
+                       years: list[int]) -> Response:
+    context: dict[str, Any] = {"section": section, "application": view, "values": values,
+                               "errors": errors.summary, "field_errors": errors.fields, "show_contact": False,
+                               **materials_context(years)}
+    if section == "certificate":
+        codes = await app_client(request).code_lists()
+        context["certificate_types"] = [{"value": c.code, "text": c.name} for c in codes.certificate_types]
+        context["subjects"] = [{"value": c.code, "text": c.name} for c in codes.subjects]
+    return render(request, "portal/edit.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/portal/applications/{application_id}/edit/{section}")
+async def edit_form(request: Request, application_id: str, section: str, session: Applicant) -> Response:
+    view = await app_client(request).get_mine(application_id, actor_metadata(session))
+    if section not in SECTIONS:
+        return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
+    years = forms.assessment_years()
+    return await _render_edit(request, section, view, _values_from_view(section, view, years), PageErrors(), years)
+
+
+@router.post("/portal/applications/{application_id}/edit/{section}")
+async def save_edit(request: Request, application_id: str, section: str, session: Applicant) -> Response:
+    md = actor_metadata(session)
+    client = app_client(request)
+    if section not in SECTIONS:
+        return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
+    form = await request.form()
+    years = forms.assessment_years()
+    message, values = _edit_request(section, form, application_id, years)
+    if section == "materials" and forms.change_rows(values, forms.text(form, "action")):
+        view = await client.get_mine(application_id, md)
+        return await _render_edit(request, section, view, values, PageErrors(), years)
+    try:
+        reply = await client.edit(message, md)
+    except grpc.aio.AioRpcError as exc:
+        errors = page_errors(request, exc, years=years)
+        view = await client.get_mine(application_id, md)
+        return await _render_edit(request, section, view, values, errors, years)
+    flag = "registry" if reply.replaced_from_registry else "saved"
+    return RedirectResponse(f"/portal/applications/{application_id}?updated={flag}", status_code=303)

@@ -1,0 +1,99 @@
+"""/portal: the applicant's applications, one application in full, the inbox and the form download."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.notification import InboxClient
+from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.pages.portal import views
+from tqr_gateway.pages.portal.download import stream_form
+from tqr_gateway.pages.wizard.step_context import when
+from tqr_gateway.web.templating import render
+
+router = APIRouter()
+
+
+def _instant(iso: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def app_client(request: Request) -> ApplicationClient:
+    return ApplicationClient(request.app.state.channels.application)
+
+
+def inbox_client(request: Request) -> InboxClient:
+    return InboxClient(request.app.state.channels.notification)
+
+
+async def unread_count(request: Request, md: tuple[tuple[str, bytes], ...]) -> int | None:
+    """The badge; None when the notification service does not answer (the page still works)."""
+    try:
+        return await inbox_client(request).count_unread(md)
+    except grpc.aio.AioRpcError:
+        return None
+
+
+@router.get("/portal")
+async def my_applications(request: Request, session: Applicant) -> Response:
+    md = actor_metadata(session)
+    applications = await app_client(request).list_mine(md)
+    rows = [{
+        "number": a.application_number, "href": f"/portal/applications/{a.application_id}",
+        "authority": a.authority_name, "status": views.status_context(request, a.status),
+        "submitted": when(a.submitted_at),
+    } for a in applications]
+    return render(request, "portal/index.html", {"rows": rows, "unread": await unread_count(request, md)})
+
+
+@router.get("/portal/applications/{application_id}")
+async def application_detail(request: Request, application_id: str, session: Applicant,
+                             updated: str = "") -> Response:
+    """R-APP-1..5 on one page; another person's application answers 404 (the service says NOT_FOUND)."""
+    md = actor_metadata(session)
+    client = app_client(request)
+    view = await client.get_mine(application_id, md)
+    messages = await client.messages(application_id, md)
+    context = {
+        "application": view, "status": views.status_context(request, view.status),
+        "timeline": views.timeline(request, view), "core_rows": views.core_rows(request, view),
+        "answer_rows": views.answer_rows(request, view),
+        "messages": [{"author": m.author_org_name or m.author_role, "body": m.body, "at": when(m.created_at)}
+                     for m in messages.messages],
+        "point_notes": [n for n in messages.point_notes if n.notes],
+        "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
+        "may_withdraw": "WITHDRAW" in view.allowed_actions,
+        "updated": updated, "unread": await unread_count(request, md),
+    }
+    return render(request, "portal/application.html", context)
+
+
+@router.get("/portal/applications/{application_id}/form")
+async def download_form(request: Request, application_id: str, session: Applicant, format: str = "pdf") -> Response:
+    """R-APP-5: the form in the format the applicant picked, as an attachment."""
+    return await stream_form(request, session, application_id, format)
+
+
+@router.get("/portal/inbox")
+async def inbox(request: Request, session: Applicant, page_token: str = "") -> Response:
+    reply = await inbox_client(request).list_messages(actor_metadata(session), page_token=page_token)
+    return render(request, "portal/inbox.html", {
+        "messages": [{"id": m.message_id, "title": m.title, "body": m.body, "read": m.read,
+                      "at": _instant(m.created_at)} for m in reply.messages],
+        "unread": reply.unread, "next_page_token": reply.next_page_token,
+    })
+
+
+@router.post("/portal/inbox/{message_id}/read")
+async def mark_read(request: Request, message_id: str, session: Applicant) -> Response:
+    await inbox_client(request).mark_read(message_id, actor_metadata(session))
+    return RedirectResponse("/portal/inbox", status_code=303)

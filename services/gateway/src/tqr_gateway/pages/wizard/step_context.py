@@ -1,0 +1,82 @@
+"""What each step's page shows besides the answers: code lists, authorities, points, the photo."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from google.protobuf.timestamp_pb2 import Timestamp
+from tqr.application.v1 import views_pb2 as views
+from tqr.application.v1 import wizard_pb2 as wiz
+
+from tqr_gateway.pages.wizard.common import client_of
+from tqr_gateway.pages.wizard.forms import ANNUAL_RESULTS, ETHICS_RESULTS
+
+
+def when(ts: Timestamp) -> datetime | None:
+    """A proto Timestamp as an aware datetime; None when unset."""
+    if ts.seconds == 0 and ts.nanos == 0:
+        return None
+    return ts.ToDatetime(tzinfo=UTC)
+
+
+def photo_data_uri(photo: bytes) -> str:
+    """The registry photo inline (CSP allows data: images); JPEG unless it says PNG."""
+    if not photo:
+        return ""
+    kind = "image/png" if photo.startswith(b"\x89PNG") else "image/jpeg"
+    return f"data:{kind};base64,{base64.b64encode(photo).decode()}"
+
+
+def options(pairs: Any) -> list[dict[str, str]]:
+    return [{"value": p.code, "text": p.name} for p in pairs]
+
+
+async def certificate_context(request: Request, draft: wiz.Draft, values: dict[str, Any]) -> dict[str, Any]:
+    """Step 4: code lists, regions, authorities (filtered by region and search), the photo."""
+    client = client_of(request)
+    codes = await client.code_lists()
+    regions = await client.list_regions("")
+    authorities = await client.list_authorities(values.get("region", ""))
+    search = values.get("authority_search", "")
+    shown = [a for a in authorities if not search or search in a.name or search in a.code]
+    chosen = values.get("authority_code", "")
+    if chosen and all(a.code != chosen for a in shown):
+        shown = [a for a in await client.list_authorities("") if a.code == chosen] + shown
+    return {
+        "certificate_types": options(codes.certificate_types),
+        "subjects": options(codes.subjects),
+        "stages": options(codes.teaching_stages),
+        "missing_subject_hint": codes.missing_subject_hint_en if _en(request) else codes.missing_subject_hint_zh,
+        "regions": [{"value": r.code, "text": r.name} for r in regions],
+        "authorities": [{"value": a.code, "text": a.name} for a in shown],
+        "locked": draft.certificate.locked,
+        "certificate": draft.certificate,
+        "photo": photo_data_uri(draft.registry_photo) if draft.certificate.has_photo or draft.registry_photo else "",
+        "needs_gender": not draft.certificate.locked or not draft.certificate.gender,
+        "needs_birth_date": not draft.certificate.locked or not draft.certificate.birth_date,
+    }
+
+
+def point_items(plan: views.Plan) -> list[dict[str, Any]]:
+    """Step 5: every point of the plan with its confirmation window and scope (R-WIZ-5)."""
+    return [{
+        "value": p.point_code, "name": p.point_name, "address": p.address, "phone": p.phone, "scope": p.scope,
+        "start": when(p.confirm_start), "end": when(p.confirm_end),
+    } for p in plan.points]
+
+
+def materials_context(years: list[int]) -> dict[str, Any]:
+    return {
+        "years": years,
+        "annual_results": [{"value": r, "text": r} for r in ANNUAL_RESULTS],
+        "ethics_results": [{"value": r, "text": r} for r in ETHICS_RESULTS],
+    }
+
+
+def _en(request: Request) -> bool:
+    from tqr_gateway.web.language import language_of
+
+    return language_of(request) == "en"

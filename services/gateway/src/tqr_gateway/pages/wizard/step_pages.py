@@ -1,0 +1,171 @@
+"""/apply and /apply/step/{n}: one topic per page, saved on the server at every "下一步".
+
+The draft lives in the application service, so /apply resumes on any device at the current step.
+Every rule is the service's: this module shows its refusals beside the fields, offers its warnings
+with "返回修改" / "仍然继续", and moves to the next page when a step is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from tqr.application.v1 import wizard_pb2 as wiz
+
+from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.pages.wizard import forms
+from tqr_gateway.pages.wizard.common import (
+    MATERIALS_STEP,
+    PageErrors,
+    client_of,
+    draft_of,
+    materials_saved,
+    message_of,
+    page_errors,
+    reachable,
+    resume_path,
+    step_names,
+)
+from tqr_gateway.pages.wizard.step_context import certificate_context, materials_context, point_items
+from tqr_gateway.web.templating import render
+
+router = APIRouter()
+TEMPLATES = {1: "must_read", 2: "terms", 3: "certificate_number", 4: "certificate", 5: "point", 6: "notes",
+             7: "materials"}
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/apply")
+async def resume(request: Request, session: Applicant) -> Response:
+    """Wherever the person is, /apply continues at the current step of the draft on the server."""
+    response = await draft_of(request, session)
+    return _redirect(resume_path(response.draft))
+
+
+@router.post("/apply/new")
+async def start_new(request: Request, session: Applicant) -> Response:
+    """A new application after a submitted one (the service replaces a submitted draft only)."""
+    from tqr_gateway.clients.application import applicant_identity
+
+    md = actor_metadata(session)
+    identity = await applicant_identity(request.app.state.channels.identity, md)
+    await client_of(request).start(identity, md)
+    return _redirect("/apply")
+
+
+def initial_values(step: int, draft: wiz.Draft, session: Any) -> dict[str, Any]:
+    if step == 2:
+        return {"accept": "yes" if draft.terms_accepted else ""}
+    if step == 3:
+        return {"certificate_number": draft.certificate.certificate_number}
+    if step == 4:
+        return forms.details_from_draft(draft)
+    if step == 5:
+        return {"point_code": draft.point_code}
+    if step == 7:
+        return forms.materials_from_draft(draft, forms.assessment_years())
+    return {}
+
+
+@router.get("/apply/step/{step}")
+async def show_step(request: Request, step: int, session: Applicant, return_to: str = "") -> Response:
+    draft = (await draft_of(request, session)).draft
+    if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
+        return _redirect(resume_path(draft))
+    return await render_step(request, step, draft, initial_values(step, draft, session), PageErrors(), return_to)
+
+
+def back_href(step: int, return_to: str) -> str:
+    if return_to == "check":
+        return "/apply/check"
+    return f"/apply/step/{step - 1}" if step > 1 else "/portal"
+
+
+async def render_step(request: Request, step: int, draft: wiz.Draft, values: dict[str, Any], errors: PageErrors,
+                      return_to: str = "", overrides: list[str] | None = None, status_code: int = 200) -> Response:
+    context: dict[str, Any] = {
+        "step": step, "steps": step_names(request), "draft": draft, "values": values,
+        "errors": errors.summary, "field_errors": errors.fields,
+        "warning": message_of(request, errors.warning) if errors.warning else "",
+        "warning_code": errors.warning.code if errors.warning else "",
+        "overrides": overrides or [], "back_href": back_href(step, return_to),
+        "return_to": return_to if return_to == "check" else "",
+    }
+    if step == 1:
+        context["seconds_left"] = max(0, int(draft.must_read_seconds_left + 0.999))
+    elif step == 4:
+        context.update(await certificate_context(request, draft, values))
+    elif step == 5:
+        context["points"] = point_items(draft.plan)
+    elif step == 7:
+        context.update(materials_context(forms.assessment_years()))
+    if errors:  # refused answers: 400, so scripts and tests see the page was not saved
+        status_code = 400
+    return render(request, f"wizard/{TEMPLATES[step]}.html", context, status_code=status_code)
+
+
+def build_request(step: int, form: Any, years: list[int]) -> tuple[wiz.SaveWizardStepRequest, dict[str, Any]]:
+    """The step's message and the answers as typed (to show again when refused)."""
+    if step == 1:
+        return wiz.SaveWizardStepRequest(must_read=wiz.MustReadStep()), {}
+    if step == 2:
+        accept = forms.text(form, "accept")
+        return wiz.SaveWizardStepRequest(terms=wiz.TermsStep(accept=accept == "yes")), {"accept": accept}
+    if step == 3:
+        number = forms.text(form, "certificate_number")
+        lookup = wiz.CertificateLookupStep(certificate_number=number)
+        return wiz.SaveWizardStepRequest(certificate_lookup=lookup), {"certificate_number": number}
+    if step == 4:
+        details, values = forms.details_from_form(form)
+        return wiz.SaveWizardStepRequest(certificate_details=details), values
+    if step == 5:
+        point = forms.text(form, "point_code")
+        return wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=point)), {"point_code": point}
+    if step == 6:
+        return wiz.SaveWizardStepRequest(notes=wiz.NotesStep(read=True)), {}
+    materials, values = forms.materials_from_form(form, years)
+    return wiz.SaveWizardStepRequest(materials=wiz.MaterialsStep(materials=materials)), values
+
+
+def next_path(step: int, saved: wiz.Draft, return_to: str) -> str:
+    all_done = materials_saved(saved) and saved.furthest_step >= MATERIALS_STEP
+    if all_done and (step == MATERIALS_STEP or return_to == "check"):
+        return "/apply/check"
+    if saved.furthest_step and saved.furthest_step < step + 1:
+        return f"/apply/step/{saved.furthest_step}"  # a later answer was cleared by this change
+    return f"/apply/step/{min(step + 1, MATERIALS_STEP)}"
+
+
+@router.post("/apply/step/{step}")
+async def save_step(request: Request, step: int, session: Applicant) -> Response:
+    form = await request.form()
+    return_to = forms.text(form, "return_to")
+    draft = (await draft_of(request, session)).draft
+    if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
+        return _redirect(resume_path(draft))
+    years = forms.assessment_years()
+    message, values = build_request(step, form, years)
+    action = forms.text(form, "action")
+    overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
+    # Changes to the page itself (rows, the authority filter) save nothing; the page is shown again.
+    if step == MATERIALS_STEP and forms.change_rows(values, action):
+        return await render_step(request, step, draft, values, PageErrors(), return_to, overrides)
+    if step == 4 and action == "filter":
+        return await render_step(request, step, draft, values, PageErrors(), return_to, overrides)
+    decision = forms.text(form, "decision")
+    if decision == "back":  # 返回修改: stay on the page with the answers, nothing saved
+        return await render_step(request, step, draft, values, PageErrors(), return_to, [])
+    if decision == "continue" and forms.text(form, "warning_code"):
+        overrides.append(forms.text(form, "warning_code"))
+    message.override_warnings.extend(dict.fromkeys(overrides))
+    try:
+        saved = await client_of(request).save_step(message, actor_metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        errors = page_errors(request, exc, step, years)
+        return await render_step(request, step, draft, values, errors, return_to, overrides)
+    return _redirect(next_path(step, saved.draft, return_to))

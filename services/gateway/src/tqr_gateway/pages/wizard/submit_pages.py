@@ -1,0 +1,159 @@
+"""The check-your-answers page, the submission (idempotent, R-WIZ-9) and the done page (R-WIZ-8)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from tqr.application.v1 import wizard_pb2 as wiz
+
+from tqr_gateway.clients.application import applicant_identity
+from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.pages.wizard import forms
+from tqr_gateway.pages.wizard.common import (
+    MATERIALS_STEP,
+    PageErrors,
+    client_of,
+    draft_of,
+    materials_saved,
+    message_of,
+    page_errors,
+    resume_path,
+    step_names,
+)
+from tqr_gateway.pages.wizard.step_context import when
+from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.language import language_of
+from tqr_gateway.web.templating import render
+
+router = APIRouter()
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _date(iso: str, lang: str) -> str:
+    parts = forms.date_parts(iso)
+    if not parts["year"]:
+        return ""
+    return iso if lang == "en" else f"{parts['year']}年{parts['month']}月{parts['day']}日"
+
+
+def answer_rows(request: Request, draft: wiz.Draft, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Every answer with a "修改" link to the step that asked it."""
+    lang = language_of(request)
+
+    def t(key: str) -> str:
+        return translate(lang, key)
+
+    def row(key: str, value: str, step: int, lines: list[str] | None = None) -> dict[str, Any]:
+        return {"key": t(key), "value": value, "lines": lines, "href": f"/apply/step/{step}?return_to=check"}
+
+    c, m = draft.certificate, draft.materials
+    point = next((p for p in draft.plan.points if p.point_code == draft.point_code), None)
+    history = [f"{_date(w.start, lang)} – {_date(w.end, lang) or t('wizard.until_now')} {w.school} {w.post}"
+               for w in m.work_history]
+    assessments = [f"{a.year}：{a.result}" for a in m.annual_assessments]
+    return [
+        row("wizard.field.certificate_number", c.certificate_number, 3),
+        row("wizard.field.holder_name", c.holder_name, 4),
+        row("wizard.field.gender", t(f"wizard.gender.{c.gender}") if c.gender else "", 4),
+        row("wizard.field.birth_date", _date(c.birth_date, lang), 4),
+        row("wizard.field.certificate_type_code", c.certificate_type_name or names.get(c.certificate_type_code, ""), 4),
+        row("wizard.field.subject_code", c.subject_name or names.get(c.subject_code, ""), 4),
+        row("wizard.field.issuing_body", c.issuing_body, 4),
+        row("wizard.field.issue_date", _date(c.issue_date, lang), 4),
+        row("wizard.field.authority_code", draft.authority_name, 4),
+        row("wizard.field.teaching_stage_code", names.get(draft.teaching_stage_code, draft.teaching_stage_code), 4),
+        row("wizard.field.teaching_subject_code",
+            names.get(draft.teaching_subject_code, draft.teaching_subject_code), 4),
+        row("wizard.field.point_code", point.point_name if point else "", 5,
+            [point.point_name, point.address] if point else None),
+        row("wizard.field.email", m.email, MATERIALS_STEP),
+        row("wizard.field.school", m.school, MATERIALS_STEP),
+        row("wizard.field.post", m.post, MATERIALS_STEP),
+        row("wizard.field.employment_start", _date(m.employment_start, lang), MATERIALS_STEP),
+        row("wizard.field.work_history", "", MATERIALS_STEP, history),
+        row("wizard.field.annual_assessments", "", MATERIALS_STEP, assessments),
+        row("wizard.field.ethics_assessment", m.ethics_assessment, MATERIALS_STEP),
+        row("wizard.field.continuing_education_hours", str(m.continuing_education_hours), MATERIALS_STEP),
+    ]
+
+
+async def code_names(request: Request) -> dict[str, str]:
+    codes = await client_of(request).code_lists()
+    return {c.code: c.name for group in (codes.teaching_stages, codes.subjects, codes.certificate_types)
+            for c in group}
+
+
+async def render_check(request: Request, session: Any, draft: wiz.Draft, errors: PageErrors,
+                       idempotency_key: str = "", overrides: list[str] | None = None) -> Response:
+    report = await client_of(request).check_eligibility(actor_metadata(session))
+    context = {
+        "step": MATERIALS_STEP, "steps": step_names(request), "draft": draft,
+        "rows": answer_rows(request, draft, await code_names(request)),
+        "findings": [{"message": message_of(request, f), "blocking": f.blocking} for f in report.findings],
+        "eligible": report.eligible, "likely_outcome": report.likely_outcome,
+        "errors": errors.summary, "warning": message_of(request, errors.warning) if errors.warning else "",
+        "warning_code": errors.warning.code if errors.warning else "",
+        "idempotency_key": idempotency_key or uuid.uuid4().hex, "overrides": overrides or [],
+        "back_href": f"/apply/step/{MATERIALS_STEP}",
+    }
+    return render(request, "wizard/check.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/apply/check")
+async def check_answers(request: Request, session: Applicant) -> Response:
+    draft = (await draft_of(request, session)).draft
+    if draft.submitted or not materials_saved(draft) or draft.furthest_step < MATERIALS_STEP:
+        return _redirect(resume_path(draft))
+    return await render_check(request, session, draft, PageErrors())
+
+
+@router.post("/apply/submit")
+async def submit(request: Request, session: Applicant) -> Response:
+    form = await request.form()
+    key = forms.text(form, "idempotency_key") or uuid.uuid4().hex
+    overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
+    if forms.text(form, "decision") == "continue" and forms.text(form, "warning_code"):
+        overrides.append(forms.text(form, "warning_code"))
+    md = actor_metadata(session)
+    try:
+        identity = await applicant_identity(request.app.state.channels.identity, md)
+        done = await client_of(request).submit(key, identity, list(dict.fromkeys(overrides)), md)
+    except grpc.aio.AioRpcError as exc:
+        draft = (await draft_of(request, session)).draft
+        if draft.submitted:  # the first click of a double click won: show its result
+            return _redirect("/apply/done")
+        errors = page_errors(request, exc, MATERIALS_STEP)
+        if forms.text(form, "decision") == "back" and errors.warning is not None:
+            return _redirect(f"/apply/step/{errors.warning.code[6:7] or MATERIALS_STEP}?return_to=check")
+        return await render_check(request, session, draft, errors, key, overrides)
+    return _redirect(f"/apply/done/{done.application_id}")
+
+
+@router.get("/apply/done")
+async def done_latest(request: Request, session: Applicant) -> Response:
+    draft = (await draft_of(request, session)).draft
+    if not draft.submitted:
+        return _redirect(resume_path(draft))
+    for view in await client_of(request).list_mine(actor_metadata(session)):
+        if view.application_number == draft.application_number:
+            return _redirect(f"/apply/done/{view.application_id}")
+    return _redirect("/portal")
+
+
+@router.get("/apply/done/{application_id}")
+async def done(request: Request, application_id: str, session: Applicant) -> Response:
+    """R-WIZ-8: the application number, who, what was applied with, what to do next; never a password."""
+    view = await client_of(request).get_mine(application_id, actor_metadata(session))
+    context = {
+        "application": view, "step": 8, "steps": step_names(request),
+        "masked_document_number": view.document_number_masked or session.masked_document_number,
+        "confirm_start": when(view.point.confirm_start), "confirm_end": when(view.point.confirm_end),
+    }
+    return render(request, "wizard/done.html", context)

@@ -1,0 +1,168 @@
+"""The portal and the applications API over fake services (R-APP-1..5, ownership, downloads)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from tqr.application.v1 import views_pb2 as views
+
+from services.gateway.tests.unit.wizard_fakes import FAKE_PDF, State, csrf_of, gateway, sign_in
+
+pytestmark = pytest.mark.redis
+
+
+def submitted(state: State, owner: str = "acc-a") -> views.ApplicationView:
+    view = views.ApplicationView(
+        application_id="app-9", application_number="2026110108000009", applicant_id=owner, applicant_name="欧阳倩",
+        authority_name="北京市海淀区教育委员会", authority_address="北京市海淀区四季青路 1 号",
+        point=views.PointWindow(point_code="P1", point_name="海淀区第一确认点", address="中关村大街 1 号"),
+        status=views.StatusView(status="MATERIALS_INCOMPLETE", label_zh="经审核材料不全，请向确认机构提交补齐",
+                                meaning_zh="确认点需要您补交材料", next_step_zh="补齐后交给确认点",
+                                missing_materials=["继续教育证明"]),
+        history=[views.StatusHistoryEntry(to_status="SUBMITTED", actor_role="APPLICANT"),
+                 views.StatusHistoryEntry(to_status="MATERIALS_INCOMPLETE", actor_role="POINT_STAFF",
+                                          reason="缺少证明")],
+        editable_groups=["CONTACT"], version=3)
+    view.history[0].at.FromSeconds(1_770_000_000)
+    view.history[1].at.FromSeconds(1_770_100_000)
+    view.materials.email = "teacher@example.com"
+    state.applications[view.application_id] = (owner, view)
+    return view
+
+
+async def test_r_app_1_r_app_2_detail_shows_status_meaning_core_facts_and_timeline() -> None:
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        listing = await client.get("/portal")
+        page = await client.get("/portal/applications/app-9")
+    assert "2026110108000009" in listing.text and "1 条未读" in listing.text
+    assert "经审核材料不全" in page.text and "确认点需要您补交材料" in page.text and "继续教育证明" in page.text
+    assert "海淀区第一确认点" in page.text and "中关村大街 1 号" in page.text and "四季青路" in page.text
+    assert page.text.index("缺少证明") > 0 and page.text.count("timeline__event") == 2
+    assert "/portal/applications/app-9/edit/contact" in page.text
+    assert "/edit/materials" not in page.text  # only groups the rules allow get a change link (R-APP-3)
+
+
+async def test_r_app_4_messages_and_onsite_notes_are_shown() -> None:
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        page = await client.get("/portal/applications/app-9")
+    assert "请带上证书原件" in page.text and "请于工作日 9:00 前到达" in page.text
+
+
+async def test_another_applicants_application_answers_404_on_pages_api_and_download() -> None:
+    state = State()
+    submitted(state, owner="acc-b")
+    async with gateway(state) as client:
+        sign_in(client, "token-a")
+        page = await client.get("/portal/applications/app-9")
+        api = await client.get("/api/v1/applications/app-9")
+        form = await client.get("/portal/applications/app-9/form?format=pdf")
+    assert page.status_code == api.status_code == form.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_r_app_5_the_form_streams_as_an_attachment_in_the_chosen_format() -> None:
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        pdf = await client.get("/portal/applications/app-9/form?format=pdf")
+        word = await client.get("/api/v1/applications/app-9/form?format=docx")
+    assert pdf.status_code == 200 and pdf.content.startswith(FAKE_PDF) and b"2026110108000009" in pdf.content
+    assert pdf.headers["content-type"] == "application/pdf"
+    disposition = pdf.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="form-2026110108000009.pdf"') and "filename*=UTF-8''" in disposition
+    assert word.headers["content-type"].endswith("wordprocessingml.document")
+    assert ".docx" in word.headers["content-disposition"]
+
+
+async def test_r_app_3_edit_refusal_is_shown_beside_the_field_and_a_good_edit_returns_to_the_detail() -> None:
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        form = await client.get("/portal/applications/app-9/edit/contact")
+        token = csrf_of(form.text)
+        refused = await client.post("/portal/applications/app-9/edit/contact",
+                                    data={"email": "nope", "version": "3", "csrf_token": token})
+        saved = await client.post("/portal/applications/app-9/edit/contact",
+                                  data={"email": "new@example.com", "version": "3", "csrf_token": token})
+    assert refused.status_code == 400 and 'id="email-error"' in refused.text
+    assert saved.status_code == 303 and saved.headers["location"] == "/portal/applications/app-9?updated=saved"
+    assert state.edits[-1].email == "new@example.com" and state.edits[-1].expected_version == 3
+
+
+async def test_inbox_lists_messages_and_marks_one_read() -> None:
+    state = State()
+    async with gateway(state) as client:
+        sign_in(client)
+        inbox = await client.get("/portal/inbox")
+        marked = await client.post("/portal/inbox/n1/read", data={"csrf_token": csrf_of(inbox.text)})
+        after = await client.get("/portal/inbox")
+    assert "申请已提交" in inbox.text and "1 条未读" in inbox.text
+    assert marked.status_code == 303 and "0 条未读" in after.text
+
+
+async def api(client: httpx.AsyncClient, method: str, path: str, **kwargs: object) -> httpx.Response:
+    token = csrf_of((await client.get("/help/faq")).text)
+    headers = {"X-CSRF-Token": token, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+    return await client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_r_wiz_9_api_submit_with_the_same_idempotency_key_makes_one_application() -> None:
+    state = State()
+    async with gateway(state) as client:
+        sign_in(client)
+        draft = await client.get("/api/v1/applications/draft")
+        assert draft.status_code == 200 and draft.json()["draft"]["current_step"] == 1
+        refused = await api(client, "PUT", "/api/v1/applications/draft/steps/terms", json={"accept": True})
+        assert refused.status_code == 409 and refused.json()["code"] == "R-WIZ"  # step 1 first
+        for path, body in [("must-read", {}), ("terms", {"accept": True}),
+                           ("certificate-lookup", {"certificate_number": "12345678901234567"}),
+                           ("certificate-details", {"holder_name": "欧阳倩", "authority_code": "110108",
+                                                    "teaching_stage_code": "PRIMARY",
+                                                    "teaching_subject_code": "MATH"}),
+                           ("point", {"point_code": "P1"}), ("notes", {})]:
+            saved = await api(client, "PUT", f"/api/v1/applications/draft/steps/{path}", json=body)
+            assert saved.status_code == 200, saved.text
+        materials = {"materials": {"email": "t@example.com", "school": "海淀实验小学", "post": "教师",
+                                   "work_history": [{"start": "2015-09-01", "school": "海淀实验小学", "post": "教师"}],
+                                   "continuing_education_hours": 400}}
+        assert (await api(client, "PUT", "/api/v1/applications/draft/steps/materials", json=materials)).status_code == 200
+        missing_key = await api(client, "POST", "/api/v1/applications/draft/submit", json={})
+        first = await api(client, "POST", "/api/v1/applications/draft/submit", json={},
+                          headers={"Idempotency-Key": "key-12345678"})
+        again = await api(client, "POST", "/api/v1/applications/draft/submit", json={},
+                          headers={"Idempotency-Key": "key-12345678"})
+        listing = await client.get("/api/v1/applications")
+    assert missing_key.status_code == 422
+    assert first.status_code == again.status_code == 201
+    assert first.json()["application_number"] == again.json()["application_number"]
+    assert len(listing.json()["applications"]) == 1
+
+
+async def test_api_field_refusal_is_a_problem_document_with_the_field() -> None:
+    state = State()
+    async with gateway(state) as client:
+        sign_in(client)
+        await client.get("/api/v1/applications/draft")
+        for path, body in [("must-read", {}), ("terms", {"accept": True})]:
+            await api(client, "PUT", f"/api/v1/applications/draft/steps/{path}", json=body)
+        refused = await api(client, "PUT", "/api/v1/applications/draft/steps/certificate-lookup",
+                            json={"certificate_number": ""})
+    assert refused.status_code in (400, 422)
+    assert "certificate_number" in refused.text
+
+
+def test_openapi_names_the_application_models() -> None:
+    from tqr_gateway.app import create_app
+    from tqr_gateway.config import GatewaySettings
+
+    schema = create_app(GatewaySettings(environment="test")).openapi()
+    assert "/api/v1/applications/draft/submit" in schema["paths"]
+    assert {"Application", "DraftResponse", "MaterialsIn"} <= set(schema["components"]["schemas"])

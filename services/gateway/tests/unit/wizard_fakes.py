@@ -1,0 +1,313 @@
+"""Canned gRPC services for the wizard and portal tests: a real grpc.aio server in-process.
+
+The servicers keep just enough state to walk the wizard (a draft per account), refuse the way the
+real services do (servicekit errors → status + Problem, through servicekit's server interceptor),
+and own applications per account so another person's id answers NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import httpx
+from servicekit import errors
+from servicekit.rpc.actor import actor_of
+from servicekit.rpc.server import create_server
+from tqr.application.v1 import application_pb2 as ref
+from tqr.application.v1 import application_pb2_grpc as ref_rpc
+from tqr.application.v1 import applications_pb2 as apps
+from tqr.application.v1 import applications_pb2_grpc as apps_rpc
+from tqr.application.v1 import views_pb2 as views
+from tqr.application.v1 import wizard_pb2 as wiz
+from tqr.application.v1 import wizard_pb2_grpc as wiz_rpc
+from tqr.documents.v1 import documents_pb2 as docs
+from tqr.documents.v1 import documents_pb2_grpc as docs_rpc
+from tqr.identity.v1 import identity_pb2 as idp
+from tqr.identity.v1 import identity_pb2_grpc as id_rpc
+from tqr.notification.v1 import notification_pb2 as note
+from tqr.notification.v1 import notification_pb2_grpc as note_rpc
+from tqr_gateway.app import create_app
+from tqr_gateway.clients.channels import Channels
+from tqr_gateway.config import GatewaySettings
+
+ACCOUNTS = {"token-a": ("acc-a", "欧阳倩", "4401**********8395"), "token-b": ("acc-b", "张晨晓", "1101**********3511")}
+REGISTRY_NUMBER = "20114400000000001"
+NO_PLAN_AUTHORITY = "110106"
+PHOTO = b"\x89PNG\r\n\x1a\n-fake-photo"
+FAKE_PDF = b"%PDF-1.4\n% fake form\n"
+
+
+@dataclass
+class State:
+    drafts: dict[str, wiz.Draft] = field(default_factory=dict)
+    must_read_ready: bool = True
+    applications: dict[str, tuple[str, views.ApplicationView]] = field(default_factory=dict)  # id → (owner, view)
+    submissions: dict[str, str] = field(default_factory=dict)  # idempotency key → application id
+    saved_steps: list[wiz.SaveWizardStepRequest] = field(default_factory=list)
+    edits: list[apps.EditApplicationRequest] = field(default_factory=list)
+    started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
+
+
+def _who(context: grpc.aio.ServicerContext) -> str:
+    return actor_of(context).subject_id
+
+
+def _problem(field_name: str, message: str, rule: str) -> errors.InvalidInput:
+    return errors.InvalidInput([errors.FieldProblem(field_name, rule, message, message)], code=rule)
+
+
+PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
+    views.PointWindow(point_code="P1", point_name="海淀区第一确认点", address="北京市海淀区中关村大街 1 号",
+                      phone="010-12345678", scope="全区中小学")])
+
+
+class Identity(id_rpc.IdentityServiceServicer):
+    async def ResolveSession(self, request: Any, context: Any) -> idp.ResolveSessionResponse:
+        if request.session_token not in ACCOUNTS:
+            raise errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Sign in")
+        subject, name, masked = ACCOUNTS[request.session_token]
+        return idp.ResolveSessionResponse(subject_id=subject, kind="applicant", roles=["APPLICANT"], name=name,
+                                          masked_document_number=masked, real_name_status="VERIFIED")
+
+    async def GetAccount(self, request: Any, context: Any) -> idp.GetAccountResponse:
+        subject = _who(context)
+        token = next(t for t, a in ACCOUNTS.items() if a[0] == subject)
+        _, name, masked = ACCOUNTS[token]
+        return idp.GetAccountResponse(account=idp.AccountView(
+            account_id=subject, name=name, masked_document_number=masked, document_type="ID_CARD",
+            real_name_status="VERIFIED", gender="FEMALE", email="teacher@example.com"))
+
+
+class Reference(ref_rpc.ReferenceDataServiceServicer):
+    async def ListRegions(self, request: Any, context: Any) -> ref.ListRegionsResponse:
+        return ref.ListRegionsResponse(regions=[ref.Region(code="110000", name="北京市", level="PROVINCE")])
+
+    async def ListAuthorities(self, request: Any, context: Any) -> ref.ListAuthoritiesResponse:
+        return ref.ListAuthoritiesResponse(authorities=[
+            ref.Authority(code="110108", name="北京市海淀区教育委员会", region_code="110108"),
+            ref.Authority(code=NO_PLAN_AUTHORITY, name="北京市丰台区教育委员会", region_code="110106")])
+
+    async def ListConfirmationPoints(self, request: Any, context: Any) -> ref.ListConfirmationPointsResponse:
+        return ref.ListConfirmationPointsResponse(points=[ref.ConfirmationPoint(code="P1", name="海淀区第一确认点")])
+
+    async def ListCodeLists(self, request: Any, context: Any) -> ref.ListCodeListsResponse:
+        return ref.ListCodeListsResponse(
+            teaching_stages=[ref.CodeName(code="PRIMARY", name="小学")],
+            subjects=[ref.CodeName(code="MATH", name="数学"), ref.CodeName(code="NONE", name="无")],
+            certificate_types=[ref.CodeName(code="PRIMARY_CERT", name="小学教师资格")])
+
+
+class Wizard(wiz_rpc.WizardServiceServicer):
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def _draft(self, context: Any) -> wiz.Draft:
+        draft = self.state.drafts.get(_who(context))
+        if draft is None:
+            raise errors.NotFound("DRAFT_NOT_FOUND", "还没有开始申报", "No draft")
+        return draft
+
+    async def StartApplication(self, request: Any, context: Any) -> wiz.DraftResponse:
+        self.state.started_identities.append(request.identity)
+        draft = self.state.drafts.setdefault(_who(context), wiz.Draft(
+            current_step=1, furthest_step=1, applicant_name=request.identity.name,
+            must_read_seconds_left=0 if self.state.must_read_ready else 3))
+        return wiz.DraftResponse(draft=draft)
+
+    async def GetDraft(self, request: Any, context: Any) -> wiz.DraftResponse:
+        return wiz.DraftResponse(draft=self._draft(context))
+
+    async def SaveWizardStep(self, request: wiz.SaveWizardStepRequest, context: Any) -> wiz.DraftResponse:
+        draft = self._draft(context)
+        which = request.WhichOneof("step")
+        overrides = set(request.override_warnings)
+        step = {"must_read": 1, "terms": 2, "certificate_lookup": 3, "certificate_details": 4, "point": 5,
+                "notes": 6, "materials": 7}[which]
+        if step > draft.furthest_step:
+            raise errors.RuleViolation("R-WIZ", "请先完成前面的步骤", "Finish the earlier steps")
+        if which == "must_read" and not self.state.must_read_ready:
+            raise errors.RuleViolation("R-WIZ-1", "页面显示 3 秒后才能进入下一步", "Wait 3 seconds")
+        if which == "terms" and not request.terms.accept:
+            raise errors.RuleViolation("R-WIZ-2", "您需要选择“接受”服务条款，才能继续申报", "Accept the terms")
+        if which == "certificate_lookup":
+            number = request.certificate_lookup.certificate_number
+            if not number:
+                raise _problem("certificate_number", "请填写教师资格证书号码", "R-WIZ-3")
+            if not re.fullmatch(r"\d{15}|\d{17}", number) and "R-WIZ-3" not in overrides:
+                raise errors.RuleViolation("R-WIZ-3", f"证书号码通常是 15 位或 17 位数字，您填写的是 {len(number)} 位",
+                                           "15 or 17 digits")
+            locked = number == REGISTRY_NUMBER
+            draft.certificate.CopyFrom(views.CertificateData(
+                certificate_number=number, locked=locked, has_photo=locked,
+                holder_name="欧阳倩" if locked else "", issuing_body="广州市教育局" if locked else ""))
+            draft.registry_photo = PHOTO if locked else b""
+        if which == "certificate_details":
+            d = request.certificate_details
+            if not draft.certificate.locked and not d.holder_name:
+                raise _problem("holder_name", "请填写持证人姓名", "R-WIZ-4")
+            if d.authority_code == NO_PLAN_AUTHORITY:
+                raise errors.RuleViolation("R-PLAN-2", "北京市丰台区教育委员会尚未设置注册计划", "No plan")
+            draft.authority_code, draft.authority_name = d.authority_code, "北京市海淀区教育委员会"
+            draft.plan.CopyFrom(PLAN)
+            if not draft.certificate.locked:
+                draft.certificate.holder_name = d.holder_name
+        if which == "point":
+            draft.point_code = request.point.point_code
+        if which == "materials":
+            m = request.materials.materials
+            if not m.work_history or not m.work_history[0].school:
+                raise _problem("work_history[0].school", "请填写工作单位", "R-WIZ-7")
+            if m.continuing_education_hours < 0:
+                raise _problem("continuing_education_hours", "请填写继续教育学时（整数）", "R-WIZ-7")
+            draft.materials.CopyFrom(m)
+        self.state.saved_steps.append(request)
+        draft.current_step = min(step + 1, 7)
+        draft.furthest_step = max(draft.furthest_step, min(step + 1, 7))
+        return wiz.DraftResponse(draft=draft)
+
+    async def GoBack(self, request: Any, context: Any) -> wiz.DraftResponse:
+        draft = self._draft(context)
+        draft.current_step = request.to_step
+        return wiz.DraftResponse(draft=draft)
+
+    async def CheckEligibility(self, request: Any, context: Any) -> wiz.CheckEligibilityResponse:
+        hours = self._draft(context).materials.continuing_education_hours
+        if hours >= 360:
+            return wiz.CheckEligibilityResponse(report=wiz.EligibilityReport(eligible=True))
+        finding = wiz.EligibilityFinding(code="ELIG-HOURS", message_zh="继续教育学时不足 360 学时",
+                                         message_en="Fewer than 360 hours", outcome="DEFERRED")
+        return wiz.CheckEligibilityResponse(report=wiz.EligibilityReport(findings=[finding], likely_outcome="DEFERRED"))
+
+    async def SubmitApplication(self, request: Any, context: Any) -> wiz.SubmitApplicationResponse:
+        owner = _who(context)
+        if request.idempotency_key in self.state.submissions:
+            view = self.state.applications[self.state.submissions[request.idempotency_key]][1]
+        else:
+            draft = self._draft(context)
+            number = f"2026110108{len(self.state.applications) + 1:06d}"
+            view = views.ApplicationView(
+                application_id=f"app-{len(self.state.applications) + 1}", application_number=number,
+                applicant_id=owner, applicant_name=draft.applicant_name, document_number_masked="",
+                certificate=draft.certificate, authority_name=draft.authority_name, point=PLAN.points[0],
+                materials=draft.materials, editable_groups=["CERTIFICATE", "CONTACT", "MATERIALS"],
+                status=views.StatusView(status="SUBMITTED", label_zh="信息提交成功，等待现场确认",
+                                        meaning_zh="请按时到确认点现场确认", next_step_zh="下载并打印申请表"),
+                version=1)
+            self.state.applications[view.application_id] = (owner, view)
+            self.state.submissions[request.idempotency_key] = view.application_id
+            draft.submitted, draft.application_number = True, number
+        return wiz.SubmitApplicationResponse(application_id=view.application_id,
+                                             application_number=view.application_number,
+                                             applicant_name=view.applicant_name, application=view,
+                                             email=view.materials.email)
+
+
+class Applicant(apps_rpc.ApplicantServiceServicer):
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def _own(self, application_id: str, context: Any) -> views.ApplicationView:
+        owner, view = self.state.applications.get(application_id, ("", None))
+        if view is None or owner != _who(context):
+            raise errors.NotFound("NOT_FOUND", "未找到这份申请", "Application not found")
+        return view
+
+    async def ListMyApplications(self, request: Any, context: Any) -> apps.ListMyApplicationsResponse:
+        mine = [v for owner, v in self.state.applications.values() if owner == _who(context)]
+        return apps.ListMyApplicationsResponse(applications=mine)
+
+    async def GetMyApplication(self, request: Any, context: Any) -> apps.GetMyApplicationResponse:
+        return apps.GetMyApplicationResponse(application=self._own(request.application_id, context))
+
+    async def EditApplication(self, request: Any, context: Any) -> apps.EditApplicationResponse:
+        view = self._own(request.application_id, context)
+        if request.WhichOneof("section") == "email" and "@" not in request.email:
+            raise _problem("email", "电子邮箱格式不对", "R-APP-3")
+        self.state.edits.append(request)
+        return apps.EditApplicationResponse(application=view)
+
+    async def CorrectAuthority(self, request: Any, context: Any) -> apps.CorrectAuthorityResponse:
+        return apps.CorrectAuthorityResponse(application=self._own(request.application_id, context))
+
+    async def ListMessages(self, request: Any, context: Any) -> apps.ListMessagesResponse:
+        self._own(request.application_id, context)
+        return apps.ListMessagesResponse(
+            messages=[views.Message(message_id="m1", author_org_name="海淀区第一确认点", body="请带上证书原件")],
+            point_notes=[apps.PointNotes(point_name="海淀区第一确认点", notes="请于工作日 9:00 前到达")])
+
+
+class Documents(docs_rpc.DocumentsServiceServicer):
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    async def DownloadApplicationForm(self, request: Any, context: Any) -> AsyncIterator[docs.DownloadApplicationFormResponse]:
+        owner, view = self.state.applications.get(request.application_id, ("", None))
+        if view is None or owner != _who(context):
+            raise errors.NotFound("NOT_FOUND", "未找到这份申请", "Application not found")
+        ext = "docx" if request.format == docs.FORM_FORMAT_DOCX else "pdf"
+        body = FAKE_PDF + view.application_number.encode()
+        yield docs.DownloadApplicationFormResponse(metadata=docs.FileMetadata(
+            content_type="application/pdf" if ext == "pdf" else "application/vnd.openxmlformats-officedocument"
+            ".wordprocessingml.document", filename=f"form-{view.application_number}.{ext}", size=len(body),
+            display_filename=f"教师资格定期注册申请表-{view.application_number}.{ext}"))
+        for start in range(0, len(body), 8):
+            yield docs.DownloadApplicationFormResponse(chunk=body[start:start + 8])
+
+
+class Inbox(note_rpc.InboxServiceServicer):
+    def __init__(self) -> None:
+        self.read: set[str] = set()
+
+    async def ListInboxMessages(self, request: Any, context: Any) -> note.ListInboxMessagesResponse:
+        message = note.InboxMessage(message_id="n1", title="申请已提交", body="您的申请已提交",
+                                    created_at="2026-03-01T09:00:00+08:00", read="n1" in self.read)
+        return note.ListInboxMessagesResponse(messages=[message], unread=0 if "n1" in self.read else 1)
+
+    async def CountUnreadMessages(self, request: Any, context: Any) -> note.CountUnreadMessagesResponse:
+        return note.CountUnreadMessagesResponse(unread=0 if "n1" in self.read else 1)
+
+    async def MarkInboxMessageRead(self, request: Any, context: Any) -> note.MarkInboxMessageReadResponse:
+        self.read.add(request.message_id)
+        return note.MarkInboxMessageReadResponse(unread=0)
+
+
+@asynccontextmanager
+async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
+    """The real gateway app over channels to one in-process server holding every fake service."""
+    inbox = Inbox()
+    server, _ = create_server("fakes", [
+        lambda s: id_rpc.add_IdentityServiceServicer_to_server(Identity(), s),
+        lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(Reference(), s),
+        lambda s: wiz_rpc.add_WizardServiceServicer_to_server(Wizard(state), s),
+        lambda s: apps_rpc.add_ApplicantServiceServicer_to_server(Applicant(state), s),
+        lambda s: docs_rpc.add_DocumentsServiceServicer_to_server(Documents(state), s),
+        lambda s: note_rpc.add_InboxServiceServicer_to_server(inbox, s),
+    ], [])
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    settings = GatewaySettings(environment="test", secret_key="test-secret-0123456789abcdef-wizard")
+    app = create_app(settings, Channels(channel, channel, channel, channel))
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+                yield client
+    finally:
+        await channel.close()
+        await server.stop(None)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: httpx.AsyncClient, token: str = "token-a") -> None:
+    client.cookies.set("__Host-session", token)

@@ -1,0 +1,207 @@
+"""A verified demo applicant walks the wizard in Chromium, submits, and downloads the form (R-WIZ-1..8,
+R-APP-5); the first steps by keyboard only; axe on every wizard page; resume on a second device."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import random
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import grpc
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from pypdf import PdfReader
+from servicekit.rpc.actor import metadata_for
+from tqr.application.v1 import wizard_pb2, wizard_pb2_grpc
+from tqr.common.v1.actor_pb2 import Actor
+from tqr.identity.v1 import identity_pb2 as idp
+from tqr.identity.v1 import identity_pb2_grpc as id_rpc
+
+from tools.devrun import grpc_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "wizard"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+AUTHORITY_WITH_OPEN_PLAN = "110108"
+
+
+def verified_applicant(var: Path) -> tuple[str, str]:
+    """(document number, password) of the demo applicant who is already real-name verified."""
+    text = (var / "demo-accounts.txt").read_text(encoding="utf-8")
+    password = re.search(r"password: (\S+)", text).group(1)
+    line = next(line for line in text.splitlines() if "verified" in line and "已实名" in line)
+    return re.search(r"\b(\d{17}[\dX])\b", line).group(1), password
+
+
+async def sign_in(offset: int, document_number: str, password: str) -> idp.SignInResponse:
+    """Through the identity service: a text human check answered, then SignIn (as the login page does)."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port('identity', offset=offset)}") as channel:
+        stub = id_rpc.IdentityServiceStub(channel)
+        check = await stub.IssueHumanCheck(idp.IssueHumanCheckRequest(kind=idp.HUMAN_CHECK_KIND_TEXT, language="en"))
+        a, op, b = re.search(r"(\d+) (plus|minus) (\d+)", check.question).groups()
+        answer = int(a) + int(b) if op == "plus" else int(a) - int(b)
+        passed = await stub.AnswerHumanCheck(idp.AnswerHumanCheckRequest(
+            challenge_id=check.challenge_id, answer=str(answer), kind=idp.HUMAN_CHECK_KIND_TEXT))
+        return await stub.SignIn(idp.SignInRequest(document_type="ID_CARD", document_number=document_number,
+                                                   password=password, pass_token=passed.pass_token,
+                                                   client_id="127.0.0.1"))
+
+
+async def discard_draft(offset: int, subject_id: str) -> None:
+    md = metadata_for(Actor(subject_id=subject_id, role="APPLICANT"))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port('application', offset=offset)}") as channel:
+        await wizard_pb2_grpc.WizardServiceStub(channel).DiscardDraft(wizard_pb2.DiscardDraftRequest(), metadata=md)
+
+
+async def signed_in_context(browser: Any, url: str, token: str) -> BrowserContext:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    # Host-only for Chromium on http://localhost: domain and path, no url (a "url" cookie is refused).
+    await context.add_cookies([{"name": "__Host-session", "value": token, "domain": urlparse(url).hostname or "",
+                                "path": "/", "secure": True, "httpOnly": True, "sameSite": "Lax"}])
+    return context
+
+
+class Walk:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.axe = Axe()
+        self.serious: list[str] = []
+
+    async def record(self, name: str) -> None:
+        """Screenshots at 1280 and 375 px, and an axe pass (serious or critical violations kept)."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for width in (1280, 375):
+            await self.page.set_viewport_size({"width": width, "height": 900})
+            await self.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        await self.page.set_viewport_size({"width": 1280, "height": 900})
+        results = await self.axe.run(self.page)
+        self.serious += [f"{name}: {v['id']}" for v in results.response["violations"]
+                         if v.get("impact") in ("serious", "critical")]
+
+    async def next(self, label: str = "下一步") -> None:
+        await self.page.get_by_role("button", name=label, exact=True).click()
+        await self.page.wait_for_load_state()
+        if await self.page.locator(".warning-block").count():  # a warning the applicant may override
+            await self.page.get_by_role("button", name="仍然继续").click()
+            await self.page.wait_for_load_state()
+
+
+async def tab_to(page: Page, selector: str, limit: int = 60) -> None:
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await page.evaluate(f"document.activeElement && document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(running_system: Any) -> None:
+    number, password = verified_applicant(running_system.var)
+    signed = await sign_in(running_system.port_offset, number, password)
+    await discard_draft(running_system.port_offset, signed.subject_id)
+    certificate = "2026" + "".join(random.choice("0123456789") for _ in range(13))
+    url = running_system.url
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = await signed_in_context(browser, url, signed.session_token)
+        page = await context.new_page()
+        walk = Walk(page)
+
+        # Steps 1-3 by keyboard only (Tab / Space / Enter / typing).
+        await page.goto(f"{url}/apply")
+        assert page.url.endswith("/apply/step/1")
+        assert await page.locator("#continue").is_disabled()  # R-WIZ-1: the countdown holds the button
+        await walk.record("step1-must-read")
+        await expect(page.locator("#continue")).to_be_enabled(timeout=6000)
+        await tab_to(page, "#continue")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/apply/step/2")
+        await walk.record("step2-terms")
+        await tab_to(page, "input[name=accept]")
+        await page.keyboard.press("Space")
+        await tab_to(page, "button.button--primary")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/apply/step/3")
+        await walk.record("step3-certificate-number")
+        await tab_to(page, "#certificate_number")
+        await page.keyboard.type(certificate)
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/apply/step/4")
+
+        # Another device, same person: lands on the current step.
+        other = await signed_in_context(browser, url, signed.session_token)
+        other_page = await other.new_page()
+        await other_page.goto(f"{url}/apply")
+        assert other_page.url.endswith("/apply/step/4")
+        await other.close()
+
+        # Step 4: fill in the certificate as printed, choose the authority.
+        await walk.record("step4-certificate")
+        await page.fill("#holder_name", "欧阳倩")
+        await page.check("#gender-2")
+        for name, value in (("birth_date", ("1976", "5", "28")), ("issue_date", ("2000", "9", "1"))):
+            for part, text in zip(("year", "month", "day"), value, strict=True):
+                await page.fill(f"#{name}-{part}", text)
+        for select in ("certificate_type_code", "subject_code", "teaching_stage_code", "teaching_subject_code"):
+            await page.select_option(f"#{select}", index=1)
+        await page.fill("#issuing_body", "广州市教育局")
+        await page.select_option("#authority_code", AUTHORITY_WITH_OPEN_PLAN)
+        await walk.next()
+        assert page.url.endswith("/apply/step/5"), await page.content()
+
+        await walk.record("step5-point")
+        await page.locator("input[name=point_code]").first.check()
+        await walk.next()
+        await walk.record("step6-notes")
+        await walk.next("已阅读并下一步")
+        assert page.url.endswith("/apply/step/7")
+
+        await walk.record("step7-materials")
+        await page.fill("#email", "ouyang.qian@example.com")
+        await page.fill("#school", "海淀实验小学")
+        await page.fill("#post", "数学教师")
+        for prefix in ("employment_start", "work_history-0-start"):
+            for part, text in (("year", "2015"), ("month", "9"), ("day", "1")):
+                await page.fill(f"#{prefix}-{part}", text)
+        await page.fill("#work_history-0-school", "海淀实验小学")
+        await page.fill("#work_history-0-post", "数学教师")
+        for select in await page.locator("select[name^=assessment-]").all():
+            await select.select_option("合格")
+        await page.check("#ethics_assessment-2")
+        await page.fill("#continuing_education_hours", "400")
+        await walk.next()
+        assert page.url.endswith("/apply/check"), await page.content()
+
+        await walk.record("check-answers")
+        await page.get_by_role("button", name="提交申请").click()
+        await page.wait_for_url(re.compile(r".*/apply/done/.+"))
+        await walk.record("step8-done")
+        application_number = (await page.locator("#application-number").inner_text()).strip()
+        assert application_number
+
+        # R-APP-5: the form from the portal, PDF, containing the application number.
+        await page.goto(page.url.replace("/apply/done/", "/portal/applications/"))
+        form_url = page.url + "/form?format=pdf"
+        for _ in range(30):  # the documents service may learn of a new application a moment later
+            probe = await page.request.get(form_url)
+            if probe.ok:
+                break
+            await asyncio.sleep(0.5)
+        if not probe.ok:
+            Path("/tmp/wizard-e2e-logs.txt").write_text(running_system.logs("gateway") + running_system.logs("documents")
+                                                        + running_system.logs("application"))
+        assert probe.ok, probe.status
+        async with page.expect_download() as info:
+            await page.click("#download-form")
+        download = await info.value
+        data = Path(await download.path()).read_bytes()
+        assert data.startswith(b"%PDF")
+        text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+        assert application_number in text.replace(" ", "")
+        await browser.close()
+    assert walk.serious == []
