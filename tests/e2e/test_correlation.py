@@ -7,6 +7,7 @@ import json
 import uuid
 
 from servicekit.testing import wait_for
+
 from tests.e2e.api_client import ApiClient
 
 

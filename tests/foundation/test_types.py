@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select
-
 from servicekit import db
 from servicekit.types import UtcDateTime
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 
 metadata = MetaData()
 moments = Table("moments", metadata, Column("id", Integer, primary_key=True), Column("at", UtcDateTime()))
