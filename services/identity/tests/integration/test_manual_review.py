@@ -115,3 +115,15 @@ async def test_r_staff_4_every_decision_is_audited_with_who_where_and_why(ctx, s
         rows = (await session.execute(select(orm.staff_audit))).mappings().all()
     assert [(r["staff_id"], r["role"], r["organisation_code"], r["target_id"], r["decision"], r["reason"])
             for r in rows] == [("staff-7", "IDENTITY_REVIEWER", "CENTRE", case.id, "REJECTED", "证件已过期")]
+
+
+async def test_r_id_9_document_photos_are_encrypted_on_disk_and_read_back_whole(make_ctx, steps, tmp_path) -> None:
+    ctx = await make_ctx()
+    account_id = await failed_account(ctx, steps)
+    original = steps.png_bytes()
+    case = await reviews.request_manual_review(ctx, account_id, [attachments.Upload("id.png", original)])
+    [stored] = [p for p in ctx.photos.directory.rglob("*") if p.is_file()]
+    on_disk = stored.read_bytes()
+    assert b"PNG" not in on_disk and original[16:48] not in on_disk  # a photo shows the document number
+    content_type, content = await attachments.read_photo(ctx, REVIEWER, case.photo_ids[0])
+    assert (content_type, content) == ("image/png", original)

@@ -2,13 +2,16 @@
 
 The type is decided by the content, never by the file name the person sent: Pillow must recognise
 a JPEG or PNG and the image must verify. Files are named by a random id, so nothing personal
-appears in the path. Writes go to a temporary name first and are renamed, so a crash never leaves
-half a photo under a name the database points to.
+appears in the path. A photo of an identity document shows its number, so the file holds the photo
+encrypted with the personal-data keyring (bound to its own path, so files cannot be swapped).
+Writes go to a temporary name first and are renamed, so a crash never leaves half a photo under a
+name the database points to.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import os
 import uuid
@@ -17,6 +20,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 from servicekit.errors import FieldProblem, InvalidInput
+
+from tqr_identity.adapters.crypto.personal_data import PersonalDataCipher
 
 RULE = "R-ID-9"
 FIELD = "photos"
@@ -62,21 +67,24 @@ def _raise(error: InvalidInput) -> CheckedPhoto:
 
 
 class PhotoStorage:
-    def __init__(self, directory: str | Path, max_bytes: int) -> None:
+    def __init__(self, directory: str | Path, max_bytes: int, cipher: PersonalDataCipher) -> None:
         self.directory = Path(directory)
         self.max_bytes = max_bytes
+        self.cipher = cipher
 
     def check(self, content: bytes) -> CheckedPhoto:
         return check_photo(content, self.max_bytes)
 
     async def save(self, owner_id: str, photo: CheckedPhoto) -> str:
         """Store the photo; returns its path relative to the storage directory."""
-        relative = f"{owner_id}/{uuid.uuid4().hex}.{photo.extension}"
-        await asyncio.to_thread(self._write, relative, photo.content)
+        relative = f"{owner_id}/{uuid.uuid4().hex}.{photo.extension}.enc"
+        sealed = self.cipher.encrypt(base64.b64encode(photo.content).decode(), f"photo:{relative}")
+        await asyncio.to_thread(self._write, relative, sealed.encode())
         return relative
 
     async def read(self, relative: str) -> bytes:
-        return await asyncio.to_thread(self._path(relative).read_bytes)
+        stored = await asyncio.to_thread(self._path(relative).read_bytes)
+        return base64.b64decode(self.cipher.decrypt(stored.decode(), f"photo:{relative}"))
 
     async def delete(self, relative: str) -> None:
         await asyncio.to_thread(self._path(relative).unlink, True)
