@@ -182,6 +182,12 @@ class FakeIdentity(rpc.IdentityServiceServicer):
         self._record("CreateSupportRequest", request, context)
         return identity_pb2.SupportRequest(request_id="sr-1", kind=request.kind, status="PENDING")
 
+    async def CreateSupportRequestWithoutSignIn(self, request: Any, context: Any) -> Any:
+        self._record("CreateSupportRequestWithoutSignIn", request, context)
+        return identity_pb2.CreateSupportRequestWithoutSignInResponse(
+            received=True, working_days=7, answer_by="2026-12-10", message_zh="我们已收到您的申请。",
+            message_en="We have received your request.")
+
 
 class FakeServer:
     """The fake on a real gRPC server, in a thread with its own event loop."""

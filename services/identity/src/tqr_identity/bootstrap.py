@@ -31,6 +31,7 @@ from tqr_identity.security.human_pass import HumanPassStore
 from tqr_identity.security.login_throttle import LoginThrottle, LoginThrottlePolicy
 from tqr_identity.security.sessions import SessionPolicy, SessionStore
 from tqr_identity.security.slider import SliderStore
+from tqr_identity.security.support_limits import SupportLimitPolicy, SupportRequestLimits
 from tqr_identity.security.text_challenge import TextChallengeStore
 from tqr_identity.security.totp import TotpVerifier
 from tqr_identity.security.verification_codes import CodePolicy, VerificationCodes
@@ -71,6 +72,10 @@ def build_security(settings: IdentitySettings, redis: Redis, clock: Clock) -> Se
             absolute_lifetime=timedelta(hours=settings.session_absolute_hours),
         )),
         totp=TotpVerifier(redis, clock, prefix),
+        support_limits=SupportRequestLimits(redis, clock, prefix, SupportLimitPolicy(
+            per_client=settings.support_anon_daily_per_client,
+            per_document=settings.support_anon_daily_per_document,
+        )),
     )
 
 

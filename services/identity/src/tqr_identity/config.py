@@ -61,6 +61,12 @@ class IdentitySettings(ServiceSettings):
     code_daily_cap_per_client: int = 20
     human_pass_ttl_seconds: int = 300
 
+    # R-ID-11: support requests sent without signing in (lost mobile or email): daily caps per
+    # client and per document, and the working days promised for a reviewer's answer.
+    support_anon_daily_per_client: int = 5
+    support_anon_daily_per_document: int = 3
+    support_anon_answer_working_days: int = 7
+
     # Sign-in throttling (R-ID-8).
     login_account_max_failures: int = 5
     login_client_max_failures: int = 20

@@ -296,11 +296,21 @@ class SupportRequestDecided(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     DECISION_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    WITHOUT_SIGN_IN_FIELD_NUMBER: _builtins.int
+    REQUESTED_MOBILE_SEALED_FIELD_NUMBER: _builtins.int
+    REQUESTED_EMAIL_SEALED_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     request_id: _builtins.str
     kind: _builtins.str
     decision: _builtins.str
     reason: _builtins.str
+    without_sign_in: _builtins.bool
+    """R-ID-11: the request was sent without signing in; the new contact details it asked for,
+    sealed for the notification service ("recipient-contact"), so a sender whose old contacts
+    are lost can also be told the outcome.
+    """
+    requested_mobile_sealed: _builtins.str
+    requested_email_sealed: _builtins.str
     def __init__(
         self,
         *,
@@ -309,10 +319,13 @@ class SupportRequestDecided(_message.Message):
         kind: _builtins.str = ...,
         decision: _builtins.str = ...,
         reason: _builtins.str = ...,
+        without_sign_in: _builtins.bool = ...,
+        requested_mobile_sealed: _builtins.str = ...,
+        requested_email_sealed: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "decision", b"decision", "kind", b"kind", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "decision", b"decision", "kind", b"kind", "reason", b"reason", "request_id", b"request_id", "requested_email_sealed", b"requested_email_sealed", "requested_mobile_sealed", b"requested_mobile_sealed", "without_sign_in", b"without_sign_in"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1110,6 +1110,8 @@ class SupportRequest(_message.Message):
     DECIDED_AT_FIELD_NUMBER: _builtins.int
     DECISION_REASON_FIELD_NUMBER: _builtins.int
     PHOTO_IDS_FIELD_NUMBER: _builtins.int
+    WITHOUT_SIGN_IN_FIELD_NUMBER: _builtins.int
+    CLAIMED_NAME_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     account_id: _builtins.str
     name: _builtins.str
@@ -1126,6 +1128,10 @@ class SupportRequest(_message.Message):
     created_at: _builtins.str
     decided_at: _builtins.str
     decision_reason: _builtins.str
+    without_sign_in: _builtins.bool
+    """R-ID-11: sent without signing in; check the photo carefully"""
+    claimed_name: _builtins.str
+    """the name the sender typed (without_sign_in only)"""
     @_builtins.property
     def photo_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -1146,10 +1152,12 @@ class SupportRequest(_message.Message):
         decided_at: _builtins.str = ...,
         decision_reason: _builtins.str = ...,
         photo_ids: _abc.Iterable[_builtins.str] | None = ...,
+        without_sign_in: _builtins.bool = ...,
+        claimed_name: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "created_at", b"created_at", "decided_at", b"decided_at", "decision_reason", b"decision_reason", "explanation", b"explanation", "kind", b"kind", "masked_document_number", b"masked_document_number", "name", b"name", "photo_ids", b"photo_ids", "request_id", b"request_id", "requested_email", b"requested_email", "requested_gender", b"requested_gender", "requested_masked_mobile", b"requested_masked_mobile", "requested_name", b"requested_name", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "claimed_name", b"claimed_name", "created_at", b"created_at", "decided_at", b"decided_at", "decision_reason", b"decision_reason", "explanation", b"explanation", "kind", b"kind", "masked_document_number", b"masked_document_number", "name", b"name", "photo_ids", b"photo_ids", "request_id", b"request_id", "requested_email", b"requested_email", "requested_gender", b"requested_gender", "requested_masked_mobile", b"requested_masked_mobile", "requested_name", b"requested_name", "status", b"status", "without_sign_in", b"without_sign_in"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1198,6 +1206,95 @@ class CreateSupportRequestRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateSupportRequestRequest: _TypeAlias = CreateSupportRequestRequest  # noqa: Y015
+
+@_typing.final
+class CreateSupportRequestWithoutSignInRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_TYPE_FIELD_NUMBER: _builtins.int
+    DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    PASS_TOKEN_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    REQUESTED_MOBILE_FIELD_NUMBER: _builtins.int
+    REQUESTED_EMAIL_FIELD_NUMBER: _builtins.int
+    PHOTOS_FIELD_NUMBER: _builtins.int
+    EXPLANATION_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    document_type: _builtins.str
+    document_number: _builtins.str
+    name: _builtins.str
+    """as on the document; the reviewer compares it"""
+    pass_token: _builtins.str
+    """from AnswerHumanCheck (R-ID-5)"""
+    kind: _builtins.str
+    """CHANGE_CONTACT only"""
+    requested_mobile: _builtins.str
+    """either or both"""
+    requested_email: _builtins.str
+    explanation: _builtins.str
+    client_id: _builtins.str
+    """the caller's address, for the daily caps"""
+    @_builtins.property
+    def photos(self) -> _containers.RepeatedCompositeFieldContainer[Global___UploadedPhoto]:
+        """at least one photo of the document"""
+
+    def __init__(
+        self,
+        *,
+        document_type: _builtins.str = ...,
+        document_number: _builtins.str = ...,
+        name: _builtins.str = ...,
+        pass_token: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        requested_mobile: _builtins.str = ...,
+        requested_email: _builtins.str = ...,
+        photos: _abc.Iterable[Global___UploadedPhoto] | None = ...,
+        explanation: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "document_number", b"document_number", "document_type", b"document_type", "explanation", b"explanation", "kind", b"kind", "name", b"name", "pass_token", b"pass_token", "photos", b"photos", "requested_email", b"requested_email", "requested_mobile", b"requested_mobile"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSupportRequestWithoutSignInRequest: _TypeAlias = CreateSupportRequestWithoutSignInRequest  # noqa: Y015
+
+@_typing.final
+class CreateSupportRequestWithoutSignInResponse(_message.Message):
+    """The same for every accepted request, registered document or not."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECEIVED_FIELD_NUMBER: _builtins.int
+    WORKING_DAYS_FIELD_NUMBER: _builtins.int
+    ANSWER_BY_FIELD_NUMBER: _builtins.int
+    MESSAGE_ZH_FIELD_NUMBER: _builtins.int
+    MESSAGE_EN_FIELD_NUMBER: _builtins.int
+    received: _builtins.bool
+    working_days: _builtins.int
+    """a reviewer answers within this many working days"""
+    answer_by: _builtins.str
+    """ISO date (China working days)"""
+    message_zh: _builtins.str
+    message_en: _builtins.str
+    def __init__(
+        self,
+        *,
+        received: _builtins.bool = ...,
+        working_days: _builtins.int = ...,
+        answer_by: _builtins.str = ...,
+        message_zh: _builtins.str = ...,
+        message_en: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer_by", b"answer_by", "message_en", b"message_en", "message_zh", b"message_zh", "received", b"received", "working_days", b"working_days"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSupportRequestWithoutSignInResponse: _TypeAlias = CreateSupportRequestWithoutSignInResponse  # noqa: Y015
 
 @_typing.final
 class ListSupportRequestsRequest(_message.Message):

@@ -119,6 +119,11 @@ class IdentityServiceStub:
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestRequest.SerializeToString,
                 response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.FromString,
                 _registered_method=True)
+        self.CreateSupportRequestWithoutSignIn = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/CreateSupportRequestWithoutSignIn',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestWithoutSignInRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestWithoutSignInResponse.FromString,
+                _registered_method=True)
         self.ListManualReviews = channel.unary_unary(
                 '/tqr.identity.v1.IdentityService/ListManualReviews',
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListManualReviewsRequest.SerializeToString,
@@ -268,6 +273,15 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateSupportRequestWithoutSignIn(self, request, context):
+        """R-ID-11 (public, after a human check): a person who lost the registered mobile or email and
+        cannot sign in asks for new contact details, with a document photo. The answer is the same
+        whether or not the document is registered; for an unknown document nothing is recorded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListManualReviews(self, request, context):
         """Identity reviewers (R-STAFF-3); every decision is audited (R-STAFF-4).
         """
@@ -387,6 +401,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.CreateSupportRequest,
                     request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestRequest.FromString,
                     response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.SerializeToString,
+            ),
+            'CreateSupportRequestWithoutSignIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSupportRequestWithoutSignIn,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestWithoutSignInRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestWithoutSignInResponse.SerializeToString,
             ),
             'ListManualReviews': grpc.unary_unary_rpc_method_handler(
                     servicer.ListManualReviews,
@@ -873,6 +892,33 @@ class IdentityService:
             '/tqr.identity.v1.IdentityService/CreateSupportRequest',
             tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestRequest.SerializeToString,
             tqr_dot_identity_dot_v1_dot_identity__pb2.SupportRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSupportRequestWithoutSignIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/CreateSupportRequestWithoutSignIn',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestWithoutSignInRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.CreateSupportRequestWithoutSignInResponse.FromString,
             options,
             channel_credentials,
             insecure,

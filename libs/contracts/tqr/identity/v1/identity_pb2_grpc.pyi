@@ -69,6 +69,11 @@ class IdentityServiceStub:
     """R-ID-9: after a failed verification, ask a reviewer to check photos of the document."""
     CreateSupportRequest: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CreateSupportRequestRequest, _identity_pb2.SupportRequest]
     """R-ID-10, R-ID-11: lost mobile/email, wrong gender, garbled name, with a document photo."""
+    CreateSupportRequestWithoutSignIn: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CreateSupportRequestWithoutSignInRequest, _identity_pb2.CreateSupportRequestWithoutSignInResponse]
+    """R-ID-11 (public, after a human check): a person who lost the registered mobile or email and
+    cannot sign in asks for new contact details, with a document photo. The answer is the same
+    whether or not the document is registered; for an unknown document nothing is recorded.
+    """
     ListManualReviews: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListManualReviewsRequest, _identity_pb2.ListManualReviewsResponse]
     """Identity reviewers (R-STAFF-3); every decision is audited (R-STAFF-4)."""
     DecideManualReview: _grpc.UnaryUnaryMultiCallable[_identity_pb2.DecideManualReviewRequest, _identity_pb2.ManualReviewCase]
@@ -114,6 +119,11 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """R-ID-9: after a failed verification, ask a reviewer to check photos of the document."""
     CreateSupportRequest: _aio.UnaryUnaryMultiCallable[_identity_pb2.CreateSupportRequestRequest, _identity_pb2.SupportRequest]  # type: ignore[assignment]
     """R-ID-10, R-ID-11: lost mobile/email, wrong gender, garbled name, with a document photo."""
+    CreateSupportRequestWithoutSignIn: _aio.UnaryUnaryMultiCallable[_identity_pb2.CreateSupportRequestWithoutSignInRequest, _identity_pb2.CreateSupportRequestWithoutSignInResponse]  # type: ignore[assignment]
+    """R-ID-11 (public, after a human check): a person who lost the registered mobile or email and
+    cannot sign in asks for new contact details, with a document photo. The answer is the same
+    whether or not the document is registered; for an unknown document nothing is recorded.
+    """
     ListManualReviews: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListManualReviewsRequest, _identity_pb2.ListManualReviewsResponse]  # type: ignore[assignment]
     """Identity reviewers (R-STAFF-3); every decision is audited (R-STAFF-4)."""
     DecideManualReview: _aio.UnaryUnaryMultiCallable[_identity_pb2.DecideManualReviewRequest, _identity_pb2.ManualReviewCase]  # type: ignore[assignment]
@@ -258,6 +268,17 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.SupportRequest, _abc.Awaitable[_identity_pb2.SupportRequest]]:
         """R-ID-10, R-ID-11: lost mobile/email, wrong gender, garbled name, with a document photo."""
+
+    @_abc_1.abstractmethod
+    def CreateSupportRequestWithoutSignIn(
+        self,
+        request: _identity_pb2.CreateSupportRequestWithoutSignInRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.CreateSupportRequestWithoutSignInResponse, _abc.Awaitable[_identity_pb2.CreateSupportRequestWithoutSignInResponse]]:
+        """R-ID-11 (public, after a human check): a person who lost the registered mobile or email and
+        cannot sign in asks for new contact details, with a document photo. The answer is the same
+        whether or not the document is registered; for an unknown document nothing is recorded.
+        """
 
     @_abc_1.abstractmethod
     def ListManualReviews(

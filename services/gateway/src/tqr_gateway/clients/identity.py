@@ -120,6 +120,18 @@ class IdentityClient:
             photos=[identity_pb2.UploadedPhoto(file_name=p.file_name, content=p.content) for p in photos],
             note=note), metadata=metadata)
 
+    async def create_support_request_without_sign_in(
+            self, *, document_type: str, document_number: str, name: str, pass_token: str, client_id: str,
+            photos: Sequence[Photo], requested_mobile: str = "", requested_email: str = "", explanation: str = "",
+    ) -> identity_pb2.CreateSupportRequestWithoutSignInResponse:
+        """R-ID-11 (public): the same receipt whether or not the document is registered."""
+        return await self._stub.CreateSupportRequestWithoutSignIn(
+            identity_pb2.CreateSupportRequestWithoutSignInRequest(
+                document_type=document_type, document_number=document_number, name=name, pass_token=pass_token,
+                kind="CHANGE_CONTACT", requested_mobile=requested_mobile, requested_email=requested_email,
+                explanation=explanation, client_id=client_id,
+                photos=[identity_pb2.UploadedPhoto(file_name=p.file_name, content=p.content) for p in photos]))
+
     async def create_support_request(self, metadata: Metadata, *, kind: str, photos: Sequence[Photo],
                                      requested_name: str = "", requested_gender: str = "",
                                      requested_email: str = "", requested_mobile: str = "",

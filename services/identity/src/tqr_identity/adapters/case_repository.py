@@ -122,6 +122,7 @@ class CaseRepository:
             requested_email_enc=seal(SUPPORT_TABLE, request.id, "requested_email", request.requested_email),
             requested_mobile_enc=seal(SUPPORT_TABLE, request.id, "requested_mobile", request.requested_mobile),
             explanation=request.explanation, created_at=request.created_at,
+            without_sign_in=request.without_sign_in, claimed_name=request.claimed_name or None,
         ))
 
     async def support_request(self, session: AsyncSession, request_id: str, *, for_update: bool = False
@@ -166,6 +167,7 @@ class CaseRepository:
                 decided_by=row["decided_by"], decided_at=aware(row["decided_at"]),
                 decision_reason=row["decision_reason"] or "", photo_ids=photos.get(row["id"], ()),
                 name=row["account_name"], masked_document_number=row["masked_document_number"],
+                without_sign_in=bool(row["without_sign_in"]), claimed_name=row["claimed_name"] or "",
             )
             for row in rows
         ]

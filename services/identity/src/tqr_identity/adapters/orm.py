@@ -91,6 +91,10 @@ support_requests = Table(
     Column("decided_by", String(36), nullable=True),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("decision_reason", Text, nullable=True),
+    # R-ID-11: sent without signing in (only a document photo vouches for the sender), and the
+    # name the sender typed, for the reviewer to compare with the account's.
+    Column("without_sign_in", Boolean, nullable=False, default=False),
+    Column("claimed_name", String(100), nullable=True),
     Index("ix_support_requests_status", "status", "created_at"),
 )
 

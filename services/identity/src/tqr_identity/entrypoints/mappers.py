@@ -86,4 +86,5 @@ def support_request(request: SupportRequest) -> identity_pb2.SupportRequest:
         requested_masked_mobile=mask_phone(request.requested_mobile) if request.requested_mobile else "",
         explanation=request.explanation, created_at=iso(request.created_at), decided_at=iso(request.decided_at),
         decision_reason=request.decision_reason, photo_ids=list(request.photo_ids),
+        without_sign_in=request.without_sign_in, claimed_name=request.claimed_name,
     )

@@ -11,6 +11,10 @@ from tqr_identity.entrypoints import mappers
 from tqr_identity.security.slider import Challenge
 from tqr_identity.service_layer import codes, human_check, passwords, registration, sign_in
 from tqr_identity.service_layer.context import IdentityContext
+from tqr_identity.service_layer.support_without_sign_in import (
+    AnonymousSupportRequest,
+    create_support_request_without_sign_in,
+)
 
 Ctx = grpc.aio.ServicerContext
 
@@ -121,3 +125,16 @@ class PublicRpcs:
             new_password_confirm=request.new_password_confirm,
         )
         return identity_pb2.ResetPasswordResponse(sessions_ended=ended)
+
+    async def CreateSupportRequestWithoutSignIn(
+            self, request: identity_pb2.CreateSupportRequestWithoutSignInRequest, context: Ctx
+    ) -> identity_pb2.CreateSupportRequestWithoutSignInResponse:
+        receipt = await create_support_request_without_sign_in(self.ctx, AnonymousSupportRequest(
+            document_type=request.document_type, document_number=request.document_number, name=request.name,
+            pass_token=request.pass_token, client_id=request.client_id, kind=request.kind,
+            requested_mobile=request.requested_mobile, requested_email=request.requested_email,
+            explanation=request.explanation,
+        ), mappers.uploads(request.photos))
+        return identity_pb2.CreateSupportRequestWithoutSignInResponse(
+            received=True, working_days=receipt.working_days, answer_by=receipt.answer_by.isoformat(),
+            message_zh=receipt.message_zh, message_en=receipt.message_en)

@@ -25,6 +25,7 @@ from tqr_identity.security.human_pass import HumanPassStore
 from tqr_identity.security.login_throttle import LoginThrottle
 from tqr_identity.security.sessions import SessionStore
 from tqr_identity.security.slider import SliderStore
+from tqr_identity.security.support_limits import SupportRequestLimits
 from tqr_identity.security.text_challenge import TextChallengeStore
 from tqr_identity.security.totp import TotpVerifier
 from tqr_identity.security.verification_codes import VerificationCodes
@@ -41,6 +42,7 @@ class SecurityStores:
     throttle: LoginThrottle
     sessions: SessionStore
     totp: TotpVerifier
+    support_limits: SupportRequestLimits  # R-ID-11: requests without signing in
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tqr.identity.v1 import events_pb2
 
 from tqr_identity.service_layer.context import IdentityContext
-from tqr_identity.service_layer.model import Account
+from tqr_identity.service_layer.model import Account, SupportRequest
 
 CODE_PURPOSES = {
     "REGISTER": events_pb2.CODE_PURPOSE_REGISTER,
@@ -82,8 +82,14 @@ async def password_changed(ctx: IdentityContext, session: AsyncSession, account_
         account_id=account_id, changed_at=at.isoformat(), via=via), aggregate_id=account_id)
 
 
-async def support_request_decided(ctx: IdentityContext, session: AsyncSession, account_id: str, request_id: str,
-                                  kind: str, decision: str, reason: str) -> None:
-    await ctx.events.stage(session, events_pb2.SupportRequestDecided(
-        account_id=account_id, request_id=request_id, kind=kind, decision=decision, reason=reason),
-        aggregate_id=account_id)
+async def support_request_decided(ctx: IdentityContext, session: AsyncSession, request: SupportRequest,
+                                  decision: str, reason: str) -> None:
+    event = events_pb2.SupportRequestDecided(
+        account_id=request.account_id, request_id=request.id, kind=request.kind.value, decision=decision,
+        reason=reason, without_sign_in=request.without_sign_in)
+    if request.without_sign_in:
+        # The sender may have lost the registered contacts: let the notice reach the new ones too.
+        seal = ctx.sealers.contact.seal
+        event.requested_mobile_sealed = seal(request.requested_mobile) if request.requested_mobile else ""
+        event.requested_email_sealed = seal(request.requested_email) if request.requested_email else ""
+    await ctx.events.stage(session, event, aggregate_id=request.account_id)

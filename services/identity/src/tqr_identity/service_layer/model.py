@@ -131,6 +131,8 @@ class SupportRequest:
     photo_ids: tuple[str, ...] = ()
     name: str = ""
     masked_document_number: str = ""
+    without_sign_in: bool = False  # R-ID-11: only the document photo vouches for the sender
+    claimed_name: str = ""  # the name the sender typed (requests without signing in)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from servicekit.errors import FieldProblem, InvalidInput, NotFound, RuleViolation
 
 from tqr_identity.adapters.case_repository import SUPPORT
+from tqr_identity.adapters.photo_storage import CheckedPhoto
 from tqr_identity.domain.contact import email_problem, mobile_problem, normalise_email, normalise_mobile
 from tqr_identity.domain.documents import Gender
 from tqr_identity.service_layer import attachments, events
@@ -80,17 +81,24 @@ async def create_support_request(ctx: IdentityContext, account_id: str, cmd: New
         requested_email=normalise_email(cmd.requested_email) if cmd.requested_email.strip() else "",
         requested_mobile=normalise_mobile(cmd.requested_mobile) if cmd.requested_mobile.strip() else "",
     )
+    return await store_support_request(ctx, request, photos)
+
+
+async def store_support_request(ctx: IdentityContext, request: SupportRequest, photos: list[CheckedPhoto]
+                                ) -> SupportRequest:
+    """Photos to storage, then the request and its photo rows in one transaction."""
     saved = await attachments.save_files(ctx, request.id, photos)
     try:
         async with ctx.transaction() as session:
             await ctx.cases.add_support_request(session, request)
             await attachments.record(ctx, session, saved, owner_kind=SUPPORT, owner_id=request.id,
-                                     account_id=account.id)
+                                     account_id=request.account_id)
     except BaseException:
         await attachments.discard(ctx, saved)
         raise
-    log.info("support request created", extra={"account_id": account.id, "request_id": request.id,
-                                                "kind": kind.value})
+    log.info("support request created", extra={"account_id": request.account_id, "request_id": request.id,
+                                                "kind": request.kind.value,
+                                                "without_sign_in": request.without_sign_in})
     async with ctx.reading() as session:
         stored = await ctx.cases.support_request(session, request.id)
     return stored or request
@@ -138,8 +146,7 @@ async def decide_support_request(ctx: IdentityContext, caller: Caller, request_i
         await ctx.cases.audit(session, at=now, staff_id=reviewer.subject_id, role=reviewer.role,
                               organisation_code=reviewer.organisation_code, action="DECIDE_SUPPORT_REQUEST",
                               target_kind=SUPPORT, target_id=request_id, decision=decision.value, reason=reason)
-        await events.support_request_decided(ctx, session, request.account_id, request_id, request.kind.value,
-                                             decision.value, reason)
+        await events.support_request_decided(ctx, session, request, decision.value, reason)
         decided = await ctx.cases.support_request(session, request_id)
     log.info("support request decided", extra={"request_id": request_id, "decision": decision.value,
                                                 "staff_id": reviewer.subject_id})

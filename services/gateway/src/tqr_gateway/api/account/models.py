@@ -196,6 +196,16 @@ class SupportRequestCreated(BaseModel):
     created_at: str
 
 
+class SupportRequestReceived(BaseModel):
+    """R-ID-11: the same receipt for every accepted request, whether or not the document is registered."""
+
+    received: bool
+    working_days: int = Field(description="a reviewer answers within this many working days")
+    answer_by: str = Field(description="ISO date (China working days)")
+    message_zh: str
+    message_en: str
+
+
 class CsrfToken(BaseModel):
     csrf_token: str = Field(description="send it as the X-CSRF-Token header with every POST/PATCH/DELETE")
 

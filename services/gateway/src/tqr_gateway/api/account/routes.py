@@ -228,3 +228,25 @@ async def create_support_request(
     body = m.SupportRequestCreated(request_id=created.request_id, kind=created.kind, status=created.status,
                                    created_at=created.created_at)
     return JSONResponse(body.model_dump(), status_code=201)
+
+
+@router.post("/support-requests/anonymous", response_model=m.SupportRequestReceived, status_code=202,
+             dependencies=[Depends(RateLimit("support-without-sign-in", limit=10, window_seconds=3600))])
+async def create_support_request_without_sign_in(
+    request: Request, document_type: str = Form(...), document_number: str = Form(...), name: str = Form(...),
+    pass_token: str = Form(...), photo: UploadFile = File(...), requested_mobile: str = Form(""),
+    requested_email: str = Form(""), explanation: str = Form(""),
+) -> Response:
+    """R-ID-11, for people who cannot sign in: new mobile and/or email with a photo of the document, after a
+    human check. The answer is the same whether or not the document is registered."""
+    photos = await _photos(request, {"photo": photo})
+    if isinstance(photos, JSONResponse):
+        return photos
+    receipt = await identity(request).create_support_request_without_sign_in(
+        document_type=document_type, document_number=document_number, name=name, pass_token=pass_token,
+        client_id=client_id(request), photos=photos, requested_mobile=requested_mobile,
+        requested_email=requested_email, explanation=explanation)
+    body = m.SupportRequestReceived(received=receipt.received, working_days=receipt.working_days,
+                                    answer_by=receipt.answer_by, message_zh=receipt.message_zh,
+                                    message_en=receipt.message_en)
+    return JSONResponse(body.model_dump(), status_code=202)

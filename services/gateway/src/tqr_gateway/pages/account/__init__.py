@@ -3,10 +3,11 @@ real-name verification, the profile and support requests."""
 
 from fastapi import APIRouter
 
-from tqr_gateway.pages.account import password, profile, real_name, register, sign_in
+from tqr_gateway.pages.account import password, profile, real_name, register, sign_in, support_anonymous
 
 router = APIRouter(include_in_schema=False)
-for part in (register.router, sign_in.router, password.router, real_name.router, profile.router):
+for part in (register.router, sign_in.router, password.router, real_name.router, profile.router,
+             support_anonymous.router):
     router.include_router(part)
 
 __all__ = ["router"]

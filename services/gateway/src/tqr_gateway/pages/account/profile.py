@@ -8,7 +8,8 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.deps import Applicant, actor_metadata, optional_session
+from tqr_gateway.pages.account import support_anonymous
 from tqr_gateway.pages.account.common import FormErrors, form_errors, identity, refusal_of, t
 from tqr_gateway.pages.account.real_name import read_photos
 from tqr_gateway.web.templating import render
@@ -86,7 +87,10 @@ def _support_context(request: Request, values: dict[str, str] | None = None) -> 
 
 
 @router.get("/account/support")
-async def support_page(request: Request, session: Applicant) -> Response:
+async def support_page(request: Request) -> Response:
+    session = optional_session(request)
+    if session is None or session.kind != "applicant":  # R-ID-11: people who cannot sign in ask here too
+        return await support_anonymous.support_form(request)
     return render(request, "account/support.html", _support_context(request))
 
 
