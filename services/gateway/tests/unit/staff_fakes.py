@@ -223,7 +223,10 @@ class FakeIdentity(id_rpc.IdentityServiceServicer):
         self.calls.add("ListSupportRequests", request, context)
         item = id_pb.SupportRequest(request_id="sup-1", name="李四", kind="CHANGE_CONTACT", status="PENDING",
                                     requested_email="new@example.cn", photo_ids=["photo-2"])
-        return id_pb.ListSupportRequestsResponse(requests=[item], total=1)
+        anonymous = id_pb.SupportRequest(request_id="sup-2", name="王五", kind="CHANGE_CONTACT", status="PENDING",
+                                         requested_email="w5@example.cn", photo_ids=["photo-3"],
+                                         without_sign_in=True, claimed_name="王 五")
+        return id_pb.ListSupportRequestsResponse(requests=[item, anonymous], total=2)
 
     async def DecideSupportRequest(self, request: Any, context: Any) -> Any:
         self.calls.add("DecideSupportRequest", request, context)

@@ -97,3 +97,11 @@ def test_system_admin_sees_the_reference_overview(pages: Console) -> None:
     pages.sign_in("tok-sysadmin")
     page = pages.client.get("/staff/reference")
     assert page.status_code == 200 and "海淀区教委" in page.text and "小学" in page.text
+
+
+def test_r_id_11_a_request_made_without_signing_in_is_flagged_for_the_reviewer(pages: Console) -> None:
+    pages.sign_in("tok-reviewer")
+    flagged = pages.client.get("/staff/support/sup-2")
+    assert "此申请由未登录的人提交" in flagged.text and "王 五" in flagged.text
+    plain = pages.client.get("/staff/support/sup-1")
+    assert plain.status_code == 200 and "此申请由未登录的人提交" not in plain.text

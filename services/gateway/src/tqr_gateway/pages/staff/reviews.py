@@ -46,7 +46,8 @@ def _request(item: pb.SupportRequest, lang: str) -> dict[str, Any]:
             "kind": translate(lang, f"staff.support.kind.{item.kind}"), "status": item.status,
             "wanted": "；".join(wanted), "explanation": item.explanation,
             "submitted": date_of(item.created_at, lang), "photos": list(item.photo_ids),
-            "reason": item.decision_reason, "href": f"/staff/support/{item.request_id}"}
+            "reason": item.decision_reason, "href": f"/staff/support/{item.request_id}",
+            "without_sign_in": item.without_sign_in, "claimed_name": item.claimed_name}
 
 
 def _page_number(text: str) -> int:
