@@ -163,3 +163,19 @@ async def test_contact_change_redirects_later_messages_and_a_late_old_event_does
     await rig.publish(EVENTS[0][0])
     await wait_for(lambda: len(handler.emails) == 2, timeout=15, what="two emails")
     assert [e.to for e in handler.emails] == [["new@example.com"], ["new@example.com"]]
+
+
+async def test_r_id_11_outcome_of_a_request_made_without_sign_in_goes_to_the_new_contacts(sqlite_url, rig_factory, smtp, h):
+    handler, _ = smtp
+    rig = rig_factory(sqlite_url)
+    sms = h.SmsRecorder()
+    await rig.start(sms=sms)
+    await rig.register(ACCOUNT, EMAIL, PHONE)  # the old contacts, lost
+    await wait_for(lambda: handler.to(EMAIL), timeout=15, what="the welcome email")
+    await rig.publish(idn.SupportRequestDecided(
+        account_id=ACCOUNT, request_id="SR-43", kind="CHANGE_CONTACT", decision="REJECTED",
+        reason="照片与证件不符", without_sign_in=True,
+        requested_email_sealed=h.CONTACTS.seal("new.address@example.com")))
+    await wait_for(lambda: handler.to("new.address@example.com"), timeout=15, what="the outcome at the new address")
+    assert "照片与证件不符" in handler.to("new.address@example.com")[0].text
+    assert len(handler.to(EMAIL)) == 1  # nothing more to the lost address

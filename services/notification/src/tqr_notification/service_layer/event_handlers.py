@@ -92,10 +92,11 @@ async def notify(nctx: NotificationContext, ctx: EventContext, event: Message) -
     at_rest = nctx.sealers.at_rest
     for channel in spec.channels_for(payload):
         rendered = render(event_type, channel, payload, site_url=nctx.site_url)
+        to = destination or _requested_contact(nctx, event, channel)
         new = NewDelivery(
             event_id=ctx.envelope.event_id, event_type=event_type, channel=channel.value,
             recipient_id=recipient_id, content_sealed=seal_content(at_rest, rendered),
-            destination_sealed=at_rest.seal(destination) if destination else None,
+            destination_sealed=at_rest.seal(to) if to else None,
         )
         if channel is Channel.INAPP:
             message_id = await stage_inbox_message(
@@ -107,6 +108,15 @@ async def notify(nctx: NotificationContext, ctx: EventContext, event: Message) -
             await stage_delivery(ctx.session, new, now)
     wake = nctx.wake_dispatcher
     sa_event.listen(ctx.session.sync_session, "after_commit", lambda _session: wake(), once=True)
+
+
+def _requested_contact(nctx: NotificationContext, event: Message, channel: Channel) -> str | None:
+    """R-ID-11: someone who asked for new contact details without signing in has lost the old ones,
+    so the outcome goes to the email or mobile they asked for, not to the directory's."""
+    if not isinstance(event, identity_events.SupportRequestDecided) or not event.without_sign_in:
+        return None
+    sealed = {Channel.EMAIL: event.requested_email_sealed, Channel.SMS: event.requested_mobile_sealed}.get(channel)
+    return nctx.sealers.contacts.open(sealed) if sealed else None
 
 
 def _recipient(
