@@ -139,7 +139,7 @@ def write_demo_file(path: Path, applicants: list[DemoApplicant]) -> None:
     lines += [
         "",
         f"工作人员 / Staff — 密码 / password: {DEMO_STAFF_PASSWORD}; 动态口令 / TOTP: "
-        "python -c \"import pyotp; print(pyotp.TOTP('<secret>').now())\"",
+        ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('<secret>').now())\"",
     ]
     for member in DEMO_STAFF:
         organisation = member.organisation_code or "-"
