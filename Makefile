@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 INSTALL_KEY := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_KEY)
 
-.PHONY: install system-packages run test lint protos protos-check bench dlq-replay migrate images k8s-render clean
+.PHONY: install system-packages run test lint protos protos-check bench chaos dlq-replay migrate images k8s-render clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ migrate: install
 
 bench: install
 	@$(PY) -m tools.bench $(ARGS)
+
+# Kills services and restarts the broker, Redis and database connections of a system of its own
+# (also part of `make test`).
+chaos: install
+	@$(PY) -m pytest -q -m chaos tests/chaos
 
 dlq-replay: install
 	@$(PY) -m servicekit.dlq $(ARGS)

@@ -15,8 +15,11 @@ import httpx
 
 
 class ApiClient:
-    def __init__(self, base_url: str, request_id: str = "") -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=20)
+    def __init__(self, base_url: str, request_id: str = "", source_address: str = "") -> None:
+        """``source_address``: a loopback address of the client's own (127.x.y.z), so the per-client
+        limits of the gateway and the identity service count it apart from everything else."""
+        transport = httpx.AsyncHTTPTransport(local_address=source_address) if source_address else None
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=20, transport=transport)
         self.cookies: dict[str, str] = {}
         self.request_id = request_id
 

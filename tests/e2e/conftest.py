@@ -1,7 +1,8 @@
 """The whole system started exactly as `make run` starts it (tools/devrun.py), once per test run.
 
 It gets its own folder for databases and logs, its own ports, its own RabbitMQ vhost and queue
-names, so it never meets a developer's running copy or another run's data.
+names and its own Redis key prefixes, so it never meets a developer's running copy or another run's
+data (nor its counters: the identity service caps codes per client per day).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/2"
 
 
 @dataclass
@@ -63,6 +65,7 @@ def _bindable(port: int) -> bool:
 def running_system(amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     var = tmp_path_factory.mktemp("system")
     offset = free_port_offset()
+    redis_tag = f"tqr-e2e-{os.getpid()}-{random.randrange(16**6):06x}"
     output = var / "run.out"
     env = {
         **os.environ,
@@ -70,7 +73,9 @@ def running_system(amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "TQR_PORT_OFFSET": str(offset),
         "TQR_AMQP_URL": amqp_url,
         "TQR_QUEUE_PREFIX": f"e2e{os.getpid()}.",
-        "TQR_REDIS_URL": "redis://127.0.0.1:6379/2",
+        "TQR_REDIS_URL": REDIS_URL,
+        "IDENTITY_REDIS_KEY_PREFIX": f"{redis_tag}:identity",
+        "NOTIFICATION_REDIS_KEY_PREFIX": f"{redis_tag}:notification",
         "PYTHONUNBUFFERED": "1",
     }
     with output.open("wb") as out:
@@ -97,3 +102,16 @@ def running_system(amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             raise
+        finally:
+            _forget_redis_keys(f"{redis_tag}:*")
+
+
+def _forget_redis_keys(pattern: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(match=pattern, count=500):
+            client.delete(key)
+    finally:
+        client.close()

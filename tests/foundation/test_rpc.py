@@ -40,6 +40,14 @@ class Probe(documents_pb2_grpc.DocumentsServiceServicer):
             raise ZeroDivisionError("a bug")
         if request.code.startswith("unavailable") and self.calls <= int(request.code[11:]):
             raise errors.DependencyUnavailable("BUSY", "服务繁忙", "Busy")
+        if request.code == "redis-down":
+            import redis.exceptions
+
+            raise redis.exceptions.ConnectionError("Connection refused")
+        if request.code == "database-down":
+            from sqlalchemy.exc import OperationalError
+
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
         if request.code.startswith("sleep"):
             await asyncio.sleep(float(request.code[5:]))
         return documents_pb2.VerifyFormCodeResponse(genuine=True, application_number=self.name)
@@ -237,3 +245,16 @@ def test_service_config_lists_methods_of_several_services():
     assert {"service": "a.v1.One", "method": "Get"} in names
     assert {"service": "b.v1.Two", "method": "List"} in names
     assert config["loadBalancingConfig"] == [{"round_robin": {}}]
+
+
+async def test_a_lost_database_or_redis_connection_is_unavailable_not_internal(sqlite_url):
+    host = await start_host(sqlite_url, Probe("a"))
+    try:
+        async with open_channel(f"127.0.0.1:{host.port}", SERVICE) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            for code in ("redis-down", "database-down"):
+                with pytest.raises(grpc.aio.AioRpcError) as caught:
+                    await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code=code))
+                assert caught.value.code() == grpc.StatusCode.UNAVAILABLE, code
+    finally:
+        await host.stop()

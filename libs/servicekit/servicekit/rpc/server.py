@@ -17,6 +17,8 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
+from redis import exceptions as redis_exc
+from sqlalchemy import exc as sa_exc
 
 from servicekit import correlation, errors, metrics
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
@@ -27,6 +29,18 @@ log = logging.getLogger(__name__)
 # the transport refuses (RESOURCE_EXHAUSTED) only what is larger still.
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
 TRANSPORT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+def is_dependency_outage(exc: BaseException) -> bool:
+    """A lost connection to the database or Redis (not a bug in the handler)."""
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, redis_exc.ConnectionError,
+                        redis_exc.TimeoutError, ConnectionError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and isinstance(cause, (ConnectionError, OSError)) and \
+        isinstance(exc, sa_exc.DBAPIError)
 
 
 class _Undecodable:
@@ -129,6 +143,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             return grpc.StatusCode.CANCELLED
         if type(exc).__name__ == "CancelledError":
             return grpc.StatusCode.CANCELLED
+        if is_dependency_outage(exc):
+            # The database or Redis went away mid-call: the caller may retry, nothing was committed.
+            log.warning("a dependency is unavailable in %s: %s", method, type(exc).__name__)
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "a dependency is briefly unavailable; try again")
         log.exception("unexpected fault in %s", method)
         await context.abort(grpc.StatusCode.INTERNAL, "internal error; it has been logged")
         return grpc.StatusCode.INTERNAL  # not reached: abort raises

@@ -31,8 +31,17 @@ def optional_session(request: Request) -> SessionInfo | None:
     return getattr(request.state, "session", None)
 
 
+def _raise_if_identity_was_down(request: Request) -> None:
+    """Requiring a session while the identity service could not answer is a 503, not a sign-out."""
+    outage = getattr(request.state, "session_outage", None)
+    if outage is not None:
+        raise outage
+
+
 def require_applicant(request: Request) -> SessionInfo:
     session = optional_session(request)
+    if session is None:
+        _raise_if_identity_was_down(request)
     if session is None or session.kind != "applicant":
         raise SignInRequired(staff=False)
     return session
@@ -43,6 +52,8 @@ def require_staff(*roles: str):  # type: ignore[no-untyped-def]
 
     def dependency(request: Request) -> SessionInfo:
         session = optional_session(request)
+        if session is None:
+            _raise_if_identity_was_down(request)
         if session is None or not session.is_staff:
             raise SignInRequired(staff=True)
         if roles and not set(session.roles) & set(roles):

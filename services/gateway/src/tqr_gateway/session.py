@@ -75,9 +75,17 @@ class SessionMiddleware:
             return
         state = scope.setdefault("state", {})
         state["session"] = None
+        state["session_outage"] = None
         token = session_token_of(scope, self.secure)
         if token:
-            session = await _resolve(scope, token)
+            try:
+                session = await _resolve(scope, token)
+            except grpc.aio.AioRpcError as outage:
+                # The person may well be signed in; we just cannot tell now. Pages that need a
+                # session answer 503 ("try again shortly"), not "please sign in"; public pages work.
+                log.warning("could not resolve the session", extra={"grpc_code": outage.code().name})
+                state["session_outage"] = outage
+                session = None
             state["session"] = session
             if session is not None:
                 state["account"] = {"display_name": session.name, "kind": session.kind}
@@ -85,14 +93,15 @@ class SessionMiddleware:
 
 
 async def _resolve(scope: Scope, token: str) -> SessionInfo | None:
+    """The session, None when it has ended; raises when the identity service cannot answer."""
     channels = scope["app"].state.channels
     stub = identity_pb2_grpc.IdentityServiceStub(channels.identity)
     try:
         reply = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=token))
     except grpc.aio.AioRpcError as exc:
-        if exc.code() not in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND):
-            log.warning("could not resolve the session", extra={"grpc_code": exc.code().name})
-        return None
+        if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND):
+            return None
+        raise
     return SessionInfo(
         token=token, subject_id=reply.subject_id, kind=reply.kind, roles=tuple(reply.roles),
         organisation_code=reply.organisation_code, name=reply.name,

@@ -58,6 +58,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
     fail: dict[str, errors.ServiceError] = field(default_factory=dict)
     account: identity_pb2.AccountView = field(default_factory=account_view)
     sessions: dict[str, identity_pb2.ResolveSessionResponse] = field(default_factory=dict)
+    identity_down: bool = False  # ResolveSession answers UNAVAILABLE, as during an outage
     verify_outcome: identity_pb2.VerifyRealNameResponse = field(
         default_factory=lambda: identity_pb2.VerifyRealNameResponse(verified=True, real_name_status="VERIFIED",
                                                                    name="张老师"))
@@ -144,6 +145,8 @@ class FakeIdentity(rpc.IdentityServiceServicer):
         return identity_pb2.SignOutResponse(ended=self.sessions.pop(request.session_token, None) is not None)
 
     async def ResolveSession(self, request: Any, context: Any) -> Any:
+        if self.identity_down:
+            raise errors.DependencyUnavailable("DATABASE_DOWN", "暂时无法处理", "Briefly unavailable")
         found = self.sessions.get(request.session_token)
         if found is None:
             raise errors.Unauthenticated("SESSION_ENDED", "登录已失效", "Session ended")

@@ -250,3 +250,13 @@ def test_the_dev_outbox_lists_messages_newest_first_with_codes(fake, tmp_path):
 def test_the_dev_outbox_does_not_exist_outside_development(fake, environment):
     with fakes.gateway(fake, environment=environment) as client:
         assert client.get("/dev/outbox").status_code == 404
+
+
+def test_while_the_identity_service_is_down_a_signed_in_person_is_not_signed_out(signed_in, fake):
+    fake.identity_down = True
+    page = signed_in.get("/account", follow_redirects=False)
+    assert page.status_code == 503 and "/account/login" not in page.headers.get("location", "")
+    assert "稍后再试" in page.text
+    assert signed_in.get("/help/faq").status_code == 200  # public pages still work
+    fake.identity_down = False
+    assert signed_in.get("/account").status_code == 200

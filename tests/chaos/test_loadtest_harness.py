@@ -1,0 +1,50 @@
+"""The load-test harness of `make bench ARGS="loadtest"`, small, so it keeps working (no timing assertions).
+
+Same code path as the benchmark (tools.loadtest.benchmark.measure_system) with a handful of
+applicants: the ceiling, the wizard-step phase, the journeys, the audit, the table and the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.loadtest.benchmark import Sizes, measure_system, print_report, verdicts
+from tools.loadtest.stats import write_json
+from tools.loadtest.system import System
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
+
+STEPS = ["csrf-token", "human-check", "human-check-answer", "sign-in", "draft", "step:must-read", "step:terms",
+         "step:certificate-lookup", "step:certificate-details", "step:point", "step:notes", "step:materials",
+         "submit", "status", "form"]
+
+
+async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    sizes = Sizes(applicants=4, seconds=8, accounts=10, steps_seconds=3, ceiling_seconds=2, warm_seconds=8)
+    run = {"configuration": "small", "replicas": {}, **await measure_system(chaos_system, sizes, measure_ceiling=True)}
+    document = {"arguments": {"applicants": sizes.applicants, "seconds": sizes.seconds}, "runs": [run],
+                "verdicts": verdicts(run)}
+
+    assert run["ceiling"]["requests_per_second"] > 0 and run["ceiling"]["errors"] == 0
+    assert run["wizard_step_phase"]["requests_per_second"] > 0
+    assert run["wizard_step_phase"]["errors"] == 0, run["wizard_step_phase"]["error_kinds"]
+    assert run["errors"] == 0, (run["error_kinds"], run["error_examples"])
+    assert run["applications_completed"] == run["applicants_started"] > 0
+    assert list(run["steps"]) == STEPS  # every step of the journey was timed, in order
+    audit = run["audit"]
+    assert audit["accepted"] == audit["stored"] == run["applications_accepted"]
+    assert audit["lost"] == audit["duplicated_applications"] == audit["messages_sent_twice"] == 0
+    assert audit["deliveries_missing"] == 0 and audit["submit_to_notification_sent"]["count"] == audit["accepted"]
+    assert run["outbox"]["publish_lag"]["unpublished"] == 0
+    assert set(run["cpu_seconds"]) >= {"gateway-1", "application-1", "identity-1", "load generator"}
+
+    print_report(document)
+    printed = capsys.readouterr().out
+    assert "wizard steps (all 7)" in printed and "bare FastAPI ceiling" in printed and "targets:" in printed
+    write_json(tmp_path / "loadtest.json", document)
+    again = json.loads((tmp_path / "loadtest.json").read_text(encoding="utf-8"))
+    assert set(again["verdicts"]) == set(document["verdicts"])

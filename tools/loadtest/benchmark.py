@@ -1,0 +1,225 @@
+"""``make bench ARGS="loadtest"``: simulated applicants against the whole system on PostgreSQL.
+
+1. Start the system (one replica each), prepare verified accounts (set-up, see accounts.py) and
+   wait until the notification service knows their contacts.
+2. Measure the ceiling: a bare FastAPI endpoint served the same way, same client, same concurrency.
+3. Warm up with a few journeys, then drive ``--applicants`` concurrent applicants for ``--seconds``.
+4. Wait for every accepted submission's email and SMS, then audit: stored once, sent once; submit →
+   sent latency; outbox lag.
+5. With ``--scaling``: the same against identity×2, application×2 (round_robin) and notification×2.
+
+Prints tables and writes the JSON document (``--json``, default test-artifacts/bench/loadtest.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from tools.loadtest import ceiling, observe
+from tools.loadtest.cpu import CpuMeter
+from tools.loadtest.journey import Patience
+from tools.loadtest.load import journeys_table_rows, prepare_people, run_load, run_wizard_steps
+from tools.loadtest.stats import table, write_json
+from tools.loadtest.system import ROOT, Options, System, running_system
+
+TARGETS = {"ratio_to_ceiling_min": 0.15, "wizard_step_p99_ms_max": 150.0, "errors_max": 0,
+           "notification_p99_ms_max": 1000.0, "lost_max": 0, "duplicated_max": 0}
+
+
+async def contacts_known(system: System, count: int, timeout: float = 120) -> None:
+    """The set-up's ContactDetailsChanged events have reached the notification service."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection = await asyncpg.connect(system.database_urls["notification"])
+        try:
+            known = await connection.fetchval("SELECT count(*) FROM recipients")
+        finally:
+            await connection.close()
+        if known >= count:
+            return
+        await asyncio.sleep(0.5)
+    raise TimeoutError("the notification service did not learn the bench accounts' contacts in time")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    applicants: int = 50  # concurrent simulated applicants
+    seconds: float = 60  # the measured journeys run
+    accounts: int = 900  # prepared for the journeys run (one application each)
+    steps_seconds: float = 20  # the wizard-step phase
+    ceiling_seconds: float = 10
+    warm_seconds: float = 30
+
+
+async def measure_system(system: System, sizes: Sizes, *, measure_ceiling: bool) -> dict[str, Any]:
+    """Warm-up, the wizard-step phase, the journeys run, the audit; the ceiling too when asked."""
+    a = sizes.applicants
+    people = await asyncio.to_thread(prepare_people, system, sizes.accounts + 2 * a)
+    await contacts_known(system, system.accounts_made)
+    document: dict[str, Any] = {"load_average_before": os.getloadavg()}
+    if measure_ceiling:
+        found = await ceiling.measure(a, sizes.ceiling_seconds)
+        document["ceiling"] = {"requests_per_second": round(found.requests_per_second, 1),
+                               "latency": found.latency, "errors": found.errors}
+    # Warm-up: caches, connection pools, the first form rendering; not counted.
+    await run_load(system.url, people[:a], concurrency=a, seconds=sizes.warm_seconds)
+    meter = CpuMeter(system)
+    await meter.start()
+    steps = await run_wizard_steps(system.url, people[a:2 * a], seconds=sizes.steps_seconds)
+    figures = steps.figures()
+    document["wizard_step_phase"] = {
+        "applicants": a, "seconds": sizes.steps_seconds, "requests_per_second": figures["wizard_steps_per_second"],
+        "latency": figures["wizard_steps"], "errors": figures["errors"], "error_kinds": figures["error_kinds"],
+        "cpu_seconds": await meter.stop()}
+    sampler = observe.OutboxSampler({p: system.database_urls[p] for p in ("identity", "application")})
+    sampler.start()
+    await meter.start()
+    result = await run_load(system.url, people[2 * a:], concurrency=a, seconds=sizes.seconds, patience=Patience())
+    cpu = await meter.stop()
+    backlog = await sampler.stop()
+    await observe.wait_for_notifications(system.database_urls["notification"], result.outcomes, timeout=60)
+    audit = await observe.audit(system.database_urls, system.outbox, result.outcomes)
+    lag = await observe.publish_lag(system.database_urls["application"], result.started_at)
+    document.update(result.figures())
+    document["cpu_seconds"] = cpu
+    document["audit"] = audit.as_dict()
+    document["outbox"] = {"publish_lag": lag, **backlog}
+    return document
+
+
+async def one_configuration(name: str, replicas: dict[str, int], sizes: Sizes,
+                            measure_ceiling: bool) -> dict[str, Any]:
+    async with running_system(Options(replicas=replicas)) as system:
+        document = await measure_system(system, sizes, measure_ceiling=measure_ceiling)
+    return {"configuration": name, "replicas": replicas, **document}
+
+
+def verdicts(base: dict[str, Any]) -> dict[str, Any]:
+    phase = base["wizard_step_phase"]
+    ratio = phase["requests_per_second"] / base["ceiling"]["requests_per_second"]
+    audit = base["audit"]
+    errors = phase["errors"] + base["errors"]
+    duplicated = audit["duplicated_applications"] + audit["messages_sent_twice"] + audit["deliveries_duplicated"]
+    notification_p99 = audit["submit_to_notification_sent"]["p99_ms"]
+    checks = {
+        "wizard steps / ceiling": (round(ratio, 3), ratio >= TARGETS["ratio_to_ceiling_min"]),
+        "wizard step p99 ms": (phase["latency"]["p99_ms"],
+                               phase["latency"]["p99_ms"] < TARGETS["wizard_step_p99_ms_max"]),
+        "errors": (errors, errors <= TARGETS["errors_max"]),
+        "submit → sent p99 ms": (notification_p99, notification_p99 < TARGETS["notification_p99_ms_max"]),
+        "lost": (audit["lost"], audit["lost"] == 0),
+        "duplicated": (duplicated, duplicated == 0),
+    }
+    return {k: {"value": v, "met": met} for k, (v, met) in checks.items()}
+
+
+def print_report(document: dict[str, Any]) -> None:
+    for run in document["runs"]:
+        print(f"\n--- {run['configuration']} {run['replicas']} — {run['applicants_started']} applicants, "
+              f"{args_line(document)} ---")
+        print(table(["step", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"], journeys_table_rows(run)))
+        audit = run["audit"]
+        n = audit["submit_to_notification_sent"]
+        rows = [
+            ["completed applications / s", run["completed_per_second"]],
+            ["journeys: wizard-step requests / s", run["wizard_steps_per_second"]],
+            ["errors", run["errors"]],
+            ["submit → email+SMS sent p50 / p99 ms", f"{n['p50_ms']} / {n['p99_ms']}"],
+            ["outbox publish lag p50 / p99 ms",
+             f"{run['outbox']['publish_lag']['p50_ms']} / {run['outbox']['publish_lag']['p99_ms']}"],
+            ["outbox backlog max (rows) / oldest max s",
+             f"{run['outbox']['max_backlog']} / {run['outbox']['max_oldest_seconds']}"],
+            ["accepted / stored / lost", f"{audit['accepted']} / {audit['stored']} / {audit['lost']}"],
+            ["duplicated applications / messages sent twice",
+             f"{audit['duplicated_applications']} / {audit['messages_sent_twice']}"],
+        ]
+        phase = run["wizard_step_phase"]
+        rows[1:1] = [[f"wizard-step phase ({phase['applicants']} busy applicants): requests / s",
+                      phase["requests_per_second"]],
+                     ["wizard-step phase p50 / p95 / p99 ms",
+                      f"{phase['latency']['p50_ms']} / {phase['latency']['p95_ms']} / {phase['latency']['p99_ms']}"]]
+        if "ceiling" in run:
+            rows.insert(0, ["bare FastAPI ceiling requests / s", run["ceiling"]["requests_per_second"]])
+            rows.insert(3, ["wizard-step phase / ceiling", round(phase["requests_per_second"]
+                                                                 / run["ceiling"]["requests_per_second"], 3)])
+        print(table(["figure", "value"], rows))
+        if run["error_kinds"]:
+            print("errors:", json.dumps(run["error_kinds"], ensure_ascii=False))
+    print("\ntargets:")
+    print(table(["target", "value", "met"], [[k, v["value"], "yes" if v["met"] else "NO"]
+                                             for k, v in document["verdicts"].items()]))
+    if "scaling" in document:
+        s = document["scaling"]
+        print(f"\nscaling (×2 identity, application, notification): completed/s ×{s['completed_gain']}, "
+              f"wizard steps/s ×{s['wizard_steps_gain']}; duplicates: {s['duplicates']}")
+
+
+def args_line(document: dict[str, Any]) -> str:
+    a = document["arguments"]
+    return f"{a['applicants']} concurrent, {a['seconds']} s"
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    sizes = Sizes(args.applicants, args.seconds, args.accounts, args.steps_seconds, args.ceiling_seconds)
+    runs = [await one_configuration("base", {"identity": 1, "application": 1, "notification": 1, "documents": 1},
+                                    sizes, measure_ceiling=True)]
+    document: dict[str, Any] = {
+        "benchmark": "loadtest", "command": "make bench ARGS=\"loadtest\" (python -m tools.loadtest.benchmark "
+                                            + " ".join(sys.argv[1:]) + ")",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "targets": TARGETS, "runs": runs,
+    }
+    document["verdicts"] = verdicts(runs[0])
+    if args.scaling:
+        scaled = await one_configuration("scaled", {"identity": 2, "application": 2, "notification": 2,
+                                                    "documents": 1}, sizes, measure_ceiling=False)
+        runs.append(scaled)
+        base = runs[0]
+        document["scaling"] = {
+            "completed_gain": round(scaled["completed_per_second"] / max(base["completed_per_second"], 1e-9), 2),
+            "wizard_steps_gain": round(scaled["wizard_step_phase"]["requests_per_second"]
+                                       / max(base["wizard_step_phase"]["requests_per_second"], 1e-9), 2),
+            "duplicates": scaled["audit"]["duplicated_applications"] + scaled["audit"]["messages_sent_twice"]
+            + scaled["audit"]["deliveries_duplicated"],
+            "lost": scaled["audit"]["lost"],
+        }
+    return document
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.loadtest.benchmark", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--applicants", type=int, default=50, help="concurrent simulated applicants")
+    parser.add_argument("--seconds", type=float, default=60, help="length of the measured run")
+    parser.add_argument("--accounts", type=int, default=900, help="prepared accounts (one application each)")
+    parser.add_argument("--ceiling-seconds", type=float, default=10)
+    parser.add_argument("--steps-seconds", type=float, default=20, help="length of the wizard-step phase")
+    parser.add_argument("--scaling", action="store_true", help="also run with two replicas (identity, "
+                        "application, notification)")
+    parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench" / "loadtest.json")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    document = asyncio.run(main_async(args))
+    print_report(document)
+    write_json(args.json, document)
+    print(f"\nJSON: {args.json}")
+    return 0 if all(v["met"] for v in document["verdicts"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
