@@ -76,6 +76,7 @@ def running_system(amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "TQR_REDIS_URL": REDIS_URL,
         "IDENTITY_REDIS_KEY_PREFIX": f"{redis_tag}:identity",
         "NOTIFICATION_REDIS_KEY_PREFIX": f"{redis_tag}:notification",
+        "GATEWAY_REDIS_KEY_PREFIX": f"{redis_tag}:gateway",
         "PYTHONUNBUFFERED": "1",
     }
     with output.open("wb") as out:

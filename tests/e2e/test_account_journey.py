@@ -6,83 +6,29 @@ axe finds no serious violations on the register and sign-in pages."""
 
 from __future__ import annotations
 
-import asyncio
-import io
 import random
 import re
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
-from PIL import Image
 from playwright.async_api import Page, async_playwright, expect
 from tqr_identity.adapters.real_name_dev import NO_RECORD, demo_registry_holders
 from tqr_identity.seed import DEMO_APPLICANT_PASSWORD
 
+from tests.e2e.browser import (
+    Screens,
+    answer_of,
+    code_from_outbox,
+    jpeg,
+    launch,
+    no_serious_violations,
+    sign_in,
+    tab_to,
+    use_text_check,
+)
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-artifacts" / "screenshots" / "account"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENS = Screens("account")
 PASSWORD = "Teach#2026new"
-
-
-def answer_of(question: str) -> str:
-    """The text alternative is plain arithmetic ("7 加 5 等于几？" / "What is 7 plus 5?")."""
-    a, b = (int(n) for n in re.findall(r"\d+", question)[:2])
-    return str(a - b if ("减" in question or "minus" in question) else a + b)
-
-
-async def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 375):
-        await page.set_viewport_size({"width": width, "height": 900})
-        await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    await page.set_viewport_size({"width": 1280, "height": 900})
-
-
-async def no_serious_violations(page: Page) -> None:
-    results = await Axe().run(page)
-    serious = [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert serious == [], results.generate_report()
-
-
-async def use_text_check(page: Page) -> None:
-    """The "换一种验证方式" link, then the answer to the plain question."""
-    await page.get_by_role("link", name=re.compile("换一种验证方式")).click()
-    question = await page.locator("label[for=hc_answer]").inner_text()
-    await page.fill("#hc_answer", answer_of(question))
-
-
-async def code_from_outbox(page: Page, base: str, masked_tail: str) -> str:
-    """The newest code in the development outbox, polling while the message travels the bus."""
-    for _ in range(60):
-        await page.goto(f"{base}/dev/outbox")
-        items = page.locator("[data-outbox-kind=sms]")
-        for i in range(await items.count()):
-            item = items.nth(i)
-            if (await item.locator("[data-outbox-to]").inner_text()).endswith(masked_tail) and \
-                    await item.locator("[data-outbox-code]").count():
-                return await item.locator("[data-outbox-code]").inner_text()
-        await asyncio.sleep(0.5)
-    raise AssertionError("no code arrived in the development outbox")
-
-
-async def sign_in(page: Page, base: str, document_number: str, password: str) -> None:
-    await page.goto(f"{base}/account/login")
-    await use_text_check(page)
-    await page.select_option("#document_type", "ID_CARD")
-    await page.fill("#document_number", document_number)
-    await page.fill("#password", password)
-    await page.get_by_role("button", name="登录").click()
-
-
-async def tab_to(page: Page, element_id: str, limit: int = 80) -> None:
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        if await page.evaluate("document.activeElement && document.activeElement.id") == element_id:
-            return
-    raise AssertionError(f"Tab never reached #{element_id}")
 
 
 async def keyboard_sign_in(page: Page, base: str, document_number: str) -> None:
@@ -94,13 +40,13 @@ async def keyboard_sign_in(page: Page, base: str, document_number: str) -> None:
     await page.keyboard.press("Enter")
     await page.wait_for_url(re.compile(r"check=text"))
     question = await page.locator("label[for=hc_answer]").inner_text()
-    await tab_to(page, "document_type")
+    await tab_to(page, "#document_type")
     await page.keyboard.press("ArrowDown")  # the first document type after "请选择": 居民身份证
-    await tab_to(page, "document_number")
+    await tab_to(page, "#document_number")
     await page.keyboard.type(document_number)
-    await tab_to(page, "password")
+    await tab_to(page, "#password")
     await page.keyboard.type(PASSWORD)
-    await tab_to(page, "hc_answer")
+    await tab_to(page, "#hc_answer")
     await page.keyboard.type(answer_of(question))
     await page.keyboard.press("Enter")
 
@@ -110,17 +56,17 @@ async def test_a_new_person_registers_verifies_and_signs_in_again(running_system
     holder = random.choice([h for h in demo_registry_holders()[10:200] if h.document_type.value == "ID_CARD"])
     mobile = f"137{random.randrange(10**8):08d}"
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await launch(p)
         context = await browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
         page = await context.new_page()
 
         await page.goto(f"{base}/account/register")
-        await shoot(page, "register-1-agreement")
+        await SCREENS.shoot(page, "register-1-agreement")
         await no_serious_violations(page)
         await page.get_by_label("我已阅读并同意用户协议").check()
         await page.get_by_role("button", name="同意并继续").click()
 
-        await shoot(page, "register-2-details")
+        await SCREENS.shoot(page, "register-2-details")
         await page.select_option("#document_type", "ID_CARD")
         await page.fill("#document_number", holder.document_number)
         await page.fill("#name", holder.name)
@@ -129,16 +75,16 @@ async def test_a_new_person_registers_verifies_and_signs_in_again(running_system
         await page.get_by_role("button", name="继续").click()
 
         await expect(page.locator("h1")).to_have_text("验证您的手机")
-        await shoot(page, "register-3-mobile")
+        await SCREENS.shoot(page, "register-3-mobile")
         await use_text_check(page)
-        await shoot(page, "register-3-mobile-text-check")
+        await SCREENS.shoot(page, "register-3-mobile-text-check")
         await page.get_by_role("button", name="获取短信验证码").click()
 
         await expect(page.get_by_text(f"验证码已发送至 {mobile[:3]}****{mobile[-4:]}")).to_be_visible()
-        await shoot(page, "register-4-finish")
+        await SCREENS.shoot(page, "register-4-finish")
         outbox = await context.new_page()
         code = await code_from_outbox(outbox, base, mobile[-4:])
-        await shoot(outbox, "dev-outbox")
+        await SCREENS.shoot(outbox, "dev-outbox")
         await page.fill("#sms_code", code)
         await page.fill("#password", PASSWORD)
         await page.fill("#password_confirm", PASSWORD)
@@ -146,21 +92,21 @@ async def test_a_new_person_registers_verifies_and_signs_in_again(running_system
 
         # The code proved the person: the new account is signed in and goes on to verification.
         await page.wait_for_url(re.compile(r"/account/real-name\?welcome=1$"))
-        await shoot(page, "real-name")
+        await SCREENS.shoot(page, "real-name")
         await no_serious_violations(page)
         await page.get_by_role("button", name="开始实名核验").click()
         await expect(page.get_by_text("恭喜您，已通过实名核验").first).to_be_visible()
-        await shoot(page, "real-name-verified")
+        await SCREENS.shoot(page, "real-name-verified")
 
         for path, name in (("/account", "home"), ("/account/profile", "profile"),
                            ("/account/profile/edit", "profile-edit"), ("/account/password", "password-change"),
                            ("/account/support", "support")):
             await page.goto(base + path)
-            await shoot(page, name)
+            await SCREENS.shoot(page, name)
 
         await page.get_by_role("button", name="退出").click()
         await expect(page.get_by_role("heading", name="您已安全退出")).to_be_visible()
-        await shoot(page, "signed-out")
+        await SCREENS.shoot(page, "signed-out")
         await page.goto(f"{base}/account")
         await page.wait_for_url(re.compile(r"/account/login\?next="))  # the session really ended
 
@@ -170,14 +116,8 @@ async def test_a_new_person_registers_verifies_and_signs_in_again(running_system
 
         for path, name in (("/account/password/forgot", "password-forgot"), ("/staff/login", "staff-login")):
             await page.goto(base + path)
-            await shoot(page, name)
+            await SCREENS.shoot(page, name)
         await browser.close()
-
-
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (640, 400), (200, 200, 190)).save(out, format="JPEG")
-    return out.getvalue()
 
 
 async def test_a_person_the_authority_does_not_know_asks_for_a_manual_review(running_system, tmp_path):
@@ -185,21 +125,21 @@ async def test_a_person_the_authority_does_not_know_asks_for_a_manual_review(run
     photo = tmp_path / "document.jpg"
     photo.write_bytes(jpeg())
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await launch(p)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         await sign_in(page, base, NO_RECORD.document_number, DEMO_APPLICANT_PASSWORD)
         await page.wait_for_url(re.compile(r"/account$"))
         await page.goto(f"{base}/account/real-name")
         await page.get_by_role("button", name="开始实名核验").click()
         await expect(page.get_by_text("网证").first).to_be_visible()
-        await shoot(page, "real-name-failed")
+        await SCREENS.shoot(page, "real-name-failed")
         await page.get_by_role("link", name="申请人工审核").click()
-        await shoot(page, "manual-review")
+        await SCREENS.shoot(page, "manual-review")
         await page.set_input_files("#photo_front", str(photo))
         await page.set_input_files("#photo_back", str(photo))
         await page.get_by_role("button", name="提交人工审核").click()
         await expect(page.get_by_text(re.compile(r"预计审核完成日期：\d{4}-\d{2}-\d{2}"))).to_be_visible()
-        await shoot(page, "manual-review-sent")
+        await SCREENS.shoot(page, "manual-review-sent")
         await page.goto(f"{base}/account/real-name")
         await expect(page.get_by_text("人工审核进行中").first).to_be_visible()
         assert await page.get_by_role("button", name="开始实名核验").count() == 0

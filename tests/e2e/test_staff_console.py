@@ -10,58 +10,29 @@ test-artifacts/screenshots/staff/ at 1280 px.
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
-import pyotp
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, async_playwright
 from servicekit.rpc.actor import metadata_for
 from tqr.application.v1 import views_pb2, wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
 
+from tests.e2e.browser import Screens, launch
+from tests.e2e.browser import staff_sign_in as sign_in
+from tests.e2e.demo import demo_staff, new_id_number
 from tools.devrun import grpc_port
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-artifacts" / "screenshots" / "staff"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+SCREENS = Screens("staff")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@dataclass(frozen=True)
-class StaffAccount:
-    username: str
-    password: str
-    totp_secret: str
-
-
-def demo_staff(var: Path) -> dict[str, StaffAccount]:
-    """Staff accounts from the identity seed's demo-accounts.txt (username, password, TOTP secret)."""
-    text = (var / "demo-accounts.txt").read_text(encoding="utf-8")
-    staff_part = text[text.index("工作人员"):]
-    password = re.search(r"password:\s*(\S+?);", staff_part).group(1)
-    found = re.findall(r"^\s+(\S+)\s+[A-Z_]+\s+org\s+\S+\s+TOTP secret\s+([A-Z2-7]+)", staff_part, re.M)
-    return {name: StaffAccount(name, password, secret) for name, secret in found}
-
-
-def id_number(birth: str) -> str:
-    """A mainland ID number with a correct GB 11643 check character, born on ``birth`` (YYYYMMDD)."""
-    first = f"110108{birth}{uuid.uuid4().int % 900 + 100:03d}"
-    total = sum(int(d) * w for d, w in zip(first, WEIGHTS, strict=True))
-    return first + "10X98765432"[total % 11]
 
 
 async def submit_application(port: int, authority: str, point: str) -> tuple[str, str]:
     """As a fresh real-name-verified applicant, through every wizard step; (id, number)."""
     account = f"e2e-staff-{uuid.uuid4().hex[:10]}"
-    document = id_number("19880315")
+    document = new_id_number("19880315")
     actor = metadata_for(Actor(subject_id=account, role="APPLICANT", display_name="周静"))
     identity = views_pb2.ApplicantIdentity(account_id=account, name="周静", document_type="ID_CARD",
                                            document_number=document, real_name_verified=True, gender="F",
@@ -95,39 +66,20 @@ async def submit_application(port: int, authority: str, point: str) -> tuple[str
     return done.application_id, done.application_number
 
 
-async def sign_in(page: Page, url: str, account: StaffAccount) -> None:
-    await page.goto(f"{url}/staff/login")
-    await page.fill("#username", account.username)
-    await page.fill("#password", account.password)
-    await page.fill("#totp_code", pyotp.TOTP(account.totp_secret).now())
-    await page.click("form[action='/staff/login'] button[type=submit]")
-    await page.wait_for_url(re.compile(r"/staff$"))
-
-
-SERIOUS: list[str] = []
-
-
 async def shot(page: Page, name: str) -> None:
     """Screenshots at 1280 and 375 px, and an axe pass (serious or critical violations kept)."""
-    for width in (1280, 375):
-        await page.set_viewport_size({"width": width, "height": 900})
-        await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    await page.set_viewport_size({"width": 1280, "height": 900})
-    results = await Axe().run(page)
-    SERIOUS.extend(f"{name}: {v['id']}" for v in results.response["violations"]
-                   if v.get("impact") in ("serious", "critical"))
+    await SCREENS.record(page, name)
 
 
 async def test_r_staff_2_point_confirms_and_r_staff_1_authority_approves_and_r_staff_4_others_cannot(
         running_system) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     port = grpc_port("application", offset=running_system.port_offset)
     (app_id, number), (other_id, _) = await asyncio.gather(
         submit_application(port, "110108", "11010801"), submit_application(port, "110105", "11010501"))
     staff = demo_staff(running_system.var)
     url = running_system.url
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await launch(p)
         try:
             # The point: find by typing the number and Enter (what a USB scanner does), confirm on site.
             point = await browser.new_page(viewport={"width": 1280, "height": 900})
@@ -197,4 +149,4 @@ async def test_r_staff_2_point_confirms_and_r_staff_1_authority_approves_and_r_s
                     await shot(other, f"{username}-{path.strip('/').replace('/', '-')}")
         finally:
             await browser.close()
-    assert SERIOUS == []
+    assert SCREENS.serious == []

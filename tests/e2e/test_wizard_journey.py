@@ -9,12 +9,10 @@ import random
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import grpc
 import pytest
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from playwright.async_api import async_playwright, expect
 from pypdf import PdfReader
 from servicekit.rpc.actor import metadata_for
 from tqr.application.v1 import wizard_pb2, wizard_pb2_grpc
@@ -22,12 +20,10 @@ from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2 as idp
 from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 
+from tests.e2e.browser import Screens, Walk, launch, signed_in_context, tab_to
 from tools.devrun import grpc_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "wizard"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 AUTHORITY_WITH_OPEN_PLAN = "110108"
 
 
@@ -59,47 +55,6 @@ async def discard_draft(offset: int, subject_id: str) -> None:
         await wizard_pb2_grpc.WizardServiceStub(channel).DiscardDraft(wizard_pb2.DiscardDraftRequest(), metadata=md)
 
 
-async def signed_in_context(browser: Any, url: str, token: str) -> BrowserContext:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
-    # Host-only for Chromium on http://localhost: domain and path, no url (a "url" cookie is refused).
-    await context.add_cookies([{"name": "__Host-session", "value": token, "domain": urlparse(url).hostname or "",
-                                "path": "/", "secure": True, "httpOnly": True, "sameSite": "Lax"}])
-    return context
-
-
-class Walk:
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.axe = Axe()
-        self.serious: list[str] = []
-
-    async def record(self, name: str) -> None:
-        """Screenshots at 1280 and 375 px, and an axe pass (serious or critical violations kept)."""
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        for width in (1280, 375):
-            await self.page.set_viewport_size({"width": width, "height": 900})
-            await self.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        await self.page.set_viewport_size({"width": 1280, "height": 900})
-        results = await self.axe.run(self.page)
-        self.serious += [f"{name}: {v['id']}" for v in results.response["violations"]
-                         if v.get("impact") in ("serious", "critical")]
-
-    async def next(self, label: str = "下一步") -> None:
-        await self.page.get_by_role("button", name=label, exact=True).click()
-        await self.page.wait_for_load_state()
-        if await self.page.locator(".warning-block").count():  # a warning the applicant may override
-            await self.page.get_by_role("button", name="仍然继续").click()
-            await self.page.wait_for_load_state()
-
-
-async def tab_to(page: Page, selector: str, limit: int = 60) -> None:
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        if await page.evaluate(f"document.activeElement && document.activeElement.matches({selector!r})"):
-            return
-    raise AssertionError(f"Tab never reached {selector}")
-
-
 async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(running_system: Any) -> None:
     number, password = verified_applicant(running_system.var)
     signed = await sign_in(running_system.port_offset, number, password)
@@ -107,10 +62,10 @@ async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(
     certificate = "2026" + "".join(random.choice("0123456789") for _ in range(13))
     url = running_system.url
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await launch(p)
         context = await signed_in_context(browser, url, signed.session_token)
         page = await context.new_page()
-        walk = Walk(page)
+        walk = Walk(page, Screens("wizard"))
 
         # Steps 1-3 by keyboard only (Tab / Space / Enter / typing).
         await page.goto(f"{url}/apply")

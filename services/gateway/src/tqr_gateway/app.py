@@ -55,7 +55,7 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
         app.state.channels = channels or Channels.open(settings)
         redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
-        app.state.rate_limiter = FixedWindowLimiter(redis)
+        app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{settings.redis_key_prefix}:rl:")
         yield
         await app.state.channels.close()
         await redis.aclose()

@@ -25,6 +25,9 @@ class GatewaySettings(BaseSettings):
     documents_addresses: str = "127.0.0.1:50054"
     rpc_timeout_seconds: float = 5.0
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TQR_REDIS_URL"))
+    # Prefix of the gateway's Redis keys (rate-limit counters), like the services' *_REDIS_KEY_PREFIX:
+    # two copies of the system on one Redis (a test run beside `make run`) must not share counters.
+    redis_key_prefix: str = "tqr:gateway"
     secret_key: str = f"{DEV_SECRET_PREFIX}gateway-secret-change-me"
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("TQR_LOG_LEVEL"))
     log_file: str = Field(default="", validation_alias=AliasChoices("TQR_LOG_FILE"))

@@ -1,0 +1,161 @@
+"""Shared helpers of the browser tests: Debian's Chromium, screenshots at 1280 and 375 px, axe,
+the text alternative of the human check, codes from the development outbox page, applicant and
+staff sign-in through the pages, and walking the wizard."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from axe_playwright_python.async_playwright import Axe
+from PIL import Image
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
+
+from tests.e2e.api_client import solve
+from tests.e2e.demo import StaffAccount, totp_candidates
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+WIDTHS = (1280, 375)
+
+
+async def launch(p: Playwright) -> Browser:
+    """Debian's Chromium (never a downloaded one)."""
+    return await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+async def serious_violations(page: Page, name: str = "") -> list[str]:
+    """axe's serious or critical violations on the page, as "name: rule id"."""
+    results = await Axe().run(page)
+    return [f"{name}: {v['id']}" if name else v["id"] for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
+
+
+async def no_serious_violations(page: Page) -> None:
+    results = await Axe().run(page)
+    serious = [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert serious == [], results.generate_report()
+
+
+class Screens:
+    """Screenshots of one area in test-artifacts/screenshots/<area>/, and axe findings kept."""
+
+    def __init__(self, area: str) -> None:
+        self.directory = SCREENSHOTS / area
+        self.serious: list[str] = []
+
+    async def shoot(self, page: Page, name: str) -> None:
+        """Full-page screenshots at 1280 and 375 px wide; the page is left at 1280."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for width in WIDTHS:
+            await page.set_viewport_size({"width": width, "height": 900})
+            await page.screenshot(path=str(self.directory / f"{name}-{width}.png"), full_page=True)
+        await page.set_viewport_size({"width": 1280, "height": 900})
+
+    async def record(self, page: Page, name: str) -> None:
+        """Screenshots and an axe pass (serious or critical violations kept in ``serious``)."""
+        await self.shoot(page, name)
+        self.serious += await serious_violations(page, name)
+
+
+def jpeg() -> bytes:
+    """A plain JPEG standing in for a photo of an identity document."""
+    out = io.BytesIO()
+    Image.new("RGB", (640, 400), (200, 200, 190)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def answer_of(question: str) -> str:
+    """The text alternative is plain arithmetic ("7 加 5 等于几？" / "What is 7 plus 5?")."""
+    return solve(question)
+
+
+async def use_text_check(page: Page) -> None:
+    """The "换一种验证方式" link, then the answer to the plain question."""
+    await page.get_by_role("link", name=re.compile("换一种验证方式")).click()
+    question = await page.locator("label[for=hc_answer]").inner_text()
+    await page.fill("#hc_answer", answer_of(question))
+
+
+async def code_from_outbox(page: Page, base: str, masked_tail: str) -> str:
+    """The newest code in the development outbox page, polling while the message travels the bus."""
+    for _ in range(60):
+        await page.goto(f"{base}/dev/outbox")
+        items = page.locator("[data-outbox-kind=sms]")
+        for i in range(await items.count()):
+            item = items.nth(i)
+            if (await item.locator("[data-outbox-to]").inner_text()).endswith(masked_tail) and \
+                    await item.locator("[data-outbox-code]").count():
+                return await item.locator("[data-outbox-code]").inner_text()
+        await asyncio.sleep(0.5)
+    raise AssertionError("no code arrived in the development outbox")
+
+
+async def sign_in(page: Page, base: str, document_number: str, password: str) -> None:
+    """The applicant sign-in page with the text check (居民身份证)."""
+    await page.goto(f"{base}/account/login")
+    await use_text_check(page)
+    await page.select_option("#document_type", "ID_CARD")
+    await page.fill("#document_number", document_number)
+    await page.fill("#password", password)
+    await page.get_by_role("button", name="登录").click()
+
+
+async def staff_sign_in(page: Page, url: str, account: StaffAccount) -> None:
+    """/staff/login with password and TOTP; the next step's code when this step's was used already."""
+    for code in totp_candidates(account.totp_secret):
+        await page.goto(f"{url}/staff/login")
+        await page.fill("#username", account.username)
+        await page.fill("#password", account.password)
+        await page.fill("#totp_code", code)
+        async with page.expect_navigation():
+            await page.click("form[action='/staff/login'] button[type=submit]")
+        if re.search(r"/staff$", page.url):
+            return
+    raise AssertionError(f"{account.username} could not sign in: {await page.inner_text('main')}")
+
+
+async def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Tab until the focused element matches ``selector``."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await page.evaluate(f"document.activeElement && document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+async def signed_in_context(browser: Any, url: str, token: str) -> BrowserContext:
+    """A browser context holding an applicant's session cookie (signed in elsewhere)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    # Host-only for Chromium on http://localhost: domain and path, no url (a "url" cookie is refused).
+    await context.add_cookies([{"name": "__Host-session", "value": token, "domain": urlparse(url).hostname or "",
+                                "path": "/", "secure": True, "httpOnly": True, "sameSite": "Lax"}])
+    return context
+
+
+class Walk:
+    """Through the wizard's pages: a record of each page, and "next" past any warning."""
+
+    def __init__(self, page: Page, screens: Screens) -> None:
+        self.page = page
+        self.screens = screens
+
+    @property
+    def serious(self) -> list[str]:
+        return self.screens.serious
+
+    async def record(self, name: str) -> None:
+        await self.screens.record(self.page, name)
+
+    async def next(self, label: str = "下一步") -> None:
+        await self.page.get_by_role("button", name=label, exact=True).click()
+        await self.page.wait_for_load_state()
+        if await self.page.locator(".warning-block").count():  # a warning the applicant may override
+            await self.page.get_by_role("button", name="仍然继续").click()
+            await self.page.wait_for_load_state()
