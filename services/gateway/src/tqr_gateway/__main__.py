@@ -20,7 +20,11 @@ def main() -> int:
         metrics.serve_metrics(settings.metrics_port, settings.host)
     config = uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, log_config=None,
-        access_log=False, timeout_graceful_shutdown=10, proxy_headers=False,
+        access_log=False, timeout_graceful_shutdown=10,
+        # Behind an ingress the client address comes from X-Forwarded-For (rate limits count people,
+        # not the ingress); never trust it when the gateway is reached directly.
+        proxy_headers=settings.trust_proxy_headers,
+        forwarded_allow_ips="*" if settings.trust_proxy_headers else None,
     )
     uvicorn.Server(config).run()  # handles SIGTERM/SIGINT: stops accepting, finishes requests
     return 0
