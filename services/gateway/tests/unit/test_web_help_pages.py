@@ -14,7 +14,8 @@ HELP_HEADINGS = {
     "/help/usage": ("使用帮助", "Using this site"),
     "/help/faq": ("常见问题", "Common questions"),
 }
-MANUAL = Path("/work/shared/reference/applicant-manual.zh.txt")
+# ../shared beside the checkout holds the old system's manual (the help text must not copy it).
+MANUAL = Path(__file__).resolve().parents[4].parent / "shared" / "reference" / "applicant-manual.zh.txt"
 HELP_TEMPLATES = Path(__file__).parents[2] / "src/tqr_gateway/web/templates/help"
 
 
