@@ -154,7 +154,7 @@ def sent_messages(outbox: Path) -> list[SentMessage]:
         path = outbox / name
         if not path.is_file():
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:

@@ -32,7 +32,8 @@ def _received(outbox: Path) -> collections.Counter[str]:
     if not path.exists():
         return collections.Counter()
     ids = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    # The sink may be writing the last line right now, cut inside a multi-byte character.
+    for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
         try:
             ids.append(json.loads(line)["message_id"])
         except (ValueError, KeyError):

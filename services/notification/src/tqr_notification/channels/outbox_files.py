@@ -37,7 +37,8 @@ def _read_tail(path: Path, limit: int) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     tail: deque[dict[str, Any]] = deque(maxlen=limit)
-    with path.open(encoding="utf-8") as lines:
+    # errors="replace": the last line may be half written, cut inside a multi-byte character.
+    with path.open(encoding="utf-8", errors="replace") as lines:
         for line in lines:
             try:
                 record = json.loads(line)
