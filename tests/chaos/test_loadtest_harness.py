@@ -1,7 +1,8 @@
 """The load-test harness of `make bench ARGS="loadtest"`, small, so it keeps working (no timing assertions).
 
 Same code path as the benchmark (tools.loadtest.benchmark.measure_system) with a handful of
-applicants: the ceiling, the wizard-step phase, the journeys, the audit, the table and the JSON.
+applicants: the ceiling, the busy and the paced wizard-step phases, the journeys, the audit, the table and
+the JSON.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ STEPS = ["csrf-token", "human-check", "human-check-answer", "sign-in", "draft", 
 async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     sizes = Sizes(applicants=4, seconds=8, accounts=10, steps_seconds=3, ceiling_seconds=2, warm_seconds=8)
-    run = {"configuration": "small", "replicas": {}, **await measure_system(chaos_system, sizes, measure_ceiling=True)}
+    run = {"configuration": "small", "replicas": {}, **await measure_system(chaos_system, sizes, ceiling_rps=None)}
     document = {"arguments": {"applicants": sizes.applicants, "seconds": sizes.seconds}, "runs": [run],
                 "verdicts": verdicts(run)}
 
     assert run["ceiling"]["requests_per_second"] > 0 and run["ceiling"]["errors"] == 0
     assert run["wizard_step_phase"]["requests_per_second"] > 0
     assert run["wizard_step_phase"]["errors"] == 0, run["wizard_step_phase"]["error_kinds"]
+    paced = run["paced_phase"]
+    assert paced["offered_per_second"] > 0 and paced["latency"]["count"] > 0
+    assert paced["errors"] == 0, paced["error_kinds"]
     assert run["errors"] == 0, (run["error_kinds"], run["error_examples"])
     assert run["applications_completed"] == run["applicants_started"] > 0
     assert list(run["steps"]) == STEPS  # every step of the journey was timed, in order
@@ -45,6 +49,7 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
     print_report(document)
     printed = capsys.readouterr().out
     assert "wizard steps (all 7)" in printed and "bare FastAPI ceiling" in printed and "targets:" in printed
+    assert "paced phase" in printed
     write_json(tmp_path / "loadtest.json", document)
     again = json.loads((tmp_path / "loadtest.json").read_text(encoding="utf-8"))
     assert set(again["verdicts"]) == set(document["verdicts"])

@@ -92,9 +92,14 @@ class ApiClient:
                 self.cookies[name.strip()] = value.strip()
 
     async def call(self, step: str, method: str, path: str, *, expect: tuple[int, ...] = (200,),
-                   json: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
-        """One request, timed under ``step``; an unexpected status raises ``UnexpectedAnswer``."""
-        started = time.monotonic()
+                   json: Any = None, headers: dict[str, str] | None = None,
+                   scheduled: float | None = None) -> httpx.Response:
+        """One request, timed under ``step``; an unexpected status raises ``UnexpectedAnswer``.
+
+        ``scheduled``: when a paced request was due (time.monotonic); it is timed from then, so a
+        request sent late because the system was slow counts its wait too (no coordinated omission).
+        """
+        started = time.monotonic() if scheduled is None else min(scheduled, time.monotonic())
         try:
             response = await self.http.request(method, path, json=json, headers=self._headers(headers))
             await response.aread()

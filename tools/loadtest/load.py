@@ -19,7 +19,7 @@ from typing import Any
 
 from tools.loadtest.ceiling import source_address
 from tools.loadtest.client import ApiClient, Recorder, UnexpectedAnswer
-from tools.loadtest.journey import WIZARD_STEPS, Journey, Outcome, Patience, Person
+from tools.loadtest.journey import WIZARD_STEPS, Journey, Outcome, Pacer, Patience, Person
 from tools.loadtest.stats import summary
 from tools.loadtest.system import ROOT, System
 
@@ -139,15 +139,22 @@ def journeys_table_rows(figures: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-async def run_wizard_steps(url: str, people: list[Person], *, seconds: float,
-                           authorities: list[str] | None = None) -> LoadResult:
-    """Wizard-step requests with every applicant busy: each signs in and waits out the must-read page
-    (not measured), then, all together, saves steps 2-7 and goes back to step 2 to correct them,
-    again and again, for ``seconds``. One applicant per person; concurrency = ``len(people)``."""
+async def run_wizard_steps(url: str, people: list[Person], *, seconds: float, authorities: list[str] | None = None,
+                           steps_per_second: float | None = None) -> LoadResult:
+    """Wizard-step requests from ``len(people)`` applicants: each signs in and waits out the must-read
+    page (not measured), then, all together, saves steps 2-7 and goes back to step 2 to correct them,
+    again and again, for ``seconds``.
+
+    Without ``steps_per_second`` every applicant sends its next request as soon as the last is
+    answered (a closed loop: the most the system does with that many people busy). With it, the
+    applicants together make that many wizard-step requests a second on a fixed schedule, however
+    fast the answers come (an open loop), and each request is timed from when it was due."""
     codes = authorities or open_authorities()
     recorder = Recorder()
     ready = asyncio.Barrier(len(people) + 1)
     window: dict[str, float] = {}
+    # Six wizard steps and one go-back per round: pace all seven so the steps alone make the rate.
+    interval = len(people) / (steps_per_second * 6 / 7) if steps_per_second else None
 
     async def applicant(index: int, person: Person) -> Outcome:
         client = ApiClient(url, source_address(index), recorder)
@@ -163,9 +170,10 @@ async def run_wizard_steps(url: str, people: list[Person], *, seconds: float,
             finally:
                 await ready.wait()
             stop = window.setdefault("stop", time.monotonic() + seconds)  # whoever wakes first starts the clock
+            journey.pacer = Pacer(interval) if interval else None
             while not journey.outcome.failed_step and time.monotonic() < stop:
                 await journey.step_two_to_seven()
-                await journey._call("go-back", "POST", "/api/v1/applications/draft/go-back", json={"to_step": 2})
+                await journey.go_back_to_step_two()
             journey.outcome.completed = not journey.outcome.failed_step
         except UnexpectedAnswer as exc:  # already counted as an error by the journey
             journey.outcome.failed_step = exc.step

@@ -4,9 +4,8 @@ injected into the host, a small reference data set and helpers that drive the wi
 from __future__ import annotations
 
 import base64
-import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -256,34 +255,6 @@ async def _start(url: str, amqp_url: str, queue_prefix: str) -> AsyncIterator[Ap
         await channel.close()
         await host.stop()
         await bus.close()
-
-
-# The repository's tests/conftest.py fixtures do not reach services/; the same ones, made here.
-@pytest.fixture(scope="session")
-def amqp_url() -> Iterator[str]:
-    name = testing.unique("tqr-test-app")
-    ctl = ["rabbitmqctl", "-q"]
-    subprocess.run([*ctl, "add_vhost", name], check=True, capture_output=True, timeout=60)
-    subprocess.run([*ctl, "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True, timeout=60)
-    yield f"{testing.AMQP_BASE}/{name}"
-    subprocess.run([*ctl, "delete_vhost", name], capture_output=True, timeout=60)
-
-
-@pytest.fixture
-def queue_prefix() -> str:
-    return f"t{uuid.uuid4().hex[:8]}."
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with testing.postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'application.sqlite3'}"
 
 
 @pytest.fixture

@@ -12,25 +12,29 @@ from contextlib import asynccontextmanager
 
 import grpc
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from redis.asyncio import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tqr_gateway import validation
 from tqr_gateway.api import account as account_api
 from tqr_gateway.api import applications as applications_api
 from tqr_gateway.api import reference as reference_api
 from tqr_gateway.api import staff as staff_api
+from tqr_gateway.api.problems import install_problem_schemas
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.deps import SignInRequired
-from tqr_gateway.errors import answer_for_rpc_error, fault_answer, problem_document
+from tqr_gateway.errors import answer_for_rpc_error, fault_answer, field_problems, framework_answer
 from tqr_gateway.observability import RequestContext
 from tqr_gateway.pages import account, dev, portal, staff, wizard
 from tqr_gateway.security.limits import UPLOAD_BODY_LIMIT
 from tqr_gateway.security.ratelimit import FixedWindowLimiter
 from tqr_gateway.security.refusals import Refusal, refusal_response
 from tqr_gateway.session import SessionMiddleware
-from tqr_gateway.web.language import language_of, safe_local_path
+from tqr_gateway.session_cache import SessionCache
+from tqr_gateway.web.language import safe_local_path
 from tqr_gateway.web.shell import install_web_shell
 
 log = logging.getLogger(__name__)
@@ -56,7 +60,9 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
         redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
         app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{settings.redis_key_prefix}:rl:")
+        app.state.session_cache = SessionCache(redis, seconds=settings.session_cache_seconds)
         yield
+        await app.state.session_cache.close()
         await app.state.channels.close()
         await redis.aclose()
 
@@ -88,28 +94,34 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
 
     for router in ROUTERS:
         app.include_router(router)
+    install_problem_schemas(app)
     return app
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    """Every refusal is a ``Refusal``: a problem document for programs, a page for people."""
+
     @app.exception_handler(grpc.aio.AioRpcError)
     async def on_rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> Response:
         answer, refusal = answer_for_rpc_error(exc)
-        if request.url.path.startswith("/api/"):
-            headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after else {}
-            doc = problem_document(answer, language_of(request), refusal)
-            return JSONResponse(doc, status_code=answer.status, headers=headers,
-                                media_type="application/problem+json")
-        return refusal_response(request, Refusal(answer.status, answer.code, answer.message_zh,
-                                                 answer.message_en, answer.retry_after),
-                                request.app.state.refusal_renderer)
+        return refusal_response(request, answer, request.app.state.refusal_renderer, field_problems(refusal))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        refusal, problems = validation.refusal_for(exc)
+        return refusal_response(request, refusal, request.app.state.refusal_renderer, problems)
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def on_unstorable_text(request: Request, exc: UnicodeEncodeError) -> Response:
+        # Text with a lone UTF-16 surrogate ("\ud800") passes JSON and pydantic but cannot be
+        # written into a request to a service; it fails before the call is sent, so nothing changed.
+        refusal = Refusal(422, "INVALID_INPUT", "提交的内容含有无法识别的字符，请检查后重新输入",
+                          "Some text contains characters that cannot be stored; please check it")
+        return refusal_response(request, refusal, request.app.state.refusal_renderer)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # A person gets a page in their language; a program gets a problem document.
-        zh, _, en = str(exc.detail).partition(" / ")
-        refusal = Refusal(exc.status_code, f"HTTP_{exc.status_code}", zh or "请求未能完成",
-                          en or zh or "The request could not be completed")
+        refusal = framework_answer(exc.status_code, str(exc.detail))
         response = refusal_response(request, refusal, request.app.state.refusal_renderer)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
@@ -127,9 +139,4 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_fault(request: Request, exc: Exception) -> Response:
         log.exception("unhandled fault")
-        if request.url.path.startswith("/api/"):
-            doc = problem_document(fault_answer(), language_of(request))
-            return JSONResponse(doc, status_code=500, media_type="application/problem+json")
-        answer = fault_answer()
-        return refusal_response(request, Refusal(500, answer.code, answer.message_zh, answer.message_en),
-                                request.app.state.refusal_renderer)
+        return refusal_response(request, fault_answer(), request.app.state.refusal_renderer)

@@ -28,6 +28,10 @@ class GatewaySettings(BaseSettings):
     # Prefix of the gateway's Redis keys (rate-limit counters), like the services' *_REDIS_KEY_PREFIX:
     # two copies of the system on one Redis (a test run beside `make run`) must not share counters.
     redis_key_prefix: str = "tqr:gateway"
+    # How long a resolved session is reused before identity is asked again (0: ask on every
+    # request). Ended sessions are dropped at once through identity's announcements on Redis
+    # pub/sub, so the gateway must use the same Redis server as identity (see session_cache.py).
+    session_cache_seconds: float = 30.0
     secret_key: str = f"{DEV_SECRET_PREFIX}gateway-secret-change-me"
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("TQR_LOG_LEVEL"))
     log_file: str = Field(default="", validation_alias=AliasChoices("TQR_LOG_FILE"))

@@ -13,6 +13,7 @@ from servicekit.rpc.actor import metadata_for
 from starlette.exceptions import HTTPException
 
 from tqr_gateway.config import GatewaySettings
+from tqr_gateway.security.refusals import refuses_with
 from tqr_gateway.session import SessionInfo, cookie_name
 
 
@@ -38,6 +39,7 @@ def _raise_if_identity_was_down(request: Request) -> None:
         raise outage
 
 
+@refuses_with(401, 503, 504)  # not signed in; the identity service could not say who is asking
 def require_applicant(request: Request) -> SessionInfo:
     session = optional_session(request)
     if session is None:
@@ -50,6 +52,7 @@ def require_applicant(request: Request) -> SessionInfo:
 def require_staff(*roles: str):  # type: ignore[no-untyped-def]
     """A dependency that admits staff with one of ``roles`` (any staff role when none is given)."""
 
+    @refuses_with(401, 403, 503, 504)
     def dependency(request: Request) -> SessionInfo:
         session = optional_session(request)
         if session is None:

@@ -1,4 +1,4 @@
-"""Who is asking: the session cookie resolved by the identity service, once per request.
+"""Who is asking: the session cookie resolved by the identity service (or remembered: session_cache).
 
 A pure ASGI middleware puts a ``SessionInfo`` (or None) into the request state, so every page —
 help pages included — can show who is signed in, and the route dependencies in ``deps.py`` can
@@ -16,6 +16,8 @@ import grpc
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from tqr_gateway.session_cache import SessionCache
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +96,23 @@ class SessionMiddleware:
 
 async def _resolve(scope: Scope, token: str) -> SessionInfo | None:
     """The session, None when it has ended; raises when the identity service cannot answer."""
-    channels = scope["app"].state.channels
-    stub = identity_pb2_grpc.IdentityServiceStub(channels.identity)
+    cache: SessionCache = scope["app"].state.session_cache
+    remembered = cache.get(token)
+    if remembered is not None:
+        return remembered
+    ticket = cache.ticket()
+    stub = identity_pb2_grpc.IdentityServiceStub(scope["app"].state.channels.identity)
     try:
         reply = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=token))
     except grpc.aio.AioRpcError as exc:
         if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND):
             return None
         raise
-    return SessionInfo(
+    session = SessionInfo(
         token=token, subject_id=reply.subject_id, kind=reply.kind, roles=tuple(reply.roles),
         organisation_code=reply.organisation_code, name=reply.name,
         masked_document_number=reply.masked_document_number, real_name_status=reply.real_name_status,
     )
+    cache.put(token, session, valid_for_seconds=reply.valid_for_seconds, channel=reply.revocation_channel,
+              ticket=ticket)
+    return session

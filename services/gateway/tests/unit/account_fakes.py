@@ -1,7 +1,7 @@
 """A fake identity service for the account tests: a real grpc.aio server in this process with
 canned answers, so the gateway's real client code path (channels, metadata, Problems) runs.
 
-Loaded by test_account_*.py through ``load_fakes()`` (test folders are not packages).
+Imported by the test_account_*.py modules as ``services.gateway.tests.unit.account_fakes``.
 """
 
 from __future__ import annotations

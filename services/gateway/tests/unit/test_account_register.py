@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from servicekit import errors
 
+from services.gateway.tests.unit import account_fakes as fakes
 
-def _load_fakes():  # test folders are not packages: load the shared fake by path, once
-    if "account_fakes" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("account_fakes", Path(__file__).with_name("account_fakes.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["account_fakes"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["account_fakes"]
-
-
-fakes = _load_fakes()
 NUMBER = "11010519800101002X"
 MOBILE = "13800000000"
 DETAILS = {"document_type": "ID_CARD", "document_number": NUMBER, "name": "张老师", "mobile": MOBILE,

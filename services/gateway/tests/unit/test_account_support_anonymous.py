@@ -3,25 +3,13 @@ identity service on a real gRPC server."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from servicekit import errors
 
+from services.gateway.tests.unit import account_fakes as fakes
 
-def _load_fakes():  # test folders are not packages: load the shared fake by path, once
-    if "account_fakes" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("account_fakes", Path(__file__).with_name("account_fakes.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["account_fakes"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["account_fakes"]
-
-
-fakes = _load_fakes()
 pytestmark = pytest.mark.redis
 COOKIE = "__Host-session"
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import io
 import random
-import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from google.protobuf.message import Message
 from PIL import Image
 from redis.asyncio import Redis
-from servicekit import db, envelope, migrations, testing
+from servicekit import db, envelope, migrations
 from servicekit.clock import ManualClock
 from sqlalchemy import select
 from tqr.identity.v1 import events_pb2
@@ -49,39 +48,13 @@ def png_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
     return out.getvalue()
 
 
-# The repository's tests/conftest.py fixtures do not reach services/; the same ones, made here.
-@pytest.fixture(scope="session")
-def amqp_url() -> Iterator[str]:
-    name = testing.unique("tqr-test-identity")
-    ctl = ["rabbitmqctl", "-q"]
-    subprocess.run([*ctl, "add_vhost", name], check=True, capture_output=True, timeout=60)
-    subprocess.run([*ctl, "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True, timeout=60)
-    yield f"{testing.AMQP_BASE}/{name}"
-    subprocess.run([*ctl, "delete_vhost", name], capture_output=True, timeout=60)
-
-
 @pytest.fixture
-def queue_prefix() -> str:
-    return f"t{uuid.uuid4().hex[:8]}."
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with testing.postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-async def redis_client() -> AsyncIterator[tuple[Redis, str]]:
+async def redis_client(redis_prefix: str) -> AsyncIterator[tuple[Redis, str]]:
+    """The real Redis and this test's key prefix (the shared ``redis_prefix`` deletes its keys)."""
     client = Redis(host="127.0.0.1", port=6379)
-    prefix = f"tqr-test:{uuid.uuid4().hex[:12]}"
     try:
-        yield client, prefix
+        yield client, redis_prefix.rstrip(":")
     finally:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
         await client.aclose()
 
 

@@ -162,3 +162,21 @@ async def test_r_id_8_lock_keys_expire_in_redis(redis) -> None:
     assert len(locks) == 1
     await asyncio.sleep(1.3)
     assert not await client.exists(*locks)
+
+
+async def test_r_id_8_each_refusal_by_the_throttle_is_counted_for_the_dashboards(redis) -> None:
+    from prometheus_client import REGISTRY
+
+    def refused() -> float:
+        return REGISTRY.get_sample_value("tqr_identity_login_throttled_total") or 0.0
+
+    throttle = _throttle(redis, ManualClock())
+    before = refused()
+    await _fail(throttle, 4)
+    await throttle.check(ACCOUNT, CLIENT)  # not locked yet: not counted
+    assert refused() == before
+    await throttle.record_failure(ACCOUNT, CLIENT)
+    for _ in range(2):
+        with pytest.raises(TooManyRequests):
+            await throttle.check(ACCOUNT, CLIENT)
+    assert refused() == before + 2

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -24,8 +23,7 @@ import pytest
 import tqr_notification
 from aiosmtpd.controller import Controller
 from google.protobuf.message import Message
-from redis.asyncio import Redis
-from servicekit import db, envelope, migrations, testing
+from servicekit import db, envelope, migrations
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.host import ServiceHost
@@ -211,53 +209,6 @@ async def rig_factory(amqp_url: str, queue_prefix: str, redis_prefix: str, smtp:
     yield make
     for rig in made:
         await rig.close()
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
-    keys = [key async for key in redis.scan_iter(match=f"{redis_prefix}*")]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
-
-
-# The repository's tests/conftest.py fixtures do not reach services/; the same ones, made here.
-@pytest.fixture(scope="session")
-def amqp_url() -> Iterator[str]:
-    name = testing.unique("tqr-test-notif")
-    ctl = ["rabbitmqctl", "-q"]
-    subprocess.run([*ctl, "add_vhost", name], check=True, capture_output=True, timeout=60)
-    subprocess.run([*ctl, "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True, timeout=60)
-    yield f"{testing.AMQP_BASE}/{name}"
-    subprocess.run([*ctl, "delete_vhost", name], capture_output=True, timeout=60)
-
-
-@pytest.fixture
-def queue_prefix() -> str:
-    return f"t{uuid.uuid4().hex[:8]}."
-
-
-@pytest.fixture
-def redis_prefix() -> str:
-    return f"tqr-test:{uuid.uuid4().hex[:12]}:"
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    async with testing.postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'notification.sqlite3'}"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'notification.sqlite3'}"
-    else:
-        async with testing.postgres_database() as url:
-            yield url
 
 
 @pytest.fixture

@@ -524,6 +524,9 @@ class ResolveSessionResponse(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     MASKED_DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
     REAL_NAME_STATUS_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    VALID_FOR_SECONDS_FIELD_NUMBER: _builtins.int
+    REVOCATION_CHANNEL_FIELD_NUMBER: _builtins.int
     subject_id: _builtins.str
     kind: _builtins.str
     """applicant | staff"""
@@ -532,6 +535,13 @@ class ResolveSessionResponse(_message.Message):
     masked_document_number: _builtins.str
     real_name_status: _builtins.str
     """UNVERIFIED, VERIFIED, FAILED, PENDING_REVIEW (applicants)"""
+    session_id: _builtins.str
+    """For callers that remember resolved sessions (the gateway): the session's id (SHA-256 of the
+    token), how long it stays valid from now if not used again, and the Redis pub/sub channel on
+    which identity announces ended sessions ("session:<id>") and changed accounts ("subject:<id>").
+    """
+    valid_for_seconds: _builtins.float
+    revocation_channel: _builtins.str
     @_builtins.property
     def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """APPLICANT, AUTHORITY_ADMIN, POINT_STAFF, IDENTITY_REVIEWER, SYSTEM_ADMIN"""
@@ -546,10 +556,13 @@ class ResolveSessionResponse(_message.Message):
         name: _builtins.str = ...,
         masked_document_number: _builtins.str = ...,
         real_name_status: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        valid_for_seconds: _builtins.float = ...,
+        revocation_channel: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "masked_document_number", b"masked_document_number", "name", b"name", "organisation_code", b"organisation_code", "real_name_status", b"real_name_status", "roles", b"roles", "subject_id", b"subject_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "masked_document_number", b"masked_document_number", "name", b"name", "organisation_code", b"organisation_code", "real_name_status", b"real_name_status", "revocation_channel", b"revocation_channel", "roles", b"roles", "session_id", b"session_id", "subject_id", b"subject_id", "valid_for_seconds", b"valid_for_seconds"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tqr_application.adapters import orm
 from tqr_application.adapters.personal_data import DocumentNumberCipher
 from tqr_application.domain.status import ApplicationStatus
+from tqr_application.metrics import STATUS_CHANGES_KEY
 from tqr_application.service_layer.context import aware
 
 # Statuses that free the (plan, certificate) key so the holder may apply to that plan again. A
@@ -206,6 +207,7 @@ async def save_if_version(session: AsyncSession, record: ApplicationRecord, expe
 
 
 async def append_history(session: AsyncSession, application_id: str, entry: HistoryRecord) -> None:
+    session.info.setdefault(STATUS_CHANGES_KEY, []).append(entry.to_status)  # counted after the commit
     await session.execute(
         insert(orm.status_history).values(
             application_id=application_id,

@@ -102,6 +102,14 @@ plan_points = Table(
     Column("confirm_end", UtcDateTime(), nullable=False),
 )
 
+# One row: bumped in every transaction that changes reference data or plans, so each process
+# knows when what it remembered of them is out of date (adapters/reference_cache.py).
+reference_version = Table(
+    "reference_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+)
+
 # --- wizard drafts and applications (§4, §5) ------------------------------------------------------
 drafts = Table(
     "drafts", metadata,

@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
+from tqr_application.adapters.reference_cache import reference_changed, remembered
 from tqr_application.service_layer.context import aware
 
 
@@ -33,6 +34,7 @@ class PlanRecord:
 
 
 async def insert_plan(session: AsyncSession, plan: PlanRecord, created_at: datetime) -> None:
+    await reference_changed(session)
     await session.execute(insert(orm.plans).values(
         id=plan.id, authority_code=plan.authority_code, name=plan.name,
         online_start=plan.online_start, online_end=plan.online_end, created_at=created_at,
@@ -41,6 +43,7 @@ async def insert_plan(session: AsyncSession, plan: PlanRecord, created_at: datet
 
 
 async def replace_plan(session: AsyncSession, plan: PlanRecord) -> None:
+    await reference_changed(session)
     await session.execute(update(orm.plans).where(orm.plans.c.id == plan.id).values(
         name=plan.name, online_start=plan.online_start, online_end=plan.online_end,
     ))
@@ -58,13 +61,21 @@ async def _insert_points(session: AsyncSession, plan: PlanRecord) -> None:
 
 
 async def plans_of_authority(session: AsyncSession, authority_code: str) -> list[PlanRecord]:
+    return list(await remembered(session, ("plans of", authority_code), lambda s: _plans_of(s, authority_code)))
+
+
+async def _plans_of(session: AsyncSession, authority_code: str) -> tuple[PlanRecord, ...]:
     rows = (await session.execute(
         select(orm.plans).where(orm.plans.c.authority_code == authority_code).order_by(orm.plans.c.online_start)
     )).all()
-    return [await _with_points(session, row) for row in rows]
+    return tuple([await _with_points(session, row) for row in rows])
 
 
 async def get_plan(session: AsyncSession, plan_id: str) -> PlanRecord | None:
+    return await remembered(session, ("plan", plan_id), lambda s: _plan(s, plan_id))
+
+
+async def _plan(session: AsyncSession, plan_id: str) -> PlanRecord | None:
     row = (await session.execute(select(orm.plans).where(orm.plans.c.id == plan_id))).first()
     return await _with_points(session, row) if row else None
 
@@ -82,5 +93,6 @@ async def _with_points(session: AsyncSession, row: object) -> PlanRecord:
 
 
 async def set_point_notes(session: AsyncSession, point_code: str, notes: str) -> None:
+    await reference_changed(session)
     t = orm.confirmation_points
     await session.execute(update(t).where(t.c.code == point_code).values(onsite_notes=notes))

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
 from tqr_application.adapters.personal_data import DocumentNumberCipher
+from tqr_application.adapters.reference_cache import reference_changed, remembered
 from tqr_application.domain.reference import (
     Authority,
     CertificateType,
@@ -40,6 +41,7 @@ async def existing_reference_data(session: AsyncSession) -> ExistingReferenceDat
 
 async def write_batch(session: AsyncSession, batch: ReferenceBatch, cipher: DocumentNumberCipher) -> None:
     """Insert a validated batch inside the caller's transaction (the caller commits once)."""
+    await reference_changed(session)
     if batch.regions:
         await session.execute(insert(orm.regions), [
             {"code": r.code, "name": r.name, "level": r.level.value, "parent_code": r.parent_code}
@@ -98,14 +100,22 @@ async def find_registry_certificate(
 
 
 async def list_regions(session: AsyncSession, parent_code: str) -> list[Region]:
+    return list(await remembered(session, ("regions", parent_code), lambda s: _regions(s, parent_code)))
+
+
+async def _regions(session: AsyncSession, parent_code: str) -> tuple[Region, ...]:
     t = orm.regions
     where = t.c.parent_code == parent_code if parent_code else t.c.parent_code.is_(None)
     rows = (await session.execute(select(t).where(where).order_by(t.c.code))).all()
-    return [Region(r.code, r.name, RegionLevel(r.level), r.parent_code) for r in rows]
+    return tuple(Region(r.code, r.name, RegionLevel(r.level), r.parent_code) for r in rows)
 
 
 async def list_authorities(session: AsyncSession, region_code: str) -> list[Authority]:
     """Authorities in a region or below it (a province's code covers its cities and counties)."""
+    return list(await remembered(session, ("authorities", region_code), lambda s: _authorities(s, region_code)))
+
+
+async def _authorities(session: AsyncSession, region_code: str) -> tuple[Authority, ...]:
     t = orm.authorities
     query = select(t).order_by(t.c.code)
     if region_code:
@@ -113,10 +123,14 @@ async def list_authorities(session: AsyncSession, region_code: str) -> list[Auth
         prefix = region_code[: max(2, len(prefix) + len(prefix) % 2)]
         query = query.where(t.c.region_code.startswith(prefix))
     rows = (await session.execute(query)).all()
-    return [Authority(r.code, r.name, r.region_code, r.address, r.phone) for r in rows]
+    return tuple(Authority(r.code, r.name, r.region_code, r.address, r.phone) for r in rows)
 
 
 async def get_authority(session: AsyncSession, code: str) -> Authority | None:
+    return await remembered(session, ("authority", code), lambda s: _authority(s, code))
+
+
+async def _authority(session: AsyncSession, code: str) -> Authority | None:
     t = orm.authorities
     r = (await session.execute(select(t).where(t.c.code == code))).first()
     return Authority(r.code, r.name, r.region_code, r.address, r.phone) if r else None
@@ -124,6 +138,10 @@ async def get_authority(session: AsyncSession, code: str) -> Authority | None:
 
 async def get_point(session: AsyncSession, code: str) -> tuple[ConfirmationPoint, str] | None:
     """The point and its on-site notes."""
+    return await remembered(session, ("point", code), lambda s: _point(s, code))
+
+
+async def _point(session: AsyncSession, code: str) -> tuple[ConfirmationPoint, str] | None:
     t = orm.confirmation_points
     r = (await session.execute(select(t).where(t.c.code == code))).first()
     if r is None:
@@ -132,13 +150,22 @@ async def get_point(session: AsyncSession, code: str) -> tuple[ConfirmationPoint
 
 
 async def list_points(session: AsyncSession, authority_code: str) -> list[ConfirmationPoint]:
+    return list(await remembered(session, ("points", authority_code), lambda s: _points(s, authority_code)))
+
+
+async def _points(session: AsyncSession, authority_code: str) -> tuple[ConfirmationPoint, ...]:
     t = orm.confirmation_points
     rows = (await session.execute(select(t).where(t.c.authority_code == authority_code).order_by(t.c.code))).all()
-    return [ConfirmationPoint(r.code, r.authority_code, r.name, r.address, r.phone, r.scope) for r in rows]
+    return tuple(ConfirmationPoint(r.code, r.authority_code, r.name, r.address, r.phone, r.scope) for r in rows)
 
 
 async def code_names(session: AsyncSession) -> dict[str, dict[str, str]]:
     """code → name of stages, subjects and certificate types (small tables, read whole)."""
+    names = await remembered(session, "code names", _code_names)
+    return {kind: dict(by_code) for kind, by_code in names.items()}
+
+
+async def _code_names(session: AsyncSession) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for key, table in (("stages", orm.teaching_stages), ("subjects", orm.subjects),
                        ("certificate_types", orm.certificate_types)):
@@ -148,9 +175,13 @@ async def code_names(session: AsyncSession) -> dict[str, dict[str, str]]:
 
 
 async def list_code_table(session: AsyncSession, kind: str) -> list[TeachingStage | Subject | CertificateType]:
+    return list(await remembered(session, ("code table", kind), lambda s: _code_table(s, kind)))
+
+
+async def _code_table(session: AsyncSession, kind: str) -> tuple[TeachingStage | Subject | CertificateType, ...]:
     table, cls = {
         "stages": (orm.teaching_stages, TeachingStage), "subjects": (orm.subjects, Subject),
         "certificate_types": (orm.certificate_types, CertificateType),
     }[kind]
     rows = (await session.execute(select(table.c.code, table.c.name).order_by(table.c.code))).all()
-    return [cls(r.code, r.name) for r in rows]  # type: ignore[operator]
+    return tuple(cls(r.code, r.name) for r in rows)  # type: ignore[operator]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tqr_application.adapters.personal_data import DocumentNumberCipher
 from tqr_application.config import ApplicationSettings
+from tqr_application.metrics import STATUS_CHANGES, STATUS_CHANGES_KEY
 
 
 @dataclass
@@ -30,11 +31,15 @@ class ServiceContext:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success (then nudge the relay), roll back on error."""
+        """One unit of work: commit on success (then nudge the relay and count what happened), roll
+        back on error."""
         async with self.sessions() as session:
             async with session.begin():
                 yield session
+            changes = session.info.pop(STATUS_CHANGES_KEY, [])
         self.after_commit()
+        for to_status in changes:
+            STATUS_CHANGES.labels(to_status).inc()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

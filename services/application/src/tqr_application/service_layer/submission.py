@@ -27,6 +27,7 @@ from tqr_application.domain.edits import BEIJING
 from tqr_application.domain.roles import Actor
 from tqr_application.domain.status import ApplicationStatus
 from tqr_application.domain.wizard import ensure_ready_to_submit, record_submission, submission_snapshot
+from tqr_application.metrics import SUBMISSIONS
 from tqr_application.service_layer import sections, wizard
 from tqr_application.service_layer.applicant import duplicate_live
 from tqr_application.service_layer.context import ServiceContext
@@ -92,6 +93,7 @@ async def submit(
         if live is not None:
             raise duplicate_live() from None
         raise
+    SUBMISSIONS.labels(record.authority_code).inc()
     return await _result(ctx, record, actor)
 
 

@@ -37,6 +37,7 @@ from tqr_application.domain.wizard import (
     new_draft,
     submit_step,
 )
+from tqr_application.metrics import WIZARD_STEPS
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
 from tqr_application.service_layer.plan_windows import as_domain
@@ -225,7 +226,8 @@ async def save_step(
         await _store(session, ctx, actor.subject_id, saved)
         result = await view(ctx, session, actor, saved)
         result.overridden, result.cleared = outcome.overridden, outcome.cleared
-        return result
+    WIZARD_STEPS.labels(Step(step).name.lower()).inc()
+    return result
 
 
 async def view(ctx: ServiceContext, session: AsyncSession, actor: Actor, stored: StoredDraft) -> DraftView:

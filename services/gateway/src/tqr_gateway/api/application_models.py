@@ -13,6 +13,8 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from pydantic import BaseModel, Field
 
+from tqr_gateway.api.fields import ExpectedVersion, Int32
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -24,19 +26,24 @@ def from_proto(model: type[M], message: Message) -> M:
 # --- shared views --------------------------------------------------------------------------------
 
 
-class Certificate(BaseModel):
-    certificate_number: str = ""
+class CertificateFields(BaseModel):
+    """What a certificate says: the wizard's step 4 and an edit after submission ask for the same."""
+
     holder_name: str = ""
     certificate_type_code: str = ""
     subject_code: str = ""
     issuing_body: str = ""
     issue_date: str = Field(default="", description="YYYY-MM-DD")
+    gender: str = Field(default="", description="M / F")
+    birth_date: str = Field(default="", description="YYYY-MM-DD")
+
+
+class Certificate(CertificateFields):
+    certificate_number: str = ""
     locked: bool = Field(default=False, description="taken from the registry: read-only (R-WIZ-3/4)")
     has_photo: bool = False
     certificate_type_name: str = ""
     subject_name: str = ""
-    gender: str = Field(default="", description="M / F")
-    birth_date: str = ""
 
 
 class WorkHistoryEntry(BaseModel):
@@ -47,7 +54,7 @@ class WorkHistoryEntry(BaseModel):
 
 
 class AnnualAssessment(BaseModel):
-    year: int = 0
+    year: Int32 = 0
     result: str = Field(default="", description="优秀 / 合格 / 基本合格 / 不合格 / 不定等次 / 未考核")
 
 
@@ -59,7 +66,7 @@ class Materials(BaseModel):
     work_history: list[WorkHistoryEntry] = []
     annual_assessments: list[AnnualAssessment] = []
     ethics_assessment: str = ""
-    continuing_education_hours: int = 0
+    continuing_education_hours: Int32 = 0
 
 
 class PointWindow(BaseModel):
@@ -140,17 +147,10 @@ class CertificateLookupIn(WithOverrides):
     document_number: str = Field(default="", description="optional; must be the account's own")
 
 
-class CertificateDetailsIn(WithOverrides):
-    holder_name: str = ""
-    certificate_type_code: str = ""
-    subject_code: str = ""
-    issuing_body: str = ""
-    issue_date: str = ""
+class CertificateDetailsIn(WithOverrides, CertificateFields):
     authority_code: str
     teaching_stage_code: str
     teaching_subject_code: str
-    gender: str = ""
-    birth_date: str = ""
 
 
 class PointIn(WithOverrides):
@@ -250,26 +250,22 @@ class ApplicationList(BaseModel):
     applications: list[Application] = []
 
 
-class CertificateEditIn(BaseModel):
+class WithExpectedVersion(BaseModel):
+    """A change to a submitted application: refused (409) when someone changed it since ``expected_version``."""
+
+    expected_version: ExpectedVersion = 0
+
+
+class CertificateEditIn(WithExpectedVersion, CertificateFields):
     certificate_number: str = ""
-    holder_name: str = ""
-    certificate_type_code: str = ""
-    subject_code: str = ""
-    issuing_body: str = ""
-    issue_date: str = ""
-    gender: str = ""
-    birth_date: str = ""
-    expected_version: int = 0
 
 
-class MaterialsEditIn(BaseModel):
+class MaterialsEditIn(WithExpectedVersion):
     materials: Materials
-    expected_version: int = 0
 
 
-class EmailEditIn(BaseModel):
+class EmailEditIn(WithExpectedVersion):
     email: str
-    expected_version: int = 0
 
 
 class EditResult(BaseModel):
@@ -277,15 +273,13 @@ class EditResult(BaseModel):
     replaced_from_registry: bool = False
 
 
-class CorrectAuthorityIn(BaseModel):
+class CorrectAuthorityIn(WithExpectedVersion):
     authority_code: str
     point_code: str
-    expected_version: int = 0
 
 
-class WithdrawIn(BaseModel):
+class WithdrawIn(WithExpectedVersion):
     reason: str = ""
-    expected_version: int = 0
 
 
 class ApplicationMessage(BaseModel):

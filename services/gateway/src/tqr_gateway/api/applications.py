@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import Header, Request
 from fastapi.responses import Response, StreamingResponse
 from tqr.application.v1 import applications_pb2 as apps
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.api import application_models as m
+from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.clients.application import ApplicationClient, applicant_identity
 from tqr_gateway.clients.notification import InboxClient
 from tqr_gateway.deps import Applicant, actor_metadata
 from tqr_gateway.pages.portal.download import stream_form
 from tqr_gateway.pages.wizard.common import draft_of
 
-router = APIRouter(prefix="/api/v1", tags=["applications"])
+router = api_router("/api/v1", "applications", SERVICE_REFUSALS)
 DRAFT = "/applications/draft"
 
 

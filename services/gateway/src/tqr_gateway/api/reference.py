@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel
 
+from tqr_gateway.api.problems import OUTAGE, api_router
 from tqr_gateway.clients.application import ApplicationClient
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+router = api_router("/api/v1", "reference", OUTAGE)
 
 
 class Authority(BaseModel):

@@ -7,7 +7,7 @@ service's Problem, which pages turn into field errors and the API into problem d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -38,8 +38,10 @@ def channel_code(name: str) -> int:
 
 
 class IdentityClient:
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, forget_session: Callable[[str], None] = lambda token: None) -> None:
+        """``forget_session``: drops a token from the gateway's session cache when it signs out."""
         self._stub = rpc.IdentityServiceStub(channel)
+        self._forget_session = forget_session
 
     # Public: before sign-in.
     async def issue_human_check(self, kind: str, language: str) -> identity_pb2.IssueHumanCheckResponse:
@@ -76,6 +78,7 @@ class IdentityClient:
             username=username, password=password, totp_code=totp_code, client_id=client_id))
 
     async def sign_out(self, session_token: str) -> bool:
+        self._forget_session(session_token)
         reply = await self._stub.SignOut(identity_pb2.SignOutRequest(session_token=session_token))
         return reply.ended
 

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from servicekit.clock import Clock, SystemClock
 from starlette.responses import Response
 
-from tqr_gateway.security.refusals import Refusal, refusal_response
+from tqr_gateway.security.refusals import Refusal, refusal_response, refuses_with
 from tqr_gateway.web.language import language_of
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class RateLimited(HTTPException):
         super().__init__(status_code=429, detail=detail, headers={"Retry-After": str(retry_after)})
 
 
+@refuses_with(429)
 class RateLimit:
     """The dependency: ``Depends(RateLimit(group, limit=…, window_seconds=…))``."""
 

@@ -1,12 +1,20 @@
-"""One way for the security middleware to say no: a problem document for programs, a page for
-people, in the person's language, and nothing changed behind it."""
+"""One way for the gateway to say no: a problem document for programs, a page for people, in the
+person's language, and nothing changed behind it.
+
+Every refusal of the gateway (its own checks, a service's refusal, input it cannot read) is a
+``Refusal``, and ``problem_document`` is the one place its RFC 9457 shape is written
+(``tqr_gateway.api.problems.Problem`` documents it in the OpenAPI document).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from markupsafe import escape
+from servicekit import correlation
+from servicekit.errors import FieldProblem
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -23,6 +31,26 @@ class Refusal:
 
     def message(self, lang: str) -> str:
         return self.message_en if lang == "en" else self.message_zh
+
+
+PROBLEM_JSON = "application/problem+json"
+_REFUSES_WITH = "refuses_with"
+D = TypeVar("D")
+
+
+def refuses_with(*statuses: int) -> Callable[[D], D]:
+    """Marks a route dependency (a function or a class) with the statuses it refuses requests with,
+    so that every operation that depends on it declares them (``tqr_gateway.api.problems``)."""
+
+    def mark(dependency: D) -> D:
+        setattr(dependency, _REFUSES_WITH, statuses)
+        return dependency
+
+    return mark
+
+
+def refusals_of(dependency: object) -> tuple[int, ...]:
+    return tuple(getattr(dependency, _REFUSES_WITH, ()))
 
 
 # Renders the HTML page of a refusal; the web shell installs one that uses the site layout.
@@ -47,18 +75,36 @@ def plain_refusal_page(connection: HTTPConnection, refusal: Refusal) -> str:
             f'<p><a href="/">{"Home" if lang == "en" else "返回首页"}</a></p></main></body></html>')
 
 
-def refusal_response(
-    connection: HTTPConnection, refusal: Refusal, renderer: RefusalPageRenderer | None = None
-) -> Response:
-    lang = language_of(connection)
+def problem_document(refusal: Refusal, lang: str, problems: Sequence[FieldProblem] = ()) -> dict[str, object]:
+    """RFC 9457 problem details: the rule id as ``code``, the message in the person's language as
+    ``title`` (and in both languages), the request id to quote, and one entry per field to correct."""
+    doc: dict[str, object] = {
+        "type": "about:blank", "status": refusal.status, "code": refusal.code, "title": refusal.message(lang),
+        "message_zh": refusal.message_zh, "message_en": refusal.message_en, "request_id": correlation.current(),
+    }
+    if problems:
+        doc["errors"] = [{"field": p.field, "code": p.code, "message": p.message_en if lang == "en" else p.message_zh,
+                          "message_zh": p.message_zh, "message_en": p.message_en} for p in problems]
+    if refusal.retry_after:
+        doc["retry_after"] = refusal.retry_after
+    return doc
+
+
+def problem_response(connection: HTTPConnection, refusal: Refusal,
+                     problems: Sequence[FieldProblem] = ()) -> JSONResponse:
     headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
+    return JSONResponse(problem_document(refusal, language_of(connection), problems), status_code=refusal.status,
+                        headers=headers, media_type=PROBLEM_JSON)
+
+
+def refusal_response(
+    connection: HTTPConnection, refusal: Refusal, renderer: RefusalPageRenderer | None = None,
+    problems: Sequence[FieldProblem] = (),
+) -> Response:
+    """A problem document for programs; for people a page that says what went wrong (the fields to
+    correct are the form's business: pages that have a form show them beside it)."""
     if wants_json(connection):
-        doc: dict[str, object] = {
-            "type": "about:blank", "status": refusal.status, "code": refusal.code,
-            "title": refusal.message(lang), "message_zh": refusal.message_zh, "message_en": refusal.message_en,
-        }
-        if refusal.retry_after:
-            doc["retry_after"] = refusal.retry_after
-        return JSONResponse(doc, status_code=refusal.status, headers=headers, media_type="application/problem+json")
+        return problem_response(connection, refusal, problems)
+    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
     page = (renderer or plain_refusal_page)(connection, refusal)
     return HTMLResponse(page, status_code=refusal.status, headers=headers)

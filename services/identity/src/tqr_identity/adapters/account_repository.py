@@ -14,6 +14,13 @@ from tqr_identity.domain.documents import DocumentType, Gender
 from tqr_identity.service_layer.model import Account, RealNameStatus
 
 TABLE = "accounts"
+_CHANGED = "tqr.changed_accounts"
+
+
+def changed_accounts(session: AsyncSession) -> set[str]:
+    """Ids of the accounts this unit of work wrote; announced once it commits (IdentityContext)."""
+    changed: set[str] = session.info.setdefault(_CHANGED, set())
+    return changed
 
 
 def aware(instant: datetime | None) -> datetime | None:
@@ -114,6 +121,7 @@ class AccountRepository:
         if contacts_changed:
             values.update(self._sealed_contacts(account.id, mobile=account.mobile, email=account.email))
         await session.execute(update(orm.accounts).where(orm.accounts.c.id == account.id).values(**values))
+        changed_accounts(session).add(account.id)
 
     def _account(self, row: Any) -> Account:
         account_id = row["id"]

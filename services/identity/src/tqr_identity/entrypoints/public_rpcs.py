@@ -106,6 +106,8 @@ class PublicRpcs:
             subject_id=found.subject_id, kind=found.kind.value, roles=list(found.roles),
             organisation_code=found.organisation_code, name=found.name,
             masked_document_number=found.masked_document_number, real_name_status=found.real_name_status,
+            session_id=found.session_id, valid_for_seconds=found.valid_for_seconds,
+            revocation_channel=self.ctx.security.sessions.revocation_channel,
         )
 
     async def RequestPasswordReset(self, request: identity_pb2.RequestPasswordResetRequest, context: Ctx

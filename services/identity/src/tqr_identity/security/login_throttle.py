@@ -26,6 +26,8 @@ from redis.asyncio import Redis
 from servicekit.clock import Clock
 from servicekit.errors import TooManyRequests
 
+from tqr_identity.metrics import LOGIN_THROTTLED
+
 RULE = "R-ID-8"
 
 _RECORD_FAILURE = """
@@ -89,6 +91,7 @@ class LoginThrottle:
             return
         seconds = max(1, math.ceil(wait_ms / 1000))
         minutes = max(1, math.ceil(seconds / 60))
+        LOGIN_THROTTLED.inc()
         raise TooManyRequests(
             RULE,
             f"登录尝试次数过多，请在 {minutes} 分钟后再试",

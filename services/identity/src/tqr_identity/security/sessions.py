@@ -8,6 +8,12 @@ of the session follows them so that ended sessions also disappear from Redis.
 
 Each subject has a set of its session ids, so changing or resetting the password can end all
 other sessions (``revoke_all`` with ``except_token``).
+
+Callers may remember a resolved session for a short while (the gateway does, to spare a call per
+request). So that an ended session is refused at once all the same, every ending is announced on
+the Redis pub/sub channel ``revocation_channel`` as ``session:<session id>``, and a changed account
+(name, verification status) as ``subject:<subject id>``. Sessions that simply time out are not
+announced: ``resolve`` tells the caller how long the session stays valid (``valid_for``).
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class Session:
     organisation_code: str | None
     created_at: datetime
     last_seen: datetime
+    valid_for: timedelta = timedelta(0)  # from last_seen, if not used again (idle or absolute end)
 
 
 def session_id_of(token: str) -> str:
@@ -86,6 +93,7 @@ class SessionStore:
         self._prefix = f"{key_prefix}:session"
         self.policy = policy or SessionPolicy()
         self._touch: Any = redis.register_script(_TOUCH)
+        self.revocation_channel = f"{self._prefix}:ended"
 
     def _key(self, session_id: str) -> str:
         return f"{self._prefix}:id:{session_id}"
@@ -93,9 +101,11 @@ class SessionStore:
     def _subject_key(self, subject_id: str) -> str:
         return f"{self._prefix}:subject:{subject_id}"
 
+    def _remaining(self, created_at: datetime, now: datetime) -> timedelta:
+        return min(self.policy.idle_timeout, created_at + self.policy.absolute_lifetime - now)
+
     def _ttl_ms(self, created_at: datetime, now: datetime) -> int:
-        remaining = min(self.policy.idle_timeout, created_at + self.policy.absolute_lifetime - now)
-        return max(1, int(remaining.total_seconds() * 1000))
+        return max(1, int(self._remaining(created_at, now).total_seconds() * 1000))
 
     async def create(
         self,
@@ -160,14 +170,23 @@ class SessionStore:
             organisation_code=data["organisation_code"] or None,
             created_at=created_at,
             last_seen=now,
+            valid_for=self._remaining(created_at, now),
         )
 
     async def _end(self, session_id: str, subject_id: str) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._key(session_id))
             pipe.srem(self._subject_key(subject_id), session_id)
-            deleted, _ = await pipe.execute()
+            pipe.publish(self.revocation_channel, f"session:{session_id}")
+            deleted, _, _ = await pipe.execute()
         return bool(deleted)
+
+    async def subject_changed(self, subject_ids: Iterable[str]) -> None:
+        """Announce accounts whose name or status changed (after the change is committed)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for subject_id in subject_ids:
+                pipe.publish(self.revocation_channel, f"subject:{subject_id}")
+            await pipe.execute()
 
     async def revoke(self, token: str) -> bool:
         """End the session of ``token`` (logout). True when it was live."""
@@ -189,8 +208,10 @@ class SessionStore:
             for sid in ending:
                 pipe.delete(self._key(sid))
             pipe.srem(self._subject_key(subject_id), *ending)
+            for sid in ending:
+                pipe.publish(self.revocation_channel, f"session:{sid}")
             results = await pipe.execute()
-        return sum(int(n) for n in results[:-1])
+        return sum(int(n) for n in results[:len(ending)])
 
     async def rotate(self, old_token: str) -> str:
         """A new token for the same session data (e.g. after sign-in steps); the old one ends.

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from redis.exceptions import RedisError
 from servicekit.clock import Clock
 from servicekit.outbox import OutboxWriter
 from servicekit.sealing import Sealer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tqr_identity.adapters.account_crypto import AccountCrypto
-from tqr_identity.adapters.account_repository import AccountRepository
+from tqr_identity.adapters.account_repository import AccountRepository, changed_accounts
 from tqr_identity.adapters.case_repository import CaseRepository
 from tqr_identity.adapters.crypto.password_hasher import PasswordHasher
 from tqr_identity.adapters.photo_storage import PhotoStorage
@@ -29,6 +31,8 @@ from tqr_identity.security.support_limits import SupportRequestLimits
 from tqr_identity.security.text_challenge import TextChallengeStore
 from tqr_identity.security.totp import TotpVerifier
 from tqr_identity.security.verification_codes import VerificationCodes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,20 @@ class IdentityContext:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success (then nudge the relay), roll back on error."""
+        """One unit of work: commit on success (then nudge the relay and announce changed accounts to
+        whoever remembers resolved sessions), roll back on error."""
         async with self.db() as session:
             async with session.begin():
                 yield session
+            changed = changed_accounts(session)
         self.after_commit()
+        if changed:
+            try:
+                await self.security.sessions.subject_changed(changed)
+            except RedisError:
+                # The change is committed; callers that remember sessions drop them all when they
+                # lose Redis, and otherwise refresh them within their short cache time.
+                log.warning("could not announce changed accounts", extra={"accounts": len(changed)})
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -39,6 +39,8 @@ class ResolvedSession:
     name: str
     masked_document_number: str = ""
     real_name_status: str = ""
+    session_id: str = ""
+    valid_for_seconds: float = 0.0
 
 
 def session_ended() -> Unauthenticated:
@@ -128,7 +130,7 @@ async def resolve_session(ctx: IdentityContext, session_token: str) -> ResolvedS
         raise session_ended()
     name, masked, status = summary
     return ResolvedSession(found.subject_id, found.kind, found.roles, found.organisation_code or "", name, masked,
-                           status)
+                           status, found.session_id, found.valid_for.total_seconds())
 
 
 async def open_applicant_session(ctx: IdentityContext, account_id: str) -> str:

@@ -208,31 +208,3 @@ class SupportRequestReceived(BaseModel):
 
 class CsrfToken(BaseModel):
     csrf_token: str = Field(description="send it as the X-CSRF-Token header with every POST/PATCH/DELETE")
-
-
-class FieldError(BaseModel):
-    field: str
-    code: str
-    message: str
-    message_zh: str
-    message_en: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details; ``code`` is the rule id (for example R-ID-8)."""
-
-    type: str = "about:blank"
-    status: int
-    code: str
-    title: str
-    message_zh: str
-    message_en: str
-    request_id: str | None = None
-    errors: list[FieldError] | None = None
-    retry_after: int | None = None
-
-
-PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 409, 422, 429, 503)
-}

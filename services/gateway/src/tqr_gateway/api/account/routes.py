@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from servicekit.errors import FieldProblem
 from tqr.identity.v1 import identity_pb2
 
 from tqr_gateway.api.account import models as m
+from tqr_gateway.api.problems import IDENTITY_REFUSALS, api_router
 from tqr_gateway.clients.identity import IdentityClient, Photo
 from tqr_gateway.deps import (
     Applicant,
@@ -24,26 +26,24 @@ from tqr_gateway.deps import (
 from tqr_gateway.pages.account.real_name import MAX_PHOTO_BYTES, photo_type
 from tqr_gateway.security.csrf import csrf_token_of
 from tqr_gateway.security.ratelimit import RateLimit
+from tqr_gateway.security.refusals import Refusal, problem_response
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.language import language_of
 
-router = APIRouter(prefix="/api/v1/account", tags=["account"], responses=m.PROBLEMS)
+router = api_router("/api/v1/account", "account", IDENTITY_REFUSALS)
 
 
 def identity(request: Request) -> IdentityClient:
-    return IdentityClient(request.app.state.channels.identity)
+    return IdentityClient(request.app.state.channels.identity, request.app.state.session_cache.forget)
 
 
 def client_id(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _problem(request: Request, status: int, code: str, field: str, zh: str, en: str) -> JSONResponse:
-    lang = language_of(request)
-    message = en if lang == "en" else zh
-    doc = m.Problem(status=status, code=code, title=message, message_zh=zh, message_en=en,
-                    errors=[m.FieldError(field=field, code=code, message=message, message_zh=zh, message_en=en)])
-    return JSONResponse(doc.model_dump(exclude_none=True), status_code=status, media_type="application/problem+json")
+def _problem(request: Request, code: str, field: str, zh: str, en: str) -> JSONResponse:
+    """A field the gateway itself refuses (a photo), in the shape of a service's InvalidInput."""
+    return problem_response(request, Refusal(422, code, zh, en), [FieldProblem(field, code, zh, en)])
 
 
 @router.get("/csrf-token", response_model=m.CsrfToken)
@@ -192,7 +192,7 @@ async def _photos(request: Request, uploads: dict[str, UploadFile | None]) -> li
             continue
         content = await upload.read(MAX_PHOTO_BYTES + 1)
         if len(content) > MAX_PHOTO_BYTES or not photo_type(content):
-            return _problem(request, 422, "PHOTO_INVALID", side, "照片须为 JPG 或 PNG 格式，且不超过 3 MB",
+            return _problem(request, "PHOTO_INVALID", side, "照片须为 JPG 或 PNG 格式，且不超过 3 MB",
                             "A photo must be a JPG or PNG of at most 3 MB")
         photos.append(Photo(f"{side}.{'png' if photo_type(content) == 'image/png' else 'jpg'}", content))
     return photos

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
+from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.api.staff.common import problem_response
 from tqr_gateway.api.staff.models import (
     ActionIn,
@@ -32,14 +33,10 @@ from tqr_gateway.pages.staff.common import (
 from tqr_gateway.pages.staff.lookup import NOTHING_FOUND, look_up
 from tqr_gateway.pages.staff.rules import APPLICATION_STAFF, AUTHORITY_ADMIN, MAX_MESSAGE, Problem, check_action
 
-router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Not your role or organisation (problem document)"},
-    422: {"description": "Input to correct (problem document with errors per field)"},
-}
+router = api_router("/api/v1/staff", "staff", SERVICE_REFUSALS)
 
 
-@router.post("/find", response_model=FindOut, responses=REFUSALS)
+@router.post("/find", response_model=FindOut)
 async def find(request: Request, session: StaffSession, body: FindIn) -> Any:
     """The search box: application number, document number or form code (verified first)."""
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
@@ -52,7 +49,7 @@ async def find(request: Request, session: StaffSession, body: FindIn) -> Any:
                    stale_printout=result.stale_printout)
 
 
-@router.post("/applications/search", response_model=SearchOut, responses=REFUSALS)
+@router.post("/applications/search", response_model=SearchOut)
 async def search(request: Request, session: StaffSession, body: SearchIn) -> Any:
     """Lists with filters and keyset pagination (the name travels in the body: personal data)."""
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
@@ -65,21 +62,21 @@ async def search(request: Request, session: StaffSession, body: SearchIn) -> Any
                      next_page_token=found.next_page_token)
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationOut, responses=REFUSALS)
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
 async def get_application(request: Request, session: StaffSession, application_id: str) -> Any:
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
         return refused
     return ApplicationOut.of(await application_client(request).get(application_id, metadata=metadata(session)))
 
 
-@router.get("/applications/{application_id}/eligibility", response_model=EligibilityOut, responses=REFUSALS)
+@router.get("/applications/{application_id}/eligibility", response_model=EligibilityOut)
 async def eligibility(request: Request, session: StaffSession, application_id: str) -> Any:
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
         return refused
     return EligibilityOut.of(await application_client(request).eligibility(application_id, metadata=metadata(session)))
 
 
-@router.post("/applications/{application_id}/actions", response_model=ApplicationOut, responses=REFUSALS)
+@router.post("/applications/{application_id}/actions", response_model=ApplicationOut)
 async def take_action(request: Request, session: StaffSession, application_id: str, body: ActionIn) -> Any:
     """On-site results (point staff) and decisions (authority admins); adverse ones need a reason."""
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
@@ -94,8 +91,7 @@ async def take_action(request: Request, session: StaffSession, application_id: s
     return ApplicationOut.of(view)
 
 
-@router.post("/applications/{application_id}/messages", response_model=MessageOut, status_code=201,
-             responses=REFUSALS)
+@router.post("/applications/{application_id}/messages", response_model=MessageOut, status_code=201)
 async def post_message(request: Request, session: StaffSession, application_id: str, body: MessageIn) -> Any:
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
         return refused
@@ -108,7 +104,7 @@ async def post_message(request: Request, session: StaffSession, application_id: 
                       author_org_name=m.author_org_name, body=m.body, created_at=instant(m.created_at))
 
 
-@router.post("/applications/{application_id}/email", response_model=ApplicationOut, responses=REFUSALS)
+@router.post("/applications/{application_id}/email", response_model=ApplicationOut)
 async def correct_email(request: Request, session: StaffSession, application_id: str, body: EmailIn) -> Any:
     if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
         return refused

@@ -9,6 +9,7 @@ from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
+from tqr_gateway.api.fields import ExpectedVersion
 from tqr_gateway.pages.staff.common import instant
 
 
@@ -126,7 +127,7 @@ class ActionIn(BaseModel):
                                     "MARK_NOT_ELIGIBLE, APPROVE_REGISTERED, DEFER or REJECT")
     reason: str = Field("", description="Required for MARK_WRONG_AUTHORITY, MARK_NOT_ELIGIBLE, DEFER, REJECT")
     missing_materials: list[str] = Field(default_factory=list, description="Required for MARK_MATERIALS_INCOMPLETE")
-    expected_version: int = Field(0, description="The version you saw; 0 skips the check")
+    expected_version: ExpectedVersion = 0
 
 
 class MessageIn(BaseModel):

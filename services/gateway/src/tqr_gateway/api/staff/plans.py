@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
-from tqr_gateway.api.staff.applications import REFUSALS
+from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.api.staff.common import beijing, problem_response
 from tqr_gateway.api.staff.models import NotesIn, PlanIn, PlanOut
 from tqr_gateway.clients.staff_application import PlanInput, PointWindowInput
@@ -17,7 +17,7 @@ from tqr_gateway.pages.staff.common import StaffSession, application_client, doc
 from tqr_gateway.pages.staff.points import xlsx_response
 from tqr_gateway.pages.staff.rules import APPLICATION_STAFF, AUTHORITY_ADMIN, Problem
 
-router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
+router = api_router("/api/v1/staff", "staff", SERVICE_REFUSALS)
 
 
 def _plan_input(body: PlanIn) -> PlanInput:
@@ -25,14 +25,14 @@ def _plan_input(body: PlanIn) -> PlanInput:
         PointWindowInput(p.point_code, beijing(p.confirm_start), beijing(p.confirm_end)) for p in body.points))
 
 
-@router.get("/plans", response_model=list[PlanOut], responses=REFUSALS)
+@router.get("/plans", response_model=list[PlanOut])
 async def list_plans(request: Request, session: StaffSession) -> Any:
     if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
         return refused
     return [PlanOut.of(p) for p in await application_client(request).list_plans(metadata=metadata(session))]
 
 
-@router.post("/plans", response_model=PlanOut, status_code=201, responses=REFUSALS)
+@router.post("/plans", response_model=PlanOut, status_code=201)
 async def create_plan(request: Request, session: StaffSession, body: PlanIn) -> Any:
     if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
         return refused
@@ -43,7 +43,7 @@ async def create_plan(request: Request, session: StaffSession, body: PlanIn) -> 
     return PlanOut.of(plan)
 
 
-@router.put("/plans/{plan_id}", response_model=PlanOut, responses=REFUSALS)
+@router.put("/plans/{plan_id}", response_model=PlanOut)
 async def update_plan(request: Request, session: StaffSession, plan_id: str, body: PlanIn) -> Any:
     if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
         return refused
@@ -51,7 +51,7 @@ async def update_plan(request: Request, session: StaffSession, plan_id: str, bod
     return PlanOut.of(plan)
 
 
-@router.put("/points/{point_code}/notes", status_code=204, responses=REFUSALS)
+@router.put("/points/{point_code}/notes", status_code=204)
 async def set_notes(request: Request, session: StaffSession, point_code: str, body: NotesIn) -> Response:
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
         return refused
@@ -59,8 +59,8 @@ async def set_notes(request: Request, session: StaffSession, point_code: str, bo
     return Response(status_code=204)
 
 
-@router.get("/points/{point_code}/export", responses={**REFUSALS, 200: {"content": {XLSX: {}},
-                                                                         "description": "The workbook"}})
+@router.get("/points/{point_code}/export", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "The workbook"}})
 async def export_point(request: Request, session: StaffSession, point_code: str) -> Response:
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
         return refused

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
-from tqr_gateway.api.staff.applications import REFUSALS
+from tqr_gateway.api.fields import INT32_MAX
+from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.api.staff.common import problem_response
 from tqr_gateway.api.staff.models import (
     DecisionIn,
@@ -20,12 +21,12 @@ from tqr_gateway.pages.staff.common import StaffSession, identity_client, metada
 from tqr_gateway.pages.staff.reviews import PHOTO_TYPES
 from tqr_gateway.pages.staff.rules import IDENTITY_REVIEWER, check_decision
 
-router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
+router = api_router("/api/v1/staff", "staff", SERVICE_REFUSALS)
 
 
-@router.get("/manual-reviews", response_model=ReviewQueueOut, responses=REFUSALS)
+@router.get("/manual-reviews", response_model=ReviewQueueOut)
 async def manual_reviews(request: Request, session: StaffSession, status: str = "PENDING",
-                         page: int = Query(0, ge=0), page_size: int = Query(20, ge=1, le=100)) -> Any:
+                         page: int = Query(0, ge=0, le=INT32_MAX), page_size: int = Query(20, ge=1, le=100)) -> Any:
     if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
         return refused
     cases, total = await identity_client(request).manual_reviews(metadata=metadata(session), status=status,
@@ -33,7 +34,7 @@ async def manual_reviews(request: Request, session: StaffSession, status: str = 
     return ReviewQueueOut(cases=[ReviewCaseOut.of(c) for c in cases], total=total)
 
 
-@router.post("/manual-reviews/{case_id}/decision", response_model=ReviewCaseOut, responses=REFUSALS)
+@router.post("/manual-reviews/{case_id}/decision", response_model=ReviewCaseOut)
 async def decide_manual_review(request: Request, session: StaffSession, case_id: str, body: DecisionIn) -> Any:
     if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
         return refused
@@ -44,9 +45,9 @@ async def decide_manual_review(request: Request, session: StaffSession, case_id:
     return ReviewCaseOut.of(case)
 
 
-@router.get("/support-requests", response_model=SupportQueueOut, responses=REFUSALS)
+@router.get("/support-requests", response_model=SupportQueueOut)
 async def support_requests(request: Request, session: StaffSession, status: str = "PENDING",
-                           page: int = Query(0, ge=0), page_size: int = Query(20, ge=1, le=100)) -> Any:
+                           page: int = Query(0, ge=0, le=INT32_MAX), page_size: int = Query(20, ge=1, le=100)) -> Any:
     if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
         return refused
     found, total = await identity_client(request).support_requests(metadata=metadata(session), status=status,
@@ -54,7 +55,7 @@ async def support_requests(request: Request, session: StaffSession, status: str 
     return SupportQueueOut(requests=[SupportRequestOut.of(r) for r in found], total=total)
 
 
-@router.post("/support-requests/{request_id}/decision", response_model=SupportRequestOut, responses=REFUSALS)
+@router.post("/support-requests/{request_id}/decision", response_model=SupportRequestOut)
 async def decide_support_request(request: Request, session: StaffSession, request_id: str,
                                  body: DecisionIn) -> Any:
     if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
@@ -66,7 +67,8 @@ async def decide_support_request(request: Request, session: StaffSession, reques
     return SupportRequestOut.of(item)
 
 
-@router.get("/photos/{photo_id}", responses={**REFUSALS, 200: {"content": {"image/jpeg": {}, "image/png": {}}}})
+@router.get("/photos/{photo_id}", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "The photo"}})
 async def case_photo(request: Request, session: StaffSession, photo_id: str) -> Response:
     if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
         return refused

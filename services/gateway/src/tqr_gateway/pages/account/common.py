@@ -33,7 +33,7 @@ HUMAN_FIELD = "hc_answer"
 
 
 def identity(request: Request) -> IdentityClient:
-    return IdentityClient(request.app.state.channels.identity)
+    return IdentityClient(request.app.state.channels.identity, request.app.state.session_cache.forget)
 
 
 def settings(request: Request) -> GatewaySettings:

@@ -50,9 +50,27 @@ def _request(item: pb.SupportRequest, lang: str) -> dict[str, Any]:
             "without_sign_in": item.without_sign_in, "claimed_name": item.claimed_name}
 
 
+LAST_PAGE = 100_000  # far beyond any queue; keeps the number inside the service's 32-bit field
+
+
 def _page_number(text: str) -> int:
     """The 1-based page of the link, as the service's 0-based page."""
-    return int(text) - 1 if text.isdigit() and int(text) > 0 else 0
+    return min(int(text), LAST_PAGE) - 1 if text.isdigit() and int(text) > 0 else 0
+
+
+async def _queue_page(request: Request, session: StaffSession, kind: str, page_no: str, done: str) -> Response:
+    """One page of a queue: manual reviews (``kind`` "reviews") or support requests ("support")."""
+    client, md, lang, number = identity_client(request), metadata(session), language_of(request), _page_number(page_no)
+    rows: list[dict[str, Any]]
+    if kind == "reviews":
+        cases, total = await client.manual_reviews(metadata=md, page=number, page_size=PAGE_SIZE)
+        rows = [_case(c, lang) for c in cases]
+    else:
+        found, total = await client.support_requests(metadata=md, page=number, page_size=PAGE_SIZE)
+        rows = [_request(r, lang) for r in found]
+    return page(request, session, "staff/reviews.html", section=f"staff.nav.{kind}", context={
+        "rows": rows, "total": total, "page_no": number + 1, "pages": max(1, -(-total // PAGE_SIZE)),
+        "done": done in ("APPROVED", "REJECTED"), "kind": kind, "title": translate(lang, f"staff.{kind}.title")})
 
 
 @router.get("/staff/reviews")
@@ -60,13 +78,7 @@ async def review_queue(request: Request, session: StaffSession, page_no: str = Q
                        done: str = "") -> Response:
     if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
         return refused
-    lang, number = language_of(request), _page_number(page_no)
-    cases, total = await identity_client(request).manual_reviews(metadata=metadata(session), page=number,
-                                                                 page_size=PAGE_SIZE)
-    return page(request, session, "staff/reviews.html", section="staff.nav.reviews", context={
-        "rows": [_case(c, lang) for c in cases], "total": total, "page_no": number + 1,
-        "pages": max(1, -(-total // PAGE_SIZE)), "done": done in ("APPROVED", "REJECTED"), "kind": "reviews",
-        "title": translate(lang, "staff.reviews.title")})
+    return await _queue_page(request, session, "reviews", page_no, done)
 
 
 @router.get("/staff/support")
@@ -74,13 +86,7 @@ async def support_queue(request: Request, session: StaffSession, page_no: str = 
                         done: str = "") -> Response:
     if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
         return refused
-    lang, number = language_of(request), _page_number(page_no)
-    found, total = await identity_client(request).support_requests(metadata=metadata(session), page=number,
-                                                                    page_size=PAGE_SIZE)
-    return page(request, session, "staff/reviews.html", section="staff.nav.support", context={
-        "rows": [_request(r, lang) for r in found], "total": total, "page_no": number + 1,
-        "pages": max(1, -(-total // PAGE_SIZE)), "done": done in ("APPROVED", "REJECTED"), "kind": "support",
-        "title": translate(lang, "staff.support.title")})
+    return await _queue_page(request, session, "support", page_no, done)
 
 
 async def _decision_page(request: Request, session: StaffSession, kind: str, item_id: str,

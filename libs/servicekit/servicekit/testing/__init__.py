@@ -1,7 +1,8 @@
 """Helpers for tests that use the real PostgreSQL, Redis and RabbitMQ of the machine.
 
 Every helper makes something of its own (a database, a vhost, a key prefix) and removes it
-afterwards, so runs never see each other's data and repeat cleanly.
+afterwards, so runs never see each other's data and repeat cleanly. The pytest fixtures built on
+them live in ``servicekit.testing.fixtures`` (registered for the whole repository by its conftest.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import shutil
 import socket
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
 
@@ -57,16 +58,18 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run([tool, "-q", *args], check=True, capture_output=True, timeout=60)  # noqa: S603
 
 
-@asynccontextmanager
-async def rabbitmq_vhost(prefix: str = "tqr-test") -> AsyncIterator[str]:
-    """A fresh RabbitMQ vhost (guest has every permission); yields its AMQP URL."""
+@contextmanager
+def rabbitmq_vhost(prefix: str = "tqr-test") -> Iterator[str]:
+    """A fresh RabbitMQ vhost (guest has every permission); yields its AMQP URL.
+
+    Blocking on purpose: it is made once per test session, outside any event loop."""
     name = unique(prefix)
-    await asyncio.to_thread(_rabbitmqctl, "add_vhost", name)
-    await asyncio.to_thread(_rabbitmqctl, "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    _rabbitmqctl("add_vhost", name)
+    _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
     try:
         yield f"{AMQP_BASE}/{name}"
     finally:
-        await asyncio.to_thread(_rabbitmqctl, "delete_vhost", name)
+        _rabbitmqctl("delete_vhost", name)
 
 
 async def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):  # type: ignore[no-untyped-def]

@@ -1,0 +1,110 @@
+"""Reference data and plans remembered per process (adapters/reference_cache.py), on PostgreSQL.
+
+A wizard step after the first reads none of the reference tables; a change committed through any
+process (another engine stands in for another replica) is seen by the next unit of work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from servicekit import db
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tqr.application.v1 import plans_pb2, wizard_pb2
+from tqr_application.adapters import plan_repository as plans_repo
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters.plan_repository import PlanRecord
+from tqr_application.service_layer.context import ServiceContext
+
+REFERENCE_TABLES = ("regions", "authorities", "confirmation_points", "teaching_stages", "subjects",
+                    "certificate_types", "plans", "plan_points")
+
+
+@contextmanager
+def statements_of(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def reference_tables_read(statements: list[str]) -> set[str]:
+    return {table for s in statements for table in REFERENCE_TABLES
+            if re.search(rf"\bFROM {table}\b", s) and s.lstrip().upper().startswith("SELECT")}
+
+
+def engine_of(ctx: ServiceContext) -> AsyncEngine:
+    return ctx.sessions.kw["bind"]  # type: ignore[no-any-return]
+
+
+async def test_a_wizard_step_after_the_first_reads_no_reference_table(app, h):
+    who = h.new_applicant()
+    await app.fill_until_point(who)  # the first steps fill this process's memory
+    with statements_of(engine_of(app.ctx)) as statements:
+        reply = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    assert reply.draft.current_step == 6 and reply.draft.point_code == "11010801"
+    assert statements, "the step should still read and write the draft"
+    assert reference_tables_read(statements) == set()
+
+
+async def test_a_plan_changed_by_staff_shows_in_the_next_wizard_step(app, h):
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    admin = h.staff("AUTHORITY_ADMIN", "110108")
+    plan = (await app.call(app.plans.ListPlans, plans_pb2.ListPlansRequest(authority_code="110108"), admin)).plans[0]
+    await app.call(app.plans.UpdatePlan, plans_pb2.UpdatePlanRequest(
+        plan_id=plan.plan_id, name="2026年定期注册（调整后）", online_start=plan.online_start,
+        online_end=plan.online_end,
+        points=[plans_pb2.PointWindowInput(point_code=p.point_code, confirm_start=p.confirm_start,
+                                           confirm_end=p.confirm_end) for p in plan.points]), admin)
+    with statements_of(engine_of(app.ctx)) as statements:
+        reply = await app.save(who, notes=wizard_pb2.NotesStep(read=True))
+    assert "plans" in reference_tables_read(statements)  # the version moved: read afresh
+    assert reply.draft.plan.name == "2026年定期注册（调整后）"
+
+
+async def test_another_replica_sees_a_committed_change_with_its_next_unit_of_work(pg_url, app):
+    """Two engines on one database: what one commits, the other's next session sees."""
+    other = db.create_engine(pg_url)
+    try:
+        other_sessions = db.sessionmaker(other)
+        async with other_sessions() as session:  # the other replica remembers the plan and the point
+            before = await plans_repo.get_plan(session, app.plan_ids["110108"])
+            point_before = await ref.get_point(session, "11010801")
+        assert before is not None and point_before is not None
+        with statements_of(other) as statements:
+            async with other_sessions() as session:
+                assert await plans_repo.get_plan(session, app.plan_ids["110108"]) == before
+        assert reference_tables_read(statements) == set()  # remembered
+
+        async with app.ctx.transaction() as session:  # this replica changes both
+            await plans_repo.replace_plan(session, PlanRecord(**{**before.__dict__, "name": "改名后的计划"}))
+            await plans_repo.set_point_notes(session, "11010801", "请携带身份证原件")
+
+        async with other_sessions() as session:
+            after = await plans_repo.get_plan(session, app.plan_ids["110108"])
+            point_after = await ref.get_point(session, "11010801")
+        assert after is not None and after.name == "改名后的计划"
+        assert point_after is not None and point_after[1] == "请携带身份证原件"
+    finally:
+        await other.dispose()
+
+
+async def test_a_session_that_wrote_reference_data_reads_its_own_rows(app):
+    async with app.ctx.transaction() as session:
+        before = await plans_repo.get_plan(session, app.plan_ids["110105"])
+        assert before is not None
+        await plans_repo.replace_plan(session, PlanRecord(**{**before.__dict__, "name": "同一事务内改名"}))
+        inside = await plans_repo.get_plan(session, app.plan_ids["110105"])
+        assert inside is not None and inside.name == "同一事务内改名"
