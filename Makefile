@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) system-packages
 
-# Fonts for the PDF form, poppler for checking it, Chromium for browser tests (Debian packages).
+# Fonts for the PDF form, poppler for checking it, Chromium and Firefox ESR for browser tests (Debian packages).
 system-packages:
 	@tools/ensure-system-packages.sh
 
