@@ -1,19 +1,29 @@
-"""Wizard drafts: one per account, a JSON document; the document number inside is sealed."""
+"""Wizard drafts: one per account, a JSON document; the document number inside is sealed.
+
+Every wizard step reads and writes its draft, so those two statements are built once, with bound
+parameters, and run on the Core connection (SQLAlchemy then reuses their compiled form and skips
+the ORM's per-statement work).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
 
+_LOAD = select(orm.drafts.c.data).where(orm.drafts.c.applicant_id == bindparam("applicant"))
+_SAVE = (update(orm.drafts).where(orm.drafts.c.applicant_id == bindparam("applicant"))
+         .values(data=bindparam("new_data", type_=orm.drafts.c.data.type),
+                 updated_at=bindparam("now", type_=orm.drafts.c.updated_at.type)))
+
 
 async def load(session: AsyncSession, applicant_id: str) -> dict[str, Any] | None:
-    t = orm.drafts
-    data = await session.scalar(select(t.c.data).where(t.c.applicant_id == applicant_id))
+    connection = await session.connection()
+    data = (await connection.execute(_LOAD, {"applicant": applicant_id})).scalar()
     return dict(data) if data is not None else None
 
 
@@ -23,8 +33,8 @@ async def create(session: AsyncSession, applicant_id: str, data: dict[str, Any],
 
 
 async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime) -> None:
-    t = orm.drafts
-    await session.execute(update(t).where(t.c.applicant_id == applicant_id).values(data=data, updated_at=now))
+    connection = await session.connection()
+    await connection.execute(_SAVE, {"applicant": applicant_id, "new_data": data, "now": now})
 
 
 async def remove(session: AsyncSession, applicant_id: str) -> None:

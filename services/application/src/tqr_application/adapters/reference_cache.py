@@ -53,19 +53,23 @@ async def reference_changed(session: AsyncSession) -> None:
         await session.execute(insert(orm.reference_version).values(id=1, version=1))
 
 
+_VERSION = select(orm.reference_version.c.version).where(orm.reference_version.c.id == 1)
+_MEMORY = "tqr.reference_memory"  # session.info: this process's memory, valid for the unit of work
+
+
 async def _memory_for(session: AsyncSession) -> _Remembered | None:
     """This process's memory when it is valid for the session's unit of work, else None."""
     if session.info.get(_WRITTEN):
         return None
-    memory = _memories.setdefault(session.get_bind(), _Remembered())  # type: ignore[arg-type]
-    if _CHECKED not in session.info:
-        version = await session.scalar(select(orm.reference_version.c.version)
-                                       .where(orm.reference_version.c.id == 1))
+    if _CHECKED not in session.info:  # once per unit of work
+        memory = _memories.setdefault(session.get_bind(), _Remembered())  # type: ignore[arg-type]
+        version = (await (await session.connection()).execute(_VERSION)).scalar()
         session.info[_CHECKED] = version
+        session.info[_MEMORY] = memory
         if version is not None and version != memory.version:
             memory.version, memory.values = version, {}
-    seen = session.info[_CHECKED]
-    return memory if seen is not None and seen == memory.version else None
+    memory, seen = session.info[_MEMORY], session.info[_CHECKED]
+    return memory if seen is not None and seen == memory.version else None  # type: ignore[no-any-return]
 
 
 async def remembered(session: AsyncSession, key: Hashable, load: Callable[[AsyncSession], Awaitable[T]]) -> T:
