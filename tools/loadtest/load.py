@@ -154,7 +154,7 @@ async def run_wizard_steps(url: str, people: list[Person], *, seconds: float, au
     ready = asyncio.Barrier(len(people) + 1)
     window: dict[str, float] = {}
     # Six wizard steps and one go-back per round: pace all seven so the steps alone make the rate.
-    interval = len(people) / (steps_per_second * 6 / 7) if steps_per_second else None
+    interval = len(people) / (steps_per_second * 7 / 6) if steps_per_second else None
 
     async def applicant(index: int, person: Person) -> Outcome:
         client = ApiClient(url, source_address(index), recorder)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from servicekit import logs, migrations
+from servicekit.gc_tuning import tune_for_service
 from servicekit.host import ServiceHost, run_until_signalled
 from servicekit.settings import ServiceSettings
 
@@ -40,6 +41,7 @@ def main(
         # Built inside the running loop: a gRPC channel the host opens binds to the loop it is created in.
         await run_until_signalled(build_host(settings))
 
+    tune_for_service()
     try:
         asyncio.run(serve())
     except KeyboardInterrupt:  # a second Ctrl-C while stopping: leave at once

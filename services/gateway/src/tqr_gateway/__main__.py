@@ -5,6 +5,7 @@ import sys
 
 import uvicorn
 from servicekit import logs, metrics
+from servicekit.gc_tuning import tune_for_service
 
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
@@ -26,6 +27,7 @@ def main() -> int:
         proxy_headers=settings.trust_proxy_headers,
         forwarded_allow_ips="*" if settings.trust_proxy_headers else None,
     )
+    tune_for_service()
     uvicorn.Server(config).run()  # handles SIGTERM/SIGINT: stops accepting, finishes requests
     return 0
 
