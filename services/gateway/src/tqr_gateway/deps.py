@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from servicekit.rpc.actor import metadata_for
 from starlette.exceptions import HTTPException
 
+from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.security.refusals import refuses_with
 from tqr_gateway.session import SessionInfo, cookie_name
@@ -85,3 +86,8 @@ def clear_session_cookie(response: Response, settings: GatewaySettings) -> None:
 
 Applicant = Annotated[SessionInfo, Depends(require_applicant)]
 Settings = Annotated[GatewaySettings, Depends(settings_of)]
+
+
+def identity(request: Request) -> IdentityClient:
+    """The identity service's client; a sign-out through it also drops the token from the session cache."""
+    return IdentityClient(request.app.state.channels.identity, request.app.state.session_cache.forget)

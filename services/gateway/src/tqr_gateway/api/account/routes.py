@@ -14,12 +14,13 @@ from tqr.identity.v1 import identity_pb2
 
 from tqr_gateway.api.account import models as m
 from tqr_gateway.api.problems import IDENTITY_REFUSALS, api_router
-from tqr_gateway.clients.identity import IdentityClient, Photo
+from tqr_gateway.clients.identity import Photo
 from tqr_gateway.deps import (
     Applicant,
     Settings,
     actor_metadata,
     clear_session_cookie,
+    identity,
     optional_session,
     set_session_cookie,
 )
@@ -32,9 +33,6 @@ from tqr_gateway.web.language import language_of
 
 router = api_router("/api/v1/account", "account", IDENTITY_REFUSALS)
 
-
-def identity(request: Request) -> IdentityClient:
-    return IdentityClient(request.app.state.channels.identity, request.app.state.session_cache.forget)
 
 
 def client_id(request: Request) -> str:

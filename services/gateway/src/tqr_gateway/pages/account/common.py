@@ -22,8 +22,8 @@ from fastapi.responses import Response
 from servicekit import errors
 from servicekit.rpc.errors import from_rpc_error
 
-from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.config import GatewaySettings
+from tqr_gateway.deps import identity as identity  # the account pages take it from here
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
@@ -31,9 +31,6 @@ FLOW_TTL_SECONDS = 30 * 60
 FLOW_KEY_PREFIX = "tqr:gateway:flow:"
 HUMAN_FIELD = "hc_answer"
 
-
-def identity(request: Request) -> IdentityClient:
-    return IdentityClient(request.app.state.channels.identity, request.app.state.session_cache.forget)
 
 
 def settings(request: Request) -> GatewaySettings:
