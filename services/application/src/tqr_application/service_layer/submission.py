@@ -57,7 +57,15 @@ async def submit(
         earlier = await repo.by_idempotency_key(session, ctx.cipher, actor.subject_id, key)
         if earlier is not None:
             return await _result(ctx, earlier, actor)
-        record, stored = await _prepare(ctx, session, actor, identity, overrides)
+        try:
+            record, stored = await _prepare(ctx, session, actor, identity, overrides)
+        except RuleViolation:
+            # A concurrent identical submit (a double click) may have committed since the look-up
+            # above, leaving the draft marked submitted: that is the same submission, not a refusal.
+            earlier = await repo.by_idempotency_key(session, ctx.cipher, actor.subject_id, key)
+            if earlier is None:
+                raise
+            return await _result(ctx, earlier, actor)
     try:
         async with ctx.transaction() as session:
             await repo.claim_live(session, record.plan_id, record.certificate_number, record.id)
