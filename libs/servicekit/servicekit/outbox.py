@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 
 from google.protobuf.message import Message
@@ -20,6 +21,15 @@ from servicekit import correlation, envelope, metrics
 from servicekit.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
+
+# Marks a session that staged events, so only commits that did wake the relay (a wizard step, the
+# commonest write, stages none; waking the relay for it cost a database pass per step).
+STAGED_KEY = "servicekit.outbox.staged"
+
+
+def staged_events(session: AsyncSession) -> bool:
+    """Whether ``session`` staged events since the last call; forgets the mark."""
+    return bool(session.info.pop(STAGED_KEY, False))
 
 
 class OutboxWriter:
@@ -52,6 +62,7 @@ class OutboxWriter:
                 attempts=0,
             )
         )
+        session.info[STAGED_KEY] = True
         return env.event_id
 
 
@@ -86,6 +97,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._backlog_recorded_at = float("-inf")
 
     def nudge(self) -> None:
         """Called after a commit that staged events, so they go out without waiting for a poll."""
@@ -110,7 +122,10 @@ class OutboxRelay:
                 failures += 1
                 log.warning("outbox relay pass failed; will retry", exc_info=True)
                 published = 0
-            await self._record_backlog()
+            if time.monotonic() - self._backlog_recorded_at >= self.poll_seconds:
+                # A gauge for dashboards: once per poll is enough, not once per nudge.
+                self._backlog_recorded_at = time.monotonic()
+                await self._record_backlog()
             if published >= self.batch_size:
                 continue  # more rows are probably waiting
             delay = self.poll_seconds if failures == 0 else min(5.0, self.poll_seconds * 2**failures)

@@ -7,44 +7,22 @@ process (another engine stands in for another replica) is seen by the next unit 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 from servicekit import db
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.application.v1 import plans_pb2, wizard_pb2
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.adapters.plan_repository import PlanRecord
-from tqr_application.service_layer.context import ServiceContext
+
+from services.application.tests.integration.statements import engine_of, statements_of
 
 REFERENCE_TABLES = ("regions", "authorities", "confirmation_points", "teaching_stages", "subjects",
                     "certificate_types", "plans", "plan_points")
 
 
-@contextmanager
-def statements_of(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 def reference_tables_read(statements: list[str]) -> set[str]:
     return {table for s in statements for table in REFERENCE_TABLES
             if re.search(rf"\bFROM {table}\b", s) and s.lstrip().upper().startswith("SELECT")}
-
-
-def engine_of(ctx: ServiceContext) -> AsyncEngine:
-    return ctx.sessions.kw["bind"]  # type: ignore[no-any-return]
 
 
 async def test_a_wizard_step_after_the_first_reads_no_reference_table(app, h):

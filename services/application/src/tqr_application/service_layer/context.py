@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from servicekit.clock import Clock
-from servicekit.outbox import OutboxWriter
+from servicekit.outbox import OutboxWriter, staged_events
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tqr_application.adapters.personal_data import DocumentNumberCipher
@@ -37,7 +37,9 @@ class ServiceContext:
             async with session.begin():
                 yield session
             changes = session.info.pop(STATUS_CHANGES_KEY, [])
-        self.after_commit()
+            staged = staged_events(session)
+        if staged:
+            self.after_commit()
         for to_status in changes:
             STATUS_CHANGES.labels(to_status).inc()
 

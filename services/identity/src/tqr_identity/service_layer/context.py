@@ -10,7 +10,7 @@ from datetime import datetime
 
 from redis.exceptions import RedisError
 from servicekit.clock import Clock
-from servicekit.outbox import OutboxWriter
+from servicekit.outbox import OutboxWriter, staged_events
 from servicekit.sealing import Sealer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -87,7 +87,9 @@ class IdentityContext:
             async with session.begin():
                 yield session
             changed = changed_accounts(session)
-        self.after_commit()
+            staged = staged_events(session)
+        if staged:
+            self.after_commit()
         if changed:
             try:
                 await self.security.sessions.subject_changed(changed)
