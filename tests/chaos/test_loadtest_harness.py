@@ -1,8 +1,8 @@
 """The load-test harness of `make bench ARGS="loadtest"`, small, so it keeps working (no timing assertions).
 
 Same code path as the benchmark (tools.loadtest.benchmark.measure_system) with a handful of
-applicants: the ceiling, the busy and the paced wizard-step phases, the journeys, the audit, the table and
-the JSON.
+applicants: the ceiling, the busy and the paced wizard-step phases, the paced and the unpaused journeys
+with their audits, the table and the JSON.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ STEPS = ["csrf-token", "human-check", "human-check-answer", "sign-in", "draft", 
 
 async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    sizes = Sizes(applicants=4, seconds=8, accounts=10, steps_seconds=3, ceiling_seconds=2, warm_seconds=8)
+    sizes = Sizes(applicants=4, seconds=8, accounts=10, steps_seconds=3, ceiling_seconds=2, warm_seconds=8,
+                  think_seconds=0.2)
     run = {"configuration": "small", "replicas": {}, **await measure_system(chaos_system, sizes, ceiling_rps=None)}
     document = {"arguments": {"applicants": sizes.applicants, "seconds": sizes.seconds}, "runs": [run],
                 "verdicts": verdicts(run)}
@@ -37,6 +38,11 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
     assert paced["offered_per_second"] > 0 and paced["latency"]["count"] > 0
     assert paced["errors"] == 0, paced["error_kinds"]
     assert run["errors"] == 0, (run["error_kinds"], run["error_examples"])
+    journeys = run["paced_journeys"]
+    assert journeys["errors"] == 0, (journeys["error_kinds"], journeys["error_examples"])
+    assert journeys["applications_completed"] == journeys["applicants_started"] > 0
+    assert journeys["audit"]["lost"] == journeys["audit"]["messages_sent_twice"] == 0
+    assert journeys["audit"]["submit_to_notification_sent"]["count"] == journeys["audit"]["accepted"]
     assert run["applications_completed"] == run["applicants_started"] > 0
     assert list(run["steps"]) == STEPS  # every step of the journey was timed, in order
     audit = run["audit"]
@@ -49,7 +55,7 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
     print_report(document)
     printed = capsys.readouterr().out
     assert "wizard steps (all 7)" in printed and "bare FastAPI ceiling" in printed and "targets:" in printed
-    assert "paced phase" in printed
+    assert "paced phase" in printed and "paced journeys" in printed
     write_json(tmp_path / "loadtest.json", document)
     again = json.loads((tmp_path / "loadtest.json").read_text(encoding="utf-8"))
     assert set(again["verdicts"]) == set(document["verdicts"])

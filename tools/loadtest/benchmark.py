@@ -5,9 +5,11 @@
 2. Measure the ceiling: a bare FastAPI endpoint served the same way, same client, same concurrency.
 3. Warm up with a few journeys; wizard steps from ``--applicants`` busy applicants (throughput), then
    from as many applicants paced at 15 % of the ceiling (latency at the target throughput); then
-   drive ``--applicants`` concurrent journeys for ``--seconds``.
-4. Wait for every accepted submission's email and SMS, then audit: stored once, sent once; submit →
-   sent latency; outbox lag.
+   ``--applicants`` concurrent journeys of people who make a request every ``--think-seconds``
+   (submit → sent at a stated load); then ``--applicants`` concurrent journeys with no pause at all
+   for ``--seconds`` (the machine saturated).
+4. After each journeys run, wait for every accepted submission's email and SMS, then audit: stored
+   once, sent once; submit → sent latency; outbox lag.
 5. With ``--scaling``: the same against identity×2, application×2 (round_robin) and notification×2.
 
 Prints tables and writes the JSON document (``--json``, default test-artifacts/bench/loadtest.json).
@@ -30,7 +32,7 @@ import asyncpg
 
 from tools.loadtest import ceiling, observe
 from tools.loadtest.cpu import CpuMeter
-from tools.loadtest.journey import Patience
+from tools.loadtest.journey import Patience, Person
 from tools.loadtest.load import LoadResult, journeys_table_rows, prepare_people, run_load, run_wizard_steps
 from tools.loadtest.stats import table, write_json
 from tools.loadtest.system import ROOT, Options, System, running_system
@@ -62,6 +64,12 @@ class Sizes:
     steps_seconds: float = 20  # the wizard-step phase
     ceiling_seconds: float = 10
     warm_seconds: float = 30
+    think_seconds: float = 1.0  # the paced journeys: one request per applicant per this many seconds
+
+    def paced_journey_accounts(self) -> int:
+        """Enough people for the paced journeys run: a journey is ≈ 15 requests plus the 3 s must-read."""
+        per_slot = self.seconds / (15 * self.think_seconds + 3)
+        return int(self.applicants * (per_slot * 1.3 + 2))
 
 
 def phase_figures(result: LoadResult, cpu: dict[str, float], applicants: int, seconds: float) -> dict[str, Any]:
@@ -71,11 +79,32 @@ def phase_figures(result: LoadResult, cpu: dict[str, float], applicants: int, se
             "cpu_seconds": cpu}
 
 
+async def journeys_with_audit(system: System, people: list[Person], sizes: Sizes,
+                              think_seconds: float | None) -> dict[str, Any]:
+    """A journeys run, then its audit: every accepted submission stored once and its email and SMS
+    sent once; submit → sent; the outbox's lag and backlog while it ran; CPU per process."""
+    sampler = observe.OutboxSampler({p: system.database_urls[p] for p in ("identity", "application")})
+    sampler.start()
+    meter = CpuMeter(system)
+    await meter.start()
+    result = await run_load(system.url, people, concurrency=sizes.applicants, seconds=sizes.seconds,
+                            patience=Patience(), think_seconds=think_seconds)
+    cpu = await meter.stop()
+    backlog = await sampler.stop()
+    await observe.wait_for_notifications(system.database_urls["notification"], result.outcomes, timeout=60)
+    audit = await observe.audit(system.database_urls, system.outbox, result.outcomes)
+    lag = await observe.publish_lag(system.database_urls["application"], result.started_at)
+    return {**result.figures(), "cpu_seconds": cpu, "audit": audit.as_dict(),
+            "outbox": {"publish_lag": lag, **backlog}}
+
+
 async def measure_system(system: System, sizes: Sizes, *, ceiling_rps: float | None) -> dict[str, Any]:
-    """Warm-up, the two wizard-step phases, the journeys run, the audit. The ceiling is measured in
-    this run unless given (the scaled run reuses the base run's, so both pace at the same rate)."""
+    """Warm-up, the two wizard-step phases, the two journeys runs with their audits. The ceiling is
+    measured in this run unless given (the scaled run reuses the base run's, so both pace at the
+    same rate)."""
     a = sizes.applicants
-    people = await asyncio.to_thread(prepare_people, system, sizes.accounts + 3 * a)
+    paced_count = sizes.paced_journey_accounts()
+    people = await asyncio.to_thread(prepare_people, system, sizes.accounts + 3 * a + paced_count)
     await contacts_known(system, system.accounts_made)
     document: dict[str, Any] = {"load_average_before": os.getloadavg()}
     if ceiling_rps is None:
@@ -97,19 +126,11 @@ async def measure_system(system: System, sizes: Sizes, *, ceiling_rps: float | N
                                    steps_per_second=rate)
     document["paced_phase"] = {"offered_per_second": rate,
                                **phase_figures(paced, await meter.stop(), a, sizes.steps_seconds)}
-    sampler = observe.OutboxSampler({p: system.database_urls[p] for p in ("identity", "application")})
-    sampler.start()
-    await meter.start()
-    result = await run_load(system.url, people[3 * a:], concurrency=a, seconds=sizes.seconds, patience=Patience())
-    cpu = await meter.stop()
-    backlog = await sampler.stop()
-    await observe.wait_for_notifications(system.database_urls["notification"], result.outcomes, timeout=60)
-    audit = await observe.audit(system.database_urls, system.outbox, result.outcomes)
-    lag = await observe.publish_lag(system.database_urls["application"], result.started_at)
-    document.update(result.figures())
-    document["cpu_seconds"] = cpu
-    document["audit"] = audit.as_dict()
-    document["outbox"] = {"publish_lag": lag, **backlog}
+    # Submit → sent at a stated load: people who read and type between requests.
+    document["paced_journeys"] = {"think_seconds": sizes.think_seconds, **await journeys_with_audit(
+        system, people[3 * a:3 * a + paced_count], sizes, sizes.think_seconds)}
+    # The stress run: nobody pauses, the machine is saturated.
+    document.update(await journeys_with_audit(system, people[3 * a + paced_count:], sizes, None))
     return document
 
 
@@ -122,12 +143,14 @@ async def one_configuration(name: str, replicas: dict[str, int], sizes: Sizes,
 
 def verdicts(base: dict[str, Any], ceiling_rps: float | None = None) -> dict[str, Any]:
     """The targets checked on one configuration's run (the ceiling: its own, or the base run's)."""
-    phase, paced = base["wizard_step_phase"], base["paced_phase"]
+    phase, paced, journeys = base["wizard_step_phase"], base["paced_phase"], base["paced_journeys"]
     ratio = phase["requests_per_second"] / (ceiling_rps or base["ceiling"]["requests_per_second"])
-    audit = base["audit"]
-    errors = phase["errors"] + paced["errors"] + base["errors"]
-    duplicated = audit["duplicated_applications"] + audit["messages_sent_twice"] + audit["deliveries_duplicated"]
-    notification_p99 = audit["submit_to_notification_sent"]["p99_ms"]
+    audits = (journeys["audit"], base["audit"])
+    errors = phase["errors"] + paced["errors"] + journeys["errors"] + base["errors"]
+    lost = sum(a["lost"] for a in audits)
+    duplicated = sum(a["duplicated_applications"] + a["messages_sent_twice"] + a["deliveries_duplicated"]
+                     for a in audits)
+    notification_p99 = journeys["audit"]["submit_to_notification_sent"]["p99_ms"]
     checks = {
         "wizard steps / ceiling": (round(ratio, 3), ratio >= TARGETS["ratio_to_ceiling_min"]),
         "wizard step p99 ms at 15 % of the ceiling": (
@@ -135,11 +158,30 @@ def verdicts(base: dict[str, Any], ceiling_rps: float | None = None) -> dict[str
         "paced rate reached": (paced["requests_per_second"],
                                paced["requests_per_second"] >= 0.95 * paced["offered_per_second"]),
         "errors": (errors, errors <= TARGETS["errors_max"]),
-        "submit → sent p99 ms": (notification_p99, notification_p99 < TARGETS["notification_p99_ms_max"]),
-        "lost": (audit["lost"], audit["lost"] == 0),
+        f"submit → sent p99 ms (a request every {journeys['think_seconds']:g} s per applicant)": (
+            notification_p99, notification_p99 < TARGETS["notification_p99_ms_max"]),
+        "lost": (lost, lost == 0),
         "duplicated": (duplicated, duplicated == 0),
     }
     return {k: {"value": v, "met": met} for k, (v, met) in checks.items()}
+
+
+def journeys_rows(run: dict[str, Any], label: str) -> list[list[Any]]:
+    audit = run["audit"]
+    n, lag = audit["submit_to_notification_sent"], run["outbox"]["publish_lag"]
+    return [
+        [f"{label}: requests / s (wizard steps)", f"{run['requests_per_second']} ({run['wizard_steps_per_second']})"],
+        [f"{label}: completed applications / s", run["completed_per_second"]],
+        [f"{label}: wizard step p50 / p95 / p99 ms", percentiles(run["wizard_steps"])],
+        [f"{label}: submit → email+SMS sent p50 / p99 ms", f"{n['p50_ms']} / {n['p99_ms']}"],
+        [f"{label}: outbox publish lag p50 / p99 ms", f"{lag['p50_ms']} / {lag['p99_ms']}"],
+        [f"{label}: outbox backlog max (rows) / oldest max s",
+         f"{run['outbox']['max_backlog']} / {run['outbox']['max_oldest_seconds']}"],
+        [f"{label}: accepted / stored / lost", f"{audit['accepted']} / {audit['stored']} / {audit['lost']}"],
+        [f"{label}: duplicated applications / messages sent twice",
+         f"{audit['duplicated_applications']} / {audit['messages_sent_twice']}"],
+        [f"{label}: errors", run["errors"]],
+    ]
 
 
 def print_report(document: dict[str, Any]) -> None:
@@ -147,35 +189,24 @@ def print_report(document: dict[str, Any]) -> None:
         print(f"\n--- {run['configuration']} {run['replicas']} — {run['applicants_started']} applicants, "
               f"{args_line(document)} ---")
         print(table(["step", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"], journeys_table_rows(run)))
-        audit = run["audit"]
-        n = audit["submit_to_notification_sent"]
-        rows = [
-            ["completed applications / s", run["completed_per_second"]],
-            ["journeys: wizard-step requests / s", run["wizard_steps_per_second"]],
-            ["errors", run["errors"]],
-            ["submit → email+SMS sent p50 / p99 ms", f"{n['p50_ms']} / {n['p99_ms']}"],
-            ["outbox publish lag p50 / p99 ms",
-             f"{run['outbox']['publish_lag']['p50_ms']} / {run['outbox']['publish_lag']['p99_ms']}"],
-            ["outbox backlog max (rows) / oldest max s",
-             f"{run['outbox']['max_backlog']} / {run['outbox']['max_oldest_seconds']}"],
-            ["accepted / stored / lost", f"{audit['accepted']} / {audit['stored']} / {audit['lost']}"],
-            ["duplicated applications / messages sent twice",
-             f"{audit['duplicated_applications']} / {audit['messages_sent_twice']}"],
+        phase, paced, journeys = run["wizard_step_phase"], run["paced_phase"], run["paced_journeys"]
+        rows: list[list[Any]] = [
+            [f"wizard-step phase ({phase['applicants']} busy applicants): requests / s", phase["requests_per_second"]],
+            ["wizard-step phase p50 / p95 / p99 ms", percentiles(phase["latency"])],
+            [f"paced phase ({paced['applicants']} applicants, {paced['offered_per_second']} steps/s "
+             "offered): requests / s", paced["requests_per_second"]],
+            ["paced phase p50 / p95 / p99 ms", percentiles(paced["latency"])],
+            *journeys_rows(journeys, f"paced journeys (a request every {journeys['think_seconds']:g} s)"),
+            *journeys_rows(run, "journeys without pauses"),
         ]
-        phase, paced = run["wizard_step_phase"], run["paced_phase"]
-        rows[1:1] = [[f"wizard-step phase ({phase['applicants']} busy applicants): requests / s",
-                      phase["requests_per_second"]],
-                     ["wizard-step phase p50 / p95 / p99 ms", percentiles(phase["latency"])],
-                     [f"paced phase ({paced['applicants']} applicants, {paced['offered_per_second']} steps/s "
-                      "offered): requests / s", paced["requests_per_second"]],
-                     ["paced phase p50 / p95 / p99 ms", percentiles(paced["latency"])]]
         if "ceiling" in run:
             rows.insert(0, ["bare FastAPI ceiling requests / s", run["ceiling"]["requests_per_second"]])
-            rows.insert(3, ["wizard-step phase / ceiling", round(phase["requests_per_second"]
+            rows.insert(2, ["wizard-step phase / ceiling", round(phase["requests_per_second"]
                                                                  / run["ceiling"]["requests_per_second"], 3)])
         print(table(["figure", "value"], rows))
-        if run["error_kinds"]:
-            print("errors:", json.dumps(run["error_kinds"], ensure_ascii=False))
+        for name, kinds in (("paced journeys", journeys["error_kinds"]), ("journeys", run["error_kinds"])):
+            if kinds:
+                print(f"errors ({name}):", json.dumps(kinds, ensure_ascii=False))
     print("\ntargets:")
     print(table(["target", "value", "met"], [[k, v["value"], "yes" if v["met"] else "NO"]
                                              for k, v in document["verdicts"].items()]))
@@ -199,7 +230,8 @@ def args_line(document: dict[str, Any]) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    sizes = Sizes(args.applicants, args.seconds, args.accounts, args.steps_seconds, args.ceiling_seconds)
+    sizes = Sizes(args.applicants, args.seconds, args.accounts, args.steps_seconds, args.ceiling_seconds,
+                  think_seconds=args.think_seconds)
     runs = [await one_configuration("base", {"identity": 1, "application": 1, "notification": 1, "documents": 1},
                                     sizes, ceiling_rps=None)]
     document: dict[str, Any] = {
@@ -221,9 +253,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "completed_gain": round(scaled["completed_per_second"] / max(base["completed_per_second"], 1e-9), 2),
             "wizard_steps_gain": round(scaled["wizard_step_phase"]["requests_per_second"]
                                        / max(base["wizard_step_phase"]["requests_per_second"], 1e-9), 2),
-            "duplicates": scaled["audit"]["duplicated_applications"] + scaled["audit"]["messages_sent_twice"]
-            + scaled["audit"]["deliveries_duplicated"],
-            "lost": scaled["audit"]["lost"],
+            "duplicates": document["verdicts_scaled"]["duplicated"]["value"],
+            "lost": document["verdicts_scaled"]["lost"]["value"],
         }
     return document
 
@@ -236,6 +267,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--accounts", type=int, default=900, help="prepared accounts (one application each)")
     parser.add_argument("--ceiling-seconds", type=float, default=10)
     parser.add_argument("--steps-seconds", type=float, default=20, help="length of the wizard-step phase")
+    parser.add_argument("--think-seconds", type=float, default=1.0,
+                        help="the paced journeys run: each applicant makes a request every this many seconds")
     parser.add_argument("--scaling", action="store_true", help="also run with two replicas (identity, "
                         "application, notification)")
     parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench" / "loadtest.json")

@@ -8,6 +8,8 @@ client jar would refuse to send; the CSRF cookie's value goes back as ``X-CSRF-T
 
 from __future__ import annotations
 
+import asyncio
+import random
 import ssl
 import time
 from collections import Counter, defaultdict
@@ -58,6 +60,28 @@ class Recorder:
         return found
 
 
+class Pacer:
+    """One applicant's request schedule: every ``interval`` seconds from a random offset, whatever
+    the answers' speed (an open loop: requests arrive at the rate people make them)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._due = time.monotonic() + random.random() * interval
+
+    async def next(self) -> float:
+        """Wait for the next slot; return when it was due (in the past when running late)."""
+        due, self._due = self._due, self._due + self.interval
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return due
+
+    def resume(self) -> None:
+        """After a pause the person chose (reading a page), the next request is due now at the
+        earliest: the slots missed while reading were not the system's delay."""
+        self._due = max(self._due, time.monotonic())
+
+
 class UnexpectedAnswer(Exception):
     def __init__(self, step: str, status: int, body: str) -> None:
         super().__init__(f"{step}: HTTP {status}")
@@ -73,6 +97,7 @@ class ApiClient:
         self.http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout, limits=limits)
         self.cookies: dict[str, str] = {}
         self.recorder = recorder
+        self.pacer: Pacer | None = None  # every request on a fixed schedule (open loop) when set
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -97,13 +122,13 @@ class ApiClient:
                 self.cookies[name.strip()] = value.strip()
 
     async def call(self, step: str, method: str, path: str, *, expect: tuple[int, ...] = (200,),
-                   json: Any = None, headers: dict[str, str] | None = None,
-                   scheduled: float | None = None) -> httpx.Response:
+                   json: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
         """One request, timed under ``step``; an unexpected status raises ``UnexpectedAnswer``.
 
-        ``scheduled``: when a paced request was due (time.monotonic); it is timed from then, so a
+        A paced request (``pacer`` set) waits for its slot and is timed from when it was due, so a
         request sent late because the system was slow counts its wait too (no coordinated omission).
         """
+        scheduled = await self.pacer.next() if self.pacer is not None else None
         started = time.monotonic() if scheduled is None else min(scheduled, time.monotonic())
         try:
             response = await self.http.request(method, path, json=json, headers=self._headers(headers))

@@ -86,23 +86,6 @@ def materials(person: Person) -> dict[str, Any]:
     }}
 
 
-class Pacer:
-    """One applicant's request schedule: every ``interval`` seconds from a random offset, whatever
-    the answers' speed (an open loop: requests arrive at the rate people make them)."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._due = time.monotonic() + random.random() * interval
-
-    async def next(self) -> float:
-        """Wait for the next slot; return when it was due (in the past when running late)."""
-        due, self._due = self._due, self._due + self.interval
-        delay = due - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        return due
-
-
 class Journey:
     def __init__(self, client: ApiClient, person: Person, authority_code: str, patience: Patience) -> None:
         self.client = client
@@ -110,7 +93,6 @@ class Journey:
         self.authority_code = authority_code
         self.patience = patience
         self.outcome = Outcome(person, idempotency_key=str(uuid.uuid4()))
-        self.pacer: Pacer | None = None  # wizard steps on a fixed schedule (open loop) when set
 
     async def _try(self, step: str, attempt: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
         deadline = time.monotonic() + self.patience.seconds
@@ -142,19 +124,19 @@ class Journey:
         await self._try("sign-in", once)
 
     async def step(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        reply = await self._call(f"step:{name}", "PUT", f"/api/v1/applications/draft/steps/{name}", json=body,
-                                 scheduled=await self.pacer.next() if self.pacer else None)
+        reply = await self._call(f"step:{name}", "PUT", f"/api/v1/applications/draft/steps/{name}", json=body)
         return reply.json()  # type: ignore[no-any-return]
 
     async def go_back_to_step_two(self) -> None:
-        await self._call("go-back", "POST", "/api/v1/applications/draft/go-back", json={"to_step": 2},
-                         scheduled=await self.pacer.next() if self.pacer else None)
+        await self._call("go-back", "POST", "/api/v1/applications/draft/go-back", json={"to_step": 2})
 
     async def wizard(self) -> None:
         draft = (await self._call("draft", "GET", "/api/v1/applications/draft")).json()["draft"]
         if draft.get("submitted"):  # a retried journey whose submission already went through
             return
         await asyncio.sleep(float(draft.get("must_read_seconds_left") or 0) + 0.05)  # R-WIZ-1
+        if self.client.pacer is not None:
+            self.client.pacer.resume()
         await self.step("must-read", {})
         await self.step_two_to_seven()
 

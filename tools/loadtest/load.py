@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from tools.loadtest.ceiling import source_address
-from tools.loadtest.client import ApiClient, Recorder, UnexpectedAnswer
-from tools.loadtest.journey import WIZARD_STEPS, Journey, Outcome, Pacer, Patience, Person
+from tools.loadtest.client import ApiClient, Pacer, Recorder, UnexpectedAnswer
+from tools.loadtest.journey import WIZARD_STEPS, Journey, Outcome, Patience, Person
 from tools.loadtest.stats import summary
 from tools.loadtest.system import ROOT, System
 
@@ -79,6 +79,7 @@ class LoadResult:
             "applications_accepted": sum(1 for o in self.outcomes if o.accepted),
             "completed_per_second": round(len(completed) / max(self.elapsed, 1e-9), 2),
             "wizard_steps_per_second": round(steps_in_window / self.window_seconds, 1),
+            "requests_per_second": round(sum(len(v) for v in window.values()) / self.window_seconds, 1),
             "window_seconds": round(self.window_seconds, 1),
             "elapsed_seconds": round(self.elapsed, 1),
             "errors": sum(self.recorder.errors.values()),
@@ -97,8 +98,12 @@ class LoadResult:
 
 async def run_load(url: str, people: list[Person], *, concurrency: int, seconds: float,
                    patience: Patience = Patience(), authorities: list[str] | None = None,
-                   stop: asyncio.Event | None = None) -> LoadResult:
-    """``stop`` (optional) ends the run early: no new journey starts once it is set."""
+                   stop: asyncio.Event | None = None, think_seconds: float | None = None) -> LoadResult:
+    """``stop`` (optional) ends the run early: no new journey starts once it is set.
+
+    ``think_seconds``: each applicant makes a request every that many seconds, on a schedule of its
+    own whatever the answers' speed (an open loop, each request timed from when it was due), as a
+    person who reads and types between requests; without it, the next request follows the answer."""
     codes = authorities or open_authorities()
     if not codes:
         raise RuntimeError("no authority of the data set has an open plan today")
@@ -112,12 +117,14 @@ async def run_load(url: str, people: list[Person], *, concurrency: int, seconds:
     stop_at = started + seconds
 
     async def applicant_slot() -> None:
+        pacer = Pacer(think_seconds) if think_seconds else None  # the slot's schedule runs on across journeys
         while time.monotonic() < stop_at and not (stop is not None and stop.is_set()):
             try:
                 index, person = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
             client = ApiClient(url, source_address(index), recorder)
+            client.pacer = pacer
             try:
                 outcomes.append(await Journey(client, person, codes[index % len(codes)], patience).run())
             finally:
@@ -170,7 +177,7 @@ async def run_wizard_steps(url: str, people: list[Person], *, seconds: float, au
             finally:
                 await ready.wait()
             stop = window.setdefault("stop", time.monotonic() + seconds)  # whoever wakes first starts the clock
-            journey.pacer = Pacer(interval) if interval else None
+            client.pacer = Pacer(interval) if interval else None
             while not journey.outcome.failed_step and time.monotonic() < stop:
                 await journey.step_two_to_seven()
                 await journey.go_back_to_step_two()
