@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from servicekit import db
+from servicekit.outbox import OutboxRelay
 from servicekit.testing import wait_for
 
 from tests.foundation import harness
@@ -87,3 +88,40 @@ async def test_relay_crash_between_publish_and_mark_is_applied_once(db_url, amqp
 
 async def _count_is(sessions, n: int) -> bool:
     return len(await harness.effect_names(sessions)) == n
+
+
+async def test_a_commit_during_a_relay_pass_is_published_without_waiting_for_the_poll(db_url, amqp_url,
+                                                                                      queue_prefix):
+    """The nudge of a commit that lands while the relay is publishing starts another pass at once."""
+    engine = await harness.create_schema(db_url)
+    sessions = db.sessionmaker(engine)
+    bus = await harness.open_bus(amqp_url, queue_prefix)
+    consumer = harness.make_consumer(bus, sessions)
+    await consumer.start()  # its queue makes the events routable
+    relay = OutboxRelay("test", sessions, harness.outbox, bus.publisher, poll_seconds=30)
+    staged_during_pass: list[str] = []
+
+    class CommitsWhilePublishing:
+        async def publish(self, body, **kwargs):
+            await bus.publisher.publish(body, **kwargs)
+            if not staged_during_pass:  # another request commits an event while this pass runs
+                staged_during_pass.append(await harness.stage(sessions, "second"))
+                relay.nudge()
+
+    relay.publisher = CommitsWhilePublishing()
+    try:
+        await harness.stage(sessions, "first")
+        relay.start()
+        relay.nudge()
+        # Far less than the 30 s poll: only a nudge that was kept can explain it.
+        await wait_for(lambda: _none_unpublished(sessions), timeout=5, what="both events published")
+        assert staged_during_pass
+    finally:
+        await relay.stop()
+        await consumer.stop()
+        await bus.connection.close()
+        await engine.dispose()
+
+
+async def _none_unpublished(sessions) -> bool:
+    return await harness.unpublished(sessions) == 0

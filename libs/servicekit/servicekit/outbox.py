@@ -115,6 +115,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            # Cleared before the pass, not after: a nudge for a commit that lands during the pass
+            # must start another pass at once, not wait for the next poll.
+            self._wake.clear()
             try:
                 published = await self.publish_pending()
                 failures = 0
@@ -129,7 +132,6 @@ class OutboxRelay:
             if published >= self.batch_size:
                 continue  # more rows are probably waiting
             delay = self.poll_seconds if failures == 0 else min(5.0, self.poll_seconds * 2**failures)
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except TimeoutError:
