@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from datetime import datetime
+from typing import Any
 
 from google.protobuf.message import Message
 from sqlalchemy import Table, func, insert, select, update
@@ -74,7 +75,8 @@ class EventPublisher:
 
 
 class OutboxRelay:
-    """Publishes committed outbox rows, oldest first, and marks them after the broker's confirm."""
+    """Publishes committed outbox rows, a batch of the oldest at a time, and marks each after the
+    broker's confirm."""
 
     def __init__(
         self,
@@ -153,33 +155,40 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            for row in rows:
-                env = envelope.parse(row.envelope)
-                try:
-                    await self.publisher.publish(
-                        row.envelope,
-                        event_type=row.event_type,
-                        event_id=row.event_id,
-                        correlation_id=env.correlation_id,
-                    )
-                except Exception as exc:
-                    metrics.EVENT_PUBLISH_FAILURES.labels(self.service).inc()
-                    await session.execute(
-                        update(t)
-                        .where(t.c.event_id == row.event_id)
-                        .values(attempts=t.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500])
-                    )
-                    log.warning(
-                        "publish failed; the event stays in the outbox",
-                        extra={"event_id": row.event_id, "event_type": row.event_type},
-                    )
-                    break  # keep order: later rows wait for this one
+            # All of the batch's publishes are in flight at once and their confirms awaited together:
+            # one broker round trip for a burst of submissions, not one each. A row whose publish
+            # failed stays unpublished for a later pass; consumers neither need nor get the order.
+            outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
+            confirmed = [row for row, outcome in zip(rows, outcomes, strict=True) if outcome is None]
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    await self._record_failure(session, row, outcome)
+            if confirmed:
                 await session.execute(
-                    update(t).where(t.c.event_id == row.event_id).values(published_at=self.clock.now())
+                    update(t)
+                    .where(t.c.event_id.in_([row.event_id for row in confirmed]))
+                    .values(published_at=self.clock.now())
                 )
+            for row in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
-                published += 1
+            published = len(confirmed)
         return published
+
+    async def _publish(self, row: Any) -> None:
+        env = envelope.parse(row.envelope)
+        await self.publisher.publish(
+            row.envelope, event_type=row.event_type, event_id=row.event_id, correlation_id=env.correlation_id
+        )
+
+    async def _record_failure(self, session: AsyncSession, row: Any, error: BaseException) -> None:
+        metrics.EVENT_PUBLISH_FAILURES.labels(self.service).inc()
+        await session.execute(
+            update(self.table)
+            .where(self.table.c.event_id == row.event_id)
+            .values(attempts=self.table.c.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
+        )
+        log.warning("publish failed; the event stays in the outbox",
+                    extra={"event_id": row.event_id, "event_type": row.event_type})
 
     async def _record_backlog(self) -> None:
         t = self.table

@@ -58,7 +58,7 @@ class NotificationSettings(ServiceSettings):
     site_url: str = "http://localhost:8000/"
 
     # Dispatcher: sends queued deliveries.
-    dispatch_concurrency: int = 16
+    dispatch_concurrency: int = 64
     dispatch_poll_seconds: float = 0.5
     # A claimed delivery not marked within this time (its sender died) is claimed again.
     dispatch_lease_seconds: float = 120.0
