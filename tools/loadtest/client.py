@@ -62,15 +62,23 @@ class Recorder:
 
 class Pacer:
     """One applicant's request schedule: every ``interval`` seconds from a random offset, whatever
-    the answers' speed (an open loop: requests arrive at the rate people make them)."""
+    the answers' speed (an open loop: requests arrive at the rate people make them).
 
-    def __init__(self, interval: float) -> None:
+    ``random_gaps``: the gaps are drawn from an exponential distribution of that mean (a person's
+    pauses vary; together the applicants' requests arrive as a Poisson stream). Fixed gaps would keep
+    applicants who started together in step, and their submissions would arrive in waves."""
+
+    def __init__(self, interval: float, *, random_gaps: bool = False) -> None:
         self.interval = interval
+        self.random_gaps = random_gaps
         self._due = time.monotonic() + random.random() * interval
+
+    def _gap(self) -> float:
+        return random.expovariate(1 / self.interval) if self.random_gaps else self.interval
 
     async def next(self) -> float:
         """Wait for the next slot; return when it was due (in the past when running late)."""
-        due, self._due = self._due, self._due + self.interval
+        due, self._due = self._due, self._due + self._gap()
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)

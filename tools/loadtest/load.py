@@ -101,9 +101,10 @@ async def run_load(url: str, people: list[Person], *, concurrency: int, seconds:
                    stop: asyncio.Event | None = None, think_seconds: float | None = None) -> LoadResult:
     """``stop`` (optional) ends the run early: no new journey starts once it is set.
 
-    ``think_seconds``: each applicant makes a request every that many seconds, on a schedule of its
-    own whatever the answers' speed (an open loop, each request timed from when it was due), as a
-    person who reads and types between requests; without it, the next request follows the answer."""
+    ``think_seconds``: each applicant makes a request every that many seconds on average (random
+    gaps), on a schedule of its own whatever the answers' speed (an open loop, each request timed from
+    when it was due), as a person who reads and types between requests; without it, the next request
+    follows the answer."""
     codes = authorities or open_authorities()
     if not codes:
         raise RuntimeError("no authority of the data set has an open plan today")
@@ -117,7 +118,8 @@ async def run_load(url: str, people: list[Person], *, concurrency: int, seconds:
     stop_at = started + seconds
 
     async def applicant_slot() -> None:
-        pacer = Pacer(think_seconds) if think_seconds else None  # the slot's schedule runs on across journeys
+        # The slot's schedule runs on across journeys.
+        pacer = Pacer(think_seconds, random_gaps=True) if think_seconds else None
         while time.monotonic() < stop_at and not (stop is not None and stop.is_set()):
             try:
                 index, person = queue.get_nowait()
