@@ -1,11 +1,13 @@
-"""Pooled PostgreSQL connections: checked on every checkout, in one round trip (servicekit.db)."""
+"""Pooled PostgreSQL connections: checked when taken after a rest, in one round trip (servicekit.db)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
 from servicekit import db
+from servicekit.db import ALIVE_BYPASS_SECONDS
 from servicekit.testing import PG_ADMIN_URL, postgres_database
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,7 +28,8 @@ async def test_a_connection_the_server_dropped_while_pooled_is_replaced_not_fail
                 assert await admin.fetchval("SELECT pg_terminate_backend($1)", first)
             finally:
                 await admin.close()
-            # The pool still holds the dead connection; the request gets a fresh one instead.
+            # The pool still holds the dead connection; after a rest the request gets a fresh one.
+            await asyncio.sleep(ALIVE_BYPASS_SECONDS + 0.1)
             second = await _backend_pid(engine)
             assert second != first
         finally:
@@ -44,6 +47,7 @@ async def test_the_checkout_check_is_one_round_trip():
 
         try:
             await _backend_pid(engine)  # opens the pooled connection
+            await asyncio.sleep(ALIVE_BYPASS_SECONDS + 0.1)
             sent.clear()
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -52,5 +56,24 @@ async def test_the_checkout_check_is_one_round_trip():
             # (asyncpg's logger does not see SQLAlchemy's prepared statement itself.)
             assert sent[0] == "SELECT 1", sent
             assert sent[1].strip().upper().startswith("BEGIN"), sent
+        finally:
+            await engine.dispose()
+
+
+async def test_a_connection_given_back_moments_ago_is_not_checked_again():
+    async with postgres_database() as url:
+        engine = db.create_engine(url, pool_size=1, max_overflow=0)
+        sent: list[str] = []
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _log_queries(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.driver_connection.add_query_logger(lambda record: sent.append(record.query))
+
+        try:
+            await _backend_pid(engine)
+            sent.clear()
+            await _backend_pid(engine)  # at a peak: the connection was back in the pool a moment ago
+            assert "SELECT 1" not in sent, sent
+            assert sent and sent[0].strip().upper().startswith("BEGIN"), sent
         finally:
             await engine.dispose()

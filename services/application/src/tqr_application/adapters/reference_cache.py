@@ -62,14 +62,28 @@ async def _memory_for(session: AsyncSession) -> _Remembered | None:
     if session.info.get(_WRITTEN):
         return None
     if _CHECKED not in session.info:  # once per unit of work
-        memory = _memories.setdefault(session.get_bind(), _Remembered())  # type: ignore[arg-type]
-        version = (await (await session.connection()).execute(_VERSION)).scalar()
-        session.info[_CHECKED] = version
-        session.info[_MEMORY] = memory
-        if version is not None and version != memory.version:
-            memory.version, memory.values = version, {}
+        _saw_version(session, (await (await session.connection()).execute(_VERSION)).scalar())
     memory, seen = session.info[_MEMORY], session.info[_CHECKED]
     return memory if seen is not None and seen == memory.version else None  # type: ignore[no-any-return]
+
+
+def _saw_version(session: AsyncSession, version: int | None) -> None:
+    memory = _memories.setdefault(session.get_bind(), _Remembered())  # type: ignore[arg-type]
+    session.info[_CHECKED] = version
+    session.info[_MEMORY] = memory
+    if version is not None and version != memory.version:
+        memory.version, memory.values = version, {}
+
+
+# For a statement that reads the version beside its own row (``noted_version``), saving the unit
+# of work the round trip of its own version read: the wizard step reads it with the draft.
+VERSION_COLUMN = _VERSION.scalar_subquery().label("reference_version")
+
+
+def noted_version(session: AsyncSession, version: int | None) -> None:
+    """The reference version, read by another statement of this unit of work."""
+    if _CHECKED not in session.info and not session.info.get(_WRITTEN):
+        _saw_version(session, version)
 
 
 async def remembered(session: AsyncSession, key: Hashable, load: Callable[[AsyncSession], Awaitable[T]]) -> T:
