@@ -18,6 +18,17 @@ async def _backend_pid(engine: AsyncEngine) -> int:
         return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
+def _queries_sent_by(engine: AsyncEngine) -> list[str]:
+    """What the engine's connections send, as asyncpg logs it (not SQLAlchemy's prepared statements)."""
+    sent: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _log_queries(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda record: sent.append(record.query))
+
+    return sent
+
+
 async def test_a_connection_the_server_dropped_while_pooled_is_replaced_not_failed():
     async with postgres_database() as url:
         engine = db.create_engine(url, pool_size=1, max_overflow=0)
@@ -39,12 +50,7 @@ async def test_a_connection_the_server_dropped_while_pooled_is_replaced_not_fail
 async def test_the_checkout_check_is_one_round_trip():
     async with postgres_database() as url:
         engine = db.create_engine(url, pool_size=1, max_overflow=0)
-        sent: list[str] = []
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _log_queries(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.driver_connection.add_query_logger(lambda record: sent.append(record.query))
-
+        sent = _queries_sent_by(engine)
         try:
             await _backend_pid(engine)  # opens the pooled connection
             await asyncio.sleep(ALIVE_BYPASS_SECONDS + 0.1)
@@ -53,7 +59,6 @@ async def test_the_checkout_check_is_one_round_trip():
                 await connection.execute(text("SELECT 1"))
             # The check, then the request's own transaction and statement: no BEGIN/ROLLBACK around
             # the check (SQLAlchemy's pre-ping sends BEGIN; ";"; ROLLBACK for asyncpg).
-            # (asyncpg's logger does not see SQLAlchemy's prepared statement itself.)
             assert sent[0] == "SELECT 1", sent
             assert sent[1].strip().upper().startswith("BEGIN"), sent
         finally:
@@ -63,12 +68,7 @@ async def test_the_checkout_check_is_one_round_trip():
 async def test_a_connection_given_back_moments_ago_is_not_checked_again():
     async with postgres_database() as url:
         engine = db.create_engine(url, pool_size=1, max_overflow=0)
-        sent: list[str] = []
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _log_queries(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.driver_connection.add_query_logger(lambda record: sent.append(record.query))
-
+        sent = _queries_sent_by(engine)
         try:
             await _backend_pid(engine)
             sent.clear()
