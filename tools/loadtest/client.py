@@ -20,7 +20,7 @@ import httpx
 
 CSRF_COOKIES = ("__Host-csrf", "csrf")
 
-# httpx builds a TLS context (reading the CA bundle, ≈ 10 ms of CPU) for every client unless given
+# httpx builds a TLS context (reading the CA bundle, ≈ 20 ms of CPU) for every client unless given
 # one; each journey has a client of its own, and the load generator shares the system's CPUs.
 _TLS = ssl.create_default_context()
 
@@ -105,7 +105,7 @@ class ApiClient:
         self.http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout, limits=limits)
         self.cookies: dict[str, str] = {}
         self.recorder = recorder
-        self.pacer: Pacer | None = None  # every request on a fixed schedule (open loop) when set
+        self.pacer: Pacer | None = None  # every request on the pacer's schedule (open loop) when set
 
     async def close(self) -> None:
         await self.http.aclose()

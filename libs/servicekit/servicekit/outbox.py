@@ -127,9 +127,10 @@ class OutboxRelay:
                 failures += 1
                 log.warning("outbox relay pass failed; will retry", exc_info=True)
                 published = 0
-            if time.monotonic() - self._backlog_recorded_at >= self.poll_seconds:
+            now = time.monotonic()
+            if now - self._backlog_recorded_at >= self.poll_seconds:
                 # A gauge for dashboards: once per poll is enough, not once per nudge.
-                self._backlog_recorded_at = time.monotonic()
+                self._backlog_recorded_at = now
                 await self._record_backlog()
             if published >= self.batch_size:
                 continue  # more rows are probably waiting
@@ -142,7 +143,6 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: publish up to a batch of unpublished rows; returns how many went out."""
         t = self.table
-        published = 0
         async with self.sessions() as session, session.begin():
             # SKIP LOCKED lets several replicas relay one PostgreSQL database without publishing
             # the same row twice at once; SQLite ignores it (one writer at a time anyway).
@@ -171,8 +171,7 @@ class OutboxRelay:
                 )
             for row in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
-            published = len(confirmed)
-        return published
+        return len(confirmed)
 
     async def _publish(self, row: Any) -> None:
         env = envelope.parse(row.envelope)

@@ -7,6 +7,10 @@ the relay, and each step paid for a relay pass and a backlog count besides its o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from tqr.application.v1 import wizard_pb2
 
 from services.application.tests.integration.statements import engine_of, statements_of
@@ -24,28 +28,30 @@ async def test_a_wizard_step_is_one_read_and_one_write(app, h):
     assert write.lstrip().startswith("UPDATE drafts")
 
 
-async def test_a_wizard_step_leaves_the_outbox_relay_asleep(app, h):
-    who = h.new_applicant()
-    await app.fill_until_point(who)
+@contextmanager
+def relay_nudges(app: Any) -> Iterator[list[str]]:
+    """Every nudge the service context gives the outbox relay while the block runs."""
     woken: list[str] = []
     nudge = app.ctx.after_commit
     app.ctx.after_commit = lambda: (woken.append("nudge"), nudge())[1]
     try:
-        reply = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+        yield woken
     finally:
         app.ctx.after_commit = nudge
+
+
+async def test_a_wizard_step_leaves_the_outbox_relay_asleep(app, h):
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    with relay_nudges(app) as woken:
+        reply = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
     assert reply.draft.point_code == "11010801"  # the step was saved
     assert woken == []
 
 
 async def test_a_submission_wakes_the_relay_once(app, h):
     who = h.new_applicant()
-    woken: list[str] = []
-    nudge = app.ctx.after_commit
-    app.ctx.after_commit = lambda: (woken.append("nudge"), nudge())[1]
-    try:
+    with relay_nudges(app) as woken:
         await app.submit_new(who)
-    finally:
-        app.ctx.after_commit = nudge
     assert woken == ["nudge"]  # the eight steps woke nothing; the submission staged its event
     assert await app.events("ApplicationSubmitted") >= 1
