@@ -32,6 +32,8 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
                 "verdicts": verdicts(run)}
 
     assert run["ceiling"]["requests_per_second"] > 0 and run["ceiling"]["errors"] == 0
+    ceiling_cpu = run["ceiling"]["cpu_seconds"]
+    assert ceiling_cpu["bare server"] > 0 and ceiling_cpu["load generator"] > 0  # which side sets it
     assert run["wizard_step_phase"]["requests_per_second"] > 0
     assert run["wizard_step_phase"]["errors"] == 0, run["wizard_step_phase"]["error_kinds"]
     paced = run["paced_phase"]
@@ -56,6 +58,7 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
     printed = capsys.readouterr().out
     assert "wizard steps (all 7)" in printed and "bare FastAPI ceiling" in printed and "targets:" in printed
     assert "paced phase" in printed and "paced journeys" in printed
+    assert "ceiling: CPU seconds" in printed
     write_json(tmp_path / "loadtest.json", document)
     again = json.loads((tmp_path / "loadtest.json").read_text(encoding="utf-8"))
     assert set(again["verdicts"]) == set(document["verdicts"])

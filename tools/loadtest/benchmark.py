@@ -110,7 +110,8 @@ async def measure_system(system: System, sizes: Sizes, *, ceiling_rps: float | N
     if ceiling_rps is None:
         found = await ceiling.measure(a, sizes.ceiling_seconds)
         document["ceiling"] = {"requests_per_second": round(found.requests_per_second, 1),
-                               "latency": found.latency, "errors": found.errors}
+                               "latency": found.latency, "errors": found.errors,
+                               "seconds": sizes.ceiling_seconds, "cpu_seconds": found.cpu_seconds}
         ceiling_rps = found.requests_per_second
     # Warm-up: caches, connection pools, the first form rendering; not counted.
     await run_load(system.url, people[:a], concurrency=a, seconds=sizes.warm_seconds)
@@ -201,6 +202,8 @@ def print_report(document: dict[str, Any]) -> None:
         ]
         if "ceiling" in run:
             rows.insert(0, ["bare FastAPI ceiling requests / s", run["ceiling"]["requests_per_second"]])
+            rows.insert(1, ["ceiling: CPU seconds of its seconds (bare server / load generator)",
+                            ceiling_cpu(run["ceiling"])])
             rows.insert(2, ["wizard-step phase / ceiling", round(phase["requests_per_second"]
                                                                  / run["ceiling"]["requests_per_second"], 3)])
         print(table(["figure", "value"], rows))
@@ -218,6 +221,11 @@ def print_report(document: dict[str, Any]) -> None:
         s = document["scaling"]
         print(f"\nscaling (×2 identity, application, notification): completed/s ×{s['completed_gain']}, "
               f"wizard steps/s ×{s['wizard_steps_gain']}; duplicates: {s['duplicates']}")
+
+
+def ceiling_cpu(found: dict[str, Any]) -> str:
+    cpu = found.get("cpu_seconds", {})
+    return f"{cpu.get('bare server', '?')} / {cpu.get('load generator', '?')} of {found.get('seconds', '?')}"
 
 
 def percentiles(latency: dict[str, Any]) -> str:

@@ -11,10 +11,11 @@ body like a wizard step and answers a small JSON document.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -22,7 +23,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from tools.loadtest.broker import free_port, wait_until
-from tools.loadtest.client import ApiClient, Recorder, UnexpectedAnswer
+from tools.loadtest.client import ApiClient, Recorder, UnexpectedAnswer, collector_paused
+from tools.loadtest.cpu import cpu_seconds
 from tools.loadtest.stats import summary
 
 
@@ -48,6 +50,9 @@ class CeilingResult:
     requests_per_second: float
     latency: dict[str, float | int]
     errors: int
+    # CPU seconds over the measured stretch: which side sets the ceiling (on this machine the load
+    # generator, one Python process, reaches a whole CPU first).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def source_address(index: int) -> str:
@@ -72,9 +77,10 @@ async def drive(url: str, concurrency: int, seconds: float) -> CeilingResult:
         finally:
             await client.close()
 
-    started = time.monotonic()
-    await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    elapsed = time.monotonic() - started
+    with collector_paused():
+        started = time.monotonic()
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.monotonic() - started
     latencies = recorder.by_step().get("bare", [])
     return CeilingResult(len(latencies) / elapsed, summary(latencies), sum(recorder.errors.values()))
 
@@ -99,7 +105,11 @@ async def measure(concurrency: int, seconds: float) -> CeilingResult:
 
         await wait_until(answers, 30, "the bare endpoint")
         await drive(url, concurrency, min(2.0, seconds / 5))  # warm-up, not counted
-        return await drive(url, concurrency, seconds)
+        server_before, generator_before = cpu_seconds(process.pid), cpu_seconds(os.getpid())
+        result = await drive(url, concurrency, seconds)
+        result.cpu_seconds = {"bare server": round(cpu_seconds(process.pid) - server_before, 2),
+                              "load generator": round(cpu_seconds(os.getpid()) - generator_before, 2)}
+        return result
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -9,10 +9,13 @@ client jar would refuse to send; the CSRF cookie's value goes back as ``X-CSRF-T
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import ssl
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +26,26 @@ CSRF_COOKIES = ("__Host-csrf", "csrf")
 # httpx builds a TLS context (reading the CA bundle, ≈ 20 ms of CPU) for every client unless given
 # one; each journey has a client of its own, and the load generator shares the system's CPUs.
 _TLS = ssl.create_default_context()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection in the load generator while it measures.
+
+    The generator times every request itself, so a pause of its own is counted as the system's
+    latency: a full collection of its heap (every sample so far) stopped all the simulated people at
+    once for 50-140 ms, and the first generation's collections added ≈ 0.4 s of CPU to a 20 s phase
+    on the machine it shares with the system. As ``timeit`` does, collect before and after the
+    measured stretch instead; a run is bounded in time, so what piles up meanwhile is bounded too."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect()
 
 
 @dataclass

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from tools.loadtest.ceiling import source_address
-from tools.loadtest.client import ApiClient, Pacer, Recorder, UnexpectedAnswer
+from tools.loadtest.client import ApiClient, Pacer, Recorder, UnexpectedAnswer, collector_paused
 from tools.loadtest.journey import WIZARD_STEPS, Journey, Outcome, Patience, Person
 from tools.loadtest.stats import summary
 from tools.loadtest.system import ROOT, System
@@ -132,7 +132,8 @@ async def run_load(url: str, people: list[Person], *, concurrency: int, seconds:
             finally:
                 await client.close()
 
-    await asyncio.gather(*(applicant_slot() for _ in range(concurrency)))
+    with collector_paused():
+        await asyncio.gather(*(applicant_slot() for _ in range(concurrency)))
     elapsed = time.monotonic() - started
     result = LoadResult(started, min(seconds, elapsed), outcomes, recorder, started_at)
     result.extra["elapsed"] = elapsed
@@ -190,11 +191,12 @@ async def run_wizard_steps(url: str, people: list[Person], *, seconds: float, au
             await client.close()
         return journey.outcome
 
-    tasks = [asyncio.create_task(applicant(i, p)) for i, p in enumerate(people)]
-    await ready.wait()
-    started = window.setdefault("stop", time.monotonic() + seconds) - seconds
-    started_at = datetime.now(UTC)
-    outcomes = list(await asyncio.gather(*tasks))
+    with collector_paused():
+        tasks = [asyncio.create_task(applicant(i, p)) for i, p in enumerate(people)]
+        await ready.wait()
+        started = window.setdefault("stop", time.monotonic() + seconds) - seconds
+        started_at = datetime.now(UTC)
+        outcomes = list(await asyncio.gather(*tasks))
     elapsed = time.monotonic() - started
     result = LoadResult(started, seconds, outcomes, recorder, started_at)
     result.extra["elapsed"] = elapsed

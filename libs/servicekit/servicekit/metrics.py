@@ -43,6 +43,10 @@ OUTBOX_BACKLOG = Gauge("tqr_outbox_backlog", "Events written but not yet publish
 OUTBOX_OLDEST_AGE = Gauge(
     "tqr_outbox_oldest_age_seconds", "Age of the oldest unpublished event", ["service"]
 )
+GC_PAUSE = Histogram(
+    "tqr_gc_pause_seconds", "Time the process stood still in one garbage collection", ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)
 SERVING = Gauge("tqr_serving", "1 while the service reports SERVING to health checks", ["service"])
 
 
