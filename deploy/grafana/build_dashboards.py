@@ -220,6 +220,13 @@ def services_dashboard() -> Dashboard:
                         width=24,
                         height=4,
                     ),
+                    Panel(
+                        "Garbage-collection pauses: p99 by process and generation",
+                        [(quantile(0.99, "tqr_gc_pause_seconds", "job, generation"), "{{job}} gen {{generation}}")],
+                        unit="s",
+                        width=24,
+                        description="A collection stops the whole process: every request in flight waits for it.",
+                    ),
                 ],
             ),
             Row(

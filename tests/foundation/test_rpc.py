@@ -44,6 +44,12 @@ class Probe(documents_pb2_grpc.DocumentsServiceServicer):
             import redis.exceptions
 
             raise redis.exceptions.ConnectionError("Connection refused")
+        if request.code == "redis-loading":  # a restarted Redis still reading its data
+            import redis.exceptions
+
+            raise redis.exceptions.BusyLoadingError("Redis is loading the dataset in memory")
+        if request.code == "timed-out":  # a dependency awaited with a time limit did not answer
+            raise TimeoutError()
         if request.code == "database-down":
             from sqlalchemy.exc import OperationalError
 
@@ -252,7 +258,7 @@ async def test_a_lost_database_or_redis_connection_is_unavailable_not_internal(s
     try:
         async with open_channel(f"127.0.0.1:{host.port}", SERVICE) as channel:
             stub = documents_pb2_grpc.DocumentsServiceStub(channel)
-            for code in ("redis-down", "database-down"):
+            for code in ("redis-down", "redis-loading", "timed-out", "database-down"):
                 with pytest.raises(grpc.aio.AioRpcError) as caught:
                     await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code=code))
                 assert caught.value.code() == grpc.StatusCode.UNAVAILABLE, code

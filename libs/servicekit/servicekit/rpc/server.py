@@ -32,9 +32,10 @@ TRANSPORT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 def is_dependency_outage(exc: BaseException) -> bool:
-    """A lost connection to the database or Redis (not a bug in the handler)."""
+    """A lost connection to the database or Redis, or one that stopped answering in time (not a
+    bug in the handler)."""
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, redis_exc.ConnectionError,
-                        redis_exc.TimeoutError, ConnectionError)):
+                        redis_exc.TimeoutError, ConnectionError, TimeoutError)):
         return True
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True

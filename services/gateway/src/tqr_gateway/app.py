@@ -14,6 +14,7 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,7 +27,13 @@ from tqr_gateway.api.problems import install_problem_schemas
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.deps import SignInRequired
-from tqr_gateway.errors import answer_for_rpc_error, fault_answer, field_problems, framework_answer
+from tqr_gateway.errors import (
+    answer_for_rpc_error,
+    fault_answer,
+    field_problems,
+    framework_answer,
+    unavailable_answer,
+)
 from tqr_gateway.observability import RequestContext
 from tqr_gateway.pages import account, dev, portal, staff, wizard
 from tqr_gateway.security.limits import UPLOAD_BODY_LIMIT
@@ -135,6 +142,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         target = "/staff/login" if exc.staff else "/account/login"
         here = safe_local_path(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"{target}?next={here}", status_code=303)
+
+    # Redis holds the multi-page flows (registration, reset): while it is away those steps cannot go
+    # on, which is an outage to wait out (503), not a fault (500). Nothing was written.
+    @app.exception_handler(redis_errors.ConnectionError)
+    @app.exception_handler(redis_errors.TimeoutError)
+    async def on_redis_away(request: Request, exc: Exception) -> Response:
+        log.warning("redis unavailable: %s", type(exc).__name__)
+        return refusal_response(request, unavailable_answer(), request.app.state.refusal_renderer)
 
     @app.exception_handler(Exception)
     async def on_fault(request: Request, exc: Exception) -> Response:

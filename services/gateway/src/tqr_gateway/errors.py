@@ -71,6 +71,13 @@ def fault_answer() -> Refusal:
     return Refusal(500, code, zh, en)
 
 
+def unavailable_answer() -> Refusal:
+    """The gateway's own dependency (Redis) is out of reach: "try again shortly", as a service's
+    UNAVAILABLE is answered."""
+    code, zh, en = _FAULTS[503]
+    return Refusal(503, code, zh, en, retry_after=5)
+
+
 def framework_answer(status: int, detail: str) -> Refusal:
     """An HTTPException as a refusal: a detail written "中文 / English" is kept; the framework's own
     English-only details become a message in both languages."""

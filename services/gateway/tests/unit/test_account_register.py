@@ -160,3 +160,20 @@ def test_no_personal_data_ever_appears_in_a_url(client, fake):
         for secret in (NUMBER, MOBILE, "张老师", "teacher@example.cn"):
             assert secret not in url
 
+
+
+def test_while_redis_is_away_a_registration_step_says_try_again_shortly_and_keeps_nothing(client, fake):
+    """The flow's state lives in Redis: without it the step cannot go on, and the person is told to
+    try again in a moment (503), not that something broke (500)."""
+    from redis.asyncio import Redis
+
+    working = client.app.state.redis
+    client.app.state.redis = Redis.from_url("redis://127.0.0.1:1/0")  # nothing listens there
+    try:
+        refused = post(client, "/account/register", {"agree": "1"})
+    finally:
+        client.app.state.redis = working
+    assert refused.status_code == 503, refused.text
+    assert "稍后再试" in refused.text and "Traceback" not in refused.text
+    assert "tqr-flow-register" not in refused.headers.get("set-cookie", "")
+    assert post(client, "/account/register", {"agree": "1"}).status_code == 303  # back once Redis is

@@ -49,6 +49,33 @@ async def test_sms_provider_failing_twice_then_succeeding_sends_once(sqlite_url,
     assert sms.sent[0]["request_id"] == row.idempotency_key  # the provider can de-duplicate on it
 
 
+async def test_a_sent_email_whose_marking_hits_a_lost_connection_is_marked_not_sent_again(
+        sqlite_url, rig_factory, smtp, h, monkeypatch):
+    """The database connection drops between the send and its SENT mark: the mark is written on a
+    retry. Left unmarked, the claim would run out (after the lease) and the email go out twice."""
+    from sqlalchemy import exc as sa_exc
+    from tqr_notification.service_layer import dispatcher
+
+    failures = {"left": 1}
+
+    async def finish_after_a_dropped_connection(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if failures["left"]:
+            failures["left"] -= 1
+            raise sa_exc.InterfaceError("UPDATE deliveries", {}, ConnectionResetError("connection was closed"))
+        return await real_finish(*args, **kwargs)
+
+    real_finish = dispatcher.finish
+    monkeypatch.setattr(dispatcher, "finish", finish_after_a_dropped_connection)
+    handler, _ = smtp
+    rig = rig_factory(sqlite_url)
+    await rig.start(sms=h.SmsRecorder(), dispatch_lease_seconds=4)
+    await rig.register(ACCOUNT, EMAIL, PHONE)
+    [row] = await wait_for(lambda: _rows_with_status(rig, "SENT", channel="email"), timeout=10, what="SENT")
+    assert failures["left"] == 0  # the connection did drop on the first mark
+    await asyncio.sleep(4.5)  # past the lease: an unmarked claim would have been taken and sent again
+    assert len(handler.emails) == 1 and row.attempts == 1
+
+
 async def test_permanent_failure_is_recorded_and_does_not_hold_up_the_others(sqlite_url, rig_factory, smtp, h):
     handler, _ = smtp
     handler.refuse["nobody@example.com"] = "550 5.1.1 mailbox unavailable"

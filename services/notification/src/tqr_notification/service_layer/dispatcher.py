@@ -30,6 +30,10 @@ from tqr_notification.service_layer.message_content import open_content
 
 log = logging.getLogger(__name__)
 
+# Marking a sent delivery is retried after these pauses (doubling) while the database is away.
+MARK_FIRST_PAUSE_SECONDS = 0.1
+MARK_MAX_PAUSE_SECONDS = 5.0
+
 
 class Dispatcher:
     def __init__(
@@ -110,22 +114,43 @@ class Dispatcher:
         self.wake()
 
     async def _deliver(self, delivery: ClaimedDelivery) -> None:
+        claimed_at = asyncio.get_running_loop().time()
         try:
             outcome = await self._attempt(delivery)
         except Exception as error:
             log.exception("delivery attempt broke", extra={"delivery_id": delivery.delivery_id})
             result = DeliveryResult.failed(f"internal error: {type(error).__name__}", transient=True)
             outcome = self._outcome(delivery, result, delivery.attempts + 1)
-        try:
-            marked = await finish(self.nctx.sessions, delivery, outcome, self.clock.now())
-        except Exception:
-            # The lease runs out and the row is claimed again: if it was sent, it is sent twice.
-            log.exception("marking a delivery failed", extra={"delivery_id": delivery.delivery_id})
+        marked = await self._mark(delivery, outcome, claimed_at)
+        if marked is None:
             return
         DELIVERIES.labels(delivery.channel, "retry" if outcome.status == QUEUED else outcome.status.lower()).inc()
         if not marked:
             log.warning("a delivery's lease ran out before it was marked",
                         extra={"delivery_id": delivery.delivery_id})
+
+    async def _mark(self, delivery: ClaimedDelivery, outcome: Outcome, claimed_at: float) -> bool | None:
+        """Record the outcome (False: the claim was lost); None when the database stayed out of reach.
+
+        A message the provider accepted but whose row stays unmarked is claimed again when the
+        lease runs out, and sent a second time. So a write that fails (a dropped connection, a
+        database restart) is tried again, with back-off, for up to half the lease: well before
+        another claim can take the row. Marking twice is harmless: it is keyed by our claim token."""
+        loop = asyncio.get_running_loop()
+        give_up_at = claimed_at + self.lease_seconds / 2
+        pause = MARK_FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                return await finish(self.nctx.sessions, delivery, outcome, self.clock.now())
+            except Exception:
+                if loop.time() + pause >= give_up_at:
+                    log.exception("marking a delivery failed; when its lease runs out it is sent again",
+                                  extra={"delivery_id": delivery.delivery_id})
+                    return None
+                log.warning("marking a delivery failed; trying again", exc_info=True,
+                            extra={"delivery_id": delivery.delivery_id})
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, MARK_MAX_PAUSE_SECONDS)
 
     async def _attempt(self, delivery: ClaimedDelivery) -> Outcome:
         spec = spec_for(delivery.event_type)
