@@ -9,18 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from pydantic import BaseModel, Field
 
 from tqr_gateway.api.fields import ExpectedVersion, Int32
+from tqr_gateway.api.proto_dicts import message_to_dict
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def from_proto(model: type[M], message: Message) -> M:
-    data = MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
-    return model.model_validate(data)
+    return model.model_validate(message_to_dict(message))
 
 
 # --- shared views --------------------------------------------------------------------------------
