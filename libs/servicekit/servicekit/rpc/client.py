@@ -62,26 +62,32 @@ def service_config(service: str, idempotent_methods: Iterable[str]) -> str:
     return json.dumps(config)
 
 
-class _CountedUnaryUnary:
-    """One unary method: the correlation id and a deadline added when the caller gave none, the
-    call counted and timed. Awaiting what it returns gives the response, as with the plain stub."""
+class _CountedMethod:
+    """One method of a stub: the correlation id and a deadline added when the caller gave none."""
 
     def __init__(self, call: Any, method: str, default_timeout: float) -> None:
         self._call = call
         self._method = method
         self._default_timeout = default_timeout
 
+    def _start(self, request: Any, timeout: float | None, metadata: Any, options: dict[str, Any]) -> Any:
+        return self._call(request, timeout=self._default_timeout if timeout is None else timeout,
+                          metadata=_with_correlation(metadata), **options)
+
+
+class _CountedUnaryUnary(_CountedMethod):
+    """A unary method, its call counted and timed. Awaiting what it returns gives the response, as
+    with the plain stub."""
+
     def __call__(self, request: Any, *, timeout: float | None = None, metadata: Any = None,
                  **options: Any) -> Awaitable[Any]:
-        return self._counted(request, self._default_timeout if timeout is None else timeout,
-                             _with_correlation(metadata), options)
+        return self._counted(self._start(request, timeout, metadata, options))
 
-    async def _counted(self, request: Any, timeout: float, metadata: tuple[tuple[str, str | bytes], ...],
-                       options: dict[str, Any]) -> Any:
+    async def _counted(self, call: Awaitable[Any]) -> Any:
         started = time.perf_counter()
         code = "OK"
         try:
-            return await self._call(request, timeout=timeout, metadata=metadata, **options)
+            return await call
         except grpc.aio.AioRpcError as exc:
             code = exc.code().name
             raise
@@ -90,19 +96,13 @@ class _CountedUnaryUnary:
             metrics.GRPC_CLIENT_DURATION.labels(self._method).observe(time.perf_counter() - started)
 
 
-class _CountedUnaryStream:
-    """One server-streaming method: the same metadata and deadline; the stream itself is the
-    caller's to read, so only its start is counted."""
-
-    def __init__(self, call: Any, method: str, default_timeout: float) -> None:
-        self._call = call
-        self._method = method
-        self._default_timeout = default_timeout
+class _CountedUnaryStream(_CountedMethod):
+    """A server-streaming method: the stream itself is the caller's to read, so only its start is
+    counted."""
 
     def __call__(self, request: Any, *, timeout: float | None = None, metadata: Any = None, **options: Any) -> Any:
         metrics.GRPC_CLIENT_REQUESTS.labels(self._method, "STREAM").inc()
-        return self._call(request, timeout=self._default_timeout if timeout is None else timeout,
-                          metadata=_with_correlation(metadata), **options)
+        return self._start(request, timeout, metadata, options)
 
 
 def _with_correlation(metadata: Any) -> tuple[tuple[str, str | bytes], ...]:

@@ -169,7 +169,7 @@ def _correlation_id(context: grpc.aio.ServicerContext) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == correlation.METADATA_KEY:
             return correlation.clean(str(value))
-    return correlation.clean("")
+    return correlation.new_id()
 
 
 async def _refuse_undecodable(request: Any, context: grpc.aio.ServicerContext) -> None:
