@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.loadtest import quiet
 from tools.loadtest.benchmark import Sizes, measure_system, print_report, verdicts
 from tools.loadtest.stats import write_json
 from tools.loadtest.system import System
@@ -26,7 +27,7 @@ STEPS = ["csrf-token", "human-check", "human-check-answer", "sign-in", "draft", 
 async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     sizes = Sizes(applicants=4, seconds=8, accounts=10, steps_seconds=3, ceiling_seconds=2, warm_seconds=8,
-                  think_seconds=0.2)
+                  think_seconds=0.2, settle_seconds=3)
     run = {"configuration": "small", "replicas": {}, **await measure_system(chaos_system, sizes, ceiling_rps=None)}
     document = {"arguments": {"applicants": sizes.applicants, "seconds": sizes.seconds}, "runs": [run],
                 "verdicts": verdicts(run)}
@@ -53,12 +54,14 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
     assert audit["deliveries_missing"] == 0 and audit["submit_to_notification_sent"]["count"] == audit["accepted"]
     assert run["outbox"]["publish_lag"]["unpublished"] == 0
     assert set(run["cpu_seconds"]) >= {"gateway-1", "application-1", "identity-1", "load generator"}
+    assert list(run["settled_before"]) == ["ceiling", "wizard_step_phase", "paced_phase", "paced_journeys", "journeys"]
+    assert all(0 <= s["idle_share"] <= 1 and s["seconds"] >= quiet.WINDOW_SECONDS for s in run["settled_before"].values())
 
     print_report(document)
     printed = capsys.readouterr().out
     assert "wizard steps (all 7)" in printed and "bare FastAPI ceiling" in printed and "targets:" in printed
     assert "paced phase" in printed and "paced journeys" in printed
-    assert "ceiling: CPU seconds" in printed
+    assert "ceiling: CPU seconds" in printed and "before each phase" in printed
     write_json(tmp_path / "loadtest.json", document)
     again = json.loads((tmp_path / "loadtest.json").read_text(encoding="utf-8"))
     assert set(again["verdicts"]) == set(document["verdicts"])

@@ -30,7 +30,7 @@ from typing import Any
 
 import asyncpg
 
-from tools.loadtest import ceiling, observe
+from tools.loadtest import ceiling, observe, quiet
 from tools.loadtest.cpu import CpuMeter
 from tools.loadtest.journey import Patience, Person
 from tools.loadtest.load import LoadResult, journeys_table_rows, prepare_people, run_load, run_wizard_steps
@@ -65,6 +65,7 @@ class Sizes:
     ceiling_seconds: float = 10
     warm_seconds: float = 30
     think_seconds: float = 1.0  # the paced journeys: one request per applicant per this many seconds
+    settle_seconds: float = 60  # the longest wait for a machine at rest before a measured phase
 
     def paced_journey_accounts(self) -> int:
         """Enough people for the paced journeys run: a journey is ≈ 15 requests plus the 3 s must-read."""
@@ -107,7 +108,10 @@ async def measure_system(system: System, sizes: Sizes, *, ceiling_rps: float | N
     people = await asyncio.to_thread(prepare_people, system, sizes.accounts + 3 * a + paced_count)
     await contacts_known(system, system.accounts_made)
     document: dict[str, Any] = {"load_average_before": os.getloadavg()}
+    settled: dict[str, Any] = {}  # each measured phase starts on a machine at rest (quiet.py)
+    document["settled_before"] = settled
     if ceiling_rps is None:
+        settled["ceiling"] = await quiet.settle(sizes.settle_seconds)
         found = await ceiling.measure(a, sizes.ceiling_seconds)
         document["ceiling"] = {"requests_per_second": round(found.requests_per_second, 1),
                                "latency": found.latency, "errors": found.errors,
@@ -115,6 +119,7 @@ async def measure_system(system: System, sizes: Sizes, *, ceiling_rps: float | N
         ceiling_rps = found.requests_per_second
     # Warm-up: caches, connection pools, the first form rendering; not counted.
     await run_load(system.url, people[:a], concurrency=a, seconds=sizes.warm_seconds)
+    settled["wizard_step_phase"] = await quiet.settle(sizes.settle_seconds)
     meter = CpuMeter(system)
     await meter.start()
     busy = await run_wizard_steps(system.url, people[a:2 * a], seconds=sizes.steps_seconds)
@@ -122,15 +127,18 @@ async def measure_system(system: System, sizes: Sizes, *, ceiling_rps: float | N
     # The latency target at the throughput target: the same applicants' requests arriving at 15 % of
     # the ceiling, on schedule (a closed loop's latency is only its queue: applicants / throughput).
     rate = round(TARGETS["ratio_to_ceiling_min"] * ceiling_rps, 1)
+    settled["paced_phase"] = await quiet.settle(sizes.settle_seconds)
     await meter.start()
     paced = await run_wizard_steps(system.url, people[2 * a:3 * a], seconds=sizes.steps_seconds,
                                    steps_per_second=rate)
     document["paced_phase"] = {"offered_per_second": rate,
                                **phase_figures(paced, await meter.stop(), a, sizes.steps_seconds)}
     # Submit → sent at a stated load: people who read and type between requests.
+    settled["paced_journeys"] = await quiet.settle(sizes.settle_seconds)
     document["paced_journeys"] = {"think_seconds": sizes.think_seconds, **await journeys_with_audit(
         system, people[3 * a:3 * a + paced_count], sizes, sizes.think_seconds)}
     # The stress run: nobody pauses, the machine is saturated.
+    settled["journeys"] = await quiet.settle(sizes.settle_seconds)
     document.update(await journeys_with_audit(system, people[3 * a + paced_count:], sizes, None))
     return document
 
@@ -206,6 +214,7 @@ def print_report(document: dict[str, Any]) -> None:
                             ceiling_cpu(run["ceiling"])])
             rows.insert(2, ["wizard-step phase / ceiling", round(phase["requests_per_second"]
                                                                  / run["ceiling"]["requests_per_second"], 3)])
+        rows.append(["before each phase: waited s / CPUs idle", settle_line(run.get("settled_before", {}))])
         print(table(["figure", "value"], rows))
         for name, kinds in (("paced journeys", journeys["error_kinds"]), ("journeys", run["error_kinds"])):
             if kinds:
@@ -226,6 +235,10 @@ def print_report(document: dict[str, Any]) -> None:
 def ceiling_cpu(found: dict[str, Any]) -> str:
     cpu = found.get("cpu_seconds", {})
     return f"{cpu.get('bare server', '?')} / {cpu.get('load generator', '?')} of {found.get('seconds', '?')}"
+
+
+def settle_line(settled: dict[str, Any]) -> str:
+    return ", ".join(f"{phase} {s['seconds']} / {s['idle_share']:.0%}" for phase, s in settled.items())
 
 
 def percentiles(latency: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from servicekit import db
 from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
 from servicekit.outbox import OutboxWriter
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.application.v1 import (
     application_pb2_grpc,
     applications_pb2_grpc,
@@ -38,13 +39,14 @@ SERVICE_NAMES = [
 ]
 
 
-def build_context(settings: ApplicationSettings, engine: object | None = None,
+def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = None,
                   clock: Clock | None = None) -> ServiceContext:
     """The handlers' dependencies; also used by the CLI commands (import-reference, seed)."""
     real_engine = engine or db.create_engine(settings.database_url)
     the_clock = clock or SystemClock()
     return ServiceContext(
-        sessions=db.sessionmaker(real_engine),  # type: ignore[arg-type]
+        sessions=db.sessionmaker(real_engine),
+        autocommit_sessions=db.sessionmaker(real_engine.execution_options(isolation_level="AUTOCOMMIT")),
         clock=the_clock,
         cipher=DocumentNumberCipher(settings.field_keys, settings.blind_index_key),
         events=OutboxWriter(orm.outbox, SERVICE, the_clock),

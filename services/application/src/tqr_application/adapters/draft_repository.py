@@ -4,10 +4,17 @@ Every wizard step reads and writes its draft, so those two statements are built 
 parameters, and run on the Core connection (SQLAlchemy then reuses their compiled form and skips
 the ORM's per-statement work). The read also fetches the reference data's version number, which
 the step needs next (``reference_cache``): one round trip to the database instead of two.
+
+Each draft carries a revision number, bumped by every write, and ``save`` writes only over the
+revision that was read. Two writes of one draft at once (a step in each of two browser tabs, a
+step racing the submission) cannot both succeed on the same revision: the later one finds it gone
+and is told so, instead of silently overwriting the other's answers. It also means a step needs
+no transaction of its own (``ServiceContext.autocommitting``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,19 +24,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tqr_application.adapters import orm
 from tqr_application.adapters.reference_cache import VERSION_COLUMN, noted_version
 
-_LOAD = select(orm.drafts.c.data, VERSION_COLUMN).where(orm.drafts.c.applicant_id == bindparam("applicant"))
-_SAVE = (update(orm.drafts).where(orm.drafts.c.applicant_id == bindparam("applicant"))
-         .values(data=bindparam("new_data", type_=orm.drafts.c.data.type),
-                 updated_at=bindparam("now", type_=orm.drafts.c.updated_at.type)))
+_t = orm.drafts
+_LOAD = select(_t.c.data, _t.c.revision, VERSION_COLUMN).where(_t.c.applicant_id == bindparam("applicant"))
+_SAVE = (update(_t).where(_t.c.applicant_id == bindparam("applicant"), _t.c.revision == bindparam("read"))
+         .values(data=bindparam("new_data", type_=_t.c.data.type),
+                 updated_at=bindparam("now", type_=_t.c.updated_at.type),
+                 revision=_t.c.revision + 1))
 
 
-async def load(session: AsyncSession, applicant_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Loaded:
+    data: dict[str, Any]
+    revision: int  # what ``save`` must find still there
+
+
+async def load(session: AsyncSession, applicant_id: str) -> Loaded | None:
     connection = await session.connection()
     row = (await connection.execute(_LOAD, {"applicant": applicant_id})).first()
     if row is None:
         return None
     noted_version(session, row.reference_version)
-    return dict(row.data) if row.data is not None else None
+    return Loaded(dict(row.data) if row.data is not None else {}, row.revision)
 
 
 async def create(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime) -> None:
@@ -37,9 +52,11 @@ async def create(session: AsyncSession, applicant_id: str, data: dict[str, Any],
                                                     updated_at=now))
 
 
-async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime) -> None:
+async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime, *, read: int) -> bool:
+    """Write the draft over revision ``read``; False (nothing written) when another write came first."""
     connection = await session.connection()
-    await connection.execute(_SAVE, {"applicant": applicant_id, "new_data": data, "now": now})
+    saved = await connection.execute(_SAVE, {"applicant": applicant_id, "new_data": data, "now": now, "read": read})
+    return bool(saved.rowcount)
 
 
 async def remove(session: AsyncSession, applicant_id: str) -> None:

@@ -118,6 +118,8 @@ drafts = Table(
     Column("data", JSON, nullable=False),  # the wizard state; document numbers inside are sealed
     Column("started_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Bumped by every write: a step saves only over the revision it read (draft_repository.save).
+    Column("revision", Integer, nullable=False, server_default="0"),
 )
 applications = Table(
     "applications", metadata,

@@ -19,6 +19,7 @@ from tqr_application.metrics import STATUS_CHANGES, STATUS_CHANGES_KEY
 @dataclass
 class ServiceContext:
     sessions: async_sessionmaker[AsyncSession]
+    autocommit_sessions: async_sessionmaker[AsyncSession]  # every statement commits as it runs
     clock: Clock
     cipher: DocumentNumberCipher
     events: OutboxWriter
@@ -42,6 +43,19 @@ class ServiceContext:
             self.after_commit()
         for to_status in changes:
             STATUS_CHANGES.labels(to_status).inc()
+
+    @asynccontextmanager
+    async def autocommitting(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work with no transaction: each statement commits as it runs.
+
+        For work that reads, decides, and then writes once with a statement that checks what was
+        read is still there (a wizard step: ``draft_repository.save``). Such work needs no BEGIN
+        and COMMIT, two of a step's four round trips to the database. It must not stage events:
+        those belong in the same transaction as the change they announce."""
+        async with self.autocommit_sessions() as session:
+            yield session
+            if staged_events(session):
+                raise RuntimeError("events staged outside a transaction; use ServiceContext.transaction")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

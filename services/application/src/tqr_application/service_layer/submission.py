@@ -89,9 +89,10 @@ async def submit(
             )
             await ctx.events.stage(session, await _submitted_event(ctx, session, record), aggregate_id=record.id)
             done = record_submission(stored.draft, record.application_number, record.submitted_at)
-            await drafts.save(
-                session, actor.subject_id, {"draft": done.to_dict(), "identity": stored.identity}, record.submitted_at
-            )
+            marked = {"draft": done.to_dict(), "identity": stored.identity}
+            if not await drafts.save(session, actor.subject_id, marked, record.submitted_at, read=stored.revision):
+                # A step was saved after the draft was checked: what would be filed is not what was shown.
+                raise wizard.draft_changed()
     except IntegrityError:
         async with ctx.reading() as session:
             earlier = await repo.by_idempotency_key(session, ctx.cipher, actor.subject_id, key)
@@ -161,7 +162,7 @@ async def _prepare(
         submitted_at=now,
         updated_at=now,
     )
-    return record, StoredDraft(draft, stored.identity)
+    return record, StoredDraft(draft, stored.identity, stored.revision)
 
 
 async def _submitted_event(

@@ -10,11 +10,11 @@ identity, document number sealed, is stored beside the draft: the draft itself h
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from servicekit.errors import NotFound, PermissionDenied, RuleViolation
+from servicekit.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import draft_repository as drafts
@@ -76,6 +76,7 @@ class DraftView:
 class StoredDraft:
     draft: Draft
     identity: dict[str, str]  # the account's identity; document number sealed
+    revision: int = 0  # the stored revision this was read at (draft_repository.save)
 
 
 def check_identity(actor: Actor, identity: Identity) -> None:
@@ -112,39 +113,46 @@ def account_of(ctx: ServiceContext, subject_id: str, identity: dict[str, str]) -
     )
 
 
-async def _store(
-    session: AsyncSession, ctx: ServiceContext, subject_id: str, stored: StoredDraft, *, create: bool = False
-) -> None:
+async def _store(session: AsyncSession, ctx: ServiceContext, subject_id: str, stored: StoredDraft) -> bool:
+    """Write the draft over the revision it was read at; False when another write came first."""
     data = {"draft": stored.draft.to_dict(), "identity": stored.identity}
-    if create:
-        await drafts.create(session, subject_id, data, ctx.now())
-    else:
-        await drafts.save(session, subject_id, data, ctx.now())
+    return await drafts.save(session, subject_id, data, ctx.now(), read=stored.revision)
 
 
 async def load(session: AsyncSession, actor: Actor) -> StoredDraft:
     require_role(actor, Role.APPLICANT)
-    data = await drafts.load(session, actor.subject_id)
-    if data is None:
+    loaded = await drafts.load(session, actor.subject_id)
+    if loaded is None:
         raise NotFound("DRAFT_NOT_FOUND", "还没有开始申报，请先开始申报", "No application started yet; start one first")
-    return StoredDraft(Draft.from_dict(data["draft"]), data["identity"])
+    return StoredDraft(Draft.from_dict(loaded.data["draft"]), loaded.data["identity"], loaded.revision)
+
+
+def draft_changed() -> Conflict:
+    return Conflict(
+        "DRAFT_CHANGED",
+        "申报内容刚在另一个页面中被修改，请刷新页面，核对后再试",
+        "The application was just changed in another window; reload the page, check it and try again",
+    )
 
 
 async def start(ctx: ServiceContext, actor: Actor, identity: Identity) -> DraftView:
     """A new draft, or the one in progress (a submitted one is replaced: a new application)."""
     check_identity(actor, identity)
     async with ctx.transaction() as session:
-        data = await drafts.load(session, actor.subject_id)
-        if data is not None and not Draft.from_dict(data["draft"]).submitted:
-            stored = StoredDraft(Draft.from_dict(data["draft"]), _identity_dict(ctx, identity))
-            await _store(session, ctx, actor.subject_id, stored)
+        loaded = await drafts.load(session, actor.subject_id)
+        if loaded is not None and not Draft.from_dict(loaded.data["draft"]).submitted:
+            in_progress = Draft.from_dict(loaded.data["draft"])
+            stored = StoredDraft(in_progress, _identity_dict(ctx, identity), loaded.revision)
+            if not await _store(session, ctx, actor.subject_id, stored):
+                raise draft_changed()
         else:
             stored = StoredDraft(
                 new_draft(str(uuid.uuid4()), actor.subject_id, ctx.now()), _identity_dict(ctx, identity)
             )
-            if data is not None:
+            if loaded is not None:
                 await drafts.remove(session, actor.subject_id)
-            await _store(session, ctx, actor.subject_id, stored, create=True)
+            await drafts.create(session, actor.subject_id, {"draft": stored.draft.to_dict(),
+                                                            "identity": stored.identity}, ctx.now())
         return await view(ctx, session, actor, stored)
 
 
@@ -154,15 +162,15 @@ async def get(ctx: ServiceContext, actor: Actor) -> DraftView:
 
 
 async def go_back(ctx: ServiceContext, actor: Actor, to_step: int) -> DraftView:
-    async with ctx.transaction() as session:
-        stored = await load(session, actor)
-        try:
-            step = Step(to_step)
-        except ValueError:
-            step = Step.DONE  # refused below like any step that cannot be reached
-        moved = StoredDraft(go_to_step(stored.draft, step, ctx.now()), stored.identity)
-        await _store(session, ctx, actor.subject_id, moved)
-        return await view(ctx, session, actor, moved)
+    try:
+        step = Step(to_step)
+    except ValueError:
+        step = Step.DONE  # refused below like any step that cannot be reached
+
+    async def change(_session: AsyncSession, stored: StoredDraft, _account: Account) -> Changed:
+        return Changed(go_to_step(stored.draft, step, ctx.now()))
+
+    return await _rewrite(ctx, actor, change)
 
 
 async def discard(ctx: ServiceContext, actor: Actor) -> None:
@@ -217,24 +225,56 @@ async def build_env(
 async def save_step(
     ctx: ServiceContext, actor: Actor, step: int, values: dict[str, Any], overrides: Iterable[str] = ()
 ) -> DraftView:
-    async with ctx.transaction() as session:
-        stored = await load(session, actor)
-        account = account_of(ctx, actor.subject_id, stored.identity)
+    async def change(session: AsyncSession, stored: StoredDraft, account: Account) -> Changed:
         env = await build_env(ctx, session, account, stored.draft, values)
         outcome = submit_step(stored.draft, Step(step), values, env, override_warnings=overrides)
-        saved = StoredDraft(outcome.draft, stored.identity)
-        await _store(session, ctx, actor.subject_id, saved)
-        result = await view(ctx, session, actor, saved)
-        result.overridden, result.cleared = outcome.overridden, outcome.cleared
+        return Changed(outcome.draft, outcome.overridden, outcome.cleared)
+
+    result = await _rewrite(ctx, actor, change)
     WIZARD_STEPS.labels(Step(step).name.lower()).inc()
     return result
 
 
-async def view(ctx: ServiceContext, session: AsyncSession, actor: Actor, stored: StoredDraft) -> DraftView:
+@dataclass(frozen=True)
+class Changed:
+    draft: Draft
+    overridden: tuple[WizardWarning, ...] = ()
+    cleared: tuple[ClearedAnswer, ...] = ()
+
+
+# A step that finds its draft written by another request meanwhile is applied again to what that
+# request wrote, as the applicant meant it to be; a draft rewritten this many times in a row is
+# being changed somewhere else all the time, and the applicant is asked to reload instead.
+REWRITE_ATTEMPTS = 3
+
+
+async def _rewrite(
+    ctx: ServiceContext,
+    actor: Actor,
+    change: Callable[[AsyncSession, StoredDraft, Account], Awaitable[Changed]],
+) -> DraftView:
+    """Read the draft, change it, write it back over the revision read (no transaction needed)."""
+    for _ in range(REWRITE_ATTEMPTS):
+        async with ctx.autocommitting() as session:
+            stored = await load(session, actor)
+            account = account_of(ctx, actor.subject_id, stored.identity)
+            changed = await change(session, stored, account)
+            saved = StoredDraft(changed.draft, stored.identity, stored.revision)
+            if not await _store(session, ctx, actor.subject_id, saved):
+                continue
+            result = await view(ctx, session, actor, saved, account)
+            result.overridden, result.cleared = changed.overridden, changed.cleared
+            return result
+    raise draft_changed()
+
+
+async def view(
+    ctx: ServiceContext, session: AsyncSession, actor: Actor, stored: StoredDraft, account: Account | None = None
+) -> DraftView:
     draft = stored.draft
     result = DraftView(
         draft=draft,
-        account=account_of(ctx, actor.subject_id, stored.identity),
+        account=account or account_of(ctx, actor.subject_id, stored.identity),
         seconds_left=must_read_seconds_left(draft, ctx.now(), ctx.settings.must_read_seconds),
         names=await ref.code_names(session),
     )
