@@ -44,7 +44,7 @@ async def load(session: AsyncSession, applicant_id: str) -> Loaded | None:
     if row is None:
         return None
     noted_version(session, row.reference_version)
-    return Loaded(dict(row.data) if row.data is not None else {}, row.revision)
+    return Loaded(dict(row.data), row.revision)  # data is NOT NULL
 
 
 async def create(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime) -> None:

@@ -89,8 +89,9 @@ async def submit(
             )
             await ctx.events.stage(session, await _submitted_event(ctx, session, record), aggregate_id=record.id)
             done = record_submission(stored.draft, record.application_number, record.submitted_at)
-            marked = {"draft": done.to_dict(), "identity": stored.identity}
-            if not await drafts.save(session, actor.subject_id, marked, record.submitted_at, read=stored.revision):
+            marked = StoredDraft(done, stored.identity, stored.revision)
+            if not await drafts.save(session, actor.subject_id, marked.document(), record.submitted_at,
+                                     read=marked.revision):
                 # A step was saved after the draft was checked: what would be filed is not what was shown.
                 raise wizard.draft_changed()
     except IntegrityError:

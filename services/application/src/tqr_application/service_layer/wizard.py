@@ -78,6 +78,10 @@ class StoredDraft:
     identity: dict[str, str]  # the account's identity; document number sealed
     revision: int = 0  # the stored revision this was read at (draft_repository.save)
 
+    def document(self) -> dict[str, Any]:
+        """What the drafts table stores."""
+        return {"draft": self.draft.to_dict(), "identity": self.identity}
+
 
 def check_identity(actor: Actor, identity: Identity) -> None:
     """The owner is the Actor; the identity must be theirs and real-name verified (R-ID-9)."""
@@ -115,8 +119,7 @@ def account_of(ctx: ServiceContext, subject_id: str, identity: dict[str, str]) -
 
 async def _store(session: AsyncSession, ctx: ServiceContext, subject_id: str, stored: StoredDraft) -> bool:
     """Write the draft over the revision it was read at; False when another write came first."""
-    data = {"draft": stored.draft.to_dict(), "identity": stored.identity}
-    return await drafts.save(session, subject_id, data, ctx.now(), read=stored.revision)
+    return await drafts.save(session, subject_id, stored.document(), ctx.now(), read=stored.revision)
 
 
 async def load(session: AsyncSession, actor: Actor) -> StoredDraft:
@@ -140,9 +143,9 @@ async def start(ctx: ServiceContext, actor: Actor, identity: Identity) -> DraftV
     check_identity(actor, identity)
     async with ctx.transaction() as session:
         loaded = await drafts.load(session, actor.subject_id)
-        if loaded is not None and not Draft.from_dict(loaded.data["draft"]).submitted:
-            in_progress = Draft.from_dict(loaded.data["draft"])
-            stored = StoredDraft(in_progress, _identity_dict(ctx, identity), loaded.revision)
+        earlier = Draft.from_dict(loaded.data["draft"]) if loaded is not None else None
+        if loaded is not None and earlier is not None and not earlier.submitted:
+            stored = StoredDraft(earlier, _identity_dict(ctx, identity), loaded.revision)
             if not await _store(session, ctx, actor.subject_id, stored):
                 raise draft_changed()
         else:
@@ -151,8 +154,7 @@ async def start(ctx: ServiceContext, actor: Actor, identity: Identity) -> DraftV
             )
             if loaded is not None:
                 await drafts.remove(session, actor.subject_id)
-            await drafts.create(session, actor.subject_id, {"draft": stored.draft.to_dict(),
-                                                            "identity": stored.identity}, ctx.now())
+            await drafts.create(session, actor.subject_id, stored.document(), ctx.now())
         return await view(ctx, session, actor, stored)
 
 
