@@ -1,0 +1,345 @@
+"""The system as the manifests deploy it, each process its own host.
+
+``Cluster`` renders an overlay, fills the Secrets as an operator would (with this machine's real
+PostgreSQL through PgBouncer, RabbitMQ and Redis behind the names the Secrets use), runs the
+migration Jobs, and starts pods: each replica of a Deployment is a process in its own network
+namespace, started with exactly its container's environment. A pod's address is published in DNS
+under its headless Service once its readiness check passes and withdrawn before it is stopped, as
+Kubernetes' endpoints controller does. The only thing the harness changes is DNS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.cluster import manifests
+from tests.cluster.dns import Dns
+from tests.cluster.network import Host, Network
+from tests.cluster.pooler import Pooler, PoolerDatabase, psql
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKENDS = ("identity", "application", "notification", "documents")
+# Redis database the harness's services use; emptied before and after each cluster.
+REDIS_DB = 11
+
+
+@dataclass
+class Pod:
+    workload: str
+    index: int
+    host: Host
+    process: subprocess.Popen[bytes]
+    log: Path
+    env: dict[str, str]
+    # Taken out of its Service (DNS, or the ingress's list for gateways): no new traffic is sent.
+    withdrawn: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.workload}-{self.index}"
+
+    @property
+    def address(self) -> str:
+        return self.host.address
+
+    def port(self, setting: str) -> int:
+        return int(self.env[setting])
+
+
+@dataclass
+class Infrastructure:
+    """What an operator provides beside the manifests: database, broker, Redis, and their Secrets."""
+
+    run_id: str
+    pg_password: str = field(default_factory=lambda: uuid.uuid4().hex)
+    amqp_password: str = field(default_factory=lambda: uuid.uuid4().hex)
+    redis_password: str = field(default_factory=lambda: uuid.uuid4().hex)
+    databases: dict[str, str] = field(default_factory=dict)  # name in the Secret → the test's database
+    amqp_user: str = ""
+    vhost: str = ""
+    redis_user: str = ""
+    hostnames: dict[str, str] = field(default_factory=dict)  # role (postgres, rabbitmq, redis) → name
+
+    def fill(self, secret: str, key: str, value: str) -> str:
+        """An operator's value for one CHANGE-ME of secrets.yaml.example."""
+        if "://" in value:
+            return self._fill_url(value)
+        if hasattr(manifests, "operator_fill"):
+            return str(manifests.operator_fill(secret, key, value))
+        return _generic_fill(value)
+
+    def _fill_url(self, value: str) -> str:
+        url = urllib.parse.urlsplit(value)
+        host = url.hostname or ""
+        if url.scheme.startswith("postgres"):
+            self.hostnames["postgres"] = host
+            database = url.path.lstrip("/")
+            self.databases.setdefault(database, f"tqrc_{self.run_id}_{database}")
+            return f"{url.scheme}://{url.username}:{self.pg_password}@{host}:{url.port or 5432}/{database}"
+        if url.scheme.startswith("amqp"):
+            self.hostnames["rabbitmq"] = host
+            self.amqp_user = self.amqp_user or f"{url.username}-{self.run_id}"
+            self.vhost = self.vhost or f"tqrc-{self.run_id}"
+            return (f"{url.scheme}://{self.amqp_user}:{self.amqp_password}@{host}:{url.port or 5672}/"
+                    f"{urllib.parse.quote(self.vhost, safe='')}")
+        if url.scheme.startswith("redis"):
+            # This machine's Redis has no password on its default user; the harness gets an ACL user.
+            self.hostnames["redis"] = host
+            self.redis_user = f"tqrc-{self.run_id}"
+            return f"{url.scheme}://{self.redis_user}:{self.redis_password}@{host}:{url.port or 6379}/{REDIS_DB}"
+        return _generic_fill(value)
+
+
+def _generic_fill(value: str) -> str:
+    if value == manifests.PLACEHOLDER:
+        return manifests.random_key()
+    if value.endswith(":" + manifests.PLACEHOLDER):  # an `id:base64` keyring
+        return value.replace(manifests.PLACEHOLDER, manifests.random_key())
+    return value.replace(manifests.PLACEHOLDER, "harness")
+
+
+class Cluster:
+    def __init__(self, overlay: str = "prod", *, pooler_size: int = 20, pooler_clients: int = 1000) -> None:
+        self.overlay = overlay
+        self.folder = Path(tempfile.mkdtemp(prefix="tqr-cluster-"))
+        self.network = Network()
+        self.infra = Infrastructure(self.network.run_id)
+        self.resources = manifests.render(overlay)
+        self.secrets = manifests.fill_secrets(self.infra.fill)
+        self.workloads = manifests.containers(self.resources, self.secrets)
+        self.dns = Dns(self.network.gateway_address, self.folder)
+        # Its databases are the ones the filled Secrets name, known once the database is created.
+        self.pooler = Pooler(self.network.gateway_address, 5432, [], pool_size=pooler_size,
+                             max_client_conn=pooler_clients)
+        self.pods: dict[str, Pod] = {}
+        self._forwarder: subprocess.Popen[bytes] | None = None
+        self._started: list[str] = []
+
+    # --- bring-up -------------------------------------------------------------------------------
+
+    def start(self) -> Cluster:
+        self.network.open()
+        self._started.append("network")
+        self.dns.start()
+        self._started.append("dns")
+        self._start_database()
+        self._start_broker()
+        self._start_redis()
+        self._start_forwarder()
+        gateway = self.network.gateway_address
+        for role in ("postgres", "rabbitmq", "redis"):
+            if role in self.infra.hostnames:
+                self.dns.add(self.infra.hostnames[role], gateway)
+        return self
+
+    def _start_database(self) -> None:
+        for real in self.infra.databases.values():
+            psql(f'CREATE DATABASE "{real}"')
+        self._started.append("databases")
+        user = self._database_user()
+        self.pooler.databases = [PoolerDatabase(name, real, user, self.infra.pg_password)
+                                 for name, real in self.infra.databases.items()]
+        self.pooler.start()
+        self._started.append("pooler")
+
+    def _database_user(self) -> str:
+        for values in self.secrets.values():
+            for key, value in values.items():
+                if key.endswith("_DATABASE_URL"):
+                    return urllib.parse.urlsplit(value).username or "tqr"
+        return "tqr"
+
+    def _start_broker(self) -> None:
+        rabbitmqctl("add_vhost", self.infra.vhost)
+        self._started.append("vhost")
+        rabbitmqctl("add_user", self.infra.amqp_user, self.infra.amqp_password)
+        self._started.append("amqp_user")
+        rabbitmqctl("set_permissions", "-p", self.infra.vhost, self.infra.amqp_user, ".*", ".*", ".*")
+
+    def _start_redis(self) -> None:
+        redis_cli("ACL", "SETUSER", self.infra.redis_user, "on", f">{self.infra.redis_password}", "~*", "&*", "+@all")
+        self._started.append("redis_user")
+        redis_cli("-n", str(REDIS_DB), "FLUSHDB")
+
+    def _start_forwarder(self) -> None:
+        gateway = self.network.gateway_address
+        log = (self.folder / "forwarder.log").open("ab")
+        self._forwarder = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "cluster" / "forward.py"),
+             f"{gateway}:5672=127.0.0.1:5672", f"{gateway}:6379=127.0.0.1:6379"],
+            stdout=subprocess.PIPE, stderr=log)
+        assert self._forwarder.stdout is not None
+        self._forwarder.stdout.readline()
+
+    def run_job(self, name: str, *extra_args: str, timeout: float = 120.0) -> str:
+        """A Job's container to completion in a host of its own; its output."""
+        (container,) = [c for c in self.workloads[name] if not c.name.startswith("init")]
+        host = self.network.add_host(f"job-{name}-{uuid.uuid4().hex[:4]}")
+        try:
+            args = [*container.args, *extra_args] if extra_args else container.args
+            result = subprocess.run(
+                host.command(*self._entrypoint(container.env, args)), env=self._process_env(container.env),
+                cwd=self._pod_folder(host.name), capture_output=True, text=True, timeout=timeout)
+        finally:
+            self.network.remove_host(host.name)
+        if result.returncode != 0:
+            raise RuntimeError(f"job {name} failed ({result.returncode}): {result.stderr[-2000:]}")
+        return result.stdout
+
+    def migrate(self) -> None:
+        for name in self.workloads:
+            if name.endswith("-migrate"):
+                self.run_job(name)
+
+    # --- pods -----------------------------------------------------------------------------------
+
+    def start_pod(self, workload: str, *, env: dict[str, str] | None = None, wait: bool = True) -> Pod:
+        container = self.workloads[workload][-1]
+        index = 1 + max((p.index for p in self.pods.values() if p.workload == workload), default=0)
+        host = self.network.add_host(f"{workload}-{index}")
+        pod_env = {**container.env, **(env or {})}
+        log = self.folder / f"{workload}-{index}.log"
+        process = subprocess.Popen(
+            host.command(*self._entrypoint(pod_env, container.args)), env=self._process_env(pod_env),
+            cwd=self._pod_folder(host.name), stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        pod = Pod(workload, index, host, process, log, pod_env)
+        self.pods[pod.name] = pod
+        if wait:
+            self.wait_ready(pod)
+        return pod
+
+    def wait_ready(self, pod: Pod, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready(pod):
+            if pod.process.poll() is not None:
+                raise RuntimeError(f"{pod.name} exited ({pod.process.returncode}):\n{self.log_tail(pod)}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{pod.name} not ready within {timeout:.0f} s:\n{self.log_tail(pod)}")
+            time.sleep(0.3)
+        if pod.workload in BACKENDS:
+            self.dns.add(f"{pod.workload}-headless", pod.address)
+
+    def ready(self, pod: Pod) -> bool:
+        if pod.workload == "gateway":
+            try:
+                return httpx.get(f"http://{pod.address}:{pod.port('GATEWAY_PORT')}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+        return health(pod.address, pod.port(f"{pod.workload.upper()}_GRPC_PORT")) == "SERVING"
+
+    def stop_pod(self, pod: Pod, *, grace: float = 40.0, kill: bool = False, endpoints_lag: float = 0.0) -> int:
+        """SIGTERM (SIGKILL with ``kill``) and withdrawal from its Service; its exit code.
+
+        Kubernetes sends SIGTERM and removes the pod from its endpoints at the same moment, and the
+        removal reaches DNS and the ingress a little later: ``endpoints_lag`` seconds here.
+        """
+        if pod.process.poll() is None:
+            pod.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        time.sleep(endpoints_lag)
+        self.withdraw(pod)
+        try:
+            code = pod.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            pod.process.kill()
+            code = pod.process.wait()
+        self.pods.pop(pod.name, None)
+        self.network.remove_host(pod.host.name)
+        return code
+
+    def withdraw(self, pod: Pod) -> None:
+        pod.withdrawn = True
+        if pod.workload in BACKENDS:
+            self.dns.remove(f"{pod.workload}-headless", pod.address)
+
+    def gateway_addresses(self) -> list[str]:
+        """What the ingress sends to: every ready gateway pod not withdrawn."""
+        return [f"{p.address}:{p.port('GATEWAY_PORT')}" for p in list(self.pods.values())
+                if p.workload == "gateway" and not p.withdrawn]
+
+    def pods_of(self, workload: str) -> list[Pod]:
+        return [p for p in self.pods.values() if p.workload == workload]
+
+    def log_tail(self, pod: Pod, characters: int = 3000) -> str:
+        return pod.log.read_text(errors="replace")[-characters:]
+
+    def metrics(self, pod: Pod) -> str:
+        port = pod.port("GATEWAY_METRICS_PORT" if pod.workload == "gateway" else f"{pod.workload.upper()}_METRICS_PORT")
+        return httpx.get(f"http://{pod.address}:{port}/metrics", timeout=5).text
+
+    # --- tear-down ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        for pod in list(self.pods.values()):
+            with contextlib.suppress(Exception):
+                self.stop_pod(pod, grace=10)
+        if self._forwarder is not None:
+            self._forwarder.kill()
+            self._forwarder.wait()
+        steps = {
+            "pooler": self.pooler.stop,
+            "databases": lambda: [psql(f'DROP DATABASE IF EXISTS "{real}" WITH (FORCE)')
+                                  for real in self.infra.databases.values()],
+            "amqp_user": lambda: rabbitmqctl("delete_user", self.infra.amqp_user),
+            "vhost": lambda: rabbitmqctl("delete_vhost", self.infra.vhost),
+            "redis_user": lambda: (redis_cli("ACL", "DELUSER", self.infra.redis_user),
+                                   redis_cli("-n", str(REDIS_DB), "FLUSHDB")),
+            "dns": self.dns.stop,
+            "network": self.network.close,
+        }
+        for step in reversed(self._started):
+            with contextlib.suppress(Exception):
+                steps[step]()
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _pod_folder(self, name: str) -> Path:
+        folder = self.folder / "pods" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    @staticmethod
+    def _entrypoint(env: dict[str, str], args: list[str]) -> list[str]:
+        """What the image's entrypoint runs: ``python -m tqr_$TQR_SERVICE <args>``."""
+        return [sys.executable, "-m", f"tqr_{env['TQR_SERVICE']}", *(args or ["serve"])]
+
+    @staticmethod
+    def _process_env(env: dict[str, str]) -> dict[str, str]:
+        """The container's environment plus what the image itself sets (PATH, Python's options)."""
+        image = {k: v for k, v in os.environ.items()
+                 if k in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONDONTWRITEBYTECODE", "TZ")}
+        return {**image, "PYTHONUNBUFFERED": "1", **env}
+
+
+def health(address: str, port: int, service: str = "", timeout: float = 2.0) -> str:
+    """The gRPC health status name of ``service`` at ``address:port`` (or the error's code)."""
+    try:
+        with grpc.insecure_channel(f"{address}:{port}") as channel:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service),
+                                                              timeout=timeout)
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+    except grpc.RpcError as error:
+        return str(error.code().name)
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def redis_cli(*args: str) -> str:
+    result = subprocess.run(["redis-cli", "-h", "127.0.0.1", *args], check=True, capture_output=True,
+                            text=True, timeout=10)
+    return result.stdout
