@@ -58,7 +58,7 @@ class Pooler:
             f"listen_addr = {self.listen}\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = scram-sha-256\nauth_file = {self.folder / 'users.txt'}\n"
             f"pool_mode = transaction\ndefault_pool_size = {self.pool_size}\nmin_pool_size = 0\n"
-            f"max_client_conn = {self.max_client_conn}\nserver_reset_query =\n"
+            f"max_client_conn = {self.max_client_conn}\n"
             f"logfile = {self.log}\npidfile =\nadmin_users = {sorted(users)[0][0]}\n"
             "ignore_startup_parameters = extra_float_digits,options\n")
         os.chmod(self.folder, 0o755)
