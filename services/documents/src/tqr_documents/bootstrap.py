@@ -13,7 +13,8 @@ from tqr.documents.v1 import documents_pb2_grpc
 
 from tqr_documents.adapters import orm
 from tqr_documents.adapters.application_client import GrpcApplicationSource
-from tqr_documents.adapters.file_store import FileStore
+from tqr_documents.adapters.cache_cipher import CacheCipher
+from tqr_documents.adapters.form_cache import FormCache
 from tqr_documents.config import DocumentsSettings
 from tqr_documents.domain.demo_forms import demo_form
 from tqr_documents.domain.form_code import FormCodeSigner
@@ -50,7 +51,8 @@ def build_host(
         settings.application_addresses, settings.application_timeout_seconds
     )
     application_source: ApplicationSource = source if source is not None else owned_client  # type: ignore[assignment]
-    forms = RenderedForms(sessions, FileStore(settings.storage_dir), signer, the_clock)
+    cache = FormCache(settings.storage_dir, settings.cache_max_bytes, CacheCipher.from_config(settings.cache_keys))
+    forms = RenderedForms(sessions, cache, signer, the_clock)
     ctx = DocumentsContext(sessions=sessions, source=application_source, forms=forms, signer=signer, clock=the_clock)
 
     def register(server: grpc.aio.Server) -> None:

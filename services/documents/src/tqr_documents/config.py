@@ -5,15 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings
 
+from tqr_documents.adapters import cache_cipher
 from tqr_documents.rendering.fonts import DEFAULT_FONT_PATH
 
 # Key id DEV1, key bytes b"dev-only-form-code-key-0123456789abcdef": refused in production because
 # the key bytes start with the dev-only marker (the base64 text itself cannot show it).
 DEV_FORM_CODE_KEYS = "DEV1:ZGV2LW9ubHktZm9ybS1jb2RlLWtleS0wMTIzNDU2Nzg5YWJjZGVm"
+# AES-256-GCM keyring of the form cache; the key id carries the dev-only marker, so production
+# refuses it (ServiceSettings).
+DEV_CACHE_KEYS = "dev-only-1:ZGV2LW9ubHktZm9ybS1jYWNoZS1rZXktMzItYnl0ZXM="
 
 
 def parse_keyring(text: str) -> tuple[dict[str, bytes], str]:
@@ -41,8 +45,13 @@ class DocumentsSettings(ServiceSettings):
     # HMAC keys of the form code (R-STAFF-2): "KEYID:base64[,KEYID:base64…]", the first signs, the
     # others still verify (rotation). Key ids are 1-8 of A-Z 0-9; keys at least 32 bytes.
     form_code_keys: str = DEV_FORM_CODE_KEYS
-    # Where rendered forms are kept (the render cache's files); shared by replicas when it can be.
+    # The render cache's files. Safe to lose (a missing or damaged entry is rendered again), so a
+    # pod's own /tmp will do; bounded by cache_max_bytes (least recently used evicted first) and
+    # encrypted with cache_keys ("id:base64,id:base64", the first seals, all open), because a form
+    # prints the applicant's full document number.
     storage_dir: str = "var/documents-files"
+    cache_max_bytes: int = Field(default=128 * 1024 * 1024, gt=0)
+    cache_keys: str = DEV_CACHE_KEYS
     # The application service: host:port[,host:port…] or dns:///name:port.
     application_addresses: str = "127.0.0.1:50052"
     application_timeout_seconds: float = 5.0
@@ -57,6 +66,11 @@ class DocumentsSettings(ServiceSettings):
         keys, _ = parse_keyring(self.form_code_keys)
         if self.environment == "production" and any(k.startswith(DEV_SECRET_PREFIX.encode()) for k in keys.values()):
             raise ValueError("form_code_keys still holds a development key; set it for production")
+        return self
+
+    @model_validator(mode="after")
+    def _check_cache_keys(self) -> DocumentsSettings:
+        cache_cipher.parse_keyring(self.cache_keys)  # a malformed key stops the start, not a download
         return self
 
     def keyring(self) -> tuple[dict[str, bytes], str]:

@@ -92,7 +92,9 @@ async def documents(tmp_path, form, signer):  # type: ignore[no-untyped-def]
     from servicekit import db
     from servicekit.clock import ManualClock
     from tqr_documents.adapters import orm
-    from tqr_documents.adapters.file_store import FileStore
+    from tqr_documents.adapters.cache_cipher import CacheCipher
+    from tqr_documents.adapters.form_cache import FormCache
+    from tqr_documents.config import DEV_CACHE_KEYS
     from tqr_documents.service_layer.context import DocumentsContext
     from tqr_documents.service_layer.rendered_forms import RenderedForms
     from tqr_documents.testing import FakeApplication, FakeApplications, FakeApplicationSource
@@ -104,7 +106,8 @@ async def documents(tmp_path, form, signer):  # type: ignore[no-untyped-def]
     applications = FakeApplications(points={"P2": "110105"})
     applications.add(FakeApplication("A1", "U1", "110105", "P1", form))
     clock = ManualClock()
-    forms = RenderedForms(sessions, FileStore(tmp_path / "files"), signer, clock)
+    cache = FormCache(tmp_path / "files", 64 * 1024 * 1024, CacheCipher.from_config(DEV_CACHE_KEYS))
+    forms = RenderedForms(sessions, cache, signer, clock)
     ctx = DocumentsContext(sessions, FakeApplicationSource(applications), forms, signer, clock)
     ctx.applications = applications  # type: ignore[attr-defined]  # tests edit the fake's data
     yield ctx

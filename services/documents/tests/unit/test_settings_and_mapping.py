@@ -23,12 +23,29 @@ def test_default_form_code_keys_work_in_development() -> None:
 
 def test_development_form_code_keys_are_refused_in_production(monkeypatch) -> None:
     monkeypatch.setenv("TQR_ENVIRONMENT", "production")
+    monkeypatch.setenv("DOCUMENTS_CACHE_KEYS", f"c1:{base64.b64encode(b'c' * 32).decode()}")
     with pytest.raises(ValidationError, match="development key"):
         DocumentsSettings()
     real = base64.b64encode(b"r" * 32).decode()
     monkeypatch.setenv("DOCUMENTS_FORM_CODE_KEYS", f"K2:{real},DEV1:{base64.b64encode(b'x' * 32).decode()}")
     keys, current = DocumentsSettings().keyring()
     assert current == "K2" and keys["K2"] == b"r" * 32 and set(keys) == {"K2", "DEV1"}
+
+
+def test_development_cache_keys_are_refused_in_production(monkeypatch) -> None:
+    monkeypatch.setenv("TQR_ENVIRONMENT", "production")
+    monkeypatch.setenv("DOCUMENTS_FORM_CODE_KEYS", f"K2:{base64.b64encode(b'r' * 32).decode()}")
+    with pytest.raises(ValidationError, match="cache_keys still holds a development secret"):
+        DocumentsSettings()
+    monkeypatch.setenv("DOCUMENTS_CACHE_KEYS", f"c1:{base64.b64encode(b'c' * 32).decode()}")
+    assert DocumentsSettings().cache_keys.startswith("c1:")
+
+
+@pytest.mark.parametrize("keys", ["", "c1", "c1:not base64!", f"c1:{base64.b64encode(b'short').decode()}"])
+def test_cache_keys_must_be_32_byte_base64_keys(monkeypatch, keys) -> None:
+    monkeypatch.setenv("DOCUMENTS_CACHE_KEYS", keys)
+    with pytest.raises(ValidationError, match="cache_keys"):
+        DocumentsSettings()
 
 
 def test_form_code_keys_must_be_base64(monkeypatch) -> None:

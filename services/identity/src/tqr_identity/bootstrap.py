@@ -109,7 +109,7 @@ def build_context(
             code_destination=Sealer(settings.sealing_keys, "code-destination"),
         ),
         events=OutboxWriter(orm.outbox, SERVICE, the_clock),
-        photos=PhotoStorage(settings.storage_dir, settings.max_photo_bytes, crypto.cipher),
+        photos=PhotoStorage(settings.max_photo_bytes, crypto.cipher),
         real_name=real_name or DevRealNameProvider(),
         calendar=WorkingCalendar.from_config(settings.holidays, settings.makeup_working_days),
     )

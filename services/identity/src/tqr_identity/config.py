@@ -36,8 +36,7 @@ class IdentitySettings(ServiceSettings):
     # HMAC key hiding code destinations and client ids in Redis keys (at least 16 bytes).
     code_secret: str = "dev-only-verification-code-secret"  # noqa: S105 - refused in production
 
-    # Photos of documents for manual review and support requests.
-    storage_dir: str = "var/identity-files"
+    # Photos of documents for manual review and support requests (kept encrypted in the database).
     max_photo_bytes: int = 5 * 1024 * 1024
     max_photos: int = 4
     # Manual review and support requests carry up to max_photos photos in one request.

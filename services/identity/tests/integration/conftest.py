@@ -60,7 +60,7 @@ async def redis_client(redis_prefix: str) -> AsyncIterator[tuple[Redis, str]]:
 
 def test_settings(db_url: str, prefix: str, tmp_path: Path, **overrides: Any) -> IdentitySettings:
     values: dict[str, Any] = {
-        "database_url": db_url, "redis_key_prefix": prefix, "storage_dir": str(tmp_path / "files"),
+        "database_url": db_url, "redis_key_prefix": prefix,
         "demo_accounts_file": str(tmp_path / "demo-accounts.txt"), "real_name_deadline_seconds": 0.3,
         "grpc_port": 0, "metrics_port": -1, "drain_seconds": 0.0, "shutdown_grace_seconds": 2.0,
         **SMALL_ARGON2, **overrides,

@@ -135,3 +135,31 @@ def test_configuration_errors_are_caught_at_start_up() -> None:
         cipher(f"k1:{K1}", "k1", base64.b64encode(b"too short").decode())
     with pytest.raises(PersonalDataError, match="differ"):
         cipher(f"k1:{K1}", "k1", K1)
+
+
+def test_bytes_round_trip_with_the_key_id_beside_the_blob_and_rotation() -> None:
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    old = cipher(f"k1:{K1}", "k1")
+    key_id, blob = old.encrypt_bytes(photo, AD)
+    assert key_id == "k1" and photo[8:64] not in blob
+    assert old.decrypt_bytes(key_id, blob, AD) == photo
+    rotated = cipher(f"k2:{K2},k1:{K1}", "k2")
+    assert rotated.decrypt_bytes(key_id, blob, AD) == photo
+    assert rotated.encrypt_bytes(photo, AD)[0] == "k2"
+
+
+@pytest.mark.parametrize("spoil", ["other place", "flipped bit", "unknown key", "truncated"])
+def test_bytes_that_were_moved_altered_or_cut_do_not_open(spoil: str) -> None:
+    box = cipher(f"k1:{K1}", "k1")
+    key_id, blob = box.encrypt_bytes(b"photo bytes", AD)
+    place = AD
+    if spoil == "other place":
+        place = "account:43:document_number"
+    elif spoil == "flipped bit":
+        blob = blob[:-1] + bytes([blob[-1] ^ 1])
+    elif spoil == "unknown key":
+        key_id = "k9"
+    else:
+        blob = blob[:20]
+    with pytest.raises(PersonalDataError):
+        box.decrypt_bytes(key_id, blob, place)

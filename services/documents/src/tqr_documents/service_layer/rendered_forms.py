@@ -20,7 +20,7 @@ from servicekit.clock import Clock
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tqr_documents.adapters import metrics, render_cache
-from tqr_documents.adapters.file_store import FileStore
+from tqr_documents.adapters.form_cache import FormCache
 from tqr_documents.adapters.render_cache import CachedRendering
 from tqr_documents.domain.form import ApplicationForm
 from tqr_documents.domain.form_code import FormCodeRejected, FormCodeSigner, form_version_of
@@ -54,7 +54,7 @@ class RenderedForms:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        store: FileStore,
+        store: FormCache,
         signer: FormCodeSigner,
         clock: Clock,
     ) -> None:

@@ -34,8 +34,7 @@ class CaseRepository:
     async def add_photo(self, session: AsyncSession, photo: StoredPhoto, at: datetime) -> None:
         await session.execute(insert(orm.stored_photos).values(
             id=photo.id, owner_kind=photo.owner_kind, owner_id=photo.owner_id, account_id=photo.account_id,
-            relative_path=photo.relative_path, content_type=photo.content_type, size_bytes=photo.size_bytes,
-            created_at=at,
+            content_type=photo.content_type, size_bytes=photo.size_bytes, created_at=at,
         ))
 
     async def photo(self, session: AsyncSession, photo_id: str) -> StoredPhoto | None:
@@ -43,8 +42,8 @@ class CaseRepository:
                ).mappings().first()
         if row is None:
             return None
-        return StoredPhoto(row["id"], row["owner_kind"], row["owner_id"], row["account_id"], row["relative_path"],
-                           row["content_type"], row["size_bytes"])
+        return StoredPhoto(row["id"], row["owner_kind"], row["owner_id"], row["account_id"], row["content_type"],
+                           row["size_bytes"])
 
     async def _photo_ids(self, session: AsyncSession, kind: str, owner_ids: list[str]) -> dict[str, tuple[str, ...]]:
         if not owner_ids:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -98,7 +99,7 @@ support_requests = Table(
     Index("ix_support_requests_status", "status", "created_at"),
 )
 
-# Photos live in the service's storage directory; this table says whose they are.
+# Photos of documents: whose they are (this table) and their bytes (photo_contents).
 stored_photos = Table(
     "stored_photos",
     metadata,
@@ -106,11 +107,22 @@ stored_photos = Table(
     Column("owner_kind", String(20), nullable=False),  # manual_review | support_request
     Column("owner_id", String(36), nullable=False),
     Column("account_id", String(36), nullable=False),
-    Column("relative_path", String(200), nullable=False),
     Column("content_type", String(40), nullable=False),
     Column("size_bytes", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_stored_photos_owner", "owner_kind", "owner_id"),
+)
+
+# A photo shows the document number, so its bytes are sealed with the personal-data keyring
+# (nonce | ciphertext+tag, bound to the photo id); key_id names the key, so a rotation finds the
+# rows still sealed with an older one. Kept in the database that every replica shares: a photo
+# outlives the process that received it. Apart from stored_photos, so lists never read the bytes.
+photo_contents = Table(
+    "photo_contents",
+    metadata,
+    Column("photo_id", String(36), ForeignKey("stored_photos.id"), primary_key=True),
+    Column("key_id", String(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
 )
 
 staff_accounts = Table(

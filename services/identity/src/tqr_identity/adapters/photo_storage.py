@@ -1,31 +1,30 @@
-"""Photos of identity documents in the service's own storage directory.
+"""Photos of identity documents: checked by their content, kept encrypted in the service's database.
 
 The type is decided by the content, never by the file name the person sent: Pillow must recognise
-a JPEG or PNG and the image must verify. Files are named by a random id, so nothing personal
-appears in the path. A photo of an identity document shows its number, so the file holds the photo
-encrypted with the personal-data keyring (bound to its own path, so files cannot be swapped).
-Writes go to a temporary name first and are renamed, so a crash never leaves half a photo under a
-name the database points to.
+a JPEG or PNG and the image must verify. A photo of an identity document shows its number, so its
+bytes are sealed with the personal-data keyring (AES-256-GCM, bound to the photo's id, so a blob
+copied into another row does not open) and stored with the id of the key that sealed them, so a key
+rotation still opens older photos. They live in the database every replica shares (table
+``photo_contents``), in the same transaction as the case that names them: a photo outlives the
+process that received it, and is never left behind by a request that failed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import io
-import os
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 from servicekit.errors import FieldProblem, InvalidInput
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from tqr_identity.adapters import orm
 from tqr_identity.adapters.crypto.personal_data import PersonalDataCipher
 
 RULE = "R-ID-9"
 FIELD = "photos"
-CONTENT_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 # A decompression bomb (a tiny file that decodes to gigapixels) is refused, not decoded.
 MAX_PIXELS = 40_000_000
 
@@ -34,7 +33,9 @@ MAX_PIXELS = 40_000_000
 class CheckedPhoto:
     content: bytes
     content_type: str
-    extension: str
+
+    def __repr__(self) -> str:  # never the bytes of a document in a log line or a traceback
+        return f"CheckedPhoto({self.content_type}, {len(self.content)} bytes)"
 
 
 def _problem(zh: str, en: str) -> InvalidInput:
@@ -58,8 +59,7 @@ def check_photo(content: bytes, max_bytes: int) -> CheckedPhoto:
         kind, width, height = "", 0, 0
     if kind not in CONTENT_TYPES or width * height > MAX_PIXELS or width == 0:
         return _raise(_problem("照片须为 JPG 或 PNG 格式的图片", "The photo must be a JPG or PNG image"))
-    content_type, extension = CONTENT_TYPES[kind]
-    return CheckedPhoto(content, content_type, extension)
+    return CheckedPhoto(content, CONTENT_TYPES[kind])
 
 
 def _raise(error: InvalidInput) -> CheckedPhoto:
@@ -67,40 +67,27 @@ def _raise(error: InvalidInput) -> CheckedPhoto:
 
 
 class PhotoStorage:
-    def __init__(self, directory: str | Path, max_bytes: int, cipher: PersonalDataCipher) -> None:
-        self.directory = Path(directory)
+    def __init__(self, max_bytes: int, cipher: PersonalDataCipher) -> None:
         self.max_bytes = max_bytes
         self.cipher = cipher
 
     def check(self, content: bytes) -> CheckedPhoto:
         return check_photo(content, self.max_bytes)
 
-    async def save(self, owner_id: str, photo: CheckedPhoto) -> str:
-        """Store the photo; returns its path relative to the storage directory."""
-        relative = f"{owner_id}/{uuid.uuid4().hex}.{photo.extension}.enc"
-        sealed = self.cipher.encrypt(base64.b64encode(photo.content).decode(), f"photo:{relative}")
-        await asyncio.to_thread(self._write, relative, sealed.encode())
-        return relative
+    async def save(self, session: AsyncSession, photo_id: str, photo: CheckedPhoto) -> None:
+        """Seal and store the bytes of the photo whose ``stored_photos`` row the session just added."""
+        key_id, sealed = self.cipher.encrypt_bytes(photo.content, _place(photo_id))
+        await session.execute(insert(orm.photo_contents).values(photo_id=photo_id, key_id=key_id, sealed=sealed))
 
-    async def read(self, relative: str) -> bytes:
-        stored = await asyncio.to_thread(self._path(relative).read_bytes)
-        return base64.b64decode(self.cipher.decrypt(stored.decode(), f"photo:{relative}"))
+    async def read(self, session: AsyncSession, photo_id: str) -> bytes | None:
+        """The photo's bytes; None when none are stored (photos taken before they were kept here)."""
+        t = orm.photo_contents
+        row = (await session.execute(select(t.c.key_id, t.c.sealed).where(t.c.photo_id == photo_id))).first()
+        if row is None:
+            return None
+        return self.cipher.decrypt_bytes(row.key_id, bytes(row.sealed), _place(photo_id))
 
-    async def delete(self, relative: str) -> None:
-        await asyncio.to_thread(self._path(relative).unlink, True)
 
-    def _path(self, relative: str) -> Path:
-        path = (self.directory / relative).resolve()
-        if self.directory.resolve() not in path.parents:
-            raise ValueError("photo path escapes the storage directory")
-        return path
-
-    def _write(self, relative: str, content: bytes) -> None:
-        path = self._path(relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(path.suffix + ".part")
-        with open(temporary, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
+def _place(photo_id: str) -> str:
+    """Associated data: the sealed bytes open only in their own row."""
+    return f"photo_contents:{photo_id}:sealed"

@@ -1,4 +1,4 @@
-"""Photos attached to a manual review or a support request: checked, stored, recorded."""
+"""Photos attached to a manual review or a support request: checked, then stored with the case."""
 
 from __future__ import annotations
 
@@ -35,32 +35,26 @@ def check_uploads(ctx: IdentityContext, uploads: Sequence[Upload], rule: str) ->
     return [ctx.photos.check(upload.content) for upload in uploads]
 
 
-async def save_files(ctx: IdentityContext, owner_id: str, photos: list[CheckedPhoto]) -> list[tuple[str, CheckedPhoto]]:
-    """Files first, rows later (in the caller's transaction); ``discard`` removes them on failure."""
-    return [(await ctx.photos.save(owner_id, photo), photo) for photo in photos]
-
-
-async def discard(ctx: IdentityContext, saved: list[tuple[str, CheckedPhoto]]) -> None:
-    for relative, _ in saved:
-        await ctx.photos.delete(relative)
-
-
-async def record(ctx: IdentityContext, session: AsyncSession, saved: list[tuple[str, CheckedPhoto]], *,
+async def record(ctx: IdentityContext, session: AsyncSession, photos: list[CheckedPhoto], *,
                  owner_kind: str, owner_id: str, account_id: str) -> None:
-    for relative, photo in saved:
+    """Each photo's row and its sealed bytes, in the caller's transaction (with the case they belong to)."""
+    for photo in photos:
+        photo_id = str(uuid.uuid4())
         await ctx.cases.add_photo(session, StoredPhoto(
-            str(uuid.uuid4()), owner_kind, owner_id, account_id, relative, photo.content_type, len(photo.content),
+            photo_id, owner_kind, owner_id, account_id, photo.content_type, len(photo.content),
         ), ctx.now())
+        await ctx.photos.save(session, photo_id, photo)
 
 
 async def read_photo(ctx: IdentityContext, caller: Caller, photo_id: str) -> tuple[str, bytes]:
     """(content type, bytes): identity reviewers see every photo, an applicant only their own."""
     async with ctx.reading() as session:
         photo = await ctx.cases.photo(session, photo_id)
-    allowed = photo is not None and (
-        caller.role == Role.IDENTITY_REVIEWER.value
-        or (caller.role == Role.APPLICANT.value and caller.subject_id == photo.account_id)
-    )
-    if photo is None or not allowed:
+        allowed = photo is not None and (
+            caller.role == Role.IDENTITY_REVIEWER.value
+            or (caller.role == Role.APPLICANT.value and caller.subject_id == photo.account_id)
+        )
+        content = await ctx.photos.read(session, photo_id) if allowed else None
+    if photo is None or content is None:
         raise NotFound("PHOTO_NOT_FOUND", "未找到该照片", "Photo not found")
-    return photo.content_type, await ctx.photos.read(photo.relative_path)
+    return photo.content_type, content

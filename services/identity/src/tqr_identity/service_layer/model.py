@@ -91,7 +91,6 @@ class StoredPhoto:
     owner_kind: str
     owner_id: str
     account_id: str
-    relative_path: str
     content_type: str
     size_bytes: int
 

@@ -64,21 +64,16 @@ async def request_manual_review(ctx: IdentityContext, account_id: str, uploads: 
         id=str(uuid.uuid4()), account_id=account_id, status=CaseStatus.PENDING, name=account.name,
         note=note.strip()[:500], submitted_at=now, due_date=manual_review_due_date(now, ctx.calendar),
     )
-    saved = await attachments.save_files(ctx, case.id, photos)
-    try:
-        async with ctx.transaction() as session:
-            current = await ctx.accounts.get(session, account_id, for_update=True)
-            if current is None:
-                raise account_missing()
-            _check_may_request(current.real_name_status)  # again, under the row lock
-            await ctx.cases.add_review(session, case)
-            await attachments.record(ctx, session, saved, owner_kind=REVIEW, owner_id=case.id, account_id=account_id)
-            await ctx.accounts.save(session, current.with_changes(
-                real_name_status=RealNameStatus.PENDING_REVIEW, updated_at=now))
-            await events.manual_review_requested(ctx, session, account_id, case.id, case.due_date)
-    except BaseException:
-        await attachments.discard(ctx, saved)
-        raise
+    async with ctx.transaction() as session:
+        current = await ctx.accounts.get(session, account_id, for_update=True)
+        if current is None:
+            raise account_missing()
+        _check_may_request(current.real_name_status)  # again, under the row lock
+        await ctx.cases.add_review(session, case)
+        await attachments.record(ctx, session, photos, owner_kind=REVIEW, owner_id=case.id, account_id=account_id)
+        await ctx.accounts.save(session, current.with_changes(
+            real_name_status=RealNameStatus.PENDING_REVIEW, updated_at=now))
+        await events.manual_review_requested(ctx, session, account_id, case.id, case.due_date)
     log.info("manual review requested", extra={"account_id": account_id, "case_id": case.id})
     async with ctx.reading() as session:
         stored = await ctx.cases.review(session, case.id)

@@ -86,16 +86,11 @@ async def create_support_request(ctx: IdentityContext, account_id: str, cmd: New
 
 async def store_support_request(ctx: IdentityContext, request: SupportRequest, photos: list[CheckedPhoto]
                                 ) -> SupportRequest:
-    """Photos to storage, then the request and its photo rows in one transaction."""
-    saved = await attachments.save_files(ctx, request.id, photos)
-    try:
-        async with ctx.transaction() as session:
-            await ctx.cases.add_support_request(session, request)
-            await attachments.record(ctx, session, saved, owner_kind=SUPPORT, owner_id=request.id,
-                                     account_id=request.account_id)
-    except BaseException:
-        await attachments.discard(ctx, saved)
-        raise
+    """The request and its photos in one transaction."""
+    async with ctx.transaction() as session:
+        await ctx.cases.add_support_request(session, request)
+        await attachments.record(ctx, session, photos, owner_kind=SUPPORT, owner_id=request.id,
+                                 account_id=request.account_id)
     log.info("support request created", extra={"account_id": request.account_id, "request_id": request.id,
                                                 "kind": request.kind.value,
                                                 "without_sign_in": request.without_sign_in})

@@ -16,6 +16,9 @@ Configuration (from the service settings, never from code):
   primary  "k2"                   the key new tokens are sealed with
   index    "BASE64"               the blind-index key
 ``generate_key()`` prints a fresh base64 key for operators.
+
+Large binary values (photos of documents) are sealed without the text token's base64: the key id
+goes in a column of its own and the ciphertext is ``nonce | ciphertext+tag`` (``encrypt_bytes``).
 """
 
 from __future__ import annotations
@@ -107,6 +110,25 @@ class PersonalDataCipher:
                 "token failed authentication: tampered with, or used in another place"
             ) from None
         return plain.decode("utf-8")
+
+    def encrypt_bytes(self, plain: bytes, associated_data: bytes | str) -> tuple[str, bytes]:
+        """(key id, nonce | ciphertext+tag): the key id is stored beside the blob, so rows sealed
+        before a rotation still open and a rotation job finds them (``key_id != primary_key_id``)."""
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self._aeads[self.primary_key_id].encrypt(nonce, plain, _as_bytes(associated_data))
+        return self.primary_key_id, nonce + sealed
+
+    def decrypt_bytes(self, key_id: str, blob: bytes, associated_data: bytes | str) -> bytes:
+        aead = self._aeads.get(key_id)
+        if aead is None:
+            raise PersonalDataError(f"value sealed with key {key_id!r}, which is not in the keyring")
+        if len(blob) < NONCE_BYTES + 16:  # nonce + GCM tag at least
+            raise PersonalDataError("sealed value is truncated")
+        try:
+            return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _as_bytes(associated_data))
+        except InvalidTag:
+            raise PersonalDataError("sealed value failed authentication: tampered with, or used in another place"
+                                    ) from None
 
     def needs_reencrypt(self, token: str) -> bool:
         """True when the token was not sealed with the current primary key (and format)."""
