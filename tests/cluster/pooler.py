@@ -66,9 +66,19 @@ class Pooler:
             os.chmod(path, 0o644)
         self.log.touch()
         shutil.chown(self.log, "postgres")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start (again) with the files written by ``start``."""
         self.process = subprocess.Popen([PGBOUNCER, "-u", "postgres", str(self.folder / "pgbouncer.ini")],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_until_listening()
+
+    def kill(self) -> None:
+        """The pooler gone at once, its connections with it: the database is away for the services."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def server_connections(self) -> int:
         """Connections PostgreSQL has open to the pooler's databases right now."""
@@ -76,12 +86,7 @@ class Pooler:
         return int(psql(f"SELECT count(*) FROM pg_stat_activity WHERE datname IN ({names})"))
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _wait_until_listening(self, timeout: float = 10.0) -> None:

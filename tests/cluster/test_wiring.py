@@ -1,0 +1,43 @@
+"""Every Deployment of the production overlay starts from its rendered environment and the Secrets
+an operator fills from secrets.yaml.example, and finds the services it calls by their names."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from servicekit.rpc.actor import metadata_for
+from tqr.common.v1.actor_pb2 import Actor
+from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
+
+from tests.cluster.system import Cluster
+
+WORKLOADS = ("identity", "application", "notification", "documents", "gateway")
+
+
+@pytest.fixture(scope="module")
+def system(cluster: Cluster) -> Cluster:
+    for workload in WORKLOADS:
+        if not cluster.pods_of(workload):
+            cluster.start_pod(workload)
+    return cluster
+
+
+def test_every_deployment_serves_from_the_production_environment(system: Cluster) -> None:
+    assert system.workloads["gateway"][-1].env["TQR_ENVIRONMENT"] == "production"
+    for workload in WORKLOADS:
+        (pod,) = system.pods_of(workload)
+        assert system.ready(pod), system.log_tail(pod)
+
+
+def test_documents_reaches_application_by_its_service_name(system: Cluster) -> None:
+    """A form download makes documents ask application for the application's data: an unknown id
+    comes back NOT_FOUND from application; unwired, documents cannot reach it (UNAVAILABLE)."""
+    (documents,) = system.pods_of("documents")
+    applicant = metadata_for(Actor(subject_id="harness-applicant", role="APPLICANT"))
+    with grpc.insecure_channel(f"{documents.address}:{documents.port('DOCUMENTS_GRPC_PORT')}") as channel:
+        stream = documents_pb2_grpc.DocumentsServiceStub(channel).DownloadApplicationForm(
+            documents_pb2.DownloadApplicationFormRequest(application_id="no-such-application"),
+            metadata=applicant, timeout=20)
+        with pytest.raises(grpc.RpcError) as refused:
+            list(stream)
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND, refused.value.details()
