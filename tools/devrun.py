@@ -1,6 +1,7 @@
 """``make run``: the whole system on this machine, one process per service replica.
 
-Migrates and seeds each service's database (SQLite files under var/data by default; set
+Checks that every port it will use is free (else says which and by whom, and starts nothing),
+migrates and seeds each service's database (SQLite files under var/data by default; set
 ``<SERVICE>_DATABASE_URL`` for PostgreSQL), starts the processes, waits until every health check
 says SERVING, then prints the web address. Ctrl-C stops everything cleanly.
 """
@@ -50,11 +51,19 @@ class Process:
     grpc_port: int = 0
 
 
+@dataclass(frozen=True)
+class Port:
+    what: str  # "gateway", "identity-1 gRPC", "SMTP sink", …
+    host: str
+    number: int
+
+
 @dataclass
 class Plan:
     replicas: dict[str, int]
     gateway_port: int
     processes: list[Process] = field(default_factory=list)
+    ports: list[Port] = field(default_factory=list)
 
 
 def replicas_wanted() -> dict[str, int]:
@@ -120,13 +129,22 @@ def build_plan(env: dict[str, str]) -> Plan:
         ports = [grpc_port(service, i) for i in range(plan.replicas[service])]
         for i, port in enumerate(ports):
             prefix = service.upper()
+            name = f"{service}-{i + 1}"
             plan.processes.append(Process(
-                name=f"{service}-{i + 1}",
+                name=name,
                 args=[sys.executable, "-m", f"tqr_{service}", "serve"],
                 env={**env, f"{prefix}_GRPC_PORT": str(port), f"{prefix}_METRICS_PORT": str(metrics_port(service, i))},
-                log=VAR / "log" / f"{service}-{i + 1}.log",
+                log=VAR / "log" / f"{name}.log",
                 grpc_port=port,
             ))
+            host = env.get(f"{prefix}_GRPC_HOST", "127.0.0.1")  # the metrics listen there too
+            plan.ports += [Port(f"{name} gRPC", host, port), Port(f"{name} metrics", host, metrics_port(service, i))]
+    if smtp_sink_runs(env):  # one sink for every notification replica
+        plan.ports.append(Port("SMTP sink", env.get("NOTIFICATION_SMTP_HOST", "127.0.0.1"),
+                               int(env.get("NOTIFICATION_SMTP_PORT", str(SMTP_SINK_PORT + OFFSET)))))
+    gateway_host = env.get("GATEWAY_HOST", "127.0.0.1")
+    plan.ports += [Port("gateway", gateway_host, plan.gateway_port),
+                   Port("gateway metrics", gateway_host, GATEWAY_METRICS_PORT + OFFSET)]
     gateway_env = {**env, "GATEWAY_PORT": str(plan.gateway_port),
                    "GATEWAY_METRICS_PORT": str(GATEWAY_METRICS_PORT + OFFSET)}
     for service, joined in addresses.items():
@@ -134,6 +152,60 @@ def build_plan(env: dict[str, str]) -> Plan:
     plan.processes.append(Process("gateway-1", [sys.executable, "-m", "tqr_gateway", "serve"], gateway_env,
                                   VAR / "log" / "gateway-1.log"))
     return plan
+
+
+def smtp_sink_runs(env: dict[str, str]) -> bool:
+    """The notification service's own development SMTP sink: on in development unless turned off."""
+    flag = env.get("NOTIFICATION_DEV_SMTP_SINK", "").strip().lower()
+    if flag:
+        return flag in ("1", "true", "yes", "on")
+    return env.get("TQR_ENVIRONMENT") == "development"
+
+
+def taken_ports(plan: Plan) -> list[str]:
+    """One line per port of the plan that something already holds.
+
+    Checked before anything starts: a second copy would otherwise start beside the first and fail
+    half-way, and worse, look healthy while doing so (its health check reaches the first copy's
+    gateway; gRPC servers share a port through SO_REUSEPORT, so two copies split the calls).
+    """
+    return [f"port {port.number} ({port.what}) is already in use{_held_by(port.number)}"
+            for port in plan.ports if not _bindable(port)]
+
+
+def _bindable(port: Port) -> bool:
+    family = socket.AF_INET6 if ":" in port.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the servers do: a connection of a copy that just stopped (TIME_WAIT) does not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((port.host, port.number))
+        except OSError:
+            return False
+    return True
+
+
+def _held_by(number: int) -> str:
+    """`` by pid 123 (python -m tqr_gateway serve)`` when /proc tells (Linux, our own processes or root)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            # local address "0100007F:1F40", state 0A listening or 07 bound; field 9 is the inode
+            if len(fields) > 9 and int(fields[1].rsplit(":", 1)[1], 16) == number and fields[3] in ("0A", "07"):
+                inodes.add(f"socket:[{fields[9]}]")
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
+                command = (fd_dir.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                return f" by pid {fd_dir.parent.name} ({command.strip()[:100]})"
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return ""
 
 
 def prepare_databases(env: dict[str, str]) -> None:
@@ -210,9 +282,15 @@ def main() -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     env = base_env()
+    plan = build_plan(env)
+    taken = taken_ports(plan)
+    if taken:
+        print("\n".join(taken), file=sys.stderr)
+        print("Is another `make run` running? Stop it, or set TQR_PORT_OFFSET (e.g. TQR_PORT_OFFSET=1000) "
+              "to run beside it. Nothing was started.", file=sys.stderr)
+        return 1
     print("Preparing databases…")
     prepare_databases(env)
-    plan = build_plan(env)
     # Ctrl-C reaches every process of the group; the services stop themselves, we wait for them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

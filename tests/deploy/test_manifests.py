@@ -15,6 +15,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from tqr_gateway.security.client_address import TrustedProxies
 
 from tests.deploy import kustomize_lite
 from tests.deploy.crd_schemas import SCHEMAS
@@ -165,6 +166,17 @@ def test_gateway_reaches_every_backend_through_its_headless_service(overlay):
     assert services["gateway"]["spec"]["type"] == "ClusterIP"
     (rule,) = of_kind(overlay, "Ingress")["gateway"]["spec"]["rules"]
     assert rule["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_takes_the_client_address_only_from_proxies_inside_the_cluster(overlay):
+    (gateway,) = pod_spec(of_kind(overlay, "Deployment")["gateway"])["containers"]
+    env = {e["name"]: e.get("value") for e in gateway["env"]}
+    # What the gateway would refuse at start is refused here; an empty list would count the ingress
+    # pod as every client, and a public range would let outsiders name their own address.
+    trusted = TrustedProxies.parse(env["GATEWAY_TRUSTED_PROXIES"])
+    assert trusted
+    assert all(network.is_private for network in trusted.networks)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -1,9 +1,11 @@
 """``python -m tqr_gateway serve``: the gateway under uvicorn, with its metrics on their own port."""
 
 import argparse
+import os
 import sys
 
 import uvicorn
+from pydantic import ValidationError
 from servicekit import logs, metrics
 from servicekit.gc_tuning import tune_for_service
 
@@ -15,21 +17,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="tqr_gateway")
     parser.add_argument("command", choices=["serve"])
     parser.parse_args()
-    settings = GatewaySettings()
+    if os.environ.get("GATEWAY_TRUST_PROXY_HEADERS", "").strip().lower() not in ("", "0", "false", "no", "off"):
+        # Ignoring it would quietly count the ingress as every client again: say what replaced it.
+        return _refuse("GATEWAY_TRUST_PROXY_HEADERS is no longer read: list the proxies in front of the gateway "
+                       "(the ingress controller's pod network) in GATEWAY_TRUSTED_PROXIES instead")
+    try:
+        settings = GatewaySettings()
+    except ValidationError as error:
+        return _refuse(f"invalid settings: {error}")
     logs.configure("gateway", settings.log_level, settings.log_file)
     if settings.metrics_port >= 0:
         metrics.serve_metrics(settings.metrics_port, settings.host)
     config = uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, log_config=None,
         access_log=False, timeout_graceful_shutdown=10,
-        # Behind an ingress the client address comes from X-Forwarded-For (rate limits count people,
-        # not the ingress); never trust it when the gateway is reached directly.
-        proxy_headers=settings.trust_proxy_headers,
-        forwarded_allow_ips="*" if settings.trust_proxy_headers else None,
+        # The app reads X-Forwarded-For itself, only from GATEWAY_TRUSTED_PROXIES
+        # (security/client_address.py); uvicorn's own handling is on by default (trusting
+        # 127.0.0.1), so it is switched off here.
+        proxy_headers=False,
     )
     tune_for_service()
     uvicorn.Server(config).run()  # handles SIGTERM/SIGINT: stops accepting, finishes requests
     return 0
+
+
+def _refuse(reason: str) -> int:
+    print(f"gateway: {reason}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

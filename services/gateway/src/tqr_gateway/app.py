@@ -36,6 +36,7 @@ from tqr_gateway.errors import (
 )
 from tqr_gateway.observability import RequestContext
 from tqr_gateway.pages import account, dev, portal, staff, wizard
+from tqr_gateway.security.client_address import ForwardedClient, TrustedProxies
 from tqr_gateway.security.limits import UPLOAD_BODY_LIMIT
 from tqr_gateway.security.ratelimit import FixedWindowLimiter
 from tqr_gateway.security.refusals import Refusal, refusal_response
@@ -87,6 +88,8 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
     install_web_shell(app, secret_key=settings.secret_key, secure_cookies=settings.secure_cookies,
                       upload_limits=UPLOAD_PATHS)
     app.add_middleware(RequestContext)
+    # Outermost of all: everything inside (limits, logs, the client id sent to identity) sees the real client.
+    app.add_middleware(ForwardedClient, trusted=TrustedProxies.parse(settings.trusted_proxies))
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from servicekit.settings import DEV_SECRET_PREFIX
+
+from tqr_gateway.security.client_address import TrustedProxies
 
 
 class GatewaySettings(BaseSettings):
@@ -39,7 +41,16 @@ class GatewaySettings(BaseSettings):
     # Secure cookies (__Host-session, __Host-csrf) need https, or http://localhost in a browser.
     # Turn off only for plain-http development from another host; never in production.
     secure_cookies: bool = True
-    trust_proxy_headers: bool = False
+    # Addresses or networks of the proxies in front of the gateway (the ingress controller's pods),
+    # comma-separated: only a request from one of them has its X-Forwarded-For believed, so the
+    # per-client limits count people, not the ingress (security/client_address.py). Empty: none.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _refuse_bad_proxy_entries(cls, value: str) -> str:
+        TrustedProxies.parse(value)  # a bad entry stops the start, named in the message
+        return value
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> GatewaySettings:

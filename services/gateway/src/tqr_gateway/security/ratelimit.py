@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from servicekit.clock import Clock, SystemClock
 from starlette.responses import Response
 
+from tqr_gateway.security.client_address import client_address
 from tqr_gateway.security.refusals import Refusal, refusal_response, refuses_with
 from tqr_gateway.web.language import language_of
 
@@ -82,7 +83,7 @@ class RateLimit:
         limiter: FixedWindowLimiter | None = getattr(request.app.state, "rate_limiter", None)
         if limiter is None:
             raise RuntimeError("app.state.rate_limiter is not set; create a FixedWindowLimiter at startup")
-        client = request.client.host if request.client else "unknown"
+        client = client_address(request)
         try:
             retry_after = await limiter.hit(self.group, client, limit=self.limit, window_seconds=self.window_seconds)
         except RedisError:

@@ -25,6 +25,7 @@ from tqr_gateway.deps import (
     set_session_cookie,
 )
 from tqr_gateway.pages.account.real_name import MAX_PHOTO_BYTES, photo_type
+from tqr_gateway.security.client_address import client_address
 from tqr_gateway.security.csrf import csrf_token_of
 from tqr_gateway.security.ratelimit import RateLimit
 from tqr_gateway.security.refusals import Refusal, problem_response
@@ -36,7 +37,7 @@ router = api_router("/api/v1/account", "account", IDENTITY_REFUSALS)
 
 
 def client_id(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
 
 
 def _problem(request: Request, code: str, field: str, zh: str, en: str) -> JSONResponse:

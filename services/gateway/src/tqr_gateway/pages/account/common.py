@@ -24,6 +24,7 @@ from servicekit.rpc.errors import from_rpc_error
 
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.deps import identity as identity  # the account pages take it from here
+from tqr_gateway.security.client_address import client_address
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
@@ -39,7 +40,7 @@ def settings(request: Request) -> GatewaySettings:
 
 def client_id(request: Request) -> str:
     """The caller's address, for the service's per-client caps and throttles (never logged here)."""
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
 
 
 def t(request: Request, key: str, **params: Any) -> str:
