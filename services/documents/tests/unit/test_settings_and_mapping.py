@@ -23,7 +23,10 @@ def test_default_form_code_keys_work_in_development() -> None:
 
 def test_development_form_code_keys_are_refused_in_production(monkeypatch) -> None:
     monkeypatch.setenv("TQR_ENVIRONMENT", "production")
-    with pytest.raises(ValidationError, match="development key"):
+    for name, value in {"DOCUMENTS_DATABASE_URL": "postgresql://db/documents", "TQR_AMQP_URL": "amqp://mq/",
+                        "TQR_REDIS_URL": "redis://cache/0", "DOCUMENTS_APPLICATION_ADDRESSES": "dns:///app:50052"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match="DOCUMENTS_FORM_CODE_KEYS \\(still the development key\\)"):
         DocumentsSettings()
     real = base64.b64encode(b"r" * 32).decode()
     monkeypatch.setenv("DOCUMENTS_FORM_CODE_KEYS", f"K2:{real},DEV1:{base64.b64encode(b'x' * 32).decode()}")

@@ -1,4 +1,5 @@
-"""``python -m tqr_gateway serve``: the gateway under uvicorn, with its metrics on their own port."""
+"""``python -m tqr_gateway serve``: the gateway under uvicorn, with its metrics on their own port.
+``check-config`` loads the settings as ``serve`` does and prints ``ok`` or the one-line refusal."""
 
 import argparse
 import sys
@@ -6,6 +7,7 @@ import sys
 import uvicorn
 from servicekit import logs, metrics
 from servicekit.gc_tuning import tune_for_service
+from servicekit.settings import load_or_exit
 
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
@@ -13,9 +15,12 @@ from tqr_gateway.config import GatewaySettings
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="tqr_gateway")
-    parser.add_argument("command", choices=["serve"])
-    parser.parse_args()
-    settings = GatewaySettings()
+    parser.add_argument("command", choices=["serve", "check-config"])
+    args = parser.parse_args()
+    settings = load_or_exit("gateway", GatewaySettings)
+    if args.command == "check-config":
+        print("ok")
+        return 0
     logs.configure("gateway", settings.log_level, settings.log_file)
     if settings.metrics_port >= 0:
         metrics.serve_metrics(settings.metrics_port, settings.host)
