@@ -113,7 +113,7 @@ def base_env() -> dict[str, str]:
     # The development SMTP sink (started by the notification service) moves with the other ports.
     env.setdefault("NOTIFICATION_SMTP_PORT", str(SMTP_SINK_PORT + OFFSET))
     gateway_port = int(env.get("GATEWAY_PORT", str(GATEWAY_PORT + OFFSET)))
-    env.setdefault("NOTIFICATION_SITE_URL", f"http://localhost:{gateway_port}/")
+    env.setdefault("TQR_PUBLIC_URL", f"http://localhost:{gateway_port}/")  # the gateway's and the links'
     return env
 
 
@@ -325,7 +325,7 @@ def main() -> int:
 
 
 def print_welcome(plan: Plan, env: dict[str, str]) -> None:
-    url = env.get("GATEWAY_PUBLIC_URL") or f"http://localhost:{plan.gateway_port}/"
+    url = env.get("GATEWAY_PUBLIC_URL") or env.get("TQR_PUBLIC_URL") or f"http://localhost:{plan.gateway_port}/"
     counts = ", ".join(f"{s}×{n}" for s, n in plan.replicas.items())
     print(f"\n教师资格定期注册网上申报 is running ({counts}, gateway×1).")
     print(f"Open {url}")

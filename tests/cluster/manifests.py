@@ -9,6 +9,7 @@ manifests forget stays forgotten, and the test that starts the service sees it f
 from __future__ import annotations
 
 import base64
+import re
 import secrets as random_secrets
 import shutil
 import subprocess
@@ -65,6 +66,43 @@ def example_secrets() -> list[Resource]:
 def random_key() -> str:
     """What the example asks for a key: ``head -c32 /dev/urandom | base64``."""
     return base64.b64encode(random_secrets.token_bytes(32)).decode()
+
+
+def random_password() -> str:
+    """What the example asks for a password: ``openssl rand -hex 24`` (no escaping inside a URL)."""
+    return random_secrets.token_hex(24)
+
+
+_PASSWORD_IN_URL = re.compile(r"://(?P<account>[^:/@]*):" + re.escape(PLACEHOLDER) + "@")
+_KEYRING = re.compile(r"[A-Za-z0-9_-]+:" + re.escape(PLACEHOLDER))
+
+
+def operator_fill() -> Filler:
+    """An operator following the example's comments: a key is base64 of 32 random bytes, a keyring
+    ``<id>:CHANGE-ME`` keeps its id and gets such a key, a password (in a URL, or a basic-auth
+    Secret's) is letters and digits and the same wherever its account appears (the tqr database role
+    in the four database URLs and in tqr-postgres-owner), a host name (``smtp.CHANGE-ME.example``, a
+    provider's URL) becomes a name. Each call gives a new operator (new values)."""
+    usernames = {s["metadata"]["name"]: str((s.get("stringData") or {}).get("username", ""))
+                 for s in example_secrets() if s.get("type") == "kubernetes.io/basic-auth"}
+    passwords: dict[str, str] = {}
+
+    def password(account: str) -> str:
+        return passwords.setdefault(account, random_password())
+
+    def fill(secret: str, key: str, value: str) -> str:
+        if secret in usernames and key == "password":
+            return value.replace(PLACEHOLDER, password(usernames[secret]))
+        in_url = _PASSWORD_IN_URL.search(value)
+        if in_url:
+            return value.replace(PLACEHOLDER, password(in_url["account"]))
+        if "://" in value or f".{PLACEHOLDER}." in value:  # a provider's or a relay's host name
+            return value.replace(PLACEHOLDER, random_secrets.token_hex(8))
+        if _KEYRING.fullmatch(value) or value == PLACEHOLDER:
+            return value.replace(PLACEHOLDER, random_key())
+        raise ValueError(f"{secret}.{key}: the example's comments give no rule for {value!r}")
+
+    return fill
 
 
 def fill_secrets(fill: Filler) -> dict[str, dict[str, str]]:

@@ -4,7 +4,9 @@ Supported: ``resources`` (files and directories), ``components``, ``namespace``,
 (metadata only: ``includeSelectors``/``includeTemplates`` false), ``images``, ``patches`` (strategic
 merge patches from files, one or several documents, without ``target``), ``configMapGenerator``
 (``literals``, ``options.labels``, ``behavior: create|merge``) with Kustomize's content-hash name
-suffix and the references to it rewritten. Anything else in a kustomization raises, so a manifest
+suffix and the references to it rewritten, ``replacements`` (inline; a source field, optionally one
+part of it split by ``options.delimiter``/``index``, into target fields selected by kind and name,
+keeping a target's number type). Anything else in a kustomization raises, so a manifest
 that starts using a feature this renderer does not know fails loudly instead of rendering wrong.
 Where ``kubectl`` is installed, a test checks that this renderer and ``kubectl kustomize`` agree.
 """
@@ -22,7 +24,7 @@ import yaml
 Resource = dict[str, Any]
 GENERATED = "__kustomize_lite_generated__"  # marks a generated ConfigMap until its name is hashed
 SUPPORTED_KEYS = {"apiVersion", "kind", "resources", "components", "namespace", "labels", "images", "patches",
-                  "configMapGenerator"}
+                  "configMapGenerator", "replacements"}
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
                   "StorageClass", "PriorityClass", "IngressClass"}
 # API groups whose types Kustomize knows (their lists merge by key); custom resources merge like
@@ -80,6 +82,8 @@ def _apply(directory: Path, body: dict[str, Any], resources: list[Resource]) -> 
     for image in body.get("images", []):
         for resource in resources:
             _retag(resource, image)
+    for replacement in body.get("replacements", []):  # Kustomize runs them after every transformer
+        _replace(replacement, resources)
     return resources
 
 
@@ -148,6 +152,47 @@ def _rename_config_map_references(node: Any, renamed: dict[str, str]) -> None:
     elif isinstance(node, list):
         for item in node:
             _rename_config_map_references(item, renamed)
+
+
+# --- replacements ---------------------------------------------------------------------------------
+
+def _replace(replacement: dict[str, Any], resources: list[Resource]) -> None:
+    source = replacement["source"]
+    options = source.get("options", {})
+    if set(replacement) != {"source", "targets"} or set(source) - {"kind", "name", "fieldPath", "options"} or set(
+            options) - {"delimiter", "index"}:
+        raise NotImplementedError(f"replacements: unsupported fields in {replacement}")
+    (origin,) = _selected(resources, source)
+    value = str(_field(origin, source["fieldPath"]))
+    if "delimiter" in options:
+        value = value.split(options["delimiter"])[options.get("index", 0)]
+    for target in replacement["targets"]:
+        if set(target) != {"select", "fieldPaths"} or set(target["select"]) - {"kind", "name"}:
+            raise NotImplementedError(f"replacements: unsupported target {target}")
+        for resource in _selected(resources, target["select"]):
+            for path in target["fieldPaths"]:
+                *parents, last = _path(path)
+                holder = _field(resource, parents)
+                current = holder[last]
+                holder[last] = int(value) if isinstance(current, int) and not isinstance(current, bool) else value
+
+
+def _selected(resources: list[Resource], select: dict[str, str]) -> list[Resource]:
+    found = [r for r in resources if r["kind"] == select["kind"] and r["metadata"]["name"] == select["name"]]
+    if not found:
+        raise ValueError(f"replacements: nothing is {select['kind']}/{select['name']}")
+    return found
+
+
+def _path(field_path: str) -> list[str | int]:
+    return [int(part) if part.isdigit() else part for part in field_path.split(".")]
+
+
+def _field(resource: Resource, path: str | list[str | int]) -> Any:
+    node: Any = resource
+    for part in _path(path) if isinstance(path, str) else path:
+        node = node[part]
+    return node
 
 
 # --- patches (strategic merge) --------------------------------------------------------------------

@@ -29,5 +29,4 @@ COMPOSE_ONLY_SETTINGS = {
     "NOTIFICATION_SMTP_HOST": "Mailpit (services/notification config.py smtp_host)",
     "NOTIFICATION_SMTP_PORT": "Mailpit (config.py smtp_port)",
     "NOTIFICATION_DEV_SMTP_SINK": "off: Mailpit replaces the service's own sink (config.py dev_smtp_sink)",
-    "NOTIFICATION_SITE_URL": "the link in messages (config.py site_url)",
 }

@@ -66,6 +66,21 @@ def test_gateway_finds_every_service_by_its_compose_name_and_port(compose):
         assert env(compose["services"][name])[f"{name.upper()}_GRPC_PORT"] == str(grpc_port)
 
 
+def test_documents_finds_the_application_service_by_its_compose_name_and_port(compose):
+    documents = env(compose["services"]["documents"])
+    grpc_port = env(compose["services"]["application"])["APPLICATION_GRPC_PORT"]
+    assert documents["DOCUMENTS_APPLICATION_ADDRESSES"] == f"dns:///application:{grpc_port}"
+
+
+def test_the_links_in_messages_point_at_the_gateway_people_reach(compose):
+    services = compose["services"]
+    public_url = env(services["gateway"])["TQR_PUBLIC_URL"]
+    assert env(services["notification"])["TQR_PUBLIC_URL"] == public_url
+    assert not {"GATEWAY_PUBLIC_URL", "NOTIFICATION_SITE_URL"} & {*env(services["gateway"]), *env(services["notification"])}
+    published = [p for p in services["gateway"]["ports"] if p.endswith(":" + env(services["gateway"])["GATEWAY_PORT"])]
+    assert published and public_url == f"http://localhost:{published[0].rsplit(':', 1)[0]}"
+
+
 def test_prometheus_scrapes_every_process_and_loads_the_rules(compose):
     config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     targets = {}

@@ -309,7 +309,9 @@ def test_egress_is_limited_to_dns_database_broker_redis_and_mail():
     grpc = set(BACKENDS.values())
     assert ports(_pod_labels("Deployment", "gateway")) == {53, 6379} | grpc
     assert ports(_pod_labels("Deployment", "identity")) == {53, 5432, 5672, 6379} | grpc
-    assert ports(_pod_labels("Deployment", "notification")) == {53, 5432, 5672, 6379, 25, 465, 587, 443} | grpc
+    (site,) = [cm["data"] for name, cm in of_kind("prod", "ConfigMap").items() if name.startswith("tqr-site-")]
+    mail = int(site["NOTIFICATION_SMTP_PORT"])  # the configured relay's port only, and HTTPS for SMS
+    assert ports(_pod_labels("Deployment", "notification")) == {53, 5432, 5672, 6379, mail, 443} | grpc
     assert ports(_pod_labels("Job", "identity-migrate")) == {53, 5432}
 
 

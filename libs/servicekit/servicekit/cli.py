@@ -1,4 +1,9 @@
-"""The command line every service shares: ``python -m tqr_<service> migrate|serve|seed``."""
+"""The command line every service shares: ``python -m tqr_<service> migrate|serve|seed|check-config``.
+
+Every command loads the settings the same way; settings that cannot run (in production: a
+development value left, a required setting unset) end the process with one line on stderr naming
+the variables, status 1. ``check-config`` stops there and prints ``ok``: an operator runs it in the
+pod's environment before a roll-out (deploy/README.md)."""
 
 from __future__ import annotations
 
@@ -12,22 +17,27 @@ from typing import Any
 from servicekit import logs, migrations
 from servicekit.gc_tuning import tune_for_service
 from servicekit.host import ServiceHost, run_until_signalled
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, load_or_exit
+
+COMMANDS = ["migrate", "serve", "check-config"]
 
 
 def main(
     *,
     service: str,
-    load_settings: Callable[[], ServiceSettings],
+    load_settings: type[ServiceSettings],
     build_host: Callable[[ServiceSettings], ServiceHost],
     migrations_dir: Path,
     seed: Callable[[ServiceSettings], Coroutine[Any, Any, str]] | None = None,
     argv: list[str] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=f"tqr_{service}")
-    parser.add_argument("command", choices=["migrate", "serve", "seed"] if seed else ["migrate", "serve"])
+    parser.add_argument("command", choices=[*COMMANDS, "seed"] if seed else COMMANDS)
     args = parser.parse_args(argv)
-    settings = load_settings()
+    settings = load_or_exit(service, load_settings)
+    if args.command == "check-config":
+        print("ok")
+        return 0
     logs.configure(service, settings.log_level, settings.log_file)
     if args.command == "migrate":
         migrations.upgrade(migrations_dir, settings.database_url)

@@ -8,6 +8,7 @@ The token names its key id, so keys rotate: seal with the newest, open with any 
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -20,21 +21,32 @@ class SealError(ValueError):
     """The token is malformed, was made with an unknown key or was altered."""
 
 
+def parse_keys(keys: str) -> dict[str, bytes]:
+    """``id:base64,id:base64`` → {key id: 32 key bytes}, in order (the first seals). Settings call it
+    too, so a malformed key is refused when the service loads its settings, not at the first use."""
+    parsed: dict[str, bytes] = {}
+    for item in filter(None, (k.strip() for k in keys.split(","))):
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not key_id.strip():
+            raise ValueError("keys look like <key id>:<base64 of 32 bytes>[,…]")
+        try:
+            raw = base64.b64decode(encoded.strip(), validate=True)
+        except binascii.Error:
+            raise ValueError(f"key {key_id.strip()!r} is not valid base64") from None
+        if len(raw) != 32:
+            raise ValueError(f"sealing key {key_id.strip()!r} must be 32 bytes")
+        parsed[key_id.strip()] = raw
+    if not parsed:
+        raise ValueError("no sealing key configured")
+    return parsed
+
+
 class Sealer:
     def __init__(self, keys: str, purpose: str) -> None:
         """``keys``: ``id:base64,id:base64`` — the first seals, all open. ``purpose`` binds a
         token to its use, so a token sealed for one field cannot be replayed as another."""
-        self._keys: dict[str, AESGCM] = {}
-        self._primary = ""
-        for item in filter(None, (k.strip() for k in keys.split(","))):
-            key_id, _, encoded = item.partition(":")
-            raw = base64.b64decode(encoded)
-            if len(raw) != 32:
-                raise ValueError(f"sealing key {key_id!r} must be 32 bytes")
-            self._keys[key_id] = AESGCM(raw)
-            self._primary = self._primary or key_id
-        if not self._keys:
-            raise ValueError("no sealing key configured")
+        self._keys = {key_id: AESGCM(raw) for key_id, raw in parse_keys(keys).items()}
+        self._primary = next(iter(self._keys))
         self._aad = purpose.encode()
 
     def seal(self, plain: str) -> str:

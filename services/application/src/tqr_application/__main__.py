@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from servicekit.cli import main
+from servicekit.settings import load_or_exit
 
 from tqr_application.bootstrap import SERVICE, build_host
 from tqr_application.config import ApplicationSettings
@@ -13,7 +14,7 @@ def run(argv: list[str]) -> int:
     if argv[:1] == ["import-reference"]:
         from tqr_application.cli_import import import_reference, parse
 
-        code, lines = asyncio.run(import_reference(ApplicationSettings(), parse(argv[1:])))
+        code, lines = asyncio.run(import_reference(load_or_exit(SERVICE, ApplicationSettings), parse(argv[1:])))
         print("\n".join(lines))
         return code
     return main(

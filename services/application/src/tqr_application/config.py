@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
+from servicekit.sealing import parse_keys
 from servicekit.settings import ServiceSettings
 
 # Same key bytes as servicekit.sealing.DEV_KEYS, under a key id that marks it as development-only
@@ -28,3 +30,16 @@ class ApplicationSettings(ServiceSettings):
     # Eligibility pre-check: continuing-education hours needed in five years, unless a row of
     # eligibility_thresholds overrides it (or the other EligibilityPolicy fields) for an authority.
     eligibility_min_continuing_education_hours: int = 360
+
+    @field_validator("field_keys")
+    @classmethod
+    def _field_keys_parse(cls, value: str) -> str:
+        parse_keys(value)
+        return value
+
+    @field_validator("blind_index_key")
+    @classmethod
+    def _blind_index_key_long_enough(cls, value: str) -> str:
+        if len(value) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value

@@ -29,7 +29,7 @@ def test_document_numbers_sealed_and_blind_indexed():
 
 def test_dev_secrets_refused_in_production(monkeypatch):
     monkeypatch.setenv("TQR_ENVIRONMENT", "production")
-    with pytest.raises(ValueError, match="development secret"):
+    with pytest.raises(ValueError, match="set APPLICATION_FIELD_KEYS \\(still the development key\\)"):
         ApplicationSettings()
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings
 
 from tqr_documents.adapters import cache_cipher
+from tqr_documents.domain.form_code import FormCodeSigner
 from tqr_documents.rendering.fonts import DEFAULT_FONT_PATH
 
 # Key id DEV1, key bytes b"dev-only-form-code-key-0123456789abcdef": refused in production because
@@ -38,6 +40,10 @@ def parse_keyring(text: str) -> tuple[dict[str, bytes], str]:
 
 class DocumentsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DOCUMENTS_", extra="ignore")
+    # The default address is `make run`'s application service on this machine.
+    required_in_production: ClassVar[tuple[str, ...]] = (
+        *ServiceSettings.required_in_production, "application_addresses",
+    )
 
     grpc_port: int = 50054
     metrics_port: int = 9104
@@ -61,12 +67,18 @@ class DocumentsSettings(ServiceSettings):
     # Render a sample form at start so the first download does not pay for loading fonts.
     warm_up: bool = True
 
-    @model_validator(mode="after")
-    def _check_form_code_keys(self) -> DocumentsSettings:
+    @field_validator("form_code_keys")
+    @classmethod
+    def _form_code_keys_parse(cls, value: str) -> str:
+        FormCodeSigner(*parse_keyring(value))  # ids and lengths as the signer will check them
+        return value
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
         keys, _ = parse_keyring(self.form_code_keys)
-        if self.environment == "production" and any(k.startswith(DEV_SECRET_PREFIX.encode()) for k in keys.values()):
-            raise ValueError("form_code_keys still holds a development key; set it for production")
-        return self
+        if any(key.startswith(DEV_SECRET_PREFIX.encode()) for key in keys.values()):
+            problems.append("set DOCUMENTS_FORM_CODE_KEYS (still the development key)")
+        return problems
 
     @model_validator(mode="after")
     def _check_cache_keys(self) -> DocumentsSettings:

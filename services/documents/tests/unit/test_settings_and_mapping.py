@@ -21,10 +21,17 @@ def test_default_form_code_keys_work_in_development() -> None:
     assert signer.verify(signer.sign("2026110105000123", "ABCDEF01")).application_number == "2026110105000123"
 
 
+def _production_addresses(monkeypatch) -> None:
+    for name, value in {"DOCUMENTS_DATABASE_URL": "postgresql://db/documents", "TQR_AMQP_URL": "amqp://mq/",
+                        "TQR_REDIS_URL": "redis://cache/0", "DOCUMENTS_APPLICATION_ADDRESSES": "dns:///app:50052"}.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_development_form_code_keys_are_refused_in_production(monkeypatch) -> None:
     monkeypatch.setenv("TQR_ENVIRONMENT", "production")
+    _production_addresses(monkeypatch)
     monkeypatch.setenv("DOCUMENTS_CACHE_KEYS", f"c1:{base64.b64encode(b'c' * 32).decode()}")
-    with pytest.raises(ValidationError, match="development key"):
+    with pytest.raises(ValidationError, match="DOCUMENTS_FORM_CODE_KEYS \\(still the development key\\)"):
         DocumentsSettings()
     real = base64.b64encode(b"r" * 32).decode()
     monkeypatch.setenv("DOCUMENTS_FORM_CODE_KEYS", f"K2:{real},DEV1:{base64.b64encode(b'x' * 32).decode()}")
@@ -34,8 +41,9 @@ def test_development_form_code_keys_are_refused_in_production(monkeypatch) -> No
 
 def test_development_cache_keys_are_refused_in_production(monkeypatch) -> None:
     monkeypatch.setenv("TQR_ENVIRONMENT", "production")
+    _production_addresses(monkeypatch)
     monkeypatch.setenv("DOCUMENTS_FORM_CODE_KEYS", f"K2:{base64.b64encode(b'r' * 32).decode()}")
-    with pytest.raises(ValidationError, match="cache_keys still holds a development secret"):
+    with pytest.raises(ValidationError, match="DOCUMENTS_CACHE_KEYS \\(still the development key\\)"):
         DocumentsSettings()
     monkeypatch.setenv("DOCUMENTS_CACHE_KEYS", f"c1:{base64.b64encode(b'c' * 32).decode()}")
     assert DocumentsSettings().cache_keys.startswith("c1:")

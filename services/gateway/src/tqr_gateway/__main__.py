@@ -1,13 +1,14 @@
-"""``python -m tqr_gateway serve``: the gateway under uvicorn, with its metrics on their own port."""
+"""``python -m tqr_gateway serve``: the gateway under uvicorn, with its metrics on their own port.
+``check-config`` loads the settings as ``serve`` does and prints ``ok`` or the one-line refusal."""
 
 import argparse
 import os
 import sys
 
 import uvicorn
-from pydantic import ValidationError
 from servicekit import logs, metrics
 from servicekit.gc_tuning import tune_for_service
+from servicekit.settings import load_or_exit
 
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
@@ -15,16 +16,16 @@ from tqr_gateway.config import GatewaySettings
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="tqr_gateway")
-    parser.add_argument("command", choices=["serve"])
-    parser.parse_args()
+    parser.add_argument("command", choices=["serve", "check-config"])
+    args = parser.parse_args()
     if os.environ.get("GATEWAY_TRUST_PROXY_HEADERS", "").strip().lower() not in ("", "0", "false", "no", "off"):
         # Ignoring it would quietly count the ingress as every client again: say what replaced it.
         return _refuse("GATEWAY_TRUST_PROXY_HEADERS is no longer read: list the proxies in front of the gateway "
                        "(the ingress controller's pod network) in GATEWAY_TRUSTED_PROXIES instead")
-    try:
-        settings = GatewaySettings()
-    except ValidationError as error:
-        return _refuse(f"invalid settings: {error}")
+    settings = load_or_exit("gateway", GatewaySettings)
+    if args.command == "check-config":
+        print("ok")
+        return 0
     logs.configure("gateway", settings.log_level, settings.log_file)
     if settings.metrics_port >= 0:
         metrics.serve_metrics(settings.metrics_port, settings.host)

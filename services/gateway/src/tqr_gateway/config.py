@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from servicekit.settings import DEV_SECRET_PREFIX
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import SettingsConfigDict
+from servicekit.settings import DEV_SECRET_PREFIX, CheckedSettings
 
 from tqr_gateway.security.client_address import TrustedProxies
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(CheckedSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
-
-    environment: Literal["development", "test", "production"] = Field(
-        default="development", validation_alias=AliasChoices("TQR_ENVIRONMENT")
+    # Production names every service and the shared Redis; the defaults are `make run`'s addresses.
+    required_in_production: ClassVar[tuple[str, ...]] = (
+        "identity_addresses", "application_addresses", "notification_addresses", "documents_addresses", "redis_url",
     )
+
     host: str = "127.0.0.1"
     port: int = 8000
     metrics_port: int = 9100
-    public_url: str = ""  # how people reach it; printed by `make run`
+    # How people reach the site (printed by `make run`); TQR_PUBLIC_URL is the one value the
+    # notification service's links read too, so a deployment sets the address once.
+    public_url: str = Field(default="", validation_alias=AliasChoices("GATEWAY_PUBLIC_URL", "TQR_PUBLIC_URL"))
     identity_addresses: str = "127.0.0.1:50051"
     application_addresses: str = "127.0.0.1:50052"
     notification_addresses: str = "127.0.0.1:50053"
@@ -52,13 +55,11 @@ class GatewaySettings(BaseSettings):
         TrustedProxies.parse(value)  # a bad entry stops the start, named in the message
         return value
 
-    @model_validator(mode="after")
-    def _refuse_dev_secrets_in_production(self) -> GatewaySettings:
-        if self.environment == "production" and self.secret_key.startswith(DEV_SECRET_PREFIX):
-            raise ValueError("GATEWAY_SECRET_KEY still holds the development secret")
-        if self.environment == "production" and not self.secure_cookies:
-            raise ValueError("GATEWAY_SECURE_COOKIES must stay on in production")
-        return self
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.secure_cookies:
+            problems.append("GATEWAY_SECURE_COOKIES must stay on in production")
+        return problems
 
     @property
     def development(self) -> bool:

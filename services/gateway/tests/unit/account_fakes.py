@@ -234,7 +234,7 @@ def gateway(fake: FakeIdentity, environment: str = "development", outbox_dir: st
         settings = GatewaySettings.model_validate({
             "TQR_ENVIRONMENT": environment, "identity_addresses": address, "application_addresses": address,
             "notification_addresses": address, "documents_addresses": address, "dev_outbox_dir": outbox_dir,
-            "secret_key": "test-gateway-secret-0123456789abcdef",
+            "secret_key": "test-gateway-secret-0123456789abcdef", "TQR_REDIS_URL": "redis://127.0.0.1:6379/0",
         })
         assert settings.environment == environment
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.sealing import DEV_KEYS
+from servicekit.sealing import DEV_KEYS, parse_keys
 from servicekit.settings import ServiceSettings, shared
+
+from tqr_identity.adapters.account_crypto import AccountCrypto
+from tqr_identity.adapters.crypto.personal_data import PersonalDataError, parse_keyring
 
 DEV_PERSONAL_DATA_KEYS = "dev-only-k1:ZGV2LW9ubHktaWRlbnRpdHktcGVyc29uYWwta2V5ISE="
 DEV_INDEX_KEY = "dev-only-ix:ZGV2LW9ubHktaWRlbnRpdHktYmxpbmQtaW5kZXghISE="
@@ -27,9 +30,10 @@ class IdentitySettings(ServiceSettings):
     redis_key_prefix: str = "tqr:identity"
 
     # Personal data at rest (document number, mobile, email, TOTP secrets): AES-256-GCM keyring
-    # "id:base64,id:base64", the id sealing new values, and the blind-index HMAC key "[id:]base64".
+    # "id:base64,id:base64", the id sealing new values (empty: the keyring's first key, as every
+    # other keyring of the system), and the blind-index HMAC key "[id:]base64".
     personal_data_keys: str = DEV_PERSONAL_DATA_KEYS
-    personal_data_primary_key_id: str = "dev-only-k1"
+    personal_data_primary_key_id: str = ""
     personal_data_index_key: str = DEV_INDEX_KEY
     # Keys sealing values for the notification service (contacts, code destinations).
     sealing_keys: str = Field(default=DEV_KEYS, validation_alias=shared("SEALING_KEYS", "IDENTITY_"))
@@ -86,3 +90,34 @@ class IdentitySettings(ServiceSettings):
     # Demo data written by ``python -m tqr_identity seed``.
     seed_demo: bool = True
     demo_accounts_file: str = "var/demo-accounts.txt"
+
+    @field_validator("sealing_keys")
+    @classmethod
+    def _sealing_keys_parse(cls, value: str) -> str:
+        parse_keys(value)
+        return value
+
+    @field_validator("personal_data_keys")
+    @classmethod
+    def _personal_data_keys_parse(cls, value: str) -> str:
+        parse_keyring(value)
+        return value
+
+    @field_validator("code_secret")
+    @classmethod
+    def _code_secret_long_enough(cls, value: str) -> str:
+        if len(value.encode()) < 16:
+            raise ValueError("must be at least 16 bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _personal_data_keys_build_a_cipher(self) -> IdentitySettings:
+        """The primary id and the index key against the keyring, as the service will use them (the
+        errors name no key material)."""
+        try:
+            AccountCrypto.from_settings(
+                self.personal_data_keys, self.personal_data_primary_key_id, self.personal_data_index_key)
+        except PersonalDataError as error:
+            setting = "PRIMARY_KEY_ID" if "primary" in str(error) else "INDEX_KEY"
+            raise ValueError(f"IDENTITY_PERSONAL_DATA_{setting}: {error}") from None
+        return self

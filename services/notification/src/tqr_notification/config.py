@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.sealing import DEV_KEYS
+from servicekit.sealing import DEV_KEYS, parse_keys
 from servicekit.settings import ServiceSettings, shared
 
 # Same key bytes as servicekit.sealing.DEV_KEYS, under a key id that marks it as development-only
@@ -16,6 +18,10 @@ DEV_FIELD_KEYS = "dev-only-1:ZGV2LW9ubHktc2VhbGluZy1rZXktMzItYnl0ZXMhISE="
 
 class NotificationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATION_", extra="ignore", populate_by_name=True)
+    # The defaults are the development sink on 127.0.0.1:1025, a localhost link and an example sender.
+    required_in_production: ClassVar[tuple[str, ...]] = (
+        *ServiceSettings.required_in_production, "smtp_host", "smtp_port", "mail_from_address", "site_url",
+    )
 
     grpc_port: int = 50053
     metrics_port: int = 9103
@@ -54,8 +60,10 @@ class NotificationSettings(ServiceSettings):
     # None = on in development, off elsewhere.
     dev_smtp_sink: bool | None = None
 
-    # The link shown in messages.
-    site_url: str = "http://localhost:8000/"
+    # The link shown in messages: the site's public address, which the gateway reads from the same
+    # TQR_PUBLIC_URL (so a deployment sets it once).
+    site_url: str = Field(default="http://localhost:8000/",
+                          validation_alias=AliasChoices("NOTIFICATION_SITE_URL", "TQR_PUBLIC_URL"))
 
     # Dispatcher: sends queued deliveries.
     dispatch_concurrency: int = 64
@@ -76,13 +84,50 @@ class NotificationSettings(ServiceSettings):
     def runs_dev_smtp_sink(self) -> bool:
         return self.environment == "development" if self.dev_smtp_sink is None else self.dev_smtp_sink
 
-    @model_validator(mode="after")
-    def _refuse_development_parts_in_production(self) -> NotificationSettings:
-        if self.environment != "production":
-            return self
-        if self.sealing_keys == DEV_KEYS:
-            raise ValueError("sealing_keys still holds the development key; set it for production")
-        if "dev" in (self.sms_provider, self.alternative_provider) or self.dev_smtp_sink:
-            raise ValueError("the development SMS provider and SMTP sink keep codes in clear on disk; "
-                             "configure real providers for production")
-        return self
+    @field_validator("sealing_keys", "field_keys")
+    @classmethod
+    def _keys_parse(cls, value: str) -> str:
+        parse_keys(value)
+        return value
+
+    @field_validator("recipient_hmac_key")
+    @classmethod
+    def _hmac_key_long_enough(cls, value: str) -> str:
+        if len(value.encode()) < 16:
+            raise ValueError("must be at least 16 bytes")
+        return value
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        for channel in ("sms", "alternative"):
+            provider = f"{channel}_provider"
+            if getattr(self, provider) == "dev":
+                problems.append(f"set {self.env_name(provider)}=http (the development provider keeps codes "
+                                "in clear on disk)")
+            elif not getattr(self, f"{channel}_http_url"):
+                problems.append(f"set {self.env_name(f'{channel}_http_url')} (the http provider posts there)")
+        if self.dev_smtp_sink:
+            problems.append("NOTIFICATION_DEV_SMTP_SINK must be off in production (it keeps emails in clear on disk)")
+        if self.smtp_starttls and self.smtp_implicit_tls:
+            problems.append("NOTIFICATION_SMTP_STARTTLS and NOTIFICATION_SMTP_IMPLICIT_TLS exclude each other")
+        if self.smtp_password and not (self.smtp_starttls or self.smtp_implicit_tls):
+            problems.append("turn on NOTIFICATION_SMTP_STARTTLS or NOTIFICATION_SMTP_IMPLICIT_TLS (the SMTP "
+                            "password would travel in clear)")
+        if "site_url" in self.model_fields_set and not is_public_https_url(self.site_url):
+            problems.append(f"set {self.env_name('site_url')} to the https address people use (the links in "
+                            "messages point elsewhere)")
+        return problems
+
+
+def is_public_https_url(url: str) -> bool:
+    """An https URL whose host is a name or address people can reach: not localhost, a loopback or
+    an unspecified address."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme != "https" or not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (address.is_loopback or address.is_unspecified)

@@ -24,6 +24,10 @@ PRODUCTION_READY = dict(
     environment="production", sealing_keys="k1:" + DEV_KEYS.split(":", 1)[1], field_keys="k2:" + DEV_KEYS.split(":", 1)[1],
     recipient_hmac_key="a-real-key-of-enough-length", sms_provider="http", sms_http_api_key="real",
     alternative_provider="http", alternative_http_api_key="real",
+    sms_http_url="https://sms.example.org/send", alternative_http_url="https://alt.example.org/send",
+    database_url="postgresql://db/notification", amqp_url="amqp://mq/", redis_url="redis://cache/0",
+    smtp_host="smtp.example.org", smtp_port=587, smtp_starttls=True, mail_from_address="noreply@example.org",
+    site_url="https://tqr.example.org/",
 )
 
 
@@ -37,6 +41,12 @@ def test_production_settings_with_real_parts_are_accepted():
     {"alternative_provider": "dev"},
     {"dev_smtp_sink": True},
     {"recipient_hmac_key": "dev-only-recipient-hmac-key-change-me"},
+    {"site_url": "http://localhost:8000/"},
+    {"site_url": "https://127.0.0.1/"},
+    {"site_url": "http://tqr.example.org/"},
+    {"sms_http_url": ""},
+    {"smtp_starttls": False, "smtp_password": "secret"},
+    {"smtp_implicit_tls": True},
 ])
 def test_production_refuses_development_keys_providers_and_sink(override):
     with pytest.raises(ValidationError):

@@ -13,7 +13,7 @@ index, which is why it is kept apart from the encryption keys.
 
 Configuration (from the service settings, never from code):
   keys     "k1:BASE64,k2:BASE64"  every key that may still be needed to decrypt
-  primary  "k2"                   the key new tokens are sealed with
+  primary  "k2"                   the key new tokens are sealed with (empty: the keyring's first)
   index    "BASE64"               the blind-index key
 ``generate_key()`` prints a fresh base64 key for operators.
 
@@ -88,7 +88,8 @@ class PersonalDataCipher:
 
     @classmethod
     def from_config(cls, keys: str, primary_key_id: str, index_key: str) -> PersonalDataCipher:
-        return cls(parse_keyring(keys), primary_key_id.strip(), _decode_key(index_key.strip(), "index key"))
+        keyring = parse_keyring(keys)
+        return cls(keyring, primary_key_id.strip() or next(iter(keyring)), _decode_key(index_key.strip(), "index key"))
 
     def encrypt(self, plain: str, associated_data: bytes | str) -> str:
         nonce = secrets.token_bytes(NONCE_BYTES)
