@@ -30,7 +30,7 @@ def main(
     settings = load_settings()
     logs.configure(service, settings.log_level, settings.log_file)
     if args.command == "migrate":
-        migrations.upgrade(migrations_dir, settings.database_url)
+        migrations.upgrade(migrations_dir, settings.migration_database_url or settings.database_url)
         print(f"{service}: database migrated")
         return 0
     if args.command == "seed" and seed is not None:

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit import db
+
 DEV_SECRET_PREFIX = "dev-only-"  # noqa: S105  (a marker, not a secret)
 
 
@@ -32,6 +34,14 @@ class ServiceSettings(BaseSettings):
     grpc_port: int = 0
     metrics_port: int = 0
     database_url: str = ""
+    # Where ``migrate`` connects, when not to ``database_url``: past a pooler in transaction mode,
+    # straight to PostgreSQL (README "Settings", deploy/README.md).
+    migration_database_url: str = ""
+    # PostgreSQL connections the process keeps (servicekit.db.POOL_SIZE says why no overflow), and
+    # what is in front of PostgreSQL: "transaction" for PgBouncer with pool_mode=transaction.
+    db_pool_size: int = Field(default=db.POOL_SIZE, ge=1)
+    db_max_overflow: int = Field(default=db.MAX_OVERFLOW, ge=0)
+    db_pooler: db.Pooler = "none"
     amqp_url: str = Field(
         default="amqp://guest:guest@127.0.0.1:5672/", validation_alias=AliasChoices("TQR_AMQP_URL")
     )
