@@ -12,6 +12,19 @@ _SECRET_KEY = {"type": "object", "required": ["name", "key"],
 _LABEL_SELECTOR = {"type": "object", "minProperties": 1}
 
 
+# The PgBouncer parameters a CloudNativePG Pooler may set (docs/src/connection_pooling.md); the
+# operator manages every other one (listen port, authentication, TLS).
+POOLER_PARAMETERS = [
+    "application_name_add_host", "autodb_idle_timeout", "client_idle_timeout", "client_login_timeout",
+    "default_pool_size", "disable_pqexec", "idle_transaction_timeout", "ignore_startup_parameters",
+    "log_connections", "log_disconnections", "log_pooler_errors", "log_stats", "max_client_conn",
+    "max_db_connections", "max_user_connections", "min_pool_size", "query_timeout", "query_wait_timeout",
+    "reserve_pool_size", "reserve_pool_timeout", "server_check_delay", "server_check_query",
+    "server_connect_timeout", "server_fast_close", "server_idle_timeout", "server_lifetime", "server_login_retry",
+    "server_reset_query", "server_reset_query_always", "server_round_robin", "stats_period", "verbose",
+]
+
+
 def _resource(api_version: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -66,6 +79,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "properties": {"s3Credentials": {"type": "object", "required": ["accessKeyId", "secretAccessKey"],
                                                  "properties": {"accessKeyId": _SECRET_KEY,
                                                                 "secretAccessKey": _SECRET_KEY}}}}}},
+        },
+    }),
+    # CloudNativePG's PgBouncer (postgresql.cnpg.io_poolers.yaml): cluster and pgbouncer required; the
+    # operator's webhook refuses a PgBouncer parameter it does not manage (its documented list).
+    "Pooler": _resource("postgresql.cnpg.io/v1", "Pooler", {
+        "type": "object", "required": ["cluster", "pgbouncer"],
+        "properties": {
+            "cluster": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+            "instances": {"type": "integer", "minimum": 0},
+            "type": {"enum": ["rw", "ro", "r"]},
+            "pgbouncer": {"type": "object", "properties": {
+                "poolMode": {"enum": ["session", "transaction"]},
+                "paused": {"type": "boolean"},
+                "pg_hba": {"type": "array", "items": {"type": "string"}},
+                "parameters": {"type": "object", "additionalProperties": {"type": "string"},
+                               "propertyNames": {"enum": POOLER_PARAMETERS}}}},
+            "template": {"type": "object", "properties": {"spec": {"type": "object", "required": ["containers"]}}},
         },
     }),
     "ScheduledBackup": _resource("postgresql.cnpg.io/v1", "ScheduledBackup", {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import re
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from tests.deploy.settings_catalogue import COMPOSE_ONLY_SETTINGS, IMAGE_SETTINGS, documented_settings
 
@@ -29,8 +31,8 @@ def env(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_compose_names_the_whole_stack(compose):
-    expected = {*SERVICES, "gateway", *(f"{s}-migrate" for s in SERVICES), "postgres", "rabbitmq", "redis",
-                "mailpit", "prometheus", "grafana"}
+    expected = {*SERVICES, "gateway", *(f"{s}-migrate" for s in SERVICES), "postgres", "pgbouncer", "rabbitmq",
+                "redis", "mailpit", "prometheus", "grafana"}
     assert set(compose["services"]) == expected
 
 
@@ -39,15 +41,31 @@ def test_each_service_waits_for_its_migration_and_its_dependencies(compose):
     for name in SERVICES:
         depends = services[name]["depends_on"]
         assert depends[f"{name}-migrate"] == {"condition": "service_completed_successfully"}
-        assert {d: depends[d]["condition"] for d in ("postgres", "rabbitmq", "redis")} == dict.fromkeys(
-            ("postgres", "rabbitmq", "redis"), "service_healthy")
+        needed = ("postgres", "pgbouncer", "rabbitmq", "redis")
+        assert {d: depends[d]["condition"] for d in needed} == dict.fromkeys(needed, "service_healthy")
         migrate = services[f"{name}-migrate"]
         assert migrate["command"] == ["migrate"] and migrate["restart"] == "no"
         assert migrate["image"] == services[name]["image"]
-        key = f"{name.upper()}_DATABASE_URL"
-        assert env(migrate)[key] == env(services[name])[key]
     assert {s for s, d in services["gateway"]["depends_on"].items() if d["condition"] == "service_healthy"} >= set(
         SERVICES)
+
+
+def test_services_go_through_pgbouncer_in_transaction_mode_and_migrations_straight_to_postgres(compose):
+    ini = configparser.ConfigParser(inline_comment_prefixes=(";",))
+    ini.read_string((DEPLOY / "compose" / "pgbouncer" / "pgbouncer.ini").read_text())
+    assert ini["pgbouncer"]["pool_mode"] == "transaction"
+    assert ini["databases"]["*"] == "host=postgres port=5432"
+    mounted = compose["services"]["pgbouncer"]["volumes"]
+    assert "./compose/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro" in mounted
+    for name in SERVICES:
+        key = f"{name.upper()}_DATABASE_URL"
+        served = make_url(env(compose["services"][name])[key])
+        migrated = make_url(env(compose["services"][f"{name}-migrate"])[key])
+        assert (served.host, served.port) == ("pgbouncer", int(ini["pgbouncer"]["listen_port"]))
+        assert env(compose["services"][name])[f"{name.upper()}_DB_POOLER"] == "transaction"
+        assert (migrated.host, migrated.port) == ("postgres", 5432)
+        assert (served.username, served.password, served.database) == (
+            migrated.username, migrated.password, migrated.database)
 
 
 def test_postgres_init_creates_the_database_every_service_uses(compose):

@@ -62,7 +62,7 @@ def test_overlay_renders_every_part_into_its_namespace(overlay):
     assert all(r["metadata"].get("namespace") == name for r in resources if r["kind"] != "Namespace")
     kinds = {r["kind"] for r in resources}
     assert {"Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler", "ScaledObject",
-            "TriggerAuthentication", "Ingress", "NetworkPolicy", "Job", "RabbitmqCluster", "Cluster",
+            "TriggerAuthentication", "Ingress", "NetworkPolicy", "Job", "RabbitmqCluster", "Cluster", "Pooler",
             "ServiceMonitor", "PrometheusRule", "ConfigMap"} <= kinds
     assert len({_key(r) for r in resources}) == len(resources), "two resources share kind and name"
 

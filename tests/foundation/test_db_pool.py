@@ -1,13 +1,17 @@
-"""Pooled PostgreSQL connections: checked when taken after a rest, in one round trip (servicekit.db)."""
+"""Pooled PostgreSQL connections: checked when taken after a rest, in one round trip, and sized by
+each service's settings (servicekit.db)."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 from typing import Any
 
 import asyncpg
+import pytest
 from servicekit import db
 from servicekit.db import ALIVE_BYPASS_SECONDS
+from servicekit.settings import ServiceSettings
 from servicekit.testing import PG_ADMIN_URL, postgres_database
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -77,3 +81,19 @@ async def test_a_connection_given_back_moments_ago_is_not_checked_again():
             assert sent and sent[0].strip().upper().startswith("BEGIN"), sent
         finally:
             await engine.dispose()
+
+
+@pytest.mark.parametrize("service", ["identity", "application", "notification", "documents"])
+async def test_each_service_sizes_its_pool_from_its_own_settings(service, monkeypatch):
+    prefix = service.upper()
+    monkeypatch.setenv(f"{prefix}_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    monkeypatch.setenv(f"{prefix}_DB_POOL_SIZE", "3")
+    monkeypatch.setenv(f"{prefix}_DB_MAX_OVERFLOW", "2")
+    config = importlib.import_module(f"tqr_{service}.config")
+    (settings_class,) = {v for v in vars(config).values()
+                         if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings}
+    host = importlib.import_module(f"tqr_{service}.bootstrap").build_host(settings_class())
+    try:
+        assert (host.engine.pool.size(), host.engine.pool._max_overflow) == (3, 2)
+    finally:
+        await host.engine.dispose()

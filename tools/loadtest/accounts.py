@@ -51,7 +51,7 @@ def people(count: int, start: int = 0) -> list[dict[str, str]]:
 
 async def create_accounts(count: int, start: int = 0) -> list[dict[str, str]]:
     settings = IdentitySettings()
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     ctx = build_context(settings, engine)
     chosen = people(count, start)
     try:

@@ -40,7 +40,7 @@ def main(
         return 0
     logs.configure(service, settings.log_level, settings.log_file)
     if args.command == "migrate":
-        migrations.upgrade(migrations_dir, settings.database_url)
+        migrations.upgrade(migrations_dir, settings.migration_database_url or settings.database_url)
         print(f"{service}: database migrated")
         return 0
     if args.command == "seed" and seed is not None:

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
+
+if TYPE_CHECKING:
+    from servicekit.settings import ServiceSettings
+
+# What sits between a service and PostgreSQL: nothing, or a pooler such as PgBouncer in transaction
+# mode (pool_mode=transaction), which lends a server connection to a client for one transaction.
+Pooler = Literal["none", "transaction"]
+
+# PostgreSQL connections one process keeps. A fixed pool: a connection opened under a burst stays
+# for the next one. Overflow connections are closed as they come back, so a busy process opening
+# them burst after burst would make PostgreSQL fork a backend each time (or PgBouncer authenticate a
+# client each time). Ten is several times what one process's single CPU keeps busy: a unit of work
+# holds its connection a few milliseconds. The sum over every pod is budgeted against the pooler
+# (tests/deploy/test_connection_budget.py).
+POOL_SIZE = 10
+MAX_OVERFLOW = 0
 
 
 def async_url(url: str) -> str:
@@ -26,7 +42,16 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def engine_for(settings: ServiceSettings) -> AsyncEngine:
+    """The engine of a service process, sized and set up for what is in front of PostgreSQL as its
+    settings say (``<S>_DB_POOL_SIZE``, ``<S>_DB_MAX_OVERFLOW``, ``<S>_DB_POOLER``)."""
+    return create_engine(settings.database_url, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow, pooler=settings.db_pooler)
+
+
+def create_engine(url: str, *, pooler: Pooler = "none", **kwargs: Any) -> AsyncEngine:
+    """An engine for ``url``; for PostgreSQL a pool of ``pool_size`` (+ ``max_overflow``) connections
+    unless ``poolclass`` says otherwise. SQLite ignores ``pooler``."""
     url = async_url(url)
     if is_sqlite(url):
         database = make_url(url).database
@@ -36,11 +61,35 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _tune_sqlite(engine)
         return engine
     if "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 10)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", MAX_OVERFLOW)
+    if pooler == "transaction":
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), **TRANSACTION_POOLER_CONNECT_ARGS}
     engine = create_async_engine(url, **kwargs)
     _check_on_checkout(engine)
     return engine
+
+
+# Behind a pooler in transaction mode, consecutive transactions of one client connection run on
+# different server connections, so nothing may outlive a transaction on the server:
+# - No statement cache. asyncpg (``statement_cache_size``) and SQLAlchemy's asyncpg dialect
+#   (``prepared_statement_cache_size``) keep named prepared statements per client connection and
+#   run them again later, on a server connection that never saw them ("prepared statement
+#   __asyncpg_stmt_12__ does not exist"), or prepare a name another client already left on it
+#   ("... already exists"). Without a cache asyncpg prepares unnamed statements and sends Parse
+#   again with Bind and Execute in one message sequence, so a statement outside a transaction (the
+#   application service's AUTOCOMMIT wizard steps) also runs where it was parsed.
+# - No named statements either: the unique names SQLAlchemy's documentation suggests for PgBouncer
+#   (``prepared_statement_name_func``) would make asyncpg prepare named statements again; each is
+#   closed later from whichever server connection the client holds then, so they pile up on the
+#   server (measured: a hundred on one server connection after 600 short transactions) and, outside
+#   a transaction, still run where they were not prepared.
+# The price is one more round trip per statement (describe, then parse-bind-execute), so this is
+# set only when a pooler is there (``<S>_DB_POOLER=transaction``), not for direct connections.
+# Nothing in the services uses session state that transaction pooling would lose: no advisory
+# locks, LISTEN, session SET or temporary tables. services/application/tests/integration/
+# test_through_pgbouncer.py runs wizard steps, submissions and the outbox relay through PgBouncer.
+TRANSACTION_POOLER_CONNECT_ARGS: dict[str, Any] = {"statement_cache_size": 0, "prepared_statement_cache_size": 0}
 
 
 # A connection given back to the pool this recently was answering a moment ago. Checking it again
@@ -56,8 +105,9 @@ def _check_on_checkout(engine: AsyncEngine) -> None:
     ``pg_terminate_backend``) is replaced instead of failing a request.
 
     SQLAlchemy's own ``pool_pre_ping`` checks every checkout, in three round trips for asyncpg
-    (BEGIN, ";", ROLLBACK, for pgbouncer's transaction mode, which we do not use); this is one,
-    and only after a rest. On a wizard step the socket writes behind each round trip are a large
+    (BEGIN, ";", ROLLBACK); this is one, and only after a rest. Behind a pooler in transaction mode
+    the check reaches the pooler, and its ``SELECT 1`` borrows a server connection for that one
+    statement. On a wizard step the socket writes behind each round trip are a large
     share of the application service's CPU. A connection that died inside the window fails its
     request once, like one that dies mid-request; SQLAlchemy then discards the whole pool.
     """

@@ -57,7 +57,10 @@ def run_env(target_metadata: MetaData) -> None:
 
 
 async def _run_online(url: str, target_metadata: MetaData) -> None:
-    engine = db.create_engine(url, poolclass=pool.NullPool)
+    # One connection, and set up for a pooler in transaction mode whatever the URL points at: a
+    # migration runs once, so the statement cache saves nothing, and it then works through a pooler
+    # too (the whole upgrade is one transaction, see the note in deploy/README.md).
+    engine = db.create_engine(url, poolclass=pool.NullPool, pooler="transaction")
 
     def migrate(connection: Connection) -> None:
         context.configure(

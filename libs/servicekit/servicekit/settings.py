@@ -18,6 +18,7 @@ from typing import ClassVar, Literal, TypeVar
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit import db
 from servicekit.sealing import DEV_KEYS
 
 DEV_SECRET_PREFIX = "dev-only-"  # noqa: S105  (a marker, not a secret)
@@ -89,6 +90,14 @@ class ServiceSettings(CheckedSettings):
     grpc_port: int = 0
     metrics_port: int = 0
     database_url: str = ""
+    # Where ``migrate`` connects, when not to ``database_url``: past a pooler in transaction mode,
+    # straight to PostgreSQL (README "Settings", deploy/README.md).
+    migration_database_url: str = ""
+    # PostgreSQL connections the process keeps (servicekit.db.POOL_SIZE says why no overflow), and
+    # what is in front of PostgreSQL: "transaction" for PgBouncer with pool_mode=transaction.
+    db_pool_size: int = Field(default=db.POOL_SIZE, ge=1)
+    db_max_overflow: int = Field(default=db.MAX_OVERFLOW, ge=0)
+    db_pooler: db.Pooler = "none"
     amqp_url: str = Field(
         default="amqp://guest:guest@127.0.0.1:5672/", validation_alias=AliasChoices("TQR_AMQP_URL")
     )

@@ -42,7 +42,7 @@ SERVICE_NAMES = [
 def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = None,
                   clock: Clock | None = None) -> ServiceContext:
     """The handlers' dependencies; also used by the CLI commands (import-reference, seed)."""
-    real_engine = engine or db.create_engine(settings.database_url)
+    real_engine = engine or db.engine_for(settings)
     the_clock = clock or SystemClock()
     return ServiceContext(
         sessions=db.sessionmaker(real_engine),
@@ -55,7 +55,7 @@ def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = No
 
 
 def build_host(settings: ApplicationSettings, clock: Clock | None = None) -> ServiceHost:
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     ctx = build_context(settings, engine, clock)
 
     def register(server: grpc.aio.Server) -> None:

@@ -19,7 +19,7 @@ async def import_reference(settings: ApplicationSettings, directory: Path) -> tu
              for kind in ReferenceKind if (directory / kind.file_name).is_file()}
     if not files:
         return 2, [f"no reference CSV files in {directory}"]
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     try:
         ctx = build_context(settings, engine)
         async with ctx.transaction() as session:

@@ -50,7 +50,7 @@ async def seed_context(ctx: ServiceContext, today: date | None = None) -> str:
 
 
 async def seed(settings: ApplicationSettings) -> str:
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     try:
         return await seed_context(build_context(settings, engine))
     finally:

@@ -224,11 +224,12 @@ async def _create_plans(app: App) -> None:
         app.plan_ids[code] = reply.plan.plan_id
 
 
-async def _start(url: str, amqp_url: str, queue_prefix: str) -> AsyncIterator[App]:
+async def _start(url: str, amqp_url: str, queue_prefix: str, **settings_: Any) -> AsyncIterator[App]:
+    """``settings_``: more ApplicationSettings (the database pool, the pooler in front)."""
     migrations.upgrade(MIGRATIONS, url)
     settings = ApplicationSettings(grpc_port=0, metrics_port=-1, database_url=url, amqp_url=amqp_url,
                                    queue_prefix=queue_prefix, exchange=f"{queue_prefix}events", drain_seconds=0,
-                                   shutdown_grace_seconds=1, outbox_poll_seconds=0.2)
+                                   shutdown_grace_seconds=1, outbox_poll_seconds=0.2, **settings_)
     clock = ManualClock(START)
     host = build_host(settings, clock=clock)
     async with host.context.transaction() as session:

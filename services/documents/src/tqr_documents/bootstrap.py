@@ -42,7 +42,7 @@ def build_host(
         raise ValueError(f"cjk_font_path {settings.cjk_font_path} is not a file")
     # rendering.fonts reads the path from the environment when it first registers the fonts.
     os.environ[FONT_PATH_ENV] = settings.cjk_font_path
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     sessions = db.sessionmaker(engine)
     the_clock = clock or SystemClock()
     keys, current = settings.keyring()

@@ -96,7 +96,7 @@ def build_context(
     )
     return IdentityContext(
         settings=settings,
-        db=db.sessionmaker(engine or db.create_engine(settings.database_url)),
+        db=db.sessionmaker(engine or db.engine_for(settings)),
         clock=the_clock,
         crypto=crypto,
         accounts=AccountRepository(crypto),
@@ -117,7 +117,7 @@ def build_context(
 
 def build_host(settings: IdentitySettings, **overrides: Any) -> ServiceHost:
     """``overrides`` go to ``build_context`` (clock, redis, real_name, hasher) for tests."""
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     redis: Redis = overrides.pop("redis", None) or Redis.from_url(settings.redis_url)
     ctx = build_context(settings, engine, redis=redis, **overrides)
 

@@ -152,7 +152,7 @@ def write_demo_file(path: Path, applicants: list[DemoApplicant]) -> None:
 async def seed(settings: IdentitySettings) -> str:
     if not settings.seed_demo:
         return "identity: demo seeding is switched off"
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     ctx = build_context(settings, engine)
     try:
         return await seed_context(ctx)

@@ -63,7 +63,7 @@ def build_host(
 ) -> ServiceHost:
     """The service process; tests pass their own clock or SMS providers."""
     the_clock = clock or SystemClock()
-    engine = db.create_engine(settings.database_url)
+    engine = db.engine_for(settings)
     nctx = NotificationContext(
         sessions=db.sessionmaker(engine),
         clock=the_clock,
