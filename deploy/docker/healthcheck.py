@@ -1,7 +1,11 @@
-"""Container health check: exit 0 when the service in this container answers as healthy.
+"""Container health check: exit 0 when the service in this container is ready for work.
 
-gRPC services: ``grpc.health.v1.Health/Check`` says SERVING. The gateway: ``GET /healthz`` is 200.
-Used by the image's HEALTHCHECK (Docker, Compose); Kubernetes uses its own native probes instead.
+gRPC services: ``grpc.health.v1.Health/Check`` of the default ("") name says SERVING, which it does
+not while the service's database or broker is away. The gateway: ``GET /healthz`` is 200.
+Used by the image's HEALTHCHECK: Compose starts the gateway once every service is healthy
+(``depends_on: service_healthy``), and marks an unhealthy container without restarting it, so this
+is a readiness check. Kubernetes uses its own native probes instead, with a separate liveness check
+(the ``liveness`` health name, the gateway's ``/livez``).
 """
 
 from __future__ import annotations

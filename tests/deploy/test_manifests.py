@@ -15,6 +15,9 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from servicekit.rpc.server import LIVENESS
+from tqr_gateway.app import create_app
+from tqr_gateway.config import GatewaySettings
 from tqr_gateway.security.client_address import TrustedProxies
 
 from tests.deploy import kustomize_lite
@@ -147,9 +150,25 @@ def test_backends_use_native_grpc_probes_on_their_grpc_port(overlay):
         assert {"name": "grpc", "containerPort": port} in container["ports"]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["grpc"]["port"] == port, (service, probe)
+        # Startup and readiness ask the default name, which follows the database and the broker;
+        # liveness asks the name that stays SERVING through their outages (no restart storm).
+        for probe in ("startupProbe", "readinessProbe"):
+            assert "service" not in container[probe]["grpc"], (service, probe)
+        assert container["livenessProbe"]["grpc"]["service"] == LIVENESS, service
         env = {e["name"]: e.get("value") for e in container["env"]}
         assert env[f"{service.upper()}_GRPC_PORT"] == str(port)
         assert env[f"{service.upper()}_GRPC_HOST"] == "0.0.0.0"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_probes_ask_paths_the_gateway_serves_and_liveness_asks_no_dependency(overlay):
+    (container,) = pod_spec(of_kind(overlay, "Deployment")["gateway"])["containers"]
+    paths = {probe: container[probe]["httpGet"]["path"] for probe in ("startupProbe", "readinessProbe", "livenessProbe")}
+    served = {getattr(route, "path", None) for route in create_app(GatewaySettings(environment="test")).routes}
+    assert set(paths.values()) <= served, paths
+    # The startup probe waits for every service; liveness must not ask about any of them.
+    assert paths["startupProbe"] == "/readyz"
+    assert paths["livenessProbe"] not in (paths["startupProbe"], paths["readinessProbe"])
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

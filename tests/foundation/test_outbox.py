@@ -125,3 +125,43 @@ async def test_a_commit_during_a_relay_pass_is_published_without_waiting_for_the
 
 async def _none_unpublished(sessions) -> bool:
     return await harness.unpublished(sessions) == 0
+
+
+class _DatabaseAway(OutboxRelay):
+    """A relay whose passes fail until ``back`` is set, as while the database is unreachable."""
+
+    def __init__(self) -> None:
+        super().__init__("probe", sessions=None, table=None, publisher=None, poll_seconds=0.5)  # type: ignore[arg-type]
+        self.failed = 0
+        self.back = False
+        self.passed = asyncio.Event()
+
+    async def publish_pending(self) -> int:
+        if not self.back:
+            self.failed += 1
+            raise ConnectionRefusedError("the database is away")
+        self.passed.set()
+        return 0
+
+    async def _record_backlog(self) -> None:
+        return None
+
+
+async def test_relay_outlives_a_long_outage_and_publishes_again_when_the_database_returns():
+    relay = _DatabaseAway()
+    relay.start()
+
+    async def nudge_until(failures: int) -> None:  # each nudge skips one back-off pause
+        while relay.failed < failures and relay._task is not None and not relay._task.done():
+            relay.nudge()
+            await asyncio.sleep(0)
+
+    try:
+        # More failed passes in a row than an hour and a half of outage brings (5 s apart).
+        await asyncio.wait_for(nudge_until(1100), timeout=60)
+        assert relay._task is not None and not relay._task.done(), relay._task.exception()
+        relay.back = True
+        relay.nudge()
+        await asyncio.wait_for(relay.passed.wait(), timeout=30)
+    finally:
+        await relay.stop()

@@ -3,6 +3,12 @@
 Each service's ``bootstrap`` builds a ``ServiceHost`` from its settings and its own parts; tests
 start the same host in-process on port 0. Start order brings dependencies up before the server
 says SERVING; stop order is the reverse, so in-flight work finishes (graceful shutdown).
+
+Readiness follows the dependencies for the whole life of the process: a watcher pings the database
+and looks at the broker connection every ``health_interval`` and reports NOT_SERVING while either is
+away and SERVING once both are back (the engine's pool and the robust AMQP connection reconnect by
+themselves). Liveness (``rpc.server.LIVENESS``) stays SERVING through such an outage and turns
+NOT_SERVING only when the process stops.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from servicekit.bus.consumer import Consumer, Subscription
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.outbox import OutboxRelay
-from servicekit.rpc.server import create_server, set_serving
+from servicekit.rpc.server import create_server, set_alive, set_serving
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -101,6 +107,7 @@ class ServiceHost:
         )
         self.port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         await self.server.start()
+        await set_alive(self._health, True)
         if self.settings.metrics_port >= 0:
             self.metrics_port = metrics.serve_metrics(self.settings.metrics_port, self.settings.grpc_host)
         await self._report(await self._healthy())
@@ -117,9 +124,11 @@ class ServiceHost:
             return
         self._stopping = True
         grace = self.settings.shutdown_grace_seconds
-        await self._report(False)
         if self._watch:
             self._watch.cancel()
+        await self._report(False)
+        if self._health is not None:
+            await set_alive(self._health, False)
         await asyncio.sleep(self.settings.drain_seconds)
         if self.consumer is not None:
             await self.consumer.stop(grace)
@@ -144,19 +153,30 @@ class ServiceHost:
         return True
 
     async def _report(self, serving: bool) -> None:
-        if self._health is None or serving == self._serving:
-            return
+        if self._health is None or serving == self._serving or (serving and self._stopping):
+            return  # once stopping, nothing says SERVING again
+        recovered = serving and self._serving is False
         self._serving = serving
         await set_serving(self._health, self.parts.service_names, serving)
         metrics.SERVING.labels(self.name).set(1 if serving else 0)
-        if not serving and not self._stopping:
+        if self._stopping:
+            return
+        if not serving:
             log.warning("NOT_SERVING: the database or the broker is unreachable")
+        elif recovered:
+            log.info("SERVING again: the database and the broker answer")
 
     async def _watch_dependencies(self) -> None:
         while not self._stopping:
             await asyncio.sleep(self.health_interval)
-            if not self._stopping:
+            if self._stopping:
+                return
+            try:
                 await self._report(await self._healthy())
+            except Exception:
+                # The watcher must outlive any one failed look, or readiness would stay frozen at
+                # whatever it last said until the process is restarted.
+                log.exception("the dependency check failed; trying again")
 
 
 async def run_until_signalled(host: ServiceHost, extra: Iterable[Hook] = ()) -> None:

@@ -134,7 +134,7 @@ class OutboxRelay:
                 await self._record_backlog()
             if published >= self.batch_size:
                 continue  # more rows are probably waiting
-            delay = self.poll_seconds if failures == 0 else min(5.0, self.poll_seconds * 2**failures)
+            delay = self.poll_seconds if failures == 0 else _backoff(self.poll_seconds, failures)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except TimeoutError:
@@ -202,6 +202,16 @@ class OutboxRelay:
             return
         metrics.OUTBOX_BACKLOG.labels(self.service).set(count)
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(_age(self.clock.now(), oldest))
+
+
+# After failed passes the relay waits longer, doubling from the poll interval up to this.
+MAX_RETRY_PAUSE_SECONDS = 5.0
+
+
+def _backoff(poll_seconds: float, failures: int) -> float:
+    # The exponent is capped: as a float, 2**failures overflows after 1,024 failures in a row (an
+    # outage of about an hour and a half), and the OverflowError used to end the relay for good.
+    return min(MAX_RETRY_PAUSE_SECONDS, poll_seconds * 2 ** min(failures, 32))
 
 
 def _age(now: datetime, oldest: datetime | None) -> float:

@@ -1,5 +1,12 @@
 """A grpc.aio server with health, reflection and one interceptor that every RPC passes through.
 
+Health answers two questions under different names. Readiness ("" and each service's name): may
+callers send this process work now? NOT_SERVING while its database or broker is away, SERVING again
+when they are back. Liveness (``LIVENESS``): is the process itself still working? SERVING from start
+to shutdown; it is answered on the event loop, so a loop that no longer turns does not answer at
+all and the probe times out. A restart cures a wedged process, never an absent database, so the two
+must not share a name: a liveness probe on readiness restarts every pod at once in an outage.
+
 The interceptor binds the caller's correlation id, times and counts the call, turns a refusal into
 its status code with a ``Problem`` in the trailing metadata, turns a request that cannot be decoded
 into INVALID_ARGUMENT, and hides unexpected faults behind INTERNAL (logged with their trace).
@@ -29,6 +36,10 @@ log = logging.getLogger(__name__)
 # the transport refuses (RESOURCE_EXHAUSTED) only what is larger still.
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
 TRANSPORT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+# The health service name a liveness probe asks for (Kubernetes: ``grpc: {port: …, service: liveness}``).
+# Not a gRPC service: reflection does not list it.
+LIVENESS = "liveness"
 
 
 def is_dependency_outage(exc: BaseException) -> bool:
@@ -204,9 +215,16 @@ def create_server(
     return server, health_servicer
 
 
+def _status(serving: bool) -> health_pb2.HealthCheckResponse.ServingStatus:
+    return health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+
+
 async def set_serving(health_servicer: health_aio.HealthServicer, names: Iterable[str], serving: bool) -> None:
-    status = (
-        health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-    )
+    """Readiness: the "" name and each service's name (``LIVENESS`` is left as it is)."""
     for name in ["", *names]:
-        await health_servicer.set(name, status)
+        await health_servicer.set(name, _status(serving))
+
+
+async def set_alive(health_servicer: health_aio.HealthServicer, alive: bool) -> None:
+    """Liveness: SERVING once the server runs, NOT_SERVING only when the process is stopping."""
+    await health_servicer.set(LIVENESS, _status(alive))

@@ -92,9 +92,18 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
     app.add_middleware(ForwardedClient, trusted=TrustedProxies.parse(settings.trusted_proxies))
     _install_error_handlers(app)
 
+    # Three probes, three questions. /livez: does this process still answer (no dependency asked, so
+    # no outage elsewhere can get the gateway restarted)? /healthz: may the Ingress send it requests?
+    # Yes whenever it answers, also while a service or Redis is away: it then answers a clear 503
+    # problem document itself, which beats the Ingress's bare error page. /readyz: does every
+    # service answer SERVING (the startup probe and `make run` wait for it)?
     @app.get("/healthz", include_in_schema=False)
-    async def liveness() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/livez", include_in_schema=False)
+    async def liveness() -> dict[str, str]:
+        return {"status": "alive"}
 
     @app.get("/readyz", include_in_schema=False)
     async def readiness(request: Request) -> Response:
