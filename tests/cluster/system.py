@@ -72,21 +72,25 @@ class Infrastructure:
     amqp_user: str = ""
     vhost: str = ""
     redis_user: str = ""
-    hostnames: dict[str, str] = field(default_factory=dict)  # role (postgres, rabbitmq, redis) → name
+    # The names the Secrets give the data tier: database hosts (the pooler, and the primary the
+    # migration Jobs use: both lead to the harness's PgBouncer), the broker and Redis.
+    database_hosts: set[str] = field(default_factory=set)
+    hostnames: dict[str, str] = field(default_factory=dict)
+    operator: manifests.Filler = field(default_factory=manifests.operator_fill)
 
     def fill(self, secret: str, key: str, value: str) -> str:
-        """An operator's value for one CHANGE-ME of secrets.yaml.example."""
-        if "://" in value:
+        """An operator's value for one CHANGE-ME of secrets.yaml.example: this machine's servers
+        behind the names the example uses; every other value as the example's comments say."""
+        url = urllib.parse.urlsplit(value) if "://" in value else None
+        if url is not None and url.scheme.split("+")[0] in ("postgresql", "postgres", "amqp", "redis"):
             return self._fill_url(value)
-        if hasattr(manifests, "operator_fill"):
-            return str(manifests.operator_fill(secret, key, value))
-        return _generic_fill(value)
+        return self.operator(secret, key, value)
 
     def _fill_url(self, value: str) -> str:
         url = urllib.parse.urlsplit(value)
         host = url.hostname or ""
         if url.scheme.startswith("postgres"):
-            self.hostnames["postgres"] = host
+            self.database_hosts.add(host)
             database = url.path.lstrip("/")
             self.databases.setdefault(database, f"tqrc_{self.run_id}_{database}")
             return f"{url.scheme}://{url.username}:{self.pg_password}@{host}:{url.port or 5432}/{database}"
@@ -101,15 +105,7 @@ class Infrastructure:
             self.hostnames["redis"] = host
             self.redis_user = f"tqrc-{self.run_id}"
             return f"{url.scheme}://{self.redis_user}:{self.redis_password}@{host}:{url.port or 6379}/{REDIS_DB}"
-        return _generic_fill(value)
-
-
-def _generic_fill(value: str) -> str:
-    if value == manifests.PLACEHOLDER:
-        return manifests.random_key()
-    if value.endswith(":" + manifests.PLACEHOLDER):  # an `id:base64` keyring
-        return value.replace(manifests.PLACEHOLDER, manifests.random_key())
-    return value.replace(manifests.PLACEHOLDER, "harness")
+        raise ValueError(f"no server of the harness plays {value!r}")
 
 
 class Cluster:
@@ -140,10 +136,8 @@ class Cluster:
         self._start_broker()
         self._start_redis()
         self._start_forwarder()
-        gateway = self.network.gateway_address
-        for role in ("postgres", "rabbitmq", "redis"):
-            if role in self.infra.hostnames:
-                self.dns.add(self.infra.hostnames[role], gateway)
+        for name in (*self.infra.database_hosts, *self.infra.hostnames.values()):
+            self.dns.add(name, self.network.gateway_address)
         return self
 
     def _start_database(self) -> None:

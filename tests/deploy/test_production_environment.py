@@ -31,6 +31,8 @@ OPTIONAL = {
     ("notification", "NOTIFICATION_SMTP_PASSWORD"): "a relay may take mail without a login",
     ("notification", "NOTIFICATION_SMTP_IMPLICIT_TLS"): "off is the value for STARTTLS on 587",
     ("gateway", "TQR_PUBLIC_URL"): "the gateway only prints its address (make run)",
+    **{(service, f"{service.upper()}_MIGRATION_DATABASE_URL"): "read by `migrate` only; without it, migrations use "
+       "the service's own URL" for service in ("identity", "application", "notification", "documents")},
 }
 
 
