@@ -80,9 +80,10 @@ class Pooler:
             self.process.kill()
             self.process.wait()
 
-    def server_connections(self) -> int:
-        """Connections PostgreSQL has open to the pooler's databases right now."""
-        names = ",".join(f"'{d.real_name}'" for d in self.databases)
+    def server_connections(self, database: str | None = None) -> int:
+        """Connections PostgreSQL has open right now to the pooler's databases (or to the one the
+        services call ``database``)."""
+        names = ",".join(f"'{d.real_name}'" for d in self.databases if database in (None, d.name))
         return int(psql(f"SELECT count(*) FROM pg_stat_activity WHERE datname IN ({names})"))
 
     def stop(self) -> None:

@@ -109,7 +109,7 @@ class Infrastructure:
 
 
 class Cluster:
-    def __init__(self, overlay: str = "prod", *, pooler_size: int = 20, pooler_clients: int = 1000) -> None:
+    def __init__(self, overlay: str = "prod") -> None:
         self.overlay = overlay
         self.folder = Path(tempfile.mkdtemp(prefix="tqr-cluster-"))
         self.network = Network()
@@ -118,12 +118,20 @@ class Cluster:
         self.secrets = manifests.fill_secrets(self.infra.fill)
         self.workloads = manifests.containers(self.resources, self.secrets)
         self.dns = Dns(self.network.gateway_address, self.folder)
-        # Its databases are the ones the filled Secrets name, known once the database is created.
-        self.pooler = Pooler(self.network.gateway_address, 5432, [], pool_size=pooler_size,
-                             max_client_conn=pooler_clients)
+        # One instance of the overlay's CloudNativePG Pooler, with its parameters; its databases are
+        # the ones the filled Secrets name, known once they are created.
+        parameters = self.pooler_spec()["pgbouncer"].get("parameters", {})
+        self.pooler = Pooler(self.network.gateway_address, 5432, [],
+                             pool_size=int(parameters.get("default_pool_size", 20)),
+                             max_client_conn=int(parameters.get("max_client_conn", 100)))
         self.pods: dict[str, Pod] = {}
         self._forwarder: subprocess.Popen[bytes] | None = None
         self._started: list[str] = []
+
+    def pooler_spec(self) -> dict:
+        (pooler,) = manifests.of_kind(self.resources, "Pooler").values()
+        assert pooler["spec"]["pgbouncer"].get("poolMode") == "transaction", "the harness plays a transaction pooler"
+        return dict(pooler["spec"])
 
     # --- bring-up -------------------------------------------------------------------------------
 
