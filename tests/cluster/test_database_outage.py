@@ -18,7 +18,7 @@ from tests.cluster.system import Cluster, health
 OUTAGE_SECONDS = 120.0  # the probes give up after 6 × 10 s; twice that
 POLL_SECONDS = 5.0
 LIVENESS = "liveness"
-BACKENDS = ("identity", "application")
+BACKENDS = ("identity", "application", "notification", "documents")
 
 
 @pytest.fixture(scope="module")
