@@ -93,7 +93,7 @@ class Load:
                                           headers={"Cookie": f"{CSRF_COOKIE}={cookie}", "X-CSRF-Token": token})
             self.outcomes.append(Outcome(at, path, reply.status_code, "" if reply.is_success else reply.text[:300]))
         except httpx.HTTPError as error:
-            self.outcomes.append(Outcome(at, path, 0, f"{type(error).__name__}: {error}"))
+            self.outcomes.append(Outcome(at, path, 0, f"{type(error).__name__} from {address}: {error}"))
 
 
 async def _csrf(client: httpx.AsyncClient, address: str) -> tuple[str, str]:

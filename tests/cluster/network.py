@@ -47,8 +47,8 @@ class Host:
 class Network:
     """A bridge with the harness's side at ``.1`` and a host per namespace from ``.10`` on."""
 
-    run_id: str = field(default_factory=lambda: f"{os.getpid() % 100000:05d}")
-    subnet: ipaddress.IPv4Network = field(default_factory=lambda: _subnet_for(os.getpid()))
+    run_id: str = field(default_factory=lambda: f"{os.getpid():07d}")
+    subnet: ipaddress.IPv4Network = field(default_factory=lambda: _free_subnet())
     hosts: dict[str, Host] = field(default_factory=dict)
     _next: int = 10
 
@@ -102,9 +102,15 @@ class Network:
         ip("link", "del", self.bridge, check=False)
 
 
-def _subnet_for(pid: int) -> ipaddress.IPv4Network:
-    # One /24 per run, picked by process id, so two runs on one machine do not share a subnet.
-    return ipaddress.IPv4Network(f"10.254.{pid % 250}.0/24")
+def _free_subnet() -> ipaddress.IPv4Network:
+    """A /24 of the harness's range that no route of this machine uses yet: two runs side by side
+    (two worktrees' test runs) must not share one."""
+    used = ip("-4", "route", "show", check=False).stdout
+    for third in range(1, 255):
+        candidate = ipaddress.IPv4Network(f"10.254.{third}.0/24")
+        if str(candidate) not in used:
+            return candidate
+    raise RuntimeError("no free /24 left in 10.254.0.0/16 for the harness")
 
 
 def _delete_namespace(namespace: str) -> None:
@@ -127,24 +133,14 @@ def sweep_leftovers() -> None:
     listed = ip("netns", "list", check=False).stdout.split("\n")
     for line in listed:
         namespace = line.split(" ")[0]
-        if namespace.startswith(PREFIX) and not _owner_alive(namespace[len(PREFIX):len(PREFIX) + 5]):
+        if namespace.startswith(PREFIX) and not _owner_alive(namespace[len(PREFIX):len(PREFIX) + 7]):
             _delete_namespace(namespace)
     for line in ip("-o", "link", "show", check=False).stdout.splitlines():
         name = line.split(":")[1].strip().split("@")[0]
-        if name.startswith(PREFIX) and name.endswith("br") and not _owner_alive(name[len(PREFIX):len(PREFIX) + 5]):
+        if name.startswith(PREFIX) and name.endswith("br") and not _owner_alive(name[len(PREFIX):len(PREFIX) + 7]):
             ip("link", "del", name, check=False)
 
 
 def _owner_alive(run_id: str) -> bool:
-    if not run_id.isdigit():
-        return False
-    if int(run_id) == os.getpid() % 100000:
-        return True
-    return any(int(p) % 100000 == int(run_id) for p in os.listdir("/proc") if p.isdigit() and _is_pytest(p))
-
-
-def _is_pytest(pid: str) -> bool:
-    try:
-        return b"pytest" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
+    """Whether the process that made these names (its id is in them) still runs."""
+    return run_id.isdigit() and Path(f"/proc/{int(run_id)}").exists()

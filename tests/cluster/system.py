@@ -45,7 +45,9 @@ class Pod:
     process: subprocess.Popen[bytes]
     log: Path
     env: dict[str, str]
-    # Taken out of its Service (DNS, or the ingress's list for gateways): no new traffic is sent.
+    # In its Service (DNS, or the ingress's list for gateways) from its first passed readiness check
+    # until it is withdrawn: only then is traffic sent to it.
+    in_service: bool = False
     withdrawn: bool = False
 
     @property
@@ -232,6 +234,7 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{pod.name} not ready within {timeout:.0f} s:\n{self.log_tail(pod)}")
             time.sleep(0.3)
+        pod.in_service = True
         if pod.workload in BACKENDS:
             self.dns.add(f"{pod.workload}-headless", pod.address)
 
@@ -243,16 +246,22 @@ class Cluster:
                 return False
         return health(pod.address, pod.port(f"{pod.workload.upper()}_GRPC_PORT")) == "SERVING"
 
-    def stop_pod(self, pod: Pod, *, grace: float = 40.0, kill: bool = False, endpoints_lag: float = 0.0) -> int:
-        """SIGTERM (SIGKILL with ``kill``) and withdrawal from its Service; its exit code.
+    def stop_pod(self, pod: Pod, *, grace: float = 60.0, kill: bool = False, endpoints_lag: float = 0.0) -> int:
+        """The pod deleted as Kubernetes does it; its exit code.
 
-        Kubernetes sends SIGTERM and removes the pod from its endpoints at the same moment, and the
-        removal reaches DNS and the ingress a little later: ``endpoints_lag`` seconds here.
+        At the same moment its removal from the Service's endpoints starts (it reaches DNS and the
+        ingress ``endpoints_lag`` seconds later) and its ``preStop`` hook runs (a ``sleep`` is
+        played); SIGTERM follows the hook (SIGKILL at once with ``kill``).
         """
-        if pod.process.poll() is None:
-            pod.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        time.sleep(endpoints_lag)
-        self.withdraw(pod)
+        pre_stop = 0.0 if kill else self._pre_stop_seconds(pod)
+        events = sorted([(endpoints_lag, "withdraw"), (pre_stop, "signal")])
+        started = time.monotonic()
+        for at, what in events:
+            time.sleep(max(0.0, started + at - time.monotonic()))
+            if what == "withdraw":
+                self.withdraw(pod)
+            elif pod.process.poll() is None:
+                pod.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
         try:
             code = pod.process.wait(grace)
         except subprocess.TimeoutExpired:
@@ -262,6 +271,10 @@ class Cluster:
         self.network.remove_host(pod.host.name)
         return code
 
+    def _pre_stop_seconds(self, pod: Pod) -> float:
+        spec = self.workloads[pod.workload][-1].spec
+        return float(spec.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0))
+
     def withdraw(self, pod: Pod) -> None:
         pod.withdrawn = True
         if pod.workload in BACKENDS:
@@ -270,7 +283,7 @@ class Cluster:
     def gateway_addresses(self) -> list[str]:
         """What the ingress sends to: every ready gateway pod not withdrawn."""
         return [f"{p.address}:{p.port('GATEWAY_PORT')}" for p in list(self.pods.values())
-                if p.workload == "gateway" and not p.withdrawn]
+                if p.workload == "gateway" and p.in_service and not p.withdrawn]
 
     def pods_of(self, workload: str) -> list[Pod]:
         return [p for p in self.pods.values() if p.workload == workload]

@@ -42,6 +42,7 @@ def system(cluster: Cluster) -> Cluster:
     while not _alive(f"http://{pod.address}:{pod.port('GATEWAY_PORT')}/livez"):
         assert pod.process.poll() is None and time.monotonic() < deadline, cluster.log_tail(pod)
         time.sleep(0.3)
+    pod.in_service = True
     return cluster
 
 
