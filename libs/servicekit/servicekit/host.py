@@ -103,7 +103,8 @@ class ServiceHost:
             )
             await self.consumer.start()
         self.server, self._health = create_server(
-            self.name, self.parts.register, self.parts.service_names, self.settings.max_request_bytes
+            self.name, self.parts.register, self.parts.service_names, self.settings.max_request_bytes,
+            reflection_enabled=self.settings.reflection_enabled,
         )
         self.port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         await self.server.start()

@@ -1,4 +1,4 @@
-"""A grpc.aio server with health, reflection and one interceptor that every RPC passes through.
+"""A grpc.aio server with health, reflection (off in production) and one interceptor that every RPC passes through.
 
 Health answers two questions under different names. Readiness ("" and each service's name): may
 callers send this process work now? NOT_SERVING while its database or broker is away, SERVING again
@@ -193,8 +193,10 @@ def create_server(
     register: Iterable[Callable[[grpc.aio.Server], None]],
     service_names: Iterable[str],
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    reflection_enabled: bool = True,
 ) -> tuple[grpc.aio.Server, health_aio.HealthServicer]:
-    """A server with every servicer registered, health (NOT_SERVING until told) and reflection.
+    """A server with every servicer registered, health (NOT_SERVING until told) and, unless
+    ``reflection_enabled`` is off (production: ``ServiceSettings.grpc_reflection``), reflection.
 
     Binding is left to the caller, so tests can bind port 0.
     """
@@ -210,8 +212,11 @@ def create_server(
         add(server)
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
-    reflection.enable_server_reflection(names, server)
+    if reflection_enabled:
+        # Reflection hands anyone who reaches the port the whole contract: a help while developing,
+        # a map for an intruder in production.
+        names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, server)
     return server, health_servicer
 
 
