@@ -2,8 +2,10 @@
 
 A fixed number of requests per second, spread over the gateway pods' addresses (the role of the
 ingress), mixing calls that reach identity and application: reads that a client may retry, and a
-human-check issue, which writes (its gRPC method is not retried). Every answer that is not the
-expected success is kept, with its time, so a test can say exactly what failed.
+human-check answer, which writes (its gRPC method is not retried; an unknown challenge is simply not
+passed). Not a human-check issue: identity limits those per client address, and all this traffic
+comes from one. Every answer that is not the expected success is kept, with its time, so a test can
+say exactly what failed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class Load:
     ROUTES = (
         ("GET", "/api/v1/authorities"),
         ("GET", "/api/v1/account/registration-options"),
-        ("POST", "/api/v1/account/human-checks"),
+        ("POST", "/api/v1/account/human-checks/load-test/answer"),
     )
 
     def start(self) -> Load:
@@ -89,7 +91,7 @@ class Load:
             else:
                 cookie, token = tokens.get(address) or await _csrf(client, address)
                 tokens[address] = (cookie, token)
-                reply = await client.post(f"http://{address}{path}", json={"kind": "text"},
+                reply = await client.post(f"http://{address}{path}", json={"kind": "text", "answer": "0"},
                                           headers={"Cookie": f"{CSRF_COOKIE}={cookie}", "X-CSRF-Token": token})
             self.outcomes.append(Outcome(at, path, reply.status_code, "" if reply.is_success else reply.text[:300]))
         except httpx.HTTPError as error:

@@ -72,7 +72,7 @@ def jpeg() -> bytes:
 
 
 def answer_of(question: str) -> str:
-    """The text alternative is plain arithmetic ("7 加 5 等于几？" / "What is 7 plus 5?")."""
+    """The text alternative is a short word problem (tools/loadtest/journey.py answers it)."""
     return solve(question)
 
 
@@ -83,11 +83,11 @@ async def use_text_check(page: Page) -> None:
     await page.fill("#hc_answer", answer_of(question))
 
 
-async def code_from_outbox(page: Page, base: str, masked_tail: str) -> str:
+async def code_from_outbox(page: Page, base: str, masked_tail: str, kind: str = "sms") -> str:
     """The newest code in the development outbox page, polling while the message travels the bus."""
     for _ in range(60):
         await page.goto(f"{base}/dev/outbox")
-        items = page.locator("[data-outbox-kind=sms]")
+        items = page.locator(f"[data-outbox-kind={kind}]")
         for i in range(await items.count()):
             item = items.nth(i)
             if (await item.locator("[data-outbox-to]").inner_text()).endswith(masked_tail) and \

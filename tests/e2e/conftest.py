@@ -77,6 +77,9 @@ def running_system(amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "IDENTITY_REDIS_KEY_PREFIX": f"{redis_tag}:identity",
         "NOTIFICATION_REDIS_KEY_PREFIX": f"{redis_tag}:notification",
         "GATEWAY_REDIS_KEY_PREFIX": f"{redis_tag}:gateway",
+        # Every browser test loads its pages from 127.0.0.1, and each sign-in or registration page
+        # is issued a human check: the whole run is one client to identity's per-client issue limit.
+        "IDENTITY_HUMAN_CHECK_ISSUES_PER_CLIENT": "2000",
         "PYTHONUNBUFFERED": "1",
     }
     with output.open("wb") as out:

@@ -104,6 +104,23 @@ async def test_a_new_person_registers_verifies_and_signs_in_again(running_system
             await page.goto(base + path)
             await SCREENS.shoot(page, name)
 
+        # R-ID-14: a new email needs the password and the code sent to it.
+        await page.goto(f"{base}/account/profile")
+        await page.get_by_role("link", name="修改 电子邮箱").click()
+        await expect(page.locator("h1")).to_have_text("修改邮箱")
+        await SCREENS.shoot(page, "email-change")
+        await no_serious_violations(page)
+        await page.fill("#new_email", "moved.teacher@example.cn")
+        await page.fill("#current_password", PASSWORD)
+        await page.get_by_role("button", name="发送验证码到新邮箱").click()
+        await expect(page.locator("h1")).to_have_text("输入新邮箱收到的验证码")
+        await SCREENS.shoot(page, "email-confirm")
+        await page.fill("#code", await code_from_outbox(outbox, base, "moved.teacher@example.cn", kind="email"))
+        await page.get_by_role("button", name="确认修改").click()
+        await expect(page.get_by_text("邮箱已修改。原邮箱已收到一封修改通知。")).to_be_visible()
+        await expect(page.get_by_text("moved.teacher@example.cn")).to_be_visible()
+        await SCREENS.shoot(page, "email-changed")
+
         await page.get_by_role("button", name="退出").click()
         await expect(page.get_by_role("heading", name="您已安全退出")).to_be_visible()
         await SCREENS.shoot(page, "signed-out")

@@ -22,6 +22,7 @@ from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 
 from tests.e2e.browser import Screens, Walk, launch, signed_in_context, tab_to
 from tools.devrun import grpc_port
+from tools.loadtest.journey import answer_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AUTHORITY_WITH_OPEN_PLAN = "110108"
@@ -40,10 +41,8 @@ async def sign_in(offset: int, document_number: str, password: str) -> idp.SignI
     async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port('identity', offset=offset)}") as channel:
         stub = id_rpc.IdentityServiceStub(channel)
         check = await stub.IssueHumanCheck(idp.IssueHumanCheckRequest(kind=idp.HUMAN_CHECK_KIND_TEXT, language="en"))
-        a, op, b = re.search(r"(\d+) (plus|minus) (\d+)", check.question).groups()
-        answer = int(a) + int(b) if op == "plus" else int(a) - int(b)
         passed = await stub.AnswerHumanCheck(idp.AnswerHumanCheckRequest(
-            challenge_id=check.challenge_id, answer=str(answer), kind=idp.HUMAN_CHECK_KIND_TEXT))
+            challenge_id=check.challenge_id, answer=answer_of(check.question), kind=idp.HUMAN_CHECK_KIND_TEXT))
         return await stub.SignIn(idp.SignInRequest(document_type="ID_CARD", document_number=document_number,
                                                    password=password, pass_token=passed.pass_token,
                                                    client_id="127.0.0.1"))

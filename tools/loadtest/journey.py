@@ -1,6 +1,6 @@
 """What one simulated applicant does, over the gateway's JSON API only.
 
-sign in (text human check answered by parsing the arithmetic) → draft → the seven wizard steps
+sign in (text human check: its word problem answered, answer_of) → draft → the seven wizard steps
 (waiting out the must-read page's 3 s, R-WIZ-1, as a person must) → submit with an Idempotency-Key
 → status → form download (PDF). Certificate data is self-filled (a new 17-digit number that is in
 no registry), which is the path most applicants of a real province take.
@@ -59,10 +59,29 @@ class Outcome:
     journey_seconds: float = 0.0
 
 
+_ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]+")
+_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+_EN_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+             "sixteen seventeen eighteen nineteen twenty").split()
+_EN_NUMBER = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.IGNORECASE)
+
+
+def _zh_value(text: str) -> int:
+    if "十" not in text:
+        return _ZH_DIGITS[text]
+    tens, _, units = text.partition("十")
+    return (_ZH_DIGITS[tens] if tens else 1) * 10 + (_ZH_DIGITS[units] if units else 0)
+
+
 def answer_of(question: str) -> str:
-    """The text alternative of the human check is plain arithmetic ("7 加 5 等于几？")."""
-    a, b = (int(n) for n in re.findall(r"\d+", question)[:2])
-    return str(a - b if ("减" in question or "minus" in question) else a + b)
+    """The text alternative of the human check is a short story with two numbers written as words
+    ("篮子里有十二个梨，吃掉了五个。篮子里还剩几个梨？"): what is left is a difference, else a sum.
+    A test's solver that knows the stories, which is why the check is only one layer among the
+    per-client limits (README, "Security notes")."""
+    numbers = [_zh_value(n) for n in _ZH_NUMBER.findall(question)] or \
+        [_EN_WORDS.index(n.lower()) for n in _EN_NUMBER.findall(question)]
+    a, b = numbers[:2]
+    return str(a - b if ("剩" in question or " left" in question) else a + b)
 
 
 def certificate_details(person: Person, authority_code: str) -> dict[str, Any]:

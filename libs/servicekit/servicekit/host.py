@@ -111,6 +111,7 @@ class ServiceHost:
             self.name, self.parts.register, self.parts.service_names, self.settings.max_request_bytes,
             max_connection_age_seconds=self.settings.max_connection_age_seconds,
             max_connection_age_grace_seconds=self.settings.max_connection_age_grace_seconds,
+            reflection_enabled=self.settings.reflection_enabled,
         )
         self.port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         await self.server.start()

@@ -14,6 +14,7 @@ what ``python -m tqr_<service> check-config`` prints and what ``serve`` and ``mi
 from __future__ import annotations
 
 from typing import ClassVar, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -123,6 +124,36 @@ class ServiceSettings(CheckedSettings):
     outbox_poll_seconds: float = 0.5
     # Larger requests are refused with INVALID_ARGUMENT (a service taking uploads raises it).
     max_request_bytes: int = 4 * 1024 * 1024
+    # gRPC server reflection lists every service and message to whoever reaches the port. Unset: on
+    # in development and test (grpcurl and friends), off in production.
+    grpc_reflection: bool | None = None
+
+    @property
+    def reflection_enabled(self) -> bool:
+        if self.grpc_reflection is not None:
+            return self.grpc_reflection
+        return self.environment != "production"
+
+    def broker_problems(self) -> list[str]:
+        """A production check a service adds to its ``production_problems``: the broker user is not
+        RabbitMQ's guest."""
+        if broker_user(self.amqp_url) == DEV_BROKER_USER:
+            return [f"set {self.env_name('amqp_url')} (RabbitMQ's guest user is for development)"]
+        return []
+
+
+# RabbitMQ's built-in account: its password is public and it exists on every fresh broker.
+DEV_BROKER_USER = "guest"
+
+
+def broker_user(amqp_url: str) -> str:
+    """The user an AMQP URL signs in as; RabbitMQ's default (guest) when it names none (aio-pika
+    signs in as guest then)."""
+    try:
+        user = urlsplit(amqp_url).username
+    except ValueError:
+        return ""
+    return DEV_BROKER_USER if user is None else user
 
 
 class SettingsRefused(Exception):

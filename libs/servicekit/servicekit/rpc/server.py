@@ -1,4 +1,4 @@
-"""A grpc.aio server with health, reflection and one interceptor that every RPC passes through.
+"""A grpc.aio server with health, reflection (off in production) and one interceptor that every RPC passes through.
 
 Health answers two questions under different names. Readiness ("" and each service's name): may
 callers send this process work now? NOT_SERVING while its database or broker is away, SERVING again
@@ -202,9 +202,11 @@ def create_server(
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     max_connection_age_seconds: float = DEFAULT_MAX_CONNECTION_AGE_SECONDS,
     max_connection_age_grace_seconds: float = DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS,
+    reflection_enabled: bool = True,
 ) -> tuple[grpc.aio.Server, HealthService]:
     """A server with every servicer registered, health (liveness SERVING, readiness unknown until
-    told) and reflection.
+    told) and, unless ``reflection_enabled`` is off (production: ``ServiceSettings.grpc_reflection``),
+    reflection.
 
     Binding is left to the caller, so tests can bind port 0. A connection age of 0 keeps
     connections for as long as they last.
@@ -226,8 +228,11 @@ def create_server(
         add(server)
     health_servicer = HealthService()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
-    reflection.enable_server_reflection(names, server)
+    if reflection_enabled:
+        # Reflection hands anyone who reaches the port the whole contract: a help while developing,
+        # a map for an intruder in production.
+        names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, server)
     return server, health_servicer
 
 

@@ -75,20 +75,24 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
         await app.state.channels.close()
         await redis.aclose()
 
+    docs = settings.serves_api_docs  # off in production unless GATEWAY_API_DOCS turns them on
     app = FastAPI(
         title="教师资格定期注册网上申报 API",
         version="1.0",
         lifespan=lifespan,
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url="/api/v1/openapi.json" if docs else None,
+        docs_url="/api/v1/docs" if docs else None,
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.drain = drain = drain or Drain()
     # Outermost last: the request id wraps everything, so refusals by the shell are logged too.
     app.add_middleware(SessionMiddleware, secure=settings.secure_cookies)
+    # HSTS with the secure cookies (always on in production): a browser that once reached the site
+    # over https never tries plain http again, where a network in between could strip the https.
+    # Browsers ignore the header over plain http, so http://localhost in development is unaffected.
     install_web_shell(app, secret_key=settings.secret_key, secure_cookies=settings.secure_cookies,
-                      upload_limits=UPLOAD_PATHS)
+                      upload_limits=UPLOAD_PATHS, hsts=settings.secure_cookies)
     app.add_middleware(RequestContext, drain=drain)
     # Outermost of all: everything inside (limits, logs, the client id sent to identity) sees the real client.
     app.add_middleware(ForwardedClient, trusted=TrustedProxies.parse(settings.trusted_proxies))

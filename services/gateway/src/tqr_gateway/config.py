@@ -52,6 +52,10 @@ class GatewaySettings(CheckedSettings):
     # comma-separated: only a request from one of them has its X-Forwarded-For believed, so the
     # per-client limits count people, not the ingress (security/client_address.py). Empty: none.
     trusted_proxies: str = ""
+    # The interactive API documentation and the OpenAPI document (/api/v1/docs, /api/v1/openapi.json).
+    # Unset: served in development and test, not in production (a map of every route for whoever
+    # asks); an operator may turn them on.
+    api_docs: bool | None = None
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -68,3 +72,7 @@ class GatewaySettings(CheckedSettings):
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"

@@ -39,6 +39,12 @@ def png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
+def jpeg(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
 def account_view(**overrides: Any) -> identity_pb2.AccountView:
     values: dict[str, Any] = dict(
         account_id="acc-1", document_type="ID_CARD", document_type_label_zh="居民身份证",
@@ -87,10 +93,10 @@ class FakeIdentity(rpc.IdentityServiceServicer):
         self._record("IssueHumanCheck", request, context)
         if request.kind == identity_pb2.HUMAN_CHECK_KIND_TEXT:
             return identity_pb2.IssueHumanCheckResponse(challenge_id="text-1", kind=request.kind,
-                                                        question="7 加 5 等于几？")
+                                                        question="小明有七个苹果，又买了五个。小明现在总共有几个苹果？")
         return identity_pb2.IssueHumanCheckResponse(
-            challenge_id="slider-1", kind=identity_pb2.HUMAN_CHECK_KIND_SLIDER, background_png=png(320, 160),
-            piece_png=png(60, 60), piece_y=40, width=320)
+            challenge_id="slider-1", kind=identity_pb2.HUMAN_CHECK_KIND_SLIDER, background_image=jpeg(320, 160),
+            background_media_type="image/jpeg", piece_png=png(60, 60), piece_y=40, width=320, height=160)
 
     async def AnswerHumanCheck(self, request: Any, context: Any) -> Any:
         self._record("AnswerHumanCheck", request, context)
@@ -166,12 +172,24 @@ class FakeIdentity(rpc.IdentityServiceServicer):
 
     async def RequestPasswordReset(self, request: Any, context: Any) -> Any:
         self._record("RequestPasswordReset", request, context)
-        return identity_pb2.RequestVerificationCodeResponse(destination_hint="te***@example.cn",
+        return identity_pb2.RequestVerificationCodeResponse(destination_hint="",
                                                             expires_in_seconds=300, resend_after_seconds=60)
 
     async def ResetPassword(self, request: Any, context: Any) -> Any:
         self._record("ResetPassword", request, context)
         return identity_pb2.ResetPasswordResponse(sessions_ended=3)
+
+    async def RequestEmailChange(self, request: Any, context: Any) -> Any:
+        self._record("RequestEmailChange", request, context)
+        if request.current_password != GOOD_PASSWORD:
+            raise errors.InvalidInput([errors.FieldProblem("current_password", "R-ID-14", "当前密码不正确",
+                                                           "The current password is not right")])
+        return identity_pb2.RequestVerificationCodeResponse(destination_hint="ne***@example.cn",
+                                                            expires_in_seconds=300, resend_after_seconds=60)
+
+    async def ConfirmEmailChange(self, request: Any, context: Any) -> Any:
+        self._record("ConfirmEmailChange", request, context)
+        return identity_pb2.GetAccountResponse(account=self.account)
 
     async def VerifyRealName(self, request: Any, context: Any) -> Any:
         self._record("VerifyRealName", request, context)

@@ -65,7 +65,7 @@ def test_field_problems_come_back_with_their_fields(client, fake):
 
 def test_r_id_5_human_checks_are_issued_and_answered(client):
     check = client.post("/api/v1/account/human-checks", json={"kind": "text"}, headers=headers(client)).json()
-    assert check["question"] == "7 加 5 等于几？"
+    assert check["question"] == "小明有七个苹果，又买了五个。小明现在总共有几个苹果？"
     answer = client.post(f"/api/v1/account/human-checks/{check['challenge_id']}/answer",
                          json={"kind": "text", "answer": fakes.TEXT_ANSWER}, headers=headers(client)).json()
     assert answer == {"passed": True, "pass_token": "pass-1"}

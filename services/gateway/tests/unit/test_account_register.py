@@ -90,7 +90,7 @@ def test_r_id_5_the_page_offers_a_text_question_for_people_who_cannot_drag(clien
     assert "换一种验证方式" in page.text and 'type="range"' in page.text
     assert "slider.js" in page.text
     text_page = client.get("/account/register/verify-mobile?check=text")
-    assert "7 加 5 等于几？" in text_page.text and 'type="range"' not in text_page.text
+    assert "小明有七个苹果，又买了五个。小明现在总共有几个苹果？" in text_page.text and 'type="range"' not in text_page.text
     sent = post(client, "/account/register/verify-mobile",
                 {"hc_kind": "text", "hc_challenge": "text-1", "hc_answer": fakes.TEXT_ANSWER, "channel": "SMS"})
     assert sent.status_code == 303

@@ -46,7 +46,7 @@ def test_r_id_11_not_signed_in_the_support_page_asks_for_the_document_a_photo_an
         assert f'name="{field}"' in form
     assert 'name="kind"' not in form  # only contact changes without signing in
     text_version = client.get("/account/support?check=text").text  # the text alternative of the slider
-    assert "7 加 5 等于几？" in text_version and 'name="hc_kind" value="text"' in text_version
+    assert "小明有七个苹果，又买了五个。小明现在总共有几个苹果？" in text_version and 'name="hc_kind" value="text"' in text_version
 
 
 def test_r_id_11_signed_in_the_support_page_is_the_account_form(client, fake):

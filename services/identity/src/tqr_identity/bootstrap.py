@@ -28,6 +28,7 @@ from tqr_identity.config import IdentitySettings
 from tqr_identity.domain.working_days import WorkingCalendar
 from tqr_identity.entrypoints.servicer import IdentityServicer
 from tqr_identity.security.human_pass import HumanPassStore
+from tqr_identity.security.issue_limit import HumanCheckIssueLimit
 from tqr_identity.security.login_throttle import LoginThrottle, LoginThrottlePolicy
 from tqr_identity.security.sessions import SessionPolicy, SessionStore
 from tqr_identity.security.slider import SliderStore
@@ -64,8 +65,12 @@ def build_security(settings: IdentitySettings, redis: Redis, clock: Clock) -> Se
             daily_cap_per_client=settings.code_daily_cap_per_client,
         )),
         throttle=LoginThrottle(redis, clock, prefix, LoginThrottlePolicy(
-            account_max_failures=settings.login_account_max_failures, account_window=window, account_lock=lock,
+            pair_max_failures=settings.login_pair_max_failures, pair_window=window, pair_lock=lock,
             client_max_failures=settings.login_client_max_failures, client_window=window, client_lock=lock,
+            account_backoff_after=settings.login_account_backoff_after,
+            account_window=timedelta(minutes=settings.login_account_window_minutes),
+            account_backoff_max=timedelta(seconds=settings.login_account_backoff_max_seconds),
+            known_client_lifetime=timedelta(days=settings.login_known_client_days),
         )),
         sessions=SessionStore(redis, clock, prefix, SessionPolicy(
             idle_timeout=timedelta(minutes=settings.session_idle_minutes),
@@ -76,6 +81,8 @@ def build_security(settings: IdentitySettings, redis: Redis, clock: Clock) -> Se
             per_client=settings.support_anon_daily_per_client,
             per_document=settings.support_anon_daily_per_document,
         )),
+        check_issues=HumanCheckIssueLimit(redis, clock, prefix, per_client=settings.human_check_issues_per_client,
+                                          window_seconds=settings.human_check_issue_window_seconds),
     )
 
 

@@ -7,18 +7,35 @@ settings take the form ``<key id>:<base64>`` and the development key ids carry i
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import DEV_KEYS, parse_keys
-from servicekit.settings import ServiceSettings, shared
+from servicekit.settings import ServiceSettings, is_development_value, shared
 
 from tqr_identity.adapters.account_crypto import AccountCrypto
 from tqr_identity.adapters.crypto.personal_data import PersonalDataError, parse_keyring
 
 DEV_PERSONAL_DATA_KEYS = "dev-only-k1:ZGV2LW9ubHktaWRlbnRpdHktcGVyc29uYWwta2V5ISE="
 DEV_INDEX_KEY = "dev-only-ix:ZGV2LW9ubHktaWRlbnRpdHktYmxpbmQtaW5kZXghISE="
+
+
+def _key_bytes(setting: str) -> set[bytes]:
+    """The key material of a keyring setting (``id:base64,…``), whatever the ids say."""
+    found = set()
+    for entry in filter(None, (part.strip() for part in setting.split(","))):
+        try:
+            found.add(base64.b64decode(entry.rpartition(":")[2].strip(), validate=True))
+        except (binascii.Error, ValueError):
+            continue  # the setting's own validator names a malformed key
+    return found
+
+
+# The published development keys, by their bytes: renaming a key's id does not make it secret.
+DEV_KEY_MATERIAL = frozenset(_key_bytes(DEV_KEYS) | _key_bytes(DEV_PERSONAL_DATA_KEYS) | _key_bytes(DEV_INDEX_KEY))
 
 
 class IdentitySettings(ServiceSettings):
@@ -70,11 +87,22 @@ class IdentitySettings(ServiceSettings):
     support_anon_daily_per_document: int = 3
     support_anon_answer_working_days: int = 7
 
-    # Sign-in throttling (R-ID-8).
-    login_account_max_failures: int = 5
+    # R-ID-5: human checks one client address may be issued per window (each costs a render).
+    human_check_issues_per_client: int = 120
+    human_check_issue_window_seconds: int = 600
+
+    # Sign-in throttling (R-ID-8, R-ID-15). Failures lock the pair (account, client address) and
+    # the client address; an account's failures from everywhere only slow down further attempts
+    # from addresses that have not signed in to it before, by at most the back-off cap, so nobody
+    # can lock a teacher out from elsewhere.
+    login_pair_max_failures: int = 5
     login_client_max_failures: int = 20
     login_window_minutes: int = 15
     login_lock_minutes: int = 15
+    login_account_backoff_after: int = 10
+    login_account_window_minutes: int = 60
+    login_account_backoff_max_seconds: int = 60
+    login_known_client_days: int = 90
 
     # R-ID-7: the version of the user agreement a registration must accept.
     agreement_version: str = "2026-01"
@@ -87,9 +115,25 @@ class IdentitySettings(ServiceSettings):
     holidays: str = ""
     makeup_working_days: str = ""
 
-    # Demo data written by ``python -m tqr_identity seed``.
-    seed_demo: bool = True
+    # Demo data written by ``python -m tqr_identity seed`` (published passwords and TOTP secrets).
+    # Unset: on outside production; production refuses it switched on.
+    seed_demo: bool | None = None
     demo_accounts_file: str = "var/demo-accounts.txt"
+
+    @property
+    def seeds_demo_data(self) -> bool:
+        return self.seed_demo if self.seed_demo is not None else self.environment != "production"
+
+    def production_problems(self) -> list[str]:
+        problems = [*super().production_problems(), *self.broker_problems()]
+        for name in ("sealing_keys", "personal_data_keys", "personal_data_index_key"):
+            value = getattr(self, name)
+            # (the development value itself is already named by the base class)
+            if _key_bytes(value) & DEV_KEY_MATERIAL and not is_development_value(value):
+                problems.append(f"set {self.env_name(name)} (holds a published development key under another id)")
+        if self.seed_demo:
+            problems.append(f"set {self.env_name('seed_demo')}=false (demo accounts with published passwords)")
+        return problems
 
     @field_validator("sealing_keys")
     @classmethod

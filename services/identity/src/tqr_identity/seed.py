@@ -150,7 +150,7 @@ def write_demo_file(path: Path, applicants: list[DemoApplicant]) -> None:
 
 
 async def seed(settings: IdentitySettings) -> str:
-    if not settings.seed_demo:
+    if not settings.seeds_demo_data:  # off by default in production, which refuses it switched on
         return "identity: demo seeding is switched off"
     engine = db.engine_for(settings)
     ctx = build_context(settings, engine)

@@ -60,7 +60,8 @@ async def received_types(listener) -> list[str]:
 
 async def pass_token(stub, redis, prefix) -> str:
     issued = await stub.IssueHumanCheck(identity_pb2.IssueHumanCheckRequest(kind=identity_pb2.HUMAN_CHECK_KIND_SLIDER))
-    assert issued.background_png.startswith(b"\x89PNG") and issued.width > 0
+    assert issued.background_media_type == "image/jpeg" and issued.background_image.startswith(b"\xff\xd8")
+    assert issued.width > 0 and issued.height > 0
     gap_x = int(await redis.get(f"{prefix}:slider:{issued.challenge_id}"))
     answer = await stub.AnswerHumanCheck(identity_pb2.AnswerHumanCheckRequest(
         challenge_id=issued.challenge_id, answer=str(gap_x + 2)))
@@ -92,11 +93,17 @@ async def walk(host, steps, redis_client) -> Journey:
         # The new account is signed in: the code proved the person, no second human check needed.
         fresh = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=registered.session_token))
         assert (fresh.subject_id, fresh.kind) == (registered.account_id, "applicant")
-        with pytest.raises(grpc.aio.AioRpcError) as again:  # R-ID-2
+        # R-ID-2, and R-ID-15: said only to someone who proved a mobile with a new code.
+        other_mobile = steps.new_mobile()
+        await stub.RequestVerificationCode(identity_pb2.RequestVerificationCodeRequest(
+            pass_token=await pass_token(stub, client, prefix), purpose=events_pb2.CODE_PURPOSE_REGISTER,
+            channel=events_pb2.CODE_CHANNEL_SMS, destination=other_mobile, client_id="198.51.100.20"))
+        with pytest.raises(grpc.aio.AioRpcError) as again:
             await stub.RegisterAccount(identity_pb2.RegisterAccountRequest(
                 document_type="ID_CARD", document_number=number, name="孙老师", password=steps.PASSWORD,
-                password_confirm=steps.PASSWORD, email=email, mobile=mobile, sms_code=code,
-                agreement_version=options.agreement_version, agreement_accepted=True))
+                password_confirm=steps.PASSWORD, email=email, mobile=other_mobile,
+                sms_code=await steps.last_code(host.context), agreement_version=options.agreement_version,
+                agreement_accepted=True))
         assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert from_rpc_error(again.value).message_zh.startswith("该用户已注册")
 

@@ -6,13 +6,14 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import fields
+from random import Random
 
 import pytest
 from redis.asyncio import Redis
 from tqr_identity.security.human_pass import HumanPassStore
 from tqr_identity.security.slider import Challenge, SliderStore
 from tqr_identity.security.slider_images import SliderChallengeFactory, SliderPuzzle
-from tqr_identity.security.text_challenge import TextChallengeStore, parse_answer
+from tqr_identity.security.text_challenge import Question, TextChallengeStore, make_question, parse_answer
 
 pytestmark = pytest.mark.redis
 
@@ -54,14 +55,15 @@ async def test_r_id_5_challenge_ids_are_random_and_images_differ(redis) -> None:
     first, second = await store.issue(), await store.issue()
     assert first.challenge_id != second.challenge_id
     assert len(first.challenge_id) >= 22  # 128 random bits in URL-safe base64
-    assert first.background_png != second.background_png
+    assert first.background_image != second.background_image
     assert first.piece_png != second.piece_png
 
 
 async def test_r_id_5_the_client_gets_no_x(redis) -> None:
     store, factory = _slider(redis)
     challenge = await store.issue()
-    assert {f.name for f in fields(Challenge)} == {"challenge_id", "background_png", "piece_png", "piece_y", "width"}
+    assert {f.name for f in fields(Challenge)} == {"challenge_id", "background_image", "background_media_type",
+                                                   "piece_png", "piece_y", "width", "height"}
     assert challenge.piece_y == factory.made[0].gap_y
     assert challenge.width == 320
     assert challenge.piece_png == factory.made[0].piece_png  # the piece is the same whatever x is
@@ -136,19 +138,31 @@ async def test_r_id_5_redis_holds_no_usable_pass_token(redis) -> None:
     assert keys and not any(token in key for key in keys)
 
 
-def _answer_to(question_zh: str) -> int:
-    a, op, b = question_zh.rstrip("等于几？").split()
-    return int(a) + int(b) if op == "加" else int(a) - int(b)
+class Answers:
+    """The real question maker, remembering each answer so the test knows it."""
+
+    def __init__(self) -> None:
+        self.by_question: dict[str, int] = {}
+
+    def __call__(self, rng: Random) -> Question:
+        question = make_question(rng)
+        self.by_question[question.zh] = question.answer
+        return question
+
+
+def _texts(client: Redis, prefix: str, passes: HumanPassStore, **kwargs: int) -> tuple[TextChallengeStore, Answers]:
+    answers = Answers()
+    return TextChallengeStore(client, prefix, passes, questions=answers, **kwargs), answers
 
 
 async def test_r_id_5_text_challenge_right_answer_gives_the_same_kind_of_pass(redis) -> None:
     client, prefix = redis
     passes = HumanPassStore(client, prefix)
-    texts = TextChallengeStore(client, prefix, passes)
+    texts, answers = _texts(client, prefix, passes)
     slider = SliderStore(client, prefix, passes)
     challenge = await texts.issue()
-    assert "等于几" in challenge.question_zh and challenge.question_en.startswith("What is")
-    token = await texts.solve(challenge.challenge_id, str(_answer_to(challenge.question_zh)))
+    assert challenge.question_zh.endswith("？") and challenge.question_en.endswith("?")
+    token = await texts.solve(challenge.challenge_id, str(answers.by_question[challenge.question_zh]))
     assert token
     # The SMS step and login redeem passes without caring which check produced them.
     assert await slider.redeem_pass(token)
@@ -157,18 +171,18 @@ async def test_r_id_5_text_challenge_right_answer_gives_the_same_kind_of_pass(re
 
 async def test_r_id_5_text_challenge_wrong_answer_fails_and_is_used_up(redis) -> None:
     client, prefix = redis
-    texts = TextChallengeStore(client, prefix, HumanPassStore(client, prefix))
+    texts, answers = _texts(client, prefix, HumanPassStore(client, prefix))
     challenge = await texts.issue()
-    right = _answer_to(challenge.question_zh)
+    right = answers.by_question[challenge.question_zh]
     assert await texts.solve(challenge.challenge_id, str(right + 1)) is None
     assert not await texts.verify(challenge.challenge_id, str(right))
 
 
 async def test_r_id_5_text_challenge_accepts_full_width_digits_once(redis) -> None:
     client, prefix = redis
-    texts = TextChallengeStore(client, prefix, HumanPassStore(client, prefix))
+    texts, answers = _texts(client, prefix, HumanPassStore(client, prefix))
     challenge = await texts.issue()
-    right = _answer_to(challenge.question_zh)
+    right = answers.by_question[challenge.question_zh]
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in str(right))
     assert parse_answer(full_width) == right
     assert await texts.verify(challenge.challenge_id, full_width)
@@ -177,10 +191,10 @@ async def test_r_id_5_text_challenge_accepts_full_width_digits_once(redis) -> No
 
 async def test_r_id_5_text_challenge_expires(redis) -> None:
     client, prefix = redis
-    texts = TextChallengeStore(client, prefix, HumanPassStore(client, prefix), ttl_seconds=1)
+    texts, answers = _texts(client, prefix, HumanPassStore(client, prefix), ttl_seconds=1)
     challenge = await texts.issue()
     await asyncio.sleep(1.3)
-    assert not await texts.verify(challenge.challenge_id, str(_answer_to(challenge.question_zh)))
+    assert not await texts.verify(challenge.challenge_id, str(answers.by_question[challenge.question_zh]))
 
 
 async def test_r_id_5_text_challenge_ids_are_random(redis) -> None:

@@ -8,9 +8,10 @@ import pytest
 from argon2 import PasswordHasher as Argon2Hasher
 from servicekit.errors import TooManyRequests, Unauthenticated
 from sqlalchemy import select
+from tqr.identity.v1 import events_pb2
 from tqr_identity.adapters import orm
 from tqr_identity.adapters.crypto.password_hasher import PasswordHasher, PasswordHashSettings
-from tqr_identity.service_layer import sign_in
+from tqr_identity.service_layer import passwords, sign_in
 
 pytestmark = pytest.mark.redis
 
@@ -51,17 +52,35 @@ async def test_r_id_8_sign_in_needs_a_human_pass(ctx, steps) -> None:
     assert getattr(caught.value, "code", "") == "R-ID-5"
 
 
-async def test_r_id_8_repeated_failures_lock_the_account_then_the_lock_ends(make_ctx, steps) -> None:
-    ctx = await make_ctx(login_account_max_failures=3, login_lock_minutes=15)
+async def test_r_id_15_repeated_failures_lock_that_address_out_of_the_account_only(make_ctx, steps) -> None:
+    ctx = await make_ctx(login_pair_max_failures=3, login_lock_minutes=15)
     _, number = await steps.register(ctx)
     for _ in range(3):
         with pytest.raises(Unauthenticated):
-            await steps.sign_in_as(ctx, number, "Wrong#pass1")
-    with pytest.raises(TooManyRequests) as caught:  # even the right password waits now
-        await steps.sign_in_as(ctx, number, steps.PASSWORD)
+            await steps.sign_in_as(ctx, number, "Wrong#pass1", client_id="192.0.2.66")
+    with pytest.raises(TooManyRequests) as caught:  # even the right password waits there now
+        await steps.sign_in_as(ctx, number, steps.PASSWORD, client_id="192.0.2.66")
     assert caught.value.code == "R-ID-8" and caught.value.retry_after > 0
+    # The teacher, from their own address, is not locked out by someone else's guesses.
+    assert (await steps.sign_in_as(ctx, number, client_id="203.0.113.9")).session_token
     ctx.clock.advance(timedelta(minutes=15, seconds=1))
-    assert (await steps.sign_in_as(ctx, number)).session_token
+    assert (await steps.sign_in_as(ctx, number, client_id="192.0.2.66")).session_token
+
+
+async def test_r_id_15_a_password_reset_unlocks_the_address_it_came_from(make_ctx, steps) -> None:
+    ctx = await make_ctx(login_pair_max_failures=3)
+    _, number = await steps.register(ctx)
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            await steps.sign_in_as(ctx, number, "Wrong#pass1", client_id="192.0.2.67")
+    ctx.clock.advance(timedelta(seconds=61))  # the registration code's resend cooldown
+    await passwords.request_password_reset(ctx, document_type="ID_CARD", document_number=number, channel="SMS",
+                                           pass_token=await steps.human_pass(ctx), client_id="192.0.2.67")
+    code = (await steps.outbox_events(ctx, events_pb2.VerificationCodeRequested))[-1].code
+    await passwords.reset_password(ctx, document_type="ID_CARD", document_number=number, channel="SMS", code=code,
+                                   new_password="Fresh#2027ok", new_password_confirm="Fresh#2027ok",
+                                   client_id="192.0.2.67")
+    assert (await steps.sign_in_as(ctx, number, "Fresh#2027ok", client_id="192.0.2.67")).session_token
 
 
 async def test_r_id_8_one_client_failing_on_many_accounts_is_locked(make_ctx, steps) -> None:

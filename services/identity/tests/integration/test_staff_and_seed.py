@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import os
+from pathlib import Path
+
 import pyotp
 import pytest
+from servicekit import db, migrations
 from servicekit.errors import Unauthenticated
 from sqlalchemy import func, select
 from tqr_identity.adapters import orm
 from tqr_identity.adapters.real_name_dev import demo_registry_holders
-from tqr_identity.seed import DEMO_APPLICANT_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, seed_context
+from tqr_identity.config import IdentitySettings
+from tqr_identity.seed import DEMO_APPLICANT_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, seed, seed_context
 from tqr_identity.service_layer import sign_in
 
 pytestmark = pytest.mark.redis
@@ -55,3 +61,27 @@ async def test_seed_is_idempotent_and_demo_applicants_can_sign_in(ctx, steps, tm
     signed = await steps.sign_in_as(ctx, holder.document_number, DEMO_APPLICANT_PASSWORD,
                                     document_type=holder.document_type.value)
     assert signed.session_token
+
+
+async def test_production_seeds_no_demo_accounts(tmp_path) -> None:
+    """`seed` in production (as an operator's job might run it) writes no published credentials."""
+    url = f"sqlite:///{tmp_path / 'production.sqlite3'}"
+    migrations.upgrade(Path(orm.__file__).parents[1] / "migrations", url)
+
+    def key() -> str:
+        return base64.b64encode(os.urandom(32)).decode()
+
+    settings = IdentitySettings(
+        environment="production", database_url=url, amqp_url="amqp://identity:secret@mq/",
+        redis_url="redis://127.0.0.1:6379/0", personal_data_keys=f"k1:{key()}", personal_data_index_key=key(),
+        sealing_keys=f"s1:{key()}", code_secret="a-real-code-secret-of-enough-length",
+        demo_accounts_file=str(tmp_path / "demo-accounts.txt"))
+    assert "switched off" in await seed(settings)
+    engine = db.create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            for table in (orm.staff_accounts, orm.accounts):
+                assert await connection.scalar(select(func.count()).select_from(table)) == 0
+    finally:
+        await engine.dispose()
+    assert not (tmp_path / "demo-accounts.txt").exists()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import os
+
 import pytest
 from servicekit.sealing import DEV_KEYS
+from servicekit.settings import SettingsRefused, load
 from tqr_identity.adapters.account_crypto import AccountCrypto
-from tqr_identity.config import IdentitySettings
+from tqr_identity.config import DEV_INDEX_KEY, DEV_PERSONAL_DATA_KEYS, IdentitySettings
 
 
 def test_development_defaults_build_a_working_cipher(monkeypatch) -> None:
@@ -27,3 +31,69 @@ def test_development_secrets_are_refused_in_production(monkeypatch) -> None:
     monkeypatch.setenv("TQR_ENVIRONMENT", "production")
     with pytest.raises(ValueError, match="development secret"):
         IdentitySettings()
+
+
+def _key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+DEV_SEALING_MATERIAL = DEV_KEYS.split(":", 1)[1]
+DEV_PERSONAL_MATERIAL = DEV_PERSONAL_DATA_KEYS.split(":", 1)[1]
+DEV_INDEX_MATERIAL = DEV_INDEX_KEY.split(":", 1)[1]
+
+
+@pytest.fixture
+def production(monkeypatch):
+    """A complete production environment; a test overrides one variable at a time."""
+    values = {
+        "TQR_ENVIRONMENT": "production", "IDENTITY_DATABASE_URL": "postgresql://db/identity",
+        "TQR_AMQP_URL": "amqp://identity:secret@mq:5672/", "TQR_REDIS_URL": "redis://cache/0",
+        "IDENTITY_PERSONAL_DATA_KEYS": f"k1:{_key()}", "IDENTITY_PERSONAL_DATA_INDEX_KEY": _key(),
+        "TQR_SEALING_KEYS": f"s1:{_key()}", "IDENTITY_CODE_SECRET": "a-real-code-secret-of-enough-length",
+    }
+    for name in ("IDENTITY_SEED_DEMO", "IDENTITY_SEALING_KEYS", "IDENTITY_GRPC_REFLECTION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def _refusal() -> str:
+    with pytest.raises(SettingsRefused) as refused:
+        load("identity", IdentitySettings)
+    return str(refused.value)
+
+
+def test_complete_production_settings_load_without_demo_data_or_reflection(production) -> None:
+    settings = load("identity", IdentitySettings)
+    assert not settings.seeds_demo_data and not settings.reflection_enabled
+
+
+@pytest.mark.parametrize(("variable", "value", "named"), [
+    ("TQR_SEALING_KEYS", f"prod:{DEV_SEALING_MATERIAL}", "IDENTITY_SEALING_KEYS or TQR_SEALING_KEYS"),
+    ("TQR_SEALING_KEYS", f"s2:{base64.b64encode(b'r' * 32).decode()},old:{DEV_SEALING_MATERIAL}",
+     "IDENTITY_SEALING_KEYS or TQR_SEALING_KEYS"),
+    ("IDENTITY_PERSONAL_DATA_KEYS", f"k1:{DEV_PERSONAL_MATERIAL}", "IDENTITY_PERSONAL_DATA_KEYS"),
+    ("IDENTITY_PERSONAL_DATA_INDEX_KEY", f"ix:{DEV_INDEX_MATERIAL}", "IDENTITY_PERSONAL_DATA_INDEX_KEY"),
+])
+def test_production_refuses_a_published_development_key_under_another_id(production, variable, value, named) -> None:
+    production.setenv(variable, value)
+    assert _refusal() == f"identity: set {named} (holds a published development key under another id)"
+
+
+@pytest.mark.parametrize("url", ["amqp://guest:guest@mq:5672/", "amqp://mq:5672/"])
+def test_production_refuses_the_brokers_guest_user(production, url) -> None:
+    production.setenv("TQR_AMQP_URL", url)
+    assert _refusal() == "identity: set TQR_AMQP_URL (RabbitMQ's guest user is for development)"
+
+
+def test_production_refuses_demo_seeding(production) -> None:
+    production.setenv("IDENTITY_SEED_DEMO", "true")
+    assert _refusal() == "identity: set IDENTITY_SEED_DEMO=false (demo accounts with published passwords)"
+
+
+def test_outside_production_demo_data_and_reflection_stay_on(monkeypatch) -> None:
+    for name in ("TQR_ENVIRONMENT", "IDENTITY_SEED_DEMO", "IDENTITY_GRPC_REFLECTION"):
+        monkeypatch.delenv(name, raising=False)
+    settings = IdentitySettings()
+    assert settings.seeds_demo_data and settings.reflection_enabled

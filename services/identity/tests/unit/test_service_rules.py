@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from PIL import Image
-from servicekit.errors import InvalidInput
+from servicekit.errors import InvalidInput, RuleViolation
 from tqr_identity.adapters.photo_storage import check_photo
 from tqr_identity.domain.documents import DocumentType, Gender
 from tqr_identity.service_layer.model import Account, Decision, RealNameStatus
@@ -37,12 +37,17 @@ def image(kind: str) -> bytes:
     return out.getvalue()
 
 
-def test_r_id_10_unchanged_fields_stay_and_email_change_is_a_contact_change() -> None:
-    changed, contacts = apply_changes(account(), ProfileChanges(email=" New@Example.CN "), TODAY)
-    assert changed.email == "New@example.cn" and contacts
-    assert changed.name == "张三" and changed.gender is Gender.FEMALE
-    same, contacts = apply_changes(account(), ProfileChanges(ethnicity="汉族"), TODAY)
-    assert same.ethnicity == "汉族" and not contacts
+def test_r_id_10_unchanged_fields_stay() -> None:
+    same = apply_changes(account(), ProfileChanges(ethnicity="汉族"), TODAY)
+    assert same.ethnicity == "汉族" and same.name == "张三" and same.gender is Gender.FEMALE
+
+
+def test_r_id_14_the_profile_takes_the_current_email_only() -> None:
+    current = account()
+    assert apply_changes(current, ProfileChanges(email=f" {current.email} "), TODAY).email == current.email
+    with pytest.raises(RuleViolation) as refused:
+        apply_changes(current, ProfileChanges(email="new@example.cn"), TODAY)
+    assert refused.value.code == "R-ID-14"
 
 
 def test_r_id_10_every_problem_is_listed_at_once() -> None:
@@ -55,7 +60,7 @@ def test_r_id_10_every_problem_is_listed_at_once() -> None:
 
 def test_r_id_10_a_taiwan_permit_holder_supplies_gender_and_birth_date_but_not_a_future_one() -> None:
     holder = account(DocumentType.TW_PERMIT, gender=None)
-    changed, _ = apply_changes(holder, ProfileChanges(gender="MALE", birth_date="1975-05-05"), TODAY)
+    changed = apply_changes(holder, ProfileChanges(gender="MALE", birth_date="1975-05-05"), TODAY)
     assert changed.gender is Gender.MALE and changed.birth_date == date(1975, 5, 5)
     with pytest.raises(InvalidInput):
         apply_changes(holder, ProfileChanges(birth_date="2027-01-01"), TODAY)

@@ -45,6 +45,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "changed_at": "2026-03-01T01:30:00Z",
         "via": "RESET",
     },
+    "tqr.identity.v1.EmailChanged": {
+        "account_id": "acc-1",
+        "changed_at": "2026-03-01T02:15:00Z",
+        "masked_new_email": "ne***@example.cn",
+        "destination_sealed": "c2VhbGVk",
+    },
     "tqr.identity.v1.SupportRequestDecided": {
         "account_id": "acc-1",
         "request_id": "SR-0042",

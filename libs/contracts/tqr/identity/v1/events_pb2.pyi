@@ -159,6 +159,41 @@ class ContactDetailsChanged(_message.Message):
 Global___ContactDetailsChanged: _TypeAlias = ContactDetailsChanged  # noqa: Y015
 
 @_typing.final
+class EmailChanged(_message.Message):
+    """R-ID-14: the account's email changed (by its owner, with the password and a code sent to the new
+    address). The notice goes to the previous address, so a change its owner did not make is noticed;
+    the new address reaches the notification service through ContactDetailsChanged.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    CHANGED_AT_FIELD_NUMBER: _builtins.int
+    MASKED_NEW_EMAIL_FIELD_NUMBER: _builtins.int
+    DESTINATION_SEALED_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    changed_at: _builtins.str
+    """ISO-8601"""
+    masked_new_email: _builtins.str
+    destination_sealed: _builtins.str
+    """the previous address, sealed for the notification service"""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        changed_at: _builtins.str = ...,
+        masked_new_email: _builtins.str = ...,
+        destination_sealed: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "changed_at", b"changed_at", "destination_sealed", b"destination_sealed", "masked_new_email", b"masked_new_email"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EmailChanged: _TypeAlias = EmailChanged  # noqa: Y015
+
+@_typing.final
 class RealNameVerified(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -47,18 +47,22 @@ class IssueHumanCheckRequest(_message.Message):
 
     KIND_FIELD_NUMBER: _builtins.int
     LANGUAGE_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
     kind: Global___HumanCheckKind.ValueType
     language: _builtins.str
     """"zh" or "en", for the text question"""
+    client_id: _builtins.str
+    """the caller's address, for the per-client issue limit"""
     def __init__(
         self,
         *,
         kind: Global___HumanCheckKind.ValueType = ...,
         language: _builtins.str = ...,
+        client_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "language", b"language"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "kind", b"kind", "language", b"language"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -70,35 +74,43 @@ class IssueHumanCheckResponse(_message.Message):
 
     CHALLENGE_ID_FIELD_NUMBER: _builtins.int
     KIND_FIELD_NUMBER: _builtins.int
-    BACKGROUND_PNG_FIELD_NUMBER: _builtins.int
+    BACKGROUND_IMAGE_FIELD_NUMBER: _builtins.int
     PIECE_PNG_FIELD_NUMBER: _builtins.int
     PIECE_Y_FIELD_NUMBER: _builtins.int
     WIDTH_FIELD_NUMBER: _builtins.int
     QUESTION_FIELD_NUMBER: _builtins.int
+    BACKGROUND_MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    HEIGHT_FIELD_NUMBER: _builtins.int
     challenge_id: _builtins.str
     kind: Global___HumanCheckKind.ValueType
-    background_png: _builtins.bytes
-    """slider: the picture with the gap"""
+    background_image: _builtins.bytes
+    """slider: the picture with the gap (background_media_type)"""
     piece_png: _builtins.bytes
     """slider: the piece to drag"""
     piece_y: _builtins.int
     width: _builtins.int
     question: _builtins.str
-    """text: the question to answer"""
+    """text: a word problem, numbers written as words"""
+    background_media_type: _builtins.str
+    """slider: "image/jpeg" """
+    height: _builtins.int
+    """slider: the background's height"""
     def __init__(
         self,
         *,
         challenge_id: _builtins.str = ...,
         kind: Global___HumanCheckKind.ValueType = ...,
-        background_png: _builtins.bytes = ...,
+        background_image: _builtins.bytes = ...,
         piece_png: _builtins.bytes = ...,
         piece_y: _builtins.int = ...,
         width: _builtins.int = ...,
         question: _builtins.str = ...,
+        background_media_type: _builtins.str = ...,
+        height: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["background_png", b"background_png", "challenge_id", b"challenge_id", "kind", b"kind", "piece_png", b"piece_png", "piece_y", b"piece_y", "question", b"question", "width", b"width"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["background_image", b"background_image", "background_media_type", b"background_media_type", "challenge_id", b"challenge_id", "height", b"height", "kind", b"kind", "piece_png", b"piece_png", "piece_y", b"piece_y", "question", b"question", "width", b"width"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -198,7 +210,7 @@ class RequestVerificationCodeResponse(_message.Message):
     EXPIRES_IN_SECONDS_FIELD_NUMBER: _builtins.int
     RESEND_AFTER_SECONDS_FIELD_NUMBER: _builtins.int
     destination_hint: _builtins.str
-    """masked"""
+    """masked; empty for a password reset (R-ID-15)"""
     expires_in_seconds: _builtins.int
     resend_after_seconds: _builtins.int
     def __init__(
@@ -696,6 +708,7 @@ class UpdateProfileRequest(_message.Message):
     document_valid_until: _builtins.str
     """ISO date or "LONG_TERM" """
     email: _builtins.str
+    """R-ID-14: only the current address (a new one: RequestEmailChange)"""
     gender: _builtins.str
     """HK/Macao/Taiwan documents only"""
     birth_date: _builtins.str
@@ -831,6 +844,7 @@ class ResetPasswordRequest(_message.Message):
     CODE_FIELD_NUMBER: _builtins.int
     NEW_PASSWORD_FIELD_NUMBER: _builtins.int
     NEW_PASSWORD_CONFIRM_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
     document_type: _builtins.str
     document_number: _builtins.str
     channel: _events_pb2.CodeChannel.ValueType
@@ -838,6 +852,8 @@ class ResetPasswordRequest(_message.Message):
     code: _builtins.str
     new_password: _builtins.str
     new_password_confirm: _builtins.str
+    client_id: _builtins.str
+    """the caller's address: its sign-in lock for the account ends"""
     def __init__(
         self,
         *,
@@ -847,14 +863,64 @@ class ResetPasswordRequest(_message.Message):
         code: _builtins.str = ...,
         new_password: _builtins.str = ...,
         new_password_confirm: _builtins.str = ...,
+        client_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "code", b"code", "document_number", b"document_number", "document_type", b"document_type", "new_password", b"new_password", "new_password_confirm", b"new_password_confirm"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "client_id", b"client_id", "code", b"code", "document_number", b"document_number", "document_type", b"document_type", "new_password", b"new_password", "new_password_confirm", b"new_password_confirm"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ResetPasswordRequest: _TypeAlias = ResetPasswordRequest  # noqa: Y015
+
+@_typing.final
+class RequestEmailChangeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NEW_EMAIL_FIELD_NUMBER: _builtins.int
+    CURRENT_PASSWORD_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    new_email: _builtins.str
+    current_password: _builtins.str
+    client_id: _builtins.str
+    """the caller's address, for the code caps and sign-in throttle"""
+    def __init__(
+        self,
+        *,
+        new_email: _builtins.str = ...,
+        current_password: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "current_password", b"current_password", "new_email", b"new_email"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestEmailChangeRequest: _TypeAlias = RequestEmailChangeRequest  # noqa: Y015
+
+@_typing.final
+class ConfirmEmailChangeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NEW_EMAIL_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    new_email: _builtins.str
+    code: _builtins.str
+    """the CHANGE_CONTACT code sent to new_email"""
+    def __init__(
+        self,
+        *,
+        new_email: _builtins.str = ...,
+        code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "new_email", b"new_email"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfirmEmailChangeRequest: _TypeAlias = ConfirmEmailChangeRequest  # noqa: Y015
 
 @_typing.final
 class ResetPasswordResponse(_message.Message):

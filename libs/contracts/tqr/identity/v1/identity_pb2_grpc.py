@@ -104,6 +104,16 @@ class IdentityServiceStub:
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
                 response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
                 _registered_method=True)
+        self.RequestEmailChange = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/RequestEmailChange',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestEmailChangeRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.FromString,
+                _registered_method=True)
+        self.ConfirmEmailChange = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ConfirmEmailChange',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ConfirmEmailChangeRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.FromString,
+                _registered_method=True)
         self.VerifyRealName = channel.unary_unary(
                 '/tqr.identity.v1.IdentityService/VerifyRealName',
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.VerifyRealNameRequest.SerializeToString,
@@ -155,7 +165,7 @@ class IdentityServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def IssueHumanCheck(self, request, context):
-        """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question).
+        """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question); limited per client.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -239,7 +249,8 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RequestPasswordReset(self, request, context):
-        """R-ID-11: a code to the registered mobile or email (public, after a human check).
+        """R-ID-11: a code to the registered mobile or email (public, after a human check). R-ID-15: the
+        answer is the same whether or not the document is registered, and shows no contact.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -247,6 +258,20 @@ class IdentityServiceServicer:
 
     def ResetPassword(self, request, context):
         """R-ID-11, R-ID-12: set a new password with that code; every session ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestEmailChange(self, request, context):
+        """R-ID-14: a code to the new email address, after the current password.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmEmailChange(self, request, context):
+        """R-ID-14: that code makes the new address the account's; the old address is told.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -386,6 +411,16 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ResetPassword,
                     request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.FromString,
                     response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.SerializeToString,
+            ),
+            'RequestEmailChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestEmailChange,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestEmailChangeRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.SerializeToString,
+            ),
+            'ConfirmEmailChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmEmailChange,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ConfirmEmailChangeRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.SerializeToString,
             ),
             'VerifyRealName': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyRealName,
@@ -811,6 +846,60 @@ class IdentityService:
             '/tqr.identity.v1.IdentityService/ResetPassword',
             tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
             tqr_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestEmailChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/RequestEmailChange',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RequestEmailChangeRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RequestVerificationCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmEmailChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ConfirmEmailChange',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ConfirmEmailChangeRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.GetAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,

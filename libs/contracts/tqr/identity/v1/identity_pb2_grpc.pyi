@@ -36,7 +36,7 @@ class IdentityServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
     IssueHumanCheck: _grpc.UnaryUnaryMultiCallable[_identity_pb2.IssueHumanCheckRequest, _identity_pb2.IssueHumanCheckResponse]
-    """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question)."""
+    """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question); limited per client."""
     AnswerHumanCheck: _grpc.UnaryUnaryMultiCallable[_identity_pb2.AnswerHumanCheckRequest, _identity_pb2.AnswerHumanCheckResponse]
     """R-ID-5: the answer; a correct one returns a single-use pass for the next step."""
     RequestVerificationCode: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestVerificationCodeRequest, _identity_pb2.RequestVerificationCodeResponse]
@@ -60,9 +60,15 @@ class IdentityServiceStub:
     ChangePassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.ChangePasswordResponse]
     """R-ID-3, R-ID-12: new password; every other session ends."""
     RequestPasswordReset: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestPasswordResetRequest, _identity_pb2.RequestVerificationCodeResponse]
-    """R-ID-11: a code to the registered mobile or email (public, after a human check)."""
+    """R-ID-11: a code to the registered mobile or email (public, after a human check). R-ID-15: the
+    answer is the same whether or not the document is registered, and shows no contact.
+    """
     ResetPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.ResetPasswordResponse]
     """R-ID-11, R-ID-12: set a new password with that code; every session ends."""
+    RequestEmailChange: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestEmailChangeRequest, _identity_pb2.RequestVerificationCodeResponse]
+    """R-ID-14: a code to the new email address, after the current password."""
+    ConfirmEmailChange: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ConfirmEmailChangeRequest, _identity_pb2.GetAccountResponse]
+    """R-ID-14: that code makes the new address the account's; the old address is told."""
     VerifyRealName: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyRealNameRequest, _identity_pb2.VerifyRealNameResponse]
     """R-ID-9: check type, number and name against the national identity authority."""
     RequestManualReview: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestManualReviewRequest, _identity_pb2.ManualReviewCase]
@@ -86,7 +92,7 @@ class IdentityServiceStub:
 class IdentityServiceAsyncStub(IdentityServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     IssueHumanCheck: _aio.UnaryUnaryMultiCallable[_identity_pb2.IssueHumanCheckRequest, _identity_pb2.IssueHumanCheckResponse]  # type: ignore[assignment]
-    """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question)."""
+    """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question); limited per client."""
     AnswerHumanCheck: _aio.UnaryUnaryMultiCallable[_identity_pb2.AnswerHumanCheckRequest, _identity_pb2.AnswerHumanCheckResponse]  # type: ignore[assignment]
     """R-ID-5: the answer; a correct one returns a single-use pass for the next step."""
     RequestVerificationCode: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestVerificationCodeRequest, _identity_pb2.RequestVerificationCodeResponse]  # type: ignore[assignment]
@@ -110,9 +116,15 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     ChangePassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.ChangePasswordResponse]  # type: ignore[assignment]
     """R-ID-3, R-ID-12: new password; every other session ends."""
     RequestPasswordReset: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestPasswordResetRequest, _identity_pb2.RequestVerificationCodeResponse]  # type: ignore[assignment]
-    """R-ID-11: a code to the registered mobile or email (public, after a human check)."""
+    """R-ID-11: a code to the registered mobile or email (public, after a human check). R-ID-15: the
+    answer is the same whether or not the document is registered, and shows no contact.
+    """
     ResetPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.ResetPasswordResponse]  # type: ignore[assignment]
     """R-ID-11, R-ID-12: set a new password with that code; every session ends."""
+    RequestEmailChange: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestEmailChangeRequest, _identity_pb2.RequestVerificationCodeResponse]  # type: ignore[assignment]
+    """R-ID-14: a code to the new email address, after the current password."""
+    ConfirmEmailChange: _aio.UnaryUnaryMultiCallable[_identity_pb2.ConfirmEmailChangeRequest, _identity_pb2.GetAccountResponse]  # type: ignore[assignment]
+    """R-ID-14: that code makes the new address the account's; the old address is told."""
     VerifyRealName: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyRealNameRequest, _identity_pb2.VerifyRealNameResponse]  # type: ignore[assignment]
     """R-ID-9: check type, number and name against the national identity authority."""
     RequestManualReview: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestManualReviewRequest, _identity_pb2.ManualReviewCase]  # type: ignore[assignment]
@@ -139,7 +151,7 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.IssueHumanCheckRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.IssueHumanCheckResponse, _abc.Awaitable[_identity_pb2.IssueHumanCheckResponse]]:
-        """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question)."""
+        """R-ID-5: a new slider puzzle (or, for people who cannot drag, a text question); limited per client."""
 
     @_abc_1.abstractmethod
     def AnswerHumanCheck(
@@ -235,7 +247,9 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.RequestPasswordResetRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.RequestVerificationCodeResponse, _abc.Awaitable[_identity_pb2.RequestVerificationCodeResponse]]:
-        """R-ID-11: a code to the registered mobile or email (public, after a human check)."""
+        """R-ID-11: a code to the registered mobile or email (public, after a human check). R-ID-15: the
+        answer is the same whether or not the document is registered, and shows no contact.
+        """
 
     @_abc_1.abstractmethod
     def ResetPassword(
@@ -244,6 +258,22 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.ResetPasswordResponse, _abc.Awaitable[_identity_pb2.ResetPasswordResponse]]:
         """R-ID-11, R-ID-12: set a new password with that code; every session ends."""
+
+    @_abc_1.abstractmethod
+    def RequestEmailChange(
+        self,
+        request: _identity_pb2.RequestEmailChangeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.RequestVerificationCodeResponse, _abc.Awaitable[_identity_pb2.RequestVerificationCodeResponse]]:
+        """R-ID-14: a code to the new email address, after the current password."""
+
+    @_abc_1.abstractmethod
+    def ConfirmEmailChange(
+        self,
+        request: _identity_pb2.ConfirmEmailChangeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.GetAccountResponse, _abc.Awaitable[_identity_pb2.GetAccountResponse]]:
+        """R-ID-14: that code makes the new address the account's; the old address is told."""
 
     @_abc_1.abstractmethod
     def VerifyRealName(

@@ -50,8 +50,11 @@ class IdentityClient:
         self._forget_session = forget_session
 
     # Public: before sign-in.
-    async def issue_human_check(self, kind: str, language: str) -> identity_pb2.IssueHumanCheckResponse:
-        request = identity_pb2.IssueHumanCheckRequest(kind=KINDS.get(kind, KINDS["slider"]), language=language)
+    async def issue_human_check(self, kind: str, language: str, client_id: str
+                                ) -> identity_pb2.IssueHumanCheckResponse:
+        """``client_id``: the caller's address, for identity's per-client issue limit."""
+        request = identity_pb2.IssueHumanCheckRequest(kind=KINDS.get(kind, KINDS["slider"]), language=language,
+                                                      client_id=client_id)
         return await self._stub.IssueHumanCheck(request)
 
     async def answer_human_check(self, challenge_id: str, answer: str, kind: str) -> str:
@@ -97,10 +100,10 @@ class IdentityClient:
             pass_token=pass_token, client_id=client_id))
 
     async def reset_password(self, *, document_type: str, document_number: str, channel: str, code: str,
-                             password: str, password_confirm: str) -> int:
+                             password: str, password_confirm: str, client_id: str) -> int:
         reply = await self._stub.ResetPassword(identity_pb2.ResetPasswordRequest(
             document_type=document_type, document_number=document_number, channel=channel_code(channel),
-            code=code, new_password=password, new_password_confirm=password_confirm),
+            code=code, new_password=password, new_password_confirm=password_confirm, client_id=client_id),
             timeout=PASSWORD_HASHING_DEADLINE)
         return reply.sessions_ended
 
@@ -119,6 +122,18 @@ class IdentityClient:
             current_password=current_password, new_password=password, new_password_confirm=password_confirm,
             session_token=session_token), metadata=metadata, timeout=PASSWORD_HASHING_DEADLINE)
         return reply.other_sessions_ended
+
+    async def request_email_change(self, metadata: Metadata, *, new_email: str, current_password: str,
+                                   client_id: str) -> identity_pb2.RequestVerificationCodeResponse:
+        """R-ID-14: the current password, then a code to the new address."""
+        return await self._stub.RequestEmailChange(identity_pb2.RequestEmailChangeRequest(
+            new_email=new_email, current_password=current_password, client_id=client_id),
+            metadata=metadata, timeout=PASSWORD_HASHING_DEADLINE)
+
+    async def confirm_email_change(self, metadata: Metadata, *, new_email: str, code: str) -> identity_pb2.AccountView:
+        reply = await self._stub.ConfirmEmailChange(identity_pb2.ConfirmEmailChangeRequest(
+            new_email=new_email, code=code), metadata=metadata)
+        return reply.account
 
     async def verify_real_name(self, metadata: Metadata, corrected_name: str = ""
                                ) -> identity_pb2.VerifyRealNameResponse:

@@ -28,3 +28,10 @@ def mask_phone(phone: str) -> str:
     if len(clean) < 11:
         return mask_document_number(clean)
     return clean[:3] + MASK * (len(clean) - 7) + clean[-4:]
+
+
+def mask_email(email: str) -> str:
+    """Keep two characters of the local part and the domain: ``te***@example.cn``."""
+    local, _, domain = email.partition("@")
+    keep = local[:2] if len(local) > 2 else local[:1]
+    return f"{keep}***@{domain}"

@@ -6,7 +6,7 @@ import grpc
 from tqr.identity.v1 import identity_pb2
 
 from tqr_identity.entrypoints import mappers
-from tqr_identity.service_layer import attachments, passwords, profile, reviews, support, verification
+from tqr_identity.service_layer import attachments, email_change, passwords, profile, reviews, support, verification
 from tqr_identity.service_layer.access import require_applicant
 from tqr_identity.service_layer.context import IdentityContext
 
@@ -44,6 +44,21 @@ class AccountRpcs:
             new_password_confirm=request.new_password_confirm, keep_session_token=request.session_token,
         )
         return identity_pb2.ChangePasswordResponse(other_sessions_ended=ended)
+
+    async def RequestEmailChange(self, request: identity_pb2.RequestEmailChangeRequest, context: Ctx
+                                 ) -> identity_pb2.RequestVerificationCodeResponse:
+        account_id = require_applicant(mappers.caller(context))
+        sent = await email_change.request_email_change(
+            self.ctx, account_id, new_email=request.new_email, current_password=request.current_password,
+            client_id=request.client_id)
+        return mappers.code_sent(sent)
+
+    async def ConfirmEmailChange(self, request: identity_pb2.ConfirmEmailChangeRequest, context: Ctx
+                                 ) -> identity_pb2.GetAccountResponse:
+        account_id = require_applicant(mappers.caller(context))
+        details = await email_change.confirm_email_change(self.ctx, account_id, new_email=request.new_email,
+                                                          code=request.code)
+        return identity_pb2.GetAccountResponse(account=mappers.account_view(details))
 
     async def VerifyRealName(self, request: identity_pb2.VerifyRealNameRequest, context: Ctx
                              ) -> identity_pb2.VerifyRealNameResponse:

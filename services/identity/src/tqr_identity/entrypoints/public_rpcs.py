@@ -30,12 +30,12 @@ class PublicRpcs:
 
     async def IssueHumanCheck(self, request: identity_pb2.IssueHumanCheckRequest, context: Ctx
                               ) -> identity_pb2.IssueHumanCheckResponse:
-        issued = await human_check.issue_human_check(self.ctx, _kind(request.kind))
+        issued = await human_check.issue_human_check(self.ctx, _kind(request.kind), request.client_id)
         if isinstance(issued, Challenge):
             return identity_pb2.IssueHumanCheckResponse(
                 challenge_id=issued.challenge_id, kind=identity_pb2.HUMAN_CHECK_KIND_SLIDER,
-                background_png=issued.background_png, piece_png=issued.piece_png, piece_y=issued.piece_y,
-                width=issued.width,
+                background_image=issued.background_image, background_media_type=issued.background_media_type,
+                piece_png=issued.piece_png, piece_y=issued.piece_y, width=issued.width, height=issued.height,
             )
         question = issued.question_en if request.language == "en" else issued.question_zh
         return identity_pb2.IssueHumanCheckResponse(
@@ -124,7 +124,7 @@ class PublicRpcs:
         ended = await passwords.reset_password(
             self.ctx, document_type=request.document_type, document_number=request.document_number,
             channel=mappers.code_channel(request.channel), code=request.code, new_password=request.new_password,
-            new_password_confirm=request.new_password_confirm,
+            new_password_confirm=request.new_password_confirm, client_id=request.client_id,
         )
         return identity_pb2.ResetPasswordResponse(sessions_ended=ended)
 

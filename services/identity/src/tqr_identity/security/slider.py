@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from tqr_identity.security.human_pass import HumanPassStore
-from tqr_identity.security.slider_images import SliderChallengeFactory
+from tqr_identity.security.slider_images import BACKGROUND_MEDIA_TYPE, SliderChallengeFactory
 
 __all__ = ["Challenge", "SliderChallengeFactory", "SliderStore"]
 
@@ -30,10 +30,12 @@ class Challenge:
     """What the client receives. ``width`` is the background width (the length of the track)."""
 
     challenge_id: str
-    background_png: bytes
+    background_image: bytes
     piece_png: bytes
     piece_y: int
     width: int
+    height: int
+    background_media_type: str = BACKGROUND_MEDIA_TYPE
 
 
 class SliderStore:
@@ -57,16 +59,17 @@ class SliderStore:
         return f"{self._prefix}:slider:{challenge_id}"
 
     async def issue(self) -> Challenge:
-        # Drawing takes tens of milliseconds of CPU: keep it off the event loop.
+        # Drawing takes a few milliseconds of CPU: keep it off the event loop.
         puzzle = await asyncio.to_thread(self._factory.make)
         challenge_id = secrets.token_urlsafe(16)
         await self._redis.set(self._key(challenge_id), str(puzzle.gap_x), ex=self._ttl)
         return Challenge(
             challenge_id=challenge_id,
-            background_png=puzzle.background_png,
+            background_image=puzzle.background_image,
             piece_png=puzzle.piece_png,
             piece_y=puzzle.gap_y,
             width=puzzle.width,
+            height=puzzle.height,
         )
 
     async def verify(self, challenge_id: str, x: int) -> bool:

@@ -3,7 +3,8 @@
 Rules, each enforced atomically by one Lua script so that concurrent requests cannot slip past:
 
 - a code is 6 digits from ``secrets``, valid 5 minutes, single use, and scoped to a purpose
-  (a code for REGISTER does not work for RESET_PASSWORD);
+  (a code for REGISTER does not work for RESET_PASSWORD) and, where the caller names one, to a
+  subject (a CHANGE_CONTACT code to an address works only for the account that asked for it);
 - Redis holds only an HMAC-SHA256 of the code (server secret), never the code;
 - after 5 wrong tries the code is void; a new send replaces the previous code;
 - 60 s between two sends to the same destination (whatever the purpose);
@@ -125,13 +126,14 @@ class VerificationCodes:
         """The key-safe stand-in for a destination; spaces and letter case do not matter."""
         return self._hmac("destination", "".join(destination.split()).lower())
 
-    def _code_hash(self, purpose: CodePurpose, destination_digest: str, code: str) -> str:
-        return self._hmac("code", f"{purpose.value}|{destination_digest}|{code.strip()}")
+    def _code_hash(self, purpose: CodePurpose, destination_digest: str, code: str, subject: str) -> str:
+        return self._hmac("code", f"{purpose.value}|{destination_digest}|{subject}|{code.strip()}")
 
-    def _code_key(self, purpose: CodePurpose, destination_digest: str) -> str:
-        return f"{self._prefix}:code:{purpose.value}:{destination_digest}"
+    def _code_key(self, purpose: CodePurpose, destination_digest: str, subject: str) -> str:
+        scope = f"{destination_digest}:{self._hmac('subject', subject)}" if subject else destination_digest
+        return f"{self._prefix}:code:{purpose.value}:{scope}"
 
-    async def issue(self, purpose: CodePurpose, destination: str, client_id: str) -> str:
+    async def issue(self, purpose: CodePurpose, destination: str, client_id: str, subject: str = "") -> str:
         """A new code for ``destination`` (returned in clear for the sender only, never stored).
 
         Raises ``TooManyRequests("R-ID-6")`` with ``retry_after`` seconds when the resend
@@ -151,7 +153,7 @@ class VerificationCodes:
                 f"{self._prefix}:cooldown:{digest}",
                 f"{self._prefix}:day:destination:{stamp}:{digest}",
                 f"{self._prefix}:day:client:{stamp}:{self._hmac('client', client_id)}",
-                self._code_key(purpose, digest),
+                self._code_key(purpose, digest, subject),
             ],
             args=[
                 now_ms,
@@ -159,7 +161,7 @@ class VerificationCodes:
                 policy.daily_cap_per_destination,
                 policy.daily_cap_per_client,
                 (seconds_to_midnight + 3600) * 1000,  # an hour's margin for clock differences
-                self._code_hash(purpose, digest, code),
+                self._code_hash(purpose, digest, code, subject),
                 now_ms + policy.validity_seconds * 1000,
                 policy.validity_seconds * 1000,
             ],
@@ -190,7 +192,7 @@ class VerificationCodes:
             )
         return code
 
-    async def check(self, purpose: CodePurpose, destination: str, code: str) -> bool:
+    async def check(self, purpose: CodePurpose, destination: str, code: str, subject: str = "") -> bool:
         """True for the right code (used up now); False for a wrong guess.
 
         Raises ``RuleViolation("R-ID-6")`` when no live code exists for this purpose and
@@ -199,10 +201,10 @@ class VerificationCodes:
         digest = self.destination_digest(destination)
         outcome = _text(
             await self._check_script(
-                keys=[self._code_key(purpose, digest)],
+                keys=[self._code_key(purpose, digest, subject)],
                 args=[
                     int(self._clock.now().timestamp() * 1000),
-                    self._code_hash(purpose, digest, code),
+                    self._code_hash(purpose, digest, code, subject),
                     self.policy.max_wrong_attempts,
                 ],
             )

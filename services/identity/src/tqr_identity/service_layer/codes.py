@@ -11,7 +11,7 @@ from tqr_identity.domain.contact import validate_mobile
 from tqr_identity.domain.masking import mask_phone
 from tqr_identity.security.verification_codes import CodePurpose
 from tqr_identity.service_layer import events
-from tqr_identity.service_layer.context import IdentityContext
+from tqr_identity.service_layer.context import IdentityContext, client_key
 from tqr_identity.service_layer.human_check import require_human_pass
 
 log = logging.getLogger(__name__)
@@ -26,16 +26,13 @@ class CodeSent:
     resend_after_seconds: int
 
 
-def client_key(client_id: str) -> str:
-    return client_id.strip() or "unknown-client"
-
-
 async def send_code(
     ctx: IdentityContext, *, purpose: CodePurpose, channel: str, destination: str, hint: str, client_id: str,
-    aggregate_id: str,
+    aggregate_id: str, subject: str = "",
 ) -> CodeSent:
-    """Issue a code (caps and cooldown apply) and stage its event; the caller redeemed a human pass."""
-    code = await ctx.security.codes.issue(purpose, destination, client_key(client_id))
+    """Issue a code (caps and cooldown apply) and stage its event; the caller redeemed a human pass
+    or proved the account's password. ``subject``: the account the code is good for alone."""
+    code = await ctx.security.codes.issue(purpose, destination, client_key(client_id), subject)
     async with ctx.transaction() as session:
         await events.verification_code_requested(
             ctx, session, purpose=purpose.value, channel=channel, destination=destination, hint=hint, code=code,

@@ -24,6 +24,7 @@ from tqr_identity.adapters.staff_repository import StaffRepository
 from tqr_identity.config import IdentitySettings
 from tqr_identity.domain.working_days import WorkingCalendar
 from tqr_identity.security.human_pass import HumanPassStore
+from tqr_identity.security.issue_limit import HumanCheckIssueLimit
 from tqr_identity.security.login_throttle import LoginThrottle
 from tqr_identity.security.sessions import SessionStore
 from tqr_identity.security.slider import SliderStore
@@ -47,6 +48,12 @@ class SecurityStores:
     sessions: SessionStore
     totp: TotpVerifier
     support_limits: SupportRequestLimits  # R-ID-11: requests without signing in
+    check_issues: HumanCheckIssueLimit  # R-ID-5: human checks issued per client
+
+
+def client_key(client_id: str) -> str:
+    """The caller's address as the gateway passed it (the key of every per-client limit)."""
+    return client_id.strip() or "unknown-client"
 
 
 @dataclass(frozen=True)

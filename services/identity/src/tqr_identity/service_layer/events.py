@@ -43,6 +43,15 @@ async def contact_details_changed(ctx: IdentityContext, session: AsyncSession, a
     ), aggregate_id=account.id)
 
 
+async def email_changed(ctx: IdentityContext, session: AsyncSession, account: Account, previous_email: str,
+                        at: datetime, masked_new_email: str) -> None:
+    """R-ID-14: the notice to the previous address (sealed as a destination, like a code's)."""
+    await ctx.events.stage(session, events_pb2.EmailChanged(
+        account_id=account.id, changed_at=at.isoformat(), masked_new_email=masked_new_email,
+        destination_sealed=ctx.sealers.code_destination.seal(previous_email),
+    ), aggregate_id=account.id)
+
+
 async def verification_code_requested(
     ctx: IdentityContext, session: AsyncSession, *, purpose: str, channel: str, destination: str, hint: str,
     code: str, aggregate_id: str,

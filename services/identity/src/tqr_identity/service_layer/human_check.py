@@ -8,7 +8,7 @@ from servicekit.errors import RuleViolation
 
 from tqr_identity.security.slider import Challenge
 from tqr_identity.security.text_challenge import TextChallenge
-from tqr_identity.service_layer.context import IdentityContext
+from tqr_identity.service_layer.context import IdentityContext, client_key
 
 RULE = "R-ID-5"
 
@@ -18,7 +18,11 @@ class HumanCheckKind(StrEnum):
     TEXT = "TEXT"
 
 
-async def issue_human_check(ctx: IdentityContext, kind: HumanCheckKind) -> Challenge | TextChallenge:
+async def issue_human_check(ctx: IdentityContext, kind: HumanCheckKind, client_id: str
+                            ) -> Challenge | TextChallenge:
+    """A new check, within the client's issue limit (R-ID-15: solved checks gate every answer about
+    an account, so they are not handed out without bound)."""
+    await ctx.security.check_issues.take(client_key(client_id))
     if kind is HumanCheckKind.TEXT:
         return await ctx.security.text.issue()
     return await ctx.security.slider.issue()

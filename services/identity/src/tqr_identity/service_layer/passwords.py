@@ -1,23 +1,29 @@
-"""R-ID-3, R-ID-11, R-ID-12: changing and resetting the password.
+"""R-ID-3, R-ID-11, R-ID-12, R-ID-15: changing and resetting the password.
 
 The password itself never leaves the service; a reset is proven with a code sent to the
 registered mobile or email. Changing the password ends every other session; resetting ends all.
+
+R-ID-15: neither step tells whether a document is registered. The request answers the same for an
+unknown number (a code is issued under the caps and cooldown as for a real one, to nowhere) and
+shows no contact, masked or not: the person is told where a code goes if the document is
+registered, which they know. The confirmation refuses a wrong code for a known number and any code
+for an unknown one with the same words.
 """
 
 from __future__ import annotations
 
 import logging
 
-from servicekit.errors import FieldProblem, InvalidInput, NotFound
+from servicekit.errors import FieldProblem, InvalidInput
 
 from tqr_identity.domain.documents import DocumentType, parse_document_type, validate_document_number
-from tqr_identity.domain.masking import mask_phone
+from tqr_identity.domain.masking import mask_email, mask_phone
 from tqr_identity.domain.passwords import check_new_password
 from tqr_identity.domain.working_days import china_date
 from tqr_identity.security.verification_codes import CodePurpose
 from tqr_identity.service_layer import events
 from tqr_identity.service_layer.codes import CodeSent, send_code
-from tqr_identity.service_layer.context import IdentityContext
+from tqr_identity.service_layer.context import IdentityContext, client_key
 from tqr_identity.service_layer.human_check import require_human_pass
 from tqr_identity.service_layer.model import Account
 from tqr_identity.service_layer.profile import load_account
@@ -27,22 +33,24 @@ RESET_RULE = "R-ID-11"
 CHANNELS = ("SMS", "EMAIL", "ALTERNATIVE")
 
 
-def mask_email(email: str) -> str:
-    local, _, domain = email.partition("@")
-    keep = local[:2] if len(local) > 2 else local[:1]
-    return f"{keep}***@{domain}"
+def _destination(account: Account, channel: str) -> str:
+    return account.email if channel == "EMAIL" else account.mobile
 
 
-def _no_account() -> NotFound:
-    return NotFound(RESET_RULE, "未找到用该证件注册的账号，请核对证件类型和号码，或先注册",
-                    "No account is registered with this document; check the type and number, or register first")
+def _hint(account: Account, channel: str) -> str:
+    """The masked address in the message itself (its reader owns it), never in the answer."""
+    return mask_email(account.email) if channel == "EMAIL" else mask_phone(account.mobile)
 
 
-def _destination(account: Account, channel: str) -> tuple[str, str]:
-    """(where the code goes, the masked hint shown to the person)."""
-    if channel == "EMAIL":
-        return account.email, mask_email(account.email)
-    return account.mobile, mask_phone(account.mobile)
+def _nowhere(login_key: str, channel: str) -> str:
+    """Where the code for an unregistered document "goes": a destination no person has, unique to the
+    document and channel, so caps, cooldown and wrong-code answers behave as for a real one."""
+    return f"unregistered:{channel}:{login_key}"
+
+
+def _wrong_code() -> InvalidInput:
+    return InvalidInput([FieldProblem("code", "R-ID-6", "验证码不正确，请核对后重新输入",
+                                      "The code is not right; check it and enter it again")], code="R-ID-6")
 
 
 def _channel(raw: str) -> str:
@@ -58,12 +66,9 @@ def _document(ctx: IdentityContext, document_type: str, document_number: str) ->
     return doc_type, validate_document_number(doc_type, document_number, today=china_date(ctx.now()))
 
 
-async def _account_by_document(ctx: IdentityContext, doc_type: DocumentType, number: str) -> Account:
+async def _account_by_document(ctx: IdentityContext, doc_type: DocumentType, number: str) -> Account | None:
     async with ctx.reading() as session:
-        account = await ctx.accounts.by_document(session, doc_type, number)
-    if account is None:
-        raise _no_account()
-    return account
+        return await ctx.accounts.by_document(session, doc_type, number)
 
 
 async def change_password(ctx: IdentityContext, account_id: str, *, current_password: str, new_password: str,
@@ -83,24 +88,36 @@ async def request_password_reset(ctx: IdentityContext, *, document_type: str, do
     doc_type, number = _document(ctx, document_type, document_number)
     await require_human_pass(ctx, pass_token)  # before the look-up: no probing for accounts without it
     account = await _account_by_document(ctx, doc_type, number)
-    destination, hint = _destination(account, chosen)
-    return await send_code(ctx, purpose=CodePurpose.RESET_PASSWORD, channel=chosen, destination=destination,
-                           hint=hint, client_id=client_id, aggregate_id=account.id)
+    if account is None:
+        # The same caps, cooldown and answer as for a registered document; nothing is sent.
+        codes = ctx.security.codes
+        await codes.issue(CodePurpose.RESET_PASSWORD, _nowhere(ctx.crypto.login_key(doc_type, number), chosen),
+                          client_key(client_id))
+        log.info("password reset asked for an unregistered document", extra={"channel": chosen})
+        return CodeSent("", codes.policy.validity_seconds, codes.policy.resend_cooldown_seconds)
+    sent = await send_code(ctx, purpose=CodePurpose.RESET_PASSWORD, channel=chosen,
+                           destination=_destination(account, chosen), hint=_hint(account, chosen),
+                           client_id=client_id, aggregate_id=account.id)
+    return CodeSent("", sent.expires_in_seconds, sent.resend_after_seconds)
 
 
 async def reset_password(ctx: IdentityContext, *, document_type: str, document_number: str, channel: str,
-                         code: str, new_password: str, new_password_confirm: str) -> int:
+                         code: str, new_password: str, new_password_confirm: str, client_id: str = "") -> int:
     """Returns how many sessions ended (all of them, R-ID-12)."""
     chosen = _channel(channel)
     check_new_password(new_password, new_password_confirm)
-    account = await _account_by_document(ctx, *_document(ctx, document_type, document_number))
-    destination, _ = _destination(account, chosen)
-    if not await ctx.security.codes.check(CodePurpose.RESET_PASSWORD, destination, code):
-        raise InvalidInput([FieldProblem("code", "R-ID-6", "验证码不正确，请核对后重新输入",
-                                         "The code is not right; check it and enter it again")], code="R-ID-6")
+    doc_type, number = _document(ctx, document_type, document_number)
+    login_key = ctx.crypto.login_key(doc_type, number)
+    account = await _account_by_document(ctx, doc_type, number)
+    destination = _destination(account, chosen) if account else _nowhere(login_key, chosen)
+    # For an unknown document the check runs against the code issued to nowhere: the same Redis
+    # work and the same answers (no live code, wrong code) as for a registered one.
+    proven = await ctx.security.codes.check(CodePurpose.RESET_PASSWORD, destination, code)
+    if account is None or not proven:
+        raise _wrong_code()
     ended = await _store_new_password(ctx, account, new_password, via="RESET", keep=None)
-    # A person who proved their identity this way is no longer locked out by earlier guesses.
-    await ctx.security.throttle.unlock_account(ctx.crypto.login_key(account.document_type, account.document_number))
+    # The person proved who they are: their own address is no longer locked out by earlier guesses.
+    await ctx.security.throttle.forgive(login_key, client_key(client_id))
     return ended
 
 

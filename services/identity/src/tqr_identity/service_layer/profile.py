@@ -1,5 +1,6 @@
 """R-ID-10: the person's own profile. The name changes only through real-name verification;
-gender errors and garbled names go to staff (support requests)."""
+gender errors and garbled names go to staff (support requests); a new email only with the
+password and a code sent to it (R-ID-14, email_change.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from servicekit.errors import FieldProblem, InvalidInput, NotFound, RuleViolatio
 from tqr_identity.domain.contact import validate_email
 from tqr_identity.domain.documents import Gender
 from tqr_identity.domain.working_days import china_date
-from tqr_identity.service_layer import events
 from tqr_identity.service_layer.context import IdentityContext
 from tqr_identity.service_layer.model import LONG_TERM, Account, RealNameStatus
 
@@ -83,8 +83,9 @@ def _parse_date(raw: str, field: str, problems: list[FieldProblem]) -> date | No
         return None
 
 
-def apply_changes(account: Account, changes: ProfileChanges, today: date) -> tuple[Account, bool]:
-    """The changed account and whether its contact details changed; InvalidInput lists every problem."""
+def apply_changes(account: Account, changes: ProfileChanges, today: date) -> Account:
+    """The changed account; InvalidInput lists every problem. The email may only be given unchanged
+    (R-ID-14: a new one goes through email_change.py)."""
     problems: list[FieldProblem] = []
     updates: dict[str, object] = {}
     if changes.ethnicity is not None:
@@ -107,7 +108,11 @@ def apply_changes(account: Account, changes: ProfileChanges, today: date) -> tup
         updates["document_valid_until"] = until
     if changes.email is not None:
         try:
-            updates["email"] = validate_email(changes.email)
+            if validate_email(changes.email) != account.email:
+                raise RuleViolation(
+                    "R-ID-14", "修改邮箱需要输入当前密码，并填写发送到新邮箱的验证码，请使用“修改邮箱”",
+                    "Changing the email needs your current password and a code sent to the new address; "
+                    "use “Change email”")
         except InvalidInput as exc:
             problems.extend(exc.problems)
     if changes.gender is not None or changes.birth_date is not None:
@@ -129,8 +134,7 @@ def apply_changes(account: Account, changes: ProfileChanges, today: date) -> tup
                 updates["birth_date"] = born
     if problems:
         raise InvalidInput(problems, code=RULE)
-    contacts_changed = "email" in updates and updates["email"] != account.email
-    return account.with_changes(**updates), contacts_changed
+    return account.with_changes(**updates)
 
 
 async def update_profile(ctx: IdentityContext, account_id: str, changes: ProfileChanges) -> AccountDetails:
@@ -141,10 +145,8 @@ async def update_profile(ctx: IdentityContext, account_id: str, changes: Profile
             raise account_missing()
         if account.real_name_status is RealNameStatus.PENDING_REVIEW:
             raise refuse_while_review_pending()
-        changed, contacts_changed = apply_changes(account, changes, china_date(now))
+        changed = apply_changes(account, changes, china_date(now))
         changed = changed.with_changes(updated_at=now)
-        await ctx.accounts.save(session, changed, contacts_changed=contacts_changed)
-        if contacts_changed:
-            await events.contact_details_changed(ctx, session, changed)
-    log.info("profile updated", extra={"account_id": account_id, "contact_changed": contacts_changed})
+        await ctx.accounts.save(session, changed)
+    log.info("profile updated", extra={"account_id": account_id})
     return AccountDetails(changed, None)

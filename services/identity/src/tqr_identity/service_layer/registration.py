@@ -89,11 +89,13 @@ def _wrong_code() -> InvalidInput:
 
 async def register_account(ctx: IdentityContext, cmd: RegisterAccount) -> Account:
     doc_type, number, name, contact = validate_registration(ctx, cmd)
-    async with ctx.reading() as session:
-        if await ctx.accounts.exists(session, doc_type, number):
-            raise already_registered()  # R-ID-2, before the code is used up
+    # R-ID-15: the mobile's code first. Only a person who passed the human check, got a code within
+    # the per-client caps and typed it may learn that the document is registered (R-ID-2).
     if not await ctx.security.codes.check(CodePurpose.REGISTER, contact.mobile, cmd.sms_code):
         raise _wrong_code()
+    async with ctx.reading() as session:
+        if await ctx.accounts.exists(session, doc_type, number):
+            raise already_registered()  # R-ID-2: "该用户已注册", pointing to password reset
     now = ctx.now()
     account = Account(
         id=str(uuid.uuid4()), document_type=doc_type, document_number=number,

@@ -11,8 +11,7 @@ from tqr_identity.domain.documents import parse_document_type, validate_document
 from tqr_identity.domain.errors import login_failed
 from tqr_identity.domain.working_days import china_date
 from tqr_identity.security.sessions import SessionKind
-from tqr_identity.service_layer.codes import client_key
-from tqr_identity.service_layer.context import IdentityContext
+from tqr_identity.service_layer.context import IdentityContext, client_key
 from tqr_identity.service_layer.human_check import require_human_pass
 from tqr_identity.service_layer.model import Role
 
@@ -56,8 +55,10 @@ async def sign_in(
     number = validate_document_number(doc_type, document_number, today=china_date(ctx.now()))
     account_key, client = ctx.crypto.login_key(doc_type, number), client_key(client_id)
     throttle = ctx.security.throttle
-    await throttle.check(account_key, client)
+    # The human check first: an attempt that takes the account's turn (R-ID-15) must have cost a
+    # solved check, or a script could keep the turn taken without ever guessing.
     await require_human_pass(ctx, pass_token)
+    await throttle.check(account_key, client)
     async with ctx.reading() as session:
         account = await ctx.accounts.by_document(session, doc_type, number)
     if account is None:
@@ -69,7 +70,7 @@ async def sign_in(
         await throttle.record_failure(account_key, client)
         log.info("sign-in refused", extra={"document_type": doc_type.value})
         raise login_failed()
-    await throttle.record_success(account_key)
+    await throttle.record_success(account_key, client)
     if ctx.hasher.needs_rehash(account.password_hash):
         # The parameters were raised since this hash was made: store a fresh one now that the
         # password is known to be right (R-ID-3).
@@ -99,7 +100,7 @@ async def staff_sign_in(ctx: IdentityContext, *, username: str, password: str, t
         await throttle.record_failure(account_key, client)
         log.info("staff sign-in refused")
         raise login_failed()
-    await throttle.record_success(account_key)
+    await throttle.record_success(account_key, client)
     if ctx.hasher.needs_rehash(staff.password_hash):
         async with ctx.transaction() as session:
             await ctx.staff.update_password_hash(session, staff.id, await ctx.hasher.hash_async(password))

@@ -164,6 +164,15 @@ CATALOGUE: dict[str, EventSpec] = dict(
             {"account_id": "", "changed_at": "", "via": ""},
             "account_id",
         ),
+        # R-ID-14: a notice to the previous address (sealed in the event), so that a change its owner
+        # did not make is noticed where the owner still reads; the new address gets nothing here.
+        _spec(
+            "tqr.identity.v1.EmailChanged",
+            "email_changed",
+            (Channel.EMAIL,),
+            {"account_id": "", "changed_at": "", "masked_new_email": ""},
+            None,
+        ),
         _spec(
             "tqr.identity.v1.SupportRequestDecided",
             "support_request_decided",

@@ -40,6 +40,7 @@ NOTIFIABLE_EVENTS: tuple[type[Message], ...] = (
     identity_events.ManualReviewRequested,
     identity_events.ManualReviewDecided,
     identity_events.PasswordChanged,
+    identity_events.EmailChanged,
     identity_events.SupportRequestDecided,
     application_events.ApplicationSubmitted,
     application_events.ApplicationUpdated,

@@ -18,16 +18,18 @@ class HumanCheckRequest(BaseModel):
 class HumanCheck(BaseModel):
     challenge_id: str
     kind: Literal["slider", "text"]
-    background_png_base64: str = ""
+    background_image_base64: str = ""
+    background_media_type: str = Field("", description='slider: the background\'s type ("image/jpeg")')
     piece_png_base64: str = ""
     piece_y: int = 0
     width: int = 0
-    question: str = ""
+    question: str = Field("", description="text: a short word problem whose answer is a whole number")
 
     @classmethod
     def of(cls, kind: Literal["slider", "text"], reply: identity_pb2.IssueHumanCheckResponse) -> HumanCheck:
         return cls(challenge_id=reply.challenge_id, kind=kind,
-                   background_png_base64=base64.b64encode(reply.background_png).decode(),
+                   background_image_base64=base64.b64encode(reply.background_image).decode(),
+                   background_media_type=reply.background_media_type,
                    piece_png_base64=base64.b64encode(reply.piece_png).decode(), piece_y=reply.piece_y,
                    width=reply.width, question=reply.question)
 
@@ -63,7 +65,7 @@ class CodeRequest(BaseModel):
 
 
 class CodeSent(BaseModel):
-    destination_hint: str
+    destination_hint: str = Field(description="the masked address; empty for a password reset (R-ID-15)")
     expires_in_seconds: int
     resend_after_seconds: int
 
@@ -138,7 +140,7 @@ class ProfileChanges(BaseModel):
     ethnicity: str | None = None
     document_valid_from: str | None = None
     document_valid_until: str | None = Field(None, description='ISO date or "LONG_TERM"')
-    email: str | None = None
+    email: str | None = Field(None, description="R-ID-14: only the current address; a new one: /email-changes")
     gender: Literal["MALE", "FEMALE"] | None = None
     birth_date: str | None = None
 
@@ -147,6 +149,16 @@ class PasswordChange(BaseModel):
     current_password: str
     password: str
     password_confirm: str
+
+
+class EmailChangeRequest(BaseModel):
+    new_email: str
+    current_password: str
+
+
+class EmailChangeConfirmation(BaseModel):
+    new_email: str
+    code: str = Field(description="the code sent to new_email")
 
 
 class SessionsEnded(BaseModel):

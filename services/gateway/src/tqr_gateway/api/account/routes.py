@@ -53,8 +53,8 @@ async def csrf_token(request: Request) -> m.CsrfToken:
 
 @router.post("/human-checks", response_model=m.HumanCheck)
 async def issue_human_check(request: Request, body: m.HumanCheckRequest) -> m.HumanCheck:
-    """R-ID-5: a slider puzzle, or for people who cannot drag, a plain question."""
-    reply = await identity(request).issue_human_check(body.kind, language_of(request))
+    """R-ID-5: a slider puzzle, or for people who cannot drag, a short word problem; limited per client."""
+    reply = await identity(request).issue_human_check(body.kind, language_of(request), client_id(request))
     return m.HumanCheck.of(body.kind, reply)
 
 
@@ -146,6 +146,24 @@ async def update_profile(request: Request, session: Applicant, body: m.ProfileCh
     return m.Account.of(await identity(request).update_profile(actor_metadata(session), changes))
 
 
+@router.post("/email-changes", response_model=m.CodeSent, status_code=202,
+             dependencies=[Depends(RateLimit("email-change", limit=10, window_seconds=600))])
+async def request_email_change(request: Request, session: Applicant, body: m.EmailChangeRequest) -> Response:
+    """R-ID-14: the current password, then a code to the new address (confirm it below)."""
+    reply = await identity(request).request_email_change(
+        actor_metadata(session), new_email=body.new_email, current_password=body.current_password,
+        client_id=client_id(request))
+    return JSONResponse(m.CodeSent.of(reply).model_dump(), status_code=202)
+
+
+@router.post("/email-changes/confirm", response_model=m.Account,
+             dependencies=[Depends(RateLimit("email-change", limit=10, window_seconds=600))])
+async def confirm_email_change(request: Request, session: Applicant, body: m.EmailChangeConfirmation) -> m.Account:
+    """R-ID-14: the code makes the new address the account's; the old address is told."""
+    return m.Account.of(await identity(request).confirm_email_change(
+        actor_metadata(session), new_email=body.new_email, code=body.code))
+
+
 @router.post("/password", response_model=m.SessionsEnded)
 async def change_password(request: Request, session: Applicant, body: m.PasswordChange) -> m.SessionsEnded:
     """R-ID-3, R-ID-12: every other session ends; this one stays."""
@@ -158,7 +176,8 @@ async def change_password(request: Request, session: Applicant, body: m.Password
 @router.post("/password-resets", response_model=m.CodeSent,
              dependencies=[Depends(RateLimit("password-reset", limit=10, window_seconds=600))])
 async def request_password_reset(request: Request, body: m.PasswordResetRequest) -> m.CodeSent:
-    """R-ID-11: a code to the registered mobile or email, after a human check."""
+    """R-ID-11: a code to the registered mobile or email, after a human check. R-ID-15: the answer is the
+    same whether or not the document is registered, and names no contact."""
     reply = await identity(request).request_password_reset(
         document_type=body.document_type, document_number=body.document_number, channel=body.channel,
         pass_token=body.pass_token, client_id=client_id(request))
@@ -170,7 +189,8 @@ async def request_password_reset(request: Request, body: m.PasswordResetRequest)
 async def reset_password(request: Request, body: m.PasswordReset, settings: Settings) -> Response:
     ended = await identity(request).reset_password(
         document_type=body.document_type, document_number=body.document_number, channel=body.channel,
-        code=body.code, password=body.password, password_confirm=body.password_confirm)
+        code=body.code, password=body.password, password_confirm=body.password_confirm,
+        client_id=client_id(request))
     response = JSONResponse(m.SessionsEnded(sessions_ended=ended).model_dump())
     clear_session_cookie(response, settings)
     return response

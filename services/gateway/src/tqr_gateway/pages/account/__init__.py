@@ -1,12 +1,12 @@
 """Pages of the account area: registration, sign-in and sign-out (applicants and staff), passwords,
-real-name verification, the profile and support requests."""
+real-name verification, the profile, the email change and support requests."""
 
 from fastapi import APIRouter
 
-from tqr_gateway.pages.account import password, profile, real_name, register, sign_in, support_anonymous
+from tqr_gateway.pages.account import email, password, profile, real_name, register, sign_in, support_anonymous
 
 router = APIRouter(include_in_schema=False)
-for part in (register.router, sign_in.router, password.router, real_name.router, profile.router,
+for part in (register.router, sign_in.router, password.router, real_name.router, profile.router, email.router,
              support_anonymous.router):
     router.include_router(part)
 

@@ -134,14 +134,17 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return 0, 0
 
 
-def _data_url(data: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+def _data_url(data: bytes, media_type: str = "image/png") -> str:
+    return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
 
 
 async def new_human_check(request: Request, kind: str | None = None) -> dict[str, Any]:
-    """A fresh challenge for the page: a slider (default) or, with ``?check=text``, a plain question."""
+    """A fresh challenge for the page: a slider (default) or, with ``?check=text``, a short question.
+
+    Identity limits how many one client is issued (R-ID-5); past it the page is a 429 refusal
+    saying when to come back (the app's handler for a service's refusal)."""
     chosen = kind or ("text" if request.query_params.get("check") == "text" else "slider")
-    issued = await identity(request).issue_human_check(chosen, language_of(request))
+    issued = await identity(request).issue_human_check(chosen, language_of(request), client_id(request))
     # The switch keeps the page's other query parameters (next=, channel=): no answers are in them.
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "check"]
     other = "slider" if chosen == "text" else "text"
@@ -150,13 +153,12 @@ async def new_human_check(request: Request, kind: str | None = None) -> dict[str
     if chosen == "text":
         check["question"] = issued.question
         return check
-    background_width, background_height = _png_size(issued.background_png)
     piece_width, piece_height = _png_size(issued.piece_png)
-    width = issued.width or background_width
+    width = issued.width
     check.update(
-        background=_data_url(issued.background_png), piece=_data_url(issued.piece_png), width=width,
-        height=background_height, piece_y=issued.piece_y, piece_width=piece_width, piece_height=piece_height,
-        max_x=max(1, width - piece_width),
+        background=_data_url(issued.background_image, issued.background_media_type or "image/jpeg"),
+        piece=_data_url(issued.piece_png), width=width, height=issued.height, piece_y=issued.piece_y,
+        piece_width=piece_width, piece_height=piece_height, max_x=max(1, width - piece_width),
     )
     return check
 

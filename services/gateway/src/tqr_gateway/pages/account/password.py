@@ -76,8 +76,10 @@ async def request_reset(request: Request) -> Response:
         found = form_errors(request, refusal, fallback_field="document_number")
         status = 429 if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED else 422
         return await _forgot_page(request, values, found, status, kind)
-    state = {**values, "hint": sent.destination_hint, "sent_at": int(time.time()),
-             "resend_after": sent.resend_after_seconds, "expires_in": sent.expires_in_seconds}
+    # R-ID-15: identity answers alike for any document and names no contact; the page says where a
+    # code goes if the document is registered.
+    state = {**values, "sent_at": int(time.time()), "resend_after": sent.resend_after_seconds,
+             "expires_in": sent.expires_in_seconds}
     response = RedirectResponse("/account/password/reset", status_code=303)
     await _flow(request).save(state, response)
     return response
@@ -86,7 +88,7 @@ async def request_reset(request: Request) -> Response:
 async def _reset_page(request: Request, state: dict[str, Any], found: FormErrors | None = None,
                       status: int = 200) -> Response:
     wait = max(0, int(state.get("sent_at", 0)) + int(state.get("resend_after", 0)) - int(time.time()))
-    context = {"hint": state.get("hint", ""), "channel": state.get("channel", "SMS"), "wait_seconds": wait,
+    context = {"channel": state.get("channel", "SMS"), "wait_seconds": wait,
                "expires_minutes": max(1, int(state.get("expires_in", 300)) // 60),
                "special": await _special(request), "development": settings(request).development,
                **(found or FormErrors()).context()}
@@ -112,7 +114,7 @@ async def reset(request: Request) -> Response:
         ended = await identity(request).reset_password(
             document_type=state["document_type"], document_number=state["document_number"], channel=state["channel"],
             code=str(form.get("code") or "").strip(), password=str(form.get("password") or ""),
-            password_confirm=str(form.get("password_confirm") or ""))
+            password_confirm=str(form.get("password_confirm") or ""), client_id=client_id(request))
     except grpc.aio.AioRpcError as exc:
         return await _reset_page(request, state, form_errors(request, refusal_of(exc), fallback_field="code"), 422)
     response = render(request, "account/password_done.html", {"reset": True, "ended": ended})

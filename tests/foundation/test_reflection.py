@@ -1,0 +1,43 @@
+"""gRPC server reflection hands whoever reaches the port every service and message: on in
+development and test (grpcurl), off in production unless ``<S>_GRPC_REFLECTION`` turns it on.
+A host started in this process, asked over a real channel."""
+
+from __future__ import annotations
+
+import grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from servicekit import db
+from servicekit.host import HostParts, ServiceHost
+from servicekit.settings import ServiceSettings
+
+SERVICE = "tqr.documents.v1.DocumentsService"
+# What production requires to be set (servicekit.settings.ServiceSettings.required_in_production).
+PRODUCTION = {"environment": "production", "amqp_url": "amqp://svc:secret@mq/", "redis_url": "redis://cache/0"}
+
+
+async def listed_services(url: str, **settings: object) -> list[str] | None:
+    """The services reflection lists, or None when the server has no reflection."""
+    host = ServiceHost(ServiceSettings(grpc_port=0, metrics_port=-1, database_url=url, drain_seconds=0,
+                                       shutdown_grace_seconds=1, **settings),
+                       HostParts(name="probe", engine=db.create_engine(url), service_names=[SERVICE]))
+    await host.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
+            stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+            request = reflection_pb2.ServerReflectionRequest(list_services="")
+            try:
+                async for answer in stub.ServerReflectionInfo(iter([request]), timeout=5):
+                    return [service.name for service in answer.list_services_response.service]
+            except grpc.aio.AioRpcError as error:
+                assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+                return None
+        return None
+    finally:
+        await host.stop()
+
+
+async def test_reflection_is_served_outside_production_and_in_production_only_when_turned_on(sqlite_url):
+    for environment in ("development", "test"):
+        assert SERVICE in (await listed_services(sqlite_url, environment=environment) or []), environment
+    assert await listed_services(sqlite_url, **PRODUCTION) is None
+    assert SERVICE in (await listed_services(sqlite_url, grpc_reflection=True, **PRODUCTION) or [])
