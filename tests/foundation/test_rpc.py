@@ -107,6 +107,26 @@ async def test_refusal_travels_with_its_rule_id_and_field_problems(sqlite_url):
         await host.stop()
 
 
+async def test_text_with_control_or_bidi_characters_is_refused_before_the_handler_runs(sqlite_url):
+    probe = Probe("a")
+    host = await start_host(sqlite_url, probe)
+    try:
+        async with open_channel(f"127.0.0.1:{host.port}", SERVICE) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            for code in ("ok\x00", "ok\u202e"):
+                with pytest.raises(grpc.aio.AioRpcError) as caught:
+                    await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code=code))
+                assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+                refusal = from_rpc_error(caught.value)
+                assert isinstance(refusal, errors.InvalidInput) and refusal.problems[0].field == "code"
+                assert refusal.problems[0].code == "UNSAFE_TEXT"
+            assert probe.calls == 0
+            await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="line one\nline two"))
+            assert probe.calls == 1
+    finally:
+        await host.stop()
+
+
 async def test_undecodable_request_is_invalid_argument(sqlite_url):
     host = await start_host(sqlite_url, Probe("a"))
     try:

@@ -9,7 +9,9 @@ must not share a name: a liveness probe on readiness restarts every pod at once 
 
 The interceptor binds the caller's correlation id, times and counts the call, turns a refusal into
 its status code with a ``Problem`` in the trailing metadata, turns a request that cannot be decoded
-into INVALID_ARGUMENT, and hides unexpected faults behind INTERNAL (logged with their trace).
+into INVALID_ARGUMENT, refuses a request whose text carries control or bidi-override characters
+(``rpc.text_guard``: INVALID_ARGUMENT naming the fields, before the handler runs), and hides
+unexpected faults behind INTERNAL (logged with their trace).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy import exc as sa_exc
 from servicekit import correlation, errors, metrics
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from servicekit.rpc.health import LIVENESS, HealthService
+from servicekit.rpc.text_guard import refuse_unsafe_text
 
 __all__ = ["LIVENESS", "create_server", "set_alive", "set_serving"]
 
@@ -131,6 +134,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 code = grpc.StatusCode.OK
                 try:
                     await _refuse_undecodable(request, context)
+                    refuse_unsafe_text(request)
                     return await behaviour(request, context)
                 except BaseException as exc:
                     code = await self._fail(exc, context, method)
@@ -147,6 +151,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 code = grpc.StatusCode.OK
                 try:
                     await _refuse_undecodable(request, context)
+                    refuse_unsafe_text(request)
                     async for item in behaviour(request, context):
                         yield item
                 except BaseException as exc:

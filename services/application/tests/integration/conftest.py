@@ -195,6 +195,10 @@ class App:
                          certificate: str = "", key: str = "") -> wizard_pb2.SubmitApplicationResponse:
         who = who or new_applicant()
         await self.fill_until_point(who, certificate=certificate, authority=authority)
+        return await self.submit_from_point(who, point=point, key=key)
+
+    async def submit_from_point(self, who: Applicant, *, point: str = "11010801",
+                                key: str = "") -> wizard_pb2.SubmitApplicationResponse:
         await self.save(who, point=wizard_pb2.PointStep(point_code=point))
         await self.save(who, notes=wizard_pb2.NotesStep(read=True))
         await self.save(who, materials=wizard_pb2.MaterialsStep(materials=materials()))
@@ -268,6 +272,18 @@ async def app(pg_url: str, amqp_url: str, queue_prefix: str) -> AsyncIterator[Ap
 async def sqlite_app(sqlite_url: str, amqp_url: str, queue_prefix: str) -> AsyncIterator[App]:
     async for running in _start(sqlite_url, amqp_url, queue_prefix):
         yield running
+
+
+@pytest.fixture
+async def any_app(db_url: str, amqp_url: str, queue_prefix: str) -> AsyncIterator[App]:
+    """The service on SQLite, then on PostgreSQL."""
+    async for running in _start(db_url, amqp_url, queue_prefix):
+        yield running
+
+
+def full_width(typed: str) -> str:
+    """What a Chinese input method types: ``２０１５ＡＢ`` for ``2015AB`` (R-WIZ-11)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in typed)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ async def test_r_wiz_9_idempotent_concurrent_submits_on_sqlite(sqlite_app, h):
     assert await app.events("ApplicationSubmitted", replies[0].application_id) == 1
     same_certificate = replies[0].certificate_number
     with pytest.raises(Exception) as caught:
-        await app.submit_new(certificate=same_certificate)
+        await app.submit_new(who, certificate=same_certificate)
     assert h.refusal(caught).code == "R-WIZ-9"
 
 

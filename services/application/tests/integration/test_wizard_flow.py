@@ -240,11 +240,12 @@ async def test_r_wiz_9_ten_concurrent_identical_submits_make_one_application_and
     assert await app.published("ApplicationSubmitted", replies[0].application_id) == 1
 
 
-async def test_r_wiz_9_one_live_application_per_certificate_per_plan(app, h):
-    first = await app.submit_new(certificate="20151100000000777")
+async def test_r_wiz_9_one_live_application_per_certificate_per_plan_and_applicant(app, h):
+    who = h.new_applicant()
+    first = await app.submit_new(who, certificate="20151100000000777")
     refused = None
     try:
-        await app.submit_new(certificate="20151100000000777")
+        await app.submit_new(who, certificate="20151100000000777")
     except grpc.aio.AioRpcError as exc:
         from servicekit.rpc.errors import from_rpc_error
         refused = from_rpc_error(exc)
@@ -252,6 +253,9 @@ async def test_r_wiz_9_one_live_application_per_certificate_per_plan(app, h):
     # The key still belongs to the first application.
     owner = await app.count(orm.live_applications, orm.live_applications.c.application_id == first.application_id)
     assert owner == 1
+    # Another applicant's claim to the same number is not blocked (R-WIZ-10).
+    other = await app.submit_new(certificate="20151100000000777")
+    assert other.application_id != first.application_id
 
 
 async def test_r_wiz_9_database_constraint_holds_without_the_service(app, h):
@@ -262,7 +266,7 @@ async def test_r_wiz_9_database_constraint_holds_without_the_service(app, h):
         async with app.ctx.transaction() as session:
             await session.execute(insert(orm.live_applications).values(
                 plan_id=first.application.plan_id, certificate_number=first.certificate_number,
-                application_id=str(uuid.uuid4())))
+                applicant_id=first.application.applicant_id, application_id=str(uuid.uuid4())))
 
 
 async def test_r_wiz_9_withdrawn_application_frees_the_certificate(app, h):

@@ -77,6 +77,7 @@ def make_env(clock: ManualClock, account: Account = ACCOUNT) -> WizardEnv:
         return REGISTRY if (number, document) == (REGISTRY.certificate_number, REGISTRY.document_number) else None
 
     return WizardEnv(clock=clock, account=account, codes=CODES, registry_lookup=registry,
+                     registry_knows=lambda number: number == REGISTRY.certificate_number,
                      authority_lookup=AUTHORITIES.get, plans_lookup=lambda code: PLANS.get(code, ()))
 
 

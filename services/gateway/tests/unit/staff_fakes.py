@@ -38,6 +38,7 @@ from tqr_gateway.config import GatewaySettings
 
 APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
+CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
 DOCUMENT = "11010519491231002X"
 GOOD_CODE = f"TQR1.{APP_NUMBER}.1a2b3c4d.GOODMAC"
 PNG = b"\x89PNG\r\n\x1a\nfake"
@@ -110,7 +111,10 @@ class FakeStaff(staff_rpc.StaffServiceServicer):
         self.calls.add("SearchApplications", request, context)
         rows = [views.ApplicationSummary(application_id=f"app-{i}", application_number=f"20261101080{i:05d}",
                                          applicant_name=f"申请人{i}", status="SUBMITTED",
-                                         status_label="信息提交成功，等待现场确认") for i in range(2)]
+                                         status_label="信息提交成功，等待现场确认",
+                                         certificate_claimed_by_another=i == 0) for i in range(2)]
+        if request.certificate_conflicts_only:
+            rows = [r for r in rows if r.certificate_claimed_by_another]
         return staff_pb.SearchApplicationsResponse(applications=rows,
                                                    next_page_token="" if request.page_token else "tok-2")
 
@@ -120,7 +124,9 @@ class FakeStaff(staff_rpc.StaffServiceServicer):
         role = actor_of(context).role
         allowed = (("CONFIRM_ON_SITE", "MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE")
                    if role == "POINT_STAFF" else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
-        return staff_pb.GetApplicationForStaffResponse(application=application_view(allowed=allowed))
+        view = application_view(allowed=allowed)
+        view.certificate_claimed_by_another = request.application_id == CONFLICT_APP_ID
+        return staff_pb.GetApplicationForStaffResponse(application=view)
 
     async def CheckEligibilityForStaff(self, request: Any, context: Any) -> Any:
         self.calls.add("CheckEligibilityForStaff", request, context)

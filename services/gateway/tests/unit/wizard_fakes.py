@@ -37,6 +37,7 @@ from tqr_gateway.config import GatewaySettings
 
 ACCOUNTS = {"token-a": ("acc-a", "欧阳倩", "4401**********8395"), "token-b": ("acc-b", "张晨晓", "1101**********3511")}
 REGISTRY_NUMBER = "20114400000000001"
+SOMEONE_ELSES_NUMBER = "20114400000000002"  # on record for another holder (R-WIZ-10)
 NO_PLAN_AUTHORITY = "110106"
 PHOTO = b"\x89PNG\r\n\x1a\n-fake-photo"
 FAKE_PDF = b"%PDF-1.4\n% fake form\n"
@@ -138,6 +139,9 @@ class Wizard(wiz_rpc.WizardServiceServicer):
             number = request.certificate_lookup.certificate_number
             if not number:
                 raise _problem("certificate_number", "请填写教师资格证书号码", "R-WIZ-3")
+            if number == SOMEONE_ELSES_NUMBER:
+                raise errors.RuleViolation("R-WIZ-10", "该证书号码属于另一位持证人。请联系您的注册机构核实",
+                                           "This number is on record for another holder; contact your authority")
             if not re.fullmatch(r"\d{15}|\d{17}", number) and "R-WIZ-3" not in overrides:
                 raise errors.RuleViolation("R-WIZ-3", f"证书号码通常是 15 位或 17 位数字，您填写的是 {len(number)} 位",
                                            "15 or 17 digits")

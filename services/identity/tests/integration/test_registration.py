@@ -140,3 +140,24 @@ async def test_r_id_2_account_registered_event_carries_sealed_contacts_only(ctx,
     contacts = Sealer(DEV_KEYS, "recipient-contact")
     assert contacts.open(event.mobile_sealed) == mobile and contacts.open(event.email_sealed) == "teacher@example.cn"
     assert number not in event.SerializeToString().decode("latin-1")
+
+
+def _full_width(typed: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in typed)
+
+
+async def test_r_wiz_11_numbers_typed_full_width_register_and_sign_in_as_the_ascii_account(ctx, steps) -> None:
+    number, mobile = steps.new_id_number(), steps.new_mobile()
+    code = await steps.request_code(ctx, _full_width(mobile))  # the code goes to the ASCII number
+    account = await registration.register_account(
+        ctx, steps.registration_of(_full_width(number[:6]) + " " + number[6:].lower(), _full_width(mobile), code))
+    async with ctx.reading() as session:
+        row = (await session.execute(select(orm.accounts).where(orm.accounts.c.id == account.id))).one()
+    assert row.document_index == ctx.crypto.document_index(number)  # keyed by the canonical number
+    signed = await steps.sign_in_as(ctx, _full_width(number))
+    assert signed.subject_id == account.id
+    # The same person typing ASCII is the same account: already registered (R-ID-2).
+    again = await steps.request_code(ctx, steps.new_mobile())
+    with pytest.raises(RuleViolation) as caught:
+        await registration.register_account(ctx, steps.registration_of(number, steps.new_mobile(), again))
+    assert caught.value.code == "R-ID-2"

@@ -72,6 +72,7 @@ class SearchApplicationsRequest(_message.Message):
     APPLICANT_NAME_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_CONFLICTS_ONLY_FIELD_NUMBER: _builtins.int
     status: _builtins.str
     """empty: any"""
     point_code: _builtins.str
@@ -82,6 +83,8 @@ class SearchApplicationsRequest(_message.Message):
     page_size: _builtins.int
     page_token: _builtins.str
     """from the previous page"""
+    certificate_conflicts_only: _builtins.bool
+    """R-WIZ-10: only applications whose certificate number another applicant also claims."""
     def __init__(
         self,
         *,
@@ -91,10 +94,11 @@ class SearchApplicationsRequest(_message.Message):
         applicant_name: _builtins.str = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        certificate_conflicts_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "page_size", b"page_size", "page_token", b"page_token", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "page_size", b"page_size", "page_token", b"page_token", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -420,6 +420,7 @@ class ApplicationView(_message.Message):
     EDITABLE_GROUPS_FIELD_NUMBER: _builtins.int
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     ALLOWED_ACTIONS_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_CLAIMED_BY_ANOTHER_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -434,6 +435,10 @@ class ApplicationView(_message.Message):
     plan_id: _builtins.str
     teaching_stage_code: _builtins.str
     teaching_subject_code: _builtins.str
+    certificate_claimed_by_another: _builtins.bool
+    """R-WIZ-10, staff only: another applicant also has a live application with this certificate
+    number (not on record); the point decides with the paper certificate.
+    """
     @_builtins.property
     def status(self) -> Global___StatusView: ...
     @_builtins.property
@@ -483,10 +488,11 @@ class ApplicationView(_message.Message):
         editable_groups: _abc.Iterable[_builtins.str] | None = ...,
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
         allowed_actions: _abc.Iterable[_builtins.str] | None = ...,
+        certificate_claimed_by_another: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "materials", b"materials", "online_end", b"online_end", "point", b"point", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "document_number_masked", b"document_number_masked", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -507,6 +513,7 @@ class ApplicationSummary(_message.Message):
     AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
     POINT_CODE_FIELD_NUMBER: _builtins.int
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_CLAIMED_BY_ANOTHER_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_name: _builtins.str
@@ -515,6 +522,8 @@ class ApplicationSummary(_message.Message):
     status_label: _builtins.str
     authority_code: _builtins.str
     point_code: _builtins.str
+    certificate_claimed_by_another: _builtins.bool
+    """R-WIZ-10: see ApplicationView"""
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -529,10 +538,11 @@ class ApplicationSummary(_message.Message):
         authority_code: _builtins.str = ...,
         point_code: _builtins.str = ...,
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
+        certificate_claimed_by_another: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "document_number_masked", b"document_number_masked", "point_code", b"point_code", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "point_code", b"point_code", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,4 +1,5 @@
-"""Applications: rows, the live-application key (R-WIZ-9), the number counter, history, messages."""
+"""Applications: rows, the live-application key (R-WIZ-9, R-WIZ-10), the number counter, history,
+messages, and the certificate numbers claimed by more than one applicant (R-WIZ-10)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from tqr_application.adapters import orm
 from tqr_application.adapters.personal_data import DocumentNumberCipher
+from tqr_application.domain.certificate_claims import NOT_CONTENDING
 from tqr_application.domain.status import ApplicationStatus
 from tqr_application.metrics import STATUS_CHANGES_KEY
 from tqr_application.service_layer.context import aware
 
-# Statuses that free the (plan, certificate) key so the holder may apply to that plan again. A
-# decided application stays the plan's answer for its certificate; only a withdrawal frees it.
+# Statuses that free the (plan, certificate, applicant) key so the applicant may apply to that plan
+# again. A decided application stays the plan's answer for its certificate; only a withdrawal frees it.
 RELEASING_STATUSES: frozenset[ApplicationStatus] = frozenset({ApplicationStatus.WITHDRAWN})
 
 
@@ -120,11 +123,39 @@ async def by_idempotency_key(
     return _record(row, cipher) if row else None
 
 
-async def live_application_id(session: AsyncSession, plan_id: str, certificate_number: str) -> str | None:
+async def live_application_id(
+    session: AsyncSession, plan_id: str, certificate_number: str, applicant_id: str
+) -> str | None:
     t = orm.live_applications
     return await session.scalar(  # type: ignore[no-any-return]
-        select(t.c.application_id).where(t.c.plan_id == plan_id, t.c.certificate_number == certificate_number)
+        select(t.c.application_id).where(
+            t.c.plan_id == plan_id, t.c.certificate_number == certificate_number, t.c.applicant_id == applicant_id
+        )
     )
+
+
+def claimed_by_another(application_id: ColumnElement[str] | str) -> ColumnElement[bool]:
+    """R-WIZ-10: the application still contends for its certificate number and so does a live
+    application of another applicant, in any plan (contending: live and not found ineligible,
+    ``certificate_claims.NOT_CONTENDING``). A condition on ``application_id`` (a column or a
+    value), for one case and for the staff lists' filter."""
+    mine, theirs = orm.live_applications.alias("mine"), orm.live_applications.alias("theirs")
+    mine_row, their_row = orm.applications.alias("mine_row"), orm.applications.alias("their_row")
+    settled = [s.value for s in NOT_CONTENDING]
+    return exists(
+        select(theirs.c.application_id)
+        .select_from(mine)
+        .join(theirs, and_(theirs.c.certificate_number == mine.c.certificate_number,
+                           theirs.c.applicant_id != mine.c.applicant_id))
+        .join(mine_row, mine_row.c.id == mine.c.application_id)
+        .join(their_row, their_row.c.id == theirs.c.application_id)
+        .where(mine.c.application_id == application_id, mine_row.c.status.not_in(settled),
+               their_row.c.status.not_in(settled))
+    )
+
+
+async def is_claimed_by_another(session: AsyncSession, application_id: str) -> bool:
+    return bool(await session.scalar(select(claimed_by_another(application_id))))
 
 
 async def next_sequence(session: AsyncSession, year: int, authority_code: str) -> int:
@@ -140,12 +171,16 @@ async def next_sequence(session: AsyncSession, year: int, authority_code: str) -
     return int((await session.execute(upsert.returning(t.c.last))).scalar_one())
 
 
-async def claim_live(session: AsyncSession, plan_id: str, certificate_number: str, application_id: str) -> None:
-    """Raises IntegrityError when the certificate already has a live application in the plan."""
+async def claim_live(
+    session: AsyncSession, plan_id: str, certificate_number: str, applicant_id: str, application_id: str
+) -> None:
+    """Raises IntegrityError when this applicant already has a live application for the
+    certificate in the plan (R-WIZ-9). Another applicant's claim never blocks it (R-WIZ-10)."""
     await session.execute(
         insert(orm.live_applications).values(
             plan_id=plan_id,
             certificate_number=certificate_number,
+            applicant_id=applicant_id,
             application_id=application_id,
         )
     )

@@ -18,13 +18,17 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
+from tqr_application.domain.wizard.validation import MAX_CERTIFICATE_NUMBER
+
 metadata = MetaData()
+CERTIFICATE_NUMBER_LENGTH = MAX_CERTIFICATE_NUMBER
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
@@ -130,7 +134,8 @@ applications = Table(
     Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False),
     Column("authority_code", String(6), nullable=False),
     Column("point_code", String(32), nullable=False),
-    Column("certificate_number", String(17), nullable=False),
+    # As typed, normalised (R-WIZ-11): up to 30 letters and digits (a registry number has 17).
+    Column("certificate_number", String(CERTIFICATE_NUMBER_LENGTH), nullable=False),
     Column("applicant_name", String(100), nullable=False),
     Column("document_index", String(64), nullable=False),
     Column("document_number_sealed", Text, nullable=False),
@@ -151,15 +156,21 @@ applications = Table(
     Index("ix_applications_name", "applicant_name"),
     Index("ix_applications_document_index", "document_index"),
 )
-# R-WIZ-9: a row per live application, unique per (plan, certificate). Maintained in the same
-# transaction as the status; a withdrawal deletes it. No foreign key on application_id: the key is
-# claimed first in the submit transaction, before the application row exists, so that the guard
-# is taken before the number counter.
+# R-WIZ-9 and R-WIZ-10: a row per live application, unique per (plan, certificate, applicant): one
+# applicant holds one live application per certificate in a plan, and another applicant's claim to
+# the same number never blocks it (the index on certificate_number finds such conflicts).
+# Maintained in the same transaction as the status; a withdrawal deletes it. No foreign key on
+# application_id: the key is claimed first in the submit transaction, before the application row
+# exists, so that the guard is taken before the number counter.
 live_applications = Table(
     "live_applications", metadata,
-    Column("plan_id", String(36), primary_key=True),
-    Column("certificate_number", String(17), primary_key=True),
-    Column("application_id", String(36), nullable=False, unique=True),
+    Column("plan_id", String(36), nullable=False),
+    Column("certificate_number", String(CERTIFICATE_NUMBER_LENGTH), nullable=False),
+    Column("applicant_id", String(64), nullable=False),
+    Column("application_id", String(36), nullable=False),
+    PrimaryKeyConstraint("plan_id", "certificate_number", "applicant_id", name="pk_live_applications"),
+    UniqueConstraint("application_id", name="uq_live_applications_application"),
+    Index("ix_live_applications_certificate", "certificate_number"),
 )
 application_counters = Table(
     "application_counters", metadata,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from servicekit import text
 from servicekit.sealing import Sealer
 
 from tqr_application.domain.wizard import env as wizard_env
@@ -18,8 +19,9 @@ SEAL_PURPOSE = "tqr.application.document-number"
 
 
 def normalise_document_number(number: str) -> str:
-    """Upper case without spaces: an ID card's final ``x`` and ``X`` are the same number."""
-    return "".join(number.split()).upper()
+    """R-WIZ-11: the one normalisation of typed numbers (``servicekit.text.normalise_number``), so
+    that a number typed with full-width digits has the same blind index as the same number in ASCII."""
+    return text.normalise_number(number)
 
 
 def mask_document_number(number: str) -> str:

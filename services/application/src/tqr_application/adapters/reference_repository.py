@@ -79,6 +79,16 @@ def _registry_row(c: RegistryCertificate, cipher: DocumentNumberCipher) -> dict[
     }
 
 
+async def registry_holder_matches(
+    session: AsyncSession, cipher: DocumentNumberCipher, certificate_number: str, document_number: str
+) -> bool | None:
+    """R-WIZ-10: None when the registry does not hold the number (for whichever holder); else
+    whether its holder has this document number."""
+    t = orm.registry_certificates
+    index = await session.scalar(select(t.c.document_index).where(t.c.certificate_number == certificate_number))
+    return None if index is None else index == cipher.index(document_number)
+
+
 async def find_registry_certificate(
     session: AsyncSession, cipher: DocumentNumberCipher, certificate_number: str, document_number: str
 ) -> RegistryCertificate | None:

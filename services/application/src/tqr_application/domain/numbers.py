@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from servicekit import text
+
 MAX_SEQUENCE = 999_999
 LENGTH = 18
-_SHAPE = re.compile(r"^\d{18}$")
-_SEPARATORS = re.compile(r"[\s\-]")
+_SHAPE = re.compile(r"^[0-9]{18}$")
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,15 @@ def format(year: int, authority_code: str, sequence: int) -> str:
     return body + check_digits(body)
 
 
-def normalise(text: str) -> str:
-    """Drop the spaces and hyphens people type or copy from the grouped display form."""
-    return _SEPARATORS.sub("", text)
+def normalise(typed: str) -> str:
+    """R-WIZ-11: full-width digits folded, the spaces and hyphens people type or copy from the
+    grouped display form dropped (``servicekit.text.normalise_number``)."""
+    return text.normalise_number(typed)
 
 
-def is_valid(text: str) -> bool:
-    """True when ``text`` (spaces/hyphens allowed) has the shape and correct check digits."""
-    digits = normalise(text)
+def is_valid(typed: str) -> bool:
+    """True when ``typed`` (full width, spaces/hyphens allowed) has the shape and correct check digits."""
+    digits = normalise(typed)
     if not _SHAPE.match(digits):
         return False
     return (
@@ -71,9 +73,9 @@ def is_valid(text: str) -> bool:
     )
 
 
-def parse(text: str) -> ApplicationNumber:
+def parse(typed: str) -> ApplicationNumber:
     """Split a typed application number; ValueError if it is malformed or mistyped."""
-    digits = normalise(text)
+    digits = normalise(typed)
     if not is_valid(digits):
         raise ValueError("not a valid application number")
     return ApplicationNumber(year=int(digits[:4]), authority_code=digits[4:10], sequence=int(digits[10:16]))
@@ -85,7 +87,7 @@ def display(number: str) -> str:
     return f"{digits[:4]} {digits[4:10]} {digits[10:16]} {digits[16:]}"
 
 
-def looks_like_application_number(text: str) -> bool:
+def looks_like_application_number(typed: str) -> bool:
     """For a search box that also takes ID numbers: 18 digits beginning with 20."""
-    digits = normalise(text)
+    digits = normalise(typed)
     return bool(_SHAPE.match(digits)) and digits.startswith("20")

@@ -107,6 +107,7 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         teaching_subject_code=r.data.get("teaching_subject_code", ""),
         materials=materials(r.data.get("materials", {})), submitted_at=ts(r.submitted_at),
         editable_groups=sorted(g.value for g in d.editable), allowed_actions=[a.value for a in d.actions],
+        certificate_claimed_by_another=d.claimed_by_another,
     )
     if d.authority is not None:
         out.authority_name, out.authority_address = d.authority.name, d.authority.address

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from servicekit import text
+
 from tqr_application.domain.reference import (
     Authority,
     CertificateType,
@@ -35,7 +37,7 @@ from tqr_application.reference_data.id_numbers import (
 REGION_CODE = re.compile(r"^\d{6}$")
 AUTHORITY_CODE = re.compile(r"^\d{6}$")
 GENERIC_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-CERTIFICATE_NUMBER = re.compile(r"^(\d{15}|\d{17})$")
+CERTIFICATE_NUMBER = re.compile(r"^([0-9]{15}|[0-9]{17})$")
 DOCUMENT_TYPE = re.compile(r"^[A-Z_]{2,32}$")
 OTHER_DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{6,20}$")
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -176,11 +178,14 @@ def parse_certificate_type(cells: Mapping[str, str]) -> tuple[CertificateType | 
 def parse_registry_certificate(
     cells: Mapping[str, str],
 ) -> tuple[RegistryCertificate | None, list[CellProblem]]:
+    # R-WIZ-11: the registry's numbers in the same canonical form as every number typed in the wizard.
+    cells = {**cells, **{name: text.normalise_number(cells.get(name) or "")
+                         for name in ("certificate_number", "document_number")}}
     row = _Row(cells)
     number = row.code("certificate_number", CERTIFICATE_NUMBER, "应为 15 或 17 位数字", "15 or 17 digits")
     holder = row.text("holder_name", max_len=50)
     doc_type = row.code("document_type", DOCUMENT_TYPE, "证件类型代码，如 ID_CARD", "a code such as ID_CARD")
-    doc_number = (cells.get("document_number") or "").strip().upper()
+    doc_number = cells["document_number"]
     if not doc_number:
         row.problem("document_number", "不能为空", "must not be empty")
     elif doc_type in GB11643_DOCUMENT_TYPES and not is_valid_gb11643(doc_number):
@@ -219,11 +224,11 @@ def _check_embedded(row: _Row, doc_type: str, number: str, gender: str, birth: d
 
 
 def _photo(row: _Row) -> bytes | None:
-    text = (row.cells.get("photo_png_base64") or "").strip()
-    if not text:
+    encoded = (row.cells.get("photo_png_base64") or "").strip()
+    if not encoded:
         return None
     try:
-        data = base64.b64decode(text, validate=True)
+        data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         row.problem("photo_png_base64", "照片不是有效的 base64 文本", "photo is not valid base64")
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from servicekit.errors import NotFound, RuleViolation
+from servicekit.errors import InvalidInput, NotFound, RuleViolation
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +16,13 @@ from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.adapters.application_repository import ApplicationRecord
 from tqr_application.adapters.plan_repository import PointWindowRecord
-from tqr_application.domain import edits
+from tqr_application.domain import certificate_claims, edits
 from tqr_application.domain.edits import BEIJING, CertificateSection, FieldGroup
 from tqr_application.domain.reference import RegistryCertificate
 from tqr_application.domain.roles import Actor, Role
 from tqr_application.domain.status import StatusAction
-from tqr_application.domain.wizard import CertificateData
+from tqr_application.domain.wizard import CertificateData, validation
+from tqr_application.domain.wizard.fields import Problems
 from tqr_application.service_layer import events, sections, workflow
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
@@ -123,7 +124,14 @@ async def _edit_certificate(
         confirmation_end=window.confirm_end,
         certificate_locked=record.certificate_locked,
     )
-    number = "".join((raw.get("certificate_number") or "").split()).upper()
+    # R-WIZ-11 then R-WIZ-10, as at step 3: the number in its canonical form, and a number on
+    # record only by its holder.
+    problems = Problems("R-APP-3")
+    number = validation.read_certificate_number(problems, raw.get("certificate_number") or "")
+    if problems:
+        raise InvalidInput(problems.items, code="R-APP-3")
+    holder = await ref.registry_holder_matches(session, ctx.cipher, number, record.document_number)
+    certificate_claims.ensure_holder(on_record=holder is not None, holder_matches=bool(holder))
     stored = record.data["certificate"]
     values = {
         **raw,
@@ -169,10 +177,11 @@ def _section(record: ApplicationRecord) -> CertificateSection:
 
 
 async def _move_live_key(session: AsyncSession, record: ApplicationRecord) -> None:
-    """The (plan, certificate) key follows the application; a clash is R-WIZ-9."""
+    """The (plan, certificate, applicant) key follows the application; a clash with another of
+    the applicant's own live applications is R-WIZ-9 (another applicant's is no clash: R-WIZ-10)."""
     await repo.release_live(session, record.id)
     try:
-        await repo.claim_live(session, record.plan_id, record.certificate_number, record.id)
+        await repo.claim_live(session, record.plan_id, record.certificate_number, record.applicant_id, record.id)
     except IntegrityError as exc:
         raise duplicate_live() from exc
 
@@ -180,8 +189,9 @@ async def _move_live_key(session: AsyncSession, record: ApplicationRecord) -> No
 def duplicate_live() -> RuleViolation:
     return RuleViolation(
         "R-WIZ-9",
-        "该证书在本次注册计划中已有申请，不能重复申请",
-        "This certificate already has an application in this registration plan",
+        "您在本次注册计划中已经用这个证书号码提交过申请，不能重复申请；如需重新申请，请先撤回原申请",
+        "You already have an application with this certificate number in this registration plan; "
+        "withdraw it first if you want to apply again",
     )
 
 

@@ -33,6 +33,8 @@ class ApplicationDetails:
     editable: frozenset[FieldGroup]
     actions: tuple[StatusAction, ...]
     photo: bytes | None
+    # R-WIZ-10, for staff: another applicant's live application claims the same certificate number.
+    claimed_by_another: bool = False
 
 
 async def any_plan_open(session: AsyncSession, now: datetime) -> bool:
@@ -60,9 +62,10 @@ async def details(session: AsyncSession, record: ApplicationRecord, *, now: date
             certificate_locked=record.certificate_locked, online_window_open=await any_plan_open(session, now),
         )
     photo = await registry_photo(session, record.certificate_number) if record.certificate_locked else None
+    claimed = role is not Role.APPLICANT and await repo.is_claimed_by_another(session, record.id)
     return ApplicationDetails(
         record=record, authority=authority, point=point, point_notes=notes, window=window,
         online_end=plan.online_end if plan else None,
         history=tuple(await repo.history(session, record.id)), names=await ref.code_names(session),
-        editable=editable, actions=allowed_actions(record.status, role), photo=photo,
+        editable=editable, actions=allowed_actions(record.status, role), photo=photo, claimed_by_another=claimed,
     )

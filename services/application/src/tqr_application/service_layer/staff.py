@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import replace
 
+from servicekit import text
 from servicekit.errors import FieldProblem, InvalidInput, NotFound
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,9 +69,10 @@ async def load_in_scope(
 
 
 def application_number_in(query: str) -> str | None:
-    """The application number inside a typed number or a scanned form code (TQR1.….<number>.…)."""
-    text = query.strip().upper()
-    parts = text.split(".") if text.startswith(FORM_CODE_PREFIX) else [text]
+    """The application number inside a typed number (R-WIZ-11: full width, spaces, hyphens) or a
+    scanned form code (TQR1.….<number>.…)."""
+    typed = text.fold(query).strip().upper()
+    parts = typed.split(".") if typed.startswith(FORM_CODE_PREFIX) else [typed]
     for part in parts:
         if numbers.is_valid(part):
             return numbers.normalise(part)
@@ -78,10 +80,11 @@ def application_number_in(query: str) -> str | None:
 
 
 async def find_application(ctx: ServiceContext, actor: Actor, query: str) -> list[ApplicationRecord]:
-    """R-STAFF-2: by application number, form code or document number; only the actor's own scope."""
+    """R-STAFF-2: by application number, form code or document number; only the actor's own scope.
+    A number is searched for in its canonical form (R-WIZ-11), as it was stored."""
     require_role(actor, *STAFF)
-    text = query.strip()
-    if not text:
+    typed = query.strip()
+    if not typed:
         raise InvalidInput(
             [
                 FieldProblem(
@@ -92,14 +95,14 @@ async def find_application(ctx: ServiceContext, actor: Actor, query: str) -> lis
                 )
             ]
         )
-    number = application_number_in(text)
+    number = application_number_in(typed)
     async with ctx.transaction() as session:
         if number is not None:
             found = await repo.get_by_number(session, ctx.cipher, number)
             records = [found] if found else []
-            kind = "FORM_CODE" if text.upper().startswith(FORM_CODE_PREFIX) else "APPLICATION_NUMBER"
+            kind = "FORM_CODE" if typed.upper().startswith(FORM_CODE_PREFIX) else "APPLICATION_NUMBER"
         else:
-            records = await repo.by_document(session, ctx.cipher, text)
+            records = await repo.by_document(session, ctx.cipher, text.normalise_number(typed))
             kind = "DOCUMENT_NUMBER"
         visible = [r for r in records if in_scope(actor, r)]
         await audit.record(
@@ -157,8 +160,8 @@ async def change_status(
 
 async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, body: str) -> dict[str, object]:
     """R-APP-4: a message from the authority or the point to the applicant."""
-    text = body.strip()
-    if not text or len(text) > MAX_MESSAGE_LENGTH:
+    message_text = body.strip()
+    if not message_text or len(message_text) > MAX_MESSAGE_LENGTH:
         raise InvalidInput(
             [
                 FieldProblem(
@@ -179,7 +182,7 @@ async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, b
             "author_id": actor.subject_id,
             "author_org_code": actor.organisation_code,
             "author_org_name": org_name,
-            "body": text,
+            "body": message_text,
             "created_at": ctx.now(),
         }
         await session.execute(insert(orm.messages).values(**row))
@@ -191,7 +194,7 @@ async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, b
                 applicant_id=record.applicant_id,
                 author_org_name=org_name,
                 author_role=actor.role.value,
-                body=text,
+                body=message_text,
                 message_id=str(row["id"]),
                 posted_at=ctx.now().isoformat(),
             ),

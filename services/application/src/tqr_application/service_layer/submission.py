@@ -1,8 +1,13 @@
-"""Submitting the draft (R-WIZ-7, R-WIZ-8, R-WIZ-9): idempotent, one live application per plan.
+"""Submitting the draft (R-WIZ-7..10): idempotent, one live application per certificate, plan
+and applicant.
 
-The write transaction starts with the statements that take the database's guards — the
-(plan, certificate) live key, then the per-(year, authority) counter upsert — so two submissions
-never both pass; a repeated idempotency key returns the first result instead of an error.
+The certificate number is checked once more against the registry (R-WIZ-10: a number on record is
+its holder's; the registry may have learned it since step 3) in its canonical form (R-WIZ-11: a
+draft saved before that rule may hold it full width). The write transaction starts with the
+statements that take the database's guards — the (plan, certificate, applicant) live key, then the
+per-(year, authority) counter upsert — so two submissions never both pass; a repeated idempotency
+key returns the first result instead of an error. Another applicant's live application for the
+same number does not stop this one: both are marked for the confirmation point (R-WIZ-10).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from servicekit import text
 from servicekit.errors import FieldProblem, InvalidInput, RuleViolation
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +28,7 @@ from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.adapters.application_repository import ApplicationRecord, HistoryRecord
 from tqr_application.adapters.personal_data import normalise_document_number
-from tqr_application.domain import numbers
+from tqr_application.domain import certificate_claims, numbers
 from tqr_application.domain.edits import BEIJING
 from tqr_application.domain.roles import Actor
 from tqr_application.domain.status import ApplicationStatus
@@ -68,7 +74,9 @@ async def submit(
             return await _result(ctx, earlier, actor)
     try:
         async with ctx.transaction() as session:
-            await repo.claim_live(session, record.plan_id, record.certificate_number, record.id)
+            await repo.claim_live(
+                session, record.plan_id, record.certificate_number, record.applicant_id, record.id
+            )
             year = record.submitted_at.astimezone(BEIJING).year
             sequence = await repo.next_sequence(session, year, record.authority_code)
             record.application_number = numbers.format(year, record.authority_code, sequence)
@@ -97,7 +105,9 @@ async def submit(
     except IntegrityError:
         async with ctx.reading() as session:
             earlier = await repo.by_idempotency_key(session, ctx.cipher, actor.subject_id, key)
-            live = await repo.live_application_id(session, record.plan_id, record.certificate_number)
+            live = await repo.live_application_id(
+                session, record.plan_id, record.certificate_number, record.applicant_id
+            )
         if earlier is not None:  # a concurrent identical submit won: same answer
             return await _result(ctx, earlier, actor)
         if live is not None:
@@ -133,6 +143,9 @@ async def _prepare(
         override_warnings=overrides,
     )
     snapshot = submission_snapshot(draft)
+    number = text.normalise_number(snapshot.certificate_number)
+    holder = await ref.registry_holder_matches(session, ctx.cipher, number, account.document_number)
+    certificate_claims.ensure_holder(on_record=holder is not None, holder_matches=bool(holder))
     now = ctx.now()
     ident = stored.identity
     record = ApplicationRecord(
@@ -142,13 +155,13 @@ async def _prepare(
         plan_id=snapshot.authority.plan_id,
         authority_code=snapshot.authority.authority_code,
         point_code=snapshot.point_code,
-        certificate_number=snapshot.certificate_number,
+        certificate_number=number,
         applicant_name=identity.name or account.name,
         document_number=account.document_number,
         status=ApplicationStatus.SUBMITTED,
         version=1,
         data={
-            "certificate": sections.certificate_record(snapshot.certificate_number, snapshot.certificate),
+            "certificate": sections.certificate_record(number, snapshot.certificate),
             "materials": sections.materials_record(snapshot.materials),
             "teaching_stage_code": snapshot.authority.teaching_stage_code,
             "teaching_subject_code": snapshot.authority.teaching_subject_code,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from servicekit import text
 from servicekit.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -184,13 +185,19 @@ async def discard(ctx: ServiceContext, actor: Actor) -> None:
 async def build_env(
     ctx: ServiceContext, session: AsyncSession, account: Account, draft: Draft, values: dict[str, Any]
 ) -> WizardEnv:
-    """Load what a step may look up and close the domain's look-ups over it (no I/O inside)."""
+    """Load what a step may look up and close the domain's look-ups over it (no I/O inside).
+
+    The registry is asked about the typed number in its canonical form (R-WIZ-11): whether it
+    holds it at all, and whether for this account's document (R-WIZ-10)."""
     typed = values.get("certificate_number")
     record: RegistryCertificate | None = None
+    on_record = ""
     if isinstance(typed, str) and typed.strip():
-        record = await ref.find_registry_certificate(
-            session, ctx.cipher, "".join(typed.split()).upper(), account.document_number
-        )
+        number = text.normalise_number(typed)
+        holder = await ref.registry_holder_matches(session, ctx.cipher, number, account.document_number)
+        if holder:
+            record = await ref.find_registry_certificate(session, ctx.cipher, number, account.document_number)
+        on_record = number if holder is not None else ""
     codes = [
         c
         for c in (values.get("authority_code"), draft.authority.authority_code if draft.authority else None)
@@ -210,6 +217,9 @@ async def build_env(
         same = normalise_document_number(document_number) == normalise_document_number(record.document_number)
         return record if same else None
 
+    def registry_knows(certificate_number: str) -> bool:
+        return bool(on_record) and certificate_number == on_record
+
     def plans_lookup(code: str) -> Sequence[RegistrationPlan]:
         return plans.get(code, ())
 
@@ -218,6 +228,7 @@ async def build_env(
         account=account,
         codes=codes_of(await ref.code_names(session)),
         registry_lookup=registry_lookup,
+        registry_knows=registry_knows,
         authority_lookup=authorities.get,
         plans_lookup=plans_lookup,
         must_read_seconds=ctx.settings.must_read_seconds,

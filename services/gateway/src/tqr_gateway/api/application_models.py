@@ -12,7 +12,7 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from pydantic import BaseModel, Field
 
-from tqr_gateway.api.fields import ExpectedVersion, Int32
+from tqr_gateway.api.fields import ExpectedVersion, Int32, TypedNumber
 from tqr_gateway.api.proto_dicts import message_to_dict
 
 M = TypeVar("M", bound=BaseModel)
@@ -142,8 +142,8 @@ class TermsIn(WithOverrides):
 
 
 class CertificateLookupIn(WithOverrides):
-    certificate_number: str
-    document_number: str = Field(default="", description="optional; must be the account's own")
+    certificate_number: TypedNumber = Field(description="full-width digits, spaces and case are normalised (R-WIZ-11)")
+    document_number: TypedNumber = Field(default="", description="optional; must be the account's own")
 
 
 class CertificateDetailsIn(WithOverrides, CertificateFields):
@@ -256,7 +256,7 @@ class WithExpectedVersion(BaseModel):
 
 
 class CertificateEditIn(WithExpectedVersion, CertificateFields):
-    certificate_number: str = ""
+    certificate_number: TypedNumber = ""
 
 
 class MaterialsEditIn(WithExpectedVersion):

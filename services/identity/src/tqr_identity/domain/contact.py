@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from servicekit import text
 from servicekit.errors import FieldProblem, InvalidInput
 
 RULE = "R-ID-4"
@@ -32,8 +33,9 @@ class ContactDetails:
 
 
 def normalise_mobile(raw: str) -> str:
-    """Full-width digits to ASCII, separators removed, an optional +86 / 0086 country code dropped."""
-    number = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    """The typed number's canonical form (R-WIZ-11: full-width digits to ASCII, spaces and dashes
+    removed), brackets removed, an optional +86 / 0086 country code dropped."""
+    number = _PHONE_SEPARATORS.sub("", text.normalise_number(raw))
     for prefix in ("+86", "0086"):
         if number.startswith(prefix):
             return number[len(prefix) :]

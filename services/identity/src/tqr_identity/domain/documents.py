@@ -5,9 +5,10 @@ residence permits) follow GB 11643: a real birth date at positions 7-14 and a MO
 character. Permit numbers (通行证) carry no check character, so only their shape is checked.
 
 Choices worth knowing:
-- Input is normalised with NFKC (full-width digits and letters typed with a Chinese input method
-  become ASCII), whitespace is removed and letters are upper-cased, so "11010519491231002x" and
-  "１１０１…Ｘ" both become the canonical form that accounts are keyed by (R-ID-2).
+- Input is normalised as every typed number is (R-WIZ-11, ``servicekit.text.normalise_number``):
+  NFKC (full-width digits and letters typed with a Chinese input method become ASCII), whitespace
+  and dashes removed, letters upper-cased, so "11010519491231002x" and "１１０１…Ｘ" both become
+  the canonical form that accounts are keyed by (R-ID-2), here and in every other service.
 - Taiwan permit (台湾居民来往大陆通行证): only the 8-digit lifelong number (台胞终身号) is accepted.
   Since 2008-09-25 the permit number is those 8 digits; the older 10-digit form was the same 8
   digits plus a 2-digit issue count that changes with every new permit, and all permits of that
@@ -19,10 +20,10 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 
+from servicekit import text
 from servicekit.errors import FieldProblem, InvalidInput
 
 from .document_checks import (
@@ -151,9 +152,8 @@ _FORMATS: dict[DocumentType, BilingualText] = {
 
 
 def normalise_document_number(raw: str) -> str:
-    """Canonical form: NFKC (full width to ASCII), no whitespace, upper case."""
-    folded = unicodedata.normalize("NFKC", raw)
-    return "".join(folded.split()).upper()
+    """Canonical form (R-WIZ-11): full width to ASCII, no whitespace or dashes, upper case."""
+    return text.normalise_number(raw)
 
 
 def parse_document_type(raw: str) -> DocumentType:

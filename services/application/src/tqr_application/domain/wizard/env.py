@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from servicekit import text
 from servicekit.clock import Clock
 
 from tqr_application.domain.plans import RegistrationPlan
@@ -17,6 +18,8 @@ from tqr_application.domain.reference import Authority, RegistryCertificate
 
 # (certificate number, document number) -> the registry record, or None when not on record.
 RegistryLookup = Callable[[str, str], RegistryCertificate | None]
+# certificate number -> whether the registry holds it at all, for whichever holder (R-WIZ-10).
+RegistryKnows = Callable[[str], bool]
 AuthorityLookup = Callable[[str], Authority | None]
 # authority code -> every plan of that authority (the wizard picks the one in force).
 PlansLookup = Callable[[str], Sequence[RegistrationPlan]]
@@ -26,8 +29,9 @@ MUST_READ_SECONDS = 3.0
 
 
 def normalise_document_number(number: str) -> str:
-    """Upper case without spaces: an ID card's final ``x`` and ``X`` are the same number."""
-    return "".join(number.split()).upper()
+    """R-WIZ-11 (``servicekit.text.normalise_number``): full width folded, spaces and dashes
+    dropped, upper case — an ID card's final ``x`` and ``X`` are the same number."""
+    return text.normalise_number(number)
 
 
 def mask_document_number(number: str) -> str:
@@ -61,6 +65,10 @@ def _no_registry(_certificate_number: str, _document_number: str) -> RegistryCer
     return None
 
 
+def _knows_none(_certificate_number: str) -> bool:
+    return False
+
+
 def _no_authority(_code: str) -> Authority | None:
     return None
 
@@ -75,6 +83,7 @@ class WizardEnv:
     account: Account
     codes: ReferenceCodes = ReferenceCodes()
     registry_lookup: RegistryLookup = _no_registry
+    registry_knows: RegistryKnows = _knows_none
     authority_lookup: AuthorityLookup = _no_authority
     plans_lookup: PlansLookup = _no_plans
     mask: Masker = mask_document_number

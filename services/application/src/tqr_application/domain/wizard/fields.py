@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from servicekit.errors import FieldProblem
+from servicekit.text import text_problem
 
 MAX_TEXT = 100
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
@@ -33,8 +34,14 @@ class Problems:
 
 def text(p: Problems, values: Mapping[str, Any], name: str, label_zh: str, label_en: str, *,
          field: str | None = None, max_length: int = MAX_TEXT) -> str | None:
+    """One line of free text, spaces collapsed. Control and bidi-override characters, line breaks
+    and tabs are refused, never stored (``servicekit.text``)."""
     raw = values.get(name)
     where = field or name
+    unsafe = text_problem(where, raw.strip()) if isinstance(raw, str) else None
+    if unsafe is not None:
+        p.items.append(unsafe)
+        return None
     clean = " ".join(raw.split()) if isinstance(raw, str) else ""
     if not clean:
         p.add(where, f"请填写{label_zh}", f"Fill in the {label_en}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from servicekit.errors import FieldProblem, InvalidInput, RuleViolation
 
-from tqr_application.domain import plans
+from tqr_application.domain import certificate_claims, plans
 from tqr_application.domain.plans import SHANGHAI, PointWindow, RegistrationPlan
 from tqr_application.domain.wizard import validation
 from tqr_application.domain.wizard.answers import AuthorityChoice, CertificateData, CertificateNumberAnswer
@@ -140,9 +140,12 @@ def _terms(draft: Draft, values: Mapping[str, Any], _e: WizardEnv, now: datetime
 def _certificate_and_id(draft: Draft, values: Mapping[str, Any], env: WizardEnv, _n: datetime,
                         overrides: frozenset[str]) -> StepOutcome:
     number = validation.parse_certificate_number(values, env.account)
+    record = env.registry_lookup(number, env.account.document_number)
+    # R-WIZ-10: a number on record belongs to its holder; refused outright, never a warning.
+    certificate_claims.ensure_holder(on_record=record is not None or env.registry_knows(number),
+                                     holder_matches=record is not None)
     warning = validation.certificate_number_warning(number)
     accepted = require_overridden([warning] if warning else [], overrides)
-    record = env.registry_lookup(number, env.account.document_number)
     answer = CertificateNumberAnswer(number, env.account.document_type, env.mask(env.account.document_number),
                                      registry_matched=record is not None)
     from_registry = CertificateData.from_registry(record) if record is not None else None

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from servicekit import text
 from servicekit.errors import InvalidInput
 
 from tqr_application.domain.wizard import fields
@@ -45,18 +46,25 @@ def _raise(p: Problems) -> None:
 # --- step 3 ---------------------------------------------------------------------------------------
 
 
-def parse_certificate_number(values: Mapping[str, Any], account: Account) -> str:
-    """The certificate number typed (spaces removed). The document is the account's own: a
-    different ``document_number``, if the client sends one, is refused (never echoed back)."""
-    p = Problems(Step.CERTIFICATE_AND_ID.rule)
-    raw = values.get("certificate_number")
-    number = "".join(raw.split()).upper() if isinstance(raw, str) else ""
+def read_certificate_number(p: Problems, raw: object, field: str = "certificate_number") -> str:
+    """The typed certificate number in its canonical form (R-WIZ-11: full width folded, spaces
+    and dashes dropped, upper case), or "" with a problem recorded when it cannot be one."""
+    number = text.normalise_number(raw) if isinstance(raw, str) else ""
     if not number:
-        p.add("certificate_number", "请填写教师资格证书号码，见证书内页",
-              "Fill in the certificate number from the certificate")
-    elif len(number) > MAX_CERTIFICATE_NUMBER or not number.isalnum():
-        p.add("certificate_number", "证书号码只能包含数字和字母，请照证书填写",
+        p.add(field, "请填写教师资格证书号码，见证书内页", "Fill in the certificate number from the certificate")
+    elif len(number) > MAX_CERTIFICATE_NUMBER or not (number.isascii() and number.isalnum()):
+        p.add(field, "证书号码只能包含数字和字母，请照证书填写",
               "The certificate number has only digits and letters; copy it from the certificate")
+        return ""
+    return number
+
+
+def parse_certificate_number(values: Mapping[str, Any], account: Account) -> str:
+    """The certificate number typed, normalised (R-WIZ-11) before any check or look-up. The
+    document is the account's own: a different ``document_number``, if the client sends one, is
+    refused (never echoed back)."""
+    p = Problems(Step.CERTIFICATE_AND_ID.rule)
+    number = read_certificate_number(p, values.get("certificate_number"))
     typed = values.get("document_number")
     if isinstance(typed, str) and typed.strip():
         if normalise_document_number(typed) != normalise_document_number(account.document_number):

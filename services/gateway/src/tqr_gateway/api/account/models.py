@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from tqr.identity.v1 import identity_pb2
 
+from tqr_gateway.api.fields import TypedNumber
+
 Channel = Literal["SMS", "EMAIL", "ALTERNATIVE"]
 
 
@@ -60,7 +62,7 @@ class RegistrationOptions(BaseModel):
 
 class CodeRequest(BaseModel):
     pass_token: str
-    mobile: str
+    mobile: TypedNumber
     channel: Literal["SMS", "ALTERNATIVE"] = "SMS"
 
 
@@ -77,12 +79,12 @@ class CodeSent(BaseModel):
 
 class Registration(BaseModel):
     document_type: str
-    document_number: str
+    document_number: TypedNumber
     name: str
     password: str
     password_confirm: str
     email: str
-    mobile: str
+    mobile: TypedNumber
     sms_code: str
     agreement_version: str
     agreement_accepted: bool
@@ -96,7 +98,7 @@ class Registered(BaseModel):
 
 class SignInRequest(BaseModel):
     document_type: str
-    document_number: str
+    document_number: TypedNumber
     password: str
     pass_token: str
 
@@ -167,14 +169,14 @@ class SessionsEnded(BaseModel):
 
 class PasswordResetRequest(BaseModel):
     document_type: str
-    document_number: str
+    document_number: TypedNumber
     channel: Literal["SMS", "EMAIL"] = "SMS"
     pass_token: str
 
 
 class PasswordReset(BaseModel):
     document_type: str
-    document_number: str
+    document_number: TypedNumber
     channel: Literal["SMS", "EMAIL"] = "SMS"
     code: str
     password: str

@@ -57,7 +57,8 @@ async def search(request: Request, session: StaffSession, body: SearchIn) -> Any
     found = await application_client(request).search(
         metadata=metadata(session), status=body.status, point_code=body.point_code,
         application_number=body.application_number, applicant_name=body.applicant_name,
-        page_size=body.page_size, page_token=body.page_token)
+        page_size=body.page_size, page_token=body.page_token,
+        certificate_conflicts_only=body.certificate_conflicts_only)
     return SearchOut(applications=[ApplicationSummaryOut.of(a) for a in found.applications],
                      next_page_token=found.next_page_token)
 

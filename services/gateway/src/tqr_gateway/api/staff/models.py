@@ -9,7 +9,7 @@ from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
-from tqr_gateway.api.fields import ExpectedVersion
+from tqr_gateway.api.fields import ExpectedVersion, TypedNumber
 from tqr_gateway.pages.staff.common import instant
 
 
@@ -23,13 +23,17 @@ class ApplicationSummaryOut(BaseModel):
     authority_code: str
     point_code: str
     submitted_at: datetime | None
+    certificate_claimed_by_another: bool = Field(
+        False, description="R-WIZ-10: another applicant's live application gives the same certificate number "
+                           "(not on record); the confirmation point decides with the paper certificate")
 
     @classmethod
     def of(cls, s: views.ApplicationSummary) -> ApplicationSummaryOut:
         return cls(application_id=s.application_id, application_number=s.application_number,
                    applicant_name=s.applicant_name, document_number_masked=s.document_number_masked,
                    status=s.status, status_label=s.status_label, authority_code=s.authority_code,
-                   point_code=s.point_code, submitted_at=instant(s.submitted_at))
+                   point_code=s.point_code, submitted_at=instant(s.submitted_at),
+                   certificate_claimed_by_another=s.certificate_claimed_by_another)
 
 
 class FindIn(BaseModel):
@@ -45,7 +49,9 @@ class FindOut(BaseModel):
 class SearchIn(BaseModel):
     status: str = ""
     point_code: str = ""
-    application_number: str = ""
+    application_number: TypedNumber = ""
+    certificate_conflicts_only: bool = Field(
+        False, description="R-WIZ-10: only applications whose certificate number another applicant also claims")
     applicant_name: str = Field("", description="Exact name; sent in the body because it is personal data")
     page_size: int = Field(20, ge=1, le=100)
     page_token: str = ""
@@ -85,6 +91,7 @@ class ApplicationOut(BaseModel):
     submitted_at: datetime | None
     allowed_actions: list[str]
     history: list[HistoryOut]
+    certificate_claimed_by_another: bool = Field(False, description="R-WIZ-10: see ApplicationSummaryOut")
 
     @classmethod
     def of(cls, v: views.ApplicationView) -> ApplicationOut:
@@ -97,6 +104,7 @@ class ApplicationOut(BaseModel):
             point_name=v.point.point_name, email=v.materials.email,
             certificate_number=v.certificate.certificate_number, submitted_at=instant(v.submitted_at),
             allowed_actions=list(v.allowed_actions),
+            certificate_claimed_by_another=v.certificate_claimed_by_another,
             history=[HistoryOut(from_status=h.from_status, to_status=h.to_status, action=h.action,
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
                                 missing_materials=list(h.missing_materials)) for h in v.history])

@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from servicekit import text
 
 from tqr_gateway.deps import Applicant, actor_metadata, clear_session_cookie
 from tqr_gateway.pages.account.common import (
@@ -58,6 +59,7 @@ async def forgot_page(request: Request) -> Response:
 async def request_reset(request: Request) -> Response:
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in ("document_type", "document_number", "channel")}
+    values["document_number"] = text.normalise_number(values["document_number"])  # R-WIZ-11
     kind = "text" if form.get("hc_kind") == "text" else "slider"
     found = FormErrors()
     if values["channel"] not in RESET_CHANNELS:

@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from servicekit import errors
+from servicekit import errors, text
 from tqr.identity.v1 import identity_pb2
 
 from tqr_gateway.deps import set_session_cookie
@@ -104,6 +104,8 @@ async def save_details(request: Request) -> Response:
         return _restart()
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in DETAIL_FIELDS}
+    for number in ("document_number", "mobile"):  # R-WIZ-11: the canonical form, shown back as such
+        values[number] = text.normalise_number(values[number])
     found = await _check_details(request, state, values)
     if found:
         return await _details_page(request, values, found, 422)

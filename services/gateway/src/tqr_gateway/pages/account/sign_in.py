@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from servicekit import errors
+from servicekit import errors, text
 
 from tqr_gateway.deps import clear_session_cookie, optional_session, set_session_cookie
 from tqr_gateway.pages.account.common import (
@@ -74,6 +74,7 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in ("document_type", "document_number", "next")}
+    values["document_number"] = text.normalise_number(values["document_number"])  # R-WIZ-11
     kind = "text" if form.get("hc_kind") == "text" else "slider"
     password = str(form.get("password") or "")
     found = FormErrors()

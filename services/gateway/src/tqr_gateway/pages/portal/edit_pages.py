@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from servicekit import text
 from tqr.application.v1 import applications_pb2 as apps
 
 from tqr_gateway.deps import Applicant, actor_metadata
@@ -53,6 +54,7 @@ def _edit_request(section: str, form: Any, application_id: str, years: list[int]
         request.materials.CopyFrom(materials)
         return request, values
     typed: dict[str, Any] = {name: forms.text(form, name) for name in CERTIFICATE_TEXTS}
+    typed["certificate_number"] = text.normalise_number(typed["certificate_number"])  # R-WIZ-11
     issue_date, typed["issue_date"] = forms.date_from_form(form, "issue_date")
     birth_date, typed["birth_date"] = forms.date_from_form(form, "birth_date")
     request.certificate.CopyFrom(apps.CertificateEdit(

@@ -1,5 +1,6 @@
-"""Applicant lists (R-STAFF-2): filters by status, point, application number and name, with the
-service's keyset pagination.
+"""Applicant lists (R-STAFF-2): filters by status, point, application number (typed any way: R-WIZ-11)
+and name, or to the certificate numbers another applicant also claims (R-WIZ-10), with the service's
+keyset pagination.
 
 Status, point and number travel in the query string; the applicant's name is personal data, so a
 list filtered by name is asked for with POST and its next page is a POST too.
@@ -12,6 +13,7 @@ from typing import Any
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from servicekit import text
 
 from tqr_gateway.pages.staff import viewmodels as vm
 from tqr_gateway.pages.staff.common import (
@@ -45,8 +47,10 @@ async def _render(request: Request, session: SessionInfo, filters: dict[str, str
     next_token, problems = "", []
     try:
         found = await client.search(metadata=md, status=status, point_code=filters["point"],
-                                    application_number=filters["number"], applicant_name=filters["name"],
-                                    page_size=PAGE_SIZE, page_token=filters["page_token"])
+                                    application_number=text.normalise_number(filters["number"]),
+                                    applicant_name=filters["name"], page_size=PAGE_SIZE,
+                                    page_token=filters["page_token"],
+                                    certificate_conflicts_only=filters["conflicts"] == "1")
         rows = [vm.summary_row(r, lang) for r in found.applications]
         next_token = found.next_page_token
     except grpc.aio.AioRpcError as exc:
@@ -61,10 +65,11 @@ async def _render(request: Request, session: SessionInfo, filters: dict[str, str
 
 @router.get("/staff/applications")
 async def list_get(request: Request, session: StaffSession, status: str = "", point: str = "",
-                   number: str = "", page_token: str = "") -> Response:
+                   number: str = "", page_token: str = "", conflicts: str = "") -> Response:
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
         return refused
-    filters = {"status": status, "point": point, "number": number.strip(), "name": "", "page_token": page_token}
+    filters = {"status": status, "point": point, "number": number.strip(), "name": "", "page_token": page_token,
+               "conflicts": conflicts}
     return await _render(request, session, filters)
 
 
@@ -73,5 +78,5 @@ async def list_post(request: Request, session: StaffSession) -> Response:
     if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
         return refused
     form = await request.form()
-    filters = {key: text_of(form, key) for key in ("status", "point", "number", "name", "page_token")}
+    filters = {key: text_of(form, key) for key in ("status", "point", "number", "name", "page_token", "conflicts")}
     return await _render(request, session, filters)

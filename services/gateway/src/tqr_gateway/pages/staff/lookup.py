@@ -1,5 +1,6 @@
 """The one search box of the console (R-STAFF-2): an application number, an identity document
-number, or the form code a scanner types (``TQR1.…`` then Enter).
+number, or the form code a scanner types (``TQR1.…`` then Enter). A number is sent in its canonical
+form (R-WIZ-11: full-width digits, spaces, hyphens, case), a form code as scanned (its MAC is exact).
 
 A form code is verified by the documents service before anything else: an altered or forged code
 is refused outright, never searched for. A genuine code is then looked up by its application
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from servicekit import text
 from tqr.application.v1 import views_pb2 as views
 
 from tqr_gateway.clients.staff_application import StaffApplicationClient
@@ -43,14 +45,16 @@ async def look_up(query: str, *, applications: StaffApplicationClient, documents
     kind = search_kind(query)
     if kind == "EMPTY":
         return LookupResult(kind, problem=EMPTY_QUERY)
-    text = query.strip()
+    typed = query.strip()
     stale = False
     if kind == "FORM_CODE":
-        check = await documents.verify_form_code(text, metadata=metadata)
+        check = await documents.verify_form_code(typed, metadata=metadata)
         if not check.genuine or not check.application_number:
             return LookupResult(kind, problem=ALTERED_CODE)
-        text, stale = check.application_number, not check.current
-    found = await applications.find(text, metadata=metadata)
+        typed, stale = check.application_number, not check.current
+    else:
+        typed = text.normalise_number(typed)
+    found = await applications.find(typed, metadata=metadata)
     if not found:
         return LookupResult(kind, problem=NOTHING_FOUND)
     return LookupResult(kind, found, stale_printout=stale)

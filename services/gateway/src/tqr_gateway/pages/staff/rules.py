@@ -25,12 +25,14 @@ CAPABILITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("staff.cap.find", "/staff#find"),
         ("staff.cap.approvals", "/staff/applications?status=CONFIRMED"),
         ("staff.cap.lists", "/staff/applications"),
+        ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
         ("staff.cap.plans", "/staff/plans"),
         ("staff.cap.points", "/staff/points"),
     ),
     POINT_STAFF: (
         ("staff.cap.confirm", "/staff#find"),
         ("staff.cap.point_list", "/staff/applications?status=SUBMITTED"),
+        ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
         ("staff.cap.lists", "/staff/applications"),
         ("staff.cap.point_notes", "/staff/points"),
     ),
@@ -125,7 +127,7 @@ def check_decision(decision: str, reason: str) -> list[Problem]:
 def search_kind(query: str) -> str:
     """EMPTY, FORM_CODE (verified by the documents service first) or NUMBER (application number
     or identity document number: the application service tells them apart)."""
-    text = query.strip()
-    if not text:
+    typed = query.strip()
+    if not typed:
         return "EMPTY"
-    return "FORM_CODE" if looks_like_form_code(text) else "NUMBER"
+    return "FORM_CODE" if looks_like_form_code(typed) else "NUMBER"

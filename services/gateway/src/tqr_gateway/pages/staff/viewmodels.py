@@ -32,12 +32,15 @@ def summary_columns(lang: str) -> list[dict[str, Any]]:
 
 def summary_row(row: views.ApplicationSummary, lang: str) -> dict[str, Any]:
     status = translate(lang, f"staff.status.{row.status}") if lang == "en" else row.status_label
+    status = status if status != f"staff.status.{row.status}" else row.status_label
+    if row.certificate_claimed_by_another:  # R-WIZ-10: the point checks the paper certificate
+        status = f"{status}（{translate(lang, 'staff.list.conflict_tag')}）"
     return {
         "href": f"/staff/applications/{row.application_id}",
         "number": row.application_number,
         "name": row.applicant_name,
         "document": row.document_number_masked,
-        "status": status if status != f"staff.status.{row.status}" else row.status_label,
+        "status": status,
         "point": row.point_code,
         "submitted": format_datetime(instant(row.submitted_at), lang),
     }
@@ -65,6 +68,7 @@ def application(view: views.ApplicationView, lang: str) -> dict[str, Any]:
         "missing_materials": list(view.status.missing_materials),
         "email": view.materials.email,
         "point_code": view.point.point_code,
+        "claimed_by_another": view.certificate_claimed_by_another,  # R-WIZ-10
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from servicekit import text
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.deps import Applicant, actor_metadata
@@ -117,7 +118,7 @@ def build_request(step: int, form: Any, years: list[int]) -> tuple[wiz.SaveWizar
         accept = forms.text(form, "accept")
         return wiz.SaveWizardStepRequest(terms=wiz.TermsStep(accept=accept == "yes")), {"accept": accept}
     if step == 3:
-        number = forms.text(form, "certificate_number")
+        number = text.normalise_number(forms.text(form, "certificate_number"))  # R-WIZ-11
         lookup = wiz.CertificateLookupStep(certificate_number=number)
         return wiz.SaveWizardStepRequest(certificate_lookup=lookup), {"certificate_number": number}
     if step == 4:
