@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import DEV_KEYS, parse_keys
-from servicekit.settings import ServiceSettings, shared
+from servicekit.settings import ServiceSettings, own_amqp_url, shared
 
 from tqr_identity.adapters.account_crypto import AccountCrypto
 from tqr_identity.adapters.crypto.personal_data import PersonalDataError, parse_keyring
@@ -23,6 +23,8 @@ DEV_INDEX_KEY = "dev-only-ix:ZGV2LW9ubHktaWRlbnRpdHktYmxpbmQtaW5kZXghISE="
 
 class IdentitySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore", populate_by_name=True)
+    # The service's own broker user (only its part of the bus); TQR_AMQP_URL when unset.
+    amqp_url: str = own_amqp_url("IDENTITY_")
 
     grpc_port: int = 50051
     metrics_port: int = 9101
