@@ -182,7 +182,7 @@ class Cluster:
         from servicekit import broker_users
 
         leftovers = [user for user in broker_users.users() for account in self.infra.amqp_users
-                     if re.fullmatch(rf"{re.escape(account)}-(\d{{5}})", user)
+                     if re.fullmatch(rf"{re.escape(account)}-\d+", user)
                      and not _owner_alive(user.rsplit("-", 1)[1])]
         broker_users.delete(leftovers)
 
