@@ -2,14 +2,17 @@
 
 Checks that every port it will use is free (else says which and by whom, and starts nothing),
 migrates and seeds each service's database (SQLite files under var/data by default; set
-``<SERVICE>_DATABASE_URL`` for PostgreSQL), starts the processes, waits until every health check
-says SERVING, then prints the web address. Ctrl-C stops everything cleanly.
+``<SERVICE>_DATABASE_URL`` for PostgreSQL), gives each service its own RabbitMQ user on the vhost of
+``TQR_AMQP_URL`` (``servicekit.broker_users``; removed again at the end), starts the processes, waits
+until every health check says SERVING, then prints the web address. Ctrl-C stops everything cleanly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +25,9 @@ from urllib.parse import urlparse
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from servicekit import broker_users
+from servicekit.bus.access import role
+from servicekit.bus.topology import Topology
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("TQR_VAR_DIR", ROOT / "var"))
@@ -29,6 +35,7 @@ BACKENDS = ["identity", "application", "notification", "documents"]
 GRPC_BASE = {"identity": 50100, "application": 50200, "notification": 50300, "documents": 50400}
 METRICS_BASE = {"identity": 9110, "application": 9120, "notification": 9130, "documents": 9140}
 GATEWAY_PORT, GATEWAY_METRICS_PORT, SMTP_SINK_PORT = 8000, 9100, 1025
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 # TQR_PORT_OFFSET shifts every port, so a second copy (a test run) can live beside `make run`.
 OFFSET = int(os.environ.get("TQR_PORT_OFFSET", "0"))
 
@@ -88,7 +95,7 @@ def reachable(url: str, default_port: int) -> bool:
 def check_dependencies() -> list[str]:
     problems = []
     redis_url = os.environ.get("TQR_REDIS_URL", "redis://127.0.0.1:6379/0")
-    amqp_url = os.environ.get("TQR_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    amqp_url = os.environ.get("TQR_AMQP_URL", DEFAULT_AMQP_URL)
     if not reachable(redis_url, 6379):
         problems.append(f"Redis is not reachable at {redis_url}: start it with "
                         "`redis-server --daemonize yes --port 6379` (or set TQR_REDIS_URL)")
@@ -208,6 +215,51 @@ def _held_by(number: int) -> str:
     return ""
 
 
+def broker_logins(env: dict[str, str]) -> list[broker_users.Login]:
+    """A RabbitMQ user of its own for each service that has no ``<S>_AMQP_URL`` yet, on the vhost of
+    ``TQR_AMQP_URL``, with a new password each run. Users are global to the broker, so their names
+    carry the vhost (``tqr-dev-`` on "/")."""
+    vhost = broker_users.vhost_of(env.get("TQR_AMQP_URL", DEFAULT_AMQP_URL))
+    prefix = "tqr-dev-" if vhost == "/" else f"{vhost}-"
+    return [broker_users.Login(role(service), f"{prefix}{service}", secrets.token_hex(16), vhost)
+            for service in BACKENDS if not env.get(f"{service.upper()}_AMQP_URL")]
+
+
+def rabbitmqctl() -> list[str]:
+    return [shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"]
+
+
+def create_broker_users(env: dict[str, str]) -> list[broker_users.Login]:
+    """Make ``broker_logins``' users; none (and one line saying so) when rabbitmqctl cannot: then
+    every service connects as ``TQR_AMQP_URL``'s user, as before."""
+    logins = broker_logins(env)
+    topology = Topology(env.get("TQR_EXCHANGE", "tqr.events"), env.get("TQR_QUEUE_PREFIX", ""))
+    try:
+        broker_users.apply(logins, topology, rabbitmqctl())
+    except broker_users.BrokerUsersError as exc:
+        print(f"Every service shares TQR_AMQP_URL's broker user: their own users could not be made ({exc}). "
+              "Run as a user who may use rabbitmqctl (root, the rabbitmq group) to get them.", file=sys.stderr)
+        return []
+    return logins
+
+
+def give_broker_logins(plan: Plan, logins: list[broker_users.Login], env: dict[str, str]) -> None:
+    """Each service's processes get their own service's URL, and no other."""
+    admin_url = env.get("TQR_AMQP_URL", DEFAULT_AMQP_URL)
+    urls = {login.role.name: broker_users.url_for(admin_url, login) for login in logins}
+    for process in plan.processes:
+        service = process.name.rsplit("-", 1)[0]
+        if service in urls:
+            process.env[f"{service.upper()}_AMQP_URL"] = urls[service]
+
+
+def remove_broker_users(logins: list[broker_users.Login]) -> None:
+    try:
+        broker_users.delete([login.user for login in logins], rabbitmqctl())
+    except broker_users.BrokerUsersError as exc:
+        print(f"The services' broker users were not removed: {exc}", file=sys.stderr)
+
+
 def prepare_databases(env: dict[str, str]) -> None:
     for service in BACKENDS:
         for command in ("migrate", "seed"):
@@ -291,6 +343,16 @@ def main() -> int:
         return 1
     print("Preparing databases…")
     prepare_databases(env)
+    logins = create_broker_users(env)
+    give_broker_logins(plan, logins, env)
+    try:
+        return run(plan, env)
+    finally:
+        remove_broker_users(logins)
+
+
+def run(plan: Plan, env: dict[str, str]) -> int:
+    """Start the processes, wait for them, and stop them at Ctrl-C or when one stops by itself."""
     # Ctrl-C reaches every process of the group; the services stop themselves, we wait for them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -79,12 +79,13 @@ _KEYRING = re.compile(r"[A-Za-z0-9_-]+:" + re.escape(PLACEHOLDER))
 
 def operator_fill() -> Filler:
     """An operator following the example's comments: a key is base64 of 32 random bytes, a keyring
-    ``<id>:CHANGE-ME`` keeps its id and gets such a key, a password (in a URL, or a basic-auth
-    Secret's) is letters and digits and the same wherever its account appears (the tqr database role
-    in the four database URLs and in tqr-postgres-owner), a host name (``smtp.CHANGE-ME.example``, a
+    ``<id>:CHANGE-ME`` keeps its id and gets such a key, a password (in a URL, or beside a Secret's
+    username) is letters and digits and the same wherever its account appears (the tqr database role
+    in the four database URLs and in tqr-postgres-owner, a broker user in its Secret's password and
+    URL), a host name (``smtp.CHANGE-ME.example``, a
     provider's URL) becomes a name. Each call gives a new operator (new values)."""
-    usernames = {s["metadata"]["name"]: str((s.get("stringData") or {}).get("username", ""))
-                 for s in example_secrets() if s.get("type") == "kubernetes.io/basic-auth"}
+    usernames = {s["metadata"]["name"]: str(s["stringData"]["username"])
+                 for s in example_secrets() if "username" in (s.get("stringData") or {})}
     passwords: dict[str, str] = {}
 
     def password(account: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.cluster import manifests
 from tests.cluster.dns import Dns
-from tests.cluster.network import Host, Network
+from tests.cluster.network import Host, Network, _owner_alive
 from tests.cluster.pooler import Pooler, PoolerDatabase, psql
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,10 +69,10 @@ class Infrastructure:
 
     run_id: str
     pg_password: str = field(default_factory=lambda: uuid.uuid4().hex)
-    amqp_password: str = field(default_factory=lambda: uuid.uuid4().hex)
     redis_password: str = field(default_factory=lambda: uuid.uuid4().hex)
     databases: dict[str, str] = field(default_factory=dict)  # name in the Secret → the test's database
-    amqp_user: str = ""
+    # Broker users are global to this machine's RabbitMQ: each account a Secret names gets the run's id.
+    amqp_users: dict[str, str] = field(default_factory=dict)  # account in the Secret → the harness's user
     vhost: str = ""
     redis_user: str = ""
     # The names the Secrets give the data tier: database hosts (the pooler, and the primary the
@@ -85,10 +86,10 @@ class Infrastructure:
         behind the names the example uses; every other value as the example's comments say."""
         url = urllib.parse.urlsplit(value) if "://" in value else None
         if url is not None and url.scheme.split("+")[0] in ("postgresql", "postgres", "amqp", "redis"):
-            return self._fill_url(value)
+            return self._fill_url(secret, key, value)
         return self.operator(secret, key, value)
 
-    def _fill_url(self, value: str) -> str:
+    def _fill_url(self, secret: str, key: str, value: str) -> str:
         url = urllib.parse.urlsplit(value)
         host = url.hostname or ""
         if url.scheme.startswith("postgres"):
@@ -97,10 +98,13 @@ class Infrastructure:
             self.databases.setdefault(database, f"tqrc_{self.run_id}_{database}")
             return f"{url.scheme}://{url.username}:{self.pg_password}@{host}:{url.port or 5432}/{database}"
         if url.scheme.startswith("amqp"):
+            # The operator's password for the account (the same as beside its username), on the
+            # harness's vhost, for a user named after the account and the run.
+            password = urllib.parse.urlsplit(self.operator(secret, key, value)).password
             self.hostnames["rabbitmq"] = host
-            self.amqp_user = self.amqp_user or f"{url.username}-{self.run_id}"
+            user = self.amqp_users.setdefault(str(url.username), f"{url.username}-{self.run_id}")
             self.vhost = self.vhost or f"tqrc-{self.run_id}"
-            return (f"{url.scheme}://{self.amqp_user}:{self.amqp_password}@{host}:{url.port or 5672}/"
+            return (f"{url.scheme}://{user}:{password}@{host}:{url.port or 5672}/"
                     f"{urllib.parse.quote(self.vhost, safe='')}")
         if url.scheme.startswith("redis"):
             # This machine's Redis has no password on its default user; the harness gets an ACL user.
@@ -170,9 +174,33 @@ class Cluster:
     def _start_broker(self) -> None:
         rabbitmqctl("add_vhost", self.infra.vhost)
         self._started.append("vhost")
-        rabbitmqctl("add_user", self.infra.amqp_user, self.infra.amqp_password)
-        self._started.append("amqp_user")
-        rabbitmqctl("set_permissions", "-p", self.infra.vhost, self.infra.amqp_user, ".*", ".*", ".*")
+        self._sweep_broker_users()
+        self._started.append("amqp_users")
+        self.broker_users()
+
+    def _sweep_broker_users(self) -> None:
+        """Users of runs killed half-way (``<account>-<run id>`` of a run whose process is gone):
+        users are global to the broker and would otherwise stay for good."""
+        from servicekit import broker_users
+
+        leftovers = [user for user in broker_users.users() for account in self.infra.amqp_users
+                     if re.fullmatch(rf"{re.escape(account)}-\d+", user)
+                     and not _owner_alive(user.rsplit("-", 1)[1])]
+        broker_users.delete(leftovers)
+
+    def broker_users(self, *args: str) -> None:
+        """``python -m servicekit.broker_users`` as an operator runs it without the Topology Operator:
+        the services' AMQP URLs from the filled Secrets, the exchange from the shared ConfigMap."""
+        urls = {key: value for values in self.secrets.values() for key, value in values.items()
+                if key.endswith("AMQP_URL")}
+        (shared,) = [cm.get("data", {}) for name, cm in manifests.of_kind(self.resources, "ConfigMap").items()
+                     if name.startswith("tqr-shared")]
+        topology = {"TQR_EXCHANGE": shared.get("TQR_EXCHANGE", "tqr.events"),
+                    "TQR_QUEUE_PREFIX": shared.get("TQR_QUEUE_PREFIX", "")}
+        result = subprocess.run([sys.executable, "-m", "servicekit.broker_users", *args],
+                                env={**os.environ, **urls, **topology}, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"broker_users {' '.join(args)} failed: {result.stderr[-2000:]}")
 
     def _start_redis(self) -> None:
         redis_cli("ACL", "SETUSER", self.infra.redis_user, "on", f">{self.infra.redis_password}", "~*", "&*", "+@all")
@@ -308,7 +336,7 @@ class Cluster:
             "pooler": self.pooler.stop,
             "databases": lambda: [psql(f'DROP DATABASE IF EXISTS "{real}" WITH (FORCE)')
                                   for real in self.infra.databases.values()],
-            "amqp_user": lambda: rabbitmqctl("delete_user", self.infra.amqp_user),
+            "amqp_users": lambda: self.broker_users("--delete"),
             "vhost": lambda: rabbitmqctl("delete_vhost", self.infra.vhost),
             "redis_user": lambda: (redis_cli("ACL", "DELUSER", self.infra.redis_user),
                                    redis_cli("-n", str(REDIS_DB), "FLUSHDB")),
@@ -350,8 +378,9 @@ def health(address: str, port: int, service: str = "", timeout: float = 2.0) -> 
         return str(error.code().name)
 
 
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+def rabbitmqctl(*args: str) -> str:
+    return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, text=True,
+                          timeout=60).stdout
 
 
 def redis_cli(*args: str) -> str:

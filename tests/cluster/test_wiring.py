@@ -41,3 +41,26 @@ def test_documents_reaches_application_by_its_service_name(system: Cluster) -> N
         with pytest.raises(grpc.RpcError) as refused:
             list(stream)
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND, refused.value.details()
+
+
+def test_each_backend_connects_to_the_broker_as_the_user_of_its_own_secret(system: Cluster) -> None:
+    """The URL each Deployment takes from its tqr-amqp-<service> Secret names a user of its own,
+    made by servicekit.broker_users with only that service's rights; the gateway has none."""
+    import json
+    import urllib.parse
+
+    from tests.cluster.system import rabbitmqctl
+
+    listed = json.loads(rabbitmqctl("list_connections", "vhost", "user", "client_properties", "--formatter", "json"))
+    users: dict[str, set[str]] = {}
+    for connection in listed:
+        name = next((value for key, _, value in connection["client_properties"] if key == "connection_name"), "")
+        if connection["vhost"] == system.infra.vhost:
+            users.setdefault(name.removeprefix("tqr-"), set()).add(connection["user"])
+    backends = [w for w in WORKLOADS if w != "gateway"]
+    assert set(users) == set(backends)
+    for backend in backends:
+        (pod,) = system.pods_of(backend)
+        wanted = urllib.parse.unquote(urllib.parse.urlsplit(pod.env[f"{backend.upper()}_AMQP_URL"]).username or "")
+        assert users[backend] == {wanted}
+    assert len({user for names in users.values() for user in names}) == len(backends)

@@ -34,6 +34,26 @@ def _resource(api_version: str, kind: str, spec: dict[str, Any]) -> dict[str, An
     }
 
 
+# A RabbitmqCluster by name, or a Secret with the management URI; one of the two.
+_CLUSTER_REFERENCE = {"type": "object", "properties": {
+    "name": {"type": "string"}, "namespace": {"type": "string"},
+    "connectionSecret": {"type": "object", "properties": {"name": {"type": "string"}}}},
+    "oneOf": [{"required": ["name"]}, {"required": ["connectionSecret"]}]}
+
+
+def _user_permission(permissions: dict[str, Any]) -> dict[str, Any]:
+    """A Permission's or TopicPermission's spec: the cluster, the vhost, the user, the rights."""
+    return {
+        "type": "object", "required": ["permissions", "rabbitmqClusterReference", "vhost"],
+        "properties": {"permissions": permissions, "rabbitmqClusterReference": _CLUSTER_REFERENCE,
+                       "vhost": {"type": "string", "minLength": 1}, "user": {"type": "string"},
+                       "userReference": {"type": "object", "required": ["name"],
+                                         "properties": {"name": {"type": "string", "minLength": 1}}}},
+        # "must provide user or userReference, else create/update will fail"
+        "oneOf": [{"required": ["user"]}, {"required": ["userReference"]}],
+    }
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "ScaledObject": _resource("keda.sh/v1alpha1", "ScaledObject", {
         "type": "object", "required": ["scaleTargetRef", "triggers"],
@@ -68,6 +88,24 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                            "additionalConfig": {"type": "string"},
                            "additionalPlugins": {"type": "array", "items": {"type": "string"}}}}},
     }),
+    # The Messaging Topology Operator's users and their rights (rabbitmq.com_users.yaml,
+    # rabbitmq.com_permissions.yaml, rabbitmq.com_topicpermissions.yaml): a user is made from a
+    # Secret's username and password; a permission names the user (name or reference) and the vhost.
+    "User": _resource("rabbitmq.com/v1beta1", "User", {
+        "type": "object", "required": ["rabbitmqClusterReference"],
+        "properties": {"rabbitmqClusterReference": _CLUSTER_REFERENCE,
+                       "importCredentialsSecret": {"type": "object", "required": ["name"],
+                                                   "properties": {"name": {"type": "string", "minLength": 1}}},
+                       "tags": {"type": "array", "items": {"enum": ["management", "policymaker", "monitoring",
+                                                                    "administrator"]}}},
+    }),
+    "Permission": _resource("rabbitmq.com/v1beta1", "Permission", _user_permission({
+        "type": "object", "properties": {"configure": {"type": "string"}, "write": {"type": "string"},
+                                         "read": {"type": "string"}}})),
+    "TopicPermission": _resource("rabbitmq.com/v1beta1", "TopicPermission", _user_permission({
+        "type": "object", "required": ["exchange"],
+        "properties": {"exchange": {"type": "string", "minLength": 1}, "write": {"type": "string"},
+                       "read": {"type": "string"}}})),
     "Cluster": _resource("postgresql.cnpg.io/v1", "Cluster", {
         "type": "object", "required": ["instances", "storage"],
         "properties": {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import urllib.parse
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from servicekit import broker_users
+from servicekit.bus.access import grants, role
+from servicekit.bus.topology import Topology
 from servicekit.host import CALLERS_LEAVE_SECONDS
 from servicekit.rpc.server import LIVENESS
 from servicekit.settings import CheckedSettings, ServiceSettings
@@ -368,6 +372,55 @@ def test_egress_is_limited_to_dns_database_broker_redis_and_mail():
     assert ports(_pod_labels("Job", "identity-migrate")) == {53, 5432}
 
 
+# --- broker users ---------------------------------------------------------------------------------
+
+def _shared_settings(overlay: str) -> dict[str, str]:
+    (shared,) = [cm["data"] for name, cm in of_kind(overlay, "ConfigMap").items() if name.startswith("tqr-shared-")]
+    return dict(shared)
+
+
+def test_broker_users_are_what_the_bus_table_makes_for_the_services_exchange():
+    """base/broker-users.yaml is `python -m servicekit.broker_users --kubernetes` (regenerate it after
+    changing servicekit/bus/access.py), for the exchange and queue prefix the services are given."""
+    shared = _shared_settings("prod")
+    topology = Topology(shared["TQR_EXCHANGE"], shared.get("TQR_QUEUE_PREFIX", ""))
+    assert (K8S / "base" / "broker-users.yaml").read_text(encoding="utf-8") == broker_users.kubernetes_manifest(topology)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_connects_as_the_broker_user_with_only_its_own_rights(overlay):
+    """Deployment and migration Job → their Secret's URL → the User made from that Secret → its
+    Permission and TopicPermission: the table's grants for that service, on the URL's vhost. The
+    gateway holds no broker login at all."""
+    shared = _shared_settings(overlay)
+    topology = Topology(shared["TQR_EXCHANGE"], shared.get("TQR_QUEUE_PREFIX", ""))
+    example = {d["metadata"]["name"]: d["stringData"] for d in yaml.safe_load_all((K8S / "secrets.yaml.example").read_text()) if d}
+    users = {u["spec"]["importCredentialsSecret"]["name"]: u["metadata"]["name"] for u in of_kind(overlay, "User").values()}
+    rights = {(r["kind"], r["spec"]["userReference"]["name"]): r["spec"] for r in rendered(overlay)
+              if r["kind"] in ("Permission", "TopicPermission")}
+    workloads = [*of_kind(overlay, "Deployment").values(), *of_kind(overlay, "Job").values()]
+    for workload in workloads:
+        (container,) = pod_spec(workload)["containers"]
+        logins = [e for e in container.get("env", []) if e["name"].endswith("AMQP_URL")]
+        from_secrets = [s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s]
+        assert not [name for name in from_secrets if any(k.endswith("AMQP_URL") for k in example[name])], workload["metadata"]["name"]
+        service = workload["metadata"]["name"].removesuffix("-migrate")
+        if service == "gateway":
+            assert logins == []
+            continue
+        (login,) = logins
+        assert login["name"] == f"{service.upper()}_AMQP_URL"
+        secret = login["valueFrom"]["secretKeyRef"]["name"]
+        url = urllib.parse.urlsplit(example[secret][login["valueFrom"]["secretKeyRef"]["key"]])
+        assert url.username == example[secret]["username"]
+        user = users[secret]
+        granted = grants(role(service), topology)
+        permission, topic = rights[("Permission", user)], rights[("TopicPermission", user)]
+        assert permission["vhost"] == topic["vhost"] == (url.path[1:] or "/")
+        assert permission["permissions"] == {"configure": granted.configure, "write": granted.write, "read": granted.read}
+        assert topic["permissions"] == {"exchange": topology.exchange, "write": granted.topic_write, "read": granted.topic_read}
+
+
 # --- secrets and settings -------------------------------------------------------------------------
 
 def _referenced_secrets(resources: list[dict[str, Any]]) -> set[str]:
@@ -384,6 +437,8 @@ def _referenced_secrets(resources: list[dict[str, Any]]) -> set[str]:
                     found.add(value["name"])
                 elif key == "secretName":
                     found.add(value)
+                elif key == "importCredentialsSecret":  # a broker user's name and password
+                    found.add(value["name"])
                 else:
                     walk(value)
         elif isinstance(node, list):

@@ -38,3 +38,26 @@ async def test_the_printed_address_serves_the_home_page(running_system):
     assert '<meta charset="utf-8">' in page.text
     assert "教师资格定期注册" in page.text
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_each_service_connects_to_the_broker_as_a_user_of_its_own(running_system, amqp_url):
+    """make run gives every service its own RabbitMQ user (servicekit.broker_users), never the
+    shared TQR_AMQP_URL's: the broker then refuses any event a service does not publish."""
+    import json
+    import shutil
+    import subprocess
+    import urllib.parse
+
+    url = urllib.parse.urlsplit(amqp_url)
+    listed = subprocess.run([shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl", "-q", "list_connections",
+                             "vhost", "user", "client_properties", "--formatter", "json"],
+                            capture_output=True, text=True, check=True).stdout
+    users: dict[str, set[str]] = {}
+    for connection in json.loads(listed):
+        name = next((value for key, _, value in connection["client_properties"] if key == "connection_name"), "")
+        if connection["vhost"] == urllib.parse.unquote(url.path[1:]) and name.startswith("tqr-"):
+            users.setdefault(name.removeprefix("tqr-"), set()).add(connection["user"])
+    assert set(users) == set(BACKENDS)
+    each = [next(iter(names)) for names in users.values() if len(names) == 1]
+    assert len(each) == len(BACKENDS) and len(set(each)) == len(BACKENDS), users
+    assert url.username not in set(each)

@@ -72,7 +72,7 @@ class Bus:
 async def open_bus(amqp_url: str, queue_prefix: str) -> Bus:
     connection = await aio_pika.connect_robust(amqp_url, heartbeat=5)
     topology = Topology(exchange=f"{queue_prefix}events", queue_prefix=queue_prefix)
-    publisher = Publisher(connection, topology, "test")
+    publisher = Publisher(connection, topology, "identity")  # AccountRegistered is identity's
     await publisher.start()
     return Bus(connection, topology, publisher)
 
@@ -89,7 +89,7 @@ def make_relay(bus: Bus, sessions: async_sessionmaker[AsyncSession]) -> OutboxRe
 
 async def stage(sessions: async_sessionmaker[AsyncSession], name: str, *, commit: bool = True,
                 account_id: str = "") -> str:
-    writer = OutboxWriter(outbox, "test")
+    writer = OutboxWriter(outbox, "identity")
     async with sessions() as session:
         async with session.begin():
             event_id = await writer.stage(session, AccountRegistered(account_id=account_id, name=name),

@@ -4,6 +4,11 @@
     make dlq-replay ARGS="notification --replay"   publish every parked message back to the exchange
 
 A replayed message keeps its id, so a consumer that already applied it skips it.
+
+It connects as the broker user of its own (``TQR_DLQ_AMQP_URL``, else ``TQR_AMQP_URL``): reading
+every dead-letter queue and publishing the event types consumers consume is more than any service
+may do (``servicekit.bus.access``). Replay only what you have read: a parked message goes back to
+every consumer of its type.
 """
 
 from __future__ import annotations
@@ -62,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("consumer", help="the consuming service: notification, documents, …")
     parser.add_argument("--replay", action="store_true", help="publish the parked messages again")
     parser.add_argument("--limit", type=int, default=10_000)
-    parser.add_argument("--amqp-url", default=os.environ.get("TQR_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    parser.add_argument("--amqp-url", default=os.environ.get("TQR_DLQ_AMQP_URL") or os.environ.get(
+        "TQR_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
     parser.add_argument("--exchange", default=os.environ.get("TQR_EXCHANGE", "tqr.events"))
     parser.add_argument("--queue-prefix", default=os.environ.get("TQR_QUEUE_PREFIX", ""))
     args = parser.parse_args(argv)

@@ -32,7 +32,7 @@ EVENT_PUBLISH_FAILURES = Counter(
 )
 EVENTS_CONSUMED = Counter(
     "tqr_events_consumed_total",
-    "Events taken from the bus, by outcome (handled, duplicate, failed, malformed)",
+    "Events taken from the bus, by outcome (handled, duplicate, failed, malformed, forged)",
     ["service", "event_type", "outcome"],
 )
 EVENT_HANDLING_DURATION = Histogram(

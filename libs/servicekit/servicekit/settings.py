@@ -13,7 +13,7 @@ what ``python -m tqr_<service> check-config`` prints and what ``serve`` and ``mi
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, model_validator
@@ -33,6 +33,15 @@ S = TypeVar("S", bound="CheckedSettings")
 def shared(name: str, prefix: str) -> AliasChoices:
     """Accept ``<PREFIX>NAME`` first, then the system-wide ``TQR_NAME``."""
     return AliasChoices(f"{prefix}{name}", f"TQR_{name}")
+
+
+DEVELOPMENT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def own_amqp_url(prefix: str) -> Any:
+    """The ``amqp_url`` field of a service that reads ``<PREFIX>AMQP_URL`` first: its own broker user,
+    whose rights are only its own part of the bus (``servicekit.bus.access``); then ``TQR_AMQP_URL``."""
+    return Field(default=DEVELOPMENT_AMQP_URL, validation_alias=shared("AMQP_URL", prefix))
 
 
 def is_development_value(value: object) -> bool:
@@ -100,9 +109,8 @@ class ServiceSettings(CheckedSettings):
     db_pool_size: int = Field(default=db.POOL_SIZE, ge=1)
     db_max_overflow: int = Field(default=db.MAX_OVERFLOW, ge=0)
     db_pooler: db.Pooler = "none"
-    amqp_url: str = Field(
-        default="amqp://guest:guest@127.0.0.1:5672/", validation_alias=AliasChoices("TQR_AMQP_URL")
-    )
+    # Each service's settings read its own <PREFIX>AMQP_URL first (``own_amqp_url``).
+    amqp_url: str = Field(default=DEVELOPMENT_AMQP_URL, validation_alias=AliasChoices("TQR_AMQP_URL"))
     exchange: str = Field(default="tqr.events", validation_alias=AliasChoices("TQR_EXCHANGE"))
     queue_prefix: str = Field(default="", validation_alias=AliasChoices("TQR_QUEUE_PREFIX"))
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TQR_REDIS_URL"))

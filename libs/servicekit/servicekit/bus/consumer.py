@@ -5,6 +5,10 @@ transaction as the handler's effect, and the message is acknowledged only after 
 - A handler that raises is negatively acknowledged and redelivered; past the queue's delivery limit
   the broker parks it in the dead-letter queue, and the queue keeps draining the others.
 - A body that is not an envelope is rejected straight to the dead-letter queue.
+- So is a forged one: an envelope whose producer is not the one service that publishes its type
+  (``servicekit.bus.access``), or whose type is not the routing key it was published with (the
+  broker checked the publisher's right to the routing key, not to what the body says). It is never
+  applied; it is counted with the outcome ``forged`` and logged with the reason.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqr.common.v1.envelope_pb2 import EventEnvelope
 
 from servicekit import correlation, envelope, metrics
+from servicekit.bus import access
 from servicekit.bus.topology import Topology, declare_consumer_queue
 from servicekit.clock import Clock, SystemClock
 
@@ -70,6 +75,7 @@ class Consumer:
         delivery_limit: int = 3,
         prefetch: int = 16,
         clock: Clock | None = None,
+        producer_of: Callable[[str], str | None] = access.producer_of,
     ) -> None:
         self.service = service
         self.connection = connection
@@ -80,6 +86,7 @@ class Consumer:
         self.delivery_limit = delivery_limit
         self.prefetch = prefetch
         self.clock = clock or SystemClock()
+        self.producer_of = producer_of
         self._channel: AbstractChannel | None = None
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
@@ -134,6 +141,14 @@ class Consumer:
                       extra={"message_id": message.message_id, "routing_key": message.routing_key})
             await message.reject(requeue=False)
             return
+        forgery = self._forgery(message, env)
+        if forgery:
+            metrics.EVENTS_CONSUMED.labels(self.service, env.type, "forged").inc()
+            log.error("forged event parked in the dead-letter queue: %s", forgery,
+                      extra={"event_id": env.event_id[:64], "event_type": env.type,
+                             "message_id": (message.message_id or "")[:64]})
+            await message.reject(requeue=False)
+            return
 
         delivery_count = int(str((message.headers or {}).get("x-delivery-count", 0) or 0))
         started = time.perf_counter()
@@ -154,6 +169,21 @@ class Consumer:
             )
             log.info("event %s", outcome, extra={"event_id": env.event_id, "event_type": env.type})
             await message.ack()
+
+    def _forgery(self, message: AbstractIncomingMessage, env: EventEnvelope) -> str | None:
+        """Why the message does not come from the producer of its event type (None: it does)."""
+        producer = self.producer_of(env.type)
+        if producer is None:
+            return f"no service publishes {env.type}"
+        if message.routing_key != env.type:
+            return f"published with the routing key {_shown(message.routing_key)}, not its type"
+        claims = {"the envelope": env.producer, "the app_id": message.app_id,
+                  "the x-producer header": (message.headers or {}).get("x-producer")}
+        for where, claimed in claims.items():
+            # The envelope must name the producer; the two copies outside it, when present, too.
+            if (claimed is not None or where == "the envelope") and claimed != producer:
+                return f"{where} names {_shown(claimed)} as producer; {env.type} comes from {producer}"
+        return None
 
     async def _apply_once(
         self, env: EventEnvelope, payload: Message, subscription: Subscription, delivery_count: int
@@ -181,3 +211,8 @@ class Consumer:
                     return False
             raise
         return True
+
+
+def _shown(value: object) -> str:
+    """A value from the message, for a log line: quoted and cut short (it may be anything)."""
+    return repr(str(value)[:64])

@@ -13,10 +13,14 @@ import shutil
 import socket
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
+
+from servicekit import broker_users
+from servicekit.bus.access import ROLES, role
+from servicekit.bus.topology import Topology
 
 PG_ADMIN_URL = os.environ.get("TQR_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("TQR_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
@@ -53,16 +57,21 @@ async def postgres_database(prefix: str = "tqr_test") -> AsyncIterator[str]:
             await admin.close()
 
 
+def _rabbitmqctl_command() -> list[str]:
+    return [shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"]
+
+
 def _rabbitmqctl(*args: str) -> None:
-    tool = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    subprocess.run([tool, "-q", *args], check=True, capture_output=True, timeout=60)  # noqa: S603
+    subprocess.run([*_rabbitmqctl_command(), "-q", *args], check=True, capture_output=True, timeout=60)  # noqa: S603
 
 
 @contextmanager
 def rabbitmq_vhost(prefix: str = "tqr-test") -> Iterator[str]:
     """A fresh RabbitMQ vhost (guest has every permission); yields its AMQP URL.
 
-    Blocking on purpose: it is made once per test session, outside any event loop."""
+    Blocking on purpose: it is made once per test session, outside any event loop. Users named
+    ``<vhost>-…`` (``broker_logins``, ``make run`` on this vhost) are removed with it: users are
+    global to the broker, and one left behind by a killed run would stay for good."""
     name = unique(prefix)
     _rabbitmqctl("add_vhost", name)
     _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
@@ -70,6 +79,29 @@ def rabbitmq_vhost(prefix: str = "tqr-test") -> Iterator[str]:
         yield f"{AMQP_BASE}/{name}"
     finally:
         _rabbitmqctl("delete_vhost", name)
+        _delete_users_named(f"{name}-")
+
+
+def _delete_users_named(prefix: str) -> None:
+    users = [user for user in broker_users.users() if user.startswith(prefix)]
+    broker_users.delete(users, _rabbitmqctl_command())
+
+
+@contextmanager
+def broker_logins(amqp_url: str, topology: Topology, roles: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
+    """Each role of the bus table (``servicekit.bus.access``) its own user on ``amqp_url``'s vhost,
+    made by ``servicekit.broker_users`` as ``make run`` makes them; yields role → AMQP URL and
+    deletes the users afterwards. Blocking (rabbitmqctl)."""
+    vhost = broker_users.vhost_of(amqp_url)
+    tag = uuid.uuid4().hex[:8]
+    logins = [broker_users.Login(role(name), f"{vhost}-{tag}-{name}", uuid.uuid4().hex, vhost)
+              for name in (roles if roles is not None else [r.name for r in ROLES])]
+    rabbitmqctl = _rabbitmqctl_command()
+    broker_users.apply(logins, topology, rabbitmqctl)
+    try:
+        yield {login.role.name: broker_users.url_for(amqp_url, login) for login in logins}
+    finally:
+        broker_users.delete([login.user for login in logins], rabbitmqctl)
 
 
 async def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import parse_keys
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, own_amqp_url
 
 # Same key bytes as servicekit.sealing.DEV_KEYS, under a key id that marks it as development-only
 # (refused when TQR_ENVIRONMENT=production).
@@ -14,6 +14,8 @@ DEV_FIELD_KEYS = "dev-only-1:ZGV2LW9ubHktc2VhbGluZy1rZXktMzItYnl0ZXMhISE="
 
 class ApplicationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="APPLICATION_", extra="ignore")
+    # The service's own broker user (only its part of the bus); TQR_AMQP_URL when unset.
+    amqp_url: str = own_amqp_url("APPLICATION_")
 
     grpc_port: int = 50052
     metrics_port: int = 9102

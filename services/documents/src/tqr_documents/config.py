@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings
+from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings, own_amqp_url
 
 from tqr_documents.adapters import cache_cipher
 from tqr_documents.domain.form_code import FormCodeSigner
@@ -40,6 +40,8 @@ def parse_keyring(text: str) -> tuple[dict[str, bytes], str]:
 
 class DocumentsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DOCUMENTS_", extra="ignore")
+    # The service's own broker user (only its part of the bus); TQR_AMQP_URL when unset.
+    amqp_url: str = own_amqp_url("DOCUMENTS_")
     # The default address is `make run`'s application service on this machine.
     required_in_production: ClassVar[tuple[str, ...]] = (
         *ServiceSettings.required_in_production, "application_addresses",

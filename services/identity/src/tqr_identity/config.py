@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import DEV_KEYS, parse_keys
-from servicekit.settings import ServiceSettings, is_development_value, shared
+from servicekit.settings import ServiceSettings, is_development_value, own_amqp_url, shared
 
 from tqr_identity.adapters.account_crypto import AccountCrypto
 from tqr_identity.adapters.crypto.personal_data import PersonalDataError, parse_keyring
@@ -40,6 +40,8 @@ DEV_KEY_MATERIAL = frozenset(_key_bytes(DEV_KEYS) | _key_bytes(DEV_PERSONAL_DATA
 
 class IdentitySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore", populate_by_name=True)
+    # The service's own broker user (only its part of the bus); TQR_AMQP_URL when unset.
+    amqp_url: str = own_amqp_url("IDENTITY_")
 
     grpc_port: int = 50051
     metrics_port: int = 9101

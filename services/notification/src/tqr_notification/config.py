@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import DEV_KEYS, parse_keys
-from servicekit.settings import ServiceSettings, shared
+from servicekit.settings import ServiceSettings, own_amqp_url, shared
 
 # Same key bytes as servicekit.sealing.DEV_KEYS, under a key id that marks it as development-only
 # (refused when TQR_ENVIRONMENT=production). Seals contacts and message texts at rest.
@@ -18,6 +18,8 @@ DEV_FIELD_KEYS = "dev-only-1:ZGV2LW9ubHktc2VhbGluZy1rZXktMzItYnl0ZXMhISE="
 
 class NotificationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATION_", extra="ignore", populate_by_name=True)
+    # The service's own broker user (only its part of the bus); TQR_AMQP_URL when unset.
+    amqp_url: str = own_amqp_url("NOTIFICATION_")
     # The defaults are the development sink on 127.0.0.1:1025, a localhost link and an example sender.
     required_in_production: ClassVar[tuple[str, ...]] = (
         *ServiceSettings.required_in_production, "smtp_host", "smtp_port", "mail_from_address", "site_url",

@@ -24,6 +24,7 @@ import tqr_notification
 from aiosmtpd.controller import Controller
 from google.protobuf.message import Message
 from servicekit import db, envelope, migrations
+from servicekit.bus.access import producer_of
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.host import ServiceHost
@@ -129,7 +130,7 @@ class NotificationRig:
     hosts: list[ServiceHost] = field(default_factory=list)
     engine: AsyncEngine | None = None
     connection: aio_pika.abc.AbstractRobustConnection | None = None
-    publisher: Publisher | None = None
+    publishers: dict[str, Publisher] = field(default_factory=dict)  # by producer
 
     @property
     def exchange(self) -> str:
@@ -153,17 +154,20 @@ class NotificationRig:
         self.hosts.append(host)
         return host
 
-    async def publish(self, message: Message, *, producer: str = "identity", event_id: str | None = None,
+    async def publish(self, message: Message, *, event_id: str | None = None,
                       occurred_at: datetime | None = None) -> str:
-        if self.publisher is None:
+        """``message`` as the service that publishes its type would (servicekit.bus.access)."""
+        producer = producer_of(message.DESCRIPTOR.full_name) or "nobody"
+        if self.connection is None:
             self.connection = await aio_pika.connect_robust(self.amqp_url)
-            self.publisher = Publisher(self.connection, Topology(self.exchange, self.queue_prefix), producer)
-            await self.publisher.start()
+        if producer not in self.publishers:
+            self.publishers[producer] = Publisher(self.connection, Topology(self.exchange, self.queue_prefix), producer)
+            await self.publishers[producer].start()
         env = envelope.build(message, producer=producer, aggregate_id="agg", correlation_id=uuid.uuid4().hex,
                              occurred_at=occurred_at or datetime.now(UTC))
         if event_id:
             env.event_id = event_id
-        await self.publisher.publish(env.SerializeToString(), event_type=env.type, event_id=env.event_id,
+        await self.publishers[producer].publish(env.SerializeToString(), event_type=env.type, event_id=env.event_id,
                                      correlation_id=env.correlation_id)
         return env.event_id
 

@@ -65,7 +65,7 @@ async def test_every_event_type_produces_its_message_on_each_channel(db_url, rig
                    timeout=30, what="every email and SMS")
 
     # A redelivered event (same event id) sends nothing again.
-    await rig.publish(EVENTS[-2][0], producer="application", event_id=event_ids[-2])
+    await rig.publish(EVENTS[-2][0], event_id=event_ids[-2])
     await asyncio.sleep(1.0)
 
     subjects = [email.subject for email in handler.to(EMAIL)]
@@ -97,7 +97,7 @@ async def test_r_app_2_status_change_reaches_inbox_email_and_sms_with_missing_ma
     host = await rig.start(sms=sms)
     await rig.register(ACCOUNT, EMAIL, PHONE)
     status, _, _ = EVENTS[8]
-    await rig.publish(status, producer="application")
+    await rig.publish(status)
     await wait_for(lambda: len(handler.to(EMAIL)) == 2 and sms.to(PHONE), timeout=15, what="status notices")
     email_text = handler.to(EMAIL)[-1].text
     assert "继续教育学时证明" in email_text and "申请表未签字" in email_text
@@ -113,7 +113,7 @@ async def test_r_app_4_message_from_the_point_reaches_inbox_and_email(sqlite_url
     host = await rig.start(sms=h.SmsRecorder())
     await rig.register(ACCOUNT, EMAIL, PHONE)
     posted, _, words = EVENTS[9]
-    await rig.publish(posted, producer="application")
+    await rig.publish(posted)
     await wait_for(lambda: len(handler.to(EMAIL)) == 2, timeout=15, what="the message email")
     assert words in handler.to(EMAIL)[-1].text
     listed = await rig.inbox(host).ListInboxMessages(pb.ListInboxMessagesRequest(), metadata=h.actor(ACCOUNT))
