@@ -15,7 +15,9 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from servicekit.host import CALLERS_LEAVE_SECONDS
 from servicekit.rpc.server import LIVENESS
+from servicekit.settings import CheckedSettings, ServiceSettings
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.security.client_address import TrustedProxies
@@ -186,6 +188,38 @@ def test_gateway_reaches_every_backend_through_its_headless_service(overlay):
     assert services["gateway"]["spec"]["type"] == "ClusterIP"
     (rule,) = of_kind(overlay, "Ingress")["gateway"]["spec"]["rules"]
     assert rule["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"
+
+
+def _seconds(env: dict[str, str | None], name: str, settings_class: type[CheckedSettings], field: str) -> float:
+    """A setting as the pod gets it: from the manifest, else the settings class's default."""
+    value = env.get(name)
+    return float(value) if value is not None else float(settings_class.model_fields[field].default)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_deployment_stops_within_its_termination_grace_period(overlay):
+    """Kubernetes kills a pod this long after deciding to stop it: the preStop sleep, the drain and
+    the grace for work in flight must all fit, or a rolling restart cuts calls. A backend's drain
+    must also outlast the maximum connection age, so that every caller asks DNS again and learns
+    the pods that stay before this one stops taking calls (servicekit.host.ServiceHost.stop)."""
+    for name, deployment in of_kind(overlay, "Deployment").items():
+        spec = pod_spec(deployment)
+        (container,) = spec["containers"]
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+        if name == "gateway":
+            drain = _seconds(env, "GATEWAY_DRAIN_SECONDS", GatewaySettings, "drain_seconds")
+            grace = _seconds(env, "GATEWAY_SHUTDOWN_GRACE_SECONDS", GatewaySettings, "shutdown_grace_seconds")
+            assert pre_stop > 0, "the ingress needs a moment to hear the endpoint is gone"
+            needed = pre_stop + drain + grace
+        else:
+            prefix = name.upper()
+            drain = _seconds(env, f"{prefix}_DRAIN_SECONDS", ServiceSettings, "drain_seconds")
+            grace = _seconds(env, f"{prefix}_SHUTDOWN_GRACE_SECONDS", ServiceSettings, "shutdown_grace_seconds")
+            age = _seconds(env, f"{prefix}_MAX_CONNECTION_AGE_SECONDS", ServiceSettings, "max_connection_age_seconds")
+            assert 0 < age * 1.1 < drain, (name, "a drain shorter than the connection age leaves callers behind")
+            needed = pre_stop + drain + CALLERS_LEAVE_SECONDS + grace
+        assert needed <= spec["terminationGracePeriodSeconds"], (name, needed)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

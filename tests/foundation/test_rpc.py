@@ -12,6 +12,7 @@ from servicekit import correlation, db, errors
 from servicekit.host import HostParts, ServiceHost
 from servicekit.rpc.client import open_channel, target_for
 from servicekit.rpc.errors import from_rpc_error
+from servicekit.rpc.server import LIVENESS
 from servicekit.settings import ServiceSettings
 from servicekit.testing import postgres_database, wait_for
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
@@ -59,9 +60,9 @@ class Probe(documents_pb2_grpc.DocumentsServiceServicer):
         return documents_pb2.VerifyFormCodeResponse(genuine=True, application_number=self.name)
 
 
-async def start_host(url: str, probe: Probe) -> ServiceHost:
+async def start_host(url: str, probe: Probe, drain_seconds: float = 0.5) -> ServiceHost:
     settings = ServiceSettings(grpc_port=0, metrics_port=-1, database_url=url, shutdown_grace_seconds=5,
-                               drain_seconds=0.5)
+                               drain_seconds=drain_seconds)
     parts = HostParts(
         name="probe",
         engine=db.create_engine(url),
@@ -143,8 +144,8 @@ async def test_health_is_not_serving_while_the_database_is_unreachable():
             await host.stop()
 
 
-async def _status_is(port: int, status: int) -> bool:
-    return await health_of(port, SERVICE) == status
+async def _status_is(port: int, status: int, service: str = SERVICE) -> bool:
+    return await health_of(port, service) == status
 
 
 async def test_round_robin_spreads_calls_over_every_replica(sqlite_url, tmp_path):
@@ -205,16 +206,25 @@ async def test_every_call_has_a_deadline_and_carries_the_correlation_id(sqlite_u
 
 async def test_shutdown_reports_not_serving_and_finishes_calls_in_flight(sqlite_url):
     probe = Probe("a")
-    host = await start_host(sqlite_url, probe)
+    host = await start_host(sqlite_url, probe, drain_seconds=3)
     async with open_channel(f"127.0.0.1:{host.port}", SERVICE, timeout_seconds=5) as channel:
         stub = documents_pb2_grpc.DocumentsServiceStub(channel)
-        in_flight = asyncio.ensure_future(stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="sleep1")))
+        in_flight = asyncio.ensure_future(stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="sleep2")))
         await wait_for(lambda: probe.calls == 1, what="the call to arrive")
         stopping = asyncio.create_task(host.stop())
-        await asyncio.sleep(0.1)
-        health = health_pb2_grpc.HealthStub(channel)
-        answer = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2)
-        assert answer.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        await wait_for(lambda: _status_is(host.port, health_pb2.HealthCheckResponse.NOT_SERVING),
+                       what="NOT_SERVING")
+        # First the drain: readiness says NOT_SERVING (probes and DNS let the replica go) while
+        # callers that still come are answered.
+        assert (await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="x"))).genuine
+        assert probe.calls == 2
+        # Then liveness, which the channel watches: it sends no new call to the replica.
+        await wait_for(lambda: _status_is(host.port, health_pb2.HealthCheckResponse.NOT_SERVING, LIVENESS),
+                       what="liveness NOT_SERVING")
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="x"))
+        assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert probe.calls == 2
         answer = await in_flight
         assert answer.genuine
         await stopping
@@ -239,6 +249,12 @@ async def test_oversized_request_is_invalid_argument(sqlite_url):
             assert probe.calls == 1  # the oversized one never reached the servicer
     finally:
         await host.stop()
+
+
+def test_a_dns_name_passes_through_also_with_a_dns_server_of_its_own():
+    assert target_for("dns:///identity-headless:50051") == "dns:///identity-headless:50051"
+    assert target_for("dns://10.0.0.10:53/identity-headless:50051") == "dns://10.0.0.10:53/identity-headless:50051"
+    assert target_for("identity-headless:50051") == "dns:///identity-headless:50051"
 
 
 def test_service_config_lists_methods_of_several_services():

@@ -8,7 +8,7 @@ Readiness follows the dependencies for the whole life of the process: a watcher 
 and looks at the broker connection every ``health_interval`` and reports NOT_SERVING while either is
 away and SERVING once both are back (the engine's pool and the robust AMQP connection reconnect by
 themselves). Liveness (``rpc.server.LIVENESS``) stays SERVING through such an outage and turns
-NOT_SERVING only when the process stops.
+NOT_SERVING only when the process stops; the callers' channels watch it (``rpc.health``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,15 @@ from servicekit.bus.consumer import Consumer, Subscription
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.outbox import OutboxRelay
+from servicekit.rpc.health import HealthService
 from servicekit.rpc.server import create_server, set_alive, set_serving
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+# After liveness turns NOT_SERVING: the callers' channels hear it at once (their health watch), and
+# calls they sent just before arrive and are answered meanwhile.
+CALLERS_LEAVE_SECONDS = 1.0
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -68,7 +73,7 @@ class ServiceHost:
         self.server: grpc.aio.Server | None = None
         self.port: int = 0
         self.metrics_port: int = 0
-        self._health = None
+        self._health: HealthService | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
         self._serving: bool | None = None
@@ -103,7 +108,9 @@ class ServiceHost:
             )
             await self.consumer.start()
         self.server, self._health = create_server(
-            self.name, self.parts.register, self.parts.service_names, self.settings.max_request_bytes
+            self.name, self.parts.register, self.parts.service_names, self.settings.max_request_bytes,
+            max_connection_age_seconds=self.settings.max_connection_age_seconds,
+            max_connection_age_grace_seconds=self.settings.max_connection_age_grace_seconds,
         )
         self.port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         await self.server.start()
@@ -119,7 +126,18 @@ class ServiceHost:
             self.relay.nudge()
 
     async def stop(self) -> None:
-        """NOT_SERVING first (load balancers stop sending), then drain, then close."""
+        """Leave in two steps, so that no caller's call is lost, then close.
+
+        1. Readiness NOT_SERVING for ``drain_seconds``, every call still answered: probes take the
+           replica out of its Service and DNS, and each caller, whose connection ends within the
+           maximum connection age, asks DNS again and learns the replicas that stay (a replica
+           started just before this one stops among them).
+        2. Liveness NOT_SERVING, which the callers' channels watch: from then on they send their calls
+           to the other replicas they know, also those whose DNS still names this one. A moment for
+           the word to reach them and for calls already on their way to arrive, then the server
+           stops, letting calls in flight finish within the grace. (A call reaching a gRPC server at
+           the instant it stops is cancelled by grpc, neither refused nor retried: hence step 2.)
+        """
         if self._stopping:
             return
         self._stopping = True
@@ -127,11 +145,15 @@ class ServiceHost:
         if self._watch:
             self._watch.cancel()
         await self._report(False)
+        await asyncio.sleep(self.settings.drain_seconds)
         if self._health is not None:
             await set_alive(self._health, False)
-        await asyncio.sleep(self.settings.drain_seconds)
+            # A drain of 0 (tests) means "stop at once": no moment for callers either.
+            await asyncio.sleep(min(CALLERS_LEAVE_SECONDS, self.settings.drain_seconds))
         if self.consumer is not None:
             await self.consumer.stop(grace)
+        if self._health is not None:
+            await self._health.end_watches()  # or the server would wait the whole grace for them
         if self.server is not None:
             await self.server.stop(grace)
         for hook in reversed(self.parts.on_stop):

@@ -19,6 +19,7 @@ from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit import db
+from servicekit.rpc.server import DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS, DEFAULT_MAX_CONNECTION_AGE_SECONDS
 from servicekit.sealing import DEV_KEYS
 
 DEV_SECRET_PREFIX = "dev-only-"  # noqa: S105  (a marker, not a secret)
@@ -107,9 +108,15 @@ class ServiceSettings(CheckedSettings):
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("TQR_LOG_LEVEL"))
     log_file: str = Field(default="", validation_alias=AliasChoices("TQR_LOG_FILE"))
     shutdown_grace_seconds: float = 10.0
-    # After SIGTERM the service says NOT_SERVING and keeps answering this long, so that load
-    # balancers and probes notice before it stops taking calls.
+    # After SIGTERM the service says NOT_SERVING (readiness) and keeps answering this long, so that
+    # probes and DNS let it go and callers (reconnecting within the connection age) learn the
+    # replicas that stay, before liveness says NOT_SERVING and callers send it nothing more.
     drain_seconds: float = 1.0
+    # Each caller's connection is closed after about this long (and in-flight calls on it get the
+    # grace), so callers reconnect and ask DNS again: a replica added at peak gets its share within
+    # seconds. 0 keeps connections for as long as they last.
+    max_connection_age_seconds: float = Field(default=DEFAULT_MAX_CONNECTION_AGE_SECONDS, ge=0)
+    max_connection_age_grace_seconds: float = Field(default=DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS, ge=0)
     delivery_limit: int = 3
     prefetch: int = 16
     heartbeat_seconds: int = 30

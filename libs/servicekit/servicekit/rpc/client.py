@@ -1,5 +1,11 @@
 """Channels to other services: round-robin over every replica, a deadline on every call, and
 retries only for UNAVAILABLE on the methods the caller names idempotent (channel service config).
+
+Replicas come and go: the channel asks DNS again whenever a connection ends (servers end each one
+after a maximum age), and it watches each replica's liveness, sending nothing new to a replica that
+is stopping (servicekit.rpc.health). A call the channel never got onto the wire, or that a server
+refused unread, is retried by grpc for every method (transparent retry); the retry policy below is
+only for calls a server did read and answered UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -12,16 +18,30 @@ from typing import Any
 import grpc
 
 from servicekit import correlation, metrics
+from servicekit.rpc.health import LIVENESS
+
+# A replica added behind a DNS name is found when the channel asks DNS again, which it does when a
+# connection closes (servers close each after a maximum age, servicekit.rpc.server); grpc's default
+# lets it ask at most every 30 s, which would leave the new replica idle that long.
+MIN_SECONDS_BETWEEN_RESOLUTIONS = 1
+# A replica restarted at the same address is tried again at least this often (grpc's default backs
+# off to two minutes).
+MAX_RECONNECT_BACKOFF_SECONDS = 5
+# Keepalive: a ping on a quiet connection every 30 s, and a peer that does not answer within 10 s
+# is taken for gone (its calls fail over instead of waiting for their deadline).
+KEEPALIVE_SECONDS = 30
+KEEPALIVE_TIMEOUT_SECONDS = 10
 
 
 def target_for(addresses: str) -> str:
     """``host:port[,host:port…]`` → a gRPC target that lists every replica.
 
     A name such as ``dns:///identity:50051`` passes through (DNS returns every pod of a headless
-    Service); literal IPv4 addresses become one ``ipv4:`` target so round_robin sees them all.
+    Service), also with a DNS server of its own (``dns://10.0.0.10:53/identity:50051``); literal
+    IPv4 addresses become one ``ipv4:`` target so round_robin sees them all.
     """
     addresses = addresses.strip()
-    if ":///" in addresses or addresses.startswith(("ipv4:", "ipv6:", "unix:")):
+    if ":///" in addresses or addresses.startswith(("dns:", "ipv4:", "ipv6:", "unix:")):
         return addresses
     parts = [a.strip() for a in addresses.split(",") if a.strip()]
     if len(parts) == 1:
@@ -47,7 +67,13 @@ def service_config(service: str, idempotent_methods: Iterable[str]) -> str:
     for method in sorted(set(idempotent_methods)):
         owner, _, name = method.rpartition("/")
         names.append({"service": owner or service, "method": name})
-    config: dict[str, Any] = {"loadBalancingConfig": [{"round_robin": {}}], "methodConfig": []}
+    config: dict[str, Any] = {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        # Each replica is sent calls only while its liveness is SERVING: one that begins to stop
+        # gets no new call (servicekit.rpc.health).
+        "healthCheckConfig": {"serviceName": LIVENESS},
+        "methodConfig": [],
+    }
     if names:
         config["methodConfig"].append({
             "name": names,
@@ -183,7 +209,13 @@ def open_channel(
             ("grpc.service_config", service_config(service, idempotent_methods)),
             ("grpc.enable_retries", 1),
             ("grpc.max_receive_message_length", 16 * 1024 * 1024),
-            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.dns_min_time_between_resolutions_ms", MIN_SECONDS_BETWEEN_RESOLUTIONS * 1000),
+            ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_SECONDS * 1000),
+            ("grpc.keepalive_time_ms", KEEPALIVE_SECONDS * 1000),
+            ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_SECONDS * 1000),
+            # The health watch keeps a call open on every connection without sending data; pings
+            # must not stop after two (grpc's default) for the keepalive to go on.
+            ("grpc.http2.max_pings_without_data", 0),
         ],
     )
     return _Channel(channel, timeout_seconds)

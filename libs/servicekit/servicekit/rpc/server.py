@@ -22,13 +22,15 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
 from servicekit import correlation, errors, metrics
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
+from servicekit.rpc.health import LIVENESS, HealthService
+
+__all__ = ["LIVENESS", "create_server", "set_alive", "set_serving"]
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,15 @@ log = logging.getLogger(__name__)
 # the transport refuses (RESOURCE_EXHAUSTED) only what is larger still.
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
 TRANSPORT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-
-# The health service name a liveness probe asks for (Kubernetes: ``grpc: {port: …, service: liveness}``).
-# Not a gRPC service: reflection does not list it.
-LIVENESS = "liveness"
+# Callers keep a connection until it breaks, and only a broken connection makes them ask DNS again:
+# a replica added behind the name would get nothing from callers already connected. Each connection
+# is therefore closed (GOAWAY) after about this long (grpc adds ±10 %) and the caller reconnects to
+# every address DNS gives then; calls in flight on it may finish within the grace.
+DEFAULT_MAX_CONNECTION_AGE_SECONDS = 5.0
+DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS = 30.0
+# Callers ping an idle connection (keepalive, to notice a peer that vanished); the server accepts
+# pings this often even on a connection without calls instead of closing it as abusive.
+KEEPALIVE_MIN_PING_INTERVAL_MS = 10_000
 
 
 def is_dependency_outage(exc: BaseException) -> bool:
@@ -193,22 +200,31 @@ def create_server(
     register: Iterable[Callable[[grpc.aio.Server], None]],
     service_names: Iterable[str],
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-) -> tuple[grpc.aio.Server, health_aio.HealthServicer]:
-    """A server with every servicer registered, health (NOT_SERVING until told) and reflection.
+    max_connection_age_seconds: float = DEFAULT_MAX_CONNECTION_AGE_SECONDS,
+    max_connection_age_grace_seconds: float = DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS,
+) -> tuple[grpc.aio.Server, HealthService]:
+    """A server with every servicer registered, health (liveness SERVING, readiness unknown until
+    told) and reflection.
 
-    Binding is left to the caller, so tests can bind port 0.
+    Binding is left to the caller, so tests can bind port 0. A connection age of 0 keeps
+    connections for as long as they last.
     """
-    server = grpc.aio.server(
-        interceptors=[ServiceInterceptor(service, max_request_bytes)],
-        options=[
-            ("grpc.max_receive_message_length", TRANSPORT_MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", TRANSPORT_MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 0),
-        ],
-    )
+    options: list[tuple[str, int]] = [
+        ("grpc.max_receive_message_length", TRANSPORT_MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", TRANSPORT_MAX_MESSAGE_BYTES),
+        ("grpc.so_reuseport", 0),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", KEEPALIVE_MIN_PING_INTERVAL_MS),
+    ]
+    if max_connection_age_seconds > 0:
+        options += [
+            ("grpc.max_connection_age_ms", round(max_connection_age_seconds * 1000)),
+            ("grpc.max_connection_age_grace_ms", round(max_connection_age_grace_seconds * 1000)),
+        ]
+    server = grpc.aio.server(interceptors=[ServiceInterceptor(service, max_request_bytes)], options=options)
     for add in register:
         add(server)
-    health_servicer = health_aio.HealthServicer()
+    health_servicer = HealthService()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
@@ -219,12 +235,12 @@ def _status(serving: bool) -> health_pb2.HealthCheckResponse.ServingStatus:
     return health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-async def set_serving(health_servicer: health_aio.HealthServicer, names: Iterable[str], serving: bool) -> None:
+async def set_serving(health_servicer: HealthService, names: Iterable[str], serving: bool) -> None:
     """Readiness: the "" name and each service's name (``LIVENESS`` is left as it is)."""
     for name in ["", *names]:
         await health_servicer.set(name, _status(serving))
 
 
-async def set_alive(health_servicer: health_aio.HealthServicer, alive: bool) -> None:
+async def set_alive(health_servicer: HealthService, alive: bool) -> None:
     """Liveness: SERVING once the server runs, NOT_SERVING only when the process is stopping."""
     await health_servicer.set(LIVENESS, _status(alive))

@@ -12,6 +12,7 @@ from servicekit.settings import load_or_exit
 
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
+from tqr_gateway.shutdown import Drain, DrainingServer
 
 
 def main() -> int:
@@ -29,16 +30,18 @@ def main() -> int:
     logs.configure("gateway", settings.log_level, settings.log_file)
     if settings.metrics_port >= 0:
         metrics.serve_metrics(settings.metrics_port, settings.host)
+    drain = Drain()
     config = uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None,
-        access_log=False, timeout_graceful_shutdown=10,
+        create_app(settings, drain=drain), host=settings.host, port=settings.port, log_config=None,
+        access_log=False, timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         # The app reads X-Forwarded-For itself, only from GATEWAY_TRUSTED_PROXIES
         # (security/client_address.py); uvicorn's own handling is on by default (trusting
         # 127.0.0.1), so it is switched off here.
         proxy_headers=False,
     )
     tune_for_service()
-    uvicorn.Server(config).run()  # handles SIGTERM/SIGINT: stops accepting, finishes requests
+    # SIGTERM/SIGINT: drain (/readyz 503, still serving), stop accepting, finish requests, close.
+    DrainingServer(config, drain, settings.drain_seconds).run()
     return 0
 
 

@@ -42,6 +42,7 @@ from tqr_gateway.security.ratelimit import FixedWindowLimiter
 from tqr_gateway.security.refusals import Refusal, refusal_response
 from tqr_gateway.session import SessionMiddleware
 from tqr_gateway.session_cache import SessionCache
+from tqr_gateway.shutdown import Drain
 from tqr_gateway.web.language import safe_local_path
 from tqr_gateway.web.shell import install_web_shell
 
@@ -61,7 +62,7 @@ ROUTERS = [
 ]
 
 
-def create_app(settings: GatewaySettings, channels: Channels | None = None) -> FastAPI:
+def create_app(settings: GatewaySettings, channels: Channels | None = None, drain: Drain | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.channels = channels or Channels.open(settings)
@@ -83,11 +84,12 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.drain = drain = drain or Drain()
     # Outermost last: the request id wraps everything, so refusals by the shell are logged too.
     app.add_middleware(SessionMiddleware, secure=settings.secure_cookies)
     install_web_shell(app, secret_key=settings.secret_key, secure_cookies=settings.secure_cookies,
                       upload_limits=UPLOAD_PATHS)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, drain=drain)
     # Outermost of all: everything inside (limits, logs, the client id sent to identity) sees the real client.
     app.add_middleware(ForwardedClient, trusted=TrustedProxies.parse(settings.trusted_proxies))
     _install_error_handlers(app)
@@ -96,10 +98,14 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
     # no outage elsewhere can get the gateway restarted)? /healthz: may the Ingress send it requests?
     # Yes whenever it answers, also while a service or Redis is away: it then answers a clear 503
     # problem document itself, which beats the Ingress's bare error page. /readyz: does every
-    # service answer SERVING (the startup probe and `make run` wait for it)?
+    # service answer SERVING (the startup probe and `make run` wait for it)? While the gateway
+    # drains before stopping (shutdown.py), /healthz and /readyz say no: it still serves what comes,
+    # but whatever balances over the gateways should send new requests to another one.
     @app.get("/healthz", include_in_schema=False)
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    async def health(request: Request) -> Response:
+        if request.app.state.drain.active:
+            return _draining()
+        return JSONResponse({"status": "ok"})
 
     @app.get("/livez", include_in_schema=False)
     async def liveness() -> dict[str, str]:
@@ -107,6 +113,8 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
 
     @app.get("/readyz", include_in_schema=False)
     async def readiness(request: Request) -> Response:
+        if request.app.state.drain.active:
+            return _draining()
         states = await request.app.state.channels.readiness()
         ready = all(states.values())
         return JSONResponse({"ready": ready, "services": states}, status_code=200 if ready else 503)
@@ -115,6 +123,10 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None) -> F
         app.include_router(router)
     install_problem_schemas(app)
     return app
+
+
+def _draining() -> Response:
+    return JSONResponse({"ready": False, "draining": True}, status_code=503)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

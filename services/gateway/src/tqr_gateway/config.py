@@ -29,6 +29,10 @@ class GatewaySettings(CheckedSettings):
     notification_addresses: str = "127.0.0.1:50053"
     documents_addresses: str = "127.0.0.1:50054"
     rpc_timeout_seconds: float = 5.0
+    # After SIGTERM: this long still serving while /readyz answers 503 (balancers stop sending), then
+    # requests in flight get the grace (a sign-in may take the 15 s deadline of password hashing).
+    drain_seconds: float = 1.0
+    shutdown_grace_seconds: float = 20.0
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TQR_REDIS_URL"))
     # Prefix of the gateway's Redis keys (rate-limit counters), like the services' *_REDIS_KEY_PREFIX:
     # two copies of the system on one Redis (a test run beside `make run`) must not share counters.

@@ -1,4 +1,5 @@
-"""Request ids, JSON access lines and HTTP metrics for every request (a pure ASGI middleware)."""
+"""Request ids, JSON access lines and HTTP metrics for every request (a pure ASGI middleware); while
+the gateway drains before stopping, every response also closes its connection."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 from prometheus_client import Counter, Histogram
 from servicekit import correlation
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tqr_gateway.shutdown import Drain
 
 log = logging.getLogger("tqr_gateway.access")
 
@@ -19,8 +22,9 @@ HTTP_DURATION = Histogram(
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, drain: Drain | None = None) -> None:
         self.app = app
+        self.drain = drain or Drain()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,6 +42,10 @@ class RequestContext:
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"].append((b"x-request-id", request_id.encode()))
+                if self.drain.active:
+                    # The client's next request opens a new connection, which reaches a gateway
+                    # that is not stopping; an idle keep-alive connection would be closed under it.
+                    message["headers"].append((b"connection", b"close"))
             await send(message)
 
         with correlation.bound(request_id):
