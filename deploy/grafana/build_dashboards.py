@@ -1,11 +1,16 @@
-"""Writes the Grafana dashboards in deploy/grafana/dashboards/ from the short descriptions below.
+"""Writes the Grafana dashboards from the short descriptions below, for Compose and for Kubernetes:
 
-    .venv/bin/python deploy/grafana/build_dashboards.py          rewrite the JSON files
+- deploy/grafana/dashboards/*.json, which Compose's Grafana loads (provisioning/dashboards);
+- deploy/k8s/base/monitoring/dashboards.yaml, the same JSON as one ConfigMap per dashboard, labelled
+  ``grafana_dashboard: "1"`` for kube-prometheus-stack's Grafana sidecar (folder: the
+  ``grafana_folder`` annotation; deploy/k8s/cluster/kube-prometheus-stack-values.yaml).
+
+    .venv/bin/python deploy/grafana/build_dashboards.py          rewrite both
     .venv/bin/python deploy/grafana/build_dashboards.py --check  exit 1 when a file is stale
 
 Dashboards are generated so every panel has the same shape, ids and grid positions stay
 consistent, and the PromQL lives in one readable place (tests/deploy checks that every metric
-named here is one the services expose).
+named here is one the services expose, or one of the exporters in tests/deploy/metrics_catalogue.py).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(__file__).resolve().parent / "dashboards"
+CONFIG_MAPS = Path(__file__).resolve().parents[1] / "k8s" / "base" / "monitoring" / "dashboards.yaml"
+FOLDER = "TQR"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 SERVER_FAULTS = 'code=~"INTERNAL|UNKNOWN|UNAVAILABLE|DEADLINE_EXCEEDED|DATA_LOSS|UNIMPLEMENTED"'
 
@@ -145,6 +152,21 @@ def render(dashboard: Dashboard) -> dict[str, Any]:
         "annotations": {"list": []},
         "links": [],
         "panels": panels,
+    }
+
+
+def custom_variable(name: str, label: str, values: list[str]) -> dict[str, Any]:
+    """A fixed list to choose from (several at once, or all)."""
+    return {
+        "name": name,
+        "label": label,
+        "type": "custom",
+        "query": ",".join(values),
+        "multi": True,
+        "includeAll": True,
+        "current": {"text": "All", "value": "$__all"},
+        "options": [],
+        "hide": 0,
     }
 
 
@@ -418,10 +440,150 @@ def bus_dashboard() -> Dashboard:
     )
 
 
+WORKLOADS = ["gateway", "identity", "application", "notification", "documents"]
+# Our pods in kube-state-metrics and cAdvisor series: the overlays' namespaces (tqr, tqr-dev).
+IN_NAMESPACE = 'namespace=~"$namespace"'
+
+
+def capacity_dashboard() -> Dashboard:
+    """What the runbook's peak window watches: pods against their requests, autoscalers against
+    their maximums, queues and consumers, PostgreSQL and PgBouncer connections, RabbitMQ's alarms,
+    Redis. Kubernetes and exporter series (kube-prometheus-stack, CloudNativePG, redis_exporter):
+    in Compose only the queue, notification, RabbitMQ and Redis panels have data."""
+    pods = f'{IN_NAMESPACE}, pod=~"($workload)-.*"'
+    cpu_used = f'sum by (pod) (rate(container_cpu_usage_seconds_total{{{pods}, container!=""}}[$__rate_interval]))'
+    cpu_requested = f'sum by (pod) (kube_pod_container_resource_requests{{{pods}, resource="cpu"}})'
+    memory = f'sum by (pod) (container_memory_working_set_bytes{{{pods}, container!=""}})'
+    memory_requested = f'sum by (pod) (kube_pod_container_resource_requests{{{pods}, resource="memory"}})'
+    memory_limit = f'sum by (pod) (kube_pod_container_resource_limits{{{pods}, resource="memory"}})'
+    hpa = f"{{{IN_NAMESPACE}}}"
+    current = f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{hpa})"
+    maximum = f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{hpa})"
+    events_queues = 'queue=~".*\\\\.events"'
+    rabbit, postgres, bouncer = 'job="rabbitmq"', f'job="postgres", {IN_NAMESPACE}', f'job="pgbouncer", {IN_NAMESPACE}'
+    return Dashboard(
+        uid="tqr-capacity",
+        title="TQR capacity — pods, autoscalers, queues, data tier",
+        time_from="now-3h",
+        description="The peak window's panels (deploy/RUNBOOK.md): CPU and memory per pod against requests, "
+                    "replicas against the autoscalers' maximums, queues and consumers, PostgreSQL and "
+                    "PgBouncer connections, RabbitMQ memory and disk, Redis.",
+        variables=[
+            query_variable("namespace", "Namespace", "label_values(kube_deployment_spec_replicas{deployment=\"gateway\"}, "
+                                                       "namespace)"),
+            custom_variable("workload", "Workload", WORKLOADS),
+        ],
+        rows=[
+            Row(
+                "Pods against their requests",
+                [
+                    Panel("CPU per pod and its request (cores)",
+                          [(cpu_used, "{{pod}}"), (cpu_requested, "{{pod}} request")], width=8,
+                          description="The HPA scales on used / requested; a Python process uses one core at most."),
+                    Panel("CPU used / requested per pod", [(f"{cpu_used} / {cpu_requested}", "{{pod}}")],
+                          unit="percentunit", width=8,
+                          description="The HPA's target (deploy/CAPACITY.md): above it for minutes means scaling out."),
+                    Panel("Memory per pod (working set), request and limit",
+                          [(memory, "{{pod}}"), (memory_requested, "{{pod}} request"), (memory_limit, "{{pod}} limit")],
+                          unit="bytes", width=8,
+                          description="At the limit the kernel kills the process (OOMKilled, then a restart)."),
+                ],
+            ),
+            Row(
+                "Autoscalers and pods",
+                [
+                    Panel("Replicas and their maximum per autoscaler",
+                          [(current, "{{horizontalpodautoscaler}}"), (maximum, "{{horizontalpodautoscaler}} max")],
+                          width=8, description="KEDA's autoscalers are keda-hpa-notification and keda-hpa-documents."),
+                    Panel("Replicas / maximum", [(f"{current} / {maximum}", "{{horizontalpodautoscaler}}")],
+                          unit="percentunit", width=8,
+                          description="1 = at the maximum: more load waits (alert TqrAutoscalerAtMaximum; "
+                                      "the runbook's emergency path raises the maximum)."),
+                    Panel("Pods Pending, and restarts in 10 minutes",
+                          [(f'sum by (namespace) (kube_pod_status_phase{{{IN_NAMESPACE}, phase="Pending"}})',
+                            "Pending ({{namespace}})"),
+                           (f"sum by (pod) (increase(kube_pod_container_status_restarts_total{{{IN_NAMESPACE}}}[10m]))",
+                            "{{pod}} restarts")],
+                          width=8, description="Pending: no node has room (requests) or a volume cannot attach."),
+                ],
+            ),
+            Row(
+                "Queues and consumers",
+                [
+                    Panel("Ready messages per queue",
+                          [(f"sum by (queue) (rabbitmq_queue_messages_ready{{{rabbit}, {events_queues}}})", "{{queue}}")],
+                          width=6, description="documents is scaled by KEDA on documents.events."),
+                    Panel("Consumers per queue",
+                          [(f"sum by (queue) (rabbitmq_queue_consumers{{{rabbit}, {events_queues}}})", "{{queue}}")],
+                          width=6, description="One per pod of the consuming service; 0 means nobody drains it."),
+                    Panel("Notification: deliveries due and in flight",
+                          [("max(tqr_notification_deliveries_due)", "due, not claimed"),
+                           ("sum(tqr_notification_deliveries_in_flight)", "in flight")],
+                          width=6, description="KEDA scales notification on their sum (k8s/base/notification.yaml)."),
+                    Panel("Notification: the oldest due delivery has waited",
+                          [("max(tqr_notification_oldest_due_age_seconds)", "oldest due")], unit="s", width=6),
+                    Panel("RabbitMQ memory against its high watermark",
+                          [(f"max by (instance) (rabbitmq_process_resident_memory_bytes{{{rabbit}}})", "{{instance}}"),
+                           (f"max by (instance) (rabbitmq_resident_memory_limit_bytes{{{rabbit}}})", "{{instance}} watermark")],
+                          unit="bytes", width=8,
+                          description="At the watermark the broker blocks every publisher (alert TqrRabbitmqMemoryAlarm)."),
+                    Panel("RabbitMQ free disk against its limit",
+                          [(f"min by (instance) (rabbitmq_disk_space_available_bytes{{{rabbit}}})", "{{instance}}"),
+                           (f"max by (instance) (rabbitmq_disk_space_available_limit_bytes{{{rabbit}}})",
+                            "{{instance}} limit")],
+                          unit="bytes", width=8),
+                    Panel("RabbitMQ alarms (1 = publishers blocked)",
+                          [(f"max(rabbitmq_alarms_memory_used_watermark{{{rabbit}}})", "memory"),
+                           (f"max(rabbitmq_alarms_free_disk_space_watermark{{{rabbit}}})", "disk")],
+                          kind="stat", width=8),
+                ],
+            ),
+            Row(
+                "PostgreSQL and PgBouncer",
+                [
+                    Panel("PostgreSQL connections and max_connections",
+                          [(f"sum by (pod) (cnpg_backends_total{{{postgres}}})", "{{pod}}"),
+                           (f'max by (pod) (cnpg_pg_settings_setting{{{postgres}, name="max_connections"}})',
+                            "{{pod}} max_connections")],
+                          width=8, description="Alert TqrPostgresConnectionsNearLimit at 80 %; the budget: "
+                                               "deploy/README.md, PostgreSQL connections."),
+                    Panel("Connections by database and state",
+                          [(f"sum by (datname, state) (cnpg_backends_total{{{postgres}}})", "{{datname}} {{state}}")],
+                          width=8),
+                    Panel("PgBouncer: clients active and waiting, servers in use",
+                          [(f"sum by (pod) (cnpg_pgbouncer_pools_cl_active{{{bouncer}}})", "{{pod}} clients active"),
+                           (f"sum by (pod) (cnpg_pgbouncer_pools_cl_waiting{{{bouncer}}})", "{{pod}} clients waiting"),
+                           (f"sum by (pod) (cnpg_pgbouncer_pools_sv_active{{{bouncer}}})", "{{pod}} servers active")],
+                          width=8, description="Clients waiting: every server connection of a pool is busy."),
+                ],
+            ),
+            Row(
+                "Redis",
+                [
+                    Panel("Redis up", [('max(redis_up{job="redis"})', "up")], kind="stat", width=4, height=8),
+                    Panel("Redis memory against maxmemory",
+                          [('max(redis_memory_used_bytes{job="redis"})', "used"),
+                           ('max(redis_memory_max_bytes{job="redis"})', "maxmemory")],
+                          unit="bytes", width=8,
+                          description="At maxmemory (noeviction) writes fail: sign-ins and codes stop."),
+                    Panel("Redis clients and commands per second",
+                          [('max(redis_connected_clients{job="redis"})', "clients"),
+                           ('sum(rate(redis_commands_processed_total{job="redis"}[$__rate_interval]))', "commands/s")],
+                          width=6),
+                    Panel("Redis pub/sub channels",
+                          [('max(redis_pubsub_channels{job="redis"})', "channels")], width=6,
+                          description="identity's announcements to the gateways' session caches."),
+                ],
+            ),
+        ],
+    )
+
+
 DASHBOARDS = {
     "tqr-services.json": services_dashboard,
     "tqr-applicant-funnel.json": funnel_dashboard,
     "tqr-bus.json": bus_dashboard,
+    "tqr-capacity.json": capacity_dashboard,
 }
 
 
@@ -431,15 +593,35 @@ def rendered_files() -> dict[str, str]:
     }
 
 
+def config_maps(files: dict[str, str]) -> str:
+    """The same dashboards as ConfigMaps for Grafana's sidecar, written as YAML by hand (a block
+    scalar per file keeps the JSON readable in a diff)."""
+    documents = []
+    for name, text in files.items():
+        body = "".join(f"    {line}\n" if line else "\n" for line in text.splitlines())
+        documents.append(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+            f"  name: grafana-dashboard-{name.removesuffix('.json')}\n"
+            "  labels:\n    grafana_dashboard: \"1\"\n"
+            f"  annotations:\n    grafana_folder: {FOLDER}\n"
+            f"data:\n  {name}: |\n{body}"
+        )
+    header = ("# Generated by deploy/grafana/build_dashboards.py from the same source as deploy/grafana/dashboards;"
+              " do not edit.\n")
+    return header + "---\n".join(documents)
+
+
 def main(argv: list[str]) -> int:
+    files = rendered_files()
+    outputs = {OUT / name: text for name, text in files.items()}
+    outputs[CONFIG_MAPS] = config_maps(files)
     stale = []
-    for name, text in rendered_files().items():
-        path = OUT / name
+    for path, text in outputs.items():
         if "--check" in argv:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
+                stale.append(path.name)
         else:
-            OUT.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     if stale:
         print(f"stale dashboards: {', '.join(stale)}; run .venv/bin/python deploy/grafana/build_dashboards.py")

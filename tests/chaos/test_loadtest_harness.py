@@ -54,6 +54,11 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
     assert audit["deliveries_missing"] == 0 and audit["submit_to_notification_sent"]["count"] == audit["accepted"]
     assert run["outbox"]["publish_lag"]["unpublished"] == 0
     assert set(run["cpu_seconds"]) >= {"gateway-1", "application-1", "identity-1", "load generator"}
+    # The capacity figures (deploy/CAPACITY.md): CPU per request and per application, per service.
+    for costs in (journeys["cpu_ms_per_request"], journeys["cpu_ms_per_application"], run["cpu_ms_per_application"]):
+        assert {"gateway", "identity", "application", "notification", "documents", "postgres (server)"} <= set(costs)
+        assert costs["application"] > 0 and costs["postgres (server)"] > 0
+    assert journeys["requests"] >= journeys["applications_completed"] * 15  # a whole journey each
     assert list(run["settled_before"]) == ["ceiling", "wizard_step_phase", "paced_phase", "paced_journeys", "journeys"]
     assert all(0 <= s["idle_share"] <= 1 and s["seconds"] >= quiet.WINDOW_SECONDS for s in run["settled_before"].values())
 

@@ -148,6 +148,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "type": "object", "required": ["port"], "properties": {"port": {"type": "string"},
                                                                    "path": {"type": "string"}}}}},
     }),
+    "PodMonitor": _resource("monitoring.coreos.com/v1", "PodMonitor", {
+        "type": "object", "required": ["selector", "podMetricsEndpoints"],
+        "properties": {"selector": _LABEL_SELECTOR, "podMetricsEndpoints": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["port"], "properties": {"port": {"type": "string"},
+                                                                   "path": {"type": "string"}}}}},
+    }),
     "PrometheusRule": _resource("monitoring.coreos.com/v1", "PrometheusRule", {
         "type": "object", "required": ["groups"],
         "properties": {"groups": {"type": "array", "minItems": 1, "items": {

@@ -1,12 +1,13 @@
 """A small Kustomize renderer for the subset deploy/k8s uses, so the tests need no kustomize binary.
 
-Supported: ``resources`` (files and directories), ``components``, ``namespace``, ``labels``
+Supported: ``resources`` (files and directories; in components too), ``components``, ``namespace``, ``labels``
 (metadata only: ``includeSelectors``/``includeTemplates`` false), ``images``, ``patches`` (strategic
 merge patches from files, one or several documents, without ``target``), ``configMapGenerator``
 (``literals``, ``options.labels``, ``behavior: create|merge``) with Kustomize's content-hash name
 suffix and the references to it rewritten, ``replacements`` (inline; a source field, optionally one
 part of it split by ``options.delimiter``/``index``, into target fields selected by kind and name,
-keeping a target's number type). Anything else in a kustomization raises, so a manifest
+keeping a target's number type; a target's ``options.delimiter``/``index`` replaces one part of
+its field). Anything else in a kustomization raises, so a manifest
 that starts using a feature this renderer does not know fails loudly instead of rendering wrong.
 Where ``kubectl`` is installed, a test checks that this renderer and ``kubectl kustomize`` agree.
 """
@@ -57,7 +58,12 @@ def _build(directory: Path) -> list[Resource]:
         path = directory / entry
         resources.extend(_build(path) if path.is_dir() else _load_documents(path))
     for entry in body.get("components", []):
-        resources = _apply(directory / entry, _load_kustomization(directory / entry), resources)
+        component = directory / entry
+        component_body = _load_kustomization(component)
+        for resource_entry in component_body.get("resources", []):
+            path = component / resource_entry
+            resources.extend(_build(path) if path.is_dir() else _load_documents(path))
+        resources = _apply(component, component_body, resources)
     return _apply(directory, body, resources)
 
 
@@ -167,14 +173,21 @@ def _replace(replacement: dict[str, Any], resources: list[Resource]) -> None:
     if "delimiter" in options:
         value = value.split(options["delimiter"])[options.get("index", 0)]
     for target in replacement["targets"]:
-        if set(target) != {"select", "fieldPaths"} or set(target["select"]) - {"kind", "name"}:
+        target_options = target.get("options", {})
+        if (set(target) - {"options"} != {"select", "fieldPaths"} or set(target["select"]) - {"kind", "name"}
+                or set(target_options) - {"delimiter", "index"}):
             raise NotImplementedError(f"replacements: unsupported target {target}")
         for resource in _selected(resources, target["select"]):
             for path in target["fieldPaths"]:
                 *parents, last = _path(path)
                 holder = _field(resource, parents)
                 current = holder[last]
-                holder[last] = int(value) if isinstance(current, int) and not isinstance(current, bool) else value
+                if "delimiter" in target_options:  # one part of the field, the others kept
+                    parts = str(current).split(target_options["delimiter"])
+                    parts[target_options.get("index", 0)] = value
+                    holder[last] = target_options["delimiter"].join(parts)
+                else:
+                    holder[last] = int(value) if isinstance(current, int) and not isinstance(current, bool) else value
 
 
 def _selected(resources: list[Resource], select: dict[str, str]) -> list[Resource]:
@@ -211,6 +224,12 @@ def _patch(resources: list[Resource], patch: Resource) -> None:
     merged = _merge(target, patch, builtin)
     target.clear()
     target.update(merged)
+
+
+def strategic_merge(original: Any, patch: Any) -> Any:
+    """``patch`` merged into a copy of ``original`` as into a built-in kind (lists of containers,
+    volumes… merged by name): how the operators apply a user's pod template to their own."""
+    return _merge(original, patch, True)
 
 
 def _merge(original: Any, patch: Any, builtin: bool) -> Any:

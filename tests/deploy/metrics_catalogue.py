@@ -30,8 +30,53 @@ BROKER_METRICS = {  # rabbitmq_prometheus, /metrics/per-object (labels vhost, qu
     "rabbitmq_queue_messages",
     "rabbitmq_queue_messages_ready",
     "rabbitmq_queue_messages_unacked",
+    "rabbitmq_queue_consumers",
+    # the node's memory and disk against the limits where it blocks publishers, and those alarms
+    "rabbitmq_process_resident_memory_bytes",
+    "rabbitmq_resident_memory_limit_bytes",
+    "rabbitmq_disk_space_available_bytes",
+    "rabbitmq_disk_space_available_limit_bytes",
+    "rabbitmq_alarms_memory_used_watermark",
+    "rabbitmq_alarms_free_disk_space_watermark",
 }
 PROMETHEUS_METRICS = {"up"}  # written by Prometheus itself for every target
+KUBERNETES_METRICS = {  # kube-prometheus-stack: kube-state-metrics, and the kubelet's cAdvisor
+    "kube_deployment_spec_replicas",
+    "kube_pod_container_resource_requests",
+    "kube_pod_container_resource_limits",
+    "kube_pod_status_phase",
+    "kube_pod_container_status_restarts_total",
+    "kube_pod_container_status_waiting_reason",
+    "kube_horizontalpodautoscaler_status_current_replicas",
+    "kube_horizontalpodautoscaler_spec_max_replicas",
+    "container_cpu_usage_seconds_total",
+    "container_memory_working_set_bytes",
+}
+POSTGRES_METRICS = {  # CloudNativePG's exporters: the instances' (default queries) and PgBouncer's
+    "cnpg_backends_total",
+    "cnpg_pg_settings_setting",
+    "cnpg_pgbouncer_pools_cl_active",
+    "cnpg_pgbouncer_pools_cl_waiting",
+    "cnpg_pgbouncer_pools_sv_active",
+}
+REDIS_METRICS = {  # redis_exporter beside Redis (k8s/base/redis.yaml, Compose's redis-exporter)
+    "redis_up",
+    "redis_memory_used_bytes",
+    "redis_memory_max_bytes",
+    "redis_connected_clients",
+    "redis_commands_processed_total",
+    "redis_pubsub_channels",
+}
+
+
+def external_metrics() -> set[str]:
+    """Every name the dashboards and rules may read that our own processes do not expose."""
+    return BROKER_METRICS | PROMETHEUS_METRICS | KUBERNETES_METRICS | POSTGRES_METRICS | REDIS_METRICS
+
+
+# An exporter's label whose values are a fixed set, matched against one of them: not ours, not
+# personal, not unbounded (a PostgreSQL setting's name).
+EXPORTER_LABEL_MATCHERS = {"cnpg_pg_settings_setting": {"name"}}
 
 # Label names that would carry personal data or unbounded values.
 FORBIDDEN_LABELS = {"id", "number", "phone", "name", "email", "id_number", "document_number", "user", "user_id",
@@ -91,6 +136,19 @@ def metric_names(expr: str) -> set[str]:
         if not is_call and word.lower() not in _KEYWORDS:
             names.add(word)
     return names
+
+
+def without_exporter_label_matchers(expr: str) -> str:
+    """``expr`` without the matchers EXPORTER_LABEL_MATCHERS allows (kept: every other matcher)."""
+    def keep(match: re.Match[str]) -> str:
+        metric, matchers = match.group(1), match.group(2)
+        allowed = EXPORTER_LABEL_MATCHERS[metric]
+        kept = [m for m in re.findall(r'\s*([A-Za-z_]\w*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*")\s*,?', matchers)
+                if m.split("=")[0].rstrip("!~ ") not in allowed]
+        return f"{metric}{{{', '.join(kept)}}}"
+
+    names = "|".join(map(re.escape, EXPORTER_LABEL_MATCHERS))
+    return re.sub(rf"\b({names})\{{([^}}]*)\}}", keep, expr)
 
 
 def label_names(expr: str) -> set[str]:

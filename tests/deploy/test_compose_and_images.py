@@ -32,7 +32,7 @@ def env(service: dict[str, Any]) -> dict[str, str]:
 
 def test_compose_names_the_whole_stack(compose):
     expected = {*SERVICES, "gateway", *(f"{s}-migrate" for s in SERVICES), "postgres", "pgbouncer", "rabbitmq",
-                "redis", "mailpit", "prometheus", "grafana"}
+                "redis", "redis-exporter", "mailpit", "prometheus", "grafana"}
     assert set(compose["services"]) == expected
 
 

@@ -58,8 +58,8 @@ def test_metric_name_extraction_finds_series_and_skips_functions_labels_and_dura
 
 
 def test_every_metric_in_dashboards_and_alerts_is_defined_in_code_or_expected():
-    known = (catalogue.defined_in_source() | set(catalogue.EXPECTED_FROM_SERVICE_ISSUES) | catalogue.BROKER_METRICS
-             | catalogue.PROMETHEUS_METRICS | catalogue.recorded_names())
+    known = (catalogue.defined_in_source() | set(catalogue.EXPECTED_FROM_SERVICE_ISSUES) | catalogue.external_metrics()
+             | catalogue.recorded_names())
     unknown = {f"{where}: {name}" for where, expr in catalogue.all_expressions()
                for name in catalogue.metric_names(expr) - known}
     assert not unknown, "\n".join(sorted(unknown))
@@ -71,8 +71,17 @@ def test_expected_from_service_issues_are_not_defined_in_code_yet():
 
 
 def test_dashboards_and_alerts_group_only_by_bounded_labels():
-    used = {label for _, expr in catalogue.all_expressions() for label in catalogue.label_names(expr)}
+    used = {label for _, expr in catalogue.all_expressions()
+            for label in catalogue.label_names(catalogue.without_exporter_label_matchers(expr))}
     assert not used & catalogue.FORBIDDEN_LABELS
+
+
+def test_only_the_allowed_exporter_matchers_are_left_out_of_the_label_check():
+    expr = ('cnpg_pg_settings_setting{job="postgres", name="max_connections"} / '
+            'sum by (pod) (cnpg_backends_total{name="x"})')
+    assert catalogue.label_names(catalogue.without_exporter_label_matchers(expr)) == {"job", "pod", "name"}
+    assert "name" not in catalogue.label_names(catalogue.without_exporter_label_matchers(
+        'cnpg_pg_settings_setting{name="max_connections"}'))
 
 
 def test_metric_names_follow_prometheus_conventions_in_code():

@@ -39,8 +39,8 @@ def _ours(families: list[Any]) -> list[Any]:
 
 def test_every_metric_in_dashboards_and_alerts_is_exposed_or_expected(scraped):
     exposed = set().union(*(catalogue.exposed_sample_names(f) for f in scraped.values()))
-    known = (exposed | set(catalogue.EXPECTED_FROM_SERVICE_ISSUES) | catalogue.BROKER_METRICS
-             | catalogue.PROMETHEUS_METRICS | catalogue.recorded_names())
+    known = (exposed | set(catalogue.EXPECTED_FROM_SERVICE_ISSUES) | catalogue.external_metrics()
+             | catalogue.recorded_names())
     unknown = {f"{where}: {name}" for where, expr in catalogue.all_expressions()
                for name in catalogue.metric_names(expr) - known}
     assert not unknown, "used but exposed by no process:\n" + "\n".join(sorted(unknown))

@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 
 from tools.loadtest import ceiling, observe, quiet
-from tools.loadtest.cpu import CpuMeter
+from tools.loadtest.cpu import CpuMeter, per_unit_ms
 from tools.loadtest.journey import Patience, Person
 from tools.loadtest.load import LoadResult, journeys_table_rows, prepare_people, run_load, run_wizard_steps
 from tools.loadtest.stats import table, write_json
@@ -73,11 +73,24 @@ class Sizes:
         return int(self.applicants * (per_slot * 1.3 + 2))
 
 
+def cpu_costs(result: LoadResult, cpu: dict[str, float], *, journeys: bool) -> dict[str, Any]:
+    """What the phase cost each service: CPU seconds per process, and CPU milliseconds per request
+    (every answered or failed HTTP request of the phase, whatever its kind) and, for journeys, per
+    completed application, replicas added up. The capacity derivation (deploy/CAPACITY.md) starts
+    here."""
+    requests = len(result.recorder.samples)
+    costs: dict[str, Any] = {"cpu_seconds": cpu, "requests": requests, "cpu_ms_per_request": per_unit_ms(cpu, requests)}
+    if journeys:
+        completed = sum(1 for o in result.outcomes if o.completed)
+        costs["cpu_ms_per_application"] = per_unit_ms(cpu, completed)
+    return costs
+
+
 def phase_figures(result: LoadResult, cpu: dict[str, float], applicants: int, seconds: float) -> dict[str, Any]:
     figures = result.figures()
     return {"applicants": applicants, "seconds": seconds, "requests_per_second": figures["wizard_steps_per_second"],
             "latency": figures["wizard_steps"], "errors": figures["errors"], "error_kinds": figures["error_kinds"],
-            "cpu_seconds": cpu}
+            **cpu_costs(result, cpu, journeys=False)}
 
 
 async def journeys_with_audit(system: System, people: list[Person], sizes: Sizes,
@@ -95,7 +108,7 @@ async def journeys_with_audit(system: System, people: list[Person], sizes: Sizes
     await observe.wait_for_notifications(system.database_urls["notification"], result.outcomes, timeout=60)
     audit = await observe.audit(system.database_urls, system.outbox, result.outcomes)
     lag = await observe.publish_lag(system.database_urls["application"], result.started_at)
-    return {**result.figures(), "cpu_seconds": cpu, "audit": audit.as_dict(),
+    return {**result.figures(), **cpu_costs(result, cpu, journeys=True), "audit": audit.as_dict(),
             "outbox": {"publish_lag": lag, **backlog}}
 
 
@@ -216,6 +229,10 @@ def print_report(document: dict[str, Any]) -> None:
                                                                  / run["ceiling"]["requests_per_second"], 3)])
         rows.append(["before each phase: waited s / CPUs idle", settle_line(run.get("settled_before", {}))])
         print(table(["figure", "value"], rows))
+        print("\nCPU ms per HTTP request and per completed application (replicas added up), the capacity figures"
+              " (deploy/CAPACITY.md):")
+        print(table(["process", "paced wizard steps", "paced journeys", "per application: paced journeys",
+                     "per application: journeys without pauses"], cpu_rows(paced, journeys, run)))
         for name, kinds in (("paced journeys", journeys["error_kinds"]), ("journeys", run["error_kinds"])):
             if kinds:
                 print(f"errors ({name}):", json.dumps(kinds, ensure_ascii=False))
@@ -230,6 +247,14 @@ def print_report(document: dict[str, Any]) -> None:
         s = document["scaling"]
         print(f"\nscaling (×2 identity, application, notification): completed/s ×{s['completed_gain']}, "
               f"wizard steps/s ×{s['wizard_steps_gain']}; duplicates: {s['duplicates']}")
+
+
+def cpu_rows(paced: dict[str, Any], journeys: dict[str, Any], unpaused: dict[str, Any]) -> list[list[Any]]:
+    steps, mix = paced.get("cpu_ms_per_request", {}), journeys.get("cpu_ms_per_request", {})
+    paced_application = journeys.get("cpu_ms_per_application", {})
+    unpaused_application = unpaused.get("cpu_ms_per_application", {})
+    return [[name, steps.get(name, "-"), mix.get(name, "-"), paced_application.get(name, "-"),
+             unpaused_application.get(name, "-")] for name in sorted(set(steps) | set(mix))]
 
 
 def ceiling_cpu(found: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tqr_notification.adapters.orm import deliveries, inbox_messages
@@ -110,6 +110,34 @@ async def stage_inbox_message(
     return message_id
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Queued, its time has come, and no live lease on it: what a dispatcher may claim now."""
+    return and_(
+        deliveries.c.status == QUEUED,
+        deliveries.c.next_attempt_at <= now,
+        or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
+    )
+
+
+@dataclass(frozen=True)
+class DueBacklog:
+    count: int  # at most the cap asked for
+    oldest_due_at: datetime | None
+
+
+async def due_backlog(sessions: async_sessionmaker[AsyncSession], *, now: datetime, cap: int) -> DueBacklog:
+    """How many deliveries wait to be claimed (up to ``cap``) and since when the oldest is due.
+
+    One statement over the ``(status, next_attempt_at)`` index, reading at most ``cap`` entries:
+    its cost stays bounded however long the backlog grows."""
+    waiting = (
+        select(deliveries.c.next_attempt_at).where(_due(now)).order_by(deliveries.c.next_attempt_at).limit(cap)
+    ).subquery()
+    async with sessions() as session:
+        count, oldest = (await session.execute(select(func.count(), func.min(waiting.c.next_attempt_at)))).one()
+    return DueBacklog(int(count), as_utc(oldest) if oldest is not None else None)
+
+
 async def claim_due(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -121,11 +149,7 @@ async def claim_due(
     if limit < 1:
         return []
     token = str(uuid.uuid4())
-    due = and_(
-        deliveries.c.status == QUEUED,
-        deliveries.c.next_attempt_at <= now,
-        or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
-    )
+    due = _due(now)
     async with sessions() as session, session.begin():
         query = select(deliveries.c.delivery_id).where(due).order_by(deliveries.c.next_attempt_at).limit(limit)
         if skip_locked:

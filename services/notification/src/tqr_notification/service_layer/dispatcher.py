@@ -5,6 +5,11 @@ It runs as a task of the service process (started by an ``on_start`` hook of the
 holds up only its own delivery. A transient failure goes back to QUEUED with a later
 ``next_attempt_at`` (exponential back-off with full jitter); a permanent one, or one out of
 attempts, ends FAILED; a recipient over the flood limit ends HELD. The provider's answer is stored.
+
+It also keeps the gauges an autoscaler reads (tqr_notification_deliveries_due, the oldest due
+delivery's age, the deliveries in flight), at almost no cost: a claim that found fewer due rows than
+it had room for has just shown that none is left waiting, so only a dispatcher with no room left
+counts the backlog, and at most every ``due_count_seconds``.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ from datetime import timedelta
 
 from servicekit.clock import Clock
 
-from tqr_notification.adapters.delivery_repository import QUEUED, ClaimedDelivery, Outcome, claim_due, finish
+from tqr_notification.adapters.delivery_repository import (
+    QUEUED,
+    ClaimedDelivery,
+    Outcome,
+    claim_due,
+    due_backlog,
+    finish,
+)
 from tqr_notification.adapters.recipient_directory import contact_of
 from tqr_notification.adapters.senders import ChannelSenders
 from tqr_notification.domain.catalogue import Channel, spec_for
@@ -24,7 +36,7 @@ from tqr_notification.domain.delivery import DeliveryResult, DeliveryStatus
 from tqr_notification.domain.masking import mask_destination
 from tqr_notification.domain.recipient_limit import RecipientCounter, bucket_for, is_limited
 from tqr_notification.domain.retry import CODE_POLICY, RetryPolicy
-from tqr_notification.metrics import DELIVERIES
+from tqr_notification.metrics import DELIVERIES, DELIVERIES_DUE, DELIVERIES_IN_FLIGHT, OLDEST_DUE_AGE
 from tqr_notification.service_layer.context import NotificationContext
 from tqr_notification.service_layer.message_content import open_content
 
@@ -33,6 +45,9 @@ log = logging.getLogger(__name__)
 # Marking a sent delivery is retried after these pauses (doubling) while the database is away.
 MARK_FIRST_PAUSE_SECONDS = 0.1
 MARK_MAX_PAUSE_SECONDS = 5.0
+# The backlog is counted up to this many rows: enough to tell an autoscaler "more than every replica
+# at its maximum can take" (k8s/base/notification.yaml), while one count reads a bounded index range.
+DUE_COUNT_CAP = 10_000
 
 
 class Dispatcher:
@@ -47,6 +62,7 @@ class Dispatcher:
         poll_seconds: float = 0.5,
         lease_seconds: float = 120.0,
         skip_locked: bool = False,
+        due_count_seconds: float = 5.0,
         rng: random.Random | None = None,
     ) -> None:
         self.nctx = nctx
@@ -57,6 +73,8 @@ class Dispatcher:
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds
         self.skip_locked = skip_locked
+        self.due_count_seconds = due_count_seconds
+        self._due_counted_at = float("-inf")
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -91,6 +109,7 @@ class Dispatcher:
             self._wake.clear()
             free = self.concurrency - len(self._in_flight)
             claimed: list[ClaimedDelivery] = []
+            claim_failed = False
             if free > 0:
                 try:
                     claimed = await claim_due(
@@ -98,11 +117,15 @@ class Dispatcher:
                         lease_seconds=self.lease_seconds, skip_locked=self.skip_locked,
                     )
                 except Exception:
+                    claim_failed = True
                     log.exception("claiming deliveries failed; trying again shortly")
             for delivery in claimed:
                 task = asyncio.create_task(self._deliver(delivery))
                 self._in_flight.add(task)
                 task.add_done_callback(self._done)
+            DELIVERIES_IN_FLIGHT.set(len(self._in_flight))
+            if not claim_failed:
+                await self._record_due(all_taken=free > 0 and len(claimed) < free)
             if free == 0 or len(claimed) < free:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
@@ -111,7 +134,29 @@ class Dispatcher:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
+        DELIVERIES_IN_FLIGHT.set(len(self._in_flight))
         self.wake()
+
+    async def _record_due(self, *, all_taken: bool) -> None:
+        """``all_taken``: the claim just made had room for more than it found, so nothing due is
+        left unclaimed (a row another replica holds locked at this instant aside): zero, no query."""
+        if all_taken:
+            DELIVERIES_DUE.set(0)
+            OLDEST_DUE_AGE.set(0)
+            return
+        loop_now = asyncio.get_running_loop().time()
+        if loop_now - self._due_counted_at < self.due_count_seconds:
+            return
+        self._due_counted_at = loop_now
+        now = self.clock.now()
+        try:
+            backlog = await due_backlog(self.nctx.sessions, now=now, cap=DUE_COUNT_CAP)
+        except Exception:
+            log.warning("counting the due deliveries failed; the gauge keeps its last value", exc_info=True)
+            return
+        DELIVERIES_DUE.set(backlog.count)
+        waited = (now - backlog.oldest_due_at).total_seconds() if backlog.oldest_due_at is not None else 0.0
+        OLDEST_DUE_AGE.set(max(0.0, waited))
 
     async def _deliver(self, delivery: ClaimedDelivery) -> None:
         claimed_at = asyncio.get_running_loop().time()
