@@ -82,7 +82,7 @@ def operator_fill() -> Filler:
     ``<id>:CHANGE-ME`` keeps its id and gets such a key, a password (in a URL, or beside a Secret's
     username) is letters and digits and the same wherever its account appears (the tqr database role
     in the four database URLs and in tqr-postgres-owner, a broker user in its Secret's password and
-    URL), a host name (``smtp.CHANGE-ME.example``, a
+    URL), the first administrator's password also has a special character, a host name (``smtp.CHANGE-ME.example``, a
     provider's URL) becomes a name. Each call gives a new operator (new values)."""
     usernames = {s["metadata"]["name"]: str(s["stringData"]["username"])
                  for s in example_secrets() if "username" in (s.get("stringData") or {})}
@@ -92,6 +92,8 @@ def operator_fill() -> Filler:
         return passwords.setdefault(account, random_password())
 
     def fill(secret: str, key: str, value: str) -> str:
+        if key == "IDENTITY_ADMIN_PASSWORD":  # a staff password: letters, digits and a special (R-ID-3)
+            return value.replace(PLACEHOLDER, f"{random_password()}#Aa1")
         if secret in usernames and key == "password":
             return value.replace(PLACEHOLDER, password(usernames[secret]))
         in_url = _PASSWORD_IN_URL.search(value)

@@ -162,7 +162,7 @@ def test_every_secret_key_a_workload_reads_is_in_the_example(overlay):
         found = containers([*resources, *as_jobs], fill_secrets(operator_fill()), kinds=("Deployment", "Job", "StatefulSet"))
     except MissingReference as missing:
         pytest.fail(str(missing))
-    assert {"import-reference", "redis", *SERVICES} <= set(found)
+    assert {"import-reference", "create-admin", "redis", *SERVICES} <= set(found)
 
 
 # --- dev without object storage --------------------------------------------------------------------
@@ -198,16 +198,34 @@ def test_import_reference_runs_as_jobs_made_from_a_template_that_never_runs_itse
     assert {e["name"]: e.get("value") for e in container["env"]}["TQR_SERVICE"] == "application"
 
 
-def test_the_first_admin_job_waits_for_identity_to_have_create_admin():
-    """deploy/README.md gives the Job shape of `create-admin` as pending: the identity service has
-    no such command yet. When it gets one, this fails: add the Job beside import-reference."""
+def test_create_admin_runs_as_jobs_from_a_template_with_identitys_settings_and_its_own_secret():
+    """The first administrator: identity's command, its settings as its migration Job has them, the
+    password from the Secret tqr-first-admin in the environment (never an argument)."""
+    resources = render("prod")
+    template = of_kind(resources, "CronJob")["create-admin"]
+    assert template["spec"]["suspend"] is True
+    assert template["spec"]["schedule"].split()[2:4] == ["31", "2"]  # 31 February: never
+    job = template["spec"]["jobTemplate"]["spec"]
+    pod = job["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["restartPolicy"] == "Never" and job["backoffLimit"] == 0
+    assert container["args"][0] == "create-admin" and "--another" not in container["args"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["TQR_SERVICE"]["value"] == "identity"
+    assert env["IDENTITY_AMQP_URL"]["valueFrom"]["secretKeyRef"]["name"] == "tqr-amqp-identity"
+    assert env["IDENTITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "tqr-first-admin"
+    assert not any("PASSWORD" in arg for arg in container["args"])
+    for argument in [a for a in container["args"] if a.startswith("$(")]:
+        assert argument[2:-1] in env  # Kubernetes expands $(NAME) only from the container's env
+    (migrate,) = of_kind(resources, "Job")["identity-migrate"]["spec"]["template"]["spec"]["containers"]
+    assert container["envFrom"] == migrate["envFrom"]
     result = subprocess.run([sys.executable, "-m", "tqr_identity", "create-admin", "--help"], capture_output=True,
                             text=True, timeout=120)
-    assert result.returncode == 2 and "invalid choice: 'create-admin'" in result.stderr, (
-        "tqr_identity has create-admin now: add its Job (k8s/base/tasks.yaml) and update deploy/README.md")
+    assert result.returncode == 0 and "--display-name" in result.stdout
     text = README.read_text(encoding="utf-8")
     section = text[text.index("### The first administrator"):text.index("### What runs")]
-    assert "**Pending:**" in section and "create-admin" in section
+    assert "**Pending:**" not in section
+    assert "kubectl -n tqr create job create-admin-1 --from=cronjob/create-admin" in section.replace("$NS", "tqr")
 
 
 # --- TLS, monitoring, operators ------------------------------------------------------------------

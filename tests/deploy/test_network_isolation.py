@@ -80,7 +80,8 @@ REDIS = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/component": "data
 MIGRATIONS = {f"{s}-migrate" for s in ("identity", "application", "notification", "documents")}
 
 EXPECTED = {
-    "PgBouncer": (POOLER, 5432, {"identity", "application", "notification", "documents", "import-reference"}),
+    "PgBouncer": (POOLER, 5432, {"identity", "application", "notification", "documents", "import-reference",
+                              "create-admin"}),
     "PostgreSQL": (POSTGRES, 5432, MIGRATIONS),
     "RabbitMQ": (RABBITMQ, 5672, {"identity", "application", "notification", "documents"}),
     "Redis": (REDIS, 6379, {"gateway", "identity", "notification"}),

@@ -186,3 +186,18 @@ def test_notification_may_leave_the_cluster_through_exactly_the_ports_it_uses(pr
     # What notification may reach that another backend may not: its mail relay and its providers.
     assert _egress_ports(resources, "notification") - _egress_ports(resources, "identity") == {
         settings.smtp_port, *providers}
+
+
+def test_the_create_admin_job_accepts_its_environment_and_a_password_filled_as_the_example_says(prod):
+    """The one-off create-admin Job (a suspended CronJob's template): identity's production settings
+    load from its environment, and a password made as secrets.yaml.example says passes R-ID-3."""
+    from tqr_identity.domain.passwords import password_problems
+
+    resources, secrets, _ = prod
+    template = of_kind(resources, "CronJob")["create-admin"]
+    as_job = {**template, "kind": "Job", "spec": template["spec"]["jobTemplate"]["spec"]}
+    (container,) = containers([*resources, as_job], secrets, kinds=("Job",))["create-admin"]
+    assert service_of(container) == "identity"
+    loaded(container)
+    password = container.env["IDENTITY_ADMIN_PASSWORD"]
+    assert password_problems(password, password) == []
