@@ -75,6 +75,7 @@ def random_password() -> str:
 
 _PASSWORD_IN_URL = re.compile(r"://(?P<account>[^:/@]*):" + re.escape(PLACEHOLDER) + "@")
 _KEYRING = re.compile(r"[A-Za-z0-9_-]+:" + re.escape(PLACEHOLDER))
+_ED25519 = re.compile(r"(?P<id>[A-Za-z0-9_.-]+):" + re.escape(PLACEHOLDER) + r"-ED25519-(?P<half>PRIVATE|PUBLIC)")
 
 
 def operator_fill() -> Filler:
@@ -87,13 +88,23 @@ def operator_fill() -> Filler:
     usernames = {s["metadata"]["name"]: str(s["stringData"]["username"])
                  for s in example_secrets() if "username" in (s.get("stringData") or {})}
     passwords: dict[str, str] = {}
+    key_pairs: dict[str, tuple[str, str]] = {}
 
     def password(account: str) -> str:
         return passwords.setdefault(account, random_password())
 
+    def ed25519_half(found: re.Match[str]) -> str:
+        """``python -m servicekit.rpc.actor <id>``, once per key id: both halves of one pair."""
+        from servicekit.rpc.actor import new_key_pair
+
+        private, public = key_pairs.setdefault(found["id"], new_key_pair(found["id"]))
+        return private if found["half"] == "PRIVATE" else public
+
     def fill(secret: str, key: str, value: str) -> str:
         if secret in usernames and key == "password":
             return value.replace(PLACEHOLDER, password(usernames[secret]))
+        if _ED25519.search(value):
+            return _ED25519.sub(ed25519_half, value)
         in_url = _PASSWORD_IN_URL.search(value)
         if in_url:
             return value.replace(PLACEHOLDER, password(in_url["account"]))

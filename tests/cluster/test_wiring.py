@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from servicekit.rpc.actor import metadata_for
+from servicekit.rpc.actor import ActorSigner
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
@@ -33,7 +33,9 @@ def test_documents_reaches_application_by_its_service_name(system: Cluster) -> N
     """A form download makes documents ask application for the application's data: an unknown id
     comes back NOT_FOUND from application; unwired, documents cannot reach it (UNAVAILABLE)."""
     (documents,) = system.pods_of("documents")
-    applicant = metadata_for(Actor(subject_id="harness-applicant", role="APPLICANT"))
+    # Signed as the gateway signs, with the key the operator put into the gateway's Secret.
+    gateway = ActorSigner.from_setting(system.secrets["tqr-gateway"]["GATEWAY_ACTOR_SIGNING_KEYS"])
+    applicant = gateway.metadata_for(Actor(subject_id="harness-applicant", role="APPLICANT"), "harness-session")
     with grpc.insecure_channel(f"{documents.address}:{documents.port('DOCUMENTS_GRPC_PORT')}") as channel:
         stream = documents_pb2_grpc.DocumentsServiceStub(channel).DownloadApplicationForm(
             documents_pb2.DownloadApplicationFormRequest(application_id="no-such-application"),

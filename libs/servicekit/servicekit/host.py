@@ -112,6 +112,7 @@ class ServiceHost:
             max_connection_age_seconds=self.settings.max_connection_age_seconds,
             max_connection_age_grace_seconds=self.settings.max_connection_age_grace_seconds,
             reflection_enabled=self.settings.reflection_enabled,
+            actor_verifier=self.settings.actor_verifier(),
         )
         self.port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         await self.server.start()

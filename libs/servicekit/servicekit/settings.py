@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit import db
+from servicekit.rpc.actor import DEV_VERIFY_KEYS, ActorVerifier, development_key_ids
 from servicekit.rpc.server import DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS, DEFAULT_MAX_CONNECTION_AGE_SECONDS
 from servicekit.sealing import DEV_KEYS
 
@@ -135,6 +136,25 @@ class ServiceSettings(CheckedSettings):
     # gRPC server reflection lists every service and message to whoever reaches the port. Unset: on
     # in development and test (grpcurl and friends), off in production.
     grpc_reflection: bool | None = None
+    # Public keys that verify the callers' signed actors (rpc.actor), ``<holder>.<label>:<base64url>``
+    # comma-separated: every key verifies, so a new signing key is added here before the gateway
+    # signs with it (rotation). The default is the development keys, refused in production.
+    actor_verify_keys: str = Field(default=DEV_VERIFY_KEYS, validation_alias=AliasChoices("TQR_ACTOR_VERIFY_KEYS"))
+
+    @field_validator("actor_verify_keys")
+    @classmethod
+    def _refuse_bad_verify_keys(cls, value: str) -> str:
+        ActorVerifier.from_setting(value)  # a malformed entry stops the start, named in the message
+        return value
+
+    def actor_verifier(self) -> ActorVerifier:
+        return ActorVerifier.from_setting(self.actor_verify_keys)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if development_key_ids(self.actor_verify_keys):
+            problems.append(f"set {self.env_name('actor_verify_keys')} (it still trusts the development keys)")
+        return problems
 
     @property
     def reflection_enabled(self) -> bool:

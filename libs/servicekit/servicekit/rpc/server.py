@@ -9,7 +9,9 @@ must not share a name: a liveness probe on readiness restarts every pod at once 
 
 The interceptor binds the caller's correlation id, times and counts the call, turns a refusal into
 its status code with a ``Problem`` in the trailing metadata, turns a request that cannot be decoded
-into INVALID_ARGUMENT, refuses a request whose text carries control or bidi-override characters
+into INVALID_ARGUMENT, verifies the caller's signed actor (``rpc.actor``: a forged, expired or
+unknown-key one is refused UNAUTHENTICATED before the handler runs; ``actor_of`` then returns it),
+refuses a request whose text carries control or bidi-override characters
 (``rpc.text_guard``: INVALID_ARGUMENT naming the fields, before the handler runs), and hides
 unexpected faults behind INTERNAL (logged with their trace).
 """
@@ -29,6 +31,7 @@ from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
 from servicekit import correlation, errors, metrics
+from servicekit.rpc.actor import DEV_VERIFY_KEYS, ActorRefused, ActorVerifier, bind_verified, unbind_verified
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from servicekit.rpc.health import LIVENESS, HealthService
 from servicekit.rpc.text_guard import refuse_unsafe_text
@@ -90,9 +93,11 @@ def _safe_deserializer(
 
 
 class ServiceInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, service: str, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+    def __init__(self, service: str, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                 verifier: ActorVerifier | None = None) -> None:
         self.service = service
         self.max_request_bytes = max_request_bytes
+        self.verifier = verifier or ActorVerifier.from_setting(DEV_VERIFY_KEYS)
         # The wrapped handler of each method, built on its first call: building it on every call
         # cost a fifth of the interceptor's time, and a method's handler never changes.
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
@@ -132,7 +137,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             with correlation.bound(_correlation_id(context)):
                 started = time.perf_counter()
                 code = grpc.StatusCode.OK
+                binding = None
                 try:
+                    binding = bind_verified(self._verified(context, method))
                     await _refuse_undecodable(request, context)
                     refuse_unsafe_text(request)
                     return await behaviour(request, context)
@@ -140,6 +147,8 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     code = await self._fail(exc, context, method)
                     raise
                 finally:
+                    if binding is not None:
+                        unbind_verified(binding)
                     self._observe(method, code, started)
 
         return run
@@ -149,7 +158,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             with correlation.bound(_correlation_id(context)):
                 started = time.perf_counter()
                 code = grpc.StatusCode.OK
+                binding = None
                 try:
+                    binding = bind_verified(self._verified(context, method))
                     await _refuse_undecodable(request, context)
                     refuse_unsafe_text(request)
                     async for item in behaviour(request, context):
@@ -158,9 +169,18 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     code = await self._fail(exc, context, method)
                     raise
                 finally:
+                    if binding is not None:
+                        unbind_verified(binding)
                     self._observe(method, code, started)
 
         return run
+
+    def _verified(self, context: grpc.aio.ServicerContext, method: str) -> Any:
+        try:
+            return self.verifier.verify(context.invocation_metadata())
+        except ActorRefused as refused:
+            log.warning("refused the caller's actor in %s: %s", method, refused.reason)
+            raise
 
     async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext, method: str) -> grpc.StatusCode:
         """Answer with the right status; aborting raises, which the caller re-raises."""
@@ -208,10 +228,12 @@ def create_server(
     max_connection_age_seconds: float = DEFAULT_MAX_CONNECTION_AGE_SECONDS,
     max_connection_age_grace_seconds: float = DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS,
     reflection_enabled: bool = True,
+    actor_verifier: ActorVerifier | None = None,
 ) -> tuple[grpc.aio.Server, HealthService]:
     """A server with every servicer registered, health (liveness SERVING, readiness unknown until
     told) and, unless ``reflection_enabled`` is off (production: ``ServiceSettings.grpc_reflection``),
-    reflection.
+    reflection. Actors are verified with ``actor_verifier`` (the development keys when None: tests'
+    fakes; a service passes the one its settings name).
 
     Binding is left to the caller, so tests can bind port 0. A connection age of 0 keeps
     connections for as long as they last.
@@ -228,7 +250,8 @@ def create_server(
             ("grpc.max_connection_age_ms", round(max_connection_age_seconds * 1000)),
             ("grpc.max_connection_age_grace_ms", round(max_connection_age_grace_seconds * 1000)),
         ]
-    server = grpc.aio.server(interceptors=[ServiceInterceptor(service, max_request_bytes)], options=options)
+    interceptor = ServiceInterceptor(service, max_request_bytes, actor_verifier)
+    server = grpc.aio.server(interceptors=[interceptor], options=options)
     for add in register:
         add(server)
     health_servicer = HealthService()

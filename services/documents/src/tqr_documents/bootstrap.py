@@ -48,7 +48,7 @@ def build_host(
     keys, current = settings.keyring()
     signer = FormCodeSigner(keys, current)
     owned_client = None if source is not None else GrpcApplicationSource(
-        settings.application_addresses, settings.application_timeout_seconds
+        settings.application_addresses, settings.actor_signer(), settings.application_timeout_seconds
     )
     application_source: ApplicationSource = source if source is not None else owned_client  # type: ignore[assignment]
     cache = FormCache(settings.storage_dir, settings.cache_max_bytes, CacheCipher.from_config(settings.cache_keys))

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
+from servicekit.rpc.actor import DEV_GATEWAY_SIGNING_KEYS, ActorSigner, development_key_ids
 from servicekit.settings import DEV_SECRET_PREFIX, CheckedSettings
 
 from tqr_gateway.security.client_address import TrustedProxies
@@ -56,6 +57,21 @@ class GatewaySettings(CheckedSettings):
     # Unset: served in development and test, not in production (a map of every route for whoever
     # asks); an operator may turn them on.
     api_docs: bool | None = None
+    # Ed25519 keys that sign the actor of each call to a service (servicekit.rpc.actor),
+    # ``gateway.<label>:<base64url private key>`` comma-separated; the first signs. The services'
+    # TQR_ACTOR_VERIFY_KEYS must hold its public half. The default is the development key.
+    actor_signing_keys: str = DEV_GATEWAY_SIGNING_KEYS
+    # How long a signed actor is believed (seconds).
+    actor_lifetime_seconds: int = Field(default=60, ge=1, le=300)
+
+    @field_validator("actor_signing_keys")
+    @classmethod
+    def _refuse_bad_signing_keys(cls, value: str) -> str:
+        ActorSigner.from_setting(value)  # a malformed entry stops the start, named in the message
+        return value
+
+    def actor_signer(self) -> ActorSigner:
+        return ActorSigner.from_setting(self.actor_signing_keys, lifetime_seconds=self.actor_lifetime_seconds)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -67,6 +83,8 @@ class GatewaySettings(CheckedSettings):
         problems = super().production_problems()
         if not self.secure_cookies:
             problems.append("GATEWAY_SECURE_COOKIES must stay on in production")
+        if development_key_ids(self.actor_signing_keys):
+            problems.append("set GATEWAY_ACTOR_SIGNING_KEYS (still the development key)")
         return problems
 
     @property

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from PIL import Image
 from servicekit import errors
-from servicekit.rpc.actor import ACTOR_METADATA_KEY
+from servicekit.rpc.actor import ACTOR_METADATA_KEY, new_key_pair
 from servicekit.rpc.server import create_server
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2
@@ -253,6 +253,9 @@ def gateway(fake: FakeIdentity, environment: str = "development", outbox_dir: st
             "TQR_ENVIRONMENT": environment, "identity_addresses": address, "application_addresses": address,
             "notification_addresses": address, "documents_addresses": address, "dev_outbox_dir": outbox_dir,
             "secret_key": "test-gateway-secret-0123456789abcdef", "TQR_REDIS_URL": "redis://127.0.0.1:6379/0",
+            # Production refuses the development signing key (the fakes verify only that one, so a
+            # production gateway here must not call them with a session).
+            **({"actor_signing_keys": new_key_pair("gateway.test")[0]} if environment == "production" else {}),
         })
         assert settings.environment == environment
 
