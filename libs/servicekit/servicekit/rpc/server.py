@@ -12,7 +12,8 @@ its status code with a ``Problem`` in the trailing metadata, turns a request tha
 into INVALID_ARGUMENT, verifies the caller's signed actor (``rpc.actor``: a forged, expired or
 unknown-key one is refused UNAUTHENTICATED before the handler runs; ``actor_of`` then returns it),
 refuses a request whose text carries control or bidi-override characters
-(``rpc.text_guard``: INVALID_ARGUMENT naming the fields, before the handler runs), and hides
+(``rpc.text_guard``: INVALID_ARGUMENT naming the fields, before the handler runs), refuses a
+calling service the method's table does not name (``rpc.tls``: PERMISSION_DENIED), and hides
 unexpected faults behind INTERNAL (logged with their trace).
 """
 
@@ -35,6 +36,7 @@ from servicekit.rpc.actor import DEV_VERIFY_KEYS, ActorRefused, ActorVerifier, b
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from servicekit.rpc.health import LIVENESS, HealthService
 from servicekit.rpc.text_guard import refuse_unsafe_text
+from servicekit.rpc.tls import Callers
 
 __all__ = ["LIVENESS", "create_server", "set_alive", "set_serving"]
 
@@ -94,8 +96,9 @@ def _safe_deserializer(
 
 class ServiceInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, service: str, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 verifier: ActorVerifier | None = None) -> None:
+                 verifier: ActorVerifier | None = None, callers: Callers | None = None) -> None:
         self.service = service
+        self.callers = callers
         self.max_request_bytes = max_request_bytes
         self.verifier = verifier or ActorVerifier.from_setting(DEV_VERIFY_KEYS)
         # The wrapped handler of each method, built on its first call: building it on every call
@@ -117,13 +120,13 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         short = method.rsplit("/", 1)[-1]
         if handler.unary_unary:
             wrapped = grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, short),
+                self._unary(handler.unary_unary, short, method),
                 request_deserializer=_safe_deserializer(handler.request_deserializer, self.max_request_bytes),
                 response_serializer=handler.response_serializer,
             )
         elif handler.unary_stream:
             wrapped = grpc.unary_stream_rpc_method_handler(
-                self._stream(handler.unary_stream, short),
+                self._stream(handler.unary_stream, short, method),
                 request_deserializer=_safe_deserializer(handler.request_deserializer, self.max_request_bytes),
                 response_serializer=handler.response_serializer,
             )
@@ -132,13 +135,14 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         self._wrapped[method] = wrapped
         return wrapped
 
-    def _unary(self, behaviour: Any, method: str) -> Any:
+    def _unary(self, behaviour: Any, method: str, full_method: str) -> Any:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
             with correlation.bound(_correlation_id(context)):
                 started = time.perf_counter()
                 code = grpc.StatusCode.OK
                 binding = None
                 try:
+                    self._check_caller(full_method, context)
                     binding = bind_verified(self._verified(context, method))
                     await _refuse_undecodable(request, context)
                     refuse_unsafe_text(request)
@@ -153,13 +157,14 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
         return run
 
-    def _stream(self, behaviour: Any, method: str) -> Any:
+    def _stream(self, behaviour: Any, method: str, full_method: str) -> Any:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             with correlation.bound(_correlation_id(context)):
                 started = time.perf_counter()
                 code = grpc.StatusCode.OK
                 binding = None
                 try:
+                    self._check_caller(full_method, context)
                     binding = bind_verified(self._verified(context, method))
                     await _refuse_undecodable(request, context)
                     refuse_unsafe_text(request)
@@ -174,6 +179,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     self._observe(method, code, started)
 
         return run
+
+    def _check_caller(self, full_method: str, context: grpc.aio.ServicerContext) -> None:
+        if self.callers is not None:
+            self.callers.check(full_method, context)
 
     def _verified(self, context: grpc.aio.ServicerContext, method: str) -> Any:
         try:
@@ -229,11 +238,13 @@ def create_server(
     max_connection_age_grace_seconds: float = DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS,
     reflection_enabled: bool = True,
     actor_verifier: ActorVerifier | None = None,
+    callers: Callers | None = None,
 ) -> tuple[grpc.aio.Server, HealthService]:
     """A server with every servicer registered, health (liveness SERVING, readiness unknown until
     told) and, unless ``reflection_enabled`` is off (production: ``ServiceSettings.grpc_reflection``),
     reflection. Actors are verified with ``actor_verifier`` (the development keys when None: tests'
-    fakes; a service passes the one its settings name).
+    fakes; a service passes the one its settings name). Over mutual TLS, ``callers`` says which
+    services may call each method (rpc.tls; None: any).
 
     Binding is left to the caller, so tests can bind port 0. A connection age of 0 keeps
     connections for as long as they last.
@@ -250,7 +261,7 @@ def create_server(
             ("grpc.max_connection_age_ms", round(max_connection_age_seconds * 1000)),
             ("grpc.max_connection_age_grace_ms", round(max_connection_age_grace_seconds * 1000)),
         ]
-    interceptor = ServiceInterceptor(service, max_request_bytes, actor_verifier)
+    interceptor = ServiceInterceptor(service, max_request_bytes, actor_verifier, callers)
     server = grpc.aio.server(interceptors=[interceptor], options=options)
     for add in register:
         add(server)
@@ -262,6 +273,14 @@ def create_server(
         names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
         reflection.enable_server_reflection(names, server)
     return server, health_servicer
+
+
+def create_health_server(health_servicer: HealthService) -> grpc.aio.Server:
+    """Health alone, in plain gRPC: the kubelet's gRPC probes speak no TLS, and health says nothing
+    a stranger may not know. Served on ``<S>_HEALTH_PORT`` beside the mutual-TLS port."""
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    return server
 
 
 def _status(serving: bool) -> health_pb2.HealthCheckResponse.ServingStatus:

@@ -28,7 +28,9 @@ SIGNING, VERIFY = new_key_pair("documents.k1")
 def _production_addresses(monkeypatch) -> None:
     for name, value in {"DOCUMENTS_DATABASE_URL": "postgresql://db/documents", "TQR_AMQP_URL": "amqp://mq/",
                         "TQR_REDIS_URL": "redis://cache/0", "DOCUMENTS_APPLICATION_ADDRESSES": "dns:///app:50052",
-                        "DOCUMENTS_ACTOR_SIGNING_KEYS": SIGNING, "TQR_ACTOR_VERIFY_KEYS": VERIFY}.items():
+                        "DOCUMENTS_ACTOR_SIGNING_KEYS": SIGNING, "TQR_ACTOR_VERIFY_KEYS": VERIFY,
+                        "DOCUMENTS_TLS_CERT": "/etc/tqr/tls/tls.crt", "DOCUMENTS_TLS_KEY": "/etc/tqr/tls/tls.key",
+                        "DOCUMENTS_TLS_CA": "/etc/tqr/tls/ca.crt"}.items():
         monkeypatch.setenv(name, value)
 
 

@@ -7,7 +7,8 @@ from typing import ClassVar
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.rpc.actor import DEV_GATEWAY_SIGNING_KEYS, ActorSigner, development_key_ids
-from servicekit.settings import DEV_SECRET_PREFIX, CheckedSettings
+from servicekit.rpc.tls import TlsFiles
+from servicekit.settings import DEV_SECRET_PREFIX, CheckedSettings, tls_problems
 
 from tqr_gateway.security.client_address import TrustedProxies
 
@@ -64,6 +65,16 @@ class GatewaySettings(CheckedSettings):
     # How long a signed actor is believed (seconds).
     actor_lifetime_seconds: int = Field(default=60, ge=1, le=300)
 
+    # Mutual TLS to the services (servicekit.rpc.tls): the gateway's certificate and key (common name
+    # ``gateway``) and the CA the services' certificates chain to. Unset: plain gRPC, development only.
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_ca: str = ""
+
+    @property
+    def tls(self) -> TlsFiles:
+        return TlsFiles(self.tls_cert, self.tls_key, self.tls_ca)
+
     @field_validator("actor_signing_keys")
     @classmethod
     def _refuse_bad_signing_keys(cls, value: str) -> str:
@@ -85,6 +96,7 @@ class GatewaySettings(CheckedSettings):
             problems.append("GATEWAY_SECURE_COOKIES must stay on in production")
         if development_key_ids(self.actor_signing_keys):
             problems.append("set GATEWAY_ACTOR_SIGNING_KEYS (still the development key)")
+        problems += tls_problems(self.tls, "GATEWAY_TLS_CERT", "GATEWAY_TLS_KEY", "GATEWAY_TLS_CA")
         return problems
 
     @property

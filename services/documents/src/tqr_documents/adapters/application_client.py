@@ -13,6 +13,7 @@ from servicekit import errors
 from servicekit.rpc.actor import ActorSigner, forwarded_actor
 from servicekit.rpc.client import open_channel
 from servicekit.rpc.errors import from_rpc_error
+from servicekit.rpc.tls import TlsFiles
 from tqr.application.v1 import (
     application_pb2,
     application_pb2_grpc,
@@ -44,17 +45,20 @@ class GrpcApplicationSource:
     """Staff calls carry the assertion of the call being handled (``forwarded_actor``; ``caller`` was
     read from it): a service cannot sign for a person, so it passes the gateway's signature on."""
 
-    def __init__(self, addresses: str, signer: ActorSigner, timeout_seconds: float = 5.0) -> None:
+    def __init__(self, addresses: str, signer: ActorSigner, timeout_seconds: float = 5.0,
+                 tls: TlsFiles | None = None) -> None:
         self._signer = signer
         self._form_channel = open_channel(
-            addresses, FORM_SERVICE, idempotent_methods=["GetApplicationForForm"], timeout_seconds=timeout_seconds
+            addresses, FORM_SERVICE, idempotent_methods=["GetApplicationForForm"], timeout_seconds=timeout_seconds,
+            tls=tls,
         )
         self._staff_channel = open_channel(
-            addresses, STAFF_SERVICE, idempotent_methods=["SearchApplications"], timeout_seconds=timeout_seconds
+            addresses, STAFF_SERVICE, idempotent_methods=["SearchApplications"], timeout_seconds=timeout_seconds,
+            tls=tls,
         )
         self._reference_channel = open_channel(
             addresses, REFERENCE_SERVICE, idempotent_methods=["ListConfirmationPoints"],
-            timeout_seconds=timeout_seconds,
+            timeout_seconds=timeout_seconds, tls=tls,
         )
         self._forms = form_pb2_grpc.FormDataServiceStub(self._form_channel)
         self._staff = staff_pb2_grpc.StaffServiceStub(self._staff_channel)
