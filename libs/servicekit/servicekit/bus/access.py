@@ -66,6 +66,7 @@ ROLES: tuple[Role, ...] = (
         identity_events.ManualReviewRequested,
         identity_events.ManualReviewDecided,
         identity_events.PasswordChanged,
+        identity_events.EmailChanged,
         identity_events.SupportRequestDecided,
         identity_events.EmailChanged,
         application_events.ApplicationSubmitted,
