@@ -157,7 +157,9 @@ async def test_r_wiz_11_numbers_typed_full_width_register_and_sign_in_as_the_asc
     signed = await steps.sign_in_as(ctx, _full_width(number))
     assert signed.subject_id == account.id
     # The same person typing ASCII is the same account: already registered (R-ID-2).
-    again = await steps.request_code(ctx, steps.new_mobile())
+    # (R-ID-15: said only once the mobile's code is proven, so the code goes to that mobile.)
+    other_mobile = steps.new_mobile()
+    again = await steps.request_code(ctx, other_mobile)
     with pytest.raises(RuleViolation) as caught:
-        await registration.register_account(ctx, steps.registration_of(number, steps.new_mobile(), again))
+        await registration.register_account(ctx, steps.registration_of(number, other_mobile, again))
     assert caught.value.code == "R-ID-2"

@@ -84,7 +84,7 @@ def test_production_refuses_a_published_development_key_under_another_id(product
 @pytest.mark.parametrize("url", ["amqp://guest:guest@mq:5672/", "amqp://mq:5672/"])
 def test_production_refuses_the_brokers_guest_user(production, url) -> None:
     production.setenv("TQR_AMQP_URL", url)
-    assert _refusal() == "identity: set TQR_AMQP_URL (RabbitMQ's guest user is for development)"
+    assert _refusal() == "identity: set IDENTITY_AMQP_URL or TQR_AMQP_URL (RabbitMQ's guest user is for development)"
 
 
 def test_production_refuses_demo_seeding(production) -> None:
