@@ -15,7 +15,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PREFIX = "tqrc"  # every bridge, veth and namespace of the harness starts with this
+PREFIX = "tqrc"  # every bridge and namespace of the harness starts with this (veth pairs: "tq")
+_NETWORKS_MADE = iter("abcdefghijklmnopqrstuvwxyz")
 NETNS_ETC = Path("/etc/netns")  # `ip netns exec` bind-mounts /etc/netns/<ns>/* over /etc/*
 
 
@@ -47,7 +48,9 @@ class Host:
 class Network:
     """A bridge with the harness's side at ``.1`` and a host per namespace from ``.10`` on."""
 
-    run_id: str = field(default_factory=lambda: f"{os.getpid():07d}")
+    # The process id (seven digits, what the sweep reads) and a letter per network this process made:
+    # the clusters of one test run (one per module) never share a name, even if one was not removed.
+    run_id: str = field(default_factory=lambda: f"{os.getpid():07d}{next(_NETWORKS_MADE)}")
     subnet: ipaddress.IPv4Network = field(default_factory=lambda: _free_subnet())
     hosts: dict[str, Host] = field(default_factory=dict)
     _next: int = 10
@@ -74,7 +77,8 @@ class Network:
         self._next += 1
         address = str(self.subnet.network_address + index)
         namespace = f"{PREFIX}{self.run_id}-{name}"
-        outside, inside = f"{PREFIX}{self.run_id}h{index}", f"{PREFIX}{self.run_id}p{index}"
+        # Interface names hold 15 characters: a short prefix here.
+        outside, inside = f"tq{self.run_id}h{index}", f"tq{self.run_id}p{index}"
         etc = NETNS_ETC / namespace
         etc.mkdir(parents=True, exist_ok=True)
         (etc / "resolv.conf").write_text(f"nameserver {nameserver or self.gateway_address}\noptions timeout:1 attempts:2\n")
@@ -142,5 +146,6 @@ def sweep_leftovers() -> None:
 
 
 def _owner_alive(run_id: str) -> bool:
-    """Whether the process that made these names (its id is in them) still runs."""
-    return run_id.isdigit() and Path(f"/proc/{int(run_id)}").exists()
+    """Whether the process that made these names (its id leads the run id) still runs."""
+    pid = run_id[:7]
+    return pid.isdigit() and Path(f"/proc/{int(pid)}").exists()

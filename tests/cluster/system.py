@@ -184,7 +184,7 @@ class Cluster:
         from servicekit import broker_users
 
         leftovers = [user for user in broker_users.users() for account in self.infra.amqp_users
-                     if re.fullmatch(rf"{re.escape(account)}-\d+", user)
+                     if re.fullmatch(rf"{re.escape(account)}-\d{{7}}[a-z]?", user)
                      and not _owner_alive(user.rsplit("-", 1)[1])]
         broker_users.delete(leftovers)
 
