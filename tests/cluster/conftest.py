@@ -18,10 +18,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
+    yield from running_cluster("prod")
+
+
+def running_cluster(overlay: str) -> Iterator[Cluster]:
+    """The overlay's system brought up and migrated for a module, taken down afterwards."""
     reason = can_create_namespaces()
     if reason:
         pytest.skip(reason)
-    system = Cluster("prod")
+    system = Cluster(overlay)
     try:
         system.start()
         system.migrate()

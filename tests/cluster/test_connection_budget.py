@@ -14,7 +14,7 @@ import pytest
 from tqr.application.v1 import application_pb2, application_pb2_grpc
 
 from tests.cluster import manifests
-from tests.cluster.network import can_create_namespaces
+from tests.cluster.conftest import running_cluster
 from tests.cluster.system import Cluster
 
 CALLS_IN_FLIGHT_PER_POD = 30  # three times a pod's pool: every pool is full and waiting
@@ -24,16 +24,7 @@ SERVICE = "application"
 
 @pytest.fixture(scope="module")
 def peak() -> Iterator[Cluster]:
-    reason = can_create_namespaces()
-    if reason:
-        pytest.skip(reason)
-    system = Cluster("peak")
-    try:
-        system.start()
-        system.migrate()
-        yield system
-    finally:
-        system.close()
+    yield from running_cluster("peak")
 
 
 def _busy(address: str, stop: threading.Event, errors: list[str]) -> None:
