@@ -10,16 +10,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from playwright.async_api import async_playwright, expect
 from pypdf import PdfReader
-from servicekit.rpc.actor import metadata_for
+from servicekit.testing.actors import metadata_for
 from tqr.application.v1 import wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2 as idp
 from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 
+from tests.e2e import grpc_channel
 from tests.e2e.browser import Screens, Walk, launch, signed_in_context, tab_to
 from tools.devrun import grpc_port
 from tools.loadtest.journey import answer_of
@@ -38,7 +38,7 @@ def verified_applicant(var: Path) -> tuple[str, str]:
 
 async def sign_in(offset: int, document_number: str, password: str) -> idp.SignInResponse:
     """Through the identity service: a text human check answered, then SignIn (as the login page does)."""
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port('identity', offset=offset)}") as channel:
+    async with grpc_channel.to(grpc_port('identity', offset=offset), "identity") as channel:
         stub = id_rpc.IdentityServiceStub(channel)
         check = await stub.IssueHumanCheck(idp.IssueHumanCheckRequest(kind=idp.HUMAN_CHECK_KIND_TEXT, language="en"))
         passed = await stub.AnswerHumanCheck(idp.AnswerHumanCheckRequest(
@@ -50,7 +50,7 @@ async def sign_in(offset: int, document_number: str, password: str) -> idp.SignI
 
 async def discard_draft(offset: int, subject_id: str) -> None:
     md = metadata_for(Actor(subject_id=subject_id, role="APPLICANT"))
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port('application', offset=offset)}") as channel:
+    async with grpc_channel.to(grpc_port('application', offset=offset), "application") as channel:
         await wizard_pb2_grpc.WizardServiceStub(channel).DiscardDraft(wizard_pb2.DiscardDraftRequest(), metadata=md)
 
 

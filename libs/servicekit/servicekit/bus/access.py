@@ -68,6 +68,7 @@ ROLES: tuple[Role, ...] = (
         identity_events.PasswordChanged,
         identity_events.EmailChanged,
         identity_events.SupportRequestDecided,
+        identity_events.EmailChanged,
         application_events.ApplicationSubmitted,
         application_events.ApplicationUpdated,
         application_events.ApplicationStatusChanged,

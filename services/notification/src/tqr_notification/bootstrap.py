@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 from servicekit import db
 from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
+from servicekit.rpc.tls import Callers
 from tqr.notification.v1 import notification_pb2_grpc
 
 from tqr_notification.adapters import orm
@@ -26,6 +27,8 @@ from tqr_notification.service_layer.event_handlers import build_subscriptions
 
 SERVICE = "notification"
 SERVICE_NAMES = ["tqr.notification.v1.InboxService"]
+# Over mutual TLS only the gateway calls notification (servicekit.rpc.tls).
+CALLERS = Callers({"/tqr.notification.v1.InboxService/*": {"gateway"}})
 
 
 def _provider(kind: str, url: str, api_key: str, outbox_dir: str, channel: str, clock: Clock) -> SmsProvider:
@@ -108,6 +111,7 @@ def build_host(
         on_start.insert(0, sink.start)
         on_stop.insert(0, sink.stop)
     parts = HostParts(
+        callers=CALLERS,
         name=SERVICE,
         engine=engine,
         register=[register],
