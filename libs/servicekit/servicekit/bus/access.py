@@ -66,7 +66,6 @@ ROLES: tuple[Role, ...] = (
         identity_events.ManualReviewRequested,
         identity_events.ManualReviewDecided,
         identity_events.PasswordChanged,
-        identity_events.EmailChanged,
         identity_events.SupportRequestDecided,
         identity_events.EmailChanged,
         application_events.ApplicationSubmitted,
