@@ -122,13 +122,17 @@ def base_env() -> dict[str, str]:
     env.setdefault("DOCUMENTS_STORAGE_DIR", str(VAR / "documents-files"))
     # The development SMTP sink (started by the notification service) moves with the other ports.
     env.setdefault("NOTIFICATION_SMTP_PORT", str(SMTP_SINK_PORT + OFFSET))
-    # Mutual TLS between the processes, with certificates of a CA made for this folder.
-    for service, files in devpki.ensure(VAR / "tls").items():
-        for key, value in devpki.tls_env(service, files).items():
-            env.setdefault(key, value)
     gateway_port = int(env.get("GATEWAY_PORT", str(GATEWAY_PORT + OFFSET)))
     env.setdefault("TQR_PUBLIC_URL", f"http://localhost:{gateway_port}/")  # the gateway's and the links'
     return env
+
+
+def add_certificates(env: dict[str, str]) -> None:
+    """Mutual TLS between the processes, with certificates of a CA made for this run's folder (made
+    only once the ports are known to be free: a refused run leaves nothing behind)."""
+    for service, files in devpki.ensure(VAR / "tls").items():
+        for key, value in devpki.tls_env(service, files).items():
+            env.setdefault(key, value)
 
 
 def build_plan(env: dict[str, str]) -> Plan:
@@ -361,6 +365,8 @@ def main() -> int:
         print("Is another `make run` running? Stop it, or set TQR_PORT_OFFSET (e.g. TQR_PORT_OFFSET=1000) "
               "to run beside it. Nothing was started.", file=sys.stderr)
         return 1
+    add_certificates(env)
+    plan = build_plan(env)  # again, now that the processes' environment names their certificates
     print("Preparing databases…")
     prepare_databases(env)
     logins = create_broker_users(env)
