@@ -126,7 +126,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
                 problems.append(errors.FieldProblem("document_number", "R-ID-1", "证件号码格式不正确",
                                                     "The document number is not valid"))
             raise errors.InvalidInput(problems)
-        return identity_pb2.RegisterAccountResponse(account_id="acc-1", masked_document_number="1101**002X")
+        return identity_pb2.RegisterAccountResponse(account_id="acc-1", masked_document_number="1101**********002X")
 
     async def SignIn(self, request: Any, context: Any) -> Any:
         self._record("SignIn", request, context)
@@ -184,7 +184,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
         if request.current_password != GOOD_PASSWORD:
             raise errors.InvalidInput([errors.FieldProblem("current_password", "R-ID-14", "当前密码不正确",
                                                            "The current password is not right")])
-        return identity_pb2.RequestVerificationCodeResponse(destination_hint="ne***@example.cn",
+        return identity_pb2.RequestVerificationCodeResponse(destination_hint="n***@example.cn",
                                                             expires_in_seconds=300, resend_after_seconds=60)
 
     async def ConfirmEmailChange(self, request: Any, context: Any) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicekit import db
+from servicekit.masking import mask_document_number
 from sqlalchemy import func, select
 
 from tqr_identity.adapters import orm
@@ -29,7 +30,6 @@ from tqr_identity.adapters.real_name_dev import (
 from tqr_identity.bootstrap import build_context
 from tqr_identity.config import IdentitySettings
 from tqr_identity.domain.documents import DocumentType, birth_date_of, gender_of
-from tqr_identity.domain.masking import mask_document_number
 from tqr_identity.service_layer import events
 from tqr_identity.service_layer.context import IdentityContext
 from tqr_identity.service_layer.model import Account, RealNameStatus, Role, StaffAccount
