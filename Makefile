@@ -38,8 +38,8 @@ test: install
 	@$(PY) -m pytest -q
 
 lint: install
-	@$(VENV)/bin/ruff check libs/servicekit services tests tools
-	@$(VENV)/bin/mypy libs/servicekit services/*/src tools
+	@$(VENV)/bin/ruff check libs/servicekit libs/demodata services tests tools
+	@$(VENV)/bin/mypy libs/servicekit libs/demodata services/*/src tools
 
 protos: install
 	@$(PY) tools/genprotos.py
