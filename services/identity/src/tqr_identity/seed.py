@@ -1,10 +1,11 @@
 """Demo data for ``make run``: staff of every role and a few applicants, with their sign-in details
 written to ``demo_accounts_file`` (``make run`` prints it).
 
-The applicants are holders of the application service's demo registry, so the wizard matches
-their certificates, plus the simulated authority's special people (a name to correct, no record, a
-Hong Kong permit, an outage). Idempotent: a second run leaves the database as it is and rewrites
-the file. Development only: the passwords and TOTP secrets below are published on purpose.
+The applicants are people of the shared demo world (``demodata``), who hold certificates of the
+application service's demo registry, so the wizard matches their certificates, plus the simulated
+authority's special people (a name to correct, no record, a Hong Kong permit, an outage).
+Idempotent: a second run leaves the database as it is and rewrites the file. Development only: the
+passwords and TOTP secrets below are published on purpose.
 """
 
 from __future__ import annotations
