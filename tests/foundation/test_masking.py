@@ -38,12 +38,12 @@ from servicekit.masking import (
     ("1", "*"),
     ("", ""),
 ])
-def test_r_wiz_8_a_document_number_keeps_only_a_few_characters_at_each_end(number: str, masked: str) -> None:
+def test_r_wiz_8_r_priv_1_a_document_number_keeps_only_a_few_characters_at_each_end(number: str, masked: str) -> None:
     assert mask_document_number(number) == masked
 
 
 @given(st.text(alphabet="0123456789ABCDEFGHX", max_size=40))
-def test_r_wiz_8_no_document_shows_more_of_itself_than_an_id_card(number: str) -> None:
+def test_r_wiz_8_r_priv_1_no_document_shows_more_of_itself_than_an_id_card(number: str) -> None:
     masked = mask_document_number(number)
     shown = len(number) - masked.count(MASK_CHAR)
     assert len(masked) == len(number)
@@ -63,7 +63,7 @@ def test_r_wiz_8_no_document_shows_more_of_itself_than_an_id_card(number: str) -
     ("12345", "*****"),
     ("", ""),
 ])
-def test_a_mobile_number_keeps_the_first_three_and_the_last_four_digits(mobile: str, masked: str) -> None:
+def test_r_priv_1_a_mobile_number_keeps_the_first_three_and_the_last_four_digits(mobile: str, masked: str) -> None:
     assert mask_mobile(mobile) == masked
 
 
@@ -75,7 +75,7 @@ def test_a_mobile_number_keeps_the_first_three_and_the_last_four_digits(mobile: 
     ("not-an-address", "***"),
     ("", "***"),
 ])
-def test_an_email_address_keeps_its_first_character_and_the_domain(address: str, masked: str) -> None:
+def test_r_priv_1_an_email_address_keeps_its_first_character_and_the_domain(address: str, masked: str) -> None:
     assert mask_email(address) == masked
 
 

@@ -1,5 +1,6 @@
 """Masked forms of personal numbers and addresses: the one rule for every page, log line, event,
-message and export of every service and the gateway.
+message and export of every service and the gateway (rule R-PRIV-1, this project's own: one
+masked form per value, whichever screen, message or file shows it).
 
 A masked value keeps enough for its owner to recognise it and for staff to tell two people apart,
 and never enough to rebuild it. Input is first put in the canonical form of typed numbers
