@@ -37,9 +37,11 @@ run: install
 test: install
 	@$(PY) -m pytest -q
 
+# lint-imports holds the service boundaries (the contracts in pyproject.toml, [tool.importlinter]).
 lint: install
-	@$(VENV)/bin/ruff check libs/servicekit services tests tools
-	@$(VENV)/bin/mypy libs/servicekit services/*/src tools
+	@$(VENV)/bin/ruff check libs/servicekit libs/demodata services tests tools
+	@$(VENV)/bin/mypy libs/servicekit libs/demodata services/*/src tools
+	@$(VENV)/bin/lint-imports --no-cache --no-logo
 
 protos: install
 	@$(PY) tools/genprotos.py

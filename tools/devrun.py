@@ -117,7 +117,6 @@ def base_env() -> dict[str, str]:
         env.setdefault(key, f"sqlite:///{VAR / 'data' / f'{service}.sqlite3'}")
     # Everything a run writes stays under one folder (TQR_VAR_DIR), so runs never share files.
     env.setdefault("NOTIFICATION_OUTBOX_DIR", str(VAR / "outbox"))
-    env.setdefault("GATEWAY_DEV_OUTBOX_DIR", str(VAR / "outbox"))
     env.setdefault("IDENTITY_DEMO_ACCOUNTS_FILE", str(VAR / "demo-accounts.txt"))
     env.setdefault("DOCUMENTS_STORAGE_DIR", str(VAR / "documents-files"))
     # The development SMTP sink (started by the notification service) moves with the other ports.

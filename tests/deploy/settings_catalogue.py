@@ -25,7 +25,7 @@ IMAGE_SETTINGS = {"TQR_SERVICE"}  # read by the image's entrypoint: which servic
 
 # Set by deploy/compose.yaml though the README does not list them (yet): each with its reason.
 COMPOSE_ONLY_SETTINGS = {
-    "NOTIFICATION_OUTBOX_DIR": "the development outbox the gateway shows (tools/devrun.py sets it too)",
+    "NOTIFICATION_OUTBOX_DIR": "the development outbox notification serves to the gateway's page (tools/devrun.py sets it too)",
     "NOTIFICATION_SMTP_HOST": "Mailpit (services/notification config.py smtp_host)",
     "NOTIFICATION_SMTP_PORT": "Mailpit (config.py smtp_port)",
     "NOTIFICATION_DEV_SMTP_SINK": "off: Mailpit replaces the service's own sink (config.py dev_smtp_sink)",

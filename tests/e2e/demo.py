@@ -92,14 +92,16 @@ def new_mobile() -> str:
 
 
 async def code_sent_to(var: Path, mobile: str, timeout: float = 30) -> str:
-    """The newest code sent to ``mobile``, from the development outbox file (it travels the bus)."""
-    from tqr_gateway.pages.dev import outbox_records
+    """The newest code sent to ``mobile``, from the development outbox file (it travels the bus), read
+    as notification's DevOutboxService reads it for the outbox page."""
+    from tqr_notification.channels.outbox_files import read_outbox
+    from tqr_notification.domain.outbox_view import entry_of
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for record in outbox_records(str(var / "outbox"), limit=500):
-            if record.get("kind") == "sms" and record["recipient"] == mobile and record["code"]:
-                return str(record["code"])
+        for entry in map(entry_of, read_outbox(var / "outbox", limit=500)):
+            if entry.kind == "sms" and entry.recipients == (mobile,) and entry.code:
+                return entry.code
         await asyncio.sleep(0.5)
     raise AssertionError("no code arrived in the development outbox")
 

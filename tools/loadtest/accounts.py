@@ -22,11 +22,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from servicekit import db
+from servicekit.masking import mask_document_number
 from tqr_identity.bootstrap import build_context
 from tqr_identity.config import IdentitySettings
 from tqr_identity.domain.documents import DocumentType, birth_date_of, gender_of
 from tqr_identity.domain.gb11643 import make_valid_id_number
-from tqr_identity.domain.masking import mask_document_number
 from tqr_identity.service_layer import events
 from tqr_identity.service_layer.model import Account, RealNameStatus
 

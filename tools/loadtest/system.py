@@ -192,7 +192,6 @@ def _environment(options: Options, var: Path, ports: Ports, amqp_url: str, urls:
         "TQR_QUEUE_PREFIX": f"{tag}.",
         "TQR_LOG_LEVEL": "WARNING",  # a load test writes no per-request log line
         "NOTIFICATION_OUTBOX_DIR": str(var / "outbox"),
-        "GATEWAY_DEV_OUTBOX_DIR": str(var / "outbox"),
         "IDENTITY_DEMO_ACCOUNTS_FILE": str(var / "demo-accounts.txt"),
         "DOCUMENTS_STORAGE_DIR": str(var / "documents-files"),
         "NOTIFICATION_SMTP_PORT": str(ports.smtp),

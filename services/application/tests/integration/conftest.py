@@ -93,16 +93,21 @@ class Applicant:
     identity: views_pb2.ApplicantIdentity
 
 
-def new_applicant(document: str = "", verified: bool = True, name: str = "李老师") -> Applicant:
+def new_applicant(document: str = "", verified: bool = True, name: str = "李老师",
+                  document_type: str = "ID_CARD") -> Applicant:
     account = f"acct-{uuid.uuid4().hex[:10]}"
     number = document or f"11010519900105{uuid.uuid4().int % 10**4:04d}"  # born 1990-01-05
     return Applicant(Actor(subject_id=account, role="APPLICANT"), views_pb2.ApplicantIdentity(
-        account_id=account, name=name, document_type="ID_CARD", document_number=number, real_name_verified=verified,
+        account_id=account, name=name, document_type=document_type, document_number=number,
+        real_name_verified=verified,
         gender="F", birth_date="1990-01-05", ethnicity="汉族", mobile_masked="138****5678"))
 
 
 def born(document_number: str) -> str:
-    """The birth date an 18-character ID number carries (what the certificate should say)."""
+    """The birth date an 18-character ID number carries (what the certificate should say); a permit
+    carries none, and its holder was born on new_applicant's identity date."""
+    if len(document_number) != 18:
+        return "1990-01-05"
     digits = document_number[6:14]
     return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
 

@@ -8,7 +8,7 @@ import uuid
 import grpc
 import pytest
 from servicekit import errors
-from tqr.application.v1 import applications_pb2, wizard_pb2
+from tqr.application.v1 import applications_pb2, staff_pb2, wizard_pb2
 from tqr_application.adapters import orm
 
 
@@ -186,6 +186,21 @@ async def test_r_wiz_7_submit_refused_after_the_online_window_closes(app, h):
     reply = await app.call(app.wizard.SubmitApplication, wizard_pb2.SubmitApplicationRequest(
         idempotency_key="k1", identity=who.identity), who.actor)
     assert reply.application_number
+
+
+async def test_r_wiz_8_a_permit_is_masked_by_the_one_rule_on_every_screen(app, h):
+    """The done page, the draft and the staff list show an 8-character permit keeping 3 characters,
+    as identity's pages and events do (it showed ******** here before)."""
+    who = h.new_applicant(document="Ｈ1234567", document_type="HKMO_PERMIT")
+    reply = await app.submit_new(who)
+    draft = (await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(), who.actor)).draft
+    point = h.staff("POINT_STAFF", "11010801")
+    listed = await app.call(app.staff.SearchApplications, staff_pb2.SearchApplicationsRequest(
+        application_number=reply.application_number), point)
+    found = await app.call(app.staff.FindApplication, staff_pb2.FindApplicationRequest(query="H1234567"), point)
+    shown = {reply.document_number_masked, reply.application.document_number_masked, draft.document_number_masked,
+             *(a.document_number_masked for a in (*listed.applications, *found.applications))}
+    assert shown == {"H*****67"} and len(listed.applications) == len(found.applications) == 1
 
 
 async def test_r_wiz_7_incomplete_draft_cannot_be_submitted(app, h):

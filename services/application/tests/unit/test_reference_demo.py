@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from demodata import demo_people
 from PIL import Image
 from tqr_application.reference_data import (
     SHIPPED_DEMO_DIRECTORY,
@@ -91,6 +92,19 @@ def test_demo_registry_holders_have_valid_ids_and_17_digit_numbers() -> None:
     assert all(c.subject_code == "NONE" for c in certs if c.certificate_type_code == "KINDERGARTEN")
 
 
+def test_each_person_of_the_shared_demo_world_holds_one_registry_certificate() -> None:
+    # The identity service's simulated authority knows the same people (its own test says so), so a
+    # demo holder verifies there and finds their certificate here.
+    people = demo_people()
+    certificates = demo_batch().registry_certificates
+    assert [(c.holder_name, c.document_type, c.document_number, c.birth_date) for c in certificates] == [
+        (p.name, p.document_type, p.document_number, p.birth_date) for p in people]
+    parents = {r.code: r.parent_code for r in demo_batch().regions}
+    for person, cert in zip(people, certificates, strict=True):
+        assert cert.province_code == parents[parents[person.county_code]]  # issued where the person lives
+        assert cert.gender == ("M" if int(person.document_number[16]) % 2 else "F")
+
+
 def test_some_demo_holders_have_a_small_png_photo() -> None:
     photos = [c.photo for c in demo_batch().registry_certificates if c.photo]
     assert 20 <= len(photos) <= 100
@@ -105,7 +119,7 @@ def test_demo_certificates_use_only_known_codes() -> None:
     types = {t.code for t in batch.certificate_types}
     subjects = {s.code for s in batch.subjects}
     import random
-    for cert in demo_registry_certificates(random.Random(1), 200):
+    for cert in demo_registry_certificates(random.Random(1), demo_people(1, 200)):
         assert cert.certificate_type_code in types and cert.subject_code in subjects
 
 

@@ -10,7 +10,6 @@ from tqr_application.reference_data.id_numbers import (
     embedded_gender,
     is_valid_gb11643,
     make_id_number,
-    mask,
 )
 
 
@@ -40,8 +39,3 @@ def test_made_numbers_are_valid_and_carry_birth_and_gender() -> None:
 def test_check_character_refuses_wrong_input() -> None:
     with pytest.raises(ValueError):
         check_character("1234")
-
-
-def test_mask_keeps_only_the_ends() -> None:
-    assert mask("11010519491231002X") == "110*************2X"
-    assert mask("1234") == "****"

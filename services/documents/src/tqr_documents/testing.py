@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit.errors import NotFound, PermissionDenied
+from servicekit.masking import mask_document_number
 from servicekit.rpc.actor import actor_of
 from servicekit.rpc.server import create_server
 from tqr.application.v1 import (
@@ -32,7 +33,6 @@ from tqr.common.v1.actor_pb2 import Actor
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller
 from tqr_documents.domain.form import ApplicationForm
-from tqr_documents.domain.masking import mask_document_number
 from tqr_documents.domain.point_export import PointExportRow
 from tqr_documents.service_layer.ports import FormSnapshot
 

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 from tqr_documents.domain.form import WorkHistoryEntry
-from tqr_documents.domain.masking import mask_document_number, mask_mobile
 
 
 def test_r_app_5_content_hash_is_stable_for_equal_forms(form) -> None:
@@ -56,8 +55,3 @@ def test_naive_times_and_odd_application_numbers_are_refused(form) -> None:
         dataclasses.replace(form, submitted_at=form.submitted_at.replace(tzinfo=None))
     with pytest.raises(ValueError):
         dataclasses.replace(form, application_number="2026.0001")
-
-
-def test_masking_keeps_only_the_ends() -> None:
-    assert mask_document_number("110105198604231248") == "1101**********1248"
-    assert mask_mobile("13912340721") == "139****0721"

@@ -46,7 +46,6 @@ class GatewaySettings(CheckedSettings):
     secret_key: str = f"{DEV_SECRET_PREFIX}gateway-secret-change-me"
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("TQR_LOG_LEVEL"))
     log_file: str = Field(default="", validation_alias=AliasChoices("TQR_LOG_FILE"))
-    dev_outbox_dir: str = "var/outbox"
     # Secure cookies (__Host-session, __Host-csrf) need https, or http://localhost in a browser.
     # Turn off only for plain-http development from another host; never in production.
     secure_cookies: bool = True

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from tqr.identity.v1 import events_pb2
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
+from tqr_gateway.web.formatting import mask_personal
 from tqr_identity.adapters import orm
 from tqr_identity.bootstrap import build_host
 from tqr_identity.config import IdentitySettings
@@ -264,14 +265,34 @@ def test_r_id_14_the_email_changes_with_the_password_and_a_code_and_the_old_addr
         "csrf_token": page_token(form.text), "new_email": "new.address@example.cn", "current_password": PASSWORD})
     assert asked.status_code == 303 and asked.headers["location"] == "/account/email/confirm"
     confirm = client.get("/account/email/confirm")
-    assert "ne***@example.cn" in confirm.text
+    assert "n***@example.cn" in confirm.text
     assert client.get("/api/v1/account/me").json()["email"] == "old.address@example.cn"  # not before the code
     done = client.post("/account/email/confirm", follow_redirects=False, data={
         "csrf_token": page_token(confirm.text), "code": identity.last_code()})
     assert done.status_code == 303 and done.headers["location"] == "/account/profile?saved=email"
     assert "new.address@example.cn" in client.get("/account/profile?saved=email").text
     [notice] = identity.events(events_pb2.EmailChanged)
-    assert notice.masked_new_email == "ne***@example.cn"
+    assert notice.masked_new_email == "n***@example.cn"
+
+
+# --- R-WIZ-8: one masked form --------------------------------------------------------------------
+
+
+def test_r_wiz_8_a_permit_shows_the_same_masked_form_on_the_pages_and_in_the_api(client, identity):
+    """Identity masks the number it stores; the gateway shows it on the profile and real-name pages
+    and in the API, and its own ``mask`` filter makes the same of the full number."""
+    mobile = new_mobile()
+    permit = f"{random.randrange(10**7, 10**8)}"  # a Taiwan permit's 8 digits
+    answer = client.post("/api/v1/account/registrations", headers=csrf(client), json={
+        **registration(permit, mobile, send_code(client, identity, mobile)), "document_type": "TW_PERMIT"})
+    assert answer.status_code == 201, answer.text
+    expected = f"{permit[0]}*****{permit[-2:]}"  # 3 of 8 characters kept; it showed half before
+    assert answer.json()["masked_document_number"] == expected
+    assert client.get("/api/v1/account/me").json()["masked_document_number"] == expected
+    for page in ("/account/profile", "/account/real-name"):
+        shown = client.get(page)
+        assert shown.status_code == 200 and expected in shown.text and permit not in shown.text, page
+    assert mask_personal(permit, "document") == expected
 
 
 # --- production: no map, HSTS -------------------------------------------------------------------

@@ -26,6 +26,7 @@ from servicekit.rpc.server import create_server
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2
 from tqr.identity.v1 import identity_pb2_grpc as rpc
+from tqr.notification.v1 import notification_pb2, notification_pb2_grpc
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.security.ratelimit import FixedWindowLimiter
@@ -67,6 +68,8 @@ class FakeIdentity(rpc.IdentityServiceServicer):
     account: identity_pb2.AccountView = field(default_factory=account_view)
     sessions: dict[str, identity_pb2.ResolveSessionResponse] = field(default_factory=dict)
     identity_down: bool = False  # ResolveSession answers UNAVAILABLE, as during an outage
+    # What notification's DevOutboxService answers (FakeDevOutbox, on the same server), newest first.
+    outbox: list[notification_pb2.OutboxMessage] = field(default_factory=list)
     verify_outcome: identity_pb2.VerifyRealNameResponse = field(
         default_factory=lambda: identity_pb2.VerifyRealNameResponse(verified=True, real_name_status="VERIFIED",
                                                                    name="张老师"))
@@ -128,7 +131,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
                 problems.append(errors.FieldProblem("document_number", "R-ID-1", "证件号码格式不正确",
                                                     "The document number is not valid"))
             raise errors.InvalidInput(problems)
-        return identity_pb2.RegisterAccountResponse(account_id="acc-1", masked_document_number="1101**002X")
+        return identity_pb2.RegisterAccountResponse(account_id="acc-1", masked_document_number="1101**********002X")
 
     async def SignIn(self, request: Any, context: Any) -> Any:
         self._record("SignIn", request, context)
@@ -186,7 +189,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
         if request.current_password != GOOD_PASSWORD:
             raise errors.InvalidInput([errors.FieldProblem("current_password", "R-ID-14", "当前密码不正确",
                                                            "The current password is not right")])
-        return identity_pb2.RequestVerificationCodeResponse(destination_hint="ne***@example.cn",
+        return identity_pb2.RequestVerificationCodeResponse(destination_hint="n***@example.cn",
                                                             expires_in_seconds=300, resend_after_seconds=60)
 
     async def ConfirmEmailChange(self, request: Any, context: Any) -> Any:
@@ -212,6 +215,17 @@ class FakeIdentity(rpc.IdentityServiceServicer):
             message_en="We have received your request.")
 
 
+class FakeDevOutbox(notification_pb2_grpc.DevOutboxServiceServicer):
+    """Notification's development outbox, answering ``fake.outbox``; the call is recorded in ``fake.calls``."""
+
+    def __init__(self, fake: FakeIdentity) -> None:
+        self.fake = fake
+
+    async def ListOutboxMessages(self, request, context):  # type: ignore[no-untyped-def]
+        self.fake._record("ListOutboxMessages", request, context)
+        return notification_pb2.ListOutboxMessagesResponse(messages=self.fake.outbox)
+
+
 class FakeServer:
     """The fake on a real gRPC server, in a thread with its own event loop."""
 
@@ -229,8 +243,11 @@ class FakeServer:
         self._loop.run_forever()
 
     async def _start(self) -> None:
-        self.server, _ = create_server("identity", [lambda s: rpc.add_IdentityServiceServicer_to_server(self.fake, s)],
-                                       ["tqr.identity.v1.IdentityService"])
+        self.server, _ = create_server(
+            "identity",
+            [lambda s: rpc.add_IdentityServiceServicer_to_server(self.fake, s),
+             lambda s: notification_pb2_grpc.add_DevOutboxServiceServicer_to_server(FakeDevOutbox(self.fake), s)],
+            ["tqr.identity.v1.IdentityService", "tqr.notification.v1.DevOutboxService"])
         self.port = self.server.add_insecure_port("127.0.0.1:0")
         await self.server.start()
 
@@ -254,14 +271,13 @@ def _production_only() -> dict[str, str]:
 
 
 @contextmanager
-def gateway(fake: FakeIdentity, environment: str = "development", outbox_dir: str = "var/outbox"
-            ) -> Iterator[TestClient]:
+def gateway(fake: FakeIdentity, environment: str = "development") -> Iterator[TestClient]:
     """A TestClient of the real gateway app whose identity channel reaches ``fake``."""
     with FakeServer(fake) as server:
         address = f"127.0.0.1:{server.port}"
         settings = GatewaySettings.model_validate({
             "TQR_ENVIRONMENT": environment, "identity_addresses": address, "application_addresses": address,
-            "notification_addresses": address, "documents_addresses": address, "dev_outbox_dir": outbox_dir,
+            "notification_addresses": address, "documents_addresses": address,
             "secret_key": "test-gateway-secret-0123456789abcdef", "TQR_REDIS_URL": "redis://127.0.0.1:6379/0",
             # Production refuses the development signing key (the fakes verify only that one, so a
             # production gateway here must not call them with a session).

@@ -216,7 +216,7 @@ class FakeIdentity(id_rpc.IdentityServiceServicer):
     async def ListManualReviews(self, request: Any, context: Any) -> Any:
         self.calls.add("ListManualReviews", request, context)
         case = id_pb.ManualReviewCase(case_id="case-1", name="张三", document_type="HKMO_PERMIT",
-                                      masked_document_number="H123****89", status="PENDING",
+                                      masked_document_number="H1*****89", status="PENDING",
                                       submitted_at="2026-03-02T08:00:00+00:00", due_date="2026-03-11",
                                       photo_ids=["photo-1"])
         return id_pb.ListManualReviewsResponse(cases=[case], total=1)

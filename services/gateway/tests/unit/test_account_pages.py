@@ -3,12 +3,13 @@ pages, against a fake identity service on a real gRPC server."""
 
 from __future__ import annotations
 
-import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from servicekit import errors
 from tqr.identity.v1 import events_pb2, identity_pb2
+from tqr.notification.v1 import notification_pb2
 
 from services.gateway.tests.unit import account_fakes as fakes
 
@@ -224,16 +225,27 @@ def test_staff_sign_in_needs_the_one_time_code_and_leads_to_the_console(client, 
     assert done.headers["location"] == "/staff" and COOKIE in done.headers["set-cookie"]
 
 
-def test_the_dev_outbox_lists_messages_newest_first_with_codes(fake, tmp_path):
-    lines = [{"kind": "sms", "to": "13800000000", "text": "您正在注册，验证码482913，5分钟内有效",
-              "received_at": "2026-11-29T08:00:00+00:00"},
-             {"kind": "sms", "to": "13800000000", "text": "您正在注册，验证码777001，5分钟内有效",
-              "received_at": "2026-11-29T09:00:00+00:00"}]
-    (tmp_path / "sms.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
-    with fakes.gateway(fake, outbox_dir=str(tmp_path)) as client:
+def test_the_dev_outbox_lists_messages_newest_first_with_codes(fake):
+    # Notification reads its outbox and finds the codes (its own tests); the page shows its answer.
+    def sms(code: str, hour: int, channel: str = "sms") -> notification_pb2.OutboxMessage:
+        message = notification_pb2.OutboxMessage(
+            kind=notification_pb2.OUTBOX_MESSAGE_KIND_SMS, channel=channel, recipients=["13800000000"],
+            text=f"您正在注册，验证码{code}，5分钟内有效", code=code)
+        message.received_at.FromDatetime(datetime(2026, 11, 29, hour, tzinfo=UTC))
+        return message
+
+    email = notification_pb2.OutboxMessage(kind=notification_pb2.OUTBOX_MESSAGE_KIND_EMAIL, subject="注册验证码",
+                                           recipients=["a@example.cn", "b@example.cn"], text="验证码为：305511",
+                                           code="305511")
+    fake.outbox = [sms("777001", 9, channel="alternative"), sms("482913", 8), email]
+    with fakes.gateway(fake) as client:
         page = client.get("/dev/outbox").text
     codes = re.findall(r"data-outbox-code>(\d+)<", page)
-    assert codes == ["777001", "482913"]
+    assert codes == ["777001", "482913", "305511"]
+    assert re.findall(r'data-outbox-kind="(\w+)"', page) == ["sms", "sms", "email"]
+    assert "(alternative)" in page and "注册验证码" in page and "a@example.cn, b@example.cn" in page
+    assert '<time datetime="2026-11-29T09:00:00+00:00">' in page
+    assert [r.limit for r in fake.requests("ListOutboxMessages")] == [50]
 
 
 @pytest.mark.parametrize("environment", ["production", "test"])

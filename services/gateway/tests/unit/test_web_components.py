@@ -200,6 +200,7 @@ def test_mask_and_date_filters() -> None:
     html = render("{{ p | mask }} {{ d | mask('document') }} {{ when | date }}", p="13812345678",
                   d="11010519491231002X", when=datetime(2026, 2, 28, 16, 0, tzinfo=UTC))
     assert html == "138****5678 1101**********002X 2026年3月1日"
+    assert render("{{ d | mask('document') }}", d="H1234567") == "H*****67"  # the services' form too
     assert render("{{ when | date }}", lang="en", when=date(2026, 3, 1)) == "1 March 2026"
 
 

@@ -25,6 +25,8 @@ def test_naive_datetimes_are_refused() -> None:
     ("13812345678", "auto", "138****5678"),
     ("11010519491231002X", "auto", "1101**********002X"),
     ("H12345678", "auto", "H1*****78"),
+    ("H1234567", "auto", "H*****67"),  # an 8-character permit keeps 3, as the services mask it
+    ("１３８ １２３４ ５６７８", "auto", "138****5678"),  # typed full width and grouped: still a mobile
     ("zhang.san@example.com", "auto", "z***@example.com"),
     ("13812345678", "document", "13*******78"),
 ])

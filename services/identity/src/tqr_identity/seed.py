@@ -1,10 +1,11 @@
 """Demo data for ``make run``: staff of every role and a few applicants, with their sign-in details
 written to ``demo_accounts_file`` (``make run`` prints it).
 
-The applicants are holders of the application service's demo registry, so the wizard matches
-their certificates, plus the simulated authority's special people (a name to correct, no record, a
-Hong Kong permit, an outage). Idempotent: a second run leaves the database as it is and rewrites
-the file. Development only: the passwords and TOTP secrets below are published on purpose.
+The applicants are people of the shared demo world (``demodata``), who hold certificates of the
+application service's demo registry, so the wizard matches their certificates, plus the simulated
+authority's special people (a name to correct, no record, a Hong Kong permit, an outage).
+Idempotent: a second run leaves the database as it is and rewrites the file. Development only: the
+passwords and TOTP secrets below are published on purpose.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicekit import db
+from servicekit.masking import mask_document_number
 from sqlalchemy import func, select
 
 from tqr_identity.adapters import orm
@@ -29,7 +31,6 @@ from tqr_identity.adapters.real_name_dev import (
 from tqr_identity.bootstrap import build_context
 from tqr_identity.config import IdentitySettings
 from tqr_identity.domain.documents import DocumentType, birth_date_of, gender_of
-from tqr_identity.domain.masking import mask_document_number
 from tqr_identity.service_layer import events
 from tqr_identity.service_layer.context import IdentityContext
 from tqr_identity.service_layer.model import Account, RealNameStatus, Role, StaffAccount

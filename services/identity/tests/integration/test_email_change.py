@@ -48,7 +48,7 @@ async def test_r_id_14_the_code_sent_to_the_new_address_changes_it_and_the_old_o
     account_id, _ = await steps.register(ctx, email=OLD)
     sent = await email_change.request_email_change(ctx, account_id, new_email=" New.Address@Example.CN ",
                                                    current_password=steps.PASSWORD, client_id=CLIENT)
-    assert sent.destination_hint == "Ne***@example.cn"  # the address the person just typed
+    assert sent.destination_hint == "N***@example.cn"  # the address the person just typed
     code_event = (await steps.outbox_events(ctx, events_pb2.VerificationCodeRequested))[-1]
     assert (code_event.purpose, code_event.channel) == (events_pb2.CODE_PURPOSE_CHANGE_CONTACT,
                                                         events_pb2.CODE_CHANNEL_EMAIL)
@@ -67,7 +67,7 @@ async def test_r_id_14_the_code_sent_to_the_new_address_changes_it_and_the_old_o
     [contact] = await steps.outbox_events(ctx, events_pb2.ContactDetailsChanged)
     assert Sealer(DEV_KEYS, "recipient-contact").open(contact.email_sealed) == "New.Address@example.cn"
     [notice] = await steps.outbox_events(ctx, events_pb2.EmailChanged)
-    assert notice.account_id == account_id and notice.masked_new_email == "Ne***@example.cn"
+    assert notice.account_id == account_id and notice.masked_new_email == "N***@example.cn"
     assert Sealer(DEV_KEYS, "code-destination").open(notice.destination_sealed) == OLD  # the old address is told
     with pytest.raises(RuleViolation):  # the code is used up
         await email_change.confirm_email_change(ctx, account_id, new_email="New.Address@example.cn",

@@ -72,7 +72,7 @@ async def test_r_id_11_reset_by_email_and_the_code_is_single_use(ctx, steps) -> 
                                                   client_id="c")
     assert sent.destination_hint == ""
     event = (await steps.outbox_events(ctx, events_pb2.VerificationCodeRequested))[-1]
-    assert event.account_hint == "Re***@example.cn"
+    assert event.account_hint == "R***@example.cn"
     assert event.channel == events_pb2.CODE_CHANNEL_EMAIL
     assert Sealer(DEV_KEYS, "code-destination").open(event.destination_sealed) == "Reset.Me@example.cn"
     await passwords.reset_password(ctx, document_type="ID_CARD", document_number=number, channel="EMAIL",

@@ -34,7 +34,21 @@ async def test_r_id_1_each_document_type_has_its_own_format(ctx, steps) -> None:
     assert caught.value.problems[0].field == "document_number"
     account = await registration.register_account(ctx, steps.registration_of("12345678", mobile, code,
                                                                              document_type="TW_PERMIT"))
-    assert account.document_type.value == "TW_PERMIT" and account.masked_document_number == "12****78"
+    assert account.document_type.value == "TW_PERMIT" and account.masked_document_number == "1*****78"
+
+
+async def test_r_wiz_8_a_permit_is_stored_and_announced_masked_by_the_one_rule(ctx, steps) -> None:
+    """The stored form every page shows and the AccountRegistered event (whose message the
+    notification service sends) keep 3 of the permit's 8 characters, as every other screen does."""
+    mobile = steps.new_mobile()
+    code = await steps.request_code(ctx, mobile)
+    account = await registration.register_account(ctx, steps.registration_of("８７６５４３２１", mobile, code,
+                                                                             document_type="TW_PERMIT"))
+    [event] = await steps.outbox_events(ctx, events_pb2.AccountRegistered)
+    async with ctx.reading() as session:
+        stored = await session.scalar(select(orm.accounts.c.masked_document_number)
+                                      .where(orm.accounts.c.id == account.id))
+    assert stored == event.masked_document_number == account.masked_document_number == "8*****21"
 
 
 async def test_r_id_2_registering_an_existing_document_says_already_registered(ctx, steps) -> None:

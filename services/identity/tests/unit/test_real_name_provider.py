@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from demodata import demo_people
 from servicekit.errors import DependencyUnavailable
 from tqr_identity.adapters.real_name import verify_with_deadline
 from tqr_identity.adapters.real_name_dev import (
@@ -21,6 +22,18 @@ def test_r_id_9_the_dev_people_have_valid_numbers_and_registry_holders_are_known
     for person in (NAME_CORRECTION, NO_RECORD, OUTAGE, *demo_registry_holders()[:20]):
         assert validate_document_number(person.document_type, person.document_number) == person.document_number
     assert len(demo_registry_holders()) > 100
+
+
+async def test_r_id_9_the_dev_provider_verifies_every_person_of_the_shared_demo_world() -> None:
+    # The application's demo registry gives these same people their certificates (its own test says
+    # so), which is how a demo holder both verifies here and finds their certificate in the wizard.
+    provider = DevRealNameProvider()
+    people = demo_people()
+    for person in people:
+        answer = await provider.verify(DocumentType(person.document_type), person.document_number, person.name)
+        assert answer.matched, person
+    assert {h.document_number for h in demo_registry_holders()} == {p.document_number for p in people}
+    assert {h.document_type for h in demo_registry_holders()} >= {DocumentType.ID_CARD, DocumentType.HKMO_RESIDENCE}
 
 
 async def test_r_id_9_the_dev_provider_matches_names_exactly() -> None:

@@ -12,7 +12,7 @@ from tqr_identity.adapters.photo_storage import check_photo
 from tqr_identity.domain.documents import DocumentType, Gender
 from tqr_identity.service_layer.model import Account, Decision, RealNameStatus
 from tqr_identity.service_layer.names import normalise_name, validate_name
-from tqr_identity.service_layer.passwords import mask_email
+from tqr_identity.service_layer.passwords import _hint as reset_hint
 from tqr_identity.service_layer.profile import ProfileChanges, apply_changes
 from tqr_identity.service_layer.reviews import page_bounds, parse_decision
 
@@ -99,6 +99,7 @@ def test_r_id_9_other_content_and_oversized_photos_are_refused() -> None:
     assert "MB" in caught.value.problems[0].message_zh
 
 
-def test_r_id_11_the_reset_email_hint_is_masked() -> None:
-    assert mask_email("teacher@example.cn") == "te***@example.cn"
-    assert mask_email("ab@example.cn") == "a***@example.cn"
+def test_r_id_11_the_reset_hint_is_masked_by_the_one_rule() -> None:
+    holder = account(email="zhangsan@example.cn")
+    assert reset_hint(holder, "EMAIL") == "z***@example.cn"  # one character: the stars hide the length
+    assert reset_hint(holder, "SMS") == "138****5678"

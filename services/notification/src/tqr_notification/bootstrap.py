@@ -19,6 +19,7 @@ from tqr_notification.channels.sms import DevSmsProvider, HttpSmsProvider, SmsPr
 from tqr_notification.config import NotificationSettings
 from tqr_notification.domain.recipient_limit import LimitRule, RecipientLimitPolicy
 from tqr_notification.domain.retry import RetryPolicy
+from tqr_notification.entrypoints.dev_outbox_servicer import DevOutboxServicer
 from tqr_notification.entrypoints.dev_smtp_sink import DevSmtpSinkHook
 from tqr_notification.entrypoints.inbox_servicer import InboxServicer
 from tqr_notification.service_layer.context import NotificationContext
@@ -27,8 +28,11 @@ from tqr_notification.service_layer.event_handlers import build_subscriptions
 
 SERVICE = "notification"
 SERVICE_NAMES = ["tqr.notification.v1.InboxService"]
-# Over mutual TLS only the gateway calls notification (servicekit.rpc.tls).
-CALLERS = Callers({"/tqr.notification.v1.InboxService/*": {"gateway"}})
+DEV_SERVICE_NAMES = ["tqr.notification.v1.DevOutboxService"]
+# Over mutual TLS only the gateway calls notification (servicekit.rpc.tls); the development outbox
+# is served in development only, to the gateway's /dev/outbox page.
+CALLERS = Callers({"/tqr.notification.v1.InboxService/*": {"gateway"},
+                   "/tqr.notification.v1.DevOutboxService/*": {"gateway"}})
 
 
 def _provider(kind: str, url: str, api_key: str, outbox_dir: str, channel: str, clock: Clock) -> SmsProvider:
@@ -95,8 +99,14 @@ def build_host(
     )
     nctx.wake_dispatcher = dispatcher.wake
 
+    # The development outbox holds codes in clear: outside development the call does not exist.
+    serves_dev_outbox = settings.environment == "development"
+
     def register(server: grpc.aio.Server) -> None:
         notification_pb2_grpc.add_InboxServiceServicer_to_server(InboxServicer(nctx), server)
+        if serves_dev_outbox:
+            notification_pb2_grpc.add_DevOutboxServiceServicer_to_server(
+                DevOutboxServicer(settings.outbox_dir), server)
 
     async def stop_dispatcher() -> None:
         await dispatcher.stop(settings.shutdown_grace_seconds)
@@ -115,7 +125,7 @@ def build_host(
         name=SERVICE,
         engine=engine,
         register=[register],
-        service_names=SERVICE_NAMES,
+        service_names=SERVICE_NAMES + (DEV_SERVICE_NAMES if serves_dev_outbox else []),
         inbox=orm.inbox,
         subscriptions=build_subscriptions(nctx),
         on_start=on_start,

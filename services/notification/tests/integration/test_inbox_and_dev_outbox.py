@@ -1,4 +1,5 @@
-"""InboxService over real gRPC, and the development SMTP sink started by the service itself."""
+"""InboxService over real gRPC, the development SMTP sink started by the service itself, and
+DevOutboxService (the gateway's outbox page reads the codes through it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from servicekit.testing import free_port, wait_for
 from tqr.identity.v1 import events_pb2 as idn
 from tqr.notification.v1 import notification_pb2 as pb
+from tqr.notification.v1 import notification_pb2_grpc
 from tqr_notification.channels.dev_outbox import read_outbox
 
 
@@ -83,6 +85,38 @@ async def test_dev_smtp_sink_starts_once_and_every_replica_sends_through_it(sqli
         import socket
 
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def _dev_outbox(host) -> notification_pb2_grpc.DevOutboxServiceStub:  # type: ignore[no-untyped-def]
+    return notification_pb2_grpc.DevOutboxServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{host.port}"))
+
+
+async def test_dev_outbox_lists_the_codes_the_development_channels_kept_newest_first(sqlite_url, rig_factory, smtp, h):
+    rig = rig_factory(sqlite_url)
+    host = await rig.start(environment="development")  # the development SMS providers write the outbox files
+    for channel, mobile, code in ((idn.CODE_CHANNEL_SMS, "13900001111", "604215"),
+                                  (idn.CODE_CHANNEL_ALTERNATIVE, "13900002222", "318877")):
+        await rig.publish(idn.VerificationCodeRequested(
+            account_hint="139****1111", purpose=idn.CODE_PURPOSE_REGISTER, channel=channel, code=code,
+            expires_in_seconds=300, destination_sealed=h.CODE_DESTINATIONS.seal(mobile)))
+        # One at a time, so that "newest first" has an order to keep.
+        await wait_for(lambda: _at_least(read_outbox(rig.outbox_dir), 1 if code == "604215" else 2), timeout=15,
+                       what=f"the code {code} in the outbox")
+    reply = await _dev_outbox(host).ListOutboxMessages(pb.ListOutboxMessagesRequest())
+    assert [(m.kind, m.channel, list(m.recipients), m.code) for m in reply.messages] == [
+        (pb.OUTBOX_MESSAGE_KIND_SMS, "alternative", ["13900002222"], "318877"),
+        (pb.OUTBOX_MESSAGE_KIND_SMS, "sms", ["13900001111"], "604215"),
+    ]
+    assert "604215" in reply.messages[1].text
+    assert reply.messages[0].received_at.ToDatetime() >= reply.messages[1].received_at.ToDatetime()
+    assert len((await _dev_outbox(host).ListOutboxMessages(pb.ListOutboxMessagesRequest(limit=1))).messages) == 1
+
+
+async def test_dev_outbox_does_not_exist_outside_development(sqlite_url, rig_factory, smtp):
+    host = await rig_factory(sqlite_url).start()  # environment "test"
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await _dev_outbox(host).ListOutboxMessages(pb.ListOutboxMessagesRequest())
+    assert missing.value.code() is grpc.StatusCode.UNIMPLEMENTED
 
 
 async def _equals(value, expected: int) -> bool:  # type: ignore[no-untyped-def]

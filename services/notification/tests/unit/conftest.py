@@ -48,7 +48,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "tqr.identity.v1.EmailChanged": {
         "account_id": "acc-1",
         "changed_at": "2026-03-01T02:15:00Z",
-        "masked_new_email": "ne***@example.cn",
+        "masked_new_email": "n***@example.cn",
         "destination_sealed": "c2VhbGVk",
     },
     "tqr.identity.v1.SupportRequestDecided": {

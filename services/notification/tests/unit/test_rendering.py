@@ -48,7 +48,7 @@ KEY_VALUES: dict[str, list[str]] = {
         "近五年师德考核表",
         "继续教育学时证明",
     ],
-    "tqr.identity.v1.EmailChanged": ["ne***@example.cn", "2026年3月1日 10:15", "找回密码"],
+    "tqr.identity.v1.EmailChanged": ["n***@example.cn", "2026年3月1日 10:15", "找回密码"],
     "tqr.application.v1.MessagePosted": [
         "2026110105000123",
         "东城区教师发展中心确认点",

@@ -3,7 +3,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from tqr_notification.channels.retrying import send_with_retries
 from tqr_notification.domain.delivery import DeliveryResult
 from tqr_notification.domain.retry import CODE_POLICY, RetryPolicy, next_delay
 
@@ -63,38 +62,3 @@ def test_r_id_6_code_retries_finish_well_inside_the_code_validity():
     worst_case = sum(CODE_POLICY.delay_after(n, HighestDraw()) for n in range(1, CODE_POLICY.max_attempts))
     assert worst_case < 60
 
-
-async def test_send_with_retries_stops_at_first_success_and_waits_between_attempts():
-    answers = [
-        DeliveryResult.failed("503", transient=True),
-        DeliveryResult.failed("503", transient=True),
-        DeliveryResult.delivered("200", "m-1"),
-    ]
-    slept: list[float] = []
-
-    async def attempt() -> DeliveryResult:
-        return answers.pop(0)
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    outcome = await send_with_retries(
-        attempt, RetryPolicy(max_attempts=5, base_seconds=1, cap_seconds=10), rng=HighestDraw(), sleep=sleep
-    )
-    assert outcome.result.sent and outcome.attempts == 3
-    assert slept == [1.0, 2.0]
-
-
-async def test_send_with_retries_gives_up_after_max_attempts():
-    calls = 0
-
-    async def attempt() -> DeliveryResult:
-        nonlocal calls
-        calls += 1
-        return DeliveryResult.failed("timeout", transient=True)
-
-    async def sleep(seconds: float) -> None:
-        return None
-
-    outcome = await send_with_retries(attempt, RetryPolicy(max_attempts=4), sleep=sleep)
-    assert calls == 4 and outcome.attempts == 4 and outcome.result.retryable

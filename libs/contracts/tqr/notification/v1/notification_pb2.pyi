@@ -8,7 +8,9 @@ Every RPC reads the caller from the Actor metadata; a person reads and marks onl
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -19,6 +21,23 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _OutboxMessageKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _OutboxMessageKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OutboxMessageKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    OUTBOX_MESSAGE_KIND_UNSPECIFIED: _OutboxMessageKind.ValueType  # 0
+    OUTBOX_MESSAGE_KIND_EMAIL: _OutboxMessageKind.ValueType  # 1
+    OUTBOX_MESSAGE_KIND_SMS: _OutboxMessageKind.ValueType  # 2
+
+class OutboxMessageKind(_OutboxMessageKind, metaclass=_OutboxMessageKindEnumTypeWrapper): ...
+
+OUTBOX_MESSAGE_KIND_UNSPECIFIED: OutboxMessageKind.ValueType  # 0
+OUTBOX_MESSAGE_KIND_EMAIL: OutboxMessageKind.ValueType  # 1
+OUTBOX_MESSAGE_KIND_SMS: OutboxMessageKind.ValueType  # 2
+Global___OutboxMessageKind: _TypeAlias = OutboxMessageKind  # noqa: Y015
 
 @_typing.final
 class InboxMessage(_message.Message):
@@ -193,3 +212,90 @@ class MarkInboxMessageReadResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MarkInboxMessageReadResponse: _TypeAlias = MarkInboxMessageReadResponse  # noqa: Y015
+
+@_typing.final
+class OutboxMessage(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    RECIPIENTS_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    RECEIVED_AT_FIELD_NUMBER: _builtins.int
+    kind: Global___OutboxMessageKind.ValueType
+    channel: _builtins.str
+    """SMS only: "sms", or "alternative" (the alternative code channel)"""
+    subject: _builtins.str
+    """email only"""
+    text: _builtins.str
+    """the plain-text body as rendered"""
+    code: _builtins.str
+    """the verification code the text carries; empty when none"""
+    @_builtins.property
+    def recipients(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """the email addresses or the phone number it went to"""
+
+    @_builtins.property
+    def received_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        kind: Global___OutboxMessageKind.ValueType = ...,
+        channel: _builtins.str = ...,
+        recipients: _abc.Iterable[_builtins.str] | None = ...,
+        subject: _builtins.str = ...,
+        text: _builtins.str = ...,
+        code: _builtins.str = ...,
+        received_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["received_at", b"received_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "code", b"code", "kind", b"kind", "received_at", b"received_at", "recipients", b"recipients", "subject", b"subject", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OutboxMessage: _TypeAlias = OutboxMessage  # noqa: Y015
+
+@_typing.final
+class ListOutboxMessagesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMIT_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
+    """0 = the default (50); at most 500"""
+    def __init__(
+        self,
+        *,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOutboxMessagesRequest: _TypeAlias = ListOutboxMessagesRequest  # noqa: Y015
+
+@_typing.final
+class ListOutboxMessagesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutboxMessage]:
+        """newest first"""
+
+    def __init__(
+        self,
+        *,
+        messages: _abc.Iterable[Global___OutboxMessage] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["messages", b"messages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOutboxMessagesResponse: _TypeAlias = ListOutboxMessagesResponse  # noqa: Y015

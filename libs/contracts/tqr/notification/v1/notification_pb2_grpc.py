@@ -181,3 +181,87 @@ class InboxService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class DevOutboxServiceStub:
+    """Development only: what the development channels kept instead of sending (the emails of the SMTP
+    sink, the texts of the development SMS providers), for the gateway's outbox page, where a newcomer
+    reads the code to finish registration. Served only when TQR_ENVIRONMENT=development (elsewhere the
+    call is UNIMPLEMENTED), and without an Actor: the people reading it have no account yet.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListOutboxMessages = channel.unary_unary(
+                '/tqr.notification.v1.DevOutboxService/ListOutboxMessages',
+                request_serializer=tqr_dot_notification_dot_v1_dot_notification__pb2.ListOutboxMessagesRequest.SerializeToString,
+                response_deserializer=tqr_dot_notification_dot_v1_dot_notification__pb2.ListOutboxMessagesResponse.FromString,
+                _registered_method=True)
+
+
+class DevOutboxServiceServicer:
+    """Development only: what the development channels kept instead of sending (the emails of the SMTP
+    sink, the texts of the development SMS providers), for the gateway's outbox page, where a newcomer
+    reads the code to finish registration. Served only when TQR_ENVIRONMENT=development (elsewhere the
+    call is UNIMPLEMENTED), and without an Actor: the people reading it have no account yet.
+    """
+
+    def ListOutboxMessages(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_DevOutboxServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListOutboxMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOutboxMessages,
+                    request_deserializer=tqr_dot_notification_dot_v1_dot_notification__pb2.ListOutboxMessagesRequest.FromString,
+                    response_serializer=tqr_dot_notification_dot_v1_dot_notification__pb2.ListOutboxMessagesResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'tqr.notification.v1.DevOutboxService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('tqr.notification.v1.DevOutboxService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class DevOutboxService:
+    """Development only: what the development channels kept instead of sending (the emails of the SMTP
+    sink, the texts of the development SMS providers), for the gateway's outbox page, where a newcomer
+    reads the code to finish registration. Served only when TQR_ENVIRONMENT=development (elsewhere the
+    call is UNIMPLEMENTED), and without an Actor: the people reading it have no account yet.
+    """
+
+    @staticmethod
+    def ListOutboxMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.notification.v1.DevOutboxService/ListOutboxMessages',
+            tqr_dot_notification_dot_v1_dot_notification__pb2.ListOutboxMessagesRequest.SerializeToString,
+            tqr_dot_notification_dot_v1_dot_notification__pb2.ListOutboxMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -67,3 +67,43 @@ class InboxServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_notification_pb2.MarkInboxMessageReadResponse, _abc.Awaitable[_notification_pb2.MarkInboxMessageReadResponse]]: ...
 
 def add_InboxServiceServicer_to_server(servicer: InboxServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
+class DevOutboxServiceStub:
+    """Development only: what the development channels kept instead of sending (the emails of the SMTP
+    sink, the texts of the development SMS providers), for the gateway's outbox page, where a newcomer
+    reads the code to finish registration. Served only when TQR_ENVIRONMENT=development (elsewhere the
+    call is UNIMPLEMENTED), and without an Actor: the people reading it have no account yet.
+    """
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> DevOutboxServiceAsyncStub: ...
+    ListOutboxMessages: _grpc.UnaryUnaryMultiCallable[_notification_pb2.ListOutboxMessagesRequest, _notification_pb2.ListOutboxMessagesResponse]
+
+@_typing.type_check_only
+class DevOutboxServiceAsyncStub(DevOutboxServiceStub):
+    """Development only: what the development channels kept instead of sending (the emails of the SMTP
+    sink, the texts of the development SMS providers), for the gateway's outbox page, where a newcomer
+    reads the code to finish registration. Served only when TQR_ENVIRONMENT=development (elsewhere the
+    call is UNIMPLEMENTED), and without an Actor: the people reading it have no account yet.
+    """
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    ListOutboxMessages: _aio.UnaryUnaryMultiCallable[_notification_pb2.ListOutboxMessagesRequest, _notification_pb2.ListOutboxMessagesResponse]  # type: ignore[assignment]
+
+class DevOutboxServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Development only: what the development channels kept instead of sending (the emails of the SMTP
+    sink, the texts of the development SMS providers), for the gateway's outbox page, where a newcomer
+    reads the code to finish registration. Served only when TQR_ENVIRONMENT=development (elsewhere the
+    call is UNIMPLEMENTED), and without an Actor: the people reading it have no account yet.
+    """
+
+    @_abc_1.abstractmethod
+    def ListOutboxMessages(
+        self,
+        request: _notification_pb2.ListOutboxMessagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_notification_pb2.ListOutboxMessagesResponse, _abc.Awaitable[_notification_pb2.ListOutboxMessagesResponse]]: ...
+
+def add_DevOutboxServiceServicer_to_server(servicer: DevOutboxServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -13,8 +13,6 @@ import hmac
 from servicekit import text
 from servicekit.sealing import Sealer
 
-from tqr_application.domain.wizard import env as wizard_env
-
 SEAL_PURPOSE = "tqr.application.document-number"
 
 
@@ -22,11 +20,6 @@ def normalise_document_number(number: str) -> str:
     """R-WIZ-11: the one normalisation of typed numbers (``servicekit.text.normalise_number``), so
     that a number typed with full-width digits has the same blind index as the same number in ASCII."""
     return text.normalise_number(number)
-
-
-def mask_document_number(number: str) -> str:
-    """For messages, logs and the done page: the wizard domain's masking (first 4, last 4)."""
-    return wizard_env.mask_document_number(number)
 
 
 class DocumentNumberCipher:

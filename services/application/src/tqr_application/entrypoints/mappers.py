@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit.masking import mask_document_number
 from tqr.application.v1 import views_pb2 as v
 
-from tqr_application.adapters.personal_data import mask_document_number
 from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
 from tqr_application.domain.reference import ConfirmationPoint
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus

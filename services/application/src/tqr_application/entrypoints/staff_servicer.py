@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import grpc
 from servicekit.errors import FieldProblem, InvalidInput
+from servicekit.masking import mask_document_number
 from tqr.application.v1 import staff_pb2 as pb
 from tqr.application.v1 import staff_pb2_grpc as rpc
 from tqr.application.v1 import views_pb2 as v
 
 from tqr_application.adapters.application_repository import ApplicationRecord
-from tqr_application.adapters.personal_data import mask_document_number
 from tqr_application.adapters.search_repository import SearchFilter, SummaryRow
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus, StatusAction
 from tqr_application.entrypoints import eligibility_mapping, mappers

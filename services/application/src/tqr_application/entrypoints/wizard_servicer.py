@@ -6,11 +6,11 @@ from typing import Any
 
 import grpc
 from servicekit.errors import FieldProblem, InvalidInput
+from servicekit.masking import mask_document_number as mask
 from tqr.application.v1 import views_pb2 as v
 from tqr.application.v1 import wizard_pb2 as pb
 from tqr.application.v1 import wizard_pb2_grpc as rpc
 
-from tqr_application.adapters.personal_data import mask_document_number as mask
 from tqr_application.domain.wizard import UNUSUAL_CERTIFICATE_NUMBER, WizardWarning
 from tqr_application.entrypoints import eligibility_mapping, mappers
 from tqr_application.entrypoints.actors import caller

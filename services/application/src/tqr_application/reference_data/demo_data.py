@@ -1,15 +1,21 @@
 """A realistic demo data set, generated deterministically (seeded random) as reference dataclasses.
 
 Same seed, same data: tests and the seeding code can rely on it. The places are real (GB/T 2260);
-authorities' addresses and phones, and all people, are invented. ID numbers carry correct
-GB 11643 check characters but belong to nobody.
+authorities' addresses and phones, and all people, are invented. The people and places come from
+the shared demo world (``demodata``), which the identity service's simulated identity authority
+knows too; each person holds one certificate of the registry. ID numbers carry correct GB 11643
+check characters but belong to nobody.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
+
+from demodata import DEFAULT_COUNT, DEFAULT_SEED, DemoPerson, demo_people
+from demodata.places import PROVINCES, STREETS, DemoCity, authority_name, every_place, place_of
 
 from tqr_application.domain.reference import (
     Authority,
@@ -23,19 +29,8 @@ from tqr_application.domain.reference import (
 )
 from tqr_application.reference_data.csv_layout import ReferenceBatch
 from tqr_application.reference_data.demo_photos import BACKGROUNDS, silhouette_png
-from tqr_application.reference_data.demo_places import (
-    GIVEN_NAME_CHARACTERS,
-    PROVINCES,
-    STREETS,
-    SURNAMES,
-    DemoCity,
-    DemoProvince,
-    authority_name,
-)
-from tqr_application.reference_data.id_numbers import make_id_number
 
-DEFAULT_SEED = 20260301
-DEFAULT_CERTIFICATE_COUNT = 360
+DEFAULT_CERTIFICATE_COUNT = DEFAULT_COUNT  # one certificate for each of the demo people
 PHOTO_SHARE = 8  # one holder in eight has a saved photo
 # Authorities whose point count the demo scenarios rely on (see plan_scenarios).
 FIXED_POINT_COUNTS: dict[str, int] = {"110108": 3, "110105": 2}
@@ -91,19 +86,6 @@ TYPE_WEIGHTS: dict[str, int] = {
 }
 # The county bureau issues these; the city bureau issues the senior and vocational ones.
 _ISSUED_BY_COUNTY = frozenset({"KINDERGARTEN", "PRIMARY", "JUNIOR_SECONDARY"})
-# Residence permits of Hong Kong / Macao / Taiwan residents carry these "region" codes.
-_PERMIT_REGIONS = (("HKMO_RESIDENCE", "810000"), ("HKMO_RESIDENCE", "820000"), ("TW_RESIDENCE", "830000"))
-
-
-def _places() -> list[tuple[DemoProvince, DemoCity, str | None, str | None]]:
-    """Every (province, city, county code, county name); county None for a city without counties."""
-    out: list[tuple[DemoProvince, DemoCity, str | None, str | None]] = []
-    for province in PROVINCES:
-        for city in province.cities:
-            if not city.counties:
-                out.append((province, city, None, None))
-            out.extend((province, city, code, name) for code, name in city.counties)
-    return out
 
 
 def demo_regions() -> tuple[Region, ...]:
@@ -141,7 +123,7 @@ def demo_authorities_and_points(
 ) -> tuple[tuple[Authority, ...], tuple[ConfirmationPoint, ...]]:
     authorities: list[Authority] = []
     points: list[ConfirmationPoint] = []
-    for province, city, county_code, county_name in _places():
+    for province, city, county_code, county_name in every_place():
         code = county_code or city.code
         authorities.append(Authority(code=code, name=authority_name(province, city, county_name),
                                      region_code=code, address=_address(rng, city, county_name),
@@ -156,29 +138,16 @@ def demo_authorities_and_points(
     return tuple(authorities), tuple(points)
 
 
-def _holder_name(rng: random.Random) -> str:
-    given = "".join(rng.choice(GIVEN_NAME_CHARACTERS) for _ in range(rng.choice((1, 2, 2, 2))))
-    return rng.choice(SURNAMES) + given
-
-
-def demo_registry_certificates(rng: random.Random, count: int) -> tuple[RegistryCertificate, ...]:
-    places = [p for p in _places() if p[2] is not None]
+def demo_registry_certificates(
+    rng: random.Random, people: Sequence[DemoPerson]
+) -> tuple[RegistryCertificate, ...]:
+    """One certificate for each person, issued where the person lives."""
     type_codes = list(TYPE_WEIGHTS)
-    used_ids: set[str] = set()
     certificates: list[RegistryCertificate] = []
-    for index in range(count):
-        province, city, county_code, county_name = rng.choice(places)
-        assert county_code is not None
-        document_type, id_region = "ID_CARD", county_code
-        if index % 60 == 59:  # a few Hong Kong, Macao and Taiwan residents
-            document_type, id_region = rng.choice(_PERMIT_REGIONS)
-        birth = date(1965, 1, 1) + timedelta(days=rng.randrange(365 * 34))
-        document_number = make_id_number(id_region, birth, rng.randrange(1000))
-        while document_number in used_ids:
-            document_number = make_id_number(id_region, birth, rng.randrange(1000))
-        used_ids.add(document_number)
+    for index, person in enumerate(people):
+        province, city, county_code, county_name = place_of(person.county_code)
         type_code = rng.choices(type_codes, weights=[TYPE_WEIGHTS[t] for t in type_codes])[0]
-        first_year = max(birth.year + 22, 1996)
+        first_year = max(person.birth_date.year + 22, 1996)
         issued = date(rng.randint(first_year, 2021), rng.choice((6, 7, 9, 12)), rng.randint(1, 28))
         by_county = type_code in _ISSUED_BY_COUNTY
         issuer = authority_name(province, city, county_name) if by_county else city.bureau_name
@@ -186,10 +155,10 @@ def demo_registry_certificates(rng: random.Random, count: int) -> tuple[Registry
         number = f"{issued.year}{issuer_region}{type_codes.index(type_code) + 1}{index + 1:06d}"
         photo = silhouette_png(rng.choice(sorted(BACKGROUNDS))) if index % PHOTO_SHARE == 3 else None
         certificates.append(RegistryCertificate(
-            certificate_number=number, holder_name=_holder_name(rng), document_type=document_type,
-            document_number=document_number, certificate_type_code=type_code,
+            certificate_number=number, holder_name=person.name, document_type=person.document_type,
+            document_number=person.document_number, certificate_type_code=type_code,
             subject_code=rng.choice(SUBJECTS_BY_TYPE[type_code]), issuing_body=issuer,
-            issue_date=issued, gender="M" if int(document_number[16]) % 2 else "F", birth_date=birth,
+            issue_date=issued, gender=person.gender, birth_date=person.birth_date,
             province_code=province.code, photo=photo,
         ))
     return tuple(certificates)
@@ -209,5 +178,5 @@ def demo_batch(
         teaching_stages=TEACHING_STAGES,
         subjects=SUBJECTS,
         certificate_types=CERTIFICATE_TYPES,
-        registry_certificates=demo_registry_certificates(rng, certificate_count),
+        registry_certificates=demo_registry_certificates(rng, demo_people(seed, certificate_count)),
     )

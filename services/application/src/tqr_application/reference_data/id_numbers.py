@@ -50,10 +50,3 @@ def make_id_number(region_code: str, birth: date, sequence: int) -> str:
     (its last digit's parity is the gender)."""
     first17 = f"{region_code}{birth:%Y%m%d}{sequence:03d}"
     return first17 + check_character(first17)
-
-
-def mask(number: str) -> str:
-    """For logs and messages: first 3 and last 2 characters only."""
-    if len(number) <= 5:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 5) + number[-2:]

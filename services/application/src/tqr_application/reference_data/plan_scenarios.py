@@ -14,7 +14,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
 
-from tqr_application.reference_data.demo_data import DEFAULT_SEED, demo_batch
+from demodata import DEFAULT_SEED
+
+from tqr_application.reference_data.demo_data import demo_batch
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 OPENS_AT = time(8, 30)

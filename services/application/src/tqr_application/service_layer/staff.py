@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from servicekit import text
 from servicekit.errors import FieldProblem, InvalidInput, NotFound
+from servicekit.masking import mask_document_number
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqr.application.v1 import events_pb2
@@ -16,7 +17,6 @@ from tqr_application.adapters import application_repository as repo
 from tqr_application.adapters import orm
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.adapters.application_repository import ApplicationRecord
-from tqr_application.adapters.personal_data import mask_document_number
 from tqr_application.adapters.search_repository import SearchFilter, SummaryRow, decode_token, search
 from tqr_application.domain import numbers
 from tqr_application.domain.roles import Actor, Role, ensure_in_scope

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+from servicekit.masking import mask_mobile
+
 from tqr_documents.domain.form import (
     AnnualAssessment,
     ApplicationForm,
@@ -17,7 +19,6 @@ from tqr_documents.domain.form import (
     CurrentPost,
     WorkHistoryEntry,
 )
-from tqr_documents.domain.masking import mask_mobile
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗欧阳司马诸葛"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英晓燕鑫淼焱堃"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from tqr_documents.domain.masking import looks_masked
+from servicekit.masking import looks_masked
 
 # Application numbers are printed in a QR code (alphanumeric mode) and in file names: keep them plain.
 APPLICATION_NUMBER_PATTERN = re.compile(r"[0-9A-Z-]{1,40}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tqr_documents.domain.masking import looks_masked
+from servicekit.masking import looks_masked
 
 
 @dataclass(frozen=True)

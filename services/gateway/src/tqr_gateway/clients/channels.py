@@ -15,6 +15,7 @@ IDEMPOTENT = {
     "tqr.identity.v1.IdentityService": ["IssueHumanCheck", "GetRegistrationOptions", "GetAccount", "ResolveSession"],
     "tqr.application.v1.ReferenceDataService": ["ListRegions", "ListAuthorities"],
     "tqr.notification.v1.InboxService": ["ListInboxMessages", "CountUnreadMessages"],
+    "tqr.notification.v1.DevOutboxService": ["ListOutboxMessages"],
     "tqr.documents.v1.DocumentsService": ["VerifyFormCode"],
     "tqr.application.v1.WizardService": ["GetDraft", "CheckEligibility"],
     "tqr.application.v1.ApplicantService": ["ListMyApplications", "GetMyApplication", "ListMessages"],

@@ -1,4 +1,5 @@
-"""Typed calls to the notification service's inbox (a person reads only their own messages)."""
+"""Typed calls to the notification service: the inbox (a person reads only their own messages) and,
+in development, the outbox of what the development channels kept."""
 
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ class InboxClient:
         reply = await self._stub.MarkInboxMessageRead(pb.MarkInboxMessageReadRequest(message_id=message_id),
                                                       metadata=md)
         return int(reply.unread)
+
+
+class DevOutboxClient:
+    """Development only: notification serves DevOutboxService in development and nowhere else."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = rpc.DevOutboxServiceStub(channel)
+
+    async def list_messages(self, limit: int = 50) -> list[pb.OutboxMessage]:
+        """Newest first, each with the verification code notification found in it."""
+        reply = await self._stub.ListOutboxMessages(pb.ListOutboxMessagesRequest(limit=limit))
+        return list(reply.messages)

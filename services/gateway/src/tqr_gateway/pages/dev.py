@@ -1,34 +1,33 @@
 """Development-only pages: the outbox of every email and SMS the system "sent" (codes included),
-so a newcomer can finish registration without a real phone. Outside development: 404."""
+so a newcomer can finish registration without a real phone. Outside development: 404.
+
+The messages and the codes in them come from the notification service (DevOutboxService), which
+owns the outbox and the wording the codes are found in."""
 
 from __future__ import annotations
 
-import re
+from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from tqr.notification.v1 import notification_pb2 as pb
 
+from tqr_gateway.clients.notification import DevOutboxClient
 from tqr_gateway.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-# The code follows the word 验证码 in every template of the notification service (SMS, email, alternative).
-CODE_PATTERN = re.compile(r"验证码[^0-9]{0,12}?(\d{4,8})(?!\d)", re.S)
+KINDS = {pb.OUTBOX_MESSAGE_KIND_EMAIL: "email", pb.OUTBOX_MESSAGE_KIND_SMS: "sms"}
 
 
-def outbox_records(directory: str, limit: int = 50) -> list[dict[str, Any]]:
-    # Imported here: the notification package is importable in development only.
-    from tqr_notification.channels.dev_outbox import read_outbox
-
-    records = read_outbox(directory, limit=limit)
-    for record in records:
-        text = str(record.get("text") or "")
-        found = CODE_PATTERN.search(text)
-        record["code"] = found.group(1) if found else ""
-        to = record.get("to")
-        record["recipient"] = ", ".join(to) if isinstance(to, list) else str(to or "")
-    return records
+def outbox_record(message: pb.OutboxMessage) -> dict[str, Any]:
+    """What the outbox template shows of one message."""
+    received = message.received_at.ToDatetime(tzinfo=UTC).isoformat() if message.HasField("received_at") else ""
+    return {
+        "kind": KINDS.get(message.kind, ""), "channel": message.channel, "recipient": ", ".join(message.recipients),
+        "subject": message.subject, "text": message.text, "code": message.code, "received_at": received,
+    }
 
 
 @router.get("/dev/outbox")
@@ -36,4 +35,5 @@ async def outbox(request: Request) -> Response:
     settings = request.app.state.settings
     if not settings.development:
         raise HTTPException(status_code=404)
-    return render(request, "dev/outbox.html", {"records": outbox_records(settings.dev_outbox_dir)})
+    messages = await DevOutboxClient(request.app.state.channels.notification).list_messages()
+    return render(request, "dev/outbox.html", {"records": [outbox_record(m) for m in messages]})

@@ -1,7 +1,8 @@
 """The simulated national identity authority for development and tests (R-ID-9).
 
-It knows the holders of the application service's demo certificate registry (so every demo holder
-verifies, and the wizard can match them), plus a few people who exist to walk the other paths:
+It knows the people of the shared demo world (``demodata``), to each of whom the application
+service's demo registry gives a certificate (so every demo holder verifies, and the wizard can match
+them), plus a few people who exist to walk the other paths:
 
 - ``NAME_CORRECTION``: on record as 王小明; an account registered as 王晓明 fails, and verifying
   with the corrected name succeeds (R-ID-10: the name changes only through verification);
@@ -19,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+
+from demodata import demo_people
 
 from tqr_identity.adapters.real_name import RealNameAnswer, RealNameProviderUnavailable
 from tqr_identity.domain.documents import DocumentType
@@ -44,15 +47,8 @@ UNKNOWN_TO_AUTHORITY = (NO_RECORD, HK_PERMIT_NO_RECORD)
 
 @cache
 def demo_registry_holders() -> tuple[DevPerson, ...]:
-    """Holders of the application service's demo registry; empty when that package is absent."""
-    try:
-        from tqr_application.reference_data import demo_batch
-    except ImportError:  # pragma: no cover - identity deployed without the application package
-        return ()
-    return tuple(
-        DevPerson(DocumentType(c.document_type), c.document_number, c.holder_name)
-        for c in demo_batch().registry_certificates
-    )
+    """The demo people, each of whom holds a certificate of the application service's demo registry."""
+    return tuple(DevPerson(DocumentType(p.document_type), p.document_number, p.name) for p in demo_people())
 
 
 NO_MATCH = RealNameAnswer(

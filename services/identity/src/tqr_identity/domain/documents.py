@@ -41,7 +41,6 @@ from .gb11643 import (
     make_valid_id_number,
     parse_embedded_birth_date,
 )
-from .masking import mask_document_number, mask_phone
 
 __all__ = [
     "DocumentType",
@@ -50,8 +49,6 @@ __all__ = [
     "compute_check_character",
     "gender_of",
     "make_valid_id_number",
-    "mask_document_number",
-    "mask_phone",
     "normalise_document_number",
     "parse_document_type",
     "validate_document_number",

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import grpc
+from servicekit.masking import mask_mobile
 from servicekit.rpc.actor import actor_of
 from tqr.identity.v1 import events_pb2, identity_pb2
 
-from tqr_identity.domain.masking import mask_phone
 from tqr_identity.service_layer.access import Caller
 from tqr_identity.service_layer.attachments import Upload
 from tqr_identity.service_layer.codes import CodeSent
@@ -83,7 +83,7 @@ def support_request(request: SupportRequest) -> identity_pb2.SupportRequest:
         masked_document_number=request.masked_document_number, kind=request.kind.value,
         status=request.status.value, requested_name=request.requested_name,
         requested_gender=request.requested_gender, requested_email=request.requested_email,
-        requested_masked_mobile=mask_phone(request.requested_mobile) if request.requested_mobile else "",
+        requested_masked_mobile=mask_mobile(request.requested_mobile) if request.requested_mobile else "",
         explanation=request.explanation, created_at=iso(request.created_at), decided_at=iso(request.decided_at),
         decision_reason=request.decision_reason, photo_ids=list(request.photo_ids),
         without_sign_in=request.without_sign_in, claimed_name=request.claimed_name,

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 
 from servicekit.errors import FieldProblem, InvalidInput
+from servicekit.masking import mask_mobile
 
 from tqr_identity.domain.contact import validate_mobile
-from tqr_identity.domain.masking import mask_phone
 from tqr_identity.security.verification_codes import CodePurpose
 from tqr_identity.service_layer import events
 from tqr_identity.service_layer.context import IdentityContext, client_key
@@ -63,6 +63,6 @@ async def request_registration_code(
     mobile = validate_mobile(destination)
     await require_human_pass(ctx, pass_token)
     return await send_code(
-        ctx, purpose=CodePurpose.REGISTER, channel=channel, destination=mobile, hint=mask_phone(mobile),
+        ctx, purpose=CodePurpose.REGISTER, channel=channel, destination=mobile, hint=mask_mobile(mobile),
         client_id=client_id, aggregate_id="registration",
     )

@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 
 from servicekit.errors import FieldProblem, InvalidInput
+from servicekit.masking import mask_email
 
 from tqr_identity.domain.contact import validate_email
-from tqr_identity.domain.masking import mask_email
 from tqr_identity.security.verification_codes import CodePurpose
 from tqr_identity.service_layer import events
 from tqr_identity.service_layer.codes import CodeSent, send_code

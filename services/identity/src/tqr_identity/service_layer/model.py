@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from servicekit.masking import mask_mobile
+
 from tqr_identity.domain.documents import DocumentType, Gender
-from tqr_identity.domain.masking import mask_phone
 
 
 class RealNameStatus(StrEnum):
@@ -74,7 +75,7 @@ class Account:
 
     @property
     def masked_mobile(self) -> str:
-        return mask_phone(self.mobile)
+        return mask_mobile(self.mobile)
 
     @property
     def supplies_gender_and_birth_date(self) -> bool:

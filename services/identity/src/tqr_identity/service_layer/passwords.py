@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 
 from servicekit.errors import FieldProblem, InvalidInput
+from servicekit.masking import mask_email, mask_mobile
 
 from tqr_identity.domain.documents import DocumentType, parse_document_type, validate_document_number
-from tqr_identity.domain.masking import mask_email, mask_phone
 from tqr_identity.domain.passwords import check_new_password
 from tqr_identity.domain.working_days import china_date
 from tqr_identity.security.verification_codes import CodePurpose
@@ -39,7 +39,7 @@ def _destination(account: Account, channel: str) -> str:
 
 def _hint(account: Account, channel: str) -> str:
     """The masked address in the message itself (its reader owns it), never in the answer."""
-    return mask_email(account.email) if channel == "EMAIL" else mask_phone(account.mobile)
+    return mask_email(account.email) if channel == "EMAIL" else mask_mobile(account.mobile)
 
 
 def _nowhere(login_key: str, channel: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from servicekit.errors import FieldProblem, InvalidInput
+from servicekit.masking import mask_document_number
 from sqlalchemy.exc import IntegrityError
 
 from tqr_identity.domain.contact import ContactDetails, validate_contact_details
@@ -20,7 +21,6 @@ from tqr_identity.domain.documents import (
     validate_document_number,
 )
 from tqr_identity.domain.errors import already_registered
-from tqr_identity.domain.masking import mask_document_number
 from tqr_identity.domain.passwords import check_new_password
 from tqr_identity.domain.working_days import china_date
 from tqr_identity.security.verification_codes import CodePurpose

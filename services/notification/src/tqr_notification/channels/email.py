@@ -22,9 +22,9 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 from servicekit.clock import Clock, SystemClock
+from servicekit.masking import mask_email
 
 from tqr_notification.domain.delivery import DeliveryResult, scrub
-from tqr_notification.domain.masking import mask_email
 from tqr_notification.domain.rendering import RenderedMessage
 
 logger = logging.getLogger(__name__)

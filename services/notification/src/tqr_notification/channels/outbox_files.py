@@ -1,8 +1,9 @@
 """The development outbox on disk: one JSON object per line, emails and SMS in separate files.
 
 Written by ``dev_outbox.SmtpSink`` (emails) and ``sms.DevSmsProvider`` (SMS and the alternative
-code channel); read by the gateway's development outbox page through ``read_outbox``. Development
-only: these files hold message text, verification codes included, in clear.
+code channel); read through ``read_outbox`` by DevOutboxService, which the gateway's development
+outbox page calls. Development only: these files hold message text, verification codes included, in
+clear.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ from typing import Any, Protocol
 
 import httpx
 from servicekit.clock import Clock, SystemClock
+from servicekit.masking import mask_mobile
 
 from tqr_notification.channels.outbox_files import SMS_OUTBOX_FILE, append_record
 from tqr_notification.domain.delivery import DeliveryResult, scrub
-from tqr_notification.domain.masking import mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +88,13 @@ class HttpSmsProvider:
             result = _result_from_response(response, phone, text)
         if result.sent:
             logger.info(
-                "sms sent", extra={"to": mask_phone(phone), "provider_id": result.provider_message_id}
+                "sms sent", extra={"to": mask_mobile(phone), "provider_id": result.provider_message_id}
             )
         else:
             logger.warning(
                 "sms not sent",
                 extra={
-                    "to": mask_phone(phone),
+                    "to": mask_mobile(phone),
                     "transient": result.transient,
                     "answer": result.provider_answer,
                 },
@@ -152,5 +152,5 @@ class DevSmsProvider:
         self.sent.append(record)
         if self._file is not None:
             await asyncio.to_thread(append_record, self._file, record)
-        logger.info("dev sms recorded", extra={"to": mask_phone(phone)})
+        logger.info("dev sms recorded", extra={"to": mask_mobile(phone)})
         return DeliveryResult.delivered("recorded by the development provider", record["message_id"])

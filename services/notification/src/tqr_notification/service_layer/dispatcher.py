@@ -20,6 +20,7 @@ import random
 from datetime import timedelta
 
 from servicekit.clock import Clock
+from servicekit.masking import mask_contact
 
 from tqr_notification.adapters.delivery_repository import (
     QUEUED,
@@ -33,7 +34,6 @@ from tqr_notification.adapters.recipient_directory import contact_of
 from tqr_notification.adapters.senders import ChannelSenders
 from tqr_notification.domain.catalogue import Channel, spec_for
 from tqr_notification.domain.delivery import DeliveryResult, DeliveryStatus
-from tqr_notification.domain.masking import mask_destination
 from tqr_notification.domain.recipient_limit import RecipientCounter, bucket_for, is_limited
 from tqr_notification.domain.retry import CODE_POLICY, RetryPolicy
 from tqr_notification.metrics import DELIVERIES, DELIVERIES_DUE, DELIVERIES_IN_FLIGHT, OLDEST_DUE_AGE
@@ -216,7 +216,7 @@ class Dispatcher:
             else:
                 if not decision.allowed:
                     log.info("recipient over the limit; delivery held",
-                             extra={"delivery_id": delivery.delivery_id, "to": mask_destination(destination)})
+                             extra={"delivery_id": delivery.delivery_id, "to": mask_contact(destination)})
                     return self._outcome(delivery, decision.as_held_result(), delivery.attempts)
         rendered = open_content(self.nctx.sealers.at_rest, delivery.content_sealed)
         result = await self.senders.send(

@@ -21,7 +21,6 @@ from tqr_application.domain.wizard.env import (
     Account,
     ReferenceCodes,
     WizardEnv,
-    mask_document_number,
     normalise_document_number,
 )
 from tqr_application.domain.wizard.machine import (
@@ -97,7 +96,6 @@ __all__ = [
     "ensure_ready_to_submit",
     "ensure_step_reachable",
     "go_to_step",
-    "mask_document_number",
     "must_read_seconds_left",
     "new_draft",
     "normalise_document_number",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from servicekit import text
 from servicekit.clock import Clock
+from servicekit.masking import mask_document_number
 
 from tqr_application.domain.plans import RegistrationPlan
 from tqr_application.domain.reference import Authority, RegistryCertificate
@@ -32,14 +33,6 @@ def normalise_document_number(number: str) -> str:
     """R-WIZ-11 (``servicekit.text.normalise_number``): full width folded, spaces and dashes
     dropped, upper case — an ID card's final ``x`` and ``X`` are the same number."""
     return text.normalise_number(number)
-
-
-def mask_document_number(number: str) -> str:
-    """Keep the first 4 and last 4 characters; shorter numbers are hidden entirely."""
-    clean = normalise_document_number(number)
-    if len(clean) <= 8:
-        return "*" * len(clean)
-    return f"{clean[:4]}{'*' * (len(clean) - 8)}{clean[-4:]}"
 
 
 @dataclass(frozen=True)
@@ -86,5 +79,5 @@ class WizardEnv:
     registry_knows: RegistryKnows = _knows_none
     authority_lookup: AuthorityLookup = _no_authority
     plans_lookup: PlansLookup = _no_plans
-    mask: Masker = mask_document_number
+    mask: Masker = mask_document_number  # the one rule of every service (servicekit.masking)
     must_read_seconds: float = MUST_READ_SECONDS

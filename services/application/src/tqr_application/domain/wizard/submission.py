@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from servicekit.errors import FieldProblem, InvalidInput, RuleViolation
+from servicekit.masking import mask_document_number
 
 from tqr_application.domain import plans
 from tqr_application.domain.plans import RegistrationPlan
@@ -21,7 +22,7 @@ from tqr_application.domain.wizard import validation
 from tqr_application.domain.wizard.answers import AuthorityChoice, CertificateData, Materials
 from tqr_application.domain.wizard.cross_checks import certificate_warnings, materials_warnings
 from tqr_application.domain.wizard.draft import Draft, SubmissionRecord
-from tqr_application.domain.wizard.env import Account, Masker, ReferenceCodes, mask_document_number
+from tqr_application.domain.wizard.env import Account, Masker, ReferenceCodes
 from tqr_application.domain.wizard.machine import beijing_today, ensure_not_submitted
 from tqr_application.domain.wizard.steps import ANSWERABLE_STEPS, STEP_ORDER_RULE, Step
 from tqr_application.domain.wizard.warnings import WarningsNeedConfirmation, WizardWarning

@@ -1,7 +1,8 @@
-"""Places of the demo data set: real provinces, cities and districts with their GB/T 2260 codes.
+"""Places of the demo world: real provinces, cities and districts with their GB/T 2260 codes, their
+education bureaus, and the name parts people are invented from.
 
-Only the places are real; every authority address, phone number and person in the demo set
-is invented.
+Only the places are real; every authority address, phone number and person in the demo data is
+invented.
 """
 
 from __future__ import annotations
@@ -107,3 +108,26 @@ def authority_name(province: DemoProvince, city: DemoCity, county_name: str | No
     if county_name.endswith(("市", "县")) and province.bureau_suffix == "教育局":
         return f"{county_name}教育局"  # county-level cities and counties drop the prefecture
     return f"{city.display_name}{county_name}{province.bureau_suffix}"
+
+
+# (province, city, county code, county name); the county is None for a city without counties.
+Place = tuple[DemoProvince, DemoCity, str | None, str | None]
+
+
+def every_place() -> list[Place]:
+    """Every place in PROVINCES order; a city without counties is a place of its own."""
+    out: list[Place] = []
+    for province in PROVINCES:
+        for city in province.cities:
+            if not city.counties:
+                out.append((province, city, None, None))
+            out.extend((province, city, code, name) for code, name in city.counties)
+    return out
+
+
+def place_of(county_code: str) -> Place:
+    """The county of that code (a KeyError names a code no demo county has)."""
+    return _COUNTIES[county_code]
+
+
+_COUNTIES: dict[str, Place] = {place[2]: place for place in every_place() if place[2] is not None}

@@ -1,18 +1,6 @@
 from __future__ import annotations
 
 from tqr_notification.domain.delivery import MAX_ANSWER_CHARS, DeliveryResult, DeliveryStatus, scrub
-from tqr_notification.domain.masking import mask_destination, mask_email, mask_phone
-
-
-def test_phone_keeps_only_prefix_and_last_four():
-    assert mask_phone("13812345678") == "138****5678"
-    assert mask_phone("12345") == "*****"
-
-
-def test_email_keeps_first_letter_and_domain():
-    assert mask_email("zhangsan@example.com") == "z***@example.com"
-    assert mask_email("not-an-address") == "***"
-    assert mask_destination("13812345678") == "138****5678"
 
 
 def test_scrub_removes_destination_and_text_from_answers():
