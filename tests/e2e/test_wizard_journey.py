@@ -28,12 +28,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AUTHORITY_WITH_OPEN_PLAN = "110108"
 
 
-def verified_applicant(var: Path) -> tuple[str, str]:
-    """(document number, password) of the demo applicant who is already real-name verified."""
+def verified_applicant(var: Path) -> tuple[str, str, str]:
+    """(document number, registered name, password) of the demo applicant who is already real-name
+    verified, as the identity seed lists them."""
     text = (var / "demo-accounts.txt").read_text(encoding="utf-8")
     password = re.search(r"password: (\S+)", text).group(1)
     line = next(line for line in text.splitlines() if "verified" in line and "已实名" in line)
-    return re.search(r"\b(\d{17}[\dX])\b", line).group(1), password
+    found = re.search(r"\b(\d{17}[\dX])\s+(\S+)", line)
+    return found.group(1), found.group(2), password
 
 
 async def sign_in(offset: int, document_number: str, password: str) -> idp.SignInResponse:
@@ -55,7 +57,7 @@ async def discard_draft(offset: int, subject_id: str) -> None:
 
 
 async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(running_system: Any) -> None:
-    number, password = verified_applicant(running_system.var)
+    number, name, password = verified_applicant(running_system.var)
     signed = await sign_in(running_system.port_offset, number, password)
     await discard_draft(running_system.port_offset, signed.subject_id)
     certificate = "2026" + "".join(random.choice("0123456789") for _ in range(13))
@@ -96,7 +98,7 @@ async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(
 
         # Step 4: fill in the certificate as printed, choose the authority.
         await walk.record("step4-certificate")
-        await page.fill("#holder_name", "欧阳倩")
+        await page.fill("#holder_name", name)
         await page.check("#gender-2")
         for name, value in (("birth_date", ("1976", "5", "28")), ("issue_date", ("2000", "9", "1"))):
             for part, text in zip(("year", "month", "day"), value, strict=True):
