@@ -1,8 +1,10 @@
 """``make run``: the whole system on this machine, one process per service replica.
 
 Checks that every port it will use is free (else says which and by whom, and starts nothing),
-migrates and seeds each service's database (SQLite files under var/data by default; set
-``<SERVICE>_DATABASE_URL`` for PostgreSQL), gives each service its own RabbitMQ user on the vhost of
+makes a development CA and a certificate per service under ``$TQR_VAR_DIR/tls`` (the services call
+each other over mutual TLS, as in production: servicekit.rpc.tls), migrates and seeds each
+service's database (SQLite files under var/data by default; set ``<SERVICE>_DATABASE_URL`` for
+PostgreSQL), gives each service its own RabbitMQ user on the vhost of
 ``TQR_AMQP_URL`` (``servicekit.broker_users``; removed again at the end), starts the processes, waits
 until every health check says SERVING, then prints the web address. Ctrl-C stops everything cleanly.
 """
@@ -25,9 +27,10 @@ from urllib.parse import urlparse
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from servicekit import broker_users
+from servicekit import broker_users, devpki
 from servicekit.bus.access import role
 from servicekit.bus.topology import Topology
+from servicekit.rpc.tls import TlsFiles
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("TQR_VAR_DIR", ROOT / "var"))
@@ -121,6 +124,14 @@ def base_env() -> dict[str, str]:
     gateway_port = int(env.get("GATEWAY_PORT", str(GATEWAY_PORT + OFFSET)))
     env.setdefault("TQR_PUBLIC_URL", f"http://localhost:{gateway_port}/")  # the gateway's and the links'
     return env
+
+
+def add_certificates(env: dict[str, str]) -> None:
+    """Mutual TLS between the processes, with certificates of a CA made for this run's folder (made
+    only once the ports are known to be free: a refused run leaves nothing behind)."""
+    for service, files in devpki.ensure(VAR / "tls").items():
+        for key, value in devpki.tls_env(service, files).items():
+            env.setdefault(key, value)
 
 
 def build_plan(env: dict[str, str]) -> Plan:
@@ -302,7 +313,7 @@ async def wait_until_serving(plan: Plan, timeout: float = 90.0) -> None:
 async def _serving(process: Process, gateway_port: int) -> bool:
     if process.grpc_port:
         try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{process.grpc_port}") as channel:
+            async with _channel_to(process) as channel:
                 reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
             return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
         except grpc.aio.AioRpcError:
@@ -312,6 +323,19 @@ async def _serving(process: Process, gateway_port: int) -> bool:
             return (await client.get(f"http://127.0.0.1:{gateway_port}/readyz")).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _channel_to(process: Process) -> grpc.aio.Channel:
+    """A channel to a service process, over mutual TLS (as the gateway) when the process has TLS."""
+    service = process.name.rsplit("-", 1)[0]
+    address = f"127.0.0.1:{process.grpc_port}"
+    env = process.env
+    prefix = service.upper()
+    if not env.get(f"{prefix}_TLS_CERT") or not env.get("GATEWAY_TLS_CERT"):
+        return grpc.aio.insecure_channel(address)
+    gateway = TlsFiles(env["GATEWAY_TLS_CERT"], env["GATEWAY_TLS_KEY"], env["GATEWAY_TLS_CA"])
+    return grpc.aio.secure_channel(address, gateway.channel_credentials(),
+                                   options=[("grpc.ssl_target_name_override", service)])
 
 
 def stop(plan: Plan, grace: float = 20.0) -> None:
@@ -340,6 +364,8 @@ def main() -> int:
         print("Is another `make run` running? Stop it, or set TQR_PORT_OFFSET (e.g. TQR_PORT_OFFSET=1000) "
               "to run beside it. Nothing was started.", file=sys.stderr)
         return 1
+    add_certificates(env)
+    plan = build_plan(env)  # again, now that the processes' environment names their certificates
     print("Preparing databases…")
     prepare_databases(env)
     logins = create_broker_users(env)

@@ -30,7 +30,7 @@ import grpc
 import tqr_documents
 from PIL import Image
 from servicekit import migrations
-from servicekit.rpc.actor import metadata_for
+from servicekit.testing.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc

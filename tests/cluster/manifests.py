@@ -75,6 +75,9 @@ def random_password() -> str:
 
 _PASSWORD_IN_URL = re.compile(r"://(?P<account>[^:/@]*):" + re.escape(PLACEHOLDER) + "@")
 _KEYRING = re.compile(r"[A-Za-z0-9_-]+:" + re.escape(PLACEHOLDER))
+_MTLS = re.compile(r"tqr-mtls-(?P<service>[a-z]+)")
+_MTLS_FILES = {"tls.crt": "crt", "tls.key": "key", "ca.crt": "ca"}
+_ED25519 = re.compile(r"(?P<id>[A-Za-z0-9_.-]+):" + re.escape(PLACEHOLDER) + r"-ED25519-(?P<half>PRIVATE|PUBLIC)")
 
 
 def operator_fill() -> Filler:
@@ -87,15 +90,40 @@ def operator_fill() -> Filler:
     usernames = {s["metadata"]["name"]: str(s["stringData"]["username"])
                  for s in example_secrets() if "username" in (s.get("stringData") or {})}
     passwords: dict[str, str] = {}
+    key_pairs: dict[str, tuple[str, str]] = {}
+    pki: list[Path] = []
+
+    def mtls(service: str, key: str) -> str:
+        """``python -m servicekit.devpki <folder>``, once per operator: one CA, a set per service."""
+        import tempfile
+
+        from servicekit import devpki
+
+        if not pki:
+            pki.append(Path(tempfile.mkdtemp(prefix="tqr-mtls-")))
+            devpki.ensure(pki[0])
+        name = "ca.crt" if key == "ca.crt" else f"{service}.{_MTLS_FILES[key]}"
+        return (pki[0] / name).read_text()
 
     def password(account: str) -> str:
         return passwords.setdefault(account, random_password())
+
+    def ed25519_half(found: re.Match[str]) -> str:
+        """``python -m servicekit.rpc.actor <id>``, once per key id: both halves of one pair."""
+        from servicekit.rpc.actor import new_key_pair
+
+        private, public = key_pairs.setdefault(found["id"], new_key_pair(found["id"]))
+        return private if found["half"] == "PRIVATE" else public
 
     def fill(secret: str, key: str, value: str) -> str:
         if key == "IDENTITY_ADMIN_PASSWORD":  # a staff password: letters, digits and a special (R-ID-3)
             return value.replace(PLACEHOLDER, f"{random_password()}#Aa1")
         if secret in usernames and key == "password":
             return value.replace(PLACEHOLDER, password(usernames[secret]))
+        if (found := _MTLS.fullmatch(secret)) and key in _MTLS_FILES:
+            return mtls(found["service"], key)
+        if _ED25519.search(value):
+            return _ED25519.sub(ed25519_half, value)
         in_url = _PASSWORD_IN_URL.search(value)
         if in_url:
             return value.replace(PLACEHOLDER, password(in_url["account"]))
@@ -130,6 +158,8 @@ class Container:
     args: list[str]
     env: dict[str, str]
     spec: Resource
+    # The Secret volumes it mounts: mount path → file name → content (what the kubelet writes there).
+    files: dict[str, dict[str, str]]
 
 
 class MissingReference(LookupError):
@@ -149,10 +179,23 @@ def containers(
         pod = resource["spec"]["template"]["spec"]
         result[resource["metadata"]["name"]] = [
             Container(resource["metadata"]["name"], spec["name"], list(spec.get("args") or []),
-                      _environment(spec, config_maps, secrets), spec)
+                      _environment(spec, config_maps, secrets), spec, _secret_files(pod, spec, secrets))
             for spec in [*pod.get("initContainers", []), *pod["containers"]]
         ]
     return result
+
+
+def _secret_files(pod: Resource, spec: Resource, secrets: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    volumes = {v["name"]: v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+    files: dict[str, dict[str, str]] = {}
+    for mount in spec.get("volumeMounts", []):
+        secret = volumes.get(mount["name"])
+        if secret is None:
+            continue
+        if secret not in secrets:
+            raise MissingReference(f"{spec['name']}: a volume names Secret {secret!r}, which nothing creates")
+        files[mount["mountPath"]] = dict(secrets[secret])
+    return files
 
 
 def _environment(

@@ -244,6 +244,7 @@ class Cluster:
         index = 1 + max((p.index for p in self.pods.values() if p.workload == workload), default=0)
         host = self.network.add_host(f"{workload}-{index}")
         pod_env = {**container.env, **(env or {})}
+        pod_env = self._mount_secrets(host.name, container.files, pod_env)
         log = self.folder / f"{workload}-{index}.log"
         process = subprocess.Popen(
             host.command(*self._entrypoint(pod_env, container.args)), env=self._process_env(pod_env),
@@ -272,7 +273,7 @@ class Cluster:
                 return httpx.get(f"http://{pod.address}:{pod.port('GATEWAY_PORT')}/readyz", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
-        return health(pod.address, pod.port(f"{pod.workload.upper()}_GRPC_PORT")) == "SERVING"
+        return health(pod.address, pod.port(f"{pod.workload.upper()}_HEALTH_PORT")) == "SERVING"
 
     def stop_pod(self, pod: Pod, *, grace: float = 60.0, kill: bool = False, endpoints_lag: float = 0.0) -> int:
         """The pod deleted as Kubernetes does it; its exit code.
@@ -353,6 +354,19 @@ class Cluster:
         folder = self.folder / "pods" / name
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    def _mount_secrets(self, pod_name: str, files: dict[str, dict[str, str]], env: dict[str, str]) -> dict[str, str]:
+        """What the kubelet does for a Secret volume: its keys as files, here in the pod's folder; the
+        environment's paths into the mount (as the manifests give them) then point there."""
+        for mount_path, contents in files.items():
+            folder = self._pod_folder(pod_name) / "mounts" / mount_path.strip("/")
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, content in contents.items():
+                (folder / name).write_text(content)
+                (folder / name).chmod(0o400)
+            env = {key: (str(folder) + value[len(mount_path):] if value.startswith(mount_path + "/") else value)
+                   for key, value in env.items()}
+        return env
 
     @staticmethod
     def _entrypoint(env: dict[str, str], args: list[str]) -> list[str]:

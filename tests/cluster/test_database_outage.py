@@ -33,7 +33,7 @@ def _statuses(system: Cluster) -> dict[str, tuple[str, str]]:
     result = {}
     for service in BACKENDS:
         (pod,) = system.pods_of(service)
-        port = pod.port(f"{service.upper()}_GRPC_PORT")
+        port = pod.port(f"{service.upper()}_HEALTH_PORT")  # the kubelet's probes: plain gRPC, health only
         result[service] = (health(pod.address, port, LIVENESS), health(pod.address, port, ""))
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from servicekit.rpc.actor import metadata_for
+from servicekit.rpc.actor import ActorSigner
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
@@ -33,14 +33,32 @@ def test_documents_reaches_application_by_its_service_name(system: Cluster) -> N
     """A form download makes documents ask application for the application's data: an unknown id
     comes back NOT_FOUND from application; unwired, documents cannot reach it (UNAVAILABLE)."""
     (documents,) = system.pods_of("documents")
-    applicant = metadata_for(Actor(subject_id="harness-applicant", role="APPLICANT"))
-    with grpc.insecure_channel(f"{documents.address}:{documents.port('DOCUMENTS_GRPC_PORT')}") as channel:
+    # Signed as the gateway signs, with the key the operator put into the gateway's Secret.
+    gateway = ActorSigner.from_setting(system.secrets["tqr-gateway"]["GATEWAY_ACTOR_SIGNING_KEYS"])
+    applicant = gateway.metadata_for(Actor(subject_id="harness-applicant", role="APPLICANT"), "harness-session")
+    # As the gateway: over mutual TLS with the certificate of the gateway's Secret.
+    mtls = system.secrets["tqr-mtls-gateway"]
+    credentials = grpc.ssl_channel_credentials(mtls["ca.crt"].encode(), mtls["tls.key"].encode(), mtls["tls.crt"].encode())
+    address = f"{documents.address}:{documents.port('DOCUMENTS_GRPC_PORT')}"
+    with grpc.secure_channel(address, credentials, options=[("grpc.ssl_target_name_override", "documents")]) as channel:
         stream = documents_pb2_grpc.DocumentsServiceStub(channel).DownloadApplicationForm(
             documents_pb2.DownloadApplicationFormRequest(application_id="no-such-application"),
             metadata=applicant, timeout=20)
         with pytest.raises(grpc.RpcError) as refused:
             list(stream)
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND, refused.value.details()
+
+
+def test_a_pod_without_a_certificate_of_the_ca_is_refused_by_every_backend(system: Cluster) -> None:
+    """Reaching a backend's port is not enough: plain gRPC fails at the handshake."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    for workload in ("identity", "application", "notification", "documents"):
+        (pod,) = system.pods_of(workload)
+        with grpc.insecure_channel(f"{pod.address}:{pod.port(f'{workload.upper()}_GRPC_PORT')}") as channel:
+            with pytest.raises(grpc.RpcError) as refused:
+                health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE, workload
 
 
 def test_each_backend_connects_to_the_broker_as_the_user_of_its_own_secret(system: Cluster) -> None:

@@ -150,21 +150,43 @@ def test_every_pod_is_hardened(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_backends_use_native_grpc_probes_on_their_grpc_port(overlay):
+def test_backends_use_native_grpc_probes_on_their_plain_health_port(overlay):
+    """The grpc port takes only mutual TLS, which the kubelet's gRPC probes do not speak: they ask
+    the health-only port (<S>_HEALTH_PORT)."""
     deployments = of_kind(overlay, "Deployment")
     for service, port in BACKENDS.items():
         (container,) = pod_spec(deployments[service])["containers"]
         assert {"name": "grpc", "containerPort": port} in container["ports"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        health_port = int(env[f"{service.upper()}_HEALTH_PORT"])
+        assert {"name": "health", "containerPort": health_port} in container["ports"]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container[probe]["grpc"]["port"] == port, (service, probe)
+            assert container[probe]["grpc"]["port"] == health_port, (service, probe)
         # Startup and readiness ask the default name, which follows the database and the broker;
         # liveness asks the name that stays SERVING through their outages (no restart storm).
         for probe in ("startupProbe", "readinessProbe"):
             assert "service" not in container[probe]["grpc"], (service, probe)
         assert container["livenessProbe"]["grpc"]["service"] == LIVENESS, service
-        env = {e["name"]: e.get("value") for e in container["env"]}
         assert env[f"{service.upper()}_GRPC_PORT"] == str(port)
         assert env[f"{service.upper()}_GRPC_HOST"] == "0.0.0.0"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_and_job_mounts_its_own_mtls_secret_where_its_tls_settings_point(overlay):
+    resources = {**of_kind(overlay, "Deployment"), **of_kind(overlay, "Job")}
+    for name, resource in resources.items():
+        pod = pod_spec(resource)
+        for container in pod["containers"]:
+            env = {e["name"]: e.get("value") for e in container.get("env", [])}
+            service = env.get("TQR_SERVICE")
+            if service is None:
+                continue
+            volumes = {v["name"]: v.get("secret", {}).get("secretName") for v in pod.get("volumes", [])}
+            mounts = {m["mountPath"]: volumes.get(m["name"]) for m in container.get("volumeMounts", [])}
+            for setting, file in (("TLS_CERT", "tls.crt"), ("TLS_KEY", "tls.key"), ("TLS_CA", "ca.crt")):
+                path = env[f"{service.upper()}_{setting}"]
+                folder, _, leaf = path.rpartition("/")
+                assert leaf == file and mounts.get(folder) == f"tqr-mtls-{service}", (name, setting)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import grpc_channel
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/2"
 
@@ -64,6 +66,7 @@ def _bindable(port: int) -> bool:
 @pytest.fixture(scope="session")
 def running_system(amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     var = tmp_path_factory.mktemp("system")
+    grpc_channel.use(var / "tls")  # the certificates devrun then finds and uses
     offset = free_port_offset()
     redis_tag = f"tqr-e2e-{os.getpid()}-{random.randrange(16**6):06x}"
     output = var / "run.out"

@@ -13,9 +13,10 @@ import pkgutil
 import grpc
 import pytest
 import tqr
-from servicekit.rpc.actor import metadata_for
+from servicekit.testing.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 
+from tests.e2e import grpc_channel
 from tools.devrun import grpc_port
 
 SERVICE_OF_PACKAGE = {"identity": "identity", "application": "application",
@@ -44,7 +45,9 @@ assert tqr  # the contracts package is importable
 
 
 async def _call(port: int, path: str, streaming: bool, body: bytes, metadata=()) -> grpc.StatusCode:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    # Form data is the documents service's to read (application's CALLERS); everything else the gateway's.
+    caller = "documents" if "/tqr.application.v1.FormDataService/" in path else "gateway"
+    async with grpc_channel.to(port, path.split("/")[1], caller) as channel:
         try:
             if streaming:
                 call = channel.unary_stream(path)(body, timeout=10, metadata=metadata)

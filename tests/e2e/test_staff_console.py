@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import grpc
 import pytest
 from playwright.async_api import Page, async_playwright
-from servicekit.rpc.actor import metadata_for
+from servicekit.testing.actors import metadata_for
 from tqr.application.v1 import views_pb2, wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
 
+from tests.e2e import grpc_channel
 from tests.e2e.browser import Screens, launch
 from tests.e2e.browser import staff_sign_in as sign_in
 from tests.e2e.demo import demo_staff, new_id_number
@@ -37,7 +37,7 @@ async def submit_application(port: int, authority: str, point: str) -> tuple[str
     identity = views_pb2.ApplicantIdentity(account_id=account, name="周静", document_type="ID_CARD",
                                            document_number=document, real_name_verified=True, gender="F",
                                            birth_date="1988-03-15", ethnicity="汉族", mobile_masked="139****0001")
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    async with grpc_channel.to(port, "application") as channel:
         wizard = wizard_pb2_grpc.WizardServiceStub(channel)
 
         async def save(**step: object) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tests.e2e import grpc_channel
 from tools.devrun import BACKENDS, GATEWAY_METRICS_PORT, grpc_port, metrics_port
 
 
 async def test_every_service_reports_serving_under_make_run(running_system):
     for service in BACKENDS:
         port = grpc_port(service, offset=running_system.port_offset)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with grpc_channel.to(port, service) as channel:
             reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
         assert reply.status == health_pb2.HealthCheckResponse.SERVING, service
     async with httpx.AsyncClient() as client:

@@ -10,16 +10,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from playwright.async_api import async_playwright, expect
 from pypdf import PdfReader
-from servicekit.rpc.actor import metadata_for
+from servicekit.testing.actors import metadata_for
 from tqr.application.v1 import wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2 as idp
 from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 
+from tests.e2e import grpc_channel
 from tests.e2e.browser import Screens, Walk, launch, signed_in_context, tab_to
 from tools.devrun import grpc_port
 from tools.loadtest.journey import answer_of
@@ -28,17 +28,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AUTHORITY_WITH_OPEN_PLAN = "110108"
 
 
-def verified_applicant(var: Path) -> tuple[str, str]:
-    """(document number, password) of the demo applicant who is already real-name verified."""
+def verified_applicant(var: Path) -> tuple[str, str, str]:
+    """(document number, registered name, password) of the demo applicant who is already real-name
+    verified, as the identity seed lists them."""
     text = (var / "demo-accounts.txt").read_text(encoding="utf-8")
     password = re.search(r"password: (\S+)", text).group(1)
     line = next(line for line in text.splitlines() if "verified" in line and "已实名" in line)
-    return re.search(r"\b(\d{17}[\dX])\b", line).group(1), password
+    found = re.search(r"\b(\d{17}[\dX])\s+(\S+)", line)
+    return found.group(1), found.group(2), password
 
 
 async def sign_in(offset: int, document_number: str, password: str) -> idp.SignInResponse:
     """Through the identity service: a text human check answered, then SignIn (as the login page does)."""
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port('identity', offset=offset)}") as channel:
+    async with grpc_channel.to(grpc_port('identity', offset=offset), "identity") as channel:
         stub = id_rpc.IdentityServiceStub(channel)
         check = await stub.IssueHumanCheck(idp.IssueHumanCheckRequest(kind=idp.HUMAN_CHECK_KIND_TEXT, language="en"))
         passed = await stub.AnswerHumanCheck(idp.AnswerHumanCheckRequest(
@@ -50,12 +52,12 @@ async def sign_in(offset: int, document_number: str, password: str) -> idp.SignI
 
 async def discard_draft(offset: int, subject_id: str) -> None:
     md = metadata_for(Actor(subject_id=subject_id, role="APPLICANT"))
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port('application', offset=offset)}") as channel:
+    async with grpc_channel.to(grpc_port('application', offset=offset), "application") as channel:
         await wizard_pb2_grpc.WizardServiceStub(channel).DiscardDraft(wizard_pb2.DiscardDraftRequest(), metadata=md)
 
 
 async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(running_system: Any) -> None:
-    number, password = verified_applicant(running_system.var)
+    number, name, password = verified_applicant(running_system.var)
     signed = await sign_in(running_system.port_offset, number, password)
     await discard_draft(running_system.port_offset, signed.subject_id)
     certificate = "2026" + "".join(random.choice("0123456789") for _ in range(13))
@@ -96,7 +98,7 @@ async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(
 
         # Step 4: fill in the certificate as printed, choose the authority.
         await walk.record("step4-certificate")
-        await page.fill("#holder_name", "欧阳倩")
+        await page.fill("#holder_name", name)
         await page.check("#gender-2")
         for name, value in (("birth_date", ("1976", "5", "28")), ("issue_date", ("2000", "9", "1"))):
             for part, text in zip(("year", "month", "day"), value, strict=True):

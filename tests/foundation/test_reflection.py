@@ -8,6 +8,8 @@ import grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from servicekit import db
 from servicekit.host import HostParts, ServiceHost
+from servicekit.rpc.actor import new_key_pair
+from servicekit.rpc.tls import TlsFiles
 from servicekit.settings import ServiceSettings
 
 SERVICE = "tqr.documents.v1.DocumentsService"
@@ -15,14 +17,22 @@ SERVICE = "tqr.documents.v1.DocumentsService"
 PRODUCTION = {"environment": "production", "amqp_url": "amqp://svc:secret@mq/", "redis_url": "redis://cache/0"}
 
 
-async def listed_services(url: str, **settings: object) -> list[str] | None:
-    """The services reflection lists, or None when the server has no reflection."""
+async def listed_services(url: str, tls: dict[str, TlsFiles] | None = None, **settings: object) -> list[str] | None:
+    """The services reflection lists, or None when the server has no reflection. With ``tls`` (which
+    production requires) the server is ``documents`` and the gateway asks."""
+    if tls is not None:
+        mine = tls["documents"]
+        settings = {**settings, "tls_cert": mine.cert, "tls_key": mine.key, "tls_ca": mine.ca,
+                    "actor_verify_keys": new_key_pair("gateway.k1")[1]}
     host = ServiceHost(ServiceSettings(grpc_port=0, metrics_port=-1, database_url=url, drain_seconds=0,
                                        shutdown_grace_seconds=1, **settings),
                        HostParts(name="probe", engine=db.create_engine(url), service_names=[SERVICE]))
     await host.start()
+    address = f"127.0.0.1:{host.port}"
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
+        async with (grpc.aio.insecure_channel(address) if tls is None else grpc.aio.secure_channel(
+                address, tls["gateway"].channel_credentials(),
+                options=[("grpc.ssl_target_name_override", "documents")])) as channel:
             stub = reflection_pb2_grpc.ServerReflectionStub(channel)
             request = reflection_pb2.ServerReflectionRequest(list_services="")
             try:
@@ -36,8 +46,8 @@ async def listed_services(url: str, **settings: object) -> list[str] | None:
         await host.stop()
 
 
-async def test_reflection_is_served_outside_production_and_in_production_only_when_turned_on(sqlite_url):
+async def test_reflection_is_served_outside_production_and_in_production_only_when_turned_on(sqlite_url, service_tls):
     for environment in ("development", "test"):
         assert SERVICE in (await listed_services(sqlite_url, environment=environment) or []), environment
-    assert await listed_services(sqlite_url, **PRODUCTION) is None
-    assert SERVICE in (await listed_services(sqlite_url, grpc_reflection=True, **PRODUCTION) or [])
+    assert await listed_services(sqlite_url, service_tls, **PRODUCTION) is None
+    assert SERVICE in (await listed_services(sqlite_url, service_tls, grpc_reflection=True, **PRODUCTION) or [])

@@ -13,7 +13,8 @@ from tqr_gateway.config import GatewaySettings
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 SETTINGS = README[README.index("## Settings"):README.index("## Observability")]
 DOCUMENTED = set(re.findall(r"`([A-Z<][A-Z0-9_<>]*)`", SETTINGS))
-SHARED = {"environment", "amqp_url", "exchange", "queue_prefix", "redis_url", "log_level", "log_file"}
+SHARED = {"environment", "amqp_url", "exchange", "queue_prefix", "redis_url", "log_level", "log_file",
+          "actor_verify_keys"}
 
 
 @pytest.mark.parametrize(("service", "class_name"), [

@@ -10,6 +10,7 @@ import pytest
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from servicekit import cli
+from servicekit.rpc.actor import new_key_pair
 from servicekit.sealing import DEV_KEYS
 from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings, SettingsRefused, load, shared
 
@@ -26,7 +27,10 @@ class ShopSettings(ServiceSettings):
 
 PRODUCTION = {"TQR_ENVIRONMENT": "production", "SHOP_DATABASE_URL": "postgresql://db/shop",
               "TQR_AMQP_URL": "amqp://mq/", "TQR_REDIS_URL": "redis://cache/0", "SHOP_TILL_ADDRESS": "till:1",
-              "SHOP_SIGNING_KEY": "a-real-key-0123456789", "TQR_SEALING_KEYS": "k1:" + "A" * 43 + "="}
+              "SHOP_SIGNING_KEY": "a-real-key-0123456789", "TQR_SEALING_KEYS": "k1:" + "A" * 43 + "=",
+              "TQR_ACTOR_VERIFY_KEYS": new_key_pair("gateway.k1")[1],
+              "SHOP_TLS_CERT": "/etc/tqr/tls/tls.crt", "SHOP_TLS_KEY": "/etc/tqr/tls/tls.key",
+              "SHOP_TLS_CA": "/etc/tqr/tls/ca.crt"}
 
 
 @pytest.fixture
@@ -56,6 +60,7 @@ def test_complete_production_settings_load(env):
     ("TQR_AMQP_URL", "set TQR_AMQP_URL (unset; the default is for development)"),
     ("SHOP_SIGNING_KEY", "set SHOP_SIGNING_KEY (still the development key)"),
     ("TQR_SEALING_KEYS", "set SHOP_SEALING_KEYS or TQR_SEALING_KEYS (still the development key)"),
+    ("TQR_ACTOR_VERIFY_KEYS", "set TQR_ACTOR_VERIFY_KEYS (it still trusts the development keys)"),
 ])
 def test_a_missing_key_gives_one_line_naming_it(env, missing, named):
     env({k: v for k, v in PRODUCTION.items() if k != missing})

@@ -31,7 +31,8 @@ from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.outbox import OutboxRelay
 from servicekit.rpc.health import HealthService
-from servicekit.rpc.server import create_server, set_alive, set_serving
+from servicekit.rpc.server import create_health_server, create_server, set_alive, set_serving
+from servicekit.rpc.tls import Callers
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class HostParts:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
+    # Which services may call each method over mutual TLS (rpc.tls); None: any caller.
+    callers: Callers | None = None
 
 
 class ServiceHost:
@@ -71,7 +74,9 @@ class ServiceHost:
         self.relay: OutboxRelay | None = None
         self.consumer: Consumer | None = None
         self.server: grpc.aio.Server | None = None
+        self.health_server: grpc.aio.Server | None = None
         self.port: int = 0
+        self.health_port: int = 0
         self.metrics_port: int = 0
         self._health: HealthService | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -112,9 +117,20 @@ class ServiceHost:
             max_connection_age_seconds=self.settings.max_connection_age_seconds,
             max_connection_age_grace_seconds=self.settings.max_connection_age_grace_seconds,
             reflection_enabled=self.settings.reflection_enabled,
+            actor_verifier=self.settings.actor_verifier(), callers=self.parts.callers,
         )
-        self.port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
+        address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
+        tls = self.settings.tls
+        if tls.configured:
+            self.port = self.server.add_secure_port(address, tls.server_credentials())
+        else:
+            self.port = self.server.add_insecure_port(address)
         await self.server.start()
+        if self.settings.health_port >= 0:
+            self.health_server = create_health_server(self._health)
+            self.health_port = self.health_server.add_insecure_port(
+                f"{self.settings.grpc_host}:{self.settings.health_port}")
+            await self.health_server.start()
         await set_alive(self._health, True)
         if self.settings.metrics_port >= 0:
             self.metrics_port = metrics.serve_metrics(self.settings.metrics_port, self.settings.grpc_host)
@@ -157,6 +173,8 @@ class ServiceHost:
             await self._health.end_watches()  # or the server would wait the whole grace for them
         if self.server is not None:
             await self.server.stop(grace)
+        if self.health_server is not None:
+            await self.health_server.stop(None)
         for hook in reversed(self.parts.on_stop):
             await hook()
         if self.relay is not None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit import db
+from servicekit.rpc.actor import DEV_VERIFY_KEYS, ActorVerifier, development_key_ids
 from servicekit.rpc.server import DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS, DEFAULT_MAX_CONNECTION_AGE_SECONDS
+from servicekit.rpc.tls import TlsFiles
 from servicekit.sealing import DEV_KEYS
 
 DEV_SECRET_PREFIX = "dev-only-"  # noqa: S105  (a marker, not a secret)
@@ -135,6 +137,44 @@ class ServiceSettings(CheckedSettings):
     # gRPC server reflection lists every service and message to whoever reaches the port. Unset: on
     # in development and test (grpcurl and friends), off in production.
     grpc_reflection: bool | None = None
+    # Public keys that verify the callers' signed actors (rpc.actor), ``<holder>.<label>:<base64url>``
+    # comma-separated: every key verifies, so a new signing key is added here before the gateway
+    # signs with it (rotation). The default is the development keys, refused in production.
+    actor_verify_keys: str = Field(default=DEV_VERIFY_KEYS, validation_alias=AliasChoices("TQR_ACTOR_VERIFY_KEYS"))
+
+    @model_validator(mode="after")
+    def _refuse_half_tls(self) -> ServiceSettings:
+        if self.tls.partly_configured:
+            raise ValueError("the TLS settings (TLS_CERT, TLS_KEY, TLS_CA) are given together or not at all")
+        return self
+
+    @field_validator("actor_verify_keys")
+    @classmethod
+    def _refuse_bad_verify_keys(cls, value: str) -> str:
+        ActorVerifier.from_setting(value)  # a malformed entry stops the start, named in the message
+        return value
+
+    # Mutual TLS (servicekit.rpc.tls): this process's certificate and key and the CA every peer's
+    # chains to (PEM files). Unset: plain gRPC, development only.
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_ca: str = ""
+    # Health alone in plain gRPC (the kubelet's probes speak no TLS) beside the TLS port; -1: none.
+    health_port: int = -1
+
+    @property
+    def tls(self) -> TlsFiles:
+        return TlsFiles(self.tls_cert, self.tls_key, self.tls_ca)
+
+    def actor_verifier(self) -> ActorVerifier:
+        return ActorVerifier.from_setting(self.actor_verify_keys)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if development_key_ids(self.actor_verify_keys):
+            problems.append(f"set {self.env_name('actor_verify_keys')} (it still trusts the development keys)")
+        problems += tls_problems(self.tls, self.env_name("tls_cert"), self.env_name("tls_key"), self.env_name("tls_ca"))
+        return problems
 
     @property
     def reflection_enabled(self) -> bool:
@@ -148,6 +188,13 @@ class ServiceSettings(CheckedSettings):
         if broker_user(self.amqp_url) == DEV_BROKER_USER:
             return [f"set {self.env_name('amqp_url')} (RabbitMQ's guest user is for development)"]
         return []
+
+
+def tls_problems(tls: TlsFiles, *names: str) -> list[str]:
+    """Production serves and calls only over mutual TLS."""
+    if tls.configured:
+        return []
+    return [f"set {', '.join(names)} (production calls between services only over mutual TLS)"]
 
 
 # RabbitMQ's built-in account: its password is public and it exists on every fresh broker.

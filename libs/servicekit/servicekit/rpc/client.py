@@ -19,6 +19,7 @@ import grpc
 
 from servicekit import correlation, metrics
 from servicekit.rpc.health import LIVENESS
+from servicekit.rpc.tls import TlsFiles, server_name_of
 
 # A replica added behind a DNS name is found when the channel asks DNS again, which it does when a
 # connection closes (servers close each after a maximum age, servicekit.rpc.server); grpc's default
@@ -201,21 +202,28 @@ def open_channel(
     *,
     idempotent_methods: Iterable[str] = (),
     timeout_seconds: float = 5.0,
+    tls: TlsFiles | None = None,
 ) -> grpc.aio.Channel:
-    """``service`` is the full gRPC service name, e.g. ``tqr.identity.v1.IdentityService``."""
-    channel = grpc.aio.insecure_channel(
-        target_for(addresses),
-        options=[
-            ("grpc.service_config", service_config(service, idempotent_methods)),
-            ("grpc.enable_retries", 1),
-            ("grpc.max_receive_message_length", 16 * 1024 * 1024),
-            ("grpc.dns_min_time_between_resolutions_ms", MIN_SECONDS_BETWEEN_RESOLUTIONS * 1000),
-            ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_SECONDS * 1000),
-            ("grpc.keepalive_time_ms", KEEPALIVE_SECONDS * 1000),
-            ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_SECONDS * 1000),
-            # The health watch keeps a call open on every connection without sending data; pings
-            # must not stop after two (grpc's default) for the keepalive to go on.
-            ("grpc.http2.max_pings_without_data", 0),
-        ],
-    )
+    """``service`` is the full gRPC service name, e.g. ``tqr.identity.v1.IdentityService``.
+
+    With ``tls`` the channel presents this process's certificate and accepts only a server whose
+    certificate names ``service``'s owner (``application`` for ``tqr.application.v1.…``), whichever
+    address the name resolved to (rpc.tls)."""
+    options: list[tuple[str, Any]] = [
+        ("grpc.service_config", service_config(service, idempotent_methods)),
+        ("grpc.enable_retries", 1),
+        ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+        ("grpc.dns_min_time_between_resolutions_ms", MIN_SECONDS_BETWEEN_RESOLUTIONS * 1000),
+        ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_SECONDS * 1000),
+        ("grpc.keepalive_time_ms", KEEPALIVE_SECONDS * 1000),
+        ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_SECONDS * 1000),
+        # The health watch keeps a call open on every connection without sending data; pings
+        # must not stop after two (grpc's default) for the keepalive to go on.
+        ("grpc.http2.max_pings_without_data", 0),
+    ]
+    if tls is not None and tls.configured:
+        options.append(("grpc.ssl_target_name_override", server_name_of(service)))
+        channel = grpc.aio.secure_channel(target_for(addresses), tls.channel_credentials(), options=options)
+    else:
+        channel = grpc.aio.insecure_channel(target_for(addresses), options=options)
     return _Channel(channel, timeout_seconds)

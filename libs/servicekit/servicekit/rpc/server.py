@@ -9,8 +9,11 @@ must not share a name: a liveness probe on readiness restarts every pod at once 
 
 The interceptor binds the caller's correlation id, times and counts the call, turns a refusal into
 its status code with a ``Problem`` in the trailing metadata, turns a request that cannot be decoded
-into INVALID_ARGUMENT, refuses a request whose text carries control or bidi-override characters
-(``rpc.text_guard``: INVALID_ARGUMENT naming the fields, before the handler runs), and hides
+into INVALID_ARGUMENT, verifies the caller's signed actor (``rpc.actor``: a forged, expired or
+unknown-key one is refused UNAUTHENTICATED before the handler runs; ``actor_of`` then returns it),
+refuses a request whose text carries control or bidi-override characters
+(``rpc.text_guard``: INVALID_ARGUMENT naming the fields, before the handler runs), refuses a
+calling service the method's table does not name (``rpc.tls``: PERMISSION_DENIED), and hides
 unexpected faults behind INTERNAL (logged with their trace).
 """
 
@@ -29,9 +32,11 @@ from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
 from servicekit import correlation, errors, metrics
+from servicekit.rpc.actor import DEV_VERIFY_KEYS, ActorRefused, ActorVerifier, bind_verified, unbind_verified
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from servicekit.rpc.health import LIVENESS, HealthService
 from servicekit.rpc.text_guard import refuse_unsafe_text
+from servicekit.rpc.tls import Callers
 
 __all__ = ["LIVENESS", "create_server", "set_alive", "set_serving"]
 
@@ -90,9 +95,12 @@ def _safe_deserializer(
 
 
 class ServiceInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, service: str, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+    def __init__(self, service: str, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                 verifier: ActorVerifier | None = None, callers: Callers | None = None) -> None:
         self.service = service
+        self.callers = callers
         self.max_request_bytes = max_request_bytes
+        self.verifier = verifier or ActorVerifier.from_setting(DEV_VERIFY_KEYS)
         # The wrapped handler of each method, built on its first call: building it on every call
         # cost a fifth of the interceptor's time, and a method's handler never changes.
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
@@ -112,13 +120,13 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         short = method.rsplit("/", 1)[-1]
         if handler.unary_unary:
             wrapped = grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, short),
+                self._unary(handler.unary_unary, short, method),
                 request_deserializer=_safe_deserializer(handler.request_deserializer, self.max_request_bytes),
                 response_serializer=handler.response_serializer,
             )
         elif handler.unary_stream:
             wrapped = grpc.unary_stream_rpc_method_handler(
-                self._stream(handler.unary_stream, short),
+                self._stream(handler.unary_stream, short, method),
                 request_deserializer=_safe_deserializer(handler.request_deserializer, self.max_request_bytes),
                 response_serializer=handler.response_serializer,
             )
@@ -127,12 +135,15 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         self._wrapped[method] = wrapped
         return wrapped
 
-    def _unary(self, behaviour: Any, method: str) -> Any:
+    def _unary(self, behaviour: Any, method: str, full_method: str) -> Any:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
             with correlation.bound(_correlation_id(context)):
                 started = time.perf_counter()
                 code = grpc.StatusCode.OK
+                binding = None
                 try:
+                    self._check_caller(full_method, context)
+                    binding = bind_verified(self._verified(context, method))
                     await _refuse_undecodable(request, context)
                     refuse_unsafe_text(request)
                     return await behaviour(request, context)
@@ -140,16 +151,21 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     code = await self._fail(exc, context, method)
                     raise
                 finally:
+                    if binding is not None:
+                        unbind_verified(binding)
                     self._observe(method, code, started)
 
         return run
 
-    def _stream(self, behaviour: Any, method: str) -> Any:
+    def _stream(self, behaviour: Any, method: str, full_method: str) -> Any:
         async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             with correlation.bound(_correlation_id(context)):
                 started = time.perf_counter()
                 code = grpc.StatusCode.OK
+                binding = None
                 try:
+                    self._check_caller(full_method, context)
+                    binding = bind_verified(self._verified(context, method))
                     await _refuse_undecodable(request, context)
                     refuse_unsafe_text(request)
                     async for item in behaviour(request, context):
@@ -158,9 +174,22 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     code = await self._fail(exc, context, method)
                     raise
                 finally:
+                    if binding is not None:
+                        unbind_verified(binding)
                     self._observe(method, code, started)
 
         return run
+
+    def _check_caller(self, full_method: str, context: grpc.aio.ServicerContext) -> None:
+        if self.callers is not None:
+            self.callers.check(full_method, context)
+
+    def _verified(self, context: grpc.aio.ServicerContext, method: str) -> Any:
+        try:
+            return self.verifier.verify(context.invocation_metadata())
+        except ActorRefused as refused:
+            log.warning("refused the caller's actor in %s: %s", method, refused.reason)
+            raise
 
     async def _fail(self, exc: BaseException, context: grpc.aio.ServicerContext, method: str) -> grpc.StatusCode:
         """Answer with the right status; aborting raises, which the caller re-raises."""
@@ -208,10 +237,14 @@ def create_server(
     max_connection_age_seconds: float = DEFAULT_MAX_CONNECTION_AGE_SECONDS,
     max_connection_age_grace_seconds: float = DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS,
     reflection_enabled: bool = True,
+    actor_verifier: ActorVerifier | None = None,
+    callers: Callers | None = None,
 ) -> tuple[grpc.aio.Server, HealthService]:
     """A server with every servicer registered, health (liveness SERVING, readiness unknown until
     told) and, unless ``reflection_enabled`` is off (production: ``ServiceSettings.grpc_reflection``),
-    reflection.
+    reflection. Actors are verified with ``actor_verifier`` (the development keys when None: tests'
+    fakes; a service passes the one its settings name). Over mutual TLS, ``callers`` says which
+    services may call each method (rpc.tls; None: any).
 
     Binding is left to the caller, so tests can bind port 0. A connection age of 0 keeps
     connections for as long as they last.
@@ -228,7 +261,8 @@ def create_server(
             ("grpc.max_connection_age_ms", round(max_connection_age_seconds * 1000)),
             ("grpc.max_connection_age_grace_ms", round(max_connection_age_grace_seconds * 1000)),
         ]
-    server = grpc.aio.server(interceptors=[ServiceInterceptor(service, max_request_bytes)], options=options)
+    interceptor = ServiceInterceptor(service, max_request_bytes, actor_verifier, callers)
+    server = grpc.aio.server(interceptors=[interceptor], options=options)
     for add in register:
         add(server)
     health_servicer = HealthService()
@@ -239,6 +273,14 @@ def create_server(
         names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
         reflection.enable_server_reflection(names, server)
     return server, health_servicer
+
+
+def create_health_server(health_servicer: HealthService) -> grpc.aio.Server:
+    """Health alone, in plain gRPC: the kubelet's gRPC probes speak no TLS, and health says nothing
+    a stranger may not know. Served on ``<S>_HEALTH_PORT`` beside the mutual-TLS port."""
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    return server
 
 
 def _status(serving: bool) -> health_pb2.HealthCheckResponse.ServingStatus:

@@ -11,6 +11,8 @@ alone. A folder's own conftest.py keeps only what is particular to it.
 - ``sqlite_url``: a SQLite file in the test's ``tmp_path``.
 - ``db_url``: runs the test twice, on SQLite (the embedded default) and on PostgreSQL.
 - ``redis_prefix``: a Redis key prefix ending in ``:``; its keys are deleted after the test.
+- ``service_tls``: a development CA and a certificate per service (servicekit.devpki), once per run:
+  service name → ``TlsFiles``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from servicekit import testing
+from servicekit import devpki, testing
+from servicekit.rpc.tls import TlsFiles
+
+
+@pytest.fixture(scope="session")
+def service_tls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TlsFiles]:
+    return devpki.ensure(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from servicekit import db
 from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
 from servicekit.outbox import OutboxWriter
+from servicekit.rpc.tls import Callers
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.application.v1 import (
     application_pb2_grpc,
@@ -37,6 +38,17 @@ SERVICE_NAMES = [
     "tqr.application.v1.StaffService",
     "tqr.application.v1.FormDataService",
 ]
+# Over mutual TLS, who calls what (servicekit.rpc.tls): the gateway everything a person does; the
+# documents service only the form data (as itself, SYSTEM), the points of an authority, and the
+# staff reads it makes for the staff member whose request it serves.
+_PEOPLE = {"gateway"}
+CALLERS = Callers({
+    **{f"/{name}/*": _PEOPLE for name in SERVICE_NAMES if not name.endswith("FormDataService")},
+    "/tqr.application.v1.FormDataService/*": {"documents"},
+    "/tqr.application.v1.ReferenceDataService/ListConfirmationPoints": {"gateway", "documents"},
+    "/tqr.application.v1.StaffService/GetApplicationForStaff": {"gateway", "documents"},
+    "/tqr.application.v1.StaffService/SearchApplications": {"gateway", "documents"},
+})
 
 
 def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = None,
@@ -67,6 +79,7 @@ def build_host(settings: ApplicationSettings, clock: Clock | None = None) -> Ser
         form_pb2_grpc.add_FormDataServiceServicer_to_server(FormDataServicer(ctx), server)
 
     parts = HostParts(
+        callers=CALLERS,
         name=SERVICE,
         engine=engine,
         register=[register],

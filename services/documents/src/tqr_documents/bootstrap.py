@@ -9,6 +9,7 @@ import grpc
 from servicekit import db
 from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
+from servicekit.rpc.tls import Callers
 from tqr.documents.v1 import documents_pb2_grpc
 
 from tqr_documents.adapters import orm
@@ -27,6 +28,8 @@ from tqr_documents.service_layer.rendered_forms import RenderedForms
 
 SERVICE = "documents"
 SERVICE_NAMES = ["tqr.documents.v1.DocumentsService"]
+# Over mutual TLS only the gateway calls documents (servicekit.rpc.tls).
+CALLERS = Callers({"/tqr.documents.v1.DocumentsService/*": {"gateway"}})
 
 
 def build_host(
@@ -48,7 +51,8 @@ def build_host(
     keys, current = settings.keyring()
     signer = FormCodeSigner(keys, current)
     owned_client = None if source is not None else GrpcApplicationSource(
-        settings.application_addresses, settings.application_timeout_seconds
+        settings.application_addresses, settings.actor_signer(), settings.application_timeout_seconds,
+        tls=settings.tls,
     )
     application_source: ApplicationSource = source if source is not None else owned_client  # type: ignore[assignment]
     cache = FormCache(settings.storage_dir, settings.cache_max_bytes, CacheCipher.from_config(settings.cache_keys))
@@ -68,6 +72,7 @@ def build_host(
             await owned_client.close()
 
     parts = HostParts(
+        callers=CALLERS,
         name=SERVICE,
         engine=engine,
         register=[register],

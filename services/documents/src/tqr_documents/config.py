@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
+from servicekit.rpc.actor import DEV_DOCUMENTS_SIGNING_KEYS, ActorSigner, development_key_ids
 from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings, own_amqp_url
 
 from tqr_documents.adapters import cache_cipher
@@ -63,6 +64,10 @@ class DocumentsSettings(ServiceSettings):
     # The application service: host:port[,host:port…] or dns:///name:port.
     application_addresses: str = "127.0.0.1:50052"
     application_timeout_seconds: float = 5.0
+    # Ed25519 key that signs the documents service's own SYSTEM actor when it reads form data from
+    # the application service (servicekit.rpc.actor): ``documents.<label>:<base64url private key>``,
+    # the first signs; its public half goes into TQR_ACTOR_VERIFY_KEYS. Default: the development key.
+    actor_signing_keys: str = DEV_DOCUMENTS_SIGNING_KEYS
     # A TrueType font with the CJK glyphs the forms print (read by rendering.fonts from the same
     # environment variable, DOCUMENTS_CJK_FONT_PATH).
     cjk_font_path: str = DEFAULT_FONT_PATH
@@ -75,8 +80,19 @@ class DocumentsSettings(ServiceSettings):
         FormCodeSigner(*parse_keyring(value))  # ids and lengths as the signer will check them
         return value
 
+    @field_validator("actor_signing_keys")
+    @classmethod
+    def _refuse_bad_signing_keys(cls, value: str) -> str:
+        ActorSigner.from_setting(value)
+        return value
+
+    def actor_signer(self) -> ActorSigner:
+        return ActorSigner.from_setting(self.actor_signing_keys)
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
+        if development_key_ids(self.actor_signing_keys):
+            problems.append("set DOCUMENTS_ACTOR_SIGNING_KEYS (still the development key)")
         keys, _ = parse_keyring(self.form_code_keys)
         if any(key.startswith(DEV_SECRET_PREFIX.encode()) for key in keys.values()):
             problems.append("set DOCUMENTS_FORM_CODE_KEYS (still the development key)")

@@ -26,9 +26,9 @@ from servicekit import envelope, errors, migrations
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.host import ServiceHost
-from servicekit.rpc.actor import metadata_for
 from servicekit.rpc.errors import from_rpc_error
 from servicekit.testing import wait_for
+from servicekit.testing.actors import metadata_for
 from sqlalchemy import select
 from tqr.application.v1 import events_pb2
 from tqr.common.v1.actor_pb2 import Actor

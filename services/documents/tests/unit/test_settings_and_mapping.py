@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 from servicekit.errors import RuleViolation
+from servicekit.rpc.actor import new_key_pair
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.config import DocumentsSettings
 from tqr_documents.domain.form_code import FormCodeSigner
@@ -21,9 +22,15 @@ def test_default_form_code_keys_work_in_development() -> None:
     assert signer.verify(signer.sign("2026110105000123", "ABCDEF01")).application_number == "2026110105000123"
 
 
+SIGNING, VERIFY = new_key_pair("documents.k1")
+
+
 def _production_addresses(monkeypatch) -> None:
     for name, value in {"DOCUMENTS_DATABASE_URL": "postgresql://db/documents", "TQR_AMQP_URL": "amqp://mq/",
-                        "TQR_REDIS_URL": "redis://cache/0", "DOCUMENTS_APPLICATION_ADDRESSES": "dns:///app:50052"}.items():
+                        "TQR_REDIS_URL": "redis://cache/0", "DOCUMENTS_APPLICATION_ADDRESSES": "dns:///app:50052",
+                        "DOCUMENTS_ACTOR_SIGNING_KEYS": SIGNING, "TQR_ACTOR_VERIFY_KEYS": VERIFY,
+                        "DOCUMENTS_TLS_CERT": "/etc/tqr/tls/tls.crt", "DOCUMENTS_TLS_KEY": "/etc/tqr/tls/tls.key",
+                        "DOCUMENTS_TLS_CA": "/etc/tqr/tls/ca.crt"}.items():
         monkeypatch.setenv(name, value)
 
 

@@ -85,6 +85,7 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.actor_signer = settings.actor_signer()
     app.state.drain = drain = drain or Drain()
     # Outermost last: the request id wraps everything, so refusals by the shell are logged too.
     app.add_middleware(SessionMiddleware, secure=settings.secure_cookies)

@@ -6,7 +6,9 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.settings import DEV_SECRET_PREFIX, CheckedSettings
+from servicekit.rpc.actor import DEV_GATEWAY_SIGNING_KEYS, ActorSigner, development_key_ids
+from servicekit.rpc.tls import TlsFiles
+from servicekit.settings import DEV_SECRET_PREFIX, CheckedSettings, tls_problems
 
 from tqr_gateway.security.client_address import TrustedProxies
 
@@ -55,6 +57,31 @@ class GatewaySettings(CheckedSettings):
     # Unset: served in development and test, not in production (a map of every route for whoever
     # asks); an operator may turn them on.
     api_docs: bool | None = None
+    # Ed25519 keys that sign the actor of each call to a service (servicekit.rpc.actor),
+    # ``gateway.<label>:<base64url private key>`` comma-separated; the first signs. The services'
+    # TQR_ACTOR_VERIFY_KEYS must hold its public half. The default is the development key.
+    actor_signing_keys: str = DEV_GATEWAY_SIGNING_KEYS
+    # How long a signed actor is believed (seconds).
+    actor_lifetime_seconds: int = Field(default=60, ge=1, le=300)
+
+    # Mutual TLS to the services (servicekit.rpc.tls): the gateway's certificate and key (common name
+    # ``gateway``) and the CA the services' certificates chain to. Unset: plain gRPC, development only.
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_ca: str = ""
+
+    @property
+    def tls(self) -> TlsFiles:
+        return TlsFiles(self.tls_cert, self.tls_key, self.tls_ca)
+
+    @field_validator("actor_signing_keys")
+    @classmethod
+    def _refuse_bad_signing_keys(cls, value: str) -> str:
+        ActorSigner.from_setting(value)  # a malformed entry stops the start, named in the message
+        return value
+
+    def actor_signer(self) -> ActorSigner:
+        return ActorSigner.from_setting(self.actor_signing_keys, lifetime_seconds=self.actor_lifetime_seconds)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -66,6 +93,9 @@ class GatewaySettings(CheckedSettings):
         problems = super().production_problems()
         if not self.secure_cookies:
             problems.append("GATEWAY_SECURE_COOKIES must stay on in production")
+        if development_key_ids(self.actor_signing_keys):
+            problems.append("set GATEWAY_ACTOR_SIGNING_KEYS (still the development key)")
+        problems += tls_problems(self.tls, "GATEWAY_TLS_CERT", "GATEWAY_TLS_KEY", "GATEWAY_TLS_CA")
         return problems
 
     @property

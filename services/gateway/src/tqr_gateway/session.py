@@ -9,15 +9,16 @@ call to the identity service.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
 import grpc
+from servicekit.rpc.actor import ActorSigner, Metadata
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2, identity_pb2_grpc
 
-from tqr_gateway.session_cache import SessionCache
+from tqr_gateway.session_cache import SessionCache, session_id_of
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ class SessionInfo:
     name: str
     masked_document_number: str
     real_name_status: str
+    # Signs this session's actor for the services (the gateway's key); None only in unit tests that
+    # build a SessionInfo by hand and never call a service.
+    signer: ActorSigner | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_staff(self) -> bool:
@@ -47,6 +51,11 @@ class SessionInfo:
     def actor(self, role: str | None = None) -> Actor:
         return Actor(subject_id=self.subject_id, role=role or self.role,
                      organisation_code=self.organisation_code, display_name=self.name)
+
+    def signed_actor(self, role: str | None = None) -> Metadata:
+        if self.signer is None:
+            raise RuntimeError("this session has no actor signer")
+        return self.signer.metadata_for(self.actor(role), session_id_of(self.token))
 
 
 def cookie_name(secure: bool) -> str:
@@ -112,6 +121,7 @@ async def _resolve(scope: Scope, token: str) -> SessionInfo | None:
         token=token, subject_id=reply.subject_id, kind=reply.kind, roles=tuple(reply.roles),
         organisation_code=reply.organisation_code, name=reply.name,
         masked_document_number=reply.masked_document_number, real_name_status=reply.real_name_status,
+        signer=scope["app"].state.actor_signer,
     )
     cache.put(token, session, valid_for_seconds=reply.valid_for_seconds, channel=reply.revocation_channel,
               ticket=ticket)

@@ -20,6 +20,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 from servicekit import envelope, migrations
+from servicekit.testing.production import trust_fields
 from sqlalchemy import select
 from tqr.identity.v1 import events_pb2
 from tqr_gateway.app import create_app
@@ -305,12 +306,13 @@ def test_hsts_comes_with_the_secure_cookies(identity):
         assert ("max-age=31536000" in header) is expected
 
 
-def test_api_docs_and_openapi_are_not_served_in_production_unless_turned_on(identity):
+def test_api_docs_and_openapi_are_not_served_in_production_unless_turned_on(identity, tmp_path):
     def served(**values: Any) -> set[int]:
         with TestClient(create_app(gateway_settings(identity.host.port, **values)),
                         base_url="https://testserver") as c:
             return {c.get("/api/v1/docs").status_code, c.get("/api/v1/openapi.json").status_code}
 
-    assert served(TQR_ENVIRONMENT="production") == {404}
-    assert served(TQR_ENVIRONMENT="production", api_docs=True) == {200}
+    production = {"TQR_ENVIRONMENT": "production", **trust_fields("gateway", tmp_path)}
+    assert served(**production) == {404}
+    assert served(**production, api_docs=True) == {200}
     assert served(TQR_ENVIRONMENT="development") == served(TQR_ENVIRONMENT="test") == {200}

@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
-from servicekit import errors
-from servicekit.rpc.actor import ACTOR_METADATA_KEY
+from servicekit import devpki, errors
+from servicekit.rpc.actor import ACTOR_METADATA_KEY, new_key_pair
 from servicekit.rpc.server import create_server
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2
@@ -260,6 +262,14 @@ class FakeServer:
         self._thread.join(10)
 
 
+def _production_only() -> dict[str, str]:
+    """What production needs beyond the test's addresses: a signing key of its own and the gateway's
+    certificate (its channels read the files at start)."""
+    files = devpki.ensure(Path(tempfile.mkdtemp(prefix="tqr-gateway-tls-")), ["gateway"])["gateway"]
+    return {"actor_signing_keys": new_key_pair("gateway.test")[0], "tls_cert": files.cert, "tls_key": files.key,
+            "tls_ca": files.ca}
+
+
 @contextmanager
 def gateway(fake: FakeIdentity, environment: str = "development") -> Iterator[TestClient]:
     """A TestClient of the real gateway app whose identity channel reaches ``fake``."""
@@ -269,6 +279,9 @@ def gateway(fake: FakeIdentity, environment: str = "development") -> Iterator[Te
             "TQR_ENVIRONMENT": environment, "identity_addresses": address, "application_addresses": address,
             "notification_addresses": address, "documents_addresses": address,
             "secret_key": "test-gateway-secret-0123456789abcdef", "TQR_REDIS_URL": "redis://127.0.0.1:6379/0",
+            # Production refuses the development signing key (the fakes verify only that one, so a
+            # production gateway here must not call them with a session).
+            **(_production_only() if environment == "production" else {}),
         })
         assert settings.environment == environment
 

@@ -11,6 +11,7 @@ from servicekit import db
 from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
 from servicekit.outbox import OutboxWriter
+from servicekit.rpc.tls import Callers
 from servicekit.sealing import Sealer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.identity.v1 import identity_pb2_grpc
@@ -40,6 +41,8 @@ from tqr_identity.service_layer.context import IdentityContext, Sealers, Securit
 
 SERVICE = "identity"
 SERVICE_NAMES = ["tqr.identity.v1.IdentityService"]
+# Over mutual TLS only the gateway calls identity (servicekit.rpc.tls).
+CALLERS = Callers({"/tqr.identity.v1.IdentityService/*": {"gateway"}})
 
 
 def build_hasher(settings: IdentitySettings) -> PasswordHasher:
@@ -136,6 +139,7 @@ def build_host(settings: IdentitySettings, **overrides: Any) -> ServiceHost:
         await redis.aclose()
 
     parts = HostParts(
+        callers=CALLERS,
         name=SERVICE,
         engine=engine,
         register=[register],

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from servicekit import migrations
+from servicekit.testing.production import trust_env
 from sqlalchemy import func, select
 from tqr_identity.adapters import orm
 from tqr_identity.service_layer import sign_in
@@ -42,7 +43,7 @@ def production_env(pg_url, redis_prefix) -> dict[str, str]:
         "IDENTITY_REDIS_KEY_PREFIX": redis_prefix.rstrip(":"),
         "IDENTITY_PERSONAL_DATA_KEYS": f"k1:{_key()}", "IDENTITY_PERSONAL_DATA_INDEX_KEY": _key(),
         "TQR_SEALING_KEYS": f"s1:{_key()}", "IDENTITY_CODE_SECRET": "a-real-code-secret-of-enough-length",
-        "IDENTITY_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "IDENTITY_ADMIN_PASSWORD": ADMIN_PASSWORD, **trust_env("identity"),
     }
 
 

@@ -10,6 +10,7 @@ import pyotp
 import pytest
 from servicekit import db, migrations
 from servicekit.errors import Unauthenticated
+from servicekit.testing.production import trust_fields
 from sqlalchemy import func, select
 from tqr_identity.adapters import orm
 from tqr_identity.adapters.real_name_dev import demo_registry_holders
@@ -75,7 +76,7 @@ async def test_production_seeds_no_demo_accounts(tmp_path) -> None:
         environment="production", database_url=url, amqp_url="amqp://identity:secret@mq/",
         redis_url="redis://127.0.0.1:6379/0", personal_data_keys=f"k1:{key()}", personal_data_index_key=key(),
         sealing_keys=f"s1:{key()}", code_secret="a-real-code-secret-of-enough-length",
-        demo_accounts_file=str(tmp_path / "demo-accounts.txt"))
+        demo_accounts_file=str(tmp_path / "demo-accounts.txt"), **trust_fields("identity"))
     assert "switched off" in await seed(settings)
     engine = db.create_engine(url)
     try:

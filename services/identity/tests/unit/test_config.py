@@ -8,6 +8,7 @@ import os
 import pytest
 from servicekit.sealing import DEV_KEYS
 from servicekit.settings import SettingsRefused, load
+from servicekit.testing.production import trust_env
 from tqr_identity.adapters.account_crypto import AccountCrypto
 from tqr_identity.config import DEV_INDEX_KEY, DEV_PERSONAL_DATA_KEYS, IdentitySettings
 
@@ -50,6 +51,7 @@ def production(monkeypatch):
         "TQR_AMQP_URL": "amqp://identity:secret@mq:5672/", "TQR_REDIS_URL": "redis://cache/0",
         "IDENTITY_PERSONAL_DATA_KEYS": f"k1:{_key()}", "IDENTITY_PERSONAL_DATA_INDEX_KEY": _key(),
         "TQR_SEALING_KEYS": f"s1:{_key()}", "IDENTITY_CODE_SECRET": "a-real-code-secret-of-enough-length",
+        **trust_env("identity"),
     }
     for name in ("IDENTITY_SEED_DEMO", "IDENTITY_SEALING_KEYS", "IDENTITY_GRPC_REFLECTION"):
         monkeypatch.delenv(name, raising=False)

@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 from servicekit import db
 from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
+from servicekit.rpc.tls import Callers
 from tqr.notification.v1 import notification_pb2_grpc
 
 from tqr_notification.adapters import orm
@@ -28,6 +29,10 @@ from tqr_notification.service_layer.event_handlers import build_subscriptions
 SERVICE = "notification"
 SERVICE_NAMES = ["tqr.notification.v1.InboxService"]
 DEV_SERVICE_NAMES = ["tqr.notification.v1.DevOutboxService"]
+# Over mutual TLS only the gateway calls notification (servicekit.rpc.tls); the development outbox
+# is served in development only, to the gateway's /dev/outbox page.
+CALLERS = Callers({"/tqr.notification.v1.InboxService/*": {"gateway"},
+                   "/tqr.notification.v1.DevOutboxService/*": {"gateway"}})
 
 
 def _provider(kind: str, url: str, api_key: str, outbox_dir: str, channel: str, clock: Clock) -> SmsProvider:
@@ -116,6 +121,7 @@ def build_host(
         on_start.insert(0, sink.start)
         on_stop.insert(0, sink.stop)
     parts = HostParts(
+        callers=CALLERS,
         name=SERVICE,
         engine=engine,
         register=[register],

@@ -28,9 +28,9 @@ from servicekit.bus.access import producer_of
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.host import ServiceHost
-from servicekit.rpc.actor import metadata_for
 from servicekit.sealing import DEV_KEYS, Sealer
 from servicekit.testing import free_port
+from servicekit.testing.actors import metadata_for
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.common.v1.actor_pb2 import Actor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 from servicekit.sealing import DEV_KEYS
+from servicekit.testing.production import trust_fields
 from tqr_notification.config import NotificationSettings
 from tqr_notification.domain.catalogue import CATALOGUE
 from tqr_notification.service_layer.event_handlers import NOTIFIABLE_EVENTS
@@ -27,7 +28,7 @@ PRODUCTION_READY = dict(
     sms_http_url="https://sms.example.org/send", alternative_http_url="https://alt.example.org/send",
     database_url="postgresql://db/notification", amqp_url="amqp://mq/", redis_url="redis://cache/0",
     smtp_host="smtp.example.org", smtp_port=587, smtp_starttls=True, mail_from_address="noreply@example.org",
-    site_url="https://tqr.example.org/",
+    site_url="https://tqr.example.org/", **trust_fields("notification"),
 )
 
 

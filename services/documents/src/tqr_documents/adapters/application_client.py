@@ -1,5 +1,6 @@
-"""The application service over gRPC: the form data (as SYSTEM), staff scopes and staff lists
-(with the staff member's Actor forwarded, so that service applies its own R-STAFF-4 checks)."""
+"""The application service over gRPC: the form data (as SYSTEM, signed with the documents service's
+own key), staff scopes and staff lists (with the staff member's signed actor forwarded as the gateway
+signed it, so that service applies its own R-STAFF-4 checks)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import TypeVar
 
 import grpc
 from servicekit import errors
-from servicekit.rpc.actor import metadata_for
+from servicekit.rpc.actor import ActorSigner, forwarded_actor
 from servicekit.rpc.client import open_channel
 from servicekit.rpc.errors import from_rpc_error
+from servicekit.rpc.tls import TlsFiles
 from tqr.application.v1 import (
     application_pb2,
     application_pb2_grpc,
@@ -39,21 +41,24 @@ EXPORT_CONCURRENCY = 8
 T = TypeVar("T")
 
 
-def _actor(caller: Caller) -> Actor:
-    return Actor(subject_id=caller.subject_id, role=caller.role, organisation_code=caller.organisation_code)
-
-
 class GrpcApplicationSource:
-    def __init__(self, addresses: str, timeout_seconds: float = 5.0) -> None:
+    """Staff calls carry the assertion of the call being handled (``forwarded_actor``; ``caller`` was
+    read from it): a service cannot sign for a person, so it passes the gateway's signature on."""
+
+    def __init__(self, addresses: str, signer: ActorSigner, timeout_seconds: float = 5.0,
+                 tls: TlsFiles | None = None) -> None:
+        self._signer = signer
         self._form_channel = open_channel(
-            addresses, FORM_SERVICE, idempotent_methods=["GetApplicationForForm"], timeout_seconds=timeout_seconds
+            addresses, FORM_SERVICE, idempotent_methods=["GetApplicationForForm"], timeout_seconds=timeout_seconds,
+            tls=tls,
         )
         self._staff_channel = open_channel(
-            addresses, STAFF_SERVICE, idempotent_methods=["SearchApplications"], timeout_seconds=timeout_seconds
+            addresses, STAFF_SERVICE, idempotent_methods=["SearchApplications"], timeout_seconds=timeout_seconds,
+            tls=tls,
         )
         self._reference_channel = open_channel(
             addresses, REFERENCE_SERVICE, idempotent_methods=["ListConfirmationPoints"],
-            timeout_seconds=timeout_seconds,
+            timeout_seconds=timeout_seconds, tls=tls,
         )
         self._forms = form_pb2_grpc.FormDataServiceStub(self._form_channel)
         self._staff = staff_pb2_grpc.StaffServiceStub(self._staff_channel)
@@ -67,17 +72,18 @@ class GrpcApplicationSource:
         request = form_pb2.GetApplicationForFormRequest(
             application_id=application_id, application_number=application_number
         )
-        response = await _call(lambda: self._forms.GetApplicationForForm(request, metadata=metadata_for(SYSTEM_ACTOR)))
+        system = self._signer.metadata_for(SYSTEM_ACTOR)
+        response = await _call(lambda: self._forms.GetApplicationForForm(request, metadata=system))
         return snapshot_of(response)
 
     async def ensure_staff_access(self, caller: Caller, application_id: str) -> None:
         request = staff_pb2.GetApplicationForStaffRequest(application_id=application_id)
-        await _call(lambda: self._staff.GetApplicationForStaff(request, metadata=metadata_for(_actor(caller))))
+        await _call(lambda: self._staff.GetApplicationForStaff(request, metadata=forwarded_actor()))
 
     async def authority_points(self, authority_code: str) -> frozenset[str]:
         request = application_pb2.ListConfirmationPointsRequest(authority_code=authority_code)
         response = await _call(
-            lambda: self._reference.ListConfirmationPoints(request, metadata=metadata_for(SYSTEM_ACTOR))
+            lambda: self._reference.ListConfirmationPoints(request, metadata=self._signer.metadata_for(SYSTEM_ACTOR))
         )
         return frozenset(p.code for p in response.points)
 
@@ -113,7 +119,7 @@ class GrpcApplicationSource:
 
     async def _search_page(self, caller: Caller, point_code: str, token: str) -> staff_pb2.SearchApplicationsResponse:
         request = staff_pb2.SearchApplicationsRequest(point_code=point_code, page_size=PAGE_SIZE, page_token=token)
-        return await _call(lambda: self._staff.SearchApplications(request, metadata=metadata_for(_actor(caller))))
+        return await _call(lambda: self._staff.SearchApplications(request, metadata=forwarded_actor()))
 
 
 async def _call(make: Callable[[], Awaitable[T]]) -> T:

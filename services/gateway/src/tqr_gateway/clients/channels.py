@@ -40,7 +40,8 @@ class Channels:
             # One channel serves every gRPC service of a process, so it lists each one's methods.
             methods = [f"{service}/{method}" for service, names in IDEMPOTENT.items()
                        if service.startswith(package) for method in names]
-            return open_channel(addresses, package, idempotent_methods=methods, timeout_seconds=timeout)
+            return open_channel(addresses, package, idempotent_methods=methods, timeout_seconds=timeout,
+                                tls=settings.tls)
 
         return cls(
             identity=channel(settings.identity_addresses, "tqr.identity.v1."),
