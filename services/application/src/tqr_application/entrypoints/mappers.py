@@ -10,8 +10,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit.masking import mask_document_number
 from tqr.application.v1 import views_pb2 as v
 
-from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
 from tqr_application.domain.application import Decision
+from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.reference import ConfirmationPoint
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus
 from tqr_application.service_layer.context import aware
@@ -30,7 +30,7 @@ def from_ts(stamp: Timestamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def point_window(window: PointWindowRecord | None, point: ConfirmationPoint | None, notes: str = "") -> v.PointWindow:
+def point_window(window: PointWindow | None, point: ConfirmationPoint | None, notes: str = "") -> v.PointWindow:
     out = v.PointWindow()
     if point is not None:
         out.point_code, out.point_name, out.address = point.code, point.name, point.address
@@ -42,10 +42,10 @@ def point_window(window: PointWindowRecord | None, point: ConfirmationPoint | No
     return out
 
 
-def plan(record: PlanRecord, authority_name: str, points: dict[str, tuple[ConfirmationPoint, str]]) -> v.Plan:
-    out = v.Plan(plan_id=record.id, authority_code=record.authority_code, authority_name=authority_name,
-                 name=record.name, online_start=ts(record.online_start), online_end=ts(record.online_end))
-    for window in record.points:
+def plan(record: RegistrationPlan, authority_name: str, points: dict[str, tuple[ConfirmationPoint, str]]) -> v.Plan:
+    out = v.Plan(plan_id=record.plan_id, authority_code=record.authority_code, authority_name=authority_name,
+                 name=record.title, online_start=ts(record.online_start), online_end=ts(record.online_end))
+    for window in record.point_windows:
         point, notes = points.get(window.point_code, (None, ""))
         out.points.append(point_window(window, point, notes))
     return out

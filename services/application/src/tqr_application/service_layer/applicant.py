@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tqr_application.adapters import application_repository as repo
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.plan_repository import PointWindowRecord
 from tqr_application.domain import certificate_claims, edits
 from tqr_application.domain.application import Application, Placement
 from tqr_application.domain.edits import BEIJING, CertificateSection, FieldGroup
+from tqr_application.domain.plans import PointWindow
 from tqr_application.domain.reference import RegistryCertificate
 from tqr_application.domain.roles import Actor, Role
 from tqr_application.domain.status import StatusAction
@@ -53,7 +53,7 @@ async def get_mine(ctx: ServiceContext, actor: Actor, application_id: str) -> Ap
         return await details(session, record, now=ctx.now(), role=actor.role)
 
 
-async def _confirmation_end(session: AsyncSession, record: Application) -> PointWindowRecord:
+async def _confirmation_end(session: AsyncSession, record: Application) -> PointWindow:
     plan = await plans_repo.get_plan(session, record.plan_id)
     window = plan.window_of(record.point_code) if plan else None
     if window is None:  # the authority removed the point from its plan: nothing can be edited
@@ -105,7 +105,7 @@ async def _edit_certificate(
     session: AsyncSession,
     record: Application,
     raw: dict[str, str],
-    window: PointWindowRecord,
+    window: PointWindow,
     today: date,
 ) -> tuple[dict[str, object], bool]:
     edits.ensure_may_edit(
@@ -214,7 +214,7 @@ async def correct_authority(
                 "R-WIZ-5", "请选择该注册机构计划中的现场确认点", "Choose a confirmation point of this authority's plan"
             )
         previous_plan = record.plan_id
-        placement = Placement(plan.id, authority_code, point_code)
+        placement = Placement(plan.plan_id, authority_code, point_code)
         record.apply(StatusAction.CORRECT_AUTHORITY, actor, now, placement=placement)
         await workflow.store(ctx, session, record)
         if record.plan_id != previous_plan:

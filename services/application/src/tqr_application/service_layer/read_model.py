@@ -12,9 +12,9 @@ from tqr_application.adapters import application_repository as repo
 from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.plan_repository import PointWindowRecord
 from tqr_application.domain.application import Application, HistoryEntry
 from tqr_application.domain.edits import FieldGroup, editable_groups
+from tqr_application.domain.plans import PointWindow
 from tqr_application.domain.reference import Authority, ConfirmationPoint
 from tqr_application.domain.roles import Role
 from tqr_application.domain.status import StatusAction, allowed_actions
@@ -26,7 +26,7 @@ class ApplicationDetails:
     authority: Authority | None
     point: ConfirmationPoint | None
     point_notes: str
-    window: PointWindowRecord | None
+    window: PointWindow | None
     online_end: datetime | None
     history: tuple[HistoryEntry, ...]
     names: dict[str, dict[str, str]]

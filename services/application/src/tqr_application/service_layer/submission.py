@@ -35,7 +35,6 @@ from tqr_application.metrics import SUBMISSIONS
 from tqr_application.service_layer import events, sections, wizard
 from tqr_application.service_layer.applicant import duplicate_live
 from tqr_application.service_layer.context import ServiceContext
-from tqr_application.service_layer.plan_windows import as_domain
 from tqr_application.service_layer.read_model import ApplicationDetails, details
 from tqr_application.service_layer.wizard import Identity, StoredDraft, check_identity
 
@@ -120,7 +119,7 @@ async def _prepare(
     draft = ensure_ready_to_submit(
         draft,
         ctx.now(),
-        as_domain(plan_record) if plan_record else None,
+        plan_record,
         account=account,
         authority=authority,
         codes=sections.codes_of(names),
