@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
-from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
 from tqr_application.bootstrap import build_context
 from tqr_application.config import ApplicationSettings
 from tqr_application.domain.edits import BEIJING
+from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.reference_data import demo_csv_texts, demo_plan_scenarios
 from tqr_application.service_layer.context import ServiceContext
 from tqr_application.service_layer.reference import import_batch
@@ -37,10 +37,10 @@ async def seed_context(ctx: ServiceContext, today: date | None = None) -> str:
             online, windows = scenario.resolve(day)
             if online is None:
                 continue
-            plan = PlanRecord(
-                id=str(uuid.uuid4()), authority_code=scenario.authority_code,
-                name=f"{day.year}年教师资格定期注册", online_start=online[0], online_end=online[1],
-                points=tuple(PointWindowRecord(code, start, end) for code, start, end in windows),
+            plan = RegistrationPlan(
+                plan_id=str(uuid.uuid4()), authority_code=scenario.authority_code,
+                title=f"{day.year}年教师资格定期注册", online_start=online[0], online_end=online[1],
+                point_windows=tuple(PointWindow(code, start, end) for code, start, end in windows),
             )
             await plans_repo.insert_plan(session, plan, ctx.now())
             created += 1

@@ -7,12 +7,12 @@ process (another engine stands in for another replica) is seen by the next unit 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from servicekit import db
 from tqr.application.v1 import plans_pb2, wizard_pb2
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.plan_repository import PlanRecord
 
 from services.application.tests.integration.statements import engine_of, statements_of
 
@@ -67,13 +67,13 @@ async def test_another_replica_sees_a_committed_change_with_its_next_unit_of_wor
         assert reference_tables_read(statements) == set()  # remembered
 
         async with app.ctx.transaction() as session:  # this replica changes both
-            await plans_repo.replace_plan(session, PlanRecord(**{**before.__dict__, "name": "改名后的计划"}))
+            await plans_repo.replace_plan(session, replace(before, title="改名后的计划"))
             await plans_repo.set_point_notes(session, "11010801", "请携带身份证原件")
 
         async with other_sessions() as session:
             after = await plans_repo.get_plan(session, app.plan_ids["110108"])
             point_after = await ref.get_point(session, "11010801")
-        assert after is not None and after.name == "改名后的计划"
+        assert after is not None and after.title == "改名后的计划"
         assert point_after is not None and point_after[1] == "请携带身份证原件"
     finally:
         await other.dispose()
@@ -83,6 +83,6 @@ async def test_a_session_that_wrote_reference_data_reads_its_own_rows(app):
     async with app.ctx.transaction() as session:
         before = await plans_repo.get_plan(session, app.plan_ids["110105"])
         assert before is not None
-        await plans_repo.replace_plan(session, PlanRecord(**{**before.__dict__, "name": "同一事务内改名"}))
+        await plans_repo.replace_plan(session, replace(before, title="同一事务内改名"))
         inside = await plans_repo.get_plan(session, app.plan_ids["110105"])
-        assert inside is not None and inside.name == "同一事务内改名"
+        assert inside is not None and inside.title == "同一事务内改名"

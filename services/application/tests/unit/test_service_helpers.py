@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from servicekit.errors import RuleViolation
 from tqr_application.adapters.personal_data import DocumentNumberCipher
-from tqr_application.adapters.plan_repository import PlanRecord
 from tqr_application.adapters.search_repository import decode_token, encode_token
 from tqr_application.config import DEV_FIELD_KEYS, ApplicationSettings
 from tqr_application.domain import numbers
+from tqr_application.domain.plans import RegistrationPlan
 from tqr_application.service_layer.plan_windows import current_plan, ensure_online_open
 from tqr_application.service_layer.staff import application_number_in
 
@@ -43,15 +43,15 @@ def test_r_staff_2_application_number_read_from_typed_text_or_form_code():
     assert application_number_in(mistyped) is None
 
 
-def _plan(pid: str, start_days: int, end_days: int) -> PlanRecord:
-    return PlanRecord(pid, "110108", "p", NOW + timedelta(days=start_days), NOW + timedelta(days=end_days), ())
+def _plan(pid: str, start_days: int, end_days: int) -> RegistrationPlan:
+    return RegistrationPlan(pid, "110108", "p", NOW + timedelta(days=start_days), NOW + timedelta(days=end_days), ())
 
 
 def test_r_plan_2_plan_in_force_open_then_upcoming_then_latest_closed():
     closed, upcoming, open_ = _plan("c", -30, -10), _plan("u", 5, 9), _plan("o", -1, 1)
-    assert current_plan([closed, upcoming, open_], NOW).id == "o"
-    assert current_plan([closed, upcoming], NOW).id == "u"
-    assert current_plan([closed], NOW).id == "c"
+    assert current_plan([closed, upcoming, open_], NOW).plan_id == "o"
+    assert current_plan([closed, upcoming], NOW).plan_id == "u"
+    assert current_plan([closed], NOW).plan_id == "c"
     assert current_plan([], NOW) is None
     with pytest.raises(RuleViolation) as caught:
         ensure_online_open(closed, NOW, "海淀区")

@@ -1,10 +1,8 @@
-"""Applications: rows, the live-application key (R-WIZ-9, R-WIZ-10), the number counter, history,
-messages, and the certificate numbers claimed by more than one applicant (R-WIZ-10)."""
+"""Applications: the aggregate stored as rows, the live-application key (R-WIZ-9, R-WIZ-10), the
+number counter, history, messages, and the certificate numbers claimed by more than one applicant (R-WIZ-10)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, insert, select, update
@@ -14,113 +12,109 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tqr_application.adapters import orm
 from tqr_application.adapters.personal_data import DocumentNumberCipher
+from tqr_application.domain.application import (
+    Answers,
+    Application,
+    Decision,
+    HistoryEntry,
+    MessagePosted,
+    Placement,
+    StatusChanged,
+    Submitted,
+)
 from tqr_application.domain.certificate_claims import NOT_CONTENDING
 from tqr_application.domain.status import ApplicationStatus
 from tqr_application.metrics import STATUS_CHANGES_KEY
 from tqr_application.service_layer.context import aware
 
-# Statuses that free the (plan, certificate, applicant) key so the applicant may apply to that plan
-# again. A decided application stays the plan's answer for its certificate; only a withdrawal frees it.
-RELEASING_STATUSES: frozenset[ApplicationStatus] = frozenset({ApplicationStatus.WITHDRAWN})
 
-
-@dataclass
-class ApplicationRecord:
-    id: str
-    application_number: str
-    applicant_id: str
-    plan_id: str
-    authority_code: str
-    point_code: str
-    certificate_number: str
-    applicant_name: str
-    document_number: str  # opened from the sealed column; personal data
-    status: ApplicationStatus
-    version: int
-    data: dict[str, Any]
-    certificate_locked: bool
-    submitted_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class HistoryRecord:
-    from_status: str
-    to_status: str
-    action: str
-    actor_role: str
-    actor_id: str
-    actor_org: str
-    at: datetime
-    reason: str
-    missing_materials: tuple[str, ...] = field(default=())
-
-
-def _record(row: Any, cipher: DocumentNumberCipher) -> ApplicationRecord:
-    return ApplicationRecord(
+def _application(row: Any, cipher: DocumentNumberCipher) -> Application:
+    data = row.data
+    return Application(
         id=row.id,
         application_number=row.application_number,
         applicant_id=row.applicant_id,
-        plan_id=row.plan_id,
-        authority_code=row.authority_code,
-        point_code=row.point_code,
+        placement=Placement(row.plan_id, row.authority_code, row.point_code),
         certificate_number=row.certificate_number,
         applicant_name=row.applicant_name,
         document_number=cipher.open(row.document_number_sealed),
         status=ApplicationStatus(row.status),
         version=row.version,
-        data=dict(row.data),
+        answers=Answers(
+            certificate=dict(data.get("certificate", {})),
+            materials=dict(data.get("materials", {})),
+            teaching_stage_code=data.get("teaching_stage_code", ""),
+            teaching_subject_code=data.get("teaching_subject_code", ""),
+            identity=dict(data.get("identity", {})),
+            overridden_warnings=tuple(data.get("overridden_warnings", ())),
+        ),
+        decision=Decision(data.get("last_reason", ""), tuple(data.get("missing_materials", ()))),
         certificate_locked=row.certificate_locked,
         submitted_at=aware(row.submitted_at),
         updated_at=aware(row.updated_at),
     )
 
 
+def _data(app: Application) -> dict[str, Any]:
+    """The JSON column: the wizard's answers and the last decision, in the layout rows already have."""
+    a = app.answers
+    return {
+        "certificate": dict(a.certificate),
+        "materials": dict(a.materials),
+        "teaching_stage_code": a.teaching_stage_code,
+        "teaching_subject_code": a.teaching_subject_code,
+        "identity": dict(a.identity),
+        "overridden_warnings": list(a.overridden_warnings),
+        "last_reason": app.decision.reason,
+        "missing_materials": list(app.decision.missing_materials),
+    }
+
+
 async def get(
     session: AsyncSession, cipher: DocumentNumberCipher, application_id: str, *, applicant_id: str | None = None
-) -> ApplicationRecord | None:
+) -> Application | None:
     t = orm.applications
     query = select(t).where(t.c.id == application_id)
     if applicant_id is not None:
         query = query.where(t.c.applicant_id == applicant_id)
     row = (await session.execute(query)).first()
-    return _record(row, cipher) if row else None
+    return _application(row, cipher) if row else None
 
 
-async def get_by_number(session: AsyncSession, cipher: DocumentNumberCipher, number: str) -> ApplicationRecord | None:
+async def get_by_number(session: AsyncSession, cipher: DocumentNumberCipher, number: str) -> Application | None:
     t = orm.applications
     row = (await session.execute(select(t).where(t.c.application_number == number))).first()
-    return _record(row, cipher) if row else None
+    return _application(row, cipher) if row else None
 
 
 async def by_document(
     session: AsyncSession, cipher: DocumentNumberCipher, document_number: str
-) -> list[ApplicationRecord]:
+) -> list[Application]:
     t = orm.applications
     rows = (
         await session.execute(
             select(t).where(t.c.document_index == cipher.index(document_number)).order_by(t.c.submitted_at.desc())
         )
     ).all()
-    return [_record(r, cipher) for r in rows]
+    return [_application(r, cipher) for r in rows]
 
 
 async def of_applicant(
     session: AsyncSession, cipher: DocumentNumberCipher, applicant_id: str
-) -> list[ApplicationRecord]:
+) -> list[Application]:
     t = orm.applications
     rows = (
         await session.execute(select(t).where(t.c.applicant_id == applicant_id).order_by(t.c.submitted_at.desc()))
     ).all()
-    return [_record(r, cipher) for r in rows]
+    return [_application(r, cipher) for r in rows]
 
 
 async def by_idempotency_key(
     session: AsyncSession, cipher: DocumentNumberCipher, applicant_id: str, key: str
-) -> ApplicationRecord | None:
+) -> Application | None:
     t = orm.applications
     row = (await session.execute(select(t).where(t.c.applicant_id == applicant_id, t.c.idempotency_key == key))).first()
-    return _record(row, cipher) if row else None
+    return _application(row, cipher) if row else None
 
 
 async def live_application_id(
@@ -191,57 +185,82 @@ async def release_live(session: AsyncSession, application_id: str) -> None:
     await session.execute(delete(t).where(t.c.application_id == application_id))
 
 
-async def insert_application(
-    session: AsyncSession, cipher: DocumentNumberCipher, record: ApplicationRecord, idempotency_key: str
-) -> None:
+async def add(session: AsyncSession, cipher: DocumentNumberCipher, app: Application, idempotency_key: str) -> None:
+    """Store a newly submitted application with the history its events describe."""
     await session.execute(
         insert(orm.applications).values(
-            id=record.id,
-            application_number=record.application_number,
-            applicant_id=record.applicant_id,
+            id=app.id,
+            application_number=app.application_number,
+            applicant_id=app.applicant_id,
             idempotency_key=idempotency_key,
-            plan_id=record.plan_id,
-            authority_code=record.authority_code,
-            point_code=record.point_code,
-            certificate_number=record.certificate_number,
-            applicant_name=record.applicant_name,
-            document_index=cipher.index(record.document_number),
-            document_number_sealed=cipher.seal(record.document_number),
-            status=record.status.value,
-            version=record.version,
-            data=record.data,
-            certificate_locked=record.certificate_locked,
-            submitted_at=record.submitted_at,
-            updated_at=record.updated_at,
+            plan_id=app.plan_id,
+            authority_code=app.authority_code,
+            point_code=app.point_code,
+            certificate_number=app.certificate_number,
+            applicant_name=app.applicant_name,
+            document_index=cipher.index(app.document_number),
+            document_number_sealed=cipher.seal(app.document_number),
+            status=app.status.value,
+            version=app.version,
+            data=_data(app),
+            certificate_locked=app.certificate_locked,
+            submitted_at=app.submitted_at,
+            updated_at=app.updated_at,
         )
     )
+    await _write_consequences(session, app)
+    app.read_version = app.version
 
 
-async def save_if_version(session: AsyncSession, record: ApplicationRecord, expected_version: int) -> bool:
-    """Optimistic write: only when nobody changed the row since ``expected_version`` was read.
+async def save(session: AsyncSession, app: Application) -> bool:
+    """Optimistic write: only when nobody changed the row since this unit of work read it.
 
-    The record's version must already be ``expected_version + 1``; False means a concurrent change won.
+    False means a concurrent change won and nothing was written. Otherwise the history rows of the
+    recorded status changes are added and, when the application reached a status that frees its
+    live key (``Application.frees_live_key``), the key is released. The events stay recorded for
+    the integration events built from them.
     """
     t = orm.applications
+    if app.version == app.read_version:  # nothing of the row changed (a message was posted)
+        await _write_consequences(session, app)
+        return True
     result = await session.execute(
         update(t)
-        .where(t.c.id == record.id, t.c.version == expected_version)
+        .where(t.c.id == app.id, t.c.version == app.read_version)
         .values(
-            plan_id=record.plan_id,
-            authority_code=record.authority_code,
-            point_code=record.point_code,
-            certificate_number=record.certificate_number,
-            status=record.status.value,
-            version=record.version,
-            data=record.data,
-            certificate_locked=record.certificate_locked,
-            updated_at=record.updated_at,
+            plan_id=app.plan_id,
+            authority_code=app.authority_code,
+            point_code=app.point_code,
+            certificate_number=app.certificate_number,
+            status=app.status.value,
+            version=app.version,
+            data=_data(app),
+            certificate_locked=app.certificate_locked,
+            updated_at=app.updated_at,
         )
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await _write_consequences(session, app)
+    app.read_version = app.version
+    return True
 
 
-async def append_history(session: AsyncSession, application_id: str, entry: HistoryRecord) -> None:
+async def _write_consequences(session: AsyncSession, app: Application) -> None:
+    for event in app.events:
+        if isinstance(event, Submitted | StatusChanged):
+            await _append_history(session, app.id, event.history())
+        if isinstance(event, MessagePosted):
+            await session.execute(insert(orm.messages).values(
+                id=event.message_id, application_id=app.id, author_role=event.author.role.value,
+                author_id=event.author.subject_id, author_org_code=event.author.organisation_code,
+                author_org_name=event.author_org_name, body=event.body, created_at=event.at,
+            ))
+    if app.frees_live_key and any(isinstance(e, StatusChanged) for e in app.events):
+        await release_live(session, app.id)
+
+
+async def _append_history(session: AsyncSession, application_id: str, entry: HistoryEntry) -> None:
     session.info.setdefault(STATUS_CHANGES_KEY, []).append(entry.to_status)  # counted after the commit
     await session.execute(
         insert(orm.status_history).values(
@@ -259,11 +278,11 @@ async def append_history(session: AsyncSession, application_id: str, entry: Hist
     )
 
 
-async def history(session: AsyncSession, application_id: str) -> list[HistoryRecord]:
+async def history(session: AsyncSession, application_id: str) -> list[HistoryEntry]:
     t = orm.status_history
     rows = (await session.execute(select(t).where(t.c.application_id == application_id).order_by(t.c.id))).all()
     return [
-        HistoryRecord(
+        HistoryEntry(
             r.from_status,
             r.to_status,
             r.action,
@@ -276,3 +295,12 @@ async def history(session: AsyncSession, application_id: str) -> list[HistoryRec
         )
         for r in rows
     ]
+
+
+async def messages(session: AsyncSession, application_ids: list[str]) -> list[dict[str, object]]:
+    """R-APP-4: the messages on these applications, newest first."""
+    if not application_ids:
+        return []
+    t = orm.messages
+    query = select(t).where(t.c.application_id.in_(application_ids)).order_by(t.c.created_at.desc())
+    return [dict(row._mapping) for row in (await session.execute(query)).all()]

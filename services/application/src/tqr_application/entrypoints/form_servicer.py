@@ -22,8 +22,8 @@ class FormDataServicer(rpc.FormDataServiceServicer):
         self, request: pb.GetApplicationForFormRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetApplicationForFormResponse:
         d = await form.for_form(self.ctx, caller(context), request.application_id, request.application_number)
-        r, data = d.record, d.record.data
-        cert, mat, ident = data["certificate"], data["materials"], data.get("identity", {})
+        r, answers = d.record, d.record.answers
+        cert, mat, ident = answers.certificate, answers.materials, answers.identity
         out = pb.GetApplicationForFormResponse(
             application_id=r.id,
             application_number=r.application_number,
@@ -47,8 +47,8 @@ class FormDataServicer(rpc.FormDataServiceServicer):
             point_address=d.point.address if d.point else "",
             school=mat.get("school", ""),
             post=mat.get("post", ""),
-            teaching_stage_name=d.names["stages"].get(data.get("teaching_stage_code", ""), ""),
-            teaching_subject_name=d.names["subjects"].get(data.get("teaching_subject_code", ""), ""),
+            teaching_stage_name=d.names["stages"].get(answers.teaching_stage_code, ""),
+            teaching_subject_name=d.names["subjects"].get(answers.teaching_subject_code, ""),
             employment_start=mat.get("employment_start", ""),
             work_history=[v.WorkHistoryEntry(**w) for w in mat.get("work_history", [])],
             annual_assessments=[v.AnnualAssessment(**a) for a in mat.get("annual_assessments", [])],

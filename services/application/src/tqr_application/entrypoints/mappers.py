@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit.masking import mask_document_number
 from tqr.application.v1 import views_pb2 as v
 
-from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
+from tqr_application.domain.application import Decision
+from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.reference import ConfirmationPoint
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus
 from tqr_application.service_layer.context import aware
@@ -28,7 +30,7 @@ def from_ts(stamp: Timestamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def point_window(window: PointWindowRecord | None, point: ConfirmationPoint | None, notes: str = "") -> v.PointWindow:
+def point_window(window: PointWindow | None, point: ConfirmationPoint | None, notes: str = "") -> v.PointWindow:
     out = v.PointWindow()
     if point is not None:
         out.point_code, out.point_name, out.address = point.code, point.name, point.address
@@ -40,16 +42,16 @@ def point_window(window: PointWindowRecord | None, point: ConfirmationPoint | No
     return out
 
 
-def plan(record: PlanRecord, authority_name: str, points: dict[str, tuple[ConfirmationPoint, str]]) -> v.Plan:
-    out = v.Plan(plan_id=record.id, authority_code=record.authority_code, authority_name=authority_name,
-                 name=record.name, online_start=ts(record.online_start), online_end=ts(record.online_end))
-    for window in record.points:
+def plan(record: RegistrationPlan, authority_name: str, points: dict[str, tuple[ConfirmationPoint, str]]) -> v.Plan:
+    out = v.Plan(plan_id=record.plan_id, authority_code=record.authority_code, authority_name=authority_name,
+                 name=record.title, online_start=ts(record.online_start), online_end=ts(record.online_end))
+    for window in record.point_windows:
         point, notes = points.get(window.point_code, (None, ""))
         out.points.append(point_window(window, point, notes))
     return out
 
 
-def certificate(data: dict[str, Any], names: dict[str, dict[str, str]], has_photo: bool) -> v.CertificateData:
+def certificate(data: Mapping[str, Any], names: dict[str, dict[str, str]], has_photo: bool) -> v.CertificateData:
     return v.CertificateData(
         certificate_number=data.get("certificate_number", ""), holder_name=data.get("holder_name", ""),
         certificate_type_code=data.get("certificate_type_code", ""), subject_code=data.get("subject_code", ""),
@@ -61,7 +63,7 @@ def certificate(data: dict[str, Any], names: dict[str, dict[str, str]], has_phot
     )
 
 
-def materials(data: dict[str, Any]) -> v.Materials:
+def materials(data: Mapping[str, Any]) -> v.Materials:
     return v.Materials(
         email=data.get("email", ""), school=data.get("school", ""), post=data.get("post", ""),
         employment_start=data.get("employment_start", ""),
@@ -84,13 +86,13 @@ def materials_dict(message: v.Materials) -> dict[str, Any]:
     }
 
 
-def status_view(status: ApplicationStatus, data: dict[str, Any]) -> v.StatusView:
+def status_view(status: ApplicationStatus, decision: Decision) -> v.StatusView:
     info = STATUS_INFO[status]
     return v.StatusView(
         status=status.value, label_zh=info.label_zh, label_en=info.label_en, meaning_zh=info.meaning_zh,
         meaning_en=info.meaning_en, next_step_zh=info.next_step_zh, next_step_en=info.next_step_en,
-        missing_materials=list(data.get("missing_materials", [])) if status is ApplicationStatus.MATERIALS_INCOMPLETE
-        else [], reason=data.get("last_reason", ""),
+        missing_materials=list(decision.missing_materials) if status is ApplicationStatus.MATERIALS_INCOMPLETE
+        else [], reason=decision.reason,
     )
 
 
@@ -99,13 +101,13 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
     out = v.ApplicationView(
         application_id=r.id, application_number=r.application_number, applicant_id=r.applicant_id,
         applicant_name=r.applicant_name, document_number_masked=mask_document_number(r.document_number),
-        status=status_view(r.status, r.data), version=r.version,
-        certificate=certificate(r.data["certificate"], d.names, d.photo is not None),
+        status=status_view(r.status, r.decision), version=r.version,
+        certificate=certificate(r.answers.certificate, d.names, d.photo is not None),
         authority_code=r.authority_code, plan_id=r.plan_id,
         point=point_window(d.window, d.point, d.point_notes),
-        teaching_stage_code=r.data.get("teaching_stage_code", ""),
-        teaching_subject_code=r.data.get("teaching_subject_code", ""),
-        materials=materials(r.data.get("materials", {})), submitted_at=ts(r.submitted_at),
+        teaching_stage_code=r.answers.teaching_stage_code,
+        teaching_subject_code=r.answers.teaching_subject_code,
+        materials=materials(r.answers.materials), submitted_at=ts(r.submitted_at),
         editable_groups=sorted(g.value for g in d.editable), allowed_actions=[a.value for a in d.actions],
         certificate_claimed_by_another=d.claimed_by_another,
     )

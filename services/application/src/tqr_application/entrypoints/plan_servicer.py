@@ -8,8 +8,7 @@ import grpc
 from tqr.application.v1 import plans_pb2 as pb
 from tqr.application.v1 import plans_pb2_grpc as rpc
 
-from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
+from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.entrypoints import mappers
 from tqr_application.entrypoints.actors import caller
 from tqr_application.service_layer import plans
@@ -22,7 +21,7 @@ def plan_input(name: str, start: object, end: object, points: Iterable[pb.PointW
         online_start=mappers.from_ts(start),
         online_end=mappers.from_ts(end),  # type: ignore[arg-type]
         points=tuple(
-            PointWindowRecord(p.point_code, mappers.from_ts(p.confirm_start), mappers.from_ts(p.confirm_end))
+            PointWindow(p.point_code, mappers.from_ts(p.confirm_start), mappers.from_ts(p.confirm_end))
             for p in points
         ),
     )
@@ -32,15 +31,9 @@ class PlanServicer(rpc.PlanServiceServicer):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def _view(self, record: PlanRecord) -> object:
-        async with self.ctx.reading() as session:
-            authority = await ref.get_authority(session, record.authority_code)
-            points = {}
-            for window in record.points:
-                found = await ref.get_point(session, window.point_code)
-                if found:
-                    points[window.point_code] = found
-        return mappers.plan(record, authority.name if authority else "", points)
+    async def _view(self, record: RegistrationPlan) -> object:
+        shown = await plans.view(self.ctx, record)
+        return mappers.plan(shown.plan, shown.authority_name, shown.points)
 
     async def CreatePlan(
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext

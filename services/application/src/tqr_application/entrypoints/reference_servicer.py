@@ -6,7 +6,6 @@ import grpc
 from tqr.application.v1 import application_pb2 as pb
 from tqr.application.v1 import application_pb2_grpc as rpc
 
-from tqr_application.adapters import reference_repository as ref
 from tqr_application.entrypoints.actors import caller
 from tqr_application.service_layer import reference
 from tqr_application.service_layer.context import ServiceContext
@@ -19,8 +18,7 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
     async def ListRegions(
         self, request: pb.ListRegionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListRegionsResponse:
-        async with self.ctx.reading() as session:
-            regions = await ref.list_regions(session, request.parent_code)
+        regions = await reference.regions(self.ctx, request.parent_code)
         return pb.ListRegionsResponse(
             regions=[
                 pb.Region(code=r.code, name=r.name, level=r.level.value, parent_code=r.parent_code or "")
@@ -31,8 +29,7 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
     async def ListAuthorities(
         self, request: pb.ListAuthoritiesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListAuthoritiesResponse:
-        async with self.ctx.reading() as session:
-            found = await ref.list_authorities(session, request.region_code)
+        found = await reference.authorities(self.ctx, request.region_code)
         return pb.ListAuthoritiesResponse(
             authorities=[
                 pb.Authority(code=a.code, name=a.name, region_code=a.region_code, address=a.address, phone=a.phone)
@@ -43,9 +40,7 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
     async def ListConfirmationPoints(
         self, request: pb.ListConfirmationPointsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListConfirmationPointsResponse:
-        async with self.ctx.reading() as session:
-            points = await ref.list_points(session, request.authority_code)
-            notes = {p.code: (await ref.get_point(session, p.code) or (p, ""))[1] for p in points}
+        points = await reference.points_with_notes(self.ctx, request.authority_code)
         return pb.ListConfirmationPointsResponse(
             points=[
                 pb.ConfirmationPoint(
@@ -55,17 +50,16 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
                     address=p.address,
                     phone=p.phone,
                     scope=p.scope,
-                    onsite_notes=notes[p.code],
+                    onsite_notes=notes,
                 )
-                for p in points
+                for p, notes in points
             ]
         )
 
     async def ListCodeLists(
         self, request: pb.ListCodeListsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListCodeListsResponse:
-        async with self.ctx.reading() as session:
-            names = await ref.code_names(session)
+        names = await reference.code_names(self.ctx)
 
         def items(kind: str) -> list[pb.CodeName]:
             return [pb.CodeName(code=c, name=n) for c, n in names[kind].items()]

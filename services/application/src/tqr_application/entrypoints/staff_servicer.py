@@ -9,8 +9,8 @@ from tqr.application.v1 import staff_pb2 as pb
 from tqr.application.v1 import staff_pb2_grpc as rpc
 from tqr.application.v1 import views_pb2 as v
 
-from tqr_application.adapters.application_repository import ApplicationRecord
 from tqr_application.adapters.search_repository import SearchFilter, SummaryRow
+from tqr_application.domain.application import Application
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus, StatusAction
 from tqr_application.entrypoints import eligibility_mapping, mappers
 from tqr_application.entrypoints.actors import caller
@@ -35,7 +35,7 @@ class StaffServicer(rpc.StaffServiceServicer):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def _summary_of_record(self, r: ApplicationRecord) -> v.ApplicationSummary:
+    def _summary_of_record(self, r: Application) -> v.ApplicationSummary:
         return v.ApplicationSummary(
             application_id=r.id, application_number=r.application_number, applicant_name=r.applicant_name,
             document_number_masked=mask_document_number(r.document_number), status=r.status.value,

@@ -6,24 +6,22 @@ from dataclasses import replace
 from datetime import date
 
 from servicekit.errors import InvalidInput, NotFound, RuleViolation
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import application_repository as repo
-from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.application_repository import ApplicationRecord
-from tqr_application.adapters.plan_repository import PointWindowRecord
 from tqr_application.domain import certificate_claims, edits
+from tqr_application.domain.application import Application, Placement
 from tqr_application.domain.edits import BEIJING, CertificateSection, FieldGroup
+from tqr_application.domain.plans import PointWindow
 from tqr_application.domain.reference import RegistryCertificate
 from tqr_application.domain.roles import Actor, Role
 from tqr_application.domain.status import StatusAction
 from tqr_application.domain.wizard import CertificateData, validation
 from tqr_application.domain.wizard.fields import Problems
-from tqr_application.service_layer import events, sections, workflow
+from tqr_application.service_layer import sections, workflow
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
 from tqr_application.service_layer.plan_windows import current_plan, ensure_has_plan, ensure_has_points
@@ -34,7 +32,7 @@ def not_found() -> NotFound:
     return NotFound("APPLICATION_NOT_FOUND", "找不到该申请", "No such application")
 
 
-async def load_own(ctx: ServiceContext, session: AsyncSession, actor: Actor, application_id: str) -> ApplicationRecord:
+async def load_own(ctx: ServiceContext, session: AsyncSession, actor: Actor, application_id: str) -> Application:
     require_role(actor, Role.APPLICANT)
     record = await repo.get(session, ctx.cipher, application_id, applicant_id=actor.subject_id)
     if record is None:
@@ -55,7 +53,7 @@ async def get_mine(ctx: ServiceContext, actor: Actor, application_id: str) -> Ap
         return await details(session, record, now=ctx.now(), role=actor.role)
 
 
-async def _confirmation_end(session: AsyncSession, record: ApplicationRecord) -> PointWindowRecord:
+async def _confirmation_end(session: AsyncSession, record: Application) -> PointWindow:
     plan = await plans_repo.get_plan(session, record.plan_id)
     window = plan.window_of(record.point_code) if plan else None
     if window is None:  # the authority removed the point from its plan: nothing can be edited
@@ -84,37 +82,30 @@ async def edit(
         record = await load_own(ctx, session, actor, application_id)
         workflow.check_expected_version(record, expected_version)
         window = await _confirmation_end(session, record)
-        data = dict(record.data)
         replaced = False
-        changes: dict[str, object] = {}
+        previous_number = record.certificate_number
         if certificate is not None:
             section, replaced = await _edit_certificate(ctx, session, record, certificate, window, today)
-            data["certificate"] = section
-            changes = {"certificate_number": section["certificate_number"], "certificate_locked": replaced}
-            name = "CERTIFICATE"
+            record.replace_certificate(section, number=str(section["certificate_number"]), locked=replaced, now=now)
         elif materials is not None:
             edits.ensure_may_edit(record.status, FieldGroup.MATERIALS, now=now, confirmation_end=window.confirm_end)
-            checked = sections.check_materials({**materials, "email": data["materials"]["email"]}, today, "R-APP-3")
-            data["materials"] = checked
-            name = "MATERIALS"
+            checked = sections.check_materials({**materials, "email": record.answers.email}, today, "R-APP-3")
+            record.replace_materials(checked, now)
         else:
             edits.ensure_may_edit(record.status, FieldGroup.CONTACT, now=now, confirmation_end=window.confirm_end)
-            data["materials"] = {**data["materials"], "email": sections.check_email(email or "", "R-APP-3")}
-            name = "CONTACT"
-        moved = replace(record, data=data, version=record.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
-        await workflow.save(session, moved, record.version)
-        if moved.certificate_number != record.certificate_number:
-            await _move_live_key(session, moved)
-        await ctx.events.stage(session, events.updated(moved, [name], now), aggregate_id=record.id)
-        return await details(session, moved, now=now, role=actor.role), replaced
+            record.replace_email(sections.check_email(email or "", "R-APP-3"), now)
+        await workflow.store(ctx, session, record)
+        if record.certificate_number != previous_number:
+            await _move_live_key(session, record)
+        return await details(session, record, now=now, role=actor.role), replaced
 
 
 async def _edit_certificate(
     ctx: ServiceContext,
     session: AsyncSession,
-    record: ApplicationRecord,
+    record: Application,
     raw: dict[str, str],
-    window: PointWindowRecord,
+    window: PointWindow,
     today: date,
 ) -> tuple[dict[str, object], bool]:
     edits.ensure_may_edit(
@@ -132,7 +123,7 @@ async def _edit_certificate(
         raise InvalidInput(problems.items, code="R-APP-3")
     holder = await ref.registry_holder_matches(session, ctx.cipher, number, record.document_number)
     certificate_claims.ensure_holder(on_record=holder is not None, holder_matches=bool(holder))
-    stored = record.data["certificate"]
+    stored = record.answers.certificate
     values = {
         **raw,
         "gender": raw.get("gender") or stored.get("gender", ""),
@@ -162,8 +153,8 @@ async def _edit_certificate(
     return sections.certificate_record(number, checked), False
 
 
-def _section(record: ApplicationRecord) -> CertificateSection:
-    c = record.data["certificate"]
+def _section(record: Application) -> CertificateSection:
+    c = record.answers.certificate
     return CertificateSection(
         certificate_number=c["certificate_number"],
         document_number=record.document_number,
@@ -176,7 +167,7 @@ def _section(record: ApplicationRecord) -> CertificateSection:
     )
 
 
-async def _move_live_key(session: AsyncSession, record: ApplicationRecord) -> None:
+async def _move_live_key(session: AsyncSession, record: Application) -> None:
     """The (plan, certificate, applicant) key follows the application; a clash with another of
     the applicant's own live applications is R-WIZ-9 (another applicant's is no clash: R-WIZ-10)."""
     await repo.release_live(session, record.id)
@@ -222,17 +213,13 @@ async def correct_authority(
             raise RuleViolation(
                 "R-WIZ-5", "请选择该注册机构计划中的现场确认点", "Choose a confirmation point of this authority's plan"
             )
-        moved, _ = await workflow.apply_status_action(
-            ctx,
-            session,
-            record,
-            actor,
-            StatusAction.CORRECT_AUTHORITY,
-            changes={"authority_code": authority_code, "point_code": point_code, "plan_id": plan.id},
-        )
-        if plan.id != record.plan_id:
-            await _move_live_key(session, moved)
-        return await details(session, moved, now=now, role=actor.role)
+        previous_plan = record.plan_id
+        placement = Placement(plan.plan_id, authority_code, point_code)
+        record.apply(StatusAction.CORRECT_AUTHORITY, actor, now, placement=placement)
+        await workflow.store(ctx, session, record)
+        if record.plan_id != previous_plan:
+            await _move_live_key(session, record)
+        return await details(session, record, now=now, role=actor.role)
 
 
 async def withdraw(
@@ -241,8 +228,9 @@ async def withdraw(
     async with ctx.transaction() as session:
         record = await load_own(ctx, session, actor, application_id)
         workflow.check_expected_version(record, expected_version)
-        moved, _ = await workflow.apply_status_action(ctx, session, record, actor, StatusAction.WITHDRAW, reason=reason)
-        return await details(session, moved, now=ctx.now(), role=actor.role)
+        record.apply(StatusAction.WITHDRAW, actor, ctx.now(), reason=reason)
+        await workflow.store(ctx, session, record)
+        return await details(session, record, now=ctx.now(), role=actor.role)
 
 
 async def list_messages(
@@ -255,13 +243,7 @@ async def list_messages(
         else:
             require_role(actor, Role.APPLICANT)
             records = await repo.of_applicant(session, ctx.cipher, actor.subject_id)
-        ids = [r.id for r in records]
-        t = orm.messages
-        rows = (
-            (await session.execute(select(t).where(t.c.application_id.in_(ids)).order_by(t.c.created_at.desc()))).all()
-            if ids
-            else []
-        )
+        rows = await repo.messages(session, [r.id for r in records])
         notes: list[dict[str, str]] = []
         for r in records:
             found = await ref.get_point(session, r.point_code)
@@ -269,4 +251,4 @@ async def list_messages(
                 notes.append(
                     {"application_id": r.id, "point_code": r.point_code, "point_name": found[0].name, "notes": found[1]}
                 )
-    return [dict(row._mapping) for row in rows], notes
+    return rows, notes

@@ -46,6 +46,6 @@ async def check_application(ctx: ServiceContext, actor: Actor, application_id: s
     async with ctx.reading() as session:
         record = await load_in_scope(ctx, session, actor, application_id)
         policy = await policy_for(ctx, session, record.authority_code)
-    materials = as_domain_materials(record.data.get("materials", {}))
+    materials = as_domain_materials(dict(record.answers.materials))
     assert materials is not None  # an application always has its materials
     return check_eligibility(materials, ctx.now(), policy)

@@ -1,28 +1,87 @@
-"""Building the events this service publishes (protos/tqr/application/v1/events.proto)."""
+"""The integration events this service publishes (protos/tqr/application/v1/events.proto).
+
+The only place they are built: each comes from one domain event the ``Application`` aggregate
+recorded, and is staged in the outbox inside the transaction that stored the change.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncSession
 from tqr.application.v1 import events_pb2
 
-from tqr_application.adapters.application_repository import ApplicationRecord
-from tqr_application.domain.status import STATUS_INFO, TransitionRecord
+from tqr_application.adapters import plan_repository as plans_repo
+from tqr_application.adapters import reference_repository as ref
+from tqr_application.domain.application import (
+    Application,
+    DomainEvent,
+    MessagePosted,
+    SectionsChanged,
+    StatusChanged,
+    Submitted,
+)
+from tqr_application.domain.status import STATUS_INFO
+from tqr_application.service_layer.context import ServiceContext
 
 
-def status_changed(record: ApplicationRecord, change: TransitionRecord) -> events_pb2.ApplicationStatusChanged:
+async def stage_recorded(ctx: ServiceContext, session: AsyncSession, app: Application) -> None:
+    """Put the integration event of every domain event ``app`` recorded into the outbox."""
+    for event in app.pull_events():
+        await ctx.events.stage(session, await integration_event(session, app, event), aggregate_id=app.id)
+
+
+async def integration_event(session: AsyncSession, app: Application, event: DomainEvent) -> Message:
+    if isinstance(event, Submitted):
+        return await _submitted(session, app, event)
+    if isinstance(event, StatusChanged):
+        return _status_changed(app, event)
+    if isinstance(event, SectionsChanged):
+        return events_pb2.ApplicationUpdated(
+            application_id=app.id, application_number=app.application_number,
+            applicant_id=app.applicant_id, changed_sections=list(event.sections), changed_at=event.at.isoformat(),
+        )
+    return _message_posted(app, event)
+
+
+def _status_changed(app: Application, event: StatusChanged) -> events_pb2.ApplicationStatusChanged:
+    change = event.change
     return events_pb2.ApplicationStatusChanged(
-        application_id=record.id, application_number=record.application_number,
-        applicant_id=record.applicant_id, from_status=change.from_status.value,
+        application_id=app.id, application_number=app.application_number,
+        applicant_id=app.applicant_id, from_status=change.from_status.value,
         to_status=change.to_status.value, status_label=STATUS_INFO[change.to_status].label_zh,
         reason=change.reason, missing_materials=list(change.missing_materials),
-        actor_role=change.actor.role.value, authority_code=record.authority_code,
-        point_code=record.point_code, changed_at=change.at.isoformat(),
+        actor_role=change.actor.role.value, authority_code=app.authority_code,
+        point_code=app.point_code, changed_at=change.at.isoformat(),
     )
 
 
-def updated(record: ApplicationRecord, sections: list[str], at: datetime) -> events_pb2.ApplicationUpdated:
-    return events_pb2.ApplicationUpdated(
-        application_id=record.id, application_number=record.application_number,
-        applicant_id=record.applicant_id, changed_sections=sections, changed_at=at.isoformat(),
+def _message_posted(app: Application, event: MessagePosted) -> events_pb2.MessagePosted:
+    return events_pb2.MessagePosted(
+        application_id=app.id, application_number=app.application_number, applicant_id=app.applicant_id,
+        author_org_name=event.author_org_name, author_role=event.author.role.value, body=event.body,
+        message_id=event.message_id, posted_at=event.at.isoformat(),
+    )
+
+
+async def _submitted(session: AsyncSession, app: Application, event: Submitted) -> events_pb2.ApplicationSubmitted:
+    # The notification tells the applicant where and when to go, so it names the point and its window.
+    authority = await ref.get_authority(session, app.authority_code)
+    found = await ref.get_point(session, app.point_code)
+    plan = await plans_repo.get_plan(session, app.plan_id)
+    window = plan.window_of(app.point_code) if plan else None
+    return events_pb2.ApplicationSubmitted(
+        application_id=app.id,
+        application_number=app.application_number,
+        applicant_id=app.applicant_id,
+        applicant_name=app.applicant_name,
+        authority_name=authority.name if authority else "",
+        point_name=found[0].name if found else "",
+        point_address=found[0].address if found else "",
+        confirm_start=window.confirm_start.isoformat() if window else "",
+        confirm_end=window.confirm_end.isoformat() if window else "",
+        online_end=plan.online_end.isoformat() if plan else "",
+        authority_code=app.authority_code,
+        point_code=app.point_code,
+        certificate_number=app.certificate_number,
+        submitted_at=event.at.isoformat(),
     )

@@ -10,7 +10,8 @@ from servicekit.errors import FieldProblem, InvalidInput, NotFound, PermissionDe
 
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.plan_repository import PlanRecord, PointWindowRecord
+from tqr_application.domain.plans import PointWindow, RegistrationPlan
+from tqr_application.domain.reference import ConfirmationPoint
 from tqr_application.domain.roles import Actor, Role
 from tqr_application.service_layer import audit
 from tqr_application.service_layer.access import require_authority_admin_of
@@ -25,37 +26,48 @@ class PlanInput:
     name: str
     online_start: datetime
     online_end: datetime
-    points: tuple[PointWindowRecord, ...]
+    points: tuple[PointWindow, ...]
+
+    def plan(self, plan_id: str, authority_code: str) -> RegistrationPlan:
+        return RegistrationPlan(plan_id, authority_code, self.name.strip(), self.online_start, self.online_end,
+                                self.points)
 
 
-async def create_plan(ctx: ServiceContext, actor: Actor, authority_code: str, data: PlanInput) -> PlanRecord:
+@dataclass(frozen=True)
+class PlanView:
+    """A plan with the names a page shows: its authority's and each point's (with its on-site notes)."""
+
+    plan: RegistrationPlan
+    authority_name: str
+    points: dict[str, tuple[ConfirmationPoint, str]]
+
+
+async def create_plan(ctx: ServiceContext, actor: Actor, authority_code: str, data: PlanInput) -> RegistrationPlan:
     require_authority_admin_of(actor, authority_code)
     async with ctx.transaction() as session:
         await _check(session, authority_code, data)
-        plan = PlanRecord(str(uuid.uuid4()), authority_code, data.name.strip(), data.online_start,
-                          data.online_end, data.points)
+        plan = data.plan(str(uuid.uuid4()), authority_code)
         await plans_repo.insert_plan(session, plan, ctx.now())
-        await audit.record(session, actor, "CREATE_PLAN", target_type="plan", target_id=plan.id, at=ctx.now(),
-                           detail={"points": [p.point_code for p in plan.points]})
+        await audit.record(session, actor, "CREATE_PLAN", target_type="plan", target_id=plan.plan_id, at=ctx.now(),
+                           detail={"points": list(plan.point_codes)})
     return plan
 
 
-async def update_plan(ctx: ServiceContext, actor: Actor, plan_id: str, data: PlanInput) -> PlanRecord:
+async def update_plan(ctx: ServiceContext, actor: Actor, plan_id: str, data: PlanInput) -> RegistrationPlan:
     async with ctx.transaction() as session:
         existing = await plans_repo.get_plan(session, plan_id)
         if existing is None:
             raise NotFound("PLAN_NOT_FOUND", "找不到该注册计划", "No such plan")
         require_authority_admin_of(actor, existing.authority_code)
         await _check(session, existing.authority_code, data)
-        plan = PlanRecord(plan_id, existing.authority_code, data.name.strip(), data.online_start,
-                          data.online_end, data.points)
+        plan = data.plan(plan_id, existing.authority_code)
         await plans_repo.replace_plan(session, plan)
-        await audit.record(session, actor, "UPDATE_PLAN", target_type="plan", target_id=plan.id, at=ctx.now(),
-                           detail={"points": [p.point_code for p in plan.points]})
+        await audit.record(session, actor, "UPDATE_PLAN", target_type="plan", target_id=plan.plan_id, at=ctx.now(),
+                           detail={"points": list(plan.point_codes)})
     return plan
 
 
-async def list_plans(ctx: ServiceContext, actor: Actor, authority_code: str) -> list[PlanRecord]:
+async def list_plans(ctx: ServiceContext, actor: Actor, authority_code: str) -> list[RegistrationPlan]:
     code = authority_code or actor.organisation_code
     if actor.role is not Role.SYSTEM_ADMIN:
         require_authority_admin_of(actor, code)
@@ -63,7 +75,7 @@ async def list_plans(ctx: ServiceContext, actor: Actor, authority_code: str) -> 
         return await plans_repo.plans_of_authority(session, code)
 
 
-async def get_authority_plan(ctx: ServiceContext, authority_code: str) -> PlanRecord:
+async def get_authority_plan(ctx: ServiceContext, authority_code: str) -> RegistrationPlan:
     """The plan an applicant would apply to now (R-PLAN-2 when there is none)."""
     async with ctx.reading() as session:
         authority = await ref.get_authority(session, authority_code)
@@ -71,6 +83,17 @@ async def get_authority_plan(ctx: ServiceContext, authority_code: str) -> PlanRe
             raise NotFound("AUTHORITY_NOT_FOUND", "找不到该注册机构", "No such registration authority")
         plans = await plans_repo.plans_of_authority(session, authority_code)
     return ensure_has_plan(current_plan(plans, ctx.now()), authority.name)
+
+
+async def view(ctx: ServiceContext, plan: RegistrationPlan) -> PlanView:
+    async with ctx.reading() as session:
+        authority = await ref.get_authority(session, plan.authority_code)
+        points = {}
+        for code in plan.point_codes:
+            found = await ref.get_point(session, code)
+            if found:
+                points[code] = found
+    return PlanView(plan, authority.name if authority else "", points)
 
 
 async def set_point_notes(ctx: ServiceContext, actor: Actor, point_code: str, notes: str) -> None:
@@ -96,7 +119,7 @@ async def set_point_notes(ctx: ServiceContext, actor: Actor, point_code: str, no
 async def _check(session: object, authority_code: str, data: PlanInput) -> None:
     problems: list[FieldProblem] = []
     try:
-        check_definition(PlanRecord("", authority_code, data.name, data.online_start, data.online_end, data.points))
+        check_definition(data.plan("", authority_code))
     except InvalidInput as exc:
         problems.extend(exc.problems)
     own_points = {p.code for p in await ref.list_points(session, authority_code)}  # type: ignore[arg-type]

@@ -12,9 +12,9 @@ from tqr_application.adapters import application_repository as repo
 from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.application_repository import ApplicationRecord, HistoryRecord
-from tqr_application.adapters.plan_repository import PointWindowRecord
+from tqr_application.domain.application import Application, HistoryEntry
 from tqr_application.domain.edits import FieldGroup, editable_groups
+from tqr_application.domain.plans import PointWindow
 from tqr_application.domain.reference import Authority, ConfirmationPoint
 from tqr_application.domain.roles import Role
 from tqr_application.domain.status import StatusAction, allowed_actions
@@ -22,13 +22,13 @@ from tqr_application.domain.status import StatusAction, allowed_actions
 
 @dataclass(frozen=True)
 class ApplicationDetails:
-    record: ApplicationRecord
+    record: Application
     authority: Authority | None
     point: ConfirmationPoint | None
     point_notes: str
-    window: PointWindowRecord | None
+    window: PointWindow | None
     online_end: datetime | None
-    history: tuple[HistoryRecord, ...]
+    history: tuple[HistoryEntry, ...]
     names: dict[str, dict[str, str]]
     editable: frozenset[FieldGroup]
     actions: tuple[StatusAction, ...]
@@ -49,7 +49,7 @@ async def registry_photo(session: AsyncSession, certificate_number: str) -> byte
     )
 
 
-async def details(session: AsyncSession, record: ApplicationRecord, *, now: datetime, role: Role) -> ApplicationDetails:
+async def details(session: AsyncSession, record: Application, *, now: datetime, role: Role) -> ApplicationDetails:
     authority = await ref.get_authority(session, record.authority_code)
     found = await ref.get_point(session, record.point_code)
     point, notes = found if found else (None, "")

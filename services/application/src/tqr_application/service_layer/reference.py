@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import reference_repository as ref
+from tqr_application.domain.reference import Authority, ConfirmationPoint, Region
 from tqr_application.domain.roles import Actor, Role
 from tqr_application.reference_data import ImportResult, ReferenceKind, import_reference_data
 from tqr_application.service_layer import audit
@@ -17,6 +18,29 @@ MISSING_SUBJECT_HINT = (
     "列表中没有您的学科时，请联系省级教师资格指导中心添加",
     "If your subject is not in the list, ask the provincial guiding centre to add it",
 )
+
+
+async def regions(ctx: ServiceContext, parent_code: str) -> list[Region]:
+    async with ctx.reading() as session:
+        return await ref.list_regions(session, parent_code)
+
+
+async def authorities(ctx: ServiceContext, region_code: str) -> list[Authority]:
+    """Authorities in a region or below it (a province's code covers its cities and counties)."""
+    async with ctx.reading() as session:
+        return await ref.list_authorities(session, region_code)
+
+
+async def points_with_notes(ctx: ServiceContext, authority_code: str) -> list[tuple[ConfirmationPoint, str]]:
+    """An authority's confirmation points, each with its on-site notes (R-APP-4)."""
+    async with ctx.reading() as session:
+        points = await ref.list_points(session, authority_code)
+        return [(p, (await ref.get_point(session, p.code) or (p, ""))[1]) for p in points]
+
+
+async def code_names(ctx: ServiceContext) -> dict[str, dict[str, str]]:
+    async with ctx.reading() as session:
+        return await ref.code_names(session)
 
 
 async def import_batch(session: AsyncSession, ctx: ServiceContext, files: Mapping[ReferenceKind, str]) -> ImportResult:

@@ -9,19 +9,16 @@ from dataclasses import replace
 from servicekit import text
 from servicekit.errors import FieldProblem, InvalidInput, NotFound
 from servicekit.masking import mask_document_number
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from tqr.application.v1 import events_pb2
 
 from tqr_application.adapters import application_repository as repo
-from tqr_application.adapters import orm
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.application_repository import ApplicationRecord
 from tqr_application.adapters.search_repository import SearchFilter, SummaryRow, decode_token, search
 from tqr_application.domain import numbers
+from tqr_application.domain.application import Application
 from tqr_application.domain.roles import Actor, Role, ensure_in_scope
 from tqr_application.domain.status import StatusAction
-from tqr_application.service_layer import audit, events, workflow
+from tqr_application.service_layer import audit, workflow
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
 from tqr_application.service_layer.read_model import ApplicationDetails, details
@@ -49,7 +46,7 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 FORM_CODE_PREFIX = "TQR1."
 
 
-def in_scope(actor: Actor, record: ApplicationRecord) -> bool:
+def in_scope(actor: Actor, record: Application) -> bool:
     if actor.role is Role.AUTHORITY_ADMIN:
         return record.authority_code == actor.organisation_code
     if actor.role is Role.POINT_STAFF:
@@ -59,7 +56,7 @@ def in_scope(actor: Actor, record: ApplicationRecord) -> bool:
 
 async def load_in_scope(
     ctx: ServiceContext, session: AsyncSession, actor: Actor, application_id: str
-) -> ApplicationRecord:
+) -> Application:
     require_role(actor, *STAFF)
     record = await repo.get(session, ctx.cipher, application_id)
     if record is None:
@@ -79,7 +76,7 @@ def application_number_in(query: str) -> str | None:
     return None
 
 
-async def find_application(ctx: ServiceContext, actor: Actor, query: str) -> list[ApplicationRecord]:
+async def find_application(ctx: ServiceContext, actor: Actor, query: str) -> list[Application]:
     """R-STAFF-2: by application number, form code or document number; only the actor's own scope.
     A number is searched for in its canonical form (R-WIZ-11), as it was stored."""
     require_role(actor, *STAFF)
@@ -143,9 +140,8 @@ async def change_status(
     async with ctx.transaction() as session:
         record = await load_in_scope(ctx, session, actor, application_id)
         workflow.check_expected_version(record, expected_version)
-        moved, change = await workflow.apply_status_action(
-            ctx, session, record, actor, action, reason=reason, missing_materials=missing_materials
-        )
+        change = record.apply(action, actor, ctx.now(), reason=reason, missing_materials=missing_materials)
+        await workflow.store(ctx, session, record)
         await audit.record(
             session,
             actor,
@@ -155,7 +151,7 @@ async def change_status(
             at=ctx.now(),
             detail={"from": change.from_status.value, "to": change.to_status.value},
         )
-        return await details(session, moved, now=ctx.now(), role=actor.role)
+        return await details(session, record, now=ctx.now(), role=actor.role)
 
 
 async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, body: str) -> dict[str, object]:
@@ -175,31 +171,9 @@ async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, b
     async with ctx.transaction() as session:
         record = await load_in_scope(ctx, session, actor, application_id)
         org_name = await _organisation_name(session, actor)
-        row = {
-            "id": str(uuid.uuid4()),
-            "application_id": record.id,
-            "author_role": actor.role.value,
-            "author_id": actor.subject_id,
-            "author_org_code": actor.organisation_code,
-            "author_org_name": org_name,
-            "body": message_text,
-            "created_at": ctx.now(),
-        }
-        await session.execute(insert(orm.messages).values(**row))
-        await ctx.events.stage(
-            session,
-            events_pb2.MessagePosted(
-                application_id=record.id,
-                application_number=record.application_number,
-                applicant_id=record.applicant_id,
-                author_org_name=org_name,
-                author_role=actor.role.value,
-                body=message_text,
-                message_id=str(row["id"]),
-                posted_at=ctx.now().isoformat(),
-            ),
-            aggregate_id=record.id,
-        )
+        message_id, now = str(uuid.uuid4()), ctx.now()
+        record.post_message(message_id, actor, org_name, message_text, now)
+        await workflow.store(ctx, session, record)
         await audit.record(
             session,
             actor,
@@ -207,9 +181,18 @@ async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, b
             target_type="application",
             target_id=record.id,
             at=ctx.now(),
-            detail={"message_id": row["id"]},
+            detail={"message_id": message_id},
         )
-    return row
+    return {
+        "id": message_id,
+        "application_id": record.id,
+        "author_role": actor.role.value,
+        "author_id": actor.subject_id,
+        "author_org_code": actor.organisation_code,
+        "author_org_name": org_name,
+        "body": message_text,
+        "created_at": now,
+    }
 
 
 async def correct_email(
@@ -222,11 +205,8 @@ async def correct_email(
         raise InvalidInput([FieldProblem("email", "R-STAFF-1", "电子邮箱格式不正确", "Not a valid email address")])
     async with ctx.transaction() as session:
         record = await load_in_scope(ctx, session, actor, application_id)
-        data = dict(record.data)
-        data["materials"] = {**data.get("materials", {}), "email": clean}
-        moved = replace(record, data=data, version=record.version + 1, updated_at=ctx.now())
-        await workflow.save(session, moved, record.version)
-        await ctx.events.stage(session, events.updated(moved, ["CONTACT"], ctx.now()), aggregate_id=record.id)
+        record.replace_email(clean, ctx.now())
+        await workflow.store(ctx, session, record)
         await audit.record(
             session,
             actor,
@@ -236,7 +216,7 @@ async def correct_email(
             at=ctx.now(),
             detail={"reason": reason.strip()[:500], "document": mask_document_number(record.document_number)},
         )
-        return await details(session, moved, now=ctx.now(), role=actor.role)
+        return await details(session, record, now=ctx.now(), role=actor.role)
 
 
 async def _organisation_name(session: AsyncSession, actor: Actor) -> str:

@@ -20,24 +20,21 @@ from servicekit import text
 from servicekit.errors import FieldProblem, InvalidInput, RuleViolation
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from tqr.application.v1 import events_pb2
 
 from tqr_application.adapters import application_repository as repo
 from tqr_application.adapters import draft_repository as drafts
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
-from tqr_application.adapters.application_repository import ApplicationRecord, HistoryRecord
 from tqr_application.adapters.personal_data import normalise_document_number
 from tqr_application.domain import certificate_claims, numbers
+from tqr_application.domain.application import Answers, Application, Placement
 from tqr_application.domain.edits import BEIJING
 from tqr_application.domain.roles import Actor
-from tqr_application.domain.status import ApplicationStatus
 from tqr_application.domain.wizard import ensure_ready_to_submit, record_submission, submission_snapshot
 from tqr_application.metrics import SUBMISSIONS
-from tqr_application.service_layer import sections, wizard
+from tqr_application.service_layer import events, sections, wizard
 from tqr_application.service_layer.applicant import duplicate_live
 from tqr_application.service_layer.context import ServiceContext
-from tqr_application.service_layer.plan_windows import as_domain
 from tqr_application.service_layer.read_model import ApplicationDetails, details
 from tqr_application.service_layer.wizard import Identity, StoredDraft, check_identity
 
@@ -80,22 +77,8 @@ async def submit(
             year = record.submitted_at.astimezone(BEIJING).year
             sequence = await repo.next_sequence(session, year, record.authority_code)
             record.application_number = numbers.format(year, record.authority_code, sequence)
-            await repo.insert_application(session, ctx.cipher, record, key)
-            await repo.append_history(
-                session,
-                record.id,
-                HistoryRecord(
-                    from_status="",
-                    to_status=ApplicationStatus.SUBMITTED.value,
-                    action="SUBMIT",
-                    actor_role=actor.role.value,
-                    actor_id=actor.subject_id,
-                    actor_org="",
-                    at=record.submitted_at,
-                    reason="",
-                ),
-            )
-            await ctx.events.stage(session, await _submitted_event(ctx, session, record), aggregate_id=record.id)
+            await repo.add(session, ctx.cipher, record, key)
+            await events.stage_recorded(ctx, session, record)
             done = record_submission(stored.draft, record.application_number, record.submitted_at)
             marked = StoredDraft(done, stored.identity, stored.revision)
             if not await drafts.save(session, actor.subject_id, marked.document(), record.submitted_at,
@@ -119,7 +102,7 @@ async def submit(
 
 async def _prepare(
     ctx: ServiceContext, session: AsyncSession, actor: Actor, identity: Identity, overrides: Iterable[str]
-) -> tuple[ApplicationRecord, StoredDraft]:
+) -> tuple[Application, StoredDraft]:
     """Check the whole draft again at this moment (domain ``ensure_ready_to_submit``)."""
     stored = await wizard.load(session, actor)
     account = wizard.account_of(ctx, actor.subject_id, stored.identity)
@@ -136,7 +119,7 @@ async def _prepare(
     draft = ensure_ready_to_submit(
         draft,
         ctx.now(),
-        as_domain(plan_record) if plan_record else None,
+        plan_record,
         account=account,
         authority=authority,
         codes=sections.codes_of(names),
@@ -148,64 +131,31 @@ async def _prepare(
     certificate_claims.ensure_holder(on_record=holder is not None, holder_matches=bool(holder))
     now = ctx.now()
     ident = stored.identity
-    record = ApplicationRecord(
+    record = Application.submit(
         id=str(uuid.uuid4()),
-        application_number="",
-        applicant_id=actor.subject_id,
-        plan_id=snapshot.authority.plan_id,
-        authority_code=snapshot.authority.authority_code,
-        point_code=snapshot.point_code,
+        applicant=actor,
+        placement=Placement(snapshot.authority.plan_id, snapshot.authority.authority_code, snapshot.point_code),
         certificate_number=number,
         applicant_name=identity.name or account.name,
         document_number=account.document_number,
-        status=ApplicationStatus.SUBMITTED,
-        version=1,
-        data={
-            "certificate": sections.certificate_record(number, snapshot.certificate),
-            "materials": sections.materials_record(snapshot.materials),
-            "teaching_stage_code": snapshot.authority.teaching_stage_code,
-            "teaching_subject_code": snapshot.authority.teaching_subject_code,
-            "identity": {
+        answers=Answers(
+            certificate=sections.certificate_record(number, snapshot.certificate),
+            materials=sections.materials_record(snapshot.materials),
+            teaching_stage_code=snapshot.authority.teaching_stage_code,
+            teaching_subject_code=snapshot.authority.teaching_subject_code,
+            identity={
                 k: ident.get(k, "") for k in ("document_type", "gender", "birth_date", "ethnicity", "mobile_masked")
             },
-            "overridden_warnings": list(snapshot.overridden_warnings),
-            "last_reason": "",
-            "missing_materials": [],
-        },
+            overridden_warnings=tuple(snapshot.overridden_warnings),
+        ),
         certificate_locked=snapshot.certificate_locked,
-        submitted_at=now,
-        updated_at=now,
+        now=now,
     )
     return record, StoredDraft(draft, stored.identity, stored.revision)
 
 
-async def _submitted_event(
-    ctx: ServiceContext, session: object, record: ApplicationRecord
-) -> events_pb2.ApplicationSubmitted:
-    authority = await ref.get_authority(session, record.authority_code)  # type: ignore[arg-type]
-    found = await ref.get_point(session, record.point_code)  # type: ignore[arg-type]
-    plan = await plans_repo.get_plan(session, record.plan_id)  # type: ignore[arg-type]
-    window = plan.window_of(record.point_code) if plan else None
-    return events_pb2.ApplicationSubmitted(
-        application_id=record.id,
-        application_number=record.application_number,
-        applicant_id=record.applicant_id,
-        applicant_name=record.applicant_name,
-        authority_name=authority.name if authority else "",
-        point_name=found[0].name if found else "",
-        point_address=found[0].address if found else "",
-        confirm_start=window.confirm_start.isoformat() if window else "",
-        confirm_end=window.confirm_end.isoformat() if window else "",
-        online_end=plan.online_end.isoformat() if plan else "",
-        authority_code=record.authority_code,
-        point_code=record.point_code,
-        certificate_number=record.certificate_number,
-        submitted_at=record.submitted_at.isoformat(),
-    )
-
-
-async def _result(ctx: ServiceContext, record: ApplicationRecord, actor: Actor) -> Submitted:
+async def _result(ctx: ServiceContext, record: Application, actor: Actor) -> Submitted:
     async with ctx.reading() as session:
         return Submitted(
-            await details(session, record, now=ctx.now(), role=actor.role), record.data["materials"]["email"]
+            await details(session, record, now=ctx.now(), role=actor.role), record.answers.email
         )

@@ -22,7 +22,6 @@ from tqr_application.adapters import draft_repository as drafts
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.adapters.personal_data import normalise_document_number
-from tqr_application.adapters.plan_repository import PlanRecord
 from tqr_application.domain.plans import RegistrationPlan
 from tqr_application.domain.reference import Authority, ConfirmationPoint, RegistryCertificate
 from tqr_application.domain.roles import Actor, Role
@@ -41,7 +40,6 @@ from tqr_application.domain.wizard import (
 from tqr_application.metrics import WIZARD_STEPS
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
-from tqr_application.service_layer.plan_windows import as_domain
 from tqr_application.service_layer.read_model import registry_photo
 from tqr_application.service_layer.sections import codes_of
 
@@ -65,7 +63,7 @@ class DraftView:
     account: Account
     seconds_left: float
     authority_name: str = ""
-    plan: PlanRecord | None = None
+    plan: RegistrationPlan | None = None
     points: dict[str, tuple[ConfirmationPoint, str]] = field(default_factory=dict)
     photo: bytes | None = None
     names: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -209,7 +207,7 @@ async def build_env(
         found = await ref.get_authority(session, code)
         if found is not None:
             authorities[code] = found
-            plans[code] = [as_domain(p) for p in await plans_repo.plans_of_authority(session, code)]
+            plans[code] = await plans_repo.plans_of_authority(session, code)
 
     def registry_lookup(certificate_number: str, document_number: str) -> RegistryCertificate | None:
         if record is None or record.certificate_number != certificate_number:
@@ -295,7 +293,7 @@ async def view(
         authority = await ref.get_authority(session, draft.authority.authority_code)
         result.authority_name = authority.name if authority else ""
         result.plan = await plans_repo.get_plan(session, draft.authority.plan_id)
-        for window in result.plan.points if result.plan else ():
+        for window in result.plan.point_windows if result.plan else ():
             found = await ref.get_point(session, window.point_code)
             if found:
                 result.points[window.point_code] = found
