@@ -24,9 +24,10 @@ from tqr_gateway.api import applications as applications_api
 from tqr_gateway.api import reference as reference_api
 from tqr_gateway.api import staff as staff_api
 from tqr_gateway.api.problems import install_problem_schemas
+from tqr_gateway.clients import Clients
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.config import GatewaySettings
-from tqr_gateway.deps import SignInRequired
+from tqr_gateway.deps import Refused, SignInRequired
 from tqr_gateway.errors import (
     answer_for_rpc_error,
     fault_answer,
@@ -70,6 +71,7 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
         app.state.redis = redis
         app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{settings.redis_key_prefix}:rl:")
         app.state.session_cache = SessionCache(redis, seconds=settings.session_cache_seconds)
+        app.state.clients = Clients.over(app.state.channels, app.state.session_cache.forget)
         yield
         await app.state.session_cache.close()
         await app.state.channels.close()
@@ -162,6 +164,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    @app.exception_handler(Refused)
+    async def on_refused(request: Request, exc: Refused) -> Response:
+        return refusal_response(request, exc.refusal, getattr(request.app.state, "refusal_renderer", None))
 
     @app.exception_handler(SignInRequired)
     async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:

@@ -1,6 +1,7 @@
 """Route dependencies: the signed-in person, their role, the clients of the services.
 
-Pages and the API share these, so a rule such as "staff of a point only" is written once.
+Pages and the API share these, so a rule such as "staff of a point only" is written once, and
+tests replace a service with a plain fake through ``app.dependency_overrides``.
 """
 
 from __future__ import annotations
@@ -9,11 +10,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from starlette.exceptions import HTTPException
 
+from tqr_gateway.clients import Clients
+from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
+from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
+from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_documents import StaffDocumentsClient
+from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.config import GatewaySettings
-from tqr_gateway.security.refusals import refuses_with
+from tqr_gateway.flows.staff_rules import APPLICATION_STAFF, AUTHORITY_ADMIN, IDENTITY_REVIEWER, SYSTEM_ADMIN, may
+from tqr_gateway.security.refusals import Refusal, refuses_with
 from tqr_gateway.session import SessionInfo, cookie_name
 
 
@@ -22,6 +30,19 @@ class SignInRequired(Exception):
 
     def __init__(self, staff: bool = False) -> None:
         self.staff = staff
+
+
+class Refused(Exception):
+    """Raised by a dependency that refuses the request; the app answers with the refusal (a page for
+    people, a problem document for programs)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
+ROLE_REFUSAL = Refusal(403, "STAFF_ROLE", "这项操作不在您的权限范围内。如需办理，请联系有权限的工作人员。",
+                       "This is not part of your role. Please ask a colleague who has it.")
 
 
 # Dependencies are ``async def`` although they do no I/O: FastAPI runs a plain ``def`` dependency in
@@ -53,18 +74,25 @@ async def require_applicant(request: Request) -> SessionInfo:
     return session
 
 
-def require_staff(*roles: str):  # type: ignore[no-untyped-def]
-    """A dependency that admits staff with one of ``roles`` (any staff role when none is given)."""
+@refuses_with(401, 503, 504)  # not signed in (or not as staff); identity could not say who is asking
+async def signed_in_staff(request: Request) -> SessionInfo:
+    """Any signed-in staff member; the one place tests override to sign someone in."""
+    session = optional_session(request)
+    if session is None:
+        _raise_if_identity_was_down(request)
+    if session is None or not session.is_staff:
+        raise SignInRequired(staff=True)
+    return session
 
-    @refuses_with(401, 403, 503, 504)
-    async def dependency(request: Request) -> SessionInfo:
-        session = optional_session(request)
-        if session is None:
-            _raise_if_identity_was_down(request)
-        if session is None or not session.is_staff:
-            raise SignInRequired(staff=True)
-        if roles and not set(session.roles) & set(roles):
-            raise HTTPException(status_code=403, detail="这项操作不在您的权限范围内 / Not permitted for your role")
+
+def require_staff(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency that admits staff with one of ``roles`` (any staff role when none is given); a
+    wrong role gets a 403 page (pages) or problem document (API), not a bare error."""
+
+    @refuses_with(403)
+    async def dependency(session: Annotated[SessionInfo, Depends(signed_in_staff)]) -> SessionInfo:
+        if roles and not may(session.roles, *roles):
+            raise Refused(ROLE_REFUSAL)
         return session
 
     return dependency
@@ -92,6 +120,63 @@ Applicant = Annotated[SessionInfo, Depends(require_applicant)]
 Settings = Annotated[GatewaySettings, Depends(settings_of)]
 
 
+StaffSession = Annotated[SessionInfo, Depends(require_staff())]
+ApplicationStaff = Annotated[SessionInfo, Depends(require_staff(*APPLICATION_STAFF))]
+AuthorityAdmin = Annotated[SessionInfo, Depends(require_staff(AUTHORITY_ADMIN))]
+IdentityReviewer = Annotated[SessionInfo, Depends(require_staff(IDENTITY_REVIEWER))]
+SystemAdmin = Annotated[SessionInfo, Depends(require_staff(SYSTEM_ADMIN))]
+
+
+# --- the services' clients, built once at start-up (tqr_gateway.clients.Clients) ----------------
+
+
+def clients_of(request: Request) -> Clients:
+    """For helpers that are not routes; a route takes the client it needs as a dependency."""
+    return request.app.state.clients  # type: ignore[no-any-return]
+
+
 def identity(request: Request) -> IdentityClient:
     """The identity service's client; a sign-out through it also drops the token from the session cache."""
-    return IdentityClient(request.app.state.channels.identity, request.app.state.session_cache.forget)
+    return clients_of(request).identity
+
+
+async def identity_client(request: Request) -> IdentityClient:
+    return clients_of(request).identity
+
+
+async def application_client(request: Request) -> ApplicationClient:
+    return clients_of(request).application
+
+
+async def inbox_client(request: Request) -> InboxClient:
+    return clients_of(request).inbox
+
+
+async def dev_outbox_client(request: Request) -> DevOutboxClient:
+    return clients_of(request).dev_outbox
+
+
+async def documents_client(request: Request) -> DocumentsClient:
+    return clients_of(request).documents
+
+
+async def staff_application_client(request: Request) -> StaffApplicationClient:
+    return clients_of(request).staff_application
+
+
+async def staff_identity_client(request: Request) -> StaffIdentityClient:
+    return clients_of(request).staff_identity
+
+
+async def staff_documents_client(request: Request) -> StaffDocumentsClient:
+    return clients_of(request).staff_documents
+
+
+Identity = Annotated[IdentityClient, Depends(identity_client)]
+Applications = Annotated[ApplicationClient, Depends(application_client)]
+Inbox = Annotated[InboxClient, Depends(inbox_client)]
+DevOutbox = Annotated[DevOutboxClient, Depends(dev_outbox_client)]
+Documents = Annotated[DocumentsClient, Depends(documents_client)]
+StaffApplications = Annotated[StaffApplicationClient, Depends(staff_application_client)]
+StaffIdentity = Annotated[StaffIdentityClient, Depends(staff_identity_client)]
+StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)]

@@ -16,7 +16,6 @@ import grpc
 from servicekit.rpc.actor import ActorSigner, Metadata
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr.common.v1.actor_pb2 import Actor
-from tqr.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from tqr_gateway.session_cache import SessionCache, session_id_of
 
@@ -110,9 +109,8 @@ async def _resolve(scope: Scope, token: str) -> SessionInfo | None:
     if remembered is not None:
         return remembered
     ticket = cache.ticket()
-    stub = identity_pb2_grpc.IdentityServiceStub(scope["app"].state.channels.identity)
     try:
-        reply = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=token))
+        reply = await scope["app"].state.clients.identity.resolve_session(token)
     except grpc.aio.AioRpcError as exc:
         if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND):
             return None

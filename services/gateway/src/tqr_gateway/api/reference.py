@@ -6,7 +6,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from tqr_gateway.api.problems import OUTAGE, api_router
-from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.deps import Applications
 
 router = api_router("/api/v1", "reference", OUTAGE)
 
@@ -20,7 +20,7 @@ class Authority(BaseModel):
 
 
 @router.get("/authorities", response_model=list[Authority])
-async def list_authorities(request: Request, region: str = "") -> list[Authority]:
-    client = ApplicationClient(request.app.state.channels.application)
+async def list_authorities(request: Request, applications: Applications, region: str = "") -> list[Authority]:
+    client = applications
     found = await client.list_authorities(region[:12])
     return [Authority(**vars(a)) for a in found]

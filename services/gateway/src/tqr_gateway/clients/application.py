@@ -121,13 +121,13 @@ class ApplicationClient:
 _GENDER = {"MALE": "M", "FEMALE": "F", "M": "M", "F": "F"}
 
 
-async def applicant_identity(identity_channel: grpc.aio.Channel, md: Metadata) -> views.ApplicantIdentity:
+async def applicant_identity(identity: IdentityClient, md: Metadata) -> views.ApplicantIdentity:
     """The ApplicantIdentity that StartApplication and SubmitApplication ask for, from GetAccount.
 
     The full document number passes through the gateway to the application service (registry
     match, the printed form); the gateway itself never shows or logs it.
     """
-    account = await IdentityClient(identity_channel).get_account(md)
+    account = await identity.get_account(md)
     return views.ApplicantIdentity(
         account_id=account.account_id, name=account.name, document_type=account.document_type,
         document_number=account.document_number, real_name_verified=account.real_name_status == "VERIFIED",

@@ -49,6 +49,10 @@ class IdentityClient:
         self._stub = rpc.IdentityServiceStub(channel)
         self._forget_session = forget_session
 
+    async def resolve_session(self, session_token: str) -> identity_pb2.ResolveSessionResponse:
+        """Who holds the token (the session middleware asks, or its cache remembers)."""
+        return await self._stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=session_token))
+
     # Public: before sign-in.
     async def issue_human_check(self, kind: str, language: str, client_id: str
                                 ) -> identity_pb2.IssueHumanCheckResponse:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from tqr.notification.v1 import notification_pb2 as pb
 
-from tqr_gateway.clients.notification import DevOutboxClient
+from tqr_gateway.deps import DevOutbox
 from tqr_gateway.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,9 +31,9 @@ def outbox_record(message: pb.OutboxMessage) -> dict[str, Any]:
 
 
 @router.get("/dev/outbox")
-async def outbox(request: Request) -> Response:
+async def outbox(request: Request, outbox: DevOutbox) -> Response:
     settings = request.app.state.settings
     if not settings.development:
         raise HTTPException(status_code=404)
-    messages = await DevOutboxClient(request.app.state.channels.notification).list_messages()
+    messages = await outbox.list_messages()
     return render(request, "dev/outbox.html", {"records": [outbox_record(m) for m in messages]})

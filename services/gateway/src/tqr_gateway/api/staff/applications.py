@@ -22,27 +22,20 @@ from tqr_gateway.api.staff.models import (
     SearchIn,
     SearchOut,
 )
-from tqr_gateway.pages.staff.common import (
-    StaffSession,
-    application_client,
-    documents_client,
-    instant,
-    metadata,
-    refuse_unless,
-)
-from tqr_gateway.pages.staff.lookup import NOTHING_FOUND, look_up
-from tqr_gateway.pages.staff.rules import APPLICATION_STAFF, AUTHORITY_ADMIN, MAX_MESSAGE, Problem, check_action
+from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, actor_metadata
+from tqr_gateway.flows.staff_lookup import NOTHING_FOUND, look_up
+from tqr_gateway.flows.staff_rules import MAX_MESSAGE, Problem, check_action
+from tqr_gateway.flows.timestamps import instant
 
 router = api_router("/api/v1/staff", "staff", SERVICE_REFUSALS)
 
 
 @router.post("/find", response_model=FindOut)
-async def find(request: Request, session: StaffSession, body: FindIn) -> Any:
+async def find(request: Request, session: ApplicationStaff, applications: StaffApplications,
+               documents: StaffDocuments, body: FindIn) -> Any:
     """The search box: application number, document number or form code (verified first)."""
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
-    result = await look_up(body.query, applications=application_client(request),
-                           documents=documents_client(request), metadata=metadata(session))
+    result = await look_up(body.query, applications=applications,
+                           documents=documents, metadata=actor_metadata(session))
     if result.problem is not None and result.problem is not NOTHING_FOUND:
         return problem_response(request, [result.problem], "R-STAFF-2")
     return FindOut(applications=[ApplicationSummaryOut.of(a) for a in result.applications], kind=result.kind,
@@ -50,12 +43,10 @@ async def find(request: Request, session: StaffSession, body: FindIn) -> Any:
 
 
 @router.post("/applications/search", response_model=SearchOut)
-async def search(request: Request, session: StaffSession, body: SearchIn) -> Any:
+async def search(request: Request, session: ApplicationStaff, applications: StaffApplications, body: SearchIn) -> Any:
     """Lists with filters and keyset pagination (the name travels in the body: personal data)."""
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
-    found = await application_client(request).search(
-        metadata=metadata(session), status=body.status, point_code=body.point_code,
+    found = await applications.search(
+        metadata=actor_metadata(session), status=body.status, point_code=body.point_code,
         application_number=body.application_number, applicant_name=body.applicant_name,
         page_size=body.page_size, page_token=body.page_token,
         certificate_conflicts_only=body.certificate_conflicts_only)
@@ -64,54 +55,49 @@ async def search(request: Request, session: StaffSession, body: SearchIn) -> Any
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)
-async def get_application(request: Request, session: StaffSession, application_id: str) -> Any:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
-    return ApplicationOut.of(await application_client(request).get(application_id, metadata=metadata(session)))
+async def get_application(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                          application_id: str) -> Any:
+    return ApplicationOut.of(await applications.get(application_id, metadata=actor_metadata(session)))
 
 
 @router.get("/applications/{application_id}/eligibility", response_model=EligibilityOut)
-async def eligibility(request: Request, session: StaffSession, application_id: str) -> Any:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
-    return EligibilityOut.of(await application_client(request).eligibility(application_id, metadata=metadata(session)))
+async def eligibility(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                      application_id: str) -> Any:
+    return EligibilityOut.of(await applications.eligibility(application_id, metadata=actor_metadata(session)))
 
 
 @router.post("/applications/{application_id}/actions", response_model=ApplicationOut)
-async def take_action(request: Request, session: StaffSession, application_id: str, body: ActionIn) -> Any:
+async def take_action(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                      application_id: str, body: ActionIn) -> Any:
     """On-site results (point staff) and decisions (authority admins); adverse ones need a reason."""
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
     materials = [m.strip() for m in body.missing_materials if m.strip()]
     problems = check_action(body.action, body.reason, materials)
     if problems:
         return problem_response(request, problems, "R-APP-2")
-    view = await application_client(request).act(
-        application_id, body.action, role=session.role, metadata=metadata(session), reason=body.reason.strip(),
+    view = await applications.act(
+        application_id, body.action, role=session.role, metadata=actor_metadata(session), reason=body.reason.strip(),
         missing_materials=materials, expected_version=body.expected_version)
     return ApplicationOut.of(view)
 
 
 @router.post("/applications/{application_id}/messages", response_model=MessageOut, status_code=201)
-async def post_message(request: Request, session: StaffSession, application_id: str, body: MessageIn) -> Any:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
+async def post_message(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                       application_id: str, body: MessageIn) -> Any:
     text = body.body.strip()
     if not 0 < len(text) <= MAX_MESSAGE:
         return problem_response(request, [Problem("body", f"请填写留言（不超过 {MAX_MESSAGE} 个字）",
                                                   f"Write a message (at most {MAX_MESSAGE} characters)")], "R-APP-4")
-    m = await application_client(request).post_message(application_id, text, metadata=metadata(session))
+    m = await applications.post_message(application_id, text, metadata=actor_metadata(session))
     return MessageOut(message_id=m.message_id, application_id=m.application_id, author_role=m.author_role,
                       author_org_name=m.author_org_name, body=m.body, created_at=instant(m.created_at))
 
 
 @router.post("/applications/{application_id}/email", response_model=ApplicationOut)
-async def correct_email(request: Request, session: StaffSession, application_id: str, body: EmailIn) -> Any:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
+async def correct_email(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+                        application_id: str, body: EmailIn) -> Any:
     if not body.reason.strip():
         return problem_response(request, [Problem("reason", "请填写更正原因", "Give the reason for the correction")],
                                 "R-STAFF-1")
-    view = await application_client(request).correct_email(application_id, body.email.strip(), body.reason.strip(),
-                                                           metadata=metadata(session))
+    view = await applications.correct_email(application_id, body.email.strip(), body.reason.strip(),
+                                                           metadata=actor_metadata(session))
     return ApplicationOut.of(view)

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from servicekit.errors import FieldProblem
 
-from tqr_gateway.pages.staff.rules import Problem
+from tqr_gateway.flows.staff_rules import Problem
 from tqr_gateway.security import refusals
 from tqr_gateway.web.formatting import CHINA_TZ
 

@@ -10,7 +10,7 @@ from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
 from tqr_gateway.api.fields import ExpectedVersion, TypedNumber
-from tqr_gateway.pages.staff.common import instant
+from tqr_gateway.flows.timestamps import instant
 
 
 class ApplicationSummaryOut(BaseModel):

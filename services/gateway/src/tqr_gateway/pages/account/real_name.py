@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from tqr_gateway.clients.identity import Photo
 from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.flows.photos import MAX_PHOTO_BYTES, photo_type
 from tqr_gateway.pages.account.common import FormErrors, form_errors, identity, refusal_of, t, text_of
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.language import language_of
@@ -21,17 +22,7 @@ from tqr_gateway.web.templating import render
 
 router = APIRouter()
 
-MAX_PHOTO_BYTES = 3 * 1024 * 1024  # two photos and the form fit in the 8 MiB body limit
 PHOTO_SIDES = ("photo_front", "photo_back")
-
-
-def photo_type(content: bytes) -> str:
-    """"image/jpeg", "image/png", or "" for anything else, judged by the bytes, not the name."""
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return ""
 
 
 async def read_photos(request: Request, form: Any, sides: tuple[str, ...], required: tuple[str, ...],

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.notification import InboxClient
-from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.deps import Applicant, Documents, actor_metadata, clients_of
+from tqr_gateway.flows.downloads import stream_form
 from tqr_gateway.pages.portal import views
-from tqr_gateway.pages.portal.download import stream_form
 from tqr_gateway.pages.wizard.step_context import when
 from tqr_gateway.web.templating import render
 
@@ -28,11 +28,11 @@ def _instant(iso: str) -> datetime | None:
 
 
 def app_client(request: Request) -> ApplicationClient:
-    return ApplicationClient(request.app.state.channels.application)
+    return clients_of(request).application
 
 
 def inbox_client(request: Request) -> InboxClient:
-    return InboxClient(request.app.state.channels.notification)
+    return clients_of(request).inbox
 
 
 async def unread_count(request: Request, md: tuple[tuple[str, bytes], ...]) -> int | None:
@@ -78,9 +78,10 @@ async def application_detail(request: Request, application_id: str, session: App
 
 
 @router.get("/portal/applications/{application_id}/form")
-async def download_form(request: Request, application_id: str, session: Applicant, format: str = "pdf") -> Response:
+async def download_form(request: Request, application_id: str, session: Applicant, documents: Documents,
+                        format: str = "pdf") -> Response:
     """R-APP-5: the form in the format the applicant picked, as an attachment."""
-    return await stream_form(request, session, application_id, format)
+    return await stream_form(documents, session, application_id, format)
 
 
 @router.get("/portal/inbox")

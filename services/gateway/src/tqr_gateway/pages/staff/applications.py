@@ -8,21 +8,9 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tqr_gateway.pages.staff import viewmodels as vm
-from tqr_gateway.pages.staff.common import (
-    StaffSession,
-    application_client,
-    documents_client,
-    form_errors,
-    metadata,
-    refusal_problems,
-    refuse_unless,
-    text_of,
-)
-from tqr_gateway.pages.staff.lookup import look_up
-from tqr_gateway.pages.staff.navigation import page, refused_page
-from tqr_gateway.pages.staff.rules import (
-    APPLICATION_STAFF,
+from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments
+from tqr_gateway.flows.staff_lookup import look_up
+from tqr_gateway.flows.staff_rules import (
     AUTHORITY_ADMIN,
     MATERIAL_CHECKLIST,
     MATERIAL_NAMES,
@@ -34,6 +22,9 @@ from tqr_gateway.pages.staff.rules import (
     missing_materials,
     needs_reason,
 )
+from tqr_gateway.pages.staff import viewmodels as vm
+from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
+from tqr_gateway.pages.staff.navigation import page, refused_page
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
@@ -41,12 +32,11 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/staff/find")
-async def find(request: Request, session: StaffSession) -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
+async def find(request: Request, session: ApplicationStaff, applications: StaffApplications,
+               documents: StaffDocuments) -> Response:
     form = await request.form()
     query = text_of(form, "query")
-    result = await look_up(query, applications=application_client(request), documents=documents_client(request),
+    result = await look_up(query, applications=applications, documents=documents,
                            metadata=metadata(session))
     if result.single is not None:
         suffix = "?printout=stale" if result.stale_printout else ""
@@ -61,11 +51,10 @@ async def find(request: Request, session: StaffSession) -> Response:
 
 
 @router.get("/staff/applications/{application_id}")
-async def application_page(request: Request, session: StaffSession, application_id: str,
+async def application_page(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                           application_id: str,
                            done: str = "", printout: str = "") -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
-    client, md, lang = application_client(request), metadata(session), language_of(request)
+    client, md, lang = applications, metadata(session), language_of(request)
     try:
         view = await client.get(application_id, metadata=md)
     except grpc.aio.AioRpcError as exc:
@@ -98,11 +87,10 @@ def _action_context(request: Request, application_id: str, action: str, number: 
 
 
 @router.get("/staff/applications/{application_id}/actions/{action}")
-async def action_form(request: Request, session: StaffSession, application_id: str, action: str) -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
+async def action_form(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                      application_id: str, action: str) -> Response:
     try:
-        view = await application_client(request).get(application_id, metadata=metadata(session))
+        view = await applications.get(application_id, metadata=metadata(session))
     except grpc.aio.AioRpcError as exc:
         return refused_page(request, session, exc)
     if action not in view.allowed_actions or action not in STAFF_ACTIONS:
@@ -112,9 +100,8 @@ async def action_form(request: Request, session: StaffSession, application_id: s
 
 
 @router.post("/staff/applications/{application_id}/actions/{action}")
-async def take_action(request: Request, session: StaffSession, application_id: str, action: str) -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
+async def take_action(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                      application_id: str, action: str) -> Response:
     form = await request.form()
     reason, other = text_of(form, "reason"), text_of(form, "other_materials")
     checked = [v for v in form.getlist("materials") if isinstance(v, str)]
@@ -123,7 +110,7 @@ async def take_action(request: Request, session: StaffSession, application_id: s
     problems = check_action(action, reason, materials)
     if not problems:
         try:
-            await application_client(request).act(
+            await applications.act(
                 application_id, action, role=session.role, metadata=metadata(session), reason=reason,
                 missing_materials=materials, expected_version=version)
             return RedirectResponse(f"/staff/applications/{application_id}?done={action}", status_code=303)
@@ -136,11 +123,10 @@ async def take_action(request: Request, session: StaffSession, application_id: s
 
 
 @router.get("/staff/applications/{application_id}/message")
-async def message_form(request: Request, session: StaffSession, application_id: str) -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
+async def message_form(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                       application_id: str) -> Response:
     try:
-        view = await application_client(request).get(application_id, metadata=metadata(session))
+        view = await applications.get(application_id, metadata=metadata(session))
     except grpc.aio.AioRpcError as exc:
         return refused_page(request, session, exc)
     return page(request, session, "staff/message.html", section="staff.nav.home", context={
@@ -149,17 +135,16 @@ async def message_form(request: Request, session: StaffSession, application_id: 
 
 
 @router.post("/staff/applications/{application_id}/message")
-async def post_message(request: Request, session: StaffSession, application_id: str) -> Response:
+async def post_message(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                       application_id: str) -> Response:
     """R-APP-4: a message the applicant reads after signing in."""
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
     body = text_of(await request.form(), "body")
     problems: list[Problem] = [] if 0 < len(body) <= MAX_MESSAGE else [
         Problem("body", f"请填写留言（不超过 {MAX_MESSAGE} 个字）",
                 f"Write a message (at most {MAX_MESSAGE} characters)")]
     if not problems:
         try:
-            await application_client(request).post_message(application_id, body, metadata=metadata(session))
+            await applications.post_message(application_id, body, metadata=metadata(session))
             return RedirectResponse(f"/staff/applications/{application_id}?done=MESSAGE", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="body")
@@ -170,11 +155,10 @@ async def post_message(request: Request, session: StaffSession, application_id: 
 
 
 @router.get("/staff/applications/{application_id}/email")
-async def email_form(request: Request, session: StaffSession, application_id: str) -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
+async def email_form(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+                     application_id: str) -> Response:
     try:
-        view = await application_client(request).get(application_id, metadata=metadata(session))
+        view = await applications.get(application_id, metadata=metadata(session))
     except grpc.aio.AioRpcError as exc:
         return refused_page(request, session, exc)
     return page(request, session, "staff/email.html", section="staff.nav.home", context={
@@ -183,10 +167,9 @@ async def email_form(request: Request, session: StaffSession, application_id: st
 
 
 @router.post("/staff/applications/{application_id}/email")
-async def correct_email(request: Request, session: StaffSession, application_id: str) -> Response:
+async def correct_email(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+                        application_id: str) -> Response:
     """R-STAFF-1: the authority admin corrects the applicant's email; the reason is audited."""
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
     form = await request.form()
     email, reason = text_of(form, "email"), text_of(form, "reason")
     problems: list[Problem] = []
@@ -197,7 +180,7 @@ async def correct_email(request: Request, session: StaffSession, application_id:
         problems.append(Problem("reason", "请填写更正原因", "Give the reason for the correction"))
     if not problems:
         try:
-            await application_client(request).correct_email(application_id, email, reason, metadata=metadata(session))
+            await applications.correct_email(application_id, email, reason, metadata=metadata(session))
             return RedirectResponse(f"/staff/applications/{application_id}?done=EMAIL", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="email")

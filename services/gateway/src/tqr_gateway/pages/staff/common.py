@@ -1,57 +1,25 @@
-"""What every staff page needs: the signed-in staff member, the role gate that answers with a 403
-page, the clients with the caller's Actor, refusals turned into form errors, and times in
-Asia/Shanghai."""
+"""What every staff page needs: the caller's Actor, refusals turned into form errors, and times in
+Asia/Shanghai. (Who may see which page, and the clients, are dependencies: ``tqr_gateway.deps``.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 
 import grpc
-from fastapi import Depends, Request
-from fastapi.responses import Response
-from google.protobuf.timestamp_pb2 import Timestamp
+from fastapi import Request
 from servicekit import errors
 from servicekit.rpc.errors import from_rpc_error
 
-from tqr_gateway.clients.staff_application import StaffApplicationClient
-from tqr_gateway.clients.staff_documents import StaffDocumentsClient
-from tqr_gateway.clients.staff_identity import StaffIdentityClient
-from tqr_gateway.deps import actor_metadata, require_staff
-from tqr_gateway.pages.staff.rules import Problem, may
-from tqr_gateway.security.refusals import Refusal, refusal_response
+from tqr_gateway.deps import actor_metadata
+from tqr_gateway.flows.staff_rules import Problem
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.formatting import CHINA_TZ
 from tqr_gateway.web.language import language_of
 
-# Any staff role; each page then asks ``refuse_unless`` for the roles it serves, so that a wrong
-# role gets a 403 page (pages) or problem document (API) instead of a bare error.
-StaffSession = Annotated[SessionInfo, Depends(require_staff())]
-
-ROLE_REFUSAL = Refusal(403, "STAFF_ROLE", "这项操作不在您的权限范围内。如需办理，请联系有权限的工作人员。",
-                       "This is not part of your role. Please ask a colleague who has it.")
-
-
-def refuse_unless(request: Request, session: SessionInfo, *roles: str) -> Response | None:
-    if may(session.roles, *roles):
-        return None
-    return refusal_response(request, ROLE_REFUSAL, getattr(request.app.state, "refusal_renderer", None))
-
 
 def metadata(session: SessionInfo) -> tuple[tuple[str, bytes], ...]:
     return actor_metadata(session)
-
-
-def application_client(request: Request) -> StaffApplicationClient:
-    return StaffApplicationClient(request.app.state.channels.application)
-
-
-def identity_client(request: Request) -> StaffIdentityClient:
-    return StaffIdentityClient(request.app.state.channels.identity)
-
-
-def documents_client(request: Request) -> StaffDocumentsClient:
-    return StaffDocumentsClient(request.app.state.channels.documents)
 
 
 def refusal_problems(exc: grpc.aio.AioRpcError, *, fallback_field: str = "") -> list[Problem]:
@@ -76,13 +44,6 @@ def form_errors(request: Request, problems: list[Problem]) -> tuple[list[dict[st
         if problem.field:
             by_field.setdefault(problem.field, text)
     return summary, by_field
-
-
-def instant(stamp: Timestamp) -> datetime | None:
-    """An aware UTC datetime, or None for an unset timestamp."""
-    if not stamp.seconds and not stamp.nanos:
-        return None
-    return stamp.ToDatetime(tzinfo=UTC)
 
 
 def local_input_value(value: datetime | None) -> str:

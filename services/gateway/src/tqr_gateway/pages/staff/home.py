@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tqr_gateway.pages.staff.common import StaffSession
+from tqr_gateway.deps import StaffSession
+from tqr_gateway.flows.staff_rules import (
+    APPLICATION_STAFF,
+    AUTHORITY_ADMIN,
+    IDENTITY_REVIEWER,
+    POINT_STAFF,
+    SYSTEM_ADMIN,
+    may,
+)
 from tqr_gateway.pages.staff.navigation import page
-from tqr_gateway.pages.staff.rules import APPLICATION_STAFF, CAPABILITIES, may
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
 router = APIRouter(include_in_schema=False)
+
+# What each role's home offers: (catalogue key, path). The order is the order of daily work.
+CAPABILITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    AUTHORITY_ADMIN: (
+        ("staff.cap.find", "/staff#find"),
+        ("staff.cap.approvals", "/staff/applications?status=CONFIRMED"),
+        ("staff.cap.lists", "/staff/applications"),
+        ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
+        ("staff.cap.plans", "/staff/plans"),
+        ("staff.cap.points", "/staff/points"),
+    ),
+    POINT_STAFF: (
+        ("staff.cap.confirm", "/staff#find"),
+        ("staff.cap.point_list", "/staff/applications?status=SUBMITTED"),
+        ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
+        ("staff.cap.lists", "/staff/applications"),
+        ("staff.cap.point_notes", "/staff/points"),
+    ),
+    IDENTITY_REVIEWER: (
+        ("staff.cap.reviews", "/staff/reviews"),
+        ("staff.cap.support", "/staff/support"),
+    ),
+    SYSTEM_ADMIN: (
+        ("staff.cap.reference", "/staff/reference"),
+    ),
+}
 
 
 @router.get("/staff")

@@ -15,18 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from servicekit import text
 
+from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.deps import ApplicationStaff, StaffApplications
+from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN, STATUSES
 from tqr_gateway.pages.staff import viewmodels as vm
-from tqr_gateway.pages.staff.common import (
-    StaffSession,
-    application_client,
-    form_errors,
-    metadata,
-    refusal_problems,
-    refuse_unless,
-    text_of,
-)
+from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page
-from tqr_gateway.pages.staff.rules import APPLICATION_STAFF, AUTHORITY_ADMIN, STATUSES
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
@@ -35,9 +29,10 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 
 
-async def _render(request: Request, session: SessionInfo, filters: dict[str, str]) -> Response:
+async def _render(request: Request, session: SessionInfo, client: StaffApplicationClient,
+                  filters: dict[str, str]) -> Response:
     lang = language_of(request)
-    client, md = application_client(request), metadata(session)
+    md = metadata(session)
     points: list[dict[str, str]] = []
     if AUTHORITY_ADMIN in session.roles:
         points = [{"value": p.code, "text": f"{p.name}（{p.code}）"}
@@ -64,19 +59,16 @@ async def _render(request: Request, session: SessionInfo, filters: dict[str, str
 
 
 @router.get("/staff/applications")
-async def list_get(request: Request, session: StaffSession, status: str = "", point: str = "",
+async def list_get(request: Request, session: ApplicationStaff, applications: StaffApplications, status: str = "",
+                   point: str = "",
                    number: str = "", page_token: str = "", conflicts: str = "") -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
     filters = {"status": status, "point": point, "number": number.strip(), "name": "", "page_token": page_token,
                "conflicts": conflicts}
-    return await _render(request, session, filters)
+    return await _render(request, session, applications, filters)
 
 
 @router.post("/staff/applications")
-async def list_post(request: Request, session: StaffSession) -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
+async def list_post(request: Request, session: ApplicationStaff, applications: StaffApplications) -> Response:
     form = await request.form()
     filters = {key: text_of(form, key) for key in ("status", "point", "number", "name", "page_token", "conflicts")}
-    return await _render(request, session, filters)
+    return await _render(request, session, applications, filters)

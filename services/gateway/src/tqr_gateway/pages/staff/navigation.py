@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tqr_gateway.errors import answer_for_rpc_error
-from tqr_gateway.pages.staff.rules import AUTHORITY_ADMIN, IDENTITY_REVIEWER, POINT_STAFF, SYSTEM_ADMIN
+from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN, IDENTITY_REVIEWER, POINT_STAFF, SYSTEM_ADMIN
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of

@@ -12,21 +12,19 @@ from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import views_pb2 as views
 
-from tqr_gateway.clients.staff_application import PlanInput, PointWindowInput
+from tqr_gateway.clients.staff_application import PlanInput, PointWindowInput, StaffApplicationClient
+from tqr_gateway.deps import AuthorityAdmin, StaffApplications
+from tqr_gateway.flows.staff_rules import Problem
+from tqr_gateway.flows.timestamps import instant
 from tqr_gateway.pages.staff.common import (
-    StaffSession,
-    application_client,
     form_errors,
-    instant,
     local_input_value,
     metadata,
     parse_local,
     refusal_problems,
-    refuse_unless,
     text_of,
 )
 from tqr_gateway.pages.staff.navigation import page
-from tqr_gateway.pages.staff.rules import AUTHORITY_ADMIN, Problem
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.formatting import format_datetime
 from tqr_gateway.web.language import language_of
@@ -39,11 +37,9 @@ def _window(start: datetime | None, end: datetime | None, lang: str) -> str:
 
 
 @router.get("/staff/plans")
-async def plans(request: Request, session: StaffSession, done: str = "") -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
+async def plans(request: Request, session: AuthorityAdmin, applications: StaffApplications, done: str = "") -> Response:
     lang = language_of(request)
-    found = await application_client(request).list_plans(metadata=metadata(session))
+    found = await applications.list_plans(metadata=metadata(session))
     shown = [{
         "id": p.plan_id, "name": p.name, "authority": p.authority_name,
         "online": _window(instant(p.online_start), instant(p.online_end), lang),
@@ -101,12 +97,12 @@ def _read_form(form: Any, points: list[ref_pb.ConfirmationPoint]) -> tuple[dict[
     return values, PlanInput(values["name"], start, end, tuple(windows)), []
 
 
-async def _points(request: Request, session: SessionInfo) -> list[ref_pb.ConfirmationPoint]:
-    return await application_client(request).list_points(session.organisation_code, metadata=metadata(session))
+async def _points(client: StaffApplicationClient, session: SessionInfo) -> list[ref_pb.ConfirmationPoint]:
+    return await client.list_points(session.organisation_code, metadata=metadata(session))
 
 
-async def _plan(request: Request, session: SessionInfo, plan_id: str) -> views.Plan | None:
-    found = await application_client(request).list_plans(metadata=metadata(session))
+async def _plan(client: StaffApplicationClient, session: SessionInfo, plan_id: str) -> views.Plan | None:
+    found = await client.list_plans(metadata=metadata(session))
     return next((p for p in found if p.plan_id == plan_id), None)
 
 
@@ -119,20 +115,16 @@ def _form_page(request: Request, session: SessionInfo, values: dict[str, Any], *
 
 
 @router.get("/staff/plans/new")
-async def new_plan(request: Request, session: StaffSession) -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
-    return _form_page(request, session, _form_values(None, await _points(request, session)), editing=False)
+async def new_plan(request: Request, session: AuthorityAdmin, applications: StaffApplications) -> Response:
+    return _form_page(request, session, _form_values(None, await _points(applications, session)), editing=False)
 
 
 @router.post("/staff/plans/new")
-async def create_plan(request: Request, session: StaffSession) -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
-    values, plan, problems = _read_form(await request.form(), await _points(request, session))
+async def create_plan(request: Request, session: AuthorityAdmin, applications: StaffApplications) -> Response:
+    values, plan, problems = _read_form(await request.form(), await _points(applications, session))
     if plan is not None:
         try:
-            await application_client(request).create_plan(session.organisation_code, plan, metadata=metadata(session))
+            await applications.create_plan(session.organisation_code, plan, metadata=metadata(session))
             return RedirectResponse("/staff/plans?done=created", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="name")
@@ -140,23 +132,21 @@ async def create_plan(request: Request, session: StaffSession) -> Response:
 
 
 @router.get("/staff/plans/{plan_id}/edit")
-async def edit_plan(request: Request, session: StaffSession, plan_id: str) -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
-    plan = await _plan(request, session, plan_id)
+async def edit_plan(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+                    plan_id: str) -> Response:
+    plan = await _plan(applications, session, plan_id)
     if plan is None:
         return RedirectResponse("/staff/plans", status_code=303)
-    return _form_page(request, session, _form_values(plan, await _points(request, session)), editing=True)
+    return _form_page(request, session, _form_values(plan, await _points(applications, session)), editing=True)
 
 
 @router.post("/staff/plans/{plan_id}/edit")
-async def update_plan(request: Request, session: StaffSession, plan_id: str) -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN)) is not None:
-        return refused
-    values, plan, problems = _read_form(await request.form(), await _points(request, session))
+async def update_plan(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+                      plan_id: str) -> Response:
+    values, plan, problems = _read_form(await request.form(), await _points(applications, session))
     if plan is not None:
         try:
-            await application_client(request).update_plan(plan_id, plan, metadata=metadata(session))
+            await applications.update_plan(plan_id, plan, metadata=metadata(session))
             return RedirectResponse("/staff/plans?done=updated", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="name")

@@ -3,33 +3,25 @@ as an Excel workbook. Authority admins see every point of their authority; point
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import application_pb2 as ref_pb
 
-from tqr_gateway.pages.staff.common import (
-    StaffSession,
-    application_client,
-    documents_client,
-    form_errors,
-    metadata,
-    refusal_problems,
-    refuse_unless,
-    text_of,
-)
+from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.deps import ApplicationStaff, StaffApplications, StaffDocuments
+from tqr_gateway.flows.downloads import xlsx_response
+from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN, MAX_MESSAGE, Problem
+from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page
-from tqr_gateway.pages.staff.rules import APPLICATION_STAFF, AUTHORITY_ADMIN, MAX_MESSAGE, POINT_STAFF, Problem
 from tqr_gateway.session import SessionInfo
 
 router = APIRouter(include_in_schema=False)
 
 
-async def visible_points(request: Request, session: SessionInfo) -> list[ref_pb.ConfirmationPoint]:
+async def visible_points(client: StaffApplicationClient, session: SessionInfo) -> list[ref_pb.ConfirmationPoint]:
     """The points this staff member works with (the service checks again on every change)."""
-    client, md = application_client(request), metadata(session)
+    md = metadata(session)
     if AUTHORITY_ADMIN in session.roles:
         return await client.list_points(session.organisation_code, metadata=md)
     # Point staff: the point's authority is the first six digits of the point code in the reference data.
@@ -39,11 +31,10 @@ async def visible_points(request: Request, session: SessionInfo) -> list[ref_pb.
 
 
 @router.get("/staff/points")
-async def points(request: Request, session: StaffSession, done: str = "") -> Response:
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
+async def points(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                 done: str = "") -> Response:
     shown = [{"code": p.code, "name": p.name, "address": p.address, "notes": p.onsite_notes}
-             for p in await visible_points(request, session)]
+             for p in await visible_points(applications, session)]
     return page(request, session, "staff/points.html", section="staff.nav.points",
                 context={"points": shown, "done": done == "notes"})
 
@@ -53,10 +44,9 @@ def _point_in(found: list[ref_pb.ConfirmationPoint], code: str) -> ref_pb.Confir
 
 
 @router.get("/staff/points/{point_code}/notes")
-async def notes_form(request: Request, session: StaffSession, point_code: str) -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN, POINT_STAFF)) is not None:
-        return refused
-    point = _point_in(await visible_points(request, session), point_code)
+async def notes_form(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                     point_code: str) -> Response:
+    point = _point_in(await visible_points(applications, session), point_code)
     if point is None:
         return RedirectResponse("/staff/points", status_code=303)
     return page(request, session, "staff/point_notes.html", section="staff.nav.points", context={
@@ -65,9 +55,8 @@ async def notes_form(request: Request, session: StaffSession, point_code: str) -
 
 
 @router.post("/staff/points/{point_code}/notes")
-async def save_notes(request: Request, session: StaffSession, point_code: str) -> Response:
-    if (refused := refuse_unless(request, session, AUTHORITY_ADMIN, POINT_STAFF)) is not None:
-        return refused
+async def save_notes(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                     point_code: str) -> Response:
     notes = text_of(await request.form(), "notes")
     problems: list[Problem] = []
     if len(notes) > MAX_MESSAGE * 2:
@@ -75,7 +64,7 @@ async def save_notes(request: Request, session: StaffSession, point_code: str) -
                                 f"Notes may be at most {MAX_MESSAGE * 2} characters"))
     if not problems:
         try:
-            await application_client(request).set_point_notes(point_code, notes, metadata=metadata(session))
+            await applications.set_point_notes(point_code, notes, metadata=metadata(session))
             return RedirectResponse("/staff/points?done=notes", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="notes")
@@ -86,17 +75,8 @@ async def save_notes(request: Request, session: StaffSession, point_code: str) -
 
 
 @router.get("/staff/points/{point_code}/export.xlsx")
-async def export(request: Request, session: StaffSession, point_code: str) -> Response:
+async def export(request: Request, session: ApplicationStaff, documents: StaffDocuments, point_code: str) -> Response:
     """The point's applicants as .xlsx; the documents service checks who may have it."""
-    if (refused := refuse_unless(request, session, *APPLICATION_STAFF)) is not None:
-        return refused
-    exported = await documents_client(request).export_point_applicants(point_code, metadata=metadata(session))
+    exported = await documents.export_point_applicants(point_code, metadata=metadata(session))
     return xlsx_response(exported.content, exported.content_type, exported.filename, exported.display_filename)
 
-
-def xlsx_response(content: bytes, content_type: str, filename: str, display_filename: str) -> Response:
-    disposition = f'attachment; filename="{filename}"'
-    if display_filename:
-        disposition += f"; filename*=UTF-8''{quote(display_filename)}"
-    return Response(content, media_type=content_type, headers={
-        "Content-Disposition": disposition, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

@@ -5,18 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tqr_gateway.pages.staff.common import StaffSession, application_client, metadata, refuse_unless
+from tqr_gateway.deps import StaffApplications, SystemAdmin
+from tqr_gateway.pages.staff.common import metadata
 from tqr_gateway.pages.staff.navigation import page
-from tqr_gateway.pages.staff.rules import SYSTEM_ADMIN
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/staff/reference")
-async def reference(request: Request, session: StaffSession) -> Response:
-    if (refused := refuse_unless(request, session, SYSTEM_ADMIN)) is not None:
-        return refused
-    client, md = application_client(request), metadata(session)
+async def reference(request: Request, session: SystemAdmin, applications: StaffApplications) -> Response:
+    client, md = applications, metadata(session)
     authorities = await client.list_authorities(metadata=md)
     codes = await client.code_lists(metadata=md)
     provinces = await client.list_regions(metadata=md)

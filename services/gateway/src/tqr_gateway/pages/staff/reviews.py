@@ -11,24 +11,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.identity.v1 import identity_pb2 as pb
 
-from tqr_gateway.pages.staff.common import (
-    StaffSession,
-    form_errors,
-    identity_client,
-    metadata,
-    refusal_problems,
-    refuse_unless,
-    text_of,
-)
+from tqr_gateway.clients.staff_identity import StaffIdentityClient
+from tqr_gateway.deps import IdentityReviewer, StaffIdentity
+from tqr_gateway.flows.photos import PHOTO_TYPES
+from tqr_gateway.flows.staff_rules import Problem, check_decision
+from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page
-from tqr_gateway.pages.staff.rules import IDENTITY_REVIEWER, Problem, check_decision
 from tqr_gateway.pages.staff.viewmodels import date_of
+from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
-PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
 def _case(case: pb.ManualReviewCase, lang: str) -> dict[str, Any]:
@@ -58,9 +53,10 @@ def _page_number(text: str) -> int:
     return min(int(text), LAST_PAGE) - 1 if text.isdigit() and int(text) > 0 else 0
 
 
-async def _queue_page(request: Request, session: StaffSession, kind: str, page_no: str, done: str) -> Response:
+async def _queue_page(request: Request, session: SessionInfo, client: StaffIdentityClient, kind: str, page_no: str,
+                      done: str) -> Response:
     """One page of a queue: manual reviews (``kind`` "reviews") or support requests ("support")."""
-    client, md, lang, number = identity_client(request), metadata(session), language_of(request), _page_number(page_no)
+    md, lang, number = metadata(session), language_of(request), _page_number(page_no)
     rows: list[dict[str, Any]]
     if kind == "reviews":
         cases, total = await client.manual_reviews(metadata=md, page=number, page_size=PAGE_SIZE)
@@ -74,24 +70,22 @@ async def _queue_page(request: Request, session: StaffSession, kind: str, page_n
 
 
 @router.get("/staff/reviews")
-async def review_queue(request: Request, session: StaffSession, page_no: str = Query("1", alias="page"),
+async def review_queue(request: Request, session: IdentityReviewer, identity: StaffIdentity, page_no: str = Query("1",
+                       alias="page"),
                        done: str = "") -> Response:
-    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
-        return refused
-    return await _queue_page(request, session, "reviews", page_no, done)
+    return await _queue_page(request, session, identity, "reviews", page_no, done)
 
 
 @router.get("/staff/support")
-async def support_queue(request: Request, session: StaffSession, page_no: str = Query("1", alias="page"),
+async def support_queue(request: Request, session: IdentityReviewer, identity: StaffIdentity,
+                        page_no: str = Query("1", alias="page"),
                         done: str = "") -> Response:
-    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
-        return refused
-    return await _queue_page(request, session, "support", page_no, done)
+    return await _queue_page(request, session, identity, "support", page_no, done)
 
 
-async def _decision_page(request: Request, session: StaffSession, kind: str, item_id: str,
+async def _decision_page(request: Request, session: SessionInfo, client: StaffIdentityClient, kind: str, item_id: str,
                          problems: list[Problem] | None = None, decision: str = "", reason: str = "") -> Response:
-    client, md, lang = identity_client(request), metadata(session), language_of(request)
+    md, lang = metadata(session), language_of(request)
     if kind == "reviews":
         case = await client.manual_review(item_id, metadata=md)
         item = _case(case, lang) if case else None
@@ -109,25 +103,23 @@ async def _decision_page(request: Request, session: StaffSession, kind: str, ite
 
 
 @router.get("/staff/reviews/{case_id}")
-async def review_case(request: Request, session: StaffSession, case_id: str) -> Response:
-    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
-        return refused
-    return await _decision_page(request, session, "reviews", case_id)
+async def review_case(request: Request, session: IdentityReviewer, identity: StaffIdentity, case_id: str) -> Response:
+    return await _decision_page(request, session, identity, "reviews", case_id)
 
 
 @router.get("/staff/support/{request_id}")
-async def support_request(request: Request, session: StaffSession, request_id: str) -> Response:
-    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
-        return refused
-    return await _decision_page(request, session, "support", request_id)
+async def support_request(request: Request, session: IdentityReviewer, identity: StaffIdentity,
+                          request_id: str) -> Response:
+    return await _decision_page(request, session, identity, "support", request_id)
 
 
-async def _decide(request: Request, session: StaffSession, kind: str, item_id: str) -> Response:
+async def _decide(request: Request, session: SessionInfo, client: StaffIdentityClient, kind: str,
+                  item_id: str) -> Response:
     form = await request.form()
     decision, reason = text_of(form, "decision"), text_of(form, "reason")
     problems = check_decision(decision, reason)
     if not problems:
-        client, md = identity_client(request), metadata(session)
+        md = metadata(session)
         try:
             if kind == "reviews":
                 await client.decide_manual_review(item_id, decision, reason, metadata=md)
@@ -136,29 +128,24 @@ async def _decide(request: Request, session: StaffSession, kind: str, item_id: s
             return RedirectResponse(f"/staff/{kind}?done={decision}", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="decision")
-    return await _decision_page(request, session, kind, item_id, problems, decision, reason)
+    return await _decision_page(request, session, client, kind, item_id, problems, decision, reason)
 
 
 @router.post("/staff/reviews/{case_id}")
-async def decide_review(request: Request, session: StaffSession, case_id: str) -> Response:
-    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
-        return refused
-    return await _decide(request, session, "reviews", case_id)
+async def decide_review(request: Request, session: IdentityReviewer, identity: StaffIdentity, case_id: str) -> Response:
+    return await _decide(request, session, identity, "reviews", case_id)
 
 
 @router.post("/staff/support/{request_id}")
-async def decide_support(request: Request, session: StaffSession, request_id: str) -> Response:
-    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
-        return refused
-    return await _decide(request, session, "support", request_id)
+async def decide_support(request: Request, session: IdentityReviewer, identity: StaffIdentity,
+                         request_id: str) -> Response:
+    return await _decide(request, session, identity, "support", request_id)
 
 
 @router.get("/staff/photos/{photo_id}")
-async def case_photo(request: Request, session: StaffSession, photo_id: str) -> Response:
+async def case_photo(request: Request, session: IdentityReviewer, identity: StaffIdentity, photo_id: str) -> Response:
     """A document photo of a case: only reviewers, never cached, never sniffed as anything but an image."""
-    if (refused := refuse_unless(request, session, IDENTITY_REVIEWER)) is not None:
-        return refused
-    photo = await identity_client(request).case_photo(photo_id, metadata=metadata(session))
+    photo = await identity.case_photo(photo_id, metadata=metadata(session))
     media = photo.content_type if photo.content_type in PHOTO_TYPES else "application/octet-stream"
     return Response(photo.content, media_type=media, headers={
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",

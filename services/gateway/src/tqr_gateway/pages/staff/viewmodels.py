@@ -8,8 +8,8 @@ from typing import Any
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 
-from tqr_gateway.pages.staff.common import instant
-from tqr_gateway.pages.staff.rules import STAFF_ACTIONS, needs_reason
+from tqr_gateway.flows.staff_rules import STAFF_ACTIONS, needs_reason
+from tqr_gateway.flows.timestamps import instant
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_date, format_datetime
 

@@ -14,9 +14,8 @@ from servicekit import errors
 from servicekit.rpc.errors import from_rpc_error
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.clients.application import ApplicationClient, applicant_identity
-from tqr_gateway.deps import actor_metadata
-from tqr_gateway.session import SessionInfo
+from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.deps import clients_of
 from tqr_gateway.web.language import language_of
 
 TOTAL_STEPS = 8
@@ -30,7 +29,8 @@ RULE_FIELDS = {"R-PLAN-2": "authority_code", "R-PLAN-3": "point_code", "R-WIZ-2"
 
 
 def client_of(request: Request) -> ApplicationClient:
-    return ApplicationClient(request.app.state.channels.application)
+    """For the page helpers below the routes; a route takes the client as a dependency."""
+    return clients_of(request).application
 
 
 def step_names(request: Request) -> list[str]:
@@ -38,19 +38,6 @@ def step_names(request: Request) -> list[str]:
 
     lang = language_of(request)
     return [translate(lang, f"wizard.step.{n}") for n in range(1, TOTAL_STEPS + 1)]
-
-
-async def draft_of(request: Request, session: SessionInfo) -> wiz.DraftResponse:
-    """The applicant's draft; the first visit starts one (refused unless real-name verified)."""
-    client = client_of(request)
-    md = actor_metadata(session)
-    try:
-        return await client.get_draft(md)
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() != grpc.StatusCode.NOT_FOUND:
-            raise
-    identity = await applicant_identity(request.app.state.channels.identity, md)
-    return await client.start(identity, md)
 
 
 def materials_saved(draft: wiz.Draft) -> bool:

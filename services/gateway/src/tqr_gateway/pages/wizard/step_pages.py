@@ -15,13 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 from servicekit import text
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.clients.application import applicant_identity
+from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
+from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import (
     MATERIALS_STEP,
     PageErrors,
-    client_of,
-    draft_of,
     materials_saved,
     message_of,
     page_errors,
@@ -42,20 +42,19 @@ def _redirect(path: str) -> RedirectResponse:
 
 
 @router.get("/apply")
-async def resume(request: Request, session: Applicant) -> Response:
+async def resume(request: Request, session: Applicant, applications: Applications, identity: Identity) -> Response:
     """Wherever the person is, /apply continues at the current step of the draft on the server."""
-    response = await draft_of(request, session)
+    response = await draft_of(applications, identity, session)
     return _redirect(resume_path(response.draft))
 
 
 @router.post("/apply/new")
-async def start_new(request: Request, session: Applicant) -> Response:
+async def start_new(request: Request, session: Applicant, applications: Applications, identity: Identity) -> Response:
     """A new application after a submitted one (the service replaces a submitted draft only)."""
-    from tqr_gateway.clients.application import applicant_identity
 
     md = actor_metadata(session)
-    identity = await applicant_identity(request.app.state.channels.identity, md)
-    await client_of(request).start(identity, md)
+    identity = await applicant_identity(identity, md)
+    await applications.start(identity, md)
     return _redirect("/apply")
 
 
@@ -74,8 +73,9 @@ def initial_values(step: int, draft: wiz.Draft, session: Any) -> dict[str, Any]:
 
 
 @router.get("/apply/step/{step}")
-async def show_step(request: Request, step: int, session: Applicant, return_to: str = "") -> Response:
-    draft = (await draft_of(request, session)).draft
+async def show_step(request: Request, step: int, session: Applicant, applications: Applications, identity: Identity,
+                    return_to: str = "") -> Response:
+    draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
     return await render_step(request, step, draft, initial_values(step, draft, session), PageErrors(), return_to)
@@ -143,10 +143,11 @@ def next_path(step: int, saved: wiz.Draft, return_to: str) -> str:
 
 
 @router.post("/apply/step/{step}")
-async def save_step(request: Request, step: int, session: Applicant) -> Response:
+async def save_step(request: Request, step: int, session: Applicant, applications: Applications,
+                    identity: Identity) -> Response:
     form = await request.form()
     return_to = forms.text(form, "return_to")
-    draft = (await draft_of(request, session)).draft
+    draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
     years = forms.assessment_years()
@@ -165,7 +166,7 @@ async def save_step(request: Request, step: int, session: Applicant) -> Response
         overrides.append(forms.text(form, "warning_code"))
     message.override_warnings.extend(dict.fromkeys(overrides))
     try:
-        saved = await client_of(request).save_step(message, actor_metadata(session))
+        saved = await applications.save_step(message, actor_metadata(session))
     except grpc.aio.AioRpcError as exc:
         errors = page_errors(request, exc, step, years)
         return await render_step(request, step, draft, values, errors, return_to, overrides)

@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.clients.application import applicant_identity
-from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
+from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import (
     MATERIALS_STEP,
     PageErrors,
     client_of,
-    draft_of,
     materials_saved,
     message_of,
     page_errors,
@@ -107,15 +107,16 @@ async def render_check(request: Request, session: Any, draft: wiz.Draft, errors:
 
 
 @router.get("/apply/check")
-async def check_answers(request: Request, session: Applicant) -> Response:
-    draft = (await draft_of(request, session)).draft
+async def check_answers(request: Request, session: Applicant, applications: Applications,
+                        identity: Identity) -> Response:
+    draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not materials_saved(draft) or draft.furthest_step < MATERIALS_STEP:
         return _redirect(resume_path(draft))
     return await render_check(request, session, draft, PageErrors())
 
 
 @router.post("/apply/submit")
-async def submit(request: Request, session: Applicant) -> Response:
+async def submit(request: Request, session: Applicant, applications: Applications, identity: Identity) -> Response:
     form = await request.form()
     key = forms.text(form, "idempotency_key") or uuid.uuid4().hex
     overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
@@ -123,10 +124,10 @@ async def submit(request: Request, session: Applicant) -> Response:
         overrides.append(forms.text(form, "warning_code"))
     md = actor_metadata(session)
     try:
-        identity = await applicant_identity(request.app.state.channels.identity, md)
-        done = await client_of(request).submit(key, identity, list(dict.fromkeys(overrides)), md)
+        identity = await applicant_identity(identity, md)
+        done = await applications.submit(key, identity, list(dict.fromkeys(overrides)), md)
     except grpc.aio.AioRpcError as exc:
-        draft = (await draft_of(request, session)).draft
+        draft = (await draft_of(applications, identity, session)).draft
         if draft.submitted:  # the first click of a double click won: show its result
             return _redirect("/apply/done")
         errors = page_errors(request, exc, MATERIALS_STEP)
@@ -137,20 +138,20 @@ async def submit(request: Request, session: Applicant) -> Response:
 
 
 @router.get("/apply/done")
-async def done_latest(request: Request, session: Applicant) -> Response:
-    draft = (await draft_of(request, session)).draft
+async def done_latest(request: Request, session: Applicant, applications: Applications, identity: Identity) -> Response:
+    draft = (await draft_of(applications, identity, session)).draft
     if not draft.submitted:
         return _redirect(resume_path(draft))
-    for view in await client_of(request).list_mine(actor_metadata(session)):
+    for view in await applications.list_mine(actor_metadata(session)):
         if view.application_number == draft.application_number:
             return _redirect(f"/apply/done/{view.application_id}")
     return _redirect("/portal")
 
 
 @router.get("/apply/done/{application_id}")
-async def done(request: Request, application_id: str, session: Applicant) -> Response:
+async def done(request: Request, application_id: str, session: Applicant, applications: Applications) -> Response:
     """R-WIZ-8: the application number, who, what was applied with, what to do next; never a password."""
-    view = await client_of(request).get_mine(application_id, actor_metadata(session))
+    view = await applications.get_mine(application_id, actor_metadata(session))
     context = {
         "application": view, "step": 8, "steps": step_names(request),
         "masked_document_number": view.document_number_masked or session.masked_document_number,

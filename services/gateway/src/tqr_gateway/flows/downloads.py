@@ -1,6 +1,7 @@
-"""The application form streamed from the documents service to the browser (R-APP-5).
+"""Files handed to the browser: the application form streamed from the documents service (R-APP-5)
+and a confirmation point's applicant workbook.
 
-The first message (the file's metadata) is read before the response starts, so a refusal (another
+For the form, the first message (the file's metadata) is read before the response starts, so a refusal (another
 person's application: NOT_FOUND) still becomes a proper page or problem document; the chunks then
 flow through without being held in memory.
 """
@@ -10,8 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from tqr_gateway.clients.documents import FORMATS, DocumentsClient
 from tqr_gateway.deps import actor_metadata
@@ -34,8 +34,8 @@ def normalise_format(fmt: str) -> str:
     return "docx" if fmt in ("docx", "word", "doc") else "pdf" if fmt not in FORMATS else fmt
 
 
-async def stream_form(request: Request, session: SessionInfo, application_id: str, fmt: str) -> StreamingResponse:
-    client = DocumentsClient(request.app.state.channels.documents)
+async def stream_form(client: DocumentsClient, session: SessionInfo, application_id: str,
+                      fmt: str) -> StreamingResponse:
     download = await client.open_form(application_id, normalise_format(fmt), actor_metadata(session))
     meta = download.metadata
     headers = {
@@ -47,3 +47,11 @@ async def stream_form(request: Request, session: SessionInfo, application_id: st
         headers["Content-Length"] = str(meta.size)
     return StreamingResponse(download.chunks, media_type=meta.content_type or "application/octet-stream",
                              headers=headers)
+
+
+def xlsx_response(content: bytes, content_type: str, filename: str, display_filename: str) -> Response:
+    disposition = f'attachment; filename="{filename}"'
+    if display_filename:
+        disposition += f"; filename*=UTF-8''{quote(display_filename)}"
+    return Response(content, media_type=content_type, headers={
+        "Content-Disposition": disposition, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

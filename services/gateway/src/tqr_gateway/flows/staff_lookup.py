@@ -16,7 +16,7 @@ from tqr.application.v1 import views_pb2 as views
 
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
-from tqr_gateway.pages.staff.rules import Problem, search_kind
+from tqr_gateway.flows.staff_rules import Problem, search_kind
 
 EMPTY_QUERY = Problem("query", "请输入报名号、证件号码，或扫描申请表上的二维码",
                       "Type an application or document number, or scan the code on the form")

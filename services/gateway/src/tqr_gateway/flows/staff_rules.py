@@ -1,5 +1,5 @@
-"""What the staff console decides by itself, before any service is asked: which role sees which
-part of the console, which actions must say why, and what the search box was given.
+"""What the staff console (pages and API) decides by itself, before any service is asked: the roles,
+which actions must say why, and what the search box was given.
 
 The services decide for real (R-STAFF-4); these rules only keep the console from offering what a
 role cannot do and from sending a decision the applicant could not understand.
@@ -18,32 +18,6 @@ POINT_STAFF: Final = "POINT_STAFF"
 IDENTITY_REVIEWER: Final = "IDENTITY_REVIEWER"
 SYSTEM_ADMIN: Final = "SYSTEM_ADMIN"
 APPLICATION_STAFF: Final = (AUTHORITY_ADMIN, POINT_STAFF)
-
-# What each role's home offers: (catalogue key, path). The order is the order of daily work.
-CAPABILITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    AUTHORITY_ADMIN: (
-        ("staff.cap.find", "/staff#find"),
-        ("staff.cap.approvals", "/staff/applications?status=CONFIRMED"),
-        ("staff.cap.lists", "/staff/applications"),
-        ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
-        ("staff.cap.plans", "/staff/plans"),
-        ("staff.cap.points", "/staff/points"),
-    ),
-    POINT_STAFF: (
-        ("staff.cap.confirm", "/staff#find"),
-        ("staff.cap.point_list", "/staff/applications?status=SUBMITTED"),
-        ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
-        ("staff.cap.lists", "/staff/applications"),
-        ("staff.cap.point_notes", "/staff/points"),
-    ),
-    IDENTITY_REVIEWER: (
-        ("staff.cap.reviews", "/staff/reviews"),
-        ("staff.cap.support", "/staff/support"),
-    ),
-    SYSTEM_ADMIN: (
-        ("staff.cap.reference", "/staff/reference"),
-    ),
-}
 
 STATUSES: Final = ("SUBMITTED", "MATERIALS_INCOMPLETE", "CONFIRMED", "WRONG_AUTHORITY", "NOT_ELIGIBLE",
                    "REGISTERED", "DEFERRED", "REJECTED", "WITHDRAWN")
