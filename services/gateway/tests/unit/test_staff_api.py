@@ -13,7 +13,7 @@ import grpc
 import pytest
 from fastapi.testclient import TestClient
 from servicekit import errors
-from servicekit.rpc.actor import ACTOR_METADATA_KEY
+from servicekit.rpc.actor import ACTOR_METADATA_KEY, DEV_GATEWAY_SIGNING_KEYS, ActorSigner
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from tqr.application.v1 import views_pb2 as views
 from tqr.common.v1.actor_pb2 import Actor
@@ -26,6 +26,9 @@ from tqr_gateway.config import GatewaySettings
 from tqr_gateway.session import SessionInfo
 
 from services.gateway.tests.unit.staff_fakes import APP_ID, APP_NUMBER, GOOD_CODE, PNG, STAFF, application_view
+
+# The routes sign the staff member's actor as the gateway does (the development key).
+GATEWAY_SIGNER = ActorSigner.from_setting(DEV_GATEWAY_SIGNING_KEYS)
 
 
 def refused(error: errors.ServiceError) -> grpc.aio.AioRpcError:
@@ -125,7 +128,8 @@ def api() -> Iterator[Api]:
 
         async def signed_in_staff() -> SessionInfo:
             role, org = STAFF[running.signed_in]
-            return SessionInfo(running.signed_in, f"s-{running.signed_in}", "staff", (role,), org, role, "", "")
+            return SessionInfo(running.signed_in, f"s-{running.signed_in}", "staff", (role,), org, role, "", "",
+                               signer=GATEWAY_SIGNER)
 
         app.dependency_overrides.update({
             deps.signed_in_staff: signed_in_staff,
