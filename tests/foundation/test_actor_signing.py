@@ -4,10 +4,13 @@ Each refused call must be refused UNAUTHENTICATED before the handler runs: the p
 
 from __future__ import annotations
 
+import json
+
 import grpc
 import pytest
 from servicekit.rpc.actor import (
     ACTOR_METADATA_KEY,
+    CLAIMS_METADATA_KEY,
     DEV_DOCUMENTS_SIGNING_KEYS,
     DEV_GATEWAY_SIGNING_KEYS,
     DEV_VERIFY_KEYS,
@@ -152,3 +155,28 @@ def test_production_refuses_the_development_signing_keys():
     assert "set DOCUMENTS_ACTOR_SIGNING_KEYS (still the development key)" in DocumentsSettings().production_problems()
     signing, _ = new_key_pair("gateway.k1")
     assert not any("ACTOR" in p for p in GatewaySettings(actor_signing_keys=signing).production_problems())
+
+
+def test_a_signer_reuses_an_assertion_for_half_its_lifetime_then_signs_anew():
+    clock = Clock(NOW)
+    signer = ActorSigner.from_setting(DEV_GATEWAY_SIGNING_KEYS, clock=clock, lifetime_seconds=60)
+    first = signer.metadata_for(APPLICANT, "session-1")
+    clock.now = NOW + 29
+    assert signer.metadata_for(APPLICANT, "session-1") == first
+    assert signer.metadata_for(APPLICANT, "session-2") != first  # bound to its session
+    clock.now = NOW + 31
+    renewed = dict(signer.metadata_for(APPLICANT, "session-1"))
+    assert renewed != dict(first)
+    assert json.loads(renewed[CLAIMS_METADATA_KEY])["exp"] == int(NOW + 31) + 60
+
+
+async def test_a_remembered_signature_does_not_vouch_for_another_actor(server):
+    """The verifier remembers checked signatures; a forged body or claims under one is still refused."""
+    signed = dict(gateway().metadata_for(APPLICANT, "session-1"))
+    assert await server.ask(tuple(signed.items())) == "acc-7/APPLICANT"
+    forged_body = {**signed, ACTOR_METADATA_KEY: Actor(subject_id="acc-8", role="APPLICANT").SerializeToString()}
+    assert await server.refused(tuple(forged_body.items())) == grpc.StatusCode.UNAUTHENTICATED
+    claims = json.loads(signed[CLAIMS_METADATA_KEY])
+    longer = json.dumps({**claims, "exp": claims["exp"] + 200}, separators=(",", ":"), sort_keys=True).encode()
+    forged_claims = {**signed, CLAIMS_METADATA_KEY: longer}
+    assert await server.refused(tuple(forged_claims.items())) == grpc.StatusCode.UNAUTHENTICATED

@@ -49,6 +49,8 @@ DEFAULT_LIFETIME_SECONDS = 60
 MAX_LIFETIME_SECONDS = 300
 CLOCK_LEEWAY_SECONDS = 5
 GATEWAY_HOLDER = "gateway"
+# Assertions a signer reuses and a verifier remembers, at most (then it starts over).
+RECENT_ASSERTIONS_KEPT = 10_000
 SYSTEM_ROLE = "SYSTEM"
 DEV_KEY_MARK = "dev-only"
 
@@ -134,6 +136,10 @@ class ActorSigner:
         self._key = key
         self.lifetime_seconds = lifetime_seconds
         self._clock = clock
+        # (actor, session) → (assertion, expiry): a person's calls within half a lifetime share one
+        # assertion, which any of them could replay until it expires anyway; signing each call
+        # anew was a visible share of the gateway's CPU per request.
+        self._recent: dict[tuple[bytes, str], tuple[Metadata, int]] = {}
 
     @classmethod
     def from_setting(cls, text: str, *, lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS,
@@ -146,7 +152,19 @@ class ActorSigner:
 
     def metadata_for(self, actor: Actor, session_id: str = "") -> Metadata:
         body = actor.SerializeToString()
-        claims = json.dumps({"kid": self.key_id, "exp": int(self._clock()) + self.lifetime_seconds,
+        now = self._clock()
+        reused = self._recent.get((body, session_id))
+        if reused is not None and reused[1] - now >= self.lifetime_seconds / 2:
+            return reused[0]
+        expires = int(now) + self.lifetime_seconds
+        metadata = self._sign(body, session_id, expires)
+        if len(self._recent) >= RECENT_ASSERTIONS_KEPT:
+            self._recent.clear()
+        self._recent[(body, session_id)] = (metadata, expires)
+        return metadata
+
+    def _sign(self, body: bytes, session_id: str, expires: int) -> Metadata:
+        claims = json.dumps({"kid": self.key_id, "exp": expires,
                              "sid": session_hash(session_id) if session_id else ""},
                             separators=(",", ":"), sort_keys=True).encode()
         signature = self._key.sign(_DOMAIN + claims + b"\n" + body)
@@ -181,6 +199,10 @@ class ActorVerifier:
     def __init__(self, keys: dict[str, Ed25519PublicKey], *, clock: Clock = time.time) -> None:
         self._keys = keys
         self._clock = clock
+        # signature → (claims, actor, key id, expiry) of assertions whose signature verified: the
+        # signer reuses an assertion for half its lifetime, so most calls repeat one already
+        # checked. The expiry and the exact bytes are checked on every call all the same.
+        self._verified: dict[bytes, tuple[bytes, bytes, str, int]] = {}
 
     @classmethod
     def from_setting(cls, text: str, *, clock: Clock = time.time) -> ActorVerifier:
@@ -201,6 +223,11 @@ class ActorVerifier:
             raise _refuse("an unsigned actor")
         body, claims_bytes, signature = (found[ACTOR_METADATA_KEY], found[CLAIMS_METADATA_KEY],
                                          found[SIGNATURE_METADATA_KEY])
+        known = self._verified.get(signature)
+        if known is not None and known[0] == claims_bytes and known[1] == body:
+            self._check_time(known[3])
+            return VerifiedActor(_actor_of(body), known[2], (
+                (ACTOR_METADATA_KEY, body), (CLAIMS_METADATA_KEY, claims_bytes), (SIGNATURE_METADATA_KEY, signature)))
         try:
             claims = json.loads(claims_bytes)
             key_id, expires = str(claims["kid"]), int(claims["exp"])
@@ -213,21 +240,33 @@ class ActorVerifier:
             key.verify(signature, _DOMAIN + claims_bytes + b"\n" + body)
         except InvalidSignature:
             raise _refuse("a signature that does not verify") from None
+        self._check_time(expires)
+        actor = _actor_of(body)
+        _check_holder(holder_of(key_id), actor)
+        if len(self._verified) >= RECENT_ASSERTIONS_KEPT:
+            self._verified.clear()
+        self._verified[signature] = (claims_bytes, body, key_id, expires)
+        return VerifiedActor(actor, key_id, (
+            (ACTOR_METADATA_KEY, body), (CLAIMS_METADATA_KEY, claims_bytes), (SIGNATURE_METADATA_KEY, signature)))
+
+
+    def _check_time(self, expires: int) -> None:
         now = self._clock()
         if expires + CLOCK_LEEWAY_SECONDS < now:
             raise _refuse("an expired assertion")
         if expires > now + MAX_LIFETIME_SECONDS + CLOCK_LEEWAY_SECONDS:
             raise _refuse("an assertion that lives too long")
-        actor = Actor()
-        try:
-            actor.ParseFromString(body)
-        except DecodeError:
-            raise _refuse("an undecodable actor") from None
-        if not actor.subject_id or not actor.role:
-            raise _refuse("an actor without subject or role")
-        _check_holder(holder_of(key_id), actor)
-        return VerifiedActor(actor, key_id, (
-            (ACTOR_METADATA_KEY, body), (CLAIMS_METADATA_KEY, claims_bytes), (SIGNATURE_METADATA_KEY, signature)))
+
+
+def _actor_of(body: bytes) -> Actor:
+    actor = Actor()
+    try:
+        actor.ParseFromString(body)
+    except DecodeError:
+        raise _refuse("an undecodable actor") from None
+    if not actor.subject_id or not actor.role:
+        raise _refuse("an actor without subject or role")
+    return actor
 
 
 def _check_holder(holder: str, actor: Actor) -> None:
