@@ -133,10 +133,21 @@ def test_r_id_11_reset_sends_a_code_to_the_chosen_channel_then_sets_the_password
     assert "如果该证件已在本网站注册，验证码已发送至注册时登记的电子邮箱" in page and "example.cn" not in page
     done = post(client, "/account/password/reset", {"code": "123456", "password": fakes.GOOD_PASSWORD,
                                                      "password_confirm": fakes.GOOD_PASSWORD})
-    assert done.status_code == 200 and "已结束 3 个登录" in done.text
+    assert done.status_code == 200 and "已退出该账号原有的 3 个登录" in done.text and "请用新密码登录" in done.text
     reset = fake.requests("ResetPassword")[-1]
     assert (reset.code, reset.document_number, reset.channel) == ("123456", LOGIN["document_number"],
                                                                   events_pb2.CODE_CHANNEL_EMAIL)
+
+
+def test_r_id_11_a_reset_that_ended_no_session_says_nothing_about_sessions_and_never_none(client, fake):
+    fake.sessions_ended = 0
+    post(client, "/account/password/forgot", {**LOGIN, "channel": "EMAIL"})
+    client.get("/account/password/reset")
+    done = post(client, "/account/password/reset", {"code": "123456", "password": fakes.GOOD_PASSWORD,
+                                                     "password_confirm": fakes.GOOD_PASSWORD})
+    main = done.text.split("<main", 1)[1]
+    assert done.status_code == 200 and "密码已更新" in main and "请用新密码登录" in main
+    assert "None" not in main and "个登录" not in main
 
 
 def test_r_id_11_a_malformed_document_number_is_said_beside_the_number(client, fake):
