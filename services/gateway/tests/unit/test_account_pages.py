@@ -222,6 +222,31 @@ def test_r_id_11_a_support_request_needs_a_photo_of_the_document(signed_in, fake
     assert fake.requests("CreateSupportRequest")[-1].requested_mobile == "13900000000"
 
 
+def header_of(html):
+    return html.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_a_signed_in_applicant_finds_their_applications_and_account_from_every_page(signed_in, fake):
+    for path in ("/", "/help/faq", "/account"):  # /account passes its own `account` to the template
+        header = header_of(signed_in.get(path).text)
+        assert 'href="/portal"' in header and ">我的申请</a>" in header, path
+        assert 'href="/account"' in header and ">我的账号</a>" in header, path
+        assert "张老师" in header and ">登录</a>" not in header, path
+
+
+def test_the_home_page_offers_my_applications_not_register_or_sign_in_when_signed_in(client, fake):
+    anonymous = client.get("/").text.split("<main", 1)[1]
+    assert "注册账号" in anonymous and 'href="/account/login"' in anonymous
+    client.cookies.set(COOKIE, fake.sign_in_applicant())
+    main = client.get("/").text.split("<main", 1)[1]
+    assert "注册账号" not in main and 'href="/account/register"' not in main
+    assert 'href="/account/login"' not in main
+    assert 'href="/portal"' in main and "我的申请" in main
+    client.cookies.set("lang", "en")
+    english = client.get("/").text.split("<main", 1)[1]
+    assert "My applications" in english and "Create an account" not in english
+
+
 def test_the_account_home_says_what_to_do_next(signed_in, fake):
     assert 'href="/account/real-name"' in signed_in.get("/account").text
     fake.account = fakes.account_view(real_name_status="VERIFIED")
