@@ -222,6 +222,9 @@ async def test_check_page_names_the_teaching_stage_not_the_certificate_type_shar
     assert summary_value(check.text, "资格种类") == "高级中学教师资格"
     assert summary_value(check.text, "证书上的任教学科") == "无"
     assert summary_value(check.text, "现任教学科") == "数学"
+    # The point as the form states it: name, address and the confirmation window.
+    assert summary_value(check.text, "现场确认点") == (
+        "海淀区第一确认点<br>北京市海淀区中关村大街 1 号<br>2026年3月20日 09:00 – 2026年3月20日 18:00")
 
 
 async def test_r_wiz_7_a_post_without_the_csrf_token_changes_nothing(state: State) -> None:

@@ -65,6 +65,8 @@ def _problem(field_name: str, message: str, rule: str) -> errors.InvalidInput:
 PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
     views.PointWindow(point_code="P1", point_name="海淀区第一确认点", address="北京市海淀区中关村大街 1 号",
                       phone="010-12345678", scope="全区中小学")])
+PLAN.points[0].confirm_start.FromSeconds(1_773_968_400)  # 2026-03-20 09:00 Beijing time
+PLAN.points[0].confirm_end.FromSeconds(1_774_000_800)  # 2026-03-20 18:00 Beijing time
 
 
 class Identity(id_rpc.IdentityServiceServicer):

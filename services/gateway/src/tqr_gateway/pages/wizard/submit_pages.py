@@ -27,6 +27,7 @@ from tqr_gateway.pages.wizard.common import (
 )
 from tqr_gateway.pages.wizard.step_context import when
 from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.formatting import format_datetime
 from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
 
@@ -42,6 +43,12 @@ def _date(iso: str, lang: str) -> str:
     if not parts["year"]:
         return ""
     return iso if lang == "en" else f"{parts['year']}年{parts['month']}月{parts['day']}日"
+
+
+def _window(point: Any, lang: str) -> str:
+    """The point's confirmation window, which the printed form states beside its address."""
+    start, end = when(point.confirm_start), when(point.confirm_end)
+    return f"{format_datetime(start, lang)} – {format_datetime(end, lang)}" if start and end else ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
         row("wizard.field.teaching_subject_code",
             names.subjects.get(draft.teaching_subject_code, draft.teaching_subject_code), 4),
         row("wizard.field.point_code", point.point_name if point else "", 5,
-            [point.point_name, point.address] if point else None),
+            [line for line in (point.point_name, point.address, _window(point, lang)) if line] if point else None),
         row("wizard.field.email", m.email, MATERIALS_STEP),
         row("wizard.field.school", m.school, MATERIALS_STEP),
         row("wizard.field.post", m.post, MATERIALS_STEP),
