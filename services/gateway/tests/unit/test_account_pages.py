@@ -236,15 +236,15 @@ def test_a_signed_in_applicant_finds_their_applications_and_account_from_every_p
 
 def test_the_home_page_offers_my_applications_not_register_or_sign_in_when_signed_in(client, fake):
     anonymous = client.get("/").text.split("<main", 1)[1]
-    assert "注册账号" in anonymous and 'href="/account/login"' in anonymous
+    assert 'href="/account/register"' in anonymous and 'href="/account/login"' in anonymous
     client.cookies.set(COOKIE, fake.sign_in_applicant())
     main = client.get("/").text.split("<main", 1)[1]
-    assert "注册账号" not in main and 'href="/account/register"' not in main
+    assert 'href="/account/register"' not in main and "button__arrow" in main
     assert 'href="/account/login"' not in main
     assert 'href="/portal"' in main and "我的申请" in main
     client.cookies.set("lang", "en")
     english = client.get("/").text.split("<main", 1)[1]
-    assert "My applications" in english and "Create an account" not in english
+    assert "My applications" in english and 'href="/account/register"' not in english
 
 
 def test_the_account_home_says_what_to_do_next(signed_in, fake):
