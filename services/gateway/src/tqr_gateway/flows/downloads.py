@@ -9,9 +9,8 @@ flow through without being held in memory.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
-
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends
 from fastapi.responses import Response, StreamingResponse
