@@ -27,7 +27,7 @@ from tqr_gateway.api.problems import install_problem_schemas
 from tqr_gateway.clients import Clients
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.config import GatewaySettings
-from tqr_gateway.deps import Refused, SignInRequired
+from tqr_gateway.deps import OTHER_KIND_REFUSAL, Refused, SignInRequired
 from tqr_gateway.errors import (
     answer_for_rpc_error,
     fault_answer,
@@ -172,8 +172,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:
         if request.url.path.startswith("/api/"):
-            return refusal_response(request, Refusal(401, "UNAUTHENTICATED", "请先登录", "Please sign in first"),
-                                    request.app.state.refusal_renderer)
+            refusal = OTHER_KIND_REFUSAL if exc.signed_in else Refusal(
+                401, "UNAUTHENTICATED", "请先登录", "Please sign in first")
+            return refusal_response(request, refusal, request.app.state.refusal_renderer)
         target = "/staff/login" if exc.staff else "/account/login"
         here = safe_local_path(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"{target}?next={here}", status_code=303)

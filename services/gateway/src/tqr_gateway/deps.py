@@ -26,10 +26,13 @@ from tqr_gateway.session import SessionInfo, cookie_name
 
 
 class SignInRequired(Exception):
-    """Raised by the dependencies; pages answer with a redirect to the sign-in page, the API with 401."""
+    """Raised by the dependencies; pages answer with a redirect to the sign-in page, the API with 401,
+    or 403 when someone is signed in but as the other kind of account (``signed_in``): signing in
+    again would not help a program, the route is simply not theirs."""
 
-    def __init__(self, staff: bool = False) -> None:
+    def __init__(self, staff: bool = False, signed_in: bool = False) -> None:
         self.staff = staff
+        self.signed_in = signed_in
 
 
 class Refused(Exception):
@@ -41,6 +44,8 @@ class Refused(Exception):
         self.refusal = refusal
 
 
+OTHER_KIND_REFUSAL = Refusal(403, "ACCOUNT_KIND", "这项功能不对您的账号类型开放：申请人和工作人员各用各的功能。",
+                             "This is not open to your kind of account: applicants and staff each have their own.")
 ROLE_REFUSAL = Refusal(403, "STAFF_ROLE", "这项操作不在您的权限范围内。如需办理，请联系有权限的工作人员。",
                        "This is not part of your role. Please ask a colleague who has it.")
 
@@ -64,24 +69,26 @@ def _raise_if_identity_was_down(request: Request) -> None:
         raise outage
 
 
-@refuses_with(401, 503, 504)  # not signed in; the identity service could not say who is asking
+# not signed in; signed in as staff (403 on the API); the identity service could not say who is asking
+@refuses_with(401, 403, 503, 504)
 async def require_applicant(request: Request) -> SessionInfo:
     session = optional_session(request)
     if session is None:
         _raise_if_identity_was_down(request)
     if session is None or session.kind != "applicant":
-        raise SignInRequired(staff=False)
+        raise SignInRequired(staff=False, signed_in=session is not None)
     return session
 
 
-@refuses_with(401, 503, 504)  # not signed in (or not as staff); identity could not say who is asking
+# not signed in; signed in as an applicant (403 on the API); identity could not say who is asking
+@refuses_with(401, 403, 503, 504)
 async def signed_in_staff(request: Request) -> SessionInfo:
     """Any signed-in staff member; the one place tests override to sign someone in."""
     session = optional_session(request)
     if session is None:
         _raise_if_identity_was_down(request)
     if session is None or not session.is_staff:
-        raise SignInRequired(staff=True)
+        raise SignInRequired(staff=True, signed_in=session is not None)
     return session
 
 

@@ -68,6 +68,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
     account: identity_pb2.AccountView = field(default_factory=account_view)
     sessions: dict[str, identity_pb2.ResolveSessionResponse] = field(default_factory=dict)
     identity_down: bool = False  # ResolveSession answers UNAVAILABLE, as during an outage
+    sessions_ended: int = 3  # what ResetPassword says it ended
     # What notification's DevOutboxService answers (FakeDevOutbox, on the same server), newest first.
     outbox: list[notification_pb2.OutboxMessage] = field(default_factory=list)
     verify_outcome: identity_pb2.VerifyRealNameResponse = field(
@@ -182,7 +183,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
 
     async def ResetPassword(self, request: Any, context: Any) -> Any:
         self._record("ResetPassword", request, context)
-        return identity_pb2.ResetPasswordResponse(sessions_ended=3)
+        return identity_pb2.ResetPasswordResponse(sessions_ended=self.sessions_ended)
 
     async def RequestEmailChange(self, request: Any, context: Any) -> Any:
         self._record("RequestEmailChange", request, context)

@@ -133,10 +133,21 @@ def test_r_id_11_reset_sends_a_code_to_the_chosen_channel_then_sets_the_password
     assert "如果该证件已在本网站注册，验证码已发送至注册时登记的电子邮箱" in page and "example.cn" not in page
     done = post(client, "/account/password/reset", {"code": "123456", "password": fakes.GOOD_PASSWORD,
                                                      "password_confirm": fakes.GOOD_PASSWORD})
-    assert done.status_code == 200 and "已结束 3 个登录" in done.text
+    assert done.status_code == 200 and "已退出该账号原有的 3 个登录" in done.text and "请用新密码登录" in done.text
     reset = fake.requests("ResetPassword")[-1]
     assert (reset.code, reset.document_number, reset.channel) == ("123456", LOGIN["document_number"],
                                                                   events_pb2.CODE_CHANNEL_EMAIL)
+
+
+def test_r_id_11_a_reset_that_ended_no_session_says_nothing_about_sessions_and_never_none(client, fake):
+    fake.sessions_ended = 0
+    post(client, "/account/password/forgot", {**LOGIN, "channel": "EMAIL"})
+    client.get("/account/password/reset")
+    done = post(client, "/account/password/reset", {"code": "123456", "password": fakes.GOOD_PASSWORD,
+                                                     "password_confirm": fakes.GOOD_PASSWORD})
+    main = done.text.split("<main", 1)[1]
+    assert done.status_code == 200 and "密码已更新" in main and "请用新密码登录" in main
+    assert "None" not in main and "个登录" not in main
 
 
 def test_r_id_11_a_malformed_document_number_is_said_beside_the_number(client, fake):
@@ -209,6 +220,31 @@ def test_r_id_11_a_support_request_needs_a_photo_of_the_document(signed_in, fake
                 files={"photo": ("id.jpg", JPEG, "image/jpeg")})
     assert done.status_code == 200
     assert fake.requests("CreateSupportRequest")[-1].requested_mobile == "13900000000"
+
+
+def header_of(html):
+    return html.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_a_signed_in_applicant_finds_their_applications_and_account_from_every_page(signed_in, fake):
+    for path in ("/", "/help/faq", "/account"):  # /account passes its own `account` to the template
+        header = header_of(signed_in.get(path).text)
+        assert 'href="/portal"' in header and ">我的申请</a>" in header, path
+        assert 'href="/account"' in header and ">我的账号</a>" in header, path
+        assert "张老师" in header and ">登录</a>" not in header, path
+
+
+def test_the_home_page_offers_my_applications_not_register_or_sign_in_when_signed_in(client, fake):
+    anonymous = client.get("/").text.split("<main", 1)[1]
+    assert 'href="/account/register"' in anonymous and 'href="/account/login"' in anonymous
+    client.cookies.set(COOKIE, fake.sign_in_applicant())
+    main = client.get("/").text.split("<main", 1)[1]
+    assert 'href="/account/register"' not in main and "button__arrow" in main
+    assert 'href="/account/login"' not in main
+    assert 'href="/portal"' in main and "我的申请" in main
+    client.cookies.set("lang", "en")
+    english = client.get("/").text.split("<main", 1)[1]
+    assert "My applications" in english and 'href="/account/register"' not in english
 
 
 def test_the_account_home_says_what_to_do_next(signed_in, fake):

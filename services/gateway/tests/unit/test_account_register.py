@@ -133,6 +133,27 @@ def test_r_id_2_an_existing_account_points_to_password_reset(client, fake):
     assert "该用户已注册" in refused.text and 'href="/account/password/forgot"' in refused.text
 
 
+def test_r_id_3_a_refused_password_keeps_the_typed_code_and_says_it_is_still_valid(client, fake):
+    through_code(client)
+    fake.fail["RegisterAccount"] = errors.InvalidInput(
+        [errors.FieldProblem("password", "R-ID-3", "密码需要包含特殊字符", "Needs a special character")])
+    refused = post(client, "/account/register/finish",
+                   {"sms_code": "123456", "password": "abcdefgh1", "password_confirm": "abcdefgh1"})
+    assert refused.status_code == 422 and 'id="password-error"' in refused.text
+    assert re.search(r'name="sms_code"[^>]*value="123456"|value="123456"[^>]*name="sms_code"', refused.text)
+    assert "验证码仍然有效" in refused.text
+    assert "abcdefgh1" not in refused.text  # never the password
+
+
+def test_r_id_6_a_refused_code_is_not_kept(client, fake):
+    through_code(client)
+    fake.fail["RegisterAccount"] = errors.RuleViolation("R-ID-6", "验证码已失效，请重新获取", "No longer valid")
+    refused = post(client, "/account/register/finish",
+                   {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
+    assert refused.status_code == 422 and "验证码已失效，请重新获取" in refused.text
+    assert 'value="123456"' not in refused.text and "验证码仍然有效" not in refused.text
+
+
 def test_r_id_3_password_rules_are_shown_before_the_fields(client, fake):
     through_code(client)
     page = client.get("/account/register/finish").text

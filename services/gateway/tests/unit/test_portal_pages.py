@@ -81,6 +81,31 @@ async def test_r_app_5_the_form_streams_as_an_attachment_in_the_chosen_format() 
     assert ".docx" in word.headers["content-disposition"]
 
 
+async def test_r_app_5_an_unknown_form_format_is_refused_not_answered_with_the_pdf() -> None:
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        api = await client.get("/api/v1/applications/app-9/form?format=xyz")
+        page = await client.get("/portal/applications/app-9/form?format=xyz")
+        word = await client.get("/portal/applications/app-9/form?format=word")
+    assert api.status_code == 422 and api.headers["content-type"].startswith("application/problem+json")
+    assert api.json()["code"] == "UNKNOWN_FORMAT" and "PDF" in api.json()["message_zh"]
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert FAKE_PDF not in page.content and "不提供该格式的申请表" in page.text
+    assert word.status_code == 200 and ".docx" in word.headers["content-disposition"]  # the names links use
+
+
+async def test_an_applicant_calling_a_staff_api_route_is_forbidden_not_asked_to_sign_in() -> None:
+    async with gateway(State()) as client:
+        sign_in(client)
+        staff_route = await client.get("/api/v1/staff/applications/app-9")
+        client.cookies.clear()
+        anonymous = await client.get("/api/v1/staff/applications/app-9")
+    assert staff_route.status_code == 403 and staff_route.json()["code"] == "ACCOUNT_KIND"
+    assert anonymous.status_code == 401
+
+
 async def test_r_app_3_edit_refusal_is_shown_beside_the_field_and_a_good_edit_returns_to_the_detail() -> None:
     state = State()
     submitted(state)

@@ -178,6 +178,8 @@ def test_banner_and_panel_take_text_or_a_call_block() -> None:
     assert 'class="banner banner--success" role="alert"' in html and "<p>已保存</p>" in html
     assert 'role="region"' in html and "<p>确认时间即将结束</p>" in html and "重要提示" in html
     assert "报名号 <strong>A123</strong>" in html
+    title_only = render('{% from "components/banner.html" import panel with context %}{{ panel("已发送") }}')
+    assert "已发送" in title_only and "None" not in title_only
 
 
 def test_buttons_and_back_link() -> None:

@@ -22,7 +22,9 @@ async def post(client: httpx.AsyncClient, path: str, data: dict[str, object], pa
     return await client.post(path, data={**data, "csrf_token": csrf_of(html)})
 
 
-async def walk_to(client: httpx.AsyncClient, step: int, certificate: str = "12345678901234567") -> None:
+async def walk_to(client: httpx.AsyncClient, step: int, certificate: str = "12345678901234567",
+                  **details: str) -> None:
+    """Answer steps 1 .. step-1; ``details`` replaces step 4's answers."""
     answers: dict[int, dict[str, object]] = {
         1: {}, 2: {"accept": "yes"}, 3: {"certificate_number": certificate},
         4: {"holder_name": "欧阳倩", "gender": "F", "birth_date-year": "1976", "birth_date-month": "5",
@@ -32,6 +34,7 @@ async def walk_to(client: httpx.AsyncClient, step: int, certificate: str = "1234
             "action": "save"},
         5: {"point_code": "P1"}, 6: {},
     }
+    answers[4].update(details)
     for n in range(1, step):
         response = await post(client, f"/apply/step/{n}", answers[n])
         assert response.status_code == 303, (n, response.text[:2000])
@@ -197,6 +200,31 @@ async def test_r_wiz_8_check_page_then_one_application_for_a_double_submit(state
     assert "中关村大街" in done.text and 'action="/portal/applications/app-1/form"' in done.text
     assert "密码" not in done.text.split("<main", 1)[1]
     assert resume.headers["location"] == "/apply/done"
+
+
+def summary_value(html: str, key: str) -> str:
+    """The value the check page shows in the row labelled ``key``."""
+    found = re.search(rf'<dt class="summary-list__key">{key}</dt>\s*<dd class="summary-list__value">\s*(.*?)\s*</dd>',
+                      html, re.S)
+    assert found, f"no row {key}"
+    return found.group(1)
+
+
+async def test_check_page_names_the_teaching_stage_not_the_certificate_type_sharing_its_code(state: State) -> None:
+    async with gateway(state) as client:
+        sign_in(client)
+        await walk_to(client, 7, certificate_type_code="SENIOR_SECONDARY", teaching_stage_code="SENIOR_SECONDARY",
+                      subject_code="")
+        await post(client, "/apply/step/7", materials_form())
+        check = await client.get("/apply/check")
+    # What the printed form files: 任教学段 from the stages, 资格种类 from the types, 无 for no subject.
+    assert summary_value(check.text, "现任教学段") == "高级中学"
+    assert summary_value(check.text, "资格种类") == "高级中学教师资格"
+    assert summary_value(check.text, "证书上的任教学科") == "无"
+    assert summary_value(check.text, "现任教学科") == "数学"
+    # The point as the form states it: name, address and the confirmation window.
+    assert summary_value(check.text, "现场确认点") == (
+        "海淀区第一确认点<br>北京市海淀区中关村大街 1 号<br>2026年3月20日 09:00 – 2026年3月20日 18:00")
 
 
 async def test_r_wiz_7_a_post_without_the_csrf_token_changes_nothing(state: State) -> None:

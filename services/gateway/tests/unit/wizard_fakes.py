@@ -65,6 +65,8 @@ def _problem(field_name: str, message: str, rule: str) -> errors.InvalidInput:
 PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
     views.PointWindow(point_code="P1", point_name="海淀区第一确认点", address="北京市海淀区中关村大街 1 号",
                       phone="010-12345678", scope="全区中小学")])
+PLAN.points[0].confirm_start.FromSeconds(1_773_968_400)  # 2026-03-20 09:00 Beijing time
+PLAN.points[0].confirm_end.FromSeconds(1_774_000_800)  # 2026-03-20 18:00 Beijing time
 
 
 class Identity(id_rpc.IdentityServiceServicer):
@@ -98,9 +100,12 @@ class Reference(ref_rpc.ReferenceDataServiceServicer):
 
     async def ListCodeLists(self, request: Any, context: Any) -> ref.ListCodeListsResponse:
         return ref.ListCodeListsResponse(
-            teaching_stages=[ref.CodeName(code="PRIMARY", name="小学")],
+            # The real lists share codes across lists (SENIOR_SECONDARY is a stage and a certificate type).
+            teaching_stages=[ref.CodeName(code="PRIMARY", name="小学"),
+                             ref.CodeName(code="SENIOR_SECONDARY", name="高级中学")],
             subjects=[ref.CodeName(code="MATH", name="数学"), ref.CodeName(code="NONE", name="无")],
-            certificate_types=[ref.CodeName(code="PRIMARY_CERT", name="小学教师资格")])
+            certificate_types=[ref.CodeName(code="PRIMARY_CERT", name="小学教师资格"),
+                               ref.CodeName(code="SENIOR_SECONDARY", name="高级中学教师资格")])
 
 
 class Wizard(wiz_rpc.WizardServiceServicer):
@@ -157,9 +162,12 @@ class Wizard(wiz_rpc.WizardServiceServicer):
             if d.authority_code == NO_PLAN_AUTHORITY:
                 raise errors.RuleViolation("R-PLAN-2", "北京市丰台区教育委员会尚未设置注册计划", "No plan")
             draft.authority_code, draft.authority_name = d.authority_code, "北京市海淀区教育委员会"
+            draft.teaching_stage_code, draft.teaching_subject_code = d.teaching_stage_code, d.teaching_subject_code
             draft.plan.CopyFrom(PLAN)
             if not draft.certificate.locked:
                 draft.certificate.holder_name = d.holder_name
+                draft.certificate.certificate_type_code, draft.certificate.subject_code = (
+                    d.certificate_type_code, d.subject_code)
         if which == "point":
             draft.point_code = request.point.point_code
         if which == "materials":

@@ -75,6 +75,18 @@ async def test_r_id_3_password_rules_and_only_a_salted_hash_is_stored(ctx, steps
     assert ctx.hasher.verify(stored, steps.PASSWORD)
 
 
+async def test_r_id_6_a_refused_password_leaves_the_code_live_for_the_corrected_attempt(ctx, steps) -> None:
+    """The gateway shows the typed code again after a password refusal: this is what makes it usable."""
+    mobile = steps.new_mobile()
+    code = await steps.request_code(ctx, mobile)
+    number = steps.new_id_number()
+    with pytest.raises(InvalidInput):
+        await registration.register_account(ctx, steps.registration_of(
+            number, mobile, code, password="abcdefgh1", password_confirm="abcdefgh1"))
+    account = await registration.register_account(ctx, steps.registration_of(number, mobile, code))
+    assert account.mobile == mobile
+
+
 async def test_r_id_4_email_and_an_eleven_digit_mainland_mobile_are_required(ctx, steps) -> None:
     with pytest.raises(InvalidInput) as caught:
         await registration.register_account(ctx, steps.registration_of(

@@ -25,7 +25,7 @@ from tqr_gateway.deps import (
     Inbox,
     actor_metadata,
 )
-from tqr_gateway.flows.downloads import stream_form
+from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.session import SessionInfo
 
@@ -208,7 +208,7 @@ async def messages(request: Request, application_id: str, session: Applicant, ap
             responses={200: {"content": {"application/pdf": {}, "application/vnd.openxmlformats-officedocument"
                                          ".wordprocessingml.document": {}}}})
 async def download_form(request: Request, application_id: str, session: Applicant, documents: Documents,
-                        format: str = "pdf") -> StreamingResponse:
+                        format: FormFormat) -> StreamingResponse:
     return await stream_form(documents, session, application_id, format)
 
 

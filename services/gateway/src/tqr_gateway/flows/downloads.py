@@ -9,12 +9,15 @@ flow through without being held in memory.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 from urllib.parse import quote
 
+from fastapi import Depends
 from fastapi.responses import Response, StreamingResponse
 
 from tqr_gateway.clients.documents import FORMATS, DocumentsClient
-from tqr_gateway.deps import actor_metadata
+from tqr_gateway.deps import Refused, actor_metadata
+from tqr_gateway.security.refusals import Refusal, refuses_with
 from tqr_gateway.session import SessionInfo
 
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]')
@@ -29,9 +32,28 @@ def content_disposition(filename: str, display_filename: str) -> str:
     return value
 
 
+# The names a link or a program may give each format; anything else is refused, not answered with
+# the PDF (a caller asking for a format we do not make would otherwise get a file it did not ask for).
+FORMAT_NAMES = {"": "pdf", "pdf": "pdf", "docx": "docx", "word": "docx", "doc": "docx"}
+UNKNOWN_FORMAT = Refusal(422, "UNKNOWN_FORMAT", "不提供该格式的申请表。请选择 PDF 或 Word（docx）格式。",
+                         "The form is not offered in that format. Choose PDF or Word (docx).")
+
+
 def normalise_format(fmt: str) -> str:
-    fmt = (fmt or "pdf").lower()
-    return "docx" if fmt in ("docx", "word", "doc") else "pdf" if fmt not in FORMATS else fmt
+    """``pdf`` or ``docx``; raises ``Refused`` (422) for a format the documents service does not make."""
+    name = FORMAT_NAMES.get((fmt or "").strip().lower())
+    if name is None or name not in FORMATS:
+        raise Refused(UNKNOWN_FORMAT)
+    return name
+
+
+@refuses_with(422)
+async def form_format(format: str = "pdf") -> str:
+    """The ``format`` query parameter as ``pdf`` or ``docx``, checked before any service is asked."""
+    return normalise_format(format)
+
+
+FormFormat = Annotated[str, Depends(form_format)]
 
 
 async def stream_form(client: DocumentsClient, session: SessionInfo, application_id: str,

@@ -39,6 +39,8 @@ DEFAULT_LINKS: dict[str, str] = {
     "login": "/account/login",
     "logout": "/account/logout",
     "account": "/account",
+    "portal": "/portal",
+    "staff": "/staff",
 }
 STATIC_PREFIX = "/static"
 
@@ -141,8 +143,10 @@ def page_context(connection: HTTPConnection) -> dict[str, Any]:
         "other_html_lang": HTML_LANG[other],
         "current_path": connection.url.path,
         "lang_switch_href": link(f"/lang/{other}", next=current),
-        # Set by the app's session layer: any object or mapping with ``display_name``.
-        "account": state.get("account"),
+        # Set by the app's session layer: any object or mapping with ``display_name`` and ``kind``.
+        # Not called ``account``: account pages pass their own ``account`` (the identity service's
+        # view), which would hide who is signed in from the header.
+        "signed_in_as": state.get("account"),
     }
 
 

@@ -182,13 +182,25 @@ def _wait_left(state: dict[str, Any]) -> int:
 
 
 async def _finish_page(request: Request, state: dict[str, Any], found: FormErrors | None = None,
-                       status: int = 200, already_registered: bool = False) -> Response:
+                       status: int = 200, already_registered: bool = False, kept_code: str = "") -> Response:
     options = await identity(request).registration_options()
-    context = {"hint": state.get("hint", ""), "channel": state.get("channel", "SMS"),
+    context = {"hint": state.get("hint", ""), "channel": state.get("channel", "SMS"), "kept_code": kept_code,
                "wait_seconds": _wait_left(state), "expires_minutes": max(1, int(state.get("expires_in", 300)) // 60),
                "special": options.password_special_characters, "development": settings(request).development,
                "already_registered": already_registered, **(found or FormErrors()).context()}
     return _page(request, "register_finish.html", 4, context, status)
+
+
+def _code_still_usable(typed: str, refusal: errors.ServiceError, found: FormErrors) -> str:
+    """The code the person typed, to show again, when the refusal left it unused.
+
+    The identity service checks every field before it tries the code, so a refusal of the
+    password (or any other field problem) leaves the code live: blanking it would make the person
+    fetch a new one for nothing. A refusal about the code itself (wrong, expired, used) or one
+    that came after the code was taken (R-ID-2) keeps nothing; its message says what happened."""
+    if "sms_code" in found.by_field or not isinstance(refusal, errors.InvalidInput):
+        return ""
+    return typed.strip()
 
 
 @router.get("/account/register/finish")
@@ -217,7 +229,8 @@ async def register(request: Request) -> Response:
         if any(item["field"] in DETAIL_FIELDS for item in found.items):
             return await _details_page(request, state, found, 422)
         return await _finish_page(request, state, found, 409 if refusal.code == "R-ID-2" else 422,
-                                  already_registered=refusal.code == "R-ID-2")
+                                  already_registered=refusal.code == "R-ID-2",
+                                  kept_code=_code_still_usable(final["sms_code"], refusal, found))
     response = RedirectResponse("/account/login?registered=1&next=/account/real-name", status_code=303)
     token = getattr(reply, "session_token", "")
     if token:  # the contract may return a session with the account: then straight to verification

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.notification import InboxClient
 from tqr_gateway.deps import Applicant, Documents, actor_metadata, clients_of
-from tqr_gateway.flows.downloads import stream_form
+from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.pages.portal import views
 from tqr_gateway.pages.wizard.step_context import when
 from tqr_gateway.web.templating import render
@@ -79,7 +79,7 @@ async def application_detail(request: Request, application_id: str, session: App
 
 @router.get("/portal/applications/{application_id}/form")
 async def download_form(request: Request, application_id: str, session: Applicant, documents: Documents,
-                        format: str = "pdf") -> Response:
+                        format: FormFormat) -> Response:
     """R-APP-5: the form in the format the applicant picked, as an attachment."""
     return await stream_form(documents, session, application_id, format)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -26,6 +27,7 @@ from tqr_gateway.pages.wizard.common import (
 )
 from tqr_gateway.pages.wizard.step_context import when
 from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.formatting import format_datetime
 from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
 
@@ -43,8 +45,24 @@ def _date(iso: str, lang: str) -> str:
     return iso if lang == "en" else f"{parts['year']}年{parts['month']}月{parts['day']}日"
 
 
-def answer_rows(request: Request, draft: wiz.Draft, names: dict[str, str]) -> list[dict[str, Any]]:
-    """Every answer with a "修改" link to the step that asked it."""
+def _window(point: Any, lang: str) -> str:
+    """The point's confirmation window, which the printed form states beside its address."""
+    start, end = when(point.confirm_start), when(point.confirm_end)
+    return f"{format_datetime(start, lang)} – {format_datetime(end, lang)}" if start and end else ""
+
+
+@dataclass(frozen=True)
+class CodeNames:
+    """The code lists' names, one map per list: the lists share codes (a stage ``SENIOR_SECONDARY``
+    and a certificate type ``SENIOR_SECONDARY``), so one merged map would name a stage by the type."""
+
+    stages: dict[str, str]
+    subjects: dict[str, str]
+    certificate_types: dict[str, str]
+
+
+def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[dict[str, Any]]:
+    """Every answer with a "修改" link to the step that asked it, named as the printed form names it."""
     lang = language_of(request)
 
     def t(key: str) -> str:
@@ -63,16 +81,20 @@ def answer_rows(request: Request, draft: wiz.Draft, names: dict[str, str]) -> li
         row("wizard.field.holder_name", c.holder_name, 4),
         row("wizard.field.gender", t(f"wizard.gender.{c.gender}") if c.gender else "", 4),
         row("wizard.field.birth_date", _date(c.birth_date, lang), 4),
-        row("wizard.field.certificate_type_code", c.certificate_type_name or names.get(c.certificate_type_code, ""), 4),
-        row("wizard.field.subject_code", c.subject_name or names.get(c.subject_code, ""), 4),
+        row("wizard.field.certificate_type_code",
+            c.certificate_type_name or names.certificate_types.get(c.certificate_type_code, ""), 4),
+        # The form prints 无 when the certificate names no subject; say the same here.
+        row("wizard.field.subject_code",
+            c.subject_name or names.subjects.get(c.subject_code, "") or t("wizard.no_subject"), 4),
         row("wizard.field.issuing_body", c.issuing_body, 4),
         row("wizard.field.issue_date", _date(c.issue_date, lang), 4),
         row("wizard.field.authority_code", draft.authority_name, 4),
-        row("wizard.field.teaching_stage_code", names.get(draft.teaching_stage_code, draft.teaching_stage_code), 4),
+        row("wizard.field.teaching_stage_code",
+            names.stages.get(draft.teaching_stage_code, draft.teaching_stage_code), 4),
         row("wizard.field.teaching_subject_code",
-            names.get(draft.teaching_subject_code, draft.teaching_subject_code), 4),
+            names.subjects.get(draft.teaching_subject_code, draft.teaching_subject_code), 4),
         row("wizard.field.point_code", point.point_name if point else "", 5,
-            [point.point_name, point.address] if point else None),
+            [line for line in (point.point_name, point.address, _window(point, lang)) if line] if point else None),
         row("wizard.field.email", m.email, MATERIALS_STEP),
         row("wizard.field.school", m.school, MATERIALS_STEP),
         row("wizard.field.post", m.post, MATERIALS_STEP),
@@ -84,10 +106,11 @@ def answer_rows(request: Request, draft: wiz.Draft, names: dict[str, str]) -> li
     ]
 
 
-async def code_names(request: Request) -> dict[str, str]:
+async def code_names(request: Request) -> CodeNames:
     codes = await client_of(request).code_lists()
-    return {c.code: c.name for group in (codes.teaching_stages, codes.subjects, codes.certificate_types)
-            for c in group}
+    return CodeNames(stages={c.code: c.name for c in codes.teaching_stages},
+                     subjects={c.code: c.name for c in codes.subjects},
+                     certificate_types={c.code: c.name for c in codes.certificate_types})
 
 
 async def render_check(request: Request, session: Any, draft: wiz.Draft, errors: PageErrors,
