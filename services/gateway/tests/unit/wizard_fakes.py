@@ -64,9 +64,14 @@ def _problem(field_name: str, message: str, rule: str) -> errors.InvalidInput:
 
 PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
     views.PointWindow(point_code="P1", point_name="海淀区第一确认点", address="北京市海淀区中关村大街 1 号",
-                      phone="010-12345678", scope="全区中小学")])
-PLAN.points[0].confirm_start.FromSeconds(1_773_968_400)  # 2026-03-20 09:00 Beijing time
-PLAN.points[0].confirm_end.FromSeconds(1_774_000_800)  # 2026-03-20 18:00 Beijing time
+                      phone="010-12345678", scope="全区中小学"),
+    # A point whose confirmation window has ended: step 5 shows it as closed, not as a choice.
+    views.PointWindow(point_code="P2", point_name="海淀区已结束确认点", address="北京市海淀区学院路 2 号",
+                      phone="010-87654321", scope="学院路街道")])
+PLAN.points[0].confirm_start.FromSeconds(2_089_587_600)  # 2036-03-20 09:00 Beijing time (still ahead)
+PLAN.points[0].confirm_end.FromSeconds(2_089_620_000)  # 2036-03-20 18:00 Beijing time
+PLAN.points[1].confirm_start.FromSeconds(1_772_326_800)  # 2026-03-01 09:00 Beijing time (over)
+PLAN.points[1].confirm_end.FromSeconds(1_773_133_200)  # 2026-03-10 17:00 Beijing time
 
 
 class Identity(id_rpc.IdentityServiceServicer):
