@@ -345,7 +345,7 @@ def test_r_wiz_5_point_whose_confirmation_window_has_ended_is_refused_with_its_w
     plan = PLANS["110105"][0]
     env = replace(env, plans_lookup=lambda code: [RegistrationPlan(
         plan.plan_id, plan.authority_code, plan.title, plan.online_start, plan.online_end,
-        plan.point_windows + (early,))] if code == "110105" else PLANS.get(code, ()))
+        (*plan.point_windows, early))] if code == "110105" else PLANS.get(code, ()))
     draft = complete(draft, env, clock, Step.CERTIFICATE_DATA_AND_AUTHORITY)
     assert submit_step(draft, Step.CONFIRMATION_POINT, {"point_code": "CY-EARLY"}, env).draft.point_code == "CY-EARLY"
     clock.set(early.confirm_end + timedelta(seconds=1))
