@@ -3,6 +3,8 @@ lists with keyset pages, email correction, eligibility pre-check, reference impo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from servicekit import errors
 from sqlalchemy import select
 from tqr.application.v1 import application_pb2, plans_pb2, staff_pb2, wizard_pb2
@@ -54,6 +56,24 @@ async def test_r_plan_1_plan_with_points_and_windows_visible_to_applicants(app, 
     refused = await app.refused(app.plans.GetAuthorityPlan, plans_pb2.GetAuthorityPlanRequest(
         authority_code="110101"), h.new_applicant().actor)
     assert refused.code == "R-PLAN-2"
+
+
+async def test_current_plans_are_public_and_drop_a_plan_once_every_window_has_ended(app, h):
+    """The home page's 重要时间: no sign-in needed; a plan stays while applying or confirming is possible."""
+    start, day = datetime(2026, 3, 10, 2, 0, tzinfo=UTC), timedelta(days=1)  # conftest's plans count from here
+
+    async def listed() -> dict[str, list[str]]:
+        reply = await app.plans.ListCurrentPlans(plans_pb2.ListCurrentPlansRequest(), timeout=20)  # no actor
+        ours = set(app.plan_ids.values())
+        return {p.authority_code: [w.point_code for w in p.points] for p in reply.plans if p.plan_id in ours}
+
+    # 110107's online window ended ten days ago and it has no points: over.
+    assert await listed() == {"110108": ["11010801", "11010802"], "110105": ["11010501"], "110102": [],
+                              "110106": []}
+    app.clock.set(start + 12 * day)  # online windows of 110108/110105/110102 have ended
+    assert await listed() == {"110108": ["11010801", "11010802"], "110105": ["11010501"], "110106": []}
+    app.clock.set(start + 21 * day)  # every window has ended
+    assert await listed() == {}
 
 
 async def test_r_staff_2_find_by_application_number_document_number_and_form_code(app, h):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -334,6 +335,27 @@ def test_r_wiz_5_r_plan_3_plan_without_points_is_refused_at_step_5() -> None:
         submit_step(draft, Step.CONFIRMATION_POINT, {"point_code": "CY-1"}, env)
     assert caught.value.code == "R-PLAN-3"
     assert FENGTAI.name in caught.value.message_zh
+
+
+def test_r_wiz_5_point_whose_confirmation_window_has_ended_is_refused_with_its_window() -> None:
+    from tqr_application.domain.plans import PointWindow, RegistrationPlan
+
+    draft, env, clock = fresh()
+    early = PointWindow("CY-EARLY", STARTED - timedelta(days=1), STARTED + timedelta(hours=1))
+    plan = PLANS["110105"][0]
+    env = replace(env, plans_lookup=lambda code: [RegistrationPlan(
+        plan.plan_id, plan.authority_code, plan.title, plan.online_start, plan.online_end,
+        (*plan.point_windows, early))] if code == "110105" else PLANS.get(code, ()))
+    draft = complete(draft, env, clock, Step.CERTIFICATE_DATA_AND_AUTHORITY)
+    assert submit_step(draft, Step.CONFIRMATION_POINT, {"point_code": "CY-EARLY"}, env).draft.point_code == "CY-EARLY"
+    clock.set(early.confirm_end + timedelta(seconds=1))
+    with pytest.raises(InvalidInput) as caught:
+        submit_step(draft, Step.CONFIRMATION_POINT, {"point_code": "CY-EARLY"}, env)
+    assert caught.value.code == "R-WIZ-5" and fields_of(caught.value) == {"point_code"}
+    problem = caught.value.problems[0]
+    assert "2026年3月2日 9:00 至 2026年3月3日 10:00" in problem.message_zh and "已经结束" in problem.message_zh
+    assert "closed" in problem.message_en
+    assert submit_step(draft, Step.CONFIRMATION_POINT, {"point_code": "CY-1"}, env).draft.point_code == "CY-1"
 
 
 # --- R-WIZ-6 notes ---------------------------------------------------------------------------------------

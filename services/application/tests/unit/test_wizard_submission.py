@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from servicekit.clock import ManualClock
 from servicekit.errors import RuleViolation
-from tqr_application.domain.plans import RegistrationPlan
+from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.wizard import (
     STEP_ORDER_RULE,
     Account,
@@ -94,10 +94,21 @@ def test_r_wiz_7_point_removed_from_the_plan_is_a_problem_to_fix() -> None:
     assert [(p.step, p.code) for p in caught.value.submission_problems] == [(Step.CONFIRMATION_POINT, "R-WIZ-5")]
 
 
+def test_r_wiz_7_point_whose_confirmation_window_ended_since_the_choice_is_a_problem_to_fix() -> None:
+    draft, _env, clock = everything()
+    ended = PointWindow("CY-1", OPEN, clock.now() - timedelta(minutes=1))
+    plan = RegistrationPlan("plan-cy", "110105", "朝阳区2026年", OPEN, CLOSE, (ended, point("CY-2")))
+    with pytest.raises(NotReadyToSubmit) as caught:
+        ensure_ready_to_submit(draft, clock.now(), plan)
+    assert [(p.step, p.code) for p in caught.value.submission_problems] == [(Step.CONFIRMATION_POINT, "R-WIZ-5")]
+    assert "已经结束" in caught.value.submission_problems[0].message_zh
+
+
 def test_r_wiz_7_assessment_years_are_checked_again_at_submission() -> None:
     """A draft saved in one year and submitted in the next asks for the new five years."""
     draft, _env, _clock = everything()
-    next_year = RegistrationPlan("plan-cy", "110105", "延长", OPEN, datetime(2027, 1, 31, tzinfo=CST), (point("CY-1"),))
+    extended = PointWindow("CY-1", OPEN, datetime(2027, 2, 28, tzinfo=CST))  # confirmation still open then
+    next_year = RegistrationPlan("plan-cy", "110105", "延长", OPEN, datetime(2027, 1, 31, tzinfo=CST), (extended,))
     problems = ready_to_submit(draft, datetime(2027, 1, 5, 10, tzinfo=CST), next_year)
     assert {p.field for p in problems} >= {"annual_assessments[0].year"}
     assert all(p.step is Step.MATERIALS for p in problems)

@@ -103,13 +103,6 @@ def test_landing_page_offers_register_and_login(client: TestClient) -> None:
     assert "网上申报时间由各注册机构安排" in html  # the key-dates placeholder
 
 
-def test_landing_page_shows_key_dates_the_app_publishes(client: TestClient) -> None:
-    client.app.state.key_dates = [{"label": "网上申报", "value": "2026年3月1日至3月31日"}]
-    html = client.get("/").text
-    assert "2026年3月1日至3月31日" in html
-    assert "网上申报时间由各注册机构安排" not in html
-
-
 def test_layout_has_landmarks_skip_link_and_language_switch(client: TestClient) -> None:
     html = client.get("/help/usage?x=1").text
     assert '<meta charset="utf-8">' in html

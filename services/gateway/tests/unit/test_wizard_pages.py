@@ -141,6 +141,18 @@ async def test_r_wiz_5_points_show_their_window_and_scope(state: State) -> None:
     assert "海淀区第一确认点" in page.text and "全区中小学" in page.text and "中关村大街" in page.text
 
 
+async def test_r_wiz_5_a_point_whose_confirmation_window_ended_is_shown_closed_not_offered(state: State) -> None:
+    async with gateway(state) as client:
+        sign_in(client)
+        await walk_to(client, 5)
+        page = await client.get("/apply/step/5")
+    offered = re.findall(r'name="point_code" type="radio" value="([^"]+)"', page.text)
+    assert offered == ["P1"]
+    closed = page.text[page.text.index('id="closed-points"'):]
+    assert "海淀区已结束确认点" in closed and "已结束" in closed
+    assert "2026年3月1日 09:00" in closed and "2026年3月10日 17:00" in closed
+
+
 async def test_r_wiz_6_notes_button_says_read_and_next(state: State) -> None:
     async with gateway(state) as client:
         sign_in(client)
@@ -224,7 +236,7 @@ async def test_check_page_names_the_teaching_stage_not_the_certificate_type_shar
     assert summary_value(check.text, "现任教学科") == "数学"
     # The point as the form states it: name, address and the confirmation window.
     assert summary_value(check.text, "现场确认点") == (
-        "海淀区第一确认点<br>北京市海淀区中关村大街 1 号<br>2026年3月20日 09:00 – 2026年3月20日 18:00")
+        "海淀区第一确认点<br>北京市海淀区中关村大街 1 号<br>2036年3月20日 09:00 – 2036年3月20日 18:00")
 
 
 async def test_r_wiz_7_a_post_without_the_csrf_token_changes_nothing(state: State) -> None:

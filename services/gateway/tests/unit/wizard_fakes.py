@@ -22,6 +22,8 @@ from tqr.application.v1 import application_pb2 as ref
 from tqr.application.v1 import application_pb2_grpc as ref_rpc
 from tqr.application.v1 import applications_pb2 as apps
 from tqr.application.v1 import applications_pb2_grpc as apps_rpc
+from tqr.application.v1 import plans_pb2 as plans_pb
+from tqr.application.v1 import plans_pb2_grpc as plans_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.application.v1 import wizard_pb2_grpc as wiz_rpc
@@ -52,6 +54,7 @@ class State:
     saved_steps: list[wiz.SaveWizardStepRequest] = field(default_factory=list)
     edits: list[apps.EditApplicationRequest] = field(default_factory=list)
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
+    current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
 
 
 def _who(context: grpc.aio.ServicerContext) -> str:
@@ -64,9 +67,22 @@ def _problem(field_name: str, message: str, rule: str) -> errors.InvalidInput:
 
 PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
     views.PointWindow(point_code="P1", point_name="海淀区第一确认点", address="北京市海淀区中关村大街 1 号",
-                      phone="010-12345678", scope="全区中小学")])
-PLAN.points[0].confirm_start.FromSeconds(1_773_968_400)  # 2026-03-20 09:00 Beijing time
-PLAN.points[0].confirm_end.FromSeconds(1_774_000_800)  # 2026-03-20 18:00 Beijing time
+                      phone="010-12345678", scope="全区中小学"),
+    # A point whose confirmation window has ended: step 5 shows it as closed, not as a choice.
+    views.PointWindow(point_code="P2", point_name="海淀区已结束确认点", address="北京市海淀区学院路 2 号",
+                      phone="010-87654321", scope="学院路街道")])
+PLAN.points[0].confirm_start.FromSeconds(2_089_587_600)  # 2036-03-20 09:00 Beijing time (still ahead)
+PLAN.points[0].confirm_end.FromSeconds(2_089_620_000)  # 2036-03-20 18:00 Beijing time
+PLAN.points[1].confirm_start.FromSeconds(1_772_326_800)  # 2026-03-01 09:00 Beijing time (over)
+PLAN.points[1].confirm_end.FromSeconds(1_773_133_200)  # 2026-03-10 17:00 Beijing time
+
+
+class Plans(plans_rpc.PlanServiceServicer):
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    async def ListCurrentPlans(self, request: Any, context: Any) -> plans_pb.ListCurrentPlansResponse:
+        return plans_pb.ListCurrentPlansResponse(plans=self.state.current_plans)
 
 
 class Identity(id_rpc.IdentityServiceServicer):
@@ -297,6 +313,7 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
         lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(Reference(), s),
         lambda s: wiz_rpc.add_WizardServiceServicer_to_server(Wizard(state), s),
         lambda s: apps_rpc.add_ApplicantServiceServicer_to_server(Applicant(state), s),
+        lambda s: plans_rpc.add_PlanServiceServicer_to_server(Plans(state), s),
         lambda s: docs_rpc.add_DocumentsServiceServicer_to_server(Documents(state), s),
         lambda s: note_rpc.add_InboxServiceServicer_to_server(inbox, s),
     ], [])

@@ -59,6 +59,11 @@ class PlanServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetAuthorityPlanRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetAuthorityPlanResponse.FromString,
                 _registered_method=True)
+        self.ListCurrentPlans = channel.unary_unary(
+                '/tqr.application.v1.PlanService/ListCurrentPlans',
+                request_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansResponse.FromString,
+                _registered_method=True)
 
 
 class PlanServiceServicer:
@@ -97,6 +102,14 @@ class PlanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCurrentPlans(self, request, context):
+        """Anyone, signed in or not (the home page's 重要时间): every plan whose online window or a
+        confirmation window has not ended yet, soonest first. The dates are public notices.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -124,6 +137,11 @@ def add_PlanServiceServicer_to_server(servicer, server):
                     servicer.GetAuthorityPlan,
                     request_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetAuthorityPlanRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetAuthorityPlanResponse.SerializeToString,
+            ),
+            'ListCurrentPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCurrentPlans,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -261,6 +279,33 @@ class PlanService:
             '/tqr.application.v1.PlanService/GetAuthorityPlan',
             tqr_dot_application_dot_v1_dot_plans__pb2.GetAuthorityPlanRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_plans__pb2.GetAuthorityPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCurrentPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.PlanService/ListCurrentPlans',
+            tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,6 +39,10 @@ class PlanServiceStub:
     """Point staff (own point) or the authority admin: 现场确认注意事项 (R-APP-4). Audited."""
     GetAuthorityPlan: _grpc.UnaryUnaryMultiCallable[_plans_pb2.GetAuthorityPlanRequest, _plans_pb2.GetAuthorityPlanResponse]
     """Anyone signed in: the authority's current plan, or R-PLAN-2 / R-PLAN-3 refusals."""
+    ListCurrentPlans: _grpc.UnaryUnaryMultiCallable[_plans_pb2.ListCurrentPlansRequest, _plans_pb2.ListCurrentPlansResponse]
+    """Anyone, signed in or not (the home page's 重要时间): every plan whose online window or a
+    confirmation window has not ended yet, soonest first. The dates are public notices.
+    """
 
 @_typing.type_check_only
 class PlanServiceAsyncStub(PlanServiceStub):
@@ -51,6 +55,10 @@ class PlanServiceAsyncStub(PlanServiceStub):
     """Point staff (own point) or the authority admin: 现场确认注意事项 (R-APP-4). Audited."""
     GetAuthorityPlan: _aio.UnaryUnaryMultiCallable[_plans_pb2.GetAuthorityPlanRequest, _plans_pb2.GetAuthorityPlanResponse]  # type: ignore[assignment]
     """Anyone signed in: the authority's current plan, or R-PLAN-2 / R-PLAN-3 refusals."""
+    ListCurrentPlans: _aio.UnaryUnaryMultiCallable[_plans_pb2.ListCurrentPlansRequest, _plans_pb2.ListCurrentPlansResponse]  # type: ignore[assignment]
+    """Anyone, signed in or not (the home page's 重要时间): every plan whose online window or a
+    confirmation window has not ended yet, soonest first. The dates are public notices.
+    """
 
 class PlanServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -90,5 +98,15 @@ class PlanServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_plans_pb2.GetAuthorityPlanResponse, _abc.Awaitable[_plans_pb2.GetAuthorityPlanResponse]]:
         """Anyone signed in: the authority's current plan, or R-PLAN-2 / R-PLAN-3 refusals."""
+
+    @_abc_1.abstractmethod
+    def ListCurrentPlans(
+        self,
+        request: _plans_pb2.ListCurrentPlansRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_plans_pb2.ListCurrentPlansResponse, _abc.Awaitable[_plans_pb2.ListCurrentPlansResponse]]:
+        """Anyone, signed in or not (the home page's 重要时间): every plan whose online window or a
+        confirmation window has not ended yet, soonest first. The dates are public notices.
+        """
 
 def add_PlanServiceServicer_to_server(servicer: PlanServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -52,6 +52,16 @@ async def _plans_of(session: AsyncSession, authority_code: str) -> tuple[Registr
     return tuple([await _with_points(session, row) for row in rows])
 
 
+async def plans_not_over(session: AsyncSession, now: datetime) -> list[RegistrationPlan]:
+    """Every plan whose online window or one of its confirmation windows has not ended at ``now``."""
+    p, t = orm.plans, orm.plan_points
+    live_point = select(t.c.plan_id).where(t.c.confirm_end >= now)
+    rows = (await session.execute(
+        select(p).where((p.c.online_end >= now) | p.c.id.in_(live_point)).order_by(p.c.online_start, p.c.authority_code)
+    )).all()
+    return [await _with_points(session, row) for row in rows]
+
+
 async def get_plan(session: AsyncSession, plan_id: str) -> RegistrationPlan | None:
     return await remembered(session, ("plan", plan_id), lambda s: _plan(s, plan_id))
 

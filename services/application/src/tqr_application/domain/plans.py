@@ -167,6 +167,23 @@ def require_confirmation_points(plan: RegistrationPlan, authority_name: str = ""
         )
 
 
+def require_confirmation_window_not_ended(window: PointWindow, now: datetime, field: str = "point_code",
+                                          rule: str = "R-WIZ-5") -> None:
+    """Refuse a point whose confirmation window has ended, naming the window in Beijing time.
+
+    An application tied to such a point could never be confirmed (and is read-only once the window
+    ends), so it is refused when chosen, as an authority is after its online window (R-PLAN-2).
+    """
+    _require_aware("now", now)
+    if now > window.confirm_end:
+        window_zh = format_window_zh(window.confirm_start, window.confirm_end)
+        window_en = format_window_en(window.confirm_start, window.confirm_end)
+        raise InvalidInput([FieldProblem(
+            field, rule, f"该现场确认点的现场确认时间为 {window_zh}，已经结束，请选择其他确认点",
+            f"This point's confirmation window ran {window_en}; it has closed. Choose another point",
+        )], code=rule)
+
+
 def plan_for_new_application(plans: Iterable[RegistrationPlan], authority_code: str, now: datetime,
                              authority_name: str = "") -> RegistrationPlan:
     """The plan a new application to ``authority_code`` goes into, or the R-PLAN-2 refusal."""

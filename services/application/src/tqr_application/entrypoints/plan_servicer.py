@@ -59,6 +59,13 @@ class PlanServicer(rpc.PlanServiceServicer):
         await plans.set_point_notes(self.ctx, caller(context), request.point_code, request.notes)
         return pb.SetPointNotesResponse()
 
+    async def ListCurrentPlans(
+        self, request: pb.ListCurrentPlansRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCurrentPlansResponse:
+        # No caller check: the home page shows these dates to everyone, signed in or not.
+        records = await plans.current_plans(self.ctx)
+        return pb.ListCurrentPlansResponse(plans=[await self._view(r) for r in records])
+
     async def GetAuthorityPlan(
         self, request: pb.GetAuthorityPlanRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetAuthorityPlanResponse:

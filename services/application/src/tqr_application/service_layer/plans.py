@@ -85,6 +85,12 @@ async def get_authority_plan(ctx: ServiceContext, authority_code: str) -> Regist
     return ensure_has_plan(current_plan(plans, ctx.now()), authority.name)
 
 
+async def current_plans(ctx: ServiceContext) -> list[RegistrationPlan]:
+    """Plans people may still act on (apply online or confirm on site), soonest first; public dates."""
+    async with ctx.reading() as session:
+        return await plans_repo.plans_not_over(session, ctx.now())
+
+
 async def view(ctx: ServiceContext, plan: RegistrationPlan) -> PlanView:
     async with ctx.reading() as session:
         authority = await ref.get_authority(session, plan.authority_code)

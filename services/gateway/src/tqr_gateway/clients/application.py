@@ -14,6 +14,8 @@ from tqr.application.v1 import application_pb2 as pb
 from tqr.application.v1 import application_pb2_grpc as rpc
 from tqr.application.v1 import applications_pb2 as apps
 from tqr.application.v1 import applications_pb2_grpc as apps_rpc
+from tqr.application.v1 import plans_pb2 as plans_pb
+from tqr.application.v1 import plans_pb2_grpc as plans_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.application.v1 import wizard_pb2_grpc as wiz_rpc
@@ -37,6 +39,7 @@ class ApplicationClient:
         self._reference = rpc.ReferenceDataServiceStub(channel)
         self._wizard = wiz_rpc.WizardServiceStub(channel)
         self._applicant = apps_rpc.ApplicantServiceStub(channel)
+        self._plans = plans_rpc.PlanServiceStub(channel)
 
     # --- reference data ------------------------------------------------------------------------
 
@@ -52,6 +55,11 @@ class ApplicationClient:
         reply = await self._reference.ListConfirmationPoints(
             pb.ListConfirmationPointsRequest(authority_code=authority_code))
         return list(reply.points)
+
+    async def current_plans(self) -> list[views.Plan]:
+        """Plans still open for applying or confirming, soonest first (public: no actor)."""
+        reply = await self._plans.ListCurrentPlans(plans_pb.ListCurrentPlansRequest())
+        return list(reply.plans)
 
     async def code_lists(self) -> pb.ListCodeListsResponse:
         return await self._reference.ListCodeLists(pb.ListCodeListsRequest())  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ IDEMPOTENT = {
     "tqr.application.v1.ApplicantService": ["ListMyApplications", "GetMyApplication", "ListMessages"],
     "tqr.application.v1.StaffService": ["FindApplication", "SearchApplications", "GetApplicationForStaff",
                                         "CheckEligibilityForStaff"],
-    "tqr.application.v1.PlanService": ["ListPlans", "GetAuthorityPlan"],
+    "tqr.application.v1.PlanService": ["ListPlans", "GetAuthorityPlan", "ListCurrentPlans"],
 }
 
 

@@ -8,6 +8,7 @@ from typing import Final
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from tqr_gateway.web.key_dates import key_dates
 from tqr_gateway.web.language import LANG_COOKIE, LANG_COOKIE_MAX_AGE, SUPPORTED_LANGUAGES, safe_local_path
 from tqr_gateway.web.templating import render
 
@@ -18,9 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse, name="web.home")
 async def home(request: Request) -> HTMLResponse:
-    # The app may publish the current round's dates as a list of {label, value}.
-    key_dates = getattr(request.app.state, "key_dates", None)
-    return render(request, "index.html", {"key_dates": key_dates})
+    return render(request, "index.html", {"key_dates": await key_dates(request)})
 
 
 @router.get("/help/{topic}", response_class=HTMLResponse, name="web.help")

@@ -246,13 +246,14 @@ def point_options(draft: Draft, env: WizardEnv) -> tuple[PointWindow, ...]:
     return plan.point_windows
 
 
-def _confirmation_point(draft: Draft, values: Mapping[str, Any], env: WizardEnv, _n: datetime,
+def _confirmation_point(draft: Draft, values: Mapping[str, Any], env: WizardEnv, now: datetime,
                         _o: frozenset[str]) -> StepOutcome:
-    windows = point_options(draft, env)
+    windows = {w.point_code: w for w in point_options(draft, env)}
     chosen = values.get("point_code")
-    if not isinstance(chosen, str) or chosen not in {w.point_code for w in windows}:
+    if not isinstance(chosen, str) or chosen not in windows:
         raise InvalidInput([FieldProblem("point_code", "R-WIZ-5", "请从列表中选择一个现场确认点",
                                          "Choose one confirmation point from the list")], code="R-WIZ-5")
+    plans.require_confirmation_window_not_ended(windows[chosen], now)
     return StepOutcome(replace(draft, point_code=chosen))
 
 

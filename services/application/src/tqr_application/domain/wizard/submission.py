@@ -109,6 +109,15 @@ def _plan_problems(draft: Draft, now: datetime, plan: RegistrationPlan | None) -
         found.append(SubmissionProblem(Step.CONFIRMATION_POINT, "R-WIZ-5", "point_code",
                                        "您选择的现场确认点已不在注册计划中，请重新选择",
                                        "The confirmation point you chose is no longer in the plan; choose again"))
+    elif draft.point_code is not None:
+        window = plan.window_of(draft.point_code)
+        assert window is not None  # checked just above
+        try:
+            plans.require_confirmation_window_not_ended(window, now)
+        except InvalidInput as exc:
+            problem = exc.problems[0]
+            found.append(SubmissionProblem(Step.CONFIRMATION_POINT, problem.code, "point_code",
+                                           problem.message_zh, problem.message_en))
     return found
 
 

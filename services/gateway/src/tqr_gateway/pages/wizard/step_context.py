@@ -60,12 +60,21 @@ async def certificate_context(request: Request, draft: wiz.Draft, values: dict[s
     }
 
 
-def point_items(plan: views.Plan) -> list[dict[str, Any]]:
-    """Step 5: every point of the plan with its confirmation window and scope (R-WIZ-5)."""
-    return [{
-        "value": p.point_code, "name": p.point_name, "address": p.address, "phone": p.phone, "scope": p.scope,
-        "start": when(p.confirm_start), "end": when(p.confirm_end),
-    } for p in plan.points]
+def point_items(plan: views.Plan, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Step 5: every point of the plan with its confirmation window and scope (R-WIZ-5).
+
+    ``closed`` marks a point whose confirmation window has ended: the page lists it apart, not as a
+    choice, because an application tied to it could never be confirmed (the service refuses it too).
+    """
+    now = now or datetime.now(UTC)
+    items = []
+    for p in plan.points:
+        end = when(p.confirm_end)
+        items.append({
+            "value": p.point_code, "name": p.point_name, "address": p.address, "phone": p.phone, "scope": p.scope,
+            "start": when(p.confirm_start), "end": end, "closed": end is not None and end < now,
+        })
+    return items
 
 
 def materials_context(years: list[int]) -> dict[str, Any]:
