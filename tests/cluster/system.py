@@ -26,6 +26,8 @@ from pathlib import Path
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from servicekit.rpc.actor import ActorSigner
+from tqr.common.v1.actor_pb2 import Actor
 
 from tests.cluster import manifests
 from tests.cluster.dns import Dns
@@ -274,6 +276,19 @@ class Cluster:
             except httpx.HTTPError:
                 return False
         return health(pod.address, pod.port(f"{pod.workload.upper()}_HEALTH_PORT")) == "SERVING"
+
+    def channel_as_gateway(self, address: str, service: str) -> grpc.Channel:
+        """A channel to ``address`` as the gateway calls it: mutual TLS with the certificate of the
+        gateway's Secret, expecting the certificate of ``service``."""
+        mtls = self.secrets["tqr-mtls-gateway"]
+        credentials = grpc.ssl_channel_credentials(mtls["ca.crt"].encode(), mtls["tls.key"].encode(),
+                                                   mtls["tls.crt"].encode())
+        return grpc.secure_channel(address, credentials, options=[("grpc.ssl_target_name_override", service)])
+
+    def signed_as_gateway(self, actor: Actor) -> tuple[tuple[str, bytes], ...]:
+        """``actor`` signed with the key the operator put into the gateway's Secret."""
+        signer = ActorSigner.from_setting(self.secrets["tqr-gateway"]["GATEWAY_ACTOR_SIGNING_KEYS"])
+        return signer.metadata_for(actor, "harness-session")
 
     def stop_pod(self, pod: Pod, *, grace: float = 60.0, kill: bool = False, endpoints_lag: float = 0.0) -> int:
         """The pod deleted as Kubernetes does it; its exit code.

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from tqr.application.v1 import application_pb2, application_pb2_grpc
+from tqr.common.v1.actor_pb2 import Actor
 
 from tests.cluster import manifests
 from tests.cluster.conftest import running_cluster
@@ -27,12 +28,14 @@ def peak() -> Iterator[Cluster]:
     yield from running_cluster("peak")
 
 
-def _busy(address: str, stop: threading.Event, errors: list[str]) -> None:
-    with grpc.insecure_channel(address) as channel:
+def _busy(cluster: Cluster, address: str, stop: threading.Event, errors: list[str]) -> None:
+    """Calls as the gateway makes them (mutual TLS, a signed actor), one after another."""
+    applicant = cluster.signed_as_gateway(Actor(subject_id="harness-applicant", role="APPLICANT"))
+    with cluster.channel_as_gateway(address, SERVICE) as channel:
         stub = application_pb2_grpc.ReferenceDataServiceStub(channel)
         while not stop.is_set():
             try:
-                stub.ListAuthorities(application_pb2.ListAuthoritiesRequest(), timeout=30)
+                stub.ListAuthorities(application_pb2.ListAuthoritiesRequest(), metadata=applicant, timeout=30)
             except grpc.RpcError as error:
                 errors.append(f"{error.code().name}: {error.details()}")
 
@@ -43,7 +46,7 @@ def test_peak_replicas_stay_within_the_poolers_server_connections(peak: Cluster)
     for _ in range(replicas):
         peak.start_pod(SERVICE)
     stop, errors, observed = threading.Event(), [], []
-    workers = [threading.Thread(target=_busy, args=(f"{pod.address}:{pod.port('APPLICATION_GRPC_PORT')}", stop, errors))
+    workers = [threading.Thread(target=_busy, args=(peak, f"{pod.address}:{pod.port('APPLICATION_GRPC_PORT')}", stop, errors))
                for pod in peak.pods_of(SERVICE) for _ in range(CALLS_IN_FLIGHT_PER_POD)]
     for worker in workers:
         worker.start()

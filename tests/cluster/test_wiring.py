@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from servicekit.rpc.actor import ActorSigner
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
@@ -33,14 +32,9 @@ def test_documents_reaches_application_by_its_service_name(system: Cluster) -> N
     """A form download makes documents ask application for the application's data: an unknown id
     comes back NOT_FOUND from application; unwired, documents cannot reach it (UNAVAILABLE)."""
     (documents,) = system.pods_of("documents")
-    # Signed as the gateway signs, with the key the operator put into the gateway's Secret.
-    gateway = ActorSigner.from_setting(system.secrets["tqr-gateway"]["GATEWAY_ACTOR_SIGNING_KEYS"])
-    applicant = gateway.metadata_for(Actor(subject_id="harness-applicant", role="APPLICANT"), "harness-session")
-    # As the gateway: over mutual TLS with the certificate of the gateway's Secret.
-    mtls = system.secrets["tqr-mtls-gateway"]
-    credentials = grpc.ssl_channel_credentials(mtls["ca.crt"].encode(), mtls["tls.key"].encode(), mtls["tls.crt"].encode())
+    applicant = system.signed_as_gateway(Actor(subject_id="harness-applicant", role="APPLICANT"))
     address = f"{documents.address}:{documents.port('DOCUMENTS_GRPC_PORT')}"
-    with grpc.secure_channel(address, credentials, options=[("grpc.ssl_target_name_override", "documents")]) as channel:
+    with system.channel_as_gateway(address, "documents") as channel:
         stream = documents_pb2_grpc.DocumentsServiceStub(channel).DownloadApplicationForm(
             documents_pb2.DownloadApplicationFormRequest(application_id="no-such-application"),
             metadata=applicant, timeout=20)
