@@ -49,6 +49,8 @@ TARGETS = {
     "tqr_application.reference_data.demo_data": "def demo_batch():\n    return ()\n",
     "tqr_notification.channels.dev_outbox": "def read_outbox(path):\n    return []\n",
     "tqr_gateway.pages.dev": "ROUTES = []\n",
+    # The gateway's own contract (its JSON API and its pages apart) names both packages.
+    "tqr_gateway.api.routes": "ROUTES = []\n",
 }
 
 
