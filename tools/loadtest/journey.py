@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -164,7 +164,7 @@ class Journey:
         number = "2026" + "".join(random.choice("0123456789") for _ in range(13))
         await self.step("certificate-lookup", {"certificate_number": number})
         details = await self.step("certificate-details", certificate_details(self.person, self.authority_code))
-        points = details["draft"]["plan"]["points"]
+        points = open_points(details["draft"]["plan"]["points"])
         await self.step("point", {"point_code": random.choice(points)["point_code"]})
         await self.step("notes", {"read": True})
         await self.step("materials", materials(self.person))
@@ -207,3 +207,10 @@ class Journey:
             self.outcome.failed_step = stage
         self.outcome.journey_seconds = time.monotonic() - started
         return self.outcome
+
+
+def open_points(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The points a person may still choose: the wizard refuses one whose confirmation window has
+    ended (it shows it as closed), so a simulated applicant picks among the others, as a real one."""
+    now = datetime.now(UTC)
+    return [p for p in points if not p.get("confirm_end") or datetime.fromisoformat(p["confirm_end"]) > now]
