@@ -157,9 +157,9 @@ async def test_r_wiz_6_notes_must_be_read(app, h):
     assert refused.code == "R-WIZ-6"
 
 
-async def _at_materials(app, h, who):
+async def _at_materials(app, h, who, point_code="11010801"):
     await app.fill_until_point(who)
-    await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    await app.save(who, point=wizard_pb2.PointStep(point_code=point_code))
     await app.save(who, notes=wizard_pb2.NotesStep(read=True))
 
 
@@ -176,7 +176,9 @@ async def test_r_wiz_7_every_field_required_with_per_field_errors(app, h):
 
 async def test_r_wiz_7_submit_refused_after_the_online_window_closes(app, h):
     who = h.new_applicant()
-    await _at_materials(app, h, who)
+    # A point whose confirmation window outlasts the online window (11010801's ends on day 5; an
+    # application to it is refused for that from then on, R-WIZ-5).
+    await _at_materials(app, h, who, point_code="11010802")
     await app.save(who, materials=wizard_pb2.MaterialsStep(materials=h.materials()))
     app.clock.set(h.START + 10 * h.DAY + h.DAY / 2)  # past the 110108 online window
     refused = await app.refused(app.wizard.SubmitApplication, wizard_pb2.SubmitApplicationRequest(
