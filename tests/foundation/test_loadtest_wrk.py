@@ -224,28 +224,36 @@ def phase(system_ms: float, per_second: float, p99: float, errors: int = 0) -> d
             "new_postgres_sessions": 3, "settled_before": {}}
 
 
-def document(system_ms: float, p99: float) -> dict[str, Any]:
-    return {"arguments": {"applicants": 50},
-            "ceiling": {"requests_per_second": 7500.0, "cpu_ms_per_request": {"bare server": 0.12,
+def repeat(system_ms: float, p99: float) -> dict[str, Any]:
+    return {"ceiling": {"requests_per_second": 7500.0, "cpu_ms_per_request": {"bare server": 0.12,
                                                                               wrkbench.GENERATOR: 0.03}},
             "busy": phase(system_ms, 500.0, 400.0), "paced": {"offered_per_second": 350.0, **phase(system_ms, 349.0, p99)}}
 
 
 def test_verdicts_follow_the_measured_figures() -> None:
-    slow = {row[0]: (row[1], row[3]) for row in wrkbench.verdicts(document(3.8, 508.0))}
+    slow = {row[0]: (row[1], row[3]) for row in wrkbench.verdicts(repeat(3.8, 508.0))}
     assert slow["machine CPU ms per step (busy, generator excluded)"] == (3.8, False)
     assert slow["steps/s ÷ wrk ceiling"] == (round(500 / 7500, 3), False)
     assert slow["paced p99 ms at 350.0 steps/s offered"] == (508.0, False)
-    fast = {row[0]: row[3] for row in wrkbench.verdicts(document(1.4, 60.0))}
+    fast = {row[0]: row[3] for row in wrkbench.verdicts(repeat(1.4, 60.0))}
     assert fast["machine CPU ms per step (busy, generator excluded)"] and fast["paced p99 ms at 350.0 steps/s offered"]
 
 
 def test_report_prints_ceiling_steps_cpu_by_process_sessions_and_targets(capsys: pytest.CaptureFixture[str]) -> None:
-    wrkbench.print_report(document(3.8, 508.0))
+    wrkbench.print_report({"arguments": {"applicants": 50}, "repeats": [repeat(3.8, 508.0), repeat(1.4, 60.0)]})
     out = capsys.readouterr().out
+    assert "repeat 1 of 2" in out and "repeat 2 of 2" in out
     for expected in ("wrk ceiling: bare endpoint req/s", "7,500.0", "busy: steps/s", "500.0",
                      "new PostgreSQL sessions", "3 in 20.0 s", "paced: p50 / p95 / p99", "508.0", "≤ 1.5",
                      "< 100 at 70% of max", "load generator (wrk", "NO"):
         assert expected in out
-    gateway_line = next(line for line in out.splitlines() if line.startswith("gateway "))
-    assert "1.9" in gateway_line  # half of 3.8 ms, from the document
+    gateway_lines = [line for line in out.splitlines() if line.startswith("gateway ")]
+    assert "1.9" in gateway_lines[0] and "0.7" in gateway_lines[1]  # half of each repeat's system CPU
+
+
+def test_the_rest_of_the_machine_is_what_no_row_accounts_for() -> None:
+    proc_stat = "cpu  1000 20 300 5000 100 0 30 0 0 0\ncpu0 1 2 3 4\n"
+    assert machine.machine_busy_seconds(proc_stat) == (1000 + 20 + 300 + 30) / machine.TICKS
+    before = machine.Reading({}, {}, {}, 0.0, 0, machine_busy=10.0)
+    after = machine.Reading({}, {}, {}, 0.0, 0, machine_busy=25.0)
+    assert machine.elsewhere(before, after, {"gateway": 6.0, machine.GENERATOR: 1.0}) == 8.0

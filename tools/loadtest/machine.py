@@ -27,6 +27,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp's st column
 SERVER_PORTS = {"redis": 6379, "rabbitmq": 5672, "postgresql": 5432}
 PG_BACKENDS, PG_SERVER = "postgresql backends", "postgresql server"
+# Every CPU's busy time over the phase, less the rows above and the generator: what other work on
+# the machine took meanwhile (noise in the figures when it is not near 0).
+ELSEWHERE = "rest of the machine"
+GENERATOR = "load generator"
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class Reading:
     pg_others: dict[int, float]  # the postmaster's other children and the postmaster itself
     pg_reaped: float
     pg_sessions: int
+    machine_busy: float = 0.0  # seconds of all CPUs not idle since boot (/proc/stat)
 
 
 class MachineMeter:
@@ -157,6 +162,7 @@ class MachineMeter:
             pg_others=cpu_of([*others, *([postmaster] if postmaster else [])]),
             pg_reaped=master_stat.reaped_children_seconds if master_stat else 0.0,
             pg_sessions=int(sessions),
+            machine_busy=machine_busy_now(),
         )
 
     async def start(self) -> None:
@@ -164,16 +170,35 @@ class MachineMeter:
             self._admin = await asyncpg.connect(self.admin_url)
         self._before = await self._read()
 
-    async def stop(self) -> tuple[dict[str, float], int]:
-        """(CPU seconds per row, new PostgreSQL sessions of the run's databases)."""
+    async def stop(self, generator_seconds: float) -> tuple[dict[str, float], int]:
+        """(CPU seconds per row, the generator's and the rest of the machine's included; new PostgreSQL
+        sessions of the run's databases)."""
         assert self._before is not None
         after = await self._read()
-        return cpu_rows(self._before, after), after.pg_sessions - self._before.pg_sessions
+        rows = {**cpu_rows(self._before, after), GENERATOR: round(generator_seconds, 3)}
+        rows[ELSEWHERE] = elsewhere(self._before, after, rows)
+        return rows, after.pg_sessions - self._before.pg_sessions
 
     async def close(self) -> None:
         if self._admin is not None:
             await self._admin.close()
             self._admin = None
+
+
+def machine_busy_seconds(proc_stat: str) -> float:
+    """All CPUs' non-idle time since boot from /proc/stat's first line (guest time is already in user)."""
+    fields = [int(v) for v in proc_stat.split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / TICKS
+
+
+def machine_busy_now() -> float:
+    return machine_busy_seconds(Path("/proc/stat").read_text())
+
+
+def elsewhere(before: Reading, after: Reading, accounted: Mapping[str, float]) -> float:
+    """The machine's busy time over the phase that no row (nor the generator) accounts for."""
+    return round(after.machine_busy - before.machine_busy - sum(accounted.values()), 3)
 
 
 def cpu_rows(before: Reading, after: Reading) -> dict[str, float]:
