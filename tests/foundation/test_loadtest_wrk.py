@@ -252,8 +252,9 @@ def test_report_prints_ceiling_steps_cpu_by_process_sessions_and_targets(capsys:
 
 
 def test_the_rest_of_the_machine_is_what_no_row_accounts_for() -> None:
-    proc_stat = "cpu  1000 20 300 5000 100 0 30 0 0 0\ncpu0 1 2 3 4\n"
-    assert machine.machine_busy_seconds(proc_stat) == (1000 + 20 + 300 + 30) / machine.TICKS
+    proc_stat = "cpu  1000 20 300 5000 100 7 30 400 0 0\ncpu0 1 2 3 4\n"
+    assert machine.machine_busy_seconds(proc_stat) == {"machine_busy": (1000 + 20 + 300 + 7 + 30) / machine.TICKS,
+                                                       "interrupts": 37 / machine.TICKS}  # idle, iowait, steal out
     before = machine.Reading({}, {}, {}, 0.0, 0, machine_busy=10.0)
     after = machine.Reading({}, {}, {}, 0.0, 0, machine_busy=25.0)
     assert machine.elsewhere(before, after, {"gateway": 6.0, machine.GENERATOR: 1.0}) == 8.0

@@ -30,6 +30,9 @@ PG_BACKENDS, PG_SERVER = "postgresql backends", "postgresql server"
 # Every CPU's busy time over the phase, less the rows above and the generator: what other work on
 # the machine took meanwhile (noise in the figures when it is not near 0).
 ELSEWHERE = "rest of the machine"
+# Interrupt time (mostly softirq: loopback TCP between the processes, wrk included) is in no
+# process's utime/stime; /proc/stat counts it apart.
+INTERRUPTS = "kernel interrupts (irq + softirq)"
 GENERATOR = "load generator"
 
 
@@ -128,7 +131,8 @@ class Reading:
     pg_others: dict[int, float]  # the postmaster's other children and the postmaster itself
     pg_reaped: float
     pg_sessions: int
-    machine_busy: float = 0.0  # seconds of all CPUs not idle since boot (/proc/stat)
+    machine_busy: float = 0.0  # seconds of all CPUs busy since boot (/proc/stat; steal excluded)
+    interrupts: float = 0.0  # of which irq + softirq
 
 
 class MachineMeter:
@@ -162,7 +166,7 @@ class MachineMeter:
             pg_others=cpu_of([*others, *([postmaster] if postmaster else [])]),
             pg_reaped=master_stat.reaped_children_seconds if master_stat else 0.0,
             pg_sessions=int(sessions),
-            machine_busy=machine_busy_now(),
+            **machine_busy_now(),
         )
 
     async def start(self) -> None:
@@ -176,6 +180,7 @@ class MachineMeter:
         assert self._before is not None
         after = await self._read()
         rows = {**cpu_rows(self._before, after), GENERATOR: round(generator_seconds, 3)}
+        rows[INTERRUPTS] = round(after.interrupts - self._before.interrupts, 3)
         rows[ELSEWHERE] = elsewhere(self._before, after, rows)
         return rows, after.pg_sessions - self._before.pg_sessions
 
@@ -185,19 +190,20 @@ class MachineMeter:
             self._admin = None
 
 
-def machine_busy_seconds(proc_stat: str) -> float:
-    """All CPUs' non-idle time since boot from /proc/stat's first line (guest time is already in user)."""
-    fields = [int(v) for v in proc_stat.split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / TICKS
+def machine_busy_seconds(proc_stat: str) -> dict[str, float]:
+    """All CPUs' busy time since boot from /proc/stat's first line: user, nice, system, irq, softirq
+    (guest time is already in user; steal is the hypervisor's, not this machine's work)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in proc_stat.split("\n", 1)[0].split()[1:8])
+    return {"machine_busy": (user + nice + system + irq + softirq) / TICKS, "interrupts": (irq + softirq) / TICKS}
 
 
-def machine_busy_now() -> float:
+def machine_busy_now() -> dict[str, float]:
     return machine_busy_seconds(Path("/proc/stat").read_text())
 
 
 def elsewhere(before: Reading, after: Reading, accounted: Mapping[str, float]) -> float:
-    """The machine's busy time over the phase that no row (nor the generator) accounts for."""
+    """The machine's busy time over the phase that no row (the generator's and interrupts' included)
+    accounts for."""
     return round(after.machine_busy - before.machine_busy - sum(accounted.values()), 3)
 
 

@@ -41,7 +41,7 @@ from tools.loadtest.client import ApiClient, Recorder, UnexpectedAnswer
 from tools.loadtest.cpu import cpu_seconds
 from tools.loadtest.journey import Journey, Patience, Person, certificate_details, materials
 from tools.loadtest.load import open_authorities, prepare_people, run_load
-from tools.loadtest.machine import ELSEWHERE, GENERATOR, MachineMeter, per_step_ms
+from tools.loadtest.machine import ELSEWHERE, GENERATOR, INTERRUPTS, MachineMeter, per_step_ms
 from tools.loadtest.stats import summary, table, write_json
 from tools.loadtest.system import PG_ADMIN_URL, ROOT, Options, System, running_system
 
@@ -99,8 +99,8 @@ def meter_for(system: System) -> MachineMeter:
 
 
 def system_ms(per_step: dict[str, float]) -> float:
-    """The system's processes only: neither the generator nor the rest of the machine."""
-    return round(sum(v for k, v in per_step.items() if k not in (GENERATOR, ELSEWHERE)), 3)
+    """The system's processes only: not the generator, the kernel's interrupt time or other work."""
+    return round(sum(v for k, v in per_step.items() if k not in (GENERATOR, ELSEWHERE, INTERRUPTS)), 3)
 
 
 def phase_document(run: wrk.WrkRun, cpu: dict[str, float], sessions: int, settled: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +238,8 @@ def cpu_table_rows(repeat: dict[str, Any], journeys_run: dict[str, Any] | None) 
                  system_ms(journeys) if journeys else "-"])
     rows.append([f"{GENERATOR} (wrk; journeys: Python)", busy["cpu_ms_per_step"][GENERATOR],
                  paced["cpu_ms_per_step"][GENERATOR], journeys.get(GENERATOR, "-")])
+    rows.append([f"{INTERRUPTS}: loopback TCP, any process's", busy["cpu_ms_per_step"].get(INTERRUPTS, "-"),
+                 paced["cpu_ms_per_step"].get(INTERRUPTS, "-"), journeys.get(INTERRUPTS, "-")])
     rows.append([f"{ELSEWHERE} (other work: noise)", busy["cpu_ms_per_step"].get(ELSEWHERE, "-"),
                  paced["cpu_ms_per_step"].get(ELSEWHERE, "-"), journeys.get(ELSEWHERE, "-")])
     return rows
