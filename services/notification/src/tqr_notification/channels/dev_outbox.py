@@ -107,10 +107,6 @@ class SmtpSink:
             data_size_limit=10 * 1024 * 1024,
         )
 
-    @property
-    def outbox_file(self) -> Path:
-        return self.handler.path
-
     def start(self) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self._controller.start()
