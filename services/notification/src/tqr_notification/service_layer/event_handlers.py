@@ -28,9 +28,6 @@ from tqr_notification.domain.rendering import render
 from tqr_notification.service_layer.context import NotificationContext
 from tqr_notification.service_layer.message_content import seal_content
 
-# Every event that tells a person something; the catalogue says to whom and through which channels.
-NOTIFIABLE_EVENTS: tuple[type[Message], ...] = tuple(spec.event for spec in CATALOGUE.values())
-
 
 class UndeliverableEvent(ValueError):
     """The event cannot be turned into messages; never says more than the event type and field."""
@@ -44,7 +41,8 @@ def build_subscriptions(nctx: NotificationContext) -> dict[str, Subscription]:
         await remember_contact(nctx, ctx, event.account_id, event.email_sealed, event.mobile_sealed)
 
     return subscriptions(
-        *(Subscription(message_class, on_notifiable) for message_class in NOTIFIABLE_EVENTS),
+        # Every event that tells a person something; the catalogue says to whom and how.
+        *(Subscription(spec.event, on_notifiable) for spec in CATALOGUE.values()),
         Subscription(identity_events.ContactDetailsChanged, on_contact_changed),
     )
 
