@@ -12,9 +12,11 @@ from pathlib import Path
 
 import aiosmtplib
 from servicekit.clock import ManualClock
+from servicekit.testing import free_port
 from tqr.identity.v1 import events_pb2 as idn
-from tqr_notification.channels.dev_outbox import SmtpSink, free_port, read_outbox
+from tqr_notification.channels.dev_outbox import SmtpSink
 from tqr_notification.channels.email import SmtpEmailSender, SmtpSettings, build_email_message
+from tqr_notification.channels.outbox_files import read_outbox
 from tqr_notification.channels.sms import DevSmsProvider
 from tqr_notification.domain.rendering import render
 
@@ -26,7 +28,7 @@ CODE_EVENT = idn.VerificationCodeRequested(
 
 async def test_r_id_6_newcomer_reads_the_registration_code_in_the_outbox(tmp_path):
     rendered = render(CODE_EVENT, "email")
-    with SmtpSink("127.0.0.1", 0, tmp_path / "outbox") as sink:
+    with SmtpSink("127.0.0.1", free_port(), tmp_path / "outbox") as sink:
         sender = SmtpEmailSender(
             SmtpSettings(host="127.0.0.1", port=sink.port, from_address="noreply@tqr.example.cn")
         )
@@ -44,7 +46,7 @@ async def test_r_id_6_newcomer_reads_the_registration_code_in_the_outbox(tmp_pat
 
 async def test_outbox_page_sees_emails_and_sms_together_newest_first(tmp_path):
     store = tmp_path / "outbox"
-    with SmtpSink("127.0.0.1", 0, store) as sink:
+    with SmtpSink("127.0.0.1", free_port(), store) as sink:
         settings = SmtpSettings(host="127.0.0.1", port=sink.port, from_address="noreply@tqr.example.cn")
         message = build_email_message(settings, "a@example.com", render(CODE_EVENT, "email"))
         await aiosmtplib.send(message, hostname="127.0.0.1", port=sink.port, start_tls=False)
