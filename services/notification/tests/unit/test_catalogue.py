@@ -17,6 +17,8 @@ def test_every_catalogued_event_has_a_sample_and_names_a_recipient_field_its_eve
             assert fields[spec.recipient_field].type == fields[spec.recipient_field].TYPE_STRING
         else:  # the destination travels sealed in the event
             assert "destination_sealed" in fields
+        if spec.chosen_by is not None:
+            assert fields[spec.chosen_by].enum_type is not None
 
 
 def test_r_app_2_status_change_notifies_by_inapp_email_and_sms(make):
