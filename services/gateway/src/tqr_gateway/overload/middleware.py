@@ -69,22 +69,24 @@ class Admission:
         self.wait_seconds = wait_seconds
         self.cookies = Cookies.for_site(secure_cookies)
         self.clock = clock or SystemClock()
-        self._known_waiting = 0
+        self._known_ahead = 0
         self._known_at = float("-inf")
         metrics.LIMIT.set(limiter.limit)
 
-    # What this gateway knows of the queue, refreshed at most every ROOM_CHECK_SECONDS.
-    async def visitors_waiting(self) -> int:
+    # What this gateway knows of the queue (visitors queued or let in and not yet come), refreshed
+    # at most every ROOM_CHECK_SECONDS.
+    async def visitors_ahead(self) -> int:
         now = self.clock.now().timestamp()
         if now - self._known_at >= ROOM_CHECK_SECONDS:
             try:
-                self.learn(RoomState(await self.room.waiting(), 0.0, 0.0), now, gauges=False)
+                ahead = await self.room.ahead_of_a_newcomer()
             except RedisError:
-                self.learn(RoomState(0, 0.0, 0.0), now, gauges=False)
-        return self._known_waiting
+                ahead = 0
+            self.learn(RoomState(ahead, 0.0, 0.0), now, gauges=False)
+        return self._known_ahead
 
     def learn(self, state: RoomState, now: float | None = None, *, gauges: bool = True) -> None:
-        self._known_waiting = state.waiting
+        self._known_ahead = state.ahead_of_a_newcomer
         self._known_at = self.clock.now().timestamp() if now is None else now
         if gauges:
             metrics.WAITING.set(state.waiting)
@@ -95,7 +97,7 @@ class Admission:
         """A request gave back its slot: let visitors in for the slots nobody holds or waits for."""
         self.limiter.release()
         metrics.IN_FLIGHT.set(self.limiter.in_flight)
-        if self.limiter.free_slots > 0 and await self.visitors_waiting() > 0:
+        if self.limiter.free_slots > 0 and await self.visitors_ahead() > 0:
             try:
                 self.learn(await self.room.admit(self.limiter.free_slots))
             except RedisError:
@@ -161,7 +163,7 @@ class AdmissionControl:
     async def _visitor(self, admission: Admission, connection: HTTPConnection) -> LetIn | Response:
         """A new visitor's page: in, queued (the waiting page) or, for a program, 503."""
         ticket = connection.cookies.get(admission.cookies.ticket)
-        if not ticket and await admission.visitors_waiting() == 0 and admission.limiter.try_acquire():
+        if not ticket and await admission.visitors_ahead() == 0 and admission.limiter.try_acquire():
             return LetIn(self._pass(admission) if admission.busy() else ())
         if wants_json(connection):
             metrics.ADMISSIONS.labels("new_visitor", "shed").inc()

@@ -53,7 +53,7 @@ local function state()
   local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
   local first = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
   return {tostring(redis.call('ZCARD', KEYS[1])), oldest[2] or '', tostring(redis.call('ZCARD', KEYS[5])),
-          first[2] or ''}
+          first[2] or '', tostring(redis.call('ZCARD', KEYS[4]))}
 end
 """
 
@@ -87,6 +87,11 @@ class RoomState:
     waiting: int  # visitors in the queue
     oldest_wait_seconds: float  # how long the one at the head has waited (0: nobody waits)
     admissions_per_second: float  # the pace of the last minute (0: nobody let in lately)
+    on_their_way: int = 0  # let in, not yet come: their slots are promised
+
+    @property
+    def ahead_of_a_newcomer(self) -> int:
+        return self.waiting + self.on_their_way
 
     def wait_for(self, position: int) -> int | None:
         """Seconds until the visitor at ``position`` is let in at the present pace (None: no pace yet)."""
@@ -148,17 +153,24 @@ class WaitingRoom:
         now = self._now()
         return self._state(now, await self._admit(keys=self.keys, args=self._common_args(now, free_slots)))
 
-    async def waiting(self) -> int:
-        return int(await self.redis.zcard(self.keys[0]))
+    async def ahead_of_a_newcomer(self) -> int:
+        """Visitors queued or let in and not yet come (a newcomer may not take their place)."""
+        now = self._now()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(self.keys[0])
+            pipe.zcount(self.keys[3], now - self.claim_seconds, "+inf")
+            queued, promised = await pipe.execute()
+        return int(queued) + int(promised)
 
     def _state(self, now: float, reply: list[bytes]) -> RoomState:
-        waiting, oldest, recent, first = (value.decode() if isinstance(value, bytes) else str(value) for value in reply)
+        waiting, oldest, recent, first, promised = (value.decode() if isinstance(value, bytes) else str(value)
+                                                    for value in reply)
         pace = 0.0
         if int(recent) and first:
             # Over the last minute, or since the first admission when that was more recent.
             span = min(RATE_WINDOW_SECONDS, max(1.0, now - float(first)))
             pace = int(recent) / span
-        return RoomState(int(waiting), max(0.0, now - float(oldest)) if oldest else 0.0, pace)
+        return RoomState(int(waiting), max(0.0, now - float(oldest)) if oldest else 0.0, pace, int(promised))
 
 
 class AdmissionPass:
