@@ -18,9 +18,11 @@ from servicekit.clock import ManualClock
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr_gateway.app import admission_for, create_app
 from tqr_gateway.config import GatewaySettings
+from tqr_gateway.overload import middleware
 from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.middleware import Admission, AdmissionControl
 from tqr_gateway.overload.waiting_room import AdmissionPass, WaitingRoom
+from tqr_gateway.security.ratelimit import FixedWindowLimiter
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.shell import install_web_shell
 
@@ -56,6 +58,7 @@ class Gateway:
                                    wait_seconds=wait_seconds, clock=clock)
         app = FastAPI()
         app.state.admission = self.admission
+        app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{prefix}:rl:", clock=clock)
         app.add_middleware(AdmissionControl)
         app.add_middleware(FakeSessions)
         install_web_shell(app, secret_key=SECRET, csrf_exempt_prefixes=("/apply", "/account"))
@@ -277,6 +280,21 @@ async def test_r_peak_1_staff_and_the_probes_are_never_queued(shared: tuple[Redi
         assert got_in(await staff.get("/staff/applications", headers={"x-test-who": "staff"}))
         assert got_in(await probe.get("/staff/applications"))  # staff sign-in pages too
         assert (await probe.get("/healthz")).json() == {"status": "ok"}
+    await gateway.let_go()
+
+
+async def test_a_client_that_keeps_no_cookies_cannot_fill_the_queue_with_places(
+        shared: tuple[Redis, str], clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(middleware, "NEW_TICKETS_PER_ADDRESS", 3)
+    gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
+    await gateway.fill(1)
+    async with gateway.visitor() as person:
+        for place in (1, 2, 3):
+            person.cookies.clear()  # a new place every time
+            assert place_of(await person.get("/notice")) == place
+        person.cookies.clear()
+        refused = await person.get("/notice")
+        assert refused.status_code == 503 and "retry-after" in refused.headers
     await gateway.let_go()
 
 

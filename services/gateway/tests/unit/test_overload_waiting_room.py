@@ -92,11 +92,11 @@ async def test_a_place_not_asked_for_is_given_up_and_those_behind_move_up(room: 
 
 
 async def test_an_admission_not_taken_in_time_lapses_and_frees_its_slot(room: WaitingRoom, clock: ManualClock) -> None:
-    slow, patient = await queue(room, clock, 2)
+    _slow, patient = await queue(room, clock, 2)
     await room.admit(free_slots=1)
     clock.advance(seconds=room.claim_seconds - 1)
     await room.ask(patient, free_slots=0)
-    assert (await room.admit(free_slots=1)).waiting == 1  # `slow` still holds the one slot
+    assert (await room.admit(free_slots=1)).waiting == 1  # the slow one still holds the one slot
     clock.advance(seconds=2)
     await room.ask(patient, free_slots=0)
     assert (await room.admit(free_slots=1)).waiting == 0  # lapsed: the slot went to `patient`
