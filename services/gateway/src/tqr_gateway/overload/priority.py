@@ -5,6 +5,10 @@ applicant does, such as opening the form), then a sign-in (or any other form an 
 posts: registration and password reset are flows under way), then a new visitor's page. Staff are
 never queued, nor are the probes, the static files the waiting page itself needs, and the language
 switch (so the waiting page can be read in English).
+
+Opening the sign-in page is a new visitor's page, not a sign-in: were it let by, the queue would
+have a side door everyone takes. A visitor queues once and is then let in with a pass
+(waiting_room.AdmissionPass) under which their pages rank with sign-ins.
 """
 
 from __future__ import annotations
