@@ -214,10 +214,10 @@ def test_r_wiz_11_registration_sign_in_and_reset_pages_send_canonical_numbers(ac
     form_post(client, "/account/password/forgot", {"document_type": "ID_CARD", "document_number": full_width(NUMBER),
                                                    "channel": "EMAIL", "hc_kind": "slider",
                                                    "hc_challenge": "slider-1", "hc_answer": account_fakes.SLIDER_ANSWER})
-    sent = identity.requests("RegisterAccount")[-1]
+    sent = identity.requests("register")[-1]
     assert (sent.document_number, sent.mobile) == (NUMBER, MOBILE)
-    assert identity.requests("SignIn")[-1].document_number == NUMBER
-    assert identity.requests("RequestPasswordReset")[-1].document_number == NUMBER
+    assert identity.requests("sign_in")[-1].document_number == NUMBER
+    assert identity.requests("request_password_reset")[-1].document_number == NUMBER
 
 
 def test_r_wiz_11_account_api_sends_canonical_numbers(account_client, identity) -> None:
@@ -229,6 +229,6 @@ def test_r_wiz_11_account_api_sends_canonical_numbers(account_client, identity) 
         "document_type": "ID_CARD", "document_number": full_width(NUMBER.lower()), "name": "张", "password": "",
         "password_confirm": "", "email": "a@b.cn", "mobile": full_width(MOBILE), "sms_code": "",
         "agreement_version": "2026-01", "agreement_accepted": True})
-    assert identity.requests("SignIn")[-1].document_number == NUMBER
-    sent = identity.requests("RegisterAccount")[-1]
+    assert identity.requests("sign_in")[-1].document_number == NUMBER
+    sent = identity.requests("register")[-1]
     assert (sent.document_number, sent.mobile) == (NUMBER, MOBILE)
