@@ -16,6 +16,7 @@ import grpc
 from servicekit import errors
 from servicekit.rpc.actor import ACTOR_METADATA_KEY
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
+from servicekit.rpc.text_guard import refuse_unsafe_text
 from tqr.common.v1.actor_pb2 import Actor
 
 
@@ -23,6 +24,15 @@ def refused(error: errors.ServiceError) -> grpc.aio.AioRpcError:
     """The error a client raises when its service refused with ``error``."""
     trailing = grpc.aio.Metadata((PROBLEM_METADATA_KEY, to_problem(error).SerializeToString()))
     return grpc.aio.AioRpcError(status_of(error), grpc.aio.Metadata(), trailing, details=error.message_en)
+
+
+def guard_text(request: Any) -> None:
+    """What every service's server does before a handler runs: refuse text fields carrying NUL,
+    bidi overrides and the like (``servicekit.rpc.text_guard``)."""
+    try:
+        refuse_unsafe_text(request)
+    except errors.InvalidInput as unsafe:
+        raise refused(unsafe) from None
 
 
 def actor_in(metadata: Any) -> Actor | None:
