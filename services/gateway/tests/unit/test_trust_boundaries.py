@@ -1,4 +1,5 @@
-"""Trust boundaries at the gateway, over fake services on a real gRPC server:
+"""Trust boundaries at the gateway, over fakes of its clients (the staff console's still on a real
+gRPC server, staff_fakes):
 
 - R-WIZ-11: every number a person types reaches the services in its canonical form
   (``servicekit.text.normalise_number``), from each entry point — wizard step 3 (page and API), the
@@ -6,7 +7,8 @@
   sign-in and password reset (pages and API);
 - R-WIZ-10: a certificate number on record for another holder is refused beside the field, and the
   staff console lists and marks the numbers claimed by two applicants;
-- free text with NUL or bidi overrides is a 422 naming the field (the services' guard), never a 500.
+- free text with NUL or bidi overrides is a 422 naming the field (the services' guard, which the
+  fakes apply as every service's server does), never a 500.
 """
 
 from __future__ import annotations
