@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # name → command (run from the repository root with this interpreter)
 BENCHMARKS: dict[str, list[str]] = {
-    "documents": [sys.executable, "services/documents/bench_render.py"],
-    "search": [sys.executable, "services/application/bench_search.py", "--rows", "1000000"],
+    "documents": [sys.executable, "-m", "tools.bench_render"],
+    "search": [sys.executable, "-m", "tools.bench_search", "--rows", "1000000"],
     # Simulated applicants over HTTP against the whole system on PostgreSQL, with the bare-FastAPI
     # ceiling measured in the same run, then the same with identity, application and notification ×2.
     "loadtest": [sys.executable, "-m", "tools.loadtest.benchmark", "--applicants", "50", "--seconds", "60",

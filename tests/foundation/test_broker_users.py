@@ -21,8 +21,8 @@ from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology, declare_consumer_queue
 from servicekit.dlq import drain
 from servicekit.outbox import OutboxRelay
-from servicekit.testing import wait_for
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from testkit import wait_for
 from tqr.application.v1.events_pb2 import ApplicationStatusChanged
 from tqr.identity.v1.events_pb2 import AccountRegistered
 

@@ -19,8 +19,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import errors, migrations, testing
 from servicekit.clock import ManualClock
 from servicekit.rpc.errors import from_rpc_error
-from servicekit.testing.actors import metadata_for
 from sqlalchemy import func, select
+from testkit.actors import metadata_for
 from tqr.application.v1 import (
     application_pb2_grpc,
     applications_pb2_grpc,
