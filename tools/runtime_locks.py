@@ -128,7 +128,8 @@ def closure(member_name: str) -> Closure:
         except metadata.PackageNotFoundError:
             raise SystemExit(f"{name} is pinned but not installed: run make install") from None
         if installed != pins[name]:
-            raise SystemExit(f"{name} {installed} is installed but requirements.lock pins {pins[name]}: run make install")
+            raise SystemExit(f"{name} {installed} is installed but requirements.lock pins {pins[name]}: "
+                             "run make install")
         pending.extend(_requires(name, frozenset(extras_of[name])))
     third_party = {name: pins[name] for name in extras_of}
     return Closure(tuple(seen_members), dict(sorted(third_party.items())))
