@@ -21,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml $(MEMBER_PROJECTS)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	@$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements.lock
 	@# The single distribution of all packages that came before the members (a venv made before them).
-	@$(VENV)/bin/uv pip uninstall -q --python $(PY) tqr 2>/dev/null || true
+	@$(VENV)/bin/uv pip uninstall -q --python $(PY) tqr 2>/dev/null || true; rm -rf tqr.egg-info
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps $(addprefix -e ,$(MEMBERS))
 	@rm -f $(VENV)/.installed-* && touch $@
 

@@ -95,8 +95,9 @@ class Closure:
     pins: dict[str, str]
 
 
-def closure(member_name: str) -> Closure:
-    every_member = members()
+def closure(member_name: str, every_member: dict[str, Member] | None = None) -> Closure:
+    """``member_name``'s closure; ``every_member`` stands in for the workspace's members (tests)."""
+    every_member = every_member if every_member is not None else members()
     pins = locked_versions()
     seen_members: list[str] = []
     extras_of: dict[str, set[str]] = {}
