@@ -23,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import testkit
 import tqr_application
-from servicekit import db, migrations, testing
+from servicekit import db, migrations
 from tqr_application.adapters.personal_data import DocumentNumberCipher
 from tqr_application.adapters.search_repository import SearchFilter, search
 from tqr_application.config import DEV_FIELD_KEYS
@@ -50,7 +51,7 @@ async def scratch_database(url: str | None) -> AsyncIterator[str]:
     if url:
         yield url
         return
-    async with testing.postgres_database("tqr_bench") as created:
+    async with testkit.postgres_database("tqr_bench") as created:
         yield created
 
 
