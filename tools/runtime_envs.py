@@ -27,6 +27,7 @@ from tools.runtime_locks import LOCK_NAME, ROOT, closure, members, services
 
 UV = Path(sys.executable).parent / "uv"
 IMPORT_ALL = ROOT / "deploy" / "docker" / "import_all.py"
+BUILD_LEFTOVERS = ("build", "*.egg-info", "__pycache__", "tests", "requirements.lock")
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,19 @@ def build(service: str, into: Path) -> RuntimeEnvironment:
     _run(UV, "venv", "--quiet", "--python", sys.executable, into, cwd=into.parent)
     install = (UV, "pip", "install", "--quiet", "--offline", "--no-deps", "--python", python)
     _run(*install, "-r", member.path / LOCK_NAME, cwd=into.parent)
+    # From clean copies, as the image's build context is: setuptools builds in the source tree, and
+    # a build/ folder left there would put modules deleted since into the wheel.
     workspace = members()
-    _run(*install, *(workspace[name].path for name in closure(member.name).members), cwd=into.parent)
+    sources = into.parent / f"{into.name}-sources"
+    sources.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", sources)  # the workspace root, which the members' uv sources name
+    copies = []
+    for name in closure(member.name).members:
+        copy = sources / workspace[name].path.relative_to(ROOT)
+        shutil.copytree(workspace[name].path, copy, ignore=shutil.ignore_patterns(*BUILD_LEFTOVERS))
+        copies.append(copy)
+    _run(*install, *copies, cwd=into.parent)
+    shutil.rmtree(sources)
     _run(UV, "pip", "check", "--quiet", "--python", python, cwd=into.parent)
     package = f"tqr_{service}"
     _run(python, "-I", IMPORT_ALL, package, cwd=into.parent)
