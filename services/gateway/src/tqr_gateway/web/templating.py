@@ -35,6 +35,8 @@ DEFAULT_LINKS: dict[str, str] = {
     "process": "/help/process",
     "usage": "/help/usage",
     "faq": "/help/faq",
+    "privacy": "/privacy",
+    "accessibility": "/accessibility",
     "register": "/account/register",
     "login": "/account/login",
     "logout": "/account/logout",
