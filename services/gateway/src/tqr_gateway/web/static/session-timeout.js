@@ -67,7 +67,8 @@
     if (seconds > 60) {
       return plural("minutes", Math.ceil(seconds / 60));
     }
-    return plural("seconds", Math.max(20, Math.ceil(seconds / 20) * 20));
+    var step = Math.max(20, Math.ceil(seconds / 20) * 20);
+    return step === 60 ? plural("minutes", 1) : plural("seconds", step);
   }
 
   function remainingSeconds() {
