@@ -311,3 +311,48 @@ async def test_item21_the_timeout_warning_extends_the_session_or_signs_out_sayin
     await expect(page.locator("#timeout-dialog")).to_be_hidden()
     await quiet.close()
     assert found == []
+
+
+# --- item 13 in Firefox (it touches the wizard) ---------------------------------------------------
+VISIBLE_FORM_BUTTONS = """[...document.querySelectorAll("main form button")]
+  .filter((b) => b.offsetParent !== null).map((b) => b.textContent.trim())"""
+
+
+async def test_item13_in_firefox_typed_fields_stay_and_step_3_warns_with_two_choices(
+        running_system: Any, people: dict[str, Person]) -> None:
+    from tests.e2e.api_client import solve
+    from tests.e2e.firefox import Button, Label, Link
+    from tests.e2e.firefox import launch as launch_firefox
+
+    base = running_system.url
+    person = people["newcomer"]
+    async with launch_firefox() as firefox, firefox.page(width=375, height=800) as page:
+        await page.goto(f"{base}/account/login")
+        assert await page.evaluate("document.querySelector('#document_type').value") == "ID_CARD"
+        await page.fill(Label("证件号码"), person.document_number)
+        await page.fill(Label("密码"), PASSWORD)
+        await page.click(Link("换一种验证方式"))
+        await page.wait_for("document.querySelector('input[name=hc_kind]').value === 'text'")
+        assert await page.evaluate("document.querySelector('#document_number').value") == person.document_number
+        assert await page.evaluate("document.activeElement.id") == "hc_answer"
+        await page.fill("#hc_answer", solve(await page.text("label[for=hc_answer]")))
+        await page.click(Button("登录"), navigates=True)
+        assert (await page.current_url()).endswith("/account"), await page.text("main")
+
+        await page.goto(f"{base}/apply")
+        if (await page.current_url()).endswith("/apply/step/1"):
+            styles = "(() => { const s = getComputedStyle(document.querySelector('#continue')); return [s.backgroundColor, s.cursor]; })()"
+            waiting = await page.evaluate(styles)
+            await page.wait_for("!document.querySelector('#continue').disabled")
+            assert waiting[1] == "not-allowed" and waiting[0] != (await page.evaluate(styles))[0]
+            await page.click(Button("下一步"), navigates=True)
+            await page.check(Label("接受"))
+            await page.click(Button("下一步"), navigates=True)
+        assert (await page.current_url()).endswith("/apply/step/3"), await page.current_url()
+        await page.fill(Label("教师资格证书号码"), "1234")
+        await page.click(Button("下一步"))
+        await page.wait_for("document.querySelector('.warning-block') !== null")
+        assert await page.evaluate(VISIBLE_FORM_BUTTONS) == ["返回修改", "仍然继续"]
+        await page.screenshot("journey-step3-warning")
+        await page.click(Button("返回修改"))
+        assert await page.evaluate(VISIBLE_FORM_BUTTONS) == ["下一步"]
