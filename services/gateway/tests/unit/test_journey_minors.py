@@ -24,7 +24,7 @@ HINTS = {"ID_CARD": "18 位数字，最后一位可能是 X", "PASSPORT": "护�
 class FiveTypesIdentity(account_fakes.FakeIdentity):
     """The fake identity offering several document types, each with its own format hint."""
 
-    async def GetRegistrationOptions(self, request: Any, context: Any) -> Any:
+    async def registration_options(self) -> Any:
         return identity_pb2.GetRegistrationOptionsResponse(
             document_types=[identity_pb2.DocumentTypeOption(code=code, label_zh=code, label_en=code, format_hint_zh=hint)
                             for code, hint in HINTS.items()],

@@ -17,13 +17,13 @@ IDLE_SECONDS = 1800.0
 
 
 class CountingIdentity(fakes.FakeIdentity):
-    """The fake identity, counting the ResolveSession calls that reach it."""
+    """The fake identity client, counting the session look-ups that reach it."""
 
     resolved = 0
 
-    async def ResolveSession(self, request: Any, context: Any) -> Any:
+    async def resolve_session(self, session_token: str) -> Any:
         self.resolved += 1
-        return await super().ResolveSession(request, context)
+        return await super().resolve_session(session_token)
 
 
 @pytest.fixture
