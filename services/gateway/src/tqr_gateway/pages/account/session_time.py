@@ -13,7 +13,7 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from tqr_gateway.deps import identity, optional_session
+from tqr_gateway.deps import Identity, optional_session
 
 router = APIRouter()
 
@@ -21,14 +21,14 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("/account/session/keep-alive")
-async def keep_alive(request: Request) -> JSONResponse:
+async def keep_alive(request: Request, identity: Identity) -> JSONResponse:
     """``{"signed_in": true, "expires_in": seconds}``; 401 ``{"signed_in": false}`` when the session
     has ended already (the page then goes to the signed-out page)."""
     session = optional_session(request)
     if session is None:
         return JSONResponse({"signed_in": False}, status_code=401, headers=NO_STORE)
     try:
-        reply = await identity(request).resolve_session(session.token)
+        reply = await identity.resolve_session(session.token)
     except grpc.aio.AioRpcError as exc:
         if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND):
             return JSONResponse({"signed_in": False}, status_code=401, headers=NO_STORE)
