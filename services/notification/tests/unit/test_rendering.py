@@ -42,7 +42,7 @@ KEY_VALUES: dict[str, list[str]] = {
         "北京市东城区安定门东大街2号",
         "2026年3月2日",
         "2026年3月13日",
-        "2026年3月12日 23:59",
+        "2026年3月13日 17:00",
     ],
     "tqr.application.v1.ApplicationUpdated": ["2026110105000123"],
     STATUS_CHANGED: [
@@ -118,6 +118,17 @@ def test_every_template_renders_with_its_key_values(event, channel, make):
         assert message.html is not None and message.html.startswith("<!DOCTYPE html>")
     if channel is Channel.INAPP:
         assert message.subject and message.html is None
+
+
+@pytest.mark.parametrize("channel", [Channel.EMAIL, Channel.INAPP])
+def test_r_app_6_the_edit_deadline_is_the_one_the_application_service_sent(channel, make):
+    # The plan's online window (online_end) closes earlier than the point's confirmation window;
+    # the applicant may edit until the latter (R-APP-6), and the message must name that one.
+    message = render(make(SUBMITTED, online_end="2026-03-12T15:59:00Z", edit_until="2026-03-13T09:00:00Z"),
+                     channel)
+    for body in [message.text] + ([message.html] if message.html else []):
+        assert "2026年3月13日 17:00" in body and "13 Mar 2026, 17:00" in body
+        assert "3月12日 23:59" not in body and "12 Mar 2026" not in body
 
 
 def test_fields_left_empty_leave_their_lines_out(make):

@@ -6,6 +6,7 @@ Events the application service publishes; it is the one owner of application sta
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
@@ -36,6 +37,7 @@ class ApplicationSubmitted(_message.Message):
     POINT_CODE_FIELD_NUMBER: _builtins.int
     CERTIFICATE_NUMBER_FIELD_NUMBER: _builtins.int
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
+    EDIT_UNTIL_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -52,6 +54,12 @@ class ApplicationSubmitted(_message.Message):
     certificate_number: _builtins.str
     submitted_at: _builtins.str
     """ISO-8601"""
+    @_builtins.property
+    def edit_until(self) -> _timestamp_pb2.Timestamp:
+        """R-APP-6: the applicant may change the application until then (the point's confirmation window
+        ends); the one edit deadline every message names. Unset when there is no window.
+        """
+
     def __init__(
         self,
         *,
@@ -69,10 +77,11 @@ class ApplicationSubmitted(_message.Message):
         point_code: _builtins.str = ...,
         certificate_number: _builtins.str = ...,
         submitted_at: _builtins.str = ...,
+        edit_until: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["edit_until", b"edit_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "certificate_number", b"certificate_number", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "online_end", b"online_end", "point_address", b"point_address", "point_code", b"point_code", "point_name", b"point_name", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "certificate_number", b"certificate_number", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "edit_until", b"edit_until", "online_end", b"online_end", "point_address", b"point_address", "point_code", b"point_code", "point_name", b"point_name", "submitted_at", b"submitted_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -116,6 +116,8 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         out.authority_phone = d.authority.phone
     if d.online_end is not None:
         out.online_end.CopyFrom(ts(d.online_end))
+    if d.edit_until is not None:
+        out.edit_until.CopyFrom(ts(d.edit_until))
     for h in d.history:
         out.history.append(v.StatusHistoryEntry(
             from_status=h.from_status, to_status=h.to_status, action=h.action, actor_role=h.actor_role,

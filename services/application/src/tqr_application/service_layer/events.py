@@ -20,6 +20,7 @@ from tqr_application.domain.application import (
     StatusChanged,
     Submitted,
 )
+from tqr_application.domain.edits import edit_deadline
 from tqr_application.domain.status import STATUS_INFO
 from tqr_application.service_layer.context import ServiceContext
 
@@ -69,7 +70,8 @@ async def _submitted(session: AsyncSession, app: Application, event: Submitted) 
     found = await ref.get_point(session, app.point_code)
     plan = await plans_repo.get_plan(session, app.plan_id)
     window = plan.window_of(app.point_code) if plan else None
-    return events_pb2.ApplicationSubmitted(
+    edit_until = edit_deadline(app.status, confirmation_end=window.confirm_end) if window else None
+    submitted = events_pb2.ApplicationSubmitted(
         application_id=app.id,
         application_number=app.application_number,
         applicant_id=app.applicant_id,
@@ -85,3 +87,6 @@ async def _submitted(session: AsyncSession, app: Application, event: Submitted) 
         certificate_number=app.certificate_number,
         submitted_at=event.at.isoformat(),
     )
+    if edit_until is not None:
+        submitted.edit_until.FromDatetime(edit_until)
+    return submitted
