@@ -147,6 +147,21 @@ async def test_inbox_lists_messages_and_marks_one_read() -> None:
     assert marked.status_code == 303 and "0 条未读" in after.text
 
 
+async def test_the_inbox_shows_the_pages_language_and_keeps_paragraphs_and_lines() -> None:
+    state = State()
+    async with gateway(state) as client:
+        sign_in(client)
+        chinese = await client.get("/portal/inbox")
+        client.cookies.set("lang", "en")
+        english = await client.get("/portal/inbox")
+        listed = await client.get("/api/v1/inbox/messages")
+    assert "<p>您的申请已提交。<br>报名号：9</p><p>请打印申请表。</p>" in chinese.text
+    assert "Application submitted" not in chinese.text
+    assert "<p>Your application was submitted.<br>Number: 9</p><p>Print the form.</p>" in english.text
+    assert "申请已提交" not in english.text
+    assert listed.json()["messages"][0]["title"] == "Application submitted"
+
+
 async def api(client: httpx.AsyncClient, method: str, path: str, **kwargs: object) -> httpx.Response:
     token = csrf_of((await client.get("/help/faq")).text)
     headers = {"X-CSRF-Token": token, **kwargs.pop("headers", {})}  # type: ignore[dict-item]

@@ -18,6 +18,7 @@ from tqr_notification.domain.rendering import (
     RenderingError,
     environment,
     render,
+    render_inapp_by_language,
 )
 
 CODE = "tqr.identity.v1.VerificationCodeRequested"
@@ -129,6 +130,30 @@ def test_r_app_6_the_edit_deadline_is_the_one_the_application_service_sent(chann
     for body in [message.text] + ([message.html] if message.html else []):
         assert "2026年3月13日 17:00" in body and "13 Mar 2026, 17:00" in body
         assert "3月12日 23:59" not in body and "12 Mar 2026" not in body
+
+
+INAPP_EVENTS = [event for event, spec in CATALOGUE.items() if Channel.INAPP in spec.channels]
+
+
+@pytest.mark.parametrize("event", INAPP_EVENTS, ids=[e.rsplit(".", 1)[1] for e in INAPP_EVENTS])
+def test_inapp_messages_come_in_each_language_on_its_own(event, make):
+    # The inbox shows the page's language only (issue 19 item 8): each language's block holds
+    # all of that language's words, and the whole message is exactly the two of them.
+    message = make(event)
+    by_language = render_inapp_by_language(message)
+    zh, en = by_language["zh"], by_language["en"]
+    assert CJK.search(zh.text) and not ENGLISH_PHRASE.search(zh.text) and not ENGLISH_PHRASE.search(zh.subject)
+    assert ENGLISH_PHRASE.search(en.text) and " / " not in (en.subject or "")
+
+
+def test_a_template_missing_a_language_block_fails(tmp_path, make):
+    folder = tmp_path / "real_name_verified"
+    folder.mkdir()
+    (folder / "inapp.title.j2").write_text("{% block zh %}标题{% endblock %}")
+    (folder / "inapp.body.j2").write_text("{% block zh %}正文{% endblock %}{% block en %}Body{% endblock %}")
+    env = environment(tmp_path)
+    with pytest.raises(RenderingError, match="no en block"):
+        render_inapp_by_language(make("tqr.identity.v1.RealNameVerified"), env=env)
 
 
 def test_fields_left_empty_leave_their_lines_out(make):
