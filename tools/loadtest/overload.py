@@ -46,6 +46,7 @@ from tools.loadtest.ceiling import source_address
 from tools.loadtest.client import ApiClient, Recorder
 from tools.loadtest.journey import Journey, Patience, Person
 from tools.loadtest.load import open_authorities, prepare_people
+from tools.loadtest.machine import GENERATOR
 from tools.loadtest.stats import summary, table, write_json
 from tools.loadtest.system import ROOT, Options, System, running_system
 from tools.loadtest.wrkbench import measured_wrk, meter_for, sign_in_applicants
@@ -141,21 +142,38 @@ def admission_order(traces: list[VisitorTrace]) -> dict[str, Any]:
                                if t.admitted_at is not None]}
 
 
+def keep_cookies(jar: dict[str, str], set_cookies: list[str]) -> None:
+    """What a browser keeps of Set-Cookie headers (name=value; an empty value or Max-Age=0 deletes)."""
+    for header in set_cookies:
+        name, _, value = header.split(";", 1)[0].partition("=")
+        if not value.strip() or "max-age=0" in header.lower().replace(" ", ""):
+            jar.pop(name.strip(), None)
+        else:
+            jar[name.strip()] = value.strip()
+
+
 async def waiting_room_visitor(url: str, index: int, delay: float, refresh: float, deadline: float) -> VisitorTrace:
     """A person with a browser's cookie jar opening the home page, then doing what the waiting page
     does (asking again every ``refresh`` seconds) until they see the page itself."""
     trace = VisitorTrace(index)
     await asyncio.sleep(delay)
     transport = httpx.AsyncHTTPTransport(local_address=source_address(50_000 + index), retries=0)
+    # The jar by hand, as ApiClient's: httpx's would not send back the __Host- (Secure) cookies over
+    # the bench's plain http, and a visitor who drops the ticket joins the queue anew at every ask.
+    jar: dict[str, str] = {}
     async with httpx.AsyncClient(base_url=url, transport=transport, timeout=30) as client:
         while time.monotonic() < deadline:
             trace.asks += 1
+            headers = {"accept": "text/html", "accept-language": "zh-CN"}
+            if jar:
+                headers["cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
             try:
-                answer = await client.get("/", headers={"accept": "text/html", "accept-language": "zh-CN"})
+                answer = await client.get("/", headers=headers)
             except httpx.HTTPError as exc:
                 trace.errors.append(type(exc).__name__)
                 await asyncio.sleep(refresh)
                 continue
+            keep_cookies(jar, answer.headers.get_list("set-cookie"))
             now = time.monotonic()
             if answer.status_code != 200:
                 trace.errors.append(f"HTTP {answer.status_code}")
@@ -275,6 +293,8 @@ async def overload_run(system: System, sizes: Sizes, label: str, applicants: lis
                        submitters: list[Submitter], steps_rate: float, pages_rate: float) -> dict[str, Any]:
     settled = await quiet.settle(sizes.settle_seconds)
     before = await gateway_admissions(system)
+    meter = meter_for(system)
+    await meter.start()
     workdir = system.var / "wrk"
     started = time.monotonic()
     end = started + sizes.seconds
@@ -298,6 +318,8 @@ async def overload_run(system: System, sizes: Sizes, label: str, applicants: lis
         asyncio.to_thread(wrk.run, system.url, pages_script, workdir, connections=sizes.visitor_connections,
                           seconds=sizes.seconds, name=f"{label}-pages"))
     load_fell = time.monotonic()
+    cpu, _ = await meter.stop(steps_run.cpu_seconds + pages_run.cpu_seconds)
+    await meter.close()
     results = await side_tasks
     traces: list[VisitorTrace] = [r for r in results if isinstance(r, VisitorTrace)]
     after = await gateway_admissions(system)
@@ -324,7 +346,7 @@ async def overload_run(system: System, sizes: Sizes, label: str, applicants: lis
                          "errors": [e for t in traces for e in t.errors]},
         "traces": [asdict(t) for t in traces],
         "submissions": await audit(system, submitters),
-        "wrk_cpu_seconds": round(steps_run.cpu_seconds + pages_run.cpu_seconds, 2),
+        "cpu_seconds": cpu,
     }
 
 
@@ -374,6 +396,7 @@ async def measure(system: System, sizes: Sizes) -> dict[str, Any]:
 # --- report ------------------------------------------------------------------------------------------
 
 
+CPU_SHOWN = ("gateway", "application", "postgresql backends", "redis", GENERATOR)
 ADMITTED_CLASSES = ("submission admitted", "wizard step admitted", "new visitor admitted (the page)")
 
 
@@ -414,6 +437,8 @@ def run_rows(run: dict[str, Any]) -> list[list[Any]]:
         ["submissions: accepted / stored / attempts / shed", f"{audit_['accepted']} / {audit_['stored']} / "
                                                               f"{audit_['attempts']} / {audit_['shed']}"],
         ["HTTP statuses", json.dumps(run["statuses"])],
+        ["CPU s in the run: " + ", ".join(CPU_SHOWN),
+         ", ".join(str(run["cpu_seconds"].get(n, "-")) for n in CPU_SHOWN)],
     ]
     return rows
 
@@ -441,8 +466,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     defaults = Sizes()
     for name in ("applicants", "submitters", "visitors", "visitor_connections", "refresh_seconds"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
-    for name in ("factor", "step_share", "capacity_seconds", "warm_seconds", "seconds", "drain_seconds", "settle_seconds",
-                 "in_system_seconds", "wait_seconds"):
+    for name in ("factor", "step_share", "capacity_seconds", "warm_seconds", "seconds", "drain_seconds",
+                 "settle_seconds", "in_system_seconds", "wait_seconds"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench" / "overload.json")
     return parser.parse_args(argv)
