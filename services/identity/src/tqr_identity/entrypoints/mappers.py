@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import grpc
+from servicekit import vocabulary
 from servicekit.masking import mask_mobile
 from servicekit.rpc.actor import actor_of
 from tqr.common.v1 import vocabulary_pb2
@@ -47,35 +48,35 @@ def code_channel(value: int) -> str:
 
 
 def role_code(value: vocabulary_pb2.Role.ValueType) -> str:
-    return enum_name(value, vocabulary_pb2.Role, "ROLE_")
+    return vocabulary.code(vocabulary_pb2.Role, value)
 
 
 def gender_code(value: vocabulary_pb2.Gender.ValueType) -> str:
-    return enum_name(value, vocabulary_pb2.Gender, "GENDER_")
+    return vocabulary.code(vocabulary_pb2.Gender, value)
 
 
 def document_type_code(value: vocabulary_pb2.DocumentType.ValueType) -> str:
-    return enum_name(value, vocabulary_pb2.DocumentType, "DOCUMENT_TYPE_")
+    return vocabulary.code(vocabulary_pb2.DocumentType, value)
 
 
 def review_status_code(value: identity_pb2.ReviewStatus.ValueType) -> str:
-    return enum_name(value, identity_pb2.ReviewStatus, "REVIEW_STATUS_")
+    return vocabulary.code(identity_pb2.ReviewStatus, value)
 
 
 def roles(codes: Iterable[str]) -> list[vocabulary_pb2.Role.ValueType]:
-    return [vocabulary_pb2.Role.Value(f"ROLE_{code}") for code in codes]
+    return [vocabulary.value(vocabulary_pb2.Role, code) for code in codes]
 
 
 def gender(value: Gender | str | None) -> vocabulary_pb2.Gender.ValueType:
-    return vocabulary_pb2.Gender.Value(f"GENDER_{value}") if value else vocabulary_pb2.GENDER_UNSPECIFIED
+    return vocabulary.value(vocabulary_pb2.Gender, value or "")
 
 
 def document_type(value: DocumentType | str) -> vocabulary_pb2.DocumentType.ValueType:
-    return vocabulary_pb2.DocumentType.Value(f"DOCUMENT_TYPE_{value}") if value else vocabulary_pb2.DOCUMENT_TYPE_UNSPECIFIED
+    return vocabulary.value(vocabulary_pb2.DocumentType, value)
 
 
 def review_status(value: CaseStatus) -> identity_pb2.ReviewStatus.ValueType:
-    return identity_pb2.ReviewStatus.Value(f"REVIEW_STATUS_{value}")
+    return vocabulary.value(identity_pb2.ReviewStatus, value)
 
 
 def iso(instant: datetime | None) -> str:
