@@ -31,6 +31,7 @@ import tqr_documents
 from PIL import Image
 from servicekit import migrations
 from servicekit.testing.actors import metadata_for
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc
@@ -95,7 +96,7 @@ async def _measure_cached_downloads(count: int) -> dict:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}")
         stub = documents_pb2_grpc.DocumentsServiceStub(channel)
         request = pb.DownloadApplicationFormRequest(application_id="BENCH-1", format=pb.FORM_FORMAT_PDF)
-        metadata = metadata_for(Actor(subject_id="U1", role="APPLICANT"))
+        metadata = metadata_for(Actor(subject_id="U1", role=ROLE_APPLICANT))
 
         async def download() -> int:
             return sum([len(m.chunk) async for m in stub.DownloadApplicationForm(request, metadata=metadata)])
