@@ -5,16 +5,25 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit.testing import wait_for
 from tqr.application.v1 import events_pb2 as app
 from tqr.identity.v1 import events_pb2 as idn
 from tqr.notification.v1 import notification_pb2 as pb
 from tqr_notification.domain.rendering import render
+from tqr_notification.service_layer.event_payload import payload_of
 
 EMAIL, PHONE, ACCOUNT = "teacher@example.com", "13812345678", "acc-1"
 NUMBER = "2026110105000123"
+
+
+
+def _at(text: str) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromJsonString(text)
+    return stamp
+
 
 # (event, channels it must reach, a value that must appear in what the person reads)
 EVENTS: list[tuple[Message, set[str], str]] = [
@@ -25,7 +34,7 @@ EVENTS: list[tuple[Message, set[str], str]] = [
      {"inapp", "email"}, "MR-0007"),
     (idn.ManualReviewDecided(account_id=ACCOUNT, case_id="MR-0007", decision="REJECTED", reason="证件照片模糊"),
      {"inapp", "email", "sms"}, "证件照片模糊"),
-    (idn.PasswordChanged(account_id=ACCOUNT, changed_at="2026-03-01T01:30:00Z", via="RESET"),
+    (idn.PasswordChanged(account_id=ACCOUNT, changed_at=_at("2026-03-01T01:30:00Z"), via="RESET"),
      {"inapp", "email", "sms"}, "2026"),
     (idn.SupportRequestDecided(account_id=ACCOUNT, request_id="SR-42", kind="CHANGE_CONTACT",
                                decision="APPROVED", reason="已核实本人身份"), {"inapp", "email"}, "已核实本人身份"),
@@ -47,7 +56,7 @@ EVENTS: list[tuple[Message, set[str], str]] = [
 
 
 def _rendered(message: Message, channel: str) -> Any:
-    return render(message.DESCRIPTOR.full_name, channel, MessageToDict(message, preserving_proto_field_name=True))
+    return render(message.DESCRIPTOR.full_name, channel, payload_of(message))
 
 
 async def test_every_event_type_produces_its_message_on_each_channel(db_url, rig_factory, smtp, h):
@@ -187,7 +196,7 @@ async def test_r_id_14_an_email_change_is_told_to_the_old_address_only(sqlite_ur
     await rig.start(sms=h.SmsRecorder())
     # What identity stages on the change: the new address for the directory, the notice to the old one.
     await rig.publish(idn.ContactDetailsChanged(account_id=ACCOUNT, email_sealed=h.CONTACTS.seal("new@example.com")))
-    await rig.publish(idn.EmailChanged(account_id=ACCOUNT, changed_at="2026-03-01T02:15:00Z",
+    await rig.publish(idn.EmailChanged(account_id=ACCOUNT, changed_at=_at("2026-03-01T02:15:00Z"),
                                        masked_new_email="n***@example.com",
                                        destination_sealed=h.CODE_DESTINATIONS.seal(EMAIL)))
     await wait_for(lambda: handler.to(EMAIL), timeout=15, what="the notice at the old address")
