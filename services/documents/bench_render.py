@@ -31,8 +31,8 @@ import tqr_documents
 from PIL import Image
 from servicekit import migrations
 from servicekit.testing.actors import metadata_for
-from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc
 from tqr_documents.bootstrap import build_host

@@ -21,7 +21,6 @@ from servicekit.clock import ManualClock
 from servicekit.rpc.errors import from_rpc_error
 from servicekit.testing.actors import metadata_for
 from sqlalchemy import func, select
-from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE, ROLE_APPLICANT, DocumentType, Role
 from tqr.application.v1 import (
     application_pb2_grpc,
     applications_pb2_grpc,
@@ -34,6 +33,7 @@ from tqr.application.v1 import (
     wizard_pb2_grpc,
 )
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE, ROLE_APPLICANT, DocumentType, Role
 from tqr_application.adapters import orm
 from tqr_application.bootstrap import build_host
 from tqr_application.config import ApplicationSettings

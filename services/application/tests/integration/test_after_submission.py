@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from servicekit import errors
-from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr.application.v1 import applications_pb2, plans_pb2, staff_pb2
+from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr_application.adapters import orm
 
 

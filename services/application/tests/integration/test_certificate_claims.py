@@ -10,8 +10,8 @@ from datetime import date
 import grpc
 import pytest
 from sqlalchemy import select
-from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 from tqr.application.v1 import applications_pb2, staff_pb2, wizard_pb2
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 from tqr_application.adapters import orm
 from tqr_application.reference_data import ReferenceKind
 from tqr_application.reference_data.id_numbers import make_id_number

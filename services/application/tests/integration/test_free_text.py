@@ -5,8 +5,8 @@ text was a 500."""
 from __future__ import annotations
 
 from servicekit import errors
-from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 from tqr.application.v1 import applications_pb2, staff_pb2, views_pb2, wizard_pb2
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 from tqr_application.adapters import orm
 
 NUL, RLO, LRI = "\x00", "\u202e", "\u2066"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from servicekit import errors
 from sqlalchemy import select
-from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM_ADMIN
 from tqr.application.v1 import application_pb2, plans_pb2, staff_pb2, wizard_pb2
+from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM_ADMIN
 from tqr_application.adapters import orm
 
 

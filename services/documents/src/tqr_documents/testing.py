@@ -31,7 +31,13 @@ from tqr.application.v1 import (
 )
 from tqr.common.v1 import vocabulary_pb2
 from tqr.common.v1.actor_pb2 import Actor
-from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, GENDER_MALE, GENDER_UNSPECIFIED, ROLE_SYSTEM
+from tqr.common.v1.vocabulary_pb2 import (
+    DOCUMENT_TYPE_ID_CARD,
+    GENDER_FEMALE,
+    GENDER_MALE,
+    GENDER_UNSPECIFIED,
+    ROLE_SYSTEM,
+)
 
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller

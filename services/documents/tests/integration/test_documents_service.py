@@ -30,9 +30,9 @@ from servicekit.rpc.errors import from_rpc_error
 from servicekit.testing import wait_for
 from servicekit.testing.actors import metadata_for
 from sqlalchemy import select
-from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN, ROLE_POINT_STAFF
 from tqr.application.v1 import events_pb2
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN, ROLE_POINT_STAFF
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc
 from tqr_documents.adapters.orm import form_renderings

@@ -24,8 +24,10 @@ from servicekit import devpki, errors
 from servicekit.rpc.actor import ACTOR_METADATA_KEY, new_key_pair
 from servicekit.rpc.server import create_server
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT, ROLE_IDENTITY_REVIEWER
 from tqr.identity.v1 import identity_pb2
 from tqr.identity.v1 import identity_pb2_grpc as rpc
+from tqr.identity.v1.identity_pb2 import REVIEW_STATUS_PENDING
 from tqr.notification.v1 import notification_pb2, notification_pb2_grpc
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
@@ -50,9 +52,9 @@ def jpeg(width: int, height: int) -> bytes:
 
 def account_view(**overrides: Any) -> identity_pb2.AccountView:
     values: dict[str, Any] = dict(
-        account_id="acc-1", document_type="ID_CARD", document_type_label_zh="居民身份证",
+        account_id="acc-1", document_type=DOCUMENT_TYPE_ID_CARD, document_type_label_zh="居民身份证",
         masked_document_number="1101**********002X", name="张老师", email="teacher@example.cn",
-        masked_mobile="138****0000", gender="FEMALE", birth_date="1980-01-01", real_name_status="UNVERIFIED",
+        masked_mobile="138****0000", gender=GENDER_FEMALE, birth_date="1980-01-01", real_name_status="UNVERIFIED",
         agreement_version="2026-01",
     )
     values.update(overrides)
@@ -91,7 +93,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
     def sign_in_applicant(self, status: str = "UNVERIFIED") -> str:
         token = uuid.uuid4().hex
         self.sessions[token] = identity_pb2.ResolveSessionResponse(
-            subject_id="acc-1", kind="applicant", roles=["APPLICANT"], name="张老师",
+            subject_id="acc-1", kind="applicant", roles=[ROLE_APPLICANT], name="张老师",
             masked_document_number="1101**********002X", real_name_status=status)
         return token
 
@@ -118,7 +120,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
     async def GetRegistrationOptions(self, request: Any, context: Any) -> Any:
         self._record("GetRegistrationOptions", request, context)
         return identity_pb2.GetRegistrationOptionsResponse(
-            document_types=[identity_pb2.DocumentTypeOption(code="ID_CARD", label_zh="居民身份证",
+            document_types=[identity_pb2.DocumentTypeOption(code=DOCUMENT_TYPE_ID_CARD, label_zh="居民身份证",
                                                             label_en="Resident ID card", format_hint_zh="18 位")],
             agreement_version="2026-01", password_special_characters="#%*-_!@$&")
 
@@ -140,7 +142,7 @@ class FakeIdentity(rpc.IdentityServiceServicer):
             raise errors.Unauthenticated("R-ID-8", "登录失败", "Sign-in failed")
         token = self.sign_in_applicant()
         return identity_pb2.SignInResponse(session_token=token, subject_id="acc-1", kind="applicant",
-                                           roles=["APPLICANT"])
+                                           roles=[ROLE_APPLICANT])
 
     async def StaffSignIn(self, request: Any, context: Any) -> Any:
         self._record("StaffSignIn", request, context)
@@ -148,9 +150,9 @@ class FakeIdentity(rpc.IdentityServiceServicer):
             raise errors.Unauthenticated("R-ID-8", "登录失败", "Sign-in failed")
         token = uuid.uuid4().hex
         self.sessions[token] = identity_pb2.ResolveSessionResponse(subject_id="staff-1", kind="staff",
-                                                                   roles=["IDENTITY_REVIEWER"], name="审核员")
+                                                                   roles=[ROLE_IDENTITY_REVIEWER], name="审核员")
         return identity_pb2.SignInResponse(session_token=token, subject_id="staff-1", kind="staff",
-                                           roles=["IDENTITY_REVIEWER"])
+                                           roles=[ROLE_IDENTITY_REVIEWER])
 
     async def SignOut(self, request: Any, context: Any) -> Any:
         self._record("SignOut", request, context)
@@ -203,11 +205,11 @@ class FakeIdentity(rpc.IdentityServiceServicer):
 
     async def RequestManualReview(self, request: Any, context: Any) -> Any:
         self._record("RequestManualReview", request, context)
-        return identity_pb2.ManualReviewCase(case_id="case-1", status="PENDING", due_date="2026-12-09")
+        return identity_pb2.ManualReviewCase(case_id="case-1", status=REVIEW_STATUS_PENDING, due_date="2026-12-09")
 
     async def CreateSupportRequest(self, request: Any, context: Any) -> Any:
         self._record("CreateSupportRequest", request, context)
-        return identity_pb2.SupportRequest(request_id="sr-1", kind=request.kind, status="PENDING")
+        return identity_pb2.SupportRequest(request_id="sr-1", kind=request.kind, status=REVIEW_STATUS_PENDING)
 
     async def CreateSupportRequestWithoutSignIn(self, request: Any, context: Any) -> Any:
         self._record("CreateSupportRequestWithoutSignIn", request, context)

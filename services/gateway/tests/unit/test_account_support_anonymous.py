@@ -7,6 +7,7 @@ import re
 
 import pytest
 from servicekit import errors
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD
 
 from services.gateway.tests.unit import account_fakes as fakes
 
@@ -68,7 +69,7 @@ def test_r_id_11_without_sign_in_the_request_goes_to_the_service_and_the_receipt
     assert done.status_code == 200
     [sent] = fake.requests("CreateSupportRequestWithoutSignIn")
     assert (sent.document_type, sent.document_number, sent.name, sent.requested_mobile, sent.kind) == (
-        "ID_CARD", "11010519800101002X", "张老师", "13900000000", "CHANGE_CONTACT")
+        DOCUMENT_TYPE_ID_CARD, "11010519800101002X", "张老师", "13900000000", "CHANGE_CONTACT")
     assert sent.pass_token == "pass-1" and sent.client_id and sent.photos[0].content == JPEG
     assert "7 个工作日内（2026-12-10 前）" in done.text  # the working days and date the service answered
     assert "11010519800101002X" not in done.text

@@ -27,6 +27,7 @@ from tqr.application.v1 import plans_pb2_grpc as plans_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.application.v1 import wizard_pb2_grpc as wiz_rpc
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT
 from tqr.documents.v1 import documents_pb2 as docs
 from tqr.documents.v1 import documents_pb2_grpc as docs_rpc
 from tqr.identity.v1 import identity_pb2 as idp
@@ -90,7 +91,7 @@ class Identity(id_rpc.IdentityServiceServicer):
         if request.session_token not in ACCOUNTS:
             raise errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Sign in")
         subject, name, masked = ACCOUNTS[request.session_token]
-        return idp.ResolveSessionResponse(subject_id=subject, kind="applicant", roles=["APPLICANT"], name=name,
+        return idp.ResolveSessionResponse(subject_id=subject, kind="applicant", roles=[ROLE_APPLICANT], name=name,
                                           masked_document_number=masked, real_name_status="VERIFIED")
 
     async def GetAccount(self, request: Any, context: Any) -> idp.GetAccountResponse:
@@ -98,8 +99,8 @@ class Identity(id_rpc.IdentityServiceServicer):
         token = next(t for t, a in ACCOUNTS.items() if a[0] == subject)
         _, name, masked = ACCOUNTS[token]
         return idp.GetAccountResponse(account=idp.AccountView(
-            account_id=subject, name=name, masked_document_number=masked, document_type="ID_CARD",
-            real_name_status="VERIFIED", gender="FEMALE", email="teacher@example.com"))
+            account_id=subject, name=name, masked_document_number=masked, document_type=DOCUMENT_TYPE_ID_CARD,
+            real_name_status="VERIFIED", gender=GENDER_FEMALE, email="teacher@example.com"))
 
 
 class Reference(ref_rpc.ReferenceDataServiceServicer):

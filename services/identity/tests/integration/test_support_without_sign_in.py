@@ -15,15 +15,14 @@ from servicekit.rpc.errors import from_rpc_error
 from servicekit.sealing import DEV_KEYS, Sealer
 from servicekit.testing.actors import metadata_for
 from sqlalchemy import func, select
-from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD
 from tqr.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
 from tqr_identity.adapters import orm
 from tqr_identity.bootstrap import build_host
 from tqr_identity.seed import DEMO_STAFF, DEMO_STAFF_PASSWORD, seed_context
 from tqr_identity.service_layer import attachments, passwords, profile, support
 from tqr_identity.service_layer.access import Caller
-from tqr_identity.service_layer.model import CaseStatus
 from tqr_identity.service_layer.support_without_sign_in import (
     AnonymousSupportRequest,
     create_support_request_without_sign_in,

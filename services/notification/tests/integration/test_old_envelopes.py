@@ -69,7 +69,6 @@ def test_a_new_event_prefers_the_timestamp() -> None:
 
 
 async def test_an_old_password_changed_envelope_reaches_the_person_as_a_new_one_does(sqlite_url, rig_factory, smtp, h):
-    handler, _ = smtp
     rig = rig_factory(sqlite_url)
     sms = h.SmsRecorder()
     await rig.start(sms=sms)

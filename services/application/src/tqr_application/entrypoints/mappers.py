@@ -20,7 +20,6 @@ from tqr_application.domain.status import STATUS_INFO, ApplicationStatus
 from tqr_application.service_layer.context import aware
 from tqr_application.service_layer.read_model import ApplicationDetails
 
-
 # This service spells gender as the certificate registry does ("M" / "F", "" when not recorded).
 _GENDER_LETTERS = {vocabulary_pb2.GENDER_MALE: "M", vocabulary_pb2.GENDER_FEMALE: "F"}
 _GENDERS = {letter: value for value, letter in _GENDER_LETTERS.items()}

@@ -81,7 +81,8 @@ class AccountRpcs:
                                    ) -> identity_pb2.SupportRequest:
         account_id = require_applicant(mappers.caller(context))
         created = await support.create_support_request(self.ctx, account_id, support.NewSupportRequest(
-            kind=request.kind, requested_name=request.requested_name, requested_gender=mappers.gender_code(request.requested_gender),
+            kind=request.kind, requested_name=request.requested_name,
+            requested_gender=mappers.gender_code(request.requested_gender),
             requested_email=request.requested_email, requested_mobile=request.requested_mobile,
             explanation=request.explanation,
         ), mappers.uploads(request.photos))

@@ -19,10 +19,10 @@ from servicekit.rpc.actor import actor_of
 from tqr.common.v1 import vocabulary_pb2
 from tqr.identity.v1 import events_pb2, identity_pb2
 
+from tqr_identity.domain.documents import DocumentType, Gender
 from tqr_identity.service_layer.access import Caller
 from tqr_identity.service_layer.attachments import Upload
 from tqr_identity.service_layer.codes import CodeSent
-from tqr_identity.domain.documents import DocumentType, Gender
 from tqr_identity.service_layer.model import CaseStatus, ManualReview, SupportRequest
 from tqr_identity.service_layer.profile import AccountDetails
 

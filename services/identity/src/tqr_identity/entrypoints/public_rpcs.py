@@ -71,7 +71,8 @@ class PublicRpcs:
     async def RegisterAccount(self, request: identity_pb2.RegisterAccountRequest, context: Ctx
                               ) -> identity_pb2.RegisterAccountResponse:
         account = await registration.register_account(self.ctx, registration.RegisterAccount(
-            document_type=mappers.document_type_code(request.document_type), document_number=request.document_number, name=request.name,
+            document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number, name=request.name,
             password=request.password, password_confirm=request.password_confirm, email=request.email,
             mobile=request.mobile, sms_code=request.sms_code, agreement_version=request.agreement_version,
             agreement_accepted=request.agreement_accepted,
@@ -83,7 +84,8 @@ class PublicRpcs:
 
     async def SignIn(self, request: identity_pb2.SignInRequest, context: Ctx) -> identity_pb2.SignInResponse:
         signed = await sign_in.sign_in(
-            self.ctx, document_type=mappers.document_type_code(request.document_type), document_number=request.document_number,
+            self.ctx, document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number,
             password=request.password, pass_token=request.pass_token, client_id=request.client_id,
         )
         return identity_pb2.SignInResponse(session_token=signed.session_token, subject_id=signed.subject_id,
@@ -113,7 +115,8 @@ class PublicRpcs:
     async def RequestPasswordReset(self, request: identity_pb2.RequestPasswordResetRequest, context: Ctx
                                    ) -> identity_pb2.RequestVerificationCodeResponse:
         sent = await passwords.request_password_reset(
-            self.ctx, document_type=mappers.document_type_code(request.document_type), document_number=request.document_number,
+            self.ctx, document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number,
             channel=mappers.code_channel(request.channel), pass_token=request.pass_token,
             client_id=request.client_id,
         )
@@ -122,7 +125,8 @@ class PublicRpcs:
     async def ResetPassword(self, request: identity_pb2.ResetPasswordRequest, context: Ctx
                             ) -> identity_pb2.ResetPasswordResponse:
         ended = await passwords.reset_password(
-            self.ctx, document_type=mappers.document_type_code(request.document_type), document_number=request.document_number,
+            self.ctx, document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number,
             channel=mappers.code_channel(request.channel), code=request.code, new_password=request.new_password,
             new_password_confirm=request.new_password_confirm, client_id=request.client_id,
         )
@@ -132,7 +136,8 @@ class PublicRpcs:
             self, request: identity_pb2.CreateSupportRequestWithoutSignInRequest, context: Ctx
     ) -> identity_pb2.CreateSupportRequestWithoutSignInResponse:
         receipt = await create_support_request_without_sign_in(self.ctx, AnonymousSupportRequest(
-            document_type=mappers.document_type_code(request.document_type), document_number=request.document_number, name=request.name,
+            document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number, name=request.name,
             pass_token=request.pass_token, client_id=request.client_id, kind=request.kind,
             requested_mobile=request.requested_mobile, requested_email=request.requested_email,
             explanation=request.explanation,

@@ -14,8 +14,8 @@ import grpc
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from servicekit import errors, text
-from tqr.identity.v1 import identity_pb2
 
+from tqr_gateway.clients.identity import registration
 from tqr_gateway.deps import set_session_cookie
 from tqr_gateway.pages.account.common import (
     FlowState,
@@ -120,8 +120,8 @@ async def _check_details(request: Request, state: dict[str, Any], values: dict[s
     where the fields are: a registration without code and password is refused with every field
     problem at once, and only the problems of this page's fields are kept."""
     try:
-        await identity(request).register(identity_pb2.RegisterAccountRequest(
-            **values, agreement_version=state["agreement_version"], agreement_accepted=True))
+        await identity(request).register(registration(
+            values, agreement_version=state["agreement_version"], agreement_accepted=True))
     except grpc.aio.AioRpcError as exc:
         refusal = refusal_of(exc)
         if isinstance(refusal, errors.InvalidInput):
@@ -219,8 +219,8 @@ async def register(request: Request) -> Response:
     form = await request.form()
     final = {name: str(form.get(name) or "") for name in FINAL_FIELDS}
     try:
-        reply = await identity(request).register(identity_pb2.RegisterAccountRequest(
-            **{name: state.get(name, "") for name in DETAIL_FIELDS}, sms_code=final["sms_code"].strip(),
+        reply = await identity(request).register(registration(
+            {name: state.get(name, "") for name in DETAIL_FIELDS}, sms_code=final["sms_code"].strip(),
             password=final["password"], password_confirm=final["password_confirm"],
             agreement_version=state["agreement_version"], agreement_accepted=True))
     except grpc.aio.AioRpcError as exc:
