@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr.common.v1.actor_pb2 import Actor
 
 from tqr_gateway.session_cache import SessionCache, session_id_of
-from tqr_gateway.vocabulary import APPLICANT, Role, role_code
+from tqr_gateway.vocabulary import APPLICANT, NO_ROLE, Role, role_code
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class SessionInfo:
 
     @property
     def role(self) -> Role:
-        return self.roles[0] if self.roles else (APPLICANT if self.kind == "applicant" else 0)  # type: ignore[return-value]
+        return self.roles[0] if self.roles else (APPLICANT if self.kind == "applicant" else NO_ROLE)
 
     @property
     def role_code(self) -> str:

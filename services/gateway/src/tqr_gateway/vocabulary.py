@@ -22,6 +22,7 @@ Gender: TypeAlias = vocabulary_pb2.Gender.ValueType
 DocumentType: TypeAlias = vocabulary_pb2.DocumentType.ValueType
 ReviewStatus: TypeAlias = identity_pb2.ReviewStatus.ValueType
 
+NO_ROLE: Final = vocabulary_pb2.ROLE_UNSPECIFIED
 APPLICANT: Final = vocabulary_pb2.ROLE_APPLICANT
 AUTHORITY_ADMIN: Final = vocabulary_pb2.ROLE_AUTHORITY_ADMIN
 POINT_STAFF: Final = vocabulary_pb2.ROLE_POINT_STAFF
