@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.pages.wizard.common import client_of
+from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.pages.wizard.forms import ANNUAL_RESULTS, ETHICS_RESULTS
 
 
@@ -34,9 +34,9 @@ def options(pairs: Any) -> list[dict[str, str]]:
     return [{"value": p.code, "text": p.name} for p in pairs]
 
 
-async def certificate_context(request: Request, draft: wiz.Draft, values: dict[str, Any]) -> dict[str, Any]:
+async def certificate_context(request: Request, client: ApplicationClient, draft: wiz.Draft,
+                              values: dict[str, Any]) -> dict[str, Any]:
     """Step 4: code lists, regions, authorities (filtered by region and search), the photo."""
-    client = client_of(request)
     codes = await client.code_lists()
     regions = await client.list_regions("")
     authorities = await client.list_authorities(values.get("region", ""))
