@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import envelope
-from servicekit.testing import wait_for
+from testkit import wait_for
 from tqr.identity.v1 import events_pb2 as idn
 from tqr_notification.domain.message_view import view_of
 

@@ -38,7 +38,6 @@ from tqr.common.v1.vocabulary_pb2 import (
     GENDER_UNSPECIFIED,
     ROLE_SYSTEM,
 )
-
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller
 from tqr_documents.domain.form import ApplicationForm
