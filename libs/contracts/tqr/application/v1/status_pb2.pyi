@@ -66,6 +66,8 @@ class _StatusActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StatusAc
     REJECT: _StatusAction.ValueType  # 7
     CORRECT_AUTHORITY: _StatusAction.ValueType  # 8
     WITHDRAW: _StatusAction.ValueType  # 9
+    SUBMIT: _StatusAction.ValueType  # 10
+    """only in the history: its first line, the submission"""
 
 class StatusAction(_StatusAction, metaclass=_StatusActionEnumTypeWrapper):
     """Every move of the workflow: the staff's actions and the applicant's two (CORRECT_AUTHORITY,
@@ -82,4 +84,6 @@ DEFER: StatusAction.ValueType  # 6
 REJECT: StatusAction.ValueType  # 7
 CORRECT_AUTHORITY: StatusAction.ValueType  # 8
 WITHDRAW: StatusAction.ValueType  # 9
+SUBMIT: StatusAction.ValueType  # 10
+"""only in the history: its first line, the submission"""
 Global___StatusAction: _TypeAlias = StatusAction  # noqa: Y015

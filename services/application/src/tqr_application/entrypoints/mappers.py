@@ -12,7 +12,7 @@ from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import status_pb2
 from tqr.application.v1 import views_pb2 as v
 
-from tqr_application.domain.application import Decision
+from tqr_application.domain.application import SUBMIT_ACTION, Decision
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.reference import ConfirmationPoint
 from tqr_application.domain import status as workflow
@@ -37,11 +37,17 @@ def from_ts(stamp: Timestamp) -> datetime:
 
 # The proto enums carry the domain's names (protos/tqr/application/v1/status.proto), so a value maps
 # by name; UNSPECIFIED has no domain value and maps to None.
+# The history's first line has no status before it ("") and the action SUBMIT, which no transition
+# of the table takes.
 def status_code(status: ApplicationStatus | str) -> status_pb2.ApplicationStatus.ValueType:
+    if status == "":
+        return status_pb2.APPLICATION_STATUS_UNSPECIFIED
     return status_pb2.ApplicationStatus.Value(ApplicationStatus(status).value)
 
 
 def action_code(action: StatusAction | str) -> status_pb2.StatusAction.ValueType:
+    if action == SUBMIT_ACTION:
+        return status_pb2.SUBMIT
     return status_pb2.StatusAction.Value(StatusAction(action).value)
 
 
@@ -52,7 +58,7 @@ def status_from(code: int) -> ApplicationStatus | None:
 
 
 def action_from(code: int) -> StatusAction | None:
-    if code == status_pb2.STATUS_ACTION_UNSPECIFIED:
+    if code in (status_pb2.STATUS_ACTION_UNSPECIFIED, status_pb2.SUBMIT):
         return None
     return StatusAction(status_pb2.StatusAction.Name(code))  # type: ignore[arg-type]
 
