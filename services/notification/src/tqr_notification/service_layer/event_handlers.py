@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from servicekit.bus.consumer import EventContext, Subscription, subscriptions
 from servicekit.sealing import SealError
@@ -29,6 +28,7 @@ from tqr_notification.domain.catalogue import Channel, EventSpec, spec_for
 from tqr_notification.domain.recipient_limit import recipient_digest
 from tqr_notification.domain.rendering import render
 from tqr_notification.service_layer.context import NotificationContext
+from tqr_notification.service_layer.event_payload import payload_of
 from tqr_notification.service_layer.message_content import seal_content
 
 # Every event that tells a person something; the catalogue says through which channels.
@@ -87,7 +87,7 @@ async def notify(nctx: NotificationContext, ctx: EventContext, event: Message) -
     spec = spec_for(event_type)
     if isinstance(event, identity_events.AccountRegistered):
         await remember_contact(nctx, ctx, event.account_id, event.email_sealed, event.mobile_sealed)
-    payload: dict[str, Any] = MessageToDict(event, preserving_proto_field_name=True)
+    payload = payload_of(event)
     recipient_id, destination = _recipient(nctx, spec, event, payload)
     now = nctx.clock.now()
     at_rest = nctx.sealers.at_rest
