@@ -37,6 +37,8 @@ from tqr_gateway.app import create_app
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.config import GatewaySettings
 
+from services.gateway.tests.unit.workflow_fakes import served_rules
+
 ACCOUNTS = {"token-a": ("acc-a", "欧阳倩", "4401**********8395"), "token-b": ("acc-b", "张晨晓", "1101**********3511")}
 REGISTRY_NUMBER = "20114400000000001"
 SOMEONE_ELSES_NUMBER = "20114400000000002"  # on record for another holder (R-WIZ-10)
@@ -113,6 +115,9 @@ class Reference(ref_rpc.ReferenceDataServiceServicer):
 
     async def ListConfirmationPoints(self, request: Any, context: Any) -> ref.ListConfirmationPointsResponse:
         return ref.ListConfirmationPointsResponse(points=[ref.ConfirmationPoint(code="P1", name="海淀区第一确认点")])
+
+    async def GetWorkflowRules(self, request: Any, context: Any) -> ref.GetWorkflowRulesResponse:
+        return served_rules()
 
     async def ListCodeLists(self, request: Any, context: Any) -> ref.ListCodeListsResponse:
         return ref.ListCodeListsResponse(

@@ -12,11 +12,11 @@ from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import status_pb2
 from tqr.application.v1 import views_pb2 as v
 
+from tqr_application.domain import status as workflow
 from tqr_application.domain.application import SUBMIT_ACTION, Decision
+from tqr_application.domain.checklist import MATERIALS_CHECKLIST
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.reference import ConfirmationPoint
-from tqr_application.domain import status as workflow
-from tqr_application.domain.checklist import MATERIALS_CHECKLIST
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus, StatusAction
 from tqr_application.domain.wizard import answers
 from tqr_application.service_layer.context import aware

@@ -53,8 +53,8 @@ class StaffServicer(rpc.StaffServiceServicer):
         return v.ApplicationSummary(
             application_id=r.id, application_number=r.application_number, applicant_name=r.applicant_name,
             document_number_masked=mask_document_number(self.ctx.cipher.open(r.document_sealed)),
-            status=mappers.status_code(status), status_label=STATUS_INFO[status].label_zh, authority_code=r.authority_code,
-            point_code=r.point_code, submitted_at=mappers.ts(r.submitted_at),
+            status=mappers.status_code(status), status_label=STATUS_INFO[status].label_zh,
+            authority_code=r.authority_code, point_code=r.point_code, submitted_at=mappers.ts(r.submitted_at),
             certificate_claimed_by_another=r.claimed_by_another)
 
     async def FindApplication(self, request: pb.FindApplicationRequest,

@@ -17,7 +17,7 @@ from tqr_gateway.deps import Applicant, actor_metadata
 from tqr_gateway.pages.portal.overview import app_client
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import PageErrors, page_errors
-from tqr_gateway.pages.wizard.step_context import materials_context
+from tqr_gateway.pages.wizard.step_context import assessment_years_of, materials_context, workflow_of
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
@@ -66,7 +66,7 @@ async def _render_edit(request: Request, section: str, view: Any, values: dict[s
                        years: list[int]) -> Response:
     context: dict[str, Any] = {"section": section, "application": view, "values": values,
                                "errors": errors.summary, "field_errors": errors.fields, "show_contact": False,
-                               **materials_context(years)}
+                               **materials_context(years, await workflow_of(request))}
     if section == "certificate":
         codes = await app_client(request).code_lists()
         context["certificate_types"] = [{"value": c.code, "text": c.name} for c in codes.certificate_types]
@@ -79,7 +79,7 @@ async def edit_form(request: Request, application_id: str, section: str, session
     view = await app_client(request).get_mine(application_id, actor_metadata(session))
     if section not in SECTIONS:
         return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
-    years = forms.assessment_years()
+    years = await assessment_years_of(request)
     return await _render_edit(request, section, view, _values_from_view(section, view, years), PageErrors(), years)
 
 
@@ -90,7 +90,7 @@ async def save_edit(request: Request, application_id: str, section: str, session
     if section not in SECTIONS:
         return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
     form = await request.form()
-    years = forms.assessment_years()
+    years = await assessment_years_of(request)
     message, values = _edit_request(section, form, application_id, years)
     if section == "materials" and forms.change_rows(values, forms.text(form, "action")):
         view = await client.get_mine(application_id, md)

@@ -11,8 +11,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
+from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.deps import clients_of
+from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import client_of
-from tqr_gateway.pages.wizard.forms import ANNUAL_RESULTS, ETHICS_RESULTS
 
 
 def when(ts: Timestamp) -> datetime | None:
@@ -77,11 +79,20 @@ def point_items(plan: views.Plan, now: datetime | None = None) -> list[dict[str,
     return items
 
 
-def materials_context(years: list[int]) -> dict[str, Any]:
+async def workflow_of(request: Request) -> WorkflowRules:
+    """The application service's rules: assessment results and cycle length (cached per process)."""
+    return await clients_of(request).workflow.get()
+
+
+async def assessment_years_of(request: Request) -> list[int]:
+    return forms.assessment_years((await workflow_of(request)).cycle_years)
+
+
+def materials_context(years: list[int], rules: WorkflowRules) -> dict[str, Any]:
     return {
         "years": years,
-        "annual_results": [{"value": r, "text": r} for r in ANNUAL_RESULTS],
-        "ethics_results": [{"value": r, "text": r} for r in ETHICS_RESULTS],
+        "annual_results": [{"value": r, "text": r} for r in rules.annual_assessment_results],
+        "ethics_results": [{"value": r, "text": r} for r in rules.ethics_assessment_results],
     }
 
 

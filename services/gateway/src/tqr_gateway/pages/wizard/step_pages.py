@@ -29,7 +29,13 @@ from tqr_gateway.pages.wizard.common import (
     resume_path,
     step_names,
 )
-from tqr_gateway.pages.wizard.step_context import certificate_context, materials_context, point_items
+from tqr_gateway.pages.wizard.step_context import (
+    assessment_years_of,
+    certificate_context,
+    materials_context,
+    point_items,
+    workflow_of,
+)
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
@@ -58,7 +64,7 @@ async def start_new(request: Request, session: Applicant, applications: Applicat
     return _redirect("/apply")
 
 
-def initial_values(step: int, draft: wiz.Draft, session: Any) -> dict[str, Any]:
+def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) -> dict[str, Any]:
     if step == 2:
         return {"accept": "yes" if draft.terms_accepted else ""}
     if step == 3:
@@ -68,7 +74,7 @@ def initial_values(step: int, draft: wiz.Draft, session: Any) -> dict[str, Any]:
     if step == 5:
         return {"point_code": draft.point_code}
     if step == 7:
-        return forms.materials_from_draft(draft, forms.assessment_years())
+        return forms.materials_from_draft(draft, years)
     return {}
 
 
@@ -78,7 +84,9 @@ async def show_step(request: Request, step: int, session: Applicant, application
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    return await render_step(request, step, draft, initial_values(step, draft, session), PageErrors(), return_to)
+    years = await assessment_years_of(request) if step == MATERIALS_STEP else []
+    return await render_step(request, step, draft, initial_values(step, draft, session, years), PageErrors(),
+                             return_to)
 
 
 def back_href(step: int, return_to: str) -> str:
@@ -104,7 +112,8 @@ async def render_step(request: Request, step: int, draft: wiz.Draft, values: dic
     elif step == 5:
         context["points"] = point_items(draft.plan)
     elif step == 7:
-        context.update(materials_context(forms.assessment_years()))
+        rules = await workflow_of(request)
+        context.update(materials_context(forms.assessment_years(rules.cycle_years), rules))
     if errors:  # refused answers: 400, so scripts and tests see the page was not saved
         status_code = 400
     return render(request, f"wizard/{TEMPLATES[step]}.html", context, status_code=status_code)
@@ -150,7 +159,7 @@ async def save_step(request: Request, step: int, session: Applicant, application
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    years = forms.assessment_years()
+    years = await assessment_years_of(request) if step == MATERIALS_STEP else []
     message, values = build_request(step, form, years)
     action = forms.text(form, "action")
     overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
