@@ -57,6 +57,7 @@ class State:
     edits: list[apps.EditApplicationRequest] = field(default_factory=list)
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
+    rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
 
 
 def _who(context: grpc.aio.ServicerContext) -> str:
@@ -105,6 +106,9 @@ class Identity(id_rpc.IdentityServiceServicer):
 
 
 class Reference(ref_rpc.ReferenceDataServiceServicer):
+    def __init__(self, state: State) -> None:
+        self.state = state
+
     async def ListRegions(self, request: Any, context: Any) -> ref.ListRegionsResponse:
         return ref.ListRegionsResponse(regions=[ref.Region(code="110000", name="北京市", level="PROVINCE")])
 
@@ -117,7 +121,7 @@ class Reference(ref_rpc.ReferenceDataServiceServicer):
         return ref.ListConfirmationPointsResponse(points=[ref.ConfirmationPoint(code="P1", name="海淀区第一确认点")])
 
     async def GetWorkflowRules(self, request: Any, context: Any) -> ref.GetWorkflowRulesResponse:
-        return served_rules()
+        return self.state.rules
 
     async def ListCodeLists(self, request: Any, context: Any) -> ref.ListCodeListsResponse:
         return ref.ListCodeListsResponse(
@@ -315,7 +319,7 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
     inbox = Inbox()
     server, _ = create_server("fakes", [
         lambda s: id_rpc.add_IdentityServiceServicer_to_server(Identity(), s),
-        lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(Reference(), s),
+        lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(Reference(state), s),
         lambda s: wiz_rpc.add_WizardServiceServicer_to_server(Wizard(state), s),
         lambda s: apps_rpc.add_ApplicantServiceServicer_to_server(Applicant(state), s),
         lambda s: plans_rpc.add_PlanServiceServicer_to_server(Plans(state), s),
