@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit.testing import wait_for
 from tqr.application.v1 import events_pb2 as app
 from tqr.identity.v1 import events_pb2 as idn
 from tqr.notification.v1 import notification_pb2 as pb
 from tqr_notification.domain.rendering import render
+from tqr_notification.service_layer.event_payload import payload_of
 
 EMAIL, PHONE, ACCOUNT = "teacher@example.com", "13812345678", "acc-1"
 NUMBER = "2026110105000123"
+
+
+def _ts(rfc3339: str) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromJsonString(rfc3339)
+    return stamp
+
 
 # (event, channels it must reach, a value that must appear in what the person reads)
 EVENTS: list[tuple[Message, set[str], str]] = [
@@ -31,7 +39,7 @@ EVENTS: list[tuple[Message, set[str], str]] = [
                                decision="APPROVED", reason="已核实本人身份"), {"inapp", "email"}, "已核实本人身份"),
     (app.ApplicationSubmitted(application_id="app-1", application_number=NUMBER, applicant_id=ACCOUNT,
                               applicant_name="张晓红", authority_name="东城区教委", point_name="东城确认点",
-                              confirm_start="2026-03-02T00:00:00Z", confirm_end="2026-03-13T09:00:00Z"),
+                              confirm_start=_ts("2026-03-02T00:00:00Z"), confirm_end=_ts("2026-03-13T09:00:00Z")),
      {"inapp", "email", "sms"}, NUMBER),
     (app.ApplicationUpdated(application_id="app-1", application_number=NUMBER, applicant_id=ACCOUNT,
                             changed_sections=["contact"]), {"inapp", "email"}, NUMBER),
@@ -47,7 +55,7 @@ EVENTS: list[tuple[Message, set[str], str]] = [
 
 
 def _rendered(message: Message, channel: str) -> Any:
-    return render(message.DESCRIPTOR.full_name, channel, MessageToDict(message, preserving_proto_field_name=True))
+    return render(message.DESCRIPTOR.full_name, channel, payload_of(message))
 
 
 async def test_every_event_type_produces_its_message_on_each_channel(db_url, rig_factory, smtp, h):
