@@ -16,6 +16,7 @@ from PIL import Image
 from tqr_documents.domain.demo_forms import demo_form
 from tqr_documents.domain.form_code import FormCodeRejected
 from tqr_documents.rendering.fonts import missing_glyphs
+from tqr_documents.rendering.images import qr_png
 from tqr_documents.rendering.pdf import render_pdf
 from tqr_documents.rendering.view import PHOTO_PLACEHOLDER, build_view, format_date
 
@@ -191,3 +192,19 @@ def test_r_app_5_concurrent_renders_do_not_mix_documents(signer) -> None:
         parallel = list(pool.map(render_pdf, forms, codes))
 
     assert parallel == serial
+
+
+def test_r_app_5_qr_codes_with_the_fixed_mask_scan_at_the_printed_size(signer) -> None:
+    """The QR is drawn with one fixed mask pattern (no search for the best): hundreds of different
+    codes must still scan when reduced to about three pixels a module, as a 100 dpi scan of the
+    printed 28 mm code gives."""
+    unread = []
+    for seed in range(300):
+        code = signer.sign_form(demo_form(seed))
+        image = Image.open(io.BytesIO(qr_png(code)))
+        modules = image.width // 8
+        small = image.resize((modules * 3, modules * 3), Image.Resampling.NEAREST)
+        scanned = [result.text for result in zxingcpp.read_barcodes(small)]
+        if scanned != [code]:
+            unread.append(code)
+    assert unread == []

@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 PHOTO_PIXELS = (300, 400)
 MAX_SOURCE_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 QR_ERROR_LEVEL = "m"  # survives a fold or a smudge on paper
+# Every mask pattern gives a valid symbol; the encoder's search for the "best" one (scoring all eight
+# against the standard's penalty rules) cost more than the rest of the PDF page. A fixed mask keeps
+# the codes as readable for today's decoders (a test scans a few hundred of them).
+QR_MASK = 6
 
 
 @lru_cache(maxsize=512)
@@ -59,7 +63,7 @@ def qr_runs(code_text: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
 
     Runs let the PDF draw one rectangle per horizontal stretch instead of one per module.
     """
-    qr = segno.make(code_text, error=QR_ERROR_LEVEL, micro=False)
+    qr = _encode(code_text)
     runs: list[tuple[int, int, int]] = []
     matrix = qr.matrix
     for row_index, row in enumerate(matrix):
@@ -79,5 +83,9 @@ def qr_runs(code_text: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
 def qr_png(code_text: str) -> bytes:
     """The QR as a PNG with its quiet zone, for the Word document."""
     out = io.BytesIO()
-    segno.make(code_text, error=QR_ERROR_LEVEL, micro=False).save(out, kind="png", scale=8, border=4)
+    _encode(code_text).save(out, kind="png", scale=8, border=4)
     return out.getvalue()
+
+
+def _encode(code_text: str) -> segno.QRCode:
+    return segno.make(code_text, error=QR_ERROR_LEVEL, micro=False, mask=QR_MASK)
