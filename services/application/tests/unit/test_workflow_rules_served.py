@@ -69,3 +69,20 @@ def test_r_wiz_7_served_cycle_gives_the_years_the_service_asks_for():
     today = NOW.date()
     assert tuple(range(today.year - RULES.cycle_years, today.year)) == assessment_years(today)
     assert "不合格" in RULES.annual_assessment_results and "不合格" in RULES.ethics_assessment_results
+
+
+def test_r_wiz_7_draft_materials_map_to_the_reply_as_through_the_stored_form():
+    """The direct domain → protobuf mapping answers what the former domain → dict → protobuf did."""
+    from datetime import date
+
+    from tqr_application.domain.wizard.answers import AnnualAssessment, Materials, WorkPeriod
+    from tqr_application.entrypoints.mappers import materials, materials_of
+
+    data = Materials(
+        email="t@example.cn", school="一中", post="教师", employment_start=date(2015, 9, 1),
+        work_history=(WorkPeriod(date(2015, 9, 1), None, "一中", "教师"),
+                      WorkPeriod(date(2012, 9, 1), date(2015, 7, 31), "二中", "班主任")),
+        annual_assessments=(AnnualAssessment(2021, "合格"), AnnualAssessment(2022, "优秀")),
+        ethics_assessment="合格", continuing_education_hours=360,
+    )
+    assert materials_of(data) == materials(data.to_dict())

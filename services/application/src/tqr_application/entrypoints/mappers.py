@@ -107,6 +107,17 @@ def materials(data: Mapping[str, Any]) -> v.Materials:
     )
 
 
+def materials_of(data: answers.Materials) -> v.Materials:
+    """The draft's typed materials straight into the reply (no stored-JSON dict in between)."""
+    return v.Materials(
+        email=data.email, school=data.school, post=data.post, employment_start=data.employment_start.isoformat(),
+        work_history=[v.WorkHistoryEntry(start=w.start.isoformat(), end=w.end.isoformat() if w.end else "",
+                                         school=w.school, post=w.post) for w in data.work_history],
+        annual_assessments=[v.AnnualAssessment(year=a.year, result=a.result) for a in data.annual_assessments],
+        ethics_assessment=data.ethics_assessment, continuing_education_hours=data.continuing_education_hours,
+    )
+
+
 def materials_dict(message: v.Materials) -> dict[str, Any]:
     return {
         "email": message.email, "school": message.school, "post": message.post,
