@@ -193,6 +193,7 @@ def services_dashboard() -> Dashboard:
     http, http_seconds = "tqr_http_requests_total", "tqr_http_request_duration_seconds"
     faults = f"{rate(grpc_in, 'service', f'{chosen}, {SERVER_FAULTS}')} / {rate(grpc_in, 'service', chosen)}"
     server_errors = rate(http, "", 'status=~"5.."')
+    admissions = "tqr_gateway_admissions_total"
     return Dashboard(
         uid="tqr-services",
         title="TQR services — rate, errors, duration",
@@ -217,6 +218,46 @@ def services_dashboard() -> Dashboard:
                         [(f"topk(10, {quantile(0.99, http_seconds, 'route')})", "{{route}}")],
                         unit="s",
                         width=24,
+                    ),
+                ],
+            ),
+            Row(
+                "Gateway admission control (R-PEAK-1)",
+                [
+                    Panel(
+                        "Admitted, queued and shed per second",
+                        [(rate(admissions, "outcome"), "{{outcome}}")],
+                        unit="reqps",
+                        width=8,
+                        description="Queued: a new visitor shown the waiting page. Shed: 503 with Retry-After "
+                        "(work under way that found no slot in time, or a program while visitors queue).",
+                    ),
+                    Panel(
+                        "Shed per second by standing",
+                        [(rate(admissions, "standing", 'outcome="shed"'), "{{standing}}")],
+                        unit="reqps",
+                        width=8,
+                        description="Submissions and wizard steps should be shed last: if they are, the "
+                        "services behind the gateway are short of capacity.",
+                    ),
+                    Panel(
+                        "Requests in flight and the limit (all gateways)",
+                        [("sum(tqr_gateway_requests_in_flight)", "in flight"),
+                         ("sum(tqr_gateway_concurrency_limit)", "limit")],
+                        width=8,
+                    ),
+                    Panel(
+                        "Waiting room: visitors queued and let in per second",
+                        [("max(tqr_gateway_waiting_room_visitors)", "queued"),
+                         ("max(tqr_gateway_waiting_room_admissions_per_second)", "let in per second")],
+                        width=12,
+                        description="One queue for every gateway in Redis; each gateway reports it as it last saw it.",
+                    ),
+                    Panel(
+                        "Waiting room: the oldest wait",
+                        [("max(tqr_gateway_waiting_room_oldest_wait_seconds)", "oldest")],
+                        unit="s",
+                        width=12,
                     ),
                 ],
             ),

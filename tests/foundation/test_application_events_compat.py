@@ -21,9 +21,9 @@ from tqr.application.v1 import events_pb2 as ev
 from tqr.application.v1 import status_pb2
 from tqr_documents.entrypoints import consumer as documents_consumer
 from tqr_notification.domain.catalogue import spec_for
+from tqr_notification.domain.message_view import view_of
 from tqr_notification.domain.rendering import render
 from tqr_notification.service_layer import event_handlers as notification_consumer
-from tqr_notification.service_layer.event_payload import payload_of
 
 SUBMITTED: Final = bytes.fromhex(
     "0a2430303030303030302d303030302d343030302d383030302d30303030303030303030303112277471722e6170706c"
@@ -116,11 +116,9 @@ def _notification_result(body: bytes) -> list[tuple[str, Any]]:
     """Every message notification renders for the event, as its handler (``notify``) renders them."""
     registry = notification_consumer.build_subscriptions(None)  # type: ignore[arg-type]  # decoding only
     _, event = _decoded(registry, body)
-    event_type = event.DESCRIPTOR.full_name
-    payload = payload_of(event)
-    spec = spec_for(event_type)
-    return [(channel.value, render(event_type, channel, payload, site_url="https://tqr.example.cn"))
-            for channel in spec.channels_for(payload)]
+    spec = spec_for(event.DESCRIPTOR.full_name)
+    return [(channel.value, render(event, channel, site_url="https://tqr.example.cn"))
+            for channel in spec.channels_for(event)]
 
 
 @pytest.mark.parametrize("name", sorted(OLD))
@@ -139,10 +137,10 @@ def test_old_times_and_status_names_reach_the_notification_text():
 def test_the_old_fields_fill_in_only_when_the_typed_ones_are_unset():
     event = ev.ApplicationStatusChanged(to_status=status_pb2.REJECTED, to_status_name="CONFIRMED",
                                         changed_at=_ts(2026, 3, 5, 3, 15), changed_at_iso="2020-01-01T00:00:00+00:00")
-    payload = payload_of(event)
-    assert (payload["to_status"], payload["changed_at"]) == ("REJECTED", "2026-03-05T03:15:00Z")
-    assert "to_status_name" not in payload and "changed_at_iso" not in payload
-    assert payload_of(ev.ApplicationStatusChanged(to_status_name="CONFIRMED"))["to_status"] == "CONFIRMED"
+    view = view_of(event)
+    assert (view["to_status"], view["changed_at"]) == ("REJECTED", datetime(2026, 3, 5, 3, 15, tzinfo=UTC))
+    assert "to_status_name" not in view and "changed_at_iso" not in view
+    assert view_of(ev.ApplicationStatusChanged(to_status_name="CONFIRMED"))["to_status"] == "CONFIRMED"
 
 
 @pytest.mark.parametrize("name", ["SUBMITTED", "UPDATED", "STATUS_CHANGED"])

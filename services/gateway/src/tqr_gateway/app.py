@@ -36,6 +36,9 @@ from tqr_gateway.errors import (
     unavailable_answer,
 )
 from tqr_gateway.observability import RequestContext
+from tqr_gateway.overload.limiter import ConcurrencyLimiter
+from tqr_gateway.overload.middleware import Admission, AdmissionControl
+from tqr_gateway.overload.waiting_room import AdmissionPass, WaitingRoom
 from tqr_gateway.pages import account, dev, portal, staff, wizard
 from tqr_gateway.security.client_address import ForwardedClient, TrustedProxies
 from tqr_gateway.security.limits import UPLOAD_BODY_LIMIT
@@ -72,6 +75,8 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
         app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{settings.redis_key_prefix}:rl:")
         app.state.session_cache = SessionCache(redis, seconds=settings.session_cache_seconds)
         app.state.clients = Clients.over(app.state.channels, app.state.session_cache.forget)
+        if settings.admission_limit:
+            app.state.admission = admission_for(settings, redis)
         yield
         await app.state.session_cache.close()
         await app.state.channels.close()
@@ -90,6 +95,8 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
     app.state.actor_signer = settings.actor_signer()
     app.state.drain = drain = drain or Drain()
     # Outermost last: the request id wraps everything, so refusals by the shell are logged too.
+    # Admission control inside the session layer: who is asking decides who waits (R-PEAK-1).
+    app.add_middleware(AdmissionControl)
     app.add_middleware(SessionMiddleware, secure=settings.secure_cookies)
     # HSTS with the secure cookies (always on in production): a browser that once reached the site
     # over https never tries plain http again, where a network in between could strip the https.
@@ -130,6 +137,14 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
         app.include_router(router)
     install_problem_schemas(app)
     return app
+
+
+def admission_for(settings: GatewaySettings, redis: Redis) -> Admission:
+    """The concurrency limit, the priorities and the waiting room (tqr_gateway.overload)."""
+    room = WaitingRoom(redis, prefix=settings.redis_key_prefix, refresh_seconds=settings.waiting_room_refresh_seconds)
+    passes = AdmissionPass(settings.secret_key, valid_seconds=settings.waiting_room_pass_seconds)
+    return Admission(ConcurrencyLimiter(settings.admission_limit), room, passes,
+                     wait_seconds=settings.admission_wait_seconds, secure_cookies=settings.secure_cookies)
 
 
 def _draining() -> Response:

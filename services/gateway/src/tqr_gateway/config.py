@@ -44,6 +44,16 @@ class GatewaySettings(CheckedSettings):
     # pub/sub, so the gateway must use the same Redis server as identity (see session_cache.py).
     session_cache_seconds: float = 30.0
     secret_key: str = f"{DEV_SECRET_PREFIX}gateway-secret-change-me"
+    # Graceful overload (R-PEAK-1, tqr_gateway/overload): the requests one gateway process serves at
+    # once (0: no limit and no waiting room). Set from the measured capacity: throughput × the latency
+    # to keep ÷ gateway replicas; the default is far above today's load, so it changes nothing there.
+    admission_limit: int = Field(default=100, ge=0)
+    # How long work under way (a submission, a step, a sign-in) waits for a slot before a 503.
+    admission_wait_seconds: float = Field(default=2.0, ge=0)
+    # How often the waiting page asks again; a place is given up after three missed asks.
+    waiting_room_refresh_seconds: int = Field(default=10, ge=1, le=120)
+    # How long a visitor let in stays in (their pass) before a new visit may queue them again.
+    waiting_room_pass_seconds: int = Field(default=1800, ge=60)
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("TQR_LOG_LEVEL"))
     log_file: str = Field(default="", validation_alias=AliasChoices("TQR_LOG_FILE"))
     # Secure cookies (__Host-session, __Host-csrf) need https, or http://localhost in a browser.

@@ -12,7 +12,6 @@ from tqr.application.v1 import events_pb2 as app
 from tqr.identity.v1 import events_pb2 as idn
 from tqr.notification.v1 import notification_pb2 as pb
 from tqr_notification.domain.rendering import render
-from tqr_notification.service_layer.event_payload import payload_of
 
 EMAIL, PHONE, ACCOUNT = "teacher@example.com", "13812345678", "acc-1"
 NUMBER = "2026110105000123"
@@ -55,7 +54,7 @@ EVENTS: list[tuple[Message, set[str], str]] = [
 
 
 def _rendered(message: Message, channel: str) -> Any:
-    return render(message.DESCRIPTOR.full_name, channel, payload_of(message))
+    return render(message, channel)
 
 
 async def test_every_event_type_produces_its_message_on_each_channel(db_url, rig_factory, smtp, h):

@@ -11,10 +11,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
+from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
-from tqr_gateway.deps import clients_of
 from tqr_gateway.pages.wizard import forms
-from tqr_gateway.pages.wizard.common import client_of
 
 
 def when(ts: Timestamp) -> datetime | None:
@@ -36,9 +35,9 @@ def options(pairs: Any) -> list[dict[str, str]]:
     return [{"value": p.code, "text": p.name} for p in pairs]
 
 
-async def certificate_context(request: Request, draft: wiz.Draft, values: dict[str, Any]) -> dict[str, Any]:
+async def certificate_context(request: Request, client: ApplicationClient, draft: wiz.Draft,
+                              values: dict[str, Any]) -> dict[str, Any]:
     """Step 4: code lists, regions, authorities (filtered by region and search), the photo."""
-    client = client_of(request)
     codes = await client.code_lists()
     regions = await client.list_regions("")
     authorities = await client.list_authorities(values.get("region", ""))
@@ -79,13 +78,8 @@ def point_items(plan: views.Plan, now: datetime | None = None) -> list[dict[str,
     return items
 
 
-async def workflow_of(request: Request) -> WorkflowRules:
-    """The application service's rules: assessment results and cycle length (cached per process)."""
-    return await clients_of(request).workflow.get()
-
-
-async def assessment_years_of(request: Request) -> list[int]:
-    return forms.assessment_years((await workflow_of(request)).cycle_years)
+def assessment_years_of(rules: WorkflowRules) -> list[int]:
+    return forms.assessment_years(rules.cycle_years)
 
 
 def materials_context(years: list[int], rules: WorkflowRules) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 from servicekit import text
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.clients.application import applicant_identity
-from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
+from tqr_gateway.clients.application import ApplicationClient, applicant_identity
+from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.deps import Applicant, Applications, Identity, Workflow, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import (
@@ -34,7 +35,6 @@ from tqr_gateway.pages.wizard.step_context import (
     certificate_context,
     materials_context,
     point_items,
-    workflow_of,
 )
 from tqr_gateway.web.templating import render
 
@@ -80,13 +80,13 @@ def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) 
 
 @router.get("/apply/step/{step}")
 async def show_step(request: Request, step: int, session: Applicant, applications: Applications, identity: Identity,
-                    return_to: str = "") -> Response:
+                    rules: Workflow, return_to: str = "") -> Response:
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    years = await assessment_years_of(request) if step == MATERIALS_STEP else []
-    return await render_step(request, step, draft, initial_values(step, draft, session, years), PageErrors(),
-                             return_to)
+    years = assessment_years_of(rules) if step == MATERIALS_STEP else []
+    return await render_step(request, applications, step, draft, initial_values(step, draft, session, years),
+                             PageErrors(), return_to, rules=rules)
 
 
 def back_href(step: int, return_to: str) -> str:
@@ -95,8 +95,10 @@ def back_href(step: int, return_to: str) -> str:
     return f"/apply/step/{step - 1}" if step > 1 else "/portal"
 
 
-async def render_step(request: Request, step: int, draft: wiz.Draft, values: dict[str, Any], errors: PageErrors,
-                      return_to: str = "", overrides: list[str] | None = None, status_code: int = 200) -> Response:
+async def render_step(request: Request, applications: ApplicationClient, step: int, draft: wiz.Draft,
+                      values: dict[str, Any], errors: PageErrors,
+                      return_to: str = "", overrides: list[str] | None = None, status_code: int = 200, *,
+                      rules: WorkflowRules) -> Response:
     context: dict[str, Any] = {
         "step": step, "steps": step_names(request), "draft": draft, "values": values,
         "errors": errors.summary, "field_errors": errors.fields,
@@ -108,12 +110,11 @@ async def render_step(request: Request, step: int, draft: wiz.Draft, values: dic
     if step == 1:
         context["seconds_left"] = max(0, int(draft.must_read_seconds_left + 0.999))
     elif step == 4:
-        context.update(await certificate_context(request, draft, values))
+        context.update(await certificate_context(request, applications, draft, values))
     elif step == 5:
         context["points"] = point_items(draft.plan)
     elif step == 7:
-        rules = await workflow_of(request)
-        context.update(materials_context(forms.assessment_years(rules.cycle_years), rules))
+        context.update(materials_context(assessment_years_of(rules), rules))
     if errors:  # refused answers: 400, so scripts and tests see the page was not saved
         status_code = 400
     return render(request, f"wizard/{TEMPLATES[step]}.html", context, status_code=status_code)
@@ -153,24 +154,26 @@ def next_path(step: int, saved: wiz.Draft, return_to: str) -> str:
 
 @router.post("/apply/step/{step}")
 async def save_step(request: Request, step: int, session: Applicant, applications: Applications,
-                    identity: Identity) -> Response:
+                    identity: Identity, rules: Workflow) -> Response:
     form = await request.form()
     return_to = forms.text(form, "return_to")
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    years = await assessment_years_of(request) if step == MATERIALS_STEP else []
+    years = assessment_years_of(rules) if step == MATERIALS_STEP else []
     message, values = build_request(step, form, years)
     action = forms.text(form, "action")
     overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
     # Changes to the page itself (rows, the authority filter) save nothing; the page is shown again.
     if step == MATERIALS_STEP and forms.change_rows(values, action):
-        return await render_step(request, step, draft, values, PageErrors(), return_to, overrides)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides,
+                                 rules=rules)
     if step == 4 and action == "filter":
-        return await render_step(request, step, draft, values, PageErrors(), return_to, overrides)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides,
+                                 rules=rules)
     decision = forms.text(form, "decision")
     if decision == "back":  # 返回修改: stay on the page with the answers, nothing saved
-        return await render_step(request, step, draft, values, PageErrors(), return_to, [])
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, [], rules=rules)
     if decision == "continue" and forms.text(form, "warning_code"):
         overrides.append(forms.text(form, "warning_code"))
     message.override_warnings.extend(dict.fromkeys(overrides))
@@ -178,5 +181,6 @@ async def save_step(request: Request, step: int, session: Applicant, application
         saved = await applications.save_step(message, actor_metadata(session))
     except grpc.aio.AioRpcError as exc:
         errors = page_errors(request, exc, step, years)
-        return await render_step(request, step, draft, values, errors, return_to, overrides)
+        return await render_step(request, applications, step, draft, values, errors, return_to, overrides,
+                                 rules=rules)
     return _redirect(next_path(step, saved.draft, return_to))
