@@ -62,14 +62,17 @@ confirmation_points = Table(
 teaching_stages = Table(
     "teaching_stages", metadata,
     Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, server_default="0"),  # the list's order (not the code's)
 )
 subjects = Table(
     "subjects", metadata,
     Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, server_default="0"),  # the list's order (not the code's)
 )
 certificate_types = Table(
     "certificate_types", metadata,
     Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, server_default="0"),  # the list's order (not the code's)
 )
 registry_certificates = Table(
     "registry_certificates", metadata,
