@@ -6,9 +6,11 @@ axe finds nothing at any impact; the page is shot at 1280 and 375 px."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page as ChromiumPage
 from playwright.async_api import async_playwright, expect
@@ -18,7 +20,8 @@ from tests.e2e.api_client import ApiClient
 from tests.e2e.browser import Screens, Walk, launch, signed_in_context
 from tests.e2e.demo import HAIDIAN, new_mobile, new_registry_holder, own_address, register_and_verify
 from tests.e2e.firefox import Firefox, Label, Page
-from tests.e2e.test_firefox import PASSWORD, firefox, next_step, record, sign_in  # noqa: F401 (fixture)
+from tests.e2e.firefox import launch as launch_firefox
+from tests.e2e.test_firefox import PASSWORD, next_step, record, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 NATURAL_STAGES = ["幼儿园", "小学", "初级中学", "高级中学", "中等职业学校"]
@@ -61,6 +64,12 @@ async def check_step_4(page: ChromiumPage, certificate_subject: str) -> None:
     assert WINDOW.search(haidian), haidian
     await page.locator("#authority-windows summary").click()
     assert "网上申报" in await page.locator("#authority-windows").inner_text()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def firefox() -> AsyncIterator[Firefox]:
+    async with launch_firefox() as browser:
+        yield browser
 
 
 async def test_step_4_lists_in_natural_order_with_subject_and_windows_in_firefox(running_system: Any,

@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pytest
 import grpc
+import pytest
 from servicekit import errors
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from tqr.application.v1 import public_pb2 as pb
-
-from services.gateway.tests.unit import account_fakes as fakes
 from tqr_gateway.deps import application_client
 from tqr_gateway.web.language import LANG_COOKIE
+
+from services.gateway.tests.unit import account_fakes as fakes
 
 pytestmark = pytest.mark.redis
 PATH = "/result-check"

@@ -184,7 +184,8 @@ async def _code_names(session: AsyncSession) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for key, table in (("stages", orm.teaching_stages), ("subjects", orm.subjects),
                        ("certificate_types", orm.certificate_types)):
-        rows = (await session.execute(select(table.c.code, table.c.name).order_by(table.c.position, table.c.code))).all()
+        query = select(table.c.code, table.c.name).order_by(table.c.position, table.c.code)
+        rows = (await session.execute(query)).all()
         out[key] = {r.code: r.name for r in rows}
     return out
 
@@ -198,5 +199,6 @@ async def _code_table(session: AsyncSession, kind: str) -> tuple[TeachingStage |
         "stages": (orm.teaching_stages, TeachingStage), "subjects": (orm.subjects, Subject),
         "certificate_types": (orm.certificate_types, CertificateType),
     }[kind]
-    rows = (await session.execute(select(table.c.code, table.c.name).order_by(table.c.position, table.c.code))).all()
+    query = select(table.c.code, table.c.name).order_by(table.c.position, table.c.code)
+    rows = (await session.execute(query)).all()
     return tuple(cls(r.code, r.name) for r in rows)  # type: ignore[operator]

@@ -78,6 +78,10 @@ def _renamed(settings: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+REGULATION_ZH = "《中小学教师资格定期注册暂行办法》"
+REGULATION_EN = "Interim Measures for the Periodic Registration of Teacher Qualifications"
+
+
 @dataclass(frozen=True)
 class Article:
     """Where in 《中小学教师资格定期注册暂行办法》 a finding comes from."""
@@ -87,11 +91,12 @@ class Article:
 
     @property
     def zh(self) -> str:
-        return f"《中小学教师资格定期注册暂行办法》第{_CHINESE_NUMBERS[self.article]}条第（{_CHINESE_NUMBERS[self.item]}）项"
+        article, item = _CHINESE_NUMBERS[self.article], _CHINESE_NUMBERS[self.item]
+        return f"{REGULATION_ZH}第{article}条第（{item}）项"
 
     @property
     def en(self) -> str:
-        return f"Interim Measures for the Periodic Registration of Teacher Qualifications, article {self.article}({self.item})"
+        return f"{REGULATION_EN}, article {self.article}({self.item})"
 
 
 _CHINESE_NUMBERS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十",
