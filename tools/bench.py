@@ -16,9 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS: dict[str, list[str]] = {
     "documents": [sys.executable, "services/documents/bench_render.py"],
     "search": [sys.executable, "services/application/bench_search.py", "--rows", "1000000"],
-    # Simulated applicants over HTTP against the whole system on PostgreSQL, with the bare-FastAPI
-    # ceiling measured in the same run, then the same with identity, application and notification ×2.
-    "loadtest": [sys.executable, "-m", "tools.loadtest.benchmark", "--applicants", "50", "--seconds", "60",
+    # The wizard step driven by wrk against the whole system on PostgreSQL: the wrk ceiling, steps/s,
+    # CPU ms per step of every process, new PostgreSQL sessions and the paced p99 (tools/loadtest/README.md).
+    "loadtest": [sys.executable, "-m", "tools.loadtest.wrkbench"],
+    # Simulated applicants' whole journeys driven by the Python generator, with the audit of what was
+    # stored and sent, base and with identity, application and notification ×2 (deploy/CAPACITY.md).
+    "journeys": [sys.executable, "-m", "tools.loadtest.benchmark", "--applicants", "50", "--seconds", "60",
                  "--scaling"],
 }
 

@@ -3,7 +3,8 @@
 # Noto CJK), poppler-utils (pdftoppm), Chromium and Firefox ESR for the browser tests, and for the
 # many-hosts harness (tests/cluster) iproute2 (network namespaces), dnsmasq (the DNS server that
 # plays a headless Service) and PgBouncer (the connection pooler), and promtool (Debian's prometheus
-# package: `promtool check rules` / `test rules` on the alert rules, tests/deploy). Quick when present.
+# package: `promtool check rules` / `test rules` on the alert rules, tests/deploy), and wrk, the HTTP
+# load generator of `make bench` (tools/loadtest/README.md). Quick when present.
 set -euo pipefail
 need=()
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
@@ -14,6 +15,7 @@ command -v firefox-esr >/dev/null || need+=(firefox-esr)
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+command -v wrk >/dev/null || need+=(wrk)
 # promtool only: Debian ships it in the prometheus package, installed without its recommended node
 # exporter (whose daemon would take port 9100, the gateway's metrics port) and with the Prometheus
 # daemon kept stopped where systemd would start it (Compose runs the project's own on 9090).

@@ -1,4 +1,4 @@
-"""The load-test harness of `make bench ARGS="loadtest"`, small, so it keeps working (no timing assertions).
+"""The load-test harness of `make bench ARGS="journeys"`, small, so it keeps working (no timing assertions).
 
 Same code path as the benchmark (tools.loadtest.benchmark.measure_system) with a handful of
 applicants: the ceiling, the busy and the paced wizard-step phases, the paced and the unpaused journeys

@@ -1,4 +1,4 @@
-"""``make bench ARGS="loadtest"``: simulated applicants against the whole system on PostgreSQL.
+"""``make bench ARGS="journeys"``: simulated applicants against the whole system on PostgreSQL.
 
 1. Start the system (one replica each), prepare verified accounts (set-up, see accounts.py) and
    wait until the notification service knows their contacts.

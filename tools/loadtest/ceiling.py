@@ -85,7 +85,7 @@ async def drive(url: str, concurrency: int, seconds: float) -> CeilingResult:
     return CeilingResult(len(latencies) / elapsed, summary(latencies), sum(recorder.errors.values()))
 
 
-def _start_server(port: int) -> subprocess.Popen[bytes]:
+def start_server(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "tools.loadtest.ceiling", str(port)],  # noqa: S603
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -93,7 +93,7 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
 async def measure(concurrency: int, seconds: float) -> CeilingResult:
     """Start the bare server in its own process, warm it up, drive it, stop it."""
     port = free_port()
-    process = _start_server(port)
+    process = start_server(port)
     try:
         url = f"http://127.0.0.1:{port}"
 

@@ -133,6 +133,10 @@ class ApiClient:
     async def close(self) -> None:
         await self.http.aclose()
 
+    def session_headers(self) -> dict[str, str]:
+        """What this person's next request would carry: session cookie and CSRF token (wrk.py replays them)."""
+        return self._headers(None)
+
     def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
         headers = {"accept-language": "zh-CN"}
         if self.cookies:

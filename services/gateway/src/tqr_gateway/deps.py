@@ -142,12 +142,8 @@ def clients_of(request: Request) -> Clients:
     return request.app.state.clients  # type: ignore[no-any-return]
 
 
-def identity(request: Request) -> IdentityClient:
-    """The identity service's client; a sign-out through it also drops the token from the session cache."""
-    return clients_of(request).identity
-
-
 async def identity_client(request: Request) -> IdentityClient:
+    """The identity service's client; a sign-out through it also drops the token from the session cache."""
     return clients_of(request).identity
 
 

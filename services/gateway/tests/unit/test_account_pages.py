@@ -1,5 +1,5 @@
 """Sign-in, passwords, real-name verification, profile, support, staff sign-in and the dev outbox
-pages, against a fake identity service on a real gRPC server."""
+pages, against a fake identity client (account_fakes)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from servicekit import errors
 from tqr.identity.v1 import events_pb2, identity_pb2
 from tqr.notification.v1 import notification_pb2
+from tqr_gateway.clients.identity import channel_code
 
 from services.gateway.tests.unit import account_fakes as fakes
 
@@ -53,11 +54,11 @@ def test_r_id_8_a_failed_sign_in_says_only_login_failed_with_the_possible_causes
 def test_r_id_8_sign_in_needs_the_human_check(client, fake):
     refused = post(client, "/account/login", {**LOGIN, "hc_answer": "1", "password": fakes.GOOD_PASSWORD})
     assert refused.status_code == 422
-    assert fake.requests("SignIn") == []
+    assert fake.requests("sign_in") == []
 
 
 def test_r_id_8_a_throttled_sign_in_says_when_to_try_again(client, fake):
-    fake.fail["SignIn"] = errors.TooManyRequests("R-ID-8", "尝试次数过多", "Too many attempts", 600)
+    fake.fail["sign_in"] = errors.TooManyRequests("R-ID-8", "尝试次数过多", "Too many attempts", 600)
     refused = post(client, "/account/login", {**LOGIN, "password": fakes.GOOD_PASSWORD})
     assert refused.status_code == 429
     assert "10 分钟后再试" in refused.text
@@ -70,7 +71,7 @@ def test_sign_in_sets_a_new_session_cookie_and_ends_the_old_one(client, fake):
     assert done.status_code == 303 and done.headers["location"] == "/account/profile"
     new = re.search(rf"{COOKIE}=([^;]+)", done.headers["set-cookie"]).group(1)
     assert new != old and new in fake.sessions
-    assert [r.session_token for r in fake.requests("SignOut")] == [old]
+    assert [r.session_token for r in fake.requests("sign_out")] == [old]
 
 
 def test_sign_in_never_redirects_away_from_the_site(client, fake):
@@ -106,7 +107,7 @@ def test_a_post_without_the_csrf_token_changes_nothing(signed_in, fake):
     refused = signed_in.post("/account/password", data={"current_password": "x", "password": "y"},
                              follow_redirects=False)
     assert refused.status_code == 403
-    assert fake.requests("ChangePassword") == []
+    assert fake.requests("change_password") == []
 
 
 def test_r_id_12_changing_the_password_ends_the_other_sessions_and_says_so(signed_in, fake):
@@ -114,11 +115,11 @@ def test_r_id_12_changing_the_password_ends_the_other_sessions_and_says_so(signe
     done = post(signed_in, "/account/password", {"current_password": "Old#2020pw", "password": fakes.GOOD_PASSWORD,
                                                  "password_confirm": fakes.GOOD_PASSWORD})
     assert done.status_code == 200 and "2 个登录已退出" in done.text
-    assert fake.requests("ChangePassword")[-1].session_token == signed_in.cookies.get(COOKIE)
+    assert fake.requests("change_password")[-1].session_token == signed_in.cookies.get(COOKIE)
 
 
 def test_r_id_3_a_refused_new_password_is_shown_beside_the_field(signed_in, fake):
-    fake.fail["ChangePassword"] = errors.InvalidInput(
+    fake.fail["change_password"] = errors.InvalidInput(
         [errors.FieldProblem("password", "R-ID-3", "密码需要包含特殊字符", "Needs a special character")])
     refused = post(signed_in, "/account/password", {"current_password": "a", "password": "b", "password_confirm": "b"})
     assert refused.status_code == 422 and 'id="password-error"' in refused.text
@@ -127,16 +128,16 @@ def test_r_id_3_a_refused_new_password_is_shown_beside_the_field(signed_in, fake
 def test_r_id_11_reset_sends_a_code_to_the_chosen_channel_then_sets_the_password(client, fake):
     sent = post(client, "/account/password/forgot", {**LOGIN, "channel": "EMAIL"})
     assert sent.headers["location"] == "/account/password/reset"
-    assert fake.requests("RequestPasswordReset")[-1].channel == events_pb2.CODE_CHANNEL_EMAIL
+    assert channel_code(fake.requests("request_password_reset")[-1].channel) == events_pb2.CODE_CHANNEL_EMAIL
     page = client.get("/account/password/reset").text
     # R-ID-15: said alike for any document, naming no contact.
     assert "如果该证件已在本网站注册，验证码已发送至注册时登记的电子邮箱" in page and "example.cn" not in page
     done = post(client, "/account/password/reset", {"code": "123456", "password": fakes.GOOD_PASSWORD,
                                                      "password_confirm": fakes.GOOD_PASSWORD})
     assert done.status_code == 200 and "已退出该账号原有的 3 个登录" in done.text and "请用新密码登录" in done.text
-    reset = fake.requests("ResetPassword")[-1]
-    assert (reset.code, reset.document_number, reset.channel) == ("123456", LOGIN["document_number"],
-                                                                  events_pb2.CODE_CHANNEL_EMAIL)
+    reset = fake.requests("reset_password")[-1]
+    assert (reset.code, reset.document_number, channel_code(reset.channel)) == (
+        "123456", LOGIN["document_number"], events_pb2.CODE_CHANNEL_EMAIL)
 
 
 def test_r_id_11_a_reset_that_ended_no_session_says_nothing_about_sessions_and_never_none(client, fake):
@@ -151,7 +152,7 @@ def test_r_id_11_a_reset_that_ended_no_session_says_nothing_about_sessions_and_n
 
 
 def test_r_id_11_a_malformed_document_number_is_said_beside_the_number(client, fake):
-    fake.fail["RequestPasswordReset"] = errors.InvalidInput(
+    fake.fail["request_password_reset"] = errors.InvalidInput(
         [errors.FieldProblem("document_number", "R-ID-1", "证件号码格式不正确", "The document number is not valid")])
     refused = post(client, "/account/password/forgot", {**LOGIN, "channel": "SMS"})
     assert refused.status_code == 422 and 'id="document_number-error"' in refused.text
@@ -168,7 +169,7 @@ def test_r_id_9_failure_offers_both_remedies_and_r_id_10_the_corrected_name_is_s
     failed = post(signed_in, "/account/real-name/verify", {"corrected_name": "王小明"})
     assert "证件号码与姓名不一致" in failed.text
     assert "网证" in failed.text and 'href="/account/real-name/manual-review"' in failed.text
-    assert fake.requests("VerifyRealName")[-1].corrected_name == "王小明"
+    assert fake.requests("verify_real_name")[-1].corrected_name == "王小明"
 
 
 def test_r_id_9_while_a_review_is_pending_there_is_no_verify_button(signed_in, fake):
@@ -183,11 +184,11 @@ def test_r_id_9_manual_review_checks_the_photos_and_shows_the_expected_date(sign
                    files={"photo_front": ("a.gif", b"GIF89a....", "image/gif"),
                           "photo_back": ("b.jpg", JPEG, "image/jpeg")})
     assert refused.status_code == 422 and "JPG 或 PNG" in refused.text
-    assert fake.requests("RequestManualReview") == []
+    assert fake.requests("request_manual_review") == []
     done = post(signed_in, "/account/real-name/manual-review", {"note": "生僻字"},
                 files={"photo_front": ("我的证件.jpg", JPEG, "image/jpeg"), "photo_back": ("b.jpg", JPEG, "image/jpeg")})
     assert done.status_code == 200 and "2026-12-09" in done.text
-    sent = fake.requests("RequestManualReview")[-1]
+    sent = fake.requests("request_manual_review")[-1]
     assert [p.file_name for p in sent.photos] == ["photo_front.jpg", "photo_back.jpg"]
     assert sent.photos[0].content == JPEG
 
@@ -200,17 +201,17 @@ def test_r_id_10_mainland_id_holders_cannot_edit_gender_and_the_name_is_not_edit
                                                       "document_valid_from": "2020-01-01", "long_term": "1",
                                                       "gender": "MALE"})
     assert done.headers["location"] == "/account/profile?saved=1"
-    sent = fake.requests("UpdateProfile")[-1]
-    assert sent.document_valid_until == "LONG_TERM" and sent.ethnicity == "汉族"
-    assert not sent.HasField("gender")
+    sent = fake.requests("update_profile")[-1]
+    assert sent["document_valid_until"] == "LONG_TERM" and sent["ethnicity"] == "汉族"
+    assert "gender" not in sent
 
 
 def test_r_id_10_hong_kong_macao_taiwan_holders_supply_gender_and_birth_date(signed_in, fake):
     fake.account = fakes.account_view(document_type="HKMO_PERMIT", may_edit_gender_and_birth_date=True)
     assert 'name="gender"' in signed_in.get("/account/profile/edit").text
     post(signed_in, "/account/profile/edit", {"ethnicity": "汉族", "gender": "MALE", "birth_date": "1980-02-03"})
-    sent = fake.requests("UpdateProfile")[-1]
-    assert (sent.gender, sent.birth_date) == ("MALE", "1980-02-03")
+    sent = fake.requests("update_profile")[-1]
+    assert (sent["gender"], sent["birth_date"]) == ("MALE", "1980-02-03")
 
 
 def test_r_id_11_a_support_request_needs_a_photo_of_the_document(signed_in, fake):
@@ -219,7 +220,7 @@ def test_r_id_11_a_support_request_needs_a_photo_of_the_document(signed_in, fake
     done = post(signed_in, "/account/support", {"kind": "CHANGE_CONTACT", "requested_mobile": "13900000000"},
                 files={"photo": ("id.jpg", JPEG, "image/jpeg")})
     assert done.status_code == 200
-    assert fake.requests("CreateSupportRequest")[-1].requested_mobile == "13900000000"
+    assert fake.requests("create_support_request")[-1].requested_mobile == "13900000000"
 
 
 def header_of(html):
@@ -281,7 +282,7 @@ def test_the_dev_outbox_lists_messages_newest_first_with_codes(fake):
     assert re.findall(r'data-outbox-kind="(\w+)"', page) == ["sms", "sms", "email"]
     assert "(alternative)" in page and "注册验证码" in page and "a@example.cn, b@example.cn" in page
     assert '<time datetime="2026-11-29T09:00:00+00:00">' in page
-    assert [r.limit for r in fake.requests("ListOutboxMessages")] == [50]
+    assert [r.limit for r in fake.requests("list_outbox_messages")] == [50]
 
 
 @pytest.mark.parametrize("environment", ["production", "test"])

@@ -1,4 +1,4 @@
-"""Registration pages (R-ID-1..7) against a fake identity service on a real gRPC server."""
+"""Registration pages (R-ID-1..7) against a fake identity client (account_fakes)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 
 import pytest
 from servicekit import errors
+from tqr.identity.v1 import events_pb2
+from tqr_gateway.clients.identity import channel_code
 
 from services.gateway.tests.unit import account_fakes as fakes
 
@@ -60,7 +62,7 @@ def test_r_id_7_the_agreement_version_is_sent_with_the_registration(client, fake
     done = post(client, "/account/register/finish",
                 {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
     assert done.status_code == 303
-    sent = fake.requests("RegisterAccount")[-1]
+    sent = fake.requests("register")[-1]
     assert sent.agreement_version == "2026-01" and sent.agreement_accepted
     assert (sent.document_number, sent.mobile, sent.sms_code) == (NUMBER, MOBILE, "123456")
 
@@ -81,7 +83,7 @@ def test_r_id_5_no_code_is_requested_without_a_solved_human_check(client, fake):
                    {"hc_kind": "slider", "hc_challenge": "slider-1", "hc_answer": "3", "channel": "SMS"})
     assert refused.status_code == 422
     assert "拼图块没有对准缺口" in refused.text
-    assert fake.requests("RequestVerificationCode") == []
+    assert fake.requests("request_registration_code") == []
 
 
 def test_r_id_5_the_page_offers_a_text_question_for_people_who_cannot_drag(client, fake):
@@ -98,8 +100,8 @@ def test_r_id_5_the_page_offers_a_text_question_for_people_who_cannot_drag(clien
 
 def test_r_id_6_the_code_page_shows_where_it_went_and_when_to_resend(client, fake):
     through_code(client)
-    request = fake.requests("RequestVerificationCode")[-1]
-    assert (request.destination, request.pass_token) == (MOBILE, "pass-1")
+    request = fake.requests("request_registration_code")[-1]
+    assert (request.mobile, request.pass_token) == (MOBILE, "pass-1")
     page = client.get("/account/register/finish")
     assert "验证码已发送至 138****0000" in page.text
     assert re.search(r'data-countdown="(5\d|60)"', page.text)
@@ -112,13 +114,12 @@ def test_r_id_6_the_alternative_channel_is_offered_when_sms_does_not_arrive(clie
     assert 'name="channel" value="ALTERNATIVE"' in page.text
     post(client, "/account/register/verify-mobile?channel=alternative",
          {"hc_kind": "slider", "hc_challenge": "slider-1", "hc_answer": fakes.SLIDER_ANSWER, "channel": "ALTERNATIVE"})
-    from tqr.identity.v1 import events_pb2
-    assert fake.requests("RequestVerificationCode")[-1].channel == events_pb2.CODE_CHANNEL_ALTERNATIVE
+    assert channel_code(fake.requests("request_registration_code")[-1].channel) == events_pb2.CODE_CHANNEL_ALTERNATIVE
 
 
 def test_r_id_6_a_refused_code_request_says_why(client, fake):
     through_details(client)
-    fake.fail["RequestVerificationCode"] = errors.TooManyRequests("R-ID-6", "请 60 秒后再获取", "Wait 60 s", 60)
+    fake.fail["request_registration_code"] = errors.TooManyRequests("R-ID-6", "请 60 秒后再获取", "Wait 60 s", 60)
     refused = post(client, "/account/register/verify-mobile",
                    {"hc_kind": "slider", "hc_challenge": "slider-1", "hc_answer": fakes.SLIDER_ANSWER, "channel": "SMS"})
     assert refused.status_code == 429 and "请 60 秒后再获取" in refused.text
@@ -126,7 +127,7 @@ def test_r_id_6_a_refused_code_request_says_why(client, fake):
 
 def test_r_id_2_an_existing_account_points_to_password_reset(client, fake):
     through_code(client)
-    fake.fail["RegisterAccount"] = errors.RuleViolation("R-ID-2", "该用户已注册。请重置密码。", "Already registered")
+    fake.fail["register"] = errors.RuleViolation("R-ID-2", "该用户已注册。请重置密码。", "Already registered")
     refused = post(client, "/account/register/finish",
                    {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
     assert refused.status_code == 409
@@ -135,7 +136,7 @@ def test_r_id_2_an_existing_account_points_to_password_reset(client, fake):
 
 def test_r_id_3_a_refused_password_keeps_the_typed_code_and_says_it_is_still_valid(client, fake):
     through_code(client)
-    fake.fail["RegisterAccount"] = errors.InvalidInput(
+    fake.fail["register"] = errors.InvalidInput(
         [errors.FieldProblem("password", "R-ID-3", "密码需要包含特殊字符", "Needs a special character")])
     refused = post(client, "/account/register/finish",
                    {"sms_code": "123456", "password": "abcdefgh1", "password_confirm": "abcdefgh1"})
@@ -147,7 +148,7 @@ def test_r_id_3_a_refused_password_keeps_the_typed_code_and_says_it_is_still_val
 
 def test_r_id_6_a_refused_code_is_not_kept(client, fake):
     through_code(client)
-    fake.fail["RegisterAccount"] = errors.RuleViolation("R-ID-6", "验证码已失效，请重新获取", "No longer valid")
+    fake.fail["register"] = errors.RuleViolation("R-ID-6", "验证码已失效，请重新获取", "No longer valid")
     refused = post(client, "/account/register/finish",
                    {"sms_code": "123456", "password": fakes.GOOD_PASSWORD, "password_confirm": fakes.GOOD_PASSWORD})
     assert refused.status_code == 422 and "验证码已失效，请重新获取" in refused.text

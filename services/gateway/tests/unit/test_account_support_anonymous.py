@@ -1,5 +1,5 @@
 """R-ID-11: the support request of a person who cannot sign in (page and API), against the fake
-identity service on a real gRPC server."""
+identity client (account_fakes)."""
 
 from __future__ import annotations
 
@@ -66,9 +66,9 @@ def test_r_id_11_without_sign_in_the_request_goes_to_the_service_and_the_receipt
     done = post(client, ACTION, {**ASKED, "hc_kind": "text", "hc_challenge": "text-1",
                                  "hc_answer": fakes.TEXT_ANSWER}, files=PHOTO)
     assert done.status_code == 200
-    [sent] = fake.requests("CreateSupportRequestWithoutSignIn")
-    assert (sent.document_type, sent.document_number, sent.name, sent.requested_mobile, sent.kind) == (
-        "ID_CARD", "11010519800101002X", "张老师", "13900000000", "CHANGE_CONTACT")
+    [sent] = fake.requests("create_support_request_without_sign_in")
+    assert (sent.document_type, sent.document_number, sent.name, sent.requested_mobile) == (
+        "ID_CARD", "11010519800101002X", "张老师", "13900000000")
     assert sent.pass_token == "pass-1" and sent.client_id and sent.photos[0].content == JPEG
     assert "7 个工作日内（2026-12-10 前）" in done.text  # the working days and date the service answered
     assert "11010519800101002X" not in done.text
@@ -79,16 +79,16 @@ def test_r_id_11_without_sign_in_a_photo_and_the_human_check_are_needed_before_a
     assert refused.status_code == 422
     assert 'id="photo-error"' in refused.text and 'id="hc_answer-error"' in refused.text
     assert 'value="11010519800101002X"' in refused.text  # what was typed is kept
-    assert fake.requests("CreateSupportRequestWithoutSignIn") == []
+    assert fake.requests("create_support_request_without_sign_in") == []
 
 
 def test_r_id_11_without_sign_in_refusals_appear_beside_the_fields(client, fake):
-    fake.fail["CreateSupportRequestWithoutSignIn"] = errors.InvalidInput([errors.FieldProblem(
+    fake.fail["create_support_request_without_sign_in"] = errors.InvalidInput([errors.FieldProblem(
         "requested_mobile", "R-ID-11", "手机号码格式不正确", "The mobile number is not valid")], code="R-ID-11")
     refused = post(client, ACTION, {**ASKED, **PASSED_SLIDER}, files=PHOTO)
     assert refused.status_code == 422
     assert re.search(r'id="requested_mobile-error".*?手机号码格式不正确', refused.text, re.S)
-    fake.fail["CreateSupportRequestWithoutSignIn"] = errors.TooManyRequests(
+    fake.fail["create_support_request_without_sign_in"] = errors.TooManyRequests(
         "R-ID-11", "今天提交的申请次数已达上限，请明天再试", "Try again tomorrow", 3600)
     capped = post(client, ACTION, {**ASKED, **PASSED_SLIDER}, files=PHOTO)
     assert capped.status_code == 429 and "今天提交的申请次数已达上限" in capped.text
@@ -104,8 +104,8 @@ def test_r_id_11_the_api_takes_the_request_without_sign_in_as_multipart(client, 
     assert answer.status_code == 202
     body = answer.json()
     assert (body["received"], body["working_days"], body["answer_by"]) == (True, 7, "2026-12-10")
-    assert fake.requests("CreateSupportRequestWithoutSignIn")[-1].pass_token == "pass-9"
-    fake.fail["CreateSupportRequestWithoutSignIn"] = errors.RuleViolation("R-ID-5", "请先完成安全验证",
+    assert fake.requests("create_support_request_without_sign_in")[-1].pass_token == "pass-9"
+    fake.fail["create_support_request_without_sign_in"] = errors.RuleViolation("R-ID-5", "请先完成安全验证",
                                                                           "Complete the security check first")
     refused = client.post(path, data={**ASKED, "pass_token": "x"}, files=PHOTO, headers=api_headers(client))
     assert refused.status_code == 409 and refused.json()["code"] == "R-ID-5"  # a rule refusal

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from servicekit.errors import FieldProblem
+from tqr_gateway import deps
 from tqr_gateway.api.problems import Problem
 from tqr_gateway.app import create_app
+from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.security.refusals import Refusal, problem_document
 from tqr_gateway.validation import field_name
@@ -51,7 +53,7 @@ def test_input_that_does_not_fit_is_a_problem_document_per_field_and_nothing_run
     assert by_field["document_number"].code == "MISSING" and by_field["document_number"].message == "此项必填"
     assert by_field["password"].message_en == "Input should be a valid string"
     assert all("input" not in e for e in answer.json()["errors"])  # never echoed back: it may be a password
-    assert fake.requests("SignIn") == []
+    assert fake.requests("sign_in") == []
 
 
 @pytest.mark.redis
@@ -72,7 +74,7 @@ def test_a_body_that_cannot_be_read_is_400_malformed_body(client, fake, body: by
     assert answer.headers["content-type"].startswith("application/problem+json")
     doc = Problem.model_validate(answer.json())
     assert doc.code == "MALFORMED_BODY" and doc.title.startswith("提交的内容无法读取")
-    assert fake.requests("SignIn") == []
+    assert fake.requests("sign_in") == []
 
 
 @pytest.mark.redis
@@ -169,12 +171,21 @@ def test_each_operation_declares_what_its_door_and_its_services_answer(document)
 
 @pytest.mark.redis
 def test_text_that_cannot_be_stored_is_refused_not_a_fault(client, fake) -> None:
-    """A lone surrogate passes JSON and pydantic; building the service request fails before any call."""
+    """A lone surrogate passes JSON and pydantic; building the service request fails before any call.
+
+    About the real client's request building, so the real client answers here, over a channel on
+    which no service listens: a call sent would be refused as unavailable (503), not as input (422)."""
+    real = IdentityClient(client.app.state.channels.identity)
+
+    async def real_client() -> IdentityClient:
+        return real
+
+    client.app.dependency_overrides[deps.identity_client] = real_client
     body = b'{"document_type": "ID_CARD", "document_number": "1101\\ud800", "password": "x", "pass_token": "p"}'
     answer = client.post("/api/v1/account/sessions", content=body,
                          headers={**csrf(client), "content-type": "application/json"})
     assert answer.status_code == 422 and answer.json()["code"] == "INVALID_INPUT"
-    assert fake.requests("SignIn") == []
+    assert fake.requests("sign_in") == []  # nor did the fake answer it
 
 
 def test_an_absurd_page_link_stays_inside_the_services_field() -> None:

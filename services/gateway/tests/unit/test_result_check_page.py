@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import grpc
 import pytest
 from servicekit import errors
-from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from tqr.application.v1 import public_pb2 as pb
 from tqr_gateway.deps import application_client
 from tqr_gateway.web.language import LANG_COOKIE
 
 from services.gateway.tests.unit import account_fakes as fakes
+from services.gateway.tests.unit.client_fakes import refused
 
 pytestmark = pytest.mark.redis
 PATH = "/result-check"
@@ -107,7 +107,4 @@ def test_r_pub_1_each_client_address_may_ask_ten_times_in_ten_minutes(client, re
 
 
 def _invalid(problems: list[errors.FieldProblem]) -> grpc.aio.AioRpcError:
-    """The service's InvalidInput as it arrives over gRPC: the status plus the Problem in the trailers."""
-    error = errors.InvalidInput(problems, code="R-PUB-1")
-    trailers = grpc.aio.Metadata((PROBLEM_METADATA_KEY, to_problem(error).SerializeToString()))
-    return grpc.aio.AioRpcError(status_of(error), grpc.aio.Metadata(), trailers, details=error.message_en)
+    return refused(errors.InvalidInput(problems, code="R-PUB-1"))

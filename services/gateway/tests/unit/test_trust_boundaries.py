@@ -1,4 +1,5 @@
-"""Trust boundaries at the gateway, over fake services on a real gRPC server:
+"""Trust boundaries at the gateway, over fakes of its clients (the staff console's still on a real
+gRPC server, staff_fakes):
 
 - R-WIZ-11: every number a person types reaches the services in its canonical form
   (``servicekit.text.normalise_number``), from each entry point — wizard step 3 (page and API), the
@@ -6,7 +7,8 @@
   sign-in and password reset (pages and API);
 - R-WIZ-10: a certificate number on record for another holder is refused beside the field, and the
   staff console lists and marks the numbers claimed by two applicants;
-- free text with NUL or bidi overrides is a 422 naming the field (the services' guard), never a 500.
+- free text with NUL or bidi overrides is a 422 naming the field (the services' guard, which the
+  fakes apply as every service's server does), never a 500.
 """
 
 from __future__ import annotations
@@ -214,10 +216,10 @@ def test_r_wiz_11_registration_sign_in_and_reset_pages_send_canonical_numbers(ac
     form_post(client, "/account/password/forgot", {"document_type": "ID_CARD", "document_number": full_width(NUMBER),
                                                    "channel": "EMAIL", "hc_kind": "slider",
                                                    "hc_challenge": "slider-1", "hc_answer": account_fakes.SLIDER_ANSWER})
-    sent = identity.requests("RegisterAccount")[-1]
+    sent = identity.requests("register")[-1]
     assert (sent.document_number, sent.mobile) == (NUMBER, MOBILE)
-    assert identity.requests("SignIn")[-1].document_number == NUMBER
-    assert identity.requests("RequestPasswordReset")[-1].document_number == NUMBER
+    assert identity.requests("sign_in")[-1].document_number == NUMBER
+    assert identity.requests("request_password_reset")[-1].document_number == NUMBER
 
 
 def test_r_wiz_11_account_api_sends_canonical_numbers(account_client, identity) -> None:
@@ -229,6 +231,6 @@ def test_r_wiz_11_account_api_sends_canonical_numbers(account_client, identity) 
         "document_type": "ID_CARD", "document_number": full_width(NUMBER.lower()), "name": "张", "password": "",
         "password_confirm": "", "email": "a@b.cn", "mobile": full_width(MOBILE), "sms_code": "",
         "agreement_version": "2026-01", "agreement_accepted": True})
-    assert identity.requests("SignIn")[-1].document_number == NUMBER
-    sent = identity.requests("RegisterAccount")[-1]
+    assert identity.requests("sign_in")[-1].document_number == NUMBER
+    sent = identity.requests("register")[-1]
     assert (sent.document_number, sent.mobile) == (NUMBER, MOBILE)

@@ -1,7 +1,8 @@
-"""Canned gRPC services for the wizard and portal tests: a real grpc.aio server in-process.
+"""In-process fakes of the gateway's clients for the wizard and portal tests, put in place of the
+real clients through ``app.dependency_overrides`` (no gRPC server runs).
 
-The servicers keep just enough state to walk the wizard (a draft per account), refuse the way the
-real services do (servicekit errors → status + Problem, through servicekit's server interceptor),
+They keep just enough state to walk the wizard (a draft per account), refuse the way the real
+clients do (``client_fakes.refused``: status + Problem, so the gateway's own error mapping runs),
 and own applications per account so another person's id answers NOT_FOUND.
 """
 
@@ -10,32 +11,29 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import grpc
 import httpx
 from servicekit import errors
-from servicekit.rpc.actor import actor_of
-from servicekit.rpc.server import create_server
 from tqr.application.v1 import application_pb2 as ref
-from tqr.application.v1 import application_pb2_grpc as ref_rpc
 from tqr.application.v1 import applications_pb2 as apps
-from tqr.application.v1 import applications_pb2_grpc as apps_rpc
-from tqr.application.v1 import plans_pb2 as plans_pb
-from tqr.application.v1 import plans_pb2_grpc as plans_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
-from tqr.application.v1 import wizard_pb2_grpc as wiz_rpc
 from tqr.documents.v1 import documents_pb2 as docs
-from tqr.documents.v1 import documents_pb2_grpc as docs_rpc
 from tqr.identity.v1 import identity_pb2 as idp
-from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 from tqr.notification.v1 import notification_pb2 as note
-from tqr.notification.v1 import notification_pb2_grpc as note_rpc
+from tqr_gateway import deps
 from tqr_gateway.app import create_app
+from tqr_gateway.clients.application import AuthorityView
 from tqr_gateway.clients.channels import Channels
+from tqr_gateway.clients.documents import FileDownload
 from tqr_gateway.config import GatewaySettings
+
+from services.gateway.tests.unit.client_fakes import actor_in, guard_text, refused
+
+Metadata = Any
 
 ACCOUNTS = {"token-a": ("acc-a", "欧阳倩", "4401**********8395"), "token-b": ("acc-b", "张晨晓", "1101**********3511")}
 REGISTRY_NUMBER = "20114400000000001"
@@ -57,12 +55,14 @@ class State:
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
 
 
-def _who(context: grpc.aio.ServicerContext) -> str:
-    return actor_of(context).subject_id
+def _who(md: Metadata) -> str:
+    actor = actor_in(md)
+    assert actor is not None, "the gateway called for a signed-in person without the actor"
+    return actor.subject_id
 
 
-def _problem(field_name: str, message: str, rule: str) -> errors.InvalidInput:
-    return errors.InvalidInput([errors.FieldProblem(field_name, rule, message, message)], code=rule)
+def _problem(field_name: str, message: str, rule: str) -> grpc.aio.AioRpcError:
+    return refused(errors.InvalidInput([errors.FieldProblem(field_name, rule, message, message)], code=rule))
 
 
 PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
@@ -77,44 +77,46 @@ PLAN.points[1].confirm_start.FromSeconds(1_772_326_800)  # 2026-03-01 09:00 Beij
 PLAN.points[1].confirm_end.FromSeconds(1_773_133_200)  # 2026-03-10 17:00 Beijing time
 
 
-class Plans(plans_rpc.PlanServiceServicer):
-    def __init__(self, state: State) -> None:
-        self.state = state
+class Identity:
+    """The identity client as far as these pages use it: who holds a token, and their account."""
 
-    async def ListCurrentPlans(self, request: Any, context: Any) -> plans_pb.ListCurrentPlansResponse:
-        return plans_pb.ListCurrentPlansResponse(plans=self.state.current_plans)
-
-
-class Identity(id_rpc.IdentityServiceServicer):
-    async def ResolveSession(self, request: Any, context: Any) -> idp.ResolveSessionResponse:
-        if request.session_token not in ACCOUNTS:
-            raise errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Sign in")
-        subject, name, masked = ACCOUNTS[request.session_token]
+    async def resolve_session(self, session_token: str) -> idp.ResolveSessionResponse:
+        if session_token not in ACCOUNTS:
+            raise refused(errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Sign in"))
+        subject, name, masked = ACCOUNTS[session_token]
         return idp.ResolveSessionResponse(subject_id=subject, kind="applicant", roles=["APPLICANT"], name=name,
                                           masked_document_number=masked, real_name_status="VERIFIED")
 
-    async def GetAccount(self, request: Any, context: Any) -> idp.GetAccountResponse:
-        subject = _who(context)
+    async def get_account(self, md: Metadata) -> idp.AccountView:
+        subject = _who(md)
         token = next(t for t, a in ACCOUNTS.items() if a[0] == subject)
         _, name, masked = ACCOUNTS[token]
-        return idp.GetAccountResponse(account=idp.AccountView(
-            account_id=subject, name=name, masked_document_number=masked, document_type="ID_CARD",
-            real_name_status="VERIFIED", gender="FEMALE", email="teacher@example.com"))
+        return idp.AccountView(account_id=subject, name=name, masked_document_number=masked, document_type="ID_CARD",
+                               real_name_status="VERIFIED", gender="FEMALE", email="teacher@example.com")
 
 
-class Reference(ref_rpc.ReferenceDataServiceServicer):
-    async def ListRegions(self, request: Any, context: Any) -> ref.ListRegionsResponse:
-        return ref.ListRegionsResponse(regions=[ref.Region(code="110000", name="北京市", level="PROVINCE")])
+class Applications:
+    """The application client: reference data, the wizard, plans and the applicant's applications."""
 
-    async def ListAuthorities(self, request: Any, context: Any) -> ref.ListAuthoritiesResponse:
-        return ref.ListAuthoritiesResponse(authorities=[
-            ref.Authority(code="110108", name="北京市海淀区教育委员会", region_code="110108"),
-            ref.Authority(code=NO_PLAN_AUTHORITY, name="北京市丰台区教育委员会", region_code="110106")])
+    def __init__(self, state: State) -> None:
+        self.state = state
 
-    async def ListConfirmationPoints(self, request: Any, context: Any) -> ref.ListConfirmationPointsResponse:
-        return ref.ListConfirmationPointsResponse(points=[ref.ConfirmationPoint(code="P1", name="海淀区第一确认点")])
+    # --- reference data and plans (public)
 
-    async def ListCodeLists(self, request: Any, context: Any) -> ref.ListCodeListsResponse:
+    async def current_plans(self) -> list[views.Plan]:
+        return list(self.state.current_plans)
+
+    async def list_regions(self, parent_code: str = "") -> list[ref.Region]:
+        return [ref.Region(code="110000", name="北京市", level="PROVINCE")]
+
+    async def list_authorities(self, region_code: str = "") -> list[AuthorityView]:
+        return [AuthorityView("110108", "北京市海淀区教育委员会", "110108", "", ""),
+                AuthorityView(NO_PLAN_AUTHORITY, "北京市丰台区教育委员会", "110106", "", "")]
+
+    async def list_points(self, authority_code: str) -> list[ref.ConfirmationPoint]:
+        return [ref.ConfirmationPoint(code="P1", name="海淀区第一确认点")]
+
+    async def code_lists(self) -> ref.ListCodeListsResponse:
         return ref.ListCodeListsResponse(
             # The real lists share codes across lists (SENIOR_SECONDARY is a stage and a certificate type).
             teaching_stages=[ref.CodeName(code="PRIMARY", name="小学"),
@@ -123,49 +125,47 @@ class Reference(ref_rpc.ReferenceDataServiceServicer):
             certificate_types=[ref.CodeName(code="PRIMARY_CERT", name="小学教师资格"),
                                ref.CodeName(code="SENIOR_SECONDARY", name="高级中学教师资格")])
 
+    # --- the wizard
 
-class Wizard(wiz_rpc.WizardServiceServicer):
-    def __init__(self, state: State) -> None:
-        self.state = state
-
-    def _draft(self, context: Any) -> wiz.Draft:
-        draft = self.state.drafts.get(_who(context))
+    def _draft(self, md: Metadata) -> wiz.Draft:
+        draft = self.state.drafts.get(_who(md))
         if draft is None:
-            raise errors.NotFound("DRAFT_NOT_FOUND", "还没有开始申报", "No draft")
+            raise refused(errors.NotFound("DRAFT_NOT_FOUND", "还没有开始申报", "No draft"))
         return draft
 
-    async def StartApplication(self, request: Any, context: Any) -> wiz.DraftResponse:
-        self.state.started_identities.append(request.identity)
-        draft = self.state.drafts.setdefault(_who(context), wiz.Draft(
-            current_step=1, furthest_step=1, applicant_name=request.identity.name,
+    async def start(self, identity: views.ApplicantIdentity, md: Metadata) -> wiz.DraftResponse:
+        self.state.started_identities.append(identity)
+        draft = self.state.drafts.setdefault(_who(md), wiz.Draft(
+            current_step=1, furthest_step=1, applicant_name=identity.name,
             must_read_seconds_left=0 if self.state.must_read_ready else 3))
         return wiz.DraftResponse(draft=draft)
 
-    async def GetDraft(self, request: Any, context: Any) -> wiz.DraftResponse:
-        return wiz.DraftResponse(draft=self._draft(context))
+    async def get_draft(self, md: Metadata) -> wiz.DraftResponse:
+        return wiz.DraftResponse(draft=self._draft(md))
 
-    async def SaveWizardStep(self, request: wiz.SaveWizardStepRequest, context: Any) -> wiz.DraftResponse:
-        draft = self._draft(context)
+    async def save_step(self, request: wiz.SaveWizardStepRequest, md: Metadata) -> wiz.DraftResponse:
+        guard_text(request)
+        draft = self._draft(md)
         which = request.WhichOneof("step")
         overrides = set(request.override_warnings)
         step = {"must_read": 1, "terms": 2, "certificate_lookup": 3, "certificate_details": 4, "point": 5,
                 "notes": 6, "materials": 7}[which]
         if step > draft.furthest_step:
-            raise errors.RuleViolation("R-WIZ", "请先完成前面的步骤", "Finish the earlier steps")
+            raise refused(errors.RuleViolation("R-WIZ", "请先完成前面的步骤", "Finish the earlier steps"))
         if which == "must_read" and not self.state.must_read_ready:
-            raise errors.RuleViolation("R-WIZ-1", "页面显示 3 秒后才能进入下一步", "Wait 3 seconds")
+            raise refused(errors.RuleViolation("R-WIZ-1", "页面显示 3 秒后才能进入下一步", "Wait 3 seconds"))
         if which == "terms" and not request.terms.accept:
-            raise errors.RuleViolation("R-WIZ-2", "您需要选择“接受”服务条款，才能继续申报", "Accept the terms")
+            raise refused(errors.RuleViolation("R-WIZ-2", "您需要选择“接受”服务条款，才能继续申报", "Accept the terms"))
         if which == "certificate_lookup":
             number = request.certificate_lookup.certificate_number
             if not number:
                 raise _problem("certificate_number", "请填写教师资格证书号码", "R-WIZ-3")
             if number == SOMEONE_ELSES_NUMBER:
-                raise errors.RuleViolation("R-WIZ-10", "该证书号码属于另一位持证人。请联系您的注册机构核实",
-                                           "This number is on record for another holder; contact your authority")
+                raise refused(errors.RuleViolation("R-WIZ-10", "该证书号码属于另一位持证人。请联系您的注册机构核实",
+                                           "This number is on record for another holder; contact your authority"))
             if not re.fullmatch(r"\d{15}|\d{17}", number) and "R-WIZ-3" not in overrides:
-                raise errors.RuleViolation("R-WIZ-3", f"证书号码通常是 15 位或 17 位数字，您填写的是 {len(number)} 位",
-                                           "15 or 17 digits")
+                raise refused(errors.RuleViolation("R-WIZ-3", f"证书号码通常是 15 位或 17 位数字，您填写的是 {len(number)} 位",
+                                           "15 or 17 digits"))
             locked = number == REGISTRY_NUMBER
             draft.certificate.CopyFrom(views.CertificateData(
                 certificate_number=number, locked=locked, has_photo=locked,
@@ -176,7 +176,7 @@ class Wizard(wiz_rpc.WizardServiceServicer):
             if not draft.certificate.locked and not d.holder_name:
                 raise _problem("holder_name", "请填写持证人姓名", "R-WIZ-4")
             if d.authority_code == NO_PLAN_AUTHORITY:
-                raise errors.RuleViolation("R-PLAN-2", "北京市丰台区教育委员会尚未设置注册计划", "No plan")
+                raise refused(errors.RuleViolation("R-PLAN-2", "北京市丰台区教育委员会尚未设置注册计划", "No plan"))
             draft.authority_code, draft.authority_name = d.authority_code, "北京市海淀区教育委员会"
             draft.teaching_stage_code, draft.teaching_subject_code = d.teaching_stage_code, d.teaching_subject_code
             draft.plan.CopyFrom(PLAN)
@@ -198,25 +198,26 @@ class Wizard(wiz_rpc.WizardServiceServicer):
         draft.furthest_step = max(draft.furthest_step, min(step + 1, 7))
         return wiz.DraftResponse(draft=draft)
 
-    async def GoBack(self, request: Any, context: Any) -> wiz.DraftResponse:
-        draft = self._draft(context)
-        draft.current_step = request.to_step
+    async def go_back(self, to_step: int, md: Metadata) -> wiz.DraftResponse:
+        draft = self._draft(md)
+        draft.current_step = to_step
         return wiz.DraftResponse(draft=draft)
 
-    async def CheckEligibility(self, request: Any, context: Any) -> wiz.CheckEligibilityResponse:
-        hours = self._draft(context).materials.continuing_education_hours
+    async def check_eligibility(self, md: Metadata) -> wiz.EligibilityReport:
+        hours = self._draft(md).materials.continuing_education_hours
         if hours >= 360:
-            return wiz.CheckEligibilityResponse(report=wiz.EligibilityReport(eligible=True))
+            return wiz.EligibilityReport(eligible=True)
         finding = wiz.EligibilityFinding(code="ELIG-HOURS", message_zh="继续教育学时不足 360 学时",
                                          message_en="Fewer than 360 hours", outcome="DEFERRED")
-        return wiz.CheckEligibilityResponse(report=wiz.EligibilityReport(findings=[finding], likely_outcome="DEFERRED"))
+        return wiz.EligibilityReport(findings=[finding], likely_outcome="DEFERRED")
 
-    async def SubmitApplication(self, request: Any, context: Any) -> wiz.SubmitApplicationResponse:
-        owner = _who(context)
-        if request.idempotency_key in self.state.submissions:
-            view = self.state.applications[self.state.submissions[request.idempotency_key]][1]
+    async def submit(self, idempotency_key: str, identity: views.ApplicantIdentity, overrides: list[str],
+                     md: Metadata) -> wiz.SubmitApplicationResponse:
+        owner = _who(md)
+        if idempotency_key in self.state.submissions:
+            view = self.state.applications[self.state.submissions[idempotency_key]][1]
         else:
-            draft = self._draft(context)
+            draft = self._draft(md)
             number = f"2026110108{len(self.state.applications) + 1:06d}"
             view = views.ApplicationView(
                 application_id=f"app-{len(self.state.applications) + 1}", application_number=number,
@@ -227,109 +228,115 @@ class Wizard(wiz_rpc.WizardServiceServicer):
                                         meaning_zh="请按时到确认点现场确认", next_step_zh="下载并打印申请表"),
                 version=1)
             self.state.applications[view.application_id] = (owner, view)
-            self.state.submissions[request.idempotency_key] = view.application_id
+            self.state.submissions[idempotency_key] = view.application_id
             draft.submitted, draft.application_number = True, number
         return wiz.SubmitApplicationResponse(application_id=view.application_id,
                                              application_number=view.application_number,
                                              applicant_name=view.applicant_name, application=view,
                                              email=view.materials.email)
 
+    # --- after submission
 
-class Applicant(apps_rpc.ApplicantServiceServicer):
-    def __init__(self, state: State) -> None:
-        self.state = state
-
-    def _own(self, application_id: str, context: Any) -> views.ApplicationView:
+    def _own(self, application_id: str, md: Metadata) -> views.ApplicationView:
         owner, view = self.state.applications.get(application_id, ("", None))
-        if view is None or owner != _who(context):
-            raise errors.NotFound("NOT_FOUND", "未找到这份申请", "Application not found")
+        if view is None or owner != _who(md):
+            raise refused(errors.NotFound("NOT_FOUND", "未找到这份申请", "Application not found"))
         return view
 
-    async def ListMyApplications(self, request: Any, context: Any) -> apps.ListMyApplicationsResponse:
-        mine = [v for owner, v in self.state.applications.values() if owner == _who(context)]
-        return apps.ListMyApplicationsResponse(applications=mine)
+    async def list_mine(self, md: Metadata) -> list[views.ApplicationView]:
+        return [v for owner, v in self.state.applications.values() if owner == _who(md)]
 
-    async def GetMyApplication(self, request: Any, context: Any) -> apps.GetMyApplicationResponse:
-        return apps.GetMyApplicationResponse(application=self._own(request.application_id, context))
+    async def get_mine(self, application_id: str, md: Metadata) -> views.ApplicationView:
+        return self._own(application_id, md)
 
-    async def EditApplication(self, request: Any, context: Any) -> apps.EditApplicationResponse:
-        view = self._own(request.application_id, context)
+    async def edit(self, request: apps.EditApplicationRequest, md: Metadata) -> apps.EditApplicationResponse:
+        guard_text(request)
+        view = self._own(request.application_id, md)
         if request.WhichOneof("section") == "email" and "@" not in request.email:
             raise _problem("email", "电子邮箱格式不对", "R-APP-3")
         self.state.edits.append(request)
         return apps.EditApplicationResponse(application=view)
 
-    async def CorrectAuthority(self, request: Any, context: Any) -> apps.CorrectAuthorityResponse:
-        return apps.CorrectAuthorityResponse(application=self._own(request.application_id, context))
+    async def correct_authority(self, application_id: str, authority_code: str, point_code: str,
+                                expected_version: int, md: Metadata) -> views.ApplicationView:
+        return self._own(application_id, md)
 
-    async def ListMessages(self, request: Any, context: Any) -> apps.ListMessagesResponse:
-        self._own(request.application_id, context)
+    async def messages(self, application_id: str, md: Metadata) -> apps.ListMessagesResponse:
+        self._own(application_id, md)
         return apps.ListMessagesResponse(
             messages=[views.Message(message_id="m1", author_org_name="海淀区第一确认点", body="请带上证书原件")],
             point_notes=[apps.PointNotes(point_name="海淀区第一确认点", notes="请于工作日 9:00 前到达")])
 
 
-class Documents(docs_rpc.DocumentsServiceServicer):
+class Documents:
+    """The documents client: the form, in chunks, for its owner only."""
+
     def __init__(self, state: State) -> None:
         self.state = state
 
-    async def DownloadApplicationForm(self, request: Any, context: Any) -> AsyncIterator[docs.DownloadApplicationFormResponse]:
-        owner, view = self.state.applications.get(request.application_id, ("", None))
-        if view is None or owner != _who(context):
-            raise errors.NotFound("NOT_FOUND", "未找到这份申请", "Application not found")
-        ext = "docx" if request.format == docs.FORM_FORMAT_DOCX else "pdf"
+    async def open_form(self, application_id: str, fmt: str, md: Metadata) -> FileDownload:
+        owner, view = self.state.applications.get(application_id, ("", None))
+        if view is None or owner != _who(md):
+            raise refused(errors.NotFound("NOT_FOUND", "未找到这份申请", "Application not found"))
+        ext = "docx" if fmt == "docx" else "pdf"
         body = FAKE_PDF + view.application_number.encode()
-        yield docs.DownloadApplicationFormResponse(metadata=docs.FileMetadata(
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 8):
+                yield body[start:start + 8]
+
+        return FileDownload(docs.FileMetadata(
             content_type="application/pdf" if ext == "pdf" else "application/vnd.openxmlformats-officedocument"
             ".wordprocessingml.document", filename=f"form-{view.application_number}.{ext}", size=len(body),
-            display_filename=f"教师资格定期注册申请表-{view.application_number}.{ext}"))
-        for start in range(0, len(body), 8):
-            yield docs.DownloadApplicationFormResponse(chunk=body[start:start + 8])
+            display_filename=f"教师资格定期注册申请表-{view.application_number}.{ext}"), chunks())
 
 
-class Inbox(note_rpc.InboxServiceServicer):
+class Inbox:
+    """The inbox client: one message, read or not."""
+
     def __init__(self) -> None:
         self.read: set[str] = set()
 
-    async def ListInboxMessages(self, request: Any, context: Any) -> note.ListInboxMessagesResponse:
+    async def list_messages(self, md: Metadata, *, page_size: int = 20, page_token: str = "",
+                            unread_only: bool = False) -> note.ListInboxMessagesResponse:
         message = note.InboxMessage(message_id="n1", title="申请已提交", body="您的申请已提交",
                                     created_at="2026-03-01T09:00:00+08:00", read="n1" in self.read)
         return note.ListInboxMessagesResponse(messages=[message], unread=0 if "n1" in self.read else 1)
 
-    async def CountUnreadMessages(self, request: Any, context: Any) -> note.CountUnreadMessagesResponse:
-        return note.CountUnreadMessagesResponse(unread=0 if "n1" in self.read else 1)
+    async def count_unread(self, md: Metadata) -> int:
+        return 0 if "n1" in self.read else 1
 
-    async def MarkInboxMessageRead(self, request: Any, context: Any) -> note.MarkInboxMessageReadResponse:
-        self.read.add(request.message_id)
-        return note.MarkInboxMessageReadResponse(unread=0)
+    async def mark_read(self, message_id: str, md: Metadata) -> int:
+        self.read.add(message_id)
+        return 0
 
 
 @asynccontextmanager
 async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
-    """The real gateway app over channels to one in-process server holding every fake service."""
-    inbox = Inbox()
-    server, _ = create_server("fakes", [
-        lambda s: id_rpc.add_IdentityServiceServicer_to_server(Identity(), s),
-        lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(Reference(), s),
-        lambda s: wiz_rpc.add_WizardServiceServicer_to_server(Wizard(state), s),
-        lambda s: apps_rpc.add_ApplicantServiceServicer_to_server(Applicant(state), s),
-        lambda s: plans_rpc.add_PlanServiceServicer_to_server(Plans(state), s),
-        lambda s: docs_rpc.add_DocumentsServiceServicer_to_server(Documents(state), s),
-        lambda s: note_rpc.add_InboxServiceServicer_to_server(inbox, s),
-    ], [])
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    """The real gateway app with every service client it uses here replaced by the fakes above."""
+    nowhere = grpc.aio.insecure_channel("127.0.0.1:9")  # no service listens: every call goes to the fakes
     settings = GatewaySettings(environment="test", secret_key="test-secret-0123456789abcdef-wizard")
-    app = create_app(settings, Channels(channel, channel, channel, channel))
+    app = create_app(settings, Channels(nowhere, nowhere, nowhere, nowhere))
+    identity, applications, documents, inbox = Identity(), Applications(state), Documents(state), Inbox()
+    for dependency, fake in ((deps.identity_client, identity), (deps.application_client, applications),
+                             (deps.documents_client, documents), (deps.inbox_client, inbox)):
+        app.dependency_overrides[dependency] = _returning(fake)
     try:
         async with app.router.lifespan_context(app):
+            # The session middleware and the home page's key dates (web shell) are no routes, so no
+            # dependency reaches them: they ask the started app's clients, which become the fakes too.
+            app.state.clients = replace(app.state.clients, identity=identity, application=applications)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
                 yield client
     finally:
-        await channel.close()
-        await server.stop(None)
+        await nowhere.close()
+
+
+def _returning(client: Any) -> Any:
+    async def dependency() -> Any:  # async: a plain def would run in a worker thread
+        return client
+    return dependency
 
 
 def csrf_of(html: str) -> str:

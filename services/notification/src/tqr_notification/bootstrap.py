@@ -132,8 +132,6 @@ def build_host(
         on_stop=on_stop,
     )
     host = ServiceHost(settings, parts)
-    # Tests reach the parts through the host.
-    host.context = nctx  # type: ignore[attr-defined]
-    host.dispatcher = dispatcher  # type: ignore[attr-defined]
+    # Tests reach the development sink through the host.
     host.dev_smtp_sink = sink  # type: ignore[attr-defined]
     return host

@@ -12,24 +12,23 @@ from pathlib import Path
 
 import aiosmtplib
 from servicekit.clock import ManualClock
-from tqr_notification.channels.dev_outbox import SmtpSink, free_port, read_outbox
+from servicekit.testing import free_port
+from tqr.identity.v1 import events_pb2 as idn
+from tqr_notification.channels.dev_outbox import SmtpSink
 from tqr_notification.channels.email import SmtpEmailSender, SmtpSettings, build_email_message
+from tqr_notification.channels.outbox_files import read_outbox
 from tqr_notification.channels.sms import DevSmsProvider
 from tqr_notification.domain.rendering import render
 
-CODE = "tqr.identity.v1.VerificationCodeRequested"
-CODE_PAYLOAD = {
-    "account_hint": "t***@example.com",
-    "purpose": "CODE_PURPOSE_REGISTER",
-    "channel": "CODE_CHANNEL_EMAIL",
-    "code": "314159",
-    "expires_in_seconds": 300,
-}
+CODE_EVENT = idn.VerificationCodeRequested(
+    account_hint="t***@example.com", purpose=idn.CODE_PURPOSE_REGISTER, channel=idn.CODE_CHANNEL_EMAIL,
+    code="314159", expires_in_seconds=300,
+)
 
 
 async def test_r_id_6_newcomer_reads_the_registration_code_in_the_outbox(tmp_path):
-    rendered = render(CODE, "email", CODE_PAYLOAD)
-    with SmtpSink("127.0.0.1", 0, tmp_path / "outbox") as sink:
+    rendered = render(CODE_EVENT, "email")
+    with SmtpSink("127.0.0.1", free_port(), tmp_path / "outbox") as sink:
         sender = SmtpEmailSender(
             SmtpSettings(host="127.0.0.1", port=sink.port, from_address="noreply@tqr.example.cn")
         )
@@ -47,14 +46,14 @@ async def test_r_id_6_newcomer_reads_the_registration_code_in_the_outbox(tmp_pat
 
 async def test_outbox_page_sees_emails_and_sms_together_newest_first(tmp_path):
     store = tmp_path / "outbox"
-    with SmtpSink("127.0.0.1", 0, store) as sink:
+    with SmtpSink("127.0.0.1", free_port(), store) as sink:
         settings = SmtpSettings(host="127.0.0.1", port=sink.port, from_address="noreply@tqr.example.cn")
-        message = build_email_message(settings, "a@example.com", render(CODE, "email", CODE_PAYLOAD))
+        message = build_email_message(settings, "a@example.com", render(CODE_EVENT, "email"))
         await aiosmtplib.send(message, hostname="127.0.0.1", port=sink.port, start_tls=False)
         sms = DevSmsProvider(
             store, clock=ManualClock(datetime(2000, 1, 1, tzinfo=UTC))
         )  # older than the email
-        await sms.send("13812345678", render(CODE, "sms", {**CODE_PAYLOAD, "channel": "SMS"}).text)
+        await sms.send("13812345678", render(CODE_EVENT, "sms").text)
     records = read_outbox(store, limit=10)
     assert [r["kind"] for r in records] == ["email", "sms"]
     assert "314159" in records[1]["text"] and records[1]["to"] == "13812345678"
@@ -84,7 +83,7 @@ async def test_dev_outbox_runs_as_a_module_from_the_command_line(tmp_path):
         ready = process.stdout.readline()
         assert f":{port}" in ready, process.stderr.read()
         settings = SmtpSettings(host="127.0.0.1", port=port, from_address="noreply@tqr.example.cn")
-        result = await SmtpEmailSender(settings).send("cli@example.com", render(CODE, "email", CODE_PAYLOAD))
+        result = await SmtpEmailSender(settings).send("cli@example.com", render(CODE_EVENT, "email"))
         assert result.sent
     finally:
         process.send_signal(signal.SIGTERM)

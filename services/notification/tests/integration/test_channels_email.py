@@ -9,20 +9,17 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from tqr_notification.channels.dev_outbox import free_port
+from servicekit.testing import free_port
+from tqr.application.v1 import events_pb2 as app
+from tqr.identity.v1 import events_pb2 as idn
 from tqr_notification.channels.email import SmtpEmailSender, SmtpSettings
 from tqr_notification.domain.delivery import DeliveryStatus
 from tqr_notification.domain.rendering import render
 
-CODE = "tqr.identity.v1.VerificationCodeRequested"
-STATUS_CHANGED = "tqr.application.v1.ApplicationStatusChanged"
-STATUS_PAYLOAD = {
-    "application_number": "2026110105000123",
-    "to_status": "MATERIALS_INCOMPLETE",
-    "status_label": "经审核材料不全，请向确认机构提交补齐",
-    "missing_materials": ["继续教育学时证明"],
-    "actor_role": "POINT_STAFF",
-}
+STATUS_CHANGED = app.ApplicationStatusChanged(
+    application_number="2026110105000123", to_status="MATERIALS_INCOMPLETE",
+    status_label="经审核材料不全，请向确认机构提交补齐", missing_materials=["继续教育学时证明"], actor_role="POINT_STAFF",
+)
 
 
 class RecordingHandler:
@@ -74,7 +71,7 @@ def _sender(port: int, timeout: float = 5.0) -> SmtpEmailSender:
 
 async def test_r_app_2_status_email_arrives_with_chinese_subject_and_both_parts(smtp_server):
     handler, port = smtp_server
-    rendered = render(STATUS_CHANGED, "email", STATUS_PAYLOAD)
+    rendered = render(STATUS_CHANGED, "email")
     result = await _sender(port).send("teacher@example.com", rendered, message_id="<d-42@tqr.example.cn>")
     assert result.status is DeliveryStatus.SENT, result
     assert result.provider_message_id == "<d-42@tqr.example.cn>"
@@ -94,7 +91,7 @@ async def test_r_app_2_status_email_arrives_with_chinese_subject_and_both_parts(
 
 async def test_550_for_the_recipient_is_a_permanent_failure(smtp_server):
     _, port = smtp_server
-    result = await _sender(port).send("nobody@example.com", render(STATUS_CHANGED, "email", STATUS_PAYLOAD))
+    result = await _sender(port).send("nobody@example.com", render(STATUS_CHANGED, "email"))
     assert result.status is DeliveryStatus.FAILED and result.transient is False
     assert "550" in result.provider_answer
     assert "nobody@example.com" not in result.provider_answer
@@ -102,14 +99,14 @@ async def test_550_for_the_recipient_is_a_permanent_failure(smtp_server):
 
 async def test_4xx_for_the_recipient_is_a_transient_failure(smtp_server):
     _, port = smtp_server
-    result = await _sender(port).send("full@example.com", render(STATUS_CHANGED, "email", STATUS_PAYLOAD))
+    result = await _sender(port).send("full@example.com", render(STATUS_CHANGED, "email"))
     assert result.status is DeliveryStatus.FAILED and result.transient is True
     assert "452" in result.provider_answer
 
 
 async def test_server_that_is_down_is_a_transient_failure():
     result = await _sender(free_port()).send(
-        "teacher@example.com", render(STATUS_CHANGED, "email", STATUS_PAYLOAD)
+        "teacher@example.com", render(STATUS_CHANGED, "email")
     )
     assert result.status is DeliveryStatus.FAILED and result.transient is True
 
@@ -122,7 +119,7 @@ async def test_server_that_never_answers_times_out_as_transient():
         port = listener.getsockname()[1]
         started = asyncio.get_running_loop().time()
         result = await _sender(port, timeout=0.5).send(
-            "teacher@example.com", render(STATUS_CHANGED, "email", STATUS_PAYLOAD)
+            "teacher@example.com", render(STATUS_CHANGED, "email")
         )
         assert asyncio.get_running_loop().time() - started < 5
     finally:
@@ -132,10 +129,11 @@ async def test_server_that_never_answers_times_out_as_transient():
 
 async def test_r_id_6_code_email_never_reaches_the_logs(smtp_server, caplog):
     handler, port = smtp_server
-    payload = {"purpose": "LOGIN", "channel": "EMAIL", "code": "907531", "expires_in_seconds": 300}
+    code = idn.VerificationCodeRequested(purpose=idn.CODE_PURPOSE_LOGIN, channel=idn.CODE_CHANNEL_EMAIL,
+                                         code="907531", expires_in_seconds=300)
     caplog.set_level(logging.DEBUG)
-    result = await _sender(port).send("teacher@example.com", render(CODE, "email", payload))
-    await _sender(port).send("nobody@example.com", render(CODE, "email", payload))
+    result = await _sender(port).send("teacher@example.com", render(code, "email"))
+    await _sender(port).send("nobody@example.com", render(code, "email"))
     assert result.sent
     delivered = message_from_bytes(handler.messages[0][1], policy=policy.default)
     assert "907531" in delivered.get_body(("plain",)).get_content()

@@ -9,7 +9,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from tqr_notification.channels.dev_outbox import free_port
+from servicekit.testing import free_port
+from tqr.identity.v1 import events_pb2 as idn
 from tqr_notification.channels.sms import HttpSmsProvider
 from tqr_notification.domain.delivery import DeliveryStatus
 from tqr_notification.domain.rendering import render
@@ -72,11 +73,9 @@ async def test_r_id_6_code_sms_fails_twice_then_succeeds_with_one_request_id():
         (502, {"error": "upstream"}, 0.0),
         (200, {"message_id": "prov-777", "status": "accepted"}, 0.0),
     ]
-    text = render(
-        "tqr.identity.v1.VerificationCodeRequested",
-        "sms",
-        {"purpose": "REGISTER", "channel": "SMS", "code": "246810", "expires_in_seconds": 300},
-    ).text
+    code = idn.VerificationCodeRequested(purpose=idn.CODE_PURPOSE_REGISTER, channel=idn.CODE_CHANNEL_SMS,
+                                         code="246810", expires_in_seconds=300)
+    text = render(code, "sms").text
     with FakeGateway(script) as gateway:
         async with HttpSmsProvider(gateway.url, API_KEY, deadline_seconds=5) as provider:
             # As the dispatcher retries a delivery: the same idempotency key, until the policy stops.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from servicekit.testing import wait_for
 from tqr.application.v1 import events_pb2 as app
@@ -47,7 +46,7 @@ EVENTS: list[tuple[Message, set[str], str]] = [
 
 
 def _rendered(message: Message, channel: str) -> Any:
-    return render(message.DESCRIPTOR.full_name, channel, MessageToDict(message, preserving_proto_field_name=True))
+    return render(message, channel)
 
 
 async def test_every_event_type_produces_its_message_on_each_channel(db_url, rig_factory, smtp, h):

@@ -54,7 +54,7 @@ async def test_burst_with_the_service_killed_midway_sends_every_email_exactly_on
         pg_url, rig_factory, tmp_path, redis_prefix):
     rig = rig_factory(pg_url)
     outbox = tmp_path / "sink"
-    sink = SmtpSink("127.0.0.1", 0, outbox)
+    sink = SmtpSink("127.0.0.1", free_port(), outbox)
     sink.start()
     grpc_port = free_port()
     env = {

@@ -9,7 +9,7 @@ from servicekit.testing import free_port, wait_for
 from tqr.identity.v1 import events_pb2 as idn
 from tqr.notification.v1 import notification_pb2 as pb
 from tqr.notification.v1 import notification_pb2_grpc
-from tqr_notification.channels.dev_outbox import read_outbox
+from tqr_notification.channels.outbox_files import read_outbox
 
 
 def _verified(account_id: str, name: str) -> idn.RealNameVerified:

@@ -1,13 +1,18 @@
-"""Sample payloads, one per catalogued event, shaped like MessageToDict(preserving_proto_field_name=True).
+"""Sample events, one per catalogued event, written as protobuf JSON (field names as in the proto).
 
-Each value is distinctive so a test can find it in the rendered text.
+Each value is distinctive so a test can find it in the rendered text. ``make(event_type, **changes)``
+decodes a sample, with some fields changed, into the event's protobuf message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from google.protobuf.json_format import ParseDict
+from google.protobuf.message import Message
+from tqr_notification.domain.catalogue import CATALOGUE
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "tqr.identity.v1.VerificationCodeRequested": {
@@ -101,3 +106,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
 @pytest.fixture
 def samples() -> dict[str, dict[str, Any]]:
     return {event: dict(payload) for event, payload in SAMPLES.items()}
+
+
+@pytest.fixture
+def make() -> Callable[..., Message]:
+    def build(event_type: str, **changes: Any) -> Message:
+        return ParseDict({**SAMPLES[event_type], **changes}, CATALOGUE[event_type].event())
+
+    return build

@@ -8,21 +8,16 @@ from tqr_notification.channels.outbox_files import EMAIL_OUTBOX_FILE, SMS_OUTBOX
 from tqr_notification.channels.sms import DevSmsProvider
 
 
-async def test_dev_provider_keeps_messages_in_memory_without_a_directory():
-    provider = DevSmsProvider()
-    result = await provider.send("13812345678", "验证码 111222", idempotency_key="k1")
-    assert result.sent and result.provider_message_id
-    assert provider.sent[0]["to"] == "13812345678" and provider.sent[0]["text"] == "验证码 111222"
-
-
 async def test_dev_provider_appends_json_lines_the_outbox_reader_returns_newest_first(tmp_path):
     clock = ManualClock(datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
     provider = DevSmsProvider(tmp_path, clock=clock)
-    await provider.send("13812345678", "第一条")
+    result = await provider.send("13812345678", "第一条", idempotency_key="k1")
+    assert result.sent and result.provider_message_id
     clock.advance(seconds=5)
     await provider.send("13812345678", "第二条")
-    lines = (tmp_path / SMS_OUTBOX_FILE).read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["text"] for line in lines] == ["第一条", "第二条"]
+    lines = [json.loads(line) for line in (tmp_path / SMS_OUTBOX_FILE).read_text(encoding="utf-8").splitlines()]
+    assert [line["text"] for line in lines] == ["第一条", "第二条"]
+    assert lines[0]["to"] == "13812345678" and lines[0]["request_id"] == "k1"
     records = read_outbox(tmp_path, limit=10)
     assert [r["text"] for r in records] == ["第二条", "第一条"]
     assert all(r["kind"] == "sms" for r in records)

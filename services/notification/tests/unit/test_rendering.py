@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime
 
+import jinja2
 import pytest
+from jinja2 import meta, nodes
 from markupsafe import escape
 from tqr_notification.domain import wording
 from tqr_notification.domain.catalogue import CATALOGUE, Channel, ChannelNotProduced, spec_for
+from tqr_notification.domain.message_view import shown_field_names
 from tqr_notification.domain.rendering import (
     FILTERS,
     SMS_SIGNATURE,
@@ -64,16 +68,15 @@ SMS_KEY_VALUES: dict[str, list[str]] = {
     STATUS_CHANGED: ["2026110105000123", "经审核材料不全"],
 }
 
-ALL_PAIRS = [(event, channel) for event, spec in CATALOGUE.items() for channel in spec.all_channels()]
+ALL_PAIRS = [(event, channel) for event, spec in CATALOGUE.items() for channel in spec.channels]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_PHRASE = re.compile(r"[A-Za-z]+ [a-z]+ [a-z]+")
 
 
-def _payload_for(event: str, channel: Channel, samples: dict) -> dict:
-    payload = dict(samples[event])
+def _event_for(event: str, channel: Channel, make):
     if event == CODE:
-        payload["channel"] = f"CODE_CHANNEL_{channel.value.upper()}"
-    return payload
+        return make(event, channel=f"CODE_CHANNEL_{channel.value.upper()}")
+    return make(event)
 
 
 def test_every_expected_template_file_exists_and_none_is_orphaned():
@@ -92,8 +95,8 @@ def test_every_expected_template_file_exists_and_none_is_orphaned():
 @pytest.mark.parametrize(
     ("event", "channel"), ALL_PAIRS, ids=[f"{e.rsplit('.', 1)[1]}-{c}" for e, c in ALL_PAIRS]
 )
-def test_every_template_renders_with_its_key_values(event, channel, samples):
-    message = render(event, channel, _payload_for(event, channel, samples))
+def test_every_template_renders_with_its_key_values(event, channel, make):
+    message = render(_event_for(event, channel, make), channel)
     assert message.text.strip()
     if channel is Channel.SMS:
         assert message.subject is None and message.html is None
@@ -117,56 +120,51 @@ def test_every_template_renders_with_its_key_values(event, channel, samples):
         assert message.subject and message.html is None
 
 
-def test_render_works_when_message_to_dict_dropped_the_empty_fields(samples):
-    payload = {k: v for k, v in samples[STATUS_CHANGED].items() if k not in ("reason", "missing_materials")}
-    message = render(STATUS_CHANGED, Channel.EMAIL, payload)
+def test_fields_left_empty_leave_their_lines_out(make):
+    message = render(make(STATUS_CHANGED, reason="", missing_materials=[]), Channel.EMAIL)
     assert "原因" not in message.text
     assert "缺少的材料" not in message.text
 
 
 @pytest.mark.parametrize("to_status", sorted(wording.STATUS_GUIDANCE))
-def test_r_app_2_status_email_states_the_meaning_and_next_step(to_status, samples):
-    payload = {**samples[STATUS_CHANGED], "to_status": to_status, "status_label": ""}
+def test_r_app_2_status_email_states_the_meaning_and_next_step(to_status, make):
     guidance = wording.STATUS_GUIDANCE[to_status]
-    message = render(STATUS_CHANGED, Channel.EMAIL, payload)
+    message = render(make(STATUS_CHANGED, to_status=to_status, status_label=""), Channel.EMAIL)
     for expected in (guidance.label_zh, guidance.meaning_zh, guidance.next_zh, guidance.next_en):
         assert expected in message.text
         assert str(escape(expected)) in (message.html or "")
 
 
-def test_r_app_2_unknown_status_still_renders_with_the_events_label(samples):
-    payload = {**samples[STATUS_CHANGED], "to_status": "WITHDRAWN", "status_label": "已撤回"}
-    message = render(STATUS_CHANGED, Channel.INAPP, payload)
+def test_r_app_2_unknown_status_still_renders_with_the_events_label(make):
+    message = render(make(STATUS_CHANGED, to_status="WITHDRAWN", status_label="已撤回"), Channel.INAPP)
     assert "已撤回" in (message.subject or "")
 
 
-def test_r_id_6_code_is_in_the_body_but_never_in_the_subject(samples):
-    payload = {**samples[CODE], "channel": "EMAIL"}
-    message = render(CODE, Channel.EMAIL, payload)
+def test_r_id_6_code_is_in_the_body_but_never_in_the_subject(make):
+    message = render(make(CODE, channel="CODE_CHANNEL_EMAIL"), Channel.EMAIL)
     assert "482913" in message.text and "482913" in (message.html or "")
     assert "482913" not in (message.subject or "")
 
 
-def test_html_escapes_what_staff_wrote_and_text_keeps_it(samples):
+def test_html_escapes_what_staff_wrote_and_text_keeps_it(make):
     event = "tqr.application.v1.MessagePosted"
-    payload = {**samples[event], "body": '<script>alert("x")</script> & 材料'}
-    message = render(event, Channel.EMAIL, payload)
+    message = render(make(event, body='<script>alert("x")</script> & 材料'), Channel.EMAIL)
     assert "<script>" not in (message.html or "")
     assert "&lt;script&gt;" in (message.html or "")
     assert '<script>alert("x")</script> & 材料' in message.text
 
 
-def test_site_url_appears_as_sign_in_link_when_given(samples):
-    message = render(SUBMITTED, Channel.EMAIL, samples[SUBMITTED], site_url="https://tqr.example.cn/")
+def test_site_url_appears_as_sign_in_link_when_given(make):
+    message = render(make(SUBMITTED), Channel.EMAIL, site_url="https://tqr.example.cn/")
     assert "https://tqr.example.cn/" in message.text
     assert 'href="https://tqr.example.cn/"' in (message.html or "")
 
 
-def test_channel_the_event_does_not_produce_is_refused(samples):
+def test_channel_the_event_does_not_produce_is_refused(make):
     with pytest.raises(ChannelNotProduced):
-        render("tqr.application.v1.MessagePosted", Channel.SMS, samples["tqr.application.v1.MessagePosted"])
+        render(make("tqr.application.v1.MessagePosted"), Channel.SMS)
     with pytest.raises(ChannelNotProduced):
-        render(CODE, Channel.INAPP, samples[CODE])
+        render(make(CODE), Channel.INAPP)
 
 
 def _copied_templates(tmp_path):
@@ -175,18 +173,18 @@ def _copied_templates(tmp_path):
     return target
 
 
-def test_a_template_naming_an_unknown_value_fails_instead_of_leaving_a_hole(tmp_path, samples):
+def test_a_template_naming_an_unknown_value_fails_instead_of_leaving_a_hole(tmp_path, make):
     target = _copied_templates(tmp_path)
     (target / "application_status_changed/sms.text.j2").write_text("{{ sms_signature }}{{ no_such_field }}")
     with pytest.raises(RenderingError, match=r"sms\.text\.j2"):
-        render(STATUS_CHANGED, Channel.SMS, samples[STATUS_CHANGED], env=environment(target))
+        render(make(STATUS_CHANGED), Channel.SMS, env=environment(target))
 
 
-def test_a_missing_template_fails(tmp_path, samples):
+def test_a_missing_template_fails(tmp_path, make):
     target = _copied_templates(tmp_path)
     (target / "application_status_changed/email.html.j2").unlink()
     with pytest.raises(RenderingError, match="missing"):
-        render(STATUS_CHANGED, Channel.EMAIL, samples[STATUS_CHANGED], env=environment(target))
+        render(make(STATUS_CHANGED), Channel.EMAIL, env=environment(target))
 
 
 @pytest.mark.parametrize(
@@ -200,7 +198,67 @@ def test_a_missing_template_fails(tmp_path, samples):
         ("2026-03-01T01:30:00Z", "en_datetime", "1 Mar 2026, 09:30 (Beijing time)"),
         ("2026-03-10", "en_date", "10 Mar 2026"),
         ("", "zh_date", "—"),
+        # A google.protobuf.Timestamp arrives as an aware datetime, None when unset.
+        (datetime(2026, 3, 1, 1, 30, tzinfo=UTC), "zh_datetime", "2026年3月1日 09:30"),
+        (datetime(2026, 2, 28, 16, 30, tzinfo=UTC), "zh_short_date", "3月1日"),
+        (datetime(2026, 3, 1, 1, 30, tzinfo=UTC), "en_datetime", "1 Mar 2026, 09:30 (Beijing time)"),
+        (None, "en_date", "—"),
     ],
 )
 def test_dates_are_shown_in_asia_shanghai(value, filter_name, expected):
     assert FILTERS[filter_name](value) == expected
+
+
+def _names_in(target: nodes.Node) -> list[nodes.Name]:
+    return [target] if isinstance(target, nodes.Name) else list(target.find_all(nodes.Name))
+
+
+def _names_a_template_reads(env: jinja2.Environment, name: str) -> set[str]:
+    """Every variable the template reads from its context, less what it sets itself (a top-level
+    ``set`` in a template that extends the layout is reported as undeclared inside its blocks)."""
+    assert env.loader is not None
+    tree = env.parse(env.loader.get_source(env, name)[0])
+    assigned = {target.name for assign in tree.find_all(nodes.Assign) for target in _names_in(assign.target)}
+    return meta.find_undeclared_variables(tree) - assigned
+
+
+def _names_no_event_has(env: jinja2.Environment) -> dict[str, set[str]]:
+    """Per template, the names it reads that are neither a field of its event (from the event's
+    proto descriptor, as ``message_view`` shows it) nor a global of the environment."""
+    shared = set(env.globals) | {"site_url"}
+    unknown: dict[str, set[str]] = {}
+    for spec in CATALOGUE.values():
+        fields = shown_field_names(spec.event.DESCRIPTOR)
+        for channel in spec.channels:
+            for name in spec.template_names(channel).values():
+                extra = _names_a_template_reads(env, name) - fields - shared
+                if extra:
+                    unknown[name] = extra
+    assert env.loader is not None
+    for name in env.loader.list_templates():
+        if name.startswith("_layout/"):
+            extra = _names_a_template_reads(env, name) - shared
+            if extra:
+                unknown[name] = extra
+    return unknown
+
+
+def test_every_template_names_only_fields_its_event_has_in_the_proto():
+    assert _names_no_event_has(environment()) == {}
+
+
+def test_the_field_check_finds_a_name_the_event_does_not_have(tmp_path):
+    target = _copied_templates(tmp_path)
+    path = target / "password_changed/sms.text.j2"
+    path.write_text(path.read_text(encoding="utf-8") + "{{ changed_by }}", encoding="utf-8")
+    layout = target / "_layout/footer.text.j2"
+    layout.write_text(layout.read_text(encoding="utf-8") + "{{ name }}", encoding="utf-8")
+    assert _names_no_event_has(environment(target)) == {
+        "password_changed/sms.text.j2": {"changed_by"},
+        "_layout/footer.text.j2": {"name"},
+    }
+
+
+def test_sealed_fields_are_not_there_for_a_template_to_print():
+    for spec in CATALOGUE.values():
+        assert not [f for f in shown_field_names(spec.event.DESCRIPTOR) if f.endswith("_sealed")]

@@ -17,7 +17,8 @@ from fastapi.responses import Response
 from google.protobuf.timestamp_pb2 import Timestamp
 from tqr.application.v1 import public_pb2 as pb
 
-from tqr_gateway.deps import Applications
+from tqr_gateway.clients.identity import IdentityClient
+from tqr_gateway.deps import Applications, Identity
 from tqr_gateway.pages.account.common import (
     FormErrors,
     form_errors,
@@ -41,10 +42,11 @@ RESULT_KEYS = {
 }
 
 
-async def result_page(request: Request, values: dict[str, str] | None = None, found: FormErrors | None = None,
-                      answer: dict[str, Any] | None = None, status: int = 200, kind: str | None = None) -> Response:
+async def result_page(request: Request, identity: IdentityClient, values: dict[str, str] | None = None,
+                      found: FormErrors | None = None, answer: dict[str, Any] | None = None, status: int = 200,
+                      kind: str | None = None) -> Response:
     context: dict[str, Any] = {
-        "values": values or {}, "check": await new_human_check(request, kind), "action": PATH,
+        "values": values or {}, "check": await new_human_check(request, identity, kind), "action": PATH,
         "answer": answer, **(found or FormErrors()).context(),
     }
     return render(request, "public/result_check.html", context, status_code=status)
@@ -63,22 +65,22 @@ def _when(ts: Timestamp) -> datetime | None:
 
 
 @router.get(PATH)
-async def show(request: Request) -> Response:
-    return await result_page(request)
+async def show(request: Request, identity: Identity) -> Response:
+    return await result_page(request, identity)
 
 
 @router.post(PATH, dependencies=[Depends(LIMIT)])
-async def check(request: Request, applications: Applications) -> Response:
+async def check(request: Request, identity: Identity, applications: Applications) -> Response:
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in FIELDS}
     kind = "text" if form.get("hc_kind") == "text" else "slider"
     found = FormErrors()
-    if not await human_pass_from(request, form):
+    if not await human_pass_from(request, identity, form):
         human_check_failed(request, found, kind)
-        return await result_page(request, values, found, status=422, kind=kind)
+        return await result_page(request, identity, values, found, status=422, kind=kind)
     try:
         reply = await applications.check_registration_result(values["certificate_number"], values["name"])
     except grpc.aio.AioRpcError as exc:
         found = form_errors(request, refusal_of(exc), fallback_field="certificate_number")
-        return await result_page(request, values, found, status=422, kind=kind)
-    return await result_page(request, values, answer=answer_of(reply), kind=kind)
+        return await result_page(request, identity, values, found, status=422, kind=kind)
+    return await result_page(request, identity, values, answer=answer_of(reply), kind=kind)

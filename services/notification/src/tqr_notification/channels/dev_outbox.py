@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import socket
 import threading
 from datetime import datetime
 from email import policy
@@ -29,9 +28,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from servicekit.clock import Clock, SystemClock
 
-from tqr_notification.channels.outbox_files import EMAIL_OUTBOX_FILE, append_record, read_outbox
-
-__all__ = ["EMAIL_OUTBOX_FILE", "OutboxHandler", "SmtpSink", "parse_email", "read_outbox"]
+from tqr_notification.channels.outbox_files import EMAIL_OUTBOX_FILE, append_record
 
 logger = logging.getLogger(__name__)
 
@@ -78,14 +75,8 @@ class OutboxHandler:
         return "250 Message accepted for delivery"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 class SmtpSink:
-    """The outbox SMTP server, running in its own thread; ``port=0`` picks a free port."""
+    """The outbox SMTP server, running in its own thread."""
 
     def __init__(
         self,
@@ -96,7 +87,7 @@ class SmtpSink:
         clock: Clock | None = None,
     ) -> None:
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port
         self.store_dir = Path(store_dir)
         self.handler = OutboxHandler(self.store_dir, clock)
         self._controller = Controller(
@@ -106,10 +97,6 @@ class SmtpSink:
             enable_SMTPUTF8=True,
             data_size_limit=10 * 1024 * 1024,
         )
-
-    @property
-    def outbox_file(self) -> Path:
-        return self.handler.path
 
     def start(self) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)

@@ -125,14 +125,11 @@ def _message_id(response: httpx.Response) -> str | None:
 
 
 class DevSmsProvider:
-    """Development provider: keeps every message in ``sent`` and, with ``store_dir``, appends it to
-    ``<store_dir>/sms.jsonl`` for the development outbox page. Never fails."""
+    """Development provider: appends every message to ``<store_dir>/sms.jsonl`` for the development
+    outbox page. Never fails."""
 
-    def __init__(
-        self, store_dir: Path | str | None = None, *, channel: str = "sms", clock: Clock | None = None
-    ):
-        self.sent: list[dict[str, Any]] = []
-        self._file = Path(store_dir) / SMS_OUTBOX_FILE if store_dir is not None else None
+    def __init__(self, store_dir: Path | str, *, channel: str = "sms", clock: Clock | None = None):
+        self._file = Path(store_dir) / SMS_OUTBOX_FILE
         self._channel = channel
         self._clock = clock or SystemClock()
         self._counter = 0
@@ -149,8 +146,6 @@ class DevSmsProvider:
             "received_at": now.isoformat(),
             "message_id": f"dev-{self._channel}-{self._counter}",
         }
-        self.sent.append(record)
-        if self._file is not None:
-            await asyncio.to_thread(append_record, self._file, record)
+        await asyncio.to_thread(append_record, self._file, record)
         logger.info("dev sms recorded", extra={"to": mask_mobile(phone)})
         return DeliveryResult.delivered("recorded by the development provider", record["message_id"])

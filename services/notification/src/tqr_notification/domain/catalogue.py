@@ -1,21 +1,22 @@
-"""Which events tell the person something, through which channels, with which templates.
+"""Which events tell a person something: to whom, through which channels, with which templates.
 
 One explicit dict, ``CATALOGUE``, keyed by the full protobuf name of the event (the routing key).
-Templates live in ``templates/<short_name>/<channel>.<part>.j2``; the parts each channel needs are in
-``CHANNEL_PARTS``.
-
-Payloads arrive as ``MessageToDict(..., preserving_proto_field_name=True)``, which *omits* fields
-holding their default value (empty string, empty list, 0). ``EventSpec.fields`` lists every field
-with its default so that ``normalize_payload`` can put them back before rendering with
-StrictUndefined.
+The event's fields are not listed here: templates read them from the decoded message
+(``message_view``), and a test checks every name a template uses against the event's descriptor.
+Templates live in ``templates/<templates>/<channel>.<part>.j2``; the parts each channel needs are
+in ``CHANNEL_PARTS``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+
+from google.protobuf.message import Message
+from tqr.application.v1 import events_pb2 as application_events
+from tqr.identity.v1 import events_pb2 as identity_events
+
+from tqr_notification.domain.message_view import enum_name
 
 
 class Channel(enum.StrEnum):
@@ -48,200 +49,70 @@ class ChannelNotProduced(LookupError):
 
 @dataclass(frozen=True)
 class EventSpec:
-    event_type: str
-    short_name: str
-    # Channels this event always produces. Code events choose theirs from the payload instead.
+    event: type[Message]
+    # The folder of this event's templates under templates/.
+    templates: str
+    # The channels this event produces; with ``chosen_by`` set, the ones it may produce.
     channels: tuple[Channel, ...]
-    fields: Mapping[str, Any]
-    # Payload field naming the account that receives it; None when the destination is sealed
-    # inside the event (verification codes are sent to a contact, not to an account).
+    # The field naming the account that receives it; None when the destination is sealed inside
+    # the event (verification codes are sent to a contact, not to an account).
     recipient_field: str | None
+    # An enum field naming the one channel of ``channels`` the person chose (R-ID-6).
+    chosen_by: str | None = None
     # True for the one event that carries a secret; it must never be logged or stored in clear.
     carries_secret: bool = False
 
+    @property
+    def event_type(self) -> str:
+        return self.event.DESCRIPTOR.full_name
+
     def template_name(self, channel: Channel, part: str) -> str:
-        return f"{self.short_name}/{channel.value}.{part}.j2"
+        return f"{self.templates}/{channel.value}.{part}.j2"
 
     def template_names(self, channel: Channel) -> dict[str, str]:
         return {part: self.template_name(channel, part) for part in CHANNEL_PARTS[channel]}
 
-    def channels_for(self, payload: Mapping[str, Any]) -> tuple[Channel, ...]:
-        if self.event_type == VERIFICATION_CODE_REQUESTED:
-            named = enum_value(payload.get("channel", ""), "CODE_CHANNEL_")
-            if named not in _CODE_CHANNELS:
-                raise ChannelNotProduced(f"code channel {named!r} is not one we deliver")
-            return (_CODE_CHANNELS[named],)
-        return self.channels
+    def channels_for(self, message: Message) -> tuple[Channel, ...]:
+        if self.chosen_by is None:
+            return self.channels
+        named = enum_name(message, self.chosen_by)
+        chosen = [channel for channel in self.channels if channel.name == named]
+        if not chosen:
+            raise ChannelNotProduced(f"{self.chosen_by} {named!r} is not one we deliver")
+        return tuple(chosen)
 
-    def all_channels(self) -> tuple[Channel, ...]:
-        """Every channel this event may produce (the set of templates that must exist)."""
-        if self.event_type == VERIFICATION_CODE_REQUESTED:
-            return tuple(_CODE_CHANNELS.values())
-        return self.channels
-
-
-def enum_value(raw: Any, prefix: str) -> str:
-    """Accept both ``SMS`` and MessageToDict's ``CODE_CHANNEL_SMS`` spelling of an enum."""
-    text = str(raw)
-    return text[len(prefix) :] if text.startswith(prefix) else text
-
-
-VERIFICATION_CODE_REQUESTED = "tqr.identity.v1.VerificationCodeRequested"
-
-_CODE_CHANNELS: dict[str, Channel] = {
-    "SMS": Channel.SMS,
-    "EMAIL": Channel.EMAIL,
-    "ALTERNATIVE": Channel.ALTERNATIVE,
-}
 
 _ALL = (Channel.INAPP, Channel.EMAIL, Channel.SMS)
 _INAPP_EMAIL = (Channel.INAPP, Channel.EMAIL)
 
-
-def _spec(
-    event_type: str,
-    short_name: str,
-    channels: tuple[Channel, ...],
-    fields: dict[str, Any],
-    recipient_field: str | None,
-    carries_secret: bool = False,
-) -> tuple[str, EventSpec]:
-    return event_type, EventSpec(event_type, short_name, channels, fields, recipient_field, carries_secret)
-
-
-CATALOGUE: dict[str, EventSpec] = dict(
-    [
-        # R-ID-6 / R-ID-11: the code goes only through the channel the person chose.
-        _spec(
-            VERIFICATION_CODE_REQUESTED,
-            "verification_code_requested",
-            (),
-            {"account_hint": "", "purpose": "", "channel": "", "code": "", "expires_in_seconds": 300},
-            None,
-            carries_secret=True,
-        ),
-        _spec(
-            "tqr.identity.v1.AccountRegistered",
-            "account_registered",
-            _INAPP_EMAIL,
-            {"account_id": "", "name": "", "masked_document_number": ""},
-            "account_id",
-        ),
-        _spec(
-            "tqr.identity.v1.RealNameVerified",
-            "real_name_verified",
-            _INAPP_EMAIL,
-            {"account_id": "", "name": ""},
-            "account_id",
-        ),
-        _spec(
-            "tqr.identity.v1.RealNameVerificationFailed",
-            "real_name_verification_failed",
-            _INAPP_EMAIL,
-            {"account_id": "", "name": "", "reason": ""},
-            "account_id",
-        ),
-        _spec(
-            "tqr.identity.v1.ManualReviewRequested",
-            "manual_review_requested",
-            _INAPP_EMAIL,
-            {"account_id": "", "case_id": "", "due_date": ""},
-            "account_id",
-        ),
-        # The person waited up to 7 working days for this one: worth a short SMS too.
-        _spec(
-            "tqr.identity.v1.ManualReviewDecided",
-            "manual_review_decided",
-            _ALL,
-            {"account_id": "", "case_id": "", "decision": "", "reason": ""},
-            "account_id",
-        ),
-        # A security notice: SMS and email so that a stranger's change is noticed quickly.
-        _spec(
-            "tqr.identity.v1.PasswordChanged",
-            "password_changed",
-            _ALL,
-            {"account_id": "", "changed_at": "", "via": ""},
-            "account_id",
-        ),
-        # R-ID-14: a notice to the previous address (sealed in the event), so that a change its owner
-        # did not make is noticed where the owner still reads; the new address gets nothing here.
-        _spec(
-            "tqr.identity.v1.EmailChanged",
-            "email_changed",
-            (Channel.EMAIL,),
-            {"account_id": "", "changed_at": "", "masked_new_email": ""},
-            None,
-        ),
-        _spec(
-            "tqr.identity.v1.SupportRequestDecided",
-            "support_request_decided",
-            _INAPP_EMAIL,
-            {"account_id": "", "request_id": "", "kind": "", "decision": "", "reason": ""},
-            "account_id",
-        ),
-        # The application number and the confirmation window are what the person needs next.
-        _spec(
-            "tqr.application.v1.ApplicationSubmitted",
-            "application_submitted",
-            _ALL,
-            {
-                "application_id": "",
-                "application_number": "",
-                "applicant_id": "",
-                "applicant_name": "",
-                "authority_name": "",
-                "point_name": "",
-                "point_address": "",
-                "confirm_start": "",
-                "confirm_end": "",
-                "online_end": "",
-            },
-            "applicant_id",
-        ),
-        # No SMS: edits are frequent; the email lets a person notice a change they did not make.
-        _spec(
-            "tqr.application.v1.ApplicationUpdated",
-            "application_updated",
-            _INAPP_EMAIL,
-            {"application_id": "", "application_number": "", "applicant_id": "", "changed_sections": []},
-            "applicant_id",
-        ),
-        # R-APP-2: every status change is notified, with its meaning and what to do next.
-        _spec(
-            "tqr.application.v1.ApplicationStatusChanged",
-            "application_status_changed",
-            _ALL,
-            {
-                "application_id": "",
-                "application_number": "",
-                "applicant_id": "",
-                "from_status": "",
-                "to_status": "",
-                "status_label": "",
-                "reason": "",
-                "missing_materials": [],
-                "actor_role": "",
-            },
-            "applicant_id",
-        ),
-        # R-APP-4: messages from the authority or the point.
-        _spec(
-            "tqr.application.v1.MessagePosted",
-            "message_posted",
-            _INAPP_EMAIL,
-            {
-                "application_id": "",
-                "application_number": "",
-                "applicant_id": "",
-                "author_org_name": "",
-                "author_role": "",
-                "body": "",
-            },
-            "applicant_id",
-        ),
-    ]
+_SPECS = (
+    # R-ID-6 / R-ID-11: the code goes only through the channel the person chose.
+    EventSpec(identity_events.VerificationCodeRequested, "verification_code_requested",
+              (Channel.SMS, Channel.EMAIL, Channel.ALTERNATIVE), None, chosen_by="channel", carries_secret=True),
+    EventSpec(identity_events.AccountRegistered, "account_registered", _INAPP_EMAIL, "account_id"),
+    EventSpec(identity_events.RealNameVerified, "real_name_verified", _INAPP_EMAIL, "account_id"),
+    EventSpec(identity_events.RealNameVerificationFailed, "real_name_verification_failed", _INAPP_EMAIL,
+              "account_id"),
+    EventSpec(identity_events.ManualReviewRequested, "manual_review_requested", _INAPP_EMAIL, "account_id"),
+    # The person waited up to 7 working days for this one: worth a short SMS too.
+    EventSpec(identity_events.ManualReviewDecided, "manual_review_decided", _ALL, "account_id"),
+    # A security notice: SMS and email so that a stranger's change is noticed quickly.
+    EventSpec(identity_events.PasswordChanged, "password_changed", _ALL, "account_id"),
+    # R-ID-14: a notice to the previous address (sealed in the event), so that a change its owner
+    # did not make is noticed where the owner still reads; the new address gets nothing here.
+    EventSpec(identity_events.EmailChanged, "email_changed", (Channel.EMAIL,), None),
+    EventSpec(identity_events.SupportRequestDecided, "support_request_decided", _INAPP_EMAIL, "account_id"),
+    # The application number and the confirmation window are what the person needs next.
+    EventSpec(application_events.ApplicationSubmitted, "application_submitted", _ALL, "applicant_id"),
+    # No SMS: edits are frequent; the email lets a person notice a change they did not make.
+    EventSpec(application_events.ApplicationUpdated, "application_updated", _INAPP_EMAIL, "applicant_id"),
+    # R-APP-2: every status change is notified, with its meaning and what to do next.
+    EventSpec(application_events.ApplicationStatusChanged, "application_status_changed", _ALL, "applicant_id"),
+    # R-APP-4: messages from the authority or the point.
+    EventSpec(application_events.MessagePosted, "message_posted", _INAPP_EMAIL, "applicant_id"),
 )
+
+CATALOGUE: dict[str, EventSpec] = {spec.event_type: spec for spec in _SPECS}
 
 
 def spec_for(event_type: str) -> EventSpec:
@@ -249,14 +120,3 @@ def spec_for(event_type: str) -> EventSpec:
         return CATALOGUE[event_type]
     except KeyError:
         raise UnknownEvent(event_type) from None
-
-
-def normalize_payload(spec: EventSpec, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill the defaults MessageToDict leaves out; unknown extra fields are kept as they are."""
-    merged: dict[str, Any] = {}
-    for name, default in spec.fields.items():
-        value = payload.get(name)
-        merged[name] = (list(default) if isinstance(default, list) else default) if value is None else value
-    for name, value in payload.items():
-        merged.setdefault(name, value)
-    return merged

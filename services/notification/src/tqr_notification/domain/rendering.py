@@ -1,19 +1,22 @@
 """Render an event into the words of one channel, from the Jinja2 files in ``templates/``.
 
-``render(event_type, channel, payload)`` normalises the payload (MessageToDict drops default
-values), adds the derived words of ``wording`` (labels, status guidance) and renders each part the
-channel needs with ``StrictUndefined``: a template naming a field the event does not have fails
-loudly instead of sending a message with a hole in it. HTML parts are autoescaped.
+``render(event, channel)`` gives the templates the decoded event's fields (``message_view``) and
+renders each part the channel needs with ``StrictUndefined``: a template naming a field the event
+does not have fails loudly instead of sending a message with a hole in it. HTML parts are
+autoescaped. The words the event does not carry come from filters: ``zh``/``en`` label a code
+(``wording.LABELS``), ``status_guidance`` says what a status means and what to do next,
+``minutes`` turns seconds into whole minutes.
 
-Dates arrive as ISO-8601 strings and are shown in Asia/Shanghai. An instant without an offset is
-taken as UTC (the services emit UTC); a bare date (``2026-03-01``) is already a calendar date and
-is shown as it is.
+Times are shown in Asia/Shanghai. A time is a ``datetime`` (from a ``google.protobuf.Timestamp``)
+or, in events written before those fields, an ISO-8601 string; an instant without an offset is
+taken as UTC (the services emit UTC); a bare date (``2026-03-01``) is already a calendar date and is
+shown as it is.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,16 +24,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from google.protobuf.message import Message
 
 from tqr_notification.domain import wording
-from tqr_notification.domain.catalogue import (
-    CHANNEL_PARTS,
-    Channel,
-    ChannelNotProduced,
-    enum_value,
-    normalize_payload,
-    spec_for,
-)
+from tqr_notification.domain.catalogue import CHANNEL_PARTS, Channel, ChannelNotProduced, spec_for
+from tqr_notification.domain.message_view import view_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,7 +52,9 @@ class RenderingError(Exception):
     """A template is missing or broken; a bug in this service, never worth a retry."""
 
 
-def _parse_moment(value: str) -> datetime | date:
+def _moment(value: datetime | str) -> datetime | date:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(SHANGHAI)
     text = value.strip()
     if len(text) == 10:
         return date.fromisoformat(text)
@@ -68,7 +68,7 @@ def _formatter(fmt: Callable[[datetime | date], str]) -> Callable[[Any], str]:
     def apply(value: Any) -> str:
         if value in (None, ""):
             return _MISSING
-        return fmt(_parse_moment(str(value)))
+        return fmt(_moment(value if isinstance(value, datetime) else str(value)))
 
     return apply
 
@@ -97,61 +97,28 @@ def _en_datetime(moment: datetime | date) -> str:
     return _en_date(moment)
 
 
-FILTERS: dict[str, Callable[[Any], str]] = {
+def _zh_label(value: Any, table: str) -> str:
+    return wording.label(wording.LABELS[table], str(value))[0]
+
+
+def _en_label(value: Any, table: str) -> str:
+    return wording.label(wording.LABELS[table], str(value))[1]
+
+
+def _minutes(seconds: Any) -> int:
+    return max(1, int(seconds) // 60)
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
     "zh_date": _formatter(_zh_date),
     "zh_datetime": _formatter(_zh_datetime),
     "zh_short_date": _formatter(_zh_short_date),
     "en_date": _formatter(_en_date),
     "en_datetime": _formatter(_en_datetime),
-}
-
-
-def _code_words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    zh, en = wording.label(wording.CODE_PURPOSES, enum_value(payload["purpose"], "CODE_PURPOSE_"))
-    minutes = max(1, int(payload["expires_in_seconds"]) // 60)
-    return {"purpose_zh": zh, "purpose_en": en, "expires_minutes": minutes}
-
-
-def _decision_words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    zh, en = wording.label(wording.DECISIONS, str(payload["decision"]))
-    return {"decision_zh": zh, "decision_en": en, "approved": payload["decision"] == "APPROVED"}
-
-
-def _support_words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    kind_zh, kind_en = wording.label(wording.SUPPORT_REQUEST_KINDS, str(payload["kind"]))
-    return {**_decision_words(payload), "kind_zh": kind_zh, "kind_en": kind_en}
-
-
-def _password_words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    zh, en = wording.label(wording.PASSWORD_CHANGE_WAYS, str(payload["via"]))
-    return {"via_zh": zh, "via_en": en}
-
-
-def _status_words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    actor_zh, actor_en = wording.label(wording.ROLES, str(payload["actor_role"]))
-    guidance = wording.status_guidance(str(payload["to_status"]), str(payload["status_label"]))
-    return {"guidance": guidance, "actor_zh": actor_zh, "actor_en": actor_en}
-
-
-def _message_words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    zh, en = wording.label(wording.ROLES, str(payload["author_role"]))
-    return {"author_role_zh": zh, "author_role_en": en}
-
-
-def _update_words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    labels = [wording.label(wording.APPLICATION_SECTIONS, str(s)) for s in payload["changed_sections"]]
-    return {"sections_zh": [zh for zh, _ in labels], "sections_en": [en for _, en in labels]}
-
-
-# Extra words each event's templates use, derived from its payload. Explicit, like the catalogue.
-DERIVED_WORDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    "tqr.identity.v1.VerificationCodeRequested": _code_words,
-    "tqr.identity.v1.ManualReviewDecided": _decision_words,
-    "tqr.identity.v1.SupportRequestDecided": _support_words,
-    "tqr.identity.v1.PasswordChanged": _password_words,
-    "tqr.application.v1.ApplicationStatusChanged": _status_words,
-    "tqr.application.v1.MessagePosted": _message_words,
-    "tqr.application.v1.ApplicationUpdated": _update_words,
+    "zh": _zh_label,
+    "en": _en_label,
+    "minutes": _minutes,
+    "status_guidance": wording.status_guidance,
 }
 
 
@@ -176,9 +143,8 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
 
 def render(
-    event_type: str,
+    event: Message,
     channel: Channel | str,
-    payload: Mapping[str, Any],
     *,
     site_url: str = "",
     env: jinja2.Environment | None = None,
@@ -187,18 +153,14 @@ def render(
 
     Raises ``UnknownEvent`` for an event not in the catalogue, ``ChannelNotProduced`` when the event
     has no templates for ``channel``, and ``RenderingError`` when a template is missing or names a
-    value the payload does not have. ``site_url``, when given, is shown as the sign-in link;
+    value the event does not have. ``site_url``, when given, is shown as the sign-in link;
     ``env`` replaces the packaged templates (tests).
     """
-    spec = spec_for(event_type)
+    spec = spec_for(event.DESCRIPTOR.full_name)
     chosen = Channel(channel)
-    if chosen not in spec.all_channels():
-        raise ChannelNotProduced(f"{event_type} has no {chosen.value} templates")
-    context = normalize_payload(spec, payload)
-    derive = DERIVED_WORDS.get(event_type)
-    if derive is not None:
-        context.update(derive(context))
-    context["site_url"] = site_url
+    if chosen not in spec.channels:
+        raise ChannelNotProduced(f"{spec.event_type} has no {chosen.value} templates")
+    context = {**view_of(event), "site_url": site_url}
     parts: dict[str, str] = {}
     templates = env or environment()
     for part, name in spec.template_names(chosen).items():
@@ -206,8 +168,8 @@ def render(
             parts[part] = templates.get_template(name).render(context).strip()
         except jinja2.TemplateNotFound as missing:
             raise RenderingError(f"template {missing.name} is missing") from None
-        except (jinja2.UndefinedError, jinja2.TemplateSyntaxError, ValueError) as broken:
-            # The message names the template and the undefined name, never the payload's values.
+        except (jinja2.UndefinedError, jinja2.TemplateSyntaxError, ValueError, LookupError) as broken:
+            # The message names the template and the undefined name, never the event's values.
             raise RenderingError(f"template {name} failed: {type(broken).__name__}: {broken}") from None
     return _assemble(chosen, parts)
 

@@ -52,6 +52,5 @@ class RetryPolicy:
         return next_delay(attempts_made, self.base_seconds, self.cap_seconds, rng)
 
 
-DEFAULT_POLICY = RetryPolicy()
 # Five minutes of validity: three quick attempts within about fifteen seconds.
 CODE_POLICY = RetryPolicy(max_attempts=3, base_seconds=1.0, cap_seconds=8.0)

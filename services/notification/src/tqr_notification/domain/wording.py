@@ -1,8 +1,9 @@
-"""Bilingual words the templates need beyond the payload: labels of enums and, for each application
+"""Bilingual words the templates need beyond the event: labels of codes and, for each application
 status (R-APP-2), what it means and what the applicant should do next.
 
 Each entry is ``(zh, en)``. Unknown values fall back to the raw value so a new enum value never
-breaks a notification.
+breaks a notification. Templates reach the labels through the ``zh`` and ``en`` filters and the
+table names of ``LABELS``: ``{{ decision | zh("decision") }}``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,15 @@ APPLICATION_SECTIONS: dict[str, Label] = {
     "contact": ("联系方式", "contact details"),
     "work": ("现任职信息", "current employment"),
     "authority": ("注册机构与确认点", "authority and confirmation point"),
+}
+
+LABELS: dict[str, dict[str, Label]] = {
+    "code_purpose": CODE_PURPOSES,
+    "decision": DECISIONS,
+    "password_change_way": PASSWORD_CHANGE_WAYS,
+    "support_request_kind": SUPPORT_REQUEST_KINDS,
+    "role": ROLES,
+    "application_section": APPLICATION_SECTIONS,
 }
 
 

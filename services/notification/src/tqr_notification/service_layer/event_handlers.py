@@ -13,40 +13,20 @@ raises; the consumer retries it and the broker then parks it in the dead-letter 
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from servicekit.bus.consumer import EventContext, Subscription, subscriptions
 from servicekit.sealing import SealError
 from sqlalchemy import event as sa_event
-from tqr.application.v1 import events_pb2 as application_events
 from tqr.identity.v1 import events_pb2 as identity_events
 
 from tqr_notification.adapters.delivery_repository import NewDelivery, stage_delivery, stage_inbox_message
 from tqr_notification.adapters.recipient_directory import record_contact
-from tqr_notification.domain.catalogue import Channel, EventSpec, spec_for
+from tqr_notification.domain.catalogue import CATALOGUE, Channel, EventSpec, spec_for
 from tqr_notification.domain.recipient_limit import recipient_digest
 from tqr_notification.domain.rendering import render
 from tqr_notification.service_layer.context import NotificationContext
 from tqr_notification.service_layer.message_content import seal_content
-
-# Every event that tells a person something; the catalogue says through which channels.
-NOTIFIABLE_EVENTS: tuple[type[Message], ...] = (
-    identity_events.VerificationCodeRequested,
-    identity_events.AccountRegistered,
-    identity_events.RealNameVerified,
-    identity_events.RealNameVerificationFailed,
-    identity_events.ManualReviewRequested,
-    identity_events.ManualReviewDecided,
-    identity_events.PasswordChanged,
-    identity_events.EmailChanged,
-    identity_events.SupportRequestDecided,
-    application_events.ApplicationSubmitted,
-    application_events.ApplicationUpdated,
-    application_events.ApplicationStatusChanged,
-    application_events.MessagePosted,
-)
 
 
 class UndeliverableEvent(ValueError):
@@ -61,7 +41,8 @@ def build_subscriptions(nctx: NotificationContext) -> dict[str, Subscription]:
         await remember_contact(nctx, ctx, event.account_id, event.email_sealed, event.mobile_sealed)
 
     return subscriptions(
-        *(Subscription(message_class, on_notifiable) for message_class in NOTIFIABLE_EVENTS),
+        # Every event that tells a person something; the catalogue says to whom and how.
+        *(Subscription(spec.event, on_notifiable) for spec in CATALOGUE.values()),
         Subscription(identity_events.ContactDetailsChanged, on_contact_changed),
     )
 
@@ -87,12 +68,11 @@ async def notify(nctx: NotificationContext, ctx: EventContext, event: Message) -
     spec = spec_for(event_type)
     if isinstance(event, identity_events.AccountRegistered):
         await remember_contact(nctx, ctx, event.account_id, event.email_sealed, event.mobile_sealed)
-    payload: dict[str, Any] = MessageToDict(event, preserving_proto_field_name=True)
-    recipient_id, destination = _recipient(nctx, spec, event, payload)
+    recipient_id, destination = _recipient(nctx, spec, event)
     now = nctx.clock.now()
     at_rest = nctx.sealers.at_rest
-    for channel in spec.channels_for(payload):
-        rendered = render(event_type, channel, payload, site_url=nctx.site_url)
+    for channel in spec.channels_for(event):
+        rendered = render(event, channel, site_url=nctx.site_url)
         to = destination or _requested_contact(nctx, event, channel)
         new = NewDelivery(
             event_id=ctx.envelope.event_id, event_type=event_type, channel=channel.value,
@@ -120,12 +100,10 @@ def _requested_contact(nctx: NotificationContext, event: Message, channel: Chann
     return nctx.sealers.contacts.open(sealed) if sealed else None
 
 
-def _recipient(
-    nctx: NotificationContext, spec: EventSpec, event: Message, payload: dict[str, Any]
-) -> tuple[str, str | None]:
+def _recipient(nctx: NotificationContext, spec: EventSpec, event: Message) -> tuple[str, str | None]:
     """The recipient id for the idempotency key, and the destination when the event carries it."""
     if spec.recipient_field is not None:
-        account_id = str(payload.get(spec.recipient_field, ""))
+        account_id = str(getattr(event, spec.recipient_field))
         if not account_id:
             raise UndeliverableEvent(f"{spec.event_type} has no {spec.recipient_field}")
         return account_id, None

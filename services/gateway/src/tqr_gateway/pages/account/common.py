@@ -22,8 +22,8 @@ from fastapi.responses import Response
 from servicekit import errors
 from servicekit.rpc.errors import from_rpc_error
 
+from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.config import GatewaySettings
-from tqr_gateway.deps import identity as identity  # the account pages take it from here
 from tqr_gateway.security.client_address import client_address
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
@@ -138,13 +138,13 @@ def _data_url(data: bytes, media_type: str = "image/png") -> str:
     return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
 
 
-async def new_human_check(request: Request, kind: str | None = None) -> dict[str, Any]:
+async def new_human_check(request: Request, identity: IdentityClient, kind: str | None = None) -> dict[str, Any]:
     """A fresh challenge for the page: a slider (default) or, with ``?check=text``, a short question.
 
     Identity limits how many one client is issued (R-ID-5); past it the page is a 429 refusal
     saying when to come back (the app's handler for a service's refusal)."""
     chosen = kind or ("text" if request.query_params.get("check") == "text" else "slider")
-    issued = await identity(request).issue_human_check(chosen, language_of(request), client_id(request))
+    issued = await identity.issue_human_check(chosen, language_of(request), client_id(request))
     # The switch keeps the page's other query parameters (next=, channel=): no answers are in them.
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "check"]
     other = "slider" if chosen == "text" else "text"
@@ -163,14 +163,14 @@ async def new_human_check(request: Request, kind: str | None = None) -> dict[str
     return check
 
 
-async def human_pass_from(request: Request, form: Any) -> str:
+async def human_pass_from(request: Request, identity: IdentityClient, form: Any) -> str:
     """The pass for a solved check in ``form`` (fields hc_kind, hc_challenge, hc_answer); "" otherwise."""
     kind = "text" if form.get("hc_kind") == "text" else "slider"
     challenge = str(form.get("hc_challenge") or "")
     answer = str(form.get(HUMAN_FIELD) or "").strip()
     if not challenge or not answer:
         return ""
-    return await identity(request).answer_human_check(challenge, answer, kind)
+    return await identity.answer_human_check(challenge, answer, kind)
 
 
 def human_check_failed(request: Request, found: FormErrors, kind: str) -> None:
@@ -178,9 +178,9 @@ def human_check_failed(request: Request, found: FormErrors, kind: str) -> None:
     found.add(HUMAN_FIELD, t(request, key))
 
 
-async def document_type_options(request: Request) -> list[dict[str, str]]:
+async def document_type_options(request: Request, identity: IdentityClient) -> list[dict[str, str]]:
     """Document types with their format hints, in the person's language (R-ID-1)."""
-    options = await identity(request).registration_options()
+    options = await identity.registration_options()
     english = language_of(request) == "en"
     return [
         {"value": o.code, "text": o.label_en if english else o.label_zh,

@@ -14,13 +14,13 @@ import grpc
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tqr_gateway.deps import Applicant, actor_metadata
+from tqr_gateway.clients.identity import IdentityClient
+from tqr_gateway.deps import Applicant, Identity, actor_metadata
 from tqr_gateway.pages.account.common import (
     FlowState,
     FormErrors,
     client_id,
     form_errors,
-    identity,
     refusal_of,
     settings,
 )
@@ -35,30 +35,31 @@ def _flow(request: Request) -> FlowState:
     return FlowState(request, "email")
 
 
-async def _change_page(request: Request, session: Any, values: dict[str, str], found: FormErrors | None = None,
+async def _change_page(request: Request, identity: IdentityClient,
+                       session: Any, values: dict[str, str], found: FormErrors | None = None,
                        status: int = 200) -> Response:
-    account = await identity(request).get_account(actor_metadata(session))
+    account = await identity.get_account(actor_metadata(session))
     return render(request, "account/email_change.html",
                   {"account": account, "values": values, **(found or FormErrors()).context()}, status_code=status)
 
 
 @router.get("/account/email")
-async def change_page(request: Request, session: Applicant) -> Response:
-    return await _change_page(request, session, {})
+async def change_page(request: Request, identity: Identity, session: Applicant) -> Response:
+    return await _change_page(request, identity, session, {})
 
 
 @router.post("/account/email", dependencies=[EMAIL_CHANGE_LIMIT])
-async def send_code(request: Request, session: Applicant) -> Response:
+async def send_code(request: Request, identity: Identity, session: Applicant) -> Response:
     form = await request.form()
     new_email = str(form.get("new_email") or "").strip()
     try:
-        sent = await identity(request).request_email_change(
+        sent = await identity.request_email_change(
             actor_metadata(session), new_email=new_email, current_password=str(form.get("current_password") or ""),
             client_id=client_id(request))
     except grpc.aio.AioRpcError as exc:
         found = form_errors(request, refusal_of(exc), fallback_field="new_email")
         status = 429 if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED else 422
-        return await _change_page(request, session, {"new_email": new_email}, found, status)
+        return await _change_page(request, identity, session, {"new_email": new_email}, found, status)
     response = RedirectResponse("/account/email/confirm", status_code=303)
     await _flow(request).save({"new_email": new_email, "hint": sent.destination_hint, "sent_at": int(time.time()),
                                "expires_in": sent.expires_in_seconds}, response)
@@ -81,13 +82,13 @@ async def confirm_page(request: Request, session: Applicant) -> Response:
 
 
 @router.post("/account/email/confirm", dependencies=[EMAIL_CHANGE_LIMIT])
-async def confirm(request: Request, session: Applicant) -> Response:
+async def confirm(request: Request, identity: Identity, session: Applicant) -> Response:
     state = await _flow(request).load()
     if not state or not state.get("new_email"):
         return RedirectResponse("/account/email", status_code=303)
     form = await request.form()
     try:
-        await identity(request).confirm_email_change(actor_metadata(session), new_email=state["new_email"],
+        await identity.confirm_email_change(actor_metadata(session), new_email=state["new_email"],
                                                      code=str(form.get("code") or "").strip())
     except grpc.aio.AioRpcError as exc:
         return await _confirm_page(request, state, form_errors(request, refusal_of(exc), fallback_field="code"), 422)

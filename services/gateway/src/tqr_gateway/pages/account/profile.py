@@ -8,9 +8,9 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tqr_gateway.deps import Applicant, actor_metadata, optional_session
+from tqr_gateway.deps import Applicant, Identity, actor_metadata, optional_session
 from tqr_gateway.pages.account import support_anonymous
-from tqr_gateway.pages.account.common import FormErrors, form_errors, identity, refusal_of, t
+from tqr_gateway.pages.account.common import FormErrors, form_errors, refusal_of, t
 from tqr_gateway.pages.account.real_name import read_photos
 from tqr_gateway.web.templating import render
 
@@ -28,14 +28,14 @@ ETHNICITIES = (
 
 
 @router.get("/account")
-async def home(request: Request, session: Applicant) -> Response:
-    account = await identity(request).get_account(actor_metadata(session))
+async def home(request: Request, identity: Identity, session: Applicant) -> Response:
+    account = await identity.get_account(actor_metadata(session))
     return render(request, "account/home.html", {"account": account})
 
 
 @router.get("/account/profile")
-async def profile_page(request: Request, session: Applicant) -> Response:
-    account = await identity(request).get_account(actor_metadata(session))
+async def profile_page(request: Request, identity: Identity, session: Applicant) -> Response:
+    account = await identity.get_account(actor_metadata(session))
     return render(request, "account/profile.html", {"account": account, "saved": request.query_params.get("saved")})
 
 
@@ -50,19 +50,19 @@ def _edit_context(account: Any, values: dict[str, str] | None = None) -> dict[st
 
 
 @router.get("/account/profile/edit")
-async def edit_page(request: Request, session: Applicant) -> Response:
-    account = await identity(request).get_account(actor_metadata(session))
+async def edit_page(request: Request, identity: Identity, session: Applicant) -> Response:
+    account = await identity.get_account(actor_metadata(session))
     return render(request, "account/profile_edit.html", _edit_context(account))
 
 
 @router.post("/account/profile/edit")
-async def save_profile(request: Request, session: Applicant) -> Response:
+async def save_profile(request: Request, identity: Identity, session: Applicant) -> Response:
     form = await request.form()
     # The email is not on this page: a new one needs the password and a code (R-ID-14, email.py).
     names = ("ethnicity", "document_valid_from", "document_valid_until", "long_term", "gender", "birth_date")
     values = {name: str(form.get(name) or "").strip() for name in names}
     metadata = actor_metadata(session)
-    account = await identity(request).get_account(metadata)
+    account = await identity.get_account(metadata)
     changes = {name: values[name] for name in ("ethnicity", "document_valid_from")
                if values[name] or getattr(account, name)}
     if values["long_term"] == "1":
@@ -72,7 +72,7 @@ async def save_profile(request: Request, session: Applicant) -> Response:
     if account.may_edit_gender_and_birth_date:
         changes.update({name: values[name] for name in ("gender", "birth_date")})
     try:
-        await identity(request).update_profile(metadata, changes)
+        await identity.update_profile(metadata, changes)
     except grpc.aio.AioRpcError as exc:
         found = form_errors(request, refusal_of(exc), fallback_field="ethnicity")
         return render(request, "account/profile_edit.html", {**_edit_context(account, values), **found.context()},
@@ -88,15 +88,15 @@ def _support_context(request: Request, values: dict[str, str] | None = None) -> 
 
 
 @router.get("/account/support")
-async def support_page(request: Request) -> Response:
+async def support_page(request: Request, identity: Identity) -> Response:
     session = optional_session(request)
     if session is None or session.kind != "applicant":  # R-ID-11: people who cannot sign in ask here too
-        return await support_anonymous.support_form(request)
+        return await support_anonymous.support_form(request, identity)
     return render(request, "account/support.html", _support_context(request))
 
 
 @router.post("/account/support")
-async def create_support_request(request: Request, session: Applicant) -> Response:
+async def create_support_request(request: Request, identity: Identity, session: Applicant) -> Response:
     form = await request.form()
     names = ("kind", "requested_name", "requested_gender", "requested_email", "requested_mobile", "explanation")
     values = {name: str(form.get(name) or "").strip() for name in names}
@@ -106,7 +106,7 @@ async def create_support_request(request: Request, session: Applicant) -> Respon
     photos = await read_photos(request, form, ("photo",), ("photo",), found)
     if not found:
         try:
-            created = await identity(request).create_support_request(
+            created = await identity.create_support_request(
                 actor_metadata(session), photos=photos, **values)
         except grpc.aio.AioRpcError as exc:
             found = form_errors(request, refusal_of(exc), fields={"photos": "photo"}, fallback_field="kind")

@@ -16,7 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 from servicekit import errors, text
 from tqr.identity.v1 import identity_pb2
 
-from tqr_gateway.deps import set_session_cookie
+from tqr_gateway.clients.identity import IdentityClient
+from tqr_gateway.deps import Identity, set_session_cookie
 from tqr_gateway.pages.account.common import (
     FlowState,
     FormErrors,
@@ -25,7 +26,6 @@ from tqr_gateway.pages.account.common import (
     form_errors,
     human_check_failed,
     human_pass_from,
-    identity,
     new_human_check,
     refusal_of,
     settings,
@@ -60,15 +60,15 @@ def _restart() -> RedirectResponse:
 
 # Step 1: the user agreement (R-ID-7).
 @router.get("/account/register")
-async def agreement_page(request: Request) -> Response:
-    options = await identity(request).registration_options()
+async def agreement_page(request: Request, identity: Identity) -> Response:
+    options = await identity.registration_options()
     return _page(request, "register_agreement.html", 1, {"agreement_version": options.agreement_version})
 
 
 @router.post("/account/register")
-async def accept_agreement(request: Request) -> Response:
+async def accept_agreement(request: Request, identity: Identity) -> Response:
     form = await request.form()
-    options = await identity(request).registration_options()
+    options = await identity.registration_options()
     if form.get("agree") != "1":
         found = FormErrors()
         found.add("agree", t(request, "account.register.must_agree"))
@@ -82,23 +82,24 @@ async def accept_agreement(request: Request) -> Response:
 
 
 # Step 2: document, name and contact details (R-ID-1, R-ID-4).
-async def _details_page(request: Request, values: dict[str, Any], found: FormErrors | None = None,
+async def _details_page(request: Request, identity: IdentityClient,
+                        values: dict[str, Any], found: FormErrors | None = None,
                         status: int = 200) -> Response:
-    context = {"values": values, "document_types": await document_type_options(request),
+    context = {"values": values, "document_types": await document_type_options(request, identity),
                **(found or FormErrors()).context()}
     return _page(request, "register_details.html", 2, context, status)
 
 
 @router.get("/account/register/details")
-async def details_page(request: Request) -> Response:
+async def details_page(request: Request, identity: Identity) -> Response:
     state = await _flow(request).load()
     if not state or not state.get("agreement_version"):
         return _restart()
-    return await _details_page(request, state)
+    return await _details_page(request, identity, state)
 
 
 @router.post("/account/register/details", dependencies=[Depends(RateLimit("register", limit=30, window_seconds=600))])
-async def save_details(request: Request) -> Response:
+async def save_details(request: Request, identity: Identity) -> Response:
     state = await _flow(request).load()
     if not state or not state.get("agreement_version"):
         return _restart()
@@ -106,21 +107,22 @@ async def save_details(request: Request) -> Response:
     values = {name: str(form.get(name) or "").strip() for name in DETAIL_FIELDS}
     for number in ("document_number", "mobile"):  # R-WIZ-11: the canonical form, shown back as such
         values[number] = text.normalise_number(values[number])
-    found = await _check_details(request, state, values)
+    found = await _check_details(request, identity, state, values)
     if found:
-        return await _details_page(request, values, found, 422)
+        return await _details_page(request, identity, values, found, 422)
     state.update(values)
     response = RedirectResponse("/account/register/verify-mobile", status_code=303)
     await _flow(request).save(state, response)
     return response
 
 
-async def _check_details(request: Request, state: dict[str, Any], values: dict[str, str]) -> FormErrors:
+async def _check_details(request: Request, identity: IdentityClient,
+                         state: dict[str, Any], values: dict[str, str]) -> FormErrors:
     """The identity service's own checks of these fields, asked now so that errors show on the page
     where the fields are: a registration without code and password is refused with every field
     problem at once, and only the problems of this page's fields are kept."""
     try:
-        await identity(request).register(identity_pb2.RegisterAccountRequest(
+        await identity.register(identity_pb2.RegisterAccountRequest(
             **values, agreement_version=state["agreement_version"], agreement_accepted=True))
     except grpc.aio.AioRpcError as exc:
         refusal = refusal_of(exc)
@@ -132,43 +134,44 @@ async def _check_details(request: Request, state: dict[str, Any], values: dict[s
 
 
 # Step 3: the human check, then the code to the mobile (R-ID-5, R-ID-6).
-async def _mobile_page(request: Request, state: dict[str, Any], found: FormErrors | None = None,
+async def _mobile_page(request: Request, identity: IdentityClient,
+                       state: dict[str, Any], found: FormErrors | None = None,
                        status: int = 200, kind: str | None = None) -> Response:
     channel = ALTERNATIVE if request.query_params.get("channel") == "alternative" else "SMS"
     context = {"mobile": state.get("mobile", ""), "channel": channel,
-               "check": await new_human_check(request, kind), **(found or FormErrors()).context()}
+               "check": await new_human_check(request, identity, kind), **(found or FormErrors()).context()}
     return _page(request, "register_mobile.html", 3, context, status)
 
 
 @router.get("/account/register/verify-mobile")
-async def mobile_page(request: Request) -> Response:
+async def mobile_page(request: Request, identity: Identity) -> Response:
     state = await _flow(request).load()
     if not state or not state.get("mobile"):
         return _restart()
-    return await _mobile_page(request, state)
+    return await _mobile_page(request, identity, state)
 
 
 @router.post("/account/register/verify-mobile",
              dependencies=[Depends(RateLimit("verification-code", limit=10, window_seconds=600))])
-async def send_code(request: Request) -> Response:
+async def send_code(request: Request, identity: Identity) -> Response:
     state = await _flow(request).load()
     if not state or not state.get("mobile"):
         return _restart()
     form = await request.form()
     kind = "text" if form.get("hc_kind") == "text" else "slider"
     channel = ALTERNATIVE if form.get("channel") == ALTERNATIVE else "SMS"
-    pass_token = await human_pass_from(request, form)
+    pass_token = await human_pass_from(request, identity, form)
     if not pass_token:
         found = FormErrors()
         human_check_failed(request, found, kind)
-        return await _mobile_page(request, state, found, 422, kind)
+        return await _mobile_page(request, identity, state, found, 422, kind)
     try:
-        sent = await identity(request).request_registration_code(
+        sent = await identity.request_registration_code(
             pass_token=pass_token, mobile=state["mobile"], channel=channel, client_id=client_id(request))
     except grpc.aio.AioRpcError as exc:
         found = form_errors(request, refusal_of(exc), fields={"destination": "mobile"}, fallback_field="hc_answer")
-        return await _mobile_page(request, state, found, 429 if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-                                  else 422, kind)
+        status = 429 if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED else 422
+        return await _mobile_page(request, identity, state, found, status, kind)
     state.update(channel=channel, hint=sent.destination_hint, sent_at=int(time.time()),
                  resend_after=sent.resend_after_seconds, expires_in=sent.expires_in_seconds)
     response = RedirectResponse("/account/register/finish", status_code=303)
@@ -181,9 +184,10 @@ def _wait_left(state: dict[str, Any]) -> int:
     return max(0, int(state.get("sent_at", 0)) + int(state.get("resend_after", 0)) - int(time.time()))
 
 
-async def _finish_page(request: Request, state: dict[str, Any], found: FormErrors | None = None,
+async def _finish_page(request: Request, identity: IdentityClient,
+                       state: dict[str, Any], found: FormErrors | None = None,
                        status: int = 200, already_registered: bool = False, kept_code: str = "") -> Response:
-    options = await identity(request).registration_options()
+    options = await identity.registration_options()
     context = {"hint": state.get("hint", ""), "channel": state.get("channel", "SMS"), "kept_code": kept_code,
                "wait_seconds": _wait_left(state), "expires_minutes": max(1, int(state.get("expires_in", 300)) // 60),
                "special": options.password_special_characters, "development": settings(request).development,
@@ -204,22 +208,22 @@ def _code_still_usable(typed: str, refusal: errors.ServiceError, found: FormErro
 
 
 @router.get("/account/register/finish")
-async def finish_page(request: Request) -> Response:
+async def finish_page(request: Request, identity: Identity) -> Response:
     state = await _flow(request).load()
     if not state or not state.get("sent_at"):
         return _restart()
-    return await _finish_page(request, state)
+    return await _finish_page(request, identity, state)
 
 
 @router.post("/account/register/finish", dependencies=[Depends(RateLimit("register", limit=30, window_seconds=600))])
-async def register(request: Request) -> Response:
+async def register(request: Request, identity: Identity) -> Response:
     state = await _flow(request).load()
     if not state or not state.get("sent_at"):
         return _restart()
     form = await request.form()
     final = {name: str(form.get(name) or "") for name in FINAL_FIELDS}
     try:
-        reply = await identity(request).register(identity_pb2.RegisterAccountRequest(
+        reply = await identity.register(identity_pb2.RegisterAccountRequest(
             **{name: state.get(name, "") for name in DETAIL_FIELDS}, sms_code=final["sms_code"].strip(),
             password=final["password"], password_confirm=final["password_confirm"],
             agreement_version=state["agreement_version"], agreement_accepted=True))
@@ -227,8 +231,8 @@ async def register(request: Request) -> Response:
         refusal = refusal_of(exc)
         found = form_errors(request, refusal, fallback_field="sms_code")
         if any(item["field"] in DETAIL_FIELDS for item in found.items):
-            return await _details_page(request, state, found, 422)
-        return await _finish_page(request, state, found, 409 if refusal.code == "R-ID-2" else 422,
+            return await _details_page(request, identity, state, found, 422)
+        return await _finish_page(request, identity, state, found, 409 if refusal.code == "R-ID-2" else 422,
                                   already_registered=refusal.code == "R-ID-2",
                                   kept_code=_code_still_usable(final["sms_code"], refusal, found))
     response = RedirectResponse("/account/login?registered=1&next=/account/real-name", status_code=303)

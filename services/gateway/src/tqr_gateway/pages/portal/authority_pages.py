@@ -12,8 +12,8 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tqr_gateway.deps import Applicant, actor_metadata
-from tqr_gateway.pages.portal.overview import app_client
+from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.deps import Applicant, Applications, actor_metadata
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import PageErrors, page_errors
 from tqr_gateway.web.templating import render
@@ -21,8 +21,9 @@ from tqr_gateway.web.templating import render
 router = APIRouter()
 
 
-async def _render(request: Request, view: Any, values: dict[str, str], errors: PageErrors) -> Response:
-    client = app_client(request)
+async def _render(request: Request, applications: ApplicationClient, view: Any, values: dict[str, str],
+                  errors: PageErrors) -> Response:
+    client = applications
     authorities = await client.list_authorities(values.get("region", ""))
     search = values.get("authority_search", "")
     shown = [a for a in authorities if not search or search in a.name]
@@ -38,16 +39,17 @@ async def _render(request: Request, view: Any, values: dict[str, str], errors: P
 
 
 @router.get("/portal/applications/{application_id}/correct-authority")
-async def correct_form(request: Request, application_id: str, session: Applicant) -> Response:
-    view = await app_client(request).get_mine(application_id, actor_metadata(session))
-    return await _render(request, view, {"authority_code": "", "point_code": "", "region": "",
+async def correct_form(request: Request, application_id: str, session: Applicant,
+                       applications: Applications) -> Response:
+    view = await applications.get_mine(application_id, actor_metadata(session))
+    return await _render(request, applications, view, {"authority_code": "", "point_code": "", "region": "",
                                          "authority_search": ""}, PageErrors())
 
 
 @router.post("/portal/applications/{application_id}/correct-authority")
-async def correct(request: Request, application_id: str, session: Applicant) -> Response:
+async def correct(request: Request, application_id: str, session: Applicant, applications: Applications) -> Response:
     md = actor_metadata(session)
-    client = app_client(request)
+    client = applications
     form = await request.form()
     values = {name: forms.text(form, name) for name in ("authority_code", "point_code", "region", "authority_search")}
     view = await client.get_mine(application_id, md)
@@ -57,12 +59,12 @@ async def correct(request: Request, application_id: str, session: Applicant) -> 
             errors.add("point_code" if values["authority_code"] else "authority_code",
                        _t(request, "portal.correct.choose_point" if values["authority_code"]
                           else "portal.correct.choose_authority"))
-        return await _render(request, view, values, errors)
+        return await _render(request, applications, view, values, errors)
     try:
         await client.correct_authority(application_id, values["authority_code"], values["point_code"],
                                        view.version, md)
     except grpc.aio.AioRpcError as exc:
-        return await _render(request, view, values, page_errors(request, exc))
+        return await _render(request, applications, view, values, page_errors(request, exc))
     return RedirectResponse(f"/portal/applications/{application_id}?updated=authority", status_code=303)
 
 
@@ -74,16 +76,17 @@ def _t(request: Request, key: str) -> str:
 
 
 @router.get("/portal/applications/{application_id}/withdraw")
-async def withdraw_form(request: Request, application_id: str, session: Applicant) -> Response:
-    view = await app_client(request).get_mine(application_id, actor_metadata(session))
+async def withdraw_form(request: Request, application_id: str, session: Applicant,
+                        applications: Applications) -> Response:
+    view = await applications.get_mine(application_id, actor_metadata(session))
     return render(request, "portal/withdraw.html", {"application": view, "values": {}, "errors": [],
                                                     "field_errors": {}})
 
 
 @router.post("/portal/applications/{application_id}/withdraw")
-async def withdraw(request: Request, application_id: str, session: Applicant) -> Response:
+async def withdraw(request: Request, application_id: str, session: Applicant, applications: Applications) -> Response:
     md = actor_metadata(session)
-    client = app_client(request)
+    client = applications
     form = await request.form()
     reason = forms.text(form, "reason")
     version = forms.text(form, "version")

@@ -13,8 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from servicekit import text
 from tqr.application.v1 import applications_pb2 as apps
 
-from tqr_gateway.deps import Applicant, actor_metadata
-from tqr_gateway.pages.portal.overview import app_client
+from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.deps import Applicant, Applications, actor_metadata
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import PageErrors, page_errors
 from tqr_gateway.pages.wizard.step_context import materials_context
@@ -62,31 +62,34 @@ def _edit_request(section: str, form: Any, application_id: str, years: list[int]
     return request, typed
 
 
-async def _render_edit(request: Request, section: str, view: Any, values: dict[str, Any], errors: PageErrors,
-                       years: list[int]) -> Response:
+async def _render_edit(request: Request, applications: ApplicationClient, section: str, view: Any,
+                       values: dict[str, Any], errors: PageErrors, years: list[int]) -> Response:
     context: dict[str, Any] = {"section": section, "application": view, "values": values,
                                "errors": errors.summary, "field_errors": errors.fields, "show_contact": False,
                                **materials_context(years)}
     if section == "certificate":
-        codes = await app_client(request).code_lists()
+        codes = await applications.code_lists()
         context["certificate_types"] = [{"value": c.code, "text": c.name} for c in codes.certificate_types]
         context["subjects"] = [{"value": c.code, "text": c.name} for c in codes.subjects]
     return render(request, "portal/edit.html", context, status_code=400 if errors else 200)
 
 
 @router.get("/portal/applications/{application_id}/edit/{section}")
-async def edit_form(request: Request, application_id: str, section: str, session: Applicant) -> Response:
-    view = await app_client(request).get_mine(application_id, actor_metadata(session))
+async def edit_form(request: Request, application_id: str, section: str, session: Applicant,
+                    applications: Applications) -> Response:
+    view = await applications.get_mine(application_id, actor_metadata(session))
     if section not in SECTIONS:
         return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
     years = forms.assessment_years()
-    return await _render_edit(request, section, view, _values_from_view(section, view, years), PageErrors(), years)
+    return await _render_edit(request, applications, section, view, _values_from_view(section, view, years),
+                              PageErrors(), years)
 
 
 @router.post("/portal/applications/{application_id}/edit/{section}")
-async def save_edit(request: Request, application_id: str, section: str, session: Applicant) -> Response:
+async def save_edit(request: Request, application_id: str, section: str, session: Applicant,
+                    applications: Applications) -> Response:
     md = actor_metadata(session)
-    client = app_client(request)
+    client = applications
     if section not in SECTIONS:
         return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
     form = await request.form()
@@ -94,12 +97,12 @@ async def save_edit(request: Request, application_id: str, section: str, session
     message, values = _edit_request(section, form, application_id, years)
     if section == "materials" and forms.change_rows(values, forms.text(form, "action")):
         view = await client.get_mine(application_id, md)
-        return await _render_edit(request, section, view, values, PageErrors(), years)
+        return await _render_edit(request, applications, section, view, values, PageErrors(), years)
     try:
         reply = await client.edit(message, md)
     except grpc.aio.AioRpcError as exc:
         errors = page_errors(request, exc, years=years)
         view = await client.get_mine(application_id, md)
-        return await _render_edit(request, section, view, values, errors, years)
+        return await _render_edit(request, applications, section, view, values, errors, years)
     flag = "registry" if reply.replaced_from_registry else "saved"
     return RedirectResponse(f"/portal/applications/{application_id}?updated={flag}", status_code=303)

@@ -8,9 +8,8 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.notification import InboxClient
-from tqr_gateway.deps import Applicant, Documents, actor_metadata, clients_of
+from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_metadata
 from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.pages.portal import views
 from tqr_gateway.pages.wizard.step_context import when
@@ -27,40 +26,33 @@ def _instant(iso: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def app_client(request: Request) -> ApplicationClient:
-    return clients_of(request).application
-
-
-def inbox_client(request: Request) -> InboxClient:
-    return clients_of(request).inbox
-
-
-async def unread_count(request: Request, md: tuple[tuple[str, bytes], ...]) -> int | None:
+async def unread_count(inbox: InboxClient, md: tuple[tuple[str, bytes], ...]) -> int | None:
     """The badge; None when the notification service does not answer (the page still works)."""
     try:
-        return await inbox_client(request).count_unread(md)
+        return await inbox.count_unread(md)
     except grpc.aio.AioRpcError:
         return None
 
 
 @router.get("/portal")
-async def my_applications(request: Request, session: Applicant) -> Response:
+async def my_applications(request: Request, session: Applicant, applications: Applications,
+                          inbox_client: Inbox) -> Response:
     md = actor_metadata(session)
-    applications = await app_client(request).list_mine(md)
+    mine = await applications.list_mine(md)
     rows = [{
         "number": a.application_number, "href": f"/portal/applications/{a.application_id}",
         "authority": a.authority_name, "status": views.status_context(request, a.status),
         "submitted": when(a.submitted_at),
-    } for a in applications]
-    return render(request, "portal/index.html", {"rows": rows, "unread": await unread_count(request, md)})
+    } for a in mine]
+    return render(request, "portal/index.html", {"rows": rows, "unread": await unread_count(inbox_client, md)})
 
 
 @router.get("/portal/applications/{application_id}")
 async def application_detail(request: Request, application_id: str, session: Applicant,
-                             updated: str = "") -> Response:
+                             applications: Applications, inbox_client: Inbox, updated: str = "") -> Response:
     """R-APP-1..5 on one page; another person's application answers 404 (the service says NOT_FOUND)."""
     md = actor_metadata(session)
-    client = app_client(request)
+    client = applications
     view = await client.get_mine(application_id, md)
     messages = await client.messages(application_id, md)
     context = {
@@ -72,7 +64,7 @@ async def application_detail(request: Request, application_id: str, session: App
         "point_notes": [n for n in messages.point_notes if n.notes],
         "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
         "may_withdraw": "WITHDRAW" in view.allowed_actions,
-        "updated": updated, "unread": await unread_count(request, md),
+        "updated": updated, "unread": await unread_count(inbox_client, md),
     }
     return render(request, "portal/application.html", context)
 
@@ -85,8 +77,8 @@ async def download_form(request: Request, application_id: str, session: Applican
 
 
 @router.get("/portal/inbox")
-async def inbox(request: Request, session: Applicant, page_token: str = "") -> Response:
-    reply = await inbox_client(request).list_messages(actor_metadata(session), page_token=page_token)
+async def inbox(request: Request, session: Applicant, inbox_client: Inbox, page_token: str = "") -> Response:
+    reply = await inbox_client.list_messages(actor_metadata(session), page_token=page_token)
     return render(request, "portal/inbox.html", {
         "messages": [{"id": m.message_id, "title": m.title, "body": m.body, "read": m.read,
                       "at": _instant(m.created_at)} for m in reply.messages],
@@ -95,6 +87,6 @@ async def inbox(request: Request, session: Applicant, page_token: str = "") -> R
 
 
 @router.post("/portal/inbox/{message_id}/read")
-async def mark_read(request: Request, message_id: str, session: Applicant) -> Response:
-    await inbox_client(request).mark_read(message_id, actor_metadata(session))
+async def mark_read(request: Request, message_id: str, session: Applicant, inbox_client: Inbox) -> Response:
+    await inbox_client.mark_read(message_id, actor_metadata(session))
     return RedirectResponse("/portal/inbox", status_code=303)

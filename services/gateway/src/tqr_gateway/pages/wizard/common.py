@@ -14,8 +14,6 @@ from servicekit import errors
 from servicekit.rpc.errors import from_rpc_error
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.clients.application import ApplicationClient
-from tqr_gateway.deps import clients_of
 from tqr_gateway.web.language import language_of
 
 TOTAL_STEPS = 8
@@ -26,11 +24,6 @@ _ASSESSMENT = re.compile(r"annual_assessments\[(\d+)\]\.(\w+)")
 # Refusals of a step that name a field although the service sends them as a rule: shown beside it.
 RULE_FIELDS = {"R-PLAN-2": "authority_code", "R-PLAN-3": "point_code", "R-WIZ-2": "accept",
                "R-WIZ-5": "point_code", "R-REF-1": "subject_code", "R-WIZ-10": "certificate_number"}
-
-
-def client_of(request: Request) -> ApplicationClient:
-    """For the page helpers below the routes; a route takes the client as a dependency."""
-    return clients_of(request).application
 
 
 def step_names(request: Request) -> list[str]:

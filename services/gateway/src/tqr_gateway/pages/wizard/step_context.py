@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.pages.wizard.common import client_of
+from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.pages.wizard.forms import ANNUAL_RESULTS, ETHICS_RESULTS
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_datetime
@@ -58,10 +58,10 @@ def window_text(lang: str, plan: views.Plan | None, now: datetime) -> str:
     return translate(lang, key, start=format_datetime(start, lang), end=format_datetime(end, lang))
 
 
-async def authority_windows(request: Request, now: datetime) -> dict[str, str]:
+async def authority_windows(request: Request, client: ApplicationClient, now: datetime) -> dict[str, str]:
     """authority code → its online window's text; the page still works when plans cannot be read."""
     try:
-        plans = await client_of(request).current_plans()
+        plans = await client.current_plans()
     except grpc.aio.AioRpcError:
         return {}
     lang = language_of(request)
@@ -71,11 +71,10 @@ async def authority_windows(request: Request, now: datetime) -> dict[str, str]:
     return {code: window_text(lang, online_window(found, now), now) for code, found in by_authority.items()}
 
 
-async def certificate_context(request: Request, draft: wiz.Draft, values: dict[str, Any],
-                              now: datetime | None = None) -> dict[str, Any]:
+async def certificate_context(request: Request, client: ApplicationClient, draft: wiz.Draft,
+                              values: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """Step 4: code lists in the reference data's order, regions, authorities (filtered by region
     and search) each with its online window, the photo."""
-    client = client_of(request)
     codes = await client.code_lists()
     regions = await client.list_regions("")
     authorities = await client.list_authorities(values.get("region", ""))
@@ -84,7 +83,7 @@ async def certificate_context(request: Request, draft: wiz.Draft, values: dict[s
     chosen = values.get("authority_code", "")
     if chosen and all(a.code != chosen for a in shown):
         shown = [a for a in await client.list_authorities("") if a.code == chosen] + shown
-    windows = await authority_windows(request, now or datetime.now(UTC))
+    windows = await authority_windows(request, client, now or datetime.now(UTC))
     no_plan = translate(language_of(request), "wizard.certificate.window_none")
     if values.get("teaching_subject_code") not in {s.code for s in codes.subjects}:
         values["teaching_subject_code"] = ""  # a certificate subject the list lacks preselects nothing

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from servicekit import text
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.clients.application import applicant_identity
+from tqr_gateway.clients.application import ApplicationClient, applicant_identity
 from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
@@ -78,7 +78,8 @@ async def show_step(request: Request, step: int, session: Applicant, application
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    return await render_step(request, step, draft, initial_values(step, draft, session), PageErrors(), return_to)
+    return await render_step(request, applications, step, draft, initial_values(step, draft, session), PageErrors(),
+                             return_to)
 
 
 def back_href(step: int, return_to: str) -> str:
@@ -87,7 +88,8 @@ def back_href(step: int, return_to: str) -> str:
     return f"/apply/step/{step - 1}" if step > 1 else "/portal"
 
 
-async def render_step(request: Request, step: int, draft: wiz.Draft, values: dict[str, Any], errors: PageErrors,
+async def render_step(request: Request, applications: ApplicationClient, step: int, draft: wiz.Draft,
+                      values: dict[str, Any], errors: PageErrors,
                       return_to: str = "", overrides: list[str] | None = None, status_code: int = 200) -> Response:
     context: dict[str, Any] = {
         "step": step, "steps": step_names(request), "draft": draft, "values": values,
@@ -100,7 +102,7 @@ async def render_step(request: Request, step: int, draft: wiz.Draft, values: dic
     if step == 1:
         context["seconds_left"] = max(0, int(draft.must_read_seconds_left + 0.999))
     elif step == 4:
-        context.update(await certificate_context(request, draft, values))
+        context.update(await certificate_context(request, applications, draft, values))
     elif step == 5:
         context["points"] = point_items(draft.plan)
     elif step == 7:
@@ -156,12 +158,12 @@ async def save_step(request: Request, step: int, session: Applicant, application
     overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
     # Changes to the page itself (rows, the authority filter) save nothing; the page is shown again.
     if step == MATERIALS_STEP and forms.change_rows(values, action):
-        return await render_step(request, step, draft, values, PageErrors(), return_to, overrides)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides)
     if step == 4 and action == "filter":
-        return await render_step(request, step, draft, values, PageErrors(), return_to, overrides)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides)
     decision = forms.text(form, "decision")
     if decision == "back":  # 返回修改: stay on the page with the answers, nothing saved
-        return await render_step(request, step, draft, values, PageErrors(), return_to, [])
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, [])
     if decision == "continue" and forms.text(form, "warning_code"):
         overrides.append(forms.text(form, "warning_code"))
     message.override_warnings.extend(dict.fromkeys(overrides))
@@ -169,5 +171,5 @@ async def save_step(request: Request, step: int, session: Applicant, application
         saved = await applications.save_step(message, actor_metadata(session))
     except grpc.aio.AioRpcError as exc:
         errors = page_errors(request, exc, step, years)
-        return await render_step(request, step, draft, values, errors, return_to, overrides)
+        return await render_step(request, applications, step, draft, values, errors, return_to, overrides)
     return _redirect(next_path(step, saved.draft, return_to))

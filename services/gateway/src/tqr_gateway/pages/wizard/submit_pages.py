@@ -11,14 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import wizard_pb2 as wiz
 
-from tqr_gateway.clients.application import applicant_identity
+from tqr_gateway.clients.application import ApplicationClient, applicant_identity
 from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import (
     MATERIALS_STEP,
     PageErrors,
-    client_of,
     materials_saved,
     message_of,
     page_errors,
@@ -106,19 +105,20 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
     ]
 
 
-async def code_names(request: Request) -> CodeNames:
-    codes = await client_of(request).code_lists()
+async def code_names(applications: ApplicationClient) -> CodeNames:
+    codes = await applications.code_lists()
     return CodeNames(stages={c.code: c.name for c in codes.teaching_stages},
                      subjects={c.code: c.name for c in codes.subjects},
                      certificate_types={c.code: c.name for c in codes.certificate_types})
 
 
-async def render_check(request: Request, session: Any, draft: wiz.Draft, errors: PageErrors,
+async def render_check(request: Request, applications: ApplicationClient, session: Any, draft: wiz.Draft,
+                       errors: PageErrors,
                        idempotency_key: str = "", overrides: list[str] | None = None) -> Response:
-    report = await client_of(request).check_eligibility(actor_metadata(session))
+    report = await applications.check_eligibility(actor_metadata(session))
     context = {
         "step": MATERIALS_STEP, "steps": step_names(request), "draft": draft,
-        "rows": answer_rows(request, draft, await code_names(request)),
+        "rows": answer_rows(request, draft, await code_names(applications)),
         "findings": [{"message": message_of(request, f), "blocking": f.blocking} for f in report.findings],
         "eligible": report.eligible, "likely_outcome": report.likely_outcome,
         "errors": errors.summary, "warning": message_of(request, errors.warning) if errors.warning else "",
@@ -135,7 +135,7 @@ async def check_answers(request: Request, session: Applicant, applications: Appl
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not materials_saved(draft) or draft.furthest_step < MATERIALS_STEP:
         return _redirect(resume_path(draft))
-    return await render_check(request, session, draft, PageErrors())
+    return await render_check(request, applications, session, draft, PageErrors())
 
 
 @router.post("/apply/submit")
@@ -147,8 +147,8 @@ async def submit(request: Request, session: Applicant, applications: Application
         overrides.append(forms.text(form, "warning_code"))
     md = actor_metadata(session)
     try:
-        identity = await applicant_identity(identity, md)
-        done = await applications.submit(key, identity, list(dict.fromkeys(overrides)), md)
+        applicant = await applicant_identity(identity, md)
+        done = await applications.submit(key, applicant, list(dict.fromkeys(overrides)), md)
     except grpc.aio.AioRpcError as exc:
         draft = (await draft_of(applications, identity, session)).draft
         if draft.submitted:  # the first click of a double click won: show its result
@@ -156,7 +156,7 @@ async def submit(request: Request, session: Applicant, applications: Application
         errors = page_errors(request, exc, MATERIALS_STEP)
         if forms.text(form, "decision") == "back" and errors.warning is not None:
             return _redirect(f"/apply/step/{errors.warning.code[6:7] or MATERIALS_STEP}?return_to=check")
-        return await render_check(request, session, draft, errors, key, overrides)
+        return await render_check(request, applications, session, draft, errors, key, overrides)
     return _redirect(f"/apply/done/{done.application_id}")
 
 
