@@ -13,7 +13,7 @@ import pkgutil
 import grpc
 import pytest
 import tqr
-from servicekit.testing.actors import metadata_for
+from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 
 from tests.e2e import grpc_channel

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 from playwright.async_api import Page, async_playwright
-from servicekit.testing.actors import metadata_for
+from testkit.actors import metadata_for
 from tqr.application.v1 import views_pb2, wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright, expect
 from pypdf import PdfReader
-from servicekit.testing.actors import metadata_for
+from testkit.actors import metadata_for
 from tqr.application.v1 import wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2 as idp

@@ -22,7 +22,7 @@ from servicekit.rpc.actor import (
 from servicekit.rpc.client import open_channel
 from servicekit.rpc.server import create_server
 from servicekit.settings import ServiceSettings
-from servicekit.testing.actors import metadata_for
+from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 

@@ -13,7 +13,7 @@ from servicekit.rpc.actor import ACTOR_METADATA_KEY, actor_of
 from servicekit.rpc.client import open_channel
 from servicekit.rpc.tls import Callers, TlsFiles, peer_service
 from servicekit.settings import ServiceSettings
-from servicekit.testing.actors import metadata_for
+from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 

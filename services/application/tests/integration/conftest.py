@@ -14,13 +14,14 @@ from typing import Any
 import aio_pika
 import grpc
 import pytest
+import testkit
 import tqr_application
 from google.protobuf.timestamp_pb2 import Timestamp
-from servicekit import errors, migrations, testing
+from servicekit import errors, migrations
 from servicekit.clock import ManualClock
 from servicekit.rpc.errors import from_rpc_error
-from servicekit.testing.actors import metadata_for
 from sqlalchemy import func, select
+from testkit.actors import metadata_for
 from tqr.application.v1 import (
     application_pb2_grpc,
     applications_pb2_grpc,
@@ -150,7 +151,7 @@ class App:
         async def all_out() -> bool:
             return await self.count(t, *where, t.c.published_at.is_(None)) == 0
 
-        await testing.wait_for(all_out, timeout=timeout, what="outbox relay")
+        await testkit.wait_for(all_out, timeout=timeout, what="outbox relay")
         return await self.count(t, *where)
 
     @property

@@ -27,9 +27,9 @@ from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.host import ServiceHost
 from servicekit.rpc.errors import from_rpc_error
-from servicekit.testing import wait_for
-from servicekit.testing.actors import metadata_for
 from sqlalchemy import select
+from testkit import wait_for
+from testkit.actors import metadata_for
 from tqr.application.v1 import events_pb2
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.documents.v1 import documents_pb2 as pb
@@ -38,7 +38,8 @@ from tqr_documents.adapters.orm import form_renderings
 from tqr_documents.bootstrap import build_host
 from tqr_documents.config import DocumentsSettings
 from tqr_documents.domain.demo_forms import demo_form
-from tqr_documents.testing import FakeApplication, FakeApplications, serve_fake_application_service
+
+from services.documents.tests.fakes import FakeApplication, FakeApplications, serve_fake_application_service
 
 MIGRATIONS = Path(tqr_documents.__file__).parent / "migrations"
 OWNER = Actor(subject_id="U1", role="APPLICANT")

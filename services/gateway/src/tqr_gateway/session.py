@@ -9,6 +9,7 @@ call to the identity service.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
@@ -38,6 +39,10 @@ class SessionInfo:
     # Signs this session's actor for the services (the gateway's key); None only in unit tests that
     # build a SessionInfo by hand and never call a service.
     signer: ActorSigner | None = field(default=None, compare=False, repr=False)
+    # When identity ends the session if it is not used again (wall-clock seconds), as identity said
+    # when it last resolved it; pages warn before then. A remembered session keeps the value: a
+    # request answered from the cache did not reach identity, so did not extend the session there.
+    valid_until: float = field(default=0.0, compare=False)
 
     @property
     def is_staff(self) -> bool:
@@ -99,6 +104,7 @@ class SessionMiddleware:
             state["session"] = session
             if session is not None:
                 state["account"] = {"display_name": session.name, "kind": session.kind}
+                state["session_valid_until"] = session.valid_until
         await self.app(scope, receive, send)
 
 
@@ -120,6 +126,8 @@ async def _resolve(scope: Scope, token: str) -> SessionInfo | None:
         organisation_code=reply.organisation_code, name=reply.name,
         masked_document_number=reply.masked_document_number, real_name_status=reply.real_name_status,
         signer=scope["app"].state.actor_signer,
+        # 0 (no warning) when identity did not say how long the session lasts.
+        valid_until=time.time() + reply.valid_for_seconds if reply.valid_for_seconds > 0 else 0.0,
     )
     cache.put(token, session, valid_for_seconds=reply.valid_for_seconds, channel=reply.revocation_channel,
               ticket=ticket)

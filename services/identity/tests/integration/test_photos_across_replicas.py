@@ -16,8 +16,8 @@ import aio_pika
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from servicekit.testing import free_port, wait_for
-from servicekit.testing.actors import metadata_for
+from testkit import free_port, wait_for
+from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2, identity_pb2_grpc
 from tqr_identity.service_layer import verification

@@ -13,8 +13,8 @@ from servicekit.errors import InvalidInput, RuleViolation, TooManyRequests
 from servicekit.rpc.client import open_channel
 from servicekit.rpc.errors import from_rpc_error
 from servicekit.sealing import DEV_KEYS, Sealer
-from servicekit.testing.actors import metadata_for
 from sqlalchemy import func, select
+from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
 from tqr_identity.adapters import orm

@@ -29,10 +29,10 @@ from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 from servicekit.host import ServiceHost
 from servicekit.sealing import DEV_KEYS, Sealer
-from servicekit.testing import free_port
-from servicekit.testing.actors import metadata_for
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from testkit import free_port
+from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import events_pb2 as identity_events
 from tqr.notification.v1 import notification_pb2_grpc

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from google.protobuf.message import Message
-from servicekit.testing import wait_for
+from testkit import wait_for
 from tqr.application.v1 import events_pb2 as app
 from tqr.identity.v1 import events_pb2 as idn
 from tqr.notification.v1 import notification_pb2 as pb

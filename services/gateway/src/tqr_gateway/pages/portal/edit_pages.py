@@ -101,7 +101,7 @@ async def save_edit(request: Request, application_id: str, section: str, session
     try:
         reply = await client.edit(message, md)
     except grpc.aio.AioRpcError as exc:
-        errors = page_errors(request, exc, years=years)
+        errors = page_errors(request, exc, years=years, typed=values)
         view = await client.get_mine(application_id, md)
         return await _render_edit(request, applications, section, view, values, errors, years)
     flag = "registry" if reply.replaced_from_registry else "saved"

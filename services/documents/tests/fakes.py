@@ -29,7 +29,6 @@ from tqr.application.v1 import (
     views_pb2,
 )
 from tqr.common.v1.actor_pb2 import Actor
-
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller
 from tqr_documents.domain.form import ApplicationForm
