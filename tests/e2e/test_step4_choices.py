@@ -51,16 +51,9 @@ async def test_step_4_lists_in_natural_order_with_subject_and_windows_in_chromiu
         assert page.url.endswith("/apply/step/4"), await page.content()
         await check_step_4(page, holder.subject_code)
         await walk.screens.shoot(page, "step4-chromium")
-        violations = [v for v in (await Axe().run(page)).response["violations"] if not back_link_region(v)]
+        violations = (await Axe().run(page)).response["violations"]
         assert [v["id"] for v in violations] == [], violations
         await browser.close()
-
-
-def back_link_region(violation: dict[str, Any]) -> bool:
-    """The wizard's back link outside any landmark: issue 19 item 13, fixed on its own branch; this
-    exception covers that one node only and can go once the fix is merged."""
-    targets = [t for node in violation.get("nodes", []) for t in node.get("target", [])]
-    return violation["id"] == "region" and bool(targets) and all(".back-link" in str(t) for t in targets)
 
 
 async def check_step_4(page: ChromiumPage, certificate_subject: str) -> None:
