@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import tqr_application
 from servicekit import db, migrations
 from tqr.application.v1 import application_pb2
+from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM_ADMIN
 from tqr_application.adapters import orm
 
 MIGRATIONS = Path(tqr_application.__file__).parent / "migrations"
@@ -25,7 +26,7 @@ async def test_code_lists_keep_the_imported_files_order(app, h):
 
 
 async def test_a_later_import_adds_its_rows_after_the_stored_list(app, h):
-    centre = h.Actor(subject_id="centre-1", role="SYSTEM_ADMIN")
+    centre = h.Actor(subject_id="centre-1", role=ROLE_SYSTEM_ADMIN)
     files = {"subjects.csv": "code,name\nPE,体育与健康\nART,美术\n",
              "teaching_stages.csv": "code,name\nKINDERGARTEN,幼儿园\n"}
     reply = await app.call(app.reference.ImportReferenceData,
