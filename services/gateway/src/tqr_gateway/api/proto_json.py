@@ -85,15 +85,15 @@ def _field_reader(annotation: Any, field: FieldDescriptor, default: Any) -> Read
 
 
 def _value_reader(annotation: Any, field: FieldDescriptor) -> Read:
-    kind = field.cpp_type
-    if kind == FieldDescriptor.CPPTYPE_MESSAGE:
-        if field.message_type.full_name == _TIMESTAMP and _optional_datetime(annotation):
+    nested = field.message_type
+    if nested is not None:
+        if nested.full_name == _TIMESTAMP and _optional_datetime(annotation):
             return _datetime
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) \
-                and not field.message_type.full_name.startswith("google.protobuf."):
-            nested = field.message_type
+                and not nested.full_name.startswith("google.protobuf."):
             return lambda message: _shaper(annotation, nested)(message)  # looked up late: types may nest
         _refuse()
+    kind = field.cpp_type
     if field.enum_type is not None:
         if annotation is not str:
             _refuse()
