@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds one image per service from deploy/docker/Dockerfile (shared layers, so the second to fifth
-# builds take seconds).
+# Builds one image per service from deploy/docker/Dockerfile: each holds only its service, the
+# libraries it builds on and its runtime lock (services/<name>/requirements.lock).
 #
 #   deploy/build-images.sh                         all five: tqr-<service>:<git short sha>
 #   deploy/build-images.sh identity gateway        only these

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # name → command (run from the repository root with this interpreter)
 BENCHMARKS: dict[str, list[str]] = {
-    "documents": [sys.executable, "services/documents/bench_render.py"],
-    "search": [sys.executable, "services/application/bench_search.py", "--rows", "1000000"],
+    "documents": [sys.executable, "-m", "tools.bench_render"],
+    "search": [sys.executable, "-m", "tools.bench_search", "--rows", "1000000"],
     # The wizard step driven by wrk against the whole system on PostgreSQL: the wrk ceiling, steps/s,
     # CPU ms per step of every process, new PostgreSQL sessions and the paced p99 (tools/loadtest/README.md).
     "loadtest": [sys.executable, "-m", "tools.loadtest.wrkbench"],

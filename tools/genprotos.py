@@ -18,6 +18,8 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 PROTOS = ROOT / "protos"
 CONTRACTS = ROOT / "libs" / "contracts"
+# What generation writes there; the package's pyproject.toml (and its build leftovers) stay as they are.
+GENERATED = ("tqr", "README.md")
 BIN = Path(sys.executable).parent  # the mypy-protobuf plugins live beside the interpreter
 
 
@@ -50,7 +52,9 @@ def differences(a: Path, b: Path) -> list[str]:
     cmp = filecmp.dircmp(a, b, ignore=["__pycache__"])
 
     def walk(c: filecmp.dircmp[str], prefix: str) -> None:
-        found.extend(prefix + n for n in c.left_only + c.right_only + c.diff_files)
+        # At the top, only what generation writes counts (not the package's pyproject.toml).
+        right_only = [n for n in c.right_only if prefix or n in GENERATED]
+        found.extend(prefix + n for n in c.left_only + right_only + c.diff_files)
         for name, sub in c.subdirs.items():
             walk(sub, f"{prefix}{name}/")
 
@@ -71,9 +75,14 @@ def main() -> int:
                 print("libs/contracts is stale; run `make protos`:", *stale, sep="\n  ")
                 return 1
             return 0
-        if CONTRACTS.exists():
-            shutil.rmtree(CONTRACTS)
-        shutil.copytree(fresh, CONTRACTS)
+        CONTRACTS.mkdir(parents=True, exist_ok=True)
+        for name in GENERATED:
+            if (CONTRACTS / name).is_dir():
+                shutil.rmtree(CONTRACTS / name)
+            if (fresh / name).is_dir():
+                shutil.copytree(fresh / name, CONTRACTS / name)
+            else:
+                shutil.copy(fresh / name, CONTRACTS / name)
     print(f"generated {sum(1 for _ in CONTRACTS.rglob('*_pb2.py'))} modules into libs/contracts")
     return 0
 

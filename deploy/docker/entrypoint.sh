@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs `python -m tqr_$TQR_SERVICE <command>` as PID 1 (exec), so SIGTERM reaches the service and
-# it drains (NOT_SERVING, finish in-flight calls and messages) before it exits.
+# it drains (NOT_SERVING, finish in-flight calls and messages) before it exits. An image holds only
+# its own service (TQR_SERVICE is set to it when the image is built).
 set -eu
 : "${TQR_SERVICE:?set TQR_SERVICE to identity, application, notification, documents or gateway}"
 case "$TQR_SERVICE" in

@@ -142,7 +142,14 @@ def test_dockerfile_builds_in_two_stages_and_runs_as_a_non_root_user():
     stages = re.findall(r"^FROM\s+(\S+)\s+AS\s+(\w+)", text, re.MULTILINE)
     assert [alias for _, alias in stages] == ["builder", "runtime"]
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim", text, re.MULTILINE)
-    assert re.search(r"pip install -r requirements\.lock", text)
+    # The service's own runtime lock, nothing outside it (--no-deps), then its wheels from the local
+    # wheel directory only (--no-index): the image holds one service and none of the test tools.
+    assert "COPY services/${SERVICE}/requirements.lock ./requirements.lock" in text
+    assert re.search(r"pip --python /opt/venv/bin/python install --no-deps -r requirements\.lock", text)
+    assert re.search(r'install --no-index --find-links /wheels "tqr-\$\{SERVICE\}"', text)
+    assert 'import_all.py "tqr_${SERVICE}"' in text
+    assert "requirements.lock ./" not in text.replace("services/${SERVICE}/requirements.lock ./", "")
+    assert "libs/testkit" not in text
     assert "COPY --from=builder /opt/venv /opt/venv" in text
     assert "fonts-wqy-microhei" in text.split("AS runtime", 1)[1]
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
@@ -154,7 +161,7 @@ def test_dockerignore_keeps_everything_the_dockerfile_copies():
     assert patterns[0] == "**"
     included = [p[1:].rstrip("/") for p in patterns if p.startswith("!")]
     for source in re.findall(r"^COPY\s+(?!--from)(.+)\s+\S+$", _dockerfile(), re.MULTILINE):
-        for path in source.split():
+        for path in (p.replace("${SERVICE}", s) for p in source.split() for s in [*SERVICES, "gateway"]):
             assert any(path.rstrip("/") == inc or path.startswith(inc + "/") for inc in included), path
             assert (ROOT / path).exists(), path
 

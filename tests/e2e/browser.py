@@ -79,6 +79,8 @@ def answer_of(question: str) -> str:
 async def use_text_check(page: Page) -> None:
     """The "换一种验证方式" link, then the answer to the plain question."""
     await page.get_by_role("link", name=re.compile("换一种验证方式")).click()
+    # The page swaps its human check in place (typed fields stay), or follows the link without scripts.
+    await page.locator("input[name=hc_kind][value=text]").wait_for(state="attached")
     question = await page.locator("label[for=hc_answer]").inner_text()
     await page.fill("#hc_answer", answer_of(question))
 

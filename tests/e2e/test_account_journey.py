@@ -38,10 +38,10 @@ async def keyboard_sign_in(page: Page, base: str, document_number: str) -> None:
         if "换一种验证方式" in await page.evaluate("document.activeElement.textContent || ''"):
             break
     await page.keyboard.press("Enter")
-    await page.wait_for_url(re.compile(r"check=text"))
+    # The text question replaces the slider in place, and the focus lands in its answer box.
+    await page.locator("input[name=hc_kind][value=text]").wait_for(state="attached")
     question = await page.locator("label[for=hc_answer]").inner_text()
-    await tab_to(page, "#document_type")
-    await page.keyboard.press("ArrowDown")  # the first document type after "请选择": 居民身份证
+    assert await page.input_value("#document_type") == "ID_CARD"  # preselected: nothing to choose
     await tab_to(page, "#document_number")
     await page.keyboard.type(document_number)
     await tab_to(page, "#password")

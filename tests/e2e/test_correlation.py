@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from servicekit.testing import wait_for
+from testkit import wait_for
 
 from tests.e2e.api_client import ApiClient
 

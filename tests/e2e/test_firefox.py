@@ -72,7 +72,8 @@ async def next_step(page: Page, button: str = "下一步") -> None:
 async def sign_in(page: Page, base: str, document_number: str, password: str) -> None:
     """The sign-in page with the text alternative of the human check (居民身份证)."""
     await page.goto(f"{base}/account/login")
-    await page.click(Link("换一种验证方式"), navigates=True)
+    await page.click(Link("换一种验证方式"))  # swapped in place by the page's script
+    await page.wait_for("document.querySelector('input[name=hc_kind]').value === 'text'")
     question = await page.text("label[for=hc_answer]")
     await page.select(Label("证件类型"), "ID_CARD")
     await page.fill(Label("证件号码"), document_number)

@@ -15,7 +15,7 @@ import struct
 import subprocess
 from pathlib import Path
 
-from servicekit.testing import free_port
+from testkit import free_port
 
 DNSMASQ = "/usr/sbin/dnsmasq"
 

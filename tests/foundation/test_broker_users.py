@@ -12,17 +12,18 @@ from dataclasses import dataclass
 
 import aio_pika
 import pytest
+import testkit
 from aiormq.exceptions import ChannelAccessRefused
 from prometheus_client import REGISTRY
-from servicekit import broker_users, db, envelope, testing
+from servicekit import broker_users, db, envelope
 from servicekit.bus.access import role
 from servicekit.bus.consumer import Consumer, EventContext, Subscription, subscriptions
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology, declare_consumer_queue
 from servicekit.dlq import drain
 from servicekit.outbox import OutboxRelay
-from servicekit.testing import wait_for
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from testkit import wait_for
 from tqr.application.v1.events_pb2 import ApplicationStatusChanged
 from tqr.identity.v1.events_pb2 import AccountRegistered
 
@@ -39,7 +40,7 @@ def topology(queue_prefix: str) -> Topology:
 @pytest.fixture(scope="module")
 def users(amqp_url: str) -> Iterator[dict[str, str]]:
     """Every role's own user on the run's vhost, made once for the module (rabbitmqctl is slow)."""
-    with testing.broker_logins(amqp_url, Topology()) as urls:
+    with testkit.broker_logins(amqp_url, Topology()) as urls:
         yield urls
 
 

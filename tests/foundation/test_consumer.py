@@ -12,7 +12,7 @@ import aio_pika
 import pytest
 from aio_pika.exceptions import DeliveryError, PublishError
 from servicekit import db
-from servicekit.testing import wait_for
+from testkit import wait_for
 
 from tests.foundation import harness
 

@@ -12,9 +12,9 @@ import pytest
 from servicekit import db
 from servicekit.db import ALIVE_BYPASS_SECONDS
 from servicekit.settings import ServiceSettings
-from servicekit.testing import PG_ADMIN_URL, postgres_database
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from testkit import PG_ADMIN_URL, postgres_database
 
 
 async def _backend_pid(engine: AsyncEngine) -> int:

@@ -18,9 +18,9 @@ from servicekit import db
 from servicekit.host import HostParts, ServiceHost
 from servicekit.rpc.server import LIVENESS
 from servicekit.settings import ServiceSettings
-from servicekit.testing import wait_for
-from servicekit.testing.tcp_proxy import TcpProxy
 from sqlalchemy.engine import make_url
+from testkit import wait_for
+from testkit.tcp_proxy import TcpProxy
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

@@ -33,9 +33,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from servicekit import db
 from servicekit.outbox import OutboxWriter
 from servicekit.rpc.server import LIVENESS
-from servicekit.testing import free_port, wait_for
-from servicekit.testing.tcp_proxy import TcpProxy
 from sqlalchemy.engine import make_url
+from testkit import free_port, wait_for
+from testkit.tcp_proxy import TcpProxy
 from tqr.application.v1 import application_pb2, application_pb2_grpc, events_pb2
 from tqr_application.adapters import orm
 

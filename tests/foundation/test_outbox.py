@@ -6,7 +6,7 @@ import asyncio
 
 from servicekit import db
 from servicekit.outbox import OutboxRelay
-from servicekit.testing import wait_for
+from testkit import wait_for
 
 from tests.foundation import harness
 

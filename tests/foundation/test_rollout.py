@@ -26,7 +26,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from servicekit.rpc.client import open_channel
-from servicekit.testing import free_port, wait_for
+from testkit import free_port, wait_for
 
 from tests.foundation.dnsmasq import DNSMASQ, DnsServer
 from tests.foundation.replica import SERVICE

@@ -14,7 +14,7 @@ from servicekit.rpc.client import open_channel, target_for
 from servicekit.rpc.errors import from_rpc_error
 from servicekit.rpc.server import LIVENESS
 from servicekit.settings import ServiceSettings
-from servicekit.testing import postgres_database, wait_for
+from testkit import postgres_database, wait_for
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
 SERVICE = "tqr.documents.v1.DocumentsService"
@@ -147,7 +147,7 @@ async def test_health_is_not_serving_while_the_database_is_unreachable():
             await host.engine.dispose()
             # Make the database refuse new connections, as an outage would.
             import asyncpg
-            from servicekit.testing import PG_ADMIN_URL
+            from testkit import PG_ADMIN_URL
             name = url.rsplit("/", 1)[1]
             admin = await asyncpg.connect(PG_ADMIN_URL)
             await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')

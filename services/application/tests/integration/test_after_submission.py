@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from servicekit import errors
 from tqr.application.v1 import applications_pb2, plans_pb2, staff_pb2
+from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr_application.adapters import orm
 
 
@@ -161,7 +162,7 @@ async def test_r_app_5_form_data_for_the_documents_service(app, h):
     who = h.new_applicant(document=h.REGISTRY_DOCUMENT, name="王小明")
     done = await app.submit_new(who, certificate=h.REGISTRY_CERTIFICATE)
     from tqr.application.v1 import form_pb2
-    system = h.Actor(subject_id="documents", role="SYSTEM")
+    system = h.Actor(subject_id="documents", role=ROLE_SYSTEM)
     form = await app.call(app.form.GetApplicationForForm, form_pb2.GetApplicationForFormRequest(
         application_number=done.application_number), system)
     assert form.document_number == h.REGISTRY_DOCUMENT and form.document_type_label == "居民身份证"

@@ -100,7 +100,7 @@ def test_cli_still_offers_migrate_serve_seed(sqlite_url):
 
 
 async def test_bench_search_runs_with_a_small_row_count(pg_url):
-    spec = importlib.util.spec_from_file_location("bench_search", ROOT / "services/application/bench_search.py")
+    spec = importlib.util.spec_from_file_location("bench_search", ROOT / "tools/bench_search.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     results = await bench.main(2000, pg_url, 500, 2)

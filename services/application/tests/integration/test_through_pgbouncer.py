@@ -18,11 +18,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from servicekit.testing import PG_ADMIN_URL
-from servicekit.testing.pgbouncer import pgbouncer
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from testkit import PG_ADMIN_URL
+from testkit.pgbouncer import pgbouncer
 from tqr_application.adapters import orm
 
 SERVER_POOL = 3  # PgBouncer's default_pool_size: server connections for the service's database

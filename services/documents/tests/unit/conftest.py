@@ -97,7 +97,8 @@ async def documents(tmp_path, form, signer):  # type: ignore[no-untyped-def]
     from tqr_documents.config import DEV_CACHE_KEYS
     from tqr_documents.service_layer.context import DocumentsContext
     from tqr_documents.service_layer.rendered_forms import RenderedForms
-    from tqr_documents.testing import FakeApplication, FakeApplications, FakeApplicationSource
+
+    from services.documents.tests.fakes import FakeApplication, FakeApplications, FakeApplicationSource
 
     engine = db.create_engine(f"sqlite:///{tmp_path / 'documents.sqlite3'}")
     async with engine.begin() as connection:

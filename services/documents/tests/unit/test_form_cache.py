@@ -14,7 +14,8 @@ import pypdf
 import pytest
 from tqr_documents.domain.access import Caller
 from tqr_documents.service_layer.downloads import download_form
-from tqr_documents.testing import FakeApplication
+
+from services.documents.tests.fakes import FakeApplication
 
 OWNER = Caller("U1", "APPLICANT")
 

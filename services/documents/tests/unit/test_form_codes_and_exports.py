@@ -14,7 +14,8 @@ from tqr_documents.domain.form_code import FormCodeSigner
 from tqr_documents.service_layer.downloads import download_form
 from tqr_documents.service_layer.exports import export_point_applicants
 from tqr_documents.service_layer.form_codes import verify_form_code
-from tqr_documents.testing import FakeApplication
+
+from services.documents.tests.fakes import FakeApplication
 
 POINT_STAFF = Caller("S1", "POINT_STAFF", "P1")
 

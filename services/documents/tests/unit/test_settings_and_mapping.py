@@ -12,7 +12,8 @@ from servicekit.rpc.actor import new_key_pair
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.config import DocumentsSettings
 from tqr_documents.domain.form_code import FormCodeSigner
-from tqr_documents.testing import FakeApplication, form_response
+
+from services.documents.tests.fakes import FakeApplication, form_response
 
 
 def test_default_form_code_keys_work_in_development() -> None:

@@ -23,6 +23,7 @@ from tqr_gateway.config import GatewaySettings
 from tqr_gateway.flows.staff_rules import APPLICATION_STAFF, AUTHORITY_ADMIN, IDENTITY_REVIEWER, SYSTEM_ADMIN, may
 from tqr_gateway.security.refusals import Refusal, refuses_with
 from tqr_gateway.session import SessionInfo, cookie_name
+from tqr_gateway.vocabulary import Role
 
 
 class SignInRequired(Exception):
@@ -92,7 +93,7 @@ async def signed_in_staff(request: Request) -> SessionInfo:
     return session
 
 
-def require_staff(*roles: str):  # type: ignore[no-untyped-def]
+def require_staff(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency that admits staff with one of ``roles`` (any staff role when none is given); a
     wrong role gets a 403 page (pages) or problem document (API), not a bare error."""
 

@@ -9,6 +9,7 @@ call to the identity service.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr.common.v1.actor_pb2 import Actor
 
 from tqr_gateway.session_cache import SessionCache, session_id_of
+from tqr_gateway.vocabulary import APPLICANT, NO_ROLE, Role, role_code
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class SessionInfo:
     token: str
     subject_id: str
     kind: str  # applicant | staff
-    roles: tuple[str, ...]
+    roles: tuple[Role, ...]  # the contracts' enum values (tqr_gateway.vocabulary)
     organisation_code: str
     name: str
     masked_document_number: str
@@ -38,20 +40,29 @@ class SessionInfo:
     # Signs this session's actor for the services (the gateway's key); None only in unit tests that
     # build a SessionInfo by hand and never call a service.
     signer: ActorSigner | None = field(default=None, compare=False, repr=False)
+    # When identity ends the session if it is not used again (wall-clock seconds), as identity said
+    # when it last resolved it; pages warn before then. A remembered session keeps the value: a
+    # request answered from the cache did not reach identity, so did not extend the session there.
+    valid_until: float = field(default=0.0, compare=False)
 
     @property
     def is_staff(self) -> bool:
         return self.kind == "staff"
 
     @property
-    def role(self) -> str:
-        return self.roles[0] if self.roles else ("APPLICANT" if self.kind == "applicant" else "")
+    def role(self) -> Role:
+        return self.roles[0] if self.roles else (APPLICANT if self.kind == "applicant" else NO_ROLE)
 
-    def actor(self, role: str | None = None) -> Actor:
+    @property
+    def role_code(self) -> str:
+        """The role as the pages' texts are keyed ("POINT_STAFF")."""
+        return role_code(self.role)
+
+    def actor(self, role: Role | None = None) -> Actor:
         return Actor(subject_id=self.subject_id, role=role or self.role,
                      organisation_code=self.organisation_code, display_name=self.name)
 
-    def signed_actor(self, role: str | None = None) -> Metadata:
+    def signed_actor(self, role: Role | None = None) -> Metadata:
         if self.signer is None:
             raise RuntimeError("this session has no actor signer")
         return self.signer.metadata_for(self.actor(role), session_id_of(self.token))
@@ -99,6 +110,7 @@ class SessionMiddleware:
             state["session"] = session
             if session is not None:
                 state["account"] = {"display_name": session.name, "kind": session.kind}
+                state["session_valid_until"] = session.valid_until
         await self.app(scope, receive, send)
 
 
@@ -120,6 +132,8 @@ async def _resolve(scope: Scope, token: str) -> SessionInfo | None:
         organisation_code=reply.organisation_code, name=reply.name,
         masked_document_number=reply.masked_document_number, real_name_status=reply.real_name_status,
         signer=scope["app"].state.actor_signer,
+        # 0 (no warning) when identity did not say how long the session lasts.
+        valid_until=time.time() + reply.valid_for_seconds if reply.valid_for_seconds > 0 else 0.0,
     )
     cache.put(token, session, valid_for_seconds=reply.valid_for_seconds, channel=reply.revocation_channel,
               ticket=ticket)

@@ -21,7 +21,7 @@ import grpc
 import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from servicekit.testing import free_port, wait_for
+from testkit import free_port, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 

@@ -20,8 +20,8 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 from servicekit import envelope, migrations
-from servicekit.testing.production import trust_fields
 from sqlalchemy import select
+from testkit.production import trust_fields
 from tqr.identity.v1 import events_pb2
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings

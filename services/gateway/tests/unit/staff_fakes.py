@@ -29,10 +29,13 @@ from tqr.application.v1 import staff_pb2 as staff_pb
 from tqr.application.v1 import staff_pb2_grpc as staff_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_HKMO_PERMIT
 from tqr.documents.v1 import documents_pb2 as doc_pb
 from tqr.documents.v1 import documents_pb2_grpc as doc_rpc
 from tqr.identity.v1 import identity_pb2 as id_pb
 from tqr.identity.v1 import identity_pb2_grpc as id_rpc
+from tqr.identity.v1.identity_pb2 import REVIEW_STATUS_PENDING
+from tqr_gateway import vocabulary
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
 
@@ -72,8 +75,8 @@ class Calls:
 
 
 def _in_scope(actor: Any) -> bool:
-    return (actor.role == "AUTHORITY_ADMIN" and actor.organisation_code == "110108") or (
-        actor.role == "POINT_STAFF" and actor.organisation_code == "11010801")
+    return (actor.role == vocabulary.AUTHORITY_ADMIN and actor.organisation_code == "110108") or (
+        actor.role == vocabulary.POINT_STAFF and actor.organisation_code == "11010801")
 
 
 def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -> views.ApplicationView:
@@ -123,7 +126,7 @@ class FakeStaff(staff_rpc.StaffServiceServicer):
         self._check(context)
         role = actor_of(context).role
         allowed = (("CONFIRM_ON_SITE", "MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE")
-                   if role == "POINT_STAFF" else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
+                   if role == vocabulary.POINT_STAFF else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
         view = application_view(allowed=allowed)
         view.certificate_claimed_by_another = request.application_id == CONFLICT_APP_ID
         return staff_pb.GetApplicationForStaffResponse(application=view)
@@ -210,13 +213,13 @@ class FakeIdentity(id_rpc.IdentityServiceServicer):
         if request.session_token not in STAFF:
             raise errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Please sign in first")
         role, org = STAFF[request.session_token]
-        return id_pb.ResolveSessionResponse(subject_id=f"s-{request.session_token}", kind="staff", roles=[role],
+        return id_pb.ResolveSessionResponse(subject_id=f"s-{request.session_token}", kind="staff", roles=[vocabulary.role(role)],
                                             organisation_code=org, name=f"{role} 测试")
 
     async def ListManualReviews(self, request: Any, context: Any) -> Any:
         self.calls.add("ListManualReviews", request, context)
-        case = id_pb.ManualReviewCase(case_id="case-1", name="张三", document_type="HKMO_PERMIT",
-                                      masked_document_number="H1*****89", status="PENDING",
+        case = id_pb.ManualReviewCase(case_id="case-1", name="张三", document_type=DOCUMENT_TYPE_HKMO_PERMIT,
+                                      masked_document_number="H1*****89", status=REVIEW_STATUS_PENDING,
                                       submitted_at="2026-03-02T08:00:00+00:00", due_date="2026-03-11",
                                       photo_ids=["photo-1"])
         return id_pb.ListManualReviewsResponse(cases=[case], total=1)
@@ -227,9 +230,9 @@ class FakeIdentity(id_rpc.IdentityServiceServicer):
 
     async def ListSupportRequests(self, request: Any, context: Any) -> Any:
         self.calls.add("ListSupportRequests", request, context)
-        item = id_pb.SupportRequest(request_id="sup-1", name="李四", kind="CHANGE_CONTACT", status="PENDING",
+        item = id_pb.SupportRequest(request_id="sup-1", name="李四", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
                                     requested_email="new@example.cn", photo_ids=["photo-2"])
-        anonymous = id_pb.SupportRequest(request_id="sup-2", name="王五", kind="CHANGE_CONTACT", status="PENDING",
+        anonymous = id_pb.SupportRequest(request_id="sup-2", name="王五", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
                                          requested_email="w5@example.cn", photo_ids=["photo-3"],
                                          without_sign_in=True, claimed_name="王 五")
         return id_pb.ListSupportRequestsResponse(requests=[item, anonymous], total=2)

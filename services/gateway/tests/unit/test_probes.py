@@ -1,7 +1,7 @@
 """The gateway's probe endpoints: liveness asks nothing of any dependency, readiness of the services does."""
 
 from fastapi.testclient import TestClient
-from servicekit.testing import free_port
+from testkit import free_port
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.shutdown import Drain

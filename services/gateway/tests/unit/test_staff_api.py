@@ -18,7 +18,7 @@ from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from tqr.application.v1 import views_pb2 as views
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2 as id_pb
-from tqr_gateway import deps
+from tqr_gateway import deps, vocabulary
 from tqr_gateway.app import create_app
 from tqr_gateway.clients.staff_documents import ExportedFile, FormCodeCheck
 from tqr_gateway.clients.staff_identity import CasePhoto
@@ -98,10 +98,10 @@ class FakeIdentity:
 
     async def decide_manual_review(self, case_id: str, decision: str, reason: str, **kwargs: Any) -> Any:
         self.calls.append(("decide_manual_review", (case_id, decision, reason)))
-        return id_pb.ManualReviewCase(case_id=case_id, status=decision)
+        return id_pb.ManualReviewCase(case_id=case_id, status=vocabulary.review_status(decision))
 
     async def decide_support_request(self, request_id: str, decision: str, reason: str, **kwargs: Any) -> Any:
-        return id_pb.SupportRequest(request_id=request_id, status=decision)
+        return id_pb.SupportRequest(request_id=request_id, status=vocabulary.review_status(decision))
 
     async def case_photo(self, photo_id: str, **kwargs: Any) -> CasePhoto:
         return CasePhoto("image/png", PNG)
@@ -128,7 +128,7 @@ def api() -> Iterator[Api]:
 
         async def signed_in_staff() -> SessionInfo:
             role, org = STAFF[running.signed_in]
-            return SessionInfo(running.signed_in, f"s-{running.signed_in}", "staff", (role,), org, role, "", "",
+            return SessionInfo(running.signed_in, f"s-{running.signed_in}", "staff", (vocabulary.role(role),), org, role, "", "",
                                signer=GATEWAY_SIGNER)
 
         app.dependency_overrides.update({

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit.staff_fakes import PNG, Console, console
 
@@ -35,7 +36,7 @@ def test_r_staff_3_rejection_needs_a_reason(pages: Console) -> None:
     ok = pages.post("/staff/support/sup-1", {"decision": "REJECTED", "reason": "照片不清晰，请重新上传"})
     assert ok.status_code == 303 and ok.headers["location"] == "/staff/support?done=REJECTED"
     (request, actor), = pages.calls.of("DecideSupportRequest")
-    assert request.reason == "照片不清晰，请重新上传" and actor.role == "IDENTITY_REVIEWER"
+    assert request.reason == "照片不清晰，请重新上传" and actor.role == vocabulary.IDENTITY_REVIEWER
 
 
 def test_r_plan_1_plan_form_reads_times_as_beijing_time(pages: Console) -> None:

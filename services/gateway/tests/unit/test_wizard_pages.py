@@ -6,6 +6,7 @@ import re
 
 import httpx
 import pytest
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 
 from services.gateway.tests.unit.wizard_fakes import REGISTRY_NUMBER, State, csrf_of, gateway, sign_in
 
@@ -55,7 +56,7 @@ async def test_apply_starts_a_draft_and_lands_on_the_current_step(state: State) 
         page = await client.get("/apply/step/1")
     assert "第 1 步，共 8 步" in page.text
     assert state.started_identities[0].account_id == "acc-a"
-    assert state.started_identities[0].gender == "F"
+    assert state.started_identities[0].gender == GENDER_FEMALE  # identity's value, passed on as it is
 
 
 async def test_r_wiz_1_early_next_is_refused_with_a_message_and_the_countdown(state: State) -> None:

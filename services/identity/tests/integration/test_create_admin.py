@@ -13,8 +13,8 @@ from pathlib import Path
 import pyotp
 import pytest
 from servicekit import migrations
-from servicekit.testing.production import trust_env
 from sqlalchemy import func, select
+from testkit.production import trust_env
 from tqr_identity.adapters import orm
 from tqr_identity.service_layer import sign_in
 from tqr_identity.service_layer.model import Role

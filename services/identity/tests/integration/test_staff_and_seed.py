@@ -10,8 +10,8 @@ import pyotp
 import pytest
 from servicekit import db, migrations
 from servicekit.errors import Unauthenticated
-from servicekit.testing.production import trust_fields
 from sqlalchemy import func, select
+from testkit.production import trust_fields
 from tqr_identity.adapters import orm
 from tqr_identity.adapters.real_name_dev import demo_registry_holders
 from tqr_identity.config import IdentitySettings

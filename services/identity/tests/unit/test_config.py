@@ -8,7 +8,7 @@ import os
 import pytest
 from servicekit.sealing import DEV_KEYS
 from servicekit.settings import SettingsRefused, load
-from servicekit.testing.production import trust_env
+from testkit.production import trust_env
 from tqr_identity.adapters.account_crypto import AccountCrypto
 from tqr_identity.config import DEV_INDEX_KEY, DEV_PERSONAL_DATA_KEYS, IdentitySettings
 

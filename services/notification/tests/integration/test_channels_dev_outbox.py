@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiosmtplib
 from servicekit.clock import ManualClock
-from servicekit.testing import free_port
+from testkit import free_port
 from tqr.identity.v1 import events_pb2 as idn
 from tqr_notification.channels.dev_outbox import SmtpSink
 from tqr_notification.channels.email import SmtpEmailSender, SmtpSettings, build_email_message

@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from servicekit.testing import free_port
+from testkit import free_port
 from tqr.application.v1 import events_pb2 as app
 from tqr.identity.v1 import events_pb2 as idn
 from tqr_notification.channels.email import SmtpEmailSender, SmtpSettings

@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from servicekit.testing import free_port
+from testkit import free_port
 from tqr.identity.v1 import events_pb2 as idn
 from tqr_notification.channels.sms import HttpSmsProvider
 from tqr_notification.domain.delivery import DeliveryStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import aio_pika
-from servicekit.testing import wait_for
+from testkit import wait_for
 from tqr.identity.v1 import events_pb2 as idn
 
 EMAIL, PHONE, ACCOUNT = "teacher@example.com", "13812345678", "acc-1"

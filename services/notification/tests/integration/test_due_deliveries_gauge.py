@@ -14,9 +14,9 @@ import tqr_notification
 from prometheus_client import REGISTRY
 from servicekit import db, migrations
 from servicekit.clock import SystemClock
-from servicekit.testing import wait_for
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from testkit import wait_for
 from tqr_notification.adapters.delivery_repository import (
     ClaimedDelivery,
     NewDelivery,

@@ -17,7 +17,7 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from servicekit.testing import free_port, wait_for
+from testkit import free_port, wait_for
 from tqr.identity.v1 import events_pb2 as idn
 from tqr_notification.channels.dev_outbox import SmtpSink
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from servicekit.testing import free_port, wait_for
+from testkit import free_port, wait_for
 from tqr.identity.v1 import events_pb2 as idn
 from tqr.notification.v1 import notification_pb2 as pb
 from tqr.notification.v1 import notification_pb2_grpc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 from servicekit.sealing import DEV_KEYS
-from servicekit.testing.production import trust_fields
+from testkit.production import trust_fields
 from tqr_notification.config import NotificationSettings
 from tqr_notification.domain.catalogue import CATALOGUE
 from tqr_notification.service_layer.event_handlers import build_subscriptions

@@ -10,6 +10,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -40,13 +41,12 @@ class ApplicantIdentity(_message.Message):
     MOBILE_MASKED_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     name: _builtins.str
-    document_type: _builtins.str
-    """identity service code, e.g. ID_CARD"""
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     document_number: _builtins.str
     real_name_verified: _builtins.bool
     """R-ID-9"""
-    gender: _builtins.str
-    """M / F / "" """
+    gender: _vocabulary_pb2.Gender.ValueType
+    """UNSPECIFIED: not recorded"""
     birth_date: _builtins.str
     """YYYY-MM-DD or "" """
     ethnicity: _builtins.str
@@ -57,10 +57,10 @@ class ApplicantIdentity(_message.Message):
         *,
         account_id: _builtins.str = ...,
         name: _builtins.str = ...,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         document_number: _builtins.str = ...,
         real_name_verified: _builtins.bool = ...,
-        gender: _builtins.str = ...,
+        gender: _vocabulary_pb2.Gender.ValueType = ...,
         birth_date: _builtins.str = ...,
         ethnicity: _builtins.str = ...,
         mobile_masked: _builtins.str = ...,
@@ -101,8 +101,8 @@ class CertificateData(_message.Message):
     has_photo: _builtins.bool
     certificate_type_name: _builtins.str
     subject_name: _builtins.str
-    gender: _builtins.str
-    """M / F as on the certificate"""
+    gender: _vocabulary_pb2.Gender.ValueType
+    """as on the certificate"""
     birth_date: _builtins.str
     """YYYY-MM-DD"""
     def __init__(
@@ -118,7 +118,7 @@ class CertificateData(_message.Message):
         has_photo: _builtins.bool = ...,
         certificate_type_name: _builtins.str = ...,
         subject_name: _builtins.str = ...,
-        gender: _builtins.str = ...,
+        gender: _vocabulary_pb2.Gender.ValueType = ...,
         birth_date: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015

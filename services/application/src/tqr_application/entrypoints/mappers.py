@@ -1,4 +1,5 @@
-"""Domain and read-model values to protobuf messages (the only module with *_pb2 builders)."""
+"""Domain and read-model values to protobuf messages (the only module with *_pb2 builders), and the
+shared vocabulary's enums to the codes this service keeps (the only place that maps them)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit import vocabulary
 from servicekit.masking import mask_document_number
 from tqr.application.v1 import views_pb2 as v
+from tqr.common.v1 import vocabulary_pb2
 
 from tqr_application.domain.application import Decision
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
@@ -16,6 +19,30 @@ from tqr_application.domain.reference import ConfirmationPoint
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus
 from tqr_application.service_layer.context import aware
 from tqr_application.service_layer.read_model import ApplicationDetails
+
+# This service spells gender as the certificate registry does ("M" / "F", "" when not recorded).
+_GENDER_LETTERS = {vocabulary_pb2.GENDER_MALE: "M", vocabulary_pb2.GENDER_FEMALE: "F"}
+_GENDERS = {letter: value for value, letter in _GENDER_LETTERS.items()}
+
+
+def gender_letter(value: vocabulary_pb2.Gender.ValueType) -> str:
+    return _GENDER_LETTERS.get(value, "")
+
+
+def gender(letter: str) -> vocabulary_pb2.Gender.ValueType:
+    return _GENDERS.get(letter, vocabulary_pb2.GENDER_UNSPECIFIED)
+
+
+def document_type_code(value: vocabulary_pb2.DocumentType.ValueType) -> str:
+    return vocabulary.code(vocabulary_pb2.DocumentType, value)
+
+
+def document_type(code: str) -> vocabulary_pb2.DocumentType.ValueType:
+    return vocabulary.value(vocabulary_pb2.DocumentType, code)
+
+
+def role_code(value: vocabulary_pb2.Role.ValueType) -> str:
+    return vocabulary.code(vocabulary_pb2.Role, value)
 
 
 def ts(instant: datetime | None) -> Timestamp | None:
@@ -59,7 +86,7 @@ def certificate(data: Mapping[str, Any], names: dict[str, dict[str, str]], has_p
         locked=bool(data.get("locked")), has_photo=has_photo,
         certificate_type_name=names["certificate_types"].get(data.get("certificate_type_code", ""), ""),
         subject_name=names["subjects"].get(data.get("subject_code", ""), ""),
-        gender=data.get("gender", ""), birth_date=data.get("birth_date") or "",
+        gender=gender(data.get("gender", "")), birth_date=data.get("birth_date") or "",
     )
 
 

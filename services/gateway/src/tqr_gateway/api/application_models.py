@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import TypeVar
 
 from google.protobuf.message import Message
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from tqr_gateway import vocabulary
 from tqr_gateway.api.fields import ExpectedVersion, Int32, TypedNumber
 from tqr_gateway.api.proto_dicts import message_to_dict
 
@@ -39,6 +40,15 @@ class CertificateFields(BaseModel):
 
 class Certificate(CertificateFields):
     certificate_number: str = ""
+
+    @field_validator("gender", mode="before")
+    @classmethod
+    def _gender_as_before(cls, value: object) -> object:
+        """The view carries the enum (its name, from the protobuf); the API says M / F as before."""
+        if isinstance(value, str) and value.startswith("GENDER_"):
+            return vocabulary.gender_letter(vocabulary.gender(value.removeprefix("GENDER_")))
+        return value
+
     locked: bool = Field(default=False, description="taken from the registry: read-only (R-WIZ-3/4)")
     has_photo: bool = False
     certificate_type_name: str = ""

@@ -14,6 +14,7 @@ from tqr.application.v1 import applications_pb2 as apps
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
+from tqr_gateway import vocabulary
 from tqr_gateway.api import application_models as m
 from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.api.proto_json import json_of
@@ -94,7 +95,8 @@ async def step_lookup(request: Request, session: Applicant, applications: Applic
 @router.put(f"{DRAFT}/steps/certificate-details", response_model=m.DraftResponse, summary="Step 4 (R-WIZ-4)")
 async def step_details(request: Request, session: Applicant, applications: Applications,
                        body: m.CertificateDetailsIn) -> Response:
-    step = wiz.CertificateDetailsStep(**body.model_dump(exclude={"override_warnings"}))
+    step = wiz.CertificateDetailsStep(**body.model_dump(exclude={"override_warnings", "gender"}),
+                                      gender=vocabulary.gender_of_letter(body.gender))
     return await _save(applications, session, wiz.SaveWizardStepRequest(certificate_details=step),
                        body.override_warnings)
 
@@ -162,7 +164,8 @@ async def _edit(applications: ApplicationClient, session: SessionInfo,
 @router.put("/applications/{application_id}/certificate", response_model=m.EditResult, summary="R-APP-3")
 async def edit_certificate(request: Request, application_id: str, session: Applicant, applications: Applications,
                            body: m.CertificateEditIn) -> m.EditResult:
-    edit = apps.CertificateEdit(**body.model_dump(exclude={"expected_version"}))
+    edit = apps.CertificateEdit(**body.model_dump(exclude={"expected_version", "gender"}),
+                                gender=vocabulary.gender_of_letter(body.gender))
     return await _edit(applications, session, apps.EditApplicationRequest(
         application_id=application_id, expected_version=body.expected_version, certificate=edit))
 

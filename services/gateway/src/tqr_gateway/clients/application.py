@@ -126,9 +126,6 @@ class ApplicationClient:
 
 # --- who applies -------------------------------------------------------------------------------
 
-_GENDER = {"MALE": "M", "FEMALE": "F", "M": "M", "F": "F"}
-
-
 async def applicant_identity(identity: IdentityClient, md: Metadata) -> views.ApplicantIdentity:
     """The ApplicantIdentity that StartApplication and SubmitApplication ask for, from GetAccount.
 
@@ -139,6 +136,6 @@ async def applicant_identity(identity: IdentityClient, md: Metadata) -> views.Ap
     return views.ApplicantIdentity(
         account_id=account.account_id, name=account.name, document_type=account.document_type,
         document_number=account.document_number, real_name_verified=account.real_name_status == "VERIFIED",
-        gender=_GENDER.get(account.gender, ""), birth_date=account.birth_date, ethnicity=account.ethnicity,
+        gender=account.gender, birth_date=account.birth_date, ethnicity=account.ethnicity,
         mobile_masked=account.masked_mobile,
     )

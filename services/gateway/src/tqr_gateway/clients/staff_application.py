@@ -22,6 +22,8 @@ from tqr.application.v1 import staff_pb2_grpc as rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 
+from tqr_gateway.vocabulary import POINT_STAFF, Role
+
 Metadata = Sequence[tuple[str, str | bytes]]
 
 # Actions the confirmation point records (RecordOnSiteResult); the rest are the authority's decisions.
@@ -93,10 +95,10 @@ class StaffApplicationClient:
             pb.CheckEligibilityForStaffRequest(application_id=application_id), metadata=metadata)
         return reply.report
 
-    async def act(self, application_id: str, action: str, *, role: str, metadata: Metadata, reason: str = "",
+    async def act(self, application_id: str, action: str, *, role: Role, metadata: Metadata, reason: str = "",
                   missing_materials: Sequence[str] = (), expected_version: int = 0) -> views.ApplicationView:
         """A status action: point staff record on-site results, authority admins decide."""
-        if role == "POINT_STAFF" and action in ON_SITE_ACTIONS:
+        if role == POINT_STAFF and action in ON_SITE_ACTIONS:
             on_site = await self._staff.RecordOnSiteResult(pb.RecordOnSiteResultRequest(
                 application_id=application_id, action=action, reason=reason,
                 missing_materials=list(missing_materials), expected_version=expected_version), metadata=metadata)

@@ -13,10 +13,13 @@ from typing import Final
 
 from tqr_gateway.clients.staff_documents import looks_like_form_code
 
-AUTHORITY_ADMIN: Final = "AUTHORITY_ADMIN"
-POINT_STAFF: Final = "POINT_STAFF"
-IDENTITY_REVIEWER: Final = "IDENTITY_REVIEWER"
-SYSTEM_ADMIN: Final = "SYSTEM_ADMIN"
+# The roles are the contracts' enum (tqr.common.v1.Role), named once in tqr_gateway.vocabulary.
+from tqr_gateway.vocabulary import AUTHORITY_ADMIN as AUTHORITY_ADMIN
+from tqr_gateway.vocabulary import IDENTITY_REVIEWER as IDENTITY_REVIEWER
+from tqr_gateway.vocabulary import POINT_STAFF as POINT_STAFF
+from tqr_gateway.vocabulary import SYSTEM_ADMIN as SYSTEM_ADMIN
+from tqr_gateway.vocabulary import Role
+
 APPLICATION_STAFF: Final = (AUTHORITY_ADMIN, POINT_STAFF)
 
 STATUSES: Final = ("SUBMITTED", "MATERIALS_INCOMPLETE", "CONFIRMED", "WRONG_AUTHORITY", "NOT_ELIGIBLE",
@@ -53,7 +56,7 @@ class Problem:
         return self.message_en if lang == "en" else self.message_zh
 
 
-def may(roles: Iterable[str], *allowed: str) -> bool:
+def may(roles: Iterable[Role], *allowed: Role) -> bool:
     return bool(set(roles) & set(allowed))
 
 

@@ -1,5 +1,5 @@
-"""Public pages of the web shell: the landing page, the four help pages (R-HELP-1) and the
-language switch."""
+"""Public pages of the web shell: the landing page, the four help pages (R-HELP-1), the privacy
+notice and the accessibility statement, and the language switch."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from tqr_gateway.web.language import LANG_COOKIE, LANG_COOKIE_MAX_AGE, SUPPORTED
 from tqr_gateway.web.templating import render
 
 HELP_TOPICS: Final = ("guide", "process", "usage", "faq")
+# The privacy notice (PIPL) and the accessibility statement: topic → the date the text last changed.
+LEGAL_PAGES: Final = {"privacy": "2026-12-06", "accessibility": "2026-12-06"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,6 +29,16 @@ async def help_page(request: Request, topic: str) -> HTMLResponse:
     if topic not in HELP_TOPICS:
         raise HTTPException(status_code=404)
     return render(request, "help/page.html", {"topic": topic, "topics": HELP_TOPICS})
+
+
+@router.get("/privacy", response_class=HTMLResponse, name="web.privacy")
+async def privacy_notice(request: Request) -> HTMLResponse:
+    return render(request, "legal/page.html", {"topic": "privacy", "updated": LEGAL_PAGES["privacy"]})
+
+
+@router.get("/accessibility", response_class=HTMLResponse, name="web.accessibility")
+async def accessibility_statement(request: Request) -> HTMLResponse:
+    return render(request, "legal/page.html", {"topic": "accessibility", "updated": LEGAL_PAGES["accessibility"]})
 
 
 @router.get("/lang/{code}", name="web.switch_language")

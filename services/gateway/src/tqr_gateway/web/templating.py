@@ -10,6 +10,7 @@ texts follow the page's language.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
+from tqr_gateway import vocabulary
 from tqr_gateway.security.csrf import CSRF_FIELD, csrf_token_of
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_date, format_datetime, mask_personal
@@ -35,6 +37,8 @@ DEFAULT_LINKS: dict[str, str] = {
     "process": "/help/process",
     "usage": "/help/usage",
     "faq": "/help/faq",
+    "privacy": "/privacy",
+    "accessibility": "/accessibility",
     "register": "/account/register",
     "login": "/account/login",
     "logout": "/account/logout",
@@ -113,7 +117,8 @@ def create_environment(*, links: Mapping[str, str] | None = None, auto_reload: b
         csrf_field=_csrf_field,
         csrf_token=_csrf_token,
     )
-    env.filters.update(date=_date_filter, datetime=_datetime_filter, mask=mask_personal)
+    env.filters.update(date=_date_filter, datetime=_datetime_filter, mask=mask_personal,
+                       gender_code=vocabulary.gender_code)
     return env
 
 
@@ -147,7 +152,16 @@ def page_context(connection: HTTPConnection) -> dict[str, Any]:
         # Not called ``account``: account pages pass their own ``account`` (the identity service's
         # view), which would hide who is signed in from the header.
         "signed_in_as": state.get("account"),
+        "session_expires_in": _session_expires_in(state.get("session_valid_until")),
     }
+
+
+def _session_expires_in(valid_until: object) -> int | None:
+    """Whole seconds until the signed-in session ends unless used again (set by the session layer);
+    the layout's timeout warning counts down from it. None when nobody is signed in."""
+    if not isinstance(valid_until, (int, float)) or valid_until <= 0:
+        return None
+    return max(0, int(valid_until - time.time()))
 
 
 def render_page(connection: HTTPConnection, template: str, context: Mapping[str, Any] | None = None) -> str:

@@ -9,6 +9,7 @@ from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
+from tqr_gateway import vocabulary
 from tqr_gateway.api.fields import ExpectedVersion, TypedNumber
 from tqr_gateway.flows.timestamps import instant
 
@@ -219,8 +220,9 @@ class ReviewCaseOut(BaseModel):
 
     @classmethod
     def of(cls, c: ipb.ManualReviewCase) -> ReviewCaseOut:
-        return cls(case_id=c.case_id, name=c.name, document_type=c.document_type,
-                   masked_document_number=c.masked_document_number, status=c.status, submitted_at=c.submitted_at,
+        return cls(case_id=c.case_id, name=c.name, document_type=vocabulary.document_type_code(c.document_type),
+                   masked_document_number=c.masked_document_number, status=vocabulary.review_status_code(c.status),
+                   submitted_at=c.submitted_at,
                    due_date=c.due_date, decided_at=c.decided_at, decision_reason=c.decision_reason, note=c.note,
                    photo_urls=[f"/api/v1/staff/photos/{p}" for p in c.photo_ids])
 
@@ -244,8 +246,8 @@ class SupportRequestOut(BaseModel):
     @classmethod
     def of(cls, r: ipb.SupportRequest) -> SupportRequestOut:
         return cls(request_id=r.request_id, name=r.name, masked_document_number=r.masked_document_number,
-                   kind=r.kind, status=r.status, requested_name=r.requested_name,
-                   requested_gender=r.requested_gender, requested_email=r.requested_email,
+                   kind=r.kind, status=vocabulary.review_status_code(r.status), requested_name=r.requested_name,
+                   requested_gender=vocabulary.gender_code(r.requested_gender), requested_email=r.requested_email,
                    requested_masked_mobile=r.requested_masked_mobile, explanation=r.explanation,
                    created_at=r.created_at, decided_at=r.decided_at, decision_reason=r.decision_reason,
                    photo_urls=[f"/api/v1/staff/photos/{p}" for p in r.photo_ids])

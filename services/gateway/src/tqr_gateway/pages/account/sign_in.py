@@ -115,6 +115,8 @@ async def login(request: Request, identity: Identity) -> Response:
 async def logout(request: Request, identity: Identity) -> Response:
     session = optional_session(request)
     target = "/staff/login?signed_out=1" if session is not None and session.is_staff else "/account/signed-out"
+    if request.query_params.get("timed_out") == "1":  # the timeout warning ran out (session_time.py)
+        target += ("&" if "?" in target else "?") + "timed_out=1"
     if session is not None:
         await identity.sign_out(session.token)
     response = RedirectResponse(target, status_code=303)
@@ -124,13 +126,14 @@ async def logout(request: Request, identity: Identity) -> Response:
 
 @router.get("/account/signed-out")
 async def signed_out(request: Request) -> Response:
-    return render(request, "account/signed_out.html")
+    return render(request, "account/signed_out.html", {"timed_out": request.query_params.get("timed_out") == "1"})
 
 
 async def _staff_page(request: Request, values: dict[str, str], found: FormErrors | None = None,
                       status: int = 200, *, failed: bool = False) -> Response:
     context = {"values": values, "failed": failed, "next": next_path(values.get("next"), "/staff"),
-               "signed_out": request.query_params.get("signed_out") == "1", **(found or FormErrors()).context()}
+               "signed_out": request.query_params.get("signed_out") == "1",
+               "timed_out": request.query_params.get("timed_out") == "1", **(found or FormErrors()).context()}
     return render(request, "account/staff_login.html", context, status_code=status)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from servicekit import text
 from tqr.application.v1 import applications_pb2 as apps
 
+from tqr_gateway import vocabulary
 from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.deps import Applicant, Applications, actor_metadata
 from tqr_gateway.pages.wizard import forms
@@ -39,7 +40,8 @@ def _values_from_view(section: str, view: Any, years: list[int]) -> dict[str, An
     c = view.certificate
     return {"certificate_number": c.certificate_number, "holder_name": c.holder_name,
             "certificate_type_code": c.certificate_type_code, "subject_code": c.subject_code,
-            "issuing_body": c.issuing_body, "issue_date": forms.date_parts(c.issue_date), "gender": c.gender,
+            "issuing_body": c.issuing_body, "issue_date": forms.date_parts(c.issue_date),
+            "gender": vocabulary.gender_letter(c.gender),
             "birth_date": forms.date_parts(c.birth_date)}
 
 
@@ -58,7 +60,8 @@ def _edit_request(section: str, form: Any, application_id: str, years: list[int]
     issue_date, typed["issue_date"] = forms.date_from_form(form, "issue_date")
     birth_date, typed["birth_date"] = forms.date_from_form(form, "birth_date")
     request.certificate.CopyFrom(apps.CertificateEdit(
-        **{name: typed[name] for name in CERTIFICATE_TEXTS}, issue_date=issue_date, birth_date=birth_date))
+        **{name: typed[name] for name in CERTIFICATE_TEXTS if name != "gender"}, issue_date=issue_date,
+        birth_date=birth_date, gender=vocabulary.gender_of_letter(typed["gender"])))
     return request, typed
 
 
@@ -101,7 +104,7 @@ async def save_edit(request: Request, application_id: str, section: str, session
     try:
         reply = await client.edit(message, md)
     except grpc.aio.AioRpcError as exc:
-        errors = page_errors(request, exc, years=years)
+        errors = page_errors(request, exc, years=years, typed=values)
         view = await client.get_mine(application_id, md)
         return await _render_edit(request, applications, section, view, values, errors, years)
     flag = "registry" if reply.replaced_from_registry else "saved"

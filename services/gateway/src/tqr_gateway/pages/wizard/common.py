@@ -5,6 +5,7 @@ beside the fields, and the conversion of the service's field paths to the ids of
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from servicekit import errors
 from servicekit.rpc.errors import from_rpc_error
 from tqr.application.v1 import wizard_pb2 as wiz
 
+from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
 TOTAL_STEPS = 8
@@ -102,15 +104,30 @@ def is_warning(code: str, step: int) -> bool:
     return code == "R-WIZ-3" if step == 3 else code.startswith(f"R-WIZ-{step}-")
 
 
+# Number boxes the form sends as -1 when it cannot read a whole number from them (forms.py): the
+# service then says the number is out of range, which is wrong for a box left empty.
+# Field → (catalogue key when empty, when not digits).
+NUMBER_FIELDS = {
+    "continuing_education_hours": ("wizard.error.continuing_education_hours.missing",
+                                   "wizard.error.continuing_education_hours.not_a_number"),
+}
+
+
 def page_errors(request: Request, exc: grpc.aio.AioRpcError, step: int = 0,
-                years: list[int] | None = None) -> PageErrors:
-    """Turn a refusal into errors beside fields; re-raises what a form cannot show (faults, 401…)."""
+                years: list[int] | None = None, typed: Mapping[str, Any] | None = None) -> PageErrors:
+    """Turn a refusal into errors beside fields; re-raises what a form cannot show (faults, 401…).
+
+    ``typed``: what the person typed, so that a number box left empty or holding no number is told
+    "fill it in" / "use digits" rather than the range the service checks.
+    """
     refusal = from_rpc_error(exc)
     lang = language_of(request)
     result = PageErrors()
     if isinstance(refusal, errors.InvalidInput) and refusal.problems:
         for problem in refusal.problems:
-            result.add(form_key(problem.field, years), problem.message_en if lang == "en" else problem.message_zh)
+            key = form_key(problem.field, years)
+            result.add(key, _unreadable_number(key, typed, lang)
+                       or (problem.message_en if lang == "en" else problem.message_zh))
         return result
     if isinstance(refusal, errors.RuleViolation | errors.InvalidInput | errors.Conflict):
         if step and isinstance(refusal, errors.RuleViolation) and is_warning(refusal.code, step):
@@ -123,6 +140,16 @@ def page_errors(request: Request, exc: grpc.aio.AioRpcError, step: int = 0,
             result.add_general(message)
         return result
     raise exc
+
+
+def _unreadable_number(key: str, typed: Mapping[str, Any] | None, lang: str) -> str:
+    if typed is None or key not in NUMBER_FIELDS:
+        return ""
+    raw = str(typed.get(key) or "").strip()
+    if raw.isdigit():
+        return ""
+    missing, not_a_number = NUMBER_FIELDS[key]
+    return translate(lang, not_a_number if raw else missing)
 
 
 def message_of(request: Request, item: Any) -> str:

@@ -170,6 +170,6 @@ async def save_step(request: Request, step: int, session: Applicant, application
     try:
         saved = await applications.save_step(message, actor_metadata(session))
     except grpc.aio.AioRpcError as exc:
-        errors = page_errors(request, exc, step, years)
+        errors = page_errors(request, exc, step, years, typed=values)
         return await render_step(request, applications, step, draft, values, errors, return_to, overrides)
     return _redirect(next_path(step, saved.draft, return_to))

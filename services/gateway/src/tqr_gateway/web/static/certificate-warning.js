@@ -14,6 +14,12 @@
       return;
     }
     var form = input.form;
+    var next = form.querySelector("[data-step-next]");
+    function showNext(shown) {  // the warning's two buttons are the only choices while it shows
+      if (next) {
+        next.hidden = !shown;
+      }
+    }
     var texts = {
       title: slot.getAttribute("data-title"), body: slot.getAttribute("data-body"),
       back: slot.getAttribute("data-back"), go: slot.getAttribute("data-continue")
@@ -48,6 +54,7 @@
       back.textContent = texts.back;
       back.addEventListener("click", function () {
         slot.textContent = "";
+        showNext(true);
         input.focus();
       });
       var go = document.createElement("button");
@@ -63,6 +70,7 @@
       block.appendChild(code);
       block.appendChild(group);
       slot.appendChild(block);
+      showNext(false);
       back.focus();
     });
   }

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import time
 
-from tqr.common.v1.actor_pb2 import Actor
-
 from servicekit.rpc.actor import (
     DEFAULT_LIFETIME_SECONDS,
     DEV_DOCUMENTS_SIGNING_KEYS,
@@ -19,6 +17,7 @@ from servicekit.rpc.actor import (
     Clock,
     Metadata,
 )
+from tqr.common.v1.actor_pb2 import Actor
 
 
 def signer_for(actor: Actor, clock: Clock = time.time, lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS) -> ActorSigner:

@@ -1,7 +1,7 @@
 """Render benchmark of the application form (R-APP-5): forms per second and latency, PDF and Word,
 and beside them the time of a cached download through the real gRPC service.
 
-    .venv/bin/python services/documents/bench_render.py [--count 1000] [--formats pdf,docx] [--downloads 200]
+    .venv/bin/python -m tools.bench_render [--count 1000] [--formats pdf,docx] [--downloads 200]
 
 Renders ``count`` varied made-up forms (names, addresses, work histories of 1-9 rows, a registry
 photo on every third form, a freshly signed form code each) on one core after a warm-up. Then starts
@@ -30,8 +30,9 @@ import grpc
 import tqr_documents
 from PIL import Image
 from servicekit import migrations
-from servicekit.testing.actors import metadata_for
+from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc
 from tqr_documents.bootstrap import build_host
@@ -40,7 +41,8 @@ from tqr_documents.domain.demo_forms import demo_form
 from tqr_documents.domain.form import ApplicationForm
 from tqr_documents.domain.form_code import FormCodeSigner
 from tqr_documents.rendering import render_docx, render_pdf
-from tqr_documents.testing import FakeApplication, FakeApplications, serve_fake_application_service
+
+from services.documents.tests.fakes import FakeApplication, FakeApplications, serve_fake_application_service
 
 WARM_UP = 20
 PDF_GOAL_PER_SECOND = 100.0
@@ -95,7 +97,7 @@ async def _measure_cached_downloads(count: int) -> dict:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}")
         stub = documents_pb2_grpc.DocumentsServiceStub(channel)
         request = pb.DownloadApplicationFormRequest(application_id="BENCH-1", format=pb.FORM_FORMAT_PDF)
-        metadata = metadata_for(Actor(subject_id="U1", role="APPLICANT"))
+        metadata = metadata_for(Actor(subject_id="U1", role=ROLE_APPLICANT))
 
         async def download() -> int:
             return sum([len(m.chunk) async for m in stub.DownloadApplicationForm(request, metadata=metadata)])
@@ -112,7 +114,7 @@ async def _measure_cached_downloads(count: int) -> dict:
                 timings.append((time.perf_counter() - t0) * 1000)
             elapsed = time.perf_counter() - started
         finally:
-            await channel.close()
+            await channel.close(None)
             await host.stop()
             await fake_server.stop(None)
     return _summary(timings, total_bytes, elapsed)

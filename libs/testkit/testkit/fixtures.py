@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 import redis
-
-from servicekit import devpki, testing
+from servicekit import devpki
 from servicekit.rpc.tls import TlsFiles
+
+import testkit
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +37,7 @@ def service_tls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TlsFiles]
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
     """Made once per run: creating a vhost takes rabbitmqctl about a second."""
-    with testing.rabbitmq_vhost() as url:
+    with testkit.rabbitmq_vhost() as url:
         yield url
 
 
@@ -47,7 +48,7 @@ def queue_prefix() -> str:
 
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
-    async with testing.postgres_database() as url:
+    async with testkit.postgres_database() as url:
         yield url
 
 
@@ -65,7 +66,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield _sqlite_url(tmp_path)
     else:
-        async with testing.postgres_database() as url:
+        async with testkit.postgres_database() as url:
             yield url
 
 
@@ -74,7 +75,7 @@ def redis_prefix() -> Iterator[str]:
     prefix = f"tqr-test:{uuid.uuid4().hex[:12]}:"
     yield prefix
     # Runs after every fixture that uses the prefix has stopped its hosts and closed its clients.
-    client = redis.Redis.from_url(testing.REDIS_URL)
+    client = redis.Redis.from_url(testkit.REDIS_URL)
     try:
         keys = list(client.scan_iter(match=f"{prefix}*", count=500))
         if keys:

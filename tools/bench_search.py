@@ -1,7 +1,7 @@
 """Staff search at scale: fill a PostgreSQL database with N applications, time the staff queries.
 
-    .venv/bin/python services/application/bench_search.py --rows 1000000
-    .venv/bin/python services/application/bench_search.py --rows 2000 --database-url postgresql://…/db
+    .venv/bin/python -m tools.bench_search --rows 1000000
+    .venv/bin/python -m tools.bench_search --rows 2000 --database-url postgresql://…/db
 
 Without --database-url a scratch database is created on the local PostgreSQL and dropped after.
 Rows go in with COPY in batches; the queries are the ones StaffService runs (same code path:
@@ -23,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import testkit
 import tqr_application
-from servicekit import db, migrations, testing
+from servicekit import db, migrations
 from tqr_application.adapters.personal_data import DocumentNumberCipher
 from tqr_application.adapters.search_repository import SearchFilter, search
 from tqr_application.config import DEV_FIELD_KEYS
@@ -50,7 +51,7 @@ async def scratch_database(url: str | None) -> AsyncIterator[str]:
     if url:
         yield url
         return
-    async with testing.postgres_database("tqr_bench") as created:
+    async with testkit.postgres_database("tqr_bench") as created:
         yield created
 
 
@@ -84,7 +85,7 @@ def make_rows(
 ) -> list[tuple[object, ...]]:
     base = datetime(2026, 3, 1, tzinfo=UTC)
     statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for i in range(start, start + count):
         authority = AUTHORITIES[i % len(AUTHORITIES)]
         sequence = i // len(AUTHORITIES) + 1

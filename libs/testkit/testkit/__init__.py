@@ -2,7 +2,7 @@
 
 Every helper makes something of its own (a database, a vhost, a key prefix) and removes it
 afterwards, so runs never see each other's data and repeat cleanly. The pytest fixtures built on
-them live in ``servicekit.testing.fixtures`` (registered for the whole repository by its conftest.py).
+them live in ``testkit.fixtures`` (registered for the whole repository by its conftest.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
-
 from servicekit import broker_users
 from servicekit.bus.access import ROLES, role
 from servicekit.bus.topology import Topology
