@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 from google.protobuf.message import Message
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from tqr.application.v1 import applications_pb2 as apps
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
@@ -27,17 +27,30 @@ PAIRS = [
 ]
 
 
-def model_json(model: type[BaseModel], message: Message) -> bytes:
-    return m.from_proto(model, message).model_dump_json().encode()
+def model_json(model: type[BaseModel], message: Message) -> bytes | None:
+    """The model's bytes; None when the model refuses the message (an enum number it does not know)."""
+    try:
+        return m.from_proto(model, message).model_dump_json().encode()
+    except ValidationError:
+        return None
+
+
+def same_answer(model: type[BaseModel], message: Message) -> bool:
+    expected = model_json(model, message)
+    if expected is None:
+        with pytest.raises(ValidationError):
+            json_of(model, message)
+        return True
+    return json_of(model, message) == expected
 
 
 @pytest.mark.parametrize(("model", "message_class"), PAIRS, ids=lambda p: getattr(p, "__name__", ""))
 def test_the_bytes_are_the_models_on_random_messages(model: type[BaseModel], message_class: type[Message]) -> None:
     rng = random.Random(model.__name__)
-    assert json_of(model, message_class()) == model_json(model, message_class())
+    assert same_answer(model, message_class())
     for _ in range(200):
         message = fill(message_class(), rng)
-        assert json_of(model, message) == model_json(model, message), message
+        assert same_answer(model, message), message
 
 
 def test_a_wizard_steps_draft_is_written_without_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,6 +61,7 @@ def test_a_wizard_steps_draft_is_written_without_the_model(monkeypatch: pytest.M
     rng = random.Random(7)
     for _ in range(50):
         message = fill(wiz.DraftResponse(), rng)
+        message.draft.certificate.gender = rng.choice([0, 1, 2])  # a value the contract names
         message.draft.must_read_seconds_left = 2.5  # fill may choose NaN, which the model's path writes
         for timestamp in (message.draft.must_read_shown_at, message.draft.plan.online_start,
                           message.draft.plan.online_end, *(p.confirm_start for p in message.draft.plan.points),

@@ -11,6 +11,7 @@ the message lacks), or a value it would have refused, takes the model's own path
 
 from __future__ import annotations
 
+import inspect
 import math
 import types
 import typing
@@ -55,11 +56,12 @@ def _shaper(model: type[BaseModel], descriptor: Descriptor) -> Read:
         if _does_more_than_restate(model):
             _refuse()
         readers = []
+        before = _before_validators(model)
         for name, info in model.model_fields.items():
             field = descriptor.fields_by_name.get(name)
             if info.alias or info.serialization_alias or field is None or not _holds_every_value(info.metadata, field):
                 _refuse()
-            readers.append((name, _field_reader(info.annotation, field, info.default)))
+            readers.append((name, _field_reader(info.annotation, field, info.default, before.get(name))))
     except _Unshaped:
         return _always_refuse
 
@@ -69,8 +71,15 @@ def _shaper(model: type[BaseModel], descriptor: Descriptor) -> Read:
     return shape
 
 
-def _field_reader(annotation: Any, field: FieldDescriptor, default: Any) -> Read:
+def _field_reader(annotation: Any, field: FieldDescriptor, default: Any, before: Read | None = None) -> Read:
     name = field.name
+    if before is not None:
+        # The model's own "before" validator turns the message's value into the field's (vocabulary:
+        # an enum's name into the letters the API has always said); the result must already fit.
+        if field.is_repeated or field.has_presence or annotation is not str:
+            _refuse()
+        read = _value_reader(annotation, field)
+        return lambda message: _text(before(read(getattr(message, name))))
     if field.is_repeated:
         item = typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else _refuse()
         one = _value_reader(item, field)
@@ -149,8 +158,27 @@ def _same(value: Any) -> Any:
 def _does_more_than_restate(model: type[BaseModel]) -> bool:
     decorators = model.__pydantic_decorators__
     return bool(decorators.field_serializers or decorators.model_serializers or decorators.computed_fields
-                or decorators.field_validators or decorators.model_validators or decorators.validators
+                or decorators.model_validators or decorators.validators
                 or model.model_config.get("ser_json_inf_nan", "null") != "null")
+
+
+def _before_validators(model: type[BaseModel]) -> dict[str, Read]:
+    """Field name → the model's "before" validator of that one field, a function of the value alone."""
+    found: dict[str, Read] = {}
+    for decorator in model.__pydantic_decorators__.field_validators.values():
+        function = getattr(model, decorator.cls_var_name)
+        takes_value_only = len(inspect.signature(function).parameters) == 1
+        if decorator.info.mode != "before" or len(decorator.info.fields) != 1 or not takes_value_only \
+                or decorator.info.fields[0] in found:
+            _refuse()
+        found[decorator.info.fields[0]] = function
+    return found
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        _refuse()  # the validator left something the model would convert or refuse
+    return value
 
 
 def _refuse() -> typing.NoReturn:
