@@ -50,8 +50,8 @@ def json_of(model: type[BaseModel], message: Message) -> bytes:
 
 @cache
 def _shaper(model: type[BaseModel], descriptor: Descriptor) -> Read:
-    """The model's fields in its order, each read from the message; raises _Unshaped on first use
-    (and every use: the cache keeps the refusal's function) when the model is not a plain restatement."""
+    """The model's fields in its order, each read from the message; for a model that is not a plain
+    restatement of the message, a function that always refuses (cached like the others)."""
     try:
         if _does_more_than_restate(model):
             _refuse()
