@@ -32,6 +32,7 @@ from PIL import Image
 from servicekit import migrations
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc
 from tqr_documents.bootstrap import build_host
@@ -96,7 +97,7 @@ async def _measure_cached_downloads(count: int) -> dict:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}")
         stub = documents_pb2_grpc.DocumentsServiceStub(channel)
         request = pb.DownloadApplicationFormRequest(application_id="BENCH-1", format=pb.FORM_FORMAT_PDF)
-        metadata = metadata_for(Actor(subject_id="U1", role="APPLICANT"))
+        metadata = metadata_for(Actor(subject_id="U1", role=ROLE_APPLICANT))
 
         async def download() -> int:
             return sum([len(m.chunk) async for m in stub.DownloadApplicationForm(request, metadata=metadata)])

@@ -13,6 +13,7 @@ import grpc
 import pytest
 from tqr.application.v1 import application_pb2, application_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 
 from tests.cluster import manifests
 from tests.cluster.conftest import running_cluster
@@ -30,7 +31,7 @@ def peak() -> Iterator[Cluster]:
 
 def _busy(cluster: Cluster, address: str, stop: threading.Event, errors: list[str]) -> None:
     """Calls as the gateway makes them (mutual TLS, a signed actor), one after another."""
-    applicant = cluster.signed_as_gateway(Actor(subject_id="harness-applicant", role="APPLICANT"))
+    applicant = cluster.signed_as_gateway(Actor(subject_id="harness-applicant", role=ROLE_APPLICANT))
     with cluster.channel_as_gateway(address, SERVICE) as channel:
         stub = application_pb2_grpc.ReferenceDataServiceStub(channel)
         while not stop.is_set():

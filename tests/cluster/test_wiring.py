@@ -6,6 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
 from tests.cluster.system import Cluster
@@ -32,7 +33,7 @@ def test_documents_reaches_application_by_its_service_name(system: Cluster) -> N
     """A form download makes documents ask application for the application's data: an unknown id
     comes back NOT_FOUND from application; unwired, documents cannot reach it (UNAVAILABLE)."""
     (documents,) = system.pods_of("documents")
-    applicant = system.signed_as_gateway(Actor(subject_id="harness-applicant", role="APPLICANT"))
+    applicant = system.signed_as_gateway(Actor(subject_id="harness-applicant", role=ROLE_APPLICANT))
     address = f"{documents.address}:{documents.port('DOCUMENTS_GRPC_PORT')}"
     with system.channel_as_gateway(address, "documents") as channel:
         stream = documents_pb2_grpc.DocumentsServiceStub(channel).DownloadApplicationForm(

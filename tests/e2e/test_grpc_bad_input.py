@@ -15,6 +15,7 @@ import pytest
 import tqr
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN
 
 from tests.e2e import grpc_channel
 from tools.devrun import grpc_port
@@ -73,7 +74,7 @@ async def test_malformed_oversized_and_empty_requests_are_refused_cleanly(runnin
     assert await _call(port, path, streaming, oversized) in {grpc.StatusCode.INVALID_ARGUMENT,
                                                              grpc.StatusCode.RESOURCE_EXHAUSTED}
     assert await _call(port, path, streaming, b"") not in FAULT_CODES
-    applicant = metadata_for(Actor(subject_id="no-such-account", role="APPLICANT"))
+    applicant = metadata_for(Actor(subject_id="no-such-account", role=ROLE_APPLICANT))
     assert await _call(port, path, streaming, b"", applicant) not in FAULT_CODES
-    admin = metadata_for(Actor(subject_id="no-such-staff", role="AUTHORITY_ADMIN", organisation_code="110108"))
+    admin = metadata_for(Actor(subject_id="no-such-staff", role=ROLE_AUTHORITY_ADMIN, organisation_code="110108"))
     assert await _call(port, path, streaming, b"", admin) not in FAULT_CODES

@@ -17,6 +17,7 @@ from playwright.async_api import Page, async_playwright
 from testkit.actors import metadata_for
 from tqr.application.v1 import views_pb2, wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT
 
 from tests.e2e import grpc_channel
 from tests.e2e.browser import Screens, launch
@@ -33,9 +34,9 @@ async def submit_application(port: int, authority: str, point: str) -> tuple[str
     """As a fresh real-name-verified applicant, through every wizard step; (id, number)."""
     account = f"e2e-staff-{uuid.uuid4().hex[:10]}"
     document = new_id_number("19880315")
-    actor = metadata_for(Actor(subject_id=account, role="APPLICANT", display_name="周静"))
-    identity = views_pb2.ApplicantIdentity(account_id=account, name="周静", document_type="ID_CARD",
-                                           document_number=document, real_name_verified=True, gender="F",
+    actor = metadata_for(Actor(subject_id=account, role=ROLE_APPLICANT, display_name="周静"))
+    identity = views_pb2.ApplicantIdentity(account_id=account, name="周静", document_type=DOCUMENT_TYPE_ID_CARD,
+                                           document_number=document, real_name_verified=True, gender=GENDER_FEMALE,
                                            birth_date="1988-03-15", ethnicity="汉族", mobile_masked="139****0001")
     async with grpc_channel.to(port, "application") as channel:
         wizard = wizard_pb2_grpc.WizardServiceStub(channel)
@@ -53,7 +54,7 @@ async def submit_application(port: int, authority: str, point: str) -> tuple[str
         await save(certificate_details=wizard_pb2.CertificateDetailsStep(
             holder_name="周静", certificate_type_code="PRIMARY", subject_code="MATH", issuing_body="北京市海淀区教育委员会",
             issue_date="2010-07-01", authority_code=authority, teaching_stage_code="PRIMARY",
-            teaching_subject_code="MATH", gender="F", birth_date="1988-03-15"))
+            teaching_subject_code="MATH", gender=GENDER_FEMALE, birth_date="1988-03-15"))
         await save(point=wizard_pb2.PointStep(point_code=point))
         await save(notes=wizard_pb2.NotesStep(read=True))
         await save(materials=wizard_pb2.MaterialsStep(materials=views_pb2.Materials(

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from testkit.actors import metadata_for
 from tqr.application.v1 import wizard_pb2, wizard_pb2_grpc
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, ROLE_APPLICANT
 from tqr.identity.v1 import identity_pb2 as idp
 from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 
@@ -45,13 +46,13 @@ async def sign_in(offset: int, document_number: str, password: str) -> idp.SignI
         check = await stub.IssueHumanCheck(idp.IssueHumanCheckRequest(kind=idp.HUMAN_CHECK_KIND_TEXT, language="en"))
         passed = await stub.AnswerHumanCheck(idp.AnswerHumanCheckRequest(
             challenge_id=check.challenge_id, answer=answer_of(check.question), kind=idp.HUMAN_CHECK_KIND_TEXT))
-        return await stub.SignIn(idp.SignInRequest(document_type="ID_CARD", document_number=document_number,
+        return await stub.SignIn(idp.SignInRequest(document_type=DOCUMENT_TYPE_ID_CARD, document_number=document_number,
                                                    password=password, pass_token=passed.pass_token,
                                                    client_id="127.0.0.1"))
 
 
 async def discard_draft(offset: int, subject_id: str) -> None:
-    md = metadata_for(Actor(subject_id=subject_id, role="APPLICANT"))
+    md = metadata_for(Actor(subject_id=subject_id, role=ROLE_APPLICANT))
     async with grpc_channel.to(grpc_port('application', offset=offset), "application") as channel:
         await wizard_pb2_grpc.WizardServiceStub(channel).DiscardDraft(wizard_pb2.DiscardDraftRequest(), metadata=md)
 

@@ -24,11 +24,12 @@ from servicekit.rpc.server import create_server
 from servicekit.settings import ServiceSettings
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN, ROLE_SYSTEM, Role
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
 SERVICE = "tqr.documents.v1.DocumentsService"
 NOW = 1_900_000_000.0
-APPLICANT = Actor(subject_id="acc-7", role="APPLICANT")
+APPLICANT = Actor(subject_id="acc-7", role=ROLE_APPLICANT)
 
 
 class Clock:
@@ -48,7 +49,7 @@ class WhoAsks(documents_pb2_grpc.DocumentsServiceServicer):
     async def VerifyFormCode(self, request, context):
         self.calls += 1
         actor = actor_of(context)
-        return documents_pb2.VerifyFormCodeResponse(genuine=True, application_number=f"{actor.subject_id}/{actor.role}")
+        return documents_pb2.VerifyFormCodeResponse(genuine=True, application_number=f"{actor.subject_id}/{Role.Name(actor.role).removeprefix('ROLE_')}")
 
 
 class Server:
@@ -94,15 +95,40 @@ async def test_a_signed_actor_is_the_caller_the_handler_sees(server):
 
 async def test_an_unsigned_actor_is_refused_before_the_handler(server):
     """Today's plain protobuf: anyone who reaches the port could claim to be anybody."""
-    plain = ((ACTOR_METADATA_KEY, Actor(subject_id="x", role="AUTHORITY_ADMIN").SerializeToString()),)
+    plain = ((ACTOR_METADATA_KEY, Actor(subject_id="x", role=ROLE_AUTHORITY_ADMIN).SerializeToString()),)
     assert await server.refused(plain) == grpc.StatusCode.UNAUTHENTICATED
 
 
 async def test_a_forged_actor_is_refused(server):
     signed = dict(gateway().metadata_for(APPLICANT, "session-1"))
-    signed[ACTOR_METADATA_KEY] = Actor(subject_id="acc-7", role="AUTHORITY_ADMIN",
+    signed[ACTOR_METADATA_KEY] = Actor(subject_id="acc-7", role=ROLE_AUTHORITY_ADMIN,
                                        organisation_code="110108").SerializeToString()
     assert await server.refused(tuple(signed.items())) == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_the_signature_covers_the_role(server):
+    """Only the role changed, to one the gateway may assert: the signed bytes differ, so it fails."""
+    signed = dict(gateway().metadata_for(APPLICANT, "session-1"))
+    raised = Actor()
+    raised.ParseFromString(signed[ACTOR_METADATA_KEY])
+    raised.role = ROLE_AUTHORITY_ADMIN
+    signed[ACTOR_METADATA_KEY] = raised.SerializeToString()
+    assert await server.refused(tuple(signed.items())) == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_an_actor_with_only_the_old_string_role_is_refused(server):
+    """A gateway of the previous release wrote the role as a string in field 2 (now reserved): its
+    signature is good, but the actor has no role, so it is refused rather than read as someone
+    (deploy/RUNBOOK.md: the services and the gateway change together)."""
+    old_body = b"".join((_string_field(1, "acc-7"), _string_field(2, "AUTHORITY_ADMIN")))
+    signer = gateway()
+    signed = signer._sign(old_body, "session-1", int(NOW) + 60)
+    assert await server.refused(signed) == grpc.StatusCode.UNAUTHENTICATED
+
+
+def _string_field(number: int, text: str) -> bytes:
+    data = text.encode()
+    return bytes([number << 3 | 2, len(data)]) + data
 
 
 async def test_an_expired_actor_is_refused(server):
@@ -123,7 +149,7 @@ async def test_a_valid_actor_replayed_after_its_expiry_is_refused(server):
 
 
 async def test_the_gateway_cannot_assert_system_and_a_service_only_itself(server):
-    system = Actor(subject_id="documents", role="SYSTEM")
+    system = Actor(subject_id="documents", role=ROLE_SYSTEM)
     assert await server.refused(gateway().metadata_for(system)) == grpc.StatusCode.UNAUTHENTICATED
     documents = gateway(keys=DEV_DOCUMENTS_SIGNING_KEYS)
     assert await server.refused(documents.metadata_for(APPLICANT)) == grpc.StatusCode.UNAUTHENTICATED
@@ -174,7 +200,7 @@ async def test_a_remembered_signature_does_not_vouch_for_another_actor(server):
     """The verifier remembers checked signatures; a forged body or claims under one is still refused."""
     signed = dict(gateway().metadata_for(APPLICANT, "session-1"))
     assert await server.ask(tuple(signed.items())) == "acc-7/APPLICANT"
-    forged_body = {**signed, ACTOR_METADATA_KEY: Actor(subject_id="acc-8", role="APPLICANT").SerializeToString()}
+    forged_body = {**signed, ACTOR_METADATA_KEY: Actor(subject_id="acc-8", role=ROLE_APPLICANT).SerializeToString()}
     assert await server.refused(tuple(forged_body.items())) == grpc.StatusCode.UNAUTHENTICATED
     claims = json.loads(signed[CLAIMS_METADATA_KEY])
     longer = json.dumps({**claims, "exp": claims["exp"] + 200}, separators=(",", ":"), sort_keys=True).encode()

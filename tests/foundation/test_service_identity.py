@@ -15,10 +15,11 @@ from servicekit.rpc.tls import Callers, TlsFiles, peer_service
 from servicekit.settings import ServiceSettings
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 
 SERVICE = "tqr.documents.v1.DocumentsService"
-APPLICANT = Actor(subject_id="acc-7", role="APPLICANT")
+APPLICANT = Actor(subject_id="acc-7", role=ROLE_APPLICANT)
 
 
 class Probe(documents_pb2_grpc.DocumentsServiceServicer):
@@ -107,7 +108,7 @@ async def test_a_method_missing_from_the_table_is_denied_to_everyone(documents, 
 
 
 async def test_the_gateways_certificate_does_not_make_an_unsigned_actor_believed(documents, service_tls):
-    plain = ((ACTOR_METADATA_KEY, Actor(subject_id="x", role="AUTHORITY_ADMIN").SerializeToString()),)
+    plain = ((ACTOR_METADATA_KEY, Actor(subject_id="x", role=ROLE_AUTHORITY_ADMIN).SerializeToString()),)
     assert await refused(documents, service_tls["gateway"], plain) == grpc.StatusCode.UNAUTHENTICATED
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit import vocabulary
 from servicekit.errors import NotFound, PermissionDenied
 from servicekit.masking import mask_document_number
 from servicekit.rpc.actor import actor_of
@@ -28,14 +29,22 @@ from tqr.application.v1 import (
     staff_pb2_grpc,
     views_pb2,
 )
+from tqr.common.v1 import vocabulary_pb2
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import (
+    DOCUMENT_TYPE_ID_CARD,
+    GENDER_FEMALE,
+    GENDER_MALE,
+    GENDER_UNSPECIFIED,
+    ROLE_SYSTEM,
+)
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller
 from tqr_documents.domain.form import ApplicationForm
 from tqr_documents.domain.point_export import PointExportRow
 from tqr_documents.service_layer.ports import FormSnapshot
 
-_GENDER_CODES = {"男": "M", "女": "F"}
+_GENDERS = {"男": GENDER_MALE, "女": GENDER_FEMALE}
 
 
 @dataclass
@@ -77,17 +86,17 @@ class FakeApplications:
         return found
 
     def check_scope(self, actor: Actor | Caller, application: FakeApplication) -> None:
-        if actor.role == "AUTHORITY_ADMIN" and actor.organisation_code == application.authority_code:
+        if _role(actor) == "AUTHORITY_ADMIN" and actor.organisation_code == application.authority_code:
             return
-        if actor.role == "POINT_STAFF" and actor.organisation_code == application.point_code:
+        if _role(actor) == "POINT_STAFF" and actor.organisation_code == application.point_code:
             return
         raise PermissionDenied("R-STAFF-4", "该申请不属于您所在的机构", "This application is not in your organisation")
 
     def in_point(self, actor: Actor | Caller, point_code: str) -> list[FakeApplication]:
         found = [a for a in self.by_id.values() if a.point_code == point_code]
-        if actor.role == "AUTHORITY_ADMIN":
+        if _role(actor) == "AUTHORITY_ADMIN":
             return [a for a in found if a.authority_code == actor.organisation_code]
-        if actor.role == "POINT_STAFF":
+        if _role(actor) == "POINT_STAFF":
             return found if actor.organisation_code == point_code else []
         raise PermissionDenied("R-STAFF-4", "您的账号不能使用此功能", "Your account cannot use this function")
 
@@ -122,14 +131,18 @@ class FakeApplicationSource:
         return [export_row(a) for a in self.applications.in_point(caller, point_code)]
 
 
+def _role(actor: Actor | Caller) -> str:
+    return vocabulary.code(vocabulary_pb2.Role, actor.role) if isinstance(actor, Actor) else str(actor.role)
+
+
 def form_response(application: FakeApplication) -> form_pb2.GetApplicationForFormResponse:
     """The application service's answer for an application (the inverse of ``snapshot_of``)."""
     f = application.form
     out = form_pb2.GetApplicationForFormResponse(
         application_id=application.application_id, application_number=f.application_number,
         applicant_id=application.applicant_id, applicant_name=f.applicant_name,
-        gender=_GENDER_CODES.get(f.gender, ""), ethnicity=f.ethnicity, birth_date=f.birth_date.isoformat(),
-        document_type="ID_CARD", document_type_label=f.document_type, document_number=f.document_number,
+        gender=_GENDERS.get(f.gender, GENDER_UNSPECIFIED), ethnicity=f.ethnicity, birth_date=f.birth_date.isoformat(),
+        document_type=DOCUMENT_TYPE_ID_CARD, document_type_label=f.document_type, document_number=f.document_number,
         mobile_masked=f.mobile_masked, email=f.email, certificate_number=f.certificate.number,
         certificate_type_name=f.certificate.type_name, certificate_subject_name=f.certificate.subject,
         issuing_body=f.certificate.issuing_body, issue_date=f.certificate.issue_date.isoformat(),
@@ -163,7 +176,7 @@ class _FormData(form_pb2_grpc.FormDataServiceServicer):
         self.applications = applications
 
     async def GetApplicationForForm(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        if actor_of(context).role != "SYSTEM":
+        if actor_of(context).role != ROLE_SYSTEM:
             raise PermissionDenied("R-STAFF-4", "仅限系统调用", "System callers only")
         return form_response(self.applications.get(request.application_id, request.application_number))
 

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from google.protobuf.message import DecodeError
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 
 from servicekit import errors
 
@@ -51,7 +52,7 @@ CLOCK_LEEWAY_SECONDS = 5
 GATEWAY_HOLDER = "gateway"
 # Assertions a signer reuses and a verifier remembers, at most (then it starts over).
 RECENT_ASSERTIONS_KEPT = 10_000
-SYSTEM_ROLE = "SYSTEM"
+SYSTEM_ROLE = ROLE_SYSTEM
 DEV_KEY_MARK = "dev-only"
 
 Metadata = tuple[tuple[str, bytes], ...]

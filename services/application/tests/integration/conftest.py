@@ -34,6 +34,7 @@ from tqr.application.v1 import (
     wizard_pb2_grpc,
 )
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE, ROLE_APPLICANT, DocumentType, Role
 from tqr_application.adapters import orm
 from tqr_application.bootstrap import build_host
 from tqr_application.config import ApplicationSettings
@@ -85,7 +86,7 @@ def ts(instant: datetime) -> Timestamp:
 
 
 def staff(role: str, org: str, subject: str = "") -> Actor:
-    return Actor(subject_id=subject or f"{role.lower()}-{org}", role=role, organisation_code=org)
+    return Actor(subject_id=subject or f"{role.lower()}-{org}", role=Role.Value(f"ROLE_{role}"), organisation_code=org)
 
 
 @dataclass
@@ -98,10 +99,11 @@ def new_applicant(document: str = "", verified: bool = True, name: str = "李老
                   document_type: str = "ID_CARD") -> Applicant:
     account = f"acct-{uuid.uuid4().hex[:10]}"
     number = document or f"11010519900105{uuid.uuid4().int % 10**4:04d}"  # born 1990-01-05
-    return Applicant(Actor(subject_id=account, role="APPLICANT"), views_pb2.ApplicantIdentity(
-        account_id=account, name=name, document_type=document_type, document_number=number,
+    return Applicant(Actor(subject_id=account, role=ROLE_APPLICANT), views_pb2.ApplicantIdentity(
+        account_id=account, name=name, document_type=DocumentType.Value(f"DOCUMENT_TYPE_{document_type}"),
+        document_number=number,
         real_name_verified=verified,
-        gender="F", birth_date="1990-01-05", ethnicity="汉族", mobile_masked="138****5678"))
+        gender=GENDER_FEMALE, birth_date="1990-01-05", ethnicity="汉族", mobile_masked="138****5678"))
 
 
 def born(document_number: str) -> str:
@@ -192,7 +194,7 @@ class App:
         await self.save(who, certificate_lookup=wizard_pb2.CertificateLookupStep(
             certificate_number=number, document_number=who.identity.document_number))
         await self.save(who, certificate_details=wizard_pb2.CertificateDetailsStep(
-            holder_name=who.identity.name, certificate_type_code="PRIMARY", subject_code="MATH", gender="F",
+            holder_name=who.identity.name, certificate_type_code="PRIMARY", subject_code="MATH", gender=GENDER_FEMALE,
             birth_date=born(who.identity.document_number),
             issuing_body="北京市海淀区教育委员会", issue_date="2015-07-01", authority_code=authority,
             teaching_stage_code="PRIMARY", teaching_subject_code="MATH"))

@@ -11,6 +11,7 @@ import grpc
 import pytest
 from sqlalchemy import select
 from tqr.application.v1 import applications_pb2, staff_pb2, wizard_pb2
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 from tqr_application.adapters import orm
 from tqr_application.reference_data import ReferenceKind
 from tqr_application.reference_data.id_numbers import make_id_number
@@ -221,7 +222,7 @@ async def test_r_wiz_3_a_long_number_continued_past_the_warning_is_submitted(app
     await app.save(who, certificate_lookup=wizard_pb2.CertificateLookupStep(certificate_number=number),
                    override_warnings=["R-WIZ-3"])
     await app.save(who, certificate_details=wizard_pb2.CertificateDetailsStep(
-        holder_name=who.identity.name, certificate_type_code="PRIMARY", subject_code="MATH", gender="F",
+        holder_name=who.identity.name, certificate_type_code="PRIMARY", subject_code="MATH", gender=GENDER_FEMALE,
         birth_date=h.born(who.identity.document_number), issuing_body="北京市海淀区教育委员会",
         issue_date="2015-07-01", authority_code="110108", teaching_stage_code="PRIMARY",
         teaching_subject_code="MATH"))

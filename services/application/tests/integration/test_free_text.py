@@ -5,7 +5,8 @@ text was a 500."""
 from __future__ import annotations
 
 from servicekit import errors
-from tqr.application.v1 import applications_pb2, staff_pb2, views_pb2, wizard_pb2
+from tqr.application.v1 import applications_pb2, staff_pb2, status_pb2, views_pb2, wizard_pb2
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 from tqr_application.adapters import orm
 
 NUL, RLO, LRI = "\x00", "\u202e", "\u2066"
@@ -26,7 +27,7 @@ async def test_unsafe_text_in_wizard_steps_is_refused_by_field_and_not_stored(an
     before = (await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(), who.actor)).draft
 
     details = wizard_pb2.CertificateDetailsStep(
-        holder_name=f"李{NUL}老师", certificate_type_code="PRIMARY", subject_code="MATH", gender="F",
+        holder_name=f"李{NUL}老师", certificate_type_code="PRIMARY", subject_code="MATH", gender=GENDER_FEMALE,
         birth_date=h.born(who.identity.document_number), issuing_body=f"北京市{RLO}会员委育教", issue_date="2015-07-01",
         authority_code="110108", teaching_stage_code="PRIMARY", teaching_subject_code="MATH")
     refused = await app.refused(app.wizard.SaveWizardStep,
@@ -70,7 +71,7 @@ async def test_unsafe_text_after_submission_and_from_staff_is_refused_and_not_st
 
     view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
         application_id=done.application_id), who.actor)).application
-    assert view.version == 1 and view.status.status == "SUBMITTED"
+    assert view.version == 1 and view.status.status == status_pb2.SUBMITTED
     assert await app.count(orm.messages, orm.messages.c.application_id == done.application_id) == 0
 
     # A message may have several lines and tabs (a browser sends a textarea's lines as CRLF).

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from servicekit import errors
 from sqlalchemy import select
 from tqr.application.v1 import application_pb2, plans_pb2, staff_pb2, wizard_pb2
+from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM_ADMIN
 from tqr_application.adapters import orm
 
 
@@ -184,7 +185,7 @@ async def test_eligibility_pre_check_before_submit_and_for_staff(app, h):
 
 
 async def test_r_ref_1_guiding_centre_adds_subjects_all_or_nothing(app, h):
-    centre = h.Actor(subject_id="centre-1", role="SYSTEM_ADMIN")
+    centre = h.Actor(subject_id="centre-1", role=ROLE_SYSTEM_ADMIN)
     bad = {"subjects.csv": "code,name\nART,美术\nMATH,数学重复\n"}
     reply = await app.call(app.reference.ImportReferenceData, application_pb2.ImportReferenceDataRequest(files=bad),
                            centre)

@@ -32,6 +32,7 @@ from testkit import wait_for
 from testkit.actors import metadata_for
 from tqr.application.v1 import events_pb2
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN, ROLE_POINT_STAFF
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc
 from tqr_documents.adapters.orm import form_renderings
@@ -42,9 +43,9 @@ from tqr_documents.domain.demo_forms import demo_form
 from services.documents.tests.fakes import FakeApplication, FakeApplications, serve_fake_application_service
 
 MIGRATIONS = Path(tqr_documents.__file__).parent / "migrations"
-OWNER = Actor(subject_id="U1", role="APPLICANT")
-STAFF_P1 = Actor(subject_id="S1", role="POINT_STAFF", organisation_code="P1")
-ADMIN = Actor(subject_id="S2", role="AUTHORITY_ADMIN", organisation_code="110105")
+OWNER = Actor(subject_id="U1", role=ROLE_APPLICANT)
+STAFF_P1 = Actor(subject_id="S1", role=ROLE_POINT_STAFF, organisation_code="P1")
+ADMIN = Actor(subject_id="S2", role=ROLE_AUTHORITY_ADMIN, organisation_code="110105")
 
 
 @dataclass
@@ -221,11 +222,11 @@ async def test_r_staff_2_export_the_applicants_of_a_point_as_xlsx(service: Runni
 
 async def test_r_app_5_another_applicant_gets_not_found_and_staff_in_scope_may_download(service: Running) -> None:
     with pytest.raises(errors.NotFound):
-        await _download(service, Actor(subject_id="U2", role="APPLICANT"), "A1", pb.FORM_FORMAT_PDF)
+        await _download(service, Actor(subject_id="U2", role=ROLE_APPLICANT), "A1", pb.FORM_FORMAT_PDF)
     with pytest.raises(errors.NotFound):
         await _download(service, OWNER, "NO-SUCH-APPLICATION", pb.FORM_FORMAT_PDF)
     with pytest.raises(errors.PermissionDenied):
-        await _download(service, Actor(subject_id="S9", role="POINT_STAFF", organisation_code="P2"), "A1",
+        await _download(service, Actor(subject_id="S9", role=ROLE_POINT_STAFF, organisation_code="P2"), "A1",
                         pb.FORM_FORMAT_PDF)
     metadata, _ = await _download(service, ADMIN, "A1", pb.FORM_FORMAT_PDF)
     assert metadata.content_hash == service.applications.by_id["A1"].form.content_hash()

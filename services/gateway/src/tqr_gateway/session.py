@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr.common.v1.actor_pb2 import Actor
 
 from tqr_gateway.session_cache import SessionCache, session_id_of
+from tqr_gateway.vocabulary import APPLICANT, NO_ROLE, Role, role_code
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class SessionInfo:
     token: str
     subject_id: str
     kind: str  # applicant | staff
-    roles: tuple[str, ...]
+    roles: tuple[Role, ...]  # the contracts' enum values (tqr_gateway.vocabulary)
     organisation_code: str
     name: str
     masked_document_number: str
@@ -49,14 +50,19 @@ class SessionInfo:
         return self.kind == "staff"
 
     @property
-    def role(self) -> str:
-        return self.roles[0] if self.roles else ("APPLICANT" if self.kind == "applicant" else "")
+    def role(self) -> Role:
+        return self.roles[0] if self.roles else (APPLICANT if self.kind == "applicant" else NO_ROLE)
 
-    def actor(self, role: str | None = None) -> Actor:
+    @property
+    def role_code(self) -> str:
+        """The role as the pages' texts are keyed ("POINT_STAFF")."""
+        return role_code(self.role)
+
+    def actor(self, role: Role | None = None) -> Actor:
         return Actor(subject_id=self.subject_id, role=role or self.role,
                      organisation_code=self.organisation_code, display_name=self.name)
 
-    def signed_actor(self, role: str | None = None) -> Metadata:
+    def signed_actor(self, role: Role | None = None) -> Metadata:
         if self.signer is None:
             raise RuntimeError("this session has no actor signer")
         return self.signer.metadata_for(self.actor(role), session_id_of(self.token))

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from redis.asyncio import Redis
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.session_cache import SessionCache, session_id_of
 
@@ -27,7 +28,7 @@ class Clock:
 
 
 def info(token: str, subject: str = "applicant-1", status: str = "VERIFIED") -> SessionInfo:
-    return SessionInfo(token=token, subject_id=subject, kind="applicant", roles=("APPLICANT",),
+    return SessionInfo(token=token, subject_id=subject, kind="applicant", roles=(ROLE_APPLICANT,),
                        organisation_code="", name="李老师", masked_document_number="1101**********002X",
                        real_name_status=status)
 

@@ -22,7 +22,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from servicekit import devpki, errors
 from servicekit.rpc.actor import new_key_pair
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT, ROLE_IDENTITY_REVIEWER
 from tqr.identity.v1 import identity_pb2
+from tqr.identity.v1.identity_pb2 import REVIEW_STATUS_PENDING
 from tqr.notification.v1 import notification_pb2
 from tqr_gateway import deps
 from tqr_gateway.app import create_app
@@ -50,9 +52,9 @@ def jpeg(width: int, height: int) -> bytes:
 
 def account_view(**overrides: Any) -> identity_pb2.AccountView:
     values: dict[str, Any] = dict(
-        account_id="acc-1", document_type="ID_CARD", document_type_label_zh="居民身份证",
+        account_id="acc-1", document_type=DOCUMENT_TYPE_ID_CARD, document_type_label_zh="居民身份证",
         masked_document_number="1101**********002X", name="张老师", email="teacher@example.cn",
-        masked_mobile="138****0000", gender="FEMALE", birth_date="1980-01-01", real_name_status="UNVERIFIED",
+        masked_mobile="138****0000", gender=GENDER_FEMALE, birth_date="1980-01-01", real_name_status="UNVERIFIED",
         agreement_version="2026-01",
     )
     values.update(overrides)
@@ -79,7 +81,7 @@ class FakeIdentity(Recorder):
     def sign_in_applicant(self, status: str = "UNVERIFIED") -> str:
         token = uuid.uuid4().hex
         self.sessions[token] = identity_pb2.ResolveSessionResponse(
-            subject_id="acc-1", kind="applicant", roles=["APPLICANT"], name="张老师",
+            subject_id="acc-1", kind="applicant", roles=[ROLE_APPLICANT], name="张老师",
             masked_document_number="1101**********002X", real_name_status=status)
         return token
 
@@ -113,7 +115,7 @@ class FakeIdentity(Recorder):
     async def registration_options(self) -> identity_pb2.GetRegistrationOptionsResponse:
         self.record("registration_options")
         return identity_pb2.GetRegistrationOptionsResponse(
-            document_types=[identity_pb2.DocumentTypeOption(code="ID_CARD", label_zh="居民身份证",
+            document_types=[identity_pb2.DocumentTypeOption(code=DOCUMENT_TYPE_ID_CARD, label_zh="居民身份证",
                                                             label_en="Resident ID card", format_hint_zh="18 位")],
             agreement_version="2026-01", password_special_characters="#%*-_!@$&")
 
@@ -135,7 +137,7 @@ class FakeIdentity(Recorder):
             raise refused(errors.Unauthenticated("R-ID-8", "登录失败", "Sign-in failed"))
         token = self.sign_in_applicant()
         return identity_pb2.SignInResponse(session_token=token, subject_id="acc-1", kind="applicant",
-                                           roles=["APPLICANT"])
+                                           roles=[ROLE_APPLICANT])
 
     async def staff_sign_in(self, **sent: Any) -> identity_pb2.SignInResponse:
         self.record("staff_sign_in", **sent)
@@ -143,9 +145,9 @@ class FakeIdentity(Recorder):
             raise refused(errors.Unauthenticated("R-ID-8", "登录失败", "Sign-in failed"))
         token = uuid.uuid4().hex
         self.sessions[token] = identity_pb2.ResolveSessionResponse(subject_id="staff-1", kind="staff",
-                                                                   roles=["IDENTITY_REVIEWER"], name="审核员")
+                                                                   roles=[ROLE_IDENTITY_REVIEWER], name="审核员")
         return identity_pb2.SignInResponse(session_token=token, subject_id="staff-1", kind="staff",
-                                           roles=["IDENTITY_REVIEWER"])
+                                           roles=[ROLE_IDENTITY_REVIEWER])
 
     async def sign_out(self, session_token: str) -> bool:
         self.forget_session(session_token)
@@ -192,11 +194,11 @@ class FakeIdentity(Recorder):
     async def request_manual_review(self, metadata: Any, photos: Sequence[Photo], note: str
                                     ) -> identity_pb2.ManualReviewCase:
         self.record("request_manual_review", metadata, photos=photos, note=note)
-        return identity_pb2.ManualReviewCase(case_id="case-1", status="PENDING", due_date="2026-12-09")
+        return identity_pb2.ManualReviewCase(case_id="case-1", status=REVIEW_STATUS_PENDING, due_date="2026-12-09")
 
     async def create_support_request(self, metadata: Any, **sent: Any) -> identity_pb2.SupportRequest:
         self.record("create_support_request", metadata, **sent)
-        return identity_pb2.SupportRequest(request_id="sr-1", kind=sent["kind"], status="PENDING")
+        return identity_pb2.SupportRequest(request_id="sr-1", kind=sent["kind"], status=REVIEW_STATUS_PENDING)
 
     async def create_support_request_without_sign_in(
             self, **sent: Any) -> identity_pb2.CreateSupportRequestWithoutSignInResponse:

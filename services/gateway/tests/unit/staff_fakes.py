@@ -29,12 +29,17 @@ from tqr.application.v1 import staff_pb2 as staff_pb
 from tqr.application.v1 import staff_pb2_grpc as staff_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_HKMO_PERMIT
 from tqr.documents.v1 import documents_pb2 as doc_pb
 from tqr.documents.v1 import documents_pb2_grpc as doc_rpc
 from tqr.identity.v1 import identity_pb2 as id_pb
 from tqr.identity.v1 import identity_pb2_grpc as id_rpc
+from tqr.identity.v1.identity_pb2 import REVIEW_STATUS_PENDING
+from tqr_gateway import vocabulary
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
+
+from services.gateway.tests.unit.workflow_fakes import served_rules
 
 APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
@@ -63,6 +68,9 @@ STAFF = {
 @dataclass
 class Calls:
     items: list[tuple[str, Any, Any]] = field(default_factory=list)
+    # What FakeReference.GetWorkflowRules answers: the application service's real rules unless a test
+    # changes them (before the gateway's first request: it caches the answer).
+    rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
 
     def add(self, method: str, request: Any, context: Any) -> None:
         self.items.append((method, request, actor_of(context)))
@@ -72,8 +80,8 @@ class Calls:
 
 
 def _in_scope(actor: Any) -> bool:
-    return (actor.role == "AUTHORITY_ADMIN" and actor.organisation_code == "110108") or (
-        actor.role == "POINT_STAFF" and actor.organisation_code == "11010801")
+    return (actor.role == vocabulary.AUTHORITY_ADMIN and actor.organisation_code == "110108") or (
+        actor.role == vocabulary.POINT_STAFF and actor.organisation_code == "11010801")
 
 
 def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -> views.ApplicationView:
@@ -87,7 +95,7 @@ def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -
         authority_code="110108", authority_name="北京市海淀区教育委员会",
         point=views.PointWindow(point_code="11010801", point_name="海淀一号确认点"),
         materials=views.Materials(email="teacher@example.cn"), allowed_actions=list(allowed), submitted_at=ts(at),
-        history=[views.StatusHistoryEntry(from_status="", to_status="SUBMITTED", action="SUBMIT",
+        history=[views.StatusHistoryEntry(to_status="SUBMITTED", action="SUBMIT",
                                           actor_role="APPLICANT", at=ts(at))])
 
 
@@ -123,7 +131,7 @@ class FakeStaff(staff_rpc.StaffServiceServicer):
         self._check(context)
         role = actor_of(context).role
         allowed = (("CONFIRM_ON_SITE", "MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE")
-                   if role == "POINT_STAFF" else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
+                   if role == vocabulary.POINT_STAFF else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
         view = application_view(allowed=allowed)
         view.certificate_claimed_by_another = request.application_id == CONFLICT_APP_ID
         return staff_pb.GetApplicationForStaffResponse(application=view)
@@ -185,6 +193,12 @@ class FakePlans(plans_rpc.PlanServiceServicer):
 
 
 class FakeReference(ref_rpc.ReferenceDataServiceServicer):
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    async def GetWorkflowRules(self, request: Any, context: Any) -> Any:
+        return self.calls.rules  # asked without an actor: the same answer for everyone
+
     async def ListConfirmationPoints(self, request: Any, context: Any) -> Any:
         points = [ref_pb.ConfirmationPoint(code="11010801", authority_code="110108", name="海淀一号确认点",
                                            onsite_notes="请带身份证原件"),
@@ -210,13 +224,13 @@ class FakeIdentity(id_rpc.IdentityServiceServicer):
         if request.session_token not in STAFF:
             raise errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Please sign in first")
         role, org = STAFF[request.session_token]
-        return id_pb.ResolveSessionResponse(subject_id=f"s-{request.session_token}", kind="staff", roles=[role],
+        return id_pb.ResolveSessionResponse(subject_id=f"s-{request.session_token}", kind="staff", roles=[vocabulary.role(role)],
                                             organisation_code=org, name=f"{role} 测试")
 
     async def ListManualReviews(self, request: Any, context: Any) -> Any:
         self.calls.add("ListManualReviews", request, context)
-        case = id_pb.ManualReviewCase(case_id="case-1", name="张三", document_type="HKMO_PERMIT",
-                                      masked_document_number="H1*****89", status="PENDING",
+        case = id_pb.ManualReviewCase(case_id="case-1", name="张三", document_type=DOCUMENT_TYPE_HKMO_PERMIT,
+                                      masked_document_number="H1*****89", status=REVIEW_STATUS_PENDING,
                                       submitted_at="2026-03-02T08:00:00+00:00", due_date="2026-03-11",
                                       photo_ids=["photo-1"])
         return id_pb.ListManualReviewsResponse(cases=[case], total=1)
@@ -227,9 +241,9 @@ class FakeIdentity(id_rpc.IdentityServiceServicer):
 
     async def ListSupportRequests(self, request: Any, context: Any) -> Any:
         self.calls.add("ListSupportRequests", request, context)
-        item = id_pb.SupportRequest(request_id="sup-1", name="李四", kind="CHANGE_CONTACT", status="PENDING",
+        item = id_pb.SupportRequest(request_id="sup-1", name="李四", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
                                     requested_email="new@example.cn", photo_ids=["photo-2"])
-        anonymous = id_pb.SupportRequest(request_id="sup-2", name="王五", kind="CHANGE_CONTACT", status="PENDING",
+        anonymous = id_pb.SupportRequest(request_id="sup-2", name="王五", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
                                          requested_email="w5@example.cn", photo_ids=["photo-3"],
                                          without_sign_in=True, claimed_name="王 五")
         return id_pb.ListSupportRequestsResponse(requests=[item, anonymous], total=2)
@@ -274,7 +288,7 @@ def fake_services() -> Iterator[tuple[int, Calls]]:
         server, _ = create_server("fakes", [
             lambda s: staff_rpc.add_StaffServiceServicer_to_server(FakeStaff(calls), s),
             lambda s: plans_rpc.add_PlanServiceServicer_to_server(FakePlans(calls), s),
-            lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(FakeReference(), s),
+            lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(FakeReference(calls), s),
             lambda s: id_rpc.add_IdentityServiceServicer_to_server(FakeIdentity(calls), s),
             lambda s: doc_rpc.add_DocumentsServiceServicer_to_server(FakeDocuments(calls), s),
         ], [])

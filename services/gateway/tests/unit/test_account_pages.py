@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from servicekit import errors
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_HKMO_PERMIT
 from tqr.identity.v1 import events_pb2, identity_pb2
 from tqr.notification.v1 import notification_pb2
 from tqr_gateway.clients.identity import channel_code
@@ -207,7 +208,7 @@ def test_r_id_10_mainland_id_holders_cannot_edit_gender_and_the_name_is_not_edit
 
 
 def test_r_id_10_hong_kong_macao_taiwan_holders_supply_gender_and_birth_date(signed_in, fake):
-    fake.account = fakes.account_view(document_type="HKMO_PERMIT", may_edit_gender_and_birth_date=True)
+    fake.account = fakes.account_view(document_type=DOCUMENT_TYPE_HKMO_PERMIT, may_edit_gender_and_birth_date=True)
     assert 'name="gender"' in signed_in.get("/account/profile/edit").text
     post(signed_in, "/account/profile/edit", {"ethnicity": "汉族", "gender": "MALE", "birth_date": "1980-02-03"})
     sent = fake.requests("update_profile")[-1]

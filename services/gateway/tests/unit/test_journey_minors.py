@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from tqr.identity.v1 import identity_pb2
 from tqr_application.domain.wizard.fields import Problems, whole_number
+from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit import account_fakes
 from services.gateway.tests.unit.test_wizard_pages import materials_form, post, walk_to
 from services.gateway.tests.unit.wizard_fakes import State, gateway, sign_in
 
 pytestmark = pytest.mark.redis
-HINTS = {"ID_CARD": "18 位数字，最后一位可能是 X", "PASSPORT": "护照首页上的号码", "HK_MACAO_PERMIT": "9 位，首字母 H 或 M"}
+HINTS = {"ID_CARD": "18 位数字，最后一位可能是 X", "TW_PERMIT": "8 位数字", "HKMO_PERMIT": "9 位，首字母 H 或 M"}
 
 
 class FiveTypesIdentity(account_fakes.FakeIdentity):
@@ -26,7 +27,7 @@ class FiveTypesIdentity(account_fakes.FakeIdentity):
 
     async def registration_options(self) -> Any:
         return identity_pb2.GetRegistrationOptionsResponse(
-            document_types=[identity_pb2.DocumentTypeOption(code=code, label_zh=code, label_en=code, format_hint_zh=hint)
+            document_types=[identity_pb2.DocumentTypeOption(code=vocabulary.document_type(code), label_zh=code, label_en=code, format_hint_zh=hint)
                             for code, hint in HINTS.items()],
             agreement_version="2026-01", password_special_characters="#%*-_!@$&")
 
@@ -53,11 +54,11 @@ def test_the_document_type_starts_at_the_id_card_showing_only_its_hint(path: str
 def test_a_chosen_document_type_keeps_its_own_hint_after_an_error() -> None:
     with account_fakes.gateway(FiveTypesIdentity()) as client:
         token = account_fakes.csrf(client, "/account/login")
-        page = client.post("/account/login", data={"document_type": "PASSPORT", "document_number": "",
+        page = client.post("/account/login", data={"document_type": "TW_PERMIT", "document_number": "",
                                                     "password": "", "csrf_token": token}).text
-    assert re.search(r'<option value="PASSPORT" selected>', select_of(page, "document_type"))
+    assert re.search(r'<option value="TW_PERMIT" selected>', select_of(page, "document_type"))
     hint = re.search(r'<div id="document_type-hint" class="hint">(.*?)</div>', page, re.S)
-    assert hint and hint.group(1).strip() == HINTS["PASSPORT"]
+    assert hint and hint.group(1).strip() == HINTS["TW_PERMIT"]
 
 
 async def test_step_3_warning_offers_exactly_two_choices() -> None:

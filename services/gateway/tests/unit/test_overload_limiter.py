@@ -5,6 +5,7 @@ staff are never held back. No timing: slots are held and released by the test.""
 import asyncio
 
 import pytest
+from tqr.common.v1.vocabulary_pb2 import ROLE_AUTHORITY_ADMIN
 from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.priority import Pass, Priority, classify
 from tqr_gateway.session import SessionInfo
@@ -89,7 +90,7 @@ async def test_a_free_slot_is_not_taken_past_someone_waiting() -> None:
 
 
 def session(kind: str) -> SessionInfo:
-    return SessionInfo(token="t", subject_id="s", kind=kind, roles=("AUTHORITY_ADMIN",) if kind == "staff" else (),
+    return SessionInfo(token="t", subject_id="s", kind=kind, roles=(ROLE_AUTHORITY_ADMIN,) if kind == "staff" else (),
                        organisation_code="", name="n", masked_document_number="", real_name_status="")
 
 

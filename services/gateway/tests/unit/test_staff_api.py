@@ -18,14 +18,16 @@ from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from tqr.application.v1 import views_pb2 as views
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2 as id_pb
-from tqr_gateway import deps
+from tqr_gateway import deps, vocabulary
 from tqr_gateway.app import create_app
 from tqr_gateway.clients.staff_documents import ExportedFile, FormCodeCheck
 from tqr_gateway.clients.staff_identity import CasePhoto
+from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.session import SessionInfo
 
 from services.gateway.tests.unit.staff_fakes import APP_ID, APP_NUMBER, GOOD_CODE, PNG, STAFF, application_view
+from services.gateway.tests.unit.workflow_fakes import served_rules
 
 # The routes sign the staff member's actor as the gateway does (the development key).
 GATEWAY_SIGNER = ActorSigner.from_setting(DEV_GATEWAY_SIGNING_KEYS)
@@ -98,10 +100,10 @@ class FakeIdentity:
 
     async def decide_manual_review(self, case_id: str, decision: str, reason: str, **kwargs: Any) -> Any:
         self.calls.append(("decide_manual_review", (case_id, decision, reason)))
-        return id_pb.ManualReviewCase(case_id=case_id, status=decision)
+        return id_pb.ManualReviewCase(case_id=case_id, status=vocabulary.review_status(decision))
 
     async def decide_support_request(self, request_id: str, decision: str, reason: str, **kwargs: Any) -> Any:
-        return id_pb.SupportRequest(request_id=request_id, status=decision)
+        return id_pb.SupportRequest(request_id=request_id, status=vocabulary.review_status(decision))
 
     async def case_photo(self, photo_id: str, **kwargs: Any) -> CasePhoto:
         return CasePhoto("image/png", PNG)
@@ -110,6 +112,7 @@ class FakeIdentity:
 class Api:
     def __init__(self, client: TestClient, calls: Calls) -> None:
         self.client, self.calls, self.signed_in = client, calls, "tok-point"
+        self.rules = WorkflowRules.of(served_rules())  # the application service's answer
 
     def sign_in(self, token: str) -> None:
         self.signed_in = token
@@ -128,7 +131,7 @@ def api() -> Iterator[Api]:
 
         async def signed_in_staff() -> SessionInfo:
             role, org = STAFF[running.signed_in]
-            return SessionInfo(running.signed_in, f"s-{running.signed_in}", "staff", (role,), org, role, "", "",
+            return SessionInfo(running.signed_in, f"s-{running.signed_in}", "staff", (vocabulary.role(role),), org, role, "", "",
                                signer=GATEWAY_SIGNER)
 
         app.dependency_overrides.update({
@@ -136,6 +139,7 @@ def api() -> Iterator[Api]:
             deps.staff_application_client: lambda: FakeApplications(calls),
             deps.staff_documents_client: FakeDocuments,
             deps.staff_identity_client: lambda: FakeIdentity(calls),
+            deps.workflow_rules: lambda: running.rules,
         })
         yield running
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tqr.application.v1 import status_pb2
+from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit.staff_fakes import APP_ID, APP_NUMBER, DOCUMENT, GOOD_CODE, Console, console
 
@@ -77,7 +79,7 @@ def test_r_staff_2_a_number_or_document_number_opens_the_application(as_point: C
     assert answer.headers["location"] == f"/staff/applications/{APP_ID}"
     (request, actor), = as_point.calls.of("FindApplication")
     assert request.query == query
-    assert (actor.role, actor.organisation_code) == ("POINT_STAFF", "11010801")
+    assert (actor.role, actor.organisation_code) == (vocabulary.POINT_STAFF, "11010801")
     assert not as_point.calls.of("VerifyFormCode")
     assert query not in answer.headers["location"]  # no personal data in the URL
 
@@ -137,13 +139,13 @@ def test_r_app_2_materials_incomplete_lists_checked_and_typed_materials(as_point
     assert answer.headers["location"] == f"/staff/applications/{APP_ID}?done=MARK_MATERIALS_INCOMPLETE"
     (request, actor), = as_point.calls.of("RecordOnSiteResult")
     assert list(request.missing_materials) == ["教师资格证书原件", "师德考核结果证明", "单位证明", "学历证书复印件"]
-    assert request.expected_version == 3 and actor.role == "POINT_STAFF"
+    assert request.expected_version == 3 and actor.role == vocabulary.POINT_STAFF
 
 
 def test_r_staff_2_point_staff_confirm_through_the_on_site_rpc(as_point: Console) -> None:
     answer = as_point.post(f"/staff/applications/{APP_ID}/actions/CONFIRM_ON_SITE", {"expected_version": "3"})
     assert answer.status_code == 303
-    assert [r.action for r, _ in as_point.calls.of("RecordOnSiteResult")] == ["CONFIRM_ON_SITE"]
+    assert [r.action for r, _ in as_point.calls.of("RecordOnSiteResult")] == [status_pb2.CONFIRM_ON_SITE]
     assert not as_point.calls.of("DecideApplication")
 
 
@@ -151,8 +153,8 @@ def test_r_staff_1_authority_admin_decides_through_the_decision_rpc(as_admin: Co
     answer = as_admin.post(f"/staff/applications/{APP_ID}/actions/DEFER", {"reason": "请补充继续教育证明"})
     assert answer.status_code == 303
     (request, actor), = as_admin.calls.of("DecideApplication")
-    assert (request.action, request.reason) == ("DEFER", "请补充继续教育证明")
-    assert (actor.role, actor.organisation_code) == ("AUTHORITY_ADMIN", "110108")
+    assert (request.action, request.reason) == (status_pb2.DEFER, "请补充继续教育证明")
+    assert (actor.role, actor.organisation_code) == (vocabulary.AUTHORITY_ADMIN, "110108")
 
 
 def test_r_staff_4_staff_of_another_authority_are_refused_by_the_service(staff_console: Console) -> None:

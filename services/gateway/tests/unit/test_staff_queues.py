@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tqr.application.v1 import status_pb2
+from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit.staff_fakes import PNG, Console, console
 
@@ -35,7 +37,7 @@ def test_r_staff_3_rejection_needs_a_reason(pages: Console) -> None:
     ok = pages.post("/staff/support/sup-1", {"decision": "REJECTED", "reason": "照片不清晰，请重新上传"})
     assert ok.status_code == 303 and ok.headers["location"] == "/staff/support?done=REJECTED"
     (request, actor), = pages.calls.of("DecideSupportRequest")
-    assert request.reason == "照片不清晰，请重新上传" and actor.role == "IDENTITY_REVIEWER"
+    assert request.reason == "照片不清晰，请重新上传" and actor.role == vocabulary.IDENTITY_REVIEWER
 
 
 def test_r_plan_1_plan_form_reads_times_as_beijing_time(pages: Console) -> None:
@@ -89,7 +91,7 @@ def test_r_staff_2_lists_filter_by_name_through_post_and_page_with_tokens(pages:
     assert 'name="page_token" value="tok-2"' in first.text
     pages.post("/staff/applications", {"name": "王小明", "page_token": "tok-2", "status": "CONFIRMED"})
     requests = [r for r, _ in pages.calls.of("SearchApplications")]
-    assert requests[0].status == "CONFIRMED"
+    assert requests[0].status == status_pb2.CONFIRMED
     assert (requests[1].applicant_name, requests[1].page_token) == ("王小明", "tok-2")
 
 

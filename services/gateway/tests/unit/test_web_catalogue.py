@@ -5,6 +5,8 @@ import string
 from pathlib import Path
 
 import pytest
+from tqr.common.v1 import vocabulary_pb2
+from tqr_gateway import vocabulary
 from tqr_gateway.web.catalogue import load_catalogue, translate
 
 TEMPLATES = Path(__file__).parents[2] / "src/tqr_gateway/web/templates"
@@ -19,6 +21,8 @@ DYNAMIC_KEYS = (
     + [f"status.{code}{suffix}" for code in (
         "SUBMITTED", "MATERIALS_INCOMPLETE", "CONFIRMED", "WRONG_AUTHORITY", "NOT_ELIGIBLE",
         "REGISTERED", "DEFERRED", "REJECTED", "PENDING", "APPROVED", "DECLINED") for suffix in ("", ".meaning")]
+    # The one label table of gender, keyed by the contracts' enum: every value but UNSPECIFIED.
+    + [f"gender.{vocabulary.gender_code(g)}" for g in vocabulary_pb2.Gender.values() if g]
 )
 
 

@@ -21,6 +21,7 @@ from tqr.application.v1 import application_pb2 as ref
 from tqr.application.v1 import applications_pb2 as apps
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT
 from tqr.documents.v1 import documents_pb2 as docs
 from tqr.identity.v1 import identity_pb2 as idp
 from tqr.notification.v1 import notification_pb2 as note
@@ -29,9 +30,11 @@ from tqr_gateway.app import create_app
 from tqr_gateway.clients.application import AuthorityView
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.clients.documents import FileDownload
+from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 
 from services.gateway.tests.unit.client_fakes import actor_in, guard_text, refused
+from services.gateway.tests.unit.workflow_fakes import served_rules
 
 Metadata = Any
 
@@ -53,6 +56,7 @@ class State:
     edits: list[apps.EditApplicationRequest] = field(default_factory=list)
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
+    rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
 
 
 def _who(md: Metadata) -> str:
@@ -84,15 +88,15 @@ class Identity:
         if session_token not in ACCOUNTS:
             raise refused(errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Sign in"))
         subject, name, masked = ACCOUNTS[session_token]
-        return idp.ResolveSessionResponse(subject_id=subject, kind="applicant", roles=["APPLICANT"], name=name,
+        return idp.ResolveSessionResponse(subject_id=subject, kind="applicant", roles=[ROLE_APPLICANT], name=name,
                                           masked_document_number=masked, real_name_status="VERIFIED")
 
     async def get_account(self, md: Metadata) -> idp.AccountView:
         subject = _who(md)
         token = next(t for t, a in ACCOUNTS.items() if a[0] == subject)
         _, name, masked = ACCOUNTS[token]
-        return idp.AccountView(account_id=subject, name=name, masked_document_number=masked, document_type="ID_CARD",
-                               real_name_status="VERIFIED", gender="FEMALE", email="teacher@example.com")
+        return idp.AccountView(account_id=subject, name=name, masked_document_number=masked, document_type=DOCUMENT_TYPE_ID_CARD,
+                               real_name_status="VERIFIED", gender=GENDER_FEMALE, email="teacher@example.com")
 
 
 class Applications:
@@ -323,6 +327,7 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
     for dependency, fake in ((deps.identity_client, identity), (deps.application_client, applications),
                              (deps.documents_client, documents), (deps.inbox_client, inbox)):
         app.dependency_overrides[dependency] = _returning(fake)
+    app.dependency_overrides[deps.workflow_rules] = lambda: WorkflowRules.of(state.rules)
     try:
         async with app.router.lifespan_context(app):
             # The session middleware and the home page's key dates (web shell) are no routes, so no

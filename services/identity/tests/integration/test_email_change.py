@@ -3,6 +3,8 @@ address, and the old address is told. A session alone changes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
 from servicekit.errors import InvalidInput, RuleViolation, TooManyRequests
 from servicekit.sealing import DEV_KEYS, Sealer
@@ -68,6 +70,9 @@ async def test_r_id_14_the_code_sent_to_the_new_address_changes_it_and_the_old_o
     assert Sealer(DEV_KEYS, "recipient-contact").open(contact.email_sealed) == "New.Address@example.cn"
     [notice] = await steps.outbox_events(ctx, events_pb2.EmailChanged)
     assert notice.account_id == account_id and notice.masked_new_email == "N***@example.cn"
+    # The time is a Timestamp now; the deprecated ISO string is left for events of the previous release.
+    assert notice.HasField("changed_at") and not notice.changed_at_iso
+    assert abs(notice.changed_at.ToDatetime(tzinfo=UTC) - ctx.clock.now()) < timedelta(minutes=1)
     assert Sealer(DEV_KEYS, "code-destination").open(notice.destination_sealed) == OLD  # the old address is told
     with pytest.raises(RuleViolation):  # the code is used up
         await email_change.confirm_email_change(ctx, account_id, new_email="New.Address@example.cn",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from testkit import wait_for
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, ROLE_APPLICANT, ROLE_IDENTITY_REVIEWER
 from tqr.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
 from tqr_identity.adapters import orm
 from tqr_identity.bootstrap import build_host
@@ -87,7 +88,7 @@ async def walk(host, steps, redis_client) -> Journey:
         assert sent.destination_hint == f"{mobile[:3]}****{mobile[-4:]}"
         code = await steps.last_code(host.context)
         registered = await stub.RegisterAccount(identity_pb2.RegisterAccountRequest(
-            document_type="ID_CARD", document_number=number, name="孙老师", password=steps.PASSWORD,
+            document_type=DOCUMENT_TYPE_ID_CARD, document_number=number, name="孙老师", password=steps.PASSWORD,
             password_confirm=steps.PASSWORD, email=email, mobile=mobile, sms_code=code,
             agreement_version=options.agreement_version, agreement_accepted=True))
         # The new account is signed in: the code proved the person, no second human check needed.
@@ -100,7 +101,7 @@ async def walk(host, steps, redis_client) -> Journey:
             channel=events_pb2.CODE_CHANNEL_SMS, destination=other_mobile, client_id="198.51.100.20"))
         with pytest.raises(grpc.aio.AioRpcError) as again:
             await stub.RegisterAccount(identity_pb2.RegisterAccountRequest(
-                document_type="ID_CARD", document_number=number, name="孙老师", password=steps.PASSWORD,
+                document_type=DOCUMENT_TYPE_ID_CARD, document_number=number, name="孙老师", password=steps.PASSWORD,
                 password_confirm=steps.PASSWORD, email=email, mobile=other_mobile,
                 sms_code=await steps.last_code(host.context), agreement_version=options.agreement_version,
                 agreement_accepted=True))
@@ -109,15 +110,15 @@ async def walk(host, steps, redis_client) -> Journey:
 
         with pytest.raises(grpc.aio.AioRpcError) as wrong:  # R-ID-8
             await stub.SignIn(identity_pb2.SignInRequest(
-                document_type="ID_CARD", document_number=number, password="Wrong#pass1",
+                document_type=DOCUMENT_TYPE_ID_CARD, document_number=number, password="Wrong#pass1",
                 pass_token=await pass_token(stub, client, prefix), client_id="198.51.100.20"))
         assert wrong.value.code() == grpc.StatusCode.UNAUTHENTICATED
         assert from_rpc_error(wrong.value).message_zh == "登录失败"
         signed = await stub.SignIn(identity_pb2.SignInRequest(
-            document_type="ID_CARD", document_number=number, password=steps.PASSWORD,
+            document_type=DOCUMENT_TYPE_ID_CARD, document_number=number, password=steps.PASSWORD,
             pass_token=await pass_token(stub, client, prefix), client_id="198.51.100.20"))
         me = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=signed.session_token))
-        assert (me.subject_id, me.kind, list(me.roles)) == (registered.account_id, "applicant", ["APPLICANT"])
+        assert (me.subject_id, me.kind, list(me.roles)) == (registered.account_id, "applicant", [ROLE_APPLICANT])
         applicant = as_actor(me)
 
         verified = await stub.VerifyRealName(identity_pb2.VerifyRealNameRequest(), metadata=applicant)
@@ -125,7 +126,7 @@ async def walk(host, steps, redis_client) -> Journey:
         case = await stub.RequestManualReview(identity_pb2.RequestManualReviewRequest(
             photos=[identity_pb2.UploadedPhoto(file_name="front.png", content=steps.png_bytes())]),
             metadata=applicant)
-        assert case.status == "PENDING" and case.due_date
+        assert case.status == identity_pb2.REVIEW_STATUS_PENDING and case.due_date
         with pytest.raises(grpc.aio.AioRpcError) as pending:  # R-ID-9: no re-verification while pending
             await stub.VerifyRealName(identity_pb2.VerifyRealNameRequest(), metadata=applicant)
         assert from_rpc_error(pending.value).code == "R-ID-9"
@@ -135,7 +136,7 @@ async def walk(host, steps, redis_client) -> Journey:
             username=reviewer.username, password=DEMO_STAFF_PASSWORD,
             totp_code=pyotp.TOTP(reviewer.totp_secret).now(), client_id="10.0.0.5"))
         staff_me = await stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=staff.session_token))
-        assert staff_me.kind == "staff" and list(staff_me.roles) == ["IDENTITY_REVIEWER"]
+        assert staff_me.kind == "staff" and list(staff_me.roles) == [ROLE_IDENTITY_REVIEWER]
         with pytest.raises(grpc.aio.AioRpcError) as denied:
             await stub.ListManualReviews(identity_pb2.ListManualReviewsRequest(), metadata=applicant)
         assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -145,8 +146,8 @@ async def walk(host, steps, redis_client) -> Journey:
                                         metadata=as_actor(staff_me))
         assert photo.content_type == "image/png"
         decided = await stub.DecideManualReview(identity_pb2.DecideManualReviewRequest(
-            case_id=case.case_id, decision="APPROVED"), metadata=as_actor(staff_me))
-        assert decided.status == "APPROVED"
+            case_id=case.case_id, decision=identity_pb2.REVIEW_STATUS_APPROVED), metadata=as_actor(staff_me))
+        assert decided.status == identity_pb2.REVIEW_STATUS_APPROVED
 
         account = await stub.GetAccount(identity_pb2.GetAccountRequest(), metadata=applicant)
         assert account.account.real_name_status == "VERIFIED" and account.account.masked_mobile.endswith(mobile[-4:])

@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from testkit import free_port, wait_for
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_IDENTITY_REVIEWER
 from tqr.identity.v1 import identity_pb2, identity_pb2_grpc
 from tqr_identity.service_layer import verification
 
@@ -61,8 +62,8 @@ async def test_r_id_9_a_photo_taken_by_a_killed_replica_is_reviewed_through_anot
     ctx = await make_ctx(pg_url)
     account_id, _ = await steps.register(ctx)
     assert not (await verification.verify_real_name(ctx, account_id)).verified
-    applicant = metadata_for(Actor(subject_id=account_id, role="APPLICANT"))
-    reviewer = metadata_for(Actor(subject_id="staff-reviewer-9", role="IDENTITY_REVIEWER"))
+    applicant = metadata_for(Actor(subject_id=account_id, role=ROLE_APPLICANT))
+    reviewer = metadata_for(Actor(subject_id="staff-reviewer-9", role=ROLE_IDENTITY_REVIEWER))
     photo = steps.png_bytes((64, 48))
 
     # A queue for the events the replicas publish (publishes are mandatory).
@@ -91,7 +92,7 @@ async def test_r_id_9_a_photo_taken_by_a_killed_replica_is_reviewed_through_anot
                     identity_pb2.RequestManualReviewRequest(
                         photos=[identity_pb2.UploadedPhoto(file_name="front.png", content=photo)]),
                     metadata=applicant)
-            assert case.status == "PENDING" and len(case.photo_ids) == 1
+            assert case.status == identity_pb2.REVIEW_STATUS_PENDING and len(case.photo_ids) == 1
 
             a.send_signal(signal.SIGKILL)
             a.wait(timeout=10)
@@ -107,8 +108,8 @@ async def test_r_id_9_a_photo_taken_by_a_killed_replica_is_reviewed_through_anot
                                               metadata=applicant)
                 assert own.content == photo
                 decided = await stub.DecideManualReview(identity_pb2.DecideManualReviewRequest(
-                    case_id=case.case_id, decision="APPROVED"), metadata=reviewer)
-                assert decided.status == "APPROVED"
+                    case_id=case.case_id, decision=identity_pb2.REVIEW_STATUS_APPROVED), metadata=reviewer)
+                assert decided.status == identity_pb2.REVIEW_STATUS_APPROVED
             assert b.poll() is None, "replica B kept running"
     finally:
         await connection.close()

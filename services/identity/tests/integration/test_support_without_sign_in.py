@@ -16,13 +16,13 @@ from servicekit.sealing import DEV_KEYS, Sealer
 from sqlalchemy import func, select
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD
 from tqr.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
 from tqr_identity.adapters import orm
 from tqr_identity.bootstrap import build_host
 from tqr_identity.seed import DEMO_STAFF, DEMO_STAFF_PASSWORD, seed_context
 from tqr_identity.service_layer import attachments, passwords, profile, support
 from tqr_identity.service_layer.access import Caller
-from tqr_identity.service_layer.model import CaseStatus
 from tqr_identity.service_layer.support_without_sign_in import (
     AnonymousSupportRequest,
     create_support_request_without_sign_in,
@@ -152,7 +152,7 @@ async def test_r_id_11_without_sign_in_over_grpc_answers_alike_and_the_reviewer_
             async def send(document_number: str) -> identity_pb2.CreateSupportRequestWithoutSignInResponse:
                 return await stub.CreateSupportRequestWithoutSignIn(
                     identity_pb2.CreateSupportRequestWithoutSignInRequest(
-                        document_type="ID_CARD", document_number=document_number, name="张老师",
+                        document_type=DOCUMENT_TYPE_ID_CARD, document_number=document_number, name="张老师",
                         pass_token=await steps.human_pass(host.context), kind="CHANGE_CONTACT",
                         requested_email=new_email, client_id="198.51.100.40",
                         photos=[identity_pb2.UploadedPhoto(file_name="id.png", content=steps.png_bytes())]))
@@ -161,7 +161,7 @@ async def test_r_id_11_without_sign_in_over_grpc_answers_alike_and_the_reviewer_
             assert known == unknown and known.received and known.message_zh.startswith("我们已收到您的申请")
             with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await stub.CreateSupportRequestWithoutSignIn(identity_pb2.CreateSupportRequestWithoutSignInRequest(
-                    document_type="ID_CARD", document_number=number, name="张老师", pass_token="nope",
+                    document_type=DOCUMENT_TYPE_ID_CARD, document_number=number, name="张老师", pass_token="nope",
                     requested_email=new_email, client_id="198.51.100.40",
                     photos=[identity_pb2.UploadedPhoto(file_name="id.png", content=steps.png_bytes())]))
             assert from_rpc_error(refused.value).code == "R-ID-5"
@@ -176,8 +176,8 @@ async def test_r_id_11_without_sign_in_over_grpc_answers_alike_and_the_reviewer_
             [request] = listed.requests
             assert (request.account_id, request.without_sign_in, request.claimed_name) == (account_id, True, "张老师")
             decided = await stub.DecideSupportRequest(identity_pb2.DecideSupportRequestRequest(
-                request_id=request.request_id, decision="APPROVED"), metadata=actor)
-            assert decided.status == CaseStatus.APPROVED.value
+                request_id=request.request_id, decision=identity_pb2.REVIEW_STATUS_APPROVED), metadata=actor)
+            assert decided.status == identity_pb2.REVIEW_STATUS_APPROVED
         assert (await profile.get_account(host.context, account_id)).account.email == new_email
     finally:
         await host.stop()

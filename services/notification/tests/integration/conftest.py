@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from testkit import free_port
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import Role
 from tqr.identity.v1 import events_pb2 as identity_events
 from tqr.notification.v1 import notification_pb2_grpc
 from tqr_notification.adapters.orm import deliveries
@@ -116,7 +117,7 @@ class SmsRecorder:
 
 
 def actor(subject_id: str, role: str = "APPLICANT") -> tuple[tuple[str, bytes], ...]:
-    return metadata_for(Actor(subject_id=subject_id, role=role))
+    return metadata_for(Actor(subject_id=subject_id, role=Role.Value(f"ROLE_{role}")))
 
 
 @dataclass

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from testkit import wait_for
 from tqr.application.v1 import events_pb2 as app
 from tqr.identity.v1 import events_pb2 as idn
@@ -14,6 +15,14 @@ from tqr_notification.domain.rendering import render, render_inapp_by_language
 
 EMAIL, PHONE, ACCOUNT = "teacher@example.com", "13812345678", "acc-1"
 NUMBER = "2026110105000123"
+
+
+
+def _at(text: str) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromJsonString(text)
+    return stamp
+
 
 # (event, channels it must reach, a value that must appear in what the person reads)
 EVENTS: list[tuple[Message, set[str], str]] = [
@@ -24,13 +33,13 @@ EVENTS: list[tuple[Message, set[str], str]] = [
      {"inapp", "email"}, "MR-0007"),
     (idn.ManualReviewDecided(account_id=ACCOUNT, case_id="MR-0007", decision="REJECTED", reason="证件照片模糊"),
      {"inapp", "email", "sms"}, "证件照片模糊"),
-    (idn.PasswordChanged(account_id=ACCOUNT, changed_at="2026-03-01T01:30:00Z", via="RESET"),
+    (idn.PasswordChanged(account_id=ACCOUNT, changed_at=_at("2026-03-01T01:30:00Z"), via="RESET"),
      {"inapp", "email", "sms"}, "2026"),
     (idn.SupportRequestDecided(account_id=ACCOUNT, request_id="SR-42", kind="CHANGE_CONTACT",
                                decision="APPROVED", reason="已核实本人身份"), {"inapp", "email"}, "已核实本人身份"),
     (app.ApplicationSubmitted(application_id="app-1", application_number=NUMBER, applicant_id=ACCOUNT,
                               applicant_name="张晓红", authority_name="东城区教委", point_name="东城确认点",
-                              confirm_start="2026-03-02T00:00:00Z", confirm_end="2026-03-13T09:00:00Z"),
+                              confirm_start=_at("2026-03-02T00:00:00Z"), confirm_end=_at("2026-03-13T09:00:00Z")),
      {"inapp", "email", "sms"}, NUMBER),
     (app.ApplicationUpdated(application_id="app-1", application_number=NUMBER, applicant_id=ACCOUNT,
                             changed_sections=["contact"]), {"inapp", "email"}, NUMBER),
@@ -186,7 +195,7 @@ async def test_r_id_14_an_email_change_is_told_to_the_old_address_only(sqlite_ur
     await rig.start(sms=h.SmsRecorder())
     # What identity stages on the change: the new address for the directory, the notice to the old one.
     await rig.publish(idn.ContactDetailsChanged(account_id=ACCOUNT, email_sealed=h.CONTACTS.seal("new@example.com")))
-    await rig.publish(idn.EmailChanged(account_id=ACCOUNT, changed_at="2026-03-01T02:15:00Z",
+    await rig.publish(idn.EmailChanged(account_id=ACCOUNT, changed_at=_at("2026-03-01T02:15:00Z"),
                                        masked_new_email="n***@example.com",
                                        destination_sealed=h.CODE_DESTINATIONS.seal(EMAIL)))
     await wait_for(lambda: handler.to(EMAIL), timeout=15, what="the notice at the old address")

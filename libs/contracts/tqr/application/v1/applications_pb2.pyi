@@ -10,6 +10,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from tqr.application.v1 import views_pb2 as _views_pb2
+from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -113,8 +114,8 @@ class CertificateEdit(_message.Message):
     subject_code: _builtins.str
     issuing_body: _builtins.str
     issue_date: _builtins.str
-    gender: _builtins.str
-    """M / F; empty keeps the stored value"""
+    gender: _vocabulary_pb2.Gender.ValueType
+    """UNSPECIFIED keeps the stored value"""
     birth_date: _builtins.str
     """YYYY-MM-DD; empty keeps the stored value"""
     def __init__(
@@ -126,7 +127,7 @@ class CertificateEdit(_message.Message):
         subject_code: _builtins.str = ...,
         issuing_body: _builtins.str = ...,
         issue_date: _builtins.str = ...,
-        gender: _builtins.str = ...,
+        gender: _vocabulary_pb2.Gender.ValueType = ...,
         birth_date: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015

@@ -11,6 +11,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from tqr.application.v1 import views_pb2 as _views_pb2
+from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -148,10 +149,7 @@ class CertificateDetailsStep(_message.Message):
     authority_code: _builtins.str
     teaching_stage_code: _builtins.str
     teaching_subject_code: _builtins.str
-    gender: _builtins.str
-    """Self-filled certificates: both required; registry ones: only when the record lacks them.
-    M / F
-    """
+    gender: _vocabulary_pb2.Gender.ValueType
     birth_date: _builtins.str
     """YYYY-MM-DD"""
     def __init__(
@@ -165,7 +163,7 @@ class CertificateDetailsStep(_message.Message):
         authority_code: _builtins.str = ...,
         teaching_stage_code: _builtins.str = ...,
         teaching_subject_code: _builtins.str = ...,
-        gender: _builtins.str = ...,
+        gender: _vocabulary_pb2.Gender.ValueType = ...,
         birth_date: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015

@@ -22,15 +22,16 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from tqr.common.v1 import vocabulary_pb2 as tqr_dot_common_dot_v1_dot_vocabulary__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tqr/common/v1/actor.proto\x12\rtqr.common.v1\"Z\n\x05\x41\x63tor\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x19\n\x11organisation_code\x18\x03 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tqr/common/v1/actor.proto\x12\rtqr.common.v1\x1a\x1etqr/common/v1/vocabulary.proto\"u\n\x05\x41\x63tor\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12!\n\x04role\x18\x05 \x01(\x0e\x32\x13.tqr.common.v1.Role\x12\x19\n\x11organisation_code\x18\x03 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\tJ\x04\x08\x02\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.common.v1.actor_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACTOR']._serialized_start=44
-  _globals['_ACTOR']._serialized_end=134
+  _globals['_ACTOR']._serialized_start=76
+  _globals['_ACTOR']._serialized_end=193
 # @@protoc_insertion_point(module_scope)

@@ -4,10 +4,12 @@ isort:skip_file
 Who is calling: set by the gateway after it resolved the session, read by the services, which
 check it against their own rules (role, organisation, ownership). Travels in the metadata
 "tqr-actor-bin"; only the gateway and other services can reach a service (network policy).
+The Ed25519 signature covers the serialized message, so every field here is signed.
 """
 
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -29,8 +31,7 @@ class Actor(_message.Message):
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
     subject_id: _builtins.str
     """account id of an applicant, or staff account id"""
-    role: _builtins.str
-    """APPLICANT, AUTHORITY_ADMIN, POINT_STAFF, IDENTITY_REVIEWER, SYSTEM_ADMIN"""
+    role: _vocabulary_pb2.Role.ValueType
     organisation_code: _builtins.str
     """authority or point code for scoped staff roles"""
     display_name: _builtins.str
@@ -38,7 +39,7 @@ class Actor(_message.Message):
         self,
         *,
         subject_id: _builtins.str = ...,
-        role: _builtins.str = ...,
+        role: _vocabulary_pb2.Role.ValueType = ...,
         organisation_code: _builtins.str = ...,
         display_name: _builtins.str = ...,
     ) -> None: ...

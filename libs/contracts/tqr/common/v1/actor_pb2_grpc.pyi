@@ -4,6 +4,7 @@ isort:skip_file
 Who is calling: set by the gateway after it resolved the session, read by the services, which
 check it against their own rules (role, organisation, ownership). Travels in the metadata
 "tqr-actor-bin"; only the gateway and other services can reach a service (network policy).
+The Ed25519 signature covers the serialized message, so every field here is signed.
 """
 
 from collections import abc as _abc

@@ -5,6 +5,8 @@ The identity service: accounts, human check, verification codes, real-name verif
 manual review, support requests and sessions. RPCs are VerbNoun with their own request and
 response messages. Applicant and staff RPCs read the caller from the "tqr-actor-bin" metadata
 (tqr.common.v1.Actor), set by the gateway after ResolveSession; public RPCs need none.
+Role, gender, document type and review status were strings once; their enum fields have new
+numbers and the old ones are reserved (deploy/RUNBOOK.md, "Wire changes").
 """
 
 from collections import abc as _abc
@@ -12,6 +14,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 from tqr.identity.v1 import events_pb2 as _events_pb2
 import builtins as _builtins
 import sys
@@ -23,6 +26,26 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _ReviewStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReviewStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReviewStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REVIEW_STATUS_UNSPECIFIED: _ReviewStatus.ValueType  # 0
+    REVIEW_STATUS_PENDING: _ReviewStatus.ValueType  # 1
+    REVIEW_STATUS_APPROVED: _ReviewStatus.ValueType  # 2
+    REVIEW_STATUS_REJECTED: _ReviewStatus.ValueType  # 3
+
+class ReviewStatus(_ReviewStatus, metaclass=_ReviewStatusEnumTypeWrapper):
+    """Where a manual review or a support request stands, and a reviewer's decision on one."""
+
+REVIEW_STATUS_UNSPECIFIED: ReviewStatus.ValueType  # 0
+REVIEW_STATUS_PENDING: ReviewStatus.ValueType  # 1
+REVIEW_STATUS_APPROVED: ReviewStatus.ValueType  # 2
+REVIEW_STATUS_REJECTED: ReviewStatus.ValueType  # 3
+Global___ReviewStatus: _TypeAlias = ReviewStatus  # noqa: Y015
 
 class _HumanCheckKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -237,8 +260,7 @@ class DocumentTypeOption(_message.Message):
     LABEL_EN_FIELD_NUMBER: _builtins.int
     FORMAT_HINT_ZH_FIELD_NUMBER: _builtins.int
     FORMAT_HINT_EN_FIELD_NUMBER: _builtins.int
-    code: _builtins.str
-    """ID_CARD, HKMO_RESIDENCE, TW_RESIDENCE, HKMO_PERMIT, TW_PERMIT"""
+    code: _vocabulary_pb2.DocumentType.ValueType
     label_zh: _builtins.str
     label_en: _builtins.str
     format_hint_zh: _builtins.str
@@ -246,7 +268,7 @@ class DocumentTypeOption(_message.Message):
     def __init__(
         self,
         *,
-        code: _builtins.str = ...,
+        code: _vocabulary_pb2.DocumentType.ValueType = ...,
         label_zh: _builtins.str = ...,
         label_en: _builtins.str = ...,
         format_hint_zh: _builtins.str = ...,
@@ -316,7 +338,7 @@ class RegisterAccountRequest(_message.Message):
     SMS_CODE_FIELD_NUMBER: _builtins.int
     AGREEMENT_VERSION_FIELD_NUMBER: _builtins.int
     AGREEMENT_ACCEPTED_FIELD_NUMBER: _builtins.int
-    document_type: _builtins.str
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     document_number: _builtins.str
     name: _builtins.str
     password: _builtins.str
@@ -331,7 +353,7 @@ class RegisterAccountRequest(_message.Message):
     def __init__(
         self,
         *,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         document_number: _builtins.str = ...,
         name: _builtins.str = ...,
         password: _builtins.str = ...,
@@ -385,7 +407,7 @@ class SignInRequest(_message.Message):
     PASSWORD_FIELD_NUMBER: _builtins.int
     PASS_TOKEN_FIELD_NUMBER: _builtins.int
     CLIENT_ID_FIELD_NUMBER: _builtins.int
-    document_type: _builtins.str
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     document_number: _builtins.str
     password: _builtins.str
     pass_token: _builtins.str
@@ -395,7 +417,7 @@ class SignInRequest(_message.Message):
     def __init__(
         self,
         *,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         document_number: _builtins.str = ...,
         password: _builtins.str = ...,
         pass_token: _builtins.str = ...,
@@ -451,14 +473,14 @@ class SignInResponse(_message.Message):
     kind: _builtins.str
     """applicant | staff"""
     @_builtins.property
-    def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def roles(self) -> _containers.RepeatedScalarFieldContainer[_vocabulary_pb2.Role.ValueType]: ...
     def __init__(
         self,
         *,
         session_token: _builtins.str = ...,
         subject_id: _builtins.str = ...,
         kind: _builtins.str = ...,
-        roles: _abc.Iterable[_builtins.str] | None = ...,
+        roles: _abc.Iterable[_vocabulary_pb2.Role.ValueType] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
@@ -555,15 +577,13 @@ class ResolveSessionResponse(_message.Message):
     valid_for_seconds: _builtins.float
     revocation_channel: _builtins.str
     @_builtins.property
-    def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """APPLICANT, AUTHORITY_ADMIN, POINT_STAFF, IDENTITY_REVIEWER, SYSTEM_ADMIN"""
-
+    def roles(self) -> _containers.RepeatedScalarFieldContainer[_vocabulary_pb2.Role.ValueType]: ...
     def __init__(
         self,
         *,
         subject_id: _builtins.str = ...,
         kind: _builtins.str = ...,
-        roles: _abc.Iterable[_builtins.str] | None = ...,
+        roles: _abc.Iterable[_vocabulary_pb2.Role.ValueType] | None = ...,
         organisation_code: _builtins.str = ...,
         name: _builtins.str = ...,
         masked_document_number: _builtins.str = ...,
@@ -603,14 +623,14 @@ class AccountView(_message.Message):
     CREATED_AT_FIELD_NUMBER: _builtins.int
     DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
-    document_type: _builtins.str
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     document_type_label_zh: _builtins.str
     masked_document_number: _builtins.str
     name: _builtins.str
     email: _builtins.str
     masked_mobile: _builtins.str
-    gender: _builtins.str
-    """MALE | FEMALE | "" """
+    gender: _vocabulary_pb2.Gender.ValueType
+    """UNSPECIFIED: not recorded"""
     birth_date: _builtins.str
     """ISO date or "" """
     ethnicity: _builtins.str
@@ -632,13 +652,13 @@ class AccountView(_message.Message):
         self,
         *,
         account_id: _builtins.str = ...,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         document_type_label_zh: _builtins.str = ...,
         masked_document_number: _builtins.str = ...,
         name: _builtins.str = ...,
         email: _builtins.str = ...,
         masked_mobile: _builtins.str = ...,
-        gender: _builtins.str = ...,
+        gender: _vocabulary_pb2.Gender.ValueType = ...,
         birth_date: _builtins.str = ...,
         ethnicity: _builtins.str = ...,
         document_valid_from: _builtins.str = ...,
@@ -709,7 +729,7 @@ class UpdateProfileRequest(_message.Message):
     """ISO date or "LONG_TERM" """
     email: _builtins.str
     """R-ID-14: only the current address (a new one: RequestEmailChange)"""
-    gender: _builtins.str
+    gender: _vocabulary_pb2.Gender.ValueType
     """HK/Macao/Taiwan documents only"""
     birth_date: _builtins.str
     """HK/Macao/Taiwan documents only"""
@@ -720,7 +740,7 @@ class UpdateProfileRequest(_message.Message):
         document_valid_from: _builtins.str | None = ...,
         document_valid_until: _builtins.str | None = ...,
         email: _builtins.str | None = ...,
-        gender: _builtins.str | None = ...,
+        gender: _vocabulary_pb2.Gender.ValueType | None = ...,
         birth_date: _builtins.str | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_birth_date", b"_birth_date", "_document_valid_from", b"_document_valid_from", "_document_valid_until", b"_document_valid_until", "_email", b"_email", "_ethnicity", b"_ethnicity", "_gender", b"_gender", "birth_date", b"birth_date", "document_valid_from", b"document_valid_from", "document_valid_until", b"document_valid_until", "email", b"email", "ethnicity", b"ethnicity", "gender", b"gender"]  # noqa: Y015
@@ -811,7 +831,7 @@ class RequestPasswordResetRequest(_message.Message):
     CHANNEL_FIELD_NUMBER: _builtins.int
     PASS_TOKEN_FIELD_NUMBER: _builtins.int
     CLIENT_ID_FIELD_NUMBER: _builtins.int
-    document_type: _builtins.str
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     document_number: _builtins.str
     channel: _events_pb2.CodeChannel.ValueType
     """SMS (registered mobile), EMAIL (registered email), ALTERNATIVE"""
@@ -820,7 +840,7 @@ class RequestPasswordResetRequest(_message.Message):
     def __init__(
         self,
         *,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         document_number: _builtins.str = ...,
         channel: _events_pb2.CodeChannel.ValueType = ...,
         pass_token: _builtins.str = ...,
@@ -845,7 +865,7 @@ class ResetPasswordRequest(_message.Message):
     NEW_PASSWORD_FIELD_NUMBER: _builtins.int
     NEW_PASSWORD_CONFIRM_FIELD_NUMBER: _builtins.int
     CLIENT_ID_FIELD_NUMBER: _builtins.int
-    document_type: _builtins.str
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     document_number: _builtins.str
     channel: _events_pb2.CodeChannel.ValueType
     """where the code was sent"""
@@ -857,7 +877,7 @@ class ResetPasswordRequest(_message.Message):
     def __init__(
         self,
         *,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         document_number: _builtins.str = ...,
         channel: _events_pb2.CodeChannel.ValueType = ...,
         code: _builtins.str = ...,
@@ -1034,10 +1054,9 @@ class ManualReviewCase(_message.Message):
     case_id: _builtins.str
     account_id: _builtins.str
     name: _builtins.str
-    document_type: _builtins.str
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     masked_document_number: _builtins.str
-    status: _builtins.str
-    """PENDING, APPROVED, REJECTED"""
+    status: Global___ReviewStatus.ValueType
     submitted_at: _builtins.str
     due_date: _builtins.str
     """ISO date, 7 working days after submission (China)"""
@@ -1052,9 +1071,9 @@ class ManualReviewCase(_message.Message):
         case_id: _builtins.str = ...,
         account_id: _builtins.str = ...,
         name: _builtins.str = ...,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         masked_document_number: _builtins.str = ...,
-        status: _builtins.str = ...,
+        status: Global___ReviewStatus.ValueType = ...,
         submitted_at: _builtins.str = ...,
         due_date: _builtins.str = ...,
         decided_at: _builtins.str = ...,
@@ -1151,7 +1170,7 @@ class DecideManualReviewRequest(_message.Message):
     DECISION_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
-    decision: _builtins.str
+    decision: Global___ReviewStatus.ValueType
     """APPROVED | REJECTED"""
     reason: _builtins.str
     """required when REJECTED; the applicant reads it"""
@@ -1159,7 +1178,7 @@ class DecideManualReviewRequest(_message.Message):
         self,
         *,
         case_id: _builtins.str = ...,
-        decision: _builtins.str = ...,
+        decision: Global___ReviewStatus.ValueType = ...,
         reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
@@ -1197,10 +1216,9 @@ class SupportRequest(_message.Message):
     masked_document_number: _builtins.str
     kind: _builtins.str
     """CHANGE_CONTACT, CORRECT_NAME, CORRECT_GENDER"""
-    status: _builtins.str
-    """PENDING, APPROVED, REJECTED"""
+    status: Global___ReviewStatus.ValueType
     requested_name: _builtins.str
-    requested_gender: _builtins.str
+    requested_gender: _vocabulary_pb2.Gender.ValueType
     requested_email: _builtins.str
     requested_masked_mobile: _builtins.str
     explanation: _builtins.str
@@ -1221,9 +1239,9 @@ class SupportRequest(_message.Message):
         name: _builtins.str = ...,
         masked_document_number: _builtins.str = ...,
         kind: _builtins.str = ...,
-        status: _builtins.str = ...,
+        status: Global___ReviewStatus.ValueType = ...,
         requested_name: _builtins.str = ...,
-        requested_gender: _builtins.str = ...,
+        requested_gender: _vocabulary_pb2.Gender.ValueType = ...,
         requested_email: _builtins.str = ...,
         requested_masked_mobile: _builtins.str = ...,
         explanation: _builtins.str = ...,
@@ -1256,8 +1274,8 @@ class CreateSupportRequestRequest(_message.Message):
     kind: _builtins.str
     requested_name: _builtins.str
     """CORRECT_NAME"""
-    requested_gender: _builtins.str
-    """CORRECT_GENDER: MALE | FEMALE"""
+    requested_gender: _vocabulary_pb2.Gender.ValueType
+    """CORRECT_GENDER"""
     requested_email: _builtins.str
     """CHANGE_CONTACT (either or both)"""
     requested_mobile: _builtins.str
@@ -1272,7 +1290,7 @@ class CreateSupportRequestRequest(_message.Message):
         *,
         kind: _builtins.str = ...,
         requested_name: _builtins.str = ...,
-        requested_gender: _builtins.str = ...,
+        requested_gender: _vocabulary_pb2.Gender.ValueType = ...,
         requested_email: _builtins.str = ...,
         requested_mobile: _builtins.str = ...,
         explanation: _builtins.str = ...,
@@ -1300,7 +1318,7 @@ class CreateSupportRequestWithoutSignInRequest(_message.Message):
     PHOTOS_FIELD_NUMBER: _builtins.int
     EXPLANATION_FIELD_NUMBER: _builtins.int
     CLIENT_ID_FIELD_NUMBER: _builtins.int
-    document_type: _builtins.str
+    document_type: _vocabulary_pb2.DocumentType.ValueType
     document_number: _builtins.str
     name: _builtins.str
     """as on the document; the reviewer compares it"""
@@ -1321,7 +1339,7 @@ class CreateSupportRequestWithoutSignInRequest(_message.Message):
     def __init__(
         self,
         *,
-        document_type: _builtins.str = ...,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
         document_number: _builtins.str = ...,
         name: _builtins.str = ...,
         pass_token: _builtins.str = ...,
@@ -1432,14 +1450,14 @@ class DecideSupportRequestRequest(_message.Message):
     DECISION_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    decision: _builtins.str
+    decision: Global___ReviewStatus.ValueType
     """APPROVED | REJECTED"""
     reason: _builtins.str
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
-        decision: _builtins.str = ...,
+        decision: Global___ReviewStatus.ValueType = ...,
         reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015

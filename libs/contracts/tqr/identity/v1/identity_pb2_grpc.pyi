@@ -5,6 +5,8 @@ The identity service: accounts, human check, verification codes, real-name verif
 manual review, support requests and sessions. RPCs are VerbNoun with their own request and
 response messages. Applicant and staff RPCs read the caller from the "tqr-actor-bin" metadata
 (tqr.common.v1.Actor), set by the gateway after ResolveSession; public RPCs need none.
+Role, gender, document type and review status were strings once; their enum fields have new
+numbers and the old ones are reserved (deploy/RUNBOOK.md, "Wire changes").
 """
 
 from collections import abc as _abc

@@ -7,12 +7,13 @@ from servicekit.errors import PermissionDenied
 from servicekit.rpc.actor import actor_of
 
 from tqr_application.domain.roles import Actor, Role
+from tqr_application.entrypoints.mappers import role_code
 
 
 def caller(context: grpc.aio.ServicerContext) -> Actor:
     raw = actor_of(context)
     try:
-        role = Role(raw.role)
+        role = Role(role_code(raw.role))  # "" (unset or unknown) is refused below
         scoped = raw.organisation_code if role in (Role.AUTHORITY_ADMIN, Role.POINT_STAFF) else ""
         return Actor(role=role, subject_id=raw.subject_id, organisation_code=scoped)
     except ValueError as exc:

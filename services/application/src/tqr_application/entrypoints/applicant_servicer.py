@@ -32,7 +32,8 @@ class ApplicantServicer(rpc.ApplicantServiceServicer):
         kwargs: dict[str, object] = {}
         if which == "certificate":
             c = request.certificate
-            kwargs["certificate"] = {f.name: getattr(c, f.name) for f in c.DESCRIPTOR.fields}
+            edit = {f.name: getattr(c, f.name) for f in c.DESCRIPTOR.fields}
+            kwargs["certificate"] = {**edit, "gender": mappers.gender_letter(c.gender)}
         elif which == "materials":
             kwargs["materials"] = mappers.materials_dict(request.materials)
         else:

@@ -33,10 +33,10 @@ def identity(message: v.ApplicantIdentity) -> wizard.Identity:
     return wizard.Identity(
         account_id=message.account_id,
         name=message.name,
-        document_type=message.document_type,
+        document_type=mappers.document_type_code(message.document_type),
         document_number=message.document_number,
         real_name_verified=message.real_name_verified,
-        gender=message.gender,
+        gender=mappers.gender_letter(message.gender),
         birth_date=message.birth_date,
         ethnicity=message.ethnicity,
         mobile_masked=message.mobile_masked,
@@ -53,6 +53,8 @@ def step_values(request: pb.SaveWizardStepRequest) -> tuple[int, dict[str, Any],
         return wizard.Step.MATERIALS, mappers.materials_dict(request.materials.materials), overrides
     message = getattr(request, which)
     values: dict[str, Any] = {f.name: getattr(message, f.name) for f in message.DESCRIPTOR.fields}
+    if which == "certificate_details":
+        values["gender"] = mappers.gender_letter(request.certificate_details.gender)
     if which == "notes":
         values["acknowledged"] = values.pop("read")
     if which == "certificate_lookup" and values.pop("continue_with_unusual_number"):
@@ -99,7 +101,7 @@ def draft_response(result: wizard.DraftView) -> pb.DraftResponse:
     if result.plan is not None:
         out.plan.CopyFrom(mappers.plan(result.plan, result.authority_name, result.points))
     if d.materials is not None:
-        out.materials.CopyFrom(mappers.materials(sections.materials_record(d.materials)))
+        out.materials.CopyFrom(mappers.materials_of(d.materials))
     return pb.DraftResponse(
         draft=out,
         warnings=[_warning(w) for w in result.overridden],

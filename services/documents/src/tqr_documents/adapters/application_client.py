@@ -24,6 +24,7 @@ from tqr.application.v1 import (
     views_pb2,
 )
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller
@@ -33,7 +34,7 @@ from tqr_documents.service_layer.ports import FormSnapshot
 FORM_SERVICE = "tqr.application.v1.FormDataService"
 STAFF_SERVICE = "tqr.application.v1.StaffService"
 REFERENCE_SERVICE = "tqr.application.v1.ReferenceDataService"
-SYSTEM_ACTOR = Actor(subject_id="documents", role="SYSTEM", display_name="documents service")
+SYSTEM_ACTOR = Actor(subject_id="documents", role=ROLE_SYSTEM, display_name="documents service")
 PAGE_SIZE = 200
 # Parallel form-data reads while filling export rows; keeps the application service unhurried.
 EXPORT_CONCURRENCY = 8

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from servicekit import vocabulary
 from servicekit.errors import RuleViolation
 from tqr.application.v1 import form_pb2
+from tqr.common.v1 import vocabulary_pb2
 
 from tqr_documents.domain.form import (
     AnnualAssessment,
@@ -21,7 +23,8 @@ from tqr_documents.domain.form import (
 )
 from tqr_documents.service_layer.ports import FormSnapshot
 
-GENDER_LABELS = {"M": "男", "F": "女", "男": "男", "女": "女"}
+# How the paper form prints gender; the value comes from the shared vocabulary enum.
+GENDER_LABELS = {vocabulary_pb2.GENDER_MALE: "男", vocabulary_pb2.GENDER_FEMALE: "女"}
 # Field names the form cannot do without, as the applicant reads them in the refusal.
 _FIELD_LABELS = {
     "birth_date": ("出生日期", "date of birth"),
@@ -40,7 +43,7 @@ def snapshot_of(r: form_pb2.GetApplicationForFormResponse) -> FormSnapshot:
         gender=GENDER_LABELS.get(r.gender, ""),
         ethnicity=r.ethnicity,
         birth_date=_date(r.birth_date, "birth_date"),
-        document_type=r.document_type_label or r.document_type,
+        document_type=r.document_type_label or vocabulary.code(vocabulary_pb2.DocumentType, r.document_type),
         document_number=r.document_number,
         mobile_masked=r.mobile_masked,
         email=r.email,

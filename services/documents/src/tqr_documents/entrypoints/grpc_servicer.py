@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+from servicekit import vocabulary
 from servicekit.rpc.actor import actor_of
+from tqr.common.v1 import vocabulary_pb2
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc as rpc
 
@@ -22,7 +24,8 @@ FORMAT_NAMES = {
 
 def caller_of(context: grpc.aio.ServicerContext) -> Caller:
     actor = actor_of(context)
-    return Caller(subject_id=actor.subject_id, role=actor.role, organisation_code=actor.organisation_code)
+    return Caller(subject_id=actor.subject_id, role=vocabulary.code(vocabulary_pb2.Role, actor.role),
+                  organisation_code=actor.organisation_code)
 
 
 class DocumentsServicer(rpc.DocumentsServiceServicer):

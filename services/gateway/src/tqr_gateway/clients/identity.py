@@ -7,12 +7,15 @@ service's Problem, which pages turn into field errors and the API into problem d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from tqr.identity.v1 import events_pb2, identity_pb2
 from tqr.identity.v1 import identity_pb2_grpc as rpc
+
+from tqr_gateway import vocabulary
 
 Metadata = tuple[tuple[str, bytes], ...]
 
@@ -31,6 +34,13 @@ KINDS: dict[str, int] = {
 class Photo:
     file_name: str
     content: bytes
+
+
+def registration(fields: Mapping[str, Any], **more: Any) -> identity_pb2.RegisterAccountRequest:
+    """A RegisterAccountRequest from form fields, the document type given as its code ("ID_CARD")."""
+    values = {**fields, **more}
+    return identity_pb2.RegisterAccountRequest(
+        **{**values, "document_type": vocabulary.document_type(str(values.get("document_type", "")))})
 
 
 def channel_code(name: str) -> int:
@@ -82,7 +92,7 @@ class IdentityClient:
     async def sign_in(self, *, document_type: str, document_number: str, password: str, pass_token: str,
                       client_id: str) -> identity_pb2.SignInResponse:
         return await self._stub.SignIn(identity_pb2.SignInRequest(
-            document_type=document_type, document_number=document_number, password=password,
+            document_type=vocabulary.document_type(document_type), document_number=document_number, password=password,
             pass_token=pass_token, client_id=client_id), timeout=PASSWORD_HASHING_DEADLINE)
 
     async def staff_sign_in(self, *, username: str, password: str, totp_code: str,
@@ -100,13 +110,15 @@ class IdentityClient:
                                      pass_token: str, client_id: str
                                      ) -> identity_pb2.RequestVerificationCodeResponse:
         return await self._stub.RequestPasswordReset(identity_pb2.RequestPasswordResetRequest(
-            document_type=document_type, document_number=document_number, channel=channel_code(channel),
+            document_type=vocabulary.document_type(document_type), document_number=document_number,
+            channel=channel_code(channel),
             pass_token=pass_token, client_id=client_id))
 
     async def reset_password(self, *, document_type: str, document_number: str, channel: str, code: str,
                              password: str, password_confirm: str, client_id: str) -> int:
         reply = await self._stub.ResetPassword(identity_pb2.ResetPasswordRequest(
-            document_type=document_type, document_number=document_number, channel=channel_code(channel),
+            document_type=vocabulary.document_type(document_type), document_number=document_number,
+            channel=channel_code(channel),
             code=code, new_password=password, new_password_confirm=password_confirm, client_id=client_id),
             timeout=PASSWORD_HASHING_DEADLINE)
         return reply.sessions_ended
@@ -117,7 +129,12 @@ class IdentityClient:
         return reply.account
 
     async def update_profile(self, metadata: Metadata, changes: dict[str, str]) -> identity_pb2.AccountView:
-        reply = await self._stub.UpdateProfile(identity_pb2.UpdateProfileRequest(**changes), metadata=metadata)
+        """``changes``: field → text as the forms send it (gender as its code, "MALE")."""
+        texts: dict[str, Any] = {k: v for k, v in changes.items() if k != "gender"}
+        request = identity_pb2.UpdateProfileRequest(**texts)
+        if "gender" in changes:
+            request.gender = vocabulary.gender(changes["gender"])
+        reply = await self._stub.UpdateProfile(request, metadata=metadata)
         return reply.account
 
     async def change_password(self, metadata: Metadata, *, current_password: str, password: str,
@@ -157,7 +174,8 @@ class IdentityClient:
         """R-ID-11 (public): the same receipt whether or not the document is registered."""
         return await self._stub.CreateSupportRequestWithoutSignIn(
             identity_pb2.CreateSupportRequestWithoutSignInRequest(
-                document_type=document_type, document_number=document_number, name=name, pass_token=pass_token,
+                document_type=vocabulary.document_type(document_type), document_number=document_number,
+                name=name, pass_token=pass_token,
                 kind="CHANGE_CONTACT", requested_mobile=requested_mobile, requested_email=requested_email,
                 explanation=explanation, client_id=client_id,
                 photos=[identity_pb2.UploadedPhoto(file_name=p.file_name, content=p.content) for p in photos]))
@@ -167,7 +185,7 @@ class IdentityClient:
                                      requested_email: str = "", requested_mobile: str = "",
                                      explanation: str = "") -> identity_pb2.SupportRequest:
         return await self._stub.CreateSupportRequest(identity_pb2.CreateSupportRequestRequest(
-            kind=kind, requested_name=requested_name, requested_gender=requested_gender,
+            kind=kind, requested_name=requested_name, requested_gender=vocabulary.gender(requested_gender),
             requested_email=requested_email, requested_mobile=requested_mobile, explanation=explanation,
             photos=[identity_pb2.UploadedPhoto(file_name=p.file_name, content=p.content) for p in photos],
         ), metadata=metadata)

@@ -10,6 +10,8 @@ import grpc
 from tqr.identity.v1 import identity_pb2 as pb
 from tqr.identity.v1 import identity_pb2_grpc as rpc
 
+from tqr_gateway import vocabulary
+
 Metadata = Sequence[tuple[str, str | bytes]]
 DECISIONS = ("APPROVED", "REJECTED")
 
@@ -45,7 +47,7 @@ class StaffIdentityClient:
     async def decide_manual_review(self, case_id: str, decision: str, reason: str, *,
                                    metadata: Metadata) -> pb.ManualReviewCase:
         return await self._stub.DecideManualReview(pb.DecideManualReviewRequest(
-            case_id=case_id, decision=decision, reason=reason), metadata=metadata)
+            case_id=case_id, decision=vocabulary.review_status(decision), reason=reason), metadata=metadata)
 
     async def support_requests(self, *, metadata: Metadata, status: str = "PENDING", page: int = 0,
                                page_size: int = 20) -> tuple[list[pb.SupportRequest], int]:
@@ -67,7 +69,7 @@ class StaffIdentityClient:
     async def decide_support_request(self, request_id: str, decision: str, reason: str, *,
                                      metadata: Metadata) -> pb.SupportRequest:
         return await self._stub.DecideSupportRequest(pb.DecideSupportRequestRequest(
-            request_id=request_id, decision=decision, reason=reason), metadata=metadata)
+            request_id=request_id, decision=vocabulary.review_status(decision), reason=reason), metadata=metadata)
 
     async def case_photo(self, photo_id: str, *, metadata: Metadata) -> CasePhoto:
         reply = await self._stub.GetCasePhoto(pb.GetCasePhotoRequest(photo_id=photo_id), metadata=metadata)

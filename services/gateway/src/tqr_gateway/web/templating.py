@@ -23,6 +23,7 @@ from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
+from tqr_gateway import vocabulary
 from tqr_gateway.security.csrf import CSRF_FIELD, csrf_token_of
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_date, format_datetime, mask_personal
@@ -116,7 +117,8 @@ def create_environment(*, links: Mapping[str, str] | None = None, auto_reload: b
         csrf_field=_csrf_field,
         csrf_token=_csrf_token,
     )
-    env.filters.update(date=_date_filter, datetime=_datetime_filter, mask=mask_personal)
+    env.filters.update(date=_date_filter, datetime=_datetime_filter, mask=mask_personal,
+                       gender_code=vocabulary.gender_code)
     return env
 
 

@@ -29,10 +29,11 @@ class AccountRpcs:
     async def UpdateProfile(self, request: identity_pb2.UpdateProfileRequest, context: Ctx
                             ) -> identity_pb2.GetAccountResponse:
         account_id = require_applicant(mappers.caller(context))
-        changes = profile.ProfileChanges(**{
-            name: _optional(request, name)
-            for name in ("ethnicity", "document_valid_from", "document_valid_until", "email", "gender", "birth_date")
-        })
+        changes = profile.ProfileChanges(
+            **{name: _optional(request, name)
+               for name in ("ethnicity", "document_valid_from", "document_valid_until", "email", "birth_date")},
+            gender=mappers.gender_code(request.gender) if request.HasField("gender") else None,
+        )
         details = await profile.update_profile(self.ctx, account_id, changes)
         return identity_pb2.GetAccountResponse(account=mappers.account_view(details))
 
@@ -80,7 +81,8 @@ class AccountRpcs:
                                    ) -> identity_pb2.SupportRequest:
         account_id = require_applicant(mappers.caller(context))
         created = await support.create_support_request(self.ctx, account_id, support.NewSupportRequest(
-            kind=request.kind, requested_name=request.requested_name, requested_gender=request.requested_gender,
+            kind=request.kind, requested_name=request.requested_name,
+            requested_gender=mappers.gender_code(request.requested_gender),
             requested_email=request.requested_email, requested_mobile=request.requested_mobile,
             explanation=request.explanation,
         ), mappers.uploads(request.photos))
@@ -95,7 +97,7 @@ class AccountRpcs:
     async def DecideManualReview(self, request: identity_pb2.DecideManualReviewRequest, context: Ctx
                                  ) -> identity_pb2.ManualReviewCase:
         case = await reviews.decide_manual_review(self.ctx, mappers.caller(context), request.case_id,
-                                                  request.decision, request.reason)
+                                                  mappers.review_status_code(request.decision), request.reason)
         return mappers.review_case(case)
 
     async def ListSupportRequests(self, request: identity_pb2.ListSupportRequestsRequest, context: Ctx
@@ -108,7 +110,7 @@ class AccountRpcs:
     async def DecideSupportRequest(self, request: identity_pb2.DecideSupportRequestRequest, context: Ctx
                                    ) -> identity_pb2.SupportRequest:
         decided = await support.decide_support_request(self.ctx, mappers.caller(context), request.request_id,
-                                                       request.decision, request.reason)
+                                                       mappers.review_status_code(request.decision), request.reason)
         return mappers.support_request(decided)
 
     async def GetCasePhoto(self, request: identity_pb2.GetCasePhotoRequest, context: Ctx

@@ -1,4 +1,11 @@
-"""Between protobuf messages and the service layer's values: the only place that knows *_pb2."""
+"""Between protobuf messages and the service layer's values: the only place that knows *_pb2.
+
+The closed lists (role, gender, document type, review status) are protobuf enums on the wire and
+codes in the service layer; an enum value's name is the code with the enum's prefix
+(``GENDER_MALE`` ↔ ``Gender.MALE``), so the mapping is by name. An unset value (UNSPECIFIED)
+becomes ``""``, which the service layer refuses where a value is required, as it did the empty
+string before.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +13,23 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import grpc
+from servicekit import vocabulary
 from servicekit.masking import mask_mobile
 from servicekit.rpc.actor import actor_of
+from tqr.common.v1 import vocabulary_pb2
 from tqr.identity.v1 import events_pb2, identity_pb2
 
+from tqr_identity.domain.documents import DocumentType, Gender
 from tqr_identity.service_layer.access import Caller
 from tqr_identity.service_layer.attachments import Upload
 from tqr_identity.service_layer.codes import CodeSent
-from tqr_identity.service_layer.model import ManualReview, SupportRequest
+from tqr_identity.service_layer.model import CaseStatus, ManualReview, SupportRequest
 from tqr_identity.service_layer.profile import AccountDetails
 
 
 def caller(context: grpc.aio.ServicerContext) -> Caller:
     actor = actor_of(context)
-    return Caller(actor.subject_id, actor.role, actor.organisation_code)
+    return Caller(actor.subject_id, role_code(actor.role), actor.organisation_code)
 
 
 def enum_name(value: int, descriptor: object, prefix: str) -> str:
@@ -35,6 +45,38 @@ def code_purpose(value: int) -> str:
 
 def code_channel(value: int) -> str:
     return enum_name(value, events_pb2.CodeChannel, "CODE_CHANNEL_")
+
+
+def role_code(value: vocabulary_pb2.Role.ValueType) -> str:
+    return vocabulary.code(vocabulary_pb2.Role, value)
+
+
+def gender_code(value: vocabulary_pb2.Gender.ValueType) -> str:
+    return vocabulary.code(vocabulary_pb2.Gender, value)
+
+
+def document_type_code(value: vocabulary_pb2.DocumentType.ValueType) -> str:
+    return vocabulary.code(vocabulary_pb2.DocumentType, value)
+
+
+def review_status_code(value: identity_pb2.ReviewStatus.ValueType) -> str:
+    return vocabulary.code(identity_pb2.ReviewStatus, value)
+
+
+def roles(codes: Iterable[str]) -> list[vocabulary_pb2.Role.ValueType]:
+    return [vocabulary.value(vocabulary_pb2.Role, code) for code in codes]
+
+
+def gender(value: Gender | str | None) -> vocabulary_pb2.Gender.ValueType:
+    return vocabulary.value(vocabulary_pb2.Gender, value or "")
+
+
+def document_type(value: DocumentType | str) -> vocabulary_pb2.DocumentType.ValueType:
+    return vocabulary.value(vocabulary_pb2.DocumentType, value)
+
+
+def review_status(value: CaseStatus) -> identity_pb2.ReviewStatus.ValueType:
+    return vocabulary.value(identity_pb2.ReviewStatus, value)
 
 
 def iso(instant: datetime | None) -> str:
@@ -55,9 +97,9 @@ def code_sent(sent: CodeSent) -> identity_pb2.RequestVerificationCodeResponse:
 def account_view(details: AccountDetails) -> identity_pb2.AccountView:
     a = details.account
     return identity_pb2.AccountView(
-        account_id=a.id, document_type=a.document_type.value, document_type_label_zh=a.document_type.label_zh,
+        account_id=a.id, document_type=document_type(a.document_type), document_type_label_zh=a.document_type.label_zh,
         masked_document_number=a.masked_document_number, name=a.name, email=a.email, masked_mobile=a.masked_mobile,
-        gender=a.gender.value if a.gender else "", birth_date=a.birth_date.isoformat() if a.birth_date else "",
+        gender=gender(a.gender), birth_date=a.birth_date.isoformat() if a.birth_date else "",
         ethnicity=a.ethnicity,
         document_valid_from=a.document_valid_from.isoformat() if a.document_valid_from else "",
         document_valid_until=a.document_valid_until, real_name_status=a.real_name_status.value,
@@ -70,8 +112,8 @@ def account_view(details: AccountDetails) -> identity_pb2.AccountView:
 
 def review_case(case: ManualReview) -> identity_pb2.ManualReviewCase:
     return identity_pb2.ManualReviewCase(
-        case_id=case.id, account_id=case.account_id, name=case.name, document_type=case.document_type,
-        masked_document_number=case.masked_document_number, status=case.status.value,
+        case_id=case.id, account_id=case.account_id, name=case.name, document_type=document_type(case.document_type),
+        masked_document_number=case.masked_document_number, status=review_status(case.status),
         submitted_at=iso(case.submitted_at), due_date=case.due_date.isoformat(), decided_at=iso(case.decided_at),
         decision_reason=case.decision_reason, photo_ids=list(case.photo_ids), note=case.note,
     )
@@ -81,8 +123,8 @@ def support_request(request: SupportRequest) -> identity_pb2.SupportRequest:
     return identity_pb2.SupportRequest(
         request_id=request.id, account_id=request.account_id, name=request.name,
         masked_document_number=request.masked_document_number, kind=request.kind.value,
-        status=request.status.value, requested_name=request.requested_name,
-        requested_gender=request.requested_gender, requested_email=request.requested_email,
+        status=review_status(request.status), requested_name=request.requested_name,
+        requested_gender=gender(request.requested_gender), requested_email=request.requested_email,
         requested_masked_mobile=mask_mobile(request.requested_mobile) if request.requested_mobile else "",
         explanation=request.explanation, created_at=iso(request.created_at), decided_at=iso(request.decided_at),
         decision_reason=request.decision_reason, photo_ids=list(request.photo_ids),

@@ -60,7 +60,7 @@ class PublicRpcs:
                                      ) -> identity_pb2.GetRegistrationOptionsResponse:
         return identity_pb2.GetRegistrationOptionsResponse(
             document_types=[
-                identity_pb2.DocumentTypeOption(code=t.value, label_zh=t.label_zh, label_en=t.label_en,
+                identity_pb2.DocumentTypeOption(code=mappers.document_type(t), label_zh=t.label_zh, label_en=t.label_en,
                                                 format_hint_zh=t.format_hint_zh, format_hint_en=t.format_hint_en)
                 for t in DocumentType
             ],
@@ -71,7 +71,8 @@ class PublicRpcs:
     async def RegisterAccount(self, request: identity_pb2.RegisterAccountRequest, context: Ctx
                               ) -> identity_pb2.RegisterAccountResponse:
         account = await registration.register_account(self.ctx, registration.RegisterAccount(
-            document_type=request.document_type, document_number=request.document_number, name=request.name,
+            document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number, name=request.name,
             password=request.password, password_confirm=request.password_confirm, email=request.email,
             mobile=request.mobile, sms_code=request.sms_code, agreement_version=request.agreement_version,
             agreement_accepted=request.agreement_accepted,
@@ -83,18 +84,19 @@ class PublicRpcs:
 
     async def SignIn(self, request: identity_pb2.SignInRequest, context: Ctx) -> identity_pb2.SignInResponse:
         signed = await sign_in.sign_in(
-            self.ctx, document_type=request.document_type, document_number=request.document_number,
+            self.ctx, document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number,
             password=request.password, pass_token=request.pass_token, client_id=request.client_id,
         )
         return identity_pb2.SignInResponse(session_token=signed.session_token, subject_id=signed.subject_id,
-                                           kind=signed.kind.value, roles=list(signed.roles))
+                                           kind=signed.kind.value, roles=mappers.roles(signed.roles))
 
     async def StaffSignIn(self, request: identity_pb2.StaffSignInRequest, context: Ctx
                           ) -> identity_pb2.SignInResponse:
         signed = await sign_in.staff_sign_in(self.ctx, username=request.username, password=request.password,
                                              totp_code=request.totp_code, client_id=request.client_id)
         return identity_pb2.SignInResponse(session_token=signed.session_token, subject_id=signed.subject_id,
-                                           kind=signed.kind.value, roles=list(signed.roles))
+                                           kind=signed.kind.value, roles=mappers.roles(signed.roles))
 
     async def SignOut(self, request: identity_pb2.SignOutRequest, context: Ctx) -> identity_pb2.SignOutResponse:
         return identity_pb2.SignOutResponse(ended=await sign_in.sign_out(self.ctx, request.session_token))
@@ -103,7 +105,7 @@ class PublicRpcs:
                              ) -> identity_pb2.ResolveSessionResponse:
         found = await sign_in.resolve_session(self.ctx, request.session_token)
         return identity_pb2.ResolveSessionResponse(
-            subject_id=found.subject_id, kind=found.kind.value, roles=list(found.roles),
+            subject_id=found.subject_id, kind=found.kind.value, roles=mappers.roles(found.roles),
             organisation_code=found.organisation_code, name=found.name,
             masked_document_number=found.masked_document_number, real_name_status=found.real_name_status,
             session_id=found.session_id, valid_for_seconds=found.valid_for_seconds,
@@ -113,7 +115,8 @@ class PublicRpcs:
     async def RequestPasswordReset(self, request: identity_pb2.RequestPasswordResetRequest, context: Ctx
                                    ) -> identity_pb2.RequestVerificationCodeResponse:
         sent = await passwords.request_password_reset(
-            self.ctx, document_type=request.document_type, document_number=request.document_number,
+            self.ctx, document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number,
             channel=mappers.code_channel(request.channel), pass_token=request.pass_token,
             client_id=request.client_id,
         )
@@ -122,7 +125,8 @@ class PublicRpcs:
     async def ResetPassword(self, request: identity_pb2.ResetPasswordRequest, context: Ctx
                             ) -> identity_pb2.ResetPasswordResponse:
         ended = await passwords.reset_password(
-            self.ctx, document_type=request.document_type, document_number=request.document_number,
+            self.ctx, document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number,
             channel=mappers.code_channel(request.channel), code=request.code, new_password=request.new_password,
             new_password_confirm=request.new_password_confirm, client_id=request.client_id,
         )
@@ -132,7 +136,8 @@ class PublicRpcs:
             self, request: identity_pb2.CreateSupportRequestWithoutSignInRequest, context: Ctx
     ) -> identity_pb2.CreateSupportRequestWithoutSignInResponse:
         receipt = await create_support_request_without_sign_in(self.ctx, AnonymousSupportRequest(
-            document_type=request.document_type, document_number=request.document_number, name=request.name,
+            document_type=mappers.document_type_code(request.document_type),
+            document_number=request.document_number, name=request.name,
             pass_token=request.pass_token, client_id=request.client_id, kind=request.kind,
             requested_mobile=request.requested_mobile, requested_email=request.requested_email,
             explanation=request.explanation,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqr.identity.v1 import events_pb2
 
@@ -43,11 +44,19 @@ async def contact_details_changed(ctx: IdentityContext, session: AsyncSession, a
     ), aggregate_id=account.id)
 
 
+def _instant(at: datetime) -> Timestamp:
+    # Only the Timestamp is written; the deprecated ISO string (changed_at_iso) stays for readers
+    # of events written before it, still in outboxes and queues.
+    stamp = Timestamp()
+    stamp.FromDatetime(at)
+    return stamp
+
+
 async def email_changed(ctx: IdentityContext, session: AsyncSession, account: Account, previous_email: str,
                         at: datetime, masked_new_email: str) -> None:
     """R-ID-14: the notice to the previous address (sealed as a destination, like a code's)."""
     await ctx.events.stage(session, events_pb2.EmailChanged(
-        account_id=account.id, changed_at=at.isoformat(), masked_new_email=masked_new_email,
+        account_id=account.id, changed_at=_instant(at), masked_new_email=masked_new_email,
         destination_sealed=ctx.sealers.code_destination.seal(previous_email),
     ), aggregate_id=account.id)
 
@@ -88,7 +97,7 @@ async def manual_review_decided(ctx: IdentityContext, session: AsyncSession, acc
 async def password_changed(ctx: IdentityContext, session: AsyncSession, account_id: str, at: datetime,
                            via: str) -> None:
     await ctx.events.stage(session, events_pb2.PasswordChanged(
-        account_id=account_id, changed_at=at.isoformat(), via=via), aggregate_id=account_id)
+        account_id=account_id, changed_at=_instant(at), via=via), aggregate_id=account_id)
 
 
 async def support_request_decided(ctx: IdentityContext, session: AsyncSession, request: SupportRequest,

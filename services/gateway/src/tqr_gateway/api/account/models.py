@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from tqr.identity.v1 import identity_pb2
 
+from tqr_gateway import vocabulary
 from tqr_gateway.api.fields import TypedNumber
 
 Channel = Literal["SMS", "EMAIL", "ALTERNATIVE"]
@@ -135,7 +136,9 @@ class Account(BaseModel):
 
     @classmethod
     def of(cls, view: identity_pb2.AccountView) -> Account:
-        return cls(**{name: getattr(view, name) for name in cls.model_fields})
+        values = {name: getattr(view, name) for name in cls.model_fields}
+        return cls(**{**values, "document_type": vocabulary.document_type_code(view.document_type),
+                      "gender": vocabulary.gender_code(view.gender)})
 
 
 class ProfileChanges(BaseModel):

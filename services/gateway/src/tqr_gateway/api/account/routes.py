@@ -10,11 +10,11 @@ from typing import Literal
 from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from servicekit.errors import FieldProblem
-from tqr.identity.v1 import identity_pb2
 
+from tqr_gateway import vocabulary
 from tqr_gateway.api.account import models as m
 from tqr_gateway.api.problems import IDENTITY_REFUSALS, api_router
-from tqr_gateway.clients.identity import IdentityClient, Photo
+from tqr_gateway.clients.identity import IdentityClient, Photo, registration
 from tqr_gateway.deps import (
     Applicant,
     Identity,
@@ -69,7 +69,8 @@ async def answer_human_check(request: Request, identity: Identity, challenge_id:
 async def registration_options(request: Request, identity: Identity) -> m.RegistrationOptions:
     reply = await identity.registration_options()
     return m.RegistrationOptions(
-        document_types=[m.DocumentTypeOption(code=o.code, label_zh=o.label_zh, label_en=o.label_en,
+        document_types=[m.DocumentTypeOption(code=vocabulary.document_type_code(o.code),
+                                             label_zh=o.label_zh, label_en=o.label_en,
                                              format_hint_zh=o.format_hint_zh, format_hint_en=o.format_hint_en)
                         for o in reply.document_types],
         agreement_version=reply.agreement_version, password_special_characters=reply.password_special_characters)
@@ -89,7 +90,7 @@ async def request_code(request: Request, identity: Identity, body: m.CodeRequest
 async def register(request: Request, identity: Identity, response: Response, body: m.Registration,
                    settings: Settings) -> m.Registered:
     """R-ID-1..7. Signed in at once when the identity service returns a session with the account."""
-    reply = await identity.register(identity_pb2.RegisterAccountRequest(**body.model_dump()))
+    reply = await identity.register(registration(body.model_dump()))
     token = getattr(reply, "session_token", "")
     if token:
         set_session_cookie(response, token, settings)
@@ -112,7 +113,8 @@ async def sign_in(request: Request, identity: Identity, response: Response, body
                                              client_id=client_id(request))
     await _rotate(identity, optional_session(request))
     set_session_cookie(response, signed.session_token, settings)
-    return m.SignedIn(subject_id=signed.subject_id, kind=signed.kind, roles=list(signed.roles))
+    return m.SignedIn(subject_id=signed.subject_id, kind=signed.kind,
+                      roles=[vocabulary.role_code(r) for r in signed.roles])
 
 
 @router.post("/staff-sessions", response_model=m.SignedIn, status_code=201,
@@ -123,7 +125,8 @@ async def staff_sign_in(request: Request, identity: Identity, response: Response
                                                    totp_code=body.totp_code, client_id=client_id(request))
     await _rotate(identity, optional_session(request))
     set_session_cookie(response, signed.session_token, settings)
-    return m.SignedIn(subject_id=signed.subject_id, kind=signed.kind, roles=list(signed.roles))
+    return m.SignedIn(subject_id=signed.subject_id, kind=signed.kind,
+                      roles=[vocabulary.role_code(r) for r in signed.roles])
 
 
 @router.delete("/sessions/current", status_code=204)
@@ -233,7 +236,8 @@ async def request_manual_review(request: Request, session: Applicant, identity: 
     if isinstance(photos, JSONResponse):
         return photos
     case = await identity.request_manual_review(actor_metadata(session), photos, note.strip()[:500])
-    body = m.ManualReviewCase(case_id=case.case_id, status=case.status, submitted_at=case.submitted_at,
+    body = m.ManualReviewCase(case_id=case.case_id, status=vocabulary.review_status_code(case.status),
+                              submitted_at=case.submitted_at,
                               due_date=case.due_date, decision_reason=case.decision_reason)
     return JSONResponse(body.model_dump(), status_code=201)
 
@@ -253,7 +257,8 @@ async def create_support_request(
         actor_metadata(session), kind=kind, photos=photos, requested_name=requested_name,
         requested_gender=requested_gender, requested_email=requested_email, requested_mobile=requested_mobile,
         explanation=explanation)
-    body = m.SupportRequestCreated(request_id=created.request_id, kind=created.kind, status=created.status,
+    body = m.SupportRequestCreated(request_id=created.request_id, kind=created.kind,
+                                   status=vocabulary.review_status_code(created.status),
                                    created_at=created.created_at)
     return JSONResponse(body.model_dump(), status_code=201)
 

@@ -9,7 +9,9 @@ from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
+from tqr_gateway import vocabulary
 from tqr_gateway.api.fields import ExpectedVersion, TypedNumber
+from tqr_gateway.clients.workflow_rules import action_name, action_names, status_name
 from tqr_gateway.flows.timestamps import instant
 
 
@@ -31,7 +33,7 @@ class ApplicationSummaryOut(BaseModel):
     def of(cls, s: views.ApplicationSummary) -> ApplicationSummaryOut:
         return cls(application_id=s.application_id, application_number=s.application_number,
                    applicant_name=s.applicant_name, document_number_masked=s.document_number_masked,
-                   status=s.status, status_label=s.status_label, authority_code=s.authority_code,
+                   status=status_name(s.status), status_label=s.status_label, authority_code=s.authority_code,
                    point_code=s.point_code, submitted_at=instant(s.submitted_at),
                    certificate_claimed_by_another=s.certificate_claimed_by_another)
 
@@ -98,14 +100,15 @@ class ApplicationOut(BaseModel):
         return cls(
             application_id=v.application_id, application_number=v.application_number,
             applicant_name=v.applicant_name, document_number_masked=v.document_number_masked,
-            status=v.status.status, status_label_zh=v.status.label_zh, status_label_en=v.status.label_en,
+            status=status_name(v.status.status), status_label_zh=v.status.label_zh, status_label_en=v.status.label_en,
             missing_materials=list(v.status.missing_materials), version=v.version,
             authority_code=v.authority_code, authority_name=v.authority_name, point_code=v.point.point_code,
             point_name=v.point.point_name, email=v.materials.email,
             certificate_number=v.certificate.certificate_number, submitted_at=instant(v.submitted_at),
-            allowed_actions=list(v.allowed_actions),
+            allowed_actions=action_names(v.allowed_actions),
             certificate_claimed_by_another=v.certificate_claimed_by_another,
-            history=[HistoryOut(from_status=h.from_status, to_status=h.to_status, action=h.action,
+            history=[HistoryOut(from_status=status_name(h.from_status), to_status=status_name(h.to_status),
+                                action=action_name(h.action),
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
                                 missing_materials=list(h.missing_materials)) for h in v.history])
 
@@ -219,8 +222,9 @@ class ReviewCaseOut(BaseModel):
 
     @classmethod
     def of(cls, c: ipb.ManualReviewCase) -> ReviewCaseOut:
-        return cls(case_id=c.case_id, name=c.name, document_type=c.document_type,
-                   masked_document_number=c.masked_document_number, status=c.status, submitted_at=c.submitted_at,
+        return cls(case_id=c.case_id, name=c.name, document_type=vocabulary.document_type_code(c.document_type),
+                   masked_document_number=c.masked_document_number, status=vocabulary.review_status_code(c.status),
+                   submitted_at=c.submitted_at,
                    due_date=c.due_date, decided_at=c.decided_at, decision_reason=c.decision_reason, note=c.note,
                    photo_urls=[f"/api/v1/staff/photos/{p}" for p in c.photo_ids])
 
@@ -244,8 +248,8 @@ class SupportRequestOut(BaseModel):
     @classmethod
     def of(cls, r: ipb.SupportRequest) -> SupportRequestOut:
         return cls(request_id=r.request_id, name=r.name, masked_document_number=r.masked_document_number,
-                   kind=r.kind, status=r.status, requested_name=r.requested_name,
-                   requested_gender=r.requested_gender, requested_email=r.requested_email,
+                   kind=r.kind, status=vocabulary.review_status_code(r.status), requested_name=r.requested_name,
+                   requested_gender=vocabulary.gender_code(r.requested_gender), requested_email=r.requested_email,
                    requested_masked_mobile=r.requested_masked_mobile, explanation=r.explanation,
                    created_at=r.created_at, decided_at=r.decided_at, decision_reason=r.decision_reason,
                    photo_urls=[f"/api/v1/staff/photos/{p}" for p in r.photo_ids])

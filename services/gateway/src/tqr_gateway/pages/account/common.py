@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from servicekit import errors
 from servicekit.rpc.errors import from_rpc_error
 
+from tqr_gateway import vocabulary
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.security.client_address import client_address
@@ -183,7 +184,7 @@ async def document_type_options(request: Request, identity: IdentityClient) -> l
     options = await identity.registration_options()
     english = language_of(request) == "en"
     return [
-        {"value": o.code, "text": o.label_en if english else o.label_zh,
+        {"value": vocabulary.document_type_code(o.code), "text": o.label_en if english else o.label_zh,
          "hint": o.format_hint_en if english else o.format_hint_zh}
         for o in options.document_types
     ]

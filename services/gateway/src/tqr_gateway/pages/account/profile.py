@@ -8,6 +8,7 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from tqr_gateway import vocabulary
 from tqr_gateway.deps import Applicant, Identity, actor_metadata, optional_session
 from tqr_gateway.pages.account import support_anonymous
 from tqr_gateway.pages.account.common import FormErrors, form_errors, refusal_of, t
@@ -44,7 +45,7 @@ def _edit_context(account: Any, values: dict[str, str] | None = None) -> dict[st
         "ethnicity": account.ethnicity, "document_valid_from": account.document_valid_from,
         "document_valid_until": "" if account.document_valid_until == LONG_TERM else account.document_valid_until,
         "long_term": "1" if account.document_valid_until == LONG_TERM else "",
-        "gender": account.gender, "birth_date": account.birth_date,
+        "gender": vocabulary.gender_code(account.gender), "birth_date": account.birth_date,
     }
     return {"account": account, "values": current, "ethnicities": [{"value": e, "text": e} for e in ETHNICITIES]}
 
@@ -83,7 +84,8 @@ async def save_profile(request: Request, identity: Identity, session: Applicant)
 def _support_context(request: Request, values: dict[str, str] | None = None) -> dict[str, Any]:
     kinds = [{"value": k, "text": t(request, f"account.support.kind_{k}"),
               "hint": t(request, f"account.support.kind_{k}_hint")} for k in SUPPORT_KINDS]
-    genders = [{"value": g, "text": t(request, f"account.gender.{g}")} for g in ("MALE", "FEMALE")]
+    codes = [vocabulary.gender_code(g) for g in vocabulary.GENDERS]
+    genders = [{"value": code, "text": t(request, f"gender.{code}")} for code in codes]
     return {"values": values or {"kind": request.query_params.get("kind", "")}, "kinds": kinds, "genders": genders}
 
 

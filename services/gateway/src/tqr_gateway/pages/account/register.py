@@ -14,9 +14,8 @@ import grpc
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from servicekit import errors, text
-from tqr.identity.v1 import identity_pb2
 
-from tqr_gateway.clients.identity import IdentityClient
+from tqr_gateway.clients.identity import IdentityClient, registration
 from tqr_gateway.deps import Identity, set_session_cookie
 from tqr_gateway.pages.account.common import (
     FlowState,
@@ -122,8 +121,8 @@ async def _check_details(request: Request, identity: IdentityClient,
     where the fields are: a registration without code and password is refused with every field
     problem at once, and only the problems of this page's fields are kept."""
     try:
-        await identity.register(identity_pb2.RegisterAccountRequest(
-            **values, agreement_version=state["agreement_version"], agreement_accepted=True))
+        await identity.register(registration(
+            values, agreement_version=state["agreement_version"], agreement_accepted=True))
     except grpc.aio.AioRpcError as exc:
         refusal = refusal_of(exc)
         if isinstance(refusal, errors.InvalidInput):
@@ -223,8 +222,8 @@ async def register(request: Request, identity: Identity) -> Response:
     form = await request.form()
     final = {name: str(form.get(name) or "") for name in FINAL_FIELDS}
     try:
-        reply = await identity.register(identity_pb2.RegisterAccountRequest(
-            **{name: state.get(name, "") for name in DETAIL_FIELDS}, sms_code=final["sms_code"].strip(),
+        reply = await identity.register(registration(
+            {name: state.get(name, "") for name in DETAIL_FIELDS}, sms_code=final["sms_code"].strip(),
             password=final["password"], password_confirm=final["password_confirm"],
             agreement_version=state["agreement_version"], agreement_accepted=True))
     except grpc.aio.AioRpcError as exc:

@@ -59,4 +59,4 @@ async def home(request: Request, session: StaffSession) -> Response:
                     for key, href in offered]
     return page(request, session, "staff/home.html", section="staff.nav.home", context={
         "capabilities": capabilities, "can_search": may(session.roles, *APPLICATION_STAFF),
-        "lead": translate(lang, f"staff.home.lead.{session.role}")})
+        "lead": translate(lang, f"staff.home.lead.{session.role_code}")})

@@ -40,7 +40,7 @@ def page(request: Request, session: SessionInfo, template: str, *, section: str,
          no_store: bool = True) -> HTMLResponse:
     """Console pages hold personal data: never cached (``no-store``)."""
     headers = {"Cache-Control": "no-store"} if no_store else {}
-    role_label = translate(language_of(request), f"staff.role.{session.role}")
+    role_label = translate(language_of(request), f"staff.role.{session.role_code}")
     full = {"staff": session, "role_label": role_label, "nav": nav_for(session), "section": section,
             **(context or {})}
     return render(request, template, full, status_code=status_code, headers=headers)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.identity.v1 import identity_pb2 as pb
 
+from tqr_gateway import vocabulary
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.deps import IdentityReviewer, StaffIdentity
 from tqr_gateway.flows.photos import PHOTO_TYPES
@@ -28,17 +29,20 @@ PAGE_SIZE = 20
 
 def _case(case: pb.ManualReviewCase, lang: str) -> dict[str, Any]:
     return {"id": case.case_id, "name": case.name, "document": case.masked_document_number,
-            "document_type": translate(lang, f"staff.doctype.{case.document_type}"), "status": case.status,
+            "document_type": translate(lang, f"staff.doctype.{vocabulary.document_type_code(case.document_type)}"),
+            "status": vocabulary.review_status_code(case.status),
             "submitted": date_of(case.submitted_at, lang), "due": date_of(case.due_date, lang),
             "note": case.note, "photos": list(case.photo_ids), "reason": case.decision_reason,
             "href": f"/staff/reviews/{case.case_id}"}
 
 
 def _request(item: pb.SupportRequest, lang: str) -> dict[str, Any]:
-    gender = translate(lang, f"staff.gender.{item.requested_gender}") if item.requested_gender else ""
+    code = vocabulary.gender_code(item.requested_gender)
+    gender = translate(lang, f"gender.{code}") if code else ""
     wanted = [v for v in (item.requested_name, gender, item.requested_email, item.requested_masked_mobile) if v]
     return {"id": item.request_id, "name": item.name, "document": item.masked_document_number,
-            "kind": translate(lang, f"staff.support.kind.{item.kind}"), "status": item.status,
+            "kind": translate(lang, f"staff.support.kind.{item.kind}"),
+            "status": vocabulary.review_status_code(item.status),
             "wanted": "；".join(wanted), "explanation": item.explanation,
             "submitted": date_of(item.created_at, lang), "photos": list(item.photo_ids),
             "reason": item.decision_reason, "href": f"/staff/support/{item.request_id}",

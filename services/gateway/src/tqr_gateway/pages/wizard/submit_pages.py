@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import wizard_pb2 as wiz
 
+from tqr_gateway import vocabulary
 from tqr_gateway.clients.application import ApplicationClient, applicant_identity
 from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
@@ -78,7 +79,7 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
     return [
         row("wizard.field.certificate_number", c.certificate_number, 3),
         row("wizard.field.holder_name", c.holder_name, 4),
-        row("wizard.field.gender", t(f"wizard.gender.{c.gender}") if c.gender else "", 4),
+        row("wizard.field.gender", t(f"gender.{vocabulary.gender_code(c.gender)}") if c.gender else "", 4),
         row("wizard.field.birth_date", _date(c.birth_date, lang), 4),
         row("wizard.field.certificate_type_code",
             c.certificate_type_name or names.certificate_types.get(c.certificate_type_code, ""), 4),
