@@ -31,6 +31,7 @@ from tests.e2e.api_client import ApiClient
 from tests.e2e.browser import (
     Screens,
     Walk,
+    all_violations,
     code_from_outbox,
     jpeg,
     launch,
@@ -189,6 +190,7 @@ async def test_a_new_applicant_registers_applies_and_sees_the_authority_approve(
             edit_until = await _summary_value(page, "网上修改截止")
             assert edit_until and (await _summary_value(page, "现场确认时间")).endswith(edit_until)
             await SCREENS.record(page, "16-portal-submitted")
+            assert await all_violations(page, "16-portal-submitted") == []
             pdf = await download_pdf(page, application_id)
             assert pdf.startswith(b"%PDF")
             text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).replace(" ", "")
@@ -250,6 +252,7 @@ async def test_a_new_applicant_registers_applies_and_sees_the_authority_approve(
             assert f"网上修改截止：{edit_until}" in inbox_text
             assert await page.locator("main li p br").count() > 0
             await SCREENS.record(page, "23-inbox")
+            assert await all_violations(page, "23-inbox") == []
         finally:
             await browser.close()
     assert SCREENS.serious == []
