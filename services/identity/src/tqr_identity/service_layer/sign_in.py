@@ -96,8 +96,9 @@ async def staff_sign_in(ctx: IdentityContext, *, username: str, password: str, t
     else:
         matched = await ctx.hasher.verify_async(staff.password_hash, password)
         # An account an administrator set up or reset signs in only through enrolment (R-STAFF-5).
-        matched = matched and not staff.must_enrol and (await ctx.security.totp.verify(staff.id, staff.totp_secret, totp_code)
-                               or await _recovery_code_accepted(ctx, staff, totp_code))
+        matched = matched and not staff.must_enrol and (
+            await ctx.security.totp.verify(staff.id, staff.totp_secret, totp_code)
+            or await _recovery_code_accepted(ctx, staff, totp_code))
     if staff is None or not matched:
         await throttle.record_failure(account_key, client)
         log.info("staff sign-in refused")

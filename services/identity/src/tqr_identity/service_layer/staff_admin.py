@@ -159,7 +159,8 @@ async def _change(ctx: IdentityContext, caller: Caller, staff_id: str, action: s
     audit, and end its sessions (they carry the old role and organisation)."""
     _require_admin(caller)
     if staff_id == caller.subject_id:
-        raise PermissionDenied(RULE, "不能管理自己的账号，请联系其他管理员", "Ask another administrator to change your own account")
+        raise PermissionDenied(RULE, "不能管理自己的账号，请联系其他管理员",
+                               "Ask another administrator to change your own account")
     async with ctx.transaction() as session:
         staff = await ctx.staff.get_for_update(session, staff_id)
         if staff is None or not may_manage(caller.role, caller.organisation_code, staff.role,
@@ -230,7 +231,8 @@ async def unlock_applicant(ctx: IdentityContext, caller: Caller, document_type: 
     async with ctx.transaction() as session:
         account = await ctx.accounts.by_document(session, doc_type, number)
         if account is None:
-            raise NotFound("ACCOUNT_NOT_FOUND", "未找到使用该证件注册的账号", "No account is registered with this document")
+            raise NotFound("ACCOUNT_NOT_FOUND", "未找到使用该证件注册的账号",
+                           "No account is registered with this document")
         await _audit(ctx, session, caller, "applicant-unlock", "account", account.id, "unlocked")
     await ctx.security.throttle.unlock_account(ctx.crypto.login_key(doc_type, number))
     return account.id
