@@ -191,6 +191,7 @@ class LoginThrottle:
         at other accounts), and so does the account's (its owner signing in ends no attack)."""
         pair_failures, _, known = self._pair_keys(account_key, client_id)
         await self._redis.delete(pair_failures)
+        await self._redis.srem(self._pairs_of_account(account_key), pair_failures.rsplit(":", 1)[1])
         await self._redis.set(known, b"1", px=_ms(self.policy.known_client_lifetime))
 
     async def forgive(self, account_key: str, client_id: str) -> None:
