@@ -17,6 +17,7 @@ from tqr.application.v1 import wizard_pb2 as wiz
 from tqr_gateway import vocabulary
 from tqr_gateway.api import application_models as m
 from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
+from tqr_gateway.api.proto_json import json_of
 from tqr_gateway.clients.application import ApplicationClient, applicant_identity
 from tqr_gateway.deps import (
     Applicant,
@@ -44,9 +45,9 @@ def _materials(body: m.Materials) -> views.Materials:
 
 
 def _draft_answer(reply: wiz.DraftResponse) -> Response:
-    """The draft as the declared ``DraftResponse``, written once. (Returning the model would have FastAPI
-    dump it, validate it again and dump it once more: a third of the gateway's work on a wizard step.)"""
-    return Response(m.from_proto(m.DraftResponse, reply).model_dump_json(), media_type="application/json")
+    """The draft as the declared ``DraftResponse``, written once, straight from the message (proto_json).
+    (Returning the model would have FastAPI dump it, validate it again and dump it once more.)"""
+    return Response(json_of(m.DraftResponse, reply), media_type="application/json")
 
 
 async def _save(applications: ApplicationClient, session: SessionInfo, message: wiz.SaveWizardStepRequest,

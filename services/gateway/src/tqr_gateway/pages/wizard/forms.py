@@ -15,18 +15,16 @@ from tqr.application.v1 import wizard_pb2 as wiz
 from tqr_gateway import vocabulary
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ANNUAL_RESULTS = ("优秀", "合格", "基本合格", "不合格", "不定等次", "未考核")
-ETHICS_RESULTS = ("优秀", "合格", "基本合格", "不合格")
 MAX_HISTORY_ROWS = 10
-CYCLE_YEARS = 5
 
 Form = Mapping[str, Any]
 
 
-def assessment_years(now: datetime | None = None) -> list[int]:
-    """The five whole calendar years before this one (Beijing time), as the service asks for."""
+def assessment_years(cycle_years: int, now: datetime | None = None) -> list[int]:
+    """The whole calendar years of the cycle before this one (Beijing time), as the service asks for;
+    ``cycle_years`` is the service's (WorkflowRules.cycle_years)."""
     year = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).year
-    return list(range(year - CYCLE_YEARS, year))
+    return list(range(year - cycle_years, year))
 
 
 def text(form: Form, name: str) -> str:
@@ -77,8 +75,9 @@ def details_from_draft(draft: wiz.Draft) -> dict[str, Any]:
         "holder_name": c.holder_name or draft.applicant_name, "certificate_type_code": c.certificate_type_code,
         "subject_code": c.subject_code, "issuing_body": c.issuing_body, "issue_date": date_parts(c.issue_date),
         "gender": vocabulary.gender_letter(c.gender), "birth_date": date_parts(c.birth_date),
-        "authority_code": draft.authority_code,
-        "teaching_stage_code": draft.teaching_stage_code, "teaching_subject_code": draft.teaching_subject_code,
+        "authority_code": draft.authority_code, "teaching_stage_code": draft.teaching_stage_code,
+        # Most teachers teach the subject their certificate names: offered until they choose another.
+        "teaching_subject_code": draft.teaching_subject_code or c.subject_code,
         "region": "", "authority_search": "",
     }
 
