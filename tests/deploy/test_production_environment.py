@@ -183,9 +183,18 @@ def test_notification_may_leave_the_cluster_through_exactly_the_ports_it_uses(pr
     settings = loaded(workloads["notification"][0])
     providers = {urlsplit(url).port or {"https": 443, "http": 80}[urlsplit(url).scheme]
                  for url in (settings.sms_http_url, settings.alternative_http_url)}
-    # What notification may reach that another backend may not: its mail relay and its providers.
-    assert _egress_ports(resources, "notification") - _egress_ports(resources, "identity") == {
+    # What notification may reach that a backend calling nothing outside may not: its mail relay and
+    # its providers.
+    assert _egress_ports(resources, "notification") - _egress_ports(resources, "application") == {
         settings.smtp_port, *providers}
+
+
+def test_identity_may_leave_the_cluster_through_exactly_the_port_of_its_identity_authority(prod):
+    resources, _, workloads = prod
+    settings = loaded(workloads["identity"][0])
+    assert settings.real_name_provider == "http"
+    url = urlsplit(settings.real_name_http_url)
+    assert _egress_ports(resources, "identity") - _egress_ports(resources, "application") == {url.port or 443}
 
 
 def test_the_create_admin_job_accepts_its_environment_and_a_password_filled_as_the_example_says(prod):
