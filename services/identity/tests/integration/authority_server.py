@@ -38,6 +38,7 @@ class Authority:
         self.script = list(script or [])
         self.default = default or Reply()
         self.received: list[Received] = []
+        self._holds = [r.wait for r in [*self.script, self.default] if r.wait is not None]
         authority = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -82,8 +83,7 @@ class Authority:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for reply in [*self.script, self.default]:
-            if reply.wait is not None:
-                reply.wait.set()
+        for hold in self._holds:
+            hold.set()  # held answers go, so no handler thread outlives the test
         self.server.shutdown()
         self.server.server_close()

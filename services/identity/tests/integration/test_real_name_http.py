@@ -14,14 +14,14 @@ from prometheus_client import REGISTRY
 from servicekit import devpki
 from servicekit.clock import ManualClock
 from servicekit.errors import DependencyUnavailable
-from tqr_identity.adapters.circuit_breaker import BreakerState
+from tqr_identity.adapters.circuit_breaker import BreakerState, CircuitBreaker
 from tqr_identity.adapters.real_name import (
     NO_MATCH_ANSWER,
     NO_RECORD_ANSWER,
     RealNameProviderUnavailable,
     verify_with_deadline,
 )
-from tqr_identity.adapters.real_name_http import ClientCertificate, HttpRealNameProvider
+from tqr_identity.adapters.real_name_http import ClientCertificate, HttpRealNameProvider, RetryPolicy
 from tqr_identity.bootstrap import build_real_name
 from tqr_identity.config import IdentitySettings
 from tqr_identity.domain.documents import DocumentType
@@ -212,7 +212,8 @@ async def test_r_id_9_mutual_tls_presents_the_client_certificate(tmp_path) -> No
                                 real_name_http_client_key=client.key, real_name_http_ca=client.ca)
         assert (await verify(provider)).matched
         await provider.aclose()
-        without = HttpRealNameProvider(authority.url, API_KEY, provider_for(authority)._breaker,
+        breaker = CircuitBreaker(ManualClock(), failure_threshold=5, cool_down=timedelta(seconds=30))
+        without = HttpRealNameProvider(authority.url, API_KEY, breaker, retry=RetryPolicy(backoff_seconds=0),
                                        client_certificate=ClientCertificate(ca=client.ca))
         with pytest.raises(RealNameProviderUnavailable):
             await verify(without)
