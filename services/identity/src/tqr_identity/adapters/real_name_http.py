@@ -142,7 +142,8 @@ class HttpRealNameProvider:
                     self._url, json=body, headers={**self._headers, IDEMPOTENCY_HEADER: key})
         except (TimeoutError, httpx.TimeoutException):
             raise _Retryable("timeout") from None
-        except httpx.TransportError:
+        except (httpx.TransportError, OSError):
+            # OSError: a TLS alert (a refused client certificate) can pass httpx unwrapped.
             raise _Retryable("unreachable") from None
         status = response.status_code
         if status >= 500 or status in _RETRYABLE_4XX:
