@@ -19,6 +19,9 @@ BENCHMARKS: dict[str, list[str]] = {
     # The wizard step driven by wrk against the whole system on PostgreSQL: the wrk ceiling, steps/s,
     # CPU ms per step of every process, new PostgreSQL sessions and the paced p99 (tools/loadtest/README.md).
     "loadtest": [sys.executable, "-m", "tools.loadtest.wrkbench"],
+    # 3x the system's capacity for 60 s, the gateway's admission control on and off: admitted p99 by
+    # priority, server errors, queued/shed, the waiting room's order, submissions audited (R-PEAK-1).
+    "overload": [sys.executable, "-m", "tools.loadtest.overload"],
     # Simulated applicants' whole journeys driven by the Python generator, with the audit of what was
     # stored and sent, base and with identity, application and notification ×2 (deploy/CAPACITY.md).
     "journeys": [sys.executable, "-m", "tools.loadtest.benchmark", "--applicants", "50", "--seconds", "60",

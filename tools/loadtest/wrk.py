@@ -80,16 +80,31 @@ function setup(thread) threads[#threads + 1] = thread end
 statuses = {}     -- HTTP status -> answers (each thread's own; done() adds them up)
 latencies = {}    -- ms of every answered request, from when it was due
 unmatched = 0     -- answers without our X-Request-ID (not attributable to an applicant)
+kinds = {}        -- kind of each answer in latencies ("2xx", "shed", "refused"; a script's own)
+
+-- (Flat arrays only: wrk's thread:get copies a table of tables badly.)
+local function record(kind, ms)
+  latencies[#latencies + 1] = ms
+  kinds[#kinds + 1] = kind
+end
 
 local function count(status) statuses[status] = (statuses[status] or 0) + 1 end
 
 function done(summary, latency, requests)
-  local by_status, all, lost = {}, {}, 0
+  local by_status, all, lost, by_kind = {}, {}, 0, {}
   for _, thread in ipairs(threads) do
     for status, n in pairs(thread:get("statuses")) do
       by_status[tostring(status)] = (by_status[tostring(status)] or 0) + n
     end
-    for _, ms in ipairs(thread:get("latencies")) do all[#all + 1] = string.format("%.3f", ms) end
+    local kinds_of = thread:get("kinds")
+    for i, ms in ipairs(thread:get("latencies")) do
+      local text = string.format("%.3f", ms)
+      all[#all + 1] = text
+      local kind = kinds_of[i] or "?"
+      local into = by_kind[kind] or {}
+      into[#into + 1] = text
+      by_kind[kind] = into
+    end
     lost = lost + thread:get("unmatched")
   end
   local parts = {}
@@ -103,6 +118,11 @@ function done(summary, latency, requests)
   out:write(string.format('"wrk_latency_us":{"p50":%d,"p99":%d,"max":%d},', latency:percentile(50),
                           latency:percentile(99), latency.max))
   out:write('"statuses":{' .. table.concat(parts, ",") .. '},"unmatched":' .. lost .. ',')
+  local kind_parts = {}
+  for kind, list in pairs(by_kind) do
+    kind_parts[#kind_parts + 1] = string.format('"%s":[', kind) .. table.concat(list, ",") .. "]"
+  end
+  out:write('"latencies_by_kind_ms":{' .. table.concat(kind_parts, ",") .. '},')
   out:write('"latencies_ms":[' .. table.concat(all, ",") .. ']}\n')
   out:close()
 end
@@ -168,7 +188,13 @@ function response(status, headers, body)
   local id = headers["x-request-id"] or headers["X-Request-ID"]
   local a = id and tonumber(string.match(id, "^wrk%-(%d+)%-"))
   if not a or not due_of[a] then unmatched = unmatched + 1; return end
-  latencies[#latencies + 1] = (now_us() - due_of[a]) / 1000
+  local kind = "refused"
+  if status < 300 then
+    kind = "2xx"
+  elseif status == 503 and body and string.find(body, "SERVER_BUSY", 1, true) then
+    kind = "shed"  -- the admission control's orderly answer (R-PEAK-1), not a failure
+  end
+  record(kind, (now_us() - due_of[a]) / 1000)
   due_of[a] = nil
   if status < 300 then
     position[a] = position[a] % #ROUND + 1
@@ -222,6 +248,65 @@ def wizard_script(applicants: list[WizardApplicant], report_path: Path, *, inter
     if interval_us > 0:
         parts.append(_PACING)
     return "\n".join(parts)
+
+
+_VISITOR_LOGIC = r"""
+local due_of = {}                   -- X-Request-ID -> due time of the request in flight
+local slots, slot_head = {}, 1      -- due times handed out by delay(), FIFO
+local next_due = nil
+local sequence = 0
+
+function init(args) math.randomseed(os.time()) end
+
+function request()
+  local due = now_us()
+  if INTERVAL_US > 0 and slots[slot_head] then
+    due = slots[slot_head]; slots[slot_head] = nil; slot_head = slot_head + 1
+  end
+  sequence = sequence + 1
+  local id = "visitor-" .. sequence
+  due_of[id] = due
+  -- A new person each time, behind the trusted proxy: their own address, no cookies.
+  local address = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
+  return wrk.format("GET", PAGE, {["Accept"] = "text/html", ["Accept-Language"] = "zh-CN",
+                                  ["X-Request-ID"] = id, ["X-Forwarded-For"] = address})
+end
+
+function response(status, headers, body)
+  count(status)
+  local id = headers["x-request-id"] or headers["X-Request-ID"]
+  local due = id and due_of[id]
+  if not due then unmatched = unmatched + 1; return end
+  due_of[id] = nil
+  local kind = "refused"
+  if status < 300 then
+    kind = (body and string.find(body, WAITING_MARK, 1, true)) and "waiting" or "page"
+  end
+  record(kind, (now_us() - due) / 1000)
+end
+"""
+
+# The waiting page's status region (services/gateway/.../overload/waiting_room.html).
+WAITING_MARK = 'id="waiting-place"'
+
+
+def visitor_script(report_path: Path, *, interval_us: float, page: str = "/") -> str:
+    """New visitors opening ``page``, each a different person (no cookies, an address of their own
+    in X-Forwarded-For, which a gateway trusting the generator's address as its proxy believes), at a
+    fixed rate of one per ``interval_us``. Answers are counted by kind: the page itself, the waiting
+    page (queued), or refused (not 2xx)."""
+    if interval_us <= 0:
+        raise ValueError("new visitors arrive at a fixed rate: interval_us must be positive")
+    return "\n".join([
+        "-- Generated by tools/loadtest/wrk.py (visitor_script): new visitors opening a page.",
+        f"REPORT_PATH = {lua_string(str(report_path))}",
+        f"INTERVAL_US = {interval_us:.3f}",
+        f"PAGE = {lua_string(page)}",
+        f"WAITING_MARK = {lua_string(WAITING_MARK)}",
+        _CLOCK_AND_REPORT,
+        _VISITOR_LOGIC,
+        _PACING,
+    ])
 
 
 @dataclass

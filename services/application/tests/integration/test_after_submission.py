@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from servicekit import errors
-from tqr.application.v1 import applications_pb2, plans_pb2, staff_pb2
+from tqr.application.v1 import applications_pb2, plans_pb2, staff_pb2, status_pb2
 from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr_application.adapters import orm
 
@@ -118,7 +118,7 @@ async def test_r_app_3_wrong_authority_corrected_inside_the_new_window(app, h):
     assert refused.code == "R-APP-3" and "尚未开始" in refused.message_zh
     view = (await app.call(app.applicant.CorrectAuthority, applications_pb2.CorrectAuthorityRequest(
         application_id=done.application_id, authority_code="110105", point_code="11010501"), who.actor)).application
-    assert view.status.status == "SUBMITTED" and view.authority_code == "110105"
+    assert view.status.status == status_pb2.SUBMITTED and view.authority_code == "110105"
     assert view.point.point_code == "11010501" and view.plan_id == app.plan_ids["110105"]
     assert await app.count(orm.live_applications, orm.live_applications.c.plan_id == app.plan_ids["110105"]) == 1
     # Now the old authority's staff may no longer act on it; the new one's may.

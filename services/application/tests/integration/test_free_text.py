@@ -5,7 +5,7 @@ text was a 500."""
 from __future__ import annotations
 
 from servicekit import errors
-from tqr.application.v1 import applications_pb2, staff_pb2, views_pb2, wizard_pb2
+from tqr.application.v1 import applications_pb2, staff_pb2, status_pb2, views_pb2, wizard_pb2
 from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 from tqr_application.adapters import orm
 
@@ -71,7 +71,7 @@ async def test_unsafe_text_after_submission_and_from_staff_is_refused_and_not_st
 
     view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
         application_id=done.application_id), who.actor)).application
-    assert view.version == 1 and view.status.status == "SUBMITTED"
+    assert view.version == 1 and view.status.status == status_pb2.SUBMITTED
     assert await app.count(orm.messages, orm.messages.c.application_id == done.application_id) == 0
 
     # A message may have several lines and tabs (a browser sends a textarea's lines as CRLF).

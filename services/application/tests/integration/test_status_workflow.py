@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from servicekit import errors
 from sqlalchemy import select
-from tqr.application.v1 import applications_pb2, events_pb2, staff_pb2
+from tqr.application.v1 import applications_pb2, events_pb2, staff_pb2, status_pb2
 from tqr_application.adapters import orm
 from tqr_application.domain.status import TRANSITIONS, ApplicationStatus, StatusAction
 from tqr_application.service_layer.staff import ON_SITE_ACTIONS
@@ -86,7 +86,7 @@ async def test_r_app_2_every_legal_transition_is_stored_with_history_and_event(a
             before = len(await history_of(app, submitted.application_id))
             reply = await act(app, h, submitted, who, transition.action, role)
             view = reply.application
-            assert view.status.status == transition.to_status.value, (transition, role)
+            assert status_pb2.ApplicationStatus.Name(view.status.status) == transition.to_status.value, (transition, role)
             history = await history_of(app, submitted.application_id)
             assert len(history) == before + 1
             last = history[-1]
@@ -95,7 +95,8 @@ async def test_r_app_2_every_legal_transition_is_stored_with_history_and_event(a
             assert last.reason == ("" if transition.action is A.CORRECT_AUTHORITY else "理由说明")
             count, event = await last_status_event(app, submitted.application_id)
             assert count == len(PATHS[transition.from_status]) + 1
-            assert (event.from_status, event.to_status, event.actor_role) == (
+            assert (status_pb2.ApplicationStatus.Name(event.from_status),
+                    status_pb2.ApplicationStatus.Name(event.to_status), event.actor_role) == (
                 transition.from_status.value, transition.to_status.value, role)
             if transition.action is A.MARK_MATERIALS_INCOMPLETE:
                 assert list(event.missing_materials) == ["学历证书复印件"]
@@ -146,7 +147,7 @@ async def test_r_app_2_concurrent_conflicting_actions_exactly_one_wins(app, h):
         from servicekit.rpc.errors import from_rpc_error
         assert isinstance(from_rpc_error(loser), errors.Conflict)
     history = await history_of(app, submitted.application_id)
-    assert len(history) == 2 and history[-1].to_status == winners[0].application.status.status
+    assert len(history) == 2 and history[-1].to_status == status_pb2.ApplicationStatus.Name(winners[0].application.status.status)
     count, _ = await last_status_event(app, submitted.application_id)
     assert count == 1
 
@@ -165,4 +166,4 @@ async def test_r_app_2_status_label_and_meaning_shown_to_the_applicant(app, h):
         application_id=submitted.application_id), who.actor)).application
     assert view.status.label_zh == "经审核材料不全，请向确认机构提交补齐" and view.status.meaning_zh
     assert list(view.status.missing_materials) == ["学历证书复印件"]
-    assert [h_.to_status for h_ in view.history] == ["SUBMITTED", "MATERIALS_INCOMPLETE"]
+    assert list(view.history[i].to_status for i in range(2)) == [status_pb2.SUBMITTED, status_pb2.MATERIALS_INCOMPLETE]

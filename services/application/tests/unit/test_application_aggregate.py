@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from servicekit.errors import InvalidInput, PermissionDenied, RuleViolation
-from tqr.application.v1 import events_pb2
+from tqr.application.v1 import events_pb2, status_pb2
 from tqr_application.domain.application import (
     Answers,
     Application,
@@ -76,7 +76,7 @@ def inputs_for(action: A) -> dict[str, object]:
     or the new placement."""
     if action is A.MARK_MATERIALS_INCOMPLETE:
         return {"missing_materials": [" 体检表 ", ""]}
-    if action in (A.DEFER, A.REJECT, A.MARK_NOT_ELIGIBLE):
+    if action in (A.DEFER, A.REJECT, A.MARK_NOT_ELIGIBLE, A.MARK_WRONG_AUTHORITY):
         return {"reason": " 师德考核不合格 "}
     if action is A.CORRECT_AUTHORITY:
         return {"placement": ELSEWHERE}
@@ -94,7 +94,7 @@ def test_r_app_2_apply_makes_every_allowed_transition(rule, current, action, act
     expected_decision = {
         A.MARK_MATERIALS_INCOMPLETE: Decision("", ("体检表",)),
         A.DEFER: Decision("师德考核不合格"), A.REJECT: Decision("师德考核不合格"),
-        A.MARK_NOT_ELIGIBLE: Decision("师德考核不合格"),
+        A.MARK_NOT_ELIGIBLE: Decision("师德考核不合格"), A.MARK_WRONG_AUTHORITY: Decision("师德考核不合格"),
     }.get(action, Decision())
     assert app.decision == expected_decision  # the earlier decision's words never linger
     assert app.placement == (ELSEWHERE if action is A.CORRECT_AUTHORITY else HERE)
@@ -189,6 +189,8 @@ async def test_r_app_2_status_change_is_published_with_the_placement_after_the_m
     [event] = app.pull_events()
     published = await integration_event(None, app, event)  # type: ignore[arg-type]  # needs no look-ups
     assert isinstance(published, events_pb2.ApplicationStatusChanged)
-    assert (published.from_status, published.to_status) == ("WRONG_AUTHORITY", "SUBMITTED")
+    assert (published.from_status, published.to_status) == (status_pb2.WRONG_AUTHORITY, status_pb2.SUBMITTED)
     assert (published.authority_code, published.point_code) == (ELSEWHERE.authority_code, ELSEWHERE.point_code)
-    assert published.changed_at == NOW.isoformat()
+    # Typed fields only: the ISO strings of the previous version stay unset (readers fall back to them).
+    assert published.changed_at.ToDatetime(tzinfo=UTC) == NOW
+    assert (published.changed_at_iso, published.from_status_name, published.to_status_name) == ("", "", "")

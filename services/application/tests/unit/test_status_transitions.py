@@ -115,6 +115,13 @@ def test_r_app_2_not_eligible_needs_a_reason() -> None:
         apply_transition(S.SUBMITTED, A.MARK_NOT_ELIGIBLE, actor(P), now=NOW)
 
 
+def test_r_app_2_wrong_authority_needs_a_reason() -> None:
+    """The applicant must learn which authority is right; the service, not only the console, asks."""
+    with pytest.raises(InvalidInput) as caught:
+        apply_transition(S.SUBMITTED, A.MARK_WRONG_AUTHORITY, actor(P), now=NOW, reason="  ")
+    assert [p.field for p in caught.value.problems] == ["reason"]
+
+
 def test_r_app_2_approval_needs_no_reason() -> None:
     record = apply_transition(S.CONFIRMED, A.APPROVE_REGISTERED, actor(AU), now=NOW)
     assert record.reason == ""

@@ -19,6 +19,7 @@ from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
+from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.flows.staff_rules import APPLICATION_STAFF, AUTHORITY_ADMIN, IDENTITY_REVIEWER, SYSTEM_ADMIN, may
 from tqr_gateway.security.refusals import Refusal, refuses_with
@@ -176,6 +177,11 @@ async def staff_documents_client(request: Request) -> StaffDocumentsClient:
     return clients_of(request).staff_documents
 
 
+async def workflow_rules(request: Request) -> WorkflowRules:
+    """The application service's workflow rules (cached per process: tqr_gateway.clients.workflow_rules)."""
+    return await clients_of(request).workflow.get()
+
+
 Identity = Annotated[IdentityClient, Depends(identity_client)]
 Applications = Annotated[ApplicationClient, Depends(application_client)]
 Inbox = Annotated[InboxClient, Depends(inbox_client)]
@@ -184,3 +190,4 @@ Documents = Annotated[DocumentsClient, Depends(documents_client)]
 StaffApplications = Annotated[StaffApplicationClient, Depends(staff_application_client)]
 StaffIdentity = Annotated[StaffIdentityClient, Depends(staff_identity_client)]
 StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)]
+Workflow = Annotated[WorkflowRules, Depends(workflow_rules)]

@@ -39,6 +39,8 @@ from tqr_gateway import vocabulary
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
 
+from services.gateway.tests.unit.workflow_fakes import served_rules
+
 APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
 CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
@@ -66,6 +68,9 @@ STAFF = {
 @dataclass
 class Calls:
     items: list[tuple[str, Any, Any]] = field(default_factory=list)
+    # What FakeReference.GetWorkflowRules answers: the application service's real rules unless a test
+    # changes them (before the gateway's first request: it caches the answer).
+    rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
 
     def add(self, method: str, request: Any, context: Any) -> None:
         self.items.append((method, request, actor_of(context)))
@@ -90,7 +95,7 @@ def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -
         authority_code="110108", authority_name="北京市海淀区教育委员会",
         point=views.PointWindow(point_code="11010801", point_name="海淀一号确认点"),
         materials=views.Materials(email="teacher@example.cn"), allowed_actions=list(allowed), submitted_at=ts(at),
-        history=[views.StatusHistoryEntry(from_status="", to_status="SUBMITTED", action="SUBMIT",
+        history=[views.StatusHistoryEntry(to_status="SUBMITTED", action="SUBMIT",
                                           actor_role="APPLICANT", at=ts(at))])
 
 
@@ -188,6 +193,12 @@ class FakePlans(plans_rpc.PlanServiceServicer):
 
 
 class FakeReference(ref_rpc.ReferenceDataServiceServicer):
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    async def GetWorkflowRules(self, request: Any, context: Any) -> Any:
+        return self.calls.rules  # asked without an actor: the same answer for everyone
+
     async def ListConfirmationPoints(self, request: Any, context: Any) -> Any:
         points = [ref_pb.ConfirmationPoint(code="11010801", authority_code="110108", name="海淀一号确认点",
                                            onsite_notes="请带身份证原件"),
@@ -277,7 +288,7 @@ def fake_services() -> Iterator[tuple[int, Calls]]:
         server, _ = create_server("fakes", [
             lambda s: staff_rpc.add_StaffServiceServicer_to_server(FakeStaff(calls), s),
             lambda s: plans_rpc.add_PlanServiceServicer_to_server(FakePlans(calls), s),
-            lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(FakeReference(), s),
+            lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(FakeReference(calls), s),
             lambda s: id_rpc.add_IdentityServiceServicer_to_server(FakeIdentity(calls), s),
             lambda s: doc_rpc.add_DocumentsServiceServicer_to_server(FakeDocuments(calls), s),
         ], [])

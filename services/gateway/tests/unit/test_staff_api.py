@@ -22,10 +22,12 @@ from tqr_gateway import deps, vocabulary
 from tqr_gateway.app import create_app
 from tqr_gateway.clients.staff_documents import ExportedFile, FormCodeCheck
 from tqr_gateway.clients.staff_identity import CasePhoto
+from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.session import SessionInfo
 
 from services.gateway.tests.unit.staff_fakes import APP_ID, APP_NUMBER, GOOD_CODE, PNG, STAFF, application_view
+from services.gateway.tests.unit.workflow_fakes import served_rules
 
 # The routes sign the staff member's actor as the gateway does (the development key).
 GATEWAY_SIGNER = ActorSigner.from_setting(DEV_GATEWAY_SIGNING_KEYS)
@@ -110,6 +112,7 @@ class FakeIdentity:
 class Api:
     def __init__(self, client: TestClient, calls: Calls) -> None:
         self.client, self.calls, self.signed_in = client, calls, "tok-point"
+        self.rules = WorkflowRules.of(served_rules())  # the application service's answer
 
     def sign_in(self, token: str) -> None:
         self.signed_in = token
@@ -136,6 +139,7 @@ def api() -> Iterator[Api]:
             deps.staff_application_client: lambda: FakeApplications(calls),
             deps.staff_documents_client: FakeDocuments,
             deps.staff_identity_client: lambda: FakeIdentity(calls),
+            deps.workflow_rules: lambda: running.rules,
         })
         yield running
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tqr.application.v1 import status_pb2
 from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit.staff_fakes import APP_ID, APP_NUMBER, DOCUMENT, GOOD_CODE, Console, console
@@ -144,7 +145,7 @@ def test_r_app_2_materials_incomplete_lists_checked_and_typed_materials(as_point
 def test_r_staff_2_point_staff_confirm_through_the_on_site_rpc(as_point: Console) -> None:
     answer = as_point.post(f"/staff/applications/{APP_ID}/actions/CONFIRM_ON_SITE", {"expected_version": "3"})
     assert answer.status_code == 303
-    assert [r.action for r, _ in as_point.calls.of("RecordOnSiteResult")] == ["CONFIRM_ON_SITE"]
+    assert [r.action for r, _ in as_point.calls.of("RecordOnSiteResult")] == [status_pb2.CONFIRM_ON_SITE]
     assert not as_point.calls.of("DecideApplication")
 
 
@@ -152,7 +153,7 @@ def test_r_staff_1_authority_admin_decides_through_the_decision_rpc(as_admin: Co
     answer = as_admin.post(f"/staff/applications/{APP_ID}/actions/DEFER", {"reason": "请补充继续教育证明"})
     assert answer.status_code == 303
     (request, actor), = as_admin.calls.of("DecideApplication")
-    assert (request.action, request.reason) == ("DEFER", "请补充继续教育证明")
+    assert (request.action, request.reason) == (status_pb2.DEFER, "请补充继续教育证明")
     assert (actor.role, actor.organisation_code) == (vocabulary.AUTHORITY_ADMIN, "110108")
 
 

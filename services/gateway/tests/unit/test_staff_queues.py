@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tqr.application.v1 import status_pb2
 from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit.staff_fakes import PNG, Console, console
@@ -90,7 +91,7 @@ def test_r_staff_2_lists_filter_by_name_through_post_and_page_with_tokens(pages:
     assert 'name="page_token" value="tok-2"' in first.text
     pages.post("/staff/applications", {"name": "王小明", "page_token": "tok-2", "status": "CONFIRMED"})
     requests = [r for r, _ in pages.calls.of("SearchApplications")]
-    assert requests[0].status == "CONFIRMED"
+    assert requests[0].status == status_pb2.CONFIRMED
     assert (requests[1].applicant_name, requests[1].page_token) == ("王小明", "tok-2")
 
 

@@ -267,3 +267,23 @@ async def test_language_switch_keeps_the_saved_answers(state: State) -> None:
         page = await client.get("/apply/step/3")
     assert "Step 3 of 8" in page.text and "Your certificate number" in page.text
     assert 'value="12345678901234567"' in page.text
+
+
+async def test_r_wiz_7_step_7_asks_for_the_served_cycle_and_results(state: State) -> None:
+    """The years asked for and the results offered are the application service's (GetWorkflowRules)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    async with gateway(state) as client:
+        sign_in(client)
+        await walk_to(client, 7)
+        served = (await client.get("/apply/step/7")).text
+        assert f'name="assessment-{year - 5}"' in served and f'name="assessment-{year - 6}"' not in served
+        state.rules.cycle_years = 6  # a fresh gateway asks again (one answer per minute per process)
+        state.rules.annual_assessment_results.append("待定")
+    async with gateway(state) as client:
+        sign_in(client)
+        page = (await client.get("/apply/step/7")).text
+    assert f'name="assessment-{year - 6}"' in page and f'name="assessment-{year}"' not in page
+    assert ">待定<" in page

@@ -30,9 +30,11 @@ from tqr_gateway.app import create_app
 from tqr_gateway.clients.application import AuthorityView
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.clients.documents import FileDownload
+from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 
 from services.gateway.tests.unit.client_fakes import actor_in, guard_text, refused
+from services.gateway.tests.unit.workflow_fakes import served_rules
 
 Metadata = Any
 
@@ -54,6 +56,7 @@ class State:
     edits: list[apps.EditApplicationRequest] = field(default_factory=list)
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
+    rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
 
 
 def _who(md: Metadata) -> str:
@@ -322,6 +325,7 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
     for dependency, fake in ((deps.identity_client, identity), (deps.application_client, applications),
                              (deps.documents_client, documents), (deps.inbox_client, inbox)):
         app.dependency_overrides[dependency] = _returning(fake)
+    app.dependency_overrides[deps.workflow_rules] = lambda: WorkflowRules.of(state.rules)
     try:
         async with app.router.lifespan_context(app):
             # The session middleware and the home page's key dates (web shell) are no routes, so no

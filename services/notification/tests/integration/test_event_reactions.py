@@ -39,7 +39,7 @@ EVENTS: list[tuple[Message, set[str], str]] = [
                                decision="APPROVED", reason="已核实本人身份"), {"inapp", "email"}, "已核实本人身份"),
     (app.ApplicationSubmitted(application_id="app-1", application_number=NUMBER, applicant_id=ACCOUNT,
                               applicant_name="张晓红", authority_name="东城区教委", point_name="东城确认点",
-                              confirm_start="2026-03-02T00:00:00Z", confirm_end="2026-03-13T09:00:00Z"),
+                              confirm_start=_at("2026-03-02T00:00:00Z"), confirm_end=_at("2026-03-13T09:00:00Z")),
      {"inapp", "email", "sms"}, NUMBER),
     (app.ApplicationUpdated(application_id="app-1", application_number=NUMBER, applicant_id=ACCOUNT,
                             changed_sections=["contact"]), {"inapp", "email"}, NUMBER),

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from tqr.application.v1 import status_pb2 as tqr_dot_application_dot_v1_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$tqr/application/v1/application.proto\x12\x12tqr.application.v1\"H\n\x06Region\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\"\\\n\tAuthority\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0bregion_code\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\r\n\x05phone\x18\x05 \x01(\t\")\n\x12ListRegionsRequest\x12\x13\n\x0bparent_code\x18\x01 \x01(\t\"B\n\x13ListRegionsResponse\x12+\n\x07regions\x18\x01 \x03(\x0b\x32\x1a.tqr.application.v1.Region\"-\n\x16ListAuthoritiesRequest\x12\x13\n\x0bregion_code\x18\x01 \x01(\t\"M\n\x17ListAuthoritiesResponse\x12\x32\n\x0b\x61uthorities\x18\x01 \x03(\x0b\x32\x1d.tqr.application.v1.Authority\"\x8c\x01\n\x11\x43onfirmationPoint\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\r\n\x05phone\x18\x05 \x01(\t\x12\r\n\x05scope\x18\x06 \x01(\t\x12\x14\n\x0consite_notes\x18\x07 \x01(\t\"7\n\x1dListConfirmationPointsRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\"W\n\x1eListConfirmationPointsResponse\x12\x35\n\x06points\x18\x01 \x03(\x0b\x32%.tqr.application.v1.ConfirmationPoint\"&\n\x08\x43odeName\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x16\n\x14ListCodeListsRequest\"\xf9\x01\n\x15ListCodeListsResponse\x12\x35\n\x0fteaching_stages\x18\x01 \x03(\x0b\x32\x1c.tqr.application.v1.CodeName\x12.\n\x08subjects\x18\x02 \x03(\x0b\x32\x1c.tqr.application.v1.CodeName\x12\x37\n\x11\x63\x65rtificate_types\x18\x03 \x03(\x0b\x32\x1c.tqr.application.v1.CodeName\x12\x1f\n\x17missing_subject_hint_zh\x18\x04 \x01(\t\x12\x1f\n\x17missing_subject_hint_en\x18\x05 \x01(\t\"\x94\x01\n\x1aImportReferenceDataRequest\x12H\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x39.tqr.application.v1.ImportReferenceDataRequest.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"c\n\x0eImportRowError\x12\x0c\n\x04\x66ile\x18\x01 \x01(\t\x12\x0b\n\x03row\x18\x02 \x01(\r\x12\x0e\n\x06\x63olumn\x18\x03 \x01(\t\x12\x12\n\nmessage_zh\x18\x04 \x01(\t\x12\x12\n\nmessage_en\x18\x05 \x01(\t\"\xdf\x01\n\x1bImportReferenceDataResponse\x12\x10\n\x08imported\x18\x01 \x01(\x08\x12K\n\x06\x63ounts\x18\x02 \x03(\x0b\x32;.tqr.application.v1.ImportReferenceDataResponse.CountsEntry\x12\x32\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\".tqr.application.v1.ImportRowError\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\r:\x02\x38\x01\x32\xc1\x04\n\x14ReferenceDataService\x12^\n\x0bListRegions\x12&.tqr.application.v1.ListRegionsRequest\x1a\'.tqr.application.v1.ListRegionsResponse\x12j\n\x0fListAuthorities\x12*.tqr.application.v1.ListAuthoritiesRequest\x1a+.tqr.application.v1.ListAuthoritiesResponse\x12\x7f\n\x16ListConfirmationPoints\x12\x31.tqr.application.v1.ListConfirmationPointsRequest\x1a\x32.tqr.application.v1.ListConfirmationPointsResponse\x12\x64\n\rListCodeLists\x12(.tqr.application.v1.ListCodeListsRequest\x1a).tqr.application.v1.ListCodeListsResponse\x12v\n\x13ImportReferenceData\x12..tqr.application.v1.ImportReferenceDataRequest\x1a/.tqr.application.v1.ImportReferenceDataResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$tqr/application/v1/application.proto\x12\x12tqr.application.v1\x1a\x1ftqr/application/v1/status.proto\"H\n\x06Region\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\"\\\n\tAuthority\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0bregion_code\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\r\n\x05phone\x18\x05 \x01(\t\")\n\x12ListRegionsRequest\x12\x13\n\x0bparent_code\x18\x01 \x01(\t\"B\n\x13ListRegionsResponse\x12+\n\x07regions\x18\x01 \x03(\x0b\x32\x1a.tqr.application.v1.Region\"-\n\x16ListAuthoritiesRequest\x12\x13\n\x0bregion_code\x18\x01 \x01(\t\"M\n\x17ListAuthoritiesResponse\x12\x32\n\x0b\x61uthorities\x18\x01 \x03(\x0b\x32\x1d.tqr.application.v1.Authority\"\x8c\x01\n\x11\x43onfirmationPoint\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\r\n\x05phone\x18\x05 \x01(\t\x12\r\n\x05scope\x18\x06 \x01(\t\x12\x14\n\x0consite_notes\x18\x07 \x01(\t\"7\n\x1dListConfirmationPointsRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\"W\n\x1eListConfirmationPointsResponse\x12\x35\n\x06points\x18\x01 \x03(\x0b\x32%.tqr.application.v1.ConfirmationPoint\"&\n\x08\x43odeName\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x16\n\x14ListCodeListsRequest\"\xf9\x01\n\x15ListCodeListsResponse\x12\x35\n\x0fteaching_stages\x18\x01 \x03(\x0b\x32\x1c.tqr.application.v1.CodeName\x12.\n\x08subjects\x18\x02 \x03(\x0b\x32\x1c.tqr.application.v1.CodeName\x12\x37\n\x11\x63\x65rtificate_types\x18\x03 \x03(\x0b\x32\x1c.tqr.application.v1.CodeName\x12\x1f\n\x17missing_subject_hint_zh\x18\x04 \x01(\t\x12\x1f\n\x17missing_subject_hint_en\x18\x05 \x01(\t\"\x94\x01\n\x1aImportReferenceDataRequest\x12H\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x39.tqr.application.v1.ImportReferenceDataRequest.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"c\n\x0eImportRowError\x12\x0c\n\x04\x66ile\x18\x01 \x01(\t\x12\x0b\n\x03row\x18\x02 \x01(\r\x12\x0e\n\x06\x63olumn\x18\x03 \x01(\t\x12\x12\n\nmessage_zh\x18\x04 \x01(\t\x12\x12\n\nmessage_en\x18\x05 \x01(\t\"\xdf\x01\n\x1bImportReferenceDataResponse\x12\x10\n\x08imported\x18\x01 \x01(\x08\x12K\n\x06\x63ounts\x18\x02 \x03(\x0b\x32;.tqr.application.v1.ImportReferenceDataResponse.CountsEntry\x12\x32\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\".tqr.application.v1.ImportRowError\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\r:\x02\x38\x01\"\x19\n\x17GetWorkflowRulesRequest\"\xe4\x01\n\nActionRule\x12\x30\n\x06\x61\x63tion\x18\x01 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x10\n\x08label_zh\x18\x02 \x01(\t\x12\x10\n\x08label_en\x18\x03 \x01(\t\x12\x17\n\x0freason_required\x18\x04 \x01(\x08\x12\x1a\n\x12materials_required\x18\x05 \x01(\x08\x12<\n\rfrom_statuses\x18\x06 \x03(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\r\n\x05roles\x18\x07 \x03(\t\"h\n\x0bStatusLabel\x12\x35\n\x06status\x18\x01 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\x10\n\x08label_zh\x18\x02 \x01(\t\x12\x10\n\x08label_en\x18\x03 \x01(\t\">\n\x0cMaterialItem\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\"\xd0\x02\n\x18GetWorkflowRulesResponse\x12\x31\n\x08statuses\x18\x01 \x03(\x0b\x32\x1f.tqr.application.v1.StatusLabel\x12/\n\x07\x61\x63tions\x18\x02 \x03(\x0b\x32\x1e.tqr.application.v1.ActionRule\x12=\n\x13materials_checklist\x18\x03 \x03(\x0b\x32 .tqr.application.v1.MaterialItem\x12!\n\x19\x61nnual_assessment_results\x18\x04 \x03(\t\x12!\n\x19\x65thics_assessment_results\x18\x05 \x03(\t\x12\x13\n\x0b\x63ycle_years\x18\x06 \x01(\r\x12\x19\n\x11max_reason_length\x18\x07 \x01(\r\x12\x1b\n\x13max_material_length\x18\x08 \x01(\r2\xb0\x05\n\x14ReferenceDataService\x12^\n\x0bListRegions\x12&.tqr.application.v1.ListRegionsRequest\x1a\'.tqr.application.v1.ListRegionsResponse\x12j\n\x0fListAuthorities\x12*.tqr.application.v1.ListAuthoritiesRequest\x1a+.tqr.application.v1.ListAuthoritiesResponse\x12\x7f\n\x16ListConfirmationPoints\x12\x31.tqr.application.v1.ListConfirmationPointsRequest\x1a\x32.tqr.application.v1.ListConfirmationPointsResponse\x12\x64\n\rListCodeLists\x12(.tqr.application.v1.ListCodeListsRequest\x1a).tqr.application.v1.ListCodeListsResponse\x12v\n\x13ImportReferenceData\x12..tqr.application.v1.ImportReferenceDataRequest\x1a/.tqr.application.v1.ImportReferenceDataResponse\x12m\n\x10GetWorkflowRules\x12+.tqr.application.v1.GetWorkflowRulesRequest\x1a,.tqr.application.v1.GetWorkflowRulesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,40 +36,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_IMPORTREFERENCEDATAREQUEST_FILESENTRY']._serialized_options = b'8\001'
   _globals['_IMPORTREFERENCEDATARESPONSE_COUNTSENTRY']._loaded_options = None
   _globals['_IMPORTREFERENCEDATARESPONSE_COUNTSENTRY']._serialized_options = b'8\001'
-  _globals['_REGION']._serialized_start=60
-  _globals['_REGION']._serialized_end=132
-  _globals['_AUTHORITY']._serialized_start=134
-  _globals['_AUTHORITY']._serialized_end=226
-  _globals['_LISTREGIONSREQUEST']._serialized_start=228
-  _globals['_LISTREGIONSREQUEST']._serialized_end=269
-  _globals['_LISTREGIONSRESPONSE']._serialized_start=271
-  _globals['_LISTREGIONSRESPONSE']._serialized_end=337
-  _globals['_LISTAUTHORITIESREQUEST']._serialized_start=339
-  _globals['_LISTAUTHORITIESREQUEST']._serialized_end=384
-  _globals['_LISTAUTHORITIESRESPONSE']._serialized_start=386
-  _globals['_LISTAUTHORITIESRESPONSE']._serialized_end=463
-  _globals['_CONFIRMATIONPOINT']._serialized_start=466
-  _globals['_CONFIRMATIONPOINT']._serialized_end=606
-  _globals['_LISTCONFIRMATIONPOINTSREQUEST']._serialized_start=608
-  _globals['_LISTCONFIRMATIONPOINTSREQUEST']._serialized_end=663
-  _globals['_LISTCONFIRMATIONPOINTSRESPONSE']._serialized_start=665
-  _globals['_LISTCONFIRMATIONPOINTSRESPONSE']._serialized_end=752
-  _globals['_CODENAME']._serialized_start=754
-  _globals['_CODENAME']._serialized_end=792
-  _globals['_LISTCODELISTSREQUEST']._serialized_start=794
-  _globals['_LISTCODELISTSREQUEST']._serialized_end=816
-  _globals['_LISTCODELISTSRESPONSE']._serialized_start=819
-  _globals['_LISTCODELISTSRESPONSE']._serialized_end=1068
-  _globals['_IMPORTREFERENCEDATAREQUEST']._serialized_start=1071
-  _globals['_IMPORTREFERENCEDATAREQUEST']._serialized_end=1219
-  _globals['_IMPORTREFERENCEDATAREQUEST_FILESENTRY']._serialized_start=1175
-  _globals['_IMPORTREFERENCEDATAREQUEST_FILESENTRY']._serialized_end=1219
-  _globals['_IMPORTROWERROR']._serialized_start=1221
-  _globals['_IMPORTROWERROR']._serialized_end=1320
-  _globals['_IMPORTREFERENCEDATARESPONSE']._serialized_start=1323
-  _globals['_IMPORTREFERENCEDATARESPONSE']._serialized_end=1546
-  _globals['_IMPORTREFERENCEDATARESPONSE_COUNTSENTRY']._serialized_start=1501
-  _globals['_IMPORTREFERENCEDATARESPONSE_COUNTSENTRY']._serialized_end=1546
-  _globals['_REFERENCEDATASERVICE']._serialized_start=1549
-  _globals['_REFERENCEDATASERVICE']._serialized_end=2126
+  _globals['_REGION']._serialized_start=93
+  _globals['_REGION']._serialized_end=165
+  _globals['_AUTHORITY']._serialized_start=167
+  _globals['_AUTHORITY']._serialized_end=259
+  _globals['_LISTREGIONSREQUEST']._serialized_start=261
+  _globals['_LISTREGIONSREQUEST']._serialized_end=302
+  _globals['_LISTREGIONSRESPONSE']._serialized_start=304
+  _globals['_LISTREGIONSRESPONSE']._serialized_end=370
+  _globals['_LISTAUTHORITIESREQUEST']._serialized_start=372
+  _globals['_LISTAUTHORITIESREQUEST']._serialized_end=417
+  _globals['_LISTAUTHORITIESRESPONSE']._serialized_start=419
+  _globals['_LISTAUTHORITIESRESPONSE']._serialized_end=496
+  _globals['_CONFIRMATIONPOINT']._serialized_start=499
+  _globals['_CONFIRMATIONPOINT']._serialized_end=639
+  _globals['_LISTCONFIRMATIONPOINTSREQUEST']._serialized_start=641
+  _globals['_LISTCONFIRMATIONPOINTSREQUEST']._serialized_end=696
+  _globals['_LISTCONFIRMATIONPOINTSRESPONSE']._serialized_start=698
+  _globals['_LISTCONFIRMATIONPOINTSRESPONSE']._serialized_end=785
+  _globals['_CODENAME']._serialized_start=787
+  _globals['_CODENAME']._serialized_end=825
+  _globals['_LISTCODELISTSREQUEST']._serialized_start=827
+  _globals['_LISTCODELISTSREQUEST']._serialized_end=849
+  _globals['_LISTCODELISTSRESPONSE']._serialized_start=852
+  _globals['_LISTCODELISTSRESPONSE']._serialized_end=1101
+  _globals['_IMPORTREFERENCEDATAREQUEST']._serialized_start=1104
+  _globals['_IMPORTREFERENCEDATAREQUEST']._serialized_end=1252
+  _globals['_IMPORTREFERENCEDATAREQUEST_FILESENTRY']._serialized_start=1208
+  _globals['_IMPORTREFERENCEDATAREQUEST_FILESENTRY']._serialized_end=1252
+  _globals['_IMPORTROWERROR']._serialized_start=1254
+  _globals['_IMPORTROWERROR']._serialized_end=1353
+  _globals['_IMPORTREFERENCEDATARESPONSE']._serialized_start=1356
+  _globals['_IMPORTREFERENCEDATARESPONSE']._serialized_end=1579
+  _globals['_IMPORTREFERENCEDATARESPONSE_COUNTSENTRY']._serialized_start=1534
+  _globals['_IMPORTREFERENCEDATARESPONSE_COUNTSENTRY']._serialized_end=1579
+  _globals['_GETWORKFLOWRULESREQUEST']._serialized_start=1581
+  _globals['_GETWORKFLOWRULESREQUEST']._serialized_end=1606
+  _globals['_ACTIONRULE']._serialized_start=1609
+  _globals['_ACTIONRULE']._serialized_end=1837
+  _globals['_STATUSLABEL']._serialized_start=1839
+  _globals['_STATUSLABEL']._serialized_end=1943
+  _globals['_MATERIALITEM']._serialized_start=1945
+  _globals['_MATERIALITEM']._serialized_end=2007
+  _globals['_GETWORKFLOWRULESRESPONSE']._serialized_start=2010
+  _globals['_GETWORKFLOWRULESRESPONSE']._serialized_end=2346
+  _globals['_REFERENCEDATASERVICE']._serialized_start=2349
+  _globals['_REFERENCEDATASERVICE']._serialized_end=3037
 # @@protoc_insertion_point(module_scope)

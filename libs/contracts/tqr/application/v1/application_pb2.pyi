@@ -9,6 +9,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import status_pb2 as _status_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -431,3 +432,170 @@ class ImportReferenceDataResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ImportReferenceDataResponse: _TypeAlias = ImportReferenceDataResponse  # noqa: Y015
+
+@_typing.final
+class GetWorkflowRulesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWorkflowRulesRequest: _TypeAlias = GetWorkflowRulesRequest  # noqa: Y015
+
+@_typing.final
+class ActionRule(_message.Message):
+    """One action of the workflow and when it may be taken (R-APP-2)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTION_FIELD_NUMBER: _builtins.int
+    LABEL_ZH_FIELD_NUMBER: _builtins.int
+    LABEL_EN_FIELD_NUMBER: _builtins.int
+    REASON_REQUIRED_FIELD_NUMBER: _builtins.int
+    MATERIALS_REQUIRED_FIELD_NUMBER: _builtins.int
+    FROM_STATUSES_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    action: _status_pb2.StatusAction.ValueType
+    label_zh: _builtins.str
+    label_en: _builtins.str
+    reason_required: _builtins.bool
+    """the applicant reads why (adverse results)"""
+    materials_required: _builtins.bool
+    """the missing materials are listed"""
+    @_builtins.property
+    def from_statuses(self) -> _containers.RepeatedScalarFieldContainer[_status_pb2.ApplicationStatus.ValueType]:
+        """the statuses it may be taken from"""
+
+    @_builtins.property
+    def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """role codes that may take it (identity's codes)"""
+
+    def __init__(
+        self,
+        *,
+        action: _status_pb2.StatusAction.ValueType = ...,
+        label_zh: _builtins.str = ...,
+        label_en: _builtins.str = ...,
+        reason_required: _builtins.bool = ...,
+        materials_required: _builtins.bool = ...,
+        from_statuses: _abc.Iterable[_status_pb2.ApplicationStatus.ValueType] | None = ...,
+        roles: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "from_statuses", b"from_statuses", "label_en", b"label_en", "label_zh", b"label_zh", "materials_required", b"materials_required", "reason_required", b"reason_required", "roles", b"roles"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ActionRule: _TypeAlias = ActionRule  # noqa: Y015
+
+@_typing.final
+class StatusLabel(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    LABEL_ZH_FIELD_NUMBER: _builtins.int
+    LABEL_EN_FIELD_NUMBER: _builtins.int
+    status: _status_pb2.ApplicationStatus.ValueType
+    label_zh: _builtins.str
+    label_en: _builtins.str
+    def __init__(
+        self,
+        *,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
+        label_zh: _builtins.str = ...,
+        label_en: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["label_en", b"label_en", "label_zh", b"label_zh", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StatusLabel: _TypeAlias = StatusLabel  # noqa: Y015
+
+@_typing.final
+class MaterialItem(_message.Message):
+    """A paper the confirmation point may find missing (R-STAFF-2)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_ZH_FIELD_NUMBER: _builtins.int
+    NAME_EN_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    name_zh: _builtins.str
+    """what the applicant reads"""
+    name_en: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name_zh: _builtins.str = ...,
+        name_en: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "name_en", b"name_en", "name_zh", b"name_zh"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MaterialItem: _TypeAlias = MaterialItem  # noqa: Y015
+
+@_typing.final
+class GetWorkflowRulesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUSES_FIELD_NUMBER: _builtins.int
+    ACTIONS_FIELD_NUMBER: _builtins.int
+    MATERIALS_CHECKLIST_FIELD_NUMBER: _builtins.int
+    ANNUAL_ASSESSMENT_RESULTS_FIELD_NUMBER: _builtins.int
+    ETHICS_ASSESSMENT_RESULTS_FIELD_NUMBER: _builtins.int
+    CYCLE_YEARS_FIELD_NUMBER: _builtins.int
+    MAX_REASON_LENGTH_FIELD_NUMBER: _builtins.int
+    MAX_MATERIAL_LENGTH_FIELD_NUMBER: _builtins.int
+    cycle_years: _builtins.int
+    """the registration cycle; its years are assessed"""
+    max_reason_length: _builtins.int
+    max_material_length: _builtins.int
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedCompositeFieldContainer[Global___StatusLabel]:
+        """every status, in workflow order"""
+
+    @_builtins.property
+    def actions(self) -> _containers.RepeatedCompositeFieldContainer[Global___ActionRule]:
+        """every action, in workflow order"""
+
+    @_builtins.property
+    def materials_checklist(self) -> _containers.RepeatedCompositeFieldContainer[Global___MaterialItem]: ...
+    @_builtins.property
+    def annual_assessment_results(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """优秀 / 合格 / … as stored"""
+
+    @_builtins.property
+    def ethics_assessment_results(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        statuses: _abc.Iterable[Global___StatusLabel] | None = ...,
+        actions: _abc.Iterable[Global___ActionRule] | None = ...,
+        materials_checklist: _abc.Iterable[Global___MaterialItem] | None = ...,
+        annual_assessment_results: _abc.Iterable[_builtins.str] | None = ...,
+        ethics_assessment_results: _abc.Iterable[_builtins.str] | None = ...,
+        cycle_years: _builtins.int = ...,
+        max_reason_length: _builtins.int = ...,
+        max_material_length: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "annual_assessment_results", b"annual_assessment_results", "cycle_years", b"cycle_years", "ethics_assessment_results", b"ethics_assessment_results", "materials_checklist", b"materials_checklist", "max_material_length", b"max_material_length", "max_reason_length", b"max_reason_length", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWorkflowRulesResponse: _TypeAlias = GetWorkflowRulesResponse  # noqa: Y015

@@ -59,6 +59,11 @@ class ReferenceDataServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.FromString,
                 _registered_method=True)
+        self.GetWorkflowRules = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/GetWorkflowRules',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.GetWorkflowRulesRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.GetWorkflowRulesResponse.FromString,
+                _registered_method=True)
 
 
 class ReferenceDataServiceServicer:
@@ -96,6 +101,15 @@ class ReferenceDataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWorkflowRules(self, request, context):
+        """The workflow's rules as this service enforces them (its transition table), the materials
+        checklist, the assessment results and the cycle length: what a form or console offers. Any
+        signed-in caller; the answer is the same for everyone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReferenceDataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -123,6 +137,11 @@ def add_ReferenceDataServiceServicer_to_server(servicer, server):
                     servicer.ImportReferenceData,
                     request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.SerializeToString,
+            ),
+            'GetWorkflowRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWorkflowRules,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.GetWorkflowRulesRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.GetWorkflowRulesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -260,6 +279,33 @@ class ReferenceDataService:
             '/tqr.application.v1.ReferenceDataService/ImportReferenceData',
             tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWorkflowRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/GetWorkflowRules',
+            tqr_dot_application_dot_v1_dot_application__pb2.GetWorkflowRulesRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.GetWorkflowRulesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,6 +40,11 @@ class ReferenceDataServiceStub:
     """Teaching stages, subjects and certificate types (code lists of the wizard)."""
     ImportReferenceData: _grpc.UnaryUnaryMultiCallable[_application_pb2.ImportReferenceDataRequest, _application_pb2.ImportReferenceDataResponse]
     """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
+    GetWorkflowRules: _grpc.UnaryUnaryMultiCallable[_application_pb2.GetWorkflowRulesRequest, _application_pb2.GetWorkflowRulesResponse]
+    """The workflow's rules as this service enforces them (its transition table), the materials
+    checklist, the assessment results and the cycle length: what a form or console offers. Any
+    signed-in caller; the answer is the same for everyone.
+    """
 
 @_typing.type_check_only
 class ReferenceDataServiceAsyncStub(ReferenceDataServiceStub):
@@ -51,6 +56,11 @@ class ReferenceDataServiceAsyncStub(ReferenceDataServiceStub):
     """Teaching stages, subjects and certificate types (code lists of the wizard)."""
     ImportReferenceData: _aio.UnaryUnaryMultiCallable[_application_pb2.ImportReferenceDataRequest, _application_pb2.ImportReferenceDataResponse]  # type: ignore[assignment]
     """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
+    GetWorkflowRules: _aio.UnaryUnaryMultiCallable[_application_pb2.GetWorkflowRulesRequest, _application_pb2.GetWorkflowRulesResponse]  # type: ignore[assignment]
+    """The workflow's rules as this service enforces them (its transition table), the materials
+    checklist, the assessment results and the cycle length: what a form or console offers. Any
+    signed-in caller; the answer is the same for everyone.
+    """
 
 class ReferenceDataServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -89,5 +99,16 @@ class ReferenceDataServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_application_pb2.ImportReferenceDataResponse, _abc.Awaitable[_application_pb2.ImportReferenceDataResponse]]:
         """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
+
+    @_abc_1.abstractmethod
+    def GetWorkflowRules(
+        self,
+        request: _application_pb2.GetWorkflowRulesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.GetWorkflowRulesResponse, _abc.Awaitable[_application_pb2.GetWorkflowRulesResponse]]:
+        """The workflow's rules as this service enforces them (its transition table), the materials
+        checklist, the assessment results and the cycle length: what a form or console offers. Any
+        signed-in caller; the answer is the same for everyone.
+        """
 
 def add_ReferenceDataServiceServicer_to_server(servicer: ReferenceDataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

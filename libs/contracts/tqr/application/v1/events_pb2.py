@@ -22,21 +22,41 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tqr.application.v1 import status_pb2 as tqr_dot_application_dot_v1_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftqr/application/v1/events.proto\x12\x12tqr.application.v1\"\xd9\x02\n\x14\x41pplicationSubmitted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12\x16\n\x0e\x61uthority_name\x18\x05 \x01(\t\x12\x12\n\npoint_name\x18\x06 \x01(\t\x12\x15\n\rpoint_address\x18\x07 \x01(\t\x12\x15\n\rconfirm_start\x18\x08 \x01(\t\x12\x13\n\x0b\x63onfirm_end\x18\t \x01(\t\x12\x12\n\nonline_end\x18\n \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\x0b \x01(\t\x12\x12\n\npoint_code\x18\x0c \x01(\t\x12\x1a\n\x12\x63\x65rtificate_number\x18\r \x01(\t\x12\x14\n\x0csubmitted_at\x18\x0e \x01(\t\"\x8c\x01\n\x12\x41pplicationUpdated\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x18\n\x10\x63hanged_sections\x18\x04 \x03(\t\x12\x12\n\nchanged_at\x18\x05 \x01(\t\"\xa1\x02\n\x18\x41pplicationStatusChanged\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x13\n\x0b\x66rom_status\x18\x04 \x01(\t\x12\x11\n\tto_status\x18\x05 \x01(\t\x12\x14\n\x0cstatus_label\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x19\n\x11missing_materials\x18\x08 \x03(\t\x12\x12\n\nactor_role\x18\t \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\n \x01(\t\x12\x12\n\npoint_code\x18\x0b \x01(\t\x12\x12\n\nchanged_at\x18\x0c \x01(\t\"\xbc\x01\n\rMessagePosted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x17\n\x0f\x61uthor_org_name\x18\x04 \x01(\t\x12\x13\n\x0b\x61uthor_role\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x12\n\nmessage_id\x18\x07 \x01(\t\x12\x11\n\tposted_at\x18\x08 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftqr/application/v1/events.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ftqr/application/v1/status.proto\"\xbf\x04\n\x14\x41pplicationSubmitted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12\x16\n\x0e\x61uthority_name\x18\x05 \x01(\t\x12\x12\n\npoint_name\x18\x06 \x01(\t\x12\x15\n\rpoint_address\x18\x07 \x01(\t\x12\x1d\n\x11\x63onfirm_start_iso\x18\x08 \x01(\tB\x02\x18\x01\x12\x1b\n\x0f\x63onfirm_end_iso\x18\t \x01(\tB\x02\x18\x01\x12\x1a\n\x0eonline_end_iso\x18\n \x01(\tB\x02\x18\x01\x12\x16\n\x0e\x61uthority_code\x18\x0b \x01(\t\x12\x12\n\npoint_code\x18\x0c \x01(\t\x12\x1a\n\x12\x63\x65rtificate_number\x18\r \x01(\t\x12\x1c\n\x10submitted_at_iso\x18\x0e \x01(\tB\x02\x18\x01\x12\x31\n\rconfirm_start\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63onfirm_end\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nonline_end\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0csubmitted_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc4\x01\n\x12\x41pplicationUpdated\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x18\n\x10\x63hanged_sections\x18\x04 \x03(\t\x12\x1a\n\x0e\x63hanged_at_iso\x18\x05 \x01(\tB\x02\x18\x01\x12.\n\nchanged_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe1\x03\n\x18\x41pplicationStatusChanged\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x1c\n\x10\x66rom_status_name\x18\x04 \x01(\tB\x02\x18\x01\x12\x1a\n\x0eto_status_name\x18\x05 \x01(\tB\x02\x18\x01\x12\x14\n\x0cstatus_label\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x19\n\x11missing_materials\x18\x08 \x03(\t\x12\x12\n\nactor_role\x18\t \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\n \x01(\t\x12\x12\n\npoint_code\x18\x0b \x01(\t\x12\x1a\n\x0e\x63hanged_at_iso\x18\x0c \x01(\tB\x02\x18\x01\x12:\n\x0b\x66rom_status\x18\r \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\x38\n\tto_status\x18\x0e \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12.\n\nchanged_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf3\x01\n\rMessagePosted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x03 \x01(\t\x12\x17\n\x0f\x61uthor_org_name\x18\x04 \x01(\t\x12\x13\n\x0b\x61uthor_role\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x12\n\nmessage_id\x18\x07 \x01(\t\x12\x19\n\rposted_at_iso\x18\x08 \x01(\tB\x02\x18\x01\x12-\n\tposted_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.application.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_APPLICATIONSUBMITTED']._serialized_start=56
-  _globals['_APPLICATIONSUBMITTED']._serialized_end=401
-  _globals['_APPLICATIONUPDATED']._serialized_start=404
-  _globals['_APPLICATIONUPDATED']._serialized_end=544
-  _globals['_APPLICATIONSTATUSCHANGED']._serialized_start=547
-  _globals['_APPLICATIONSTATUSCHANGED']._serialized_end=836
-  _globals['_MESSAGEPOSTED']._serialized_start=839
-  _globals['_MESSAGEPOSTED']._serialized_end=1027
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['confirm_start_iso']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['confirm_start_iso']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['confirm_end_iso']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['confirm_end_iso']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['online_end_iso']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['online_end_iso']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['submitted_at_iso']._loaded_options = None
+  _globals['_APPLICATIONSUBMITTED'].fields_by_name['submitted_at_iso']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONUPDATED'].fields_by_name['changed_at_iso']._loaded_options = None
+  _globals['_APPLICATIONUPDATED'].fields_by_name['changed_at_iso']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONSTATUSCHANGED'].fields_by_name['from_status_name']._loaded_options = None
+  _globals['_APPLICATIONSTATUSCHANGED'].fields_by_name['from_status_name']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONSTATUSCHANGED'].fields_by_name['to_status_name']._loaded_options = None
+  _globals['_APPLICATIONSTATUSCHANGED'].fields_by_name['to_status_name']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONSTATUSCHANGED'].fields_by_name['changed_at_iso']._loaded_options = None
+  _globals['_APPLICATIONSTATUSCHANGED'].fields_by_name['changed_at_iso']._serialized_options = b'\030\001'
+  _globals['_MESSAGEPOSTED'].fields_by_name['posted_at_iso']._loaded_options = None
+  _globals['_MESSAGEPOSTED'].fields_by_name['posted_at_iso']._serialized_options = b'\030\001'
+  _globals['_APPLICATIONSUBMITTED']._serialized_start=122
+  _globals['_APPLICATIONSUBMITTED']._serialized_end=697
+  _globals['_APPLICATIONUPDATED']._serialized_start=700
+  _globals['_APPLICATIONUPDATED']._serialized_end=896
+  _globals['_APPLICATIONSTATUSCHANGED']._serialized_start=899
+  _globals['_APPLICATIONSTATUSCHANGED']._serialized_end=1380
+  _globals['_MESSAGEPOSTED']._serialized_start=1383
+  _globals['_MESSAGEPOSTED']._serialized_end=1626
 # @@protoc_insertion_point(module_scope)

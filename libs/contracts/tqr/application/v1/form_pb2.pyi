@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import status_pb2 as _status_pb2
 from tqr.application.v1 import views_pb2 as _views_pb2
 from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
@@ -117,7 +118,7 @@ class GetApplicationForFormResponse(_message.Message):
     continuing_education_hours: _builtins.int
     photo: _builtins.bytes
     """registry photo (PNG/JPEG), empty when none"""
-    status: _builtins.str
+    status: _status_pb2.ApplicationStatus.ValueType
     status_label: _builtins.str
     version: _builtins.int
     @_builtins.property
@@ -165,7 +166,7 @@ class GetApplicationForFormResponse(_message.Message):
         ethics_assessment: _builtins.str = ...,
         continuing_education_hours: _builtins.int = ...,
         photo: _builtins.bytes = ...,
-        status: _builtins.str = ...,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
         status_label: _builtins.str = ...,
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
         version: _builtins.int = ...,

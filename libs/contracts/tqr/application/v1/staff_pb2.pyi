@@ -9,6 +9,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import status_pb2 as _status_pb2
 from tqr.application.v1 import views_pb2 as _views_pb2
 from tqr.application.v1 import wizard_pb2 as _wizard_pb2
 import builtins as _builtins
@@ -73,8 +74,8 @@ class SearchApplicationsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     CERTIFICATE_CONFLICTS_ONLY_FIELD_NUMBER: _builtins.int
-    status: _builtins.str
-    """empty: any"""
+    status: _status_pb2.ApplicationStatus.ValueType
+    """unspecified: any"""
     point_code: _builtins.str
     """authority admins may narrow to one point"""
     application_number: _builtins.str
@@ -88,7 +89,7 @@ class SearchApplicationsRequest(_message.Message):
     def __init__(
         self,
         *,
-        status: _builtins.str = ...,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
         point_code: _builtins.str = ...,
         application_number: _builtins.str = ...,
         applicant_name: _builtins.str = ...,
@@ -177,8 +178,7 @@ class RecordOnSiteResultRequest(_message.Message):
     MISSING_MATERIALS_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
-    action: _builtins.str
-    """a StatusAction name"""
+    action: _status_pb2.StatusAction.ValueType
     reason: _builtins.str
     expected_version: _builtins.int
     """0: do not check"""
@@ -188,7 +188,7 @@ class RecordOnSiteResultRequest(_message.Message):
         self,
         *,
         application_id: _builtins.str = ...,
-        action: _builtins.str = ...,
+        action: _status_pb2.StatusAction.ValueType = ...,
         reason: _builtins.str = ...,
         missing_materials: _abc.Iterable[_builtins.str] | None = ...,
         expected_version: _builtins.int = ...,
@@ -230,14 +230,14 @@ class DecideApplicationRequest(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
-    action: _builtins.str
+    action: _status_pb2.StatusAction.ValueType
     reason: _builtins.str
     expected_version: _builtins.int
     def __init__(
         self,
         *,
         application_id: _builtins.str = ...,
-        action: _builtins.str = ...,
+        action: _status_pb2.StatusAction.ValueType = ...,
         reason: _builtins.str = ...,
         expected_version: _builtins.int = ...,
     ) -> None: ...

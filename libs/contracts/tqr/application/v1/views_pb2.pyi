@@ -10,6 +10,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import status_pb2 as _status_pb2
 from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
 import sys
@@ -318,9 +319,9 @@ class StatusHistoryEntry(_message.Message):
     AT_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     MISSING_MATERIALS_FIELD_NUMBER: _builtins.int
-    from_status: _builtins.str
-    to_status: _builtins.str
-    action: _builtins.str
+    from_status: _status_pb2.ApplicationStatus.ValueType
+    to_status: _status_pb2.ApplicationStatus.ValueType
+    action: _status_pb2.StatusAction.ValueType
     actor_role: _builtins.str
     reason: _builtins.str
     @_builtins.property
@@ -330,9 +331,9 @@ class StatusHistoryEntry(_message.Message):
     def __init__(
         self,
         *,
-        from_status: _builtins.str = ...,
-        to_status: _builtins.str = ...,
-        action: _builtins.str = ...,
+        from_status: _status_pb2.ApplicationStatus.ValueType = ...,
+        to_status: _status_pb2.ApplicationStatus.ValueType = ...,
+        action: _status_pb2.StatusAction.ValueType = ...,
         actor_role: _builtins.str = ...,
         at: _timestamp_pb2.Timestamp | None = ...,
         reason: _builtins.str = ...,
@@ -359,8 +360,7 @@ class StatusView(_message.Message):
     NEXT_STEP_EN_FIELD_NUMBER: _builtins.int
     MISSING_MATERIALS_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
-    status: _builtins.str
-    """ApplicationStatus name"""
+    status: _status_pb2.ApplicationStatus.ValueType
     label_zh: _builtins.str
     label_en: _builtins.str
     meaning_zh: _builtins.str
@@ -376,7 +376,7 @@ class StatusView(_message.Message):
     def __init__(
         self,
         *,
-        status: _builtins.str = ...,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
         label_zh: _builtins.str = ...,
         label_en: _builtins.str = ...,
         meaning_zh: _builtins.str = ...,
@@ -460,7 +460,7 @@ class ApplicationView(_message.Message):
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
-    def allowed_actions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+    def allowed_actions(self) -> _containers.RepeatedScalarFieldContainer[_status_pb2.StatusAction.ValueType]:
         """status actions the caller's role may take now"""
 
     def __init__(
@@ -487,7 +487,7 @@ class ApplicationView(_message.Message):
         history: _abc.Iterable[Global___StatusHistoryEntry] | None = ...,
         editable_groups: _abc.Iterable[_builtins.str] | None = ...,
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
-        allowed_actions: _abc.Iterable[_builtins.str] | None = ...,
+        allowed_actions: _abc.Iterable[_status_pb2.StatusAction.ValueType] | None = ...,
         certificate_claimed_by_another: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "materials", b"materials", "online_end", b"online_end", "point", b"point", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
@@ -518,7 +518,7 @@ class ApplicationSummary(_message.Message):
     application_number: _builtins.str
     applicant_name: _builtins.str
     document_number_masked: _builtins.str
-    status: _builtins.str
+    status: _status_pb2.ApplicationStatus.ValueType
     status_label: _builtins.str
     authority_code: _builtins.str
     point_code: _builtins.str
@@ -533,7 +533,7 @@ class ApplicationSummary(_message.Message):
         application_number: _builtins.str = ...,
         applicant_name: _builtins.str = ...,
         document_number_masked: _builtins.str = ...,
-        status: _builtins.str = ...,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
         status_label: _builtins.str = ...,
         authority_code: _builtins.str = ...,
         point_code: _builtins.str = ...,

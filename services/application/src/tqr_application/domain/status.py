@@ -161,9 +161,11 @@ ACTION_LABELS: dict[StatusAction, tuple[str, str]] = {
     StatusAction.WITHDRAW: ("撤回申请", "Withdraw the application"),
 }
 
-# Actions whose reason the applicant reads and needs: a decision against them must say why.
+# Actions whose reason the applicant reads and needs: a decision against them must say why. Sent to
+# the wrong authority, the applicant must learn which one is right, so that finding says why too
+# (the staff console always asked for it; the rule now lives here only).
 REASON_REQUIRED: frozenset[StatusAction] = frozenset(
-    {StatusAction.DEFER, StatusAction.REJECT, StatusAction.MARK_NOT_ELIGIBLE}
+    {StatusAction.DEFER, StatusAction.REJECT, StatusAction.MARK_NOT_ELIGIBLE, StatusAction.MARK_WRONG_AUTHORITY}
 )
 MATERIALS_REQUIRED: frozenset[StatusAction] = frozenset({StatusAction.MARK_MATERIALS_INCOMPLETE})
 
@@ -230,6 +232,16 @@ class TransitionRecord:
 
 def find_transition(current: ApplicationStatus, action: StatusAction) -> Transition | None:
     return _BY_KEY.get((current, action))
+
+
+def from_statuses(action: StatusAction) -> tuple[ApplicationStatus, ...]:
+    """The statuses ``action`` may be taken from, in workflow order (no duplicates)."""
+    return tuple(dict.fromkeys(t.from_status for t in TRANSITIONS if t.action is action))
+
+
+def roles_for(action: StatusAction) -> frozenset[Role]:
+    """Every role that may take ``action`` from some status."""
+    return frozenset(role for t in TRANSITIONS if t.action is action for role in t.roles)
 
 
 def allowed_actions(current: ApplicationStatus, role: Role) -> tuple[StatusAction, ...]:

@@ -55,7 +55,7 @@ class FormDataServicer(rpc.FormDataServiceServicer):
             ethics_assessment=mat.get("ethics_assessment", ""),
             continuing_education_hours=int(mat.get("continuing_education_hours", 0)),
             photo=d.photo or b"",
-            status=r.status.value,
+            status=mappers.status_code(r.status),
             status_label=STATUS_INFO[r.status].label_zh,
             submitted_at=mappers.ts(r.submitted_at),
             version=r.version,

@@ -10,13 +10,18 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import vocabulary
 from servicekit.masking import mask_document_number
+from tqr.application.v1 import application_pb2 as ref_pb
+from tqr.application.v1 import status_pb2
 from tqr.application.v1 import views_pb2 as v
 from tqr.common.v1 import vocabulary_pb2
 
-from tqr_application.domain.application import Decision
+from tqr_application.domain import status as workflow
+from tqr_application.domain.application import SUBMIT_ACTION, Decision
+from tqr_application.domain.checklist import MATERIALS_CHECKLIST
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.reference import ConfirmationPoint
-from tqr_application.domain.status import STATUS_INFO, ApplicationStatus
+from tqr_application.domain.status import STATUS_INFO, ApplicationStatus, StatusAction
+from tqr_application.domain.wizard import answers
 from tqr_application.service_layer.context import aware
 from tqr_application.service_layer.read_model import ApplicationDetails
 
@@ -55,6 +60,34 @@ def ts(instant: datetime | None) -> Timestamp | None:
 
 def from_ts(stamp: Timestamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
+
+
+# The proto enums carry the domain's names (protos/tqr/application/v1/status.proto), so a value maps
+# by name; UNSPECIFIED has no domain value and maps to None.
+# The history's first line has no status before it ("") and the action SUBMIT, which no transition
+# of the table takes.
+def status_code(status: ApplicationStatus | str) -> status_pb2.ApplicationStatus.ValueType:
+    if status == "":
+        return status_pb2.APPLICATION_STATUS_UNSPECIFIED
+    return status_pb2.ApplicationStatus.Value(ApplicationStatus(status).value)
+
+
+def action_code(action: StatusAction | str) -> status_pb2.StatusAction.ValueType:
+    if action == SUBMIT_ACTION:
+        return status_pb2.SUBMIT
+    return status_pb2.StatusAction.Value(StatusAction(action).value)
+
+
+def status_from(code: int) -> ApplicationStatus | None:
+    if code == status_pb2.APPLICATION_STATUS_UNSPECIFIED:
+        return None
+    return ApplicationStatus(status_pb2.ApplicationStatus.Name(code))  # type: ignore[arg-type]
+
+
+def action_from(code: int) -> StatusAction | None:
+    if code in (status_pb2.STATUS_ACTION_UNSPECIFIED, status_pb2.SUBMIT):
+        return None
+    return StatusAction(status_pb2.StatusAction.Name(code))  # type: ignore[arg-type]
 
 
 def point_window(window: PointWindow | None, point: ConfirmationPoint | None, notes: str = "") -> v.PointWindow:
@@ -101,6 +134,17 @@ def materials(data: Mapping[str, Any]) -> v.Materials:
     )
 
 
+def materials_of(data: answers.Materials) -> v.Materials:
+    """The draft's typed materials straight into the reply (no stored-JSON dict in between)."""
+    return v.Materials(
+        email=data.email, school=data.school, post=data.post, employment_start=data.employment_start.isoformat(),
+        work_history=[v.WorkHistoryEntry(start=w.start.isoformat(), end=w.end.isoformat() if w.end else "",
+                                         school=w.school, post=w.post) for w in data.work_history],
+        annual_assessments=[v.AnnualAssessment(year=a.year, result=a.result) for a in data.annual_assessments],
+        ethics_assessment=data.ethics_assessment, continuing_education_hours=data.continuing_education_hours,
+    )
+
+
 def materials_dict(message: v.Materials) -> dict[str, Any]:
     return {
         "email": message.email, "school": message.school, "post": message.post,
@@ -116,7 +160,7 @@ def materials_dict(message: v.Materials) -> dict[str, Any]:
 def status_view(status: ApplicationStatus, decision: Decision) -> v.StatusView:
     info = STATUS_INFO[status]
     return v.StatusView(
-        status=status.value, label_zh=info.label_zh, label_en=info.label_en, meaning_zh=info.meaning_zh,
+        status=status_code(status), label_zh=info.label_zh, label_en=info.label_en, meaning_zh=info.meaning_zh,
         meaning_en=info.meaning_en, next_step_zh=info.next_step_zh, next_step_en=info.next_step_en,
         missing_materials=list(decision.missing_materials) if status is ApplicationStatus.MATERIALS_INCOMPLETE
         else [], reason=decision.reason,
@@ -135,7 +179,7 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         teaching_stage_code=r.answers.teaching_stage_code,
         teaching_subject_code=r.answers.teaching_subject_code,
         materials=materials(r.answers.materials), submitted_at=ts(r.submitted_at),
-        editable_groups=sorted(g.value for g in d.editable), allowed_actions=[a.value for a in d.actions],
+        editable_groups=sorted(g.value for g in d.editable), allowed_actions=[action_code(a) for a in d.actions],
         certificate_claimed_by_another=d.claimed_by_another,
     )
     if d.authority is not None:
@@ -145,7 +189,8 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         out.online_end.CopyFrom(ts(d.online_end))
     for h in d.history:
         out.history.append(v.StatusHistoryEntry(
-            from_status=h.from_status, to_status=h.to_status, action=h.action, actor_role=h.actor_role,
+            from_status=status_code(h.from_status), to_status=status_code(h.to_status), action=action_code(h.action),
+            actor_role=h.actor_role,
             at=ts(h.at), reason=h.reason, missing_materials=list(h.missing_materials)))
     return out
 
@@ -153,3 +198,24 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
 def message(row: dict[str, Any]) -> v.Message:
     return v.Message(message_id=row["id"], application_id=row["application_id"], author_role=row["author_role"],
                      author_org_name=row["author_org_name"], body=row["body"], created_at=ts(aware(row["created_at"])))
+
+
+def workflow_rules() -> ref_pb.GetWorkflowRulesResponse:
+    """The rules as the domain enforces them: built from its transition table and code lists."""
+    return ref_pb.GetWorkflowRulesResponse(
+        statuses=[ref_pb.StatusLabel(status=status_code(s), label_zh=info.label_zh, label_en=info.label_en)
+                  for s, info in STATUS_INFO.items()],
+        actions=[ref_pb.ActionRule(
+            action=action_code(a), label_zh=workflow.ACTION_LABELS[a][0], label_en=workflow.ACTION_LABELS[a][1],
+            reason_required=a in workflow.REASON_REQUIRED, materials_required=a in workflow.MATERIALS_REQUIRED,
+            from_statuses=[status_code(s) for s in workflow.from_statuses(a)],
+            roles=sorted(r.value for r in workflow.roles_for(a)),
+        ) for a in StatusAction],
+        materials_checklist=[ref_pb.MaterialItem(code=m.code, name_zh=m.name_zh, name_en=m.name_en)
+                             for m in MATERIALS_CHECKLIST],
+        annual_assessment_results=list(answers.ANNUAL_RESULTS),
+        ethics_assessment_results=list(answers.ETHICS_RESULTS),
+        cycle_years=answers.CYCLE_YEARS,
+        max_reason_length=workflow.MAX_REASON_LENGTH,
+        max_material_length=workflow.MAX_MATERIAL_LENGTH,
+    )

@@ -6,6 +6,7 @@ import grpc
 from tqr.application.v1 import application_pb2 as pb
 from tqr.application.v1 import application_pb2_grpc as rpc
 
+from tqr_application.entrypoints import mappers
 from tqr_application.entrypoints.actors import caller
 from tqr_application.service_layer import reference
 from tqr_application.service_layer.context import ServiceContext
@@ -71,6 +72,11 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
             missing_subject_hint_zh=reference.MISSING_SUBJECT_HINT[0],
             missing_subject_hint_en=reference.MISSING_SUBJECT_HINT[1],
         )
+
+    async def GetWorkflowRules(
+        self, request: pb.GetWorkflowRulesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetWorkflowRulesResponse:
+        return mappers.workflow_rules()
 
     async def ImportReferenceData(
         self, request: pb.ImportReferenceDataRequest, context: grpc.aio.ServicerContext

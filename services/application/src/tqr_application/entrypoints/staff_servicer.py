@@ -18,17 +18,23 @@ from tqr_application.service_layer import staff
 from tqr_application.service_layer.context import ServiceContext
 
 
-def action_of(name: str) -> StatusAction:
+def action_of(code: int) -> StatusAction:
     try:
-        return StatusAction(name)
-    except ValueError as exc:
+        action = mappers.action_from(code)
+    except ValueError as exc:  # a number this version does not know
         raise InvalidInput([FieldProblem("action", "R-APP-2", "未知的操作", "Unknown action")]) from exc
+    if action is None:
+        raise InvalidInput([FieldProblem("action", "R-APP-2", "未知的操作", "Unknown action")])
+    return action
 
 
-def status_of(name: str) -> str:
-    if name and name not in ApplicationStatus.__members__:
-        raise InvalidInput([FieldProblem("status", "R-APP-2", "未知的申请状态", "Unknown status")])
-    return name
+def status_of(code: int) -> str:
+    """The status to filter by; "" (any) when unspecified."""
+    try:
+        status = mappers.status_from(code)
+    except ValueError as exc:
+        raise InvalidInput([FieldProblem("status", "R-APP-2", "未知的申请状态", "Unknown status")]) from exc
+    return status.value if status is not None else ""
 
 
 class StaffServicer(rpc.StaffServiceServicer):
@@ -38,7 +44,7 @@ class StaffServicer(rpc.StaffServiceServicer):
     def _summary_of_record(self, r: Application) -> v.ApplicationSummary:
         return v.ApplicationSummary(
             application_id=r.id, application_number=r.application_number, applicant_name=r.applicant_name,
-            document_number_masked=mask_document_number(r.document_number), status=r.status.value,
+            document_number_masked=mask_document_number(r.document_number), status=mappers.status_code(r.status),
             status_label=STATUS_INFO[r.status].label_zh, authority_code=r.authority_code, point_code=r.point_code,
             submitted_at=mappers.ts(r.submitted_at))
 
@@ -47,8 +53,8 @@ class StaffServicer(rpc.StaffServiceServicer):
         return v.ApplicationSummary(
             application_id=r.id, application_number=r.application_number, applicant_name=r.applicant_name,
             document_number_masked=mask_document_number(self.ctx.cipher.open(r.document_sealed)),
-            status=r.status, status_label=STATUS_INFO[status].label_zh, authority_code=r.authority_code,
-            point_code=r.point_code, submitted_at=mappers.ts(r.submitted_at),
+            status=mappers.status_code(status), status_label=STATUS_INFO[status].label_zh,
+            authority_code=r.authority_code, point_code=r.point_code, submitted_at=mappers.ts(r.submitted_at),
             certificate_claimed_by_another=r.claimed_by_another)
 
     async def FindApplication(self, request: pb.FindApplicationRequest,

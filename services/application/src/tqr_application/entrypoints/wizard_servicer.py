@@ -101,7 +101,7 @@ def draft_response(result: wizard.DraftView) -> pb.DraftResponse:
     if result.plan is not None:
         out.plan.CopyFrom(mappers.plan(result.plan, result.authority_name, result.points))
     if d.materials is not None:
-        out.materials.CopyFrom(mappers.materials(sections.materials_record(d.materials)))
+        out.materials.CopyFrom(mappers.materials_of(d.materials))
     return pb.DraftResponse(
         draft=out,
         warnings=[_warning(w) for w in result.overridden],

@@ -6,9 +6,12 @@ recorded, and is staged in the outbox inside the transaction that stored the cha
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
-from tqr.application.v1 import events_pb2
+from tqr.application.v1 import events_pb2, status_pb2
 
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
@@ -22,6 +25,12 @@ from tqr_application.domain.application import (
 )
 from tqr_application.domain.status import STATUS_INFO
 from tqr_application.service_layer.context import ServiceContext
+
+
+def _ts(instant: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(instant)
+    return stamp
 
 
 async def stage_recorded(ctx: ServiceContext, session: AsyncSession, app: Application) -> None:
@@ -38,7 +47,7 @@ async def integration_event(session: AsyncSession, app: Application, event: Doma
     if isinstance(event, SectionsChanged):
         return events_pb2.ApplicationUpdated(
             application_id=app.id, application_number=app.application_number,
-            applicant_id=app.applicant_id, changed_sections=list(event.sections), changed_at=event.at.isoformat(),
+            applicant_id=app.applicant_id, changed_sections=list(event.sections), changed_at=_ts(event.at),
         )
     return _message_posted(app, event)
 
@@ -47,11 +56,13 @@ def _status_changed(app: Application, event: StatusChanged) -> events_pb2.Applic
     change = event.change
     return events_pb2.ApplicationStatusChanged(
         application_id=app.id, application_number=app.application_number,
-        applicant_id=app.applicant_id, from_status=change.from_status.value,
-        to_status=change.to_status.value, status_label=STATUS_INFO[change.to_status].label_zh,
+        applicant_id=app.applicant_id,
+        from_status=status_pb2.ApplicationStatus.Value(change.from_status.value),
+        to_status=status_pb2.ApplicationStatus.Value(change.to_status.value),
+        status_label=STATUS_INFO[change.to_status].label_zh,
         reason=change.reason, missing_materials=list(change.missing_materials),
         actor_role=change.actor.role.value, authority_code=app.authority_code,
-        point_code=app.point_code, changed_at=change.at.isoformat(),
+        point_code=app.point_code, changed_at=_ts(change.at),
     )
 
 
@@ -59,7 +70,7 @@ def _message_posted(app: Application, event: MessagePosted) -> events_pb2.Messag
     return events_pb2.MessagePosted(
         application_id=app.id, application_number=app.application_number, applicant_id=app.applicant_id,
         author_org_name=event.author_org_name, author_role=event.author.role.value, body=event.body,
-        message_id=event.message_id, posted_at=event.at.isoformat(),
+        message_id=event.message_id, posted_at=_ts(event.at),
     )
 
 
@@ -77,11 +88,11 @@ async def _submitted(session: AsyncSession, app: Application, event: Submitted) 
         authority_name=authority.name if authority else "",
         point_name=found[0].name if found else "",
         point_address=found[0].address if found else "",
-        confirm_start=window.confirm_start.isoformat() if window else "",
-        confirm_end=window.confirm_end.isoformat() if window else "",
-        online_end=plan.online_end.isoformat() if plan else "",
+        confirm_start=_ts(window.confirm_start) if window else None,
+        confirm_end=_ts(window.confirm_end) if window else None,
+        online_end=_ts(plan.online_end) if plan else None,
         authority_code=app.authority_code,
         point_code=app.point_code,
         certificate_number=app.certificate_number,
-        submitted_at=event.at.isoformat(),
+        submitted_at=_ts(event.at),
     )

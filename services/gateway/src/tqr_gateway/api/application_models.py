@@ -7,10 +7,10 @@ Responses mirror the application service's views (same field names as the protos
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 from google.protobuf.message import Message
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from tqr_gateway import vocabulary
 from tqr_gateway.api.fields import ExpectedVersion, Int32, TypedNumber
@@ -21,6 +21,15 @@ M = TypeVar("M", bound=BaseModel)
 
 def from_proto(model: type[M], message: Message) -> M:
     return model.model_validate(message_to_dict(message))
+
+
+def _unspecified_as_empty(value: object) -> object:
+    """A proto enum's zero value names no status or action: the API says "" as it always has."""
+    return "" if isinstance(value, str) and value.endswith("_UNSPECIFIED") else value
+
+
+# A status or action code: the proto enum's name (ApplicationStatus / StatusAction), "" when unset.
+Code = Annotated[str, BeforeValidator(_unspecified_as_empty)]
 
 
 # --- shared views --------------------------------------------------------------------------------
@@ -200,9 +209,9 @@ class SubmitIn(WithOverrides):
 
 
 class StatusHistoryEntry(BaseModel):
-    from_status: str = ""
-    to_status: str = ""
-    action: str = ""
+    from_status: Code = ""
+    to_status: Code = ""
+    action: Code = ""
     actor_role: str = ""
     at: datetime | None = None
     reason: str = ""
@@ -210,7 +219,7 @@ class StatusHistoryEntry(BaseModel):
 
 
 class Status(BaseModel):
-    status: str = ""
+    status: Code = ""
     label_zh: str = ""
     label_en: str = ""
     meaning_zh: str = ""

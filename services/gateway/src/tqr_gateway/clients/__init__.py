@@ -19,6 +19,7 @@ from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
+from tqr_gateway.clients.workflow_rules import WorkflowRulesSource
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Clients:
     staff_application: StaffApplicationClient
     staff_identity: StaffIdentityClient
     staff_documents: StaffDocumentsClient
+    workflow: WorkflowRulesSource
 
     @classmethod
     def over(cls, channels: Channels, forget_session: Callable[[str], None]) -> Clients:
@@ -45,4 +47,5 @@ class Clients:
             staff_application=StaffApplicationClient(channels.application),
             staff_identity=StaffIdentityClient(channels.identity),
             staff_documents=StaffDocumentsClient(channels.documents),
+            workflow=WorkflowRulesSource(channels.application),
         )

@@ -13,7 +13,7 @@ from tqr_gateway.config import GatewaySettings
 # Methods that change nothing (or change it idempotently) may be retried on UNAVAILABLE.
 IDEMPOTENT = {
     "tqr.identity.v1.IdentityService": ["IssueHumanCheck", "GetRegistrationOptions", "GetAccount", "ResolveSession"],
-    "tqr.application.v1.ReferenceDataService": ["ListRegions", "ListAuthorities"],
+    "tqr.application.v1.ReferenceDataService": ["ListRegions", "ListAuthorities", "GetWorkflowRules"],
     "tqr.notification.v1.InboxService": ["ListInboxMessages", "CountUnreadMessages"],
     "tqr.notification.v1.DevOutboxService": ["ListOutboxMessages"],
     "tqr.documents.v1.DocumentsService": ["VerifyFormCode"],

@@ -22,6 +22,7 @@ from tqr.application.v1 import staff_pb2_grpc as rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 
+from tqr_gateway.clients.workflow_rules import action_code, status_code
 from tqr_gateway.vocabulary import POINT_STAFF, Role
 
 Metadata = Sequence[tuple[str, str | bytes]]
@@ -80,7 +81,7 @@ class StaffApplicationClient:
                      application_number: str = "", applicant_name: str = "", page_size: int = 20,
                      page_token: str = "", certificate_conflicts_only: bool = False) -> SearchPage:
         reply = await self._staff.SearchApplications(pb.SearchApplicationsRequest(
-            status=status, point_code=point_code, application_number=application_number,
+            status=status_code(status), point_code=point_code, application_number=application_number,
             applicant_name=applicant_name, page_size=page_size, page_token=page_token,
             certificate_conflicts_only=certificate_conflicts_only), metadata=metadata)
         return SearchPage(list(reply.applications), reply.next_page_token)
@@ -100,12 +101,12 @@ class StaffApplicationClient:
         """A status action: point staff record on-site results, authority admins decide."""
         if role == POINT_STAFF and action in ON_SITE_ACTIONS:
             on_site = await self._staff.RecordOnSiteResult(pb.RecordOnSiteResultRequest(
-                application_id=application_id, action=action, reason=reason,
+                application_id=application_id, action=action_code(action), reason=reason,
                 missing_materials=list(missing_materials), expected_version=expected_version), metadata=metadata)
             return on_site.application
         decided = await self._staff.DecideApplication(pb.DecideApplicationRequest(
-            application_id=application_id, action=action, reason=reason, expected_version=expected_version),
-            metadata=metadata)
+            application_id=application_id, action=action_code(action), reason=reason,
+            expected_version=expected_version), metadata=metadata)
         return decided.application
 
     async def post_message(self, application_id: str, body: str, *, metadata: Metadata) -> views.Message:

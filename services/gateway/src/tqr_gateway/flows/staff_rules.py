@@ -1,8 +1,10 @@
 """What the staff console (pages and API) decides by itself, before any service is asked: the roles,
-which actions must say why, and what the search box was given.
+its input limits and what the search box was given.
 
-The services decide for real (R-STAFF-4); these rules only keep the console from offering what a
-role cannot do and from sending a decision the applicant could not understand.
+The services decide for real (R-STAFF-4). Which actions exist, which must say why or list the missing
+materials, and the materials checklist are the application service's (``WorkflowRules``, served by
+it); checking them here only keeps the console from sending a decision the applicant could not
+understand, in the words the console has always used.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tqr_gateway.clients.staff_documents import looks_like_form_code
+from tqr_gateway.clients.workflow_rules import WorkflowRules
 
 # The roles are the contracts' enum (tqr.common.v1.Role), named once in tqr_gateway.vocabulary.
 from tqr_gateway.vocabulary import AUTHORITY_ADMIN as AUTHORITY_ADMIN
@@ -22,26 +25,6 @@ from tqr_gateway.vocabulary import Role
 
 APPLICATION_STAFF: Final = (AUTHORITY_ADMIN, POINT_STAFF)
 
-STATUSES: Final = ("SUBMITTED", "MATERIALS_INCOMPLETE", "CONFIRMED", "WRONG_AUTHORITY", "NOT_ELIGIBLE",
-                   "REGISTERED", "DEFERRED", "REJECTED", "WITHDRAWN")
-STAFF_ACTIONS: Final = ("CONFIRM_ON_SITE", "MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY",
-                        "MARK_NOT_ELIGIBLE", "APPROVE_REGISTERED", "DEFER", "REJECT")
-# The applicant reads the reason and must learn from it what to do (R-APP-2): an adverse outcome
-# without one would leave them guessing.
-REASON_REQUIRED: Final = frozenset({"MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE", "DEFER", "REJECT"})
-MATERIALS_REQUIRED: Final = frozenset({"MARK_MATERIALS_INCOMPLETE"})
-# The materials a point most often finds missing: a checklist, plus free text for anything else.
-MATERIAL_CHECKLIST: Final = ("APPLICATION_FORM", "CERTIFICATE", "IDENTITY_DOCUMENT", "ANNUAL_ASSESSMENT",
-                             "ETHICS_ASSESSMENT", "CONTINUING_EDUCATION", "HEALTH_CERTIFICATE")
-MATERIAL_NAMES: Final[dict[str, tuple[str, str]]] = {
-    "APPLICATION_FORM": ("签名的《教师资格定期注册申请表》", "The signed application form"),
-    "CERTIFICATE": ("教师资格证书原件", "The original teacher qualification certificate"),
-    "IDENTITY_DOCUMENT": ("身份证件原件", "The original identity document"),
-    "ANNUAL_ASSESSMENT": ("五年内年度考核结果证明", "Proof of the annual assessments of the five years"),
-    "ETHICS_ASSESSMENT": ("师德考核结果证明", "Proof of the ethics assessment"),
-    "CONTINUING_EDUCATION": ("继续教育（培训）学时证明", "Proof of continuing-education hours"),
-    "HEALTH_CERTIFICATE": ("体检合格证明", "Proof of a passed health check"),
-}
 MAX_REASON: Final = 500
 MAX_MESSAGE: Final = 1000
 
@@ -60,26 +43,23 @@ def may(roles: Iterable[Role], *allowed: Role) -> bool:
     return bool(set(roles) & set(allowed))
 
 
-def needs_reason(action: str) -> bool:
-    return action in REASON_REQUIRED
-
-
-def missing_materials(checked: Iterable[str], other: str) -> list[str]:
+def missing_materials(checked: Iterable[str], other: str, rules: WorkflowRules) -> list[str]:
     """The names the applicant will read: checked items in Chinese, then each other line."""
-    names = [MATERIAL_NAMES[key][0] for key in MATERIAL_CHECKLIST if key in set(checked)]
+    ticked = set(checked)
+    names = [item.name_zh for item in rules.materials_checklist if item.code in ticked]
     names += [line.strip() for line in other.splitlines() if line.strip()]
     return names
 
 
-def check_action(action: str, reason: str, materials: list[str]) -> list[Problem]:
-    """R-APP-2: an adverse result says why, materials incomplete says which ones."""
+def check_action(action: str, reason: str, materials: list[str], rules: WorkflowRules) -> list[Problem]:
+    """R-APP-2: an adverse result says why, materials incomplete says which ones (as the service rules)."""
     problems: list[Problem] = []
-    if action not in STAFF_ACTIONS:
+    if action not in rules.staff_actions:
         return [Problem("action", "这里不能执行该操作", "That action is not taken here")]
-    if action in MATERIALS_REQUIRED and not materials:
+    if rules.needs_materials(action) and not materials:
         problems.append(Problem("missing-materials", "请选择或填写缺少的材料，申请人会按此补交",
                                 "Choose or type the missing materials; the applicant brings what you list"))
-    if action in REASON_REQUIRED and not reason.strip():
+    if rules.needs_reason(action) and not reason.strip():
         problems.append(Problem("reason", "请填写原因，申请人会看到这段说明",
                                 "Give a reason; the applicant will read it"))
     if len(reason.strip()) > MAX_REASON:

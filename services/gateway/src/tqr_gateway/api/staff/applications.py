@@ -22,7 +22,14 @@ from tqr_gateway.api.staff.models import (
     SearchIn,
     SearchOut,
 )
-from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, actor_metadata
+from tqr_gateway.deps import (
+    ApplicationStaff,
+    AuthorityAdmin,
+    StaffApplications,
+    StaffDocuments,
+    Workflow,
+    actor_metadata,
+)
 from tqr_gateway.flows.staff_lookup import NOTHING_FOUND, look_up
 from tqr_gateway.flows.staff_rules import MAX_MESSAGE, Problem, check_action
 from tqr_gateway.flows.timestamps import instant
@@ -43,8 +50,11 @@ async def find(request: Request, session: ApplicationStaff, applications: StaffA
 
 
 @router.post("/applications/search", response_model=SearchOut)
-async def search(request: Request, session: ApplicationStaff, applications: StaffApplications, body: SearchIn) -> Any:
+async def search(request: Request, session: ApplicationStaff, applications: StaffApplications, rules: Workflow,
+                 body: SearchIn) -> Any:
     """Lists with filters and keyset pagination (the name travels in the body: personal data)."""
+    if body.status and body.status not in rules.statuses:
+        return problem_response(request, [Problem("status", "未知的申请状态", "Unknown status")], "R-APP-2")
     found = await applications.search(
         metadata=actor_metadata(session), status=body.status, point_code=body.point_code,
         application_number=body.application_number, applicant_name=body.applicant_name,
@@ -68,10 +78,10 @@ async def eligibility(request: Request, session: ApplicationStaff, applications:
 
 @router.post("/applications/{application_id}/actions", response_model=ApplicationOut)
 async def take_action(request: Request, session: ApplicationStaff, applications: StaffApplications,
-                      application_id: str, body: ActionIn) -> Any:
+                      rules: Workflow, application_id: str, body: ActionIn) -> Any:
     """On-site results (point staff) and decisions (authority admins); adverse ones need a reason."""
     materials = [m.strip() for m in body.missing_materials if m.strip()]
-    problems = check_action(body.action, body.reason, materials)
+    problems = check_action(body.action, body.reason, materials, rules)
     if problems:
         return problem_response(request, problems, "R-APP-2")
     view = await applications.act(

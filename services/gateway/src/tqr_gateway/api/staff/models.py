@@ -11,6 +11,7 @@ from tqr.identity.v1 import identity_pb2 as ipb
 
 from tqr_gateway import vocabulary
 from tqr_gateway.api.fields import ExpectedVersion, TypedNumber
+from tqr_gateway.clients.workflow_rules import action_name, action_names, status_name
 from tqr_gateway.flows.timestamps import instant
 
 
@@ -32,7 +33,7 @@ class ApplicationSummaryOut(BaseModel):
     def of(cls, s: views.ApplicationSummary) -> ApplicationSummaryOut:
         return cls(application_id=s.application_id, application_number=s.application_number,
                    applicant_name=s.applicant_name, document_number_masked=s.document_number_masked,
-                   status=s.status, status_label=s.status_label, authority_code=s.authority_code,
+                   status=status_name(s.status), status_label=s.status_label, authority_code=s.authority_code,
                    point_code=s.point_code, submitted_at=instant(s.submitted_at),
                    certificate_claimed_by_another=s.certificate_claimed_by_another)
 
@@ -99,14 +100,15 @@ class ApplicationOut(BaseModel):
         return cls(
             application_id=v.application_id, application_number=v.application_number,
             applicant_name=v.applicant_name, document_number_masked=v.document_number_masked,
-            status=v.status.status, status_label_zh=v.status.label_zh, status_label_en=v.status.label_en,
+            status=status_name(v.status.status), status_label_zh=v.status.label_zh, status_label_en=v.status.label_en,
             missing_materials=list(v.status.missing_materials), version=v.version,
             authority_code=v.authority_code, authority_name=v.authority_name, point_code=v.point.point_code,
             point_name=v.point.point_name, email=v.materials.email,
             certificate_number=v.certificate.certificate_number, submitted_at=instant(v.submitted_at),
-            allowed_actions=list(v.allowed_actions),
+            allowed_actions=action_names(v.allowed_actions),
             certificate_claimed_by_another=v.certificate_claimed_by_another,
-            history=[HistoryOut(from_status=h.from_status, to_status=h.to_status, action=h.action,
+            history=[HistoryOut(from_status=status_name(h.from_status), to_status=status_name(h.to_status),
+                                action=action_name(h.action),
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
                                 missing_materials=list(h.missing_materials)) for h in v.history])
 

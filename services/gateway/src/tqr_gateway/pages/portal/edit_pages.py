@@ -15,10 +15,11 @@ from tqr.application.v1 import applications_pb2 as apps
 
 from tqr_gateway import vocabulary
 from tqr_gateway.clients.application import ApplicationClient
-from tqr_gateway.deps import Applicant, Applications, actor_metadata
+from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.deps import Applicant, Applications, Workflow, actor_metadata
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import PageErrors, page_errors
-from tqr_gateway.pages.wizard.step_context import materials_context
+from tqr_gateway.pages.wizard.step_context import assessment_years_of, materials_context
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
@@ -66,10 +67,10 @@ def _edit_request(section: str, form: Any, application_id: str, years: list[int]
 
 
 async def _render_edit(request: Request, applications: ApplicationClient, section: str, view: Any,
-                       values: dict[str, Any], errors: PageErrors, years: list[int]) -> Response:
+                       values: dict[str, Any], errors: PageErrors, years: list[int], rules: WorkflowRules) -> Response:
     context: dict[str, Any] = {"section": section, "application": view, "values": values,
                                "errors": errors.summary, "field_errors": errors.fields, "show_contact": False,
-                               **materials_context(years)}
+                               **materials_context(years, rules)}
     if section == "certificate":
         codes = await applications.code_lists()
         context["certificate_types"] = [{"value": c.code, "text": c.name} for c in codes.certificate_types]
@@ -79,33 +80,33 @@ async def _render_edit(request: Request, applications: ApplicationClient, sectio
 
 @router.get("/portal/applications/{application_id}/edit/{section}")
 async def edit_form(request: Request, application_id: str, section: str, session: Applicant,
-                    applications: Applications) -> Response:
+                    applications: Applications, rules: Workflow) -> Response:
     view = await applications.get_mine(application_id, actor_metadata(session))
     if section not in SECTIONS:
         return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
-    years = forms.assessment_years()
+    years = assessment_years_of(rules)
     return await _render_edit(request, applications, section, view, _values_from_view(section, view, years),
-                              PageErrors(), years)
+                              PageErrors(), years, rules)
 
 
 @router.post("/portal/applications/{application_id}/edit/{section}")
 async def save_edit(request: Request, application_id: str, section: str, session: Applicant,
-                    applications: Applications) -> Response:
+                    applications: Applications, rules: Workflow) -> Response:
     md = actor_metadata(session)
     client = applications
     if section not in SECTIONS:
         return RedirectResponse(f"/portal/applications/{application_id}", status_code=303)
     form = await request.form()
-    years = forms.assessment_years()
+    years = assessment_years_of(rules)
     message, values = _edit_request(section, form, application_id, years)
     if section == "materials" and forms.change_rows(values, forms.text(form, "action")):
         view = await client.get_mine(application_id, md)
-        return await _render_edit(request, applications, section, view, values, PageErrors(), years)
+        return await _render_edit(request, applications, section, view, values, PageErrors(), years, rules)
     try:
         reply = await client.edit(message, md)
     except grpc.aio.AioRpcError as exc:
         errors = page_errors(request, exc, years=years, typed=values)
         view = await client.get_mine(application_id, md)
-        return await _render_edit(request, applications, section, view, values, errors, years)
+        return await _render_edit(request, applications, section, view, values, errors, years, rules)
     flag = "registry" if reply.replaced_from_registry else "saved"
     return RedirectResponse(f"/portal/applications/{application_id}?updated={flag}", status_code=303)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from tqr.application.v1 import status_pb2
 
 from tqr_gateway.clients.notification import InboxClient
 from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_metadata
@@ -63,7 +64,7 @@ async def application_detail(request: Request, application_id: str, session: App
                      for m in messages.messages],
         "point_notes": [n for n in messages.point_notes if n.notes],
         "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
-        "may_withdraw": "WITHDRAW" in view.allowed_actions,
+        "may_withdraw": status_pb2.WITHDRAW in view.allowed_actions,
         "updated": updated, "unread": await unread_count(inbox_client, md),
     }
     return render(request, "portal/application.html", context)

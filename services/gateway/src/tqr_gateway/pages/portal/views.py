@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from tqr.application.v1 import views_pb2 as views
 
+from tqr_gateway.clients.workflow_rules import action_name, status_name
 from tqr_gateway.pages.wizard.forms import date_parts
 from tqr_gateway.pages.wizard.step_context import when
 from tqr_gateway.web.catalogue import translate
@@ -26,10 +27,11 @@ def _date(iso: str, lang: str) -> str:
 def status_context(request: Request, status: views.StatusView) -> dict[str, Any]:
     """R-APP-2: the tag, what it means and what to do next, in the page's language."""
     en = language_of(request) == "en"
+    code = status_name(status.status)
     return {
-        "code": status.status,
+        "code": code,
         "label": (status.label_en if en else status.label_zh)
-        or translate(language_of(request), f"status.{status.status}"),
+        or translate(language_of(request), f"status.{code}"),
         "meaning": status.meaning_en if en else status.meaning_zh,
         "next_step": status.next_step_en if en else status.next_step_zh,
         "missing": list(status.missing_materials),
@@ -45,9 +47,10 @@ def timeline(request: Request, view: views.ApplicationView) -> list[dict[str, An
         at = when(entry.at)
         if at is None:
             continue
-        what = translate(lang, f"status.{entry.to_status}") if entry.to_status else entry.action
+        to_status = status_name(entry.to_status)
+        what = translate(lang, f"status.{to_status}") if to_status else action_name(entry.action)
         if what.startswith("status."):
-            what = entry.to_status
+            what = to_status
         reason = entry.reason
         if entry.missing_materials:
             reason = "；".join(filter(None, [reason, "、".join(entry.missing_materials)]))

@@ -8,20 +8,10 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments
+from tqr_gateway.clients.workflow_rules import WorkflowRules, action_names
+from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, Workflow
 from tqr_gateway.flows.staff_lookup import look_up
-from tqr_gateway.flows.staff_rules import (
-    AUTHORITY_ADMIN,
-    MATERIAL_CHECKLIST,
-    MATERIAL_NAMES,
-    MATERIALS_REQUIRED,
-    MAX_MESSAGE,
-    STAFF_ACTIONS,
-    Problem,
-    check_action,
-    missing_materials,
-    needs_reason,
-)
+from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN, MAX_MESSAGE, Problem, check_action, missing_materials
 from tqr_gateway.pages.staff import viewmodels as vm
 from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page, refused_page
@@ -52,7 +42,7 @@ async def find(request: Request, session: ApplicationStaff, applications: StaffA
 
 @router.get("/staff/applications/{application_id}")
 async def application_page(request: Request, session: ApplicationStaff, applications: StaffApplications,
-                           application_id: str,
+                           rules: Workflow, application_id: str,
                            done: str = "", printout: str = "") -> Response:
     client, md, lang = applications, metadata(session), language_of(request)
     try:
@@ -63,51 +53,52 @@ async def application_page(request: Request, session: ApplicationStaff, applicat
         report = await client.eligibility(application_id, metadata=md)
     except grpc.aio.AioRpcError:
         report = None  # the findings help but never block the page
-    done_text = translate(lang, f"staff.done.{done}") if done in (*STAFF_ACTIONS, "MESSAGE", "EMAIL") else ""
+    done_text = translate(lang, f"staff.done.{done}") if done in (*rules.staff_actions, "MESSAGE", "EMAIL") else ""
     return page(request, session, "staff/application.html", section="staff.nav.home", context={
-        "app": vm.application(view, lang), "actions": vm.action_links(view, lang),
+        "app": vm.application(view, lang), "actions": vm.action_links(view, lang, rules),
         "details": vm.detail_rows(view, lang), "history": vm.history(view, lang),
         "eligibility": vm.eligibility(report, lang), "done": done_text, "stale": printout == "stale",
         "can_correct_email": AUTHORITY_ADMIN in session.roles,
     })
 
 
-def _action_context(request: Request, application_id: str, action: str, number: str, version: int,
-                    *, checked: list[str] | None = None, other: str = "", reason: str = "") -> dict[str, object]:
+def _action_context(request: Request, rules: WorkflowRules, application_id: str, action: str, number: str,
+                    version: int, *, checked: list[str] | None = None, other: str = "",
+                    reason: str = "") -> dict[str, object]:
     lang = language_of(request)
     materials = []
-    if action in MATERIALS_REQUIRED:
-        materials = [{"value": key, "text": MATERIAL_NAMES[key][1 if lang == "en" else 0],
-                      "checked": key in (checked or [])} for key in MATERIAL_CHECKLIST]
+    if rules.needs_materials(action):
+        materials = [{"value": item.code, "text": item.name_en if lang == "en" else item.name_zh,
+                      "checked": item.code in (checked or [])} for item in rules.materials_checklist]
     return {"action": action, "label": translate(lang, f"staff.action.{action}"), "number": number,
             "explain": translate(lang, f"staff.action.{action}.explain"),
             "version": version, "materials": materials, "other_materials": other, "reason": reason,
-            "required": needs_reason(action), "adverse": action in vm.ADVERSE,
+            "required": rules.needs_reason(action), "adverse": action in vm.ADVERSE,
             "back": f"/staff/applications/{application_id}", "errors": [], "field_errors": {}}
 
 
 @router.get("/staff/applications/{application_id}/actions/{action}")
 async def action_form(request: Request, session: ApplicationStaff, applications: StaffApplications,
-                      application_id: str, action: str) -> Response:
+                      rules: Workflow, application_id: str, action: str) -> Response:
     try:
         view = await applications.get(application_id, metadata=metadata(session))
     except grpc.aio.AioRpcError as exc:
         return refused_page(request, session, exc)
-    if action not in view.allowed_actions or action not in STAFF_ACTIONS:
+    if action not in action_names(view.allowed_actions) or action not in rules.staff_actions:
         return RedirectResponse(f"/staff/applications/{application_id}", status_code=303)
-    context = _action_context(request, application_id, action, view.application_number, view.version)
+    context = _action_context(request, rules, application_id, action, view.application_number, view.version)
     return page(request, session, "staff/action.html", section="staff.nav.home", context=context)
 
 
 @router.post("/staff/applications/{application_id}/actions/{action}")
 async def take_action(request: Request, session: ApplicationStaff, applications: StaffApplications,
-                      application_id: str, action: str) -> Response:
+                      rules: Workflow, application_id: str, action: str) -> Response:
     form = await request.form()
     reason, other = text_of(form, "reason"), text_of(form, "other_materials")
     checked = [v for v in form.getlist("materials") if isinstance(v, str)]
-    materials = missing_materials(checked, other) if action in MATERIALS_REQUIRED else []
+    materials = missing_materials(checked, other, rules) if rules.needs_materials(action) else []
     version = int(text_of(form, "expected_version") or 0) if text_of(form, "expected_version").isdigit() else 0
-    problems = check_action(action, reason, materials)
+    problems = check_action(action, reason, materials, rules)
     if not problems:
         try:
             await applications.act(
@@ -116,7 +107,7 @@ async def take_action(request: Request, session: ApplicationStaff, applications:
             return RedirectResponse(f"/staff/applications/{application_id}?done={action}", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc)
-    context = _action_context(request, application_id, action, text_of(form, "number"), version,
+    context = _action_context(request, rules, application_id, action, text_of(form, "number"), version,
                               checked=checked, other=other, reason=reason)
     context["errors"], context["field_errors"] = form_errors(request, problems)
     return page(request, session, "staff/action.html", section="staff.nav.home", context=context, status_code=422)

@@ -16,8 +16,9 @@ from fastapi.responses import Response
 from servicekit import text
 
 from tqr_gateway.clients.staff_application import StaffApplicationClient
-from tqr_gateway.deps import ApplicationStaff, StaffApplications
-from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN, STATUSES
+from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.deps import ApplicationStaff, StaffApplications, Workflow
+from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN
 from tqr_gateway.pages.staff import viewmodels as vm
 from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page
@@ -29,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 
 
-async def _render(request: Request, session: SessionInfo, client: StaffApplicationClient,
+async def _render(request: Request, session: SessionInfo, client: StaffApplicationClient, rules: WorkflowRules,
                   filters: dict[str, str]) -> Response:
     lang = language_of(request)
     md = metadata(session)
@@ -37,7 +38,7 @@ async def _render(request: Request, session: SessionInfo, client: StaffApplicati
     if AUTHORITY_ADMIN in session.roles:
         points = [{"value": p.code, "text": f"{p.name}（{p.code}）"}
                   for p in await client.list_points(session.organisation_code, metadata=md)]
-    status = filters["status"] if filters["status"] in STATUSES else ""
+    status = filters["status"] if filters["status"] in rules.statuses else ""
     rows: list[dict[str, Any]] = []
     next_token, problems = "", []
     try:
@@ -51,7 +52,7 @@ async def _render(request: Request, session: SessionInfo, client: StaffApplicati
     except grpc.aio.AioRpcError as exc:
         problems = refusal_problems(exc, fallback_field="status")
     errors, field_errors = form_errors(request, problems)
-    statuses = [{"value": s, "text": translate(lang, f"staff.status.{s}")} for s in STATUSES]
+    statuses = [{"value": s, "text": translate(lang, f"staff.status.{s}")} for s in rules.statuses]
     return page(request, session, "staff/list.html", section="staff.nav.lists", context={
         "filters": filters, "statuses": statuses, "points": points, "rows": rows,
         "columns": vm.summary_columns(lang), "next_token": next_token, "errors": errors,
@@ -59,16 +60,17 @@ async def _render(request: Request, session: SessionInfo, client: StaffApplicati
 
 
 @router.get("/staff/applications")
-async def list_get(request: Request, session: ApplicationStaff, applications: StaffApplications, status: str = "",
-                   point: str = "",
+async def list_get(request: Request, session: ApplicationStaff, applications: StaffApplications, rules: Workflow,
+                   status: str = "", point: str = "",
                    number: str = "", page_token: str = "", conflicts: str = "") -> Response:
     filters = {"status": status, "point": point, "number": number.strip(), "name": "", "page_token": page_token,
                "conflicts": conflicts}
-    return await _render(request, session, applications, filters)
+    return await _render(request, session, applications, rules, filters)
 
 
 @router.post("/staff/applications")
-async def list_post(request: Request, session: ApplicationStaff, applications: StaffApplications) -> Response:
+async def list_post(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                    rules: Workflow) -> Response:
     form = await request.form()
     filters = {key: text_of(form, key) for key in ("status", "point", "number", "name", "page_token", "conflicts")}
-    return await _render(request, session, applications, filters)
+    return await _render(request, session, applications, rules, filters)

@@ -8,7 +8,7 @@ from typing import Any
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 
-from tqr_gateway.flows.staff_rules import STAFF_ACTIONS, needs_reason
+from tqr_gateway.clients.workflow_rules import WorkflowRules, action_name, action_names, status_name
 from tqr_gateway.flows.timestamps import instant
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_date, format_datetime
@@ -31,8 +31,9 @@ def summary_columns(lang: str) -> list[dict[str, Any]]:
 
 
 def summary_row(row: views.ApplicationSummary, lang: str) -> dict[str, Any]:
-    status = translate(lang, f"staff.status.{row.status}") if lang == "en" else row.status_label
-    status = status if status != f"staff.status.{row.status}" else row.status_label
+    code = status_name(row.status)
+    status = translate(lang, f"staff.status.{code}") if lang == "en" else row.status_label
+    status = status if status != f"staff.status.{code}" else row.status_label
     if row.certificate_claimed_by_another:  # R-WIZ-10: the point checks the paper certificate
         status = f"{status}（{translate(lang, 'staff.list.conflict_tag')}）"
     return {
@@ -46,13 +47,13 @@ def summary_row(row: views.ApplicationSummary, lang: str) -> dict[str, Any]:
     }
 
 
-def action_links(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
-    """Only the actions the service says the caller may take now, in the console's order."""
-    allowed = set(view.allowed_actions)
+def action_links(view: views.ApplicationView, lang: str, rules: WorkflowRules) -> list[dict[str, Any]]:
+    """Only the staff actions the service says the caller may take now, in the workflow's order."""
+    allowed = set(action_names(view.allowed_actions))
     return [
         {"action": a, "label": translate(lang, f"staff.action.{a}"), "primary": a not in ADVERSE,
-         "href": f"/staff/applications/{view.application_id}/actions/{a}", "reason_required": needs_reason(a)}
-        for a in STAFF_ACTIONS if a in allowed
+         "href": f"/staff/applications/{view.application_id}/actions/{a}", "reason_required": rules.needs_reason(a)}
+        for a in rules.staff_actions if a in allowed
     ]
 
 
@@ -62,7 +63,7 @@ def application(view: views.ApplicationView, lang: str) -> dict[str, Any]:
         "id": view.application_id,
         "number": view.application_number,
         "version": view.version,
-        "status": view.status.status,
+        "status": status_name(view.status.status),
         "status_label": view.status.label_en if en else view.status.label_zh,
         "status_meaning": view.status.meaning_en if en else view.status.meaning_zh,
         "missing_materials": list(view.status.missing_materials),
@@ -113,9 +114,10 @@ def history(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
         at = instant(entry.at)
         if at is None:
             continue
-        what = translate(lang, f"staff.action.{entry.action}")
-        if what == f"staff.action.{entry.action}":
-            what = translate(lang, f"staff.status.{entry.to_status}")
+        action = action_name(entry.action)
+        what = translate(lang, f"staff.action.{action}")
+        if what == f"staff.action.{action}":
+            what = translate(lang, f"staff.status.{status_name(entry.to_status)}")
         reason = entry.reason
         if entry.missing_materials:
             listed = "、".join(entry.missing_materials)

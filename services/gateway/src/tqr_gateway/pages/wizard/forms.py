@@ -15,18 +15,16 @@ from tqr.application.v1 import wizard_pb2 as wiz
 from tqr_gateway import vocabulary
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ANNUAL_RESULTS = ("优秀", "合格", "基本合格", "不合格", "不定等次", "未考核")
-ETHICS_RESULTS = ("优秀", "合格", "基本合格", "不合格")
 MAX_HISTORY_ROWS = 10
-CYCLE_YEARS = 5
 
 Form = Mapping[str, Any]
 
 
-def assessment_years(now: datetime | None = None) -> list[int]:
-    """The five whole calendar years before this one (Beijing time), as the service asks for."""
+def assessment_years(cycle_years: int, now: datetime | None = None) -> list[int]:
+    """The whole calendar years of the cycle before this one (Beijing time), as the service asks for;
+    ``cycle_years`` is the service's (WorkflowRules.cycle_years)."""
     year = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).year
-    return list(range(year - CYCLE_YEARS, year))
+    return list(range(year - cycle_years, year))
 
 
 def text(form: Form, name: str) -> str:

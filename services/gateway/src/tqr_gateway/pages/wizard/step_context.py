@@ -12,7 +12,8 @@ from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.clients.application import ApplicationClient
-from tqr_gateway.pages.wizard.forms import ANNUAL_RESULTS, ETHICS_RESULTS
+from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.pages.wizard import forms
 
 
 def when(ts: Timestamp) -> datetime | None:
@@ -77,11 +78,15 @@ def point_items(plan: views.Plan, now: datetime | None = None) -> list[dict[str,
     return items
 
 
-def materials_context(years: list[int]) -> dict[str, Any]:
+def assessment_years_of(rules: WorkflowRules) -> list[int]:
+    return forms.assessment_years(rules.cycle_years)
+
+
+def materials_context(years: list[int], rules: WorkflowRules) -> dict[str, Any]:
     return {
         "years": years,
-        "annual_results": [{"value": r, "text": r} for r in ANNUAL_RESULTS],
-        "ethics_results": [{"value": r, "text": r} for r in ETHICS_RESULTS],
+        "annual_results": [{"value": r, "text": r} for r in rules.annual_assessment_results],
+        "ethics_results": [{"value": r, "text": r} for r in rules.ethics_assessment_results],
     }
 
 

@@ -16,7 +16,8 @@ from servicekit import text
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.clients.application import ApplicationClient, applicant_identity
-from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
+from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.deps import Applicant, Applications, Identity, Workflow, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import (
@@ -29,7 +30,12 @@ from tqr_gateway.pages.wizard.common import (
     resume_path,
     step_names,
 )
-from tqr_gateway.pages.wizard.step_context import certificate_context, materials_context, point_items
+from tqr_gateway.pages.wizard.step_context import (
+    assessment_years_of,
+    certificate_context,
+    materials_context,
+    point_items,
+)
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
@@ -58,7 +64,7 @@ async def start_new(request: Request, session: Applicant, applications: Applicat
     return _redirect("/apply")
 
 
-def initial_values(step: int, draft: wiz.Draft, session: Any) -> dict[str, Any]:
+def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) -> dict[str, Any]:
     if step == 2:
         return {"accept": "yes" if draft.terms_accepted else ""}
     if step == 3:
@@ -68,18 +74,19 @@ def initial_values(step: int, draft: wiz.Draft, session: Any) -> dict[str, Any]:
     if step == 5:
         return {"point_code": draft.point_code}
     if step == 7:
-        return forms.materials_from_draft(draft, forms.assessment_years())
+        return forms.materials_from_draft(draft, years)
     return {}
 
 
 @router.get("/apply/step/{step}")
 async def show_step(request: Request, step: int, session: Applicant, applications: Applications, identity: Identity,
-                    return_to: str = "") -> Response:
+                    rules: Workflow, return_to: str = "") -> Response:
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    return await render_step(request, applications, step, draft, initial_values(step, draft, session), PageErrors(),
-                             return_to)
+    years = assessment_years_of(rules) if step == MATERIALS_STEP else []
+    return await render_step(request, applications, step, draft, initial_values(step, draft, session, years),
+                             PageErrors(), return_to, rules=rules)
 
 
 def back_href(step: int, return_to: str) -> str:
@@ -90,7 +97,8 @@ def back_href(step: int, return_to: str) -> str:
 
 async def render_step(request: Request, applications: ApplicationClient, step: int, draft: wiz.Draft,
                       values: dict[str, Any], errors: PageErrors,
-                      return_to: str = "", overrides: list[str] | None = None, status_code: int = 200) -> Response:
+                      return_to: str = "", overrides: list[str] | None = None, status_code: int = 200, *,
+                      rules: WorkflowRules) -> Response:
     context: dict[str, Any] = {
         "step": step, "steps": step_names(request), "draft": draft, "values": values,
         "errors": errors.summary, "field_errors": errors.fields,
@@ -106,7 +114,7 @@ async def render_step(request: Request, applications: ApplicationClient, step: i
     elif step == 5:
         context["points"] = point_items(draft.plan)
     elif step == 7:
-        context.update(materials_context(forms.assessment_years()))
+        context.update(materials_context(assessment_years_of(rules), rules))
     if errors:  # refused answers: 400, so scripts and tests see the page was not saved
         status_code = 400
     return render(request, f"wizard/{TEMPLATES[step]}.html", context, status_code=status_code)
@@ -146,24 +154,26 @@ def next_path(step: int, saved: wiz.Draft, return_to: str) -> str:
 
 @router.post("/apply/step/{step}")
 async def save_step(request: Request, step: int, session: Applicant, applications: Applications,
-                    identity: Identity) -> Response:
+                    identity: Identity, rules: Workflow) -> Response:
     form = await request.form()
     return_to = forms.text(form, "return_to")
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    years = forms.assessment_years()
+    years = assessment_years_of(rules) if step == MATERIALS_STEP else []
     message, values = build_request(step, form, years)
     action = forms.text(form, "action")
     overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
     # Changes to the page itself (rows, the authority filter) save nothing; the page is shown again.
     if step == MATERIALS_STEP and forms.change_rows(values, action):
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides,
+                                 rules=rules)
     if step == 4 and action == "filter":
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides,
+                                 rules=rules)
     decision = forms.text(form, "decision")
     if decision == "back":  # 返回修改: stay on the page with the answers, nothing saved
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, [])
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, [], rules=rules)
     if decision == "continue" and forms.text(form, "warning_code"):
         overrides.append(forms.text(form, "warning_code"))
     message.override_warnings.extend(dict.fromkeys(overrides))
@@ -171,5 +181,6 @@ async def save_step(request: Request, step: int, session: Applicant, application
         saved = await applications.save_step(message, actor_metadata(session))
     except grpc.aio.AioRpcError as exc:
         errors = page_errors(request, exc, step, years, typed=values)
-        return await render_step(request, applications, step, draft, values, errors, return_to, overrides)
+        return await render_step(request, applications, step, draft, values, errors, return_to, overrides,
+                                 rules=rules)
     return _redirect(next_path(step, saved.draft, return_to))
