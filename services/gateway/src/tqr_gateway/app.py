@@ -39,7 +39,7 @@ from tqr_gateway.observability import RequestContext
 from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.middleware import Admission, AdmissionControl
 from tqr_gateway.overload.waiting_room import AdmissionPass, WaitingRoom
-from tqr_gateway.pages import account, dev, portal, staff, wizard
+from tqr_gateway.pages import account, dev, portal, result_check, staff, wizard
 from tqr_gateway.security.client_address import ForwardedClient, TrustedProxies
 from tqr_gateway.security.limits import UPLOAD_BODY_LIMIT
 from tqr_gateway.security.ratelimit import FixedWindowLimiter
@@ -60,9 +60,11 @@ UPLOAD_PATHS = {
     "/api/v1/account/support-requests": UPLOAD_BODY_LIMIT,
 }
 
+# Routes are matched in this order: the wizard's API first, since a step is the commonest request of
+# a peak and every router before it is tried in vain (the routers' paths do not overlap).
 ROUTERS = [
-    reference_api.router, account_api.router, applications_api.router, staff_api.router,
-    account.router, wizard.router, portal.router, staff.router, dev.router,
+    applications_api.router, reference_api.router, account_api.router, staff_api.router,
+    account.router, wizard.router, portal.router, staff.router, dev.router, result_check.router,
 ]
 
 

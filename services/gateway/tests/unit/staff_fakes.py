@@ -216,7 +216,83 @@ class FakeReference(ref_rpc.ReferenceDataServiceServicer):
         return ref_pb.ListCodeListsResponse(teaching_stages=[ref_pb.CodeName(code="PRIMARY", name="小学")])
 
 
-class FakeIdentity(id_rpc.IdentityServiceServicer):
+SETUP_CODE = "ABCD-EFGH-JKLM-NPQR"
+ENROL_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+MEMBER = id_pb.StaffMember(staff_id="staff-9", username="point11010802", display_name="海淀二号确认点",
+                           role=vocabulary.POINT_STAFF, organisation_code="11010802", active=True)
+
+
+def _refuse_outside(actor: Any, role: Any, organisation: str) -> None:
+    """The service's R-STAFF-5 scope, reduced to what these tests need."""
+    if actor.role == vocabulary.AUTHORITY_ADMIN and not organisation.startswith(actor.organisation_code):
+        raise errors.PermissionDenied("R-STAFF-5", "您不能管理此账号或此机构的人员",
+                                      "You cannot manage this account or the staff of this organisation")
+
+
+class FakeStaffAdministration(id_rpc.IdentityServiceServicer):
+    """Identity's staff administration and enrolment RPCs (R-STAFF-5)."""
+
+    calls: Calls
+
+    async def ListStaff(self, request: Any, context: Any) -> Any:
+        self.calls.add("ListStaff", request, context)
+        return id_pb.ListStaffResponse(staff=[MEMBER])
+
+    async def CreateStaff(self, request: Any, context: Any) -> Any:
+        self.calls.add("CreateStaff", request, context)
+        _refuse_outside(actor_of(context), request.role, request.organisation_code)
+        member = id_pb.StaffMember(staff_id="staff-new", username=request.username,
+                                   display_name=request.display_name, role=request.role,
+                                   organisation_code=request.organisation_code, active=True, must_enrol=True)
+        return id_pb.StaffSetupCodeResponse(staff=member, setup_code=SETUP_CODE,
+                                            setup_code_expires_at="2026-03-04T02:00:00+00:00")
+
+    async def UpdateStaff(self, request: Any, context: Any) -> Any:
+        self.calls.add("UpdateStaff", request, context)
+        _refuse_outside(actor_of(context), request.role, request.organisation_code)
+        return MEMBER
+
+    async def SetStaffActive(self, request: Any, context: Any) -> Any:
+        self.calls.add("SetStaffActive", request, context)
+        return MEMBER
+
+    async def ResetStaffPassword(self, request: Any, context: Any) -> Any:
+        self.calls.add("ResetStaffPassword", request, context)
+        return id_pb.StaffSetupCodeResponse(staff=MEMBER, setup_code=SETUP_CODE,
+                                            setup_code_expires_at="2026-03-04T02:00:00+00:00")
+
+    async def ResetStaffTotp(self, request: Any, context: Any) -> Any:
+        self.calls.add("ResetStaffTotp", request, context)
+        return id_pb.StaffSetupCodeResponse(staff=MEMBER, setup_code=SETUP_CODE,
+                                            setup_code_expires_at="2026-03-04T02:00:00+00:00")
+
+    async def UnlockApplicantSignIn(self, request: Any, context: Any) -> Any:
+        self.calls.add("UnlockApplicantSignIn", request, context)
+        if request.document_number != DOCUMENT:
+            raise errors.NotFound("ACCOUNT_NOT_FOUND", "未找到使用该证件注册的账号",
+                                  "No account is registered with this document")
+        return id_pb.UnlockApplicantSignInResponse(account_id="acc-1")
+
+    async def StartStaffEnrolment(self, request: Any, context: Any) -> Any:
+        self.calls.items.append(("StartStaffEnrolment", request, None))  # public: no actor
+        if request.setup_code != SETUP_CODE:
+            raise errors.Unauthenticated("R-ID-8", "登录失败", "Sign-in failed")
+        return id_pb.StartStaffEnrolmentResponse(
+            enrolment_token="enrol-1", totp_secret=ENROL_SECRET,
+            totp_uri=f"otpauth://totp/%E6%95%99:{request.username}?secret={ENROL_SECRET}&issuer=%E6%95%99")
+
+    async def FinishStaffEnrolment(self, request: Any, context: Any) -> Any:
+        self.calls.items.append(("FinishStaffEnrolment", request, None))
+        if request.totp_code != "123456":
+            raise errors.InvalidInput([errors.FieldProblem("totp_code", "R-STAFF-5", "验证码不正确", "The code is wrong")],
+                                      code="R-STAFF-5")
+        return id_pb.FinishStaffEnrolmentResponse(
+            signed_in=id_pb.SignInResponse(session_token="tok-admin", subject_id="s-new", kind="staff",
+                                           roles=[vocabulary.AUTHORITY_ADMIN]),
+            recovery_codes=[f"RCVR-CODE-{n:04d}-ABCD" for n in range(10)])
+
+
+class FakeIdentity(FakeStaffAdministration):
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
 

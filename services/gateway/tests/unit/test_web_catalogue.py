@@ -23,6 +23,9 @@ DYNAMIC_KEYS = (
         "REGISTERED", "DEFERRED", "REJECTED", "PENDING", "APPROVED", "DECLINED") for suffix in ("", ".meaning")]
     # The one label table of gender, keyed by the contracts' enum: every value but UNSPECIFIED.
     + [f"gender.{vocabulary.gender_code(g)}" for g in vocabulary_pb2.Gender.values() if g]
+    # Staff administration (R-STAFF-5): what was done, and why a setup code was given.
+    + [f"staff.people.done.{k}" for k in ("changed", "disable", "enable")]
+    + [f"staff.setup.title.{k}" for k in ("created", "reset-password", "reset-totp")]
 )
 
 

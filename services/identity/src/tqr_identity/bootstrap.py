@@ -34,6 +34,7 @@ from tqr_identity.metrics import REAL_NAME_BREAKER_STATE
 from tqr_identity.security.human_pass import HumanPassStore
 from tqr_identity.security.issue_limit import HumanCheckIssueLimit
 from tqr_identity.security.login_throttle import LoginThrottle, LoginThrottlePolicy
+from tqr_identity.security.pending_enrolments import PendingEnrolments
 from tqr_identity.security.sessions import SessionPolicy, SessionStore
 from tqr_identity.security.slider import SliderStore
 from tqr_identity.security.support_limits import SupportLimitPolicy, SupportRequestLimits
@@ -89,6 +90,7 @@ def build_security(settings: IdentitySettings, redis: Redis, clock: Clock) -> Se
         )),
         check_issues=HumanCheckIssueLimit(redis, clock, prefix, per_client=settings.human_check_issues_per_client,
                                           window_seconds=settings.human_check_issue_window_seconds),
+        enrolments=PendingEnrolments(redis, prefix),
     )
 
 

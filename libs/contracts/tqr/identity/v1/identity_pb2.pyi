@@ -1508,3 +1508,361 @@ class GetCasePhotoResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetCasePhotoResponse: _TypeAlias = GetCasePhotoResponse  # noqa: Y015
+
+@_typing.final
+class StaffMember(_message.Message):
+    """--- staff administration (R-STAFF-5) ----------------------------------------------------------"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAFF_ID_FIELD_NUMBER: _builtins.int
+    USERNAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    MUST_ENROL_FIELD_NUMBER: _builtins.int
+    RECOVERY_CODES_LEFT_FIELD_NUMBER: _builtins.int
+    staff_id: _builtins.str
+    username: _builtins.str
+    display_name: _builtins.str
+    role: _vocabulary_pb2.Role.ValueType
+    organisation_code: _builtins.str
+    """authority or point code; empty for reviewers"""
+    active: _builtins.bool
+    must_enrol: _builtins.bool
+    """set up or reset, not yet enrolled"""
+    recovery_codes_left: _builtins.int
+    def __init__(
+        self,
+        *,
+        staff_id: _builtins.str = ...,
+        username: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        role: _vocabulary_pb2.Role.ValueType = ...,
+        organisation_code: _builtins.str = ...,
+        active: _builtins.bool = ...,
+        must_enrol: _builtins.bool = ...,
+        recovery_codes_left: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "display_name", b"display_name", "must_enrol", b"must_enrol", "organisation_code", b"organisation_code", "recovery_codes_left", b"recovery_codes_left", "role", b"role", "staff_id", b"staff_id", "username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StaffMember: _TypeAlias = StaffMember  # noqa: Y015
+
+@_typing.final
+class ListStaffRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStaffRequest: _TypeAlias = ListStaffRequest  # noqa: Y015
+
+@_typing.final
+class ListStaffResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAFF_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def staff(self) -> _containers.RepeatedCompositeFieldContainer[Global___StaffMember]:
+        """the accounts the caller may manage"""
+
+    def __init__(
+        self,
+        *,
+        staff: _abc.Iterable[Global___StaffMember] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["staff", b"staff"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStaffResponse: _TypeAlias = ListStaffResponse  # noqa: Y015
+
+@_typing.final
+class CreateStaffRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USERNAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    username: _builtins.str
+    display_name: _builtins.str
+    role: _vocabulary_pb2.Role.ValueType
+    organisation_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        username: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        role: _vocabulary_pb2.Role.ValueType = ...,
+        organisation_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "organisation_code", b"organisation_code", "role", b"role", "username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateStaffRequest: _TypeAlias = CreateStaffRequest  # noqa: Y015
+
+@_typing.final
+class StaffSetupCodeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAFF_FIELD_NUMBER: _builtins.int
+    SETUP_CODE_FIELD_NUMBER: _builtins.int
+    SETUP_CODE_EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    setup_code: _builtins.str
+    """shown once to the administrator, who hands it over"""
+    setup_code_expires_at: _builtins.str
+    """ISO 8601"""
+    @_builtins.property
+    def staff(self) -> Global___StaffMember: ...
+    def __init__(
+        self,
+        *,
+        staff: Global___StaffMember | None = ...,
+        setup_code: _builtins.str = ...,
+        setup_code_expires_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["staff", b"staff"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["setup_code", b"setup_code", "setup_code_expires_at", b"setup_code_expires_at", "staff", b"staff"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StaffSetupCodeResponse: _TypeAlias = StaffSetupCodeResponse  # noqa: Y015
+
+@_typing.final
+class UpdateStaffRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAFF_ID_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    staff_id: _builtins.str
+    display_name: _builtins.str
+    role: _vocabulary_pb2.Role.ValueType
+    organisation_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        staff_id: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        role: _vocabulary_pb2.Role.ValueType = ...,
+        organisation_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "organisation_code", b"organisation_code", "role", b"role", "staff_id", b"staff_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateStaffRequest: _TypeAlias = UpdateStaffRequest  # noqa: Y015
+
+@_typing.final
+class SetStaffActiveRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAFF_ID_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    staff_id: _builtins.str
+    active: _builtins.bool
+    def __init__(
+        self,
+        *,
+        staff_id: _builtins.str = ...,
+        active: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "staff_id", b"staff_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetStaffActiveRequest: _TypeAlias = SetStaffActiveRequest  # noqa: Y015
+
+@_typing.final
+class ResetStaffRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAFF_ID_FIELD_NUMBER: _builtins.int
+    staff_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        staff_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["staff_id", b"staff_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResetStaffRequest: _TypeAlias = ResetStaffRequest  # noqa: Y015
+
+@_typing.final
+class UnlockApplicantSignInRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_TYPE_FIELD_NUMBER: _builtins.int
+    DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    document_type: _vocabulary_pb2.DocumentType.ValueType
+    document_number: _builtins.str
+    def __init__(
+        self,
+        *,
+        document_type: _vocabulary_pb2.DocumentType.ValueType = ...,
+        document_number: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_number", b"document_number", "document_type", b"document_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnlockApplicantSignInRequest: _TypeAlias = UnlockApplicantSignInRequest  # noqa: Y015
+
+@_typing.final
+class UnlockApplicantSignInResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnlockApplicantSignInResponse: _TypeAlias = UnlockApplicantSignInResponse  # noqa: Y015
+
+@_typing.final
+class StartStaffEnrolmentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USERNAME_FIELD_NUMBER: _builtins.int
+    SETUP_CODE_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    username: _builtins.str
+    setup_code: _builtins.str
+    client_id: _builtins.str
+    """for the staff sign-in throttle"""
+    def __init__(
+        self,
+        *,
+        username: _builtins.str = ...,
+        setup_code: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "setup_code", b"setup_code", "username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartStaffEnrolmentRequest: _TypeAlias = StartStaffEnrolmentRequest  # noqa: Y015
+
+@_typing.final
+class StartStaffEnrolmentResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENROLMENT_TOKEN_FIELD_NUMBER: _builtins.int
+    TOTP_URI_FIELD_NUMBER: _builtins.int
+    TOTP_SECRET_FIELD_NUMBER: _builtins.int
+    enrolment_token: _builtins.str
+    """for FinishStaffEnrolment, short-lived"""
+    totp_uri: _builtins.str
+    """otpauth://…; empty when the enrolled secret stays"""
+    totp_secret: _builtins.str
+    """base32, for typing instead of scanning"""
+    def __init__(
+        self,
+        *,
+        enrolment_token: _builtins.str = ...,
+        totp_uri: _builtins.str = ...,
+        totp_secret: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["enrolment_token", b"enrolment_token", "totp_secret", b"totp_secret", "totp_uri", b"totp_uri"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartStaffEnrolmentResponse: _TypeAlias = StartStaffEnrolmentResponse  # noqa: Y015
+
+@_typing.final
+class FinishStaffEnrolmentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENROLMENT_TOKEN_FIELD_NUMBER: _builtins.int
+    NEW_PASSWORD_FIELD_NUMBER: _builtins.int
+    NEW_PASSWORD_CONFIRM_FIELD_NUMBER: _builtins.int
+    TOTP_CODE_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    enrolment_token: _builtins.str
+    new_password: _builtins.str
+    new_password_confirm: _builtins.str
+    totp_code: _builtins.str
+    client_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        enrolment_token: _builtins.str = ...,
+        new_password: _builtins.str = ...,
+        new_password_confirm: _builtins.str = ...,
+        totp_code: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "enrolment_token", b"enrolment_token", "new_password", b"new_password", "new_password_confirm", b"new_password_confirm", "totp_code", b"totp_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FinishStaffEnrolmentRequest: _TypeAlias = FinishStaffEnrolmentRequest  # noqa: Y015
+
+@_typing.final
+class FinishStaffEnrolmentResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIGNED_IN_FIELD_NUMBER: _builtins.int
+    RECOVERY_CODES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def signed_in(self) -> Global___SignInResponse: ...
+    @_builtins.property
+    def recovery_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """single use, in place of a TOTP code; shown once"""
+
+    def __init__(
+        self,
+        *,
+        signed_in: Global___SignInResponse | None = ...,
+        recovery_codes: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["signed_in", b"signed_in"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["recovery_codes", b"recovery_codes", "signed_in", b"signed_in"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FinishStaffEnrolmentResponse: _TypeAlias = FinishStaffEnrolmentResponse  # noqa: Y015

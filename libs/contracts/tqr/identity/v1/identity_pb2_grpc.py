@@ -159,6 +159,51 @@ class IdentityServiceStub:
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.SerializeToString,
                 response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.FromString,
                 _registered_method=True)
+        self.ListStaff = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ListStaff',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListStaffRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListStaffResponse.FromString,
+                _registered_method=True)
+        self.CreateStaff = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/CreateStaff',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateStaffRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.FromString,
+                _registered_method=True)
+        self.UpdateStaff = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/UpdateStaff',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UpdateStaffRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffMember.FromString,
+                _registered_method=True)
+        self.SetStaffActive = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/SetStaffActive',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SetStaffActiveRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffMember.FromString,
+                _registered_method=True)
+        self.ResetStaffPassword = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ResetStaffPassword',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetStaffRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.FromString,
+                _registered_method=True)
+        self.ResetStaffTotp = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/ResetStaffTotp',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetStaffRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.FromString,
+                _registered_method=True)
+        self.UnlockApplicantSignIn = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/UnlockApplicantSignIn',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UnlockApplicantSignInRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UnlockApplicantSignInResponse.FromString,
+                _registered_method=True)
+        self.StartStaffEnrolment = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/StartStaffEnrolment',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StartStaffEnrolmentRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StartStaffEnrolmentResponse.FromString,
+                _registered_method=True)
+        self.FinishStaffEnrolment = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/FinishStaffEnrolment',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -339,6 +384,68 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListStaff(self, request, context):
+        """R-STAFF-5: staff administration. A system admin manages authority admins and reviewers; an
+        authority admin the admins of its authority and the staff of its points. Refused outside the
+        caller's organisation, audited. No password passes here: new and reset accounts get a one-time
+        setup code for their owner.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateStaff(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateStaff(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetStaffActive(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetStaffPassword(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetStaffTotp(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnlockApplicantSignIn(self, request, context):
+        """R-STAFF-5, R-ID-8: end an applicant's sign-in lock (every address).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartStaffEnrolment(self, request, context):
+        """R-STAFF-5 (public): first sign-in or sign-in after a reset, with the setup code; the TOTP
+        secret to enrol (otpauth URI for a QR code) when none is enrolled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishStaffEnrolment(self, request, context):
+        """New password + a code from the authenticator; answers recovery codes (shown once) and a session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -466,6 +573,51 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetCasePhoto,
                     request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.FromString,
                     response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.SerializeToString,
+            ),
+            'ListStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStaff,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListStaffRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListStaffResponse.SerializeToString,
+            ),
+            'CreateStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateStaff,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CreateStaffRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.SerializeToString,
+            ),
+            'UpdateStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateStaff,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UpdateStaffRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffMember.SerializeToString,
+            ),
+            'SetStaffActive': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStaffActive,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.SetStaffActiveRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffMember.SerializeToString,
+            ),
+            'ResetStaffPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetStaffPassword,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetStaffRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.SerializeToString,
+            ),
+            'ResetStaffTotp': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetStaffTotp,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ResetStaffRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.SerializeToString,
+            ),
+            'UnlockApplicantSignIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlockApplicantSignIn,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UnlockApplicantSignInRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.UnlockApplicantSignInResponse.SerializeToString,
+            ),
+            'StartStaffEnrolment': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartStaffEnrolment,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StartStaffEnrolmentRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.StartStaffEnrolmentResponse.SerializeToString,
+            ),
+            'FinishStaffEnrolment': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishStaffEnrolment,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1143,6 +1295,249 @@ class IdentityService:
             '/tqr.identity.v1.IdentityService/GetCasePhoto',
             tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.SerializeToString,
             tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ListStaff',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ListStaffRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ListStaffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/CreateStaff',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.CreateStaffRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/UpdateStaff',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.UpdateStaffRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StaffMember.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetStaffActive(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/SetStaffActive',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.SetStaffActiveRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StaffMember.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetStaffPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ResetStaffPassword',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ResetStaffRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetStaffTotp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/ResetStaffTotp',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.ResetStaffRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StaffSetupCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlockApplicantSignIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/UnlockApplicantSignIn',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.UnlockApplicantSignInRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.UnlockApplicantSignInResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartStaffEnrolment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/StartStaffEnrolment',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StartStaffEnrolmentRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.StartStaffEnrolmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishStaffEnrolment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/FinishStaffEnrolment',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

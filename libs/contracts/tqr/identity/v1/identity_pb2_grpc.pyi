@@ -89,6 +89,25 @@ class IdentityServiceStub:
     DecideSupportRequest: _grpc.UnaryUnaryMultiCallable[_identity_pb2.DecideSupportRequestRequest, _identity_pb2.SupportRequest]
     GetCasePhoto: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetCasePhotoRequest, _identity_pb2.GetCasePhotoResponse]
     """A photo attached to a case or a support request (reviewers, and the applicant for their own)."""
+    ListStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]
+    """R-STAFF-5: staff administration. A system admin manages authority admins and reviewers; an
+    authority admin the admins of its authority and the staff of its points. Refused outside the
+    caller's organisation, audited. No password passes here: new and reset accounts get a one-time
+    setup code for their owner.
+    """
+    CreateStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CreateStaffRequest, _identity_pb2.StaffSetupCodeResponse]
+    UpdateStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UpdateStaffRequest, _identity_pb2.StaffMember]
+    SetStaffActive: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SetStaffActiveRequest, _identity_pb2.StaffMember]
+    ResetStaffPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ResetStaffRequest, _identity_pb2.StaffSetupCodeResponse]
+    ResetStaffTotp: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ResetStaffRequest, _identity_pb2.StaffSetupCodeResponse]
+    UnlockApplicantSignIn: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UnlockApplicantSignInRequest, _identity_pb2.UnlockApplicantSignInResponse]
+    """R-STAFF-5, R-ID-8: end an applicant's sign-in lock (every address)."""
+    StartStaffEnrolment: _grpc.UnaryUnaryMultiCallable[_identity_pb2.StartStaffEnrolmentRequest, _identity_pb2.StartStaffEnrolmentResponse]
+    """R-STAFF-5 (public): first sign-in or sign-in after a reset, with the setup code; the TOTP
+    secret to enrol (otpauth URI for a QR code) when none is enrolled.
+    """
+    FinishStaffEnrolment: _grpc.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]
+    """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -145,6 +164,25 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     DecideSupportRequest: _aio.UnaryUnaryMultiCallable[_identity_pb2.DecideSupportRequestRequest, _identity_pb2.SupportRequest]  # type: ignore[assignment]
     GetCasePhoto: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetCasePhotoRequest, _identity_pb2.GetCasePhotoResponse]  # type: ignore[assignment]
     """A photo attached to a case or a support request (reviewers, and the applicant for their own)."""
+    ListStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]  # type: ignore[assignment]
+    """R-STAFF-5: staff administration. A system admin manages authority admins and reviewers; an
+    authority admin the admins of its authority and the staff of its points. Refused outside the
+    caller's organisation, audited. No password passes here: new and reset accounts get a one-time
+    setup code for their owner.
+    """
+    CreateStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.CreateStaffRequest, _identity_pb2.StaffSetupCodeResponse]  # type: ignore[assignment]
+    UpdateStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.UpdateStaffRequest, _identity_pb2.StaffMember]  # type: ignore[assignment]
+    SetStaffActive: _aio.UnaryUnaryMultiCallable[_identity_pb2.SetStaffActiveRequest, _identity_pb2.StaffMember]  # type: ignore[assignment]
+    ResetStaffPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ResetStaffRequest, _identity_pb2.StaffSetupCodeResponse]  # type: ignore[assignment]
+    ResetStaffTotp: _aio.UnaryUnaryMultiCallable[_identity_pb2.ResetStaffRequest, _identity_pb2.StaffSetupCodeResponse]  # type: ignore[assignment]
+    UnlockApplicantSignIn: _aio.UnaryUnaryMultiCallable[_identity_pb2.UnlockApplicantSignInRequest, _identity_pb2.UnlockApplicantSignInResponse]  # type: ignore[assignment]
+    """R-STAFF-5, R-ID-8: end an applicant's sign-in lock (every address)."""
+    StartStaffEnrolment: _aio.UnaryUnaryMultiCallable[_identity_pb2.StartStaffEnrolmentRequest, _identity_pb2.StartStaffEnrolmentResponse]  # type: ignore[assignment]
+    """R-STAFF-5 (public): first sign-in or sign-in after a reset, with the setup code; the TOTP
+    secret to enrol (otpauth URI for a QR code) when none is enrolled.
+    """
+    FinishStaffEnrolment: _aio.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]  # type: ignore[assignment]
+    """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -348,5 +386,78 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.GetCasePhotoResponse, _abc.Awaitable[_identity_pb2.GetCasePhotoResponse]]:
         """A photo attached to a case or a support request (reviewers, and the applicant for their own)."""
+
+    @_abc_1.abstractmethod
+    def ListStaff(
+        self,
+        request: _identity_pb2.ListStaffRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ListStaffResponse, _abc.Awaitable[_identity_pb2.ListStaffResponse]]:
+        """R-STAFF-5: staff administration. A system admin manages authority admins and reviewers; an
+        authority admin the admins of its authority and the staff of its points. Refused outside the
+        caller's organisation, audited. No password passes here: new and reset accounts get a one-time
+        setup code for their owner.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateStaff(
+        self,
+        request: _identity_pb2.CreateStaffRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.StaffSetupCodeResponse, _abc.Awaitable[_identity_pb2.StaffSetupCodeResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UpdateStaff(
+        self,
+        request: _identity_pb2.UpdateStaffRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.StaffMember, _abc.Awaitable[_identity_pb2.StaffMember]]: ...
+
+    @_abc_1.abstractmethod
+    def SetStaffActive(
+        self,
+        request: _identity_pb2.SetStaffActiveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.StaffMember, _abc.Awaitable[_identity_pb2.StaffMember]]: ...
+
+    @_abc_1.abstractmethod
+    def ResetStaffPassword(
+        self,
+        request: _identity_pb2.ResetStaffRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.StaffSetupCodeResponse, _abc.Awaitable[_identity_pb2.StaffSetupCodeResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ResetStaffTotp(
+        self,
+        request: _identity_pb2.ResetStaffRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.StaffSetupCodeResponse, _abc.Awaitable[_identity_pb2.StaffSetupCodeResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UnlockApplicantSignIn(
+        self,
+        request: _identity_pb2.UnlockApplicantSignInRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.UnlockApplicantSignInResponse, _abc.Awaitable[_identity_pb2.UnlockApplicantSignInResponse]]:
+        """R-STAFF-5, R-ID-8: end an applicant's sign-in lock (every address)."""
+
+    @_abc_1.abstractmethod
+    def StartStaffEnrolment(
+        self,
+        request: _identity_pb2.StartStaffEnrolmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.StartStaffEnrolmentResponse, _abc.Awaitable[_identity_pb2.StartStaffEnrolmentResponse]]:
+        """R-STAFF-5 (public): first sign-in or sign-in after a reset, with the setup code; the TOTP
+        secret to enrol (otpauth URI for a QR code) when none is enrolled.
+        """
+
+    @_abc_1.abstractmethod
+    def FinishStaffEnrolment(
+        self,
+        request: _identity_pb2.FinishStaffEnrolmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.FinishStaffEnrolmentResponse, _abc.Awaitable[_identity_pb2.FinishStaffEnrolmentResponse]]:
+        """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -62,14 +62,17 @@ confirmation_points = Table(
 teaching_stages = Table(
     "teaching_stages", metadata,
     Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, server_default="0"),  # the list's order (not the code's)
 )
 subjects = Table(
     "subjects", metadata,
     Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, server_default="0"),  # the list's order (not the code's)
 )
 certificate_types = Table(
     "certificate_types", metadata,
     Column("code", String(32), primary_key=True), Column("name", String(100), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, server_default="0"),  # the list's order (not the code's)
 )
 registry_certificates = Table(
     "registry_certificates", metadata,
@@ -155,6 +158,7 @@ applications = Table(
     Index("ix_applications_point_recent", "point_code", "submitted_at", "id"),
     Index("ix_applications_name", "applicant_name"),
     Index("ix_applications_document_index", "document_index"),
+    Index("ix_applications_certificate_number", "certificate_number"),  # the public result check (R-PUB-1)
 )
 # R-WIZ-9 and R-WIZ-10: a row per live application, unique per (plan, certificate, applicant): one
 # applicant holds one live application per certificate in a plan, and another applicant's claim to

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
@@ -61,7 +61,11 @@ async def write_batch(session: AsyncSession, batch: ReferenceBatch, cipher: Docu
     for table, items in ((orm.teaching_stages, batch.teaching_stages), (orm.subjects, batch.subjects),
                          (orm.certificate_types, batch.certificate_types)):
         if items:
-            await session.execute(insert(table), [{"code": i.code, "name": i.name} for i in items])
+            # The file's order is the list's order; a later import adds its rows after the stored ones.
+            last = await session.scalar(select(func.coalesce(func.max(table.c.position), 0)))
+            await session.execute(insert(table), [
+                {"code": i.code, "name": i.name, "position": last + n} for n, i in enumerate(items, start=1)
+            ])
     if batch.registry_certificates:
         await session.execute(insert(orm.registry_certificates), [
             _registry_row(c, cipher) for c in batch.registry_certificates
@@ -170,7 +174,8 @@ async def _points(session: AsyncSession, authority_code: str) -> tuple[Confirmat
 
 
 async def code_names(session: AsyncSession) -> dict[str, dict[str, str]]:
-    """code → name of stages, subjects and certificate types (small tables, read whole)."""
+    """code → name of stages, subjects and certificate types (small tables, read whole), each in
+    the list's own order (dicts keep it)."""
     names = await remembered(session, "code names", _code_names)
     return {kind: dict(by_code) for kind, by_code in names.items()}
 
@@ -179,7 +184,8 @@ async def _code_names(session: AsyncSession) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for key, table in (("stages", orm.teaching_stages), ("subjects", orm.subjects),
                        ("certificate_types", orm.certificate_types)):
-        rows = (await session.execute(select(table.c.code, table.c.name).order_by(table.c.code))).all()
+        query = select(table.c.code, table.c.name).order_by(table.c.position, table.c.code)
+        rows = (await session.execute(query)).all()
         out[key] = {r.code: r.name for r in rows}
     return out
 
@@ -193,5 +199,6 @@ async def _code_table(session: AsyncSession, kind: str) -> tuple[TeachingStage |
         "stages": (orm.teaching_stages, TeachingStage), "subjects": (orm.subjects, Subject),
         "certificate_types": (orm.certificate_types, CertificateType),
     }[kind]
-    rows = (await session.execute(select(table.c.code, table.c.name).order_by(table.c.code))).all()
+    query = select(table.c.code, table.c.name).order_by(table.c.position, table.c.code)
+    rows = (await session.execute(query)).all()
     return tuple(cls(r.code, r.name) for r in rows)  # type: ignore[operator]

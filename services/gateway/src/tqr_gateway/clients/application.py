@@ -16,6 +16,8 @@ from tqr.application.v1 import applications_pb2 as apps
 from tqr.application.v1 import applications_pb2_grpc as apps_rpc
 from tqr.application.v1 import plans_pb2 as plans_pb
 from tqr.application.v1 import plans_pb2_grpc as plans_rpc
+from tqr.application.v1 import public_pb2 as public_pb
+from tqr.application.v1 import public_pb2_grpc as public_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.application.v1 import wizard_pb2_grpc as wiz_rpc
@@ -40,6 +42,7 @@ class ApplicationClient:
         self._wizard = wiz_rpc.WizardServiceStub(channel)
         self._applicant = apps_rpc.ApplicantServiceStub(channel)
         self._plans = plans_rpc.PlanServiceStub(channel)
+        self._public = public_rpc.PublicResultServiceStub(channel)
 
     # --- reference data ------------------------------------------------------------------------
 
@@ -60,6 +63,12 @@ class ApplicationClient:
         """Plans still open for applying or confirming, soonest first (public: no actor)."""
         reply = await self._plans.ListCurrentPlans(plans_pb.ListCurrentPlansRequest())
         return list(reply.plans)
+
+    async def check_registration_result(self, certificate_number: str, name: str
+                                        ) -> public_pb.CheckRegistrationResultResponse:
+        """R-PUB-1, public (no actor): the caller has passed a human check and the rate limit."""
+        return await self._public.CheckRegistrationResult(  # type: ignore[no-any-return]
+            public_pb.CheckRegistrationResultRequest(certificate_number=certificate_number, name=name))
 
     async def code_lists(self) -> pb.ListCodeListsResponse:
         return await self._reference.ListCodeLists(pb.ListCodeListsRequest())  # type: ignore[no-any-return]

@@ -22,6 +22,7 @@ IDEMPOTENT = {
     "tqr.application.v1.StaffService": ["FindApplication", "SearchApplications", "GetApplicationForStaff",
                                         "CheckEligibilityForStaff"],
     "tqr.application.v1.PlanService": ["ListPlans", "GetAuthorityPlan", "ListCurrentPlans"],
+    "tqr.application.v1.PublicResultService": ["CheckRegistrationResult"],
 }
 
 

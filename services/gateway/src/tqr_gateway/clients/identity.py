@@ -101,6 +101,18 @@ class IdentityClient:
             username=username, password=password, totp_code=totp_code, client_id=client_id),
             timeout=PASSWORD_HASHING_DEADLINE)
 
+    async def start_staff_enrolment(self, *, username: str, setup_code: str,
+                                    client_id: str) -> identity_pb2.StartStaffEnrolmentResponse:
+        """R-STAFF-5: a staff member's first sign-in (or the one after a reset) with the setup code."""
+        return await self._stub.StartStaffEnrolment(identity_pb2.StartStaffEnrolmentRequest(
+            username=username, setup_code=setup_code, client_id=client_id))
+
+    async def finish_staff_enrolment(self, *, enrolment_token: str, new_password: str, new_password_confirm: str,
+                                     totp_code: str, client_id: str) -> identity_pb2.FinishStaffEnrolmentResponse:
+        return await self._stub.FinishStaffEnrolment(identity_pb2.FinishStaffEnrolmentRequest(
+            enrolment_token=enrolment_token, new_password=new_password, new_password_confirm=new_password_confirm,
+            totp_code=totp_code, client_id=client_id), timeout=PASSWORD_HASHING_DEADLINE)
+
     async def sign_out(self, session_token: str) -> bool:
         self._forget_session(session_token)
         reply = await self._stub.SignOut(identity_pb2.SignOutRequest(session_token=session_token))

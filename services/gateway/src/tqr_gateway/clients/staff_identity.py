@@ -1,5 +1,6 @@
 """Typed calls to the identity service for identity reviewers (R-STAFF-3): the manual-review queue
-(R-ID-9), the support-request queue (R-ID-10, R-ID-11) and the photos attached to them."""
+(R-ID-9), the support-request queue (R-ID-10, R-ID-11) and the photos attached to them; and for
+administrators, staff administration (R-STAFF-5)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tqr_gateway import vocabulary
 
 Metadata = Sequence[tuple[str, str | bytes]]
 DECISIONS = ("APPROVED", "REJECTED")
+HASHING_DEADLINE = 10.0  # seconds: a new account's unusable password is hashed with argon2
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,35 @@ class StaffIdentityClient:
     async def case_photo(self, photo_id: str, *, metadata: Metadata) -> CasePhoto:
         reply = await self._stub.GetCasePhoto(pb.GetCasePhotoRequest(photo_id=photo_id), metadata=metadata)
         return CasePhoto(reply.content_type, reply.content)
+
+    # --- staff administration (R-STAFF-5); the service decides who may --------------------------
+
+    async def staff(self, *, metadata: Metadata) -> list[pb.StaffMember]:
+        return list((await self._stub.ListStaff(pb.ListStaffRequest(), metadata=metadata)).staff)
+
+    async def create_staff(self, *, username: str, display_name: str, role: str, organisation_code: str,
+                           metadata: Metadata) -> pb.StaffSetupCodeResponse:
+        return await self._stub.CreateStaff(pb.CreateStaffRequest(
+            username=username, display_name=display_name, role=vocabulary.role(role),
+            organisation_code=organisation_code), metadata=metadata, timeout=HASHING_DEADLINE)
+
+    async def update_staff(self, staff_id: str, *, display_name: str, role: str, organisation_code: str,
+                           metadata: Metadata) -> pb.StaffMember:
+        return await self._stub.UpdateStaff(pb.UpdateStaffRequest(
+            staff_id=staff_id, display_name=display_name, role=vocabulary.role(role),
+            organisation_code=organisation_code), metadata=metadata)
+
+    async def set_staff_active(self, staff_id: str, active: bool, *, metadata: Metadata) -> pb.StaffMember:
+        return await self._stub.SetStaffActive(pb.SetStaffActiveRequest(staff_id=staff_id, active=active),
+                                               metadata=metadata)
+
+    async def reset_staff(self, staff_id: str, what: str, *, metadata: Metadata) -> pb.StaffSetupCodeResponse:
+        """``what``: "password" or "totp"; either answers a new setup code."""
+        call = self._stub.ResetStaffTotp if what == "totp" else self._stub.ResetStaffPassword
+        return await call(pb.ResetStaffRequest(staff_id=staff_id), metadata=metadata, timeout=HASHING_DEADLINE)
+
+    async def unlock_applicant(self, *, document_type: str, document_number: str, metadata: Metadata) -> str:
+        reply = await self._stub.UnlockApplicantSignIn(pb.UnlockApplicantSignInRequest(
+            document_type=vocabulary.document_type(document_type), document_number=document_number),
+            metadata=metadata)
+        return reply.account_id

@@ -137,6 +137,12 @@ staff_accounts = Table(
     Column("organisation_code", String(40), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # R-STAFF-5: set up by an administrator, the account signs in only after enrolling (a new
+    # password with the one-time setup code, and/or a new TOTP secret); codes are stored as hashes.
+    Column("must_enrol", Boolean, nullable=False, default=False),
+    Column("setup_code_hash", String(64), nullable=True),
+    Column("setup_code_expires_at", UtcDateTime(), nullable=True),
+    Column("recovery_code_hashes", Text, nullable=False, default=""),  # comma-separated
 )
 
 # R-STAFF-4: every reviewer decision, who made it, in which organisation, and why.

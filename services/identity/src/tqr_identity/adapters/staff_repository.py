@@ -30,8 +30,43 @@ class StaffRepository:
                 organisation_code=staff.organisation_code,
                 active=staff.active,
                 created_at=created_at,
+                **self._enrolment_values(staff),
             )
         )
+
+    async def save(self, session: AsyncSession, staff: StaffAccount) -> None:
+        """Everything an administrator or the enrolment may change; the username never changes."""
+        await session.execute(
+            orm.staff_accounts.update().where(orm.staff_accounts.c.id == staff.id).values(
+                display_name=staff.display_name,
+                password_hash=staff.password_hash,
+                totp_secret_enc=self.crypto.seal(TABLE, staff.id, "totp_secret", staff.totp_secret),
+                roles=",".join(staff.roles),
+                organisation_code=staff.organisation_code,
+                active=staff.active,
+                **self._enrolment_values(staff),
+            )
+        )
+
+    async def get_for_update(self, session: AsyncSession, staff_id: str) -> StaffAccount | None:
+        c = orm.staff_accounts.c
+        row = (await session.execute(select(orm.staff_accounts).where(c.id == staff_id).with_for_update())
+               ).mappings().first()
+        return self._staff(row) if row else None
+
+    async def list_all(self, session: AsyncSession) -> list[StaffAccount]:
+        """Every staff account by username; the service layer keeps those the caller may see."""
+        rows = (await session.execute(select(orm.staff_accounts).order_by(orm.staff_accounts.c.username))).mappings()
+        return [self._staff(row) for row in rows]
+
+    @staticmethod
+    def _enrolment_values(staff: StaffAccount) -> dict[str, Any]:
+        return {
+            "must_enrol": staff.must_enrol,
+            "setup_code_hash": staff.setup_code_hash,
+            "setup_code_expires_at": staff.setup_code_expires_at,
+            "recovery_code_hashes": ",".join(staff.recovery_code_hashes),
+        }
 
     async def by_username(self, session: AsyncSession, username: str) -> StaffAccount | None:
         row = (
@@ -66,4 +101,8 @@ class StaffRepository:
             roles=tuple(r for r in row["roles"].split(",") if r),
             organisation_code=row["organisation_code"],
             active=bool(row["active"]),
+            must_enrol=bool(row["must_enrol"]),
+            setup_code_hash=row["setup_code_hash"],
+            setup_code_expires_at=row["setup_code_expires_at"],
+            recovery_code_hashes=tuple(h for h in row["recovery_code_hashes"].split(",") if h),
         )

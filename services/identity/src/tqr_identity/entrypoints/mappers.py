@@ -23,8 +23,9 @@ from tqr_identity.domain.documents import DocumentType, Gender
 from tqr_identity.service_layer.access import Caller
 from tqr_identity.service_layer.attachments import Upload
 from tqr_identity.service_layer.codes import CodeSent
-from tqr_identity.service_layer.model import CaseStatus, ManualReview, SupportRequest
+from tqr_identity.service_layer.model import CaseStatus, ManualReview, StaffAccount, SupportRequest
 from tqr_identity.service_layer.profile import AccountDetails
+from tqr_identity.service_layer.staff_admin import SetupCode
 
 
 def caller(context: grpc.aio.ServicerContext) -> Caller:
@@ -130,3 +131,16 @@ def support_request(request: SupportRequest) -> identity_pb2.SupportRequest:
         decision_reason=request.decision_reason, photo_ids=list(request.photo_ids),
         without_sign_in=request.without_sign_in, claimed_name=request.claimed_name,
     )
+
+
+def staff_member(staff: StaffAccount) -> identity_pb2.StaffMember:
+    return identity_pb2.StaffMember(
+        staff_id=staff.id, username=staff.username, display_name=staff.display_name,
+        role=vocabulary.value(vocabulary_pb2.Role, staff.role), organisation_code=staff.organisation_code,
+        active=staff.active, must_enrol=staff.must_enrol, recovery_codes_left=len(staff.recovery_code_hashes))
+
+
+def setup_code(issued: SetupCode) -> identity_pb2.StaffSetupCodeResponse:
+    expires = issued.staff.setup_code_expires_at
+    return identity_pb2.StaffSetupCodeResponse(staff=staff_member(issued.staff), setup_code=issued.code,
+                                               setup_code_expires_at=expires.isoformat() if expires else "")

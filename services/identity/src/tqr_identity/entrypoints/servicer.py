@@ -6,9 +6,10 @@ from tqr.identity.v1 import identity_pb2_grpc
 
 from tqr_identity.entrypoints.account_rpcs import AccountRpcs
 from tqr_identity.entrypoints.public_rpcs import PublicRpcs
+from tqr_identity.entrypoints.staff_rpcs import StaffRpcs
 from tqr_identity.service_layer.context import IdentityContext
 
 
-class IdentityServicer(PublicRpcs, AccountRpcs, identity_pb2_grpc.IdentityServiceServicer):
+class IdentityServicer(PublicRpcs, AccountRpcs, StaffRpcs, identity_pb2_grpc.IdentityServiceServicer):
     def __init__(self, ctx: IdentityContext) -> None:
         self.ctx = ctx

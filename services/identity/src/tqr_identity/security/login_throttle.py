@@ -162,6 +162,10 @@ class LoginThrottle:
         policy = self.policy
         member = f"{now}:{secrets.token_hex(8)}"  # unique, so failures in the same millisecond all count
         pair_failures, pair_lock, _ = self._pair_keys(account_key, client_id)
+        # Remembered so an administrator's unlock finds the pairs (their keys are digests).
+        pairs_key = self._pairs_of_account(account_key)
+        await self._redis.sadd(pairs_key, pair_failures.rsplit(":", 1)[1])
+        await self._redis.pexpire(pairs_key, _ms(max(policy.pair_window, policy.pair_lock)) * 2)
         for keys, limit, window, lock in (
             ((pair_failures, pair_lock), policy.pair_max_failures, policy.pair_window, policy.pair_lock),
             (self._client_keys(client_id), policy.client_max_failures, policy.client_window, policy.client_lock),
@@ -170,12 +174,24 @@ class LoginThrottle:
         ):
             await self._record(keys=list(keys), args=[now, _ms(window), limit, _ms(lock), member])
 
+    def _pairs_of_account(self, account_key: str) -> str:
+        return f"{self._prefix}:account-pairs:{account_key}"
+
+    async def unlock_account(self, account_key: str) -> None:
+        """An administrator vouched for the person (R-STAFF-5): the account's back-off and every
+        pair lock of it end, whichever addresses failed. Client locks stay: they guard other accounts."""
+        pairs_key = self._pairs_of_account(account_key)
+        pairs = [p.decode() if isinstance(p, bytes) else p for p in await self._redis.smembers(pairs_key)]
+        keys = [f"{self._prefix}:{kind}:{pair}" for pair in pairs for kind in ("pair-failures", "pair-lock")]
+        await self._redis.delete(*self._account_keys(account_key), pairs_key, *keys)
+
     async def record_success(self, account_key: str, client_id: str) -> None:
         """Forget the pair's failures and remember the client as one the account signs in from. The
         client's count stays (a guesser with an account of their own could reset it between guesses
         at other accounts), and so does the account's (its owner signing in ends no attack)."""
         pair_failures, _, known = self._pair_keys(account_key, client_id)
         await self._redis.delete(pair_failures)
+        await self._redis.srem(self._pairs_of_account(account_key), pair_failures.rsplit(":", 1)[1])
         await self._redis.set(known, b"1", px=_ms(self.policy.known_client_lifetime))
 
     async def forgive(self, account_key: str, client_id: str) -> None:

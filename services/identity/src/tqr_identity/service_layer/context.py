@@ -26,6 +26,7 @@ from tqr_identity.domain.working_days import WorkingCalendar
 from tqr_identity.security.human_pass import HumanPassStore
 from tqr_identity.security.issue_limit import HumanCheckIssueLimit
 from tqr_identity.security.login_throttle import LoginThrottle
+from tqr_identity.security.pending_enrolments import PendingEnrolments
 from tqr_identity.security.sessions import SessionStore
 from tqr_identity.security.slider import SliderStore
 from tqr_identity.security.support_limits import SupportRequestLimits
@@ -49,6 +50,7 @@ class SecurityStores:
     totp: TotpVerifier
     support_limits: SupportRequestLimits  # R-ID-11: requests without signing in
     check_issues: HumanCheckIssueLimit  # R-ID-5: human checks issued per client
+    enrolments: PendingEnrolments  # R-STAFF-5: staff between the two steps of enrolment
 
 
 def client_key(client_id: str) -> str:

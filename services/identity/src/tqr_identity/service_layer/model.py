@@ -145,3 +145,15 @@ class StaffAccount:
     roles: tuple[str, ...]
     organisation_code: str
     active: bool
+    must_enrol: bool = False  # R-STAFF-5: no sign-in before the password and TOTP are set up
+    setup_code_hash: str | None = None
+    setup_code_expires_at: datetime | None = None
+    recovery_code_hashes: tuple[str, ...] = ()
+
+    @property
+    def role(self) -> str:
+        return self.roles[0] if self.roles else ""
+
+    @property
+    def totp_enrolled(self) -> bool:
+        return bool(self.totp_secret)

@@ -13,7 +13,7 @@ from tqr_identity.domain.working_days import china_date
 from tqr_identity.security.sessions import SessionKind
 from tqr_identity.service_layer.context import IdentityContext, client_key
 from tqr_identity.service_layer.human_check import require_human_pass
-from tqr_identity.service_layer.model import Role
+from tqr_identity.service_layer.model import Role, StaffAccount
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,10 @@ async def staff_sign_in(ctx: IdentityContext, *, username: str, password: str, t
         matched = False
     else:
         matched = await ctx.hasher.verify_async(staff.password_hash, password)
-        matched = matched and await ctx.security.totp.verify(staff.id, staff.totp_secret, totp_code)
+        # An account an administrator set up or reset signs in only through enrolment (R-STAFF-5).
+        matched = matched and not staff.must_enrol and (
+            await ctx.security.totp.verify(staff.id, staff.totp_secret, totp_code)
+            or await _recovery_code_accepted(ctx, staff, totp_code))
     if staff is None or not matched:
         await throttle.record_failure(account_key, client)
         log.info("staff sign-in refused")
@@ -108,6 +111,12 @@ async def staff_sign_in(ctx: IdentityContext, *, username: str, password: str, t
                                                organisation_code=staff.organisation_code or None)
     log.info("staff signed in", extra={"staff_id": staff.id, "roles": list(staff.roles)})
     return SignedIn(token, staff.id, SessionKind.STAFF, staff.roles)
+
+
+async def _recovery_code_accepted(ctx: IdentityContext, staff: StaffAccount, code: str) -> bool:
+    from tqr_identity.service_layer.staff_enrolment import use_recovery_code  # it builds on SignedIn here
+
+    return await use_recovery_code(ctx, staff, code)
 
 
 async def sign_out(ctx: IdentityContext, session_token: str) -> bool:

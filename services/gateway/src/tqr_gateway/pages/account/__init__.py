@@ -11,12 +11,13 @@ from tqr_gateway.pages.account import (
     register,
     session_time,
     sign_in,
+    staff_enrol,
     support_anonymous,
 )
 
 router = APIRouter(include_in_schema=False)
 for part in (register.router, sign_in.router, password.router, real_name.router, profile.router, email.router,
-             support_anonymous.router, session_time.router):
+             support_anonymous.router, session_time.router, staff_enrol.router):
     router.include_router(part)
 
 __all__ = ["router"]

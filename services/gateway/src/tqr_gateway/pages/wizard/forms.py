@@ -75,8 +75,9 @@ def details_from_draft(draft: wiz.Draft) -> dict[str, Any]:
         "holder_name": c.holder_name or draft.applicant_name, "certificate_type_code": c.certificate_type_code,
         "subject_code": c.subject_code, "issuing_body": c.issuing_body, "issue_date": date_parts(c.issue_date),
         "gender": vocabulary.gender_letter(c.gender), "birth_date": date_parts(c.birth_date),
-        "authority_code": draft.authority_code,
-        "teaching_stage_code": draft.teaching_stage_code, "teaching_subject_code": draft.teaching_subject_code,
+        "authority_code": draft.authority_code, "teaching_stage_code": draft.teaching_stage_code,
+        # Most teachers teach the subject their certificate names: offered until they choose another.
+        "teaching_subject_code": draft.teaching_subject_code or c.subject_code,
         "region": "", "authority_search": "",
     }
 

@@ -6,6 +6,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
 from fastapi import Request
 from google.protobuf.timestamp_pb2 import Timestamp
 from tqr.application.v1 import views_pb2 as views
@@ -14,6 +15,9 @@ from tqr.application.v1 import wizard_pb2 as wiz
 from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.pages.wizard import forms
+from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.formatting import format_datetime
+from tqr_gateway.web.language import language_of
 
 
 def when(ts: Timestamp) -> datetime | None:
@@ -35,9 +39,43 @@ def options(pairs: Any) -> list[dict[str, str]]:
     return [{"value": p.code, "text": p.name} for p in pairs]
 
 
+def online_window(plans: list[views.Plan], now: datetime) -> views.Plan | None:
+    """The plan whose online window an applicant of this authority meets next: the open one, else
+    the soonest to open, else the last one that closed (its confirmation may still be running)."""
+    if not plans:
+        return None
+    open_or_coming = [p for p in plans if (when(p.online_end) or now) >= now]
+    if open_or_coming:
+        return min(open_or_coming, key=lambda p: when(p.online_start) or now)
+    return max(plans, key=lambda p: when(p.online_end) or now)
+
+
+def window_text(lang: str, plan: views.Plan | None, now: datetime) -> str:
+    """``网上申报：2026年3月1日 09:00 至 …`` in China time, as the home page promises it."""
+    if plan is None:
+        return translate(lang, "wizard.certificate.window_none")
+    start, end = when(plan.online_start), when(plan.online_end)
+    key = "wizard.certificate.window_closed" if end is not None and end < now else "wizard.certificate.window"
+    return translate(lang, key, start=format_datetime(start, lang), end=format_datetime(end, lang))
+
+
+async def authority_windows(request: Request, client: ApplicationClient, now: datetime) -> dict[str, str]:
+    """authority code → its online window's text; the page still works when plans cannot be read."""
+    try:
+        plans = await client.current_plans()
+    except grpc.aio.AioRpcError:
+        return {}
+    lang = language_of(request)
+    by_authority: dict[str, list[views.Plan]] = {}
+    for plan in plans:
+        by_authority.setdefault(plan.authority_code, []).append(plan)
+    return {code: window_text(lang, online_window(found, now), now) for code, found in by_authority.items()}
+
+
 async def certificate_context(request: Request, client: ApplicationClient, draft: wiz.Draft,
-                              values: dict[str, Any]) -> dict[str, Any]:
-    """Step 4: code lists, regions, authorities (filtered by region and search), the photo."""
+                              values: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """Step 4: code lists in the reference data's order, regions, authorities (filtered by region
+    and search) each with its online window, the photo."""
     codes = await client.code_lists()
     regions = await client.list_regions("")
     authorities = await client.list_authorities(values.get("region", ""))
@@ -46,13 +84,18 @@ async def certificate_context(request: Request, client: ApplicationClient, draft
     chosen = values.get("authority_code", "")
     if chosen and all(a.code != chosen for a in shown):
         shown = [a for a in await client.list_authorities("") if a.code == chosen] + shown
+    windows = await authority_windows(request, client, now or datetime.now(UTC))
+    no_plan = translate(language_of(request), "wizard.certificate.window_none")
+    if values.get("teaching_subject_code") not in {s.code for s in codes.subjects}:
+        values["teaching_subject_code"] = ""  # a certificate subject the list lacks preselects nothing
     return {
         "certificate_types": options(codes.certificate_types),
         "subjects": options(codes.subjects),
         "stages": options(codes.teaching_stages),
         "missing_subject_hint": codes.missing_subject_hint_en if _en(request) else codes.missing_subject_hint_zh,
         "regions": [{"value": r.code, "text": r.name} for r in regions],
-        "authorities": [{"value": a.code, "text": a.name} for a in shown],
+        "authorities": [{"value": a.code, "text": f"{a.name}（{windows.get(a.code, no_plan)}）"} for a in shown],
+        "authority_windows": [{"name": a.name, "window": windows.get(a.code, no_plan)} for a in shown],
         "locked": draft.certificate.locked,
         "certificate": draft.certificate,
         "photo": photo_data_uri(draft.registry_photo) if draft.certificate.has_photo or draft.registry_photo else "",
@@ -91,6 +134,4 @@ def materials_context(years: list[int], rules: WorkflowRules) -> dict[str, Any]:
 
 
 def _en(request: Request) -> bool:
-    from tqr_gateway.web.language import language_of
-
     return language_of(request) == "en"

@@ -1,0 +1,89 @@
+"""Issue 19 item 7: step 4 offers the certificate's subject as the current teaching subject and
+shows each authority's online window (China time) beside it, as the home page promises."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from tqr.application.v1 import views_pb2 as views
+from tqr_gateway.web.language import LANG_COOKIE
+
+from services.gateway.tests.unit.wizard_fakes import NO_PLAN_AUTHORITY, State, csrf_of, gateway, sign_in
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def state() -> State:
+    return State()
+
+
+def plan(authority: str, start: int, end: int) -> views.Plan:
+    found = views.Plan(plan_id=f"plan-{authority}-{start}", authority_code=authority, name="2036年定期注册")
+    found.online_start.FromSeconds(start)
+    found.online_end.FromSeconds(end)
+    return found
+
+
+async def to_step_4(client: httpx.AsyncClient) -> None:
+    for n, data in ((1, {}), (2, {"accept": "yes"}), (3, {"certificate_number": "12345678901234567"})):
+        html = (await client.get(f"/apply/step/{n}")).text
+        answered = await client.post(f"/apply/step/{n}", data={**data, "csrf_token": csrf_of(html)})
+        assert answered.status_code == 303, answered.text[:1000]
+
+
+def selected(html: str, name: str) -> str:
+    block = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert block is not None, name
+    chosen = re.search(r'<option value="([^"]*)" selected>', block.group(1))
+    return chosen.group(1) if chosen else ""
+
+
+def option_text(html: str, name: str, value: str) -> str:
+    block = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert block is not None, name
+    found = re.search(rf'<option value="{value}"[^>]*>([^<]*)</option>', block.group(1))
+    assert found is not None, value
+    return found.group(1)
+
+
+async def test_the_certificates_subject_is_offered_as_the_teaching_subject(state: State) -> None:
+    async with gateway(state) as client:
+        sign_in(client)
+        await to_step_4(client)
+        draft = next(iter(state.drafts.values()))
+        draft.certificate.subject_code = "MATH"
+        page = await client.get("/apply/step/4")
+        assert selected(page.text, "teaching_subject_code") == "MATH"
+        draft.teaching_subject_code = "NONE"  # the applicant's own choice wins once saved
+        assert selected((await client.get("/apply/step/4")).text, "teaching_subject_code") == "NONE"
+        draft.teaching_subject_code, draft.certificate.subject_code = "", "CALLIGRAPHY"  # not in the list
+        assert selected((await client.get("/apply/step/4")).text, "teaching_subject_code") == ""
+
+
+async def test_each_authority_shows_its_online_window_in_china_time(state: State) -> None:
+    # 2036-03-01 01:00 UTC = 09:00 Beijing; 2036-03-20 09:00 UTC = 17:00 Beijing (still ahead).
+    state.current_plans = [plan("110108", 2_087_946_000, 2_089_616_400)]
+    async with gateway(state) as client:
+        sign_in(client)
+        await to_step_4(client)
+        page = await client.get("/apply/step/4")
+        client.cookies.set(LANG_COOKIE, "en")
+        english = await client.get("/apply/step/4")
+    assert "网上申报 2036年3月1日 09:00 至 2036年3月20日 17:00" in option_text(page.text, "authority_code", "110108")
+    assert "暂无网上申报安排" in option_text(page.text, "authority_code", NO_PLAN_AUTHORITY)
+    assert 'id="authority-windows"' in page.text
+    assert "2036年3月20日 17:00" in page.text.split('id="authority-windows"')[1]
+    assert "online 1 March 2036, 09:00 to 20 March 2036, 17:00" in option_text(english.text, "authority_code", "110108")
+
+
+async def test_an_ended_online_window_is_said_to_be_over(state: State) -> None:
+    # 2026-03-01 .. 2026-03-10 (over by the time this runs), confirmation still listed by the service.
+    state.current_plans = [plan("110108", 1_772_326_800, 1_773_133_200)]
+    async with gateway(state) as client:
+        sign_in(client)
+        await to_step_4(client)
+        page = await client.get("/apply/step/4")
+    assert "网上申报已于 2026年3月10日 17:00 结束" in option_text(page.text, "authority_code", "110108")
