@@ -37,6 +37,12 @@ async def serious_violations(page: Page, name: str = "") -> list[str]:
             if v.get("impact") in ("serious", "critical")]
 
 
+async def all_violations(page: Page, name: str) -> list[str]:
+    """axe-core's violations at any impact, as "name: rule id (impact)"."""
+    results = await Axe().run(page)
+    return [f"{name}: {v['id']} ({v.get('impact')})" for v in results.response["violations"]]
+
+
 async def no_serious_violations(page: Page) -> None:
     results = await Axe().run(page)
     serious = [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]

@@ -31,6 +31,7 @@ from tests.e2e.api_client import ApiClient
 from tests.e2e.browser import (
     Screens,
     Walk,
+    all_violations,
     code_from_outbox,
     jpeg,
     launch,
@@ -163,6 +164,11 @@ async def download_pdf(page: Page, application_id: str) -> bytes:
     return Path(await download.path()).read_bytes()
 
 
+async def _summary_value(page, key: str) -> str:
+    row = page.locator(".summary-list__row", has=page.locator("dt", has_text=key))
+    return (await row.locator(".summary-list__value").inner_text()).strip()
+
+
 async def test_a_new_applicant_registers_applies_and_sees_the_authority_approve(running_system):
     base, var = running_system.url, running_system.var
     holder = new_registry_holder(var)
@@ -180,7 +186,11 @@ async def test_a_new_applicant_registers_applies_and_sees_the_authority_approve(
 
             await page.goto(f"{base}/portal/applications/{application_id}")
             await expect(page.locator("main .tag").first).to_have_text(STATUS_LABELS[0])
+            # Issue 19 item 3 (R-APP-6): one edit deadline, the end of the point's confirmation window.
+            edit_until = await _summary_value(page, "网上修改截止")
+            assert edit_until and (await _summary_value(page, "现场确认时间")).endswith(edit_until)
             await SCREENS.record(page, "16-portal-submitted")
+            assert await all_violations(page, "16-portal-submitted") == []
             pdf = await download_pdf(page, application_id)
             assert pdf.startswith(b"%PDF")
             text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).replace(" ", "")
@@ -237,7 +247,12 @@ async def test_a_new_applicant_registers_applies_and_sees_the_authority_approve(
                     break
                 await asyncio.sleep(0.5)
             assert all(title in inbox_text for title in wanted), inbox_text
+            # Issue 19 item 8: the page's language only, paragraphs kept; the deadline is item 3's.
+            assert "Application submitted" not in inbox_text and "wrote" not in inbox_text
+            assert f"网上修改截止：{edit_until}" in inbox_text
+            assert await page.locator("main li p br").count() > 0
             await SCREENS.record(page, "23-inbox")
+            assert await all_violations(page, "23-inbox") == []
         finally:
             await browser.close()
     assert SCREENS.serious == []

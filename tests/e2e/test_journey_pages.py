@@ -23,11 +23,10 @@ from urllib.parse import urlparse
 
 import pytest
 import pytest_asyncio
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.e2e.api_client import ApiClient
-from tests.e2e.browser import Screens, launch, signed_in_context
+from tests.e2e.browser import Screens, all_violations, launch, signed_in_context
 from tests.e2e.demo import (
     PASSWORD,
     apply_through_api,
@@ -46,12 +45,6 @@ SESSION_COOKIE = "__Host-session"
 class Person:
     document_number: str
     address: str
-
-
-async def all_violations(page: Page, name: str) -> list[str]:
-    """axe-core's violations at any impact, as "name: rule id (impact)"."""
-    results = await Axe().run(page)
-    return [f"{name}: {v['id']} ({v.get('impact')})" for v in results.response["violations"]]
 
 
 async def new_session(url: str, person: Person) -> str:

@@ -73,6 +73,35 @@ async def test_r_app_3_edit_until_the_points_window_ends_then_read_only(app, h):
     assert not view.editable_groups and view.materials.school == "新学校"
 
 
+async def test_r_app_6_one_edit_deadline_in_the_view_and_the_submitted_event(app, h):
+    # The point's confirmation window (START + 5 days for 11010801) ends after the plan's online
+    # window; the view and the event the notifications render both name the point's end.
+    from sqlalchemy import select
+    from tqr.application.v1 import events_pb2
+    from tqr.common.v1 import envelope_pb2
+
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=done.application_id), who.actor)).application
+    assert view.edit_until.ToDatetime() == view.point.confirm_end.ToDatetime()
+    assert view.edit_until.ToDatetime() != view.online_end.ToDatetime()
+    async with app.ctx.sessions() as session:
+        raw = await session.scalar(select(orm.outbox.c.envelope).where(
+            orm.outbox.c.event_type == "tqr.application.v1.ApplicationSubmitted",
+            orm.outbox.c.aggregate_id == done.application_id))
+    envelope = envelope_pb2.EventEnvelope.FromString(raw)
+    event = events_pb2.ApplicationSubmitted()
+    envelope.payload.Unpack(event)
+    assert event.edit_until.ToDatetime() == view.point.confirm_end.ToDatetime()
+    # Once confirmed, nothing is editable any more: no deadline is named.
+    await app.call(app.staff.RecordOnSiteResult, staff_pb2.RecordOnSiteResultRequest(
+        application_id=done.application_id, action="CONFIRM_ON_SITE"), h.staff("POINT_STAFF", "11010801"))
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=done.application_id), who.actor)).application
+    assert not view.HasField("edit_until")
+
+
 async def test_r_app_3_read_only_after_confirmation(app, h):
     who = h.new_applicant()
     done = await app.submit_new(who)

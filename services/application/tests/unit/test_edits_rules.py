@@ -11,6 +11,7 @@ from tqr_application.domain.edits import (
     CertificateSection,
     FieldGroup,
     edit_certificate,
+    edit_deadline,
     editable_groups,
     ensure_may_change_authority,
     ensure_may_edit,
@@ -180,3 +181,11 @@ def test_r_app_3_authority_group_goes_through_its_own_check() -> None:
     with pytest.raises(ValueError):
         ensure_may_edit(S.WRONG_AUTHORITY, FieldGroup.AUTHORITY_AND_POINT, now=BEFORE,
                         confirmation_end=CONFIRM_END)
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_r_app_6_the_edit_deadline_is_the_points_confirmation_end_while_edits_are_allowed(status) -> None:
+    deadline = edit_deadline(status, confirmation_end=CONFIRM_END)
+    may_edit = bool(editable_groups(status, now=BEFORE, confirmation_end=CONFIRM_END, certificate_locked=False)
+                    - {FieldGroup.AUTHORITY_AND_POINT})
+    assert deadline == (CONFIRM_END if may_edit else None)

@@ -97,8 +97,6 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
     app.state.actor_signer = settings.actor_signer()
     app.state.drain = drain = drain or Drain()
     # Outermost last: the request id wraps everything, so refusals by the shell are logged too.
-    # Admission control inside the session layer: who is asking decides who waits (R-PEAK-1).
-    app.add_middleware(AdmissionControl)
     app.add_middleware(SessionMiddleware, secure=settings.secure_cookies)
     # HSTS with the secure cookies (always on in production): a browser that once reached the site
     # over https never tries plain http again, where a network in between could strip the https.
@@ -106,6 +104,8 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
     install_web_shell(app, secret_key=settings.secret_key, secure_cookies=settings.secure_cookies,
                       upload_limits=UPLOAD_PATHS, hsts=settings.secure_cookies)
     app.add_middleware(RequestContext, drain=drain)
+    # Admission control outside all the rest, so refusing or queueing costs little (R-PEAK-1, overload.early).
+    app.add_middleware(AdmissionControl)
     # Outermost of all: everything inside (limits, logs, the client id sent to identity) sees the real client.
     app.add_middleware(ForwardedClient, trusted=TrustedProxies.parse(settings.trusted_proxies))
     _install_error_handlers(app)

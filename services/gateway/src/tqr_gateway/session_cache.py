@@ -95,6 +95,14 @@ class SessionCache:
         LOOKUPS.labels("hit").inc()
         return entry.session
 
+    def peek(self, token: str) -> SessionInfo | None:
+        """The session remembered for ``token``, without counting a look-up or touching its age
+        (the admission layer asks before the session layer does: overload.early)."""
+        if not self.live:
+            return None
+        entry = self._entries.get(session_id_of(token))
+        return entry.session if entry is not None and entry.expires > self._clock() else None
+
     def ticket(self) -> float:
         """Take before asking identity; pass to ``put``."""
         return self._clock()

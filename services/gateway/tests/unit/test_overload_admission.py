@@ -23,7 +23,7 @@ from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.middleware import Admission, AdmissionControl
 from tqr_gateway.overload.waiting_room import AdmissionPass, WaitingRoom
 from tqr_gateway.security.ratelimit import FixedWindowLimiter
-from tqr_gateway.session import SessionInfo
+from tqr_gateway.session import SessionInfo, session_token_of
 from tqr_gateway.web.shell import install_web_shell
 
 pytestmark = pytest.mark.redis
@@ -32,18 +32,37 @@ SECRET = "test-secret-0123456789abcdef"
 REFRESH = 7
 
 
-class FakeSessions:
-    """Stands for the session layer: ``x-test-who: applicant | staff`` is who is signed in."""
+def session_of(who: str) -> SessionInfo:
+    return SessionInfo(token=f"{who}-token", subject_id=who, kind=who, roles=(), organisation_code="", name=who,
+                       masked_document_number="", real_name_status="")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def signed_in_as(who: str) -> dict[str, str]:
+    """The session cookie of ``who``: "applicant" and "staff" have sessions; anything else is forged."""
+    return {"cookie": f"__Host-session={who}-token"}
+
+
+class FakeSessionCache:
+    """Stands for the gateway's in-process session cache: it remembers the staff member's session
+    (resolved a moment ago), not the applicant's (so the applicant's cookie is all there is)."""
+
+    def peek(self, token: str) -> SessionInfo | None:
+        return session_of("staff") if token == "staff-token" else None
+
+
+class FakeSessions:
+    """Stands for the session layer: resolves the session cookie, and notes every request it sees."""
+
+    def __init__(self, app: ASGIApp, seen: list[str]) -> None:
         self.app = app
+        self.seen = seen
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            who = dict(scope["headers"]).get(b"x-test-who", b"").decode()
-            scope.setdefault("state", {})["session"] = SessionInfo(
-                token="t", subject_id=who, kind=who, roles=(), organisation_code="", name=who,
-                masked_document_number="", real_name_status="") if who else None
+            self.seen.append(scope["path"])
+            token = session_token_of(scope, secure=True)
+            who = token.removesuffix("-token") if token in ("applicant-token", "staff-token") else ""
+            scope.setdefault("state", {})["session"] = session_of(who) if who else None
         await self.app(scope, receive, send)
 
 
@@ -56,12 +75,15 @@ class Gateway:
         self.admission = Admission(ConcurrencyLimiter(limit), room,
                                    AdmissionPass(SECRET, valid_seconds=1800, clock=clock),
                                    wait_seconds=wait_seconds, clock=clock)
+        self.sessions_seen: list[str] = []  # the paths of the requests that reached the session layer
         app = FastAPI()
         app.state.admission = self.admission
+        app.state.session_cache = FakeSessionCache()
         app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{prefix}:rl:", clock=clock)
-        app.add_middleware(AdmissionControl)
-        app.add_middleware(FakeSessions)
+        # As the gateway has them: the admission control outside the web shell and the session layer.
+        app.add_middleware(FakeSessions, seen=self.sessions_seen)
         install_web_shell(app, secret_key=SECRET, csrf_exempt_prefixes=("/apply", "/account"))
+        app.add_middleware(AdmissionControl)
 
         @app.get("/hold")
         @app.post("/apply/step/2")
@@ -95,7 +117,7 @@ class Gateway:
         """``count`` signed-in applicants' requests take slots and stay."""
         for _ in range(count):
             client = self.visitor()
-            self.holding.append(asyncio.create_task(client.get("/hold", headers={"x-test-who": "applicant"})))
+            self.holding.append(asyncio.create_task(client.get("/hold", headers=signed_in_as("applicant"))))
         await settle()
 
     async def end_one(self) -> None:
@@ -244,7 +266,7 @@ async def test_r_peak_1_work_under_way_that_finds_no_slot_in_time_is_shed_with_5
     gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
     await gateway.fill(1)
     async with gateway.visitor() as applicant:
-        answer = await applicant.post("/apply/step/2", headers={"x-test-who": "applicant"})
+        answer = await applicant.post("/apply/step/2", headers=signed_in_as("applicant"))
         assert answer.status_code == 503 and answer.headers["retry-after"] == str(REFRESH)
         assert "系统正忙" in answer.text and "<html" in answer.text
     await gateway.let_go()
@@ -258,7 +280,7 @@ async def test_r_peak_1_a_step_waiting_for_a_slot_goes_before_a_sign_in_that_cam
 
     async def ask(name: str, method: str, path: str, who: str = "") -> None:
         async with gateway.visitor() as client:
-            await client.request(method, path, headers={"x-test-who": who} if who else {})
+            await client.request(method, path, headers=signed_in_as(who) if who else {})
             order.append(name)
 
     sign_in = asyncio.create_task(ask("sign-in", "POST", "/account/login"))
@@ -276,8 +298,8 @@ async def test_r_peak_1_staff_and_the_probes_are_never_queued(shared: tuple[Redi
     gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
     await gateway.fill(1)
     async with gateway.visitor() as staff, gateway.visitor() as probe:
-        assert got_in(await staff.get("/notice", headers={"x-test-who": "staff"}))
-        assert got_in(await staff.get("/staff/applications", headers={"x-test-who": "staff"}))
+        assert got_in(await staff.get("/notice", headers=signed_in_as("staff")))
+        assert got_in(await staff.get("/staff/applications", headers=signed_in_as("staff")))
         assert got_in(await probe.get("/staff/applications"))  # staff sign-in pages too
         assert (await probe.get("/healthz")).json() == {"status": "ok"}
     await gateway.let_go()
@@ -306,3 +328,61 @@ def test_the_gateway_installs_the_admission_control_from_its_settings() -> None:
     defaults = GatewaySettings(environment="test")
     assert defaults.admission_limit == 100 and defaults.admission_wait_seconds > 0
     assert any(m.cls is AdmissionControl for m in create_app(settings).user_middleware)
+
+
+async def test_r_peak_1_what_is_refused_or_queued_never_reaches_the_session_layer(
+        shared: tuple[Redis, str], clock: ManualClock) -> None:
+    gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
+    await gateway.fill(1)
+    assert gateway.sessions_seen == ["/hold"]
+    async with gateway.visitor() as applicant, gateway.visitor() as visitor, gateway.visitor() as program:
+        shed = await applicant.post("/apply/step/2", headers=signed_in_as("applicant"))
+        queued = await visitor.get("/notice")
+        refused = await program.get("/api/v1/registration-options")
+        assert (shed.status_code, queued.status_code, refused.status_code) == (503, 200, 503)
+        assert place_of(queued) == 1
+        # Answered by the admission layer itself, yet with what every answer carries.
+        for answer in (shed, queued, refused):
+            assert "default-src" in answer.headers["content-security-policy"]
+            assert answer.headers["cache-control"] == "no-store" and answer.headers["x-request-id"]
+        assert queued.headers["content-language"] == "zh-CN"
+        assert refused.json()["request_id"] == refused.headers["x-request-id"]
+        assert gateway.sessions_seen == ["/hold"]
+    await gateway.let_go()
+
+
+async def test_r_peak_1_a_forged_session_cookie_is_never_staff_and_queues_behind_the_steps_before_it(
+        shared: tuple[Redis, str], clock: ManualClock) -> None:
+    gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
+    await gateway.fill(1)
+    async with gateway.visitor() as forger, gateway.visitor() as staff:
+        # Staff are let by only for a session the gateway remembers as staff's.
+        assert (await forger.get("/notice", headers=signed_in_as("staff-forged"))).status_code == 503
+        assert got_in(await staff.get("/notice", headers=signed_in_as("staff")))
+    await gateway.let_go()
+
+    gateway = Gateway(*shared, clock, limit=1, wait_seconds=60)
+    await gateway.fill(1)
+    order: list[str] = []
+
+    async def ask(name: str, path: str, who: str) -> None:
+        async with gateway.visitor() as client:
+            await client.post(path, headers=signed_in_as(who))
+            order.append(name)
+
+    step = asyncio.create_task(ask("step", "/apply/step/2", "applicant"))
+    await settle()
+    forged = asyncio.create_task(ask("forged", "/account/login", "forged"))
+    await settle()
+    await gateway.end_one()  # the slot goes to the step that came first
+    assert order == []
+    await gateway.end_one()  # then to the forged cookie, which the session layer finds to be nobody
+    await asyncio.gather(*gateway.holding, step, forged)
+    assert order == ["step", "forged"]
+    assert gateway.sessions_seen[-1] == "/account/login"
+
+
+def test_the_admission_control_runs_before_the_session_layer_and_the_web_shell() -> None:
+    app = create_app(GatewaySettings(environment="test", admission_limit=3))
+    outermost_first = [m.cls for m in app.user_middleware]
+    assert outermost_first.index(AdmissionControl) == 1  # inside ForwardedClient only

@@ -5,10 +5,8 @@ staff are never held back. No timing: slots are held and released by the test.""
 import asyncio
 
 import pytest
-from tqr.common.v1.vocabulary_pb2 import ROLE_AUTHORITY_ADMIN
 from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.priority import Pass, Priority, classify
-from tqr_gateway.session import SessionInfo
 
 LONG = 60.0  # a wait the test never reaches: every waiter is released by the test itself
 
@@ -89,11 +87,6 @@ async def test_a_free_slot_is_not_taken_past_someone_waiting() -> None:
     assert waiter.result() is True
 
 
-def session(kind: str) -> SessionInfo:
-    return SessionInfo(token="t", subject_id="s", kind=kind, roles=(ROLE_AUTHORITY_ADMIN,) if kind == "staff" else (),
-                       organisation_code="", name="n", masked_document_number="", real_name_status="")
-
-
 @pytest.mark.parametrize("method, path, who, expected", [
     ("GET", "/healthz", None, Pass.EXEMPT),
     ("GET", "/readyz", None, Pass.EXEMPT),
@@ -115,10 +108,10 @@ def session(kind: str) -> SessionInfo:
     ("GET", "/staffing", None, Priority.NEW_VISITOR),
 ])
 def test_r_peak_1_the_standing_of_a_request(method: str, path: str, who: str | None, expected: object) -> None:
-    scope = {"type": "http", "method": method, "path": path, "state": {"session": session(who) if who else None}}
-    assert classify(scope) == expected
+    scope = {"type": "http", "method": method, "path": path}
+    assert classify(scope, signed_in=who) == expected
 
 
 def test_an_admitted_visitor_pages_rank_with_sign_ins() -> None:
-    scope = {"type": "http", "method": "GET", "path": "/account/register", "state": {"session": None}}
+    scope = {"type": "http", "method": "GET", "path": "/account/register"}
     assert classify(scope, admitted_visitor=True) == Priority.SIGN_IN

@@ -45,6 +45,20 @@ async def test_r_app_1_r_app_2_detail_shows_status_meaning_core_facts_and_timeli
     assert "/edit/materials" not in page.text  # only groups the rules allow get a change link (R-APP-3)
 
 
+async def test_r_app_6_the_status_page_names_the_edit_deadline_the_service_decided() -> None:
+    state = State()
+    view = submitted(state)
+    view.point.confirm_end.FromSeconds(1_770_500_000)
+    view.online_end.FromSeconds(1_770_300_000)
+    view.edit_until.FromSeconds(1_770_400_000)  # distinct from both, so the page cannot have taken either
+    async with gateway(state) as client:
+        sign_in(client)
+        page = await client.get("/portal/applications/app-9")
+        api = await client.get("/api/v1/applications/app-9")
+    assert "网上修改截止" in page.text and "2026年2月7日 01:46" in page.text
+    assert api.json()["edit_until"].startswith("2026-02-06T17:46:40")
+
+
 async def test_r_app_4_messages_and_onsite_notes_are_shown() -> None:
     state = State()
     submitted(state)
@@ -131,6 +145,21 @@ async def test_inbox_lists_messages_and_marks_one_read() -> None:
         after = await client.get("/portal/inbox")
     assert "申请已提交" in inbox.text and "1 条未读" in inbox.text
     assert marked.status_code == 303 and "0 条未读" in after.text
+
+
+async def test_the_inbox_shows_the_pages_language_and_keeps_paragraphs_and_lines() -> None:
+    state = State()
+    async with gateway(state) as client:
+        sign_in(client)
+        chinese = await client.get("/portal/inbox")
+        client.cookies.set("lang", "en")
+        english = await client.get("/portal/inbox")
+        listed = await client.get("/api/v1/inbox/messages")
+    assert "<p>您的申请已提交。<br>报名号：9</p><p>请打印申请表。</p>" in chinese.text
+    assert "Application submitted" not in chinese.text
+    assert "<p>Your application was submitted.<br>Number: 9</p><p>Print the form.</p>" in english.text
+    assert "申请已提交" not in english.text
+    assert listed.json()["messages"][0]["title"] == "Application submitted"
 
 
 async def api(client: httpx.AsyncClient, method: str, path: str, **kwargs: object) -> httpx.Response:

@@ -302,8 +302,10 @@ class Inbox:
         self.read: set[str] = set()
 
     async def list_messages(self, md: Metadata, *, page_size: int = 20, page_token: str = "",
-                            unread_only: bool = False) -> note.ListInboxMessagesResponse:
-        message = note.InboxMessage(message_id="n1", title="申请已提交", body="您的申请已提交",
+                            unread_only: bool = False, language: str = "zh") -> note.ListInboxMessagesResponse:
+        title, body = {"en": ("Application submitted", "Your application was submitted.\nNumber: 9\n\nPrint the form."),
+                       }.get(language, ("申请已提交", "您的申请已提交。\n报名号：9\n\n请打印申请表。"))
+        message = note.InboxMessage(message_id="n1", title=title, body=body,
                                     created_at="2026-03-01T09:00:00+08:00", read="n1" in self.read)
         return note.ListInboxMessagesResponse(messages=[message], unread=0 if "n1" in self.read else 1)
 

@@ -64,6 +64,31 @@ async def test_a_person_lists_counts_and_marks_only_their_own_messages(sqlite_ur
     assert anonymous.value.code() is grpc.StatusCode.UNAUTHENTICATED
 
 
+async def test_the_inbox_answers_in_the_language_asked_with_its_paragraphs(sqlite_url, rig_factory, smtp, h):
+    from tqr.application.v1 import events_pb2 as app_events
+
+    rig = rig_factory(sqlite_url)
+    host = await rig.start(sms=h.SmsRecorder())
+    await rig.register("acc-a", "a@example.com", "13800000001", name="甲")
+    await rig.publish(app_events.MessagePosted(
+        application_id="app-1", application_number="2026110105000123", applicant_id="acc-a",
+        author_org_name="海淀确认点", author_role="POINT_STAFF", body="第一段。\n\n第二段。", message_id="m-1"))
+    stub, me = rig.inbox(host), h.actor("acc-a")
+
+    async def posted(language: str) -> pb.InboxMessage | None:
+        reply = await stub.ListInboxMessages(pb.ListInboxMessagesRequest(language=language), metadata=me)
+        return next((m for m in reply.messages if m.event_type.endswith("MessagePosted")), None)
+
+    zh = await wait_for(lambda: posted("zh"), timeout=15, what="the message in the inbox")
+    en = await posted("en")
+    assert en is not None
+    assert zh.title == "海淀确认点给您留言" and "New message" not in zh.title
+    assert "留言" in zh.body and "wrote" not in zh.body and "第一段。\n\n第二段。" in zh.body
+    assert en.title == "New message from 海淀确认点" and "留言" not in en.body
+    assert "wrote" in en.body and "第一段。\n\n第二段。" in en.body  # what staff wrote, as written
+    assert (await posted("")).body == zh.body  # Chinese unless English is asked for
+
+
 async def test_dev_smtp_sink_starts_once_and_every_replica_sends_through_it(sqlite_url, rig_factory, smtp, tmp_path):
     rig = rig_factory(sqlite_url)
     port = free_port()

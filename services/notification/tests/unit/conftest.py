@@ -74,6 +74,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "confirm_start": "2026-03-02T00:00:00Z",
         "confirm_end": "2026-03-13T09:00:00Z",
         "online_end": "2026-03-12T15:59:00Z",
+        "edit_until": "2026-03-13T09:00:00Z",
     },
     "tqr.application.v1.ApplicationUpdated": {
         "application_id": "app-1",

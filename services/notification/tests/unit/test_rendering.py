@@ -18,6 +18,7 @@ from tqr_notification.domain.rendering import (
     RenderingError,
     environment,
     render,
+    render_inapp_by_language,
 )
 
 CODE = "tqr.identity.v1.VerificationCodeRequested"
@@ -42,7 +43,7 @@ KEY_VALUES: dict[str, list[str]] = {
         "北京市东城区安定门东大街2号",
         "2026年3月2日",
         "2026年3月13日",
-        "2026年3月12日 23:59",
+        "2026年3月13日 17:00",
     ],
     "tqr.application.v1.ApplicationUpdated": ["2026110105000123"],
     STATUS_CHANGED: [
@@ -118,6 +119,41 @@ def test_every_template_renders_with_its_key_values(event, channel, make):
         assert message.html is not None and message.html.startswith("<!DOCTYPE html>")
     if channel is Channel.INAPP:
         assert message.subject and message.html is None
+
+
+@pytest.mark.parametrize("channel", [Channel.EMAIL, Channel.INAPP])
+def test_r_app_6_the_edit_deadline_is_the_one_the_application_service_sent(channel, make):
+    # The plan's online window (online_end) closes earlier than the point's confirmation window;
+    # the applicant may edit until the latter (R-APP-6), and the message must name that one.
+    message = render(make(SUBMITTED, online_end="2026-03-12T15:59:00Z", edit_until="2026-03-13T09:00:00Z"),
+                     channel)
+    for body in [message.text] + ([message.html] if message.html else []):
+        assert "2026年3月13日 17:00" in body and "13 Mar 2026, 17:00" in body
+        assert "3月12日 23:59" not in body and "12 Mar 2026" not in body
+
+
+INAPP_EVENTS = [event for event, spec in CATALOGUE.items() if Channel.INAPP in spec.channels]
+
+
+@pytest.mark.parametrize("event", INAPP_EVENTS, ids=[e.rsplit(".", 1)[1] for e in INAPP_EVENTS])
+def test_inapp_messages_come_in_each_language_on_its_own(event, make):
+    # The inbox shows the page's language only (issue 19 item 8): each language's block holds
+    # all of that language's words, and the whole message is exactly the two of them.
+    message = make(event)
+    by_language = render_inapp_by_language(message)
+    zh, en = by_language["zh"], by_language["en"]
+    assert CJK.search(zh.text) and not ENGLISH_PHRASE.search(zh.text) and not ENGLISH_PHRASE.search(zh.subject)
+    assert ENGLISH_PHRASE.search(en.text) and " / " not in (en.subject or "")
+
+
+def test_a_template_missing_a_language_block_fails(tmp_path, make):
+    folder = tmp_path / "real_name_verified"
+    folder.mkdir()
+    (folder / "inapp.title.j2").write_text("{% block zh %}标题{% endblock %}")
+    (folder / "inapp.body.j2").write_text("{% block zh %}正文{% endblock %}{% block en %}Body{% endblock %}")
+    env = environment(tmp_path)
+    with pytest.raises(RenderingError, match="no en block"):
+        render_inapp_by_language(make("tqr.identity.v1.RealNameVerified"), env=env)
 
 
 def test_fields_left_empty_leave_their_lines_out(make):

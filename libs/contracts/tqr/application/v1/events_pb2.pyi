@@ -53,6 +53,7 @@ class ApplicationSubmitted(_message.Message):
     CONFIRM_END_FIELD_NUMBER: _builtins.int
     ONLINE_END_FIELD_NUMBER: _builtins.int
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
+    EDIT_UNTIL_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -111,6 +112,12 @@ class ApplicationSubmitted(_message.Message):
     def online_end(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def edit_until(self) -> _timestamp_pb2.Timestamp:
+        """R-APP-6: the applicant may change the application until then (the point's confirmation window
+        ends); the one edit deadline every message names. Unset when there is no window.
+        """
+
     def __init__(
         self,
         *,
@@ -132,10 +139,11 @@ class ApplicationSubmitted(_message.Message):
         confirm_end: _timestamp_pb2.Timestamp | None = ...,
         online_end: _timestamp_pb2.Timestamp | None = ...,
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
+        edit_until: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "online_end", b"online_end", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "edit_until", b"edit_until", "online_end", b"online_end", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "certificate_number", b"certificate_number", "confirm_end", b"confirm_end", "confirm_end_iso", b"confirm_end_iso", "confirm_start", b"confirm_start", "confirm_start_iso", b"confirm_start_iso", "online_end", b"online_end", "online_end_iso", b"online_end_iso", "point_address", b"point_address", "point_code", b"point_code", "point_name", b"point_name", "submitted_at", b"submitted_at", "submitted_at_iso", b"submitted_at_iso"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "certificate_number", b"certificate_number", "confirm_end", b"confirm_end", "confirm_end_iso", b"confirm_end_iso", "confirm_start", b"confirm_start", "confirm_start_iso", b"confirm_start_iso", "edit_until", b"edit_until", "online_end", b"online_end", "online_end_iso", b"online_end_iso", "point_address", b"point_address", "point_code", b"point_code", "point_name", b"point_name", "submitted_at", b"submitted_at", "submitted_at_iso", b"submitted_at_iso"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

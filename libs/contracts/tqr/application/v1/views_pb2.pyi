@@ -421,6 +421,7 @@ class ApplicationView(_message.Message):
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     ALLOWED_ACTIONS_FIELD_NUMBER: _builtins.int
     CERTIFICATE_CLAIMED_BY_ANOTHER_FIELD_NUMBER: _builtins.int
+    EDIT_UNTIL_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -463,6 +464,12 @@ class ApplicationView(_message.Message):
     def allowed_actions(self) -> _containers.RepeatedScalarFieldContainer[_status_pb2.StatusAction.ValueType]:
         """status actions the caller's role may take now"""
 
+    @_builtins.property
+    def edit_until(self) -> _timestamp_pb2.Timestamp:
+        """R-APP-6: until when the applicant may change the application (set while the status allows
+        it, even once passed); the same value the notifications name.
+        """
+
     def __init__(
         self,
         *,
@@ -489,10 +496,11 @@ class ApplicationView(_message.Message):
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
         allowed_actions: _abc.Iterable[_status_pb2.StatusAction.ValueType] | None = ...,
         certificate_claimed_by_another: _builtins.bool = ...,
+        edit_until: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "materials", b"materials", "online_end", b"online_end", "point", b"point", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "edit_until", b"edit_until", "materials", b"materials", "online_end", b"online_end", "point", b"point", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "edit_until", b"edit_until", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -25,37 +25,37 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tqr/notification/v1/notification.proto\x12\x13tqr.notification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"u\n\x0cInboxMessage\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x0c\n\x04read\x18\x05 \x01(\x08\x12\x12\n\nevent_type\x18\x06 \x01(\t\"l\n\x18ListInboxMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x13\n\x0bunread_only\x18\x04 \x01(\x08\"y\n\x19ListInboxMessagesResponse\x12\x33\n\x08messages\x18\x01 \x03(\x0b\x32!.tqr.notification.v1.InboxMessage\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x0e\n\x06unread\x18\x03 \x01(\r\"2\n\x1a\x43ountUnreadMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\"-\n\x1b\x43ountUnreadMessagesResponse\x12\x0e\n\x06unread\x18\x01 \x01(\r\"1\n\x1bMarkInboxMessageReadRequest\x12\x12\n\nmessage_id\x18\x01 \x01(\t\".\n\x1cMarkInboxMessageReadResponse\x12\x0e\n\x06unread\x18\x01 \x01(\r\"\xc8\x01\n\rOutboxMessage\x12\x34\n\x04kind\x18\x01 \x01(\x0e\x32&.tqr.notification.v1.OutboxMessageKind\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x12\n\nrecipients\x18\x03 \x03(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"*\n\x19ListOutboxMessagesRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"R\n\x1aListOutboxMessagesResponse\x12\x34\n\x08messages\x18\x01 \x03(\x0b\x32\".tqr.notification.v1.OutboxMessage*t\n\x11OutboxMessageKind\x12#\n\x1fOUTBOX_MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19OUTBOX_MESSAGE_KIND_EMAIL\x10\x01\x12\x1b\n\x17OUTBOX_MESSAGE_KIND_SMS\x10\x02\x32\xf9\x02\n\x0cInboxService\x12r\n\x11ListInboxMessages\x12-.tqr.notification.v1.ListInboxMessagesRequest\x1a..tqr.notification.v1.ListInboxMessagesResponse\x12x\n\x13\x43ountUnreadMessages\x12/.tqr.notification.v1.CountUnreadMessagesRequest\x1a\x30.tqr.notification.v1.CountUnreadMessagesResponse\x12{\n\x14MarkInboxMessageRead\x12\x30.tqr.notification.v1.MarkInboxMessageReadRequest\x1a\x31.tqr.notification.v1.MarkInboxMessageReadResponse2\x89\x01\n\x10\x44\x65vOutboxService\x12u\n\x12ListOutboxMessages\x12..tqr.notification.v1.ListOutboxMessagesRequest\x1a/.tqr.notification.v1.ListOutboxMessagesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tqr/notification/v1/notification.proto\x12\x13tqr.notification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"u\n\x0cInboxMessage\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x0c\n\x04read\x18\x05 \x01(\x08\x12\x12\n\nevent_type\x18\x06 \x01(\t\"~\n\x18ListInboxMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x13\n\x0bunread_only\x18\x04 \x01(\x08\x12\x10\n\x08language\x18\x05 \x01(\t\"y\n\x19ListInboxMessagesResponse\x12\x33\n\x08messages\x18\x01 \x03(\x0b\x32!.tqr.notification.v1.InboxMessage\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x0e\n\x06unread\x18\x03 \x01(\r\"2\n\x1a\x43ountUnreadMessagesRequest\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\"-\n\x1b\x43ountUnreadMessagesResponse\x12\x0e\n\x06unread\x18\x01 \x01(\r\"1\n\x1bMarkInboxMessageReadRequest\x12\x12\n\nmessage_id\x18\x01 \x01(\t\".\n\x1cMarkInboxMessageReadResponse\x12\x0e\n\x06unread\x18\x01 \x01(\r\"\xc8\x01\n\rOutboxMessage\x12\x34\n\x04kind\x18\x01 \x01(\x0e\x32&.tqr.notification.v1.OutboxMessageKind\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x12\n\nrecipients\x18\x03 \x03(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"*\n\x19ListOutboxMessagesRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"R\n\x1aListOutboxMessagesResponse\x12\x34\n\x08messages\x18\x01 \x03(\x0b\x32\".tqr.notification.v1.OutboxMessage*t\n\x11OutboxMessageKind\x12#\n\x1fOUTBOX_MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19OUTBOX_MESSAGE_KIND_EMAIL\x10\x01\x12\x1b\n\x17OUTBOX_MESSAGE_KIND_SMS\x10\x02\x32\xf9\x02\n\x0cInboxService\x12r\n\x11ListInboxMessages\x12-.tqr.notification.v1.ListInboxMessagesRequest\x1a..tqr.notification.v1.ListInboxMessagesResponse\x12x\n\x13\x43ountUnreadMessages\x12/.tqr.notification.v1.CountUnreadMessagesRequest\x1a\x30.tqr.notification.v1.CountUnreadMessagesResponse\x12{\n\x14MarkInboxMessageRead\x12\x30.tqr.notification.v1.MarkInboxMessageReadRequest\x1a\x31.tqr.notification.v1.MarkInboxMessageReadResponse2\x89\x01\n\x10\x44\x65vOutboxService\x12u\n\x12ListOutboxMessages\x12..tqr.notification.v1.ListOutboxMessagesRequest\x1a/.tqr.notification.v1.ListOutboxMessagesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.notification.v1.notification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OUTBOXMESSAGEKIND']._serialized_start=977
-  _globals['_OUTBOXMESSAGEKIND']._serialized_end=1093
+  _globals['_OUTBOXMESSAGEKIND']._serialized_start=995
+  _globals['_OUTBOXMESSAGEKIND']._serialized_end=1111
   _globals['_INBOXMESSAGE']._serialized_start=96
   _globals['_INBOXMESSAGE']._serialized_end=213
   _globals['_LISTINBOXMESSAGESREQUEST']._serialized_start=215
-  _globals['_LISTINBOXMESSAGESREQUEST']._serialized_end=323
-  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_start=325
-  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_end=446
-  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_start=448
-  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_end=498
-  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_start=500
-  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_end=545
-  _globals['_MARKINBOXMESSAGEREADREQUEST']._serialized_start=547
-  _globals['_MARKINBOXMESSAGEREADREQUEST']._serialized_end=596
-  _globals['_MARKINBOXMESSAGEREADRESPONSE']._serialized_start=598
-  _globals['_MARKINBOXMESSAGEREADRESPONSE']._serialized_end=644
-  _globals['_OUTBOXMESSAGE']._serialized_start=647
-  _globals['_OUTBOXMESSAGE']._serialized_end=847
-  _globals['_LISTOUTBOXMESSAGESREQUEST']._serialized_start=849
-  _globals['_LISTOUTBOXMESSAGESREQUEST']._serialized_end=891
-  _globals['_LISTOUTBOXMESSAGESRESPONSE']._serialized_start=893
-  _globals['_LISTOUTBOXMESSAGESRESPONSE']._serialized_end=975
-  _globals['_INBOXSERVICE']._serialized_start=1096
-  _globals['_INBOXSERVICE']._serialized_end=1473
-  _globals['_DEVOUTBOXSERVICE']._serialized_start=1476
-  _globals['_DEVOUTBOXSERVICE']._serialized_end=1613
+  _globals['_LISTINBOXMESSAGESREQUEST']._serialized_end=341
+  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_start=343
+  _globals['_LISTINBOXMESSAGESRESPONSE']._serialized_end=464
+  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_start=466
+  _globals['_COUNTUNREADMESSAGESREQUEST']._serialized_end=516
+  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_start=518
+  _globals['_COUNTUNREADMESSAGESRESPONSE']._serialized_end=563
+  _globals['_MARKINBOXMESSAGEREADREQUEST']._serialized_start=565
+  _globals['_MARKINBOXMESSAGEREADREQUEST']._serialized_end=614
+  _globals['_MARKINBOXMESSAGEREADRESPONSE']._serialized_start=616
+  _globals['_MARKINBOXMESSAGEREADRESPONSE']._serialized_end=662
+  _globals['_OUTBOXMESSAGE']._serialized_start=665
+  _globals['_OUTBOXMESSAGE']._serialized_end=865
+  _globals['_LISTOUTBOXMESSAGESREQUEST']._serialized_start=867
+  _globals['_LISTOUTBOXMESSAGESREQUEST']._serialized_end=909
+  _globals['_LISTOUTBOXMESSAGESRESPONSE']._serialized_start=911
+  _globals['_LISTOUTBOXMESSAGESRESPONSE']._serialized_end=993
+  _globals['_INBOXSERVICE']._serialized_start=1114
+  _globals['_INBOXSERVICE']._serialized_end=1491
+  _globals['_DEVOUTBOXSERVICE']._serialized_start=1494
+  _globals['_DEVOUTBOXSERVICE']._serialized_end=1631
 # @@protoc_insertion_point(module_scope)

@@ -72,6 +72,16 @@ class CertificateEditOutcome:
     replaced_from_registry: bool  # tell the applicant their entry was replaced by registry data
 
 
+def edit_deadline(status: ApplicationStatus, *, confirmation_end: datetime) -> datetime | None:
+    """R-APP-6: until when the applicant may change the filed application, or None when this
+    status allows no edits by the applicant (or only the WRONG_AUTHORITY correction, whose limit is
+    the new plan's window). The one value the status page, the form notice and every notification
+    show, so that they never name two different deadlines."""
+    if STATUS_INFO[status].edit_scope is EditScope.ALL_UNTIL_CONFIRMATION_ENDS:
+        return confirmation_end
+    return None
+
+
 def editable_groups(
     status: ApplicationStatus,
     *,

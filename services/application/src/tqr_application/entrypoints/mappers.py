@@ -187,6 +187,8 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         out.authority_phone = d.authority.phone
     if d.online_end is not None:
         out.online_end.CopyFrom(ts(d.online_end))
+    if d.edit_until is not None:
+        out.edit_until.CopyFrom(ts(d.edit_until))
     for h in d.history:
         out.history.append(v.StatusHistoryEntry(
             from_status=status_code(h.from_status), to_status=status_code(h.to_status), action=action_code(h.action),

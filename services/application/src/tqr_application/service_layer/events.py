@@ -23,6 +23,7 @@ from tqr_application.domain.application import (
     StatusChanged,
     Submitted,
 )
+from tqr_application.domain.edits import edit_deadline
 from tqr_application.domain.status import STATUS_INFO
 from tqr_application.service_layer.context import ServiceContext
 
@@ -80,6 +81,7 @@ async def _submitted(session: AsyncSession, app: Application, event: Submitted) 
     found = await ref.get_point(session, app.point_code)
     plan = await plans_repo.get_plan(session, app.plan_id)
     window = plan.window_of(app.point_code) if plan else None
+    edit_until = edit_deadline(app.status, confirmation_end=window.confirm_end) if window else None
     return events_pb2.ApplicationSubmitted(
         application_id=app.id,
         application_number=app.application_number,
@@ -95,4 +97,5 @@ async def _submitted(session: AsyncSession, app: Application, event: Submitted) 
         point_code=app.point_code,
         certificate_number=app.certificate_number,
         submitted_at=_ts(event.at),
+        edit_until=_ts(edit_until) if edit_until else None,
     )

@@ -13,7 +13,7 @@ from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.domain.application import Application, HistoryEntry
-from tqr_application.domain.edits import FieldGroup, editable_groups
+from tqr_application.domain.edits import FieldGroup, edit_deadline, editable_groups
 from tqr_application.domain.plans import PointWindow
 from tqr_application.domain.reference import Authority, ConfirmationPoint
 from tqr_application.domain.roles import Role
@@ -35,6 +35,7 @@ class ApplicationDetails:
     photo: bytes | None
     # R-WIZ-10, for staff: another applicant's live application claims the same certificate number.
     claimed_by_another: bool = False
+    edit_until: datetime | None = None  # R-APP-6
 
 
 async def any_plan_open(session: AsyncSession, now: datetime) -> bool:
@@ -68,4 +69,5 @@ async def details(session: AsyncSession, record: Application, *, now: datetime, 
         online_end=plan.online_end if plan else None,
         history=tuple(await repo.history(session, record.id)), names=await ref.code_names(session),
         editable=editable, actions=allowed_actions(record.status, role), photo=photo, claimed_by_another=claimed,
+        edit_until=edit_deadline(record.status, confirmation_end=window.confirm_end) if window else None,
     )

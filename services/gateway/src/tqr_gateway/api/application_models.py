@@ -252,6 +252,8 @@ class Application(BaseModel):
     editable_groups: list[str] = []
     submitted_at: datetime | None = None
     allowed_actions: list[str] = []
+    # R-APP-6: until when the applicant may change the application (unset when the status allows no edits).
+    edit_until: datetime | None = None
 
 
 class SubmitResult(BaseModel):

@@ -30,6 +30,7 @@ from tqr_gateway.deps import (
 from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.session import SessionInfo
+from tqr_gateway.web.language import language_of
 
 router = api_router("/api/v1", "applications", SERVICE_REFUSALS)
 DRAFT = "/applications/draft"
@@ -223,7 +224,7 @@ async def download_form(request: Request, application_id: str, session: Applican
 async def inbox(request: Request, session: Applicant, inbox: Inbox, page_token: str = "",
                 unread_only: bool = False) -> m.Inbox:
     reply = await inbox.list_messages(
-        actor_metadata(session), page_token=page_token, unread_only=unread_only)
+        actor_metadata(session), page_token=page_token, unread_only=unread_only, language=language_of(request))
     return m.from_proto(m.Inbox, reply)
 
 

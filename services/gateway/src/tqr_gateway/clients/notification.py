@@ -15,9 +15,11 @@ class InboxClient:
         self._stub = rpc.InboxServiceStub(channel)
 
     async def list_messages(self, md: Metadata, *, page_size: int = 20, page_token: str = "",
-                            unread_only: bool = False) -> pb.ListInboxMessagesResponse:
+                            unread_only: bool = False, language: str = "zh") -> pb.ListInboxMessagesResponse:
+        """Titles and bodies in ``language`` (the page's), not both languages glued together."""
         return await self._stub.ListInboxMessages(  # type: ignore[no-any-return]
-            pb.ListInboxMessagesRequest(page_size=page_size, page_token=page_token, unread_only=unread_only),
+            pb.ListInboxMessagesRequest(page_size=page_size, page_token=page_token, unread_only=unread_only,
+                                        language=language),
             metadata=md)
 
     async def count_unread(self, md: Metadata) -> int:

@@ -7,7 +7,8 @@ already under way go first, and gives new visitors a fair first-come waiting roo
 - ``limiter``: the concurrency limit of one gateway process, with waiters served by priority.
 - ``waiting_room``: the first-come queue of new visitors, held in Redis so that every gateway
   replica serves the same queue, and the pass that lets an admitted visitor stay in.
-- ``middleware``: the pure-ASGI layer that puts the three together; ``page`` the waiting page.
+- ``middleware``: the pure-ASGI layer, outermost but one, that puts the three together; ``early``
+  how it tells who is asking before anything else runs, and its own answers (the waiting page, 503).
 
 Why a configured limit and not an adaptive one (TCP Vegas, gradient): the gateway does little work
 of its own; its latency is the services' and PostgreSQL's, which every gateway replica shares. A

@@ -1,5 +1,8 @@
-"""The admission control: a pure ASGI layer just inside the session layer (it needs to know who is
-asking), which puts the concurrency limit, the priorities and the waiting room together (R-PEAK-1).
+"""The admission control: a pure ASGI layer, the outermost but one (only ForwardedClient, which sets
+the real client address, runs before it), which puts the concurrency limit, the priorities and the
+waiting room together (R-PEAK-1). It decides before the session look-up, the routing and the other
+middleware, and answers the refused and the queued itself, so that at the peak what cannot be let
+in costs little; ``early`` says how it tells who is asking and why that cannot be gamed.
 
 - Probes, static files and the language switch pass untouched; staff take a slot without waiting.
 - Work under way (a submission, a signed-in applicant's step, a sign-in or another anonymous form)
@@ -24,17 +27,16 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 from servicekit.clock import Clock, SystemClock
 from starlette.requests import HTTPConnection
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tqr_gateway.overload import metrics
+from tqr_gateway.overload.early import EarlyAnswers, signed_in
 from tqr_gateway.overload.limiter import ConcurrencyLimiter
-from tqr_gateway.overload.page import waiting_page
 from tqr_gateway.overload.priority import Pass, Priority, classify
 from tqr_gateway.overload.waiting_room import AdmissionPass, RoomState, WaitingRoom, new_ticket, well_formed_ticket
 from tqr_gateway.security.client_address import client_address
 from tqr_gateway.security.ratelimit import FixedWindowLimiter
-from tqr_gateway.security.refusals import Refusal, refusal_response, wants_json
+from tqr_gateway.security.refusals import wants_json
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,9 @@ class Admission:
         self.room = room
         self.passes = passes
         self.wait_seconds = wait_seconds
+        self.secure_cookies = secure_cookies
         self.cookies = Cookies.for_site(secure_cookies)
+        self.answers = EarlyAnswers(hsts=secure_cookies)
         self.clock = clock or SystemClock()
         self._known_ahead = 0
         self._known_at = float("-inf")
@@ -112,16 +116,10 @@ class Admission:
         registration goes over several) are not queued if the queue opens meanwhile."""
         return self.limiter.in_flight * 2 >= self.limiter.limit
 
-    def shed(self, connection: HTTPConnection, retry_after: int | None = None) -> Response:
-        seconds = max(1, retry_after or self.room.refresh_seconds)
-        refusal = Refusal(503, "SERVER_BUSY",
-                          f"访问人数较多，系统正忙。您已保存的内容不会丢失，请在 {seconds} 秒后重试。",
-                          f"Too many people are using the service right now. Nothing you saved is lost; "
-                          f"please try again in {seconds} seconds.", retry_after=seconds)
-        renderer = getattr(connection.app.state, "refusal_renderer", None)
-        response = refusal_response(connection, refusal, renderer)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+    def shed(self, connection: HTTPConnection, retry_after: int | None = None,
+             set_cookies: tuple[tuple[bytes, bytes], ...] = ()) -> ASGIApp:
+        return _with_headers_app(self.answers.busy(connection, max(1, retry_after or self.room.refresh_seconds)),
+                                 set_cookies)
 
 
 @dataclass(frozen=True)
@@ -140,7 +138,7 @@ class AdmissionControl:
             return
         connection = HTTPConnection(scope)
         holds_pass = admission.passes.valid(connection.cookies.get(admission.cookies.admitted))
-        standing = classify(scope, admitted_visitor=holds_pass)
+        standing = classify(scope, signed_in=signed_in(scope, admission.secure_cookies), admitted_visitor=holds_pass)
         if standing is Pass.EXEMPT:
             await self.app(scope, receive, send)
             return
@@ -149,7 +147,7 @@ class AdmissionControl:
             admission.limiter.enter_unqueued()
         elif standing is Priority.NEW_VISITOR:
             answer = await self._visitor(admission, connection)
-            if isinstance(answer, Response):
+            if not isinstance(answer, LetIn):
                 await answer(scope, receive, send)
                 return
             send = _with_headers(send, answer.set_cookies)
@@ -164,7 +162,7 @@ class AdmissionControl:
         finally:
             await admission.finished()
 
-    async def _visitor(self, admission: Admission, connection: HTTPConnection) -> LetIn | Response:
+    async def _visitor(self, admission: Admission, connection: HTTPConnection) -> LetIn | ASGIApp:
         """A new visitor's page: in, queued (the waiting page) or, for a program, 503."""
         ticket = connection.cookies.get(admission.cookies.ticket)
         if not ticket and await admission.visitors_ahead() == 0 and admission.limiter.try_acquire():
@@ -191,16 +189,11 @@ class AdmissionControl:
                 return LetIn(let_in)
             # Let in but no slot came in time: the pass still stands, so the next try is not queued.
             metrics.ADMISSIONS.labels("new_visitor", "shed").inc()
-            response = admission.shed(connection)
-            for name, value in let_in:
-                response.raw_headers.append((name, value))
-            return response
+            return admission.shed(connection, set_cookies=let_in)
         metrics.ADMISSIONS.labels("new_visitor", "queued").inc()
-        response = waiting_page(connection, place, admission.room.refresh_seconds,
-                                admission.room.abandon_seconds)
-        response.raw_headers.append(admission.cookies.set(admission.cookies.ticket, held,
-                                                          admission.room.abandon_seconds * 4))
-        return response
+        return admission.answers.waiting(
+            connection, place, admission.room.refresh_seconds, admission.room.abandon_seconds,
+            admission.cookies.set(admission.cookies.ticket, held, admission.room.abandon_seconds * 4))
 
     @staticmethod
     async def _too_many_tickets(connection: HTTPConnection) -> bool:
@@ -230,6 +223,16 @@ class AdmissionControl:
             return None
         admission.learn(state)
         return state.wait_for(state.waiting + 1)
+
+
+def _with_headers_app(app: ASGIApp, headers: tuple[tuple[bytes, bytes], ...]) -> ASGIApp:
+    if not headers:
+        return app
+
+    async def answering(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, _with_headers(send, headers))
+
+    return answering
 
 
 def _with_headers(send: Send, headers: tuple[tuple[bytes, bytes], ...]) -> Send:

@@ -43,16 +43,18 @@ class Pass(IntEnum):
     STAFF = 1
 
 
-def classify(scope: Scope, *, admitted_visitor: bool = False) -> Priority | Pass:
-    """The standing of a request. ``admitted_visitor``: an anonymous person who holds a pass from
-    the waiting room (or came in while it was open), on their way to signing in or registering."""
+def classify(scope: Scope, *, signed_in: str | None = None, admitted_visitor: bool = False) -> Priority | Pass:
+    """The standing of a request, from what the admission layer can tell before anything else runs
+    (overload.early): ``signed_in`` is "staff" or "applicant" when the request carries a session
+    cookie (what kind, when this gateway remembers the session), None without one.
+    ``admitted_visitor``: an anonymous person who holds a pass from the waiting room (or came in
+    while it was open), on their way to signing in or registering."""
     path: str = scope["path"]
     if path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES):
         return Pass.EXEMPT
-    session = scope.get("state", {}).get("session")
-    if (session is not None and session.is_staff) or _is_staff_path(path):
+    if signed_in == "staff" or _is_staff_path(path):
         return Pass.STAFF
-    if session is not None:
+    if signed_in is not None:
         if scope["method"] == "POST" and path in SUBMISSIONS:
             return Priority.SUBMISSION
         return Priority.WIZARD_STEP

@@ -68,3 +68,10 @@ def mask_personal(value: object, kind: str = "auto") -> str:
     if kind == "phone":
         return mask_mobile(text)
     return mask_document_number(text)
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """A message's paragraphs (split at blank lines), each as its lines, so a page keeps the breaks
+    the writer made without marking up what they wrote."""
+    blocks = [block.strip("\n") for block in text.replace("\r\n", "\n").split("\n\n")]
+    return [[line.rstrip() for line in block.split("\n")] for block in blocks if block.strip()]

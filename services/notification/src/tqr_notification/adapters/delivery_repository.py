@@ -10,6 +10,7 @@ single writer serialises claims, and the guarded UPDATE keeps a stale reader fro
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tqr_notification.adapters.orm import deliveries, inbox_messages
 from tqr_notification.domain.delivery import DeliveryStatus
+from tqr_notification.domain.rendering import RenderedMessage
 
 QUEUED = "QUEUED"
 
@@ -97,14 +99,16 @@ async def stage_delivery(
 
 
 async def stage_inbox_message(
-    session: AsyncSession, *, recipient_id: str, event_id: str, event_type: str, title: str, body: str,
-    now: datetime,
+    session: AsyncSession, *, recipient_id: str, event_id: str, event_type: str,
+    wording: Mapping[str, RenderedMessage], now: datetime,
 ) -> str:
+    """One inbox message in both languages (``wording`` by language, from render_inapp_by_language)."""
     message_id = str(uuid.uuid4())
+    zh, en = wording["zh"], wording["en"]
     await session.execute(
         insert(inbox_messages).values(
             message_id=message_id, recipient_id=recipient_id, event_id=event_id, event_type=event_type,
-            title=title, body=body, created_at=now,
+            title=zh.subject or "", body=zh.text, title_en=en.subject or "", body_en=en.text, created_at=now,
         )
     )
     return message_id

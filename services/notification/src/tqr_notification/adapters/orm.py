@@ -64,8 +64,11 @@ inbox_messages = Table(
     Column("recipient_id", String(64), nullable=False),
     Column("event_id", String(36), nullable=False),
     Column("event_type", String(200), nullable=False),
+    # Chinese; rows written before the English columns hold both languages here.
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
+    Column("title_en", Text, nullable=True),
+    Column("body_en", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("read_at", UtcDateTime(), nullable=True),
     Index("ix_inbox_messages_recipient", "recipient_id", "seq"),

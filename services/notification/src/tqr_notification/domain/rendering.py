@@ -7,6 +7,10 @@ autoescaped. The words the event does not carry come from filters: ``zh``/``en``
 (``wording.LABELS``), ``status_guidance`` says what a status means and what to do next,
 ``minutes`` turns seconds into whole minutes.
 
+In-app templates write each language in its own block (``{% block zh %}``, ``{% block en %}``):
+``render_inapp_by_language`` renders each block on its own, so the inbox can show only the language
+the page is in; ``render`` gives both, Chinese first, as every channel does.
+
 Times are shown in Asia/Shanghai. A time is a ``datetime`` (from a ``google.protobuf.Timestamp``)
 or, in events written before those fields, an ISO-8601 string; an instant without an offset is
 taken as UTC (the services emit UTC); a bare date (``2026-03-01``) is already a calendar date and is
@@ -160,6 +164,10 @@ def render(
     chosen = Channel(channel)
     if chosen not in spec.channels:
         raise ChannelNotProduced(f"{spec.event_type} has no {chosen.value} templates")
+    if chosen is Channel.INAPP:
+        by_language = render_inapp_by_language(event, site_url=site_url, env=env)
+        zh, en = by_language["zh"], by_language["en"]
+        return RenderedMessage(f"{zh.subject} / {en.subject}", f"{zh.text}\n\n{en.text}")
     context = {**view_of(event), "site_url": site_url}
     parts: dict[str, str] = {}
     templates = env or environment()
@@ -174,10 +182,38 @@ def render(
     return _assemble(chosen, parts)
 
 
+LANGUAGES = ("zh", "en")
+
+
+def render_inapp_by_language(
+    event: Message, *, site_url: str = "", env: jinja2.Environment | None = None
+) -> dict[str, RenderedMessage]:
+    """The in-app title and body of ``event`` in each language ({"zh": …, "en": …}), each from its
+    language's block of the templates. Raises as ``render`` does; a template without both
+    blocks is a RenderingError."""
+    spec = spec_for(event.DESCRIPTOR.full_name)
+    if Channel.INAPP not in spec.channels:
+        raise ChannelNotProduced(f"{spec.event_type} has no inapp templates")
+    context = {**view_of(event), "site_url": site_url}
+    templates = env or environment()
+    parts: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    for part, name in spec.template_names(Channel.INAPP).items():
+        try:
+            template = templates.get_template(name)
+            for lang in LANGUAGES:
+                block = template.blocks.get(lang)
+                if block is None:
+                    raise RenderingError(f"template {name} has no {lang} block")
+                parts[lang][part] = "".join(block(template.new_context(context))).strip()
+        except jinja2.TemplateNotFound as missing:
+            raise RenderingError(f"template {missing.name} is missing") from None
+        except (jinja2.UndefinedError, jinja2.TemplateSyntaxError, ValueError, LookupError) as broken:
+            raise RenderingError(f"template {name} failed: {type(broken).__name__}: {broken}") from None
+    return {lang: RenderedMessage(found["title"], found["body"]) for lang, found in parts.items()}
+
+
 def _assemble(channel: Channel, parts: dict[str, str]) -> RenderedMessage:
     if channel is Channel.EMAIL:
         return RenderedMessage(parts["subject"], parts["text"], parts["html"])
-    if channel is Channel.INAPP:
-        return RenderedMessage(parts["title"], parts["body"])
     assert CHANNEL_PARTS[channel] == ("text",)
     return RenderedMessage(None, parts["text"])

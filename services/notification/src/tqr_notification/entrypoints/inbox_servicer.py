@@ -41,7 +41,7 @@ class InboxServicer(notification_pb2_grpc.InboxServiceServicer):
         async with self.nctx.sessions() as session:
             page = await inbox.list_messages(
                 session, recipient, page_size=request.page_size, before_seq=before,
-                unread_only=request.unread_only,
+                unread_only=request.unread_only, language=request.language,
             )
             unread = await inbox.count_unread(session, recipient)
         return pb.ListInboxMessagesResponse(

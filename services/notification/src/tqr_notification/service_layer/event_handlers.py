@@ -24,7 +24,7 @@ from tqr_notification.adapters.delivery_repository import NewDelivery, stage_del
 from tqr_notification.adapters.recipient_directory import record_contact
 from tqr_notification.domain.catalogue import CATALOGUE, Channel, EventSpec, spec_for
 from tqr_notification.domain.recipient_limit import recipient_digest
-from tqr_notification.domain.rendering import render
+from tqr_notification.domain.rendering import render, render_inapp_by_language
 from tqr_notification.service_layer.context import NotificationContext
 from tqr_notification.service_layer.message_content import seal_content
 
@@ -82,7 +82,7 @@ async def notify(nctx: NotificationContext, ctx: EventContext, event: Message) -
         if channel is Channel.INAPP:
             message_id = await stage_inbox_message(
                 ctx.session, recipient_id=recipient_id, event_id=new.event_id, event_type=event_type,
-                title=rendered.subject or "", body=rendered.text, now=now,
+                wording=render_inapp_by_language(event, site_url=nctx.site_url), now=now,
             )
             await stage_delivery(ctx.session, new, now, delivered_in_app=message_id)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,8 +35,17 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _in_language(row: Any, language: str) -> tuple[str, str]:
+    """(title, body) in ``language``; a row stored before the English columns has both languages in
+    its Chinese columns and is shown as stored."""
+    if language == "en" and row.body_en is not None:
+        return row.title_en or "", row.body_en
+    return row.title, row.body
+
+
 async def list_messages(
-    session: AsyncSession, recipient_id: str, *, page_size: int, before_seq: int | None, unread_only: bool
+    session: AsyncSession, recipient_id: str, *, page_size: int, before_seq: int | None, unread_only: bool,
+    language: str = "zh",
 ) -> InboxPage:
     size = min(MAX_PAGE_SIZE, page_size or DEFAULT_PAGE_SIZE)
     query = select(inbox_messages).where(inbox_messages.c.recipient_id == recipient_id)
@@ -45,7 +55,7 @@ async def list_messages(
         query = query.where(inbox_messages.c.read_at.is_(None))
     rows = (await session.execute(query.order_by(inbox_messages.c.seq.desc()).limit(size + 1))).all()
     items = [
-        InboxItem(r.message_id, r.title, r.body, r.event_type, _aware(r.created_at), r.read_at is not None)
+        InboxItem(r.message_id, *_in_language(r, language), r.event_type, _aware(r.created_at), r.read_at is not None)
         for r in rows[:size]
     ]
     return InboxPage(items, int(rows[size - 1].seq) if len(rows) > size else None)

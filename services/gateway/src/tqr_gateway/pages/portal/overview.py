@@ -14,6 +14,8 @@ from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_me
 from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.pages.portal import views
 from tqr_gateway.pages.wizard.step_context import when
+from tqr_gateway.web.formatting import paragraphs
+from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
@@ -79,9 +81,10 @@ async def download_form(request: Request, application_id: str, session: Applican
 
 @router.get("/portal/inbox")
 async def inbox(request: Request, session: Applicant, inbox_client: Inbox, page_token: str = "") -> Response:
-    reply = await inbox_client.list_messages(actor_metadata(session), page_token=page_token)
+    reply = await inbox_client.list_messages(actor_metadata(session), page_token=page_token,
+                                             language=language_of(request))
     return render(request, "portal/inbox.html", {
-        "messages": [{"id": m.message_id, "title": m.title, "body": m.body, "read": m.read,
+        "messages": [{"id": m.message_id, "title": m.title, "paragraphs": paragraphs(m.body), "read": m.read,
                       "at": _instant(m.created_at)} for m in reply.messages],
         "unread": reply.unread, "next_page_token": reply.next_page_token,
     })

@@ -74,7 +74,18 @@ def core_rows(request: Request, view: views.ApplicationView) -> list[dict[str, A
         {"key": translate(lang, "portal.core.address"),
          "lines": [v for v in (view.point.address, view.point.phone) if v]},
         {"key": translate(lang, "portal.core.window"), "value": window},
+        *edit_deadline_rows(lang, view),
     ]
+
+
+def edit_deadline_rows(lang: str, view: views.ApplicationView) -> list[dict[str, Any]]:
+    """R-APP-6: the edit deadline the application service decided, the same one the messages name."""
+    from tqr_gateway.web.formatting import format_datetime
+
+    until = when(view.edit_until)
+    if until is None:
+        return []
+    return [{"key": translate(lang, "portal.core.edit_until"), "value": format_datetime(until, lang)}]
 
 
 def answer_rows(request: Request, view: views.ApplicationView) -> list[dict[str, Any]]:
