@@ -388,7 +388,7 @@ def test_only_the_gateway_is_reachable_from_the_ingress_controller():
                     assert [p["port"] for p in rule["ports"]] == ["metrics"], service
 
 
-def test_egress_is_limited_to_dns_database_broker_redis_and_mail():
+def test_egress_is_limited_to_dns_database_broker_redis_mail_and_the_outside_providers():
     def ports(labels: dict[str, str]) -> set[int]:
         found: set[int] = set()
         for policy in _policies_for(labels):
@@ -399,7 +399,8 @@ def test_egress_is_limited_to_dns_database_broker_redis_and_mail():
 
     grpc = set(BACKENDS.values())
     assert ports(_pod_labels("Deployment", "gateway")) == {53, 6379} | grpc
-    assert ports(_pod_labels("Deployment", "identity")) == {53, 5432, 5672, 6379} | grpc
+    # HTTPS for the national identity authority (real-name verification, R-ID-9)
+    assert ports(_pod_labels("Deployment", "identity")) == {53, 5432, 5672, 6379, 443} | grpc
     (site,) = [cm["data"] for name, cm in of_kind("prod", "ConfigMap").items() if name.startswith("tqr-site-")]
     mail = int(site["NOTIFICATION_SMTP_PORT"])  # the configured relay's port only, and HTTPS for SMS
     assert ports(_pod_labels("Deployment", "notification")) == {53, 5432, 5672, 6379, mail, 443} | grpc

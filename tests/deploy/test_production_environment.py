@@ -178,14 +178,27 @@ def _egress_ports(resources: list[Resource], deployment: str) -> set[int]:
     return ports
 
 
+def _inside_ports(resources: list[Resource]) -> set[int]:
+    """The ports of the cluster's own parts (DNS, database, broker, Redis, the services' gRPC), as
+    the workloads that call nothing outside may reach them."""
+    return _egress_ports(resources, "application") | _egress_ports(resources, "gateway")
+
+
 def test_notification_may_leave_the_cluster_through_exactly_the_ports_it_uses(prod):
     resources, _, workloads = prod
     settings = loaded(workloads["notification"][0])
     providers = {urlsplit(url).port or {"https": 443, "http": 80}[urlsplit(url).scheme]
                  for url in (settings.sms_http_url, settings.alternative_http_url)}
-    # What notification may reach that another backend may not: its mail relay and its providers.
-    assert _egress_ports(resources, "notification") - _egress_ports(resources, "identity") == {
-        settings.smtp_port, *providers}
+    # What notification may reach beyond the cluster's own ports: its mail relay and its providers.
+    assert _egress_ports(resources, "notification") - _inside_ports(resources) == {settings.smtp_port, *providers}
+
+
+def test_identity_may_leave_the_cluster_through_exactly_the_port_of_its_identity_authority(prod):
+    resources, _, workloads = prod
+    settings = loaded(workloads["identity"][0])
+    assert settings.real_name_provider == "http"
+    url = urlsplit(settings.real_name_http_url)
+    assert _egress_ports(resources, "identity") - _inside_ports(resources) == {url.port or 443}
 
 
 def test_the_create_admin_job_accepts_its_environment_and_a_password_filled_as_the_example_says(prod):

@@ -20,14 +20,17 @@ from tqr_identity.adapters import orm
 from tqr_identity.adapters.account_crypto import AccountCrypto
 from tqr_identity.adapters.account_repository import AccountRepository
 from tqr_identity.adapters.case_repository import CaseRepository
+from tqr_identity.adapters.circuit_breaker import CircuitBreaker
 from tqr_identity.adapters.crypto.password_hasher import PasswordHasher, PasswordHashSettings
 from tqr_identity.adapters.photo_storage import PhotoStorage
 from tqr_identity.adapters.real_name import RealNameProvider
 from tqr_identity.adapters.real_name_dev import DevRealNameProvider
+from tqr_identity.adapters.real_name_http import ClientCertificate, HttpRealNameProvider, RetryPolicy
 from tqr_identity.adapters.staff_repository import StaffRepository
 from tqr_identity.config import IdentitySettings
 from tqr_identity.domain.working_days import WorkingCalendar
 from tqr_identity.entrypoints.servicer import IdentityServicer
+from tqr_identity.metrics import REAL_NAME_BREAKER_STATE
 from tqr_identity.security.human_pass import HumanPassStore
 from tqr_identity.security.issue_limit import HumanCheckIssueLimit
 from tqr_identity.security.login_throttle import LoginThrottle, LoginThrottlePolicy
@@ -91,6 +94,24 @@ def build_security(settings: IdentitySettings, redis: Redis, clock: Clock) -> Se
     )
 
 
+def build_real_name(settings: IdentitySettings, clock: Clock) -> RealNameProvider:
+    """The national identity authority the settings name (R-ID-9)."""
+    if settings.real_name_provider == "dev":
+        return DevRealNameProvider()
+    breaker = CircuitBreaker(clock, failure_threshold=settings.real_name_breaker_failures,
+                             cool_down=timedelta(seconds=settings.real_name_breaker_cool_down_seconds),
+                             on_change=REAL_NAME_BREAKER_STATE.set)
+    return HttpRealNameProvider(
+        settings.real_name_http_url, settings.real_name_http_api_key, breaker,
+        api_key_header=settings.real_name_http_api_key_header,
+        retry=RetryPolicy(max_attempts=settings.real_name_http_max_attempts,
+                          attempt_deadline_seconds=settings.real_name_http_attempt_seconds,
+                          backoff_seconds=settings.real_name_http_backoff_seconds),
+        client_certificate=ClientCertificate(settings.real_name_http_client_cert,
+                                             settings.real_name_http_client_key, settings.real_name_http_ca),
+    )
+
+
 def build_context(
     settings: IdentitySettings,
     engine: AsyncEngine | None = None,
@@ -122,7 +143,7 @@ def build_context(
         ),
         events=OutboxWriter(orm.outbox, SERVICE, the_clock),
         photos=PhotoStorage(settings.max_photo_bytes, crypto.cipher),
-        real_name=real_name or DevRealNameProvider(),
+        real_name=real_name or build_real_name(settings, the_clock),
         calendar=WorkingCalendar.from_config(settings.holidays, settings.makeup_working_days),
     )
 
@@ -138,6 +159,8 @@ def build_host(settings: IdentitySettings, **overrides: Any) -> ServiceHost:
 
     async def close() -> None:
         ctx.hasher.close()
+        if isinstance(ctx.real_name, HttpRealNameProvider):
+            await ctx.real_name.aclose()
         await redis.aclose()
 
     parts = HostParts(

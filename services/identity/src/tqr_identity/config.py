@@ -109,9 +109,27 @@ class IdentitySettings(ServiceSettings):
     # R-ID-7: the version of the user agreement a registration must accept.
     agreement_version: str = "2026-01"
 
-    # R-ID-9: the national identity authority ("dev" = the simulated one) and its deadline.
-    real_name_provider: Literal["dev"] = "dev"
+    # R-ID-9: the national identity authority ("dev" = the simulated one, refused in production;
+    # "http" = adapters.real_name_http) and the deadline of one verification, retries included.
+    real_name_provider: Literal["dev", "http"] = "dev"
     real_name_deadline_seconds: float = 3.0
+    # The HTTP authority (contract: services/identity/README.md): where, the API key and the header
+    # it travels in, and optionally mutual TLS (our certificate and key; the CA of its server
+    # certificate, empty: the system's CAs).
+    real_name_http_url: str = ""
+    real_name_http_api_key: str = "dev-only-real-name-api-key"
+    real_name_http_api_key_header: str = "X-Api-Key"
+    real_name_http_client_cert: str = ""
+    real_name_http_client_key: str = ""
+    real_name_http_ca: str = ""
+    # Attempts per verification (same idempotency key), each with its own deadline, and the first
+    # pause between them (doubled after each).
+    real_name_http_max_attempts: int = Field(default=3, ge=1)
+    real_name_http_attempt_seconds: float = Field(default=1.0, gt=0)
+    real_name_http_backoff_seconds: float = Field(default=0.2, ge=0)
+    # Circuit breaker: failed requests in a row that open it, and the pause before one probe.
+    real_name_breaker_failures: int = Field(default=5, ge=1)
+    real_name_breaker_cool_down_seconds: float = Field(default=30.0, ge=0)
 
     # R-ID-9: working-day calendar for the manual-review due date (comma-separated ISO dates).
     holidays: str = ""
@@ -133,6 +151,12 @@ class IdentitySettings(ServiceSettings):
             # (the development value itself is already named by the base class)
             if _key_bytes(value) & DEV_KEY_MATERIAL and not is_development_value(value):
                 problems.append(f"set {self.env_name(name)} (holds a published development key under another id)")
+        if self.real_name_provider == "dev":
+            problems.append(f"set {self.env_name('real_name_provider')}=http (the simulated authority fails "
+                            "every real person)")
+        elif not self.real_name_http_url.startswith("https://"):
+            problems.append(f"set {self.env_name('real_name_http_url')} to the authority's https address "
+                            "(names and document numbers travel there)")
         if self.seed_demo:
             problems.append(f"set {self.env_name('seed_demo')}=false (demo accounts with published passwords)")
         return problems
@@ -155,6 +179,13 @@ class IdentitySettings(ServiceSettings):
         if len(value.encode()) < 16:
             raise ValueError("must be at least 16 bytes")
         return value
+
+    @model_validator(mode="after")
+    def _client_certificate_with_its_key(self) -> IdentitySettings:
+        if bool(self.real_name_http_client_cert) != bool(self.real_name_http_client_key):
+            raise ValueError("IDENTITY_REAL_NAME_HTTP_CLIENT_CERT and IDENTITY_REAL_NAME_HTTP_CLIENT_KEY are "
+                             "given together or not at all")
+        return self
 
     @model_validator(mode="after")
     def _personal_data_keys_build_a_cipher(self) -> IdentitySettings:

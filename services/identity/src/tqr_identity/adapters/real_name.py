@@ -27,6 +27,19 @@ class RealNameAnswer:
     reason_en: str = ""
 
 
+# The two ways an authority says "no", as the person reads them (every provider answers with these).
+NO_MATCH_ANSWER = RealNameAnswer(
+    False,
+    "证件号码与姓名不一致，请核对姓名（包括生僻字）后重试",
+    "The name does not match the document number; check the name (including rare characters) and try again",
+)
+NO_RECORD_ANSWER = RealNameAnswer(
+    False,
+    "未能在身份认证系统中核实您的证件信息",
+    "The identity authority could not confirm your document details",
+)
+
+
 class RealNameProviderUnavailable(Exception):
     """The provider could not answer (its own words; never carries the person's data)."""
 

@@ -23,7 +23,12 @@ from functools import cache
 
 from demodata import demo_people
 
-from tqr_identity.adapters.real_name import RealNameAnswer, RealNameProviderUnavailable
+from tqr_identity.adapters.real_name import (
+    NO_MATCH_ANSWER,
+    NO_RECORD_ANSWER,
+    RealNameAnswer,
+    RealNameProviderUnavailable,
+)
 from tqr_identity.domain.documents import DocumentType
 from tqr_identity.domain.gb11643 import make_valid_id_number
 
@@ -51,18 +56,6 @@ def demo_registry_holders() -> tuple[DevPerson, ...]:
     return tuple(DevPerson(DocumentType(p.document_type), p.document_number, p.name) for p in demo_people())
 
 
-NO_MATCH = RealNameAnswer(
-    False,
-    "证件号码与姓名不一致，请核对姓名（包括生僻字）后重试",
-    "The name does not match the document number; check the name (including rare characters) and try again",
-)
-NO_RECORD_ANSWER = RealNameAnswer(
-    False,
-    "未能在身份认证系统中核实您的证件信息",
-    "The identity authority could not confirm your document details",
-)
-
-
 class DevRealNameProvider:
     def __init__(self, people: Iterable[DevPerson] | None = None, outage_numbers: Iterable[str] | None = None):
         known = list(people) if people is not None else [*demo_registry_holders(), *DEV_ONLY_PEOPLE]
@@ -80,5 +73,5 @@ class DevRealNameProvider:
         if on_record is None:
             return NO_RECORD_ANSWER
         if on_record != name:
-            return NO_MATCH
+            return NO_MATCH_ANSWER
         return RealNameAnswer(True)
