@@ -1,44 +1,41 @@
-"""Fake identity, application and documents services for the staff console's tests: real grpc.aio
-servers (with servicekit's interceptor, so refusals travel exactly as in production) in a thread of
-their own, with canned data and a record of every call and its Actor.
+"""Fakes of the gateway's staff clients (``tqr_gateway.clients.staff_*``) and of the identity client's
+session and enrolment calls, for the staff console's page tests: plain objects in this process with
+canned answers, put in place of the real clients through ``app.dependency_overrides``, so no gRPC
+server runs. Every call is recorded under the client method's name with the actor the gateway
+signed for it; refusals arrive as the real clients raise them (``client_fakes.refused``).
 
-Imported by the test_staff_*.py modules as ``services.gateway.tests.unit.staff_fakes``.
+Imported by the test_staff_*.py modules as ``services.gateway.tests.unit.staff_fakes``; the tests
+about the wire itself run over real gRPC servers (``staff_wire_fakes``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi.testclient import TestClient
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import errors
-from servicekit.rpc.actor import actor_of
-from servicekit.rpc.server import create_server
 from tqr.application.v1 import application_pb2 as ref_pb
-from tqr.application.v1 import application_pb2_grpc as ref_rpc
-from tqr.application.v1 import plans_pb2 as plans_pb
-from tqr.application.v1 import plans_pb2_grpc as plans_rpc
-from tqr.application.v1 import staff_pb2 as staff_pb
-from tqr.application.v1 import staff_pb2_grpc as staff_rpc
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
+from tqr.common.v1.actor_pb2 import Actor
 from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_HKMO_PERMIT
-from tqr.documents.v1 import documents_pb2 as doc_pb
-from tqr.documents.v1 import documents_pb2_grpc as doc_rpc
 from tqr.identity.v1 import identity_pb2 as id_pb
-from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 from tqr.identity.v1.identity_pb2 import REVIEW_STATUS_PENDING
-from tqr_gateway import vocabulary
+from tqr_gateway import deps, vocabulary
 from tqr_gateway.app import create_app
+from tqr_gateway.clients.staff_application import PlanInput, SearchPage
+from tqr_gateway.clients.staff_documents import ExportedFile, FormCodeCheck
+from tqr_gateway.clients.staff_identity import CasePhoto
+from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 
+from services.gateway.tests.unit.client_fakes import Recorder, actor_in, refused
 from services.gateway.tests.unit.workflow_fakes import served_rules
 
 APP_ID = "app-1"
@@ -47,13 +44,9 @@ CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another
 DOCUMENT = "11010519491231002X"
 GOOD_CODE = f"TQR1.{APP_NUMBER}.1a2b3c4d.GOODMAC"
 PNG = b"\x89PNG\r\n\x1a\nfake"
-
-
-def ts(value: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
+SETUP_CODE = "ABCD-EFGH-JKLM-NPQR"
+ENROL_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+Metadata = Sequence[tuple[str, str | bytes]]
 
 # (token) -> (role, organisation)
 STAFF = {
@@ -63,25 +56,23 @@ STAFF = {
     "tok-sysadmin": ("SYSTEM_ADMIN", ""),
     "tok-other-admin": ("AUTHORITY_ADMIN", "110105"),
 }
+MEMBER = id_pb.StaffMember(staff_id="staff-9", username="point11010802", display_name="海淀二号确认点",
+                           role=vocabulary.POINT_STAFF, organisation_code="11010802", active=True)
+NOT_YOURS = errors.PermissionDenied("R-STAFF-4", "这份申请不属于您的单位，不能办理",
+                                    "This application is not in your organisation")
 
 
-@dataclass
-class Calls:
-    items: list[tuple[str, Any, Any]] = field(default_factory=list)
-    # What FakeReference.GetWorkflowRules answers: the application service's real rules unless a test
-    # changes them (before the gateway's first request: it caches the answer).
-    rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
-
-    def add(self, method: str, request: Any, context: Any) -> None:
-        self.items.append((method, request, actor_of(context)))
-
-    def of(self, method: str) -> list[tuple[Any, Any]]:
-        return [(r, a) for m, r, a in self.items if m == method]
+def ts(value: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
 
 
-def _in_scope(actor: Any) -> bool:
-    return (actor.role == vocabulary.AUTHORITY_ADMIN and actor.organisation_code == "110108") or (
-        actor.role == vocabulary.POINT_STAFF and actor.organisation_code == "11010801")
+def in_scope(actor: Actor | None) -> bool:
+    """The application service's R-STAFF-4 scope, reduced to the one application these tests use."""
+    return actor is not None and (
+        (actor.role == vocabulary.AUTHORITY_ADMIN and actor.organisation_code == "110108")
+        or (actor.role == vocabulary.POINT_STAFF and actor.organisation_code == "11010801"))
 
 
 def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -> views.ApplicationView:
@@ -99,295 +90,297 @@ def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -
                                           actor_role="APPLICANT", at=ts(at))])
 
 
-class FakeStaff(staff_rpc.StaffServiceServicer):
+def staff_view(application_id: str, actor: Actor | None) -> views.ApplicationView:
+    """What the service shows this actor: the actions its role may take on a submitted application."""
+    allowed = (("CONFIRM_ON_SITE", "MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE")
+               if actor is not None and actor.role == vocabulary.POINT_STAFF
+               else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
+    view = application_view(allowed=allowed)
+    view.certificate_claimed_by_another = application_id == CONFLICT_APP_ID
+    return view
+
+
+def summaries(certificate_conflicts_only: bool = False) -> list[views.ApplicationSummary]:
+    rows = [views.ApplicationSummary(application_id=f"app-{i}", application_number=f"20261101080{i:05d}",
+                                     applicant_name=f"申请人{i}", status="SUBMITTED",
+                                     status_label="信息提交成功，等待现场确认",
+                                     certificate_claimed_by_another=i == 0) for i in range(2)]
+    return [r for r in rows if r.certificate_claimed_by_another] if certificate_conflicts_only else rows
+
+
+def plans() -> list[views.Plan]:
+    start = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+    return [views.Plan(plan_id="plan-1", authority_code="110108", name="2026年教师资格定期注册",
+                       online_start=ts(start), online_end=ts(datetime(2026, 4, 1, 9, 30, tzinfo=UTC)),
+                       points=[views.PointWindow(point_code="11010801", point_name="海淀一号确认点",
+                                                 confirm_start=ts(start), confirm_end=ts(start))])]
+
+
+@dataclass
+class Calls(Recorder):
+    # What the application service serves as its workflow rules: its real ones unless a test changes
+    # them (test_workflow_rules_followed); read on every request.
+    rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
+
+    def of(self, method: str) -> list[tuple[Any, Actor | None]]:
+        """Each call of ``method`` as (its arguments, the actor it was made for)."""
+        return [(arguments, actor) for name, arguments, actor in self.calls if name == method]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+class FakeStaffApplications:
+    """``StaffApplicationClient``: the staff actions, plans and reference data."""
+
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
 
-    def _check(self, context: Any) -> None:
-        if not _in_scope(actor_of(context)):
-            raise errors.PermissionDenied("R-STAFF-4", "这份申请不属于您的单位，不能办理",
-                                          "This application is not in your organisation")
+    def _check(self, metadata: Metadata) -> Actor | None:
+        actor = actor_in(metadata)
+        if not in_scope(actor):
+            raise refused(NOT_YOURS)
+        return actor
 
-    async def FindApplication(self, request: Any, context: Any) -> Any:
-        self.calls.add("FindApplication", request, context)
-        hit = request.query in (APP_NUMBER, DOCUMENT) and _in_scope(actor_of(context))
-        summary = views.ApplicationSummary(application_id=APP_ID, application_number=APP_NUMBER,
-                                           applicant_name="王小明", status="SUBMITTED")
-        return staff_pb.FindApplicationResponse(applications=[summary] if hit else [])
+    async def find(self, query: str, *, metadata: Metadata) -> list[views.ApplicationSummary]:
+        self.calls.record("find", metadata, query=query)
+        if query not in (APP_NUMBER, DOCUMENT) or not in_scope(actor_in(metadata)):
+            return []
+        return [views.ApplicationSummary(application_id=APP_ID, application_number=APP_NUMBER,
+                                         applicant_name="王小明", status="SUBMITTED")]
 
-    async def SearchApplications(self, request: Any, context: Any) -> Any:
-        self.calls.add("SearchApplications", request, context)
-        rows = [views.ApplicationSummary(application_id=f"app-{i}", application_number=f"20261101080{i:05d}",
-                                         applicant_name=f"申请人{i}", status="SUBMITTED",
-                                         status_label="信息提交成功，等待现场确认",
-                                         certificate_claimed_by_another=i == 0) for i in range(2)]
-        if request.certificate_conflicts_only:
-            rows = [r for r in rows if r.certificate_claimed_by_another]
-        return staff_pb.SearchApplicationsResponse(applications=rows,
-                                                   next_page_token="" if request.page_token else "tok-2")
+    async def search(self, *, metadata: Metadata, status: str = "", point_code: str = "",
+                     application_number: str = "", applicant_name: str = "", page_size: int = 20,
+                     page_token: str = "", certificate_conflicts_only: bool = False) -> SearchPage:
+        self.calls.record("search", metadata, status=status, point_code=point_code,
+                          application_number=application_number, applicant_name=applicant_name,
+                          page_size=page_size, page_token=page_token,
+                          certificate_conflicts_only=certificate_conflicts_only)
+        return SearchPage(summaries(certificate_conflicts_only), "" if page_token else "tok-2")
 
-    async def GetApplicationForStaff(self, request: Any, context: Any) -> Any:
-        self.calls.add("GetApplicationForStaff", request, context)
-        self._check(context)
-        role = actor_of(context).role
-        allowed = (("CONFIRM_ON_SITE", "MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE")
-                   if role == vocabulary.POINT_STAFF else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
-        view = application_view(allowed=allowed)
-        view.certificate_claimed_by_another = request.application_id == CONFLICT_APP_ID
-        return staff_pb.GetApplicationForStaffResponse(application=view)
+    async def get(self, application_id: str, *, metadata: Metadata) -> views.ApplicationView:
+        self.calls.record("get", metadata, application_id=application_id)
+        return staff_view(application_id, self._check(metadata))
 
-    async def CheckEligibilityForStaff(self, request: Any, context: Any) -> Any:
-        self.calls.add("CheckEligibilityForStaff", request, context)
-        self._check(context)
-        return staff_pb.CheckEligibilityForStaffResponse(report=wizard.EligibilityReport(
-            eligible=False, likely_outcome="DEFERRED", findings=[wizard.EligibilityFinding(
-                code="ELIG-HOURS", message_zh="继续教育学时不足 360 学时", message_en="Too few hours",
-                outcome="DEFERRED")]))
+    async def eligibility(self, application_id: str, *, metadata: Metadata) -> wizard.EligibilityReport:
+        self.calls.record("eligibility", metadata, application_id=application_id)
+        self._check(metadata)
+        return wizard.EligibilityReport(eligible=False, likely_outcome="DEFERRED", findings=[wizard.EligibilityFinding(
+            code="ELIG-HOURS", message_zh="继续教育学时不足 360 学时", message_en="Too few hours", outcome="DEFERRED")])
 
-    async def RecordOnSiteResult(self, request: Any, context: Any) -> Any:
-        self.calls.add("RecordOnSiteResult", request, context)
-        self._check(context)
-        return staff_pb.RecordOnSiteResultResponse(application=application_view("CONFIRMED"))
+    async def act(self, application_id: str, action: str, *, role: vocabulary.Role, metadata: Metadata,
+                  reason: str = "", missing_materials: Sequence[str] = (),
+                  expected_version: int = 0) -> views.ApplicationView:
+        self.calls.record("act", metadata, application_id=application_id, action=action, role=role, reason=reason,
+                          missing_materials=list(missing_materials), expected_version=expected_version)
+        self._check(metadata)
+        return application_view("CONFIRMED" if action == "CONFIRM_ON_SITE" else "REGISTERED")
 
-    async def DecideApplication(self, request: Any, context: Any) -> Any:
-        self.calls.add("DecideApplication", request, context)
-        self._check(context)
-        return staff_pb.DecideApplicationResponse(application=application_view("REGISTERED"))
+    async def post_message(self, application_id: str, body: str, *, metadata: Metadata) -> views.Message:
+        self.calls.record("post_message", metadata, application_id=application_id, body=body)
+        self._check(metadata)
+        return views.Message(message_id="m-1", application_id=application_id, body=body)
 
-    async def PostMessage(self, request: Any, context: Any) -> Any:
-        self.calls.add("PostMessage", request, context)
-        self._check(context)
-        return staff_pb.PostMessageResponse(message=views.Message(message_id="m-1", application_id=APP_ID,
-                                                                  body=request.body))
+    async def correct_email(self, application_id: str, email: str, reason: str, *,
+                            metadata: Metadata) -> views.ApplicationView:
+        self.calls.record("correct_email", metadata, application_id=application_id, email=email, reason=reason)
+        self._check(metadata)
+        return application_view()
 
-    async def CorrectApplicantEmail(self, request: Any, context: Any) -> Any:
-        self.calls.add("CorrectApplicantEmail", request, context)
-        self._check(context)
-        return staff_pb.CorrectApplicantEmailResponse(application=application_view())
+    async def list_plans(self, *, metadata: Metadata, authority_code: str = "") -> list[views.Plan]:
+        self.calls.record("list_plans", metadata, authority_code=authority_code)
+        return plans()
 
+    async def create_plan(self, authority_code: str, plan: PlanInput, *, metadata: Metadata) -> views.Plan:
+        self.calls.record("create_plan", metadata, authority_code=authority_code, plan=plan)
+        return views.Plan(plan_id="plan-2", name=plan.name)
 
-class FakePlans(plans_rpc.PlanServiceServicer):
-    def __init__(self, calls: Calls) -> None:
-        self.calls = calls
+    async def update_plan(self, plan_id: str, plan: PlanInput, *, metadata: Metadata) -> views.Plan:
+        self.calls.record("update_plan", metadata, plan_id=plan_id, plan=plan)
+        return views.Plan(plan_id=plan_id, name=plan.name)
 
-    async def ListPlans(self, request: Any, context: Any) -> Any:
-        self.calls.add("ListPlans", request, context)
-        start = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
-        plan = views.Plan(plan_id="plan-1", authority_code="110108", name="2026年教师资格定期注册",
-                          online_start=ts(start), online_end=ts(datetime(2026, 4, 1, 9, 30, tzinfo=UTC)),
-                          points=[views.PointWindow(point_code="11010801", point_name="海淀一号确认点",
-                                                    confirm_start=ts(start), confirm_end=ts(start))])
-        return plans_pb.ListPlansResponse(plans=[plan])
+    async def set_point_notes(self, point_code: str, notes: str, *, metadata: Metadata) -> None:
+        self.calls.record("set_point_notes", metadata, point_code=point_code, notes=notes)
 
-    async def CreatePlan(self, request: Any, context: Any) -> Any:
-        self.calls.add("CreatePlan", request, context)
-        return plans_pb.CreatePlanResponse(plan=views.Plan(plan_id="plan-2", name=request.name))
-
-    async def UpdatePlan(self, request: Any, context: Any) -> Any:
-        self.calls.add("UpdatePlan", request, context)
-        return plans_pb.UpdatePlanResponse(plan=views.Plan(plan_id=request.plan_id, name=request.name))
-
-    async def SetPointNotes(self, request: Any, context: Any) -> Any:
-        self.calls.add("SetPointNotes", request, context)
-        return plans_pb.SetPointNotesResponse()
-
-
-class FakeReference(ref_rpc.ReferenceDataServiceServicer):
-    def __init__(self, calls: Calls) -> None:
-        self.calls = calls
-
-    async def GetWorkflowRules(self, request: Any, context: Any) -> Any:
-        return self.calls.rules  # asked without an actor: the same answer for everyone
-
-    async def ListConfirmationPoints(self, request: Any, context: Any) -> Any:
+    async def list_points(self, authority_code: str, *, metadata: Metadata) -> list[ref_pb.ConfirmationPoint]:
         points = [ref_pb.ConfirmationPoint(code="11010801", authority_code="110108", name="海淀一号确认点",
                                            onsite_notes="请带身份证原件"),
                   ref_pb.ConfirmationPoint(code="11010802", authority_code="110108", name="海淀二号确认点")]
-        return ref_pb.ListConfirmationPointsResponse(points=[p for p in points if p.authority_code ==
-                                                             request.authority_code])
+        return [p for p in points if p.authority_code == authority_code]
 
-    async def ListAuthorities(self, request: Any, context: Any) -> Any:
-        return ref_pb.ListAuthoritiesResponse(authorities=[ref_pb.Authority(code="110108", name="海淀区教委")])
+    async def list_authorities(self, *, metadata: Metadata) -> list[ref_pb.Authority]:
+        return [ref_pb.Authority(code="110108", name="海淀区教委")]
 
-    async def ListRegions(self, request: Any, context: Any) -> Any:
-        return ref_pb.ListRegionsResponse(regions=[ref_pb.Region(code="110000", name="北京市")])
+    async def list_regions(self, *, metadata: Metadata, parent_code: str = "") -> list[ref_pb.Region]:
+        return [ref_pb.Region(code="110000", name="北京市")]
 
-    async def ListCodeLists(self, request: Any, context: Any) -> Any:
+    async def code_lists(self, *, metadata: Metadata) -> ref_pb.ListCodeListsResponse:
         return ref_pb.ListCodeListsResponse(teaching_stages=[ref_pb.CodeName(code="PRIMARY", name="小学")])
 
 
-SETUP_CODE = "ABCD-EFGH-JKLM-NPQR"
-ENROL_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-MEMBER = id_pb.StaffMember(staff_id="staff-9", username="point11010802", display_name="海淀二号确认点",
-                           role=vocabulary.POINT_STAFF, organisation_code="11010802", active=True)
+def _refuse_outside(actor: Actor | None, organisation: str) -> None:
+    """Identity's R-STAFF-5 scope, reduced to what these tests need."""
+    if actor is not None and actor.role == vocabulary.AUTHORITY_ADMIN and \
+            not organisation.startswith(actor.organisation_code):
+        raise refused(errors.PermissionDenied("R-STAFF-5", "您不能管理此账号或此机构的人员",
+                                              "You cannot manage this account or the staff of this organisation"))
 
 
-def _refuse_outside(actor: Any, role: Any, organisation: str) -> None:
-    """The service's R-STAFF-5 scope, reduced to what these tests need."""
-    if actor.role == vocabulary.AUTHORITY_ADMIN and not organisation.startswith(actor.organisation_code):
-        raise errors.PermissionDenied("R-STAFF-5", "您不能管理此账号或此机构的人员",
-                                      "You cannot manage this account or the staff of this organisation")
+def _setup_code(member: id_pb.StaffMember) -> id_pb.StaffSetupCodeResponse:
+    return id_pb.StaffSetupCodeResponse(staff=member, setup_code=SETUP_CODE,
+                                        setup_code_expires_at="2026-03-04T02:00:00+00:00")
 
 
-class FakeStaffAdministration(id_rpc.IdentityServiceServicer):
-    """Identity's staff administration and enrolment RPCs (R-STAFF-5)."""
+class FakeStaffIdentity:
+    """``StaffIdentityClient``: the reviewers' queues (R-STAFF-3) and staff administration (R-STAFF-5)."""
 
-    calls: Calls
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+        self.cases = [id_pb.ManualReviewCase(
+            case_id="case-1", name="张三", document_type=DOCUMENT_TYPE_HKMO_PERMIT, masked_document_number="H1*****89",
+            status=REVIEW_STATUS_PENDING, submitted_at="2026-03-02T08:00:00+00:00", due_date="2026-03-11",
+            photo_ids=["photo-1"])]
+        self.support = [
+            id_pb.SupportRequest(request_id="sup-1", name="李四", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
+                                 requested_email="new@example.cn", photo_ids=["photo-2"]),
+            id_pb.SupportRequest(request_id="sup-2", name="王五", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
+                                 requested_email="w5@example.cn", photo_ids=["photo-3"], without_sign_in=True,
+                                 claimed_name="王 五")]
 
-    async def ListStaff(self, request: Any, context: Any) -> Any:
-        self.calls.add("ListStaff", request, context)
-        return id_pb.ListStaffResponse(staff=[MEMBER])
+    async def manual_reviews(self, *, metadata: Metadata, status: str = "PENDING", page: int = 0,
+                             page_size: int = 20) -> tuple[list[id_pb.ManualReviewCase], int]:
+        self.calls.record("manual_reviews", metadata, status=status, page=page, page_size=page_size)
+        return list(self.cases), len(self.cases)
 
-    async def CreateStaff(self, request: Any, context: Any) -> Any:
-        self.calls.add("CreateStaff", request, context)
-        _refuse_outside(actor_of(context), request.role, request.organisation_code)
-        member = id_pb.StaffMember(staff_id="staff-new", username=request.username,
-                                   display_name=request.display_name, role=request.role,
-                                   organisation_code=request.organisation_code, active=True, must_enrol=True)
-        return id_pb.StaffSetupCodeResponse(staff=member, setup_code=SETUP_CODE,
-                                            setup_code_expires_at="2026-03-04T02:00:00+00:00")
+    async def manual_review(self, case_id: str, *, metadata: Metadata) -> id_pb.ManualReviewCase | None:
+        self.calls.record("manual_review", metadata, case_id=case_id)
+        return next((case for case in self.cases if case.case_id == case_id), None)
 
-    async def UpdateStaff(self, request: Any, context: Any) -> Any:
-        self.calls.add("UpdateStaff", request, context)
-        _refuse_outside(actor_of(context), request.role, request.organisation_code)
+    async def decide_manual_review(self, case_id: str, decision: str, reason: str, *,
+                                   metadata: Metadata) -> id_pb.ManualReviewCase:
+        self.calls.record("decide_manual_review", metadata, case_id=case_id, decision=decision, reason=reason)
+        return id_pb.ManualReviewCase(case_id=case_id, status=vocabulary.review_status(decision))
+
+    async def support_requests(self, *, metadata: Metadata, status: str = "PENDING", page: int = 0,
+                               page_size: int = 20) -> tuple[list[id_pb.SupportRequest], int]:
+        self.calls.record("support_requests", metadata, status=status, page=page, page_size=page_size)
+        return list(self.support), len(self.support)
+
+    async def support_request(self, request_id: str, *, metadata: Metadata) -> id_pb.SupportRequest | None:
+        self.calls.record("support_request", metadata, request_id=request_id)
+        return next((item for item in self.support if item.request_id == request_id), None)
+
+    async def decide_support_request(self, request_id: str, decision: str, reason: str, *,
+                                     metadata: Metadata) -> id_pb.SupportRequest:
+        self.calls.record("decide_support_request", metadata, request_id=request_id, decision=decision,
+                          reason=reason)
+        return id_pb.SupportRequest(request_id=request_id, status=vocabulary.review_status(decision))
+
+    async def case_photo(self, photo_id: str, *, metadata: Metadata) -> CasePhoto:
+        self.calls.record("case_photo", metadata, photo_id=photo_id)
+        return CasePhoto("image/png", PNG)
+
+    async def staff(self, *, metadata: Metadata) -> list[id_pb.StaffMember]:
+        self.calls.record("staff", metadata)
+        return [MEMBER]
+
+    async def create_staff(self, *, username: str, display_name: str, role: str, organisation_code: str,
+                           metadata: Metadata) -> id_pb.StaffSetupCodeResponse:
+        self.calls.record("create_staff", metadata, username=username, display_name=display_name, role=role,
+                          organisation_code=organisation_code)
+        _refuse_outside(actor_in(metadata), organisation_code)
+        return _setup_code(id_pb.StaffMember(staff_id="staff-new", username=username, display_name=display_name,
+                                             role=vocabulary.role(role), organisation_code=organisation_code,
+                                             active=True, must_enrol=True))
+
+    async def update_staff(self, staff_id: str, *, display_name: str, role: str, organisation_code: str,
+                           metadata: Metadata) -> id_pb.StaffMember:
+        self.calls.record("update_staff", metadata, staff_id=staff_id, display_name=display_name, role=role,
+                          organisation_code=organisation_code)
+        _refuse_outside(actor_in(metadata), organisation_code)
         return MEMBER
 
-    async def SetStaffActive(self, request: Any, context: Any) -> Any:
-        self.calls.add("SetStaffActive", request, context)
+    async def set_staff_active(self, staff_id: str, active: bool, *, metadata: Metadata) -> id_pb.StaffMember:
+        self.calls.record("set_staff_active", metadata, staff_id=staff_id, active=active)
         return MEMBER
 
-    async def ResetStaffPassword(self, request: Any, context: Any) -> Any:
-        self.calls.add("ResetStaffPassword", request, context)
-        return id_pb.StaffSetupCodeResponse(staff=MEMBER, setup_code=SETUP_CODE,
-                                            setup_code_expires_at="2026-03-04T02:00:00+00:00")
+    async def reset_staff(self, staff_id: str, what: str, *, metadata: Metadata) -> id_pb.StaffSetupCodeResponse:
+        self.calls.record("reset_staff", metadata, staff_id=staff_id, what=what)
+        return _setup_code(MEMBER)
 
-    async def ResetStaffTotp(self, request: Any, context: Any) -> Any:
-        self.calls.add("ResetStaffTotp", request, context)
-        return id_pb.StaffSetupCodeResponse(staff=MEMBER, setup_code=SETUP_CODE,
-                                            setup_code_expires_at="2026-03-04T02:00:00+00:00")
+    async def unlock_applicant(self, *, document_type: str, document_number: str, metadata: Metadata) -> str:
+        self.calls.record("unlock_applicant", metadata, document_type=document_type, document_number=document_number)
+        if document_number != DOCUMENT:
+            raise refused(errors.NotFound("ACCOUNT_NOT_FOUND", "未找到使用该证件注册的账号",
+                                          "No account is registered with this document"))
+        return "acc-1"
 
-    async def UnlockApplicantSignIn(self, request: Any, context: Any) -> Any:
-        self.calls.add("UnlockApplicantSignIn", request, context)
-        if request.document_number != DOCUMENT:
-            raise errors.NotFound("ACCOUNT_NOT_FOUND", "未找到使用该证件注册的账号",
-                                  "No account is registered with this document")
-        return id_pb.UnlockApplicantSignInResponse(account_id="acc-1")
 
-    async def StartStaffEnrolment(self, request: Any, context: Any) -> Any:
-        self.calls.items.append(("StartStaffEnrolment", request, None))  # public: no actor
-        if request.setup_code != SETUP_CODE:
-            raise errors.Unauthenticated("R-ID-8", "登录失败", "Sign-in failed")
+class FakeStaffDocuments:
+    """``StaffDocumentsClient``: the form code's check (R-STAFF-2) and the point's workbook."""
+
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    async def verify_form_code(self, code: str, *, metadata: Metadata) -> FormCodeCheck:
+        self.calls.record("verify_form_code", metadata, code=code)
+        if code.strip() != GOOD_CODE:
+            return FormCodeCheck(False)
+        return FormCodeCheck(True, APP_NUMBER, APP_ID, current=False)  # the printout is older than the data
+
+    async def export_point_applicants(self, point_code: str, *, metadata: Metadata) -> ExportedFile:
+        self.calls.record("export_point_applicants", metadata, point_code=point_code)
+        return ExportedFile("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            f"point-{point_code}.xlsx", "确认点名单.xlsx", b"PK\x03\x04xlsx")
+
+
+class FakeIdentity:
+    """The ``IdentityClient`` calls the console makes: resolving a staff session, and the first
+    sign-in with a setup code (R-STAFF-5), which has no actor yet."""
+
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    async def resolve_session(self, session_token: str) -> id_pb.ResolveSessionResponse:
+        if session_token not in STAFF:
+            raise refused(errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Please sign in first"))
+        role, org = STAFF[session_token]
+        return id_pb.ResolveSessionResponse(subject_id=f"s-{session_token}", kind="staff", roles=[vocabulary.role(role)],
+                                            organisation_code=org, name=f"{role} 测试")
+
+    async def start_staff_enrolment(self, *, username: str, setup_code: str,
+                                    client_id: str) -> id_pb.StartStaffEnrolmentResponse:
+        self.calls.record("start_staff_enrolment", username=username, setup_code=setup_code, client_id=client_id)
+        if setup_code != SETUP_CODE:
+            raise refused(errors.Unauthenticated("R-ID-8", "登录失败", "Sign-in failed"))
         return id_pb.StartStaffEnrolmentResponse(
             enrolment_token="enrol-1", totp_secret=ENROL_SECRET,
-            totp_uri=f"otpauth://totp/%E6%95%99:{request.username}?secret={ENROL_SECRET}&issuer=%E6%95%99")
+            totp_uri=f"otpauth://totp/%E6%95%99:{username}?secret={ENROL_SECRET}&issuer=%E6%95%99")
 
-    async def FinishStaffEnrolment(self, request: Any, context: Any) -> Any:
-        self.calls.items.append(("FinishStaffEnrolment", request, None))
-        if request.totp_code != "123456":
-            raise errors.InvalidInput([errors.FieldProblem("totp_code", "R-STAFF-5", "验证码不正确", "The code is wrong")],
-                                      code="R-STAFF-5")
+    async def finish_staff_enrolment(self, *, enrolment_token: str, new_password: str, new_password_confirm: str,
+                                     totp_code: str, client_id: str) -> id_pb.FinishStaffEnrolmentResponse:
+        self.calls.record("finish_staff_enrolment", enrolment_token=enrolment_token, new_password=new_password,
+                          new_password_confirm=new_password_confirm, totp_code=totp_code, client_id=client_id)
+        if totp_code != "123456":
+            raise refused(errors.InvalidInput(
+                [errors.FieldProblem("totp_code", "R-STAFF-5", "验证码不正确", "The code is wrong")], code="R-STAFF-5"))
         return id_pb.FinishStaffEnrolmentResponse(
             signed_in=id_pb.SignInResponse(session_token="tok-admin", subject_id="s-new", kind="staff",
                                            roles=[vocabulary.AUTHORITY_ADMIN]),
             recovery_codes=[f"RCVR-CODE-{n:04d}-ABCD" for n in range(10)])
 
 
-class FakeIdentity(FakeStaffAdministration):
-    def __init__(self, calls: Calls) -> None:
-        self.calls = calls
+class CallLog(Protocol):
+    def of(self, method: str) -> list[tuple[Any, Any]]: ...
 
-    async def ResolveSession(self, request: Any, context: Any) -> Any:
-        if request.session_token not in STAFF:
-            raise errors.Unauthenticated("UNAUTHENTICATED", "请先登录", "Please sign in first")
-        role, org = STAFF[request.session_token]
-        return id_pb.ResolveSessionResponse(subject_id=f"s-{request.session_token}", kind="staff", roles=[vocabulary.role(role)],
-                                            organisation_code=org, name=f"{role} 测试")
-
-    async def ListManualReviews(self, request: Any, context: Any) -> Any:
-        self.calls.add("ListManualReviews", request, context)
-        case = id_pb.ManualReviewCase(case_id="case-1", name="张三", document_type=DOCUMENT_TYPE_HKMO_PERMIT,
-                                      masked_document_number="H1*****89", status=REVIEW_STATUS_PENDING,
-                                      submitted_at="2026-03-02T08:00:00+00:00", due_date="2026-03-11",
-                                      photo_ids=["photo-1"])
-        return id_pb.ListManualReviewsResponse(cases=[case], total=1)
-
-    async def DecideManualReview(self, request: Any, context: Any) -> Any:
-        self.calls.add("DecideManualReview", request, context)
-        return id_pb.ManualReviewCase(case_id=request.case_id, status=request.decision)
-
-    async def ListSupportRequests(self, request: Any, context: Any) -> Any:
-        self.calls.add("ListSupportRequests", request, context)
-        item = id_pb.SupportRequest(request_id="sup-1", name="李四", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
-                                    requested_email="new@example.cn", photo_ids=["photo-2"])
-        anonymous = id_pb.SupportRequest(request_id="sup-2", name="王五", kind="CHANGE_CONTACT", status=REVIEW_STATUS_PENDING,
-                                         requested_email="w5@example.cn", photo_ids=["photo-3"],
-                                         without_sign_in=True, claimed_name="王 五")
-        return id_pb.ListSupportRequestsResponse(requests=[item, anonymous], total=2)
-
-    async def DecideSupportRequest(self, request: Any, context: Any) -> Any:
-        self.calls.add("DecideSupportRequest", request, context)
-        return id_pb.SupportRequest(request_id=request.request_id, status=request.decision)
-
-    async def GetCasePhoto(self, request: Any, context: Any) -> Any:
-        self.calls.add("GetCasePhoto", request, context)
-        return id_pb.GetCasePhotoResponse(content_type="image/png", content=PNG)
-
-
-class FakeDocuments(doc_rpc.DocumentsServiceServicer):
-    def __init__(self, calls: Calls) -> None:
-        self.calls = calls
-
-    async def VerifyFormCode(self, request: Any, context: Any) -> Any:
-        self.calls.add("VerifyFormCode", request, context)
-        if request.code != GOOD_CODE:
-            return doc_pb.VerifyFormCodeResponse(genuine=False)
-        return doc_pb.VerifyFormCodeResponse(genuine=True, application_number=APP_NUMBER, application_id=APP_ID,
-                                             form_version="1a2b3c4d", current=False)
-
-    async def ExportPointApplicants(self, request: Any, context: Any) -> Any:
-        self.calls.add("ExportPointApplicants", request, context)
-        yield doc_pb.ExportPointApplicantsResponse(metadata=doc_pb.FileMetadata(
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            filename=f"point-{request.point_code}.xlsx", display_filename="确认点名单.xlsx"))
-        yield doc_pb.ExportPointApplicantsResponse(chunk=b"PK\x03\x04xlsx")
-
-
-@contextmanager
-def fake_services() -> Iterator[tuple[int, Calls]]:
-    """Every fake on one port, served from a thread with its own event loop."""
-    calls = Calls()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    async def start() -> None:
-        server, _ = create_server("fakes", [
-            lambda s: staff_rpc.add_StaffServiceServicer_to_server(FakeStaff(calls), s),
-            lambda s: plans_rpc.add_PlanServiceServicer_to_server(FakePlans(calls), s),
-            lambda s: ref_rpc.add_ReferenceDataServiceServicer_to_server(FakeReference(calls), s),
-            lambda s: id_rpc.add_IdentityServiceServicer_to_server(FakeIdentity(calls), s),
-            lambda s: doc_rpc.add_DocumentsServiceServicer_to_server(FakeDocuments(calls), s),
-        ], [])
-        holder["port"] = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        holder["server"] = server
-        ready.set()
-
-    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
-    thread.start()
-    ready.wait(10)
-    try:
-        yield holder["port"], calls
-    finally:
-        asyncio.run_coroutine_threadsafe(holder["server"].stop(None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+    def clear(self) -> None: ...
 
 
 class Console:
-    """A TestClient of the real gateway app, wired to the fakes."""
+    """A TestClient of the real gateway app, wired to fakes (in process here, over gRPC in
+    ``staff_wire_fakes``)."""
 
-    def __init__(self, client: TestClient, calls: Calls) -> None:
+    def __init__(self, client: TestClient, calls: CallLog) -> None:
         self.client = client
         self.calls = calls
 
@@ -409,12 +402,35 @@ class Console:
         return self.client.request(method, path, json=body, headers={"X-CSRF-Token": token})
 
 
+def _returning(client: Any) -> Any:
+    async def dependency() -> Any:  # async: a plain def would run in a worker thread
+        return client
+    return dependency
+
+
 @contextmanager
 def console() -> Iterator[Console]:
-    with fake_services() as (port, calls):
-        address = f"127.0.0.1:{port}"
-        settings = GatewaySettings(identity_addresses=address, application_addresses=address,
-                                   notification_addresses=address, documents_addresses=address,
-                                   redis_url="redis://127.0.0.1:6379/15")
-        with TestClient(create_app(settings), base_url="https://testserver") as client:
-            yield Console(client, calls)
+    """The real gateway app with the staff console's clients replaced by the fakes above."""
+    calls = Calls()
+    address = "127.0.0.1:9"  # no service listens: every call goes to the fakes
+    settings = GatewaySettings(identity_addresses=address, application_addresses=address,
+                               notification_addresses=address, documents_addresses=address,
+                               redis_url="redis://127.0.0.1:6379/15")
+    app = create_app(settings)
+    identity = FakeIdentity(calls)
+
+    async def served_workflow_rules() -> WorkflowRules:
+        return WorkflowRules.of(calls.rules)
+
+    app.dependency_overrides.update({
+        deps.identity_client: _returning(identity),
+        deps.staff_application_client: _returning(FakeStaffApplications(calls)),
+        deps.staff_identity_client: _returning(FakeStaffIdentity(calls)),
+        deps.staff_documents_client: _returning(FakeStaffDocuments(calls)),
+        deps.workflow_rules: served_workflow_rules,
+    })
+    with TestClient(app, base_url="https://testserver") as client:
+        # The session middleware is no route, so no dependency reaches it: it asks the started
+        # app's identity client, which becomes the fake too.
+        app.state.clients = replace(app.state.clients, identity=identity)
+        yield Console(client, calls)

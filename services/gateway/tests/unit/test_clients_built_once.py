@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from grpc.aio import _channel
 
-from services.gateway.tests.unit.staff_fakes import APP_ID, console
+from services.gateway.tests.unit.staff_fakes import APP_ID
+from services.gateway.tests.unit.staff_wire_fakes import console
 
 FACTORIES = ("unary_unary", "unary_stream", "stream_unary", "stream_stream")
 

@@ -1,4 +1,4 @@
-"""Staff administration pages (R-STAFF-5) against fake services: the console offers only the roles
+"""Staff administration pages (R-STAFF-5) against fakes of the staff clients: the console offers only the roles
 an administrator can give, shows a setup code once, shows the service's refusals, and carries a
 new staff member through the first sign-in with a QR code of the otpauth URI."""
 
@@ -41,13 +41,13 @@ def test_r_staff_5_each_administrator_is_offered_only_the_roles_it_can_give(page
 
 def test_r_staff_5_a_new_account_shows_its_setup_code_once(pages: Console) -> None:
     pages.sign_in("tok-admin")
-    pages.calls.items.clear()
+    pages.calls.clear()
     made = pages.post("/staff/people", {"username": "point11010803", "display-name": "海淀三号确认点",
                                         "role": "POINT_STAFF", "organisation-code": "11010803"})
     assert made.status_code == 200 and SETUP_CODE in made.text and "/staff/enrol" in made.text
     assert made.headers["cache-control"] == "no-store"
-    (request, actor), = pages.calls.of("CreateStaff")
-    assert (request.role, request.organisation_code) == (vocabulary.POINT_STAFF, "11010803")
+    (request, actor), = pages.calls.of("create_staff")
+    assert (request.role, request.organisation_code) == ("POINT_STAFF", "11010803")
     assert (actor.role, actor.organisation_code) == (vocabulary.AUTHORITY_ADMIN, "110108")
     assert SETUP_CODE not in pages.client.get("/staff/people").text
 
@@ -57,32 +57,32 @@ def test_r_staff_5_the_services_refusal_is_shown_beside_the_form(pages: Console)
     refused = pages.post("/staff/people", {"username": "x", "display-name": "某人", "role": "POINT_STAFF",
                                            "organisation-code": "11010901"})
     assert refused.status_code == 422 and "您不能管理此账号或此机构的人员" in refused.text
-    pages.calls.items.clear()
+    pages.calls.clear()
     missing = pages.post("/staff/people", {"username": "", "display-name": "", "role": "IDENTITY_REVIEWER"})
     assert missing.status_code == 422 and "请填写用户名" in missing.text and "请选择您可以授予的角色" in missing.text
-    assert not pages.calls.of("CreateStaff")
+    assert not pages.calls.of("create_staff")
 
 
 def test_r_staff_5_resets_give_a_code_and_disabling_returns_to_the_account(pages: Console) -> None:
     pages.sign_in("tok-admin")
-    pages.calls.items.clear()
+    pages.calls.clear()
     person = pages.client.get("/staff/people/staff-9")
     assert person.status_code == 200 and "海淀二号确认点" in person.text
     reset = pages.post("/staff/people/staff-9/reset-totp")
     assert reset.status_code == 200 and SETUP_CODE in reset.text
     disabled = pages.post("/staff/people/staff-9/disable")
     assert disabled.status_code == 303 and disabled.headers["location"] == "/staff/people/staff-9?done=disable"
-    assert [(r.staff_id, r.active) for r, _ in pages.calls.of("SetStaffActive")] == [("staff-9", False)]
-    assert [r.staff_id for r, _ in pages.calls.of("ResetStaffTotp")] == ["staff-9"]
+    assert [(r.staff_id, r.active) for r, _ in pages.calls.of("set_staff_active")] == [("staff-9", False)]
+    assert [(r.staff_id, r.what) for r, _ in pages.calls.of("reset_staff")] == [("staff-9", "totp")]
 
 
 def test_r_staff_5_unlock_normalises_the_number_and_shows_an_unknown_one(pages: Console) -> None:
     pages.sign_in("tok-sysadmin")
-    pages.calls.items.clear()
+    pages.calls.clear()
     typed = "１１０１０５１９４９１２３１００２ｘ"  # full width, as a phone keyboard may type it (R-WIZ-11)
     done = pages.post("/staff/unlock", {"document-type": "ID_CARD", "document-number": typed})
     assert done.status_code == 303 and done.headers["location"] == "/staff/unlock?done=1"
-    (request, _), = pages.calls.of("UnlockApplicantSignIn")
+    (request, _), = pages.calls.of("unlock_applicant")
     assert request.document_number == DOCUMENT
     unknown = pages.post("/staff/unlock", {"document-type": "ID_CARD", "document-number": "110105194912310011"})
     assert unknown.status_code == 422 and "未找到使用该证件注册的账号" in unknown.text
@@ -103,5 +103,5 @@ def test_r_staff_5_first_sign_in_shows_a_qr_code_and_then_the_recovery_codes(pag
                                               "totp_code": "123456"})
     assert done.status_code == 200 and "RCVR-CODE-0009-ABCD" in done.text
     assert "__Host-session" in done.headers.get("set-cookie", "")
-    (request, _), = pages.calls.of("FinishStaffEnrolment")[-1:]
+    (request, _), = pages.calls.of("finish_staff_enrolment")[-1:]
     assert request.new_password == "Staff#2026new"

@@ -1,11 +1,11 @@
-"""Pages of identity reviewers, plans, points and lists against fake services."""
+"""Pages of identity reviewers, plans, points and lists against fakes of the staff clients."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
-from tqr.application.v1 import status_pb2
 from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit.staff_fakes import PNG, Console, console
@@ -30,19 +30,19 @@ def test_r_staff_3_review_case_shows_photos_served_through_the_gateway(pages: Co
 
 def test_r_staff_3_rejection_needs_a_reason(pages: Console) -> None:
     pages.sign_in("tok-reviewer")
-    pages.calls.items.clear()
+    pages.calls.clear()
     refused = pages.post("/staff/reviews/case-1", {"decision": "REJECTED", "reason": ""})
     assert refused.status_code == 422 and "申请人会看到" in refused.text
-    assert not pages.calls.of("DecideManualReview")
+    assert not pages.calls.of("decide_manual_review")
     ok = pages.post("/staff/support/sup-1", {"decision": "REJECTED", "reason": "照片不清晰，请重新上传"})
     assert ok.status_code == 303 and ok.headers["location"] == "/staff/support?done=REJECTED"
-    (request, actor), = pages.calls.of("DecideSupportRequest")
+    (request, actor), = pages.calls.of("decide_support_request")
     assert request.reason == "照片不清晰，请重新上传" and actor.role == vocabulary.IDENTITY_REVIEWER
 
 
 def test_r_plan_1_plan_form_reads_times_as_beijing_time(pages: Console) -> None:
     pages.sign_in("tok-admin")
-    pages.calls.items.clear()
+    pages.calls.clear()
     form = pages.client.get("/staff/plans/new")
     assert 'type="datetime-local"' in form.text and "海淀二号确认点" in form.text
     answer = pages.post("/staff/plans/new", {
@@ -50,18 +50,18 @@ def test_r_plan_1_plan_form_reads_times_as_beijing_time(pages: Console) -> None:
         "include_11010801": "1", "start_11010801": "2026-03-05T08:30", "end_11010801": "2026-03-20T17:30",
         "start_11010802": "", "end_11010802": ""})
     assert answer.status_code == 303
-    (request, _), = pages.calls.of("CreatePlan")
-    assert request.online_start.ToJsonString() == "2026-03-01T00:30:00Z"
-    assert [p.point_code for p in request.points] == ["11010801"]
+    (request, _), = pages.calls.of("create_plan")
+    assert request.plan.online_start == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+    assert [p.point_code for p in request.plan.points] == ["11010801"]
 
 
 def test_r_plan_1_plan_form_refuses_a_window_that_ends_before_it_starts(pages: Console) -> None:
     pages.sign_in("tok-admin")
-    pages.calls.items.clear()
+    pages.calls.clear()
     answer = pages.post("/staff/plans/new", {"name": "x", "online_start": "2026-03-31T08:30",
                                              "online_end": "2026-03-01T17:30"})
     assert answer.status_code == 422 and "晚于开始时间" in answer.text
-    assert not pages.calls.of("CreatePlan")
+    assert not pages.calls.of("create_plan")
 
 
 def test_plan_edit_shows_the_stored_times_in_beijing_time(pages: Console) -> None:
@@ -72,12 +72,12 @@ def test_plan_edit_shows_the_stored_times_in_beijing_time(pages: Console) -> Non
 
 def test_r_app_4_point_staff_edit_their_points_notes_and_export(pages: Console) -> None:
     pages.sign_in("tok-point")
-    pages.calls.items.clear()
+    pages.calls.clear()
     listing = pages.client.get("/staff/points")
     assert "请带身份证原件" in listing.text and "海淀二号确认点" not in listing.text
     saved = pages.post("/staff/points/11010801/notes", {"notes": "周一至周五 9:00-17:00"})
     assert saved.status_code == 303
-    assert [r.notes for r, _ in pages.calls.of("SetPointNotes")] == ["周一至周五 9:00-17:00"]
+    assert [r.notes for r, _ in pages.calls.of("set_point_notes")] == ["周一至周五 9:00-17:00"]
     export = pages.client.get("/staff/points/11010801/export.xlsx")
     assert export.status_code == 200 and export.content.startswith(b"PK")
     assert "attachment" in export.headers["content-disposition"]
@@ -85,13 +85,13 @@ def test_r_app_4_point_staff_edit_their_points_notes_and_export(pages: Console) 
 
 def test_r_staff_2_lists_filter_by_name_through_post_and_page_with_tokens(pages: Console) -> None:
     pages.sign_in("tok-admin")
-    pages.calls.items.clear()
+    pages.calls.clear()
     first = pages.client.get("/staff/applications?status=CONFIRMED")
     assert first.status_code == 200 and "申请人0" in first.text
     assert 'name="page_token" value="tok-2"' in first.text
     pages.post("/staff/applications", {"name": "王小明", "page_token": "tok-2", "status": "CONFIRMED"})
-    requests = [r for r, _ in pages.calls.of("SearchApplications")]
-    assert requests[0].status == status_pb2.CONFIRMED
+    requests = [r for r, _ in pages.calls.of("search")]
+    assert requests[0].status == "CONFIRMED"
     assert (requests[1].applicant_name, requests[1].page_token) == ("王小明", "tok-2")
 
 

@@ -1,5 +1,5 @@
-"""Trust boundaries at the gateway, over fakes of its clients (the staff console's still on a real
-gRPC server, staff_fakes):
+"""Trust boundaries at the gateway, over fakes of its clients (the staff console's on a real gRPC
+server, staff_wire_fakes, so what is asserted is what reached the service):
 
 - R-WIZ-11: every number a person types reaches the services in its canonical form
   (``servicekit.text.normalise_number``), from each entry point — wizard step 3 (page and API), the
@@ -20,7 +20,8 @@ import pytest
 from tqr.application.v1 import views_pb2 as views
 
 from services.gateway.tests.unit import account_fakes
-from services.gateway.tests.unit.staff_fakes import APP_NUMBER, CONFLICT_APP_ID, DOCUMENT, Console, console
+from services.gateway.tests.unit.staff_fakes import APP_NUMBER, CONFLICT_APP_ID, DOCUMENT, Console
+from services.gateway.tests.unit.staff_wire_fakes import console
 from services.gateway.tests.unit.wizard_fakes import SOMEONE_ELSES_NUMBER, State, csrf_of, gateway, sign_in
 
 pytestmark = pytest.mark.redis
@@ -146,7 +147,7 @@ def staff() -> Iterator[Console]:
 @pytest.fixture
 def as_point(staff: Console) -> Console:
     staff.sign_in("tok-point")
-    staff.calls.items.clear()
+    staff.calls.clear()
     return staff
 
 
