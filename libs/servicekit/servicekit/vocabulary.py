@@ -8,14 +8,20 @@ Each service's mapper module uses these two functions, so no service keeps a tab
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 UNSPECIFIED = "UNSPECIFIED"
 
 
+@cache
+def prefix_of(enum_name: str) -> str:
+    """``DocumentType`` → ``DOCUMENT_TYPE_`` (remembered: mappers ask on every message they map)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum_name).upper() + "_"
+
+
 def _prefix(enum: Any) -> str:
-    """``DocumentType`` → ``DOCUMENT_TYPE_``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum.DESCRIPTOR.name).upper() + "_"
+    return prefix_of(enum.DESCRIPTOR.name)
 
 
 def code(enum: Any, value: int) -> str:

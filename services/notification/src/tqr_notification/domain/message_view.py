@@ -17,7 +17,6 @@ descriptor, so this service keeps no list of any event's fields.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC
 from functools import cache
 from typing import Any
@@ -25,10 +24,10 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit import vocabulary
 
 SEALED_SUFFIX = "_sealed"
 _TIMESTAMP = Timestamp.DESCRIPTOR.full_name
-_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def view_of(message: Message) -> dict[str, Any]:
@@ -103,5 +102,4 @@ def _enum_value_name(enum: EnumDescriptor, number: int) -> str:
     value = enum.values_by_number.get(number)
     if value is None:
         return str(number)  # a value newer than these contracts
-    prefix = _WORD_START.sub("_", enum.name).upper() + "_"
-    return value.name.removeprefix(prefix)
+    return value.name.removeprefix(vocabulary.prefix_of(enum.name))
