@@ -33,19 +33,12 @@ def caller(context: grpc.aio.ServicerContext) -> Caller:
     return Caller(actor.subject_id, role_code(actor.role), actor.organisation_code)
 
 
-def enum_name(value: int, descriptor: object, prefix: str) -> str:
-    """``CODE_PURPOSE_REGISTER`` → ``REGISTER``; UNSPECIFIED → ``""``."""
-    name: str = descriptor.Name(value)  # type: ignore[attr-defined]
-    short = name.removeprefix(prefix)
-    return "" if short == "UNSPECIFIED" else short
+def code_purpose(value: events_pb2.CodePurpose.ValueType) -> str:
+    return vocabulary.code(events_pb2.CodePurpose, value)
 
 
-def code_purpose(value: int) -> str:
-    return enum_name(value, events_pb2.CodePurpose, "CODE_PURPOSE_")
-
-
-def code_channel(value: int) -> str:
-    return enum_name(value, events_pb2.CodeChannel, "CODE_CHANNEL_")
+def code_channel(value: events_pb2.CodeChannel.ValueType) -> str:
+    return vocabulary.code(events_pb2.CodeChannel, value)
 
 
 def role_code(value: vocabulary_pb2.Role.ValueType) -> str:
