@@ -109,6 +109,10 @@ async def test_r_staff_9_bad_queries_are_refused_clearly(app, h):
     refused = await app.refused(app.staff.SearchAuditLog, audit_pb2.AuditQuery(
         since=h.ts(h.START), until=h.ts(h.START - h.DAY)), admin)
     assert isinstance(refused, errors.InvalidInput) and refused.problems[0].field == "until"
+    beyond = audit_pb2.AuditQuery()
+    beyond.since.seconds = 10**13  # past year 9999: a malformed request, not a fault
+    refused = await app.refused(app.staff.SearchAuditLog, beyond, admin)
+    assert isinstance(refused, errors.InvalidInput) and refused.problems[0].field == "since"
 
 
 async def test_r_staff_9_applicant_sees_which_organisation_looked_or_changed_and_when_never_who(app, h):
