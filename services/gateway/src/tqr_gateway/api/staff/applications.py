@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import Request
 
+from tqr_gateway.api import application_models as m
 from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.api.staff.common import problem_response
 from tqr_gateway.api.staff.models import (
     ActionIn,
     ApplicationOut,
     ApplicationSummaryOut,
-    EligibilityOut,
     EmailIn,
     FindIn,
     FindOut,
@@ -70,10 +70,11 @@ async def get_application(request: Request, session: ApplicationStaff, applicati
     return ApplicationOut.of(await applications.get(application_id, metadata=actor_metadata(session)))
 
 
-@router.get("/applications/{application_id}/eligibility", response_model=EligibilityOut)
+@router.get("/applications/{application_id}/eligibility", response_model=m.EligibilityReport)
 async def eligibility(request: Request, session: ApplicationStaff, applications: StaffApplications,
                       application_id: str) -> Any:
-    return EligibilityOut.of(await applications.eligibility(application_id, metadata=actor_metadata(session)))
+    report = await applications.eligibility(application_id, metadata=actor_metadata(session))
+    return m.from_proto(m.EligibilityReport, report)
 
 
 @router.post("/applications/{application_id}/actions", response_model=ApplicationOut)

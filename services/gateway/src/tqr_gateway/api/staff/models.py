@@ -6,7 +6,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 from tqr.application.v1 import views_pb2 as views
-from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
 from tqr_gateway import vocabulary
@@ -111,26 +110,6 @@ class ApplicationOut(BaseModel):
                                 action=action_name(h.action),
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
                                 missing_materials=list(h.missing_materials)) for h in v.history])
-
-
-class FindingOut(BaseModel):
-    code: str
-    blocking: bool
-    message_zh: str
-    message_en: str
-    outcome: str
-
-
-class EligibilityOut(BaseModel):
-    eligible: bool
-    findings: list[FindingOut]
-    likely_outcome: str
-
-    @classmethod
-    def of(cls, r: wizard.EligibilityReport) -> EligibilityOut:
-        return cls(eligible=r.eligible, likely_outcome=r.likely_outcome, findings=[
-            FindingOut(code=f.code, blocking=f.blocking, message_zh=f.message_zh, message_en=f.message_en,
-                       outcome=f.outcome) for f in r.findings])
 
 
 class ActionIn(BaseModel):
