@@ -217,6 +217,36 @@ class FakeStaffApplications:
     async def code_lists(self, *, metadata: Metadata) -> ref_pb.ListCodeListsResponse:
         return ref_pb.ListCodeListsResponse(teaching_stages=[ref_pb.CodeName(code="PRIMARY", name="小学")])
 
+    async def update_authority(self, code: str, *, name: str, address: str, phone: str,
+                               metadata: Metadata) -> ref_pb.Authority:
+        self.calls.record("update_authority", metadata, code=code, name=name, address=address, phone=phone)
+        return ref_pb.Authority(code=code, name=name, address=address, phone=phone)
+
+    async def update_point(self, code: str, *, address: str, phone: str, scope: str,
+                           metadata: Metadata) -> ref_pb.ConfirmationPoint:
+        self.calls.record("update_point", metadata, code=code, address=address, phone=phone, scope=scope)
+        return ref_pb.ConfirmationPoint(code=code, address=address, phone=phone, scope=scope)
+
+    async def rename_code(self, list_name: str, code: str, name: str, *, metadata: Metadata) -> ref_pb.CodeName:
+        self.calls.record("rename_code", metadata, list_name=list_name, code=code, name=name)
+        return ref_pb.CodeName(code=code, name=name)
+
+    async def import_reference(self, files: dict[str, str], *, dry_run: bool,
+                               metadata: Metadata) -> ref_pb.ImportReferenceDataResponse:
+        """A file with a row of "BAD" fails on that row; any other adds each of its rows."""
+        self.calls.record("import_reference", metadata, files=files, dry_run=dry_run)
+        rows = [(name, number, line.split(",")) for name, text in files.items()
+                for number, line in enumerate(text.strip().splitlines()[1:], start=2)]
+        errors_found = [ref_pb.ImportRowError(file=name, row=number, column="code", message_zh="代码不对",
+                                              message_en="wrong code") for name, number, cells in rows
+                        if cells[0] == "BAD"]
+        if errors_found:
+            return ref_pb.ImportReferenceDataResponse(errors=errors_found)
+        return ref_pb.ImportReferenceDataResponse(
+            imported=not dry_run, counts={name: sum(1 for r in rows if r[0] == name) for name in files},
+            preview=[ref_pb.ImportPreviewRow(file=name, code=cells[0], name=cells[1]) for name, _, cells in rows]
+            if dry_run else [])
+
 
 def _refuse_outside(actor: Actor | None, organisation: str) -> None:
     """Identity's R-STAFF-5 scope, reduced to what these tests need."""

@@ -161,3 +161,26 @@ class StaffApplicationClient:
         reply: ref_pb.ListCodeListsResponse = await self._reference.ListCodeLists(
             ref_pb.ListCodeListsRequest(), metadata=metadata)
         return reply
+
+    async def update_authority(self, code: str, *, name: str, address: str, phone: str,
+                               metadata: Metadata) -> ref_pb.Authority:
+        reply = await self._reference.UpdateAuthority(ref_pb.UpdateAuthorityRequest(
+            code=code, name=name, address=address, phone=phone), metadata=metadata)
+        return reply.authority
+
+    async def update_point(self, code: str, *, address: str, phone: str, scope: str,
+                           metadata: Metadata) -> ref_pb.ConfirmationPoint:
+        reply = await self._reference.UpdateConfirmationPoint(ref_pb.UpdateConfirmationPointRequest(
+            code=code, address=address, phone=phone, scope=scope), metadata=metadata)
+        return reply.point
+
+    async def rename_code(self, list_name: str, code: str, name: str, *, metadata: Metadata) -> ref_pb.CodeName:
+        reply = await self._reference.RenameCode(ref_pb.RenameCodeRequest(list=list_name, code=code, name=name),
+                                                 metadata=metadata)
+        return reply.entry
+
+    async def import_reference(self, files: dict[str, str], *, dry_run: bool,
+                               metadata: Metadata) -> ref_pb.ImportReferenceDataResponse:
+        reply: ref_pb.ImportReferenceDataResponse = await self._reference.ImportReferenceData(
+            ref_pb.ImportReferenceDataRequest(files=files, dry_run=dry_run), metadata=metadata)
+        return reply
