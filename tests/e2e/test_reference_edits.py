@@ -42,10 +42,11 @@ async def test_r_ref_2_and_3_reference_data_is_kept_from_the_console(running_sys
             await centre.get_by_role("heading", name="预览：将要新增的内容").wait_for()
             assert code in await centre.locator("main").inner_text()
             await SCREENS.record(centre, "2-import-preview")
-            await centre.goto(f"{url}/staff/reference")
-            assert code not in await centre.locator("main").inner_text()  # nothing written by the preview
+            peek = await centre.context.new_page()  # the same signed-in person, in another tab
+            await peek.goto(f"{url}/staff/reference")
+            assert code not in await peek.locator("main").inner_text()  # nothing written by the preview
+            await peek.close()
 
-            await centre.go_back()
             await centre.get_by_role("button", name="确认导入").click()
             await centre.get_by_role("heading", name="已导入").wait_for()
             await SCREENS.record(centre, "3-imported")
