@@ -33,7 +33,8 @@ async def test_r_ref_2_and_3_reference_data_is_kept_from_the_console(running_sys
     async with async_playwright() as p:
         browser = await launch(p)
         try:
-            centre = await browser.new_page(viewport={"width": 1280, "height": 900})
+            centre_context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            centre = await centre_context.new_page()
             await staff_sign_in(centre, url, staff["sysadmin"])
             await centre.goto(f"{url}/staff/reference/import")
             await SCREENS.record(centre, "1-import-form")
@@ -42,7 +43,7 @@ async def test_r_ref_2_and_3_reference_data_is_kept_from_the_console(running_sys
             await centre.get_by_role("heading", name="预览：将要新增的内容").wait_for()
             assert code in await centre.locator("main").inner_text()
             await SCREENS.record(centre, "2-import-preview")
-            peek = await centre.context.new_page()  # the same signed-in person, in another tab
+            peek = await centre_context.new_page()  # the same signed-in person, in another tab
             await peek.goto(f"{url}/staff/reference")
             assert code not in await peek.locator("main").inner_text()  # nothing written by the preview
             await peek.close()
