@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from tqr_gateway.clients import Clients
 from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.audit import AuditClient
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
@@ -191,3 +192,10 @@ StaffApplications = Annotated[StaffApplicationClient, Depends(staff_application_
 StaffIdentity = Annotated[StaffIdentityClient, Depends(staff_identity_client)]
 StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)]
 Workflow = Annotated[WorkflowRules, Depends(workflow_rules)]
+
+
+async def audit_client(request: Request) -> AuditClient:
+    return clients_of(request).audit
+
+
+Audit = Annotated[AuditClient, Depends(audit_client)]

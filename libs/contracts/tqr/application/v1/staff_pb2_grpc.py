@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from tqr.application.v1 import staff_pb2 as tqr_dot_application_dot_v1_dot_staff__pb2
+from tqr.common.v1 import audit_pb2 as tqr_dot_common_dot_v1_dot_audit__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -73,6 +74,11 @@ class StaffServiceStub:
                 '/tqr.application.v1.StaffService/CheckEligibilityForStaff',
                 request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffResponse.FromString,
+                _registered_method=True)
+        self.SearchAuditLog = channel.unary_unary(
+                '/tqr.application.v1.StaffService/SearchAuditLog',
+                request_serializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.SerializeToString,
+                response_deserializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.FromString,
                 _registered_method=True)
         self.ResolveBulkSelection = channel.unary_unary(
                 '/tqr.application.v1.StaffService/ResolveBulkSelection',
@@ -156,6 +162,14 @@ class StaffServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchAuditLog(self, request, context):
+        """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+        admins all; scoped by the caller's actor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ResolveBulkSelection(self, request, context):
         """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
         The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
@@ -235,6 +249,11 @@ def add_StaffServiceServicer_to_server(servicer, server):
                     servicer.CheckEligibilityForStaff,
                     request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffResponse.SerializeToString,
+            ),
+            'SearchAuditLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchAuditLog,
+                    request_deserializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.FromString,
+                    response_serializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.SerializeToString,
             ),
             'ResolveBulkSelection': grpc.unary_unary_rpc_method_handler(
                     servicer.ResolveBulkSelection,
@@ -478,6 +497,33 @@ class StaffService:
             '/tqr.application.v1.StaffService/CheckEligibilityForStaff',
             tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchAuditLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/SearchAuditLog',
+            tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.SerializeToString,
+            tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.FromString,
             options,
             channel_credentials,
             insecure,

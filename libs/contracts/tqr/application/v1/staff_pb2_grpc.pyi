@@ -8,6 +8,7 @@ organisation in this service and written to the audit log.
 from collections import abc as _abc
 from grpc import aio as _aio
 from tqr.application.v1 import staff_pb2 as _staff_pb2
+from tqr.common.v1 import audit_pb2 as _audit_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -46,6 +47,10 @@ class StaffServiceStub:
     PostMessage: _grpc.UnaryUnaryMultiCallable[_staff_pb2.PostMessageRequest, _staff_pb2.PostMessageResponse]
     CorrectApplicantEmail: _grpc.UnaryUnaryMultiCallable[_staff_pb2.CorrectApplicantEmailRequest, _staff_pb2.CorrectApplicantEmailResponse]
     CheckEligibilityForStaff: _grpc.UnaryUnaryMultiCallable[_staff_pb2.CheckEligibilityForStaffRequest, _staff_pb2.CheckEligibilityForStaffResponse]
+    SearchAuditLog: _grpc.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]
+    """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+    admins all; scoped by the caller's actor.
+    """
     ResolveBulkSelection: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ResolveBulkSelectionRequest, _staff_pb2.ResolveBulkSelectionResponse]
     """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
     The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
@@ -77,6 +82,10 @@ class StaffServiceAsyncStub(StaffServiceStub):
     PostMessage: _aio.UnaryUnaryMultiCallable[_staff_pb2.PostMessageRequest, _staff_pb2.PostMessageResponse]  # type: ignore[assignment]
     CorrectApplicantEmail: _aio.UnaryUnaryMultiCallable[_staff_pb2.CorrectApplicantEmailRequest, _staff_pb2.CorrectApplicantEmailResponse]  # type: ignore[assignment]
     CheckEligibilityForStaff: _aio.UnaryUnaryMultiCallable[_staff_pb2.CheckEligibilityForStaffRequest, _staff_pb2.CheckEligibilityForStaffResponse]  # type: ignore[assignment]
+    SearchAuditLog: _aio.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]  # type: ignore[assignment]
+    """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+    admins all; scoped by the caller's actor.
+    """
     ResolveBulkSelection: _aio.UnaryUnaryMultiCallable[_staff_pb2.ResolveBulkSelectionRequest, _staff_pb2.ResolveBulkSelectionResponse]  # type: ignore[assignment]
     """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
     The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
@@ -153,6 +162,16 @@ class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _staff_pb2.CheckEligibilityForStaffRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_staff_pb2.CheckEligibilityForStaffResponse, _abc.Awaitable[_staff_pb2.CheckEligibilityForStaffResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SearchAuditLog(
+        self,
+        request: _audit_pb2.AuditQuery,
+        context: _ServicerContext,
+    ) -> _typing.Union[_audit_pb2.AuditPage, _abc.Awaitable[_audit_pb2.AuditPage]]:
+        """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+        admins all; scoped by the caller's actor.
+        """
 
     @_abc_1.abstractmethod
     def ResolveBulkSelection(

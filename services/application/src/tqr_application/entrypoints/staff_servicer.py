@@ -9,14 +9,15 @@ from servicekit.rpc.actor import actor_of
 from tqr.application.v1 import staff_pb2 as pb
 from tqr.application.v1 import staff_pb2_grpc as rpc
 from tqr.application.v1 import views_pb2 as v
+from tqr.common.v1 import audit_pb2
 
 from tqr_application.adapters.claim_repository import Claim
 from tqr_application.adapters.search_repository import SearchFilter, SummaryRow
 from tqr_application.domain.application import Application
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus, StatusAction
-from tqr_application.entrypoints import eligibility_mapping, mappers
+from tqr_application.entrypoints import audit_mapping, eligibility_mapping, mappers
 from tqr_application.entrypoints.actors import caller
-from tqr_application.service_layer import staff, work
+from tqr_application.service_layer import audit_log, staff, work
 from tqr_application.service_layer.context import ServiceContext
 
 
@@ -130,6 +131,11 @@ class StaffServicer(rpc.StaffServiceServicer):
                                        context: grpc.aio.ServicerContext) -> pb.CheckEligibilityForStaffResponse:
         report = await eligibility_mapping.check_application(self.ctx, caller(context), request.application_id)
         return pb.CheckEligibilityForStaffResponse(report=report)
+
+    async def SearchAuditLog(self, request: audit_pb2.AuditQuery,
+                             context: grpc.aio.ServicerContext) -> audit_pb2.AuditPage:
+        rows, token = await audit_log.search(self.ctx, caller(context), audit_mapping.query_of(request))
+        return audit_mapping.page(rows, token)
 
     # R-STAFF-6: bulk decisions and work claims
     async def ResolveBulkSelection(self, request: pb.ResolveBulkSelectionRequest,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.audit import AuditClient
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
@@ -33,6 +34,7 @@ class Clients:
     staff_identity: StaffIdentityClient
     staff_documents: StaffDocumentsClient
     workflow: WorkflowRulesSource
+    audit: AuditClient
 
     @classmethod
     def over(cls, channels: Channels, forget_session: Callable[[str], None]) -> Clients:
@@ -48,4 +50,5 @@ class Clients:
             staff_identity=StaffIdentityClient(channels.identity),
             staff_documents=StaffDocumentsClient(channels.documents),
             workflow=WorkflowRulesSource(channels.application),
+            audit=AuditClient(channels.application, channels.identity),
         )
