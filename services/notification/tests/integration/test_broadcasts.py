@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import pytest
 from servicekit import db
+from servicekit.sealing import DEV_KEYS
 from sqlalchemy import func, insert, select
 from testkit import wait_for
 from tqr.application.v1 import broadcast_pb2 as bc
@@ -19,7 +19,6 @@ from tqr_notification.adapters.orm import deliveries, inbox_messages, recipients
 from tqr_notification.adapters.sealing import Sealers
 from tqr_notification.config import DEV_FIELD_KEYS
 from tqr_notification.domain.delivery import DeliveryStatus
-from servicekit.sealing import DEV_KEYS
 
 BROADCAST = "tqr.application.v1.BroadcastPosted"
 
