@@ -38,10 +38,11 @@ async def _count(rig, table, *where) -> int:  # type: ignore[no-untyped-def]
         return int((await connection.execute(select(func.count()).select_from(table).where(*where))).scalar_one())
 
 
-async def test_r_staff_7_each_recipient_gets_a_broadcast_once_in_the_inbox_and_by_email(pg_url, rig_factory,
+async def test_r_staff_7_each_recipient_gets_a_broadcast_once_in_the_inbox_and_by_email(db_url, rig_factory,
                                                                                          smtp, h):
+    """On SQLite (make run's default) and PostgreSQL."""
     handler, _ = smtp
-    rig = rig_factory(pg_url)
+    rig = rig_factory(db_url)
     host = await rig.start(sms=h.SmsRecorder())
     await rig.register("acc-a", "a@example.com", "13800000001")
     await rig.register("acc-b", "b@example.com", "13800000002")
