@@ -258,3 +258,27 @@ bulk_decisions = Table(
     Column("results", JSON, nullable=True),
     PrimaryKeyConstraint("actor_id", "idempotency_key", name="pk_bulk_decisions"),
 )
+
+# R-STAFF-7: broadcasts to the applicants of a plan or a point; the recipients themselves travel in
+# BroadcastPosted events (pages of account ids), so the row keeps the filter and the count.
+broadcasts = Table(
+    "broadcasts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("author_role", String(32), nullable=False),
+    Column("author_org", String(32), nullable=False),
+    Column("author_org_name", String(200), nullable=False),
+    Column("plan_id", String(36), nullable=True),
+    Column("point_code", String(32), nullable=True),
+    Column("statuses", JSON, nullable=False),  # status codes; [] for every status
+    Column("subject_zh", Text, nullable=False),
+    Column("body_zh", Text, nullable=False),
+    Column("subject_en", Text, nullable=False),
+    Column("body_en", Text, nullable=False),
+    Column("recipient_count", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("author_id", "idempotency_key", name="uq_broadcasts_author_key"),
+    Index("ix_broadcasts_org", "author_org", "created_at"),
+)
