@@ -18,6 +18,7 @@ from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
@@ -170,6 +171,10 @@ async def staff_application_client(request: Request) -> StaffApplicationClient:
     return clients_of(request).staff_application
 
 
+async def staff_broadcast_client(request: Request) -> StaffBroadcastClient:
+    return clients_of(request).staff_broadcast
+
+
 async def staff_identity_client(request: Request) -> StaffIdentityClient:
     return clients_of(request).staff_identity
 
@@ -190,6 +195,7 @@ DevOutbox = Annotated[DevOutboxClient, Depends(dev_outbox_client)]
 Documents = Annotated[DocumentsClient, Depends(documents_client)]
 StaffApplications = Annotated[StaffApplicationClient, Depends(staff_application_client)]
 StaffIdentity = Annotated[StaffIdentityClient, Depends(staff_identity_client)]
+StaffBroadcasts = Annotated[StaffBroadcastClient, Depends(staff_broadcast_client)]
 StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)]
 Workflow = Annotated[WorkflowRules, Depends(workflow_rules)]
 

@@ -51,6 +51,20 @@ class StaffServiceStub:
     """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
     admins all; scoped by the caller's actor.
     """
+    ResolveBulkSelection: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ResolveBulkSelectionRequest, _staff_pb2.ResolveBulkSelectionResponse]
+    """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
+    The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
+    bound; more is refused with BULK_TOO_LARGE so the filter is narrowed first).
+    """
+    BulkDecide: _grpc.UnaryUnaryMultiCallable[_staff_pb2.BulkDecideRequest, _staff_pb2.BulkDecideResponse]
+    """One action on many applications; each goes through the single-decision path and gets its own
+    result. The same idempotency key from the same staff member returns the stored results.
+    """
+    ClaimApplication: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ClaimApplicationRequest, _staff_pb2.ClaimApplicationResponse]
+    """Claim an application for a while (renewed by claiming again); refused while another holds it."""
+    ReleaseApplicationClaim: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ReleaseApplicationClaimRequest, _staff_pb2.ReleaseApplicationClaimResponse]
+    ListWorkClaims: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ListWorkClaimsRequest, _staff_pb2.ListWorkClaimsResponse]
+    """The live claims on the given applications (those in the caller's scope)."""
 
 @_typing.type_check_only
 class StaffServiceAsyncStub(StaffServiceStub):
@@ -72,6 +86,20 @@ class StaffServiceAsyncStub(StaffServiceStub):
     """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
     admins all; scoped by the caller's actor.
     """
+    ResolveBulkSelection: _aio.UnaryUnaryMultiCallable[_staff_pb2.ResolveBulkSelectionRequest, _staff_pb2.ResolveBulkSelectionResponse]  # type: ignore[assignment]
+    """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
+    The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
+    bound; more is refused with BULK_TOO_LARGE so the filter is narrowed first).
+    """
+    BulkDecide: _aio.UnaryUnaryMultiCallable[_staff_pb2.BulkDecideRequest, _staff_pb2.BulkDecideResponse]  # type: ignore[assignment]
+    """One action on many applications; each goes through the single-decision path and gets its own
+    result. The same idempotency key from the same staff member returns the stored results.
+    """
+    ClaimApplication: _aio.UnaryUnaryMultiCallable[_staff_pb2.ClaimApplicationRequest, _staff_pb2.ClaimApplicationResponse]  # type: ignore[assignment]
+    """Claim an application for a while (renewed by claiming again); refused while another holds it."""
+    ReleaseApplicationClaim: _aio.UnaryUnaryMultiCallable[_staff_pb2.ReleaseApplicationClaimRequest, _staff_pb2.ReleaseApplicationClaimResponse]  # type: ignore[assignment]
+    ListWorkClaims: _aio.UnaryUnaryMultiCallable[_staff_pb2.ListWorkClaimsRequest, _staff_pb2.ListWorkClaimsResponse]  # type: ignore[assignment]
+    """The live claims on the given applications (those in the caller's scope)."""
 
 class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -144,5 +172,49 @@ class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
         """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
         admins all; scoped by the caller's actor.
         """
+
+    @_abc_1.abstractmethod
+    def ResolveBulkSelection(
+        self,
+        request: _staff_pb2.ResolveBulkSelectionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ResolveBulkSelectionResponse, _abc.Awaitable[_staff_pb2.ResolveBulkSelectionResponse]]:
+        """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
+        The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
+        bound; more is refused with BULK_TOO_LARGE so the filter is narrowed first).
+        """
+
+    @_abc_1.abstractmethod
+    def BulkDecide(
+        self,
+        request: _staff_pb2.BulkDecideRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.BulkDecideResponse, _abc.Awaitable[_staff_pb2.BulkDecideResponse]]:
+        """One action on many applications; each goes through the single-decision path and gets its own
+        result. The same idempotency key from the same staff member returns the stored results.
+        """
+
+    @_abc_1.abstractmethod
+    def ClaimApplication(
+        self,
+        request: _staff_pb2.ClaimApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ClaimApplicationResponse, _abc.Awaitable[_staff_pb2.ClaimApplicationResponse]]:
+        """Claim an application for a while (renewed by claiming again); refused while another holds it."""
+
+    @_abc_1.abstractmethod
+    def ReleaseApplicationClaim(
+        self,
+        request: _staff_pb2.ReleaseApplicationClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ReleaseApplicationClaimResponse, _abc.Awaitable[_staff_pb2.ReleaseApplicationClaimResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListWorkClaims(
+        self,
+        request: _staff_pb2.ListWorkClaimsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ListWorkClaimsResponse, _abc.Awaitable[_staff_pb2.ListWorkClaimsResponse]]:
+        """The live claims on the given applications (those in the caller's scope)."""
 
 def add_StaffServiceServicer_to_server(servicer: StaffServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -28,9 +28,11 @@ from tqr_application.service_layer.context import ServiceContext
 
 # The detail keys whose values are this service's own codes and ids (everything else is masked).
 KEPT_DETAIL_KEYS = frozenset({"from", "to", "found", "message_id", "document", "plan_id", "point_code",
-                              "authority_code", "version", "counts"})
+                              "authority_code", "version", "counts",
+                              # R-STAFF-6: a bulk request's key and counts, a claim's end
+                              "bulk", "action", "items", "succeeded", "refused", "until"})
 # What the applicant is shown as "looked at" rather than "changed".
-LOOKS = frozenset({"VIEW_APPLICATION", "FIND_APPLICATION", "DOWNLOAD_FORM"})
+LOOKS = frozenset({"VIEW_APPLICATION", "FIND_APPLICATION", "DOWNLOAD_FORM", "CLAIM_APPLICATION", "RELEASE_CLAIM"})
 STAFF_ROLES = (Role.AUTHORITY_ADMIN.value, Role.POINT_STAFF.value)
 MAX_ACCESS_ROWS = 200
 MAX_TEXT = 100

@@ -18,6 +18,7 @@ from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.clients.workflow_rules import WorkflowRulesSource
@@ -35,6 +36,7 @@ class Clients:
     staff_documents: StaffDocumentsClient
     workflow: WorkflowRulesSource
     audit: AuditClient
+    staff_broadcast: StaffBroadcastClient
 
     @classmethod
     def over(cls, channels: Channels, forget_session: Callable[[str], None]) -> Clients:
@@ -51,4 +53,5 @@ class Clients:
             staff_documents=StaffDocumentsClient(channels.documents),
             workflow=WorkflowRulesSource(channels.application),
             audit=AuditClient(channels.application, channels.identity),
+            staff_broadcast=StaffBroadcastClient(channels.application),
         )

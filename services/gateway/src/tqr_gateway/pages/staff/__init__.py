@@ -8,6 +8,9 @@ from fastapi import APIRouter
 from tqr_gateway.pages.staff import (
     applications,
     audit,
+    broadcast,
+    bulk,
+    dashboard,
     home,
     lists,
     people,
@@ -19,7 +22,8 @@ from tqr_gateway.pages.staff import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (home, lists, applications, plans, points, reviews, reference, reference_edits, people, audit):
+for part in (home, lists, bulk, applications, plans, points, reviews, reference, reference_edits, people, audit,
+             broadcast, dashboard):
     router.include_router(part.router)
 
 __all__ = ["router"]
