@@ -209,6 +209,8 @@ status_history = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("reason", Text, nullable=False),
     Column("missing_materials", JSON, nullable=False),
+    # The staff dashboard's confirmations per day (adapters/dashboard_repository.py).
+    Index("ix_status_history_action_at", "action", "at"),
 )
 messages = Table(
     "messages", metadata,
