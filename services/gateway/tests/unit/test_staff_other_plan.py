@@ -39,6 +39,7 @@ def test_r_staff_8_the_case_names_the_other_authority(as_admin: Console) -> None
 
 
 def test_r_staff_8_the_list_marks_and_filters_certificates_in_another_plan(as_admin: Console) -> None:
+    assert "/staff/applications?other_plan=1" in as_admin.client.get("/staff").text
     listed = as_admin.client.get("/staff/applications")
     assert 'name="other_plan"' in listed.text
     rows = listed.text.split("<tr")

@@ -29,6 +29,7 @@ CAPABILITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("staff.cap.approvals", "/staff/applications?status=CONFIRMED"),
         ("staff.cap.lists", "/staff/applications"),
         ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
+        ("staff.cap.other_plan", "/staff/applications?other_plan=1"),
         ("staff.cap.dashboard", "/staff/dashboard"),
         ("staff.cap.plans", "/staff/plans"),
         ("staff.cap.points", "/staff/points"),
