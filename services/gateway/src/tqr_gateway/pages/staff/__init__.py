@@ -10,6 +10,7 @@ from tqr_gateway.pages.staff import (
     audit,
     broadcast,
     bulk,
+    dashboard,
     home,
     lists,
     people,
@@ -20,7 +21,7 @@ from tqr_gateway.pages.staff import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (home, lists, bulk, applications, plans, points, reviews, reference, people, audit, broadcast):
+for part in (home, lists, bulk, applications, plans, points, reviews, reference, people, audit, broadcast, dashboard):
     router.include_router(part.router)
 
 __all__ = ["router"]
