@@ -19,6 +19,7 @@ from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
+from tqr_gateway.clients.staff_dashboard import StaffDashboardClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
@@ -183,6 +184,10 @@ async def staff_documents_client(request: Request) -> StaffDocumentsClient:
     return clients_of(request).staff_documents
 
 
+async def staff_dashboard_client(request: Request) -> StaffDashboardClient:
+    return clients_of(request).staff_dashboard
+
+
 async def workflow_rules(request: Request) -> WorkflowRules:
     """The application service's workflow rules (cached per process: tqr_gateway.clients.workflow_rules)."""
     return await clients_of(request).workflow.get()
@@ -200,8 +205,10 @@ StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)
 Workflow = Annotated[WorkflowRules, Depends(workflow_rules)]
 
 
+
 async def audit_client(request: Request) -> AuditClient:
     return clients_of(request).audit
 
 
 Audit = Annotated[AuditClient, Depends(audit_client)]
+StaffDashboard = Annotated[StaffDashboardClient, Depends(staff_dashboard_client)]

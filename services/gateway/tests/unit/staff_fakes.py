@@ -43,6 +43,7 @@ APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
 CLAIMED_APP_ID = "app-0"  # claimed by 张老师 (R-STAFF-6)
 CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
+OTHER_PLAN_APP_ID = "app-other-plan"  # its certificate number is live in another authority's plan (R-STAFF-8)
 DOCUMENT = "11010519491231002X"
 GOOD_CODE = f"TQR1.{APP_NUMBER}.1a2b3c4d.GOODMAC"
 PNG = b"\x89PNG\r\n\x1a\nfake"
@@ -99,15 +100,21 @@ def staff_view(application_id: str, actor: Actor | None) -> views.ApplicationVie
                else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
     view = application_view(allowed=allowed)
     view.certificate_claimed_by_another = application_id == CONFLICT_APP_ID
+    if application_id == OTHER_PLAN_APP_ID:
+        view.also_in_other_plans.append(views.OtherPlanAuthority(authority_code="110105",
+                                                                 authority_name="北京市朝阳区教育委员会"))
     return view
 
 
-def summaries(certificate_conflicts_only: bool = False) -> list[views.ApplicationSummary]:
+def summaries(certificate_conflicts_only: bool = False, other_plan_only: bool = False) -> list[views.ApplicationSummary]:
     rows = [views.ApplicationSummary(application_id=f"app-{i}", application_number=f"20261101080{i:05d}",
                                      applicant_name=f"申请人{i}", status="SUBMITTED",
                                      status_label="信息提交成功，等待现场确认",
-                                     certificate_claimed_by_another=i == 0) for i in range(2)]
-    return [r for r in rows if r.certificate_claimed_by_another] if certificate_conflicts_only else rows
+                                     certificate_claimed_by_another=i == 0, also_in_other_plan=i == 1)
+            for i in range(2)]
+    if certificate_conflicts_only:
+        rows = [r for r in rows if r.certificate_claimed_by_another]
+    return [r for r in rows if r.also_in_other_plan] if other_plan_only else rows
 
 
 def plans() -> list[views.Plan]:
@@ -155,12 +162,13 @@ class FakeStaffApplications:
 
     async def search(self, *, metadata: Metadata, status: str = "", point_code: str = "",
                      application_number: str = "", applicant_name: str = "", page_size: int = 20,
-                     page_token: str = "", certificate_conflicts_only: bool = False) -> SearchPage:
+                     page_token: str = "", certificate_conflicts_only: bool = False,
+                     other_plan_only: bool = False) -> SearchPage:
         self.calls.record("search", metadata, status=status, point_code=point_code,
                           application_number=application_number, applicant_name=applicant_name,
                           page_size=page_size, page_token=page_token,
-                          certificate_conflicts_only=certificate_conflicts_only)
-        return SearchPage(summaries(certificate_conflicts_only), "" if page_token else "tok-2")
+                          certificate_conflicts_only=certificate_conflicts_only, other_plan_only=other_plan_only)
+        return SearchPage(summaries(certificate_conflicts_only, other_plan_only), "" if page_token else "tok-2")
 
     async def get(self, application_id: str, *, metadata: Metadata) -> views.ApplicationView:
         self.calls.record("get", metadata, application_id=application_id)

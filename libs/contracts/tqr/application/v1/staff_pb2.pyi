@@ -75,6 +75,7 @@ class SearchApplicationsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     CERTIFICATE_CONFLICTS_ONLY_FIELD_NUMBER: _builtins.int
+    OTHER_PLAN_ONLY_FIELD_NUMBER: _builtins.int
     status: _status_pb2.ApplicationStatus.ValueType
     """unspecified: any"""
     point_code: _builtins.str
@@ -87,6 +88,8 @@ class SearchApplicationsRequest(_message.Message):
     """from the previous page"""
     certificate_conflicts_only: _builtins.bool
     """R-WIZ-10: only applications whose certificate number another applicant also claims."""
+    other_plan_only: _builtins.bool
+    """R-STAFF-8: only applications whose certificate number is also live in another plan."""
     def __init__(
         self,
         *,
@@ -97,10 +100,11 @@ class SearchApplicationsRequest(_message.Message):
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
         certificate_conflicts_only: _builtins.bool = ...,
+        other_plan_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "page_size", b"page_size", "page_token", b"page_token", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "other_plan_only", b"other_plan_only", "page_size", b"page_size", "page_token", b"page_token", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

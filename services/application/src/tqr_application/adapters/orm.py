@@ -176,6 +176,20 @@ live_applications = Table(
     UniqueConstraint("application_id", name="uq_live_applications_application"),
     Index("ix_live_applications_certificate", "certificate_number"),
 )
+# R-STAFF-8: a certificate number live in applications of two plans. One row per direction:
+# (application, the other plan's application), with the other side's authority to name on the case.
+# Rewritten for an application in the transaction that submits it or changes its number, plan or
+# status (adapters/cross_plan_repository.py).
+cross_plan_duplicates = Table(
+    "cross_plan_duplicates", metadata,
+    Column("application_id", String(36), ForeignKey("applications.id"), nullable=False),
+    Column("other_application_id", String(36), ForeignKey("applications.id"), nullable=False),
+    Column("other_authority_code", String(6), nullable=False),
+    Column("other_plan_id", String(36), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("application_id", "other_application_id", name="pk_cross_plan_duplicates"),
+    Index("ix_cross_plan_duplicates_other", "other_application_id"),
+)
 application_counters = Table(
     "application_counters", metadata,
     Column("year", Integer, primary_key=True),
@@ -195,6 +209,8 @@ status_history = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("reason", Text, nullable=False),
     Column("missing_materials", JSON, nullable=False),
+    # The staff dashboard's confirmations per day (adapters/dashboard_repository.py).
+    Index("ix_status_history_action_at", "action", "at"),
 )
 messages = Table(
     "messages", metadata,

@@ -78,7 +78,7 @@ class StaffServicer(rpc.StaffServiceServicer):
             document_number_masked=mask_document_number(self.ctx.cipher.open(r.document_sealed)),
             status=mappers.status_code(status), status_label=STATUS_INFO[status].label_zh,
             authority_code=r.authority_code, point_code=r.point_code, submitted_at=mappers.ts(r.submitted_at),
-            certificate_claimed_by_another=r.claimed_by_another)
+            certificate_claimed_by_another=r.claimed_by_another, also_in_other_plan=r.in_other_plan)
 
     async def FindApplication(self, request: pb.FindApplicationRequest,
                               context: grpc.aio.ServicerContext) -> pb.FindApplicationResponse:
@@ -90,7 +90,8 @@ class StaffServicer(rpc.StaffServiceServicer):
         where = SearchFilter(status=status_of(request.status), point_code=request.point_code.strip(),
                              application_number=request.application_number.strip(),
                              applicant_name=request.applicant_name.strip(),
-                             certificate_conflicts_only=request.certificate_conflicts_only)
+                             certificate_conflicts_only=request.certificate_conflicts_only,
+                             other_plan_only=request.other_plan_only)
         rows, token = await staff.search_applications(self.ctx, caller(context), where, request.page_size,
                                                       request.page_token)
         return pb.SearchApplicationsResponse(applications=[self._summary_of_row(r) for r in rows],

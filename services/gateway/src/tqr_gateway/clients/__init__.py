@@ -19,6 +19,7 @@ from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
+from tqr_gateway.clients.staff_dashboard import StaffDashboardClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.clients.workflow_rules import WorkflowRulesSource
@@ -37,6 +38,7 @@ class Clients:
     workflow: WorkflowRulesSource
     audit: AuditClient
     staff_broadcast: StaffBroadcastClient
+    staff_dashboard: StaffDashboardClient
 
     @classmethod
     def over(cls, channels: Channels, forget_session: Callable[[str], None]) -> Clients:
@@ -54,4 +56,5 @@ class Clients:
             workflow=WorkflowRulesSource(channels.application),
             audit=AuditClient(channels.application, channels.identity),
             staff_broadcast=StaffBroadcastClient(channels.application),
+            staff_dashboard=StaffDashboardClient(channels.application),
         )

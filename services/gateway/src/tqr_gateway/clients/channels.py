@@ -23,6 +23,7 @@ IDEMPOTENT = {
                                         "CheckEligibilityForStaff", "ResolveBulkSelection", "ListWorkClaims"],
     "tqr.application.v1.PlanService": ["ListPlans", "GetAuthorityPlan", "ListCurrentPlans"],
     "tqr.application.v1.PublicResultService": ["CheckRegistrationResult"],
+    "tqr.application.v1.StaffDashboardService": ["GetStaffDashboard"],
 }
 
 

@@ -95,11 +95,13 @@ class StaffApplicationClient:
 
     async def search(self, *, metadata: Metadata, status: str = "", point_code: str = "",
                      application_number: str = "", applicant_name: str = "", page_size: int = 20,
-                     page_token: str = "", certificate_conflicts_only: bool = False) -> SearchPage:
+                     page_token: str = "", certificate_conflicts_only: bool = False,
+                     other_plan_only: bool = False) -> SearchPage:
         reply = await self._staff.SearchApplications(pb.SearchApplicationsRequest(
             status=status_code(status), point_code=point_code, application_number=application_number,
             applicant_name=applicant_name, page_size=page_size, page_token=page_token,
-            certificate_conflicts_only=certificate_conflicts_only), metadata=metadata)
+            certificate_conflicts_only=certificate_conflicts_only, other_plan_only=other_plan_only),
+            metadata=metadata)
         return SearchPage(list(reply.applications), reply.next_page_token)
 
     async def get(self, application_id: str, *, metadata: Metadata) -> views.ApplicationView:

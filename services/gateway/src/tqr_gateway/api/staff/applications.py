@@ -66,7 +66,7 @@ async def search(request: Request, session: ApplicationStaff, applications: Staf
         metadata=actor_metadata(session), status=body.status, point_code=body.point_code,
         application_number=body.application_number, applicant_name=body.applicant_name,
         page_size=body.page_size, page_token=body.page_token,
-        certificate_conflicts_only=body.certificate_conflicts_only)
+        certificate_conflicts_only=body.certificate_conflicts_only, other_plan_only=body.other_plan_only)
     return SearchOut(applications=[ApplicationSummaryOut.of(a) for a in found.applications],
                      next_page_token=found.next_page_token)
 

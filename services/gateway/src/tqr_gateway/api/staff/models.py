@@ -27,6 +27,8 @@ class ApplicationSummaryOut(BaseModel):
     certificate_claimed_by_another: bool = Field(
         False, description="R-WIZ-10: another applicant's live application gives the same certificate number "
                            "(not on record); the confirmation point decides with the paper certificate")
+    also_in_other_plan: bool = Field(
+        False, description="R-STAFF-8: the certificate number is also in a live application of another plan")
 
     @classmethod
     def of(cls, s: views.ApplicationSummary) -> ApplicationSummaryOut:
@@ -34,7 +36,8 @@ class ApplicationSummaryOut(BaseModel):
                    applicant_name=s.applicant_name, document_number_masked=s.document_number_masked,
                    status=status_name(s.status), status_label=s.status_label, authority_code=s.authority_code,
                    point_code=s.point_code, submitted_at=instant(s.submitted_at),
-                   certificate_claimed_by_another=s.certificate_claimed_by_another)
+                   certificate_claimed_by_another=s.certificate_claimed_by_another,
+                   also_in_other_plan=s.also_in_other_plan)
 
 
 class FindIn(BaseModel):
@@ -53,6 +56,8 @@ class SearchIn(BaseModel):
     application_number: TypedNumber = ""
     certificate_conflicts_only: bool = Field(
         False, description="R-WIZ-10: only applications whose certificate number another applicant also claims")
+    other_plan_only: bool = Field(
+        False, description="R-STAFF-8: only applications whose certificate number is also live in another plan")
     applicant_name: str = Field("", description="Exact name; sent in the body because it is personal data")
     page_size: int = Field(20, ge=1, le=100)
     page_token: str = ""
@@ -71,6 +76,11 @@ class HistoryOut(BaseModel):
     at: datetime | None
     reason: str
     missing_materials: list[str]
+
+
+class OtherPlanOut(BaseModel):
+    authority_code: str
+    authority_name: str
 
 
 class ApplicationOut(BaseModel):
@@ -93,6 +103,9 @@ class ApplicationOut(BaseModel):
     allowed_actions: list[str]
     history: list[HistoryOut]
     certificate_claimed_by_another: bool = Field(False, description="R-WIZ-10: see ApplicationSummaryOut")
+    also_in_other_plans: list[OtherPlanOut] = Field(
+        default_factory=list, description="R-STAFF-8: the authorities of other plans with a live application for "
+                                          "this certificate number (nothing of those applications)")
 
     @classmethod
     def of(cls, v: views.ApplicationView) -> ApplicationOut:
@@ -106,6 +119,8 @@ class ApplicationOut(BaseModel):
             certificate_number=v.certificate.certificate_number, submitted_at=instant(v.submitted_at),
             allowed_actions=action_names(v.allowed_actions),
             certificate_claimed_by_another=v.certificate_claimed_by_another,
+            also_in_other_plans=[OtherPlanOut(authority_code=o.authority_code, authority_name=o.authority_name)
+                                 for o in v.also_in_other_plans],
             history=[HistoryOut(from_status=status_name(h.from_status), to_status=status_name(h.to_status),
                                 action=action_name(h.action),
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,

@@ -1,6 +1,6 @@
 """Applicant lists (R-STAFF-2): filters by status, point, application number (typed any way: R-WIZ-11)
-and name, or to the certificate numbers another applicant also claims (R-WIZ-10), with the service's
-keyset pagination.
+and name, to the certificate numbers another applicant also claims (R-WIZ-10) or to those also live
+in another plan (R-STAFF-8), with the service's keyset pagination.
 
 Status, point and number travel in the query string; the applicant's name is personal data, so a
 list filtered by name is asked for with POST and its next page is a POST too.
@@ -76,7 +76,8 @@ async def render(request: Request, session: SessionInfo, client: StaffApplicatio
                                     application_number=text.normalise_number(filters["number"]),
                                     applicant_name=filters["name"], page_size=PAGE_SIZE,
                                     page_token=filters["page_token"],
-                                    certificate_conflicts_only=filters["conflicts"] == "1")
+                                    certificate_conflicts_only=filters["conflicts"] == "1",
+                                    other_plan_only=filters["other_plan"] == "1")
         claims = await claims_of(client, session, [r.application_id for r in found.applications])
         rows = [vm.summary_row(r, lang, claims.get(r.application_id)) for r in found.applications]
         next_token = found.next_page_token
@@ -95,9 +96,9 @@ async def render(request: Request, session: SessionInfo, client: StaffApplicatio
 @router.get("/staff/applications")
 async def list_get(request: Request, session: ApplicationStaff, applications: StaffApplications, rules: Workflow,
                    status: str = "", point: str = "",
-                   number: str = "", page_token: str = "", conflicts: str = "") -> Response:
+                   number: str = "", page_token: str = "", conflicts: str = "", other_plan: str = "") -> Response:
     filters = {"status": status, "point": point, "number": number.strip(), "name": "", "page_token": page_token,
-               "conflicts": conflicts}
+               "conflicts": conflicts, "other_plan": other_plan}
     return await render(request, session, applications, rules, filters)
 
 
@@ -105,5 +106,6 @@ async def list_get(request: Request, session: ApplicationStaff, applications: St
 async def list_post(request: Request, session: ApplicationStaff, applications: StaffApplications,
                     rules: Workflow) -> Response:
     form = await request.form()
-    filters = {key: text_of(form, key) for key in ("status", "point", "number", "name", "page_token", "conflicts")}
+    filters = {key: text_of(form, key) for key in ("status", "point", "number", "name", "page_token", "conflicts",
+                                                   "other_plan")}
     return await render(request, session, applications, rules, filters)

@@ -47,6 +47,8 @@ def summary_row(row: views.ApplicationSummary, lang: str, claim: staff_pb.WorkCl
     status = status if status != f"staff.status.{code}" else row.status_label
     if row.certificate_claimed_by_another:  # R-WIZ-10: the point checks the paper certificate
         status = f"{status}（{translate(lang, 'staff.list.conflict_tag')}）"
+    if row.also_in_other_plan:  # R-STAFF-8: both authorities see it
+        status = f"{status}（{translate(lang, 'staff.list.other_plan_tag')}）"
     return {
         "href": f"/staff/applications/{row.application_id}",
         "number": row.application_number,
@@ -84,6 +86,9 @@ def application(view: views.ApplicationView, lang: str) -> dict[str, Any]:
         "email": view.materials.email,
         "point_code": view.point.point_code,
         "claimed_by_another": view.certificate_claimed_by_another,  # R-WIZ-10
+        # R-STAFF-8: the other authorities with a live application for this certificate number.
+        "other_plans": [f"{o.authority_name}（{o.authority_code}）" if o.authority_name else o.authority_code
+                        for o in view.also_in_other_plans],
     }
 
 
