@@ -16,6 +16,7 @@ from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
+from tqr_gateway.clients.slots import SlotClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
@@ -177,6 +178,10 @@ async def staff_documents_client(request: Request) -> StaffDocumentsClient:
     return clients_of(request).staff_documents
 
 
+async def slot_client(request: Request) -> SlotClient:
+    return clients_of(request).slots
+
+
 async def workflow_rules(request: Request) -> WorkflowRules:
     """The application service's workflow rules (cached per process: tqr_gateway.clients.workflow_rules)."""
     return await clients_of(request).workflow.get()
@@ -191,3 +196,4 @@ StaffApplications = Annotated[StaffApplicationClient, Depends(staff_application_
 StaffIdentity = Annotated[StaffIdentityClient, Depends(staff_identity_client)]
 StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)]
 Workflow = Annotated[WorkflowRules, Depends(workflow_rules)]
+Slots = Annotated[SlotClient, Depends(slot_client)]

@@ -18,6 +18,7 @@ from tqr_application.domain.plans import PointWindow
 from tqr_application.domain.reference import Authority, ConfirmationPoint
 from tqr_application.domain.roles import Role
 from tqr_application.domain.status import StatusAction, allowed_actions
+from tqr_application.service_layer.slots import BookingView, booking_at
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class ApplicationDetails:
     # R-WIZ-10, for staff: another applicant's live application claims the same certificate number.
     claimed_by_another: bool = False
     edit_until: datetime | None = None  # R-APP-6
+    slot: BookingView | None = None  # R-SLOT-2: the appointment booked at the point
 
 
 async def any_plan_open(session: AsyncSession, now: datetime) -> bool:
@@ -70,4 +72,5 @@ async def details(session: AsyncSession, record: Application, *, now: datetime, 
         history=tuple(await repo.history(session, record.id)), names=await ref.code_names(session),
         editable=editable, actions=allowed_actions(record.status, role), photo=photo, claimed_by_another=claimed,
         edit_until=edit_deadline(record.status, confirmation_end=window.confirm_end) if window else None,
+        slot=await booking_at(session, record.applicant_id, record.plan_id, now),
     )

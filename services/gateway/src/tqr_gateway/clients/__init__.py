@@ -16,6 +16,7 @@ from tqr_gateway.clients.channels import Channels
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
+from tqr_gateway.clients.slots import SlotClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
@@ -33,6 +34,7 @@ class Clients:
     staff_identity: StaffIdentityClient
     staff_documents: StaffDocumentsClient
     workflow: WorkflowRulesSource
+    slots: SlotClient
 
     @classmethod
     def over(cls, channels: Channels, forget_session: Callable[[str], None]) -> Clients:
@@ -48,4 +50,5 @@ class Clients:
             staff_identity=StaffIdentityClient(channels.identity),
             staff_documents=StaffDocumentsClient(channels.documents),
             workflow=WorkflowRulesSource(channels.application),
+            slots=SlotClient(channels.application),
         )

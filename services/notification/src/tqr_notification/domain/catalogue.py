@@ -110,6 +110,9 @@ _SPECS = (
     EventSpec(application_events.ApplicationStatusChanged, "application_status_changed", _ALL, "applicant_id"),
     # R-APP-4: messages from the authority or the point.
     EventSpec(application_events.MessagePosted, "message_posted", _INAPP_EMAIL, "applicant_id"),
+    # R-SLOT-3: the point cancelled the booked slot; the person is asked to book another.
+    EventSpec(application_events.AppointmentSlotCancelled, "appointment_slot_cancelled", _INAPP_EMAIL,
+              "applicant_id"),
 )
 
 CATALOGUE: dict[str, EventSpec] = {spec.event_type: spec for spec in _SPECS}

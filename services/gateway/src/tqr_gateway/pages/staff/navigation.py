@@ -21,7 +21,7 @@ NAV: dict[str, tuple[tuple[str, str], ...]] = {
                       ("staff.nav.plans", "/staff/plans"), ("staff.nav.points", "/staff/points"),
                       ("staff.nav.people", "/staff/people"), ("staff.nav.unlock", "/staff/unlock")),
     POINT_STAFF: (("staff.nav.home", "/staff"), ("staff.nav.lists", "/staff/applications"),
-                  ("staff.nav.points", "/staff/points")),
+                  ("staff.nav.points", "/staff/points"), ("staff.nav.slots", "/staff/slots")),
     IDENTITY_REVIEWER: (("staff.nav.home", "/staff"), ("staff.nav.reviews", "/staff/reviews"),
                         ("staff.nav.support", "/staff/support")),
     SYSTEM_ADMIN: (("staff.nav.home", "/staff"), ("staff.nav.reference", "/staff/reference"),
