@@ -182,6 +182,8 @@ async def set_cutoff(ctx: ServiceContext, actor: Actor, point_code: str, hours: 
     require_point_staff_of(actor, point_code)
     rules.check_cutoff_hours(hours)
     async with ctx.transaction() as session:
+        if await ref.get_point(session, point_code) is None:
+            raise NotFound("POINT_NOT_FOUND", "找不到该确认点", "No such confirmation point")
         await repo.set_cutoff_hours(session, point_code, hours)
         await audit.record(session, actor, "SET_SLOT_CUTOFF", target_type="confirmation_point",
                            target_id=point_code, at=ctx.now(), detail={"cutoff_hours": hours})

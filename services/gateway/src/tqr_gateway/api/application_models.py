@@ -173,6 +173,8 @@ class CertificateDetailsIn(WithOverrides, CertificateFields):
 
 class PointIn(WithOverrides):
     point_code: str
+    # R-SLOT-1: required when the point publishes bookable appointment slots (ListSlots / the pages).
+    slot_id: str = ""
 
 
 class NotesIn(WithOverrides):
