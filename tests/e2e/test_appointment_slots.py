@@ -1,6 +1,7 @@
-"""Issue 19 item 17 in the running system (R-SLOT-1, R-SLOT-2): a confirmation point publishes an
-appointment slot in the staff console; applicants pick it at wizard step 5 in Chromium and in
-Firefox (a point with slots refuses "下一步" without one); the point's day list shows who booked.
+"""Issue 19 item 17 in the running system (R-SLOT-1..3): a confirmation point publishes appointment
+slots in the staff console; applicants pick one at wizard step 5 in Chromium and in Firefox (a point
+with slots refuses "下一步" without one); the point's day list shows who booked; the slot is on the
+check page and the application's page; the point cancels it and the applicant re-books.
 axe finds nothing at any impact on the pages touched; they are shot at 1280 and 375 px.
 
 The point is 海淀's second one (11010802): the other journeys choose the first, which takes no
@@ -8,6 +9,7 @@ appointments, so they walk on as before."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -69,13 +71,14 @@ async def test_r_slot_1_point_publishes_and_applicant_picks_a_slot_at_step_5_in_
         # The point publishes a slot in the console.
         desk = await browser.new_page(viewport={"width": 1280, "height": 900})
         await staff_sign_in(desk, base, staff)
-        await desk.goto(f"{base}/staff/slots")
-        await desk.fill("#date", day)
-        await desk.fill("#start-time", "09:00")
-        await desk.fill("#end-time", "10:00")
-        await desk.fill("#capacity", "3")
-        await desk.click("#publish-slot button[type=submit]")
-        await desk.wait_for_url("**/staff/slots?done=published")
+        for start, end in (("09:00", "10:00"), ("10:30", "11:30")):
+            await desk.goto(f"{base}/staff/slots")
+            await desk.fill("#date", day)
+            await desk.fill("#start-time", start)
+            await desk.fill("#end-time", end)
+            await desk.fill("#capacity", "3")
+            await desk.click("#publish-slot button[type=submit]")
+            await desk.wait_for_url("**/staff/slots?done=published")
         assert "0 / 3" in await desk.locator("#slot-table").inner_text()
         await screens.record(desk, "staff-slots")
         assert await all_violations(desk, "staff-slots") == []
@@ -113,8 +116,61 @@ async def test_r_slot_1_point_publishes_and_applicant_picks_a_slot_at_step_5_in_
         assert holder.holder_name in listed and "已约 1 人" in listed, listed
         await screens.record(desk, "staff-day-list")
         assert await all_violations(desk, "staff-day-list") == []
+
+        # The slot is on the page for checking answers and on the application's page.
+        await walk.next()
+        await walk.next("已阅读并下一步")
+        await fill_materials(page)
+        await walk.next()
+        assert page.url.endswith("/apply/check"), await page.content()
+        assert "预约时段" in await page.locator("main").inner_text()
+        await page.get_by_role("button", name="提交申请").click()
+        await page.wait_for_url(re.compile(r".*/apply/done/.+"))
+        application_id = page.url.rsplit("/", 1)[1]
+        await page.goto(f"{base}/portal/applications/{application_id}")
+        assert "09:00–10:00" in await page.locator("main").inner_text()
+        await screens.record(page, "portal-slot")
+        assert await all_violations(page, "portal-slot") == []
+
+        # R-SLOT-3: the point cancels the slot with a reason; the application asks for a new one.
+        await desk.goto(f"{base}/staff/slots")
+        await desk.locator("#slot-table tbody tr").first.locator("a[href$='/cancel']").click()
+        await desk.fill("#reason", "场地临时检修")
+        await screens.record(desk, "staff-slot-cancel")
+        await desk.click("main form button[type=submit]")
+        await desk.wait_for_url("**/staff/slots?done=cancelled*")
+        assert "已通知 1 位" in await desk.locator("main").inner_text()
+        await page.reload()
+        await expect(page.locator("#slot-cancelled")).to_contain_text("场地临时检修")
+        await screens.record(page, "portal-slot-cancelled")
+        assert await all_violations(page, "portal-slot-cancelled") == []
+        await page.get_by_role("button", name="重新预约时段").click()
+        await page.wait_for_url(f"**/portal/applications/{application_id}/slot")
+        await page.locator("input[name=slot_id]:not([disabled])").first.check()
+        await screens.record(page, "portal-rebook")
+        assert await all_violations(page, "portal-rebook") == []
+        await page.get_by_role("button", name="确认预约").click()
+        await page.wait_for_url("**?updated=slot")
+        assert "10:30–11:30" in await page.locator("main").inner_text()
+        assert await page.locator("#slot-cancelled").count() == 0
         assert screens.serious == []
         await browser.close()
+
+
+async def fill_materials(page: Any) -> None:
+    """Step 7 as the other journeys fill it."""
+    await page.fill("#email", "slot.teacher@example.com")
+    await page.fill("#school", "海淀实验小学")
+    await page.fill("#post", "数学教师")
+    for prefix in ("employment_start", "work_history-0-start"):
+        for part, text in (("year", "2015"), ("month", "9"), ("day", "1")):
+            await page.fill(f"#{prefix}-{part}", text)
+    await page.fill("#work_history-0-school", "海淀实验小学")
+    await page.fill("#work_history-0-post", "数学教师")
+    for select in await page.locator("select[name^=assessment-]").all():
+        await select.select_option("合格")
+    await page.check("#ethics_assessment-2")
+    await page.fill("#continuing_education_hours", "400")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

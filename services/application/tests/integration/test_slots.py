@@ -197,3 +197,16 @@ async def test_r_slot_3_cancelling_tells_everyone_booked_and_asks_them_to_rebook
     assert not rebooked.booking.needs_rebooking and rebooked.booking.slot.slot_id == spare.slot_id
     assert (await app.refused(stub(app).BookSlot, slots_pb2.BookSlotRequest(
         application_id=b.application_id, slot_id=slot.slot_id), who_b.actor)).code == "R-SLOT-2"
+
+
+async def test_r_slot_1_withdrawing_gives_the_place_back(app, h):
+    slot = await publish(app, h, capacity=1)
+    who, submitted = await submit_with_slot(app, h, slot.slot_id)
+    assert await booked(app, slot.slot_id) == 1
+    await app.call(app.applicant.WithdrawApplication, applications_pb2.WithdrawApplicationRequest(
+        application_id=submitted.application_id, reason="不再申请"), who.actor)
+    assert await booked(app, slot.slot_id) == 0
+    assert await app.count(orm.slot_bookings, orm.slot_bookings.c.slot_id == slot.slot_id) == 0
+    other = h.new_applicant()
+    await app.fill_until_point(other)
+    assert (await pick(app, other, slot.slot_id)).draft.booking.slot.slot_id == slot.slot_id
