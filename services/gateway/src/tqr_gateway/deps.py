@@ -13,11 +13,13 @@ from fastapi.responses import Response
 
 from tqr_gateway.clients import Clients
 from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.audit import AuditClient
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.slots import SlotClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
@@ -170,6 +172,10 @@ async def staff_application_client(request: Request) -> StaffApplicationClient:
     return clients_of(request).staff_application
 
 
+async def staff_broadcast_client(request: Request) -> StaffBroadcastClient:
+    return clients_of(request).staff_broadcast
+
+
 async def staff_identity_client(request: Request) -> StaffIdentityClient:
     return clients_of(request).staff_identity
 
@@ -194,6 +200,14 @@ DevOutbox = Annotated[DevOutboxClient, Depends(dev_outbox_client)]
 Documents = Annotated[DocumentsClient, Depends(documents_client)]
 StaffApplications = Annotated[StaffApplicationClient, Depends(staff_application_client)]
 StaffIdentity = Annotated[StaffIdentityClient, Depends(staff_identity_client)]
+StaffBroadcasts = Annotated[StaffBroadcastClient, Depends(staff_broadcast_client)]
 StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)]
 Workflow = Annotated[WorkflowRules, Depends(workflow_rules)]
+
+
+async def audit_client(request: Request) -> AuditClient:
+    return clients_of(request).audit
+
+
+Audit = Annotated[AuditClient, Depends(audit_client)]
 Slots = Annotated[SlotClient, Depends(slot_client)]

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import errors
 from tqr.application.v1 import application_pb2 as ref_pb
+from tqr.application.v1 import staff_pb2 as staff_pb
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.common.v1.actor_pb2 import Actor
@@ -29,10 +30,10 @@ from tqr.identity.v1 import identity_pb2 as id_pb
 from tqr.identity.v1.identity_pb2 import REVIEW_STATUS_PENDING
 from tqr_gateway import deps, vocabulary
 from tqr_gateway.app import create_app
-from tqr_gateway.clients.staff_application import PlanInput, SearchPage
+from tqr_gateway.clients.staff_application import BulkFilter, PlanInput, SearchPage
 from tqr_gateway.clients.staff_documents import ExportedFile, FormCodeCheck
 from tqr_gateway.clients.staff_identity import CasePhoto
-from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.clients.workflow_rules import WorkflowRules, status_code
 from tqr_gateway.config import GatewaySettings
 
 from services.gateway.tests.unit.client_fakes import Recorder, actor_in, refused
@@ -40,6 +41,7 @@ from services.gateway.tests.unit.workflow_fakes import served_rules
 
 APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
+CLAIMED_APP_ID = "app-0"  # claimed by 张老师 (R-STAFF-6)
 CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
 DOCUMENT = "11010519491231002X"
 GOOD_CODE = f"TQR1.{APP_NUMBER}.1a2b3c4d.GOODMAC"
@@ -121,6 +123,8 @@ class Calls(Recorder):
     # What the application service serves as its workflow rules: its real ones unless a test changes
     # them (test_workflow_rules_followed); read on every request.
     rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
+    # R-STAFF-6: the fake service's stored bulk results, by idempotency key.
+    bulk_results: dict[str, staff_pb.BulkDecideResponse] = field(default_factory=dict)
 
     def of(self, method: str) -> list[tuple[Any, Actor | None]]:
         """Each call of ``method`` as (its arguments, the actor it was made for)."""
@@ -186,6 +190,57 @@ class FakeStaffApplications:
         self.calls.record("correct_email", metadata, application_id=application_id, email=email, reason=reason)
         self._check(metadata)
         return application_view()
+
+    # R-STAFF-6: "app-1" is claimed by 张老师; a bulk decision refuses it and decides the rest; a
+    # repeated idempotency key gets the stored results back.
+    async def resolve_selection(self, where: BulkFilter, *, metadata: Metadata) -> staff_pb.ResolveBulkSelectionResponse:
+        self.calls.record("resolve_selection", metadata, where=where)
+        return staff_pb.ResolveBulkSelectionResponse(applications=summaries(where.certificate_conflicts_only),
+                                                     max_items=500)
+
+    async def bulk_decide(self, action: str, *, idempotency_key: str, metadata: Metadata,
+                          application_ids: Sequence[str] = (), where: BulkFilter | None = None, reason: str = "",
+                          missing_materials: Sequence[str] = ()) -> staff_pb.BulkDecideResponse:
+        self.calls.record("bulk_decide", metadata, action=action, idempotency_key=idempotency_key,
+                          application_ids=list(application_ids), where=where, reason=reason,
+                          missing_materials=list(missing_materials))
+        self._check(metadata)
+        stored = self.calls.bulk_results.get(idempotency_key)
+        if stored is not None:
+            replay = staff_pb.BulkDecideResponse()
+            replay.CopyFrom(stored)
+            replay.replayed = True
+            return replay
+        results = []
+        for application_id in application_ids:
+            number = f"20261101080{int(application_id.rsplit('-', 1)[-1]):05d}" if application_id[-1].isdigit() else ""
+            if application_id == CLAIMED_APP_ID:
+                results.append(staff_pb.BulkItemResult(
+                    application_id=application_id, application_number=number, ok=False, code="R-STAFF-6",
+                    message_zh="该申请由 张老师 处理中（至 10:30），其他人暂时不能办理",
+                    message_en="This application is claimed by 张老师 (until 10:30 Beijing time)"))
+            else:
+                results.append(staff_pb.BulkItemResult(application_id=application_id, application_number=number,
+                                                       ok=True, status=status_code("REGISTERED")))
+        reply = staff_pb.BulkDecideResponse(results=results, succeeded=sum(r.ok for r in results),
+                                            refused=sum(not r.ok for r in results))
+        self.calls.bulk_results[idempotency_key] = reply
+        return reply
+
+    async def claim(self, application_id: str, *, metadata: Metadata) -> staff_pb.WorkClaim:
+        self.calls.record("claim", metadata, application_id=application_id)
+        self._check(metadata)
+        return staff_pb.WorkClaim(application_id=application_id, staff_name="我", mine=True)
+
+    async def release_claim(self, application_id: str, *, metadata: Metadata) -> bool:
+        self.calls.record("release_claim", metadata, application_id=application_id)
+        return True
+
+    async def claims(self, application_ids: Sequence[str], *, metadata: Metadata) -> dict[str, staff_pb.WorkClaim]:
+        self.calls.record("claims", metadata, application_ids=list(application_ids))
+        until = ts(datetime(2026, 3, 10, 2, 30, tzinfo=UTC))  # 10:30 in Beijing
+        return {i: staff_pb.WorkClaim(application_id=i, staff_id="s-zhang", staff_name="张老师", expires_at=until)
+                for i in application_ids if i == CLAIMED_APP_ID}
 
     async def list_plans(self, *, metadata: Metadata, authority_code: str = "") -> list[views.Plan]:
         self.calls.record("list_plans", metadata, authority_code=authority_code)

@@ -304,3 +304,13 @@ async def messages(session: AsyncSession, application_ids: list[str]) -> list[di
     t = orm.messages
     query = select(t).where(t.c.application_id.in_(application_ids)).order_by(t.c.created_at.desc())
     return [dict(row._mapping) for row in (await session.execute(query)).all()]
+
+
+async def placements(session: AsyncSession, application_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """application id → (application number, authority code, point code), for those that exist."""
+    if not application_ids:
+        return {}
+    t = orm.applications
+    rows = (await session.execute(select(t.c.id, t.c.application_number, t.c.authority_code, t.c.point_code)
+                                  .where(t.c.id.in_(application_ids)))).all()
+    return {r.id: (r.application_number, r.authority_code, r.point_code) for r in rows}

@@ -230,6 +230,59 @@ eligibility_thresholds = Table(
     Column("settings", JSON, nullable=False),
 )
 
+# --- R-STAFF-6: work claims and bulk decisions ----------------------------------------------------
+# One row per claimed application (the primary key is what makes two concurrent claims unable to
+# both win: claim_repository.take is one INSERT … ON CONFLICT DO UPDATE … WHERE expired-or-mine).
+# A row whose expires_at has passed is no claim; a decision deletes the row.
+work_claims = Table(
+    "work_claims", metadata,
+    Column("application_id", String(36), ForeignKey("applications.id"), primary_key=True),
+    Column("staff_id", String(64), nullable=False),
+    Column("staff_name", String(100), nullable=False),
+    Column("staff_role", String(32), nullable=False),
+    Column("staff_org", String(32), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_work_claims_staff", "staff_id"),
+)
+# A bulk decision's idempotency key (per staff member) and, once done, each item's result: a
+# repeated request returns these and changes nothing (results NULL: still running).
+bulk_decisions = Table(
+    "bulk_decisions", metadata,
+    Column("actor_id", String(64), nullable=False),
+    Column("idempotency_key", String(100), nullable=False),
+    Column("actor_org", String(32), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("results", JSON, nullable=True),
+    PrimaryKeyConstraint("actor_id", "idempotency_key", name="pk_bulk_decisions"),
+)
+
+# R-STAFF-7: broadcasts to the applicants of a plan or a point; the recipients themselves travel in
+# BroadcastPosted events (pages of account ids), so the row keeps the filter and the count.
+broadcasts = Table(
+    "broadcasts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("author_role", String(32), nullable=False),
+    Column("author_org", String(32), nullable=False),
+    Column("author_org_name", String(200), nullable=False),
+    Column("plan_id", String(36), nullable=True),
+    Column("point_code", String(32), nullable=True),
+    Column("statuses", JSON, nullable=False),  # status codes; [] for every status
+    Column("subject_zh", Text, nullable=False),
+    Column("body_zh", Text, nullable=False),
+    Column("subject_en", Text, nullable=False),
+    Column("body_en", Text, nullable=False),
+    Column("recipient_count", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("author_id", "idempotency_key", name="uq_broadcasts_author_key"),
+    Index("ix_broadcasts_org", "author_org", "created_at"),
+)
 # --- confirmation appointment slots (R-SLOT-1..3) -------------------------------------------------
 # ``booked`` counts the bookings held on the slot; the CHECK is the capacity rule itself, and a
 # booking raises the counter only with ``UPDATE ... WHERE booked < capacity`` (adapters/slot_repository).

@@ -55,6 +55,22 @@ class SearchPage:
     next_page_token: str
 
 
+@dataclass(frozen=True)
+class BulkFilter:
+    """A staff list's filters (R-STAFF-6: "all matching the filter")."""
+
+    status: str = ""
+    point_code: str = ""
+    application_number: str = ""
+    applicant_name: str = ""
+    certificate_conflicts_only: bool = False
+
+    def message(self) -> pb.BulkFilter:
+        return pb.BulkFilter(status=status_code(self.status), point_code=self.point_code,
+                             application_number=self.application_number, applicant_name=self.applicant_name,
+                             certificate_conflicts_only=self.certificate_conflicts_only)
+
+
 def timestamp(instant: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(instant)
@@ -119,6 +135,45 @@ class StaffApplicationClient:
         reply = await self._staff.CorrectApplicantEmail(pb.CorrectApplicantEmailRequest(
             application_id=application_id, email=email, reason=reason), metadata=metadata)
         return reply.application
+
+    # Bulk decisions and work claims (R-STAFF-6)
+    async def resolve_selection(self, where: BulkFilter, *,
+                                metadata: Metadata) -> pb.ResolveBulkSelectionResponse:
+        reply: pb.ResolveBulkSelectionResponse = await self._staff.ResolveBulkSelection(
+            pb.ResolveBulkSelectionRequest(filter=where.message()), metadata=metadata)
+        return reply
+
+    async def bulk_decide(self, action: str, *, idempotency_key: str, metadata: Metadata,
+                          application_ids: Sequence[str] = (), where: BulkFilter | None = None, reason: str = "",
+                          missing_materials: Sequence[str] = ()) -> pb.BulkDecideResponse:
+        """Either ``application_ids`` or every application ``where`` selects."""
+        request = pb.BulkDecideRequest(action=action_code(action), reason=reason,
+                                       missing_materials=list(missing_materials), idempotency_key=idempotency_key)
+        if where is not None:
+            request.use_filter = True
+            request.filter.CopyFrom(where.message())
+        else:
+            request.application_ids.extend(application_ids)
+        reply: pb.BulkDecideResponse = await self._staff.BulkDecide(request, metadata=metadata)
+        return reply
+
+    async def claim(self, application_id: str, *, metadata: Metadata) -> pb.WorkClaim:
+        reply = await self._staff.ClaimApplication(pb.ClaimApplicationRequest(application_id=application_id),
+                                                   metadata=metadata)
+        return reply.claim
+
+    async def release_claim(self, application_id: str, *, metadata: Metadata) -> bool:
+        reply = await self._staff.ReleaseApplicationClaim(
+            pb.ReleaseApplicationClaimRequest(application_id=application_id), metadata=metadata)
+        return bool(reply.released)
+
+    async def claims(self, application_ids: Sequence[str], *, metadata: Metadata) -> dict[str, pb.WorkClaim]:
+        """The live claims on these applications, by application id."""
+        if not application_ids:
+            return {}
+        reply = await self._staff.ListWorkClaims(pb.ListWorkClaimsRequest(application_ids=list(application_ids)),
+                                                 metadata=metadata)
+        return {c.application_id: c for c in reply.claims}
 
     # Plans and points (R-PLAN-1, R-STAFF-1, R-APP-4 notes)
     async def list_plans(self, *, metadata: Metadata, authority_code: str = "") -> list[views.Plan]:

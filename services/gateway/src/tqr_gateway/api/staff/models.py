@@ -6,7 +6,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 from tqr.application.v1 import views_pb2 as views
-from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
 from tqr_gateway import vocabulary
@@ -111,26 +110,6 @@ class ApplicationOut(BaseModel):
                                 action=action_name(h.action),
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
                                 missing_materials=list(h.missing_materials)) for h in v.history])
-
-
-class FindingOut(BaseModel):
-    code: str
-    blocking: bool
-    message_zh: str
-    message_en: str
-    outcome: str
-
-
-class EligibilityOut(BaseModel):
-    eligible: bool
-    findings: list[FindingOut]
-    likely_outcome: str
-
-    @classmethod
-    def of(cls, r: wizard.EligibilityReport) -> EligibilityOut:
-        return cls(eligible=r.eligible, likely_outcome=r.likely_outcome, findings=[
-            FindingOut(code=f.code, blocking=f.blocking, message_zh=f.message_zh, message_en=f.message_en,
-                       outcome=f.outcome) for f in r.findings])
 
 
 class ActionIn(BaseModel):
@@ -263,3 +242,55 @@ class ReviewQueueOut(BaseModel):
 class SupportQueueOut(BaseModel):
     requests: list[SupportRequestOut]
     total: int
+
+
+# --- R-STAFF-6: bulk decisions and work claims ------------------------------------------------------
+
+class BulkFilterIn(BaseModel):
+    """The filters of /applications/search: every application they select in the caller's scope."""
+
+    status: str = ""
+    point_code: str = ""
+    application_number: TypedNumber = ""
+    applicant_name: str = ""
+    certificate_conflicts_only: bool = False
+
+
+class BulkIn(BaseModel):
+    action: str = Field(description="A staff action the caller's role may take (GetWorkflowRules)")
+    application_ids: list[str] = Field(default_factory=list, max_length=500,
+                                       description="The applications; or give `filter` instead")
+    filter: BulkFilterIn | None = Field(None, description="Every application the list's filter selects (at most 500)")
+    reason: str = Field("", description="Where the workflow rules need one; every applicant reads it")
+    missing_materials: list[str] = Field(default_factory=list, description="For MARK_MATERIALS_INCOMPLETE")
+    idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="Send the same key to repeat a request safely: the stored results "
+                                             "come back and nothing is decided twice")
+
+
+class BulkItemOut(BaseModel):
+    application_id: str
+    application_number: str
+    ok: bool
+    code: str = Field(description="The refusing rule (R-APP-2, R-STAFF-4, R-STAFF-6…); empty when ok")
+    message_zh: str
+    message_en: str
+    status: str
+
+
+class BulkOut(BaseModel):
+    results: list[BulkItemOut]
+    succeeded: int
+    refused: int
+    replayed: bool = Field(description="True: the stored results of an earlier request with this key")
+
+
+class ClaimOut(BaseModel):
+    application_id: str
+    staff_name: str
+    mine: bool
+    expires_at: datetime | None
+
+
+class ReleasedOut(BaseModel):
+    released: bool

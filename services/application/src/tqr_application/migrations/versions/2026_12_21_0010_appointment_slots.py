@@ -1,8 +1,8 @@
 """Confirmation appointment slots (R-SLOT-1..3).
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-19
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-21
 
 - ``appointment_slots``: a point's slot with its capacity and a counter of bookings held on it.
   ``CHECK (booked >= 0 AND booked <= capacity)`` is the capacity rule in the database itself: a
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from alembic import op
 from servicekit.types import UtcDateTime
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
