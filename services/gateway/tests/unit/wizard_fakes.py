@@ -19,6 +19,7 @@ import httpx
 from servicekit import errors
 from tqr.application.v1 import application_pb2 as ref
 from tqr.application.v1 import applications_pb2 as apps
+from tqr.application.v1 import slots_pb2
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT
@@ -34,6 +35,7 @@ from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 
 from services.gateway.tests.unit.client_fakes import actor_in, guard_text, refused
+from services.gateway.tests.unit.slot_fakes import FakeSlots
 from services.gateway.tests.unit.workflow_fakes import served_rules
 
 Metadata = Any
@@ -59,6 +61,8 @@ class State:
     rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
     # What ListApplicationAccess answers (R-STAFF-9); None: the service cannot answer.
     access: list[apps.ApplicationAccess] | None = field(default_factory=list)
+    point_slots: list[slots_pb2.AppointmentSlot] = field(default_factory=list)  # R-SLOT-1: what step 5 offers
+    slots: FakeSlots = field(default_factory=FakeSlots)  # the portal's slot client
 
 
 def _who(md: Metadata) -> str:
@@ -137,6 +141,8 @@ class Applications:
         draft = self.state.drafts.get(_who(md))
         if draft is None:
             raise refused(errors.NotFound("DRAFT_NOT_FOUND", "还没有开始申报", "No draft"))
+        del draft.point_slots[:]
+        draft.point_slots.extend(self.state.point_slots)
         return draft
 
     async def start(self, identity: views.ApplicantIdentity, md: Metadata) -> wiz.DraftResponse:
@@ -191,7 +197,13 @@ class Applications:
                 draft.certificate.certificate_type_code, draft.certificate.subject_code = (
                     d.certificate_type_code, d.subject_code)
         if which == "point":
+            offered = [s for s in self.state.point_slots if s.point_code == request.point.point_code]
+            chosen = next((s for s in offered if s.slot_id == request.point.slot_id), None)
+            if offered and chosen is None:
+                raise _problem("slot_id", "该确认点需要预约，请选择一个现场确认时段", "R-SLOT-1")
             draft.point_code = request.point.point_code
+            if chosen is not None:
+                draft.booking.CopyFrom(slots_pb2.SlotBooking(slot=chosen, can_rebook=True))
         if which == "materials":
             m = request.materials.materials
             if not m.work_history or not m.work_history[0].school:
@@ -333,7 +345,8 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, Channels(nowhere, nowhere, nowhere, nowhere))
     identity, applications, documents, inbox = Identity(), Applications(state), Documents(state), Inbox()
     for dependency, fake in ((deps.identity_client, identity), (deps.application_client, applications),
-                             (deps.documents_client, documents), (deps.inbox_client, inbox)):
+                             (deps.documents_client, documents), (deps.inbox_client, inbox),
+                             (deps.slot_client, state.slots)):
         app.dependency_overrides[dependency] = _returning(fake)
     app.dependency_overrides[deps.workflow_rules] = lambda: WorkflowRules.of(state.rules)
     try:

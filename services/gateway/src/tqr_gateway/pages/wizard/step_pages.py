@@ -36,6 +36,7 @@ from tqr_gateway.pages.wizard.step_context import (
     materials_context,
     point_items,
 )
+from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
@@ -72,7 +73,8 @@ def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) 
     if step == 4:
         return forms.details_from_draft(draft)
     if step == 5:
-        return {"point_code": draft.point_code}
+        booked = draft.booking.slot.slot_id if draft.HasField("booking") and not draft.booking.needs_rebooking else ""
+        return {"point_code": draft.point_code, "slot_id": booked}
     if step == 7:
         return forms.materials_from_draft(draft, years)
     return {}
@@ -112,7 +114,8 @@ async def render_step(request: Request, applications: ApplicationClient, step: i
     elif step == 4:
         context.update(await certificate_context(request, applications, draft, values))
     elif step == 5:
-        context["points"] = point_items(draft.plan)
+        context["points"] = point_items(draft.plan, slots=draft.point_slots, lang=language_of(request))
+        context["booking"] = draft.booking if draft.HasField("booking") else None
     elif step == 7:
         context.update(materials_context(assessment_years_of(rules), rules))
     if errors:  # refused answers: 400, so scripts and tests see the page was not saved
@@ -135,8 +138,9 @@ def build_request(step: int, form: Any, years: list[int]) -> tuple[wiz.SaveWizar
         details, values = forms.details_from_form(form)
         return wiz.SaveWizardStepRequest(certificate_details=details), values
     if step == 5:
-        point = forms.text(form, "point_code")
-        return wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=point)), {"point_code": point}
+        point, slot = forms.text(form, "point_code"), forms.text(form, "slot_id")
+        return (wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=point, slot_id=slot)),
+                {"point_code": point, "slot_id": slot})
     if step == 6:
         return wiz.SaveWizardStepRequest(notes=wiz.NotesStep(read=True)), {}
     materials, values = forms.materials_from_form(form, years)

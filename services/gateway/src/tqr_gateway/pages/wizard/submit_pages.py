@@ -25,7 +25,7 @@ from tqr_gateway.pages.wizard.common import (
     resume_path,
     step_names,
 )
-from tqr_gateway.pages.wizard.step_context import when
+from tqr_gateway.pages.wizard.step_context import slot_label, when
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_datetime
 from tqr_gateway.web.language import language_of
@@ -95,6 +95,8 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
             names.subjects.get(draft.teaching_subject_code, draft.teaching_subject_code), 4),
         row("wizard.field.point_code", point.point_name if point else "", 5,
             [line for line in (point.point_name, point.address, _window(point, lang)) if line] if point else None),
+        *([row("wizard.field.slot_id", slot_label(draft.booking.slot, lang), 5)]
+          if draft.HasField("booking") and not draft.booking.needs_rebooking else []),
         row("wizard.field.email", m.email, MATERIALS_STEP),
         row("wizard.field.school", m.school, MATERIALS_STEP),
         row("wizard.field.post", m.post, MATERIALS_STEP),
