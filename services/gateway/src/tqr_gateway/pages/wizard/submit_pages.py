@@ -68,8 +68,9 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
     def t(key: str) -> str:
         return translate(lang, key)
 
-    def row(key: str, value: str, step: int, lines: list[str] | None = None) -> dict[str, Any]:
-        return {"key": t(key), "value": value, "lines": lines, "href": f"/apply/step/{step}?return_to=check"}
+    def row(key: str, value: str, step: int, lines: list[str] | None = None, part: str = "") -> dict[str, Any]:
+        page = f"{step}/{part}" if part else str(step)  # step 7 is asked over pages of one topic each
+        return {"key": t(key), "value": value, "lines": lines, "href": f"/apply/step/{page}?return_to=check"}
 
     c, m = draft.certificate, draft.materials
     point = next((p for p in draft.plan.points if p.point_code == draft.point_code), None)
@@ -95,14 +96,14 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
             names.subjects.get(draft.teaching_subject_code, draft.teaching_subject_code), 4),
         row("wizard.field.point_code", point.point_name if point else "", 5,
             [line for line in (point.point_name, point.address, _window(point, lang)) if line] if point else None),
-        row("wizard.field.email", m.email, MATERIALS_STEP),
-        row("wizard.field.school", m.school, MATERIALS_STEP),
-        row("wizard.field.post", m.post, MATERIALS_STEP),
-        row("wizard.field.employment_start", _date(m.employment_start, lang), MATERIALS_STEP),
-        row("wizard.field.work_history", "", MATERIALS_STEP, history),
-        row("wizard.field.annual_assessments", "", MATERIALS_STEP, assessments),
-        row("wizard.field.ethics_assessment", m.ethics_assessment, MATERIALS_STEP),
-        row("wizard.field.continuing_education_hours", str(m.continuing_education_hours), MATERIALS_STEP),
+        row("wizard.field.email", m.email, MATERIALS_STEP, part="contact"),
+        row("wizard.field.school", m.school, MATERIALS_STEP, part="contact"),
+        row("wizard.field.post", m.post, MATERIALS_STEP, part="contact"),
+        row("wizard.field.employment_start", _date(m.employment_start, lang), MATERIALS_STEP, part="contact"),
+        row("wizard.field.work_history", "", MATERIALS_STEP, history, part="history"),
+        row("wizard.field.annual_assessments", "", MATERIALS_STEP, assessments, part="assessments"),
+        row("wizard.field.ethics_assessment", m.ethics_assessment, MATERIALS_STEP, part="ethics"),
+        row("wizard.field.continuing_education_hours", str(m.continuing_education_hours), MATERIALS_STEP, part="ethics"),
     ]
 
 
@@ -125,7 +126,7 @@ async def render_check(request: Request, applications: ApplicationClient, sessio
         "errors": errors.summary, "warning": message_of(request, errors.warning) if errors.warning else "",
         "warning_code": errors.warning.code if errors.warning else "",
         "idempotency_key": idempotency_key or uuid.uuid4().hex, "overrides": overrides or [],
-        "back_href": f"/apply/step/{MATERIALS_STEP}",
+        "back_href": f"/apply/step/{MATERIALS_STEP}/summary",
     }
     return render(request, "wizard/check.html", context, status_code=400 if errors else 200)
 
