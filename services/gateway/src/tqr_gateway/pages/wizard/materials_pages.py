@@ -117,9 +117,10 @@ def summary_groups(request: Request, draft: wiz.Draft) -> list[dict[str, Any]]:
 
     m = draft.materials
     history = [f"{day(w.start)} – {day(w.end) or t('wizard.until_now')} {w.school} {w.post}" for w in m.work_history]
-    rows = {
+    rows: dict[str, list[tuple[str, str, list[str] | None]]] = {
         "contact": [("wizard.field.email", m.email, None), ("wizard.field.school", m.school, None),
-                    ("wizard.field.post", m.post, None), ("wizard.field.employment_start", day(m.employment_start), None)],
+                    ("wizard.field.post", m.post, None),
+                    ("wizard.field.employment_start", day(m.employment_start), None)],
         "history": [("wizard.field.work_history", "", history)],
         "assessments": [("wizard.field.annual_assessments", "",
                          [f"{a.year}：{a.result}" for a in m.annual_assessments])],

@@ -103,7 +103,8 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
         row("wizard.field.work_history", "", MATERIALS_STEP, history, part="history"),
         row("wizard.field.annual_assessments", "", MATERIALS_STEP, assessments, part="assessments"),
         row("wizard.field.ethics_assessment", m.ethics_assessment, MATERIALS_STEP, part="ethics"),
-        row("wizard.field.continuing_education_hours", str(m.continuing_education_hours), MATERIALS_STEP, part="ethics"),
+        row("wizard.field.continuing_education_hours", str(m.continuing_education_hours), MATERIALS_STEP,
+            part="ethics"),
     ]
 
 
