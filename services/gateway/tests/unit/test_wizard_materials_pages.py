@@ -224,6 +224,13 @@ async def test_r_wiz_7_the_work_history_warning_is_offered_and_an_accepted_one_h
         assert again.headers["location"] == "/apply/step/7/summary"
         assert "R-WIZ-7-HISTORY" in state.saved_steps[-1].override_warnings
 
+        # The same warning met at submission: "返回修改" leads to the history page, back to the check page.
+        del state.drafts["acc-a"].overridden_warnings[:]
+        check = await client.get("/apply/check")
+        back = await client.post("/apply/submit", data={"decision": "back", "warning_code": "R-WIZ-7-HISTORY",
+                                                        "csrf_token": csrf_of(check.text)})
+        assert back.headers["location"] == "/apply/step/7/history?return_to=check"
+
 
 async def test_r_wiz_7_pages_speak_english_when_chosen(state: State) -> None:
     async with gateway(state) as client:

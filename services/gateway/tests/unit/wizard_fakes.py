@@ -251,6 +251,11 @@ class Applications:
             view = self.state.applications[self.state.submissions[idempotency_key]][1]
         else:
             draft = self._draft(md)
+            history = "R-WIZ-7-HISTORY"
+            if min((w.start for w in draft.materials.work_history), default="") > "2024" \
+                    and history not in overrides and history not in draft.overridden_warnings:
+                raise refused(errors.RuleViolation(history, "工作经历应覆盖近五年",
+                                                   "Your work history should cover the last five years"))
             number = f"2026110108{len(self.state.applications) + 1:06d}"
             view = views.ApplicationView(
                 application_id=f"app-{len(self.state.applications) + 1}", application_number=number,

@@ -158,7 +158,9 @@ async def submit(request: Request, session: Applicant, applications: Application
             return _redirect("/apply/done")
         errors = page_errors(request, exc, MATERIALS_STEP)
         if forms.text(form, "decision") == "back" and errors.warning is not None:
-            return _redirect(f"/apply/step/{errors.warning.code[6:7] or MATERIALS_STEP}?return_to=check")
+            step = errors.warning.code[6:7] or str(MATERIALS_STEP)
+            page = f"{step}/history" if step == str(MATERIALS_STEP) else step  # step 7's warnings: the history
+            return _redirect(f"/apply/step/{page}?return_to=check")
         return await render_check(request, applications, session, draft, errors, key, overrides)
     return _redirect(f"/apply/done/{done.application_id}")
 
