@@ -179,6 +179,7 @@ async def test_r_wiz_7_once_saved_each_page_saves_its_part_over_the_draft(state:
         await save_materials(client, materials_form())
         history = await client.get("/apply/step/7/history?return_to=summary")
         assert 'value="海淀实验小学"' in history.text and 'name="return_to" value="summary"' in history.text
+        assert 'href="/apply/step/7/summary" class="back-link"' in history.text and 'value="back"' not in history.text
         # A stale hidden email on this page does not overwrite the saved one; only the email page does.
         changed = await post(client, "/apply/step/7/history", {
             "return_to": "summary", "email": "stale@example.com", "rows": "1", "action": "save",

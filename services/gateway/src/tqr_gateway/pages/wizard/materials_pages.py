@@ -195,7 +195,8 @@ async def save_part(request: Request, part: str, session: Applicant, application
     if request.query_params.get("show") == "1":  # arrived from the page before or after: nothing to save
         return await show()
     if action == "back":
-        return _redirect(_back_href(part, return_to)) if index == 0 else carry_to(PARTS[index - 1])
+        first_or_sent = index == 0 or return_to  # from the summary or the check page: back there
+        return _redirect(_back_href(part, return_to)) if first_or_sent else carry_to(PARTS[index - 1])
     if part == "history" and forms.change_rows(values, action):  # 添加一行 / 删除: the page again, saved nothing
         rows = len(values["history"])
         removed = action.removeprefix("remove_row_")
