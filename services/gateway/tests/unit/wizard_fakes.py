@@ -75,6 +75,31 @@ def _problem(field_name: str, message: str, rule: str) -> grpc.aio.AioRpcError:
     return refused(errors.InvalidInput([errors.FieldProblem(field_name, rule, message, message)], code=rule))
 
 
+def _check_materials(m: views.Materials) -> None:
+    """As the service checks step 7: the whole section at once, every problem named by its field."""
+    found: list[tuple[str, str]] = []
+    for name, message in (("email", "请填写电子邮箱"), ("school", "请填写现任职学校"), ("post", "请填写现任岗位或职务"),
+                          ("employment_start", "请填写现单位任职开始日期")):
+        if not getattr(m, name):
+            found.append((name, message))
+    if not m.work_history:
+        found.append(("work_history", "请填写近五年工作经历"))
+    for i, row in enumerate(m.work_history):
+        for name, message in (("start", "请填写开始日期"), ("school", "请填写工作单位"), ("post", "请填写岗位或职务")):
+            if not getattr(row, name):
+                found.append((f"work_history[{i}].{name}", message))
+    for i, assessment in enumerate(m.annual_assessments):
+        if not assessment.result:
+            found.append((f"annual_assessments[{i}].result", f"请选择 {assessment.year} 年度考核结果"))
+    if not m.ethics_assessment:
+        found.append(("ethics_assessment", "请选择师德考核结果"))
+    if m.continuing_education_hours < 0:
+        found.append(("continuing_education_hours", "请填写继续教育学时（整数）"))
+    if found:
+        raise refused(errors.InvalidInput([errors.FieldProblem(f, "R-WIZ-7", text, text) for f, text in found],
+                                          code="R-WIZ-7"))
+
+
 PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
     views.PointWindow(point_code="P1", point_name="海淀区第一确认点", address="北京市海淀区中关村大街 1 号",
                       phone="010-12345678", scope="全区中小学"),
@@ -206,11 +231,13 @@ class Applications:
                 draft.booking.CopyFrom(slots_pb2.SlotBooking(slot=chosen, can_rebook=True))
         if which == "materials":
             m = request.materials.materials
-            if not m.work_history or not m.work_history[0].school:
-                raise _problem("work_history[0].school", "请填写工作单位", "R-WIZ-7")
-            if m.continuing_education_hours < 0:
-                raise _problem("continuing_education_hours", "请填写继续教育学时（整数）", "R-WIZ-7")
+            _check_materials(m)
+            if min(w.start for w in m.work_history) > "2024" and "R-WIZ-7-HISTORY" not in overrides:
+                raise refused(errors.RuleViolation("R-WIZ-7-HISTORY", "工作经历应覆盖近五年",
+                                                   "Your work history should cover the last five years"))
             draft.materials.CopyFrom(m)
+            kept = [w for w in draft.overridden_warnings if not w.startswith("R-WIZ-7-")]
+            draft.overridden_warnings[:] = kept + sorted(w for w in overrides if w.startswith("R-WIZ-7-"))
         self.state.saved_steps.append(request)
         draft.current_step = min(step + 1, 7)
         draft.furthest_step = max(draft.furthest_step, min(step + 1, 7))
@@ -236,6 +263,11 @@ class Applications:
             view = self.state.applications[self.state.submissions[idempotency_key]][1]
         else:
             draft = self._draft(md)
+            history = "R-WIZ-7-HISTORY"
+            if min((w.start for w in draft.materials.work_history), default="") > "2024" \
+                    and history not in overrides and history not in draft.overridden_warnings:
+                raise refused(errors.RuleViolation(history, "工作经历应覆盖近五年",
+                                                   "Your work history should cover the last five years"))
             number = f"2026110108{len(self.state.applications) + 1:06d}"
             view = views.ApplicationView(
                 application_id=f"app-{len(self.state.applications) + 1}", application_number=number,

@@ -40,8 +40,13 @@ from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
-TEMPLATES = {1: "must_read", 2: "terms", 3: "certificate_number", 4: "certificate", 5: "point", 6: "notes",
-             7: "materials"}
+# Step 7 is asked over pages of one topic each: materials_pages.py (/apply/step/7/{part}).
+TEMPLATES = {1: "must_read", 2: "terms", 3: "certificate_number", 4: "certificate", 5: "point", 6: "notes"}
+MATERIALS_FIRST_PAGE = f"/apply/step/{MATERIALS_STEP}/contact"
+
+
+def _materials_redirect(return_to: str) -> RedirectResponse:
+    return _redirect(MATERIALS_FIRST_PAGE + ("?return_to=check" if return_to == "check" else ""))
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -83,6 +88,8 @@ def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) 
 @router.get("/apply/step/{step}")
 async def show_step(request: Request, step: int, session: Applicant, applications: Applications, identity: Identity,
                     rules: Workflow, return_to: str = "") -> Response:
+    if step == MATERIALS_STEP:
+        return _materials_redirect(return_to)
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
@@ -161,6 +168,8 @@ async def save_step(request: Request, step: int, session: Applicant, application
                     identity: Identity, rules: Workflow) -> Response:
     form = await request.form()
     return_to = forms.text(form, "return_to")
+    if step == MATERIALS_STEP:  # a page of the single step 7 kept open in a tab: its first page now
+        return _materials_redirect(return_to)
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
