@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from servicekit import errors
+from sqlalchemy import select
 from tqr.application.v1 import applications_pb2, plans_pb2, staff_pb2, status_pb2
 from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr_application.adapters import orm
@@ -60,7 +61,7 @@ async def test_r_app_3_edit_until_the_points_window_ends_then_read_only(app, h):
     edit = applications_pb2.EditApplicationRequest(application_id=done.application_id, email="new@example.cn")
     view = (await app.call(app.applicant.EditApplication, edit, who.actor)).application
     assert view.materials.email == "new@example.cn" and view.version == 2
-    assert set(view.editable_groups) == {"CERTIFICATE", "CONTACT", "MATERIALS"}
+    assert set(view.editable_groups) == {"CERTIFICATE", "CONTACT", "MATERIALS", "POINT", "TEACHING"}
     assert await app.events("ApplicationUpdated", done.application_id) == 1
     app.clock.set(h.START + 5 * h.DAY)  # the last instant of the window: still allowed
     await app.call(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
@@ -200,3 +201,79 @@ async def test_r_app_5_form_data_for_the_documents_service(app, h):
     assert form.photo.startswith(b"\x89PNG") and form.teaching_stage_name == "小学"
     assert form.status_label == "信息提交成功，等待现场确认" and len(form.annual_assessments) == 5
     assert form.mobile_masked == "138****5678" and form.ethnicity == "汉族"
+
+
+async def test_r_app_6_point_teaching_stage_and_subject_change_while_submitted_number_stays(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)  # point 11010801 of 110108's plan
+    app_id = done.application_id
+
+    def edit(**section):
+        return applications_pb2.EditApplicationRequest(application_id=app_id, **section)
+
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=app_id), who.actor)).application
+    assert {"POINT", "TEACHING"} <= set(view.editable_groups) and view.edit_revision == 1
+    # A point outside the plan is refused and nothing changes.
+    refused = await app.refused(app.applicant.EditApplication, edit(point_code="11010803"), who.actor)
+    assert refused.code == "R-APP-6" and refused.message_en
+    view = (await app.call(app.applicant.EditApplication, edit(point_code="11010802"), who.actor)).application
+    assert view.point.point_code == "11010802" and view.point.point_name == "海淀二号确认点"
+    assert view.application_number == done.application_number and view.edit_revision == 2
+    assert view.edit_until.ToDatetime() == view.point.confirm_end.ToDatetime()  # the new point's window
+    # 现任教学段 and 现任教学科: codes of the lists, problems per field.
+    refused = await app.refused(app.applicant.EditApplication, edit(teaching=applications_pb2.TeachingEdit(
+        teaching_stage_code="NOPE", teaching_subject_code="")), who.actor)
+    assert isinstance(refused, errors.InvalidInput) and refused.code == "R-APP-6"
+    assert {p.field for p in refused.problems} == {"teaching_stage_code", "teaching_subject_code"}
+    view = (await app.call(app.applicant.EditApplication, edit(teaching=applications_pb2.TeachingEdit(
+        teaching_stage_code="JUNIOR_SECONDARY", teaching_subject_code="CHINESE")), who.actor)).application
+    assert (view.teaching_stage_code, view.teaching_subject_code) == ("JUNIOR_SECONDARY", "CHINESE")
+    assert view.application_number == done.application_number and view.edit_revision == 3
+    assert await app.events("ApplicationUpdated", app_id) == 2
+    # The new point's staff now find it; the old point's no longer do.
+    await app.call(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=app_id), h.staff("POINT_STAFF", "11010802"))
+    refused = await app.refused(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=app_id), h.staff("POINT_STAFF", "11010801"))
+    assert refused.code == "R-STAFF-4"
+    # Confirmed: frozen.
+    await app.call(app.staff.RecordOnSiteResult, staff_pb2.RecordOnSiteResultRequest(
+        application_id=app_id, action="CONFIRM_ON_SITE"), h.staff("POINT_STAFF", "11010802"))
+    refused = await app.refused(app.applicant.EditApplication, edit(point_code="11010801"), who.actor)
+    assert refused.code == "R-APP-3"
+
+
+async def test_r_app_6_edited_certificate_number_checked_as_at_step_3_on_postgresql(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    app_id, filed = done.application_id, done.certificate_number
+
+    def cert(number: str, accept: bool = False) -> applications_pb2.EditApplicationRequest:
+        return applications_pb2.EditApplicationRequest(application_id=app_id, certificate=applications_pb2.CertificateEdit(
+            certificate_number=number, holder_name=who.identity.name, certificate_type_code="PRIMARY",
+            subject_code="MATH", issuing_body="北京市海淀区教育委员会", issue_date="2015-07-01",
+            accept_unusual_number=accept))
+
+    empty = await app.refused(app.applicant.EditApplication, cert("  "), who.actor)
+    assert isinstance(empty, errors.InvalidInput) and empty.problems[0].field == "certificate_number"
+    assert empty.problems[0].message_zh and empty.problems[0].message_en
+    too_long = await app.refused(app.applicant.EditApplication, cert("2" * 18, accept=True), who.actor)
+    assert isinstance(too_long, errors.InvalidInput)
+    assert "最多 17 位" in too_long.problems[0].message_zh and "at most 17" in too_long.problems[0].message_en
+    unusual = await app.refused(app.applicant.EditApplication, cert("2015110123456789"), who.actor)  # 16 digits
+    assert unusual.code == "R-WIZ-3" and "15 位或 17 位" in unusual.message_zh and "15 or 17" in unusual.message_en
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=app_id), who.actor)).application
+    assert view.certificate.certificate_number == filed and view.version == 1  # nothing changed
+    longest = "2015110123456ABCD"  # 17 characters, letters: unusual, confirmed, kept whole
+    view = (await app.call(app.applicant.EditApplication, cert(longest, accept=True), who.actor)).application
+    assert view.certificate.certificate_number == longest and view.application_number == done.application_number
+    async with app.ctx.sessions() as session:
+        stored = await session.scalar(select(orm.applications.c.certificate_number).where(
+            orm.applications.c.id == app_id))
+    assert stored == longest
+    # The usual 17 digits need no confirmation.
+    usual = "20151101234567890"
+    view = (await app.call(app.applicant.EditApplication, cert(usual), who.actor)).application
+    assert view.certificate.certificate_number == usual and view.edit_revision == 3

@@ -50,6 +50,7 @@ def _application(row: Any, cipher: DocumentNumberCipher) -> Application:
         ),
         decision=Decision(data.get("last_reason", ""), tuple(data.get("missing_materials", ()))),
         certificate_locked=row.certificate_locked,
+        edit_revision=int(data.get("edit_revision", 1)),
         submitted_at=aware(row.submitted_at),
         updated_at=aware(row.updated_at),
     )
@@ -67,6 +68,7 @@ def _data(app: Application) -> dict[str, Any]:
         "overridden_warnings": list(a.overridden_warnings),
         "last_reason": app.decision.reason,
         "missing_materials": list(app.decision.missing_materials),
+        "edit_revision": app.edit_revision,
     }
 
 
@@ -210,6 +212,7 @@ async def add(session: AsyncSession, cipher: DocumentNumberCipher, app: Applicat
     )
     await _write_consequences(session, app)
     app.read_version = app.version
+    app._read_revision = app.edit_revision
 
 
 async def save(session: AsyncSession, app: Application) -> bool:
@@ -243,6 +246,7 @@ async def save(session: AsyncSession, app: Application) -> bool:
         return False
     await _write_consequences(session, app)
     app.read_version = app.version
+    app._read_revision = app.edit_revision
     return True
 
 

@@ -254,6 +254,7 @@ class Application(BaseModel):
     allowed_actions: list[str] = []
     # R-APP-6: until when the applicant may change the application (unset when the status allows no edits).
     edit_until: datetime | None = None
+    edit_revision: int = Field(default=0, description="R-APP-8: the version printed on the form; one more per edit")
 
 
 class SubmitResult(BaseModel):
@@ -278,6 +279,17 @@ class WithExpectedVersion(BaseModel):
 
 class CertificateEditIn(WithExpectedVersion, CertificateFields):
     certificate_number: TypedNumber = ""
+    accept_unusual_number: bool = Field(
+        default=False, description="R-APP-6 / R-WIZ-3: keep a number that is not 15 or 17 digits (仍然继续)")
+
+
+class PointEditIn(WithExpectedVersion):
+    point_code: str = Field(description="R-APP-6: another point of the application's plan")
+
+
+class TeachingEditIn(WithExpectedVersion):
+    teaching_stage_code: str
+    teaching_subject_code: str
 
 
 class MaterialsEditIn(WithExpectedVersion):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import status_pb2
 
+from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.notification import InboxClient
 from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_metadata
 from tqr_gateway.flows.downloads import FormFormat, stream_form
@@ -61,7 +62,7 @@ async def application_detail(request: Request, application_id: str, session: App
     context = {
         "application": view, "status": views.status_context(request, view.status),
         "timeline": views.timeline(request, view), "core_rows": views.core_rows(request, view),
-        "answer_rows": views.answer_rows(request, view),
+        "answer_rows": views.answer_rows(request, view, await _code_names(client)),
         "messages": [{"author": m.author_org_name or m.author_role, "body": m.body, "at": when(m.created_at)}
                      for m in messages.messages],
         "point_notes": [n for n in messages.point_notes if n.notes],
@@ -70,6 +71,16 @@ async def application_detail(request: Request, application_id: str, session: App
         "updated": updated, "unread": await unread_count(inbox_client, md),
     }
     return render(request, "portal/application.html", context)
+
+
+async def _code_names(client: ApplicationClient) -> dict[str, dict[str, str]]:
+    """Names of the teaching stages and subjects; codes are shown when the lists cannot be read."""
+    try:
+        codes = await client.code_lists()
+    except grpc.aio.AioRpcError:
+        return {}
+    return {"stages": {c.code: c.name for c in codes.teaching_stages},
+            "subjects": {c.code: c.name for c in codes.subjects}}
 
 
 @router.get("/portal/applications/{application_id}/form")
