@@ -277,3 +277,29 @@ async def test_r_app_6_edited_certificate_number_checked_as_at_step_3_on_postgre
     usual = "20151101234567890"
     view = (await app.call(app.applicant.EditApplication, cert(usual), who.actor)).application
     assert view.certificate.certificate_number == usual and view.edit_revision == 3
+
+
+async def test_r_staff_2_point_staff_reveal_the_document_number_audited_other_roles_refused(app, h):
+    from sqlalchemy import select as sql_select
+
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    app_id = done.application_id
+    reveal = staff_pb2.RevealDocumentNumberRequest(application_id=app_id)
+    for actor in (h.staff("AUTHORITY_ADMIN", "110108"), who.actor, h.staff("IDENTITY_REVIEWER", "")):
+        refused = await app.refused(app.staff.RevealDocumentNumber, reveal, actor)
+        assert isinstance(refused, errors.PermissionDenied), actor
+    other_point = await app.refused(app.staff.RevealDocumentNumber, reveal, h.staff("POINT_STAFF", "11010501"))
+    assert other_point.code == "R-STAFF-4"  # not their application
+    point = h.staff("POINT_STAFF", "11010801", subject="staff-42")
+    reply = await app.call(app.staff.RevealDocumentNumber, reveal, point)
+    assert reply.document_number == who.identity.document_number
+    view = (await app.call(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=app_id), point)).application
+    assert view.document_number_masked != who.identity.document_number  # views stay masked
+    t = orm.audit_log
+    async with app.ctx.sessions() as session:
+        rows = (await session.execute(sql_select(t.c.actor_id, t.c.actor_role, t.c.at, t.c.detail).where(
+            t.c.target_id == app_id, t.c.action == "REVEAL_DOCUMENT_NUMBER"))).all()
+    assert [(r.actor_id, r.actor_role) for r in rows] == [("staff-42", "POINT_STAFF")] and rows[0].at
+    assert who.identity.document_number not in str(rows[0].detail)  # the audit keeps no number in clear

@@ -27,45 +27,49 @@ from tqr.application.v1 import views_pb2 as tqr_dot_application_dot_v1_dot_views
 from tqr.application.v1 import wizard_pb2 as tqr_dot_application_dot_v1_dot_wizard__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etqr/application/v1/staff.proto\x12\x12tqr.application.v1\x1a\x1ftqr/application/v1/status.proto\x1a\x1etqr/application/v1/views.proto\x1a\x1ftqr/application/v1/wizard.proto\"\'\n\x16\x46indApplicationRequest\x12\r\n\x05query\x18\x01 \x01(\t\"W\n\x17\x46indApplicationResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\"\xeb\x01\n\x19SearchApplicationsRequest\x12\x35\n\x06status\x18\x08 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\x12\n\npoint_code\x18\x02 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x05 \x01(\r\x12\x12\n\npage_token\x18\x06 \x01(\t\x12\"\n\x1a\x63\x65rtificate_conflicts_only\x18\x07 \x01(\x08J\x04\x08\x01\x10\x02\"s\n\x1aSearchApplicationsResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"7\n\x1dGetApplicationForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Z\n\x1eGetApplicationForStaffResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\xb0\x01\n\x19RecordOnSiteResultRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x06 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x19\n\x11missing_materials\x18\x04 \x03(\t\x12\x18\n\x10\x65xpected_version\x18\x05 \x01(\x05J\x04\x08\x02\x10\x03\"V\n\x1aRecordOnSiteResultResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\x94\x01\n\x18\x44\x65\x63ideApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x05 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x04 \x01(\x05J\x04\x08\x02\x10\x03\"U\n\x19\x44\x65\x63ideApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\":\n\x12PostMessageRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"C\n\x13PostMessageResponse\x12,\n\x07message\x18\x01 \x01(\x0b\x32\x1b.tqr.application.v1.Message\"U\n\x1c\x43orrectApplicantEmailRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"Y\n\x1d\x43orrectApplicantEmailResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"9\n\x1f\x43heckEligibilityForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Y\n CheckEligibilityForStaffResponse\x12\x35\n\x06report\x18\x01 \x01(\x0b\x32%.tqr.application.v1.EligibilityReport2\xbd\x07\n\x0cStaffService\x12j\n\x0f\x46indApplication\x12*.tqr.application.v1.FindApplicationRequest\x1a+.tqr.application.v1.FindApplicationResponse\x12s\n\x12SearchApplications\x12-.tqr.application.v1.SearchApplicationsRequest\x1a..tqr.application.v1.SearchApplicationsResponse\x12\x7f\n\x16GetApplicationForStaff\x12\x31.tqr.application.v1.GetApplicationForStaffRequest\x1a\x32.tqr.application.v1.GetApplicationForStaffResponse\x12s\n\x12RecordOnSiteResult\x12-.tqr.application.v1.RecordOnSiteResultRequest\x1a..tqr.application.v1.RecordOnSiteResultResponse\x12p\n\x11\x44\x65\x63ideApplication\x12,.tqr.application.v1.DecideApplicationRequest\x1a-.tqr.application.v1.DecideApplicationResponse\x12^\n\x0bPostMessage\x12&.tqr.application.v1.PostMessageRequest\x1a\'.tqr.application.v1.PostMessageResponse\x12|\n\x15\x43orrectApplicantEmail\x12\x30.tqr.application.v1.CorrectApplicantEmailRequest\x1a\x31.tqr.application.v1.CorrectApplicantEmailResponse\x12\x85\x01\n\x18\x43heckEligibilityForStaff\x12\x33.tqr.application.v1.CheckEligibilityForStaffRequest\x1a\x34.tqr.application.v1.CheckEligibilityForStaffResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etqr/application/v1/staff.proto\x12\x12tqr.application.v1\x1a\x1ftqr/application/v1/status.proto\x1a\x1etqr/application/v1/views.proto\x1a\x1ftqr/application/v1/wizard.proto\"5\n\x1bRevealDocumentNumberRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"7\n\x1cRevealDocumentNumberResponse\x12\x17\n\x0f\x64ocument_number\x18\x01 \x01(\t\"\'\n\x16\x46indApplicationRequest\x12\r\n\x05query\x18\x01 \x01(\t\"W\n\x17\x46indApplicationResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\"\xeb\x01\n\x19SearchApplicationsRequest\x12\x35\n\x06status\x18\x08 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\x12\n\npoint_code\x18\x02 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x05 \x01(\r\x12\x12\n\npage_token\x18\x06 \x01(\t\x12\"\n\x1a\x63\x65rtificate_conflicts_only\x18\x07 \x01(\x08J\x04\x08\x01\x10\x02\"s\n\x1aSearchApplicationsResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"7\n\x1dGetApplicationForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Z\n\x1eGetApplicationForStaffResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\xb0\x01\n\x19RecordOnSiteResultRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x06 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x19\n\x11missing_materials\x18\x04 \x03(\t\x12\x18\n\x10\x65xpected_version\x18\x05 \x01(\x05J\x04\x08\x02\x10\x03\"V\n\x1aRecordOnSiteResultResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\x94\x01\n\x18\x44\x65\x63ideApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x05 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x04 \x01(\x05J\x04\x08\x02\x10\x03\"U\n\x19\x44\x65\x63ideApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\":\n\x12PostMessageRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"C\n\x13PostMessageResponse\x12,\n\x07message\x18\x01 \x01(\x0b\x32\x1b.tqr.application.v1.Message\"U\n\x1c\x43orrectApplicantEmailRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"Y\n\x1d\x43orrectApplicantEmailResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"9\n\x1f\x43heckEligibilityForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Y\n CheckEligibilityForStaffResponse\x12\x35\n\x06report\x18\x01 \x01(\x0b\x32%.tqr.application.v1.EligibilityReport2\xb8\x08\n\x0cStaffService\x12j\n\x0f\x46indApplication\x12*.tqr.application.v1.FindApplicationRequest\x1a+.tqr.application.v1.FindApplicationResponse\x12s\n\x12SearchApplications\x12-.tqr.application.v1.SearchApplicationsRequest\x1a..tqr.application.v1.SearchApplicationsResponse\x12\x7f\n\x16GetApplicationForStaff\x12\x31.tqr.application.v1.GetApplicationForStaffRequest\x1a\x32.tqr.application.v1.GetApplicationForStaffResponse\x12s\n\x12RecordOnSiteResult\x12-.tqr.application.v1.RecordOnSiteResultRequest\x1a..tqr.application.v1.RecordOnSiteResultResponse\x12p\n\x11\x44\x65\x63ideApplication\x12,.tqr.application.v1.DecideApplicationRequest\x1a-.tqr.application.v1.DecideApplicationResponse\x12^\n\x0bPostMessage\x12&.tqr.application.v1.PostMessageRequest\x1a\'.tqr.application.v1.PostMessageResponse\x12|\n\x15\x43orrectApplicantEmail\x12\x30.tqr.application.v1.CorrectApplicantEmailRequest\x1a\x31.tqr.application.v1.CorrectApplicantEmailResponse\x12\x85\x01\n\x18\x43heckEligibilityForStaff\x12\x33.tqr.application.v1.CheckEligibilityForStaffRequest\x1a\x34.tqr.application.v1.CheckEligibilityForStaffResponse\x12y\n\x14RevealDocumentNumber\x12/.tqr.application.v1.RevealDocumentNumberRequest\x1a\x30.tqr.application.v1.RevealDocumentNumberResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.application.v1.staff_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FINDAPPLICATIONREQUEST']._serialized_start=152
-  _globals['_FINDAPPLICATIONREQUEST']._serialized_end=191
-  _globals['_FINDAPPLICATIONRESPONSE']._serialized_start=193
-  _globals['_FINDAPPLICATIONRESPONSE']._serialized_end=280
-  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_start=283
-  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_end=518
-  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_start=520
-  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_end=635
-  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_start=637
-  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_end=692
-  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_start=694
-  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_end=784
-  _globals['_RECORDONSITERESULTREQUEST']._serialized_start=787
-  _globals['_RECORDONSITERESULTREQUEST']._serialized_end=963
-  _globals['_RECORDONSITERESULTRESPONSE']._serialized_start=965
-  _globals['_RECORDONSITERESULTRESPONSE']._serialized_end=1051
-  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_start=1054
-  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_end=1202
-  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_start=1204
-  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_end=1289
-  _globals['_POSTMESSAGEREQUEST']._serialized_start=1291
-  _globals['_POSTMESSAGEREQUEST']._serialized_end=1349
-  _globals['_POSTMESSAGERESPONSE']._serialized_start=1351
-  _globals['_POSTMESSAGERESPONSE']._serialized_end=1418
-  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_start=1420
-  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_end=1505
-  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_start=1507
-  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_end=1596
-  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_start=1598
-  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_end=1655
-  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_start=1657
-  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_end=1746
-  _globals['_STAFFSERVICE']._serialized_start=1749
-  _globals['_STAFFSERVICE']._serialized_end=2706
+  _globals['_REVEALDOCUMENTNUMBERREQUEST']._serialized_start=152
+  _globals['_REVEALDOCUMENTNUMBERREQUEST']._serialized_end=205
+  _globals['_REVEALDOCUMENTNUMBERRESPONSE']._serialized_start=207
+  _globals['_REVEALDOCUMENTNUMBERRESPONSE']._serialized_end=262
+  _globals['_FINDAPPLICATIONREQUEST']._serialized_start=264
+  _globals['_FINDAPPLICATIONREQUEST']._serialized_end=303
+  _globals['_FINDAPPLICATIONRESPONSE']._serialized_start=305
+  _globals['_FINDAPPLICATIONRESPONSE']._serialized_end=392
+  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_start=395
+  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_end=630
+  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_start=632
+  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_end=747
+  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_start=749
+  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_end=804
+  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_start=806
+  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_end=896
+  _globals['_RECORDONSITERESULTREQUEST']._serialized_start=899
+  _globals['_RECORDONSITERESULTREQUEST']._serialized_end=1075
+  _globals['_RECORDONSITERESULTRESPONSE']._serialized_start=1077
+  _globals['_RECORDONSITERESULTRESPONSE']._serialized_end=1163
+  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_start=1166
+  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_end=1314
+  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_start=1316
+  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_end=1401
+  _globals['_POSTMESSAGEREQUEST']._serialized_start=1403
+  _globals['_POSTMESSAGEREQUEST']._serialized_end=1461
+  _globals['_POSTMESSAGERESPONSE']._serialized_start=1463
+  _globals['_POSTMESSAGERESPONSE']._serialized_end=1530
+  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_start=1532
+  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_end=1617
+  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_start=1619
+  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_end=1708
+  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_start=1710
+  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_end=1767
+  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_start=1769
+  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_end=1858
+  _globals['_STAFFSERVICE']._serialized_start=1861
+  _globals['_STAFFSERVICE']._serialized_end=2941
 # @@protoc_insertion_point(module_scope)

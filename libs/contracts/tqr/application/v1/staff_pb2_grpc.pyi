@@ -46,6 +46,11 @@ class StaffServiceStub:
     PostMessage: _grpc.UnaryUnaryMultiCallable[_staff_pb2.PostMessageRequest, _staff_pb2.PostMessageResponse]
     CorrectApplicantEmail: _grpc.UnaryUnaryMultiCallable[_staff_pb2.CorrectApplicantEmailRequest, _staff_pb2.CorrectApplicantEmailResponse]
     CheckEligibilityForStaff: _grpc.UnaryUnaryMultiCallable[_staff_pb2.CheckEligibilityForStaffRequest, _staff_pb2.CheckEligibilityForStaffResponse]
+    RevealDocumentNumber: _grpc.UnaryUnaryMultiCallable[_staff_pb2.RevealDocumentNumberRequest, _staff_pb2.RevealDocumentNumberResponse]
+    """R-STAFF-2 / R-STAFF-4: the applicant's document number in full for the staff of the chosen
+    point, who compare it with the document on site; every call is audited (who, which
+    application, when); the answer is never cached. Every other role is refused (views stay masked).
+    """
 
 @_typing.type_check_only
 class StaffServiceAsyncStub(StaffServiceStub):
@@ -63,6 +68,11 @@ class StaffServiceAsyncStub(StaffServiceStub):
     PostMessage: _aio.UnaryUnaryMultiCallable[_staff_pb2.PostMessageRequest, _staff_pb2.PostMessageResponse]  # type: ignore[assignment]
     CorrectApplicantEmail: _aio.UnaryUnaryMultiCallable[_staff_pb2.CorrectApplicantEmailRequest, _staff_pb2.CorrectApplicantEmailResponse]  # type: ignore[assignment]
     CheckEligibilityForStaff: _aio.UnaryUnaryMultiCallable[_staff_pb2.CheckEligibilityForStaffRequest, _staff_pb2.CheckEligibilityForStaffResponse]  # type: ignore[assignment]
+    RevealDocumentNumber: _aio.UnaryUnaryMultiCallable[_staff_pb2.RevealDocumentNumberRequest, _staff_pb2.RevealDocumentNumberResponse]  # type: ignore[assignment]
+    """R-STAFF-2 / R-STAFF-4: the applicant's document number in full for the staff of the chosen
+    point, who compare it with the document on site; every call is audited (who, which
+    application, when); the answer is never cached. Every other role is refused (views stay masked).
+    """
 
 class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -125,5 +135,16 @@ class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _staff_pb2.CheckEligibilityForStaffRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_staff_pb2.CheckEligibilityForStaffResponse, _abc.Awaitable[_staff_pb2.CheckEligibilityForStaffResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RevealDocumentNumber(
+        self,
+        request: _staff_pb2.RevealDocumentNumberRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.RevealDocumentNumberResponse, _abc.Awaitable[_staff_pb2.RevealDocumentNumberResponse]]:
+        """R-STAFF-2 / R-STAFF-4: the applicant's document number in full for the staff of the chosen
+        point, who compare it with the document on site; every call is audited (who, which
+        application, when); the answer is never cached. Every other role is refused (views stay masked).
+        """
 
 def add_StaffServiceServicer_to_server(servicer: StaffServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
