@@ -203,6 +203,23 @@ async def test_r_app_5_form_data_for_the_documents_service(app, h):
     assert form.mobile_masked == "138****5678" and form.ethnicity == "汉族"
 
 
+async def test_r_app_8_the_form_data_carries_the_edit_revision_which_status_changes_leave(app, h):
+    from tqr.application.v1 import form_pb2
+
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    system = h.Actor(subject_id="documents", role=ROLE_SYSTEM)
+    ask = form_pb2.GetApplicationForFormRequest(application_id=done.application_id)
+    assert (await app.call(app.form.GetApplicationForForm, ask, system)).edit_revision == 1
+    await app.call(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
+        application_id=done.application_id, email="second@example.cn"), who.actor)
+    assert (await app.call(app.form.GetApplicationForForm, ask, system)).edit_revision == 2
+    await app.call(app.staff.RecordOnSiteResult, staff_pb2.RecordOnSiteResultRequest(
+        application_id=done.application_id, action="CONFIRM_ON_SITE"), h.staff("POINT_STAFF", "11010801"))
+    form = await app.call(app.form.GetApplicationForForm, ask, system)
+    assert form.edit_revision == 2 and form.version == 3  # a status change is no new form content
+
+
 async def test_r_app_6_point_teaching_stage_and_subject_change_while_submitted_number_stays(app, h):
     who = h.new_applicant()
     done = await app.submit_new(who)  # point 11010801 of 110108's plan

@@ -53,7 +53,8 @@ async def my_applications(request: Request, session: Applicant, applications: Ap
 
 @router.get("/portal/applications/{application_id}")
 async def application_detail(request: Request, application_id: str, session: Applicant,
-                             applications: Applications, inbox_client: Inbox, updated: str = "") -> Response:
+                             applications: Applications, inbox_client: Inbox, documents: Documents,
+                             updated: str = "") -> Response:
     """R-APP-1..5 on one page; another person's application answers 404 (the service says NOT_FOUND)."""
     md = actor_metadata(session)
     client = applications
@@ -69,6 +70,7 @@ async def application_detail(request: Request, application_id: str, session: App
         "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
         "may_withdraw": status_pb2.WITHDRAW in view.allowed_actions,
         "updated": updated, "unread": await unread_count(inbox_client, md),
+        "printout": views.printout(request, await documents.printout_status(application_id, md), view),
     }
     return render(request, "portal/application.html", context)
 

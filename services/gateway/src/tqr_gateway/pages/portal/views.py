@@ -88,6 +88,20 @@ def edit_deadline_rows(lang: str, view: views.ApplicationView) -> list[dict[str,
     return [{"key": translate(lang, "portal.core.edit_until"), "value": format_datetime(until, lang)}]
 
 
+def printout(request: Request, status: Any, view: views.ApplicationView) -> dict[str, Any]:
+    """R-APP-8: the version printed on the form now, and whether the copy the applicant last
+    downloaded is an older one (then the page asks to print again). ``status``: the documents
+    service's GetPrintoutStatusResponse, or None when it did not answer (the view's revision)."""
+    from tqr_gateway.web.formatting import format_datetime
+
+    lang = language_of(request)
+    current = (status.current_revision if status is not None else 0) or view.edit_revision or 1
+    last = status.last_applicant_revision if status is not None else 0
+    at = when(status.last_applicant_download_at) if status is not None else None
+    return {"current": current, "last": last, "out_of_date": 0 < last < current,
+            "last_at": format_datetime(at, lang) if at else ""}
+
+
 def answer_rows(request: Request, view: views.ApplicationView,
                 names: dict[str, dict[str, str]] | None = None) -> list[dict[str, Any]]:
     """The whole application; rows of a group the rules let the applicant edit get a "修改" link

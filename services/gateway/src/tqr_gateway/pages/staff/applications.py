@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules, action_names
 from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, Workflow
 from tqr_gateway.flows.staff_lookup import look_up
@@ -51,14 +52,15 @@ async def find(request: Request, session: ApplicationStaff, applications: StaffA
 
 @router.get("/staff/applications/{application_id}")
 async def application_page(request: Request, session: ApplicationStaff, applications: StaffApplications,
-                           rules: Workflow, application_id: str,
+                           documents: StaffDocuments, rules: Workflow, application_id: str,
                            done: str = "", printout: str = "") -> Response:
-    return await _application_page(request, session, applications, rules, application_id, done, printout)
+    return await _application_page(request, session, applications, documents, rules, application_id, done,
+                                   printout)
 
 
 @router.post("/staff/applications/{application_id}/document-number")
 async def reveal_document_number(request: Request, session: ApplicationStaff, applications: StaffApplications,
-                                 rules: Workflow, application_id: str) -> Response:
+                                 documents: StaffDocuments, rules: Workflow, application_id: str) -> Response:
     """R-STAFF-2: the point's staff see the document number in full to compare it with the
     document on site; the application service audits the reveal and refuses other roles. The page
     is never cached (``page`` sends no-store) and the number is in no URL."""
@@ -66,12 +68,13 @@ async def reveal_document_number(request: Request, session: ApplicationStaff, ap
         number = await applications.reveal_document_number(application_id, metadata=metadata(session))
     except grpc.aio.AioRpcError as exc:
         return refused_page(request, session, exc)
-    return await _application_page(request, session, applications, rules, application_id, revealed=number)
+    return await _application_page(request, session, applications, documents, rules, application_id,
+                                   revealed=number)
 
 
 async def _application_page(request: Request, session: SessionInfo, client: StaffApplicationClient,
-                            rules: WorkflowRules, application_id: str, done: str = "", printout: str = "",
-                            revealed: str = "") -> Response:
+                            documents: StaffDocumentsClient, rules: WorkflowRules, application_id: str,
+                            done: str = "", printout: str = "", revealed: str = "") -> Response:
     md, lang = metadata(session), language_of(request)
     try:
         view = await client.get(application_id, metadata=md)
@@ -88,6 +91,7 @@ async def _application_page(request: Request, session: SessionInfo, client: Staf
         "eligibility": vm.eligibility(report, lang), "done": done_text, "stale": printout == "stale",
         "can_correct_email": AUTHORITY_ADMIN in session.roles,
         "can_reveal_document": POINT_STAFF in session.roles, "revealed_document": revealed,
+        "printout": vm.printout(await documents.printout_status(application_id, metadata=md), view, lang),
     })
 
 
