@@ -220,3 +220,32 @@ async def test_the_register_pages_have_a_label_for_every_field_in_firefox(runnin
         assert await page.evaluate(UNLABELLED) == []
         await page.wait_for("!document.querySelector('[data-slider]').hidden")  # the slider's script runs
         await record(page, "login-slider")
+
+
+async def test_r_app_6_step_3_refuses_more_than_17_characters_and_warns_at_16_in_firefox(
+        running_system: Any, firefox: Firefox) -> None:
+    """The certificate number column of the registry holds 17 characters: more is refused beside
+    the field with the limit named (nothing cut short); 16 digits is the warning to continue past."""
+    base = running_system.url
+    holder = new_registry_holder(running_system.var)
+    async with ApiClient(base, source_address=own_address()) as api:
+        await register_and_verify(api, running_system.var, holder, new_mobile())
+    async with firefox.page() as page:
+        await sign_in(page, base, holder.document_number, PASSWORD)
+        await page.goto(f"{base}/apply")
+        await page.wait_for("!document.querySelector('#continue').disabled")
+        await next_step(page)
+        await page.check(Label("接受"))
+        await next_step(page)
+        await page.fill(Label("教师资格证书号码"), "２０１５ 1101 2345 6789 01")  # 18 once folded and joined
+        await page.click(Button("下一步"), navigates=True)
+        assert (await page.current_url()).endswith("/apply/step/3")
+        assert "最多 17 位" in await page.text("#certificate_number-error")
+        await record(page, "step3-too-long")
+        await page.fill(Label("教师资格证书号码"), "2015110123456789")
+        await page.click(Button("下一步"))  # the page's script shows the warning without a round trip
+        await page.wait_for("document.querySelector('.warning-block') !== null")
+        assert "15 位或 17 位" in await page.text(".warning-block")
+        await page.click(Button("仍然继续"), navigates=True)
+        assert (await page.current_url()).endswith("/apply/step/4"), await page.text("main")
+        assert "系统里没有找到" in await page.text("main")  # the 16 digits kept, not on record

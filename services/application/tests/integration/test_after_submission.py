@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from servicekit import errors
+from sqlalchemy import select
 from tqr.application.v1 import applications_pb2, plans_pb2, staff_pb2, status_pb2
 from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr_application.adapters import orm
@@ -60,7 +61,7 @@ async def test_r_app_3_edit_until_the_points_window_ends_then_read_only(app, h):
     edit = applications_pb2.EditApplicationRequest(application_id=done.application_id, email="new@example.cn")
     view = (await app.call(app.applicant.EditApplication, edit, who.actor)).application
     assert view.materials.email == "new@example.cn" and view.version == 2
-    assert set(view.editable_groups) == {"CERTIFICATE", "CONTACT", "MATERIALS"}
+    assert set(view.editable_groups) == {"CERTIFICATE", "CONTACT", "MATERIALS", "POINT", "TEACHING"}
     assert await app.events("ApplicationUpdated", done.application_id) == 1
     app.clock.set(h.START + 5 * h.DAY)  # the last instant of the window: still allowed
     await app.call(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
@@ -200,3 +201,122 @@ async def test_r_app_5_form_data_for_the_documents_service(app, h):
     assert form.photo.startswith(b"\x89PNG") and form.teaching_stage_name == "小学"
     assert form.status_label == "信息提交成功，等待现场确认" and len(form.annual_assessments) == 5
     assert form.mobile_masked == "138****5678" and form.ethnicity == "汉族"
+
+
+async def test_r_app_8_the_form_data_carries_the_edit_revision_which_status_changes_leave(app, h):
+    from tqr.application.v1 import form_pb2
+
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    system = h.Actor(subject_id="documents", role=ROLE_SYSTEM)
+    ask = form_pb2.GetApplicationForFormRequest(application_id=done.application_id)
+    assert (await app.call(app.form.GetApplicationForForm, ask, system)).edit_revision == 1
+    await app.call(app.applicant.EditApplication, applications_pb2.EditApplicationRequest(
+        application_id=done.application_id, email="second@example.cn"), who.actor)
+    assert (await app.call(app.form.GetApplicationForForm, ask, system)).edit_revision == 2
+    await app.call(app.staff.RecordOnSiteResult, staff_pb2.RecordOnSiteResultRequest(
+        application_id=done.application_id, action="CONFIRM_ON_SITE"), h.staff("POINT_STAFF", "11010801"))
+    form = await app.call(app.form.GetApplicationForForm, ask, system)
+    assert form.edit_revision == 2 and form.version == 3  # a status change is no new form content
+
+
+async def test_r_app_6_point_teaching_stage_and_subject_change_while_submitted_number_stays(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)  # point 11010801 of 110108's plan
+    app_id = done.application_id
+
+    def edit(**section):
+        return applications_pb2.EditApplicationRequest(application_id=app_id, **section)
+
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=app_id), who.actor)).application
+    assert {"POINT", "TEACHING"} <= set(view.editable_groups) and view.edit_revision == 1
+    # A point outside the plan is refused and nothing changes.
+    refused = await app.refused(app.applicant.EditApplication, edit(point_code="11010803"), who.actor)
+    assert refused.code == "R-APP-6" and refused.message_en
+    view = (await app.call(app.applicant.EditApplication, edit(point_code="11010802"), who.actor)).application
+    assert view.point.point_code == "11010802" and view.point.point_name == "海淀二号确认点"
+    assert view.application_number == done.application_number and view.edit_revision == 2
+    assert view.edit_until.ToDatetime() == view.point.confirm_end.ToDatetime()  # the new point's window
+    # 现任教学段 and 现任教学科: codes of the lists, problems per field.
+    refused = await app.refused(app.applicant.EditApplication, edit(teaching=applications_pb2.TeachingEdit(
+        teaching_stage_code="NOPE", teaching_subject_code="")), who.actor)
+    assert isinstance(refused, errors.InvalidInput) and refused.code == "R-APP-6"
+    assert {p.field for p in refused.problems} == {"teaching_stage_code", "teaching_subject_code"}
+    view = (await app.call(app.applicant.EditApplication, edit(teaching=applications_pb2.TeachingEdit(
+        teaching_stage_code="JUNIOR_SECONDARY", teaching_subject_code="CHINESE")), who.actor)).application
+    assert (view.teaching_stage_code, view.teaching_subject_code) == ("JUNIOR_SECONDARY", "CHINESE")
+    assert view.application_number == done.application_number and view.edit_revision == 3
+    assert await app.events("ApplicationUpdated", app_id) == 2
+    # The new point's staff now find it; the old point's no longer do.
+    await app.call(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=app_id), h.staff("POINT_STAFF", "11010802"))
+    refused = await app.refused(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=app_id), h.staff("POINT_STAFF", "11010801"))
+    assert refused.code == "R-STAFF-4"
+    # Confirmed: frozen.
+    await app.call(app.staff.RecordOnSiteResult, staff_pb2.RecordOnSiteResultRequest(
+        application_id=app_id, action="CONFIRM_ON_SITE"), h.staff("POINT_STAFF", "11010802"))
+    refused = await app.refused(app.applicant.EditApplication, edit(point_code="11010801"), who.actor)
+    assert refused.code == "R-APP-3"
+
+
+async def test_r_app_6_edited_certificate_number_checked_as_at_step_3_on_postgresql(app, h):
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    app_id, filed = done.application_id, done.certificate_number
+
+    def cert(number: str, accept: bool = False) -> applications_pb2.EditApplicationRequest:
+        return applications_pb2.EditApplicationRequest(application_id=app_id, certificate=applications_pb2.CertificateEdit(
+            certificate_number=number, holder_name=who.identity.name, certificate_type_code="PRIMARY",
+            subject_code="MATH", issuing_body="北京市海淀区教育委员会", issue_date="2015-07-01",
+            accept_unusual_number=accept))
+
+    empty = await app.refused(app.applicant.EditApplication, cert("  "), who.actor)
+    assert isinstance(empty, errors.InvalidInput) and empty.problems[0].field == "certificate_number"
+    assert empty.problems[0].message_zh and empty.problems[0].message_en
+    too_long = await app.refused(app.applicant.EditApplication, cert("2" * 18, accept=True), who.actor)
+    assert isinstance(too_long, errors.InvalidInput)
+    assert "最多 17 位" in too_long.problems[0].message_zh and "at most 17" in too_long.problems[0].message_en
+    unusual = await app.refused(app.applicant.EditApplication, cert("2015110123456789"), who.actor)  # 16 digits
+    assert unusual.code == "R-WIZ-3" and "15 位或 17 位" in unusual.message_zh and "15 or 17" in unusual.message_en
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=app_id), who.actor)).application
+    assert view.certificate.certificate_number == filed and view.version == 1  # nothing changed
+    longest = "2015110123456ABCD"  # 17 characters, letters: unusual, confirmed, kept whole
+    view = (await app.call(app.applicant.EditApplication, cert(longest, accept=True), who.actor)).application
+    assert view.certificate.certificate_number == longest and view.application_number == done.application_number
+    async with app.ctx.sessions() as session:
+        stored = await session.scalar(select(orm.applications.c.certificate_number).where(
+            orm.applications.c.id == app_id))
+    assert stored == longest
+    # The usual 17 digits need no confirmation.
+    usual = "20151101234567890"
+    view = (await app.call(app.applicant.EditApplication, cert(usual), who.actor)).application
+    assert view.certificate.certificate_number == usual and view.edit_revision == 3
+
+
+async def test_r_staff_2_point_staff_reveal_the_document_number_audited_other_roles_refused(app, h):
+    from sqlalchemy import select as sql_select
+
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    app_id = done.application_id
+    reveal = staff_pb2.RevealDocumentNumberRequest(application_id=app_id)
+    for actor in (h.staff("AUTHORITY_ADMIN", "110108"), who.actor, h.staff("IDENTITY_REVIEWER", "")):
+        refused = await app.refused(app.staff.RevealDocumentNumber, reveal, actor)
+        assert isinstance(refused, errors.PermissionDenied), actor
+    other_point = await app.refused(app.staff.RevealDocumentNumber, reveal, h.staff("POINT_STAFF", "11010501"))
+    assert other_point.code == "R-STAFF-4"  # not their application
+    point = h.staff("POINT_STAFF", "11010801", subject="staff-42")
+    reply = await app.call(app.staff.RevealDocumentNumber, reveal, point)
+    assert reply.document_number == who.identity.document_number
+    view = (await app.call(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=app_id), point)).application
+    assert view.document_number_masked != who.identity.document_number  # views stay masked
+    t = orm.audit_log
+    async with app.ctx.sessions() as session:
+        rows = (await session.execute(sql_select(t.c.actor_id, t.c.actor_role, t.c.at, t.c.detail).where(
+            t.c.target_id == app_id, t.c.action == "REVEAL_DOCUMENT_NUMBER"))).all()
+    assert [(r.actor_id, r.actor_role) for r in rows] == [("staff-42", "POINT_STAFF")] and rows[0].at
+    assert who.identity.document_number not in str(rows[0].detail)  # the audit keeps no number in clear

@@ -9,6 +9,7 @@ from datetime import date
 
 import grpc
 import pytest
+from servicekit import errors
 from sqlalchemy import select
 from tqr.application.v1 import applications_pb2, staff_pb2, wizard_pb2
 from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
@@ -214,11 +215,21 @@ async def test_r_wiz_11_staff_find_numbers_typed_full_width(any_app, h):
     assert [a.application_id for a in listed.applications] == [done.application_id]
 
 
-async def test_r_wiz_3_a_long_number_continued_past_the_warning_is_submitted(app, h):
-    """30 characters are accepted at step 3; the stored columns hold them (they held 17)."""
+async def test_r_wiz_3_r_app_6_a_17_character_number_is_kept_whole_and_18_are_refused(app, h):
+    """On PostgreSQL: the longest number accepted (17, what the registry column holds; letters make
+    it unusual, continued past the warning) is stored whole; 18 characters are refused at step 3
+    with a bilingual message naming the limit, and the draft keeps what it had."""
     who = h.new_applicant()
-    number = "2015" + "1" * 20 + "ABCDEF"
+    number = "2015" + "1" * 7 + "ABCDEF"
+    assert len(number) == 17
     await at_step_3(app, who)
+    too_long = await app.refused(app.wizard.SaveWizardStep, wizard_pb2.SaveWizardStepRequest(
+        certificate_lookup=wizard_pb2.CertificateLookupStep(certificate_number=number + "7"),
+        override_warnings=["R-WIZ-3"]), who.actor)
+    assert isinstance(too_long, errors.InvalidInput)
+    [problem] = too_long.problems
+    assert problem.field == "certificate_number"
+    assert "最多 17 位" in problem.message_zh and "at most 17 characters" in problem.message_en
     await app.save(who, certificate_lookup=wizard_pb2.CertificateLookupStep(certificate_number=number),
                    override_warnings=["R-WIZ-3"])
     await app.save(who, certificate_details=wizard_pb2.CertificateDetailsStep(
@@ -228,3 +239,7 @@ async def test_r_wiz_3_a_long_number_continued_past_the_warning_is_submitted(app
         teaching_subject_code="MATH"))
     done = await app.submit_from_point(who)
     assert done.certificate_number == number
+    async with app.ctx.sessions() as session:
+        stored = await session.scalar(select(orm.applications.c.certificate_number).where(
+            orm.applications.c.id == done.application_id))
+    assert stored == number

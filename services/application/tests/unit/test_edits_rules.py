@@ -41,9 +41,10 @@ def registry_lookup(cert: str, doc: str) -> RegistryCertificate | None:
     return None
 
 
-def test_r_app_3_submitted_may_edit_certificate_materials_contact_before_window_end() -> None:
+def test_r_app_3_r_app_6_submitted_may_edit_every_section_before_window_end() -> None:
     groups = editable_groups(S.SUBMITTED, now=BEFORE, confirmation_end=CONFIRM_END, certificate_locked=False)
-    assert groups == {FieldGroup.CERTIFICATE, FieldGroup.MATERIALS, FieldGroup.CONTACT}
+    assert groups == {FieldGroup.CERTIFICATE, FieldGroup.MATERIALS, FieldGroup.CONTACT, FieldGroup.POINT,
+                      FieldGroup.TEACHING}
 
 
 def test_r_app_3_edit_allowed_at_the_exact_end_of_the_window() -> None:
@@ -189,3 +190,28 @@ def test_r_app_6_the_edit_deadline_is_the_points_confirmation_end_while_edits_ar
     may_edit = bool(editable_groups(status, now=BEFORE, confirmation_end=CONFIRM_END, certificate_locked=False)
                     - {FieldGroup.AUTHORITY_AND_POINT})
     assert deadline == (CONFIRM_END if may_edit else None)
+
+
+def test_r_app_6_another_point_only_while_its_window_has_not_ended():
+    from datetime import UTC, datetime, timedelta
+
+    from servicekit.errors import RuleViolation
+    from tqr_application.domain import edits
+    from tqr_application.domain.status import ApplicationStatus
+
+    now = datetime(2026, 3, 10, 2, tzinfo=UTC)
+    later = now + timedelta(days=3)
+    edits.ensure_may_change_point(ApplicationStatus.SUBMITTED, now=now, confirmation_end=later,
+                                  new_point_confirm_end=later)
+    for new_end in (None, now - timedelta(seconds=1)):
+        with pytest.raises(RuleViolation) as caught:
+            edits.ensure_may_change_point(ApplicationStatus.SUBMITTED, now=now, confirmation_end=later,
+                                          new_point_confirm_end=new_end)
+        assert caught.value.code == "R-APP-6"
+    with pytest.raises(RuleViolation) as caught:  # the chosen point's own window has ended
+        edits.ensure_may_change_point(ApplicationStatus.SUBMITTED, now=later + timedelta(seconds=1),
+                                      confirmation_end=later, new_point_confirm_end=later + timedelta(days=9))
+    assert caught.value.code == "R-APP-3"
+    groups = edits.editable_groups(ApplicationStatus.SUBMITTED, now=now, confirmation_end=later,
+                                   certificate_locked=True)
+    assert {edits.FieldGroup.POINT, edits.FieldGroup.TEACHING} <= groups

@@ -145,3 +145,27 @@ async def test_renders_and_cache_lookups_are_counted_by_cause_and_outcome(docume
     assert _sample("tqr_documents_renders_total", format="docx", cause="on_demand") == before["on_demand"] + 1
     assert _sample("tqr_documents_cache_lookups_total", format="pdf", outcome="hit") == before["hit"] + 1
     assert _sample("tqr_documents_render_duration_seconds_count", format="docx") >= 1
+
+
+async def test_r_app_8_the_form_prints_its_version_and_each_download_is_recorded(documents, form) -> None:
+    from tqr_documents.service_layer.downloads import printout_status
+
+    assert (await printout_status(documents, OWNER, "A1")).last_revision == 0  # never downloaded
+    first = await download_form(documents, OWNER, "A1", "pdf")
+    assert "申请表版本：第 1 版" in _pdf_text(first.data)
+    status = await printout_status(documents, OWNER, "A1")
+    assert (status.current_revision, status.last_revision, status.out_of_date) == (1, 1, False)
+    assert status.last_downloaded_at is not None
+
+    documents.applications.edit("A1", email="new.address@example.cn", edit_revision=2)
+    status = await printout_status(documents, OWNER, "A1")
+    assert (status.current_revision, status.last_revision, status.out_of_date) == (2, 1, True)
+    # A staff member's download is no printout of the applicant's.
+    await download_form(documents, Caller("S1", "POINT_STAFF", "P1"), "A1", "docx")
+    assert (await printout_status(documents, OWNER, "A1")).out_of_date
+    word = await download_form(documents, OWNER, "A1", "docx")
+    assert "申请表版本：第 2 版" in _docx_text(word.data)
+    status = await printout_status(documents, OWNER, "A1")
+    assert (status.last_revision, status.out_of_date) == (2, False)
+    with pytest.raises(NotFound):  # another applicant's application: as for a download
+        await printout_status(documents, Caller("U2", "APPLICANT"), "A1")

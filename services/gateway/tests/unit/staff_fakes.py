@@ -415,6 +415,9 @@ class FakeStaffDocuments:
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
 
+    async def printout_status(self, application_id: str, *, metadata: Metadata) -> Any:
+        return None  # the documents service did not answer: the page goes without the notice
+
     async def verify_form_code(self, code: str, *, metadata: Metadata) -> FormCodeCheck:
         self.calls.record("verify_form_code", metadata, code=code)
         if code.strip() != GOOD_CODE:

@@ -58,6 +58,7 @@ class State:
     edits: list[apps.EditApplicationRequest] = field(default_factory=list)
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
+    printouts: dict[str, docs.GetPrintoutStatusResponse] = field(default_factory=dict)  # R-APP-8, by application id
     rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
     # What ListApplicationAccess answers (R-STAFF-9); None: the service cannot answer.
     access: list[apps.ApplicationAccess] | None = field(default_factory=list)
@@ -329,6 +330,9 @@ class Documents:
 
     def __init__(self, state: State) -> None:
         self.state = state
+
+    async def printout_status(self, application_id: str, md: Metadata) -> docs.GetPrintoutStatusResponse | None:
+        return self.state.printouts.get(application_id)
 
     async def open_form(self, application_id: str, fmt: str, md: Metadata) -> FileDownload:
         owner, view = self.state.applications.get(application_id, ("", None))

@@ -153,3 +153,23 @@ async def test_r_id_9_a_photo_row_without_stored_bytes_is_not_found(ctx, steps) 
         await session.execute(delete(orm.photo_contents))
     with pytest.raises(NotFound):
         await attachments.read_photo(ctx, REVIEWER, case.photo_ids[0])
+
+
+async def test_r_staff_3_a_reviewer_reveals_the_document_number_audited_others_refused(ctx, steps) -> None:
+    account_id = await failed_account(ctx, steps)
+    case = await reviews.request_manual_review(ctx, account_id, [photo(steps)])
+    account = (await profile.get_account(ctx, account_id)).account
+    for caller in (Caller(account_id, "APPLICANT", ""), Caller("p-1", "POINT_STAFF", "11010801"),
+                   Caller("a-1", "AUTHORITY_ADMIN", "110108")):
+        with pytest.raises(PermissionDenied):
+            await reviews.reveal_document_number(ctx, caller, case.id)
+    with pytest.raises(NotFound):
+        await reviews.reveal_document_number(ctx, REVIEWER, "no-such-case")
+    assert await reviews.reveal_document_number(ctx, REVIEWER, case.id) == account.document_number
+    listed, _ = await reviews.list_manual_reviews(ctx, REVIEWER, "", 20, 0)
+    assert listed[0].masked_document_number != account.document_number  # the queue stays masked
+    t = orm.staff_audit
+    async with ctx.reading() as session:
+        rows = (await session.execute(select(t.c.staff_id, t.c.role, t.c.at).where(
+            t.c.target_id == case.id, t.c.action == "REVEAL_DOCUMENT_NUMBER"))).all()
+    assert [(r.staff_id, r.role) for r in rows] == [(REVIEWER.subject_id, "IDENTITY_REVIEWER")] and rows[0].at

@@ -300,3 +300,11 @@ def test_the_field_check_finds_a_name_the_event_does_not_have(tmp_path):
 def test_sealed_fields_are_not_there_for_a_template_to_print():
     for spec in CATALOGUE.values():
         assert not [f for f in shown_field_names(spec.event.DESCRIPTOR) if f.endswith("_sealed")]
+
+
+def test_r_app_6_every_section_the_application_service_publishes_has_a_label():
+    # tqr_application.domain.application.Section (services do not import each other).
+    published = ["CERTIFICATE", "MATERIALS", "CONTACT", "POINT", "TEACHING"]
+    for section in published:
+        zh, en = wording.label(wording.APPLICATION_SECTIONS, section)
+        assert zh != section and en != section, section

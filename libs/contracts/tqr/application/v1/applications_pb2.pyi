@@ -109,6 +109,7 @@ class CertificateEdit(_message.Message):
     ISSUE_DATE_FIELD_NUMBER: _builtins.int
     GENDER_FIELD_NUMBER: _builtins.int
     BIRTH_DATE_FIELD_NUMBER: _builtins.int
+    ACCEPT_UNUSUAL_NUMBER_FIELD_NUMBER: _builtins.int
     certificate_number: _builtins.str
     holder_name: _builtins.str
     certificate_type_code: _builtins.str
@@ -119,6 +120,10 @@ class CertificateEdit(_message.Message):
     """UNSPECIFIED keeps the stored value"""
     birth_date: _builtins.str
     """YYYY-MM-DD; empty keeps the stored value"""
+    accept_unusual_number: _builtins.bool
+    """R-APP-6: the applicant confirmed a number that is not 15 or 17 digits (the step-3 warning,
+    R-WIZ-3); without it such a number is refused with that warning.
+    """
     def __init__(
         self,
         *,
@@ -130,14 +135,39 @@ class CertificateEdit(_message.Message):
         issue_date: _builtins.str = ...,
         gender: _vocabulary_pb2.Gender.ValueType = ...,
         birth_date: _builtins.str = ...,
+        accept_unusual_number: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["birth_date", b"birth_date", "certificate_number", b"certificate_number", "certificate_type_code", b"certificate_type_code", "gender", b"gender", "holder_name", b"holder_name", "issue_date", b"issue_date", "issuing_body", b"issuing_body", "subject_code", b"subject_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_unusual_number", b"accept_unusual_number", "birth_date", b"birth_date", "certificate_number", b"certificate_number", "certificate_type_code", b"certificate_type_code", "gender", b"gender", "holder_name", b"holder_name", "issue_date", b"issue_date", "issuing_body", b"issuing_body", "subject_code", b"subject_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CertificateEdit: _TypeAlias = CertificateEdit  # noqa: Y015
+
+@_typing.final
+class TeachingEdit(_message.Message):
+    """R-APP-6: 现任教学段 and 现任教学科 (codes of the reference lists, as at step 4)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEACHING_STAGE_CODE_FIELD_NUMBER: _builtins.int
+    TEACHING_SUBJECT_CODE_FIELD_NUMBER: _builtins.int
+    teaching_stage_code: _builtins.str
+    teaching_subject_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        teaching_stage_code: _builtins.str = ...,
+        teaching_subject_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TeachingEdit: _TypeAlias = TeachingEdit  # noqa: Y015
 
 @_typing.final
 class EditApplicationRequest(_message.Message):
@@ -148,16 +178,24 @@ class EditApplicationRequest(_message.Message):
     CERTIFICATE_FIELD_NUMBER: _builtins.int
     MATERIALS_FIELD_NUMBER: _builtins.int
     EMAIL_FIELD_NUMBER: _builtins.int
+    POINT_CODE_FIELD_NUMBER: _builtins.int
+    TEACHING_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     expected_version: _builtins.int
     """0: do not check"""
     email: _builtins.str
     """the contact section"""
+    point_code: _builtins.str
+    """R-APP-6: another point of the same plan"""
     @_builtins.property
     def certificate(self) -> Global___CertificateEdit: ...
     @_builtins.property
     def materials(self) -> _views_pb2.Materials:
         """the current work section (email inside is ignored)"""
+
+    @_builtins.property
+    def teaching(self) -> Global___TeachingEdit:
+        """R-APP-6"""
 
     def __init__(
         self,
@@ -167,12 +205,14 @@ class EditApplicationRequest(_message.Message):
         certificate: Global___CertificateEdit | None = ...,
         materials: _views_pb2.Materials | None = ...,
         email: _builtins.str = ...,
+        point_code: _builtins.str = ...,
+        teaching: Global___TeachingEdit | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "email", b"email", "materials", b"materials", "section", b"section"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "email", b"email", "materials", b"materials", "point_code", b"point_code", "section", b"section", "teaching", b"teaching"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "certificate", b"certificate", "email", b"email", "expected_version", b"expected_version", "materials", b"materials", "section", b"section"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "certificate", b"certificate", "email", b"email", "expected_version", b"expected_version", "materials", b"materials", "point_code", b"point_code", "section", b"section", "teaching", b"teaching"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_section: _TypeAlias = _typing.Literal["certificate", "materials", "email"]  # noqa: Y015
+    _WhichOneofReturnType_section: _TypeAlias = _typing.Literal["certificate", "materials", "email", "point_code", "teaching"]  # noqa: Y015
     _WhichOneofArgType_section: _TypeAlias = _typing.Literal["section", b"section"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_section) -> _WhichOneofReturnType_section | None: ...
 

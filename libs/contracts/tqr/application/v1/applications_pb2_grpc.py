@@ -87,7 +87,8 @@ class ApplicantServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def EditApplication(self, request, context):
-        """R-APP-3: one section at a time, while the status and the point's window allow it.
+        """R-APP-3 / R-APP-6: one section at a time (certificate data, point, 现任教学段 and 现任教学科,
+        current work, email) while SUBMITTED and the point's window allow it; the number stays.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -36,7 +36,9 @@ class ApplicantServiceStub:
     ListMyApplications: _grpc.UnaryUnaryMultiCallable[_applications_pb2.ListMyApplicationsRequest, _applications_pb2.ListMyApplicationsResponse]
     GetMyApplication: _grpc.UnaryUnaryMultiCallable[_applications_pb2.GetMyApplicationRequest, _applications_pb2.GetMyApplicationResponse]
     EditApplication: _grpc.UnaryUnaryMultiCallable[_applications_pb2.EditApplicationRequest, _applications_pb2.EditApplicationResponse]
-    """R-APP-3: one section at a time, while the status and the point's window allow it."""
+    """R-APP-3 / R-APP-6: one section at a time (certificate data, point, 现任教学段 and 现任教学科,
+    current work, email) while SUBMITTED and the point's window allow it; the number stays.
+    """
     CorrectAuthority: _grpc.UnaryUnaryMultiCallable[_applications_pb2.CorrectAuthorityRequest, _applications_pb2.CorrectAuthorityResponse]
     """WRONG_AUTHORITY → SUBMITTED with a new authority and point, inside the new plan's window."""
     WithdrawApplication: _grpc.UnaryUnaryMultiCallable[_applications_pb2.WithdrawApplicationRequest, _applications_pb2.WithdrawApplicationResponse]
@@ -51,7 +53,9 @@ class ApplicantServiceAsyncStub(ApplicantServiceStub):
     ListMyApplications: _aio.UnaryUnaryMultiCallable[_applications_pb2.ListMyApplicationsRequest, _applications_pb2.ListMyApplicationsResponse]  # type: ignore[assignment]
     GetMyApplication: _aio.UnaryUnaryMultiCallable[_applications_pb2.GetMyApplicationRequest, _applications_pb2.GetMyApplicationResponse]  # type: ignore[assignment]
     EditApplication: _aio.UnaryUnaryMultiCallable[_applications_pb2.EditApplicationRequest, _applications_pb2.EditApplicationResponse]  # type: ignore[assignment]
-    """R-APP-3: one section at a time, while the status and the point's window allow it."""
+    """R-APP-3 / R-APP-6: one section at a time (certificate data, point, 现任教学段 and 现任教学科,
+    current work, email) while SUBMITTED and the point's window allow it; the number stays.
+    """
     CorrectAuthority: _aio.UnaryUnaryMultiCallable[_applications_pb2.CorrectAuthorityRequest, _applications_pb2.CorrectAuthorityResponse]  # type: ignore[assignment]
     """WRONG_AUTHORITY → SUBMITTED with a new authority and point, inside the new plan's window."""
     WithdrawApplication: _aio.UnaryUnaryMultiCallable[_applications_pb2.WithdrawApplicationRequest, _applications_pb2.WithdrawApplicationResponse]  # type: ignore[assignment]
@@ -81,7 +85,9 @@ class ApplicantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _applications_pb2.EditApplicationRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_applications_pb2.EditApplicationResponse, _abc.Awaitable[_applications_pb2.EditApplicationResponse]]:
-        """R-APP-3: one section at a time, while the status and the point's window allow it."""
+        """R-APP-3 / R-APP-6: one section at a time (certificate data, point, 现任教学段 and 现任教学科,
+        current work, email) while SUBMITTED and the point's window allow it; the number stays.
+        """
 
     @_abc_1.abstractmethod
     def CorrectAuthority(

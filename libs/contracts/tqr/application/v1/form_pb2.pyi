@@ -87,6 +87,7 @@ class GetApplicationForFormResponse(_message.Message):
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     SLOT_FIELD_NUMBER: _builtins.int
+    EDIT_REVISION_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -123,6 +124,8 @@ class GetApplicationForFormResponse(_message.Message):
     status: _status_pb2.ApplicationStatus.ValueType
     status_label: _builtins.str
     version: _builtins.int
+    edit_revision: _builtins.int
+    """R-APP-8: the version of the filed content, printed on the form (one more with every edit)."""
     @_builtins.property
     def confirm_start(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -177,10 +180,11 @@ class GetApplicationForFormResponse(_message.Message):
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
         version: _builtins.int = ...,
         slot: _slots_pb2.SlotBooking | None = ...,
+        edit_revision: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "slot", b"slot", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["annual_assessments", b"annual_assessments", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_name", b"authority_name", "birth_date", b"birth_date", "certificate_number", b"certificate_number", "certificate_subject_name", b"certificate_subject_name", "certificate_type_name", b"certificate_type_name", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "continuing_education_hours", b"continuing_education_hours", "document_number", b"document_number", "document_type", b"document_type", "document_type_label", b"document_type_label", "email", b"email", "employment_start", b"employment_start", "ethics_assessment", b"ethics_assessment", "ethnicity", b"ethnicity", "gender", b"gender", "issue_date", b"issue_date", "issuing_body", b"issuing_body", "mobile_masked", b"mobile_masked", "photo", b"photo", "point_address", b"point_address", "point_name", b"point_name", "post", b"post", "school", b"school", "slot", b"slot", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at", "teaching_stage_name", b"teaching_stage_name", "teaching_subject_name", b"teaching_subject_name", "version", b"version", "work_history", b"work_history"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["annual_assessments", b"annual_assessments", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_name", b"authority_name", "birth_date", b"birth_date", "certificate_number", b"certificate_number", "certificate_subject_name", b"certificate_subject_name", "certificate_type_name", b"certificate_type_name", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "continuing_education_hours", b"continuing_education_hours", "document_number", b"document_number", "document_type", b"document_type", "document_type_label", b"document_type_label", "edit_revision", b"edit_revision", "email", b"email", "employment_start", b"employment_start", "ethics_assessment", b"ethics_assessment", "ethnicity", b"ethnicity", "gender", b"gender", "issue_date", b"issue_date", "issuing_body", b"issuing_body", "mobile_masked", b"mobile_masked", "photo", b"photo", "point_address", b"point_address", "point_name", b"point_name", "post", b"post", "school", b"school", "slot", b"slot", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at", "teaching_stage_name", b"teaching_stage_name", "teaching_subject_name", b"teaching_subject_name", "version", b"version", "work_history", b"work_history"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

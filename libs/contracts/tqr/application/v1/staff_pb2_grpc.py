@@ -105,6 +105,11 @@ class StaffServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsResponse.FromString,
                 _registered_method=True)
+        self.RevealDocumentNumber = channel.unary_unary(
+                '/tqr.application.v1.StaffService/RevealDocumentNumber',
+                request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.RevealDocumentNumberRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.RevealDocumentNumberResponse.FromString,
+                _registered_method=True)
 
 
 class StaffServiceServicer:
@@ -207,6 +212,15 @@ class StaffServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevealDocumentNumber(self, request, context):
+        """R-STAFF-2 / R-STAFF-4: the applicant's document number in full for the staff of the chosen
+        point, who compare it with the document on site; every call is audited (who, which
+        application, when); the answer is never cached. Every other role is refused (views stay masked).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StaffServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -279,6 +293,11 @@ def add_StaffServiceServicer_to_server(servicer, server):
                     servicer.ListWorkClaims,
                     request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsResponse.SerializeToString,
+            ),
+            'RevealDocumentNumber': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevealDocumentNumber,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.RevealDocumentNumberRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.RevealDocumentNumberResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -659,6 +678,33 @@ class StaffService:
             '/tqr.application.v1.StaffService/ListWorkClaims',
             tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevealDocumentNumber(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/RevealDocumentNumber',
+            tqr_dot_application_dot_v1_dot_staff__pb2.RevealDocumentNumberRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_staff__pb2.RevealDocumentNumberResponse.FromString,
             options,
             channel_credentials,
             insecure,

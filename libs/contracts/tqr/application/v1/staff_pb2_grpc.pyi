@@ -65,6 +65,11 @@ class StaffServiceStub:
     ReleaseApplicationClaim: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ReleaseApplicationClaimRequest, _staff_pb2.ReleaseApplicationClaimResponse]
     ListWorkClaims: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ListWorkClaimsRequest, _staff_pb2.ListWorkClaimsResponse]
     """The live claims on the given applications (those in the caller's scope)."""
+    RevealDocumentNumber: _grpc.UnaryUnaryMultiCallable[_staff_pb2.RevealDocumentNumberRequest, _staff_pb2.RevealDocumentNumberResponse]
+    """R-STAFF-2 / R-STAFF-4: the applicant's document number in full for the staff of the chosen
+    point, who compare it with the document on site; every call is audited (who, which
+    application, when); the answer is never cached. Every other role is refused (views stay masked).
+    """
 
 @_typing.type_check_only
 class StaffServiceAsyncStub(StaffServiceStub):
@@ -100,6 +105,11 @@ class StaffServiceAsyncStub(StaffServiceStub):
     ReleaseApplicationClaim: _aio.UnaryUnaryMultiCallable[_staff_pb2.ReleaseApplicationClaimRequest, _staff_pb2.ReleaseApplicationClaimResponse]  # type: ignore[assignment]
     ListWorkClaims: _aio.UnaryUnaryMultiCallable[_staff_pb2.ListWorkClaimsRequest, _staff_pb2.ListWorkClaimsResponse]  # type: ignore[assignment]
     """The live claims on the given applications (those in the caller's scope)."""
+    RevealDocumentNumber: _aio.UnaryUnaryMultiCallable[_staff_pb2.RevealDocumentNumberRequest, _staff_pb2.RevealDocumentNumberResponse]  # type: ignore[assignment]
+    """R-STAFF-2 / R-STAFF-4: the applicant's document number in full for the staff of the chosen
+    point, who compare it with the document on site; every call is audited (who, which
+    application, when); the answer is never cached. Every other role is refused (views stay masked).
+    """
 
 class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -216,5 +226,16 @@ class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_staff_pb2.ListWorkClaimsResponse, _abc.Awaitable[_staff_pb2.ListWorkClaimsResponse]]:
         """The live claims on the given applications (those in the caller's scope)."""
+
+    @_abc_1.abstractmethod
+    def RevealDocumentNumber(
+        self,
+        request: _staff_pb2.RevealDocumentNumberRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.RevealDocumentNumberResponse, _abc.Awaitable[_staff_pb2.RevealDocumentNumberResponse]]:
+        """R-STAFF-2 / R-STAFF-4: the applicant's document number in full for the staff of the chosen
+        point, who compare it with the document on site; every call is audited (who, which
+        application, when); the answer is never cached. Every other role is refused (views stay masked).
+        """
 
 def add_StaffServiceServicer_to_server(servicer: StaffServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -22,31 +22,36 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n tqr/documents/v1/documents.proto\x12\x10tqr.documents.v1\"%\n\x15VerifyFormCodeRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x84\x01\n\x16VerifyFormCodeResponse\x12\x0f\n\x07genuine\x18\x01 \x01(\x08\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x66orm_version\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x04 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x05 \x01(\x08\"\x8a\x01\n\x0c\x46ileMetadata\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x14\n\x0c\x63ontent_hash\x18\x04 \x01(\t\x12\x14\n\x0c\x66orm_version\x18\x05 \x01(\t\x12\x18\n\x10\x64isplay_filename\x18\x06 \x01(\t\"f\n\x1e\x44ownloadApplicationFormRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12,\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1c.tqr.documents.v1.FormFormat\"n\n\x1f\x44ownloadApplicationFormResponse\x12\x32\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.tqr.documents.v1.FileMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"2\n\x1c\x45xportPointApplicantsRequest\x12\x12\n\npoint_code\x18\x01 \x01(\t\"l\n\x1d\x45xportPointApplicantsResponse\x12\x32\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.tqr.documents.v1.FileMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part*T\n\nFormFormat\x12\x1b\n\x17\x46ORM_FORMAT_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x46ORM_FORMAT_PDF\x10\x01\x12\x14\n\x10\x46ORM_FORMAT_DOCX\x10\x02\x32\xf6\x02\n\x10\x44ocumentsService\x12\x63\n\x0eVerifyFormCode\x12\'.tqr.documents.v1.VerifyFormCodeRequest\x1a(.tqr.documents.v1.VerifyFormCodeResponse\x12\x80\x01\n\x17\x44ownloadApplicationForm\x12\x30.tqr.documents.v1.DownloadApplicationFormRequest\x1a\x31.tqr.documents.v1.DownloadApplicationFormResponse0\x01\x12z\n\x15\x45xportPointApplicants\x12..tqr.documents.v1.ExportPointApplicantsRequest\x1a/.tqr.documents.v1.ExportPointApplicantsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n tqr/documents/v1/documents.proto\x12\x10tqr.documents.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"2\n\x18GetPrintoutStatusRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"\xab\x01\n\x19GetPrintoutStatusResponse\x12\x18\n\x10\x63urrent_revision\x18\x01 \x01(\x05\x12\x1f\n\x17last_applicant_revision\x18\x02 \x01(\x05\x12>\n\x1alast_applicant_download_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bout_of_date\x18\x04 \x01(\x08\"%\n\x15VerifyFormCodeRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x84\x01\n\x16VerifyFormCodeResponse\x12\x0f\n\x07genuine\x18\x01 \x01(\x08\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x14\n\x0c\x66orm_version\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x04 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x05 \x01(\x08\"\x8a\x01\n\x0c\x46ileMetadata\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x14\n\x0c\x63ontent_hash\x18\x04 \x01(\t\x12\x14\n\x0c\x66orm_version\x18\x05 \x01(\t\x12\x18\n\x10\x64isplay_filename\x18\x06 \x01(\t\"f\n\x1e\x44ownloadApplicationFormRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12,\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1c.tqr.documents.v1.FormFormat\"n\n\x1f\x44ownloadApplicationFormResponse\x12\x32\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.tqr.documents.v1.FileMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"2\n\x1c\x45xportPointApplicantsRequest\x12\x12\n\npoint_code\x18\x01 \x01(\t\"l\n\x1d\x45xportPointApplicantsResponse\x12\x32\n\x08metadata\x18\x01 \x01(\x0b\x32\x1e.tqr.documents.v1.FileMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part*T\n\nFormFormat\x12\x1b\n\x17\x46ORM_FORMAT_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x46ORM_FORMAT_PDF\x10\x01\x12\x14\n\x10\x46ORM_FORMAT_DOCX\x10\x02\x32\xe4\x03\n\x10\x44ocumentsService\x12\x63\n\x0eVerifyFormCode\x12\'.tqr.documents.v1.VerifyFormCodeRequest\x1a(.tqr.documents.v1.VerifyFormCodeResponse\x12\x80\x01\n\x17\x44ownloadApplicationForm\x12\x30.tqr.documents.v1.DownloadApplicationFormRequest\x1a\x31.tqr.documents.v1.DownloadApplicationFormResponse0\x01\x12z\n\x15\x45xportPointApplicants\x12..tqr.documents.v1.ExportPointApplicantsRequest\x1a/.tqr.documents.v1.ExportPointApplicantsResponse0\x01\x12l\n\x11GetPrintoutStatus\x12*.tqr.documents.v1.GetPrintoutStatusRequest\x1a+.tqr.documents.v1.GetPrintoutStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.documents.v1.documents_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FORMFORMAT']._serialized_start=747
-  _globals['_FORMFORMAT']._serialized_end=831
-  _globals['_VERIFYFORMCODEREQUEST']._serialized_start=54
-  _globals['_VERIFYFORMCODEREQUEST']._serialized_end=91
-  _globals['_VERIFYFORMCODERESPONSE']._serialized_start=94
-  _globals['_VERIFYFORMCODERESPONSE']._serialized_end=226
-  _globals['_FILEMETADATA']._serialized_start=229
-  _globals['_FILEMETADATA']._serialized_end=367
-  _globals['_DOWNLOADAPPLICATIONFORMREQUEST']._serialized_start=369
-  _globals['_DOWNLOADAPPLICATIONFORMREQUEST']._serialized_end=471
-  _globals['_DOWNLOADAPPLICATIONFORMRESPONSE']._serialized_start=473
-  _globals['_DOWNLOADAPPLICATIONFORMRESPONSE']._serialized_end=583
-  _globals['_EXPORTPOINTAPPLICANTSREQUEST']._serialized_start=585
-  _globals['_EXPORTPOINTAPPLICANTSREQUEST']._serialized_end=635
-  _globals['_EXPORTPOINTAPPLICANTSRESPONSE']._serialized_start=637
-  _globals['_EXPORTPOINTAPPLICANTSRESPONSE']._serialized_end=745
-  _globals['_DOCUMENTSSERVICE']._serialized_start=834
-  _globals['_DOCUMENTSSERVICE']._serialized_end=1208
+  _globals['_FORMFORMAT']._serialized_start=1006
+  _globals['_FORMFORMAT']._serialized_end=1090
+  _globals['_GETPRINTOUTSTATUSREQUEST']._serialized_start=87
+  _globals['_GETPRINTOUTSTATUSREQUEST']._serialized_end=137
+  _globals['_GETPRINTOUTSTATUSRESPONSE']._serialized_start=140
+  _globals['_GETPRINTOUTSTATUSRESPONSE']._serialized_end=311
+  _globals['_VERIFYFORMCODEREQUEST']._serialized_start=313
+  _globals['_VERIFYFORMCODEREQUEST']._serialized_end=350
+  _globals['_VERIFYFORMCODERESPONSE']._serialized_start=353
+  _globals['_VERIFYFORMCODERESPONSE']._serialized_end=485
+  _globals['_FILEMETADATA']._serialized_start=488
+  _globals['_FILEMETADATA']._serialized_end=626
+  _globals['_DOWNLOADAPPLICATIONFORMREQUEST']._serialized_start=628
+  _globals['_DOWNLOADAPPLICATIONFORMREQUEST']._serialized_end=730
+  _globals['_DOWNLOADAPPLICATIONFORMRESPONSE']._serialized_start=732
+  _globals['_DOWNLOADAPPLICATIONFORMRESPONSE']._serialized_end=842
+  _globals['_EXPORTPOINTAPPLICANTSREQUEST']._serialized_start=844
+  _globals['_EXPORTPOINTAPPLICANTSREQUEST']._serialized_end=894
+  _globals['_EXPORTPOINTAPPLICANTSRESPONSE']._serialized_start=896
+  _globals['_EXPORTPOINTAPPLICANTSRESPONSE']._serialized_end=1004
+  _globals['_DOCUMENTSSERVICE']._serialized_start=1093
+  _globals['_DOCUMENTSSERVICE']._serialized_end=1577
 # @@protoc_insertion_point(module_scope)

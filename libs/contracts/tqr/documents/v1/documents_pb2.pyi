@@ -7,6 +7,7 @@ The documents service: the application form as PDF and Word (R-APP-5), the form 
 
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
@@ -37,6 +38,57 @@ FORM_FORMAT_UNSPECIFIED: FormFormat.ValueType  # 0
 FORM_FORMAT_PDF: FormFormat.ValueType  # 1
 FORM_FORMAT_DOCX: FormFormat.ValueType  # 2
 Global___FormFormat: _TypeAlias = FormFormat  # noqa: Y015
+
+@_typing.final
+class GetPrintoutStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPrintoutStatusRequest: _TypeAlias = GetPrintoutStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetPrintoutStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENT_REVISION_FIELD_NUMBER: _builtins.int
+    LAST_APPLICANT_REVISION_FIELD_NUMBER: _builtins.int
+    LAST_APPLICANT_DOWNLOAD_AT_FIELD_NUMBER: _builtins.int
+    OUT_OF_DATE_FIELD_NUMBER: _builtins.int
+    current_revision: _builtins.int
+    """printed on the form as 申请表版本：第 N 版"""
+    last_applicant_revision: _builtins.int
+    """0: the applicant has not downloaded the form"""
+    out_of_date: _builtins.bool
+    """the applicant's last download is an older version"""
+    @_builtins.property
+    def last_applicant_download_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        current_revision: _builtins.int = ...,
+        last_applicant_revision: _builtins.int = ...,
+        last_applicant_download_at: _timestamp_pb2.Timestamp | None = ...,
+        out_of_date: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_applicant_download_at", b"last_applicant_download_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_revision", b"current_revision", "last_applicant_download_at", b"last_applicant_download_at", "last_applicant_revision", b"last_applicant_revision", "out_of_date", b"out_of_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPrintoutStatusResponse: _TypeAlias = GetPrintoutStatusResponse  # noqa: Y015
 
 @_typing.final
 class VerifyFormCodeRequest(_message.Message):

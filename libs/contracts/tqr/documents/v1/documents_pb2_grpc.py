@@ -49,6 +49,11 @@ class DocumentsServiceStub:
                 request_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsRequest.SerializeToString,
                 response_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsResponse.FromString,
                 _registered_method=True)
+        self.GetPrintoutStatus = channel.unary_unary(
+                '/tqr.documents.v1.DocumentsService/GetPrintoutStatus',
+                request_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.GetPrintoutStatusRequest.SerializeToString,
+                response_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.GetPrintoutStatusResponse.FromString,
+                _registered_method=True)
 
 
 class DocumentsServiceServicer:
@@ -81,6 +86,15 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPrintoutStatus(self, request, context):
+        """R-APP-8: the version of the form now (the application's edit revision, printed on the form)
+        and the version the applicant last downloaded, so that the portal asks for a new printout and
+        point staff see an old one. The owner or staff of its authority / point (as for a download).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -98,6 +112,11 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.ExportPointApplicants,
                     request_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsRequest.FromString,
                     response_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsResponse.SerializeToString,
+            ),
+            'GetPrintoutStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPrintoutStatus,
+                    request_deserializer=tqr_dot_documents_dot_v1_dot_documents__pb2.GetPrintoutStatusRequest.FromString,
+                    response_serializer=tqr_dot_documents_dot_v1_dot_documents__pb2.GetPrintoutStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +200,33 @@ class DocumentsService:
             '/tqr.documents.v1.DocumentsService/ExportPointApplicants',
             tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsRequest.SerializeToString,
             tqr_dot_documents_dot_v1_dot_documents__pb2.ExportPointApplicantsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPrintoutStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.documents.v1.DocumentsService/GetPrintoutStatus',
+            tqr_dot_documents_dot_v1_dot_documents__pb2.GetPrintoutStatusRequest.SerializeToString,
+            tqr_dot_documents_dot_v1_dot_documents__pb2.GetPrintoutStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -48,6 +48,11 @@ class DocumentsServiceStub:
     """R-STAFF-2: the applicants of a confirmation point as an Excel workbook (.xlsx), streamed like
     a download. POINT_STAFF of that point, or AUTHORITY_ADMIN of the point's authority.
     """
+    GetPrintoutStatus: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetPrintoutStatusRequest, _documents_pb2.GetPrintoutStatusResponse]
+    """R-APP-8: the version of the form now (the application's edit revision, printed on the form)
+    and the version the applicant last downloaded, so that the portal asks for a new printout and
+    point staff see an old one. The owner or staff of its authority / point (as for a download).
+    """
 
 @_typing.type_check_only
 class DocumentsServiceAsyncStub(DocumentsServiceStub):
@@ -66,6 +71,11 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     ExportPointApplicants: _aio.UnaryStreamMultiCallable[_documents_pb2.ExportPointApplicantsRequest, _documents_pb2.ExportPointApplicantsResponse]  # type: ignore[assignment]
     """R-STAFF-2: the applicants of a confirmation point as an Excel workbook (.xlsx), streamed like
     a download. POINT_STAFF of that point, or AUTHORITY_ADMIN of the point's authority.
+    """
+    GetPrintoutStatus: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetPrintoutStatusRequest, _documents_pb2.GetPrintoutStatusResponse]  # type: ignore[assignment]
+    """R-APP-8: the version of the form now (the application's edit revision, printed on the form)
+    and the version the applicant last downloaded, so that the portal asks for a new printout and
+    point staff see an old one. The owner or staff of its authority / point (as for a download).
     """
 
 class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -100,6 +110,17 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_documents_pb2.ExportPointApplicantsResponse], _abc.AsyncIterator[_documents_pb2.ExportPointApplicantsResponse]]:
         """R-STAFF-2: the applicants of a confirmation point as an Excel workbook (.xlsx), streamed like
         a download. POINT_STAFF of that point, or AUTHORITY_ADMIN of the point's authority.
+        """
+
+    @_abc_1.abstractmethod
+    def GetPrintoutStatus(
+        self,
+        request: _documents_pb2.GetPrintoutStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.GetPrintoutStatusResponse, _abc.Awaitable[_documents_pb2.GetPrintoutStatusResponse]]:
+        """R-APP-8: the version of the form now (the application's edit revision, printed on the form)
+        and the version the applicant last downloaded, so that the portal asks for a new printout and
+        point staff see an old one. The owner or staff of its authority / point (as for a download).
         """
 
 def add_DocumentsServiceServicer_to_server(servicer: DocumentsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1510,6 +1510,46 @@ class GetCasePhotoResponse(_message.Message):
 Global___GetCasePhotoResponse: _TypeAlias = GetCasePhotoResponse  # noqa: Y015
 
 @_typing.final
+class RevealCaseDocumentNumberRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    """a manual-review case"""
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevealCaseDocumentNumberRequest: _TypeAlias = RevealCaseDocumentNumberRequest  # noqa: Y015
+
+@_typing.final
+class RevealCaseDocumentNumberResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_NUMBER_FIELD_NUMBER: _builtins.int
+    document_number: _builtins.str
+    """in full: show it once, never log or cache it"""
+    def __init__(
+        self,
+        *,
+        document_number: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_number", b"document_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevealCaseDocumentNumberResponse: _TypeAlias = RevealCaseDocumentNumberResponse  # noqa: Y015
+
+@_typing.final
 class StaffMember(_message.Message):
     """--- staff administration (R-STAFF-5) ----------------------------------------------------------"""
 

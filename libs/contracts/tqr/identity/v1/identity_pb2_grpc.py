@@ -160,6 +160,11 @@ class IdentityServiceStub:
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.SerializeToString,
                 response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.FromString,
                 _registered_method=True)
+        self.RevealCaseDocumentNumber = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/RevealCaseDocumentNumber',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RevealCaseDocumentNumberRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RevealCaseDocumentNumberResponse.FromString,
+                _registered_method=True)
         self.ListStaff = channel.unary_unary(
                 '/tqr.identity.v1.IdentityService/ListStaff',
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.ListStaffRequest.SerializeToString,
@@ -390,6 +395,14 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevealCaseDocumentNumber(self, request, context):
+        """R-STAFF-3: the document number of a manual-review case in full, to compare with the photo of
+        the document (identity reviewers only; every call is audited; never cache the answer).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListStaff(self, request, context):
         """R-STAFF-5: staff administration. A system admin manages authority admins and reviewers; an
         authority admin the admins of its authority and the staff of its points. Refused outside the
@@ -587,6 +600,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetCasePhoto,
                     request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.FromString,
                     response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.SerializeToString,
+            ),
+            'RevealCaseDocumentNumber': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevealCaseDocumentNumber,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RevealCaseDocumentNumberRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.RevealCaseDocumentNumberResponse.SerializeToString,
             ),
             'ListStaff': grpc.unary_unary_rpc_method_handler(
                     servicer.ListStaff,
@@ -1314,6 +1332,33 @@ class IdentityService:
             '/tqr.identity.v1.IdentityService/GetCasePhoto',
             tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoRequest.SerializeToString,
             tqr_dot_identity_dot_v1_dot_identity__pb2.GetCasePhotoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevealCaseDocumentNumber(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/RevealCaseDocumentNumber',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RevealCaseDocumentNumberRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.RevealCaseDocumentNumberResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -90,6 +90,10 @@ class IdentityServiceStub:
     DecideSupportRequest: _grpc.UnaryUnaryMultiCallable[_identity_pb2.DecideSupportRequestRequest, _identity_pb2.SupportRequest]
     GetCasePhoto: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetCasePhotoRequest, _identity_pb2.GetCasePhotoResponse]
     """A photo attached to a case or a support request (reviewers, and the applicant for their own)."""
+    RevealCaseDocumentNumber: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RevealCaseDocumentNumberRequest, _identity_pb2.RevealCaseDocumentNumberResponse]
+    """R-STAFF-3: the document number of a manual-review case in full, to compare with the photo of
+    the document (identity reviewers only; every call is audited; never cache the answer).
+    """
     ListStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]
     """R-STAFF-5: staff administration. A system admin manages authority admins and reviewers; an
     authority admin the admins of its authority and the staff of its points. Refused outside the
@@ -169,6 +173,10 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     DecideSupportRequest: _aio.UnaryUnaryMultiCallable[_identity_pb2.DecideSupportRequestRequest, _identity_pb2.SupportRequest]  # type: ignore[assignment]
     GetCasePhoto: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetCasePhotoRequest, _identity_pb2.GetCasePhotoResponse]  # type: ignore[assignment]
     """A photo attached to a case or a support request (reviewers, and the applicant for their own)."""
+    RevealCaseDocumentNumber: _aio.UnaryUnaryMultiCallable[_identity_pb2.RevealCaseDocumentNumberRequest, _identity_pb2.RevealCaseDocumentNumberResponse]  # type: ignore[assignment]
+    """R-STAFF-3: the document number of a manual-review case in full, to compare with the photo of
+    the document (identity reviewers only; every call is audited; never cache the answer).
+    """
     ListStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]  # type: ignore[assignment]
     """R-STAFF-5: staff administration. A system admin manages authority admins and reviewers; an
     authority admin the admins of its authority and the staff of its points. Refused outside the
@@ -395,6 +403,16 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.GetCasePhotoResponse, _abc.Awaitable[_identity_pb2.GetCasePhotoResponse]]:
         """A photo attached to a case or a support request (reviewers, and the applicant for their own)."""
+
+    @_abc_1.abstractmethod
+    def RevealCaseDocumentNumber(
+        self,
+        request: _identity_pb2.RevealCaseDocumentNumberRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.RevealCaseDocumentNumberResponse, _abc.Awaitable[_identity_pb2.RevealCaseDocumentNumberResponse]]:
+        """R-STAFF-3: the document number of a manual-review case in full, to compare with the photo of
+        the document (identity reviewers only; every call is audited; never cache the answer).
+        """
 
     @_abc_1.abstractmethod
     def ListStaff(

@@ -51,6 +51,7 @@ def _application(row: Any, cipher: DocumentNumberCipher) -> Application:
         ),
         decision=Decision(data.get("last_reason", ""), tuple(data.get("missing_materials", ()))),
         certificate_locked=row.certificate_locked,
+        edit_revision=int(data.get("edit_revision", 1)),
         submitted_at=aware(row.submitted_at),
         updated_at=aware(row.updated_at),
     )
@@ -68,6 +69,7 @@ def _data(app: Application) -> dict[str, Any]:
         "overridden_warnings": list(a.overridden_warnings),
         "last_reason": app.decision.reason,
         "missing_materials": list(app.decision.missing_materials),
+        "edit_revision": app.edit_revision,
     }
 
 
@@ -214,6 +216,7 @@ async def add(session: AsyncSession, cipher: DocumentNumberCipher, app: Applicat
     await _write_consequences(session, app)
     await cross_plan.refresh(session, app)
     app.read_version = app.version
+    app._read_revision = app.edit_revision
 
 
 async def save(session: AsyncSession, app: Application) -> bool:
@@ -253,6 +256,7 @@ async def save(session: AsyncSession, app: Application) -> bool:
     await cross_plan.refresh(session, app)
     app.read_version = app.version
     app.read_certificate_number = app.certificate_number
+    app._read_revision = app.edit_revision
     return True
 
 

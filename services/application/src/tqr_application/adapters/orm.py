@@ -26,10 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from tqr_application.domain.wizard.validation import MAX_CERTIFICATE_NUMBER
-
 metadata = MetaData()
-CERTIFICATE_NUMBER_LENGTH = MAX_CERTIFICATE_NUMBER
+CERTIFICATE_NUMBER_LENGTH = 30  # wider than validation.MAX_CERTIFICATE_NUMBER accepts
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 

@@ -35,6 +35,8 @@ class Section:
     CERTIFICATE = "CERTIFICATE"
     MATERIALS = "MATERIALS"
     CONTACT = "CONTACT"
+    POINT = "POINT"  # R-APP-6: another point of the same plan
+    TEACHING = "TEACHING"  # R-APP-6: 现任教学段 and 现任教学科
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,17 @@ class Application:
     read_version: int = field(default=-1, compare=False, repr=False)
     # The certificate number the stored row has (R-STAFF-8 locks the old and the new one).
     read_certificate_number: str = field(default="", compare=False, repr=False)
+    # R-APP-8: the version of the filed content (the printed form's version): 1 when submitted,
+    # one more for every edit of a section. Status changes do not change what the form says.
+    edit_revision: int = 1
+    _read_revision: int = field(default=-1, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.read_version < 0:
             self.read_version = self.version
         if not self.read_certificate_number:
             self.read_certificate_number = self.certificate_number
+        self._read_revision = self.edit_revision
 
     @classmethod
     def submit(cls, *, id: str, applicant: Actor, placement: Placement, certificate_number: str,
@@ -219,6 +226,16 @@ class Application:
         self.answers = replace(self.answers, materials={**self.answers.materials, "email": email})
         self._changed(Section.CONTACT, now)
 
+    def replace_point(self, point_code: str, now: datetime) -> None:
+        """R-APP-6: another point of the same plan; the application number stays."""
+        self.placement = replace(self.placement, point_code=point_code)
+        self._changed(Section.POINT, now)
+
+    def replace_teaching(self, stage_code: str, subject_code: str, now: datetime) -> None:
+        """R-APP-6: 现任教学段 and 现任教学科."""
+        self.answers = replace(self.answers, teaching_stage_code=stage_code, teaching_subject_code=subject_code)
+        self._changed(Section.TEACHING, now)
+
     def post_message(self, message_id: str, author: Actor, author_org_name: str, body: str, now: datetime) -> None:
         """R-APP-4: a message to the applicant; it is not a change of the application itself."""
         self.events.append(MessagePosted(message_id, author, author_org_name, body, now))
@@ -229,6 +246,7 @@ class Application:
         return pulled
 
     def _changed(self, section: str, now: datetime) -> None:
+        self.edit_revision = self._read_revision + 1  # one per unit of work, like the version
         self._touch(now)
         self.events.append(SectionsChanged((section,), now))
 

@@ -1,8 +1,9 @@
-"""What an applicant may still change after submitting (R-APP-3).
+"""What an applicant may still change after submitting (R-APP-3, R-APP-6).
 
-- SUBMITTED: self-filled certificate data, the application materials (work section) and contact
-  details, until the chosen point's confirmation window ends. Certificate data taken from the
-  registry is never editable.
+- SUBMITTED: self-filled certificate data, the confirmation point (another point of the same plan
+  whose confirmation window has not ended), 现任教学段 and 现任教学科, the application materials
+  (work section) and contact details, until the chosen point's confirmation window ends; the
+  application number stays the same. Certificate data taken from the registry is never editable.
 - WRONG_AUTHORITY: only the authority and the confirmation point, inside the new plan's online
   application window.
 - Every other status: read-only. (Password changes belong to the identity service.)
@@ -33,6 +34,8 @@ class FieldGroup(StrEnum):
     MATERIALS = "MATERIALS"  # current work section: school, post, history, assessments, hours
     CONTACT = "CONTACT"  # email
     AUTHORITY_AND_POINT = "AUTHORITY_AND_POINT"
+    POINT = "POINT"  # R-APP-6: another point of the same plan while SUBMITTED
+    TEACHING = "TEACHING"  # R-APP-6: 现任教学段 and 现任教学科
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def editable_groups(
     _require_aware(now)
     scope = STATUS_INFO[status].edit_scope
     if scope is EditScope.ALL_UNTIL_CONFIRMATION_ENDS and now <= confirmation_end:
-        groups = {FieldGroup.MATERIALS, FieldGroup.CONTACT}
+        groups = {FieldGroup.MATERIALS, FieldGroup.CONTACT, FieldGroup.POINT, FieldGroup.TEACHING}
         if not certificate_locked:
             groups.add(FieldGroup.CERTIFICATE)
         return frozenset(groups)
@@ -170,6 +173,29 @@ def edit_certificate(
     if record is not None:
         return CertificateEditOutcome(CertificateSection.from_registry(record), replaced_from_registry=True)
     return CertificateEditOutcome(replace(proposed, locked=False), replaced_from_registry=False)
+
+
+def ensure_may_change_point(
+    status: ApplicationStatus,
+    *,
+    now: datetime,
+    confirmation_end: datetime,
+    new_point_confirm_end: datetime | None,
+) -> None:
+    """R-APP-6: while SUBMITTED and inside the chosen point's window, another point of the same
+    plan, provided its own confirmation window has not ended (the application could never be
+    confirmed there)."""
+    ensure_may_edit(status, FieldGroup.POINT, now=now, confirmation_end=confirmation_end)
+    if new_point_confirm_end is None:
+        raise RuleViolation(
+            "R-APP-6", "请选择本注册计划中的现场确认点", "Choose a confirmation point of this registration plan"
+        )
+    if now > new_point_confirm_end:
+        raise RuleViolation(
+            "R-APP-6",
+            "该现场确认点的确认时间已结束，请选择其他确认点",
+            "This confirmation point's dates have ended; choose another point",
+        )
 
 
 def ensure_may_change_authority(

@@ -36,6 +36,10 @@ class ApplicantServicer(rpc.ApplicantServiceServicer):
             kwargs["certificate"] = {**edit, "gender": mappers.gender_letter(c.gender)}
         elif which == "materials":
             kwargs["materials"] = mappers.materials_dict(request.materials)
+        elif which == "point_code":
+            kwargs["point_code"] = request.point_code
+        elif which == "teaching":
+            kwargs["teaching"] = (request.teaching.teaching_stage_code, request.teaching.teaching_subject_code)
         else:
             kwargs["email"] = request.email
         found, replaced = await applicant.edit(self.ctx, caller(context), request.application_id,

@@ -59,6 +59,7 @@ class FormDataServicer(rpc.FormDataServiceServicer):
             status_label=STATUS_INFO[r.status].label_zh,
             submitted_at=mappers.ts(r.submitted_at),
             version=r.version,
+            edit_revision=r.edit_revision,
         )
         if d.window is not None:
             out.confirm_start.CopyFrom(mappers.ts(d.window.confirm_start))

@@ -103,6 +103,11 @@ class StaffServicer(rpc.StaffServiceServicer):
         found = await staff.get_for_staff(self.ctx, caller(context), request.application_id)
         return pb.GetApplicationForStaffResponse(application=mappers.application(found))
 
+    async def RevealDocumentNumber(self, request: pb.RevealDocumentNumberRequest,
+                                   context: grpc.aio.ServicerContext) -> pb.RevealDocumentNumberResponse:
+        number = await staff.reveal_document_number(self.ctx, caller(context), request.application_id)
+        return pb.RevealDocumentNumberResponse(document_number=number)
+
     async def RecordOnSiteResult(self, request: pb.RecordOnSiteResultRequest,
                                  context: grpc.aio.ServicerContext) -> pb.RecordOnSiteResultResponse:
         found = await staff.change_status(

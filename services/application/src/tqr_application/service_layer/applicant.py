@@ -21,6 +21,7 @@ from tqr_application.domain.roles import Actor, Role
 from tqr_application.domain.status import StatusAction
 from tqr_application.domain.wizard import CertificateData, validation
 from tqr_application.domain.wizard.fields import Problems
+from tqr_application.domain.wizard.warnings import WarningsNeedConfirmation
 from tqr_application.service_layer import sections, slots, workflow
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
@@ -74,8 +75,11 @@ async def edit(
     certificate: dict[str, str] | None = None,
     materials: dict[str, object] | None = None,
     email: str | None = None,
+    point_code: str | None = None,
+    teaching: tuple[str, str] | None = None,
 ) -> tuple[ApplicationDetails, bool]:
-    """R-APP-3: one section; returns the application and whether the registry replaced the entry."""
+    """R-APP-3 / R-APP-6: one section; returns the application and whether the registry replaced
+    the entry. The application number never changes."""
     now = ctx.now()
     today = now.astimezone(BEIJING).date()
     async with ctx.transaction() as session:
@@ -87,6 +91,10 @@ async def edit(
         if certificate is not None:
             section, replaced = await _edit_certificate(ctx, session, record, certificate, window, today)
             record.replace_certificate(section, number=str(section["certificate_number"]), locked=replaced, now=now)
+        elif point_code is not None:
+            await _change_point(ctx, session, record, point_code, window)
+        elif teaching is not None:
+            await _change_teaching(ctx, session, record, *teaching, window)
         elif materials is not None:
             edits.ensure_may_edit(record.status, FieldGroup.MATERIALS, now=now, confirmation_end=window.confirm_end)
             checked = sections.check_materials({**materials, "email": record.answers.email}, today, "R-APP-3")
@@ -98,6 +106,39 @@ async def edit(
         if record.certificate_number != previous_number:
             await _move_live_key(session, record)
         return await details(session, record, now=now, role=actor.role), replaced
+
+
+async def _change_point(
+    ctx: ServiceContext, session: AsyncSession, record: Application, point_code: str, window: PointWindow
+) -> None:
+    """R-APP-6: another point of the same plan whose confirmation window has not ended."""
+    plan = await plans_repo.get_plan(session, record.plan_id)
+    chosen = plan.window_of(point_code.strip()) if plan and point_code.strip() else None
+    edits.ensure_may_change_point(
+        record.status, now=ctx.now(), confirmation_end=window.confirm_end,
+        new_point_confirm_end=chosen.confirm_end if chosen else None,
+    )
+    if point_code.strip() != record.point_code:
+        record.replace_point(point_code.strip(), ctx.now())
+
+
+async def _change_teaching(
+    ctx: ServiceContext, session: AsyncSession, record: Application, stage: str, subject: str, window: PointWindow
+) -> None:
+    """R-APP-6: 现任教学段 and 现任教学科, checked against the code lists as at step 4."""
+    edits.ensure_may_edit(record.status, FieldGroup.TEACHING, now=ctx.now(), confirmation_end=window.confirm_end)
+    names = await ref.code_names(session)
+    problems = Problems("R-APP-6")
+    stage, subject = stage.strip(), subject.strip()
+    if stage not in names["stages"]:
+        problems.add("teaching_stage_code", "请选择现任教学段", "Choose the stage you teach now")
+    if subject not in names["subjects"]:
+        problems.add("teaching_subject_code", "请选择现任教学科；列表中没有您的学科时，请联系省级教师资格认定指导部门",
+                     "Choose the subject you teach now; if it is missing, contact the guiding centre")
+    if problems:
+        raise InvalidInput(problems.items, code="R-APP-6")
+    if (stage, subject) != (record.answers.teaching_stage_code, record.answers.teaching_subject_code):
+        record.replace_teaching(stage, subject, ctx.now())
 
 
 async def _edit_certificate(
@@ -121,6 +162,11 @@ async def _edit_certificate(
     number = validation.read_certificate_number(problems, raw.get("certificate_number") or "")
     if problems:
         raise InvalidInput(problems.items, code="R-APP-3")
+    # R-APP-6: the number is checked as at step 3: one that is not 15 or 17 digits is a warning
+    # the applicant corrects or confirms ("仍然继续"), unless it is the number already filed.
+    unusual = validation.certificate_number_warning(number)
+    if unusual is not None and number != record.certificate_number and not raw.get("accept_unusual_number"):
+        raise WarningsNeedConfirmation([unusual])
     holder = await ref.registry_holder_matches(session, ctx.cipher, number, record.document_number)
     certificate_claims.ensure_holder(on_record=holder is not None, holder_matches=bool(holder))
     stored = record.answers.certificate

@@ -124,6 +124,19 @@ async def get_for_staff(ctx: ServiceContext, actor: Actor, application_id: str) 
         return await details(session, record, now=ctx.now(), role=actor.role)
 
 
+async def reveal_document_number(ctx: ServiceContext, actor: Actor, application_id: str) -> str:
+    """The document number in full for the point's staff, who compare it with the document on site
+    (R-STAFF-2); audited in the same transaction. Other roles keep the masked value of the views."""
+    require_role(actor, Role.POINT_STAFF)
+    async with ctx.transaction() as session:
+        record = await load_in_scope(ctx, session, actor, application_id)
+        await audit.record(
+            session, actor, "REVEAL_DOCUMENT_NUMBER", target_type="application", target_id=record.id, at=ctx.now(),
+            detail={"document_number": mask_document_number(record.document_number)},
+        )
+        return record.document_number
+
+
 async def change_status(
     ctx: ServiceContext,
     actor: Actor,

@@ -84,6 +84,7 @@ def snapshot_of(r: form_pb2.GetApplicationForFormResponse) -> FormSnapshot:
         submitted_at=_instant(r, "submitted_at"),
         status_label=r.status_label,
         photo=bytes(r.photo) or None,
+        edit_revision=max(1, r.edit_revision),  # 0: written before revisions existed
     )
     return FormSnapshot(
         application_id=r.application_id, applicant_id=r.applicant_id, version=r.version, form=form

@@ -27,6 +27,21 @@ form_renderings = Table(
     Index("ix_form_renderings_application", "application_id"),
 )
 
+# R-APP-8: which version of the form each download was (who by role and subject, no personal data).
+form_downloads = Table(
+    "form_downloads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", String(64), nullable=False),
+    Column("edit_revision", Integer, nullable=False),
+    Column("form_version", String(16), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("actor_subject_id", String(64), nullable=False),
+    Column("downloaded_at", UtcDateTime(), nullable=False),
+    Index("ix_form_downloads_application", "application_id", "actor_role", "id"),
+)
+
 # R-STAFF-4: who exported which point's applicants, when (no personal data of the applicants).
 staff_exports = Table(
     "staff_exports",

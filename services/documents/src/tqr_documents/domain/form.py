@@ -105,6 +105,7 @@ class ApplicationForm:
     mobile_masked: str = field(default="", repr=False)  # must already be masked, e.g. 138****5678
     email: str = field(default="", repr=False)
     photo: bytes | None = field(default=None, repr=False)  # registry photo (JPEG/PNG), if any
+    edit_revision: int = 1  # R-APP-8: printed; one more with every edit of the application
 
     def __post_init__(self) -> None:
         if not APPLICATION_NUMBER_PATTERN.fullmatch(self.application_number):
@@ -180,6 +181,7 @@ class ApplicationForm:
             "ethics_assessment": self.ethics_assessment,
             "continuing_education_hours": self.continuing_education_hours,
             "submitted_at": _utc(self.submitted_at),
+            "edit_revision": self.edit_revision,
             "status_label": self.status_label,
             "photo_sha256": hashlib.sha256(self.photo).hexdigest() if self.photo else None,
         }

@@ -56,6 +56,17 @@ class DocumentsServicer(rpc.DocumentsServiceServicer):
         for chunk in downloads.chunks(form.data):
             yield pb.DownloadApplicationFormResponse(chunk=chunk)
 
+    async def GetPrintoutStatus(
+        self, request: pb.GetPrintoutStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetPrintoutStatusResponse:
+        status = await downloads.printout_status(self.ctx, caller_of(context), request.application_id)
+        reply = pb.GetPrintoutStatusResponse(current_revision=status.current_revision,
+                                             last_applicant_revision=status.last_revision,
+                                             out_of_date=status.out_of_date)
+        if status.last_downloaded_at is not None:
+            reply.last_applicant_download_at.FromDatetime(status.last_downloaded_at)
+        return reply
+
     async def ExportPointApplicants(
         self, request: pb.ExportPointApplicantsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.ExportPointApplicantsResponse]:

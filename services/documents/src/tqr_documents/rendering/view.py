@@ -47,6 +47,7 @@ class FormView:
     application_number: str
     status_label: str
     submitted_at: str
+    edit_revision: int
     personal: tuple[Row, ...]
     certificate: tuple[Row, ...]
     arrangement: tuple[Row, ...]
@@ -66,7 +67,8 @@ class FormView:
         )
 
     def status_line(self) -> str:
-        return f"申请状态：{self.status_label}    提交时间：{self.submitted_at}"
+        return (f"申请状态：{self.status_label}    提交时间：{self.submitted_at}    "
+                f"申请表版本：第 {self.edit_revision} 版")
 
 
 def format_date(value: date) -> str:
@@ -89,6 +91,7 @@ def build_view(form: ApplicationForm) -> FormView:
         application_number=form.application_number,
         status_label=form.status_label,
         submitted_at=format_time(form.submitted_at),
+        edit_revision=form.edit_revision,
         personal=(
             (("姓名", form.applicant_name), ("性别", form.gender)),
             (("民族", form.ethnicity), ("出生日期", format_date(form.birth_date))),

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from servicekit.errors import FieldProblem, InvalidInput
+from dataclasses import dataclass
+from datetime import datetime
 
-from tqr_documents.domain.access import Caller, ensure_owner, refuse_role
+from servicekit.errors import FieldProblem, InvalidInput
+from sqlalchemy import insert, select
+
+from tqr_documents.adapters.orm import form_downloads
+from tqr_documents.domain.access import Caller, Role, ensure_owner, refuse_role
+from tqr_documents.domain.form_code import form_version_of
 from tqr_documents.service_layer.context import DocumentsContext
 from tqr_documents.service_layer.ports import FormSnapshot
 from tqr_documents.service_layer.rendered_forms import FORMATS, RenderedForm
@@ -23,7 +29,50 @@ async def download_form(ctx: DocumentsContext, caller: Caller, application_id: s
         raise refuse_role()
     snapshot = await ctx.source.form_data(application_id=application_id.strip())
     await ensure_may_read(ctx, caller, snapshot)
-    return await ctx.forms.get_or_render(snapshot.application_id, snapshot.form, fmt, "on_demand")
+    rendered = await ctx.forms.get_or_render(snapshot.application_id, snapshot.form, fmt, "on_demand")
+    # R-APP-8: which version this download was, so that an older printout can be told apart.
+    async with ctx.sessions() as session, session.begin():
+        await session.execute(insert(form_downloads).values(
+            application_id=snapshot.application_id, edit_revision=snapshot.form.edit_revision,
+            form_version=form_version_of(snapshot.form), format=fmt, actor_role=caller.role,
+            actor_subject_id=caller.subject_id, downloaded_at=ctx.clock.now(),
+        ))
+    return rendered
+
+
+@dataclass(frozen=True)
+class PrintoutStatus:
+    """R-APP-8: the form's version now and the one the applicant last downloaded (0: never)."""
+
+    current_revision: int
+    last_revision: int = 0
+    last_downloaded_at: datetime | None = None
+
+    @property
+    def out_of_date(self) -> bool:
+        return 0 < self.last_revision < self.current_revision
+
+
+async def printout_status(ctx: DocumentsContext, caller: Caller, application_id: str) -> PrintoutStatus:
+    """The applicant who owns the application, or staff in its scope (checked by the application
+    service, as for a download)."""
+    if not application_id.strip():
+        raise InvalidInput([FieldProblem("application_id", "REQUIRED", "请指明申请", "Name the application")])
+    if not (caller.is_applicant or caller.is_staff):
+        raise refuse_role()
+    snapshot = await ctx.source.form_data(application_id=application_id.strip())
+    await ensure_may_read(ctx, caller, snapshot)
+    t = form_downloads
+    async with ctx.sessions() as session:
+        last = (await session.execute(
+            select(t.c.edit_revision, t.c.downloaded_at)
+            .where(t.c.application_id == snapshot.application_id, t.c.actor_role == Role.APPLICANT.value)
+            .order_by(t.c.id.desc()).limit(1)
+        )).first()
+    current = snapshot.form.edit_revision
+    if last is None:
+        return PrintoutStatus(current)
+    return PrintoutStatus(current, int(last.edit_revision), last.downloaded_at)
 
 
 async def ensure_may_read(ctx: DocumentsContext, caller: Caller, snapshot: FormSnapshot) -> None:

@@ -29,7 +29,7 @@ from tqr_documents.rendering import render_docx, render_pdf
 log = logging.getLogger(__name__)
 
 # Bump when the printed layout changes, so that files rendered by the old template stop matching.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the status line prints the form's version (R-APP-8)
 
 Cause = Literal["event", "on_demand"]
 FORMATS: dict[str, tuple[Callable[[ApplicationForm, str], bytes], str]] = {

@@ -141,6 +141,17 @@ class WithExpectedVersion(BaseModel):
 
 class CertificateEditIn(WithExpectedVersion, CertificateFields):
     certificate_number: TypedNumber = ""
+    accept_unusual_number: bool = Field(
+        default=False, description="R-APP-6 / R-WIZ-3: keep a number that is not 15 or 17 digits (仍然继续)")
+
+
+class PointEditIn(WithExpectedVersion):
+    point_code: str = Field(description="R-APP-6: another point of the application's plan")
+
+
+class TeachingEditIn(WithExpectedVersion):
+    teaching_stage_code: str
+    teaching_subject_code: str
 
 
 class MaterialsEditIn(WithExpectedVersion):

@@ -186,6 +186,21 @@ async def edit_email(request: Request, application_id: str, session: Applicant, 
         application_id=application_id, expected_version=body.expected_version, email=body.email))
 
 
+@router.put("/applications/{application_id}/point", response_model=m.EditResult, summary="R-APP-6")
+async def edit_point(request: Request, application_id: str, session: Applicant, applications: Applications,
+                     body: m.PointEditIn) -> m.EditResult:
+    return await _edit(applications, session, apps.EditApplicationRequest(
+        application_id=application_id, expected_version=body.expected_version, point_code=body.point_code))
+
+
+@router.put("/applications/{application_id}/teaching", response_model=m.EditResult, summary="R-APP-6")
+async def edit_teaching(request: Request, application_id: str, session: Applicant, applications: Applications,
+                        body: m.TeachingEditIn) -> m.EditResult:
+    return await _edit(applications, session, apps.EditApplicationRequest(
+        application_id=application_id, expected_version=body.expected_version, teaching=apps.TeachingEdit(
+            teaching_stage_code=body.teaching_stage_code, teaching_subject_code=body.teaching_subject_code)))
+
+
 @router.post("/applications/{application_id}/correct-authority", response_model=m.Application,
              summary="WRONG_AUTHORITY: another authority and point (R-APP-2)")
 async def correct_authority(request: Request, application_id: str, session: Applicant, applications: Applications,

@@ -9,6 +9,8 @@ import grpc
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc as rpc
 
+from tqr_gateway.clients import printout
+
 Metadata = tuple[tuple[str, bytes], ...]
 FORMATS = {"pdf": pb.FORM_FORMAT_PDF, "docx": pb.FORM_FORMAT_DOCX}
 
@@ -25,6 +27,10 @@ class FileDownload:
 class DocumentsClient:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = rpc.DocumentsServiceStub(channel)
+
+    async def printout_status(self, application_id: str, md: Metadata) -> pb.GetPrintoutStatusResponse | None:
+        """R-APP-8: the form's version now and the one last downloaded; None when not answered."""
+        return await printout.printout_status(self._stub, application_id, md)
 
     async def open_form(self, application_id: str, fmt: str, md: Metadata) -> FileDownload:
         """Start the download; raises the service's refusal (e.g. NOT_FOUND) before any chunk."""

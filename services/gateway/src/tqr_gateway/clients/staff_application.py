@@ -111,6 +111,12 @@ class StaffApplicationClient:
             pb.GetApplicationForStaffRequest(application_id=application_id), metadata=metadata)
         return reply.application
 
+    async def reveal_document_number(self, application_id: str, *, metadata: Metadata) -> str:
+        """R-STAFF-2: the document number in full for the point's staff (audited); never cache it."""
+        reply = await self._staff.RevealDocumentNumber(
+            pb.RevealDocumentNumberRequest(application_id=application_id), metadata=metadata)
+        return str(reply.document_number)
+
     async def eligibility(self, application_id: str, *, metadata: Metadata) -> wizard.EligibilityReport:
         reply = await self._staff.CheckEligibilityForStaff(
             pb.CheckEligibilityForStaffRequest(application_id=application_id), metadata=metadata)

@@ -10,6 +10,8 @@ import grpc
 from tqr.documents.v1 import documents_pb2 as pb
 from tqr.documents.v1 import documents_pb2_grpc as rpc
 
+from tqr_gateway.clients import printout
+
 Metadata = Sequence[tuple[str, str | bytes]]
 FORM_CODE_PREFIX = "TQR1."
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,6 +40,11 @@ def looks_like_form_code(text: str) -> bool:
 class StaffDocumentsClient:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = rpc.DocumentsServiceStub(channel)
+
+    async def printout_status(self, application_id: str, *,
+                              metadata: Metadata) -> pb.GetPrintoutStatusResponse | None:
+        """R-APP-8: the form's version now and the one the applicant last downloaded."""
+        return await printout.printout_status(self._stub, application_id, metadata)
 
     async def verify_form_code(self, code: str, *, metadata: Metadata) -> FormCodeCheck:
         reply = await self._stub.VerifyFormCode(pb.VerifyFormCodeRequest(code=code.strip()), metadata=metadata)

@@ -34,6 +34,12 @@ class StaffIdentityClient:
             status=status, page=page, page_size=page_size), metadata=metadata)
         return list(reply.cases), reply.total
 
+    async def reveal_case_document_number(self, case_id: str, *, metadata: Metadata) -> str:
+        """R-STAFF-3: the case's document number in full (audited by identity); never cache it."""
+        reply = await self._stub.RevealCaseDocumentNumber(pb.RevealCaseDocumentNumberRequest(case_id=case_id),
+                                                          metadata=metadata)
+        return str(reply.document_number)
+
     async def manual_review(self, case_id: str, *, metadata: Metadata) -> pb.ManualReviewCase | None:
         """One case, found in the queue: the service has no single-case read (see the report)."""
         page = 0

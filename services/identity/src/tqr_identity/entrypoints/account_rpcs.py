@@ -113,6 +113,11 @@ class AccountRpcs:
                                                        mappers.review_status_code(request.decision), request.reason)
         return mappers.support_request(decided)
 
+    async def RevealCaseDocumentNumber(self, request: identity_pb2.RevealCaseDocumentNumberRequest, context: Ctx
+                                       ) -> identity_pb2.RevealCaseDocumentNumberResponse:
+        number = await reviews.reveal_document_number(self.ctx, mappers.caller(context), request.case_id)
+        return identity_pb2.RevealCaseDocumentNumberResponse(document_number=number)
+
     async def GetCasePhoto(self, request: identity_pb2.GetCasePhotoRequest, context: Ctx
                            ) -> identity_pb2.GetCasePhotoResponse:
         content_type, content = await attachments.read_photo(self.ctx, mappers.caller(context), request.photo_id)

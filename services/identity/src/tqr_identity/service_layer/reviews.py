@@ -132,3 +132,23 @@ async def decide_manual_review(ctx: IdentityContext, caller: Caller, case_id: st
                                              "staff_id": reviewer.subject_id})
     assert decided is not None
     return decided
+
+
+async def reveal_document_number(ctx: IdentityContext, caller: Caller, case_id: str) -> str:
+    """The applicant's document number in full, for the reviewer comparing it with the photo of the
+    document (R-STAFF-3). Identity reviewers only; every reveal is audited (who, which case, when),
+    in the same transaction that reads the number. Everywhere else the number stays masked."""
+    reviewer = require_reviewer(caller)
+    now = ctx.now()
+    async with ctx.transaction() as session:
+        case = await ctx.cases.review(session, case_id.strip()) if case_id.strip() else None
+        if case is None:
+            raise NotFound("CASE_NOT_FOUND", "未找到该审核", "Review case not found")
+        account = await ctx.accounts.get(session, case.account_id)
+        if account is None:
+            raise account_missing()
+        await ctx.cases.audit(session, at=now, staff_id=reviewer.subject_id, role=reviewer.role,
+                              organisation_code=reviewer.organisation_code, action="REVEAL_DOCUMENT_NUMBER",
+                              target_kind=REVIEW, target_id=case.id, decision="", reason="")
+    log.info("document number revealed", extra={"case_id": case.id, "staff_id": reviewer.subject_id})
+    return account.document_number

@@ -51,6 +51,12 @@ APPLICATION_SECTIONS: dict[str, Label] = {
     "contact": ("联系方式", "contact details"),
     "work": ("现任职信息", "current employment"),
     "authority": ("注册机构与确认点", "authority and confirmation point"),
+    # The names the application service publishes in ApplicationUpdated.changed_sections.
+    "CERTIFICATE": ("证书信息", "certificate details"),
+    "MATERIALS": ("现任职信息", "current employment"),
+    "CONTACT": ("联系方式", "contact details"),
+    "POINT": ("现场确认点", "confirmation point"),  # R-APP-6
+    "TEACHING": ("现任教学段和学科", "stage and subject taught now"),  # R-APP-6
 }
 
 LABELS: dict[str, dict[str, Label]] = {

@@ -32,7 +32,10 @@ from tqr_application.domain.wizard.steps import Step
 from tqr_application.domain.wizard.warnings import UNUSUAL_CERTIFICATE_NUMBER, WizardWarning
 
 USUAL_CERTIFICATE_LENGTHS = (15, 17)
-MAX_CERTIFICATE_NUMBER = 30
+# The longest number accepted: what the registry's column holds (a certificate number has 15 or
+# 17 digits; shorter ones are a warning, longer ones can be no certificate's number). Stored
+# application columns are wider (30, migration 0005), so nothing accepted is ever cut short.
+MAX_CERTIFICATE_NUMBER = 17
 MAX_HOURS = 5000
 ADULT_AGE = 18
 GENDERS = ("M", "F")
@@ -52,7 +55,12 @@ def read_certificate_number(p: Problems, raw: object, field: str = "certificate_
     number = text.normalise_number(raw) if isinstance(raw, str) else ""
     if not number:
         p.add(field, "请填写教师资格证书号码，见证书内页", "Fill in the certificate number from the certificate")
-    elif len(number) > MAX_CERTIFICATE_NUMBER or not (number.isascii() and number.isalnum()):
+    elif len(number) > MAX_CERTIFICATE_NUMBER:
+        p.add(field, f"证书号码最多 {MAX_CERTIFICATE_NUMBER} 位，您填写了 {len(number)} 位。请照证书内页填写",
+              f"A certificate number has at most {MAX_CERTIFICATE_NUMBER} characters; you typed {len(number)}. "
+              "Copy it from the certificate")
+        return ""
+    elif not (number.isascii() and number.isalnum()):
         p.add(field, "证书号码只能包含数字和字母，请照证书填写",
               "The certificate number has only digits and letters; copy it from the certificate")
         return ""

@@ -1,6 +1,8 @@
-"""Changes after submission, where the rules allow them (R-APP-3): certificate data, current work,
-email; a new authority and point after WRONG_AUTHORITY; withdrawal. The service decides; refusals
-are shown beside the fields.
+"""Changes after submission, where the rules allow them (R-APP-3, R-APP-6): certificate data,
+the confirmation point (another of the same plan), 现任教学段 and 现任教学科, current work, email; a
+new authority and point after WRONG_AUTHORITY; withdrawal. The service decides; refusals are shown
+beside the fields, and a certificate number that is not 15 or 17 digits is the step-3 warning the
+applicant corrects or confirms. The application number never changes.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.deps import Applicant, Applications, Workflow, actor_metadata
 from tqr_gateway.pages.wizard import forms
-from tqr_gateway.pages.wizard.common import PageErrors, page_errors
-from tqr_gateway.pages.wizard.step_context import assessment_years_of, materials_context
+from tqr_gateway.pages.wizard.common import PageErrors, message_of, page_errors
+from tqr_gateway.pages.wizard.step_context import assessment_years_of, materials_context, point_items
+from tqr_gateway.web.catalogue import translate
+from tqr_gateway.web.formatting import format_datetime
+from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
-SECTIONS = ("certificate", "materials", "contact")
+SECTIONS = ("certificate", "materials", "contact", "point", "teaching")
 CERTIFICATE_TEXTS = ("certificate_number", "holder_name", "certificate_type_code", "subject_code", "issuing_body",
                      "gender")
 
@@ -38,6 +43,10 @@ def _values_from_view(section: str, view: Any, years: list[int]) -> dict[str, An
         return {"email": view.materials.email}
     if section == "materials":
         return forms.materials_values(view.materials, True, years)
+    if section == "point":
+        return {"point_code": view.point.point_code}
+    if section == "teaching":
+        return {"teaching_stage_code": view.teaching_stage_code, "teaching_subject_code": view.teaching_subject_code}
     c = view.certificate
     return {"certificate_number": c.certificate_number, "holder_name": c.holder_name,
             "certificate_type_code": c.certificate_type_code, "subject_code": c.subject_code,
@@ -56,13 +65,23 @@ def _edit_request(section: str, form: Any, application_id: str, years: list[int]
         materials, values = forms.materials_from_form(form, years)
         request.materials.CopyFrom(materials)
         return request, values
+    if section == "point":
+        request.point_code = forms.text(form, "point_code")
+        return request, {"point_code": request.point_code}
+    if section == "teaching":
+        teaching = apps.TeachingEdit(teaching_stage_code=forms.text(form, "teaching_stage_code"),
+                                     teaching_subject_code=forms.text(form, "teaching_subject_code"))
+        request.teaching.CopyFrom(teaching)
+        return request, {"teaching_stage_code": teaching.teaching_stage_code,
+                         "teaching_subject_code": teaching.teaching_subject_code}
     typed: dict[str, Any] = {name: forms.text(form, name) for name in CERTIFICATE_TEXTS}
     typed["certificate_number"] = text.normalise_number(typed["certificate_number"])  # R-WIZ-11
     issue_date, typed["issue_date"] = forms.date_from_form(form, "issue_date")
     birth_date, typed["birth_date"] = forms.date_from_form(form, "birth_date")
     request.certificate.CopyFrom(apps.CertificateEdit(
         **{name: typed[name] for name in CERTIFICATE_TEXTS if name != "gender"}, issue_date=issue_date,
-        birth_date=birth_date, gender=vocabulary.gender_of_letter(typed["gender"])))
+        birth_date=birth_date, gender=vocabulary.gender_of_letter(typed["gender"]),
+        accept_unusual_number=forms.text(form, "decision") == "continue"))
     return request, typed
 
 
@@ -71,11 +90,30 @@ async def _render_edit(request: Request, applications: ApplicationClient, sectio
     context: dict[str, Any] = {"section": section, "application": view, "values": values,
                                "errors": errors.summary, "field_errors": errors.fields, "show_contact": False,
                                **materials_context(years, rules)}
-    if section == "certificate":
+    if errors.warning is not None:
+        context["warning"] = message_of(request, errors.warning)
+    if section in ("certificate", "teaching"):
         codes = await applications.code_lists()
         context["certificate_types"] = [{"value": c.code, "text": c.name} for c in codes.certificate_types]
         context["subjects"] = [{"value": c.code, "text": c.name} for c in codes.subjects]
-    return render(request, "portal/edit.html", context, status_code=400 if errors else 200)
+        context["stages"] = [{"value": c.code, "text": c.name} for c in codes.teaching_stages]
+    if section == "point":
+        context["points"] = await _point_choices(request, applications, view)
+    status = 400 if errors or errors.warning is not None else 200
+    return render(request, "portal/edit.html", context, status_code=status)
+
+
+async def _point_choices(request: Request, applications: ApplicationClient, view: Any) -> list[dict[str, Any]]:
+    """R-APP-6: the points of the application's own plan whose confirmation window has not ended,
+    each with its address, window and scope (as at step 5)."""
+    lang = language_of(request)
+    plan = next((p for p in await applications.current_plans() if p.plan_id == view.plan_id), None)
+    items = point_items(plan) if plan is not None else []
+    return [{"value": p["value"], "text": p["name"],
+             "hint": translate(lang, "wizard.point.item", address=p["address"], phone=p["phone"],
+                               start=format_datetime(p["start"], lang), end=format_datetime(p["end"], lang),
+                               scope=p["scope"])}
+            for p in items if not p["closed"]]
 
 
 @router.get("/portal/applications/{application_id}/edit/{section}")
@@ -105,7 +143,7 @@ async def save_edit(request: Request, application_id: str, section: str, session
     try:
         reply = await client.edit(message, md)
     except grpc.aio.AioRpcError as exc:
-        errors = page_errors(request, exc, years=years, typed=values)
+        errors = page_errors(request, exc, step=3 if section == "certificate" else 0, years=years, typed=values)
         view = await client.get_mine(application_id, md)
         return await _render_edit(request, applications, section, view, values, errors, years, rules)
     flag = "registry" if reply.replaced_from_registry else "saved"

@@ -65,7 +65,8 @@ async def my_applications(request: Request, session: Applicant, applications: Ap
 
 @router.get("/portal/applications/{application_id}")
 async def application_detail(request: Request, application_id: str, session: Applicant,
-                             applications: Applications, inbox_client: Inbox, updated: str = "") -> Response:
+                             applications: Applications, inbox_client: Inbox, documents: Documents,
+                             updated: str = "") -> Response:
     """R-APP-1..5 on one page; another person's application answers 404 (the service says NOT_FOUND)."""
     md = actor_metadata(session)
     client = applications
@@ -74,7 +75,7 @@ async def application_detail(request: Request, application_id: str, session: App
     context = {
         "application": view, "status": views.status_context(request, view.status),
         "timeline": views.timeline(request, view), "core_rows": views.core_rows(request, view),
-        "answer_rows": views.answer_rows(request, view),
+        "answer_rows": views.answer_rows(request, view, await _code_names(client)),
         "messages": [{"author": m.author_org_name or m.author_role, "body": m.body, "at": when(m.created_at)}
                      for m in messages.messages],
         "point_notes": [n for n in messages.point_notes if n.notes],
@@ -85,8 +86,19 @@ async def application_detail(request: Request, application_id: str, session: App
         and view.status.status in (status_pb2.SUBMITTED, status_pb2.MATERIALS_INCOMPLETE),
         "updated": updated, "unread": await unread_count(inbox_client, md),
         "access": await access_rows(client, application_id, md),
+        "printout": views.printout(request, await documents.printout_status(application_id, md), view),
     }
     return render(request, "portal/application.html", context)
+
+
+async def _code_names(client: ApplicationClient) -> dict[str, dict[str, str]]:
+    """Names of the teaching stages and subjects; codes are shown when the lists cannot be read."""
+    try:
+        codes = await client.code_lists()
+    except grpc.aio.AioRpcError:
+        return {}
+    return {"stages": {c.code: c.name for c in codes.teaching_stages},
+            "subjects": {c.code: c.name for c in codes.subjects}}
 
 
 @router.get("/portal/applications/{application_id}/form")

@@ -14,7 +14,7 @@ from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
 EDIT_PATHS = {"CERTIFICATE": "edit/certificate", "MATERIALS": "edit/materials", "CONTACT": "edit/contact",
-              "AUTHORITY_AND_POINT": "correct-authority"}
+              "POINT": "edit/point", "TEACHING": "edit/teaching", "AUTHORITY_AND_POINT": "correct-authority"}
 
 
 def _date(iso: str, lang: str) -> str:
@@ -102,14 +102,33 @@ def edit_deadline_rows(lang: str, view: views.ApplicationView) -> list[dict[str,
     return [{"key": translate(lang, "portal.core.edit_until"), "value": format_datetime(until, lang)}]
 
 
-def answer_rows(request: Request, view: views.ApplicationView) -> list[dict[str, Any]]:
-    """The whole application; rows of a group the rules let the applicant edit get a "修改" link."""
+def printout(request: Request, status: Any, view: views.ApplicationView) -> dict[str, Any]:
+    """R-APP-8: the version printed on the form now, and whether the copy the applicant last
+    downloaded is an older one (then the page asks to print again). ``status``: the documents
+    service's GetPrintoutStatusResponse, or None when it did not answer (the view's revision)."""
+    from tqr_gateway.web.formatting import format_datetime
+
+    lang = language_of(request)
+    current = (status.current_revision if status is not None else 0) or view.edit_revision or 1
+    last = status.last_applicant_revision if status is not None else 0
+    at = when(status.last_applicant_download_at) if status is not None else None
+    return {"current": current, "last": last, "out_of_date": 0 < last < current,
+            "last_at": format_datetime(at, lang) if at else ""}
+
+
+def answer_rows(request: Request, view: views.ApplicationView,
+                names: dict[str, dict[str, str]] | None = None) -> list[dict[str, Any]]:
+    """The whole application; rows of a group the rules let the applicant edit get a "修改" link
+    (R-APP-6: the point and the teaching stage and subject too, while SUBMITTED). ``names``: code →
+    name of ``stages`` and ``subjects``."""
     lang = language_of(request)
     editable = set(view.editable_groups)
     base = f"/portal/applications/{view.application_id}/"
+    stages, subjects = (names or {}).get("stages", {}), (names or {}).get("subjects", {})
 
-    def row(key: str, value: str, group: str, lines: list[str] | None = None) -> dict[str, Any]:
-        href = base + EDIT_PATHS[group] if group in editable else None
+    def row(key: str, value: str, *groups: str, lines: list[str] | None = None) -> dict[str, Any]:
+        group = next((g for g in groups if g in editable), None)
+        href = base + EDIT_PATHS[group] if group else None
         return {"key": translate(lang, f"wizard.field.{key}"), "value": value, "lines": lines, "href": href}
 
     c, m = view.certificate, view.materials
@@ -122,14 +141,18 @@ def answer_rows(request: Request, view: views.ApplicationView) -> list[dict[str,
         row("issuing_body", c.issuing_body, "CERTIFICATE"),
         row("issue_date", _date(c.issue_date, lang), "CERTIFICATE"),
         row("authority_code", view.authority_name, "AUTHORITY_AND_POINT"),
-        row("point_code", view.point.point_name, "AUTHORITY_AND_POINT"),
+        row("teaching_stage_code", stages.get(view.teaching_stage_code, view.teaching_stage_code), "TEACHING"),
+        row("teaching_subject_code", subjects.get(view.teaching_subject_code, view.teaching_subject_code),
+            "TEACHING"),
+        row("point_code", view.point.point_name, "POINT", "AUTHORITY_AND_POINT"),
         row("email", m.email, "CONTACT"),
         row("school", m.school, "MATERIALS"),
         row("post", m.post, "MATERIALS"),
         row("employment_start", _date(m.employment_start, lang), "MATERIALS"),
         row("work_history", "", "MATERIALS",
-            [f"{_date(w.start, lang)} – {_date(w.end, lang) or until} {w.school} {w.post}" for w in m.work_history]),
-        row("annual_assessments", "", "MATERIALS", [f"{a.year}：{a.result}" for a in m.annual_assessments]),
+            lines=[f"{_date(w.start, lang)} – {_date(w.end, lang) or until} {w.school} {w.post}"
+                   for w in m.work_history]),
+        row("annual_assessments", "", "MATERIALS", lines=[f"{a.year}：{a.result}" for a in m.annual_assessments]),
         row("ethics_assessment", m.ethics_assessment, "MATERIALS"),
         row("continuing_education_hours", str(m.continuing_education_hours), "MATERIALS"),
     ]

@@ -8,14 +8,24 @@ import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules, action_names
 from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, Workflow
 from tqr_gateway.flows.staff_lookup import look_up
-from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN, MAX_MESSAGE, Problem, check_action, missing_materials
+from tqr_gateway.flows.staff_rules import (
+    AUTHORITY_ADMIN,
+    MAX_MESSAGE,
+    POINT_STAFF,
+    Problem,
+    check_action,
+    missing_materials,
+)
 from tqr_gateway.pages.staff import lists
 from tqr_gateway.pages.staff import viewmodels as vm
 from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page, refused_page
+from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
@@ -43,9 +53,30 @@ async def find(request: Request, session: ApplicationStaff, applications: StaffA
 
 @router.get("/staff/applications/{application_id}")
 async def application_page(request: Request, session: ApplicationStaff, applications: StaffApplications,
-                           rules: Workflow, application_id: str,
+                           documents: StaffDocuments, rules: Workflow, application_id: str,
                            done: str = "", printout: str = "") -> Response:
-    client, md, lang = applications, metadata(session), language_of(request)
+    return await _application_page(request, session, applications, documents, rules, application_id, done,
+                                   printout)
+
+
+@router.post("/staff/applications/{application_id}/document-number")
+async def reveal_document_number(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                                 documents: StaffDocuments, rules: Workflow, application_id: str) -> Response:
+    """R-STAFF-2: the point's staff see the document number in full to compare it with the
+    document on site; the application service audits the reveal and refuses other roles. The page
+    is never cached (``page`` sends no-store) and the number is in no URL."""
+    try:
+        number = await applications.reveal_document_number(application_id, metadata=metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        return refused_page(request, session, exc)
+    return await _application_page(request, session, applications, documents, rules, application_id,
+                                   revealed=number)
+
+
+async def _application_page(request: Request, session: SessionInfo, client: StaffApplicationClient,
+                            documents: StaffDocumentsClient, rules: WorkflowRules, application_id: str,
+                            done: str = "", printout: str = "", revealed: str = "") -> Response:
+    md, lang = metadata(session), language_of(request)
     try:
         view = await client.get(application_id, metadata=md)
     except grpc.aio.AioRpcError as exc:
@@ -64,6 +95,8 @@ async def application_page(request: Request, session: ApplicationStaff, applicat
         "can_correct_email": AUTHORITY_ADMIN in session.roles,
         "claim": {"text": vm.claim_text(claim, lang), "mine": claim is not None and claim.mine,
                   "other": claim is not None and not claim.mine},
+        "can_reveal_document": POINT_STAFF in session.roles, "revealed_document": revealed,
+        "printout": vm.printout(await documents.printout_status(application_id, metadata=md), view, lang),
     })
 
 

@@ -17,7 +17,7 @@ from tqr_gateway.deps import IdentityReviewer, StaffIdentity
 from tqr_gateway.flows.photos import PHOTO_TYPES
 from tqr_gateway.flows.staff_rules import Problem, check_decision
 from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
-from tqr_gateway.pages.staff.navigation import page
+from tqr_gateway.pages.staff.navigation import page, refused_page
 from tqr_gateway.pages.staff.viewmodels import date_of
 from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.catalogue import translate
@@ -88,7 +88,8 @@ async def support_queue(request: Request, session: IdentityReviewer, identity: S
 
 
 async def _decision_page(request: Request, session: SessionInfo, client: StaffIdentityClient, kind: str, item_id: str,
-                         problems: list[Problem] | None = None, decision: str = "", reason: str = "") -> Response:
+                         problems: list[Problem] | None = None, decision: str = "", reason: str = "",
+                         revealed: str = "") -> Response:
     md, lang = metadata(session), language_of(request)
     if kind == "reviews":
         case = await client.manual_review(item_id, metadata=md)
@@ -103,12 +104,24 @@ async def _decision_page(request: Request, session: SessionInfo, client: StaffId
     return page(request, session, "staff/decide.html", section=section, status_code=422 if errors else 200,
                 context={"item": item, "kind": kind, "title": translate(lang, f"staff.decide.{kind}.title"),
                          "decision": decision, "reason": reason, "errors": errors,
-                         "field_errors": field_errors})
+                         "field_errors": field_errors, "revealed_document": revealed})
 
 
 @router.get("/staff/reviews/{case_id}")
 async def review_case(request: Request, session: IdentityReviewer, identity: StaffIdentity, case_id: str) -> Response:
     return await _decision_page(request, session, identity, "reviews", case_id)
+
+
+@router.post("/staff/reviews/{case_id}/document-number")
+async def reveal_case_document_number(request: Request, session: IdentityReviewer, identity: StaffIdentity,
+                                      case_id: str) -> Response:
+    """R-STAFF-3: the reviewer compares the number in full with the photo of the document; identity
+    audits the reveal. The page is never cached and the number is in no URL."""
+    try:
+        number = await identity.reveal_case_document_number(case_id, metadata=metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        return refused_page(request, session, exc)
+    return await _decision_page(request, session, identity, "reviews", case_id, revealed=number)
 
 
 @router.get("/staff/support/{request_id}")

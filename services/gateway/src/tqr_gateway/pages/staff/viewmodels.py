@@ -126,6 +126,17 @@ def detail_rows(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
     return [{"key": key(name), "value": value} for name, value in rows]
 
 
+def printout(status: Any, view: views.ApplicationView, lang: str) -> dict[str, Any]:
+    """R-APP-8: the form's version now (printed on it as 申请表版本) and, when the applicant's last
+    download is older, which one they printed: a paper form of another version is out of date.
+    ``status``: the documents service's GetPrintoutStatusResponse, or None when it did not answer."""
+    current = (status.current_revision if status is not None else 0) or view.edit_revision or 1
+    last = status.last_applicant_revision if status is not None else 0
+    at = instant(status.last_applicant_download_at) if status is not None and last else None
+    return {"current": current, "last": last, "out_of_date": 0 < last < current,
+            "last_at": format_datetime(at, lang) if at else ""}
+
+
 def history(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
     """Newest first: date, who (role), what (the new status) and why."""
     events = []
