@@ -72,6 +72,7 @@ ROLES: tuple[Role, ...] = (
         application_events.ApplicationUpdated,
         application_events.ApplicationStatusChanged,
         application_events.MessagePosted,
+        application_events.DeadlineReminder,
     )),
     Role("documents", consumes=_types(
         application_events.ApplicationSubmitted,

@@ -110,6 +110,8 @@ _SPECS = (
     EventSpec(application_events.ApplicationStatusChanged, "application_status_changed", _ALL, "applicant_id"),
     # R-APP-4: messages from the authority or the point.
     EventSpec(application_events.MessagePosted, "message_posted", _INAPP_EMAIL, "applicant_id"),
+    # R-APP-9: a window closes in a few days and the applicant still has something to do in it.
+    EventSpec(application_events.DeadlineReminder, "deadline_reminder", _INAPP_EMAIL, "applicant_id"),
 )
 
 CATALOGUE: dict[str, EventSpec] = {spec.event_type: spec for spec in _SPECS}
