@@ -94,3 +94,32 @@ async def test_a_failed_run_leaves_its_slot_due_and_a_dead_holders_lease_runs_ou
         assert runs == ["fail", "ok", "ok"]
     finally:
         await engine.dispose()
+
+
+async def test_started_it_runs_due_jobs_by_itself_and_stops(sqlite_url):
+    """What ``serve`` does through the host's start and stop hooks."""
+    from testkit import wait_for
+
+    engine, table = await _schema(sqlite_url)
+    clock = ManualClock(START)
+    runs: list[datetime] = []
+    counted: list[datetime] = []
+
+    async def job(now: datetime) -> int:
+        runs.append(now)
+        return 0
+
+    async def count(now: datetime) -> None:
+        counted.append(now)
+
+    scheduler = Scheduler("test", db.sessionmaker(engine), table, [Job("job", EVERY, job)], clock=clock,
+                          poll_seconds=0.05, every_pass=[count])
+    try:
+        await scheduler.start()
+        await wait_for(lambda: len(counted) >= 3, what="three passes")
+        assert runs == [START]  # one slot, however many passes
+        clock.advance(EVERY)
+        await wait_for(lambda: len(runs) == 2, what="the next slot")
+    finally:
+        await scheduler.stop()
+        await engine.dispose()
