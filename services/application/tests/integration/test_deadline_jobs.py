@@ -89,7 +89,8 @@ async def test_r_app_9_unconfirmed_applications_become_overdue_when_the_window_e
     assert refused.code == "R-APP-2"
 
 
-async def test_r_app_9_reminders_before_the_windows_close_once_per_applicant_and_window(app, h):
+async def test_r_app_9_reminders_before_the_windows_close_once_per_applicant_and_window(any_app, h):
+    app = any_app  # SQLite (make run) as well: the draft's plan is read from its JSON
     draft_owner = h.new_applicant()
     await app.fill_until_point(draft_owner)  # a draft in 110108's plan, not submitted
     waiting = await app.submit_new(point="11010801")
