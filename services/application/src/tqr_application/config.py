@@ -36,6 +36,8 @@ class ApplicationSettings(ServiceSettings):
     # close; how often the deadline jobs (reminders, 逾期未确认) look (servicekit.scheduler).
     reminder_days_before_close: int = Field(default=3, ge=1, le=30)
     deadline_jobs_every_seconds: int = Field(default=300, ge=10)
+    # R-STAFF-6: how long a staff member's claim on an application lasts (claiming again renews it).
+    claim_minutes: int = 30
 
     @field_validator("field_keys")
     @classmethod

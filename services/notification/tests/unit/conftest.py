@@ -113,6 +113,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "closes_at": "2026-03-13T09:00:00Z",
         "reminded_at": "2026-03-10T01:00:00Z",
     },
+    "tqr.application.v1.BroadcastPosted": {
+        "broadcast_id": "b-1",
+        "page": 1,
+        "pages": 1,
+        "applicant_ids": ["acc-1", "acc-2"],
+        "author_org_name": "东城区教育委员会",
+        "author_role": "AUTHORITY_ADMIN",
+        "subject_zh": "周五确认点暂停服务",
+        "body_zh": "本周五确认点暂停服务，请改在周六前来。",
+        "subject_en": "Point closed on Friday",
+        "body_en": "The point is closed on Friday; please come on Saturday.",
+    },
 }
 
 

@@ -64,6 +64,11 @@ class ApplicantServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesResponse.FromString,
                 _registered_method=True)
+        self.ListApplicationAccess = channel.unary_unary(
+                '/tqr.application.v1.ApplicantService/ListApplicationAccess',
+                request_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessResponse.FromString,
+                _registered_method=True)
 
 
 class ApplicantServiceServicer:
@@ -108,6 +113,13 @@ class ApplicantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListApplicationAccess(self, request, context):
+        """R-STAFF-9: which organisation looked at or changed the application, and when; never who.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApplicantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -140,6 +152,11 @@ def add_ApplicantServiceServicer_to_server(servicer, server):
                     servicer.ListMessages,
                     request_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesResponse.SerializeToString,
+            ),
+            'ListApplicationAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApplicationAccess,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -304,6 +321,33 @@ class ApplicantService:
             '/tqr.application.v1.ApplicantService/ListMessages',
             tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApplicationAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ApplicantService/ListApplicationAccess',
+            tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessResponse.FromString,
             options,
             channel_credentials,
             insecure,

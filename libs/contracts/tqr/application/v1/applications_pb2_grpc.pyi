@@ -42,6 +42,8 @@ class ApplicantServiceStub:
     WithdrawApplication: _grpc.UnaryUnaryMultiCallable[_applications_pb2.WithdrawApplicationRequest, _applications_pb2.WithdrawApplicationResponse]
     ListMessages: _grpc.UnaryUnaryMultiCallable[_applications_pb2.ListMessagesRequest, _applications_pb2.ListMessagesResponse]
     """R-APP-4: messages about own applications and the chosen points' on-site notes."""
+    ListApplicationAccess: _grpc.UnaryUnaryMultiCallable[_applications_pb2.ListApplicationAccessRequest, _applications_pb2.ListApplicationAccessResponse]
+    """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
 @_typing.type_check_only
 class ApplicantServiceAsyncStub(ApplicantServiceStub):
@@ -55,6 +57,8 @@ class ApplicantServiceAsyncStub(ApplicantServiceStub):
     WithdrawApplication: _aio.UnaryUnaryMultiCallable[_applications_pb2.WithdrawApplicationRequest, _applications_pb2.WithdrawApplicationResponse]  # type: ignore[assignment]
     ListMessages: _aio.UnaryUnaryMultiCallable[_applications_pb2.ListMessagesRequest, _applications_pb2.ListMessagesResponse]  # type: ignore[assignment]
     """R-APP-4: messages about own applications and the chosen points' on-site notes."""
+    ListApplicationAccess: _aio.UnaryUnaryMultiCallable[_applications_pb2.ListApplicationAccessRequest, _applications_pb2.ListApplicationAccessResponse]  # type: ignore[assignment]
+    """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
 class ApplicantServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -101,5 +105,13 @@ class ApplicantServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_applications_pb2.ListMessagesResponse, _abc.Awaitable[_applications_pb2.ListMessagesResponse]]:
         """R-APP-4: messages about own applications and the chosen points' on-site notes."""
+
+    @_abc_1.abstractmethod
+    def ListApplicationAccess(
+        self,
+        request: _applications_pb2.ListApplicationAccessRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.ListApplicationAccessResponse, _abc.Awaitable[_applications_pb2.ListApplicationAccessResponse]]:
+        """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
 def add_ApplicantServiceServicer_to_server(servicer: ApplicantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -11,6 +11,7 @@ numbers and the old ones are reserved (deploy/RUNBOOK.md, "Wire changes").
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from tqr.common.v1 import audit_pb2 as _audit_pb2
 from tqr.identity.v1 import identity_pb2 as _identity_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -108,6 +109,10 @@ class IdentityServiceStub:
     """
     FinishStaffEnrolment: _grpc.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]
     """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+    SearchStaffAudit: _grpc.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]
+    """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
+    organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -183,6 +188,10 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """
     FinishStaffEnrolment: _aio.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]  # type: ignore[assignment]
     """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+    SearchStaffAudit: _aio.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]  # type: ignore[assignment]
+    """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
+    organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
+    """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -459,5 +468,15 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.FinishStaffEnrolmentResponse, _abc.Awaitable[_identity_pb2.FinishStaffEnrolmentResponse]]:
         """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+
+    @_abc_1.abstractmethod
+    def SearchStaffAudit(
+        self,
+        request: _audit_pb2.AuditQuery,
+        context: _ServicerContext,
+    ) -> _typing.Union[_audit_pb2.AuditPage, _abc.Awaitable[_audit_pb2.AuditPage]]:
+        """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
+        organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
+        """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import status_pb2
 
+from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.notification import InboxClient
 from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_metadata
 from tqr_gateway.flows.downloads import FormFormat, stream_form
@@ -27,6 +28,18 @@ def _instant(iso: str) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def access_rows(client: ApplicationClient, application_id: str,
+                      md: tuple[tuple[str, bytes], ...]) -> list[dict[str, object]] | None:
+    """R-STAFF-9: which organisation looked at or changed the application, and when, never who (the
+    service sends no staff identity). None when the service cannot say now (the page still works)."""
+    try:
+        found = await client.access(application_id, md)
+    except grpc.aio.AioRpcError:
+        return None
+    return [{"at": when(e.at), "organisation": e.organisation_name or e.organisation_code,
+             "what": "portal.access.changed" if e.changed else "portal.access.viewed"} for e in found.entries]
 
 
 async def unread_count(inbox: InboxClient, md: tuple[tuple[str, bytes], ...]) -> int | None:
@@ -68,6 +81,7 @@ async def application_detail(request: Request, application_id: str, session: App
         "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
         "may_withdraw": status_pb2.WITHDRAW in view.allowed_actions,
         "updated": updated, "unread": await unread_count(inbox_client, md),
+        "access": await access_rows(client, application_id, md),
     }
     return render(request, "portal/application.html", context)
 
