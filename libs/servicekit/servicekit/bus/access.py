@@ -74,6 +74,7 @@ ROLES: tuple[Role, ...] = (
         application_events.ApplicationStatusChanged,
         application_events.MessagePosted,
         application_events.DeadlineReminder,
+        application_events.AppointmentSlotCancelled,
         broadcast_events.BroadcastPosted,
     )),
     Role("documents", consumes=_types(

@@ -19,11 +19,12 @@ from tqr_gateway.pages.staff import (
     reference,
     reference_edits,
     reviews,
+    slots,
 )
 
 router = APIRouter(include_in_schema=False)
 for part in (home, lists, bulk, applications, plans, points, reviews, reference, reference_edits, people, audit,
-             broadcast, dashboard):
+             broadcast, dashboard, slots):
     router.include_router(part.router)
 
 __all__ = ["router"]

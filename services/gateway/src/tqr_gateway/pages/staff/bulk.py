@@ -41,7 +41,8 @@ def _filters(form: Any) -> dict[str, str]:
 def _where(filters: dict[str, str]) -> BulkFilter:
     return BulkFilter(status=filters["status"], point_code=filters["point"],
                       application_number=text.normalise_number(filters["number"]), applicant_name=filters["name"],
-                      certificate_conflicts_only=filters["conflicts"] == "1")
+                      certificate_conflicts_only=filters["conflicts"] == "1",
+                      other_plan_only=filters["other_plan"] == "1")
 
 
 def _ids(form: Any) -> list[str]:

@@ -1,8 +1,8 @@
 """Scheduled jobs (R-APP-9): the job leases of servicekit.scheduler, and the reminders sent, so
 each applicant is reminded once per closing window.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-21
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from servicekit.migration_ops import create_job_leases_v1, drop_job_leases_v1
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
