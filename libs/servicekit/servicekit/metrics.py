@@ -47,6 +47,15 @@ GC_PAUSE = Histogram(
     "tqr_gc_pause_seconds", "Time the process stood still in one garbage collection", ["generation"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
 )
+SCHEDULED_JOB_RUNS = Counter(
+    "tqr_scheduled_job_runs_total", "Scheduled job runs on this replica, by outcome (done, failed)",
+    ["service", "job", "outcome"],
+)
+SCHEDULED_JOB_LAST_DONE = Gauge(
+    "tqr_scheduled_job_last_done_timestamp_seconds",
+    "When this replica last finished the job (Unix time); max over replicas is the job's last run",
+    ["service", "job"],
+)
 SERVING = Gauge("tqr_serving", "1 while the service reports SERVING to health checks", ["service"])
 
 

@@ -35,3 +35,20 @@ def drop_outbox_and_inbox_v1() -> None:
     op.drop_table("inbox")
     op.drop_index("ix_outbox_unpublished", "outbox")
     op.drop_table("outbox")
+
+
+def create_job_leases_v1() -> None:
+    """The lease rows of ``servicekit.scheduler`` (one per scheduled job)."""
+    op.create_table(
+        "job_leases",
+        sa.Column("job", sa.String(100), primary_key=True),
+        sa.Column("holder", sa.String(100), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_result", sa.Integer, nullable=True),
+    )
+
+
+def drop_job_leases_v1() -> None:
+    op.drop_table("job_leases")

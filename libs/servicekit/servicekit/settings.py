@@ -132,6 +132,11 @@ class ServiceSettings(CheckedSettings):
     prefetch: int = 16
     heartbeat_seconds: int = 30
     outbox_poll_seconds: float = 0.5
+    # Scheduled jobs (servicekit.scheduler; application and identity have some): how often each
+    # replica looks for a due job (0: never, jobs run only when called), and how long a replica
+    # that took a job's lease keeps it before another may take the job over.
+    scheduler_poll_seconds: float = Field(default=30.0, ge=0)
+    scheduler_lease_seconds: float = Field(default=600.0, gt=0)
     # Larger requests are refused with INVALID_ARGUMENT (a service taking uploads raises it).
     max_request_bytes: int = 4 * 1024 * 1024
     # gRPC server reflection lists every service and message to whoever reaches the port. Unset: on

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import grpc
 from servicekit import db
 from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
 from servicekit.outbox import OutboxWriter
 from servicekit.rpc.tls import Callers
+from servicekit.scheduler import Job, Scheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.application.v1 import (
     application_pb2_grpc,
@@ -35,6 +38,7 @@ from tqr_application.entrypoints.reference_servicer import ReferenceDataServicer
 from tqr_application.entrypoints.slot_servicer import AppointmentServicer
 from tqr_application.entrypoints.staff_servicer import StaffServicer
 from tqr_application.entrypoints.wizard_servicer import WizardServicer
+from tqr_application.service_layer import deadlines
 from tqr_application.service_layer.context import ServiceContext
 
 SERVICE = "application"
@@ -78,9 +82,21 @@ def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = No
     )
 
 
+def build_scheduler(ctx: ServiceContext) -> Scheduler:
+    """The service's scheduled jobs (R-APP-9), each run by one replica per slot."""
+    settings, every = ctx.settings, timedelta(seconds=ctx.settings.deadline_jobs_every_seconds)
+    jobs = [
+        Job("expire-unconfirmed", every, lambda now: deadlines.expire_unconfirmed(ctx, now)),
+        Job("deadline-reminders", every, lambda now: deadlines.send_reminders(ctx, now)),
+    ]
+    return Scheduler(SERVICE, ctx.sessions, orm.job_leases, jobs, clock=ctx.clock,
+                     poll_seconds=settings.scheduler_poll_seconds, lease_seconds=settings.scheduler_lease_seconds)
+
+
 def build_host(settings: ApplicationSettings, clock: Clock | None = None) -> ServiceHost:
     engine = db.engine_for(settings)
     ctx = build_context(settings, engine, clock)
+    scheduler = build_scheduler(ctx)
 
     def register(server: grpc.aio.Server) -> None:
         application_pb2_grpc.add_ReferenceDataServiceServicer_to_server(ReferenceDataServicer(ctx), server)
@@ -102,8 +118,11 @@ def build_host(settings: ApplicationSettings, clock: Clock | None = None) -> Ser
         service_names=SERVICE_NAMES,
         outbox=orm.outbox,
         inbox=orm.inbox,
+        on_start=[scheduler.start],
+        on_stop=[scheduler.stop],
     )
     host = ServiceHost(settings, parts)
     ctx.after_commit = host.nudge_relay
     host.context = ctx  # type: ignore[attr-defined]  # tests reach the handlers' context through the host
+    host.scheduler = scheduler  # type: ignore[attr-defined]  # and run its jobs with their clock
     return host

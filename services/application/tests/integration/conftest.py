@@ -241,7 +241,8 @@ async def _start(url: str, amqp_url: str, queue_prefix: str, **settings_: Any) -
     migrations.upgrade(MIGRATIONS, url)
     settings = ApplicationSettings(grpc_port=0, metrics_port=-1, database_url=url, amqp_url=amqp_url,
                                    queue_prefix=queue_prefix, exchange=f"{queue_prefix}events", drain_seconds=0,
-                                   shutdown_grace_seconds=1, outbox_poll_seconds=0.2, **settings_)
+                                   shutdown_grace_seconds=1, outbox_poll_seconds=0.2,
+                                   scheduler_poll_seconds=0, **settings_)  # tests run the jobs
     clock = ManualClock(START)
     host = build_host(settings, clock=clock)
     async with host.context.transaction() as session:

@@ -51,4 +51,4 @@ def test_r_app_2_final_statuses_are_exactly_those_without_a_way_out(status: S) -
     has_exit = any(t.from_status is status for t in TRANSITIONS)
     assert STATUS_INFO[status].final is (not has_exit)
     assert STATUS_INFO[status].final is (status in {S.NOT_ELIGIBLE, S.REGISTERED, S.DEFERRED,
-                                                   S.REJECTED, S.WITHDRAWN})
+                                                   S.REJECTED, S.WITHDRAWN, S.OVERDUE_UNCONFIRMED})

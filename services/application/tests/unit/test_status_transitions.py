@@ -38,6 +38,9 @@ EXPECTED: dict[tuple[S, A], tuple[frozenset[Role], S]] = {
     (S.CONFIRMED, A.MARK_WRONG_AUTHORITY): (frozenset({AU}), S.WRONG_AUTHORITY),
     (S.WRONG_AUTHORITY, A.CORRECT_AUTHORITY): (frozenset({AP}), S.SUBMITTED),
     (S.WRONG_AUTHORITY, A.WITHDRAW): (frozenset({AP}), S.WITHDRAWN),
+    # R-APP-9: the system, at the end of the point's confirmation window.
+    (S.SUBMITTED, A.EXPIRE_UNCONFIRMED): (frozenset({Role.SYSTEM}), S.OVERDUE_UNCONFIRMED),
+    (S.MATERIALS_INCOMPLETE, A.EXPIRE_UNCONFIRMED): (frozenset({Role.SYSTEM}), S.OVERDUE_UNCONFIRMED),
 }
 
 

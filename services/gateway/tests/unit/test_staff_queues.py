@@ -107,3 +107,25 @@ def test_r_id_11_a_request_made_without_signing_in_is_flagged_for_the_reviewer(p
     assert "此申请由未登录的人提交" in flagged.text and "王 五" in flagged.text
     plain = pages.client.get("/staff/support/sup-1")
     assert plain.status_code == 200 and "此申请由未登录的人提交" not in plain.text
+
+
+def test_r_staff_10_an_escalated_review_is_marked_overdue_in_the_reviewers_queue(pages: Console) -> None:
+    from tqr.identity.v1 import identity_pb2 as id_pb
+    from tqr_gateway import deps
+
+    from services.gateway.tests.unit.staff_fakes import Calls, FakeStaffIdentity, _returning
+
+    pages.sign_in("tok-reviewer")
+    assert "已逾期" not in pages.client.get("/staff/reviews").text
+    fake = FakeStaffIdentity(Calls())
+    fake.cases.insert(0, id_pb.ManualReviewCase(case_id="case-0", name="赵六", due_date="2026-03-02",
+                                                escalated_at="2026-03-03T16:00:00+00:00"))
+    overrides = pages.client.app.dependency_overrides  # type: ignore[attr-defined]
+    previous = overrides[deps.staff_identity_client]
+    overrides[deps.staff_identity_client] = _returning(fake)
+    try:
+        queue = pages.client.get("/staff/reviews").text
+    finally:
+        overrides[deps.staff_identity_client] = previous
+    row = queue[queue.index("赵六"):queue.index("张三")]
+    assert "已逾期" in row and "已上报审核员" in queue

@@ -12,6 +12,7 @@ from servicekit.clock import Clock, SystemClock
 from servicekit.host import HostParts, ServiceHost
 from servicekit.outbox import OutboxWriter
 from servicekit.rpc.tls import Callers
+from servicekit.scheduler import Job, Scheduler
 from servicekit.sealing import Sealer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.identity.v1 import identity_pb2_grpc
@@ -41,6 +42,7 @@ from tqr_identity.security.support_limits import SupportLimitPolicy, SupportRequ
 from tqr_identity.security.text_challenge import TextChallengeStore
 from tqr_identity.security.totp import TotpVerifier
 from tqr_identity.security.verification_codes import CodePolicy, VerificationCodes
+from tqr_identity.service_layer import reviews
 from tqr_identity.service_layer.context import IdentityContext, Sealers, SecurityStores
 
 SERVICE = "identity"
@@ -148,11 +150,26 @@ def build_context(
     )
 
 
+# R-STAFF-10: how often overdue manual reviews are looked for (due dates are whole days).
+OVERDUE_REVIEWS_EVERY = timedelta(minutes=15)
+
+
+def build_scheduler(ctx: IdentityContext, settings: IdentitySettings) -> Scheduler:
+    """The service's scheduled job (R-STAFF-10), run by one replica per slot; the overdue count is
+    refreshed by every replica for its gauge."""
+    jobs = [Job("escalate-overdue-reviews", OVERDUE_REVIEWS_EVERY,
+                lambda now: reviews.escalate_overdue_reviews(ctx, now))]
+    return Scheduler(SERVICE, ctx.db, orm.job_leases, jobs, clock=ctx.clock,
+                     poll_seconds=settings.scheduler_poll_seconds, lease_seconds=settings.scheduler_lease_seconds,
+                     every_pass=[lambda now: reviews.count_overdue_reviews(ctx, now)])
+
+
 def build_host(settings: IdentitySettings, **overrides: Any) -> ServiceHost:
     """``overrides`` go to ``build_context`` (clock, redis, real_name, hasher) for tests."""
     engine = db.engine_for(settings)
     redis: Redis = overrides.pop("redis", None) or Redis.from_url(settings.redis_url)
     ctx = build_context(settings, engine, redis=redis, **overrides)
+    scheduler = build_scheduler(ctx, settings)
 
     def register(server: grpc.aio.Server) -> None:
         identity_pb2_grpc.add_IdentityServiceServicer_to_server(IdentityServicer(ctx), server)
@@ -171,9 +188,11 @@ def build_host(settings: IdentitySettings, **overrides: Any) -> ServiceHost:
         service_names=SERVICE_NAMES,
         outbox=orm.outbox,
         inbox=orm.inbox,
-        on_stop=[close],
+        on_start=[scheduler.start],
+        on_stop=[scheduler.stop, close],
     )
     host = ServiceHost(settings, parts)
     ctx.after_commit = host.nudge_relay
     host.context = ctx  # type: ignore[attr-defined]  # tests reach the handlers' context through the host
+    host.scheduler = scheduler  # type: ignore[attr-defined]  # and run its jobs with their clock
     return host

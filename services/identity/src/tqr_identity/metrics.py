@@ -21,3 +21,10 @@ REAL_NAME_BREAKER_STATE = Gauge(
     "tqr_identity_real_name_breaker_state",
     "Circuit breaker in front of the identity authority: 0 closed, 1 half-open (probing), 2 open",
 )
+
+# R-STAFF-10: pending manual reviews past their due date (R-ID-9), counted by every replica at each
+# scheduler pass (so max() over replicas is current); the ManualReviewsOverdue alert watches it.
+MANUAL_REVIEWS_OVERDUE = Gauge(
+    "tqr_identity_manual_reviews_overdue",
+    "Pending manual reviews whose due date (7 working days) has passed",
+)

@@ -173,3 +173,46 @@ async def test_r_staff_3_a_reviewer_reveals_the_document_number_audited_others_r
         rows = (await session.execute(select(t.c.staff_id, t.c.role, t.c.at).where(
             t.c.target_id == case.id, t.c.action == "REVEAL_DOCUMENT_NUMBER"))).all()
     assert [(r.staff_id, r.role) for r in rows] == [(REVIEWER.subject_id, "IDENTITY_REVIEWER")] and rows[0].at
+
+
+async def test_r_staff_10_overdue_reviews_are_escalated_once_counted_and_run_once_across_replicas(
+        make_ctx, steps, pg_url) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from prometheus_client import REGISTRY
+    from servicekit.clock import ManualClock
+    from tqr_identity.bootstrap import build_scheduler
+
+    def overdue_gauge() -> float | None:
+        return REGISTRY.get_sample_value("tqr_identity_manual_reviews_overdue")
+
+    clock = ManualClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # Monday 09:00 in China
+    ctx = await make_ctx(pg_url, clock=clock)
+    late = await reviews.request_manual_review(ctx, await failed_account(ctx, steps), [photo(steps)])
+    clock.advance(days=1)
+    on_time = await reviews.request_manual_review(ctx, await failed_account(ctx, steps), [photo(steps)])
+    assert (late.due_date, on_time.due_date) == (date(2026, 3, 11), date(2026, 3, 12))
+    replicas = [build_scheduler(ctx, ctx.settings) for _ in range(2)]  # two replicas, one database
+
+    clock.set(datetime(2026, 3, 11, 15, 59, tzinfo=UTC))  # 23:59 on the due date in China: in time
+    assert await replicas[0].run_due() == {"escalate-overdue-reviews": 0}
+    assert overdue_gauge() == 0
+    clock.set(datetime(2026, 3, 11, 16, 0, tzinfo=UTC))  # midnight in China: one day past due
+    results = await asyncio.gather(*(r.run_due() for r in replicas))
+    assert sorted(r.get("escalate-overdue-reviews", -1) for r in results) == [-1, 1]  # one replica ran it
+    assert overdue_gauge() == 1  # every replica counts
+    listed, _ = await reviews.list_manual_reviews(ctx, REVIEWER, "", 20, 0)
+    assert [(c.id, c.escalated_at) for c in listed] == [(late.id, clock.now()), (on_time.id, None)]
+    # Once: the next slot runs the job again and escalates nothing new; the count stays.
+    clock.advance(timedelta(minutes=15))
+    results = await asyncio.gather(*(r.run_due() for r in replicas))
+    assert sorted(r.get("escalate-overdue-reviews", -1) for r in results) == [-1, 0]
+    async with ctx.reading() as session:
+        audited = (await session.execute(select(orm.staff_audit).where(
+            orm.staff_audit.c.action == reviews.ESCALATE_ACTION))).all()
+    assert [(a.target_id, a.role) for a in audited] == [(late.id, "SYSTEM")]
+    # Decided, it is no longer counted.
+    await reviews.decide_manual_review(ctx, REVIEWER, late.id, "APPROVED", "")
+    await replicas[1].run_due()
+    assert overdue_gauge() == 0

@@ -203,3 +203,33 @@ async def test_r_id_14_an_email_change_is_told_to_the_old_address_only(sqlite_ur
     [notice] = handler.to(EMAIL)
     assert "n***@example.com" in notice.text and "找回密码" in notice.text
     assert handler.to("new@example.com") == []
+
+
+async def test_r_app_9_overdue_notice_and_deadline_reminders_reach_inbox_and_email(pg_url, rig_factory, smtp, h):
+    handler, _ = smtp
+    rig = rig_factory(pg_url)
+    host = await rig.start(sms=h.SmsRecorder())
+    await rig.register(ACCOUNT, EMAIL, PHONE)
+    overdue = app.ApplicationStatusChanged(
+        application_id="app-1", application_number=NUMBER, applicant_id=ACCOUNT, from_status="SUBMITTED",
+        to_status="OVERDUE_UNCONFIRMED", status_label="逾期未确认", actor_role="SYSTEM")
+    confirmation = app.DeadlineReminder(
+        applicant_id=ACCOUNT, window=app.REMINDER_WINDOW_CONFIRMATION, application_id="app-1",
+        application_number=NUMBER, status="SUBMITTED", authority_name="东城区教委", point_name="东城确认点",
+        point_address="东城区东四北大街1号", closes_at=_at("2026-03-13T09:00:00Z"))
+    online = app.DeadlineReminder(applicant_id=ACCOUNT, window=app.REMINDER_WINDOW_ONLINE,
+                                  authority_name="东城区教委", closes_at=_at("2026-03-10T15:59:00Z"))
+    for message in (overdue, confirmation, online):
+        await rig.publish(message)
+    await wait_for(lambda: len(handler.to(EMAIL)) == 4, timeout=20, what="the notices")  # + the welcome
+    texts = {email.subject: email.text for email in handler.to(EMAIL)}
+    overdue_text = texts[_rendered(overdue, "email").subject]
+    assert "逾期未确认" in overdue_text and "以后的注册计划中重新申请" in overdue_text
+    assert "Not confirmed in time" in overdue_text
+    reminder = texts[_rendered(confirmation, "email").subject]
+    assert NUMBER in reminder and "东城确认点" in reminder and "2026年3月13日 17:00" in reminder
+    online_text = texts[_rendered(online, "email").subject]
+    assert "东城区教委的网上申报将于 2026年3月10日 23:59 截止" in online_text and "not been submitted" in online_text
+    listed = await rig.inbox(host).ListInboxMessages(pb.ListInboxMessagesRequest(), metadata=h.actor(ACCOUNT))
+    titles = {m.title for m in listed.messages}
+    assert {"申请状态：逾期未确认", "现场确认即将截止", "网上申报即将截止"} <= titles

@@ -101,6 +101,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "author_role": "POINT_STAFF",
         "body": "请于3月5日上午携带原件到二楼203室。",
     },
+    "tqr.application.v1.DeadlineReminder": {
+        "applicant_id": "acc-1",
+        "window": "REMINDER_WINDOW_CONFIRMATION",
+        "application_id": "app-1",
+        "application_number": "2026110105000123",
+        "status": "SUBMITTED",
+        "authority_name": "东城区教育委员会",
+        "point_name": "东城区教师发展中心确认点",
+        "point_address": "东城区东四北大街1号",
+        "closes_at": "2026-03-13T09:00:00Z",
+        "reminded_at": "2026-03-10T01:00:00Z",
+    },
     "tqr.application.v1.BroadcastPosted": {
         "broadcast_id": "b-1",
         "page": 1,

@@ -14,6 +14,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from tqr.application.v1 import status_pb2 as _status_pb2
 import builtins as _builtins
 import sys
@@ -30,6 +31,28 @@ else:
     from typing_extensions import deprecated as _deprecated
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _ReminderWindow:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReminderWindowEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReminderWindow.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REMINDER_WINDOW_UNSPECIFIED: _ReminderWindow.ValueType  # 0
+    REMINDER_WINDOW_ONLINE: _ReminderWindow.ValueType  # 1
+    """the plan's online window: a draft not yet submitted"""
+    REMINDER_WINDOW_CONFIRMATION: _ReminderWindow.ValueType  # 2
+    """the point's confirmation window: not yet confirmed on site"""
+
+class ReminderWindow(_ReminderWindow, metaclass=_ReminderWindowEnumTypeWrapper):
+    """R-APP-9: which window a reminder is about."""
+
+REMINDER_WINDOW_UNSPECIFIED: ReminderWindow.ValueType  # 0
+REMINDER_WINDOW_ONLINE: ReminderWindow.ValueType  # 1
+"""the plan's online window: a draft not yet submitted"""
+REMINDER_WINDOW_CONFIRMATION: ReminderWindow.ValueType  # 2
+"""the point's confirmation window: not yet confirmed on site"""
+Global___ReminderWindow: _TypeAlias = ReminderWindow  # noqa: Y015
 
 @_typing.final
 class ApplicationSubmitted(_message.Message):
@@ -336,6 +359,62 @@ class MessagePosted(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MessagePosted: _TypeAlias = MessagePosted  # noqa: Y015
+
+@_typing.final
+class DeadlineReminder(_message.Message):
+    """R-APP-9: a window closes soon and the applicant still has something to do before it does; one per
+    applicant and window.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICANT_ID_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    AUTHORITY_NAME_FIELD_NUMBER: _builtins.int
+    POINT_NAME_FIELD_NUMBER: _builtins.int
+    POINT_ADDRESS_FIELD_NUMBER: _builtins.int
+    CLOSES_AT_FIELD_NUMBER: _builtins.int
+    REMINDED_AT_FIELD_NUMBER: _builtins.int
+    applicant_id: _builtins.str
+    window: Global___ReminderWindow.ValueType
+    application_id: _builtins.str
+    """empty for a draft"""
+    application_number: _builtins.str
+    """empty for a draft"""
+    status: _status_pb2.ApplicationStatus.ValueType
+    """unset for a draft"""
+    authority_name: _builtins.str
+    point_name: _builtins.str
+    """the confirmation window's point (empty for ONLINE)"""
+    point_address: _builtins.str
+    @_builtins.property
+    def closes_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def reminded_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        applicant_id: _builtins.str = ...,
+        window: Global___ReminderWindow.ValueType = ...,
+        application_id: _builtins.str = ...,
+        application_number: _builtins.str = ...,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
+        authority_name: _builtins.str = ...,
+        point_name: _builtins.str = ...,
+        point_address: _builtins.str = ...,
+        closes_at: _timestamp_pb2.Timestamp | None = ...,
+        reminded_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["closes_at", b"closes_at", "reminded_at", b"reminded_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "authority_name", b"authority_name", "closes_at", b"closes_at", "point_address", b"point_address", "point_name", b"point_name", "reminded_at", b"reminded_at", "status", b"status", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeadlineReminder: _TypeAlias = DeadlineReminder  # noqa: Y015
 
 @_typing.final
 class AppointmentSlotCancelled(_message.Message):

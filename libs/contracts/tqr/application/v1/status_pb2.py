@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftqr/application/v1/status.proto\x12\x12tqr.application.v1*\xd1\x01\n\x11\x41pplicationStatus\x12\"\n\x1e\x41PPLICATION_STATUS_UNSPECIFIED\x10\x00\x12\r\n\tSUBMITTED\x10\x01\x12\x18\n\x14MATERIALS_INCOMPLETE\x10\x02\x12\r\n\tCONFIRMED\x10\x03\x12\x13\n\x0fWRONG_AUTHORITY\x10\x04\x12\x10\n\x0cNOT_ELIGIBLE\x10\x05\x12\x0e\n\nREGISTERED\x10\x06\x12\x0c\n\x08\x44\x45\x46\x45RRED\x10\x07\x12\x0c\n\x08REJECTED\x10\x08\x12\r\n\tWITHDRAWN\x10\t*\xf2\x01\n\x0cStatusAction\x12\x1d\n\x19STATUS_ACTION_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43ONFIRM_ON_SITE\x10\x01\x12\x1d\n\x19MARK_MATERIALS_INCOMPLETE\x10\x02\x12\x18\n\x14MARK_WRONG_AUTHORITY\x10\x03\x12\x15\n\x11MARK_NOT_ELIGIBLE\x10\x04\x12\x16\n\x12\x41PPROVE_REGISTERED\x10\x05\x12\t\n\x05\x44\x45\x46\x45R\x10\x06\x12\n\n\x06REJECT\x10\x07\x12\x15\n\x11\x43ORRECT_AUTHORITY\x10\x08\x12\x0c\n\x08WITHDRAW\x10\t\x12\n\n\x06SUBMIT\x10\nb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftqr/application/v1/status.proto\x12\x12tqr.application.v1*\xea\x01\n\x11\x41pplicationStatus\x12\"\n\x1e\x41PPLICATION_STATUS_UNSPECIFIED\x10\x00\x12\r\n\tSUBMITTED\x10\x01\x12\x18\n\x14MATERIALS_INCOMPLETE\x10\x02\x12\r\n\tCONFIRMED\x10\x03\x12\x13\n\x0fWRONG_AUTHORITY\x10\x04\x12\x10\n\x0cNOT_ELIGIBLE\x10\x05\x12\x0e\n\nREGISTERED\x10\x06\x12\x0c\n\x08\x44\x45\x46\x45RRED\x10\x07\x12\x0c\n\x08REJECTED\x10\x08\x12\r\n\tWITHDRAWN\x10\t\x12\x17\n\x13OVERDUE_UNCONFIRMED\x10\x0b*\x8a\x02\n\x0cStatusAction\x12\x1d\n\x19STATUS_ACTION_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43ONFIRM_ON_SITE\x10\x01\x12\x1d\n\x19MARK_MATERIALS_INCOMPLETE\x10\x02\x12\x18\n\x14MARK_WRONG_AUTHORITY\x10\x03\x12\x15\n\x11MARK_NOT_ELIGIBLE\x10\x04\x12\x16\n\x12\x41PPROVE_REGISTERED\x10\x05\x12\t\n\x05\x44\x45\x46\x45R\x10\x06\x12\n\n\x06REJECT\x10\x07\x12\x15\n\x11\x43ORRECT_AUTHORITY\x10\x08\x12\x0c\n\x08WITHDRAW\x10\t\x12\n\n\x06SUBMIT\x10\n\x12\x16\n\x12\x45XPIRE_UNCONFIRMED\x10\x0b\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,7 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.application.v1.status_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_APPLICATIONSTATUS']._serialized_start=56
-  _globals['_APPLICATIONSTATUS']._serialized_end=265
-  _globals['_STATUSACTION']._serialized_start=268
-  _globals['_STATUSACTION']._serialized_end=510
+  _globals['_APPLICATIONSTATUS']._serialized_end=290
+  _globals['_STATUSACTION']._serialized_start=293
+  _globals['_STATUSACTION']._serialized_end=559
 # @@protoc_insertion_point(module_scope)

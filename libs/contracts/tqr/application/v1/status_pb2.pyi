@@ -35,6 +35,8 @@ class _ApplicationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_App
     DEFERRED: _ApplicationStatus.ValueType  # 7
     REJECTED: _ApplicationStatus.ValueType  # 8
     WITHDRAWN: _ApplicationStatus.ValueType  # 9
+    OVERDUE_UNCONFIRMED: _ApplicationStatus.ValueType  # 11
+    """逾期未确认 (R-APP-9): the point's confirmation window ended first"""
 
 class ApplicationStatus(_ApplicationStatus, metaclass=_ApplicationStatusEnumTypeWrapper): ...
 
@@ -48,6 +50,8 @@ REGISTERED: ApplicationStatus.ValueType  # 6
 DEFERRED: ApplicationStatus.ValueType  # 7
 REJECTED: ApplicationStatus.ValueType  # 8
 WITHDRAWN: ApplicationStatus.ValueType  # 9
+OVERDUE_UNCONFIRMED: ApplicationStatus.ValueType  # 11
+"""逾期未确认 (R-APP-9): the point's confirmation window ended first"""
 Global___ApplicationStatus: _TypeAlias = ApplicationStatus  # noqa: Y015
 
 class _StatusAction:
@@ -68,6 +72,8 @@ class _StatusActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StatusAc
     WITHDRAW: _StatusAction.ValueType  # 9
     SUBMIT: _StatusAction.ValueType  # 10
     """only in the history: its first line, the submission"""
+    EXPIRE_UNCONFIRMED: _StatusAction.ValueType  # 11
+    """the system, when the confirmation window has ended (R-APP-9)"""
 
 class StatusAction(_StatusAction, metaclass=_StatusActionEnumTypeWrapper):
     """Every move of the workflow: the staff's actions and the applicant's two (CORRECT_AUTHORITY,
@@ -86,4 +92,6 @@ CORRECT_AUTHORITY: StatusAction.ValueType  # 8
 WITHDRAW: StatusAction.ValueType  # 9
 SUBMIT: StatusAction.ValueType  # 10
 """only in the history: its first line, the submission"""
+EXPIRE_UNCONFIRMED: StatusAction.ValueType  # 11
+"""the system, when the confirmation window has ended (R-APP-9)"""
 Global___StatusAction: _TypeAlias = StatusAction  # noqa: Y015

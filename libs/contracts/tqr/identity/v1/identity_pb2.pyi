@@ -1051,6 +1051,7 @@ class ManualReviewCase(_message.Message):
     DECISION_REASON_FIELD_NUMBER: _builtins.int
     PHOTO_IDS_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    ESCALATED_AT_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     account_id: _builtins.str
     name: _builtins.str
@@ -1063,6 +1064,8 @@ class ManualReviewCase(_message.Message):
     decided_at: _builtins.str
     decision_reason: _builtins.str
     note: _builtins.str
+    escalated_at: _builtins.str
+    """ISO; set once past its due date (R-STAFF-10): shown as overdue"""
     @_builtins.property
     def photo_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -1080,10 +1083,11 @@ class ManualReviewCase(_message.Message):
         decision_reason: _builtins.str = ...,
         photo_ids: _abc.Iterable[_builtins.str] | None = ...,
         note: _builtins.str = ...,
+        escalated_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "case_id", b"case_id", "decided_at", b"decided_at", "decision_reason", b"decision_reason", "document_type", b"document_type", "due_date", b"due_date", "masked_document_number", b"masked_document_number", "name", b"name", "note", b"note", "photo_ids", b"photo_ids", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "case_id", b"case_id", "decided_at", b"decided_at", "decision_reason", b"decision_reason", "document_type", b"document_type", "due_date", b"due_date", "escalated_at", b"escalated_at", "masked_document_number", b"masked_document_number", "name", b"name", "note", b"note", "photo_ids", b"photo_ids", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -6,6 +6,7 @@ a keyed blind index (HMAC, ``document_index``) that equality look-ups use; never
 
 from __future__ import annotations
 
+from servicekit.scheduler import job_leases_table
 from servicekit.tables import inbox_table, outbox_table
 from servicekit.types import UtcDateTime
 from sqlalchemy import (
@@ -30,6 +31,7 @@ metadata = MetaData()
 CERTIFICATE_NUMBER_LENGTH = 30  # wider than validation.MAX_CERTIFICATE_NUMBER accepts
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+job_leases = job_leases_table(metadata)  # servicekit.scheduler: one replica runs each due job
 
 # --- reference data (§2) -------------------------------------------------------------------------
 regions = Table(
@@ -242,6 +244,17 @@ eligibility_thresholds = Table(
     "eligibility_thresholds", metadata,
     Column("authority_code", String(6), primary_key=True),
     Column("settings", JSON, nullable=False),
+)
+
+# R-APP-9: each applicant is reminded once per closing window. ``window`` is ``online:<plan id>`` or
+# ``confirmation:<plan id>:<point code>``.
+deadline_reminders = Table(
+    "deadline_reminders", metadata,
+    Column("window", String(120), nullable=False),
+    Column("applicant_id", String(64), nullable=False),
+    Column("application_id", String(36), nullable=False),  # "" for a draft
+    Column("sent_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("window", "applicant_id"),
 )
 
 # --- R-STAFF-6: work claims and bulk decisions ----------------------------------------------------

@@ -18,8 +18,9 @@ nothing by itself:
   live key is (plan, certificate, applicant), held in the database, so a double submit or two
   spellings of the same number (R-WIZ-11) cannot make a second one.
 
-An application stops contending for its number when it is withdrawn (its live key is released)
-or when the point finds it not eligible (``NOT_CONTENDING``): the point has decided against it.
+An application stops contending for its number when it is withdrawn (its live key is released),
+when the point finds it not eligible (``NOT_CONTENDING``): the point has decided against it, or when
+its confirmation window ended before it was confirmed (逾期未确认, R-APP-9).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from tqr_application.domain.status import ApplicationStatus
 
 RULE = "R-WIZ-10"
 # Statuses in which an application no longer disputes its certificate number with anybody.
-NOT_CONTENDING: frozenset[ApplicationStatus] = frozenset({ApplicationStatus.WITHDRAWN, ApplicationStatus.NOT_ELIGIBLE})
+NOT_CONTENDING: frozenset[ApplicationStatus] = frozenset(
+    {ApplicationStatus.WITHDRAWN, ApplicationStatus.NOT_ELIGIBLE, ApplicationStatus.OVERDUE_UNCONFIRMED})
 
 
 def held_by_another() -> RuleViolation:

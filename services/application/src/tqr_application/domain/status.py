@@ -36,6 +36,7 @@ class ApplicationStatus(StrEnum):
     DEFERRED = "DEFERRED"
     REJECTED = "REJECTED"
     WITHDRAWN = "WITHDRAWN"
+    OVERDUE_UNCONFIRMED = "OVERDUE_UNCONFIRMED"
 
 
 class StatusAction(StrEnum):
@@ -48,6 +49,7 @@ class StatusAction(StrEnum):
     REJECT = "REJECT"
     CORRECT_AUTHORITY = "CORRECT_AUTHORITY"
     WITHDRAW = "WITHDRAW"
+    EXPIRE_UNCONFIRMED = "EXPIRE_UNCONFIRMED"
 
 
 class EditScope(StrEnum):
@@ -147,6 +149,15 @@ STATUS_INFO: dict[ApplicationStatus, StatusInfo] = {
         "To register, apply again while online applications are open.",
         EditScope.NOTHING, True,
     ),
+    S.OVERDUE_UNCONFIRMED: StatusInfo(
+        "逾期未确认", "Not confirmed in time",
+        "确认点的现场确认时间已经结束，您的申请没有完成现场确认，本次注册不再办理。",
+        "The confirmation point's confirmation dates ended before your application was confirmed on "
+        "site; it will not be processed in this registration.",
+        "如需注册，请在以后的注册计划中重新申请。",
+        "To register, apply again in a later registration plan.",
+        EditScope.NOTHING, True,
+    ),
 }
 
 ACTION_LABELS: dict[StatusAction, tuple[str, str]] = {
@@ -159,6 +170,7 @@ ACTION_LABELS: dict[StatusAction, tuple[str, str]] = {
     StatusAction.REJECT: ("注册不合格", "Refuse registration"),
     StatusAction.CORRECT_AUTHORITY: ("更正注册机构", "Correct the authority"),
     StatusAction.WITHDRAW: ("撤回申请", "Withdraw the application"),
+    StatusAction.EXPIRE_UNCONFIRMED: ("确认时间结束，逾期未确认", "Confirmation window ended unconfirmed"),
 }
 
 # Actions whose reason the applicant reads and needs: a decision against them must say why. Sent to
@@ -183,6 +195,7 @@ _POINT = frozenset({Role.POINT_STAFF})
 _AUTHORITY = frozenset({Role.AUTHORITY_ADMIN})
 _STAFF = frozenset({Role.POINT_STAFF, Role.AUTHORITY_ADMIN})
 _APPLICANT = frozenset({Role.APPLICANT})
+_SYSTEM = frozenset({Role.SYSTEM})
 
 TRANSITIONS: tuple[Transition, ...] = (
     # On-site results recorded by the point (R-STAFF-2). The authority may also turn an
@@ -208,6 +221,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     # The applicant re-chooses authority and point; the application starts over as submitted.
     Transition(S.WRONG_AUTHORITY, A.CORRECT_AUTHORITY, _APPLICANT, S.SUBMITTED),
     Transition(S.WRONG_AUTHORITY, A.WITHDRAW, _APPLICANT, S.WITHDRAWN),
+    # R-APP-9: when the point's confirmation window has ended, the system closes every application
+    # that could still have been confirmed on site (the statuses CONFIRM_ON_SITE is taken from). A
+    # WRONG_AUTHORITY application waits for the applicant's correction to another authority, whose
+    # windows apply once it is corrected, so it is not one of them.
+    Transition(S.SUBMITTED, A.EXPIRE_UNCONFIRMED, _SYSTEM, S.OVERDUE_UNCONFIRMED),
+    Transition(S.MATERIALS_INCOMPLETE, A.EXPIRE_UNCONFIRMED, _SYSTEM, S.OVERDUE_UNCONFIRMED),
 )
 
 _BY_KEY: dict[tuple[ApplicationStatus, StatusAction], Transition] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -107,9 +107,25 @@ class CaseRepository:
                 due_date=row["due_date"], decided_by=row["decided_by"], decided_at=aware(row["decided_at"]),
                 decision_reason=row["decision_reason"] or "", photo_ids=photos.get(row["id"], ()),
                 document_type=row["document_type"], masked_document_number=row["masked_document_number"],
+                escalated_at=aware(row["escalated_at"]),
             )
             for row in rows
         ]
+
+    async def escalate_overdue_reviews(self, session: AsyncSession, today: date, at: datetime) -> list[str]:
+        """R-STAFF-10: mark the pending reviews whose due date is before ``today`` and that were not
+        escalated yet; returns their ids (each case is escalated once)."""
+        c = orm.manual_reviews.c
+        overdue = (c.status == CaseStatus.PENDING.value, c.due_date < today, c.escalated_at.is_(None))
+        ids = list(await session.scalars(select(c.id).where(*overdue).with_for_update()))
+        if ids:
+            await session.execute(update(orm.manual_reviews).where(c.id.in_(ids)).values(escalated_at=at))
+        return ids
+
+    async def count_overdue_reviews(self, session: AsyncSession, today: date) -> int:
+        c = orm.manual_reviews.c
+        query = select(func.count()).where(c.status == CaseStatus.PENDING.value, c.due_date < today)
+        return int(await session.scalar(query) or 0)
 
     # --- support requests (R-ID-10, R-ID-11) ------------------------------------------------
 

@@ -10,6 +10,7 @@ The masked document number is kept in clear on purpose: it is what every page sh
 
 from __future__ import annotations
 
+from servicekit.scheduler import job_leases_table
 from servicekit.tables import inbox_table, outbox_table
 from servicekit.types import UtcDateTime
 from sqlalchemy import (
@@ -30,6 +31,7 @@ from sqlalchemy import (
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+job_leases = job_leases_table(metadata)  # servicekit.scheduler: one replica runs each due job
 
 accounts = Table(
     "accounts",
@@ -72,6 +74,8 @@ manual_reviews = Table(
     Column("decided_by", String(36), nullable=True),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("decision_reason", Text, nullable=True),
+    # R-STAFF-10: when the scheduled job found the case past its due date and escalated it.
+    Column("escalated_at", UtcDateTime(), nullable=True),
     Index("ix_manual_reviews_status", "status", "submitted_at"),
     Index("ix_manual_reviews_account", "account_id"),
 )

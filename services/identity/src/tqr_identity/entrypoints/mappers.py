@@ -113,6 +113,7 @@ def review_case(case: ManualReview) -> identity_pb2.ManualReviewCase:
         masked_document_number=case.masked_document_number, status=review_status(case.status),
         submitted_at=iso(case.submitted_at), due_date=case.due_date.isoformat(), decided_at=iso(case.decided_at),
         decision_reason=case.decision_reason, photo_ids=list(case.photo_ids), note=case.note,
+        escalated_at=iso(case.escalated_at),
     )
 
 

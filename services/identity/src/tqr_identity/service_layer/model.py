@@ -111,6 +111,7 @@ class ManualReview:
     photo_ids: tuple[str, ...] = ()
     document_type: str = ""
     masked_document_number: str = ""
+    escalated_at: datetime | None = None  # R-STAFF-10: past its due date, escalated to reviewers
 
 
 @dataclass(frozen=True)

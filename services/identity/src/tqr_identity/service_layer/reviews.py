@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from servicekit.errors import FieldProblem, InvalidInput, NotFound, RuleViolation
 
 from tqr_identity.adapters.case_repository import REVIEW
-from tqr_identity.domain.working_days import manual_review_due_date
+from tqr_identity.domain.working_days import china_date, manual_review_due_date
+from tqr_identity.metrics import MANUAL_REVIEWS_OVERDUE
 from tqr_identity.service_layer import attachments, events
 from tqr_identity.service_layer.access import Caller, require_reviewer
 from tqr_identity.service_layer.context import IdentityContext
@@ -152,3 +154,30 @@ async def reveal_document_number(ctx: IdentityContext, caller: Caller, case_id: 
                               target_kind=REVIEW, target_id=case.id, decision="", reason="")
     log.info("document number revealed", extra={"case_id": case.id, "staff_id": reviewer.subject_id})
     return account.document_number
+
+
+# --- R-STAFF-10: reviews past their due date ------------------------------------------------------
+
+ESCALATE_ACTION = "ESCALATE_OVERDUE_REVIEW"
+
+
+async def escalate_overdue_reviews(ctx: IdentityContext, now: datetime) -> int:
+    """A scheduled job: every pending review whose due date (R-ID-9, China time) has passed is
+    escalated once: marked, so the reviewers' queue shows it as overdue at the top, audited as the
+    system's action, and logged for the operators. Returns how many it escalated this time."""
+    async with ctx.transaction() as session:
+        ids = await ctx.cases.escalate_overdue_reviews(session, china_date(now), now)
+        for case_id in ids:
+            await ctx.cases.audit(session, at=now, staff_id="system", role="SYSTEM", organisation_code="",
+                                  action=ESCALATE_ACTION, target_kind=REVIEW, target_id=case_id,
+                                  decision="", reason="past its due date (R-STAFF-10)")
+    for case_id in ids:
+        log.warning("manual review past its due date, escalated to the reviewers (R-STAFF-10)",
+                    extra={"case_id": case_id})
+    return len(ids)
+
+
+async def count_overdue_reviews(ctx: IdentityContext, now: datetime) -> None:
+    """Every replica, every scheduler pass: the gauge the R-STAFF-10 alert watches."""
+    async with ctx.reading() as session:
+        MANUAL_REVIEWS_OVERDUE.set(await ctx.cases.count_overdue_reviews(session, china_date(now)))

@@ -119,6 +119,8 @@ _SPECS = (
     EventSpec(application_events.ApplicationStatusChanged, "application_status_changed", _ALL, "applicant_id"),
     # R-APP-4: messages from the authority or the point.
     EventSpec(application_events.MessagePosted, "message_posted", _INAPP_EMAIL, "applicant_id"),
+    # R-APP-9: a window closes in a few days and the applicant still has something to do in it.
+    EventSpec(application_events.DeadlineReminder, "deadline_reminder", _INAPP_EMAIL, "applicant_id"),
     # R-STAFF-7: a broadcast, one page of recipients an event; in the inbox and by email (no SMS).
     EventSpec(broadcast_events.BroadcastPosted, "broadcast_posted", _INAPP_EMAIL, None,
               recipients_field="applicant_ids", dedupe_field="broadcast_id"),

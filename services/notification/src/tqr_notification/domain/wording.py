@@ -145,6 +145,15 @@ STATUS_GUIDANCE: dict[str, StatusGuidance] = {
         "请查看原因；如有疑问请联系注册机构。",
         "Read the reason; contact the authority with any questions.",
     ),
+    "OVERDUE_UNCONFIRMED": StatusGuidance(
+        "逾期未确认",
+        "Not confirmed in time",
+        "确认点的现场确认时间已经结束，您的申请没有完成现场确认，本次注册不再办理。",
+        "The confirmation point's confirmation window ended before your application was confirmed on "
+        "site; it will not be processed in this registration.",
+        "如需注册，请在以后的注册计划中重新申请。",
+        "To register, apply again in a later registration plan.",
+    ),
 }
 
 

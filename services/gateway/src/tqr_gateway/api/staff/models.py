@@ -213,6 +213,7 @@ class ReviewCaseOut(BaseModel):
     decision_reason: str
     note: str
     photo_urls: list[str]
+    escalated_at: str = Field("", description="Set once the case passed its due date (R-STAFF-10)")
 
     @classmethod
     def of(cls, c: ipb.ManualReviewCase) -> ReviewCaseOut:
@@ -220,7 +221,7 @@ class ReviewCaseOut(BaseModel):
                    masked_document_number=c.masked_document_number, status=vocabulary.review_status_code(c.status),
                    submitted_at=c.submitted_at,
                    due_date=c.due_date, decided_at=c.decided_at, decision_reason=c.decision_reason, note=c.note,
-                   photo_urls=[f"/api/v1/staff/photos/{p}" for p in c.photo_ids])
+                   photo_urls=[f"/api/v1/staff/photos/{p}" for p in c.photo_ids], escalated_at=c.escalated_at)
 
 
 class SupportRequestOut(BaseModel):

@@ -33,7 +33,7 @@ def _case(case: pb.ManualReviewCase, lang: str) -> dict[str, Any]:
             "status": vocabulary.review_status_code(case.status),
             "submitted": date_of(case.submitted_at, lang), "due": date_of(case.due_date, lang),
             "note": case.note, "photos": list(case.photo_ids), "reason": case.decision_reason,
-            "href": f"/staff/reviews/{case.case_id}"}
+            "href": f"/staff/reviews/{case.case_id}", "overdue": bool(case.escalated_at)}
 
 
 def _request(item: pb.SupportRequest, lang: str) -> dict[str, Any]:
