@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
+from tqr_application.adapters.reference_cache import reference_changed, remembered
 from tqr_application.domain.slots import Slot, SlotStatus
 from tqr_application.service_layer.context import aware
 
@@ -43,7 +44,20 @@ def _booking(row: Any) -> Booking:
     return Booking(row.applicant_id, row.plan_id, row.slot_id, row.applicant_name, aware(row.booked_at))
 
 
+async def points_with_slots(session: AsyncSession) -> frozenset[str]:
+    """The points that have ever published a slot (cancelled and past ones included), remembered
+    with the reference data: a wizard step at a plan none of whose points is here asks nothing
+    more about slots. ``add_slot`` bumps the reference version, so a point's first slot is seen by
+    every replica with its next request."""
+    return await remembered(session, "points with slots", _points_with_slots)
+
+
+async def _points_with_slots(session: AsyncSession) -> frozenset[str]:
+    return frozenset((await session.scalars(select(S.c.point_code).distinct())).all())
+
+
 async def add_slot(session: AsyncSession, slot: Slot, *, created_by: str, now: datetime) -> None:
+    await reference_changed(session)
     await session.execute(insert(S).values(
         id=slot.slot_id, point_code=slot.point_code, starts_at=slot.starts_at, ends_at=slot.ends_at,
         capacity=slot.capacity, booked=0, status=slot.status.value, cancel_reason="", created_by=created_by,

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tqr_application.adapters import draft_repository as drafts
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters import slot_repository as slot_repo
 from tqr_application.adapters.personal_data import normalise_document_number
 from tqr_application.domain.plans import RegistrationPlan
 from tqr_application.domain.reference import Authority, ConfirmationPoint, RegistryCertificate
@@ -240,30 +241,39 @@ async def save_step(
     ctx: ServiceContext, actor: Actor, step: int, values: dict[str, Any], overrides: Iterable[str] = ()
 ) -> DraftView:
     values = dict(values)
-    if step == Step.CONFIRMATION_POINT:
-        await _book_for_point(ctx, actor, str(values.get("point_code") or ""), str(values.pop("slot_id", "") or ""))
+    slot_id = str(values.pop("slot_id", "") or "")
+    point_code = str(values.get("point_code") or "").strip()
+    booked_first = False
 
     async def change(session: AsyncSession, stored: StoredDraft, account: Account) -> Changed:
+        if (step == Step.CONFIRMATION_POINT and not booked_first and point_code
+                and stored.draft.authority is not None and await slot_repo.points_with_slots(session)):
+            raise _BookFirst(stored.draft.authority.plan_id, stored.identity["name"])
         env = await build_env(ctx, session, account, stored.draft, values)
         outcome = submit_step(stored.draft, Step(step), values, env, override_warnings=overrides)
         return Changed(outcome.draft, outcome.overridden, outcome.cleared)
 
-    result = await _rewrite(ctx, actor, change)
+    try:
+        result = await _rewrite(ctx, actor, change)
+    except _BookFirst as first:
+        # R-SLOT-1 at step 5: a point of the plan that publishes slots needs one booked, in a
+        # transaction of its own (never inside the draft's rewrite, so a step holds one database
+        # connection at a time); the domain then checks the point itself as before. Where no point
+        # publishes slots, the step costs what it did before slots existed.
+        await slots.sync_draft_booking(ctx, applicant_id=actor.subject_id, applicant_name=first.applicant_name,
+                                       plan_id=first.plan_id, point_code=point_code, slot_id=slot_id)
+        booked_first = True
+        result = await _rewrite(ctx, actor, change)
     WIZARD_STEPS.labels(Step(step).name.lower()).inc()
     return result
 
 
-async def _book_for_point(ctx: ServiceContext, actor: Actor, point_code: str, slot_id: str) -> None:
-    """R-SLOT-1 at step 5, before the draft is written: a point of the draft's plan that publishes
-    slots needs one booked (its own transaction, never inside the draft's rewrite, so a step holds
-    one database connection at a time). The domain then checks the point itself as before."""
-    async with ctx.reading() as session:
-        stored = await load(session, actor)
-    if stored.draft.authority is None or not point_code.strip():
-        return
-    await slots.sync_draft_booking(ctx, applicant_id=actor.subject_id, applicant_name=stored.identity["name"],
-                                   plan_id=stored.draft.authority.plan_id, point_code=point_code.strip(),
-                                   slot_id=slot_id)
+class _BookFirst(Exception):
+    """Step 5 found appointment slots in use: book (or release) first, then save the step."""
+
+    def __init__(self, plan_id: str, applicant_name: str) -> None:
+        super().__init__(plan_id)
+        self.plan_id, self.applicant_name = plan_id, applicant_name
 
 
 @dataclass(frozen=True)
@@ -319,7 +329,8 @@ async def view(
                 result.points[window.point_code] = found
     if draft.certificate is not None and draft.certificate.locked and draft.certificate_number is not None:
         result.photo = await registry_photo(session, draft.certificate_number.certificate_number)
-    if draft.authority is not None and not draft.submitted:
+    if draft.authority is not None and not draft.submitted \
+            and set(result.points) & await slot_repo.points_with_slots(session):
         result.point_slots = await slots.open_slots_of(session, list(result.points), ctx.now())
         if draft.point_code:
             result.booking = await slots.booking_view(ctx, session, actor.subject_id, draft.authority.plan_id)
