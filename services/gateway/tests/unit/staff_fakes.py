@@ -78,7 +78,7 @@ def in_scope(actor: Actor | None) -> bool:
 def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -> views.ApplicationView:
     at = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
     return views.ApplicationView(
-        application_id=APP_ID, application_number=APP_NUMBER, applicant_name="王小明",
+        application_id=APP_ID, application_number=APP_NUMBER, applicant_id="acc-1", applicant_name="王小明",
         document_number_masked="1101**********002X", version=3,
         status=views.StatusView(status=status, label_zh="信息提交成功，等待现场确认", label_en="Submitted",
                                 meaning_zh="已提交", meaning_en="Submitted"),
@@ -314,6 +314,13 @@ class FakeStaffIdentity:
             raise refused(errors.NotFound("ACCOUNT_NOT_FOUND", "未找到使用该证件注册的账号",
                                           "No account is registered with this document"))
         return "acc-1"
+
+
+    async def correct_account_email(self, account_id: str, email: str, reason: str, *, application_number: str,
+                                    organisation_name: str, metadata: Metadata) -> id_pb.CorrectAccountEmailResponse:
+        self.calls.record("correct_account_email", metadata, account_id=account_id, email=email, reason=reason,
+                          application_number=application_number, organisation_name=organisation_name)
+        return id_pb.CorrectAccountEmailResponse(account_id=account_id, masked_email="n***@example.cn", changed=True)
 
 
 class FakeStaffDocuments:

@@ -108,6 +108,12 @@ class IdentityServiceStub:
     """
     FinishStaffEnrolment: _grpc.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]
     """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+    CorrectAccountEmail: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CorrectAccountEmailRequest, _identity_pb2.CorrectAccountEmailResponse]
+    """R-APP-7: an authority admin or point staff member corrects an applicant's email: the account's
+    address (codes, password resets, messages) changes; the previous and the new address are both
+    told; audited. Only those two roles may; the gateway calls it after the application service
+    has found the application in the caller's scope.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -183,6 +189,12 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """
     FinishStaffEnrolment: _aio.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]  # type: ignore[assignment]
     """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+    CorrectAccountEmail: _aio.UnaryUnaryMultiCallable[_identity_pb2.CorrectAccountEmailRequest, _identity_pb2.CorrectAccountEmailResponse]  # type: ignore[assignment]
+    """R-APP-7: an authority admin or point staff member corrects an applicant's email: the account's
+    address (codes, password resets, messages) changes; the previous and the new address are both
+    told; audited. Only those two roles may; the gateway calls it after the application service
+    has found the application in the caller's scope.
+    """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -459,5 +471,17 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.FinishStaffEnrolmentResponse, _abc.Awaitable[_identity_pb2.FinishStaffEnrolmentResponse]]:
         """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+
+    @_abc_1.abstractmethod
+    def CorrectAccountEmail(
+        self,
+        request: _identity_pb2.CorrectAccountEmailRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.CorrectAccountEmailResponse, _abc.Awaitable[_identity_pb2.CorrectAccountEmailResponse]]:
+        """R-APP-7: an authority admin or point staff member corrects an applicant's email: the account's
+        address (codes, password resets, messages) changes; the previous and the new address are both
+        told; audited. Only those two roles may; the gateway calls it after the application service
+        has found the application in the caller's scope.
+        """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

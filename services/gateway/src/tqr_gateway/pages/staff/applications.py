@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tqr_gateway.clients.workflow_rules import WorkflowRules, action_names
-from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, Workflow
+from tqr_gateway.deps import ApplicationStaff, StaffApplications, StaffDocuments, StaffIdentity, Workflow
+from tqr_gateway.flows import email_correction
 from tqr_gateway.flows.staff_lookup import look_up
-from tqr_gateway.flows.staff_rules import AUTHORITY_ADMIN, MAX_MESSAGE, Problem, check_action, missing_materials
+from tqr_gateway.flows.staff_rules import MAX_MESSAGE, Problem, check_action, missing_materials
 from tqr_gateway.pages.staff import viewmodels as vm
 from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page, refused_page
@@ -58,7 +59,7 @@ async def application_page(request: Request, session: ApplicationStaff, applicat
         "app": vm.application(view, lang), "actions": vm.action_links(view, lang, rules),
         "details": vm.detail_rows(view, lang), "history": vm.history(view, lang),
         "eligibility": vm.eligibility(report, lang), "done": done_text, "stale": printout == "stale",
-        "can_correct_email": AUTHORITY_ADMIN in session.roles,
+        "can_correct_email": True,  # R-APP-7: authority and point staff
     })
 
 
@@ -146,7 +147,7 @@ async def post_message(request: Request, session: ApplicationStaff, applications
 
 
 @router.get("/staff/applications/{application_id}/email")
-async def email_form(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+async def email_form(request: Request, session: ApplicationStaff, applications: StaffApplications,
                      application_id: str) -> Response:
     try:
         view = await applications.get(application_id, metadata=metadata(session))
@@ -158,20 +159,17 @@ async def email_form(request: Request, session: AuthorityAdmin, applications: St
 
 
 @router.post("/staff/applications/{application_id}/email")
-async def correct_email(request: Request, session: AuthorityAdmin, applications: StaffApplications,
-                        application_id: str) -> Response:
-    """R-STAFF-1: the authority admin corrects the applicant's email; the reason is audited."""
+async def correct_email(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                        identity: StaffIdentity, application_id: str) -> Response:
+    """R-APP-7: authority or point staff correct the applicant's email: the account's (codes, resets,
+    messages) and the application's copy; both addresses are told; the reason is audited."""
     form = await request.form()
     email, reason = text_of(form, "email"), text_of(form, "reason")
-    problems: list[Problem] = []
-    if "@" not in email:
-        problems.append(Problem("email", "请输入正确的电子邮箱，例如 name@example.cn",
-                                "Enter a valid email address, like name@example.cn"))
-    if not reason:
-        problems.append(Problem("reason", "请填写更正原因", "Give the reason for the correction"))
+    problems = email_correction.check_input(email, reason)
     if not problems:
         try:
-            await applications.correct_email(application_id, email, reason, metadata=metadata(session))
+            await email_correction.correct_email(applications, identity, application_id, email, reason,
+                                                 role=session.role, metadata=metadata(session))
             return RedirectResponse(f"/staff/applications/{application_id}?done=EMAIL", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="email")

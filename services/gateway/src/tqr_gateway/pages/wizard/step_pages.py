@@ -64,7 +64,8 @@ async def start_new(request: Request, session: Applicant, applications: Applicat
     return _redirect("/apply")
 
 
-def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) -> dict[str, Any]:
+def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int],
+                   account_email: str = "") -> dict[str, Any]:
     if step == 2:
         return {"accept": "yes" if draft.terms_accepted else ""}
     if step == 3:
@@ -74,7 +75,7 @@ def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) 
     if step == 5:
         return {"point_code": draft.point_code}
     if step == 7:
-        return forms.materials_from_draft(draft, years)
+        return forms.materials_from_draft(draft, years, account_email)
     return {}
 
 
@@ -85,7 +86,12 @@ async def show_step(request: Request, step: int, session: Applicant, application
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
     years = assessment_years_of(rules) if step == MATERIALS_STEP else []
-    return await render_step(request, applications, step, draft, initial_values(step, draft, session, years),
+    account_email = ""
+    if step == MATERIALS_STEP and not draft.materials.email:
+        # R-APP-7: the email is the account's (codes, resets, messages go there); offer it, still editable.
+        account_email = (await identity.get_account(actor_metadata(session))).email
+    return await render_step(request, applications, step, draft,
+                             initial_values(step, draft, session, years, account_email),
                              PageErrors(), return_to, rules=rules)
 
 
