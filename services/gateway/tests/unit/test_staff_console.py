@@ -187,6 +187,7 @@ def test_r_app_4_message_to_the_applicant(as_point: Console) -> None:
 def test_r_app_7_point_staff_correct_the_account_email_then_the_application_copy(as_point: Console) -> None:
     form = as_point.client.get(f"/staff/applications/{APP_ID}")
     assert f"/staff/applications/{APP_ID}/email" in form.text  # offered to point staff too
+    assert "申请人账号的邮箱随之更改" in as_point.client.get(f"/staff/applications/{APP_ID}/email").text
     as_point.calls.clear()
     answer = as_point.post(f"/staff/applications/{APP_ID}/email",
                            {"email": "right@example.cn", "reason": "申请人到场核对，原邮箱填错"})
