@@ -3,6 +3,7 @@ number counter, history, messages, and the certificate numbers claimed by more t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, insert, select, update
@@ -48,7 +49,8 @@ def _application(row: Any, cipher: DocumentNumberCipher) -> Application:
             identity=dict(data.get("identity", {})),
             overridden_warnings=tuple(data.get("overridden_warnings", ())),
         ),
-        decision=Decision(data.get("last_reason", ""), tuple(data.get("missing_materials", ()))),
+        decision=Decision(data.get("last_reason", ""), tuple(data.get("missing_materials", ())),
+                          _instant(data.get("materials_resubmitted_at"))),
         certificate_locked=row.certificate_locked,
         submitted_at=aware(row.submitted_at),
         updated_at=aware(row.updated_at),
@@ -67,7 +69,12 @@ def _data(app: Application) -> dict[str, Any]:
         "overridden_warnings": list(a.overridden_warnings),
         "last_reason": app.decision.reason,
         "missing_materials": list(app.decision.missing_materials),
+        "materials_resubmitted_at": app.decision.resubmitted_at.isoformat() if app.decision.resubmitted_at else None,
     }
+
+
+def _instant(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 async def get(
