@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import errors
 from tqr.application.v1 import application_pb2 as ref_pb
+from tqr.application.v1 import plans_pb2 as plans_pb
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.common.v1.actor_pb2 import Actor
@@ -40,6 +41,8 @@ from services.gateway.tests.unit.workflow_fakes import served_rules
 
 APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
+INCOMPLETE_APP_ID = "app-incomplete"
+INCOMPLETE_ITEMS = ("教师资格证书原件", "单位出具的任教证明")  # one from the default checklist, one typed
 CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
 DOCUMENT = "11010519491231002X"
 GOOD_CODE = f"TQR1.{APP_NUMBER}.1a2b3c4d.GOODMAC"
@@ -97,6 +100,11 @@ def staff_view(application_id: str, actor: Actor | None) -> views.ApplicationVie
                else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
     view = application_view(allowed=allowed)
     view.certificate_claimed_by_another = application_id == CONFLICT_APP_ID
+    if application_id == INCOMPLETE_APP_ID:  # issue 19 item 19: the applicant said the papers are ready
+        view.application_id = INCOMPLETE_APP_ID
+        view.status.status = "MATERIALS_INCOMPLETE"
+        view.status.missing_materials.extend(INCOMPLETE_ITEMS)
+        view.status.materials_resubmitted_at.FromSeconds(1_773_100_800)  # 2026-03-10 08:00 Beijing time
     return view
 
 
@@ -121,6 +129,8 @@ class Calls(Recorder):
     # What the application service serves as its workflow rules: its real ones unless a test changes
     # them (test_workflow_rules_followed); read on every request.
     rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
+    # The authority's own materials checklist (issue 19 item 19); empty: the default (the served one).
+    checklist: list[ref_pb.MaterialItem] = field(default_factory=list)
 
     def of(self, method: str) -> list[tuple[Any, Actor | None]]:
         """Each call of ``method`` as (its arguments, the actor it was made for)."""
@@ -186,6 +196,26 @@ class FakeStaffApplications:
         self.calls.record("correct_email", metadata, application_id=application_id, email=email, reason=reason)
         self._check(metadata)
         return application_view()
+
+    async def materials_checklist(self, *, metadata: Metadata,
+                                  authority_code: str = "") -> plans_pb.GetMaterialsChecklistResponse:
+        """The authority's own (``calls.checklist``) or the served default, as the service answers."""
+        self.calls.record("materials_checklist", metadata, authority_code=authority_code)
+        own = self.calls.checklist
+        items = own if own else list(self.calls.rules.materials_checklist)
+        return plans_pb.GetMaterialsChecklistResponse(authority_code=authority_code or "110108", items=items,
+                                                      customised=bool(own))
+
+    async def set_materials_checklist(self, items: Sequence[ref_pb.MaterialItem], *,
+                                      metadata: Metadata) -> plans_pb.GetMaterialsChecklistResponse:
+        self.calls.record("set_materials_checklist", metadata, items=list(items))
+        if any(not i.name_zh for i in items):
+            raise refused(errors.InvalidInput([errors.FieldProblem(
+                "items[0]", "R-APP-2", "第 1 项：中文名称应为 1 至 100 个字",
+                "Item 1: the Chinese name has 1 to 100 characters")], code="R-APP-2"))
+        self.calls.checklist = [ref_pb.MaterialItem(code=i.code or f"ITEM_{n + 1}", name_zh=i.name_zh,
+                                                    name_en=i.name_en or i.name_zh) for n, i in enumerate(items)]
+        return await self.materials_checklist(metadata=metadata)
 
     async def list_plans(self, *, metadata: Metadata, authority_code: str = "") -> list[views.Plan]:
         self.calls.record("list_plans", metadata, authority_code=authority_code)

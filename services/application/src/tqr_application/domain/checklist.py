@@ -47,9 +47,11 @@ def checked_items(items: Sequence[ChecklistItem]) -> tuple[ChecklistItem, ...]:
     out: list[ChecklistItem] = []
     seen_names: set[str] = set()
     seen_codes: set[str] = set()
+    given = {item.code.strip().upper() for item in items}
     for i, item in enumerate(items):
         zh, en = item.name_zh.strip(), item.name_en.strip()
-        code = item.code.strip().upper() or f"ITEM_{i + 1}"
+        code = item.code.strip().upper() or _free_code(i + 1, given)
+        given.add(code)
         field = f"items[{i}]"
         if not zh or len(zh) > MAX_NAME_ZH:
             problems.append(FieldProblem(field, "R-APP-2", f"第 {i + 1} 项：中文名称应为 1 至 {MAX_NAME_ZH} 个字",
@@ -69,3 +71,9 @@ def checked_items(items: Sequence[ChecklistItem]) -> tuple[ChecklistItem, ...]:
     if problems:
         raise InvalidInput(problems, code="R-APP-2")
     return tuple(out)
+
+
+def _free_code(n: int, taken: set[str]) -> str:
+    while f"ITEM_{n}" in taken:
+        n += 1
+    return f"ITEM_{n}"

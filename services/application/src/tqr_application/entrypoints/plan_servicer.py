@@ -9,10 +9,10 @@ from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import plans_pb2 as pb
 from tqr.application.v1 import plans_pb2_grpc as rpc
 
+from tqr_application.domain.checklist import ChecklistItem
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.entrypoints import mappers
 from tqr_application.entrypoints.actors import caller
-from tqr_application.domain.checklist import ChecklistItem
 from tqr_application.service_layer import checklists, plans
 from tqr_application.service_layer.context import ServiceContext
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import status_pb2
 
+from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.notification import InboxClient
 from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_metadata
 from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.pages.portal import views
+from tqr_gateway.pages.wizard.common import page_errors
 from tqr_gateway.pages.wizard.step_context import when
+from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.formatting import paragraphs
 from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
@@ -54,6 +58,13 @@ async def my_applications(request: Request, session: Applicant, applications: Ap
 async def application_detail(request: Request, application_id: str, session: Applicant,
                              applications: Applications, inbox_client: Inbox, updated: str = "") -> Response:
     """R-APP-1..5 on one page; another person's application answers 404 (the service says NOT_FOUND)."""
+    context = await _detail_context(request, application_id, session, applications, inbox_client, updated)
+    return render(request, "portal/application.html", context)
+
+
+async def _detail_context(request: Request, application_id: str, session: SessionInfo,
+                          applications: ApplicationClient, inbox_client: InboxClient,
+                          updated: str = "") -> dict[str, Any]:
     md = actor_metadata(session)
     client = applications
     view = await client.get_mine(application_id, md)
@@ -67,9 +78,25 @@ async def application_detail(request: Request, application_id: str, session: App
         "point_notes": [n for n in messages.point_notes if n.notes],
         "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
         "may_withdraw": status_pb2.WITHDRAW in view.allowed_actions,
-        "updated": updated, "unread": await unread_count(inbox_client, md),
+        "updated": updated, "unread": await unread_count(inbox_client, md), "errors": [],
     }
-    return render(request, "portal/application.html", context)
+    return context
+
+
+@router.post("/portal/applications/{application_id}/materials-ready")
+async def materials_ready(request: Request, application_id: str, session: Applicant, applications: Applications,
+                          inbox_client: Inbox) -> Response:
+    """Issue 19 item 19: the listed papers are ready; the point sees them marked to check."""
+    version = str((await request.form()).get("version", ""))
+    try:
+        await applications.resubmit_materials(application_id, int(version) if version.isdigit() else 0,
+                                              actor_metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        errors = page_errors(request, exc)
+        context = await _detail_context(request, application_id, session, applications, inbox_client)
+        context["errors"] = errors.summary
+        return render(request, "portal/application.html", context, status_code=400)
+    return RedirectResponse(f"/portal/applications/{application_id}?updated=materials", status_code=303)
 
 
 @router.get("/portal/applications/{application_id}/form")

@@ -19,7 +19,8 @@ from tqr_gateway.web.templating import render
 NAV: dict[str, tuple[tuple[str, str], ...]] = {
     AUTHORITY_ADMIN: (("staff.nav.home", "/staff"), ("staff.nav.lists", "/staff/applications"),
                       ("staff.nav.plans", "/staff/plans"), ("staff.nav.points", "/staff/points"),
-                      ("staff.nav.people", "/staff/people"), ("staff.nav.unlock", "/staff/unlock")),
+                      ("staff.nav.checklist", "/staff/checklist"), ("staff.nav.people", "/staff/people"),
+                      ("staff.nav.unlock", "/staff/unlock")),
     POINT_STAFF: (("staff.nav.home", "/staff"), ("staff.nav.lists", "/staff/applications"),
                   ("staff.nav.points", "/staff/points")),
     IDENTITY_REVIEWER: (("staff.nav.home", "/staff"), ("staff.nav.reviews", "/staff/reviews"),
