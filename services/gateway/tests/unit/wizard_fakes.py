@@ -112,7 +112,10 @@ class Applications:
         return list(self.state.current_plans)
 
     async def list_regions(self, parent_code: str = "") -> list[ref.Region]:
-        return [ref.Region(code="110000", name="北京市", level="PROVINCE")]
+        """A slice of GB/T 2260 as the reference data holds it (东莞市 has no counties)."""
+        tree = {"": [("110000", "北京市"), ("440000", "广东省")], "110000": [("110100", "市辖区")],
+                "110100": [("110106", "丰台区"), ("110108", "海淀区")], "440000": [("441900", "东莞市")]}
+        return [ref.Region(code=code, name=name, parent_code=parent_code) for code, name in tree.get(parent_code, [])]
 
     async def list_authorities(self, region_code: str = "") -> list[AuthorityView]:
         return [AuthorityView("110108", "北京市海淀区教育委员会", "110108", "", ""),
