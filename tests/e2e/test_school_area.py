@@ -1,4 +1,4 @@
-"""Issue 19 item 18 in Chromium: step 4 asks where the school is (province → city → county, or a
+"""Issue 19 item 18 in Chromium and Firefox: step 4 asks where the school is (province → city → county, or a
 search by place name) and suggests the registration authority covering it, preselected but open
 to change. axe finds nothing at any impact; the page is shot at 1280 and 375 px."""
 
@@ -12,6 +12,9 @@ from playwright.async_api import async_playwright, expect
 from tests.e2e.api_client import ApiClient
 from tests.e2e.browser import Screens, Walk, all_violations, launch, signed_in_context
 from tests.e2e.demo import HAIDIAN, new_mobile, new_registry_holder, own_address, register_and_verify
+from tests.e2e.firefox import Button, Label
+from tests.e2e.firefox import launch as launch_firefox
+from tests.e2e.test_firefox import PASSWORD, next_step, record, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIANHE = "440106"  # 广州市天河区 (GB/T 2260)
@@ -72,3 +75,34 @@ async def test_item_18_the_school_location_suggests_the_authority_and_the_choice
         finally:
             await browser.close()
     assert found == []
+
+
+async def test_item_18_the_school_location_suggests_the_authority_in_firefox(running_system: Any) -> None:
+    base = running_system.url
+    holder = new_registry_holder(running_system.var)
+    async with ApiClient(base, source_address=own_address()) as api:
+        await register_and_verify(api, running_system.var, holder, new_mobile())
+    async with launch_firefox() as firefox, firefox.page() as page:
+        await sign_in(page, base, holder.document_number, PASSWORD)
+        await page.goto(f"{base}/apply")
+        await page.wait_for("!document.querySelector('#continue').disabled")
+        await next_step(page)
+        await page.check(Label("接受"))
+        await next_step(page)
+        await page.fill(Label("教师资格证书号码"), holder.certificate_number)
+        await next_step(page)
+        assert (await page.current_url()).endswith("/apply/step/4")
+        await page.select("#school_province", "440000")
+        await page.click(Button("查找"), navigates=True)
+        await page.select("#school_city", "440100")
+        await page.click(Button("查找"), navigates=True)
+        await page.select("#school_county", TIANHE)
+        await page.click(Button("查找"), navigates=True)
+        assert "广州市天河区教育局" in await page.text("#suggested-authority")
+        assert await page.evaluate("document.querySelector('#authority_code').value") == TIANHE
+        await page.fill("#area_search", "海淀")
+        await page.click(Button("查找"), navigates=True)
+        await page.check(Label("北京市 市辖区 海淀区"))
+        await page.click(Button("查找"), navigates=True)
+        assert await page.evaluate("document.querySelector('#authority_code').value") == HAIDIAN
+        await record(page, "step4-school-area")
