@@ -260,3 +260,22 @@ async def test_materials_ready_is_refused_when_nothing_is_missing_and_for_anothe
         page = await client.get("/portal")
         assert (await client.post("/portal/applications/app-9/materials-ready",
                                   data={"csrf_token": csrf_of(page.text)})).status_code == 404
+
+
+async def test_materials_ready_through_the_api() -> None:
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        token = (await client.get("/api/v1/account/csrf-token")).json()["csrf_token"]
+        done = await client.post("/api/v1/applications/app-9/materials-ready", json={"expected_version": 3},
+                                 headers={"X-CSRF-Token": token})
+        assert done.status_code == 200, done.text
+        assert done.json()["status"]["materials_resubmitted_at"].startswith("2026-02-04")
+        assert done.json()["status"]["missing_materials"] == ["继续教育证明"]
+        stale = await client.post("/api/v1/applications/app-9/materials-ready", json={"expected_version": 3},
+                                  headers={"X-CSRF-Token": token})
+        assert stale.status_code == 409 and stale.json()["message_zh"]
+        unknown = await client.post("/api/v1/applications/app-x/materials-ready", json={},
+                                    headers={"X-CSRF-Token": token})
+        assert unknown.status_code == 404

@@ -64,3 +64,21 @@ def test_items_the_applicant_said_are_ready_are_marked_and_ticked_again_for_the_
     again = running.client.get(f"/staff/applications/{INCOMPLETE_APP_ID}/actions/MARK_MATERIALS_INCOMPLETE")
     assert 'value="CERTIFICATE" id="material-CERTIFICATE" checked' in again.text  # on the checklist: ticked
     assert ">单位出具的任教证明</textarea>" in again.text  # typed before: in the free text again
+
+
+def test_the_checklist_through_the_api(running: Console) -> None:
+    running.sign_in("tok-point")
+    default = running.client.get("/api/v1/staff/materials-checklist")
+    assert default.status_code == 200 and not default.json()["customised"] and default.json()["items"]
+    assert running.post_json("/api/v1/staff/materials-checklist", {"items": [{"name_zh": "别的"}]},
+                             method="PUT").status_code == 403
+    running.sign_in("tok-admin")
+    bad = running.post_json("/api/v1/staff/materials-checklist", {"items": [{"name_zh": " "}]}, method="PUT")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["message_zh"]
+    saved = running.post_json("/api/v1/staff/materials-checklist",
+                              {"items": [{"name_zh": "园长推荐信", "name_en": "A letter from the head"}]}, method="PUT")
+    assert saved.status_code == 200 and saved.json()["customised"]
+    assert saved.json()["items"] == [{"code": "ITEM_1", "name_zh": "园长推荐信", "name_en": "A letter from the head"}]
+    running.sign_in("tok-point")
+    view = running.client.get(f"/api/v1/staff/applications/{INCOMPLETE_APP_ID}").json()
+    assert view["materials_resubmitted_at"].startswith("2026-03-10") and view["missing_materials"]

@@ -228,6 +228,8 @@ class Status(BaseModel):
     next_step_en: str = ""
     missing_materials: list[str] = []
     reason: str = ""
+    materials_resubmitted_at: datetime | None = Field(
+        default=None, description="MATERIALS_INCOMPLETE: when the applicant said the missing materials are ready")
 
 
 class Application(BaseModel):
@@ -296,6 +298,10 @@ class EditResult(BaseModel):
 class CorrectAuthorityIn(WithExpectedVersion):
     authority_code: str
     point_code: str
+
+
+class MaterialsReadyIn(WithExpectedVersion):
+    pass
 
 
 class WithdrawIn(WithExpectedVersion):
