@@ -86,8 +86,9 @@ def create_engine(url: str, *, pooler: Pooler = "none", **kwargs: Any) -> AsyncE
 #   a transaction, still run where they were not prepared.
 # The price is one more round trip per statement (describe, then parse-bind-execute), so this is
 # set only when a pooler is there (``<S>_DB_POOLER=transaction``), not for direct connections.
-# Nothing in the services uses session state that transaction pooling would lose: no advisory
-# locks, LISTEN, session SET or temporary tables. services/application/tests/integration/
+# Nothing in the services uses session state that transaction pooling would lose: no session-level
+# advisory locks (the application service's R-STAFF-8 lock is transaction-level, released at
+# COMMIT), LISTEN, session SET or temporary tables. services/application/tests/integration/
 # test_through_pgbouncer.py runs wizard steps, submissions and the outbox relay through PgBouncer.
 TRANSACTION_POOLER_CONNECT_ARGS: dict[str, Any] = {"statement_cache_size": 0, "prepared_statement_cache_size": 0}
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tqr.application.v1 import broadcast_pb2 as broadcast_events
 from tqr.application.v1 import events_pb2 as application_events
 from tqr.identity.v1 import events_pb2 as identity_events
 
@@ -72,6 +73,7 @@ ROLES: tuple[Role, ...] = (
         application_events.ApplicationUpdated,
         application_events.ApplicationStatusChanged,
         application_events.MessagePosted,
+        broadcast_events.BroadcastPosted,
     )),
     Role("documents", consumes=_types(
         application_events.ApplicationSubmitted,

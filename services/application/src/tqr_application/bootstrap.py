@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tqr.application.v1 import (
     application_pb2_grpc,
     applications_pb2_grpc,
+    broadcast_pb2_grpc,
+    dashboard_pb2_grpc,
     form_pb2_grpc,
     plans_pb2_grpc,
     public_pb2_grpc,
@@ -23,6 +25,8 @@ from tqr_application.adapters import orm
 from tqr_application.adapters.personal_data import DocumentNumberCipher
 from tqr_application.config import ApplicationSettings
 from tqr_application.entrypoints.applicant_servicer import ApplicantServicer
+from tqr_application.entrypoints.broadcast_servicer import BroadcastServicer
+from tqr_application.entrypoints.dashboard_servicer import StaffDashboardServicer
 from tqr_application.entrypoints.form_servicer import FormDataServicer
 from tqr_application.entrypoints.plan_servicer import PlanServicer
 from tqr_application.entrypoints.public_servicer import PublicResultServicer
@@ -40,6 +44,8 @@ SERVICE_NAMES = [
     "tqr.application.v1.StaffService",
     "tqr.application.v1.FormDataService",
     "tqr.application.v1.PublicResultService",
+    "tqr.application.v1.BroadcastService",
+    "tqr.application.v1.StaffDashboardService",
 ]
 # Over mutual TLS, who calls what (servicekit.rpc.tls): the gateway everything a person does; the
 # documents service only the form data (as itself, SYSTEM), the points of an authority, and the
@@ -81,6 +87,8 @@ def build_host(settings: ApplicationSettings, clock: Clock | None = None) -> Ser
         staff_pb2_grpc.add_StaffServiceServicer_to_server(StaffServicer(ctx), server)
         form_pb2_grpc.add_FormDataServiceServicer_to_server(FormDataServicer(ctx), server)
         public_pb2_grpc.add_PublicResultServiceServicer_to_server(PublicResultServicer(ctx), server)
+        broadcast_pb2_grpc.add_BroadcastServiceServicer_to_server(BroadcastServicer(ctx), server)
+        dashboard_pb2_grpc.add_StaffDashboardServiceServicer_to_server(StaffDashboardServicer(ctx), server)
 
     parts = HostParts(
         callers=CALLERS,

@@ -32,6 +32,8 @@ class ApplicationSettings(ServiceSettings):
     # Eligibility pre-check: continuing-education hours needed in five years, unless a row of
     # eligibility_thresholds overrides it (or the other EligibilityPolicy fields) for an authority.
     eligibility_min_continuing_education_hours: int = 360
+    # R-STAFF-6: how long a staff member's claim on an application lasts (claiming again renews it).
+    claim_minutes: int = 30
 
     @field_validator("field_keys")
     @classmethod

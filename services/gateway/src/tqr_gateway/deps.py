@@ -13,10 +13,13 @@ from fastapi.responses import Response
 
 from tqr_gateway.clients import Clients
 from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.audit import AuditClient
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
+from tqr_gateway.clients.staff_dashboard import StaffDashboardClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
@@ -169,12 +172,20 @@ async def staff_application_client(request: Request) -> StaffApplicationClient:
     return clients_of(request).staff_application
 
 
+async def staff_broadcast_client(request: Request) -> StaffBroadcastClient:
+    return clients_of(request).staff_broadcast
+
+
 async def staff_identity_client(request: Request) -> StaffIdentityClient:
     return clients_of(request).staff_identity
 
 
 async def staff_documents_client(request: Request) -> StaffDocumentsClient:
     return clients_of(request).staff_documents
+
+
+async def staff_dashboard_client(request: Request) -> StaffDashboardClient:
+    return clients_of(request).staff_dashboard
 
 
 async def workflow_rules(request: Request) -> WorkflowRules:
@@ -189,5 +200,15 @@ DevOutbox = Annotated[DevOutboxClient, Depends(dev_outbox_client)]
 Documents = Annotated[DocumentsClient, Depends(documents_client)]
 StaffApplications = Annotated[StaffApplicationClient, Depends(staff_application_client)]
 StaffIdentity = Annotated[StaffIdentityClient, Depends(staff_identity_client)]
+StaffBroadcasts = Annotated[StaffBroadcastClient, Depends(staff_broadcast_client)]
 StaffDocuments = Annotated[StaffDocumentsClient, Depends(staff_documents_client)]
 Workflow = Annotated[WorkflowRules, Depends(workflow_rules)]
+
+
+
+async def audit_client(request: Request) -> AuditClient:
+    return clients_of(request).audit
+
+
+Audit = Annotated[AuditClient, Depends(audit_client)]
+StaffDashboard = Annotated[StaffDashboardClient, Depends(staff_dashboard_client)]

@@ -29,6 +29,7 @@ POINT_STAFF: Final = vocabulary_pb2.ROLE_POINT_STAFF
 IDENTITY_REVIEWER: Final = vocabulary_pb2.ROLE_IDENTITY_REVIEWER
 SYSTEM_ADMIN: Final = vocabulary_pb2.ROLE_SYSTEM_ADMIN
 GENDERS: Final = (vocabulary_pb2.GENDER_MALE, vocabulary_pb2.GENDER_FEMALE)
+GENDER_NAMES: Final = frozenset(vocabulary_pb2.Gender.keys())  # GENDER_UNSPECIFIED, GENDER_MALE, ...
 
 _LETTERS: Final = {vocabulary_pb2.GENDER_MALE: "M", vocabulary_pb2.GENDER_FEMALE: "F"}
 
@@ -53,6 +54,11 @@ def gender(code: str) -> Gender:
 def gender_letter(value: Gender) -> str:
     """The application sections' spelling: ``M`` / ``F`` / ``""``."""
     return _LETTERS.get(value, "")
+
+
+def gender_letter_of_name(name: str) -> str:
+    """``GENDER_MALE`` (the enum value's name, as a message read into a dict spells it) → ``M``."""
+    return gender_letter(vocabulary_pb2.Gender.Value(name)) if name in GENDER_NAMES else ""
 
 
 def gender_of_letter(letter: str) -> Gender:

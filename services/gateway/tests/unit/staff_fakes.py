@@ -22,6 +22,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import errors
 from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import plans_pb2 as plans_pb
+from tqr.application.v1 import staff_pb2 as staff_pb
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.common.v1.actor_pb2 import Actor
@@ -30,10 +31,10 @@ from tqr.identity.v1 import identity_pb2 as id_pb
 from tqr.identity.v1.identity_pb2 import REVIEW_STATUS_PENDING
 from tqr_gateway import deps, vocabulary
 from tqr_gateway.app import create_app
-from tqr_gateway.clients.staff_application import PlanInput, SearchPage
+from tqr_gateway.clients.staff_application import BulkFilter, PlanInput, SearchPage
 from tqr_gateway.clients.staff_documents import ExportedFile, FormCodeCheck
 from tqr_gateway.clients.staff_identity import CasePhoto
-from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.clients.workflow_rules import WorkflowRules, status_code
 from tqr_gateway.config import GatewaySettings
 
 from services.gateway.tests.unit.client_fakes import Recorder, actor_in, refused
@@ -43,7 +44,9 @@ APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
 INCOMPLETE_APP_ID = "app-incomplete"
 INCOMPLETE_ITEMS = ("教师资格证书原件", "单位出具的任教证明")  # one from the default checklist, one typed
+CLAIMED_APP_ID = "app-0"  # claimed by 张老师 (R-STAFF-6)
 CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
+OTHER_PLAN_APP_ID = "app-other-plan"  # its certificate number is live in another authority's plan (R-STAFF-8)
 DOCUMENT = "11010519491231002X"
 GOOD_CODE = f"TQR1.{APP_NUMBER}.1a2b3c4d.GOODMAC"
 PNG = b"\x89PNG\r\n\x1a\nfake"
@@ -105,15 +108,21 @@ def staff_view(application_id: str, actor: Actor | None) -> views.ApplicationVie
         view.status.status = "MATERIALS_INCOMPLETE"
         view.status.missing_materials.extend(INCOMPLETE_ITEMS)
         view.status.materials_resubmitted_at.FromSeconds(1_773_100_800)  # 2026-03-10 08:00 Beijing time
+    if application_id == OTHER_PLAN_APP_ID:
+        view.also_in_other_plans.append(views.OtherPlanAuthority(authority_code="110105",
+                                                                 authority_name="北京市朝阳区教育委员会"))
     return view
 
 
-def summaries(certificate_conflicts_only: bool = False) -> list[views.ApplicationSummary]:
+def summaries(certificate_conflicts_only: bool = False, other_plan_only: bool = False) -> list[views.ApplicationSummary]:
     rows = [views.ApplicationSummary(application_id=f"app-{i}", application_number=f"20261101080{i:05d}",
                                      applicant_name=f"申请人{i}", status="SUBMITTED",
                                      status_label="信息提交成功，等待现场确认",
-                                     certificate_claimed_by_another=i == 0) for i in range(2)]
-    return [r for r in rows if r.certificate_claimed_by_another] if certificate_conflicts_only else rows
+                                     certificate_claimed_by_another=i == 0, also_in_other_plan=i == 1)
+            for i in range(2)]
+    if certificate_conflicts_only:
+        rows = [r for r in rows if r.certificate_claimed_by_another]
+    return [r for r in rows if r.also_in_other_plan] if other_plan_only else rows
 
 
 def plans() -> list[views.Plan]:
@@ -131,6 +140,8 @@ class Calls(Recorder):
     rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
     # The authority's own materials checklist (issue 19 item 19); empty: the default (the served one).
     checklist: list[ref_pb.MaterialItem] = field(default_factory=list)
+    # R-STAFF-6: the fake service's stored bulk results, by idempotency key.
+    bulk_results: dict[str, staff_pb.BulkDecideResponse] = field(default_factory=dict)
 
     def of(self, method: str) -> list[tuple[Any, Actor | None]]:
         """Each call of ``method`` as (its arguments, the actor it was made for)."""
@@ -161,12 +172,13 @@ class FakeStaffApplications:
 
     async def search(self, *, metadata: Metadata, status: str = "", point_code: str = "",
                      application_number: str = "", applicant_name: str = "", page_size: int = 20,
-                     page_token: str = "", certificate_conflicts_only: bool = False) -> SearchPage:
+                     page_token: str = "", certificate_conflicts_only: bool = False,
+                     other_plan_only: bool = False) -> SearchPage:
         self.calls.record("search", metadata, status=status, point_code=point_code,
                           application_number=application_number, applicant_name=applicant_name,
                           page_size=page_size, page_token=page_token,
-                          certificate_conflicts_only=certificate_conflicts_only)
-        return SearchPage(summaries(certificate_conflicts_only), "" if page_token else "tok-2")
+                          certificate_conflicts_only=certificate_conflicts_only, other_plan_only=other_plan_only)
+        return SearchPage(summaries(certificate_conflicts_only, other_plan_only), "" if page_token else "tok-2")
 
     async def get(self, application_id: str, *, metadata: Metadata) -> views.ApplicationView:
         self.calls.record("get", metadata, application_id=application_id)
@@ -217,6 +229,57 @@ class FakeStaffApplications:
                                                     name_en=i.name_en or i.name_zh) for n, i in enumerate(items)]
         return await self.materials_checklist(metadata=metadata)
 
+    # R-STAFF-6: "app-1" is claimed by 张老师; a bulk decision refuses it and decides the rest; a
+    # repeated idempotency key gets the stored results back.
+    async def resolve_selection(self, where: BulkFilter, *, metadata: Metadata) -> staff_pb.ResolveBulkSelectionResponse:
+        self.calls.record("resolve_selection", metadata, where=where)
+        return staff_pb.ResolveBulkSelectionResponse(applications=summaries(where.certificate_conflicts_only),
+                                                     max_items=500)
+
+    async def bulk_decide(self, action: str, *, idempotency_key: str, metadata: Metadata,
+                          application_ids: Sequence[str] = (), where: BulkFilter | None = None, reason: str = "",
+                          missing_materials: Sequence[str] = ()) -> staff_pb.BulkDecideResponse:
+        self.calls.record("bulk_decide", metadata, action=action, idempotency_key=idempotency_key,
+                          application_ids=list(application_ids), where=where, reason=reason,
+                          missing_materials=list(missing_materials))
+        self._check(metadata)
+        stored = self.calls.bulk_results.get(idempotency_key)
+        if stored is not None:
+            replay = staff_pb.BulkDecideResponse()
+            replay.CopyFrom(stored)
+            replay.replayed = True
+            return replay
+        results = []
+        for application_id in application_ids:
+            number = f"20261101080{int(application_id.rsplit('-', 1)[-1]):05d}" if application_id[-1].isdigit() else ""
+            if application_id == CLAIMED_APP_ID:
+                results.append(staff_pb.BulkItemResult(
+                    application_id=application_id, application_number=number, ok=False, code="R-STAFF-6",
+                    message_zh="该申请由 张老师 处理中（至 10:30），其他人暂时不能办理",
+                    message_en="This application is claimed by 张老师 (until 10:30 Beijing time)"))
+            else:
+                results.append(staff_pb.BulkItemResult(application_id=application_id, application_number=number,
+                                                       ok=True, status=status_code("REGISTERED")))
+        reply = staff_pb.BulkDecideResponse(results=results, succeeded=sum(r.ok for r in results),
+                                            refused=sum(not r.ok for r in results))
+        self.calls.bulk_results[idempotency_key] = reply
+        return reply
+
+    async def claim(self, application_id: str, *, metadata: Metadata) -> staff_pb.WorkClaim:
+        self.calls.record("claim", metadata, application_id=application_id)
+        self._check(metadata)
+        return staff_pb.WorkClaim(application_id=application_id, staff_name="我", mine=True)
+
+    async def release_claim(self, application_id: str, *, metadata: Metadata) -> bool:
+        self.calls.record("release_claim", metadata, application_id=application_id)
+        return True
+
+    async def claims(self, application_ids: Sequence[str], *, metadata: Metadata) -> dict[str, staff_pb.WorkClaim]:
+        self.calls.record("claims", metadata, application_ids=list(application_ids))
+        until = ts(datetime(2026, 3, 10, 2, 30, tzinfo=UTC))  # 10:30 in Beijing
+        return {i: staff_pb.WorkClaim(application_id=i, staff_id="s-zhang", staff_name="张老师", expires_at=until)
+                for i in application_ids if i == CLAIMED_APP_ID}
+
     async def list_plans(self, *, metadata: Metadata, authority_code: str = "") -> list[views.Plan]:
         self.calls.record("list_plans", metadata, authority_code=authority_code)
         return plans()
@@ -246,6 +309,36 @@ class FakeStaffApplications:
 
     async def code_lists(self, *, metadata: Metadata) -> ref_pb.ListCodeListsResponse:
         return ref_pb.ListCodeListsResponse(teaching_stages=[ref_pb.CodeName(code="PRIMARY", name="小学")])
+
+    async def update_authority(self, code: str, *, name: str, address: str, phone: str,
+                               metadata: Metadata) -> ref_pb.Authority:
+        self.calls.record("update_authority", metadata, code=code, name=name, address=address, phone=phone)
+        return ref_pb.Authority(code=code, name=name, address=address, phone=phone)
+
+    async def update_point(self, code: str, *, address: str, phone: str, scope: str,
+                           metadata: Metadata) -> ref_pb.ConfirmationPoint:
+        self.calls.record("update_point", metadata, code=code, address=address, phone=phone, scope=scope)
+        return ref_pb.ConfirmationPoint(code=code, address=address, phone=phone, scope=scope)
+
+    async def rename_code(self, list_name: str, code: str, name: str, *, metadata: Metadata) -> ref_pb.CodeName:
+        self.calls.record("rename_code", metadata, list_name=list_name, code=code, name=name)
+        return ref_pb.CodeName(code=code, name=name)
+
+    async def import_reference(self, files: dict[str, str], *, dry_run: bool,
+                               metadata: Metadata) -> ref_pb.ImportReferenceDataResponse:
+        """A file with a row of "BAD" fails on that row; any other adds each of its rows."""
+        self.calls.record("import_reference", metadata, files=files, dry_run=dry_run)
+        rows = [(name, number, line.split(",")) for name, text in files.items()
+                for number, line in enumerate(text.strip().splitlines()[1:], start=2)]
+        errors_found = [ref_pb.ImportRowError(file=name, row=number, column="code", message_zh="代码不对",
+                                              message_en="wrong code") for name, number, cells in rows
+                        if cells[0] == "BAD"]
+        if errors_found:
+            return ref_pb.ImportReferenceDataResponse(errors=errors_found)
+        return ref_pb.ImportReferenceDataResponse(
+            imported=not dry_run, counts={name: sum(1 for r in rows if r[0] == name) for name in files},
+            preview=[ref_pb.ImportPreviewRow(file=name, code=cells[0], name=cells[1]) for name, _, cells in rows]
+            if dry_run else [])
 
 
 def _refuse_outside(actor: Actor | None, organisation: str) -> None:

@@ -78,7 +78,8 @@ class FakeStaff(staff_rpc.StaffServiceServicer):
 
     async def SearchApplications(self, request: Any, context: Any) -> Any:
         self.calls.add("SearchApplications", request, context)
-        return staff_pb.SearchApplicationsResponse(applications=summaries(request.certificate_conflicts_only),
+        found = summaries(request.certificate_conflicts_only, request.other_plan_only)
+        return staff_pb.SearchApplicationsResponse(applications=found,
                                                    next_page_token="" if request.page_token else "tok-2")
 
     async def GetApplicationForStaff(self, request: Any, context: Any) -> Any:

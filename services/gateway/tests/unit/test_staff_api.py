@@ -16,6 +16,7 @@ from servicekit import errors
 from servicekit.rpc.actor import ACTOR_METADATA_KEY, DEV_GATEWAY_SIGNING_KEYS, ActorSigner
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from tqr.application.v1 import views_pb2 as views
+from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.identity.v1 import identity_pb2 as id_pb
 from tqr_gateway import deps, vocabulary
@@ -70,6 +71,12 @@ class FakeApplications:
     async def get(self, application_id: str, *, metadata: Any) -> views.ApplicationView:
         self._check(metadata)
         return application_view()
+
+    async def eligibility(self, application_id: str, *, metadata: Any) -> wizard.EligibilityReport:
+        self._check(metadata)
+        return wizard.EligibilityReport(eligible=False, likely_outcome="DEFERRED", findings=[
+            wizard.EligibilityFinding(code="ELIG-HOURS", blocking=False, message_zh="学时不足", message_en="Too few hours",
+                                      outcome="DEFERRED")])
 
     async def act(self, application_id: str, action: str, **kwargs: Any) -> views.ApplicationView:
         self.calls.append(("act", (action, kwargs)))
@@ -160,6 +167,15 @@ def test_r_staff_2_altered_code_is_a_problem_document(api: Api) -> None:
     assert answer.headers["content-type"].startswith("application/problem+json")
     problem = answer.json()
     assert problem["code"] == "R-STAFF-2" and problem["errors"][0]["field"] == "query"
+
+
+def test_the_eligibility_report_reaches_staff_field_for_field(api: Api) -> None:
+    api.sign_in("tok-admin")
+    answer = api.client.get(f"/api/v1/staff/applications/{APP_ID}/eligibility")
+    assert answer.status_code == 200
+    assert answer.json() == {"eligible": False, "likely_outcome": "DEFERRED", "findings": [
+        {"code": "ELIG-HOURS", "blocking": False, "message_zh": "学时不足", "message_en": "Too few hours",
+         "outcome": "DEFERRED"}]}
 
 
 def test_r_app_2_api_refuses_an_adverse_result_without_a_reason(api: Api) -> None:

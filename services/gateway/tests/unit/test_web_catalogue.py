@@ -26,6 +26,9 @@ DYNAMIC_KEYS = (
     # Staff administration (R-STAFF-5): what was done, and why a setup code was given.
     + [f"staff.people.done.{k}" for k in ("changed", "disable", "enable")]
     + [f"staff.setup.title.{k}" for k in ("created", "reset-password", "reset-totp")]
+    # Reference data in the console (R-REF-2): the code lists and what was saved.
+    + [f"staff.reference.list.{k}" for k in ("teaching_stages", "subjects", "certificate_types")]
+    + [f"staff.reference.saved.{k}" for k in ("authority", "code")]
 )
 
 

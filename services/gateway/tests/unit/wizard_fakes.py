@@ -58,6 +58,8 @@ class State:
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
     rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
+    # What ListApplicationAccess answers (R-STAFF-9); None: the service cannot answer.
+    access: list[apps.ApplicationAccess] | None = field(default_factory=list)
 
 
 def _who(md: Metadata) -> str:
@@ -287,6 +289,12 @@ class Applications:
         return apps.ListMessagesResponse(
             messages=[views.Message(message_id="m1", author_org_name="海淀区第一确认点", body="请带上证书原件")],
             point_notes=[apps.PointNotes(point_name="海淀区第一确认点", notes="请于工作日 9:00 前到达")])
+
+    async def access(self, application_id: str, md: Metadata) -> apps.ListApplicationAccessResponse:
+        self._own(application_id, md)
+        if self.state.access is None:
+            raise grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata())
+        return apps.ListApplicationAccessResponse(entries=self.state.access)
 
 
 class Documents:

@@ -1,12 +1,18 @@
-"""The HTTP identity authority (R-ID-9) against a server speaking the contract over real HTTP on
-loopback: answers, retries with one idempotency key, deadlines, the circuit breaker, metrics,
-mutual TLS, and the service's outcomes (manual review path unchanged)."""
+"""R-ID-13: real-name verification (R-ID-9) goes to a real identity authority through the HTTP
+contract documented in services/identity/README.md. Against a server speaking that contract over
+real HTTP on loopback: the four answers (match / no match / no record / try later), retries with one
+idempotency key, deadlines, slow and failing answers, the circuit breaker, metrics, mutual TLS, the
+documented request and answers themselves, and the service's outcomes (manual review path
+unchanged)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +38,7 @@ from services.identity.tests.integration.authority_server import API_KEY, Author
 
 NUMBER = "11010519491231002X"
 NAME = "张老师"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def provider_for(authority: Authority, clock: ManualClock | None = None, **settings: Any) -> HttpRealNameProvider:
@@ -59,7 +66,7 @@ def breaker_state() -> float | None:
 
 @pytest.mark.parametrize(("result", "expected"), [
     ("match", None), ("no_match", NO_MATCH_ANSWER), ("no_record", NO_RECORD_ANSWER)])
-async def test_r_id_9_the_authoritys_answers_map_to_the_services_outcomes(result, expected) -> None:
+async def test_r_id_13_the_authoritys_answers_map_to_the_services_outcomes(result, expected) -> None:
     with Authority(default=Reply(200, {"result": result})) as authority:
         provider = provider_for(authority)
         before = requests_counted(result)
@@ -75,7 +82,49 @@ async def test_r_id_9_the_authoritys_answers_map_to_the_services_outcomes(result
     assert requests_counted(result) == before + 1
 
 
-async def test_r_id_9_server_errors_are_retried_with_the_same_idempotency_key() -> None:
+def documented_contract() -> tuple[dict[str, Any], list[str], list[str], dict[str, str]]:
+    """What services/identity/README.md says the contract is: the example request body, the request's
+    header names, the document types, and each 200 answer's result with the row's meaning."""
+    text = README.read_text(encoding="utf-8")
+    request = text[text.index("### Request"):text.index("### Answers")]
+    block = request[request.index("```"):request.index("```", request.index("```") + 3)]
+    body = json.loads(next(line for line in block.splitlines() if line.startswith("{")))
+    headers = re.findall(r"^([A-Z][A-Za-z-]+):", block, re.M)
+    types = re.findall(r"`([A-Z_]+)`", request[request.index("`document_type` is one of"):].splitlines()[0])
+    answers = text[text.index("### Answers"):text.index("### Deadlines")]
+    results = {m.group(1): m.group(2) for m in re.finditer(
+        r'^\| 200[^|]*\| `\{"result": "([a-z_]+)"\}` \| ([^|]+)\|', answers, re.M)}
+    return body, headers, types, results
+
+
+async def test_r_id_13_the_provider_speaks_the_contract_the_readme_documents() -> None:
+    body, headers, types, results = documented_contract()
+    assert set(headers) >= {"Content-Type", "Accept", "X-Api-Key", "Idempotency-Key"}
+    assert sorted(types) == sorted(t.value for t in DocumentType)
+    assert set(results) == {"match", "no_match", "no_record", "try_later"}
+    for document_type in DocumentType:
+        with Authority() as authority:
+            provider = provider_for(authority)
+            await provider.verify(document_type, NUMBER, NAME)
+            await provider.aclose()
+        [request] = authority.received
+        assert set(request.body) == set(body) and request.body["document_type"] == document_type.value
+        assert request.content_type == "application/json" and request.api_key == API_KEY
+        assert re.fullmatch(r"[0-9a-f]{32}", request.idempotency_key or "")
+    # Each documented answer means what its row says: verified, failed (two remedies), or retried.
+    outcomes = {}
+    for result in results:
+        with Authority(default=Reply(200, {"result": result})) as authority:
+            provider = provider_for(authority, real_name_http_max_attempts=2)
+            try:
+                outcomes[result] = (await verify(provider)).matched
+            except RealNameProviderUnavailable:
+                outcomes[result] = f"retried {len(authority.received)} times"
+            await provider.aclose()
+    assert outcomes == {"match": True, "no_match": False, "no_record": False, "try_later": "retried 2 times"}
+
+
+async def test_r_id_13_server_errors_are_retried_with_the_same_idempotency_key() -> None:
     script = [Reply(502, "bad gateway"), Reply(503, {"result": "try_later"}), Reply(200, {"result": "match"})]
     with Authority(script) as authority:
         provider = provider_for(authority)
@@ -88,7 +137,7 @@ async def test_r_id_9_server_errors_are_retried_with_the_same_idempotency_key() 
     assert (requests_counted("server_error"), requests_counted("try_later")) == (before[0] + 1, before[1] + 1)
 
 
-async def test_r_id_9_a_try_later_answer_is_retried_and_then_is_an_outage() -> None:
+async def test_r_id_13_a_try_later_answer_is_retried_and_then_is_an_outage() -> None:
     with Authority(default=Reply(200, {"result": "try_later"})) as authority:
         provider = provider_for(authority, real_name_http_max_attempts=2)
         with pytest.raises(RealNameProviderUnavailable):
@@ -99,7 +148,7 @@ async def test_r_id_9_a_try_later_answer_is_retried_and_then_is_an_outage() -> N
 
 @pytest.mark.parametrize("reply", [Reply(400, {"error": "document_type"}), Reply(200, {"result": "maybe"}),
                                    Reply(200, "<html>proxy login</html>")])
-async def test_r_id_9_a_refused_request_or_an_answer_outside_the_contract_is_not_retried(reply) -> None:
+async def test_r_id_13_a_refused_request_or_an_answer_outside_the_contract_is_not_retried(reply) -> None:
     with Authority(default=reply) as authority:
         provider = provider_for(authority)
         with pytest.raises(RealNameProviderUnavailable):
@@ -108,7 +157,7 @@ async def test_r_id_9_a_refused_request_or_an_answer_outside_the_contract_is_not
     assert len(authority.received) == 1
 
 
-async def test_r_id_9_a_wrong_api_key_is_refused_by_the_authority_and_not_retried() -> None:
+async def test_r_id_13_a_wrong_api_key_is_refused_by_the_authority_and_not_retried() -> None:
     with Authority() as authority:
         provider = provider_for(authority, real_name_http_api_key="not-the-key")
         before = requests_counted("rejected")
@@ -119,7 +168,7 @@ async def test_r_id_9_a_wrong_api_key_is_refused_by_the_authority_and_not_retrie
     assert requests_counted("rejected") == before + 1
 
 
-async def test_r_id_9_the_api_key_travels_in_the_header_the_settings_name() -> None:
+async def test_r_id_13_the_api_key_travels_in_the_header_the_settings_name() -> None:
     with Authority() as authority:
         provider = provider_for(authority, real_name_http_api_key_header="X-Authority-Key")
         with pytest.raises(RealNameProviderUnavailable):  # the authority looks for X-Api-Key
@@ -128,7 +177,7 @@ async def test_r_id_9_the_api_key_travels_in_the_header_the_settings_name() -> N
     assert authority.received[0].api_key is None
 
 
-async def test_r_id_9_a_slow_answer_ends_the_attempt_at_its_deadline_and_the_retry_answers() -> None:
+async def test_r_id_13_a_slow_answer_ends_the_attempt_at_its_deadline_and_the_retry_answers() -> None:
     held = threading.Event()
     with Authority([Reply(200, {"result": "match"}, wait=held)]) as authority:
         provider = provider_for(authority, real_name_http_attempt_seconds=0.2)
@@ -141,7 +190,7 @@ async def test_r_id_9_a_slow_answer_ends_the_attempt_at_its_deadline_and_the_ret
     assert requests_counted("timeout") == before + 1
 
 
-async def test_r_id_9_an_authority_that_never_answers_ends_in_try_again_later() -> None:
+async def test_r_id_13_an_authority_that_never_answers_ends_in_try_again_later() -> None:
     with Authority(default=Reply(200, {"result": "match"}, wait=threading.Event())) as authority:
         provider = provider_for(authority, real_name_http_attempt_seconds=5)
         with pytest.raises(DependencyUnavailable) as caught:
@@ -150,7 +199,7 @@ async def test_r_id_9_an_authority_that_never_answers_ends_in_try_again_later() 
     assert caught.value.code == "R-ID-9" and "稍后再试" in caught.value.message_zh
 
 
-async def test_r_id_9_the_breaker_opens_after_failures_and_a_half_open_probe_recovers() -> None:
+async def test_r_id_13_the_breaker_opens_after_failures_and_a_half_open_probe_recovers() -> None:
     clock = ManualClock()
     with Authority([Reply(500, "down")] * 3) as authority:
         provider = provider_for(authority, clock, real_name_http_max_attempts=1, real_name_breaker_failures=2,
@@ -181,7 +230,7 @@ async def test_r_id_9_the_breaker_opens_after_failures_and_a_half_open_probe_rec
     assert len(authority.received) == 5
 
 
-async def test_r_id_9_retries_stop_when_the_breaker_opens() -> None:
+async def test_r_id_13_retries_stop_when_the_breaker_opens() -> None:
     with Authority(default=Reply(503, "busy")) as authority:
         provider = provider_for(authority, real_name_http_max_attempts=5, real_name_breaker_failures=2)
         with pytest.raises(RealNameProviderUnavailable):
@@ -190,7 +239,7 @@ async def test_r_id_9_retries_stop_when_the_breaker_opens() -> None:
     assert len(authority.received) == 2
 
 
-async def test_r_id_9_document_numbers_never_reach_the_logs(caplog) -> None:
+async def test_r_id_13_document_numbers_never_reach_the_logs(caplog) -> None:
     caplog.set_level(logging.DEBUG)
     script = [Reply(503, "busy"), Reply(200, {"result": "match"}, wait=threading.Event())]
     with Authority(script, default=Reply(400, {"error": "bad"})) as authority:
@@ -204,7 +253,7 @@ async def test_r_id_9_document_numbers_never_reach_the_logs(caplog) -> None:
     assert any(getattr(r, "document", "") == "1101**********002X" for r in caplog.records)
 
 
-async def test_r_id_9_mutual_tls_presents_the_client_certificate(tmp_path) -> None:
+async def test_r_id_13_mutual_tls_presents_the_client_certificate(tmp_path) -> None:
     files = devpki.ensure(tmp_path, ["authority", "identity"])
     server, client = files["authority"], files["identity"]
     with Authority(tls=server) as authority:
@@ -224,7 +273,7 @@ async def test_r_id_9_mutual_tls_presents_the_client_certificate(tmp_path) -> No
 
 
 @pytest.mark.redis
-async def test_r_id_9_no_record_fails_the_account_and_the_manual_review_path_stays_open(make_ctx, steps) -> None:
+async def test_r_id_13_r_id_9_no_record_fails_the_account_and_the_manual_review_path_stays_open(make_ctx, steps) -> None:
     with Authority(default=Reply(200, {"result": "no_record"})) as authority:
         provider = provider_for(authority)
         ctx = await make_ctx(real_name=provider)
@@ -240,7 +289,7 @@ async def test_r_id_9_no_record_fails_the_account_and_the_manual_review_path_sta
 
 
 @pytest.mark.redis
-async def test_r_id_9_a_match_verifies_the_account(make_ctx, steps) -> None:
+async def test_r_id_13_r_id_9_a_match_verifies_the_account(make_ctx, steps) -> None:
     with Authority(default=Reply(200, {"result": "match"})) as authority:
         provider = provider_for(authority)
         ctx = await make_ctx(real_name=provider)

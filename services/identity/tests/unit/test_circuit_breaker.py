@@ -1,4 +1,5 @@
-"""The circuit breaker in front of the identity authority (R-ID-9), moved by a ManualClock."""
+"""The circuit breaker in front of the real identity authority's HTTP provider (R-ID-13, for R-ID-9's
+verification), moved by a ManualClock."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ def breaker(clock: ManualClock, changes: list[BreakerState] | None = None) -> Ci
                           on_change=changes.append if changes is not None else None)
 
 
-def test_r_id_9_the_breaker_opens_only_after_that_many_failures_in_a_row() -> None:
+def test_r_id_13_the_breaker_opens_only_after_that_many_failures_in_a_row() -> None:
     b = breaker(ManualClock())
     for _ in range(2):
         assert b.allow()
@@ -28,7 +29,7 @@ def test_r_id_9_the_breaker_opens_only_after_that_many_failures_in_a_row() -> No
     assert b.state is BreakerState.OPEN and not b.allow()
 
 
-def test_r_id_9_after_the_cool_down_one_probe_goes_out_and_its_success_closes_the_breaker() -> None:
+def test_r_id_13_after_the_cool_down_one_probe_goes_out_and_its_success_closes_the_breaker() -> None:
     clock, changes = ManualClock(), []
     b = breaker(clock, changes)
     for _ in range(3):
@@ -44,7 +45,7 @@ def test_r_id_9_after_the_cool_down_one_probe_goes_out_and_its_success_closes_th
     assert changes == [BreakerState.CLOSED, BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED]
 
 
-def test_r_id_9_a_failed_probe_opens_the_breaker_for_another_cool_down() -> None:
+def test_r_id_13_a_failed_probe_opens_the_breaker_for_another_cool_down() -> None:
     clock = ManualClock()
     b = breaker(clock)
     for _ in range(3):

@@ -102,25 +102,25 @@ def test_outside_production_demo_data_and_reflection_stay_on(monkeypatch) -> Non
     assert settings.seeds_demo_data and settings.reflection_enabled
 
 
-def test_r_id_9_production_refuses_the_simulated_identity_authority(production) -> None:
+def test_r_id_13_production_refuses_the_simulated_identity_authority(production) -> None:
     production.setenv("IDENTITY_REAL_NAME_PROVIDER", "dev")
     refusal = _refusal()
     assert "IDENTITY_REAL_NAME_PROVIDER=http" in refusal and "\n" not in refusal
 
 
-def test_r_id_9_production_sends_names_and_numbers_only_over_https(production) -> None:
+def test_r_id_13_production_sends_names_and_numbers_only_over_https(production) -> None:
     production.setenv("IDENTITY_REAL_NAME_HTTP_URL", "http://authority.example/v1/verifications")
     assert "IDENTITY_REAL_NAME_HTTP_URL" in _refusal()
     production.delenv("IDENTITY_REAL_NAME_HTTP_URL")
     assert "IDENTITY_REAL_NAME_HTTP_URL" in _refusal()
 
 
-def test_r_id_9_production_refuses_the_development_api_key_of_the_authority(production) -> None:
+def test_r_id_13_production_refuses_the_development_api_key_of_the_authority(production) -> None:
     production.delenv("IDENTITY_REAL_NAME_HTTP_API_KEY")
     assert "IDENTITY_REAL_NAME_HTTP_API_KEY" in _refusal()
 
 
-def test_r_id_9_a_client_certificate_comes_with_its_key(monkeypatch) -> None:
+def test_r_id_13_a_client_certificate_comes_with_its_key(monkeypatch) -> None:
     monkeypatch.setenv("IDENTITY_REAL_NAME_HTTP_CLIENT_CERT", "/etc/tqr/authority/client.crt")
     with pytest.raises(ValidationError, match="IDENTITY_REAL_NAME_HTTP_CLIENT_KEY"):
         IdentitySettings()

@@ -96,6 +96,8 @@ def build_host(
         poll_seconds=settings.dispatch_poll_seconds,
         lease_seconds=settings.dispatch_lease_seconds,
         skip_locked=not db.is_sqlite(settings.database_url),
+        low_concurrency=settings.broadcast_concurrency,
+        low_rate=settings.broadcast_rate_per_second,
     )
     nctx.wake_dispatcher = dispatcher.wake
 

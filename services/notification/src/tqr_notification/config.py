@@ -72,6 +72,11 @@ class NotificationSettings(ServiceSettings):
     dispatch_poll_seconds: float = 0.5
     # A claimed delivery not marked within this time (its sender died) is claimed again.
     dispatch_lease_seconds: float = 120.0
+    # Broadcasts (R-STAFF-7) go on the low-priority path: claimed only when no code or status
+    # message is due, at most this many in flight (kept below dispatch_concurrency, so that room
+    # for a code is always left) and at most this many started per second by each replica.
+    broadcast_concurrency: int = 8
+    broadcast_rate_per_second: float = 20.0
     retry_max_attempts: int = 6
     retry_base_seconds: float = 2.0
     retry_cap_seconds: float = 300.0

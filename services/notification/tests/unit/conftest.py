@@ -101,6 +101,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "author_role": "POINT_STAFF",
         "body": "请于3月5日上午携带原件到二楼203室。",
     },
+    "tqr.application.v1.BroadcastPosted": {
+        "broadcast_id": "b-1",
+        "page": 1,
+        "pages": 1,
+        "applicant_ids": ["acc-1", "acc-2"],
+        "author_org_name": "东城区教育委员会",
+        "author_role": "AUTHORITY_ADMIN",
+        "subject_zh": "周五确认点暂停服务",
+        "body_zh": "本周五确认点暂停服务，请改在周六前来。",
+        "subject_en": "Point closed on Friday",
+        "body_en": "The point is closed on Friday; please come on Saturday.",
+    },
 }
 
 

@@ -15,6 +15,10 @@ def test_every_catalogued_event_has_a_sample_and_names_a_recipient_field_its_eve
         fields = spec.event.DESCRIPTOR.fields_by_name
         if spec.recipient_field is not None:
             assert fields[spec.recipient_field].type == fields[spec.recipient_field].TYPE_STRING
+        elif spec.fans_out:  # a page of recipients, and what makes each copy unique
+            assert spec.recipients_field is not None and spec.dedupe_field is not None
+            assert fields[spec.recipients_field].is_repeated
+            assert fields[spec.dedupe_field].type == fields[spec.dedupe_field].TYPE_STRING
         else:  # the destination travels sealed in the event
             assert "destination_sealed" in fields
         if spec.chosen_by is not None:
@@ -69,3 +73,10 @@ def test_template_names_follow_the_directory_convention():
         "text": "application_status_changed/email.text.j2",
         "html": "application_status_changed/email.html.j2",
     }
+
+
+def test_r_staff_7_a_broadcast_reaches_inbox_and_email_never_sms(make):
+    event = "tqr.application.v1.BroadcastPosted"
+    spec = spec_for(event)
+    assert set(spec.channels_for(make(event))) == {Channel.INAPP, Channel.EMAIL}
+    assert spec.fans_out and spec.recipients_field == "applicant_ids" and not spec.carries_secret

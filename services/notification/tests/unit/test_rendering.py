@@ -59,6 +59,7 @@ KEY_VALUES: dict[str, list[str]] = {
         "东城区教师发展中心确认点",
         "请于3月5日上午携带原件到二楼203室。",
     ],
+    "tqr.application.v1.BroadcastPosted": ["东城区教育委员会", "周五确认点暂停服务", "请改在周六前来"],
 }
 
 SMS_KEY_VALUES: dict[str, list[str]] = {

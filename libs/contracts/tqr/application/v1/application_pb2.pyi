@@ -334,6 +334,9 @@ class ImportReferenceDataRequest(_message.Message):
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
     FILES_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
+    dry_run: _builtins.bool
+    """R-REF-3: check and preview only"""
     @_builtins.property
     def files(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """file name (regions.csv …) → CSV text"""
@@ -342,14 +345,46 @@ class ImportReferenceDataRequest(_message.Message):
         self,
         *,
         files: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        dry_run: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["files", b"files"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dry_run", b"dry_run", "files", b"files"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ImportReferenceDataRequest: _TypeAlias = ImportReferenceDataRequest  # noqa: Y015
+
+@_typing.final
+class ImportPreviewRow(_message.Message):
+    """A row an import adds (registry certificates are counted, never listed: they name people)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILE_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    file: _builtins.str
+    code: _builtins.str
+    name: _builtins.str
+    detail: _builtins.str
+    """the parent, authority or region the row hangs under"""
+    def __init__(
+        self,
+        *,
+        file: _builtins.str = ...,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "detail", b"detail", "file", b"file", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportPreviewRow: _TypeAlias = ImportPreviewRow  # noqa: Y015
 
 @_typing.final
 class ImportRowError(_message.Message):
@@ -409,6 +444,7 @@ class ImportReferenceDataResponse(_message.Message):
     IMPORTED_FIELD_NUMBER: _builtins.int
     COUNTS_FIELD_NUMBER: _builtins.int
     ERRORS_FIELD_NUMBER: _builtins.int
+    PREVIEW_FIELD_NUMBER: _builtins.int
     imported: _builtins.bool
     @_builtins.property
     def counts(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
@@ -418,20 +454,167 @@ class ImportReferenceDataResponse(_message.Message):
     def errors(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportRowError]:
         """when not imported"""
 
+    @_builtins.property
+    def preview(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportPreviewRow]:
+        """dry run without errors: what would be added"""
+
     def __init__(
         self,
         *,
         imported: _builtins.bool = ...,
         counts: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
         errors: _abc.Iterable[Global___ImportRowError] | None = ...,
+        preview: _abc.Iterable[Global___ImportPreviewRow] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "errors", b"errors", "imported", b"imported"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "errors", b"errors", "imported", b"imported", "preview", b"preview"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ImportReferenceDataResponse: _TypeAlias = ImportReferenceDataResponse  # noqa: Y015
+
+@_typing.final
+class UpdateAuthorityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    name: _builtins.str
+    address: _builtins.str
+    phone: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        address: _builtins.str = ...,
+        phone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "code", b"code", "name", b"name", "phone", b"phone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateAuthorityRequest: _TypeAlias = UpdateAuthorityRequest  # noqa: Y015
+
+@_typing.final
+class UpdateAuthorityResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AUTHORITY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def authority(self) -> Global___Authority: ...
+    def __init__(
+        self,
+        *,
+        authority: Global___Authority | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["authority", b"authority"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority", b"authority"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateAuthorityResponse: _TypeAlias = UpdateAuthorityResponse  # noqa: Y015
+
+@_typing.final
+class UpdateConfirmationPointRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    address: _builtins.str
+    phone: _builtins.str
+    scope: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        address: _builtins.str = ...,
+        phone: _builtins.str = ...,
+        scope: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "code", b"code", "phone", b"phone", "scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateConfirmationPointRequest: _TypeAlias = UpdateConfirmationPointRequest  # noqa: Y015
+
+@_typing.final
+class UpdateConfirmationPointResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POINT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def point(self) -> Global___ConfirmationPoint: ...
+    def __init__(
+        self,
+        *,
+        point: Global___ConfirmationPoint | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["point", b"point"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["point", b"point"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateConfirmationPointResponse: _TypeAlias = UpdateConfirmationPointResponse  # noqa: Y015
+
+@_typing.final
+class RenameCodeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIST_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    list: _builtins.str
+    """teaching_stages, subjects or certificate_types"""
+    code: _builtins.str
+    name: _builtins.str
+    def __init__(
+        self,
+        *,
+        list: _builtins.str = ...,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "list", b"list", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RenameCodeRequest: _TypeAlias = RenameCodeRequest  # noqa: Y015
+
+@_typing.final
+class RenameCodeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entry(self) -> Global___CodeName: ...
+    def __init__(
+        self,
+        *,
+        entry: Global___CodeName | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RenameCodeResponse: _TypeAlias = RenameCodeResponse  # noqa: Y015
 
 @_typing.final
 class GetWorkflowRulesRequest(_message.Message):

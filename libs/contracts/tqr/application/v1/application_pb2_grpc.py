@@ -59,6 +59,21 @@ class ReferenceDataServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.FromString,
                 _registered_method=True)
+        self.UpdateAuthority = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/UpdateAuthority',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateAuthorityRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateAuthorityResponse.FromString,
+                _registered_method=True)
+        self.UpdateConfirmationPoint = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/UpdateConfirmationPoint',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateConfirmationPointRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateConfirmationPointResponse.FromString,
+                _registered_method=True)
+        self.RenameCode = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/RenameCode',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.RenameCodeRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.RenameCodeResponse.FromString,
+                _registered_method=True)
         self.GetWorkflowRules = channel.unary_unary(
                 '/tqr.application.v1.ReferenceDataService/GetWorkflowRules',
                 request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.GetWorkflowRulesRequest.SerializeToString,
@@ -95,8 +110,30 @@ class ReferenceDataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ImportReferenceData(self, request, context):
-        """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none.
+        """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none. With
+        dry_run, checks it and answers what it would add, writing nothing (R-REF-3).
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAuthority(self, request, context):
+        """R-REF-2: one record changed from the staff console, checked as the import checks it, audited
+        with what it was before. Authorities and code-list names: SYSTEM_ADMIN; a point's address,
+        phone and scope: SYSTEM_ADMIN or the AUTHORITY_ADMIN of the point's authority.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateConfirmationPoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenameCode(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -137,6 +174,21 @@ def add_ReferenceDataServiceServicer_to_server(servicer, server):
                     servicer.ImportReferenceData,
                     request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.SerializeToString,
+            ),
+            'UpdateAuthority': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAuthority,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateAuthorityRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateAuthorityResponse.SerializeToString,
+            ),
+            'UpdateConfirmationPoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateConfirmationPoint,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateConfirmationPointRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.UpdateConfirmationPointResponse.SerializeToString,
+            ),
+            'RenameCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameCode,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.RenameCodeRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.RenameCodeResponse.SerializeToString,
             ),
             'GetWorkflowRules': grpc.unary_unary_rpc_method_handler(
                     servicer.GetWorkflowRules,
@@ -279,6 +331,87 @@ class ReferenceDataService:
             '/tqr.application.v1.ReferenceDataService/ImportReferenceData',
             tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_application__pb2.ImportReferenceDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAuthority(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/UpdateAuthority',
+            tqr_dot_application_dot_v1_dot_application__pb2.UpdateAuthorityRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.UpdateAuthorityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateConfirmationPoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/UpdateConfirmationPoint',
+            tqr_dot_application_dot_v1_dot_application__pb2.UpdateConfirmationPointRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.UpdateConfirmationPointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenameCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/RenameCode',
+            tqr_dot_application_dot_v1_dot_application__pb2.RenameCodeRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.RenameCodeResponse.FromString,
             options,
             channel_credentials,
             insecure,

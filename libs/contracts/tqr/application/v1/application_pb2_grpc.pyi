@@ -39,7 +39,16 @@ class ReferenceDataServiceStub:
     ListCodeLists: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListCodeListsRequest, _application_pb2.ListCodeListsResponse]
     """Teaching stages, subjects and certificate types (code lists of the wizard)."""
     ImportReferenceData: _grpc.UnaryUnaryMultiCallable[_application_pb2.ImportReferenceDataRequest, _application_pb2.ImportReferenceDataResponse]
-    """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
+    """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none. With
+    dry_run, checks it and answers what it would add, writing nothing (R-REF-3).
+    """
+    UpdateAuthority: _grpc.UnaryUnaryMultiCallable[_application_pb2.UpdateAuthorityRequest, _application_pb2.UpdateAuthorityResponse]
+    """R-REF-2: one record changed from the staff console, checked as the import checks it, audited
+    with what it was before. Authorities and code-list names: SYSTEM_ADMIN; a point's address,
+    phone and scope: SYSTEM_ADMIN or the AUTHORITY_ADMIN of the point's authority.
+    """
+    UpdateConfirmationPoint: _grpc.UnaryUnaryMultiCallable[_application_pb2.UpdateConfirmationPointRequest, _application_pb2.UpdateConfirmationPointResponse]
+    RenameCode: _grpc.UnaryUnaryMultiCallable[_application_pb2.RenameCodeRequest, _application_pb2.RenameCodeResponse]
     GetWorkflowRules: _grpc.UnaryUnaryMultiCallable[_application_pb2.GetWorkflowRulesRequest, _application_pb2.GetWorkflowRulesResponse]
     """The workflow's rules as this service enforces them (its transition table), the materials
     checklist, the assessment results and the cycle length: what a form or console offers. Any
@@ -55,7 +64,16 @@ class ReferenceDataServiceAsyncStub(ReferenceDataServiceStub):
     ListCodeLists: _aio.UnaryUnaryMultiCallable[_application_pb2.ListCodeListsRequest, _application_pb2.ListCodeListsResponse]  # type: ignore[assignment]
     """Teaching stages, subjects and certificate types (code lists of the wizard)."""
     ImportReferenceData: _aio.UnaryUnaryMultiCallable[_application_pb2.ImportReferenceDataRequest, _application_pb2.ImportReferenceDataResponse]  # type: ignore[assignment]
-    """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
+    """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none. With
+    dry_run, checks it and answers what it would add, writing nothing (R-REF-3).
+    """
+    UpdateAuthority: _aio.UnaryUnaryMultiCallable[_application_pb2.UpdateAuthorityRequest, _application_pb2.UpdateAuthorityResponse]  # type: ignore[assignment]
+    """R-REF-2: one record changed from the staff console, checked as the import checks it, audited
+    with what it was before. Authorities and code-list names: SYSTEM_ADMIN; a point's address,
+    phone and scope: SYSTEM_ADMIN or the AUTHORITY_ADMIN of the point's authority.
+    """
+    UpdateConfirmationPoint: _aio.UnaryUnaryMultiCallable[_application_pb2.UpdateConfirmationPointRequest, _application_pb2.UpdateConfirmationPointResponse]  # type: ignore[assignment]
+    RenameCode: _aio.UnaryUnaryMultiCallable[_application_pb2.RenameCodeRequest, _application_pb2.RenameCodeResponse]  # type: ignore[assignment]
     GetWorkflowRules: _aio.UnaryUnaryMultiCallable[_application_pb2.GetWorkflowRulesRequest, _application_pb2.GetWorkflowRulesResponse]  # type: ignore[assignment]
     """The workflow's rules as this service enforces them (its transition table), the materials
     checklist, the assessment results and the cycle length: what a form or console offers. Any
@@ -98,7 +116,34 @@ class ReferenceDataServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _application_pb2.ImportReferenceDataRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_application_pb2.ImportReferenceDataResponse, _abc.Awaitable[_application_pb2.ImportReferenceDataResponse]]:
-        """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none."""
+        """Loads a CSV batch (R-REF-1: guiding-centre staff, role SYSTEM_ADMIN); all rows or none. With
+        dry_run, checks it and answers what it would add, writing nothing (R-REF-3).
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateAuthority(
+        self,
+        request: _application_pb2.UpdateAuthorityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.UpdateAuthorityResponse, _abc.Awaitable[_application_pb2.UpdateAuthorityResponse]]:
+        """R-REF-2: one record changed from the staff console, checked as the import checks it, audited
+        with what it was before. Authorities and code-list names: SYSTEM_ADMIN; a point's address,
+        phone and scope: SYSTEM_ADMIN or the AUTHORITY_ADMIN of the point's authority.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateConfirmationPoint(
+        self,
+        request: _application_pb2.UpdateConfirmationPointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.UpdateConfirmationPointResponse, _abc.Awaitable[_application_pb2.UpdateConfirmationPointResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RenameCode(
+        self,
+        request: _application_pb2.RenameCodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.RenameCodeResponse, _abc.Awaitable[_application_pb2.RenameCodeResponse]]: ...
 
     @_abc_1.abstractmethod
     def GetWorkflowRules(

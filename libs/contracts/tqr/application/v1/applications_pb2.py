@@ -22,49 +22,56 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from tqr.application.v1 import views_pb2 as tqr_dot_application_dot_v1_dot_views__pb2
 from tqr.common.v1 import vocabulary_pb2 as tqr_dot_common_dot_v1_dot_vocabulary__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%tqr/application/v1/applications.proto\x12\x12tqr.application.v1\x1a\x1etqr/application/v1/views.proto\x1a\x1etqr/common/v1/vocabulary.proto\"\x1b\n\x19ListMyApplicationsRequest\"W\n\x1aListMyApplicationsResponse\x12\x39\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32#.tqr.application.v1.ApplicationView\"1\n\x17GetMyApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"T\n\x18GetMyApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\xe2\x01\n\x0f\x43\x65rtificateEdit\x12\x1a\n\x12\x63\x65rtificate_number\x18\x01 \x01(\t\x12\x13\n\x0bholder_name\x18\x02 \x01(\t\x12\x1d\n\x15\x63\x65rtificate_type_code\x18\x03 \x01(\t\x12\x14\n\x0csubject_code\x18\x04 \x01(\t\x12\x14\n\x0cissuing_body\x18\x05 \x01(\t\x12\x12\n\nissue_date\x18\x06 \x01(\t\x12%\n\x06gender\x18\t \x01(\x0e\x32\x15.tqr.common.v1.Gender\x12\x12\n\nbirth_date\x18\x08 \x01(\tJ\x04\x08\x07\x10\x08\"\xd6\x01\n\x16\x45\x64itApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x05\x12:\n\x0b\x63\x65rtificate\x18\x03 \x01(\x0b\x32#.tqr.application.v1.CertificateEditH\x00\x12\x32\n\tmaterials\x18\x04 \x01(\x0b\x32\x1d.tqr.application.v1.MaterialsH\x00\x12\x0f\n\x05\x65mail\x18\x05 \x01(\tH\x00\x42\t\n\x07section\"s\n\x17\x45\x64itApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\x12\x1e\n\x16replaced_from_registry\x18\x02 \x01(\x08\"w\n\x17\x43orrectAuthorityRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\x02 \x01(\t\x12\x12\n\npoint_code\x18\x03 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x04 \x01(\x05\"T\n\x18\x43orrectAuthorityResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"^\n\x1aWithdrawApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x03 \x01(\x05\"W\n\x1bWithdrawApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"-\n\x13ListMessagesRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"[\n\nPointNotes\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x12\n\npoint_code\x18\x02 \x01(\t\x12\x12\n\npoint_name\x18\x03 \x01(\t\x12\r\n\x05notes\x18\x04 \x01(\t\"z\n\x14ListMessagesResponse\x12-\n\x08messages\x18\x01 \x03(\x0b\x32\x1b.tqr.application.v1.Message\x12\x33\n\x0bpoint_notes\x18\x02 \x03(\x0b\x32\x1e.tqr.application.v1.PointNotes\"L\n\x18ResubmitMaterialsRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x05\"U\n\x19ResubmitMaterialsResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView2\x9e\x06\n\x10\x41pplicantService\x12s\n\x12ListMyApplications\x12-.tqr.application.v1.ListMyApplicationsRequest\x1a..tqr.application.v1.ListMyApplicationsResponse\x12m\n\x10GetMyApplication\x12+.tqr.application.v1.GetMyApplicationRequest\x1a,.tqr.application.v1.GetMyApplicationResponse\x12j\n\x0f\x45\x64itApplication\x12*.tqr.application.v1.EditApplicationRequest\x1a+.tqr.application.v1.EditApplicationResponse\x12m\n\x10\x43orrectAuthority\x12+.tqr.application.v1.CorrectAuthorityRequest\x1a,.tqr.application.v1.CorrectAuthorityResponse\x12v\n\x13WithdrawApplication\x12..tqr.application.v1.WithdrawApplicationRequest\x1a/.tqr.application.v1.WithdrawApplicationResponse\x12\x61\n\x0cListMessages\x12\'.tqr.application.v1.ListMessagesRequest\x1a(.tqr.application.v1.ListMessagesResponse\x12p\n\x11ResubmitMaterials\x12,.tqr.application.v1.ResubmitMaterialsRequest\x1a-.tqr.application.v1.ResubmitMaterialsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%tqr/application/v1/applications.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etqr/application/v1/views.proto\x1a\x1etqr/common/v1/vocabulary.proto\"\x1b\n\x19ListMyApplicationsRequest\"W\n\x1aListMyApplicationsResponse\x12\x39\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32#.tqr.application.v1.ApplicationView\"1\n\x17GetMyApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"T\n\x18GetMyApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\xe2\x01\n\x0f\x43\x65rtificateEdit\x12\x1a\n\x12\x63\x65rtificate_number\x18\x01 \x01(\t\x12\x13\n\x0bholder_name\x18\x02 \x01(\t\x12\x1d\n\x15\x63\x65rtificate_type_code\x18\x03 \x01(\t\x12\x14\n\x0csubject_code\x18\x04 \x01(\t\x12\x14\n\x0cissuing_body\x18\x05 \x01(\t\x12\x12\n\nissue_date\x18\x06 \x01(\t\x12%\n\x06gender\x18\t \x01(\x0e\x32\x15.tqr.common.v1.Gender\x12\x12\n\nbirth_date\x18\x08 \x01(\tJ\x04\x08\x07\x10\x08\"\xd6\x01\n\x16\x45\x64itApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x05\x12:\n\x0b\x63\x65rtificate\x18\x03 \x01(\x0b\x32#.tqr.application.v1.CertificateEditH\x00\x12\x32\n\tmaterials\x18\x04 \x01(\x0b\x32\x1d.tqr.application.v1.MaterialsH\x00\x12\x0f\n\x05\x65mail\x18\x05 \x01(\tH\x00\x42\t\n\x07section\"s\n\x17\x45\x64itApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\x12\x1e\n\x16replaced_from_registry\x18\x02 \x01(\x08\"w\n\x17\x43orrectAuthorityRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\x02 \x01(\t\x12\x12\n\npoint_code\x18\x03 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x04 \x01(\x05\"T\n\x18\x43orrectAuthorityResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"^\n\x1aWithdrawApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x03 \x01(\x05\"W\n\x1bWithdrawApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"-\n\x13ListMessagesRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"[\n\nPointNotes\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x12\n\npoint_code\x18\x02 \x01(\t\x12\x12\n\npoint_name\x18\x03 \x01(\t\x12\r\n\x05notes\x18\x04 \x01(\t\"z\n\x14ListMessagesResponse\x12-\n\x08messages\x18\x01 \x03(\x0b\x32\x1b.tqr.application.v1.Message\x12\x33\n\x0bpoint_notes\x18\x02 \x03(\x0b\x32\x1e.tqr.application.v1.PointNotes\"L\n\x18ResubmitMaterialsRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x05\"U\n\x19ResubmitMaterialsResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"6\n\x1cListApplicationAccessRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"\x92\x01\n\x11\x41pplicationAccess\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11organisation_code\x18\x02 \x01(\t\x12\x19\n\x11organisation_name\x18\x03 \x01(\t\x12\x0f\n\x07\x63hanged\x18\x04 \x01(\x08\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\"W\n\x1dListApplicationAccessResponse\x12\x36\n\x07\x65ntries\x18\x01 \x03(\x0b\x32%.tqr.application.v1.ApplicationAccess2\x9c\x07\n\x10\x41pplicantService\x12s\n\x12ListMyApplications\x12-.tqr.application.v1.ListMyApplicationsRequest\x1a..tqr.application.v1.ListMyApplicationsResponse\x12m\n\x10GetMyApplication\x12+.tqr.application.v1.GetMyApplicationRequest\x1a,.tqr.application.v1.GetMyApplicationResponse\x12j\n\x0f\x45\x64itApplication\x12*.tqr.application.v1.EditApplicationRequest\x1a+.tqr.application.v1.EditApplicationResponse\x12m\n\x10\x43orrectAuthority\x12+.tqr.application.v1.CorrectAuthorityRequest\x1a,.tqr.application.v1.CorrectAuthorityResponse\x12v\n\x13WithdrawApplication\x12..tqr.application.v1.WithdrawApplicationRequest\x1a/.tqr.application.v1.WithdrawApplicationResponse\x12\x61\n\x0cListMessages\x12\'.tqr.application.v1.ListMessagesRequest\x1a(.tqr.application.v1.ListMessagesResponse\x12p\n\x11ResubmitMaterials\x12,.tqr.application.v1.ResubmitMaterialsRequest\x1a-.tqr.application.v1.ResubmitMaterialsResponse\x12|\n\x15ListApplicationAccess\x12\x30.tqr.application.v1.ListApplicationAccessRequest\x1a\x31.tqr.application.v1.ListApplicationAccessResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.application.v1.applications_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LISTMYAPPLICATIONSREQUEST']._serialized_start=125
-  _globals['_LISTMYAPPLICATIONSREQUEST']._serialized_end=152
-  _globals['_LISTMYAPPLICATIONSRESPONSE']._serialized_start=154
-  _globals['_LISTMYAPPLICATIONSRESPONSE']._serialized_end=241
-  _globals['_GETMYAPPLICATIONREQUEST']._serialized_start=243
-  _globals['_GETMYAPPLICATIONREQUEST']._serialized_end=292
-  _globals['_GETMYAPPLICATIONRESPONSE']._serialized_start=294
-  _globals['_GETMYAPPLICATIONRESPONSE']._serialized_end=378
-  _globals['_CERTIFICATEEDIT']._serialized_start=381
-  _globals['_CERTIFICATEEDIT']._serialized_end=607
-  _globals['_EDITAPPLICATIONREQUEST']._serialized_start=610
-  _globals['_EDITAPPLICATIONREQUEST']._serialized_end=824
-  _globals['_EDITAPPLICATIONRESPONSE']._serialized_start=826
-  _globals['_EDITAPPLICATIONRESPONSE']._serialized_end=941
-  _globals['_CORRECTAUTHORITYREQUEST']._serialized_start=943
-  _globals['_CORRECTAUTHORITYREQUEST']._serialized_end=1062
-  _globals['_CORRECTAUTHORITYRESPONSE']._serialized_start=1064
-  _globals['_CORRECTAUTHORITYRESPONSE']._serialized_end=1148
-  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_start=1150
-  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_end=1244
-  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_start=1246
-  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_end=1333
-  _globals['_LISTMESSAGESREQUEST']._serialized_start=1335
-  _globals['_LISTMESSAGESREQUEST']._serialized_end=1380
-  _globals['_POINTNOTES']._serialized_start=1382
-  _globals['_POINTNOTES']._serialized_end=1473
-  _globals['_LISTMESSAGESRESPONSE']._serialized_start=1475
-  _globals['_LISTMESSAGESRESPONSE']._serialized_end=1597
-  _globals['_RESUBMITMATERIALSREQUEST']._serialized_start=1599
-  _globals['_RESUBMITMATERIALSREQUEST']._serialized_end=1675
-  _globals['_RESUBMITMATERIALSRESPONSE']._serialized_start=1677
-  _globals['_RESUBMITMATERIALSRESPONSE']._serialized_end=1762
-  _globals['_APPLICANTSERVICE']._serialized_start=1765
-  _globals['_APPLICANTSERVICE']._serialized_end=2563
+  _globals['_LISTMYAPPLICATIONSREQUEST']._serialized_start=158
+  _globals['_LISTMYAPPLICATIONSREQUEST']._serialized_end=185
+  _globals['_LISTMYAPPLICATIONSRESPONSE']._serialized_start=187
+  _globals['_LISTMYAPPLICATIONSRESPONSE']._serialized_end=274
+  _globals['_GETMYAPPLICATIONREQUEST']._serialized_start=276
+  _globals['_GETMYAPPLICATIONREQUEST']._serialized_end=325
+  _globals['_GETMYAPPLICATIONRESPONSE']._serialized_start=327
+  _globals['_GETMYAPPLICATIONRESPONSE']._serialized_end=411
+  _globals['_CERTIFICATEEDIT']._serialized_start=414
+  _globals['_CERTIFICATEEDIT']._serialized_end=640
+  _globals['_EDITAPPLICATIONREQUEST']._serialized_start=643
+  _globals['_EDITAPPLICATIONREQUEST']._serialized_end=857
+  _globals['_EDITAPPLICATIONRESPONSE']._serialized_start=859
+  _globals['_EDITAPPLICATIONRESPONSE']._serialized_end=974
+  _globals['_CORRECTAUTHORITYREQUEST']._serialized_start=976
+  _globals['_CORRECTAUTHORITYREQUEST']._serialized_end=1095
+  _globals['_CORRECTAUTHORITYRESPONSE']._serialized_start=1097
+  _globals['_CORRECTAUTHORITYRESPONSE']._serialized_end=1181
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_start=1183
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_end=1277
+  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_start=1279
+  _globals['_WITHDRAWAPPLICATIONRESPONSE']._serialized_end=1366
+  _globals['_LISTMESSAGESREQUEST']._serialized_start=1368
+  _globals['_LISTMESSAGESREQUEST']._serialized_end=1413
+  _globals['_POINTNOTES']._serialized_start=1415
+  _globals['_POINTNOTES']._serialized_end=1506
+  _globals['_LISTMESSAGESRESPONSE']._serialized_start=1508
+  _globals['_LISTMESSAGESRESPONSE']._serialized_end=1630
+  _globals['_RESUBMITMATERIALSREQUEST']._serialized_start=1632
+  _globals['_RESUBMITMATERIALSREQUEST']._serialized_end=1708
+  _globals['_RESUBMITMATERIALSRESPONSE']._serialized_start=1710
+  _globals['_RESUBMITMATERIALSRESPONSE']._serialized_end=1795
+  _globals['_LISTAPPLICATIONACCESSREQUEST']._serialized_start=1797
+  _globals['_LISTAPPLICATIONACCESSREQUEST']._serialized_end=1851
+  _globals['_APPLICATIONACCESS']._serialized_start=1854
+  _globals['_APPLICATIONACCESS']._serialized_end=2000
+  _globals['_LISTAPPLICATIONACCESSRESPONSE']._serialized_start=2002
+  _globals['_LISTAPPLICATIONACCESSRESPONSE']._serialized_end=2089
+  _globals['_APPLICANTSERVICE']._serialized_start=2092
+  _globals['_APPLICANTSERVICE']._serialized_end=3016
 # @@protoc_insertion_point(module_scope)

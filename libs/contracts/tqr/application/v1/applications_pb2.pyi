@@ -8,6 +8,7 @@ applications: another applicant's id answers NOT_FOUND.
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from tqr.application.v1 import views_pb2 as _views_pb2
 from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
@@ -408,3 +409,82 @@ class ResubmitMaterialsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ResubmitMaterialsResponse: _TypeAlias = ResubmitMaterialsResponse  # noqa: Y015
+
+@_typing.final
+class ListApplicationAccessRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApplicationAccessRequest: _TypeAlias = ListApplicationAccessRequest  # noqa: Y015
+
+@_typing.final
+class ApplicationAccess(_message.Message):
+    """One look at or change of the application by staff: the organisation and the time, never the
+    person (no staff id, name or role beyond the organisation's kind).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AT_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    ORGANISATION_NAME_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    organisation_code: _builtins.str
+    organisation_name: _builtins.str
+    changed: _builtins.bool
+    """false: looked at it"""
+    action: _builtins.str
+    """the action code (VIEW_APPLICATION, APPROVE_REGISTERED, …)"""
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        organisation_code: _builtins.str = ...,
+        organisation_name: _builtins.str = ...,
+        changed: _builtins.bool = ...,
+        action: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "at", b"at", "changed", b"changed", "organisation_code", b"organisation_code", "organisation_name", b"organisation_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApplicationAccess: _TypeAlias = ApplicationAccess  # noqa: Y015
+
+@_typing.final
+class ListApplicationAccessResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApplicationAccess]:
+        """newest first, at most 200"""
+
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___ApplicationAccess] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApplicationAccessResponse: _TypeAlias = ListApplicationAccessResponse  # noqa: Y015

@@ -69,6 +69,11 @@ class ApplicantServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsResponse.FromString,
                 _registered_method=True)
+        self.ListApplicationAccess = channel.unary_unary(
+                '/tqr.application.v1.ApplicantService/ListApplicationAccess',
+                request_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessResponse.FromString,
+                _registered_method=True)
 
 
 class ApplicantServiceServicer:
@@ -121,6 +126,13 @@ class ApplicantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListApplicationAccess(self, request, context):
+        """R-STAFF-9: which organisation looked at or changed the application, and when; never who.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApplicantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -158,6 +170,11 @@ def add_ApplicantServiceServicer_to_server(servicer, server):
                     servicer.ResubmitMaterials,
                     request_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsResponse.SerializeToString,
+            ),
+            'ListApplicationAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApplicationAccess,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -349,6 +366,33 @@ class ApplicantService:
             '/tqr.application.v1.ApplicantService/ResubmitMaterials',
             tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApplicationAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ApplicantService/ListApplicationAccess',
+            tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessResponse.FromString,
             options,
             channel_credentials,
             insecure,

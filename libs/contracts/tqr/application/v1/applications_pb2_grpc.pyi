@@ -46,6 +46,8 @@ class ApplicantServiceStub:
     """Issue 19 item 19: in MATERIALS_INCOMPLETE, the applicant says the missing papers are ready; the
     point sees the listed items marked to check. No status change; the point's next result ends it.
     """
+    ListApplicationAccess: _grpc.UnaryUnaryMultiCallable[_applications_pb2.ListApplicationAccessRequest, _applications_pb2.ListApplicationAccessResponse]
+    """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
 @_typing.type_check_only
 class ApplicantServiceAsyncStub(ApplicantServiceStub):
@@ -63,6 +65,8 @@ class ApplicantServiceAsyncStub(ApplicantServiceStub):
     """Issue 19 item 19: in MATERIALS_INCOMPLETE, the applicant says the missing papers are ready; the
     point sees the listed items marked to check. No status change; the point's next result ends it.
     """
+    ListApplicationAccess: _aio.UnaryUnaryMultiCallable[_applications_pb2.ListApplicationAccessRequest, _applications_pb2.ListApplicationAccessResponse]  # type: ignore[assignment]
+    """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
 class ApplicantServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -119,5 +123,13 @@ class ApplicantServiceServicer(metaclass=_abc_1.ABCMeta):
         """Issue 19 item 19: in MATERIALS_INCOMPLETE, the applicant says the missing papers are ready; the
         point sees the listed items marked to check. No status change; the point's next result ends it.
         """
+
+    @_abc_1.abstractmethod
+    def ListApplicationAccess(
+        self,
+        request: _applications_pb2.ListApplicationAccessRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.ListApplicationAccessResponse, _abc.Awaitable[_applications_pb2.ListApplicationAccessResponse]]:
+        """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
 def add_ApplicantServiceServicer_to_server(servicer: ApplicantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -22,50 +22,78 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from tqr.application.v1 import status_pb2 as tqr_dot_application_dot_v1_dot_status__pb2
 from tqr.application.v1 import views_pb2 as tqr_dot_application_dot_v1_dot_views__pb2
 from tqr.application.v1 import wizard_pb2 as tqr_dot_application_dot_v1_dot_wizard__pb2
+from tqr.common.v1 import audit_pb2 as tqr_dot_common_dot_v1_dot_audit__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etqr/application/v1/staff.proto\x12\x12tqr.application.v1\x1a\x1ftqr/application/v1/status.proto\x1a\x1etqr/application/v1/views.proto\x1a\x1ftqr/application/v1/wizard.proto\"\'\n\x16\x46indApplicationRequest\x12\r\n\x05query\x18\x01 \x01(\t\"W\n\x17\x46indApplicationResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\"\xeb\x01\n\x19SearchApplicationsRequest\x12\x35\n\x06status\x18\x08 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\x12\n\npoint_code\x18\x02 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x05 \x01(\r\x12\x12\n\npage_token\x18\x06 \x01(\t\x12\"\n\x1a\x63\x65rtificate_conflicts_only\x18\x07 \x01(\x08J\x04\x08\x01\x10\x02\"s\n\x1aSearchApplicationsResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"7\n\x1dGetApplicationForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Z\n\x1eGetApplicationForStaffResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\xb0\x01\n\x19RecordOnSiteResultRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x06 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x19\n\x11missing_materials\x18\x04 \x03(\t\x12\x18\n\x10\x65xpected_version\x18\x05 \x01(\x05J\x04\x08\x02\x10\x03\"V\n\x1aRecordOnSiteResultResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\x94\x01\n\x18\x44\x65\x63ideApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x05 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x04 \x01(\x05J\x04\x08\x02\x10\x03\"U\n\x19\x44\x65\x63ideApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\":\n\x12PostMessageRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"C\n\x13PostMessageResponse\x12,\n\x07message\x18\x01 \x01(\x0b\x32\x1b.tqr.application.v1.Message\"U\n\x1c\x43orrectApplicantEmailRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"Y\n\x1d\x43orrectApplicantEmailResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"9\n\x1f\x43heckEligibilityForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Y\n CheckEligibilityForStaffResponse\x12\x35\n\x06report\x18\x01 \x01(\x0b\x32%.tqr.application.v1.EligibilityReport2\xbd\x07\n\x0cStaffService\x12j\n\x0f\x46indApplication\x12*.tqr.application.v1.FindApplicationRequest\x1a+.tqr.application.v1.FindApplicationResponse\x12s\n\x12SearchApplications\x12-.tqr.application.v1.SearchApplicationsRequest\x1a..tqr.application.v1.SearchApplicationsResponse\x12\x7f\n\x16GetApplicationForStaff\x12\x31.tqr.application.v1.GetApplicationForStaffRequest\x1a\x32.tqr.application.v1.GetApplicationForStaffResponse\x12s\n\x12RecordOnSiteResult\x12-.tqr.application.v1.RecordOnSiteResultRequest\x1a..tqr.application.v1.RecordOnSiteResultResponse\x12p\n\x11\x44\x65\x63ideApplication\x12,.tqr.application.v1.DecideApplicationRequest\x1a-.tqr.application.v1.DecideApplicationResponse\x12^\n\x0bPostMessage\x12&.tqr.application.v1.PostMessageRequest\x1a\'.tqr.application.v1.PostMessageResponse\x12|\n\x15\x43orrectApplicantEmail\x12\x30.tqr.application.v1.CorrectApplicantEmailRequest\x1a\x31.tqr.application.v1.CorrectApplicantEmailResponse\x12\x85\x01\n\x18\x43heckEligibilityForStaff\x12\x33.tqr.application.v1.CheckEligibilityForStaffRequest\x1a\x34.tqr.application.v1.CheckEligibilityForStaffResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etqr/application/v1/staff.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ftqr/application/v1/status.proto\x1a\x1etqr/application/v1/views.proto\x1a\x1ftqr/application/v1/wizard.proto\x1a\x19tqr/common/v1/audit.proto\"\'\n\x16\x46indApplicationRequest\x12\r\n\x05query\x18\x01 \x01(\t\"W\n\x17\x46indApplicationResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\"\x84\x02\n\x19SearchApplicationsRequest\x12\x35\n\x06status\x18\x08 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\x12\n\npoint_code\x18\x02 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x05 \x01(\r\x12\x12\n\npage_token\x18\x06 \x01(\t\x12\"\n\x1a\x63\x65rtificate_conflicts_only\x18\x07 \x01(\x08\x12\x17\n\x0fother_plan_only\x18\t \x01(\x08J\x04\x08\x01\x10\x02\"s\n\x1aSearchApplicationsResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"7\n\x1dGetApplicationForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Z\n\x1eGetApplicationForStaffResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\xb0\x01\n\x19RecordOnSiteResultRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x06 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x19\n\x11missing_materials\x18\x04 \x03(\t\x12\x18\n\x10\x65xpected_version\x18\x05 \x01(\x05J\x04\x08\x02\x10\x03\"V\n\x1aRecordOnSiteResultResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"\x94\x01\n\x18\x44\x65\x63ideApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x05 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x04 \x01(\x05J\x04\x08\x02\x10\x03\"U\n\x19\x44\x65\x63ideApplicationResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\":\n\x12PostMessageRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"C\n\x13PostMessageResponse\x12,\n\x07message\x18\x01 \x01(\x0b\x32\x1b.tqr.application.v1.Message\"U\n\x1c\x43orrectApplicantEmailRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"Y\n\x1d\x43orrectApplicantEmailResponse\x12\x38\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32#.tqr.application.v1.ApplicationView\"9\n\x1f\x43heckEligibilityForStaffRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"Y\n CheckEligibilityForStaffResponse\x12\x35\n\x06report\x18\x01 \x01(\x0b\x32%.tqr.application.v1.EligibilityReport\"\xaf\x01\n\nBulkFilter\x12\x35\n\x06status\x18\x01 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\x12\n\npoint_code\x18\x02 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x04 \x01(\t\x12\"\n\x1a\x63\x65rtificate_conflicts_only\x18\x05 \x01(\x08\"M\n\x1bResolveBulkSelectionRequest\x12.\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1e.tqr.application.v1.BulkFilter\"o\n\x1cResolveBulkSelectionResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.tqr.application.v1.ApplicationSummary\x12\x11\n\tmax_items\x18\x02 \x01(\r\"\xe6\x01\n\x11\x42ulkDecideRequest\x12\x17\n\x0f\x61pplication_ids\x18\x01 \x03(\t\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1e.tqr.application.v1.BulkFilter\x12\x12\n\nuse_filter\x18\x03 \x01(\x08\x12\x30\n\x06\x61\x63tion\x18\x04 \x01(\x0e\x32 .tqr.application.v1.StatusAction\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x19\n\x11missing_materials\x18\x06 \x03(\t\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\"\xbd\x01\n\x0e\x42ulkItemResult\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x0c\n\x04\x63ode\x18\x04 \x01(\t\x12\x12\n\nmessage_zh\x18\x05 \x01(\t\x12\x12\n\nmessage_en\x18\x06 \x01(\t\x12\x35\n\x06status\x18\x07 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\"\x7f\n\x12\x42ulkDecideResponse\x12\x33\n\x07results\x18\x01 \x03(\x0b\x32\".tqr.application.v1.BulkItemResult\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x12\x11\n\tsucceeded\x18\x03 \x01(\r\x12\x0f\n\x07refused\x18\x04 \x01(\r\"\xd2\x01\n\tWorkClaim\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x10\n\x08staff_id\x18\x02 \x01(\t\x12\x12\n\nstaff_name\x18\x03 \x01(\t\x12\x19\n\x11organisation_code\x18\x04 \x01(\t\x12.\n\nclaimed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04mine\x18\x07 \x01(\x08\"1\n\x17\x43laimApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"H\n\x18\x43laimApplicationResponse\x12,\n\x05\x63laim\x18\x01 \x01(\x0b\x32\x1d.tqr.application.v1.WorkClaim\"8\n\x1eReleaseApplicationClaimRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"3\n\x1fReleaseApplicationClaimResponse\x12\x10\n\x08released\x18\x01 \x01(\x08\"0\n\x15ListWorkClaimsRequest\x12\x17\n\x0f\x61pplication_ids\x18\x01 \x03(\t\"G\n\x16ListWorkClaimsResponse\x12-\n\x06\x63laims\x18\x01 \x03(\x0b\x32\x1d.tqr.application.v1.WorkClaim2\xb9\x0c\n\x0cStaffService\x12j\n\x0f\x46indApplication\x12*.tqr.application.v1.FindApplicationRequest\x1a+.tqr.application.v1.FindApplicationResponse\x12s\n\x12SearchApplications\x12-.tqr.application.v1.SearchApplicationsRequest\x1a..tqr.application.v1.SearchApplicationsResponse\x12\x7f\n\x16GetApplicationForStaff\x12\x31.tqr.application.v1.GetApplicationForStaffRequest\x1a\x32.tqr.application.v1.GetApplicationForStaffResponse\x12s\n\x12RecordOnSiteResult\x12-.tqr.application.v1.RecordOnSiteResultRequest\x1a..tqr.application.v1.RecordOnSiteResultResponse\x12p\n\x11\x44\x65\x63ideApplication\x12,.tqr.application.v1.DecideApplicationRequest\x1a-.tqr.application.v1.DecideApplicationResponse\x12^\n\x0bPostMessage\x12&.tqr.application.v1.PostMessageRequest\x1a\'.tqr.application.v1.PostMessageResponse\x12|\n\x15\x43orrectApplicantEmail\x12\x30.tqr.application.v1.CorrectApplicantEmailRequest\x1a\x31.tqr.application.v1.CorrectApplicantEmailResponse\x12\x85\x01\n\x18\x43heckEligibilityForStaff\x12\x33.tqr.application.v1.CheckEligibilityForStaffRequest\x1a\x34.tqr.application.v1.CheckEligibilityForStaffResponse\x12\x45\n\x0eSearchAuditLog\x12\x19.tqr.common.v1.AuditQuery\x1a\x18.tqr.common.v1.AuditPage\x12y\n\x14ResolveBulkSelection\x12/.tqr.application.v1.ResolveBulkSelectionRequest\x1a\x30.tqr.application.v1.ResolveBulkSelectionResponse\x12[\n\nBulkDecide\x12%.tqr.application.v1.BulkDecideRequest\x1a&.tqr.application.v1.BulkDecideResponse\x12m\n\x10\x43laimApplication\x12+.tqr.application.v1.ClaimApplicationRequest\x1a,.tqr.application.v1.ClaimApplicationResponse\x12\x82\x01\n\x17ReleaseApplicationClaim\x12\x32.tqr.application.v1.ReleaseApplicationClaimRequest\x1a\x33.tqr.application.v1.ReleaseApplicationClaimResponse\x12g\n\x0eListWorkClaims\x12).tqr.application.v1.ListWorkClaimsRequest\x1a*.tqr.application.v1.ListWorkClaimsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.application.v1.staff_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FINDAPPLICATIONREQUEST']._serialized_start=152
-  _globals['_FINDAPPLICATIONREQUEST']._serialized_end=191
-  _globals['_FINDAPPLICATIONRESPONSE']._serialized_start=193
-  _globals['_FINDAPPLICATIONRESPONSE']._serialized_end=280
-  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_start=283
-  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_end=518
-  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_start=520
-  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_end=635
-  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_start=637
-  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_end=692
-  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_start=694
-  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_end=784
-  _globals['_RECORDONSITERESULTREQUEST']._serialized_start=787
-  _globals['_RECORDONSITERESULTREQUEST']._serialized_end=963
-  _globals['_RECORDONSITERESULTRESPONSE']._serialized_start=965
-  _globals['_RECORDONSITERESULTRESPONSE']._serialized_end=1051
-  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_start=1054
-  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_end=1202
-  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_start=1204
-  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_end=1289
-  _globals['_POSTMESSAGEREQUEST']._serialized_start=1291
-  _globals['_POSTMESSAGEREQUEST']._serialized_end=1349
-  _globals['_POSTMESSAGERESPONSE']._serialized_start=1351
-  _globals['_POSTMESSAGERESPONSE']._serialized_end=1418
-  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_start=1420
-  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_end=1505
-  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_start=1507
-  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_end=1596
-  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_start=1598
-  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_end=1655
-  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_start=1657
-  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_end=1746
-  _globals['_STAFFSERVICE']._serialized_start=1749
-  _globals['_STAFFSERVICE']._serialized_end=2706
+  _globals['_FINDAPPLICATIONREQUEST']._serialized_start=212
+  _globals['_FINDAPPLICATIONREQUEST']._serialized_end=251
+  _globals['_FINDAPPLICATIONRESPONSE']._serialized_start=253
+  _globals['_FINDAPPLICATIONRESPONSE']._serialized_end=340
+  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_start=343
+  _globals['_SEARCHAPPLICATIONSREQUEST']._serialized_end=603
+  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_start=605
+  _globals['_SEARCHAPPLICATIONSRESPONSE']._serialized_end=720
+  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_start=722
+  _globals['_GETAPPLICATIONFORSTAFFREQUEST']._serialized_end=777
+  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_start=779
+  _globals['_GETAPPLICATIONFORSTAFFRESPONSE']._serialized_end=869
+  _globals['_RECORDONSITERESULTREQUEST']._serialized_start=872
+  _globals['_RECORDONSITERESULTREQUEST']._serialized_end=1048
+  _globals['_RECORDONSITERESULTRESPONSE']._serialized_start=1050
+  _globals['_RECORDONSITERESULTRESPONSE']._serialized_end=1136
+  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_start=1139
+  _globals['_DECIDEAPPLICATIONREQUEST']._serialized_end=1287
+  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_start=1289
+  _globals['_DECIDEAPPLICATIONRESPONSE']._serialized_end=1374
+  _globals['_POSTMESSAGEREQUEST']._serialized_start=1376
+  _globals['_POSTMESSAGEREQUEST']._serialized_end=1434
+  _globals['_POSTMESSAGERESPONSE']._serialized_start=1436
+  _globals['_POSTMESSAGERESPONSE']._serialized_end=1503
+  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_start=1505
+  _globals['_CORRECTAPPLICANTEMAILREQUEST']._serialized_end=1590
+  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_start=1592
+  _globals['_CORRECTAPPLICANTEMAILRESPONSE']._serialized_end=1681
+  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_start=1683
+  _globals['_CHECKELIGIBILITYFORSTAFFREQUEST']._serialized_end=1740
+  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_start=1742
+  _globals['_CHECKELIGIBILITYFORSTAFFRESPONSE']._serialized_end=1831
+  _globals['_BULKFILTER']._serialized_start=1834
+  _globals['_BULKFILTER']._serialized_end=2009
+  _globals['_RESOLVEBULKSELECTIONREQUEST']._serialized_start=2011
+  _globals['_RESOLVEBULKSELECTIONREQUEST']._serialized_end=2088
+  _globals['_RESOLVEBULKSELECTIONRESPONSE']._serialized_start=2090
+  _globals['_RESOLVEBULKSELECTIONRESPONSE']._serialized_end=2201
+  _globals['_BULKDECIDEREQUEST']._serialized_start=2204
+  _globals['_BULKDECIDEREQUEST']._serialized_end=2434
+  _globals['_BULKITEMRESULT']._serialized_start=2437
+  _globals['_BULKITEMRESULT']._serialized_end=2626
+  _globals['_BULKDECIDERESPONSE']._serialized_start=2628
+  _globals['_BULKDECIDERESPONSE']._serialized_end=2755
+  _globals['_WORKCLAIM']._serialized_start=2758
+  _globals['_WORKCLAIM']._serialized_end=2968
+  _globals['_CLAIMAPPLICATIONREQUEST']._serialized_start=2970
+  _globals['_CLAIMAPPLICATIONREQUEST']._serialized_end=3019
+  _globals['_CLAIMAPPLICATIONRESPONSE']._serialized_start=3021
+  _globals['_CLAIMAPPLICATIONRESPONSE']._serialized_end=3093
+  _globals['_RELEASEAPPLICATIONCLAIMREQUEST']._serialized_start=3095
+  _globals['_RELEASEAPPLICATIONCLAIMREQUEST']._serialized_end=3151
+  _globals['_RELEASEAPPLICATIONCLAIMRESPONSE']._serialized_start=3153
+  _globals['_RELEASEAPPLICATIONCLAIMRESPONSE']._serialized_end=3204
+  _globals['_LISTWORKCLAIMSREQUEST']._serialized_start=3206
+  _globals['_LISTWORKCLAIMSREQUEST']._serialized_end=3254
+  _globals['_LISTWORKCLAIMSRESPONSE']._serialized_start=3256
+  _globals['_LISTWORKCLAIMSRESPONSE']._serialized_end=3327
+  _globals['_STAFFSERVICE']._serialized_start=3330
+  _globals['_STAFFSERVICE']._serialized_end=4923
 # @@protoc_insertion_point(module_scope)

@@ -8,6 +8,7 @@ organisation in this service and written to the audit log.
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from tqr.application.v1 import status_pb2 as _status_pb2
 from tqr.application.v1 import views_pb2 as _views_pb2
@@ -74,6 +75,7 @@ class SearchApplicationsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     CERTIFICATE_CONFLICTS_ONLY_FIELD_NUMBER: _builtins.int
+    OTHER_PLAN_ONLY_FIELD_NUMBER: _builtins.int
     status: _status_pb2.ApplicationStatus.ValueType
     """unspecified: any"""
     point_code: _builtins.str
@@ -86,6 +88,8 @@ class SearchApplicationsRequest(_message.Message):
     """from the previous page"""
     certificate_conflicts_only: _builtins.bool
     """R-WIZ-10: only applications whose certificate number another applicant also claims."""
+    other_plan_only: _builtins.bool
+    """R-STAFF-8: only applications whose certificate number is also live in another plan."""
     def __init__(
         self,
         *,
@@ -96,10 +100,11 @@ class SearchApplicationsRequest(_message.Message):
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
         certificate_conflicts_only: _builtins.bool = ...,
+        other_plan_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "page_size", b"page_size", "page_token", b"page_token", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "other_plan_only", b"other_plan_only", "page_size", b"page_size", "page_token", b"page_token", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -394,3 +399,364 @@ class CheckEligibilityForStaffResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CheckEligibilityForStaffResponse: _TypeAlias = CheckEligibilityForStaffResponse  # noqa: Y015
+
+@_typing.final
+class BulkFilter(_message.Message):
+    """--- R-STAFF-6: bulk decisions and work claims ------------------------------------------------
+
+    The filters of SearchApplicationsRequest, for a bulk selection.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    POINT_CODE_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    APPLICANT_NAME_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_CONFLICTS_ONLY_FIELD_NUMBER: _builtins.int
+    status: _status_pb2.ApplicationStatus.ValueType
+    """unspecified: any"""
+    point_code: _builtins.str
+    application_number: _builtins.str
+    applicant_name: _builtins.str
+    certificate_conflicts_only: _builtins.bool
+    def __init__(
+        self,
+        *,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
+        point_code: _builtins.str = ...,
+        application_number: _builtins.str = ...,
+        applicant_name: _builtins.str = ...,
+        certificate_conflicts_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BulkFilter: _TypeAlias = BulkFilter  # noqa: Y015
+
+@_typing.final
+class ResolveBulkSelectionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def filter(self) -> Global___BulkFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___BulkFilter | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveBulkSelectionRequest: _TypeAlias = ResolveBulkSelectionRequest  # noqa: Y015
+
+@_typing.final
+class ResolveBulkSelectionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATIONS_FIELD_NUMBER: _builtins.int
+    MAX_ITEMS_FIELD_NUMBER: _builtins.int
+    max_items: _builtins.int
+    """the bound of one bulk decision"""
+    @_builtins.property
+    def applications(self) -> _containers.RepeatedCompositeFieldContainer[_views_pb2.ApplicationSummary]: ...
+    def __init__(
+        self,
+        *,
+        applications: _abc.Iterable[_views_pb2.ApplicationSummary] | None = ...,
+        max_items: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applications", b"applications", "max_items", b"max_items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveBulkSelectionResponse: _TypeAlias = ResolveBulkSelectionResponse  # noqa: Y015
+
+@_typing.final
+class BulkDecideRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_IDS_FIELD_NUMBER: _builtins.int
+    FILTER_FIELD_NUMBER: _builtins.int
+    USE_FILTER_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    MISSING_MATERIALS_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    use_filter: _builtins.bool
+    action: _status_pb2.StatusAction.ValueType
+    reason: _builtins.str
+    """where the workflow rules need one"""
+    idempotency_key: _builtins.str
+    """required; 8 to 100 characters"""
+    @_builtins.property
+    def application_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """either these ..."""
+
+    @_builtins.property
+    def filter(self) -> Global___BulkFilter:
+        """... or every application the filter selects"""
+
+    @_builtins.property
+    def missing_materials(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """MARK_MATERIALS_INCOMPLETE"""
+
+    def __init__(
+        self,
+        *,
+        application_ids: _abc.Iterable[_builtins.str] | None = ...,
+        filter: Global___BulkFilter | None = ...,
+        use_filter: _builtins.bool = ...,
+        action: _status_pb2.StatusAction.ValueType = ...,
+        reason: _builtins.str = ...,
+        missing_materials: _abc.Iterable[_builtins.str] | None = ...,
+        idempotency_key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "application_ids", b"application_ids", "filter", b"filter", "idempotency_key", b"idempotency_key", "missing_materials", b"missing_materials", "reason", b"reason", "use_filter", b"use_filter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BulkDecideRequest: _TypeAlias = BulkDecideRequest  # noqa: Y015
+
+@_typing.final
+class BulkItemResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    OK_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_ZH_FIELD_NUMBER: _builtins.int
+    MESSAGE_EN_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    application_number: _builtins.str
+    """empty when the application was not found"""
+    ok: _builtins.bool
+    code: _builtins.str
+    """the refusing rule (e.g. R-APP-2, R-STAFF-6); empty when ok"""
+    message_zh: _builtins.str
+    message_en: _builtins.str
+    status: _status_pb2.ApplicationStatus.ValueType
+    """after the decision (ok), or as found (refused)"""
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+        application_number: _builtins.str = ...,
+        ok: _builtins.bool = ...,
+        code: _builtins.str = ...,
+        message_zh: _builtins.str = ...,
+        message_en: _builtins.str = ...,
+        status: _status_pb2.ApplicationStatus.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "application_number", b"application_number", "code", b"code", "message_en", b"message_en", "message_zh", b"message_zh", "ok", b"ok", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BulkItemResult: _TypeAlias = BulkItemResult  # noqa: Y015
+
+@_typing.final
+class BulkDecideResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
+    SUCCEEDED_FIELD_NUMBER: _builtins.int
+    REFUSED_FIELD_NUMBER: _builtins.int
+    replayed: _builtins.bool
+    """true: the stored results of an earlier identical request"""
+    succeeded: _builtins.int
+    refused: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___BulkItemResult]:
+        """in the order of the request (or of the filter's list)"""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___BulkItemResult] | None = ...,
+        replayed: _builtins.bool = ...,
+        succeeded: _builtins.int = ...,
+        refused: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["refused", b"refused", "replayed", b"replayed", "results", b"results", "succeeded", b"succeeded"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BulkDecideResponse: _TypeAlias = BulkDecideResponse  # noqa: Y015
+
+@_typing.final
+class WorkClaim(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    STAFF_ID_FIELD_NUMBER: _builtins.int
+    STAFF_NAME_FIELD_NUMBER: _builtins.int
+    ORGANISATION_CODE_FIELD_NUMBER: _builtins.int
+    CLAIMED_AT_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    MINE_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    staff_id: _builtins.str
+    staff_name: _builtins.str
+    organisation_code: _builtins.str
+    mine: _builtins.bool
+    """held by the caller"""
+    @_builtins.property
+    def claimed_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+        staff_id: _builtins.str = ...,
+        staff_name: _builtins.str = ...,
+        organisation_code: _builtins.str = ...,
+        claimed_at: _timestamp_pb2.Timestamp | None = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        mine: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["claimed_at", b"claimed_at", "expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "claimed_at", b"claimed_at", "expires_at", b"expires_at", "mine", b"mine", "organisation_code", b"organisation_code", "staff_id", b"staff_id", "staff_name", b"staff_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkClaim: _TypeAlias = WorkClaim  # noqa: Y015
+
+@_typing.final
+class ClaimApplicationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimApplicationRequest: _TypeAlias = ClaimApplicationRequest  # noqa: Y015
+
+@_typing.final
+class ClaimApplicationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLAIM_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def claim(self) -> Global___WorkClaim: ...
+    def __init__(
+        self,
+        *,
+        claim: Global___WorkClaim | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["claim", b"claim"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["claim", b"claim"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimApplicationResponse: _TypeAlias = ClaimApplicationResponse  # noqa: Y015
+
+@_typing.final
+class ReleaseApplicationClaimRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseApplicationClaimRequest: _TypeAlias = ReleaseApplicationClaimRequest  # noqa: Y015
+
+@_typing.final
+class ReleaseApplicationClaimResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RELEASED_FIELD_NUMBER: _builtins.int
+    released: _builtins.bool
+    """false: the caller held no claim on it"""
+    def __init__(
+        self,
+        *,
+        released: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["released", b"released"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseApplicationClaimResponse: _TypeAlias = ReleaseApplicationClaimResponse  # noqa: Y015
+
+@_typing.final
+class ListWorkClaimsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def application_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """at most 500"""
+
+    def __init__(
+        self,
+        *,
+        application_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_ids", b"application_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWorkClaimsRequest: _TypeAlias = ListWorkClaimsRequest  # noqa: Y015
+
+@_typing.final
+class ListWorkClaimsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLAIMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def claims(self) -> _containers.RepeatedCompositeFieldContainer[Global___WorkClaim]: ...
+    def __init__(
+        self,
+        *,
+        claims: _abc.Iterable[Global___WorkClaim] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["claims", b"claims"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWorkClaimsResponse: _TypeAlias = ListWorkClaimsResponse  # noqa: Y015

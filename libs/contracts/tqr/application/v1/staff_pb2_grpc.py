@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from tqr.application.v1 import staff_pb2 as tqr_dot_application_dot_v1_dot_staff__pb2
+from tqr.common.v1 import audit_pb2 as tqr_dot_common_dot_v1_dot_audit__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -74,6 +75,36 @@ class StaffServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffResponse.FromString,
                 _registered_method=True)
+        self.SearchAuditLog = channel.unary_unary(
+                '/tqr.application.v1.StaffService/SearchAuditLog',
+                request_serializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.SerializeToString,
+                response_deserializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.FromString,
+                _registered_method=True)
+        self.ResolveBulkSelection = channel.unary_unary(
+                '/tqr.application.v1.StaffService/ResolveBulkSelection',
+                request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ResolveBulkSelectionRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ResolveBulkSelectionResponse.FromString,
+                _registered_method=True)
+        self.BulkDecide = channel.unary_unary(
+                '/tqr.application.v1.StaffService/BulkDecide',
+                request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.BulkDecideRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.BulkDecideResponse.FromString,
+                _registered_method=True)
+        self.ClaimApplication = channel.unary_unary(
+                '/tqr.application.v1.StaffService/ClaimApplication',
+                request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ClaimApplicationRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ClaimApplicationResponse.FromString,
+                _registered_method=True)
+        self.ReleaseApplicationClaim = channel.unary_unary(
+                '/tqr.application.v1.StaffService/ReleaseApplicationClaim',
+                request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ReleaseApplicationClaimRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ReleaseApplicationClaimResponse.FromString,
+                _registered_method=True)
+        self.ListWorkClaims = channel.unary_unary(
+                '/tqr.application.v1.StaffService/ListWorkClaims',
+                request_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsResponse.FromString,
+                _registered_method=True)
 
 
 class StaffServiceServicer:
@@ -131,6 +162,51 @@ class StaffServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchAuditLog(self, request, context):
+        """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+        admins all; scoped by the caller's actor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveBulkSelection(self, request, context):
+        """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
+        The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
+        bound; more is refused with BULK_TOO_LARGE so the filter is narrowed first).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BulkDecide(self, request, context):
+        """One action on many applications; each goes through the single-decision path and gets its own
+        result. The same idempotency key from the same staff member returns the stored results.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimApplication(self, request, context):
+        """Claim an application for a while (renewed by claiming again); refused while another holds it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseApplicationClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWorkClaims(self, request, context):
+        """The live claims on the given applications (those in the caller's scope).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StaffServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -173,6 +249,36 @@ def add_StaffServiceServicer_to_server(servicer, server):
                     servicer.CheckEligibilityForStaff,
                     request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffResponse.SerializeToString,
+            ),
+            'SearchAuditLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchAuditLog,
+                    request_deserializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.FromString,
+                    response_serializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.SerializeToString,
+            ),
+            'ResolveBulkSelection': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveBulkSelection,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ResolveBulkSelectionRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ResolveBulkSelectionResponse.SerializeToString,
+            ),
+            'BulkDecide': grpc.unary_unary_rpc_method_handler(
+                    servicer.BulkDecide,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.BulkDecideRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.BulkDecideResponse.SerializeToString,
+            ),
+            'ClaimApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimApplication,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ClaimApplicationRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ClaimApplicationResponse.SerializeToString,
+            ),
+            'ReleaseApplicationClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseApplicationClaim,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ReleaseApplicationClaimRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ReleaseApplicationClaimResponse.SerializeToString,
+            ),
+            'ListWorkClaims': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWorkClaims,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -391,6 +497,168 @@ class StaffService:
             '/tqr.application.v1.StaffService/CheckEligibilityForStaff',
             tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_staff__pb2.CheckEligibilityForStaffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchAuditLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/SearchAuditLog',
+            tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.SerializeToString,
+            tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveBulkSelection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/ResolveBulkSelection',
+            tqr_dot_application_dot_v1_dot_staff__pb2.ResolveBulkSelectionRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_staff__pb2.ResolveBulkSelectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BulkDecide(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/BulkDecide',
+            tqr_dot_application_dot_v1_dot_staff__pb2.BulkDecideRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_staff__pb2.BulkDecideResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/ClaimApplication',
+            tqr_dot_application_dot_v1_dot_staff__pb2.ClaimApplicationRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_staff__pb2.ClaimApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseApplicationClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/ReleaseApplicationClaim',
+            tqr_dot_application_dot_v1_dot_staff__pb2.ReleaseApplicationClaimRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_staff__pb2.ReleaseApplicationClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWorkClaims(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.StaffService/ListWorkClaims',
+            tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_staff__pb2.ListWorkClaimsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,6 +8,7 @@ organisation in this service and written to the audit log.
 from collections import abc as _abc
 from grpc import aio as _aio
 from tqr.application.v1 import staff_pb2 as _staff_pb2
+from tqr.common.v1 import audit_pb2 as _audit_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -46,6 +47,24 @@ class StaffServiceStub:
     PostMessage: _grpc.UnaryUnaryMultiCallable[_staff_pb2.PostMessageRequest, _staff_pb2.PostMessageResponse]
     CorrectApplicantEmail: _grpc.UnaryUnaryMultiCallable[_staff_pb2.CorrectApplicantEmailRequest, _staff_pb2.CorrectApplicantEmailResponse]
     CheckEligibilityForStaff: _grpc.UnaryUnaryMultiCallable[_staff_pb2.CheckEligibilityForStaffRequest, _staff_pb2.CheckEligibilityForStaffResponse]
+    SearchAuditLog: _grpc.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]
+    """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+    admins all; scoped by the caller's actor.
+    """
+    ResolveBulkSelection: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ResolveBulkSelectionRequest, _staff_pb2.ResolveBulkSelectionResponse]
+    """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
+    The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
+    bound; more is refused with BULK_TOO_LARGE so the filter is narrowed first).
+    """
+    BulkDecide: _grpc.UnaryUnaryMultiCallable[_staff_pb2.BulkDecideRequest, _staff_pb2.BulkDecideResponse]
+    """One action on many applications; each goes through the single-decision path and gets its own
+    result. The same idempotency key from the same staff member returns the stored results.
+    """
+    ClaimApplication: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ClaimApplicationRequest, _staff_pb2.ClaimApplicationResponse]
+    """Claim an application for a while (renewed by claiming again); refused while another holds it."""
+    ReleaseApplicationClaim: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ReleaseApplicationClaimRequest, _staff_pb2.ReleaseApplicationClaimResponse]
+    ListWorkClaims: _grpc.UnaryUnaryMultiCallable[_staff_pb2.ListWorkClaimsRequest, _staff_pb2.ListWorkClaimsResponse]
+    """The live claims on the given applications (those in the caller's scope)."""
 
 @_typing.type_check_only
 class StaffServiceAsyncStub(StaffServiceStub):
@@ -63,6 +82,24 @@ class StaffServiceAsyncStub(StaffServiceStub):
     PostMessage: _aio.UnaryUnaryMultiCallable[_staff_pb2.PostMessageRequest, _staff_pb2.PostMessageResponse]  # type: ignore[assignment]
     CorrectApplicantEmail: _aio.UnaryUnaryMultiCallable[_staff_pb2.CorrectApplicantEmailRequest, _staff_pb2.CorrectApplicantEmailResponse]  # type: ignore[assignment]
     CheckEligibilityForStaff: _aio.UnaryUnaryMultiCallable[_staff_pb2.CheckEligibilityForStaffRequest, _staff_pb2.CheckEligibilityForStaffResponse]  # type: ignore[assignment]
+    SearchAuditLog: _aio.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]  # type: ignore[assignment]
+    """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+    admins all; scoped by the caller's actor.
+    """
+    ResolveBulkSelection: _aio.UnaryUnaryMultiCallable[_staff_pb2.ResolveBulkSelectionRequest, _staff_pb2.ResolveBulkSelectionResponse]  # type: ignore[assignment]
+    """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
+    The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
+    bound; more is refused with BULK_TOO_LARGE so the filter is narrowed first).
+    """
+    BulkDecide: _aio.UnaryUnaryMultiCallable[_staff_pb2.BulkDecideRequest, _staff_pb2.BulkDecideResponse]  # type: ignore[assignment]
+    """One action on many applications; each goes through the single-decision path and gets its own
+    result. The same idempotency key from the same staff member returns the stored results.
+    """
+    ClaimApplication: _aio.UnaryUnaryMultiCallable[_staff_pb2.ClaimApplicationRequest, _staff_pb2.ClaimApplicationResponse]  # type: ignore[assignment]
+    """Claim an application for a while (renewed by claiming again); refused while another holds it."""
+    ReleaseApplicationClaim: _aio.UnaryUnaryMultiCallable[_staff_pb2.ReleaseApplicationClaimRequest, _staff_pb2.ReleaseApplicationClaimResponse]  # type: ignore[assignment]
+    ListWorkClaims: _aio.UnaryUnaryMultiCallable[_staff_pb2.ListWorkClaimsRequest, _staff_pb2.ListWorkClaimsResponse]  # type: ignore[assignment]
+    """The live claims on the given applications (those in the caller's scope)."""
 
 class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -125,5 +162,59 @@ class StaffServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _staff_pb2.CheckEligibilityForStaffRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_staff_pb2.CheckEligibilityForStaffResponse, _abc.Awaitable[_staff_pb2.CheckEligibilityForStaffResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SearchAuditLog(
+        self,
+        request: _audit_pb2.AuditQuery,
+        context: _ServicerContext,
+    ) -> _typing.Union[_audit_pb2.AuditPage, _abc.Awaitable[_audit_pb2.AuditPage]]:
+        """R-STAFF-9: authority admins read their organisation's rows (authority and its points), system
+        admins all; scoped by the caller's actor.
+        """
+
+    @_abc_1.abstractmethod
+    def ResolveBulkSelection(
+        self,
+        request: _staff_pb2.ResolveBulkSelectionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ResolveBulkSelectionResponse, _abc.Awaitable[_staff_pb2.ResolveBulkSelectionResponse]]:
+        """R-STAFF-6: bulk decisions and work claims (messages at the end of this file).
+        The applications a staff list's filter selects for a bulk decision (at most BulkDecideRequest's
+        bound; more is refused with BULK_TOO_LARGE so the filter is narrowed first).
+        """
+
+    @_abc_1.abstractmethod
+    def BulkDecide(
+        self,
+        request: _staff_pb2.BulkDecideRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.BulkDecideResponse, _abc.Awaitable[_staff_pb2.BulkDecideResponse]]:
+        """One action on many applications; each goes through the single-decision path and gets its own
+        result. The same idempotency key from the same staff member returns the stored results.
+        """
+
+    @_abc_1.abstractmethod
+    def ClaimApplication(
+        self,
+        request: _staff_pb2.ClaimApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ClaimApplicationResponse, _abc.Awaitable[_staff_pb2.ClaimApplicationResponse]]:
+        """Claim an application for a while (renewed by claiming again); refused while another holds it."""
+
+    @_abc_1.abstractmethod
+    def ReleaseApplicationClaim(
+        self,
+        request: _staff_pb2.ReleaseApplicationClaimRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ReleaseApplicationClaimResponse, _abc.Awaitable[_staff_pb2.ReleaseApplicationClaimResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListWorkClaims(
+        self,
+        request: _staff_pb2.ListWorkClaimsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_staff_pb2.ListWorkClaimsResponse, _abc.Awaitable[_staff_pb2.ListWorkClaimsResponse]]:
+        """The live claims on the given applications (those in the caller's scope)."""
 
 def add_StaffServiceServicer_to_server(servicer: StaffServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

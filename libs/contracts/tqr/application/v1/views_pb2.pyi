@@ -430,6 +430,7 @@ class ApplicationView(_message.Message):
     ALLOWED_ACTIONS_FIELD_NUMBER: _builtins.int
     CERTIFICATE_CLAIMED_BY_ANOTHER_FIELD_NUMBER: _builtins.int
     EDIT_UNTIL_FIELD_NUMBER: _builtins.int
+    ALSO_IN_OTHER_PLANS_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -478,6 +479,12 @@ class ApplicationView(_message.Message):
         it, even once passed); the same value the notifications name.
         """
 
+    @_builtins.property
+    def also_in_other_plans(self) -> _containers.RepeatedCompositeFieldContainer[Global___OtherPlanAuthority]:
+        """R-STAFF-8, staff only: the certificate number is also in a live application of another plan;
+        the authorities of those plans (never the other application's number or applicant).
+        """
+
     def __init__(
         self,
         *,
@@ -505,10 +512,11 @@ class ApplicationView(_message.Message):
         allowed_actions: _abc.Iterable[_status_pb2.StatusAction.ValueType] | None = ...,
         certificate_claimed_by_another: _builtins.bool = ...,
         edit_until: _timestamp_pb2.Timestamp | None = ...,
+        also_in_other_plans: _abc.Iterable[Global___OtherPlanAuthority] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "edit_until", b"edit_until", "materials", b"materials", "online_end", b"online_end", "point", b"point", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "edit_until", b"edit_until", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "also_in_other_plans", b"also_in_other_plans", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "edit_until", b"edit_until", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -530,6 +538,7 @@ class ApplicationSummary(_message.Message):
     POINT_CODE_FIELD_NUMBER: _builtins.int
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     CERTIFICATE_CLAIMED_BY_ANOTHER_FIELD_NUMBER: _builtins.int
+    ALSO_IN_OTHER_PLAN_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_name: _builtins.str
@@ -540,6 +549,8 @@ class ApplicationSummary(_message.Message):
     point_code: _builtins.str
     certificate_claimed_by_another: _builtins.bool
     """R-WIZ-10: see ApplicationView"""
+    also_in_other_plan: _builtins.bool
+    """R-STAFF-8: see ApplicationView.also_in_other_plans"""
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -555,10 +566,11 @@ class ApplicationSummary(_message.Message):
         point_code: _builtins.str = ...,
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
         certificate_claimed_by_another: _builtins.bool = ...,
+        also_in_other_plan: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "point_code", b"point_code", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["also_in_other_plan", b"also_in_other_plan", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_code", b"authority_code", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "point_code", b"point_code", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -598,3 +610,27 @@ class Message(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Message: _TypeAlias = Message  # noqa: Y015
+
+@_typing.final
+class OtherPlanAuthority(_message.Message):
+    """R-STAFF-8: an authority with a live application of another plan for the same certificate number."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    AUTHORITY_NAME_FIELD_NUMBER: _builtins.int
+    authority_code: _builtins.str
+    authority_name: _builtins.str
+    def __init__(
+        self,
+        *,
+        authority_code: _builtins.str = ...,
+        authority_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority_code", b"authority_code", "authority_name", b"authority_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OtherPlanAuthority: _TypeAlias = OtherPlanAuthority  # noqa: Y015

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from tqr.common.v1 import audit_pb2 as tqr_dot_common_dot_v1_dot_audit__pb2
 from tqr.identity.v1 import identity_pb2 as tqr_dot_identity_dot_v1_dot_identity__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -208,6 +209,11 @@ class IdentityServiceStub:
                 '/tqr.identity.v1.IdentityService/CorrectAccountEmail',
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailRequest.SerializeToString,
                 response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailResponse.FromString,
+                _registered_method=True)
+        self.SearchStaffAudit = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/SearchStaffAudit',
+                request_serializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.SerializeToString,
+                response_deserializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.FromString,
                 _registered_method=True)
 
 
@@ -461,6 +467,14 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchStaffAudit(self, request, context):
+        """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
+        organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -638,6 +652,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.CorrectAccountEmail,
                     request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailRequest.FromString,
                     response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailResponse.SerializeToString,
+            ),
+            'SearchStaffAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchStaffAudit,
+                    request_deserializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.FromString,
+                    response_serializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1585,6 +1604,33 @@ class IdentityService:
             '/tqr.identity.v1.IdentityService/CorrectAccountEmail',
             tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailRequest.SerializeToString,
             tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchStaffAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/SearchStaffAudit',
+            tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.SerializeToString,
+            tqr_dot_common_dot_v1_dot_audit__pb2.AuditPage.FromString,
             options,
             channel_credentials,
             insecure,

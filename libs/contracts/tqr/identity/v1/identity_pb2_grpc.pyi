@@ -11,6 +11,7 @@ numbers and the old ones are reserved (deploy/RUNBOOK.md, "Wire changes").
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from tqr.common.v1 import audit_pb2 as _audit_pb2
 from tqr.identity.v1 import identity_pb2 as _identity_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -114,6 +115,10 @@ class IdentityServiceStub:
     told; audited. Only those two roles may; the gateway calls it after the application service
     has found the application in the caller's scope.
     """
+    SearchStaffAudit: _grpc.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]
+    """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
+    organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -194,6 +199,10 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     address (codes, password resets, messages) changes; the previous and the new address are both
     told; audited. Only those two roles may; the gateway calls it after the application service
     has found the application in the caller's scope.
+    """
+    SearchStaffAudit: _aio.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]  # type: ignore[assignment]
+    """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
+    organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
     """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -482,6 +491,16 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         address (codes, password resets, messages) changes; the previous and the new address are both
         told; audited. Only those two roles may; the gateway calls it after the application service
         has found the application in the caller's scope.
+        """
+
+    @_abc_1.abstractmethod
+    def SearchStaffAudit(
+        self,
+        request: _audit_pb2.AuditQuery,
+        context: _ServicerContext,
+    ) -> _typing.Union[_audit_pb2.AuditPage, _abc.Awaitable[_audit_pb2.AuditPage]]:
+        """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
+        organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
         """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from tqr_application.adapters import cross_plan_repository as cross_plan
 from tqr_application.adapters import orm
 from tqr_application.adapters.personal_data import DocumentNumberCipher
 from tqr_application.domain.application import (
@@ -193,7 +194,9 @@ async def release_live(session: AsyncSession, application_id: str) -> None:
 
 
 async def add(session: AsyncSession, cipher: DocumentNumberCipher, app: Application, idempotency_key: str) -> None:
-    """Store a newly submitted application with the history its events describe."""
+    """Store a newly submitted application with the history its events describe, and mark it and
+    any live application of another plan with the same number (R-STAFF-8)."""
+    await cross_plan.lock_number(session, app.certificate_number)
     await session.execute(
         insert(orm.applications).values(
             id=app.id,
@@ -216,6 +219,7 @@ async def add(session: AsyncSession, cipher: DocumentNumberCipher, app: Applicat
         )
     )
     await _write_consequences(session, app)
+    await cross_plan.refresh(session, app)
     app.read_version = app.version
 
 
@@ -224,13 +228,17 @@ async def save(session: AsyncSession, app: Application) -> bool:
 
     False means a concurrent change won and nothing was written. Otherwise the history rows of the
     recorded status changes are added and, when the application reached a status that frees its
-    live key (``Application.frees_live_key``), the key is released. The events stay recorded for
-    the integration events built from them.
+    live key (``Application.frees_live_key``), the key is released; the application's R-STAFF-8
+    marks are rewritten. The events stay recorded for the integration events built from them.
     """
     t = orm.applications
     if app.version == app.read_version:  # nothing of the row changed (a message was posted)
         await _write_consequences(session, app)
         return True
+    # R-STAFF-8: the number's lock before the row's (cross_plan_repository), old and new number in
+    # one order so that two applications trading numbers cannot wait for each other.
+    for number in sorted({app.read_certificate_number, app.certificate_number}):
+        await cross_plan.lock_number(session, number)
     result = await session.execute(
         update(t)
         .where(t.c.id == app.id, t.c.version == app.read_version)
@@ -249,7 +257,9 @@ async def save(session: AsyncSession, app: Application) -> bool:
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     await _write_consequences(session, app)
+    await cross_plan.refresh(session, app)
     app.read_version = app.version
+    app.read_certificate_number = app.certificate_number
     return True
 
 
@@ -311,3 +321,13 @@ async def messages(session: AsyncSession, application_ids: list[str]) -> list[di
     t = orm.messages
     query = select(t).where(t.c.application_id.in_(application_ids)).order_by(t.c.created_at.desc())
     return [dict(row._mapping) for row in (await session.execute(query)).all()]
+
+
+async def placements(session: AsyncSession, application_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """application id → (application number, authority code, point code), for those that exist."""
+    if not application_ids:
+        return {}
+    t = orm.applications
+    rows = (await session.execute(select(t.c.id, t.c.application_number, t.c.authority_code, t.c.point_code)
+                                  .where(t.c.id.in_(application_ids)))).all()
+    return {r.id: (r.application_number, r.authority_code, r.point_code) for r in rows}

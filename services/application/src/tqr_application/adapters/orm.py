@@ -176,6 +176,20 @@ live_applications = Table(
     UniqueConstraint("application_id", name="uq_live_applications_application"),
     Index("ix_live_applications_certificate", "certificate_number"),
 )
+# R-STAFF-8: a certificate number live in applications of two plans. One row per direction:
+# (application, the other plan's application), with the other side's authority to name on the case.
+# Rewritten for an application in the transaction that submits it or changes its number, plan or
+# status (adapters/cross_plan_repository.py).
+cross_plan_duplicates = Table(
+    "cross_plan_duplicates", metadata,
+    Column("application_id", String(36), ForeignKey("applications.id"), nullable=False),
+    Column("other_application_id", String(36), ForeignKey("applications.id"), nullable=False),
+    Column("other_authority_code", String(6), nullable=False),
+    Column("other_plan_id", String(36), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("application_id", "other_application_id", name="pk_cross_plan_duplicates"),
+    Index("ix_cross_plan_duplicates_other", "other_application_id"),
+)
 application_counters = Table(
     "application_counters", metadata,
     Column("year", Integer, primary_key=True),
@@ -195,6 +209,8 @@ status_history = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("reason", Text, nullable=False),
     Column("missing_materials", JSON, nullable=False),
+    # The staff dashboard's confirmations per day (adapters/dashboard_repository.py).
+    Index("ix_status_history_action_at", "action", "at"),
 )
 messages = Table(
     "messages", metadata,
@@ -239,4 +255,58 @@ materials_checklist_items = Table(
     Column("name_en", String(200), nullable=False),
     PrimaryKeyConstraint("authority_code", "position", name="pk_materials_checklist_items"),
     UniqueConstraint("authority_code", "code", name="uq_materials_checklist_items_code"),
+)
+
+# --- R-STAFF-6: work claims and bulk decisions ----------------------------------------------------
+# One row per claimed application (the primary key is what makes two concurrent claims unable to
+# both win: claim_repository.take is one INSERT … ON CONFLICT DO UPDATE … WHERE expired-or-mine).
+# A row whose expires_at has passed is no claim; a decision deletes the row.
+work_claims = Table(
+    "work_claims", metadata,
+    Column("application_id", String(36), ForeignKey("applications.id"), primary_key=True),
+    Column("staff_id", String(64), nullable=False),
+    Column("staff_name", String(100), nullable=False),
+    Column("staff_role", String(32), nullable=False),
+    Column("staff_org", String(32), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_work_claims_staff", "staff_id"),
+)
+# A bulk decision's idempotency key (per staff member) and, once done, each item's result: a
+# repeated request returns these and changes nothing (results NULL: still running).
+bulk_decisions = Table(
+    "bulk_decisions", metadata,
+    Column("actor_id", String(64), nullable=False),
+    Column("idempotency_key", String(100), nullable=False),
+    Column("actor_org", String(32), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("results", JSON, nullable=True),
+    PrimaryKeyConstraint("actor_id", "idempotency_key", name="pk_bulk_decisions"),
+)
+
+# R-STAFF-7: broadcasts to the applicants of a plan or a point; the recipients themselves travel in
+# BroadcastPosted events (pages of account ids), so the row keeps the filter and the count.
+broadcasts = Table(
+    "broadcasts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("author_role", String(32), nullable=False),
+    Column("author_org", String(32), nullable=False),
+    Column("author_org_name", String(200), nullable=False),
+    Column("plan_id", String(36), nullable=True),
+    Column("point_code", String(32), nullable=True),
+    Column("statuses", JSON, nullable=False),  # status codes; [] for every status
+    Column("subject_zh", Text, nullable=False),
+    Column("body_zh", Text, nullable=False),
+    Column("subject_en", Text, nullable=False),
+    Column("body_en", Text, nullable=False),
+    Column("recipient_count", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("author_id", "idempotency_key", name="uq_broadcasts_author_key"),
+    Index("ix_broadcasts_org", "author_org", "created_at"),
 )

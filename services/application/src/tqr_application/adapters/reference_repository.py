@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
@@ -202,3 +202,39 @@ async def _code_table(session: AsyncSession, kind: str) -> tuple[TeachingStage |
     query = select(table.c.code, table.c.name).order_by(table.c.position, table.c.code)
     rows = (await session.execute(query)).all()
     return tuple(cls(r.code, r.name) for r in rows)  # type: ignore[operator]
+
+
+# --- one record at a time (R-REF-2) ----------------------------------------------------------------
+
+CODE_TABLES = {"teaching_stages": orm.teaching_stages, "subjects": orm.subjects,
+               "certificate_types": orm.certificate_types}
+
+
+async def write_authority(session: AsyncSession, authority: Authority) -> None:
+    await reference_changed(session)
+    t = orm.authorities
+    await session.execute(update(t).where(t.c.code == authority.code).values(
+        name=authority.name, address=authority.address, phone=authority.phone))
+
+
+async def write_point(session: AsyncSession, point: ConfirmationPoint) -> None:
+    await reference_changed(session)
+    t = orm.confirmation_points
+    await session.execute(update(t).where(t.c.code == point.code).values(
+        address=point.address, phone=point.phone, scope=point.scope))
+
+
+async def code_name(session: AsyncSession, kind: str, code: str) -> str | None:
+    t = CODE_TABLES[kind]
+    return await session.scalar(select(t.c.name).where(t.c.code == code))  # type: ignore[no-any-return]
+
+
+async def name_taken(session: AsyncSession, kind: str, code: str, name: str) -> bool:
+    t = CODE_TABLES[kind]
+    return await session.scalar(select(t.c.code).where(t.c.name == name, t.c.code != code)) is not None
+
+
+async def write_code_name(session: AsyncSession, kind: str, code: str, name: str) -> None:
+    await reference_changed(session)
+    t = CODE_TABLES[kind]
+    await session.execute(update(t).where(t.c.code == code).values(name=name))

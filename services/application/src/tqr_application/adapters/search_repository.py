@@ -1,5 +1,6 @@
-"""Staff lists: filter by scope, status, point, number and name, or to the certificate numbers
-another applicant also claims (R-WIZ-10); keyset pages, newest first.
+"""Staff lists: filter by scope, status, point, number and name, to the certificate numbers
+another applicant also claims (R-WIZ-10) or to those also live in another plan (R-STAFF-8); keyset
+pages, newest first.
 
 Keyset (submitted_at, id) instead of OFFSET: page 5,000 costs the same as page 1, and a row
 inserted while someone pages does not shift later pages. Indexes: ix_applications_* in orm.
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
 from tqr_application.adapters.application_repository import claimed_by_another
+from tqr_application.adapters.cross_plan_repository import in_another_plan
 from tqr_application.service_layer.context import aware
 
 
@@ -27,6 +29,7 @@ class SearchFilter:
     application_number: str = ""
     applicant_name: str = ""
     certificate_conflicts_only: bool = False  # R-WIZ-10
+    other_plan_only: bool = False  # R-STAFF-8
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class SummaryRow:
     point_code: str
     submitted_at: datetime
     claimed_by_another: bool = False
+    in_other_plan: bool = False  # R-STAFF-8
 
 
 def encode_token(submitted_at: datetime, application_id: str) -> str:
@@ -60,8 +64,10 @@ async def search(session: AsyncSession, where: SearchFilter, page_size: int,
                  after: tuple[datetime, str] | None) -> tuple[list[SummaryRow], str]:
     t = orm.applications
     claimed = claimed_by_another(t.c.id)
+    elsewhere = in_another_plan(t.c.id)
     query = select(t.c.id, t.c.application_number, t.c.applicant_name, t.c.document_number_sealed, t.c.status,
-                   t.c.authority_code, t.c.point_code, t.c.submitted_at, claimed.label("claimed_by_another"))
+                   t.c.authority_code, t.c.point_code, t.c.submitted_at, claimed.label("claimed_by_another"),
+                   elsewhere.label("in_other_plan"))
     for column, value in ((t.c.authority_code, where.authority_code), (t.c.point_code, where.point_code),
                           (t.c.status, where.status), (t.c.application_number, where.application_number),
                           (t.c.applicant_name, where.applicant_name)):
@@ -69,12 +75,15 @@ async def search(session: AsyncSession, where: SearchFilter, page_size: int,
             query = query.where(column == value)
     if where.certificate_conflicts_only:
         query = query.where(claimed)
+    if where.other_plan_only:
+        query = query.where(elsewhere)
     if after is not None:
         stamp, last_id = after
         query = query.where(or_(t.c.submitted_at < stamp, and_(t.c.submitted_at == stamp, t.c.id < last_id)))
     query = query.order_by(t.c.submitted_at.desc(), t.c.id.desc()).limit(page_size + 1)
     rows = [SummaryRow(r.id, r.application_number, r.applicant_name, r.document_number_sealed, r.status,
-                       r.authority_code, r.point_code, aware(r.submitted_at), bool(r.claimed_by_another))
+                       r.authority_code, r.point_code, aware(r.submitted_at), bool(r.claimed_by_another),
+                       bool(r.in_other_plan))
             for r in (await session.execute(query)).all()]
     if len(rows) <= page_size:
         return rows, ""

@@ -154,10 +154,14 @@ class Application:
     events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
     # The version this unit of work read; the repository writes only if the row still has it.
     read_version: int = field(default=-1, compare=False, repr=False)
+    # The certificate number the stored row has (R-STAFF-8 locks the old and the new one).
+    read_certificate_number: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.read_version < 0:
             self.read_version = self.version
+        if not self.read_certificate_number:
+            self.read_certificate_number = self.certificate_number
 
     @classmethod
     def submit(cls, *, id: str, applicant: Actor, placement: Placement, certificate_number: str,

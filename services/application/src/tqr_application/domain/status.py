@@ -334,3 +334,11 @@ def _check_inputs(
     if problems:
         raise InvalidInput(problems, code="R-APP-2")
     return materials
+
+
+def check_inputs(
+    action: StatusAction, reason: str, missing_materials: tuple[str, ...] | list[str] = ()
+) -> tuple[str, ...]:
+    """The reason and missing-materials checks of ``apply_transition`` on their own, for a request
+    that applies one action to many applications (R-STAFF-6): refused once, before any of them."""
+    return _check_inputs(action, reason.strip(), missing_materials)

@@ -6,9 +6,9 @@ import grpc
 from tqr.application.v1 import applications_pb2 as pb
 from tqr.application.v1 import applications_pb2_grpc as rpc
 
-from tqr_application.entrypoints import mappers
+from tqr_application.entrypoints import audit_mapping, mappers
 from tqr_application.entrypoints.actors import caller
-from tqr_application.service_layer import applicant
+from tqr_application.service_layer import applicant, audit_log
 from tqr_application.service_layer.context import ServiceContext
 
 
@@ -65,3 +65,7 @@ class ApplicantServicer(rpc.ApplicantServiceServicer):
         rows, notes = await applicant.list_messages(self.ctx, caller(context), request.application_id)
         return pb.ListMessagesResponse(messages=[mappers.message(r) for r in rows],
                                        point_notes=[pb.PointNotes(**n) for n in notes])
+
+    async def ListApplicationAccess(self, request: pb.ListApplicationAccessRequest,
+                                    context: grpc.aio.ServicerContext) -> pb.ListApplicationAccessResponse:
+        return audit_mapping.access(await audit_log.access_of(self.ctx, caller(context), request.application_id))

@@ -184,6 +184,8 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         materials=materials(r.answers.materials), submitted_at=ts(r.submitted_at),
         editable_groups=sorted(g.value for g in d.editable), allowed_actions=[action_code(a) for a in d.actions],
         certificate_claimed_by_another=d.claimed_by_another,
+        also_in_other_plans=[v.OtherPlanAuthority(authority_code=o.authority_code, authority_name=o.authority_name)
+                             for o in d.other_plans],
     )
     if d.authority is not None:
         out.authority_name, out.authority_address = d.authority.name, d.authority.address

@@ -8,7 +8,7 @@ from tqr.application.v1 import application_pb2_grpc as rpc
 
 from tqr_application.entrypoints import mappers
 from tqr_application.entrypoints.actors import caller
-from tqr_application.service_layer import reference
+from tqr_application.service_layer import reference, reference_edits
 from tqr_application.service_layer.context import ServiceContext
 
 
@@ -81,10 +81,15 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
     async def ImportReferenceData(
         self, request: pb.ImportReferenceDataRequest, context: grpc.aio.ServicerContext
     ) -> pb.ImportReferenceDataResponse:
-        result = await reference.import_files(self.ctx, caller(context), dict(request.files))
+        if request.dry_run:
+            result, preview = await reference_edits.preview_import(self.ctx, caller(context), dict(request.files))
+        else:
+            result, preview = await reference.import_files(self.ctx, caller(context), dict(request.files)), []
         if result.ok and result.batch is not None:
             return pb.ImportReferenceDataResponse(
-                imported=True, counts={k.file_name: n for k, n in result.batch.counts().items()}
+                imported=not request.dry_run, counts={k.file_name: n for k, n in result.batch.counts().items()},
+                preview=[pb.ImportPreviewRow(file=r.file, code=r.code, name=r.name, detail=r.detail)
+                         for r in preview],
             )
         return pb.ImportReferenceDataResponse(
             imported=False,
@@ -95,3 +100,26 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
                 for e in result.errors
             ],
         )
+
+    async def UpdateAuthority(
+        self, request: pb.UpdateAuthorityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateAuthorityResponse:
+        a = await reference_edits.update_authority(self.ctx, caller(context), request.code, name=request.name,
+                                                   address=request.address, phone=request.phone)
+        return pb.UpdateAuthorityResponse(authority=pb.Authority(
+            code=a.code, name=a.name, region_code=a.region_code, address=a.address, phone=a.phone))
+
+    async def UpdateConfirmationPoint(
+        self, request: pb.UpdateConfirmationPointRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateConfirmationPointResponse:
+        p = await reference_edits.update_point(self.ctx, caller(context), request.code, address=request.address,
+                                               phone=request.phone, scope=request.scope)
+        return pb.UpdateConfirmationPointResponse(point=pb.ConfirmationPoint(
+            code=p.code, authority_code=p.authority_code, name=p.name, address=p.address, phone=p.phone,
+            scope=p.scope))
+
+    async def RenameCode(
+        self, request: pb.RenameCodeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RenameCodeResponse:
+        name = await reference_edits.rename_code(self.ctx, caller(context), request.list, request.code, request.name)
+        return pb.RenameCodeResponse(entry=pb.CodeName(code=request.code, name=name))

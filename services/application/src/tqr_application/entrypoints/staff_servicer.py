@@ -5,16 +5,19 @@ from __future__ import annotations
 import grpc
 from servicekit.errors import FieldProblem, InvalidInput
 from servicekit.masking import mask_document_number
+from servicekit.rpc.actor import actor_of
 from tqr.application.v1 import staff_pb2 as pb
 from tqr.application.v1 import staff_pb2_grpc as rpc
 from tqr.application.v1 import views_pb2 as v
+from tqr.common.v1 import audit_pb2
 
+from tqr_application.adapters.claim_repository import Claim
 from tqr_application.adapters.search_repository import SearchFilter, SummaryRow
 from tqr_application.domain.application import Application
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus, StatusAction
-from tqr_application.entrypoints import eligibility_mapping, mappers
+from tqr_application.entrypoints import audit_mapping, eligibility_mapping, mappers
 from tqr_application.entrypoints.actors import caller
-from tqr_application.service_layer import staff
+from tqr_application.service_layer import audit_log, staff, work
 from tqr_application.service_layer.context import ServiceContext
 
 
@@ -37,6 +40,26 @@ def status_of(code: int) -> str:
     return status.value if status is not None else ""
 
 
+def filter_of(request: pb.BulkFilter) -> SearchFilter:
+    return SearchFilter(status=status_of(request.status), point_code=request.point_code.strip(),
+                        application_number=request.application_number.strip(),
+                        applicant_name=request.applicant_name.strip(),
+                        certificate_conflicts_only=request.certificate_conflicts_only)
+
+
+def claim_of(claim: Claim, caller_id: str) -> pb.WorkClaim:
+    return pb.WorkClaim(application_id=claim.application_id, staff_id=claim.staff_id, staff_name=claim.staff_name,
+                        organisation_code=claim.staff_org, claimed_at=mappers.ts(claim.claimed_at),
+                        expires_at=mappers.ts(claim.expires_at), mine=claim.staff_id == caller_id)
+
+
+def result_of(item: work.ItemResult) -> pb.BulkItemResult:
+    return pb.BulkItemResult(
+        application_id=item.application_id, application_number=item.application_number, ok=item.ok,
+        code=item.code, message_zh=item.message_zh, message_en=item.message_en,
+        status=mappers.status_code(ApplicationStatus(item.status)) if item.status else 0)
+
+
 class StaffServicer(rpc.StaffServiceServicer):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -55,7 +78,7 @@ class StaffServicer(rpc.StaffServiceServicer):
             document_number_masked=mask_document_number(self.ctx.cipher.open(r.document_sealed)),
             status=mappers.status_code(status), status_label=STATUS_INFO[status].label_zh,
             authority_code=r.authority_code, point_code=r.point_code, submitted_at=mappers.ts(r.submitted_at),
-            certificate_claimed_by_another=r.claimed_by_another)
+            certificate_claimed_by_another=r.claimed_by_another, also_in_other_plan=r.in_other_plan)
 
     async def FindApplication(self, request: pb.FindApplicationRequest,
                               context: grpc.aio.ServicerContext) -> pb.FindApplicationResponse:
@@ -67,7 +90,8 @@ class StaffServicer(rpc.StaffServiceServicer):
         where = SearchFilter(status=status_of(request.status), point_code=request.point_code.strip(),
                              application_number=request.application_number.strip(),
                              applicant_name=request.applicant_name.strip(),
-                             certificate_conflicts_only=request.certificate_conflicts_only)
+                             certificate_conflicts_only=request.certificate_conflicts_only,
+                             other_plan_only=request.other_plan_only)
         rows, token = await staff.search_applications(self.ctx, caller(context), where, request.page_size,
                                                       request.page_token)
         return pb.SearchApplicationsResponse(applications=[self._summary_of_row(r) for r in rows],
@@ -108,3 +132,42 @@ class StaffServicer(rpc.StaffServiceServicer):
                                        context: grpc.aio.ServicerContext) -> pb.CheckEligibilityForStaffResponse:
         report = await eligibility_mapping.check_application(self.ctx, caller(context), request.application_id)
         return pb.CheckEligibilityForStaffResponse(report=report)
+
+    async def SearchAuditLog(self, request: audit_pb2.AuditQuery,
+                             context: grpc.aio.ServicerContext) -> audit_pb2.AuditPage:
+        rows, token = await audit_log.search(self.ctx, caller(context), audit_mapping.query_of(request))
+        return audit_mapping.page(rows, token)
+
+    # R-STAFF-6: bulk decisions and work claims
+    async def ResolveBulkSelection(self, request: pb.ResolveBulkSelectionRequest,
+                                   context: grpc.aio.ServicerContext) -> pb.ResolveBulkSelectionResponse:
+        rows = await work.resolve_selection(self.ctx, caller(context), filter_of(request.filter))
+        return pb.ResolveBulkSelectionResponse(applications=[self._summary_of_row(r) for r in rows],
+                                               max_items=work.MAX_BULK_ITEMS)
+
+    async def BulkDecide(self, request: pb.BulkDecideRequest,
+                         context: grpc.aio.ServicerContext) -> pb.BulkDecideResponse:
+        outcome = await work.bulk_decide(
+            self.ctx, caller(context), action_of(request.action),
+            ids=None if request.use_filter else list(request.application_ids),
+            where=filter_of(request.filter) if request.use_filter else None, reason=request.reason,
+            missing_materials=list(request.missing_materials), key=request.idempotency_key)
+        return pb.BulkDecideResponse(results=[result_of(r) for r in outcome.results], replayed=outcome.replayed,
+                                     succeeded=outcome.succeeded, refused=outcome.refused)
+
+    async def ClaimApplication(self, request: pb.ClaimApplicationRequest,
+                               context: grpc.aio.ServicerContext) -> pb.ClaimApplicationResponse:
+        actor = caller(context)
+        claim = await work.claim(self.ctx, actor, actor_of(context).display_name, request.application_id)
+        return pb.ClaimApplicationResponse(claim=claim_of(claim, actor.subject_id))
+
+    async def ReleaseApplicationClaim(self, request: pb.ReleaseApplicationClaimRequest,
+                                      context: grpc.aio.ServicerContext) -> pb.ReleaseApplicationClaimResponse:
+        released = await work.release(self.ctx, caller(context), request.application_id)
+        return pb.ReleaseApplicationClaimResponse(released=released)
+
+    async def ListWorkClaims(self, request: pb.ListWorkClaimsRequest,
+                             context: grpc.aio.ServicerContext) -> pb.ListWorkClaimsResponse:
+        actor = caller(context)
+        found = await work.live_claims(self.ctx, actor, list(request.application_ids))
+        return pb.ListWorkClaimsResponse(claims=[claim_of(c, actor.subject_id) for c in found])

@@ -9,6 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import application_repository as repo
+from tqr_application.adapters import cross_plan_repository as cross_plan
 from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
@@ -36,6 +37,8 @@ class ApplicationDetails:
     # R-WIZ-10, for staff: another applicant's live application claims the same certificate number.
     claimed_by_another: bool = False
     edit_until: datetime | None = None  # R-APP-6
+    # R-STAFF-8, for staff: the authorities of other plans with a live application for this number.
+    other_plans: tuple[cross_plan.OtherPlan, ...] = ()
 
 
 async def any_plan_open(session: AsyncSession, now: datetime) -> bool:
@@ -64,10 +67,12 @@ async def details(session: AsyncSession, record: Application, *, now: datetime, 
         )
     photo = await registry_photo(session, record.certificate_number) if record.certificate_locked else None
     claimed = role is not Role.APPLICANT and await repo.is_claimed_by_another(session, record.id)
+    other_plans = () if role is Role.APPLICANT else tuple(await cross_plan.other_plans(session, record.id))
     return ApplicationDetails(
         record=record, authority=authority, point=point, point_notes=notes, window=window,
         online_end=plan.online_end if plan else None,
         history=tuple(await repo.history(session, record.id)), names=await ref.code_names(session),
         editable=editable, actions=allowed_actions(record.status, role), photo=photo, claimed_by_another=claimed,
+        other_plans=other_plans,
         edit_until=edit_deadline(record.status, confirmation_end=window.confirm_end) if window else None,
     )

@@ -12,13 +12,14 @@ from servicekit.masking import mask_document_number
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import application_repository as repo
+from tqr_application.adapters import claim_repository
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.adapters.search_repository import SearchFilter, SummaryRow, decode_token, search
 from tqr_application.domain import numbers
 from tqr_application.domain.application import Application
 from tqr_application.domain.roles import Actor, Role, ensure_in_scope
 from tqr_application.domain.status import StatusAction
-from tqr_application.service_layer import audit, workflow
+from tqr_application.service_layer import audit, claims, workflow
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
 from tqr_application.service_layer.read_model import ApplicationDetails, details
@@ -135,23 +136,44 @@ async def change_status(
     expected_version: int = 0,
 ) -> ApplicationDetails:
     """On-site results (R-STAFF-2) and decisions (R-STAFF-1), in scope, audited, one winner."""
+    async with ctx.transaction() as session:
+        record = await decide_one(ctx, session, actor, application_id, action, allowed=allowed, reason=reason,
+                                  missing_materials=missing_materials, expected_version=expected_version)
+        return await details(session, record, now=ctx.now(), role=actor.role)
+
+
+async def decide_one(
+    ctx: ServiceContext,
+    session: AsyncSession,
+    actor: Actor,
+    application_id: str,
+    action: StatusAction,
+    *,
+    allowed: frozenset[StatusAction],
+    reason: str = "",
+    missing_materials: tuple[str, ...] = (),
+    expected_version: int = 0,
+    bulk_key: str = "",
+) -> Application:
+    """One status action inside the caller's transaction: the single path of a single decision and
+    of each item of a bulk one (R-STAFF-6). In scope (R-STAFF-4), by the transition table (R-APP-2),
+    not while another staff member holds a claim on the application; the decision ends every claim
+    on it, and is audited (``bulk_key``: the bulk decision it belongs to)."""
     if action not in allowed:
         raise InvalidInput([FieldProblem("action", "R-APP-2", "这里不能执行该操作", "That action is not taken here")])
-    async with ctx.transaction() as session:
-        record = await load_in_scope(ctx, session, actor, application_id)
-        workflow.check_expected_version(record, expected_version)
-        change = record.apply(action, actor, ctx.now(), reason=reason, missing_materials=missing_materials)
-        await workflow.store(ctx, session, record)
-        await audit.record(
-            session,
-            actor,
-            action.value,
-            target_type="application",
-            target_id=record.id,
-            at=ctx.now(),
-            detail={"from": change.from_status.value, "to": change.to_status.value},
-        )
-        return await details(session, record, now=ctx.now(), role=actor.role)
+    record = await load_in_scope(ctx, session, actor, application_id)
+    workflow.check_expected_version(record, expected_version)
+    await claims.ensure_free_for(session, actor, record.id, ctx.now())
+    change = record.apply(action, actor, ctx.now(), reason=reason, missing_materials=missing_materials)
+    await workflow.store(ctx, session, record)
+    await claim_repository.release_all(session, record.id)
+    detail = {"from": change.from_status.value, "to": change.to_status.value}
+    if bulk_key:
+        detail["bulk"] = bulk_key
+    await audit.record(
+        session, actor, action.value, target_type="application", target_id=record.id, at=ctx.now(), detail=detail
+    )
+    return record
 
 
 async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, body: str) -> dict[str, object]:
@@ -229,17 +251,41 @@ async def _organisation_name(session: AsyncSession, actor: Actor) -> str:
     return found[0].name if found else actor.organisation_code
 
 
-async def search_applications(
-    ctx: ServiceContext, actor: Actor, where: SearchFilter, page_size: int, page_token: str
-) -> tuple[list[SummaryRow], str]:
-    """Staff lists (R-STAFF-2, R-STAFF-4): the scope comes from the actor, never from the request."""
+def scoped(actor: Actor, where: SearchFilter) -> SearchFilter | None:
+    """The filter within the actor's scope (R-STAFF-4): from the actor, never from the request; None
+    when the request asks for another organisation (nothing to list)."""
     require_role(actor, *STAFF)
     if actor.role is Role.AUTHORITY_ADMIN:
         where = replace(where, authority_code=actor.organisation_code)
     else:
         if where.point_code and where.point_code != actor.organisation_code:
-            return [], ""
+            return None
         where = replace(where, authority_code="", point_code=actor.organisation_code)
+    if where.application_number:
+        where = replace(where, application_number=numbers.normalise(where.application_number))
+    return where
+
+
+async def in_scope_ids(session: AsyncSession, actor: Actor, application_ids: list[str]) -> list[str]:
+    """Those of ``application_ids`` that exist and are in the actor's scope."""
+    places = await repo.placements(session, application_ids)
+    return [i for i in application_ids if i in places and _place_in_scope(actor, *places[i][1:])]
+
+
+def _place_in_scope(actor: Actor, authority_code: str, point_code: str) -> bool:
+    if actor.role is Role.AUTHORITY_ADMIN:
+        return authority_code == actor.organisation_code
+    return actor.role is Role.POINT_STAFF and point_code == actor.organisation_code
+
+
+async def search_applications(
+    ctx: ServiceContext, actor: Actor, where: SearchFilter, page_size: int, page_token: str
+) -> tuple[list[SummaryRow], str]:
+    """Staff lists (R-STAFF-2, R-STAFF-4): the scope comes from the actor, never from the request."""
+    scoped_where = scoped(actor, where)
+    if scoped_where is None:
+        return [], ""
+    where = scoped_where
     size = page_size or ctx.settings.default_page_size
     size = max(1, min(size, ctx.settings.max_page_size))
     try:
@@ -248,7 +294,5 @@ async def search_applications(
         raise InvalidInput(
             [FieldProblem("page_token", "INVALID_PAGE_TOKEN", "分页参数无效", "Invalid page token")]
         ) from exc
-    if where.application_number:
-        where = replace(where, application_number=numbers.normalise(where.application_number))
     async with ctx.reading() as session:
         return await search(session, where, size, after)

@@ -1,18 +1,22 @@
 """Pydantic models of the applications API: the OpenAPI document names every field.
 
-Responses mirror the application service's views (same field names as the protos), built with
-``from_proto``; requests carry what one wizard step or one edit needs.
+Responses restate the services' messages and are derived from them (``derived_models.restating``),
+built with ``from_proto`` or written straight from the message (``proto_json``); requests carry what
+one wizard step or one edit needs and are written here, as are the two shapes both directions share
+(the certificate and the step-7 materials).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
 from google.protobuf.message import Message
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+from tqr.application.v1 import applications_pb2, views_pb2, wizard_pb2
+from tqr.notification.v1 import notification_pb2
 
 from tqr_gateway import vocabulary
+from tqr_gateway.api.derived_models import restating
 from tqr_gateway.api.fields import ExpectedVersion, Int32, TypedNumber
 from tqr_gateway.api.proto_dicts import message_to_dict
 
@@ -21,15 +25,6 @@ M = TypeVar("M", bound=BaseModel)
 
 def from_proto(model: type[M], message: Message) -> M:
     return model.model_validate(message_to_dict(message))
-
-
-def _unspecified_as_empty(value: object) -> object:
-    """A proto enum's zero value names no status or action: the API says "" as it always has."""
-    return "" if isinstance(value, str) and value.endswith("_UNSPECIFIED") else value
-
-
-# A status or action code: the proto enum's name (ApplicationStatus / StatusAction), "" when unset.
-Code = Annotated[str, BeforeValidator(_unspecified_as_empty)]
 
 
 # --- shared views --------------------------------------------------------------------------------
@@ -54,8 +49,8 @@ class Certificate(CertificateFields):
     @classmethod
     def _gender_as_before(cls, value: object) -> object:
         """The view carries the enum (its name, from the protobuf); the API says M / F as before."""
-        if isinstance(value, str) and value.startswith("GENDER_"):
-            return vocabulary.gender_letter(vocabulary.gender(value.removeprefix("GENDER_")))
+        if isinstance(value, str) and value in vocabulary.GENDER_NAMES:
+            return vocabulary.gender_letter_of_name(value)
         return value
 
     locked: bool = Field(default=False, description="taken from the registry: read-only (R-WIZ-3/4)")
@@ -87,65 +82,7 @@ class Materials(BaseModel):
     continuing_education_hours: Int32 = 0
 
 
-class PointWindow(BaseModel):
-    point_code: str = ""
-    point_name: str = ""
-    address: str = ""
-    phone: str = ""
-    scope: str = ""
-    confirm_start: datetime | None = None
-    confirm_end: datetime | None = None
-    onsite_notes: str = ""
-
-
-class Plan(BaseModel):
-    plan_id: str = ""
-    authority_code: str = ""
-    authority_name: str = ""
-    name: str = ""
-    online_start: datetime | None = None
-    online_end: datetime | None = None
-    points: list[PointWindow] = []
-
-
-class Warning(BaseModel):
-    code: str = ""
-    message_zh: str = ""
-    message_en: str = ""
-    field: str = ""
-    step: int = 0
-
-
 # --- the wizard ----------------------------------------------------------------------------------
-
-
-class Draft(BaseModel):
-    current_step: int = 0
-    furthest_step: int = 0
-    must_read_shown_at: datetime | None = None
-    terms_accepted: bool = False
-    certificate: Certificate = Certificate()
-    document_number_masked: str = ""
-    unusual_certificate_number: bool = False
-    authority_code: str = ""
-    authority_name: str = ""
-    teaching_stage_code: str = ""
-    teaching_subject_code: str = ""
-    plan: Plan = Plan()
-    point_code: str = ""
-    notes_read: bool = False
-    materials: Materials = Materials()
-    applicant_name: str = ""
-    must_read_seconds_left: float = 0
-    submitted: bool = False
-    application_number: str = ""
-    overridden_warnings: list[str] = []
-
-
-class DraftResponse(BaseModel):
-    draft: Draft = Draft()
-    warnings: list[Warning] = Field(default=[], description="warnings the last save continued past")
-    cleared: list[Warning] = Field(default=[], description="later answers the last save dropped")
 
 
 class WithOverrides(BaseModel):
@@ -187,89 +124,11 @@ class GoBackIn(BaseModel):
     to_step: int = Field(ge=1, le=7)
 
 
-class EligibilityFinding(BaseModel):
-    code: str = ""
-    blocking: bool = False
-    message_zh: str = ""
-    message_en: str = ""
-    outcome: str = ""
-
-
-class EligibilityReport(BaseModel):
-    eligible: bool = False
-    findings: list[EligibilityFinding] = []
-    likely_outcome: str = ""
-
-
 class SubmitIn(WithOverrides):
     pass
 
 
 # --- after submission ----------------------------------------------------------------------------
-
-
-class StatusHistoryEntry(BaseModel):
-    from_status: Code = ""
-    to_status: Code = ""
-    action: Code = ""
-    actor_role: str = ""
-    at: datetime | None = None
-    reason: str = ""
-    missing_materials: list[str] = []
-
-
-class Status(BaseModel):
-    status: Code = ""
-    label_zh: str = ""
-    label_en: str = ""
-    meaning_zh: str = ""
-    meaning_en: str = ""
-    next_step_zh: str = ""
-    next_step_en: str = ""
-    missing_materials: list[str] = []
-    reason: str = ""
-    materials_resubmitted_at: datetime | None = Field(
-        default=None, description="MATERIALS_INCOMPLETE: when the applicant said the missing materials are ready")
-
-
-class Application(BaseModel):
-    application_id: str = ""
-    application_number: str = ""
-    applicant_name: str = ""
-    document_number_masked: str = ""
-    status: Status = Status()
-    version: int = 0
-    certificate: Certificate = Certificate()
-    authority_code: str = ""
-    authority_name: str = ""
-    authority_address: str = ""
-    authority_phone: str = ""
-    point: PointWindow = PointWindow()
-    plan_id: str = ""
-    online_end: datetime | None = None
-    teaching_stage_code: str = ""
-    teaching_subject_code: str = ""
-    materials: Materials = Materials()
-    history: list[StatusHistoryEntry] = []
-    editable_groups: list[str] = []
-    submitted_at: datetime | None = None
-    allowed_actions: list[str] = []
-    # R-APP-6: until when the applicant may change the application (unset when the status allows no edits).
-    edit_until: datetime | None = None
-
-
-class SubmitResult(BaseModel):
-    application_id: str = ""
-    application_number: str = ""
-    applicant_name: str = ""
-    document_number_masked: str = ""
-    certificate_number: str = ""
-    email: str = ""
-    application: Application = Application()
-
-
-class ApplicationList(BaseModel):
-    applications: list[Application] = []
 
 
 class WithExpectedVersion(BaseModel):
@@ -290,60 +149,55 @@ class EmailEditIn(WithExpectedVersion):
     email: str
 
 
-class EditResult(BaseModel):
-    application: Application = Application()
-    replaced_from_registry: bool = False
-
-
 class CorrectAuthorityIn(WithExpectedVersion):
     authority_code: str
     point_code: str
 
 
 class MaterialsReadyIn(WithExpectedVersion):
-    pass
+    """Issue 19 item 19: the missing materials are ready (MATERIALS_INCOMPLETE only)."""
 
 
 class WithdrawIn(WithExpectedVersion):
     reason: str = ""
 
 
-class ApplicationMessage(BaseModel):
-    message_id: str = ""
-    application_id: str = ""
-    author_role: str = ""
-    author_org_name: str = ""
-    body: str = ""
-    created_at: datetime | None = None
+# --- responses: the messages restated -----------------------------------------------------------
 
+_SHARED = {"tqr.application.v1.CertificateData": Certificate, "tqr.application.v1.Materials": Materials}
 
-class PointNotes(BaseModel):
-    application_id: str = ""
-    point_code: str = ""
-    point_name: str = ""
-    notes: str = ""
+PointWindow = restating(views_pb2.PointWindow, name="PointWindow")
+Plan = restating(views_pb2.Plan, name="Plan", using={"tqr.application.v1.PointWindow": PointWindow})
+Warning = restating(wizard_pb2.Warning, name="Warning")
+Draft = restating(
+    wizard_pb2.Draft, name="Draft", omit=["registry_photo"],  # the photo has its own route
+    using={**_SHARED, "tqr.application.v1.Plan": Plan},
+)
+DraftResponse = restating(
+    wizard_pb2.DraftResponse, name="DraftResponse",
+    using={"tqr.application.v1.Draft": Draft, "tqr.application.v1.Warning": Warning},
+    describe={"warnings": "warnings the last save continued past", "cleared": "later answers the last save dropped"},
+)
+EligibilityReport = restating(wizard_pb2.EligibilityReport, name="EligibilityReport")
 
+StatusHistoryEntry = restating(views_pb2.StatusHistoryEntry, name="StatusHistoryEntry")
+Status = restating(views_pb2.StatusView, name="Status")
+Application = restating(
+    views_pb2.ApplicationView, name="Application",
+    # Whose account it is and the staff-only R-WIZ-10 flag are not the applicant's to see.
+    omit=["applicant_id", "certificate_claimed_by_another"],
+    describe={"edit_until": "R-APP-6: until when the applicant may change the application (null: no edits)",
+              "version": "pass back as expected_version to guard against concurrent changes"},
+    using={**_SHARED, "tqr.application.v1.PointWindow": PointWindow,
+           "tqr.application.v1.StatusView": Status, "tqr.application.v1.StatusHistoryEntry": StatusHistoryEntry},
+)
+_WITH_APPLICATION = {"tqr.application.v1.ApplicationView": Application}
+SubmitResult = restating(wizard_pb2.SubmitApplicationResponse, name="SubmitResult", using=_WITH_APPLICATION)
+ApplicationList = restating(applications_pb2.ListMyApplicationsResponse, name="ApplicationList",
+                            using=_WITH_APPLICATION)
+EditResult = restating(applications_pb2.EditApplicationResponse, name="EditResult", using=_WITH_APPLICATION)
+Messages = restating(applications_pb2.ListMessagesResponse, name="Messages",
+                     using={"tqr.application.v1.Message": restating(views_pb2.Message, name="ApplicationMessage")})
 
-class Messages(BaseModel):
-    messages: list[ApplicationMessage] = []
-    point_notes: list[PointNotes] = []
-
-
-class InboxMessage(BaseModel):
-    message_id: str = ""
-    title: str = ""
-    body: str = ""
-    created_at: str = ""
-    read: bool = False
-    event_type: str = ""
-
-
-class Inbox(BaseModel):
-    messages: list[InboxMessage] = []
-    next_page_token: str = ""
-    unread: int = 0
-
-
-class Unread(BaseModel):
-    unread: int = 0
-
+Inbox = restating(notification_pb2.ListInboxMessagesResponse, name="Inbox")
+Unread = restating(notification_pb2.MarkInboxMessageReadResponse, name="Unread")

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.audit import AuditClient
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
+from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
+from tqr_gateway.clients.staff_dashboard import StaffDashboardClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
 from tqr_gateway.clients.staff_identity import StaffIdentityClient
 from tqr_gateway.clients.workflow_rules import WorkflowRulesSource
@@ -33,6 +36,9 @@ class Clients:
     staff_identity: StaffIdentityClient
     staff_documents: StaffDocumentsClient
     workflow: WorkflowRulesSource
+    audit: AuditClient
+    staff_broadcast: StaffBroadcastClient
+    staff_dashboard: StaffDashboardClient
 
     @classmethod
     def over(cls, channels: Channels, forget_session: Callable[[str], None]) -> Clients:
@@ -48,4 +54,7 @@ class Clients:
             staff_identity=StaffIdentityClient(channels.identity),
             staff_documents=StaffDocumentsClient(channels.documents),
             workflow=WorkflowRulesSource(channels.application),
+            audit=AuditClient(channels.application, channels.identity),
+            staff_broadcast=StaffBroadcastClient(channels.application),
+            staff_dashboard=StaffDashboardClient(channels.application),
         )

@@ -139,6 +139,11 @@ class ApplicationClient:
         return await self._applicant.ListMessages(  # type: ignore[no-any-return]
             apps.ListMessagesRequest(application_id=application_id), metadata=md)
 
+    async def access(self, application_id: str, md: Metadata) -> apps.ListApplicationAccessResponse:
+        """R-STAFF-9: which organisation looked at or changed the application, and when (never who)."""
+        return await self._applicant.ListApplicationAccess(  # type: ignore[no-any-return]
+            apps.ListApplicationAccessRequest(application_id=application_id), metadata=md)
+
 
 # --- who applies -------------------------------------------------------------------------------
 

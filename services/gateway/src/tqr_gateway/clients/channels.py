@@ -20,9 +20,10 @@ IDEMPOTENT = {
     "tqr.application.v1.WizardService": ["GetDraft", "CheckEligibility"],
     "tqr.application.v1.ApplicantService": ["ListMyApplications", "GetMyApplication", "ListMessages"],
     "tqr.application.v1.StaffService": ["FindApplication", "SearchApplications", "GetApplicationForStaff",
-                                        "CheckEligibilityForStaff"],
+                                        "CheckEligibilityForStaff", "ResolveBulkSelection", "ListWorkClaims"],
     "tqr.application.v1.PlanService": ["ListPlans", "GetAuthorityPlan", "ListCurrentPlans"],
     "tqr.application.v1.PublicResultService": ["CheckRegistrationResult"],
+    "tqr.application.v1.StaffDashboardService": ["GetStaffDashboard"],
 }
 
 

@@ -55,6 +55,22 @@ class SearchPage:
     next_page_token: str
 
 
+@dataclass(frozen=True)
+class BulkFilter:
+    """A staff list's filters (R-STAFF-6: "all matching the filter")."""
+
+    status: str = ""
+    point_code: str = ""
+    application_number: str = ""
+    applicant_name: str = ""
+    certificate_conflicts_only: bool = False
+
+    def message(self) -> pb.BulkFilter:
+        return pb.BulkFilter(status=status_code(self.status), point_code=self.point_code,
+                             application_number=self.application_number, applicant_name=self.applicant_name,
+                             certificate_conflicts_only=self.certificate_conflicts_only)
+
+
 def timestamp(instant: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(instant)
@@ -79,11 +95,13 @@ class StaffApplicationClient:
 
     async def search(self, *, metadata: Metadata, status: str = "", point_code: str = "",
                      application_number: str = "", applicant_name: str = "", page_size: int = 20,
-                     page_token: str = "", certificate_conflicts_only: bool = False) -> SearchPage:
+                     page_token: str = "", certificate_conflicts_only: bool = False,
+                     other_plan_only: bool = False) -> SearchPage:
         reply = await self._staff.SearchApplications(pb.SearchApplicationsRequest(
             status=status_code(status), point_code=point_code, application_number=application_number,
             applicant_name=applicant_name, page_size=page_size, page_token=page_token,
-            certificate_conflicts_only=certificate_conflicts_only), metadata=metadata)
+            certificate_conflicts_only=certificate_conflicts_only, other_plan_only=other_plan_only),
+            metadata=metadata)
         return SearchPage(list(reply.applications), reply.next_page_token)
 
     async def get(self, application_id: str, *, metadata: Metadata) -> views.ApplicationView:
@@ -119,6 +137,45 @@ class StaffApplicationClient:
         reply = await self._staff.CorrectApplicantEmail(pb.CorrectApplicantEmailRequest(
             application_id=application_id, email=email, reason=reason), metadata=metadata)
         return reply.application
+
+    # Bulk decisions and work claims (R-STAFF-6)
+    async def resolve_selection(self, where: BulkFilter, *,
+                                metadata: Metadata) -> pb.ResolveBulkSelectionResponse:
+        reply: pb.ResolveBulkSelectionResponse = await self._staff.ResolveBulkSelection(
+            pb.ResolveBulkSelectionRequest(filter=where.message()), metadata=metadata)
+        return reply
+
+    async def bulk_decide(self, action: str, *, idempotency_key: str, metadata: Metadata,
+                          application_ids: Sequence[str] = (), where: BulkFilter | None = None, reason: str = "",
+                          missing_materials: Sequence[str] = ()) -> pb.BulkDecideResponse:
+        """Either ``application_ids`` or every application ``where`` selects."""
+        request = pb.BulkDecideRequest(action=action_code(action), reason=reason,
+                                       missing_materials=list(missing_materials), idempotency_key=idempotency_key)
+        if where is not None:
+            request.use_filter = True
+            request.filter.CopyFrom(where.message())
+        else:
+            request.application_ids.extend(application_ids)
+        reply: pb.BulkDecideResponse = await self._staff.BulkDecide(request, metadata=metadata)
+        return reply
+
+    async def claim(self, application_id: str, *, metadata: Metadata) -> pb.WorkClaim:
+        reply = await self._staff.ClaimApplication(pb.ClaimApplicationRequest(application_id=application_id),
+                                                   metadata=metadata)
+        return reply.claim
+
+    async def release_claim(self, application_id: str, *, metadata: Metadata) -> bool:
+        reply = await self._staff.ReleaseApplicationClaim(
+            pb.ReleaseApplicationClaimRequest(application_id=application_id), metadata=metadata)
+        return bool(reply.released)
+
+    async def claims(self, application_ids: Sequence[str], *, metadata: Metadata) -> dict[str, pb.WorkClaim]:
+        """The live claims on these applications, by application id."""
+        if not application_ids:
+            return {}
+        reply = await self._staff.ListWorkClaims(pb.ListWorkClaimsRequest(application_ids=list(application_ids)),
+                                                 metadata=metadata)
+        return {c.application_id: c for c in reply.claims}
 
     # Plans and points (R-PLAN-1, R-STAFF-1, R-APP-4 notes)
     async def list_plans(self, *, metadata: Metadata, authority_code: str = "") -> list[views.Plan]:
@@ -172,4 +229,27 @@ class StaffApplicationClient:
     async def code_lists(self, *, metadata: Metadata) -> ref_pb.ListCodeListsResponse:
         reply: ref_pb.ListCodeListsResponse = await self._reference.ListCodeLists(
             ref_pb.ListCodeListsRequest(), metadata=metadata)
+        return reply
+
+    async def update_authority(self, code: str, *, name: str, address: str, phone: str,
+                               metadata: Metadata) -> ref_pb.Authority:
+        reply = await self._reference.UpdateAuthority(ref_pb.UpdateAuthorityRequest(
+            code=code, name=name, address=address, phone=phone), metadata=metadata)
+        return reply.authority
+
+    async def update_point(self, code: str, *, address: str, phone: str, scope: str,
+                           metadata: Metadata) -> ref_pb.ConfirmationPoint:
+        reply = await self._reference.UpdateConfirmationPoint(ref_pb.UpdateConfirmationPointRequest(
+            code=code, address=address, phone=phone, scope=scope), metadata=metadata)
+        return reply.point
+
+    async def rename_code(self, list_name: str, code: str, name: str, *, metadata: Metadata) -> ref_pb.CodeName:
+        reply = await self._reference.RenameCode(ref_pb.RenameCodeRequest(list=list_name, code=code, name=name),
+                                                 metadata=metadata)
+        return reply.entry
+
+    async def import_reference(self, files: dict[str, str], *, dry_run: bool,
+                               metadata: Metadata) -> ref_pb.ImportReferenceDataResponse:
+        reply: ref_pb.ImportReferenceDataResponse = await self._reference.ImportReferenceData(
+            ref_pb.ImportReferenceDataRequest(files=files, dry_run=dry_run), metadata=metadata)
         return reply

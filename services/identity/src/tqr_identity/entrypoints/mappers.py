@@ -13,13 +13,16 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit import audit_log as shared_audit
 from servicekit import vocabulary
 from servicekit.masking import mask_mobile
 from servicekit.rpc.actor import actor_of
-from tqr.common.v1 import vocabulary_pb2
+from tqr.common.v1 import audit_pb2, vocabulary_pb2
 from tqr.identity.v1 import events_pb2, identity_pb2
 
 from tqr_identity.domain.documents import DocumentType, Gender
+from tqr_identity.service_layer import audit_log
 from tqr_identity.service_layer.access import Caller
 from tqr_identity.service_layer.attachments import Upload
 from tqr_identity.service_layer.codes import CodeSent
@@ -33,19 +36,12 @@ def caller(context: grpc.aio.ServicerContext) -> Caller:
     return Caller(actor.subject_id, role_code(actor.role), actor.organisation_code)
 
 
-def enum_name(value: int, descriptor: object, prefix: str) -> str:
-    """``CODE_PURPOSE_REGISTER`` → ``REGISTER``; UNSPECIFIED → ``""``."""
-    name: str = descriptor.Name(value)  # type: ignore[attr-defined]
-    short = name.removeprefix(prefix)
-    return "" if short == "UNSPECIFIED" else short
+def code_purpose(value: events_pb2.CodePurpose.ValueType) -> str:
+    return vocabulary.code(events_pb2.CodePurpose, value)
 
 
-def code_purpose(value: int) -> str:
-    return enum_name(value, events_pb2.CodePurpose, "CODE_PURPOSE_")
-
-
-def code_channel(value: int) -> str:
-    return enum_name(value, events_pb2.CodeChannel, "CODE_CHANNEL_")
+def code_channel(value: events_pb2.CodeChannel.ValueType) -> str:
+    return vocabulary.code(events_pb2.CodeChannel, value)
 
 
 def role_code(value: vocabulary_pb2.Role.ValueType) -> str:
@@ -144,3 +140,28 @@ def setup_code(issued: SetupCode) -> identity_pb2.StaffSetupCodeResponse:
     expires = issued.staff.setup_code_expires_at
     return identity_pb2.StaffSetupCodeResponse(staff=staff_member(issued.staff), setup_code=issued.code,
                                                setup_code_expires_at=expires.isoformat() if expires else "")
+
+
+# --- the staff audit (R-STAFF-9) ------------------------------------------------------------------
+
+def _instant(message: audit_pb2.AuditQuery, name: str) -> datetime | None:
+    return shared_audit.instant_of(getattr(message, name), message.HasField(name), name)
+
+
+def audit_query(request: audit_pb2.AuditQuery) -> audit_log.AuditQuery:
+    return audit_log.AuditQuery(target=request.target, staff_id=request.staff_id, action=request.action,
+                                since=_instant(request, "since"), until=_instant(request, "until"),
+                                page_size=request.page_size, page_token=request.page_token)
+
+
+def audit_page(rows: list[audit_log.AuditRow], token: str) -> audit_pb2.AuditPage:
+    entries = []
+    for row in rows:
+        at = Timestamp()
+        at.FromDatetime(row.at)
+        entries.append(audit_pb2.AuditEntry(
+            source="identity", entry_id=str(row.id), at=at, actor_id=row.staff_id,
+            actor_role=vocabulary.value(vocabulary_pb2.Role, row.role), actor_organisation=row.organisation_code,
+            action=row.action, target_type=row.target_kind, target_id=row.target_id, detail=row.detail,
+            cursor=row.cursor))
+    return audit_pb2.AuditPage(entries=entries, next_page_token=token)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import grpc
+from tqr.common.v1 import audit_pb2
 from tqr.identity.v1 import identity_pb2
 
 from tqr_identity.entrypoints import mappers
-from tqr_identity.service_layer import email_correction, staff_admin, staff_enrolment
+from tqr_identity.service_layer import audit_log, email_correction, staff_admin, staff_enrolment
 from tqr_identity.service_layer.context import IdentityContext
 from tqr_identity.service_layer.staff_admin import StaffDetails
 
@@ -80,3 +81,7 @@ class StaffRpcs:
             signed_in=identity_pb2.SignInResponse(session_token=signed.session_token, subject_id=signed.subject_id,
                                                   kind=signed.kind.value, roles=mappers.roles(signed.roles)),
             recovery_codes=list(done.recovery_codes))
+
+    async def SearchStaffAudit(self, request: audit_pb2.AuditQuery, context: Ctx) -> audit_pb2.AuditPage:
+        rows, token = await audit_log.search(self.ctx, mappers.caller(context), mappers.audit_query(request))
+        return mappers.audit_page(rows, token)

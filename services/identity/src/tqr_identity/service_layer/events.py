@@ -10,24 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit import vocabulary
 from servicekit.masking import mask_email
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqr.identity.v1 import events_pb2
 
 from tqr_identity.service_layer.context import IdentityContext
 from tqr_identity.service_layer.model import Account, SupportRequest
-
-CODE_PURPOSES = {
-    "REGISTER": events_pb2.CODE_PURPOSE_REGISTER,
-    "RESET_PASSWORD": events_pb2.CODE_PURPOSE_RESET_PASSWORD,
-    "CHANGE_CONTACT": events_pb2.CODE_PURPOSE_CHANGE_CONTACT,
-    "LOGIN": events_pb2.CODE_PURPOSE_LOGIN,
-}
-CODE_CHANNELS = {
-    "SMS": events_pb2.CODE_CHANNEL_SMS,
-    "EMAIL": events_pb2.CODE_CHANNEL_EMAIL,
-    "ALTERNATIVE": events_pb2.CODE_CHANNEL_ALTERNATIVE,
-}
 
 
 async def account_registered(ctx: IdentityContext, session: AsyncSession, account: Account) -> None:
@@ -79,7 +68,8 @@ async def verification_code_requested(
     code: str, aggregate_id: str,
 ) -> None:
     await ctx.events.stage(session, events_pb2.VerificationCodeRequested(
-        account_hint=hint, purpose=CODE_PURPOSES[purpose], channel=CODE_CHANNELS[channel], code=code,
+        account_hint=hint, purpose=vocabulary.value(events_pb2.CodePurpose, purpose),
+        channel=vocabulary.value(events_pb2.CodeChannel, channel), code=code,
         expires_in_seconds=ctx.security.codes.policy.validity_seconds,
         destination_sealed=ctx.sealers.code_destination.seal(destination),
     ), aggregate_id=aggregate_id)

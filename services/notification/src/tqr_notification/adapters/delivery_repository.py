@@ -10,11 +10,13 @@ single writer serialises claims, and the guarded UPDATE keeps a stale reader fro
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Insert, Table, and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tqr_notification.adapters.orm import deliveries, inbox_messages
@@ -22,6 +24,9 @@ from tqr_notification.domain.delivery import DeliveryStatus
 from tqr_notification.domain.rendering import RenderedMessage
 
 QUEUED = "QUEUED"
+# Deliveries are claimed by priority: every due NORMAL one before any LOW one (broadcasts).
+NORMAL = 0
+LOW = 1
 
 
 def idempotency_key(event_id: str, channel: str, recipient_id: str) -> str:
@@ -36,10 +41,14 @@ class NewDelivery:
     recipient_id: str
     content_sealed: str
     destination_sealed: str | None = None
+    priority: int = NORMAL
+    # What makes a copy unique in place of the event id: "broadcast:<id>" for a broadcast, whose
+    # recipients may come in more than one event (a page published again).
+    dedupe_id: str | None = None
 
     @property
     def idempotency_key(self) -> str:
-        return idempotency_key(self.event_id, self.channel, self.recipient_id)
+        return idempotency_key(self.dedupe_id or self.event_id, self.channel, self.recipient_id)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class ClaimedDelivery:
     content_sealed: str
     attempts: int
     claim_token: str
+    priority: int = NORMAL
 
 
 @dataclass(frozen=True)
@@ -93,9 +103,68 @@ async def stage_delivery(
             provider_message_id=delivered_in_app,
             created_at=now,
             finished_at=now if sent else None,
+            priority=new.priority,
         )
     )
     return delivery_id
+
+
+def _insert_ignoring_duplicates(session: AsyncSession, table: Table) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike."""
+    make = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    return make(table).on_conflict_do_nothing()
+
+
+@dataclass(frozen=True)
+class FanOutCopy:
+    """One recipient's copy of a fanned-out message (a broadcast's page)."""
+
+    recipient_id: str
+    with_email: bool
+
+
+async def stage_fan_out(
+    session: AsyncSession, *, event_id: str, event_type: str, dedupe_id: str, copies: Sequence[FanOutCopy],
+    inapp_sealed: str, email_sealed: str, wording: Mapping[str, RenderedMessage], now: datetime,
+) -> int:
+    """Each recipient's inbox message (its in-app delivery SENT) and email delivery (QUEUED, LOW),
+    at most once per (``dedupe_id``, channel, recipient) however often a recipient comes again: the
+    in-app rows go first with ON CONFLICT DO NOTHING, and only the recipients whose row is new get
+    an inbox message and an email. Returns how many recipients were new."""
+    if not copies:
+        return 0
+    message_ids = {copy.recipient_id: str(uuid.uuid4()) for copy in copies}
+
+    def row(recipient_id: str, channel: str, sealed: str, message_id: str | None) -> dict[str, object]:
+        sent = message_id is not None
+        return dict(
+            delivery_id=str(uuid.uuid4()), idempotency_key=idempotency_key(dedupe_id, channel, recipient_id),
+            event_id=event_id, event_type=event_type, channel=channel, recipient_id=recipient_id,
+            destination_sealed=None, content_sealed=sealed, status=DeliveryStatus.SENT.value if sent else QUEUED,
+            attempts=1 if sent else 0, next_attempt_at=now, claim_token=None, claimed_until=None,
+            provider_answer="stored in the in-app inbox" if sent else None, provider_message_id=message_id,
+            created_at=now, finished_at=now if sent else None, priority=LOW,
+        )
+
+    inserted = await session.execute(
+        _insert_ignoring_duplicates(session, deliveries).returning(deliveries.c.recipient_id),
+        [row(rid, "inapp", inapp_sealed, mid) for rid, mid in message_ids.items()],
+    )
+    new = set(inserted.scalars().all())
+    if not new:
+        return 0
+    zh, en = wording["zh"], wording["en"]
+    await session.execute(insert(inbox_messages), [
+        dict(message_id=message_ids[rid], recipient_id=rid, event_id=event_id, event_type=event_type,
+             title=zh.subject or "", body=zh.text, title_en=en.subject or "", body_en=en.text, created_at=now,
+             read_at=None)
+        for rid in message_ids if rid in new
+    ])
+    emails = [row(copy.recipient_id, "email", email_sealed, None) for copy in copies
+              if copy.with_email and copy.recipient_id in new]
+    if emails:
+        await session.execute(_insert_ignoring_duplicates(session, deliveries), emails)
+    return len(new)
 
 
 async def stage_inbox_message(
@@ -149,16 +218,27 @@ async def claim_due(
     limit: int,
     lease_seconds: float,
     skip_locked: bool,
+    low_limit: int | None = None,
 ) -> list[ClaimedDelivery]:
+    """Up to ``limit`` due deliveries: every due NORMAL one first (oldest first), then LOW ones
+    (broadcasts) in the room left, but at most ``low_limit`` of them (None: no cap)."""
     if limit < 1:
         return []
     token = str(uuid.uuid4())
     due = _due(now)
     async with sessions() as session, session.begin():
-        query = select(deliveries.c.delivery_id).where(due).order_by(deliveries.c.next_attempt_at).limit(limit)
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        ids = list((await session.scalars(query)).all())
+
+        async def due_ids(priority: int, count: int) -> list[str]:
+            query = (select(deliveries.c.delivery_id).where(due, deliveries.c.priority == priority)
+                     .order_by(deliveries.c.next_attempt_at).limit(count))
+            if skip_locked:
+                query = query.with_for_update(skip_locked=True)
+            return list((await session.scalars(query)).all())
+
+        ids = await due_ids(NORMAL, limit)
+        room = limit - len(ids) if low_limit is None else min(limit - len(ids), low_limit)
+        if room > 0:
+            ids += await due_ids(LOW, room)
         if not ids:
             return []
         await session.execute(
@@ -172,9 +252,9 @@ async def claim_due(
             delivery_id=r.delivery_id, idempotency_key=r.idempotency_key, event_id=r.event_id,
             event_type=r.event_type, channel=r.channel, recipient_id=r.recipient_id,
             destination_sealed=r.destination_sealed, content_sealed=r.content_sealed,
-            attempts=int(r.attempts), claim_token=token,
+            attempts=int(r.attempts), claim_token=token, priority=int(r.priority),
         )
-        for r in rows
+        for r in sorted(rows, key=lambda r: (r.priority, r.next_attempt_at))
     ]
 
 

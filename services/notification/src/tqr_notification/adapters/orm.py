@@ -2,7 +2,8 @@
 
 - ``recipients``: the service's own directory (account id → email, mobile), built from identity's
   events so that sending never calls the identity service; contacts are sealed at rest.
-- ``deliveries``: one row per (event, channel, recipient), UNIQUE on ``idempotency_key`` and written
+- ``deliveries``: one row per (event, channel, recipient) — per (broadcast, channel, recipient) for
+  a broadcast, whatever page or event brought it —, UNIQUE on ``idempotency_key`` and written
   in the event handler's transaction; the dispatcher claims queued rows, sends and marks them.
 - ``inbox_messages``: the in-app inbox, written in the same transaction as its delivery row.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from servicekit.tables import inbox_table, outbox_table
 from servicekit.types import UtcDateTime
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Index, Integer, MetaData, SmallInteger, String, Table, Text
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -52,7 +53,11 @@ deliveries = Table(
     Column("provider_message_id", String(200), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
+    # 0: codes and every message about one person's own account or application; 1: broadcasts
+    # (R-STAFF-7), claimed only after every due 0 and at a paced rate (service_layer/dispatcher).
+    Column("priority", SmallInteger, nullable=False, default=0, server_default="0"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_due_priority", "status", "priority", "next_attempt_at"),
     Index("ix_deliveries_recipient", "recipient_id", "created_at"),
 )
 

@@ -62,3 +62,12 @@ async def contact_of(session: AsyncSession, sealers: Sealers, account_id: str) -
         email=sealers.at_rest.open(row.email_sealed) if row.email_sealed else None,
         mobile=sealers.at_rest.open(row.mobile_sealed) if row.mobile_sealed else None,
     )
+
+
+async def with_email(session: AsyncSession, account_ids: list[str]) -> set[str]:
+    """Which of these accounts have an email address on file (one query for a page of them)."""
+    if not account_ids:
+        return set()
+    found = await session.scalars(select(recipients.c.account_id).where(
+        recipients.c.account_id.in_(account_ids), recipients.c.email_sealed.is_not(None)))
+    return set(found.all())

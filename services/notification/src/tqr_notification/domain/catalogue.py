@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
+from tqr.application.v1 import broadcast_pb2 as broadcast_events
 from tqr.application.v1 import events_pb2 as application_events
 from tqr.identity.v1 import events_pb2 as identity_events
 
@@ -61,6 +62,14 @@ class EventSpec:
     chosen_by: str | None = None
     # True for the one event that carries a secret; it must never be logged or stored in clear.
     carries_secret: bool = False
+    # A repeated field naming many recipients (a broadcast's page): each gets its own copy, once
+    # per (``dedupe_field``, recipient), on the low-priority delivery path.
+    recipients_field: str | None = None
+    dedupe_field: str | None = None
+
+    @property
+    def fans_out(self) -> bool:
+        return self.recipients_field is not None
 
     @property
     def event_type(self) -> str:
@@ -110,6 +119,9 @@ _SPECS = (
     EventSpec(application_events.ApplicationStatusChanged, "application_status_changed", _ALL, "applicant_id"),
     # R-APP-4: messages from the authority or the point.
     EventSpec(application_events.MessagePosted, "message_posted", _INAPP_EMAIL, "applicant_id"),
+    # R-STAFF-7: a broadcast, one page of recipients an event; in the inbox and by email (no SMS).
+    EventSpec(broadcast_events.BroadcastPosted, "broadcast_posted", _INAPP_EMAIL, None,
+              recipients_field="applicant_ids", dedupe_field="broadcast_id"),
 )
 
 CATALOGUE: dict[str, EventSpec] = {spec.event_type: spec for spec in _SPECS}

@@ -6,6 +6,12 @@ holds up only its own delivery. A transient failure goes back to QUEUED with a l
 ``next_attempt_at`` (exponential back-off with full jitter); a permanent one, or one out of
 attempts, ends FAILED; a recipient over the flood limit ends HELD. The provider's answer is stored.
 
+Broadcasts (R-STAFF-7) travel on a lower priority: a claim takes every due code and status message
+first and broadcast copies only in the room left, with at most ``low_concurrency`` of them in flight
+(fewer than ``concurrency``, so a code always finds room) and at most ``low_rate`` started per second
+(a token bucket). A code queued while a broadcast of ten thousand drains is claimed by the next claim,
+ahead of every broadcast copy still waiting.
+
 It also keeps the gauges an autoscaler reads (tqr_notification_deliveries_due, the oldest due
 delivery's age, the deliveries in flight), at almost no cost: a claim that found fewer due rows than
 it had room for has just shown that none is left waiting, so only a dispatcher with no room left
@@ -23,6 +29,7 @@ from servicekit.clock import Clock
 from servicekit.masking import mask_contact
 
 from tqr_notification.adapters.delivery_repository import (
+    LOW,
     QUEUED,
     ClaimedDelivery,
     Outcome,
@@ -64,6 +71,8 @@ class Dispatcher:
         skip_locked: bool = False,
         due_count_seconds: float = 5.0,
         rng: random.Random | None = None,
+        low_concurrency: int = 8,
+        low_rate: float = 20.0,
     ) -> None:
         self.nctx = nctx
         self.senders = senders
@@ -78,6 +87,10 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._low_in_flight: set[asyncio.Task[None]] = set()
+        # Room is always left for codes: with one slot in all, broadcasts take it only when idle.
+        self.low_concurrency = max(1, min(low_concurrency, self.concurrency - 1))
+        self._low_pace = Pace(low_rate)
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -105,9 +118,11 @@ class Dispatcher:
         await self.senders.aclose()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             self._wake.clear()
             free = self.concurrency - len(self._in_flight)
+            low_room = min(self.low_concurrency - len(self._low_in_flight), self._low_pace.available(loop.time()))
             claimed: list[ClaimedDelivery] = []
             claim_failed = False
             if free > 0:
@@ -115,25 +130,35 @@ class Dispatcher:
                     claimed = await claim_due(
                         self.nctx.sessions, now=self.clock.now(), limit=free,
                         lease_seconds=self.lease_seconds, skip_locked=self.skip_locked,
+                        low_limit=max(0, low_room),
                     )
                 except Exception:
                     claim_failed = True
                     log.exception("claiming deliveries failed; trying again shortly")
+            low_claimed = 0
             for delivery in claimed:
                 task = asyncio.create_task(self._deliver(delivery))
                 self._in_flight.add(task)
+                if delivery.priority >= LOW:
+                    low_claimed += 1
+                    self._low_in_flight.add(task)
                 task.add_done_callback(self._done)
+            self._low_pace.take(low_claimed, loop.time())
             DELIVERIES_IN_FLIGHT.set(len(self._in_flight))
             if not claim_failed:
-                await self._record_due(all_taken=free > 0 and len(claimed) < free)
+                await self._record_due(all_taken=free > 0 and len(claimed) < free and low_claimed < low_room)
             if free == 0 or len(claimed) < free:
+                timeout = self.poll_seconds
+                if low_claimed and low_claimed == low_room:  # more broadcast copies may wait for a token
+                    timeout = min(timeout, self._low_pace.seconds_until_one(loop.time()))
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
                 except TimeoutError:
                     pass
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
+        self._low_in_flight.discard(task)
         DELIVERIES_IN_FLIGHT.set(len(self._in_flight))
         self.wake()
 
@@ -244,3 +269,35 @@ class Dispatcher:
             later = self.clock.now() + timedelta(seconds=delay)
             return Outcome(QUEUED, attempts, answer, next_attempt_at=later)
         return Outcome(DeliveryStatus.FAILED.value, attempts, answer)
+
+
+class Pace:
+    """A token bucket: ``rate`` starts a second, up to one second's worth saved (0 or less: no limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.burst = max(1.0, rate)
+        self._tokens = self.burst
+        self._at: float | None = None
+
+    def _refill(self, now: float) -> None:
+        if self._at is not None:
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+
+    def available(self, now: float) -> int:
+        if self.rate <= 0:
+            return 1 << 30
+        self._refill(now)
+        return int(self._tokens)
+
+    def take(self, count: int, now: float) -> None:
+        if self.rate > 0 and count:
+            self._refill(now)
+            self._tokens -= count
+
+    def seconds_until_one(self, now: float) -> float:
+        if self.rate <= 0:
+            return 0.0
+        self._refill(now)
+        return max(0.0, (1 - self._tokens) / self.rate)

@@ -20,8 +20,14 @@ from servicekit.sealing import SealError
 from sqlalchemy import event as sa_event
 from tqr.identity.v1 import events_pb2 as identity_events
 
-from tqr_notification.adapters.delivery_repository import NewDelivery, stage_delivery, stage_inbox_message
-from tqr_notification.adapters.recipient_directory import record_contact
+from tqr_notification.adapters.delivery_repository import (
+    FanOutCopy,
+    NewDelivery,
+    stage_delivery,
+    stage_fan_out,
+    stage_inbox_message,
+)
+from tqr_notification.adapters.recipient_directory import record_contact, with_email
 from tqr_notification.domain.catalogue import CATALOGUE, Channel, EventSpec, spec_for
 from tqr_notification.domain.recipient_limit import recipient_digest
 from tqr_notification.domain.rendering import render, render_inapp_by_language
@@ -37,12 +43,16 @@ def build_subscriptions(nctx: NotificationContext) -> dict[str, Subscription]:
     async def on_notifiable(ctx: EventContext, event: Message) -> None:
         await notify(nctx, ctx, event)
 
+    async def on_fan_out(ctx: EventContext, event: Message) -> None:
+        await notify_many(nctx, ctx, event)
+
     async def on_contact_changed(ctx: EventContext, event: identity_events.ContactDetailsChanged) -> None:
         await remember_contact(nctx, ctx, event.account_id, event.email_sealed, event.mobile_sealed)
 
     return subscriptions(
         # Every event that tells a person something; the catalogue says to whom and how.
-        *(Subscription(spec.event, on_notifiable) for spec in CATALOGUE.values()),
+        *(Subscription(spec.event, on_notifiable) for spec in CATALOGUE.values() if not spec.fans_out),
+        *(Subscription(spec.event, on_fan_out) for spec in CATALOGUE.values() if spec.fans_out),
         Subscription(identity_events.ContactDetailsChanged, on_contact_changed),
     )
 
@@ -87,6 +97,31 @@ async def notify(nctx: NotificationContext, ctx: EventContext, event: Message) -
             await stage_delivery(ctx.session, new, now, delivered_in_app=message_id)
         else:
             await stage_delivery(ctx.session, new, now)
+    wake = nctx.wake_dispatcher
+    sa_event.listen(ctx.session.sync_session, "after_commit", lambda _session: wake(), once=True)
+
+
+async def notify_many(nctx: NotificationContext, ctx: EventContext, event: Message) -> None:
+    """A message to many (R-STAFF-7: one page of a broadcast's recipients). Rendered once for the
+    page; each recipient gets an inbox message and, when the directory has an email address for
+    them, an email on the low-priority path, once per (broadcast, recipient)."""
+    event_type = ctx.envelope.type
+    spec = spec_for(event_type)
+    assert spec.recipients_field is not None and spec.dedupe_field is not None
+    dedupe = str(getattr(event, spec.dedupe_field))
+    recipients = list(dict.fromkeys(str(r) for r in getattr(event, spec.recipients_field) if r))
+    if not dedupe or not recipients:
+        raise UndeliverableEvent(f"{event_type} has no {spec.dedupe_field} or no {spec.recipients_field}")
+    at_rest = nctx.sealers.at_rest
+    reachable = await with_email(ctx.session, recipients)
+    await stage_fan_out(
+        ctx.session, event_id=ctx.envelope.event_id, event_type=event_type,
+        dedupe_id=f"{spec.dedupe_field.removesuffix('_id')}:{dedupe}",
+        copies=[FanOutCopy(r, r in reachable) for r in recipients],
+        inapp_sealed=seal_content(at_rest, render(event, Channel.INAPP, site_url=nctx.site_url)),
+        email_sealed=seal_content(at_rest, render(event, Channel.EMAIL, site_url=nctx.site_url)),
+        wording=render_inapp_by_language(event, site_url=nctx.site_url), now=nctx.clock.now(),
+    )
     wake = nctx.wake_dispatcher
     sa_event.listen(ctx.session.sync_session, "after_commit", lambda _session: wake(), once=True)
 

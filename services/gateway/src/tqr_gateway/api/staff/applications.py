@@ -7,21 +7,28 @@ from typing import Any
 
 from fastapi import Request
 
+from tqr_gateway.api import application_models as m
 from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.api.staff.common import problem_response
 from tqr_gateway.api.staff.models import (
     ActionIn,
     ApplicationOut,
     ApplicationSummaryOut,
-    EligibilityOut,
+    BulkIn,
+    BulkItemOut,
+    BulkOut,
+    ClaimOut,
     EmailIn,
     FindIn,
     FindOut,
     MessageIn,
     MessageOut,
+    ReleasedOut,
     SearchIn,
     SearchOut,
 )
+from tqr_gateway.clients.staff_application import BulkFilter
+from tqr_gateway.clients.workflow_rules import status_name
 from tqr_gateway.deps import (
     ApplicationStaff,
     StaffApplications,
@@ -60,7 +67,7 @@ async def search(request: Request, session: ApplicationStaff, applications: Staf
         metadata=actor_metadata(session), status=body.status, point_code=body.point_code,
         application_number=body.application_number, applicant_name=body.applicant_name,
         page_size=body.page_size, page_token=body.page_token,
-        certificate_conflicts_only=body.certificate_conflicts_only)
+        certificate_conflicts_only=body.certificate_conflicts_only, other_plan_only=body.other_plan_only)
     return SearchOut(applications=[ApplicationSummaryOut.of(a) for a in found.applications],
                      next_page_token=found.next_page_token)
 
@@ -71,10 +78,11 @@ async def get_application(request: Request, session: ApplicationStaff, applicati
     return ApplicationOut.of(await applications.get(application_id, metadata=actor_metadata(session)))
 
 
-@router.get("/applications/{application_id}/eligibility", response_model=EligibilityOut)
+@router.get("/applications/{application_id}/eligibility", response_model=m.EligibilityReport)
 async def eligibility(request: Request, session: ApplicationStaff, applications: StaffApplications,
                       application_id: str) -> Any:
-    return EligibilityOut.of(await applications.eligibility(application_id, metadata=actor_metadata(session)))
+    report = await applications.eligibility(application_id, metadata=actor_metadata(session))
+    return m.from_proto(m.EligibilityReport, report)
 
 
 @router.post("/applications/{application_id}/actions", response_model=ApplicationOut)
@@ -115,3 +123,45 @@ async def correct_email(request: Request, session: ApplicationStaff, application
     view = await email_correction.correct_email(applications, identity, application_id, email, reason,
                                                 role=session.role, metadata=actor_metadata(session))
     return ApplicationOut.of(view)
+
+
+@router.post("/applications/bulk", response_model=BulkOut)
+async def bulk_decide(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                      rules: Workflow, body: BulkIn) -> Any:
+    """R-STAFF-6: one action on many applications (ids, or every one a list filter selects, at most
+    500); each is checked by its own rules and gets its own result. Repeat with the same
+    idempotency key to get the stored results; nothing is decided twice."""
+    materials = [m.strip() for m in body.missing_materials if m.strip()]
+    problems = check_action(body.action, body.reason, materials, rules)
+    if body.filter is None and not body.application_ids:
+        problems.append(Problem("application_ids", "请至少选择一份申请", "Select at least one application"))
+    if body.filter is not None and body.filter.status and body.filter.status not in rules.statuses:
+        problems.append(Problem("filter.status", "未知的申请状态", "Unknown status"))
+    if problems:
+        return problem_response(request, problems, "R-STAFF-6")
+    where = None if body.filter is None else BulkFilter(
+        status=body.filter.status, point_code=body.filter.point_code,
+        application_number=body.filter.application_number, applicant_name=body.filter.applicant_name,
+        certificate_conflicts_only=body.filter.certificate_conflicts_only)
+    reply = await applications.bulk_decide(
+        body.action, idempotency_key=body.idempotency_key, application_ids=body.application_ids, where=where,
+        reason=body.reason.strip(), missing_materials=materials, metadata=actor_metadata(session))
+    return BulkOut(results=[BulkItemOut(application_id=r.application_id, application_number=r.application_number,
+                                        ok=r.ok, code=r.code, message_zh=r.message_zh, message_en=r.message_en,
+                                        status=status_name(r.status)) for r in reply.results],
+                   succeeded=reply.succeeded, refused=reply.refused, replayed=reply.replayed)
+
+
+@router.post("/applications/{application_id}/claim", response_model=ClaimOut)
+async def claim(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                application_id: str) -> Any:
+    """R-STAFF-6: claim (or renew) an application; refused while someone else's claim lasts."""
+    c = await applications.claim(application_id, metadata=actor_metadata(session))
+    return ClaimOut(application_id=c.application_id, staff_name=c.staff_name, mine=c.mine,
+                    expires_at=instant(c.expires_at))
+
+
+@router.delete("/applications/{application_id}/claim", response_model=ReleasedOut)
+async def release_claim(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                        application_id: str) -> Any:
+    return ReleasedOut(released=await applications.release_claim(application_id, metadata=actor_metadata(session)))

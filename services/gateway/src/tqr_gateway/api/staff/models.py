@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from tqr.application.v1 import views_pb2 as views
-from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.identity.v1 import identity_pb2 as ipb
 
 from tqr_gateway import vocabulary
@@ -29,6 +28,8 @@ class ApplicationSummaryOut(BaseModel):
     certificate_claimed_by_another: bool = Field(
         False, description="R-WIZ-10: another applicant's live application gives the same certificate number "
                            "(not on record); the confirmation point decides with the paper certificate")
+    also_in_other_plan: bool = Field(
+        False, description="R-STAFF-8: the certificate number is also in a live application of another plan")
 
     @classmethod
     def of(cls, s: views.ApplicationSummary) -> ApplicationSummaryOut:
@@ -36,7 +37,8 @@ class ApplicationSummaryOut(BaseModel):
                    applicant_name=s.applicant_name, document_number_masked=s.document_number_masked,
                    status=status_name(s.status), status_label=s.status_label, authority_code=s.authority_code,
                    point_code=s.point_code, submitted_at=instant(s.submitted_at),
-                   certificate_claimed_by_another=s.certificate_claimed_by_another)
+                   certificate_claimed_by_another=s.certificate_claimed_by_another,
+                   also_in_other_plan=s.also_in_other_plan)
 
 
 class FindIn(BaseModel):
@@ -55,6 +57,8 @@ class SearchIn(BaseModel):
     application_number: TypedNumber = ""
     certificate_conflicts_only: bool = Field(
         False, description="R-WIZ-10: only applications whose certificate number another applicant also claims")
+    other_plan_only: bool = Field(
+        False, description="R-STAFF-8: only applications whose certificate number is also live in another plan")
     applicant_name: str = Field("", description="Exact name; sent in the body because it is personal data")
     page_size: int = Field(20, ge=1, le=100)
     page_token: str = ""
@@ -73,6 +77,11 @@ class HistoryOut(BaseModel):
     at: datetime | None
     reason: str
     missing_materials: list[str]
+
+
+class OtherPlanOut(BaseModel):
+    authority_code: str
+    authority_name: str
 
 
 class ApplicationOut(BaseModel):
@@ -97,6 +106,9 @@ class ApplicationOut(BaseModel):
     allowed_actions: list[str]
     history: list[HistoryOut]
     certificate_claimed_by_another: bool = Field(False, description="R-WIZ-10: see ApplicationSummaryOut")
+    also_in_other_plans: list[OtherPlanOut] = Field(
+        default_factory=list, description="R-STAFF-8: the authorities of other plans with a live application for "
+                                          "this certificate number (nothing of those applications)")
 
     @classmethod
     def of(cls, v: views.ApplicationView) -> ApplicationOut:
@@ -111,30 +123,12 @@ class ApplicationOut(BaseModel):
             certificate_number=v.certificate.certificate_number, submitted_at=instant(v.submitted_at),
             allowed_actions=action_names(v.allowed_actions),
             certificate_claimed_by_another=v.certificate_claimed_by_another,
+            also_in_other_plans=[OtherPlanOut(authority_code=o.authority_code, authority_name=o.authority_name)
+                                 for o in v.also_in_other_plans],
             history=[HistoryOut(from_status=status_name(h.from_status), to_status=status_name(h.to_status),
                                 action=action_name(h.action),
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
                                 missing_materials=list(h.missing_materials)) for h in v.history])
-
-
-class FindingOut(BaseModel):
-    code: str
-    blocking: bool
-    message_zh: str
-    message_en: str
-    outcome: str
-
-
-class EligibilityOut(BaseModel):
-    eligible: bool
-    findings: list[FindingOut]
-    likely_outcome: str
-
-    @classmethod
-    def of(cls, r: wizard.EligibilityReport) -> EligibilityOut:
-        return cls(eligible=r.eligible, likely_outcome=r.likely_outcome, findings=[
-            FindingOut(code=f.code, blocking=f.blocking, message_zh=f.message_zh, message_en=f.message_en,
-                       outcome=f.outcome) for f in r.findings])
 
 
 class ActionIn(BaseModel):
@@ -288,3 +282,55 @@ class ReviewQueueOut(BaseModel):
 class SupportQueueOut(BaseModel):
     requests: list[SupportRequestOut]
     total: int
+
+
+# --- R-STAFF-6: bulk decisions and work claims ------------------------------------------------------
+
+class BulkFilterIn(BaseModel):
+    """The filters of /applications/search: every application they select in the caller's scope."""
+
+    status: str = ""
+    point_code: str = ""
+    application_number: TypedNumber = ""
+    applicant_name: str = ""
+    certificate_conflicts_only: bool = False
+
+
+class BulkIn(BaseModel):
+    action: str = Field(description="A staff action the caller's role may take (GetWorkflowRules)")
+    application_ids: list[str] = Field(default_factory=list, max_length=500,
+                                       description="The applications; or give `filter` instead")
+    filter: BulkFilterIn | None = Field(None, description="Every application the list's filter selects (at most 500)")
+    reason: str = Field("", description="Where the workflow rules need one; every applicant reads it")
+    missing_materials: list[str] = Field(default_factory=list, description="For MARK_MATERIALS_INCOMPLETE")
+    idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="Send the same key to repeat a request safely: the stored results "
+                                             "come back and nothing is decided twice")
+
+
+class BulkItemOut(BaseModel):
+    application_id: str
+    application_number: str
+    ok: bool
+    code: str = Field(description="The refusing rule (R-APP-2, R-STAFF-4, R-STAFF-6…); empty when ok")
+    message_zh: str
+    message_en: str
+    status: str
+
+
+class BulkOut(BaseModel):
+    results: list[BulkItemOut]
+    succeeded: int
+    refused: int
+    replayed: bool = Field(description="True: the stored results of an earlier request with this key")
+
+
+class ClaimOut(BaseModel):
+    application_id: str
+    staff_name: str
+    mine: bool
+    expires_at: datetime | None
+
+
+class ReleasedOut(BaseModel):
+    released: bool

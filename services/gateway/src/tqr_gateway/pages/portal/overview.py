@@ -33,6 +33,18 @@ def _instant(iso: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+async def access_rows(client: ApplicationClient, application_id: str,
+                      md: tuple[tuple[str, bytes], ...]) -> list[dict[str, object]] | None:
+    """R-STAFF-9: which organisation looked at or changed the application, and when, never who (the
+    service sends no staff identity). None when the service cannot say now (the page still works)."""
+    try:
+        found = await client.access(application_id, md)
+    except grpc.aio.AioRpcError:
+        return None
+    return [{"at": when(e.at), "organisation": e.organisation_name or e.organisation_code,
+             "what": "portal.access.changed" if e.changed else "portal.access.viewed"} for e in found.entries]
+
+
 async def unread_count(inbox: InboxClient, md: tuple[tuple[str, bytes], ...]) -> int | None:
     """The badge; None when the notification service does not answer (the page still works)."""
     try:
@@ -79,6 +91,7 @@ async def _detail_context(request: Request, application_id: str, session: Sessio
         "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
         "may_withdraw": status_pb2.WITHDRAW in view.allowed_actions,
         "updated": updated, "unread": await unread_count(inbox_client, md), "errors": [],
+        "access": await access_rows(client, application_id, md),
     }
     return context
 

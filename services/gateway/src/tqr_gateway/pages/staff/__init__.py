@@ -5,10 +5,26 @@ One router per part of the console, combined here; ``router`` is what the app in
 
 from fastapi import APIRouter
 
-from tqr_gateway.pages.staff import applications, checklist, home, lists, people, plans, points, reference, reviews
+from tqr_gateway.pages.staff import (
+    applications,
+    audit,
+    broadcast,
+    bulk,
+    checklist,
+    dashboard,
+    home,
+    lists,
+    people,
+    plans,
+    points,
+    reference,
+    reference_edits,
+    reviews,
+)
 
 router = APIRouter(include_in_schema=False)
-for part in (home, lists, applications, plans, points, checklist, reviews, reference, people):
+for part in (home, lists, bulk, applications, plans, points, checklist, reviews, reference, reference_edits, people,
+             audit, broadcast, dashboard):
     router.include_router(part.router)
 
 __all__ = ["router"]

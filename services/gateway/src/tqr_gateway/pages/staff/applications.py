@@ -16,6 +16,7 @@ from tqr_gateway.flows import email_correction
 from tqr_gateway.flows.materials_checklist import checklist_for
 from tqr_gateway.flows.staff_lookup import look_up
 from tqr_gateway.flows.staff_rules import MAX_MESSAGE, Problem, check_action, missing_materials
+from tqr_gateway.pages.staff import lists
 from tqr_gateway.pages.staff import viewmodels as vm
 from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page, refused_page
@@ -57,12 +58,16 @@ async def application_page(request: Request, session: ApplicationStaff, applicat
         report = await client.eligibility(application_id, metadata=md)
     except grpc.aio.AioRpcError:
         report = None  # the findings help but never block the page
-    done_text = translate(lang, f"staff.done.{done}") if done in (*rules.staff_actions, "MESSAGE", "EMAIL") else ""
+    claim = (await lists.claims_of(client, session, [application_id])).get(application_id)
+    done_text = translate(lang, f"staff.done.{done}") if done in (
+        *rules.staff_actions, "MESSAGE", "EMAIL", "CLAIMED", "RELEASED") else ""
     return page(request, session, "staff/application.html", section="staff.nav.home", context={
         "app": vm.application(view, lang), "actions": vm.action_links(view, lang, rules),
         "details": vm.detail_rows(view, lang), "history": vm.history(view, lang),
         "eligibility": vm.eligibility(report, lang), "done": done_text, "stale": printout == "stale",
         "can_correct_email": True,  # R-APP-7: authority and point staff
+        "claim": {"text": vm.claim_text(claim, lang), "mine": claim is not None and claim.mine,
+                  "other": claim is not None and not claim.mine},
     })
 
 

@@ -29,6 +29,8 @@ CAPABILITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("staff.cap.approvals", "/staff/applications?status=CONFIRMED"),
         ("staff.cap.lists", "/staff/applications"),
         ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
+        ("staff.cap.other_plan", "/staff/applications?other_plan=1"),
+        ("staff.cap.dashboard", "/staff/dashboard"),
         ("staff.cap.plans", "/staff/plans"),
         ("staff.cap.points", "/staff/points"),
     ),
@@ -37,6 +39,7 @@ CAPABILITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("staff.cap.point_list", "/staff/applications?status=SUBMITTED"),
         ("staff.cap.conflicts", "/staff/applications?conflicts=1"),
         ("staff.cap.lists", "/staff/applications"),
+        ("staff.cap.dashboard", "/staff/dashboard"),
         ("staff.cap.point_notes", "/staff/points"),
     ),
     IDENTITY_REVIEWER: (
@@ -45,6 +48,7 @@ CAPABILITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     ),
     SYSTEM_ADMIN: (
         ("staff.cap.reference", "/staff/reference"),
+        ("staff.cap.dashboard", "/staff/dashboard"),
     ),
 }
 

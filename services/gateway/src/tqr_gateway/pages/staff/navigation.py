@@ -18,15 +18,20 @@ from tqr_gateway.web.templating import render
 
 NAV: dict[str, tuple[tuple[str, str], ...]] = {
     AUTHORITY_ADMIN: (("staff.nav.home", "/staff"), ("staff.nav.lists", "/staff/applications"),
+                      ("staff.nav.dashboard", "/staff/dashboard"),
                       ("staff.nav.plans", "/staff/plans"), ("staff.nav.points", "/staff/points"),
                       ("staff.nav.checklist", "/staff/checklist"), ("staff.nav.people", "/staff/people"),
-                      ("staff.nav.unlock", "/staff/unlock")),
+                      ("staff.nav.unlock", "/staff/unlock"), ("staff.nav.broadcast", "/staff/broadcast"),
+                      ("staff.nav.audit", "/staff/audit")),
     POINT_STAFF: (("staff.nav.home", "/staff"), ("staff.nav.lists", "/staff/applications"),
-                  ("staff.nav.points", "/staff/points")),
+                  ("staff.nav.dashboard", "/staff/dashboard"),
+                  ("staff.nav.points", "/staff/points"), ("staff.nav.broadcast", "/staff/broadcast")),
     IDENTITY_REVIEWER: (("staff.nav.home", "/staff"), ("staff.nav.reviews", "/staff/reviews"),
                         ("staff.nav.support", "/staff/support")),
-    SYSTEM_ADMIN: (("staff.nav.home", "/staff"), ("staff.nav.reference", "/staff/reference"),
-                   ("staff.nav.people", "/staff/people"), ("staff.nav.unlock", "/staff/unlock")),
+    SYSTEM_ADMIN: (("staff.nav.home", "/staff"), ("staff.nav.dashboard", "/staff/dashboard"),
+                   ("staff.nav.reference", "/staff/reference"),
+                   ("staff.nav.people", "/staff/people"), ("staff.nav.unlock", "/staff/unlock"),
+                   ("staff.nav.audit", "/staff/audit")),
 }
 
 

@@ -33,10 +33,12 @@ async def visible_points(client: StaffApplicationClient, session: SessionInfo) -
 @router.get("/staff/points")
 async def points(request: Request, session: ApplicationStaff, applications: StaffApplications,
                  done: str = "") -> Response:
-    shown = [{"code": p.code, "name": p.name, "address": p.address, "notes": p.onsite_notes}
-             for p in await visible_points(applications, session)]
-    return page(request, session, "staff/points.html", section="staff.nav.points",
-                context={"points": shown, "done": done == "notes"})
+    shown = [{"code": p.code, "name": p.name, "address": p.address, "phone": p.phone, "scope": p.scope,
+              "notes": p.onsite_notes} for p in await visible_points(applications, session)]
+    return page(request, session, "staff/points.html", section="staff.nav.points", context={
+        "points": shown, "done": done if done in ("notes", "details") else "",
+        # R-REF-2: the authority's admin changes its points' contact details (the service checks again).
+        "may_edit_details": AUTHORITY_ADMIN in session.roles})
 
 
 def _point_in(found: list[ref_pb.ConfirmationPoint], code: str) -> ref_pb.ConfirmationPoint | None:

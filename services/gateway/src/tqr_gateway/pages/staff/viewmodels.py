@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from tqr.application.v1 import staff_pb2 as staff_pb
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 
 from tqr_gateway.clients.workflow_rules import WorkflowRules, action_name, action_names, status_name
 from tqr_gateway.flows.timestamps import instant
 from tqr_gateway.web.catalogue import translate
-from tqr_gateway.web.formatting import format_date, format_datetime
+from tqr_gateway.web.formatting import CHINA_TZ, format_date, format_datetime
 
 ADVERSE = frozenset({"MARK_MATERIALS_INCOMPLETE", "MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE", "DEFER", "REJECT"})
 
@@ -30,12 +31,24 @@ def summary_columns(lang: str) -> list[dict[str, Any]]:
     ]
 
 
-def summary_row(row: views.ApplicationSummary, lang: str) -> dict[str, Any]:
+def claim_text(claim: staff_pb.WorkClaim | None, lang: str) -> str:
+    """R-STAFF-6: "由 X 处理中（至 10:30）" / "claimed by X (until 10:30)"; "" when unclaimed."""
+    if claim is None:
+        return ""
+    until = instant(claim.expires_at)
+    when = until.astimezone(CHINA_TZ).strftime("%H:%M") if until else ""
+    key = "staff.claim.mine" if claim.mine else "staff.claim.other"
+    return translate(lang, key, name=claim.staff_name, until=when)
+
+
+def summary_row(row: views.ApplicationSummary, lang: str, claim: staff_pb.WorkClaim | None = None) -> dict[str, Any]:
     code = status_name(row.status)
     status = translate(lang, f"staff.status.{code}") if lang == "en" else row.status_label
     status = status if status != f"staff.status.{code}" else row.status_label
     if row.certificate_claimed_by_another:  # R-WIZ-10: the point checks the paper certificate
         status = f"{status}（{translate(lang, 'staff.list.conflict_tag')}）"
+    if row.also_in_other_plan:  # R-STAFF-8: both authorities see it
+        status = f"{status}（{translate(lang, 'staff.list.other_plan_tag')}）"
     return {
         "href": f"/staff/applications/{row.application_id}",
         "number": row.application_number,
@@ -44,6 +57,9 @@ def summary_row(row: views.ApplicationSummary, lang: str) -> dict[str, Any]:
         "status": status,
         "point": row.point_code,
         "submitted": format_datetime(instant(row.submitted_at), lang),
+        "id": row.application_id,
+        "claim": claim_text(claim, lang),
+        "claimed_by_other": claim is not None and not claim.mine,
     }
 
 
@@ -73,6 +89,9 @@ def application(view: views.ApplicationView, lang: str) -> dict[str, Any]:
         "email": view.materials.email,
         "point_code": view.point.point_code,
         "claimed_by_another": view.certificate_claimed_by_another,  # R-WIZ-10
+        # R-STAFF-8: the other authorities with a live application for this certificate number.
+        "other_plans": [f"{o.authority_name}（{o.authority_code}）" if o.authority_name else o.authority_code
+                        for o in view.also_in_other_plans],
     }
 
 

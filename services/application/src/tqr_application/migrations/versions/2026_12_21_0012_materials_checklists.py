@@ -1,9 +1,9 @@
 """Each authority's own materials checklist (issue 19 item 19); an authority without rows uses the
 default checklist of domain/checklist.py.
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-16
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-21
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
