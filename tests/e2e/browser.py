@@ -167,3 +167,35 @@ class Walk:
         if await self.page.locator(".warning-block").count():  # a warning the applicant may override
             await self.page.get_by_role("button", name="仍然继续").click()
             await self.page.wait_for_load_state()
+
+
+async def fill_materials_pages(walk: Walk, email: str, school: str, post: str, since: str) -> None:
+    """Step 7's four pages (联系方式与任职, 工作经历, 年度考核, 师德与继续教育) from the first one, then
+    its summary's "继续": the page is left at the check page. ``since``: YYYY-MM-DD, the start at
+    this school (one row of work history)."""
+    page = walk.page
+    year, month, day = since.split("-")
+    assert re.search(r"/apply/step/7/contact$", page.url), page.url
+    await page.fill("#email", email)
+    await page.fill("#school", school)
+    await page.fill("#post", post)
+    for prefix in ("employment_start",):
+        for part, text in (("year", year), ("month", month.lstrip("0")), ("day", day.lstrip("0"))):
+            await page.fill(f"#{prefix}-{part}", text)
+    await walk.next()
+    assert "/apply/step/7/history" in page.url, page.url
+    for part, text in (("year", year), ("month", month.lstrip("0")), ("day", day.lstrip("0"))):
+        await page.fill(f"#work_history-0-start-{part}", text)
+    await page.fill("#work_history-0-school", school)
+    await page.fill("#work_history-0-post", post)
+    await walk.next()
+    assert "/apply/step/7/assessments" in page.url, page.url
+    for select in await page.locator("select[name^=assessment-]").all():
+        await select.select_option("合格")
+    await walk.next()
+    assert "/apply/step/7/ethics" in page.url, page.url
+    await page.check("#ethics_assessment-2")
+    await page.fill("#continuing_education_hours", "400")
+    await walk.next()
+    assert page.url.endswith("/apply/step/7/summary"), await page.inner_text("main")
+    await walk.next("继续")

@@ -138,7 +138,21 @@ def materials(email: str) -> dict[str, Any]:
 async def apply_through_api(api: ApiClient, holder: RegistryCertificate, authority: str = HAIDIAN,
                             point: str = HAIDIAN_POINT) -> dict[str, Any]:
     """Every wizard step through /api/v1/applications/draft, then submit; the submit result."""
-    draft = "/api/v1/applications/draft"
+    put = await draft_to_materials(api, holder, authority, point)
+    await put("materials", {"materials": materials(f"t{uuid.uuid4().hex[:8]}@example.cn")})
+    submitted = await api.request("POST", f"{DRAFT}/submit", json={}, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert submitted.status_code == 201, submitted.text
+    return dict(submitted.json())
+
+
+DRAFT = "/api/v1/applications/draft"
+
+
+async def draft_to_materials(api: ApiClient, holder: RegistryCertificate, authority: str = HAIDIAN,
+                             point: str = HAIDIAN_POINT) -> Any:
+    """Wizard steps 1 to 6 through the API: the draft waits at step 7 (申请材料). The function that
+    saves one more step (``put(step, body)``)."""
+    draft = DRAFT
 
     async def put(step: str, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(10):
@@ -162,10 +176,7 @@ async def apply_through_api(api: ApiClient, holder: RegistryCertificate, authori
                                       "teaching_subject_code": "MATH"})
     await put("point", {"point_code": point})
     await put("notes", {"read": True})
-    await put("materials", {"materials": materials(f"t{uuid.uuid4().hex[:8]}@example.cn")})
-    submitted = await api.request("POST", f"{draft}/submit", json={}, headers={"Idempotency-Key": uuid.uuid4().hex})
-    assert submitted.status_code == 201, submitted.text
-    return dict(submitted.json())
+    return put
 
 
 async def staff_api_sign_in(api: ApiClient, account: StaffAccount) -> None:

@@ -83,6 +83,41 @@ async def sign_in(page: Page, base: str, document_number: str, password: str) ->
     assert re.search(r"/account$", await page.current_url()), await page.text("main")
 
 
+async def materials_through_the_pages(page: Page, email: str, shots: str = "") -> None:
+    """Step 7's four pages from the first one, then its summary's "继续" (left at the check page);
+    with ``shots``, each page is recorded as "<shots>-<part>"."""
+    async def shoot(part: str) -> None:
+        if shots:
+            await record(page, f"{shots}-{part}")
+
+    await page.fill(Label("电子邮箱"), email)
+    await page.fill(Label("现任职学校"), "海淀实验小学")
+    await page.fill(Label("现任岗位或职务"), "数学教师")
+    for part, text in (("year", "2012"), ("month", "9"), ("day", "1")):
+        await page.fill(f"#employment_start-{part}", text)
+    await next_step(page)
+    assert "/apply/step/7/history" in await page.current_url(), await page.text("main")
+    await shoot("history")
+    for part, text in (("year", "2012"), ("month", "9"), ("day", "1")):
+        await page.fill(f"#work_history-0-start-{part}", text)
+    await page.fill("#work_history-0-school", "海淀实验小学")
+    await page.fill("#work_history-0-post", "数学教师")
+    await next_step(page)
+    assert "/apply/step/7/assessments" in await page.current_url(), await page.text("main")
+    await shoot("assessments")
+    for name in await page.evaluate("[...document.querySelectorAll('select[name^=assessment-]')].map((s) => s.name)"):
+        await page.select(f"select[name='{name}']", "合格")
+    await next_step(page)
+    assert "/apply/step/7/ethics" in await page.current_url(), await page.text("main")
+    await shoot("ethics")
+    await page.check("#ethics_assessment-2")
+    await page.fill(Label("五年内继续教育学时"), "400")
+    await next_step(page)
+    assert (await page.current_url()).endswith("/apply/step/7/summary"), await page.text("main")
+    await shoot("summary")
+    await next_step(page, "继续")
+
+
 async def apply_through_the_pages(page: Page, base: str, holder: RegistryCertificate) -> str:
     """The eight wizard steps for the holder's certificate (found in the registry); the application
     number the done page shows."""
@@ -113,21 +148,9 @@ async def apply_through_the_pages(page: Page, base: str, holder: RegistryCertifi
     await record(page, "step6-notes")
     await next_step(page, "已阅读并下一步")
 
-    assert (await page.current_url()).endswith("/apply/step/7"), await page.text("main")
+    assert (await page.current_url()).endswith("/apply/step/7/contact"), await page.text("main")
     await record(page, "step7-materials")
-    await page.fill(Label("电子邮箱"), "firefox.teacher@example.cn")
-    await page.fill(Label("现任职学校"), "海淀实验小学")
-    await page.fill(Label("现任岗位或职务"), "数学教师")
-    for prefix in ("employment_start", "work_history-0-start"):
-        for part, text in (("year", "2012"), ("month", "9"), ("day", "1")):
-            await page.fill(f"#{prefix}-{part}", text)
-    await page.fill("#work_history-0-school", "海淀实验小学")
-    await page.fill("#work_history-0-post", "数学教师")
-    for name in await page.evaluate("[...document.querySelectorAll('select[name^=assessment-]')].map((s) => s.name)"):
-        await page.select(f"select[name='{name}']", "合格")
-    await page.check("#ethics_assessment-2")
-    await page.fill(Label("五年内继续教育学时"), "400")
-    await next_step(page)
+    await materials_through_the_pages(page, "firefox.teacher@example.cn")
 
     assert (await page.current_url()).endswith("/apply/check"), await page.text("main")
     await record(page, "check-answers")

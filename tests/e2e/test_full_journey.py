@@ -33,6 +33,7 @@ from tests.e2e.browser import (
     Walk,
     all_violations,
     code_from_outbox,
+    fill_materials_pages,
     jpeg,
     launch,
     signed_in_context,
@@ -126,22 +127,10 @@ async def apply(walk: Walk, base: str, certificate_number: str) -> str:
     await walk.next()
     await walk.record("12-wizard-step6-notes")
     await walk.next("已阅读并下一步")
-    assert page.url.endswith("/apply/step/7"), page.url
+    assert page.url.endswith("/apply/step/7/contact"), page.url
 
-    await page.fill("#email", "journey.teacher@example.cn")
-    await page.fill("#school", "海淀区中关村第一小学")
-    await page.fill("#post", "语文教师")
-    for prefix in ("employment_start", "work_history-0-start"):
-        for part, text in (("year", "2014"), ("month", "9"), ("day", "1")):
-            await page.fill(f"#{prefix}-{part}", text)
-    await page.fill("#work_history-0-school", "海淀区中关村第一小学")
-    await page.fill("#work_history-0-post", "语文教师")
-    for select in await page.locator("select[name^=assessment-]").all():
-        await select.select_option("合格")
-    await page.check("#ethics_assessment-2")
-    await page.fill("#continuing_education_hours", "360")
     await walk.record("13-wizard-step7-materials")
-    await walk.next()
+    await fill_materials_pages(walk, "journey.teacher@example.cn", "海淀区中关村第一小学", "语文教师", "2014-09-01")
     assert page.url.endswith("/apply/check"), await main.inner_text()
 
     await walk.record("14-wizard-check-answers")

@@ -21,7 +21,7 @@ from tqr.identity.v1 import identity_pb2 as idp
 from tqr.identity.v1 import identity_pb2_grpc as id_rpc
 
 from tests.e2e import grpc_channel
-from tests.e2e.browser import Screens, Walk, launch, signed_in_context, tab_to
+from tests.e2e.browser import Screens, Walk, fill_materials_pages, launch, signed_in_context, tab_to
 from tools.devrun import grpc_port
 from tools.loadtest.journey import answer_of
 
@@ -116,22 +116,10 @@ async def test_r_wiz_8_applicant_walks_the_wizard_submits_and_downloads_the_pdf(
         await walk.next()
         await walk.record("step6-notes")
         await walk.next("已阅读并下一步")
-        assert page.url.endswith("/apply/step/7")
+        assert page.url.endswith("/apply/step/7/contact")
 
         await walk.record("step7-materials")
-        await page.fill("#email", "ouyang.qian@example.com")
-        await page.fill("#school", "海淀实验小学")
-        await page.fill("#post", "数学教师")
-        for prefix in ("employment_start", "work_history-0-start"):
-            for part, text in (("year", "2015"), ("month", "9"), ("day", "1")):
-                await page.fill(f"#{prefix}-{part}", text)
-        await page.fill("#work_history-0-school", "海淀实验小学")
-        await page.fill("#work_history-0-post", "数学教师")
-        for select in await page.locator("select[name^=assessment-]").all():
-            await select.select_option("合格")
-        await page.check("#ethics_assessment-2")
-        await page.fill("#continuing_education_hours", "400")
-        await walk.next()
+        await fill_materials_pages(walk, "ouyang.qian@example.com", "海淀实验小学", "数学教师", "2015-09-01")
         assert page.url.endswith("/apply/check"), await page.content()
 
         await walk.record("check-answers")

@@ -161,6 +161,9 @@ def form_response(application: FakeApplication) -> form_pb2.GetApplicationForFor
         photo=f.photo or b"", status="SUBMITTED", status_label=f.status_label,
         submitted_at=_ts(f.submitted_at), version=application.version,
     )
+    if f.arrangement.appointment_start is not None:  # R-SLOT-2
+        out.slot.slot.starts_at.CopyFrom(_ts(f.arrangement.appointment_start))
+        out.slot.slot.ends_at.CopyFrom(_ts(f.arrangement.appointment_end or f.arrangement.appointment_start))
     assert snapshot_of(out).form.content_hash() == f.content_hash(), "the fake must round-trip every value"
     return out
 

@@ -73,6 +73,7 @@ ROLES: tuple[Role, ...] = (
         application_events.ApplicationUpdated,
         application_events.ApplicationStatusChanged,
         application_events.MessagePosted,
+        application_events.AppointmentSlotCancelled,
         broadcast_events.BroadcastPosted,
     )),
     Role("documents", consumes=_types(

@@ -17,6 +17,7 @@ from tqr.application.v1 import (
     form_pb2_grpc,
     plans_pb2_grpc,
     public_pb2_grpc,
+    slots_pb2_grpc,
     staff_pb2_grpc,
     wizard_pb2_grpc,
 )
@@ -31,6 +32,7 @@ from tqr_application.entrypoints.form_servicer import FormDataServicer
 from tqr_application.entrypoints.plan_servicer import PlanServicer
 from tqr_application.entrypoints.public_servicer import PublicResultServicer
 from tqr_application.entrypoints.reference_servicer import ReferenceDataServicer
+from tqr_application.entrypoints.slot_servicer import AppointmentServicer
 from tqr_application.entrypoints.staff_servicer import StaffServicer
 from tqr_application.entrypoints.wizard_servicer import WizardServicer
 from tqr_application.service_layer.context import ServiceContext
@@ -44,6 +46,7 @@ SERVICE_NAMES = [
     "tqr.application.v1.StaffService",
     "tqr.application.v1.FormDataService",
     "tqr.application.v1.PublicResultService",
+    "tqr.application.v1.AppointmentService",
     "tqr.application.v1.BroadcastService",
     "tqr.application.v1.StaffDashboardService",
 ]
@@ -87,6 +90,7 @@ def build_host(settings: ApplicationSettings, clock: Clock | None = None) -> Ser
         staff_pb2_grpc.add_StaffServiceServicer_to_server(StaffServicer(ctx), server)
         form_pb2_grpc.add_FormDataServiceServicer_to_server(FormDataServicer(ctx), server)
         public_pb2_grpc.add_PublicResultServiceServicer_to_server(PublicResultServicer(ctx), server)
+        slots_pb2_grpc.add_AppointmentServiceServicer_to_server(AppointmentServicer(ctx), server)
         broadcast_pb2_grpc.add_BroadcastServiceServicer_to_server(BroadcastServicer(ctx), server)
         dashboard_pb2_grpc.add_StaffDashboardServiceServicer_to_server(StaffDashboardServicer(ctx), server)
 

@@ -17,6 +17,7 @@ from tqr_gateway.clients.audit import AuditClient
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
+from tqr_gateway.clients.slots import SlotClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
 from tqr_gateway.clients.staff_dashboard import StaffDashboardClient
@@ -186,6 +187,8 @@ async def staff_documents_client(request: Request) -> StaffDocumentsClient:
 
 async def staff_dashboard_client(request: Request) -> StaffDashboardClient:
     return clients_of(request).staff_dashboard
+async def slot_client(request: Request) -> SlotClient:
+    return clients_of(request).slots
 
 
 async def workflow_rules(request: Request) -> WorkflowRules:
@@ -212,3 +215,4 @@ async def audit_client(request: Request) -> AuditClient:
 
 Audit = Annotated[AuditClient, Depends(audit_client)]
 StaffDashboard = Annotated[StaffDashboardClient, Depends(staff_dashboard_client)]
+Slots = Annotated[SlotClient, Depends(slot_client)]

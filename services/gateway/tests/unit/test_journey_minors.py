@@ -85,7 +85,7 @@ async def test_an_empty_or_wordy_hours_box_is_told_what_to_do_not_a_range(typed:
     async with gateway(state) as client:
         sign_in(client)
         await walk_to(client, 7)
-        refused = await post(client, "/apply/step/7", materials_form(hours=typed))
+        refused = await post(client, "/apply/step/7/ethics", materials_form(hours=typed), page="/apply/step/7/contact")
     assert refused.status_code == 400
     beside = re.search(r'id="continuing_education_hours-error"[^>]*>(.*?)</p>', refused.text, re.S).group(1)
     assert said in beside

@@ -185,6 +185,7 @@ async def test_r_wiz_9_api_submit_with_the_same_idempotency_key_makes_one_applic
             saved = await api(client, "PUT", f"/api/v1/applications/draft/steps/{path}", json=body)
             assert saved.status_code == 200, saved.text
         materials = {"materials": {"email": "t@example.com", "school": "海淀实验小学", "post": "教师",
+                                   "employment_start": "2015-09-01", "ethics_assessment": "合格",
                                    "work_history": [{"start": "2015-09-01", "school": "海淀实验小学", "post": "教师"}],
                                    "continuing_education_hours": 400}}
         assert (await api(client, "PUT", "/api/v1/applications/draft/steps/materials", json=materials)).status_code == 200

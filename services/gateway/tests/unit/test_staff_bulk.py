@@ -88,10 +88,11 @@ def test_r_staff_6_ticked_applications_reason_confirmation_and_each_result(as_ad
 def test_r_staff_6_all_matching_the_filter_asks_the_service_for_the_selection(as_admin: Console) -> None:
     chosen = as_admin.post("/staff/applications/bulk", {"action": "APPROVE_REGISTERED", "scope": "filter",
                                                           "status": "CONFIRMED", "number": "２０２６ １１０１",
-                                                          "conflicts": "1"})
+                                                          "conflicts": "1", "other_plan": "1"})
     assert chosen.status_code == 200 and "您选择了 1 份申请" in chosen.text
     ((request, _),) = as_admin.calls.of("resolve_selection")
     assert request.where.status == "CONFIRMED" and request.where.certificate_conflicts_only
+    assert request.where.other_plan_only  # R-STAFF-8's filter selects what the list showed
     assert request.where.application_number == "20261101"  # typed any way (R-WIZ-11)
     assert hidden(chosen.text, "ids") == ["app-0"] and "2026110108000000" in chosen.text
     assert "说明（可选）" in chosen.text  # approving needs no reason

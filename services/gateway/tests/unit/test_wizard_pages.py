@@ -162,21 +162,6 @@ async def test_r_wiz_6_notes_button_says_read_and_next(state: State) -> None:
     assert "已阅读并下一步" in page.text
 
 
-async def test_r_wiz_7_rows_are_added_without_javascript_and_errors_point_at_the_row(state: State) -> None:
-    async with gateway(state) as client:
-        sign_in(client)
-        await walk_to(client, 7)
-        added = await post(client, "/apply/step/7", {"rows": "1", "action": "add_row", "email": "a@example.com"})
-        assert added.status_code == 200 and 'name="work_history-1-school"' in added.text
-        assert 'value="a@example.com"' in added.text
-        assert len(state.saved_steps) == 6  # adding a row saved nothing
-        refused = await post(client, "/apply/step/7", {"rows": "1", "action": "save", "email": "a@example.com"})
-    assert refused.status_code == 400
-    assert 'href="#work_history-0-school"' in refused.text
-    assert 'id="work_history-0-school-error"' in refused.text
-    assert "现任职学校" in refused.text and "返回修改" in refused.text  # read-only sections link back
-
-
 def materials_form(hours: str = "360") -> dict[str, object]:
     data: dict[str, object] = {
         "rows": "1", "action": "save", "email": "teacher@example.com", "school": "海淀实验小学", "post": "数学教师",
@@ -190,11 +175,19 @@ def materials_form(hours: str = "360") -> dict[str, object]:
     return data
 
 
+async def save_materials(client: httpx.AsyncClient, data: dict[str, object]) -> httpx.Response:
+    """Step 7's four pages at once (the whole section posted to its last page), then its summary's
+    "继续"; the answer to that."""
+    saved = await post(client, "/apply/step/7/ethics", data, page="/apply/step/7/contact")
+    assert saved.headers["location"] == "/apply/step/7/summary", saved.text[:2000]
+    return await post(client, "/apply/step/7/summary", {})
+
+
 async def test_r_wiz_8_check_page_then_one_application_for_a_double_submit(state: State) -> None:
     async with gateway(state) as client:
         sign_in(client)
         await walk_to(client, 7)
-        saved = await post(client, "/apply/step/7", materials_form(hours="100"))
+        saved = await save_materials(client, materials_form(hours="100"))
         assert saved.headers["location"] == "/apply/check"
         check = await client.get("/apply/check")
         assert check.text.count(">修改<") >= 10
@@ -228,7 +221,7 @@ async def test_check_page_names_the_teaching_stage_not_the_certificate_type_shar
         sign_in(client)
         await walk_to(client, 7, certificate_type_code="SENIOR_SECONDARY", teaching_stage_code="SENIOR_SECONDARY",
                       subject_code="")
-        await post(client, "/apply/step/7", materials_form())
+        await save_materials(client, materials_form())
         check = await client.get("/apply/check")
     # What the printed form files: 任教学段 from the stages, 资格种类 from the types, 无 for no subject.
     assert summary_value(check.text, "现任教学段") == "高级中学"
@@ -278,13 +271,13 @@ async def test_r_wiz_7_step_7_asks_for_the_served_cycle_and_results(state: State
     async with gateway(state) as client:
         sign_in(client)
         await walk_to(client, 7)
-        served = (await client.get("/apply/step/7")).text
+        served = (await post(client, "/apply/step/7/assessments?show=1", {}, page="/apply/step/7/contact")).text
         assert f'name="assessment-{year - 5}"' in served and f'name="assessment-{year - 6}"' not in served
         state.rules.cycle_years = 6  # a fresh gateway asks again (one answer per minute per process)
         state.rules.annual_assessment_results.append("待定")
     async with gateway(state) as client:
         sign_in(client)
-        page = (await client.get("/apply/step/7")).text
+        page = (await post(client, "/apply/step/7/assessments?show=1", {}, page="/apply/step/7/contact")).text
     assert f'name="assessment-{year - 6}"' in page and f'name="assessment-{year}"' not in page
     assert ">待定<" in page
 
@@ -293,9 +286,8 @@ async def test_r_app_7_step_7_offers_the_accounts_email_until_one_is_saved(state
     async with gateway(state) as client:
         sign_in(client)
         await walk_to(client, 7)
-        offered = (await client.get("/apply/step/7")).text
+        offered = (await client.get("/apply/step/7/contact")).text
         assert 'value="teacher@example.com"' in offered  # the account's address (wizard_fakes)
-        saved = await post(client, "/apply/step/7", {**materials_form(), "email": "school.copy@example.com"})
-        assert saved.status_code == 303, saved.text
-        again = (await client.get("/apply/step/7")).text
+        await save_materials(client, {**materials_form(), "email": "school.copy@example.com"})
+        again = (await client.get("/apply/step/7/contact")).text
     assert 'value="school.copy@example.com"' in again and 'value="teacher@example.com"' not in again

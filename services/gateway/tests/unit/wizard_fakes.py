@@ -19,7 +19,7 @@ import httpx
 from servicekit import errors
 from tqr.application.v1 import application_pb2 as ref
 from tqr.application.v1 import applications_pb2 as apps
-from tqr.application.v1 import status_pb2
+from tqr.application.v1 import slots_pb2, status_pb2
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT
@@ -35,6 +35,7 @@ from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 
 from services.gateway.tests.unit.client_fakes import actor_in, guard_text, refused
+from services.gateway.tests.unit.slot_fakes import FakeSlots
 from services.gateway.tests.unit.workflow_fakes import served_rules
 
 Metadata = Any
@@ -60,6 +61,8 @@ class State:
     rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
     # What ListApplicationAccess answers (R-STAFF-9); None: the service cannot answer.
     access: list[apps.ApplicationAccess] | None = field(default_factory=list)
+    point_slots: list[slots_pb2.AppointmentSlot] = field(default_factory=list)  # R-SLOT-1: what step 5 offers
+    slots: FakeSlots = field(default_factory=FakeSlots)  # the portal's slot client
 
 
 def _who(md: Metadata) -> str:
@@ -70,6 +73,31 @@ def _who(md: Metadata) -> str:
 
 def _problem(field_name: str, message: str, rule: str) -> grpc.aio.AioRpcError:
     return refused(errors.InvalidInput([errors.FieldProblem(field_name, rule, message, message)], code=rule))
+
+
+def _check_materials(m: views.Materials) -> None:
+    """As the service checks step 7: the whole section at once, every problem named by its field."""
+    found: list[tuple[str, str]] = []
+    for name, message in (("email", "请填写电子邮箱"), ("school", "请填写现任职学校"), ("post", "请填写现任岗位或职务"),
+                          ("employment_start", "请填写现单位任职开始日期")):
+        if not getattr(m, name):
+            found.append((name, message))
+    if not m.work_history:
+        found.append(("work_history", "请填写近五年工作经历"))
+    for i, row in enumerate(m.work_history):
+        for name, message in (("start", "请填写开始日期"), ("school", "请填写工作单位"), ("post", "请填写岗位或职务")):
+            if not getattr(row, name):
+                found.append((f"work_history[{i}].{name}", message))
+    for i, assessment in enumerate(m.annual_assessments):
+        if not assessment.result:
+            found.append((f"annual_assessments[{i}].result", f"请选择 {assessment.year} 年度考核结果"))
+    if not m.ethics_assessment:
+        found.append(("ethics_assessment", "请选择师德考核结果"))
+    if m.continuing_education_hours < 0:
+        found.append(("continuing_education_hours", "请填写继续教育学时（整数）"))
+    if found:
+        raise refused(errors.InvalidInput([errors.FieldProblem(f, "R-WIZ-7", text, text) for f, text in found],
+                                          code="R-WIZ-7"))
 
 
 PLAN = views.Plan(plan_id="plan-1", authority_code="110108", authority_name="北京市海淀区教育委员会", points=[
@@ -141,6 +169,8 @@ class Applications:
         draft = self.state.drafts.get(_who(md))
         if draft is None:
             raise refused(errors.NotFound("DRAFT_NOT_FOUND", "还没有开始申报", "No draft"))
+        del draft.point_slots[:]
+        draft.point_slots.extend(self.state.point_slots)
         return draft
 
     async def start(self, identity: views.ApplicantIdentity, md: Metadata) -> wiz.DraftResponse:
@@ -195,14 +225,22 @@ class Applications:
                 draft.certificate.certificate_type_code, draft.certificate.subject_code = (
                     d.certificate_type_code, d.subject_code)
         if which == "point":
+            offered = [s for s in self.state.point_slots if s.point_code == request.point.point_code]
+            chosen = next((s for s in offered if s.slot_id == request.point.slot_id), None)
+            if offered and chosen is None:
+                raise _problem("slot_id", "该确认点需要预约，请选择一个现场确认时段", "R-SLOT-1")
             draft.point_code = request.point.point_code
+            if chosen is not None:
+                draft.booking.CopyFrom(slots_pb2.SlotBooking(slot=chosen, can_rebook=True))
         if which == "materials":
             m = request.materials.materials
-            if not m.work_history or not m.work_history[0].school:
-                raise _problem("work_history[0].school", "请填写工作单位", "R-WIZ-7")
-            if m.continuing_education_hours < 0:
-                raise _problem("continuing_education_hours", "请填写继续教育学时（整数）", "R-WIZ-7")
+            _check_materials(m)
+            if min(w.start for w in m.work_history) > "2024" and "R-WIZ-7-HISTORY" not in overrides:
+                raise refused(errors.RuleViolation("R-WIZ-7-HISTORY", "工作经历应覆盖近五年",
+                                                   "Your work history should cover the last five years"))
             draft.materials.CopyFrom(m)
+            kept = [w for w in draft.overridden_warnings if not w.startswith("R-WIZ-7-")]
+            draft.overridden_warnings[:] = kept + sorted(w for w in overrides if w.startswith("R-WIZ-7-"))
         self.state.saved_steps.append(request)
         draft.current_step = min(step + 1, 7)
         draft.furthest_step = max(draft.furthest_step, min(step + 1, 7))
@@ -228,6 +266,11 @@ class Applications:
             view = self.state.applications[self.state.submissions[idempotency_key]][1]
         else:
             draft = self._draft(md)
+            history = "R-WIZ-7-HISTORY"
+            if min((w.start for w in draft.materials.work_history), default="") > "2024" \
+                    and history not in overrides and history not in draft.overridden_warnings:
+                raise refused(errors.RuleViolation(history, "工作经历应覆盖近五年",
+                                                   "Your work history should cover the last five years"))
             number = f"2026110108{len(self.state.applications) + 1:06d}"
             view = views.ApplicationView(
                 application_id=f"app-{len(self.state.applications) + 1}", application_number=number,
@@ -350,7 +393,8 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, Channels(nowhere, nowhere, nowhere, nowhere))
     identity, applications, documents, inbox = Identity(), Applications(state), Documents(state), Inbox()
     for dependency, fake in ((deps.identity_client, identity), (deps.application_client, applications),
-                             (deps.documents_client, documents), (deps.inbox_client, inbox)):
+                             (deps.documents_client, documents), (deps.inbox_client, inbox),
+                             (deps.slot_client, state.slots)):
         app.dependency_overrides[dependency] = _returning(fake)
     app.dependency_overrides[deps.workflow_rules] = lambda: WorkflowRules.of(state.rules)
     try:

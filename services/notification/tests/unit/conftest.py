@@ -113,6 +113,19 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "subject_en": "Point closed on Friday",
         "body_en": "The point is closed on Friday; please come on Saturday.",
     },
+    "tqr.application.v1.AppointmentSlotCancelled": {
+        "slot_id": "slot-1",
+        "applicant_id": "acc-1",
+        "application_id": "app-1",
+        "application_number": "2026110105000123",
+        "point_code": "11010101",
+        "point_name": "东城区教师发展中心确认点",
+        "point_address": "北京市东城区安定门东大街2号",
+        "slot_date": "2026-03-05",
+        "slot_start_time": "09:00",
+        "slot_end_time": "10:00",
+        "reason": "场地检修",
+    },
 }
 
 

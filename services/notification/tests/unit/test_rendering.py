@@ -60,6 +60,7 @@ KEY_VALUES: dict[str, list[str]] = {
         "请于3月5日上午携带原件到二楼203室。",
     ],
     "tqr.application.v1.BroadcastPosted": ["东城区教育委员会", "周五确认点暂停服务", "请改在周六前来"],
+    "tqr.application.v1.AppointmentSlotCancelled": ["2026110105000123", "2026年3月5日", "09:00", "场地检修", "重新预约"],
 }
 
 SMS_KEY_VALUES: dict[str, list[str]] = {

@@ -336,3 +336,68 @@ class MessagePosted(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MessagePosted: _TypeAlias = MessagePosted  # noqa: Y015
+
+@_typing.final
+class AppointmentSlotCancelled(_message.Message):
+    """R-SLOT-3: a confirmation point cancelled an appointment slot; one event per person booked on it,
+    who is asked to book another slot.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SLOT_ID_FIELD_NUMBER: _builtins.int
+    APPLICANT_ID_FIELD_NUMBER: _builtins.int
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    POINT_CODE_FIELD_NUMBER: _builtins.int
+    POINT_NAME_FIELD_NUMBER: _builtins.int
+    POINT_ADDRESS_FIELD_NUMBER: _builtins.int
+    SLOT_DATE_FIELD_NUMBER: _builtins.int
+    SLOT_START_TIME_FIELD_NUMBER: _builtins.int
+    SLOT_END_TIME_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CANCELLED_AT_FIELD_NUMBER: _builtins.int
+    slot_id: _builtins.str
+    applicant_id: _builtins.str
+    application_id: _builtins.str
+    """empty: booked in a draft not yet submitted"""
+    application_number: _builtins.str
+    point_code: _builtins.str
+    point_name: _builtins.str
+    point_address: _builtins.str
+    slot_date: _builtins.str
+    """YYYY-MM-DD, Asia/Shanghai"""
+    slot_start_time: _builtins.str
+    """HH:MM"""
+    slot_end_time: _builtins.str
+    """HH:MM"""
+    reason: _builtins.str
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def cancelled_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        slot_id: _builtins.str = ...,
+        applicant_id: _builtins.str = ...,
+        application_id: _builtins.str = ...,
+        application_number: _builtins.str = ...,
+        point_code: _builtins.str = ...,
+        point_name: _builtins.str = ...,
+        point_address: _builtins.str = ...,
+        slot_date: _builtins.str = ...,
+        slot_start_time: _builtins.str = ...,
+        slot_end_time: _builtins.str = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        reason: _builtins.str = ...,
+        cancelled_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cancelled_at", b"cancelled_at", "starts_at", b"starts_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "application_id", b"application_id", "application_number", b"application_number", "cancelled_at", b"cancelled_at", "point_address", b"point_address", "point_code", b"point_code", "point_name", b"point_name", "reason", b"reason", "slot_date", b"slot_date", "slot_end_time", b"slot_end_time", "slot_id", b"slot_id", "slot_start_time", b"slot_start_time", "starts_at", b"starts_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AppointmentSlotCancelled: _TypeAlias = AppointmentSlotCancelled  # noqa: Y015

@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import slots_pb2 as _slots_pb2
 from tqr.application.v1 import status_pb2 as _status_pb2
 from tqr.application.v1 import views_pb2 as _views_pb2
 from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
@@ -85,6 +86,7 @@ class GetApplicationForFormResponse(_message.Message):
     STATUS_LABEL_FIELD_NUMBER: _builtins.int
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
+    SLOT_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -131,6 +133,10 @@ class GetApplicationForFormResponse(_message.Message):
     def annual_assessments(self) -> _containers.RepeatedCompositeFieldContainer[_views_pb2.AnnualAssessment]: ...
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def slot(self) -> _slots_pb2.SlotBooking:
+        """R-SLOT-2: the booked appointment, printed by the point"""
+
     def __init__(
         self,
         *,
@@ -170,10 +176,11 @@ class GetApplicationForFormResponse(_message.Message):
         status_label: _builtins.str = ...,
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
         version: _builtins.int = ...,
+        slot: _slots_pb2.SlotBooking | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "slot", b"slot", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["annual_assessments", b"annual_assessments", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_name", b"authority_name", "birth_date", b"birth_date", "certificate_number", b"certificate_number", "certificate_subject_name", b"certificate_subject_name", "certificate_type_name", b"certificate_type_name", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "continuing_education_hours", b"continuing_education_hours", "document_number", b"document_number", "document_type", b"document_type", "document_type_label", b"document_type_label", "email", b"email", "employment_start", b"employment_start", "ethics_assessment", b"ethics_assessment", "ethnicity", b"ethnicity", "gender", b"gender", "issue_date", b"issue_date", "issuing_body", b"issuing_body", "mobile_masked", b"mobile_masked", "photo", b"photo", "point_address", b"point_address", "point_name", b"point_name", "post", b"post", "school", b"school", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at", "teaching_stage_name", b"teaching_stage_name", "teaching_subject_name", b"teaching_subject_name", "version", b"version", "work_history", b"work_history"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["annual_assessments", b"annual_assessments", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_name", b"authority_name", "birth_date", b"birth_date", "certificate_number", b"certificate_number", "certificate_subject_name", b"certificate_subject_name", "certificate_type_name", b"certificate_type_name", "confirm_end", b"confirm_end", "confirm_start", b"confirm_start", "continuing_education_hours", b"continuing_education_hours", "document_number", b"document_number", "document_type", b"document_type", "document_type_label", b"document_type_label", "email", b"email", "employment_start", b"employment_start", "ethics_assessment", b"ethics_assessment", "ethnicity", b"ethnicity", "gender", b"gender", "issue_date", b"issue_date", "issuing_body", b"issuing_body", "mobile_masked", b"mobile_masked", "photo", b"photo", "point_address", b"point_address", "point_name", b"point_name", "post", b"post", "school", b"school", "slot", b"slot", "status", b"status", "status_label", b"status_label", "submitted_at", b"submitted_at", "teaching_stage_name", b"teaching_stage_name", "teaching_subject_name", b"teaching_subject_name", "version", b"version", "work_history", b"work_history"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -414,12 +414,15 @@ class BulkFilter(_message.Message):
     APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     APPLICANT_NAME_FIELD_NUMBER: _builtins.int
     CERTIFICATE_CONFLICTS_ONLY_FIELD_NUMBER: _builtins.int
+    OTHER_PLAN_ONLY_FIELD_NUMBER: _builtins.int
     status: _status_pb2.ApplicationStatus.ValueType
     """unspecified: any"""
     point_code: _builtins.str
     application_number: _builtins.str
     applicant_name: _builtins.str
     certificate_conflicts_only: _builtins.bool
+    other_plan_only: _builtins.bool
+    """R-STAFF-8: as SearchApplicationsRequest.other_plan_only"""
     def __init__(
         self,
         *,
@@ -428,10 +431,11 @@ class BulkFilter(_message.Message):
         application_number: _builtins.str = ...,
         applicant_name: _builtins.str = ...,
         certificate_conflicts_only: _builtins.bool = ...,
+        other_plan_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "certificate_conflicts_only", b"certificate_conflicts_only", "other_plan_only", b"other_plan_only", "point_code", b"point_code", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

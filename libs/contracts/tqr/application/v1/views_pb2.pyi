@@ -10,6 +10,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import slots_pb2 as _slots_pb2
 from tqr.application.v1 import status_pb2 as _status_pb2
 from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
@@ -431,6 +432,7 @@ class ApplicationView(_message.Message):
     CERTIFICATE_CLAIMED_BY_ANOTHER_FIELD_NUMBER: _builtins.int
     EDIT_UNTIL_FIELD_NUMBER: _builtins.int
     ALSO_IN_OTHER_PLANS_FIELD_NUMBER: _builtins.int
+    SLOT_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -485,6 +487,12 @@ class ApplicationView(_message.Message):
         the authorities of those plans (never the other application's number or applicant).
         """
 
+    @_builtins.property
+    def slot(self) -> _slots_pb2.SlotBooking:
+        """R-SLOT-2: the appointment slot booked at the point (unset: the point publishes none or none
+        is booked); needs_rebooking when the point cancelled it (R-SLOT-3).
+        """
+
     def __init__(
         self,
         *,
@@ -513,10 +521,11 @@ class ApplicationView(_message.Message):
         certificate_claimed_by_another: _builtins.bool = ...,
         edit_until: _timestamp_pb2.Timestamp | None = ...,
         also_in_other_plans: _abc.Iterable[Global___OtherPlanAuthority] | None = ...,
+        slot: _slots_pb2.SlotBooking | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "edit_until", b"edit_until", "materials", b"materials", "online_end", b"online_end", "point", b"point", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "edit_until", b"edit_until", "materials", b"materials", "online_end", b"online_end", "point", b"point", "slot", b"slot", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "also_in_other_plans", b"also_in_other_plans", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "edit_until", b"edit_until", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "also_in_other_plans", b"also_in_other_plans", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "edit_until", b"edit_until", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "slot", b"slot", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

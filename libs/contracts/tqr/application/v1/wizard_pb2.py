@@ -23,61 +23,62 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tqr.application.v1 import slots_pb2 as tqr_dot_application_dot_v1_dot_slots__pb2
 from tqr.application.v1 import views_pb2 as tqr_dot_application_dot_v1_dot_views__pb2
 from tqr.common.v1 import vocabulary_pb2 as tqr_dot_common_dot_v1_dot_vocabulary__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftqr/application/v1/wizard.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etqr/application/v1/views.proto\x1a\x1etqr/common/v1/vocabulary.proto\"R\n\x17StartApplicationRequest\x12\x37\n\x08identity\x18\x01 \x01(\x0b\x32%.tqr.application.v1.ApplicantIdentity\"\x11\n\x0fGetDraftRequest\"\x0e\n\x0cMustReadStep\"\x1b\n\tTermsStep\x12\x0e\n\x06\x61\x63\x63\x65pt\x18\x01 \x01(\x08\"r\n\x15\x43\x65rtificateLookupStep\x12\x1a\n\x12\x63\x65rtificate_number\x18\x01 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x02 \x01(\t\x12$\n\x1c\x63ontinue_with_unusual_number\x18\x03 \x01(\x08\"\xa1\x02\n\x16\x43\x65rtificateDetailsStep\x12\x13\n\x0bholder_name\x18\x01 \x01(\t\x12\x1d\n\x15\x63\x65rtificate_type_code\x18\x02 \x01(\t\x12\x14\n\x0csubject_code\x18\x03 \x01(\t\x12\x14\n\x0cissuing_body\x18\x04 \x01(\t\x12\x12\n\nissue_date\x18\x05 \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\x06 \x01(\t\x12\x1b\n\x13teaching_stage_code\x18\x07 \x01(\t\x12\x1d\n\x15teaching_subject_code\x18\x08 \x01(\t\x12%\n\x06gender\x18\x0b \x01(\x0e\x32\x15.tqr.common.v1.Gender\x12\x12\n\nbirth_date\x18\n \x01(\tJ\x04\x08\t\x10\n\"\x1f\n\tPointStep\x12\x12\n\npoint_code\x18\x01 \x01(\t\"\x19\n\tNotesStep\x12\x0c\n\x04read\x18\x01 \x01(\x08\"A\n\rMaterialsStep\x12\x30\n\tmaterials\x18\x01 \x01(\x0b\x32\x1d.tqr.application.v1.Materials\"\xcd\x03\n\x15SaveWizardStepRequest\x12\x35\n\tmust_read\x18\x01 \x01(\x0b\x32 .tqr.application.v1.MustReadStepH\x00\x12.\n\x05terms\x18\x02 \x01(\x0b\x32\x1d.tqr.application.v1.TermsStepH\x00\x12G\n\x12\x63\x65rtificate_lookup\x18\x03 \x01(\x0b\x32).tqr.application.v1.CertificateLookupStepH\x00\x12I\n\x13\x63\x65rtificate_details\x18\x04 \x01(\x0b\x32*.tqr.application.v1.CertificateDetailsStepH\x00\x12.\n\x05point\x18\x05 \x01(\x0b\x32\x1d.tqr.application.v1.PointStepH\x00\x12.\n\x05notes\x18\x06 \x01(\x0b\x32\x1d.tqr.application.v1.NotesStepH\x00\x12\x36\n\tmaterials\x18\x07 \x01(\x0b\x32!.tqr.application.v1.MaterialsStepH\x00\x12\x19\n\x11override_warnings\x18\x08 \x03(\tB\x06\n\x04step\" \n\rGoBackRequest\x12\x0f\n\x07to_step\x18\x01 \x01(\x05\"\x15\n\x13\x44iscardDraftRequest\"\x16\n\x14\x44iscardDraftResponse\"\x8c\x05\n\x05\x44raft\x12\x14\n\x0c\x63urrent_step\x18\x01 \x01(\x05\x12\x15\n\rfurthest_step\x18\x02 \x01(\x05\x12\x36\n\x12must_read_shown_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eterms_accepted\x18\x04 \x01(\x08\x12\x38\n\x0b\x63\x65rtificate\x18\x05 \x01(\x0b\x32#.tqr.application.v1.CertificateData\x12\x1e\n\x16\x64ocument_number_masked\x18\x06 \x01(\t\x12\"\n\x1aunusual_certificate_number\x18\x07 \x01(\x08\x12\x16\n\x0e\x61uthority_code\x18\x08 \x01(\t\x12\x16\n\x0e\x61uthority_name\x18\t \x01(\t\x12\x1b\n\x13teaching_stage_code\x18\n \x01(\t\x12\x1d\n\x15teaching_subject_code\x18\x0b \x01(\t\x12&\n\x04plan\x18\x0c \x01(\x0b\x32\x18.tqr.application.v1.Plan\x12\x12\n\npoint_code\x18\r \x01(\t\x12\x12\n\nnotes_read\x18\x0e \x01(\x08\x12\x30\n\tmaterials\x18\x0f \x01(\x0b\x32\x1d.tqr.application.v1.Materials\x12\x16\n\x0eregistry_photo\x18\x10 \x01(\x0c\x12\x16\n\x0e\x61pplicant_name\x18\x11 \x01(\t\x12\x1e\n\x16must_read_seconds_left\x18\x12 \x01(\x01\x12\x11\n\tsubmitted\x18\x13 \x01(\x08\x12\x1a\n\x12\x61pplication_number\x18\x14 \x01(\t\x12\x1b\n\x13overridden_warnings\x18\x15 \x03(\t\"\x96\x01\n\rDraftResponse\x12(\n\x05\x64raft\x18\x01 \x01(\x0b\x32\x19.tqr.application.v1.Draft\x12-\n\x08warnings\x18\x02 \x03(\x0b\x32\x1b.tqr.application.v1.Warning\x12,\n\x07\x63leared\x18\x03 \x03(\x0b\x32\x1b.tqr.application.v1.Warning\"\\\n\x07Warning\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x12\n\nmessage_zh\x18\x02 \x01(\t\x12\x12\n\nmessage_en\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x0c\n\x04step\x18\x05 \x01(\x05\"\x19\n\x17\x43heckEligibilityRequest\"m\n\x12\x45ligibilityFinding\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x10\n\x08\x62locking\x18\x02 \x01(\x08\x12\x12\n\nmessage_zh\x18\x03 \x01(\t\x12\x12\n\nmessage_en\x18\x04 \x01(\t\x12\x0f\n\x07outcome\x18\x05 \x01(\t\"w\n\x11\x45ligibilityReport\x12\x10\n\x08\x65ligible\x18\x01 \x01(\x08\x12\x38\n\x08\x66indings\x18\x02 \x03(\x0b\x32&.tqr.application.v1.EligibilityFinding\x12\x16\n\x0elikely_outcome\x18\x03 \x01(\t\"Q\n\x18\x43heckEligibilityResponse\x12\x35\n\x06report\x18\x01 \x01(\x0b\x32%.tqr.application.v1.EligibilityReport\"\x87\x01\n\x18SubmitApplicationRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x37\n\x08identity\x18\x02 \x01(\x0b\x32%.tqr.application.v1.ApplicantIdentity\x12\x19\n\x11override_warnings\x18\x03 \x03(\t\"\xec\x01\n\x19SubmitApplicationResponse\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x03 \x01(\t\x12\x1e\n\x16\x64ocument_number_masked\x18\x04 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_number\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\x38\n\x0b\x61pplication\x18\x07 \x01(\x0b\x32#.tqr.application.v1.ApplicationView2\xbb\x05\n\rWizardService\x12\x62\n\x10StartApplication\x12+.tqr.application.v1.StartApplicationRequest\x1a!.tqr.application.v1.DraftResponse\x12R\n\x08GetDraft\x12#.tqr.application.v1.GetDraftRequest\x1a!.tqr.application.v1.DraftResponse\x12^\n\x0eSaveWizardStep\x12).tqr.application.v1.SaveWizardStepRequest\x1a!.tqr.application.v1.DraftResponse\x12N\n\x06GoBack\x12!.tqr.application.v1.GoBackRequest\x1a!.tqr.application.v1.DraftResponse\x12\x61\n\x0c\x44iscardDraft\x12\'.tqr.application.v1.DiscardDraftRequest\x1a(.tqr.application.v1.DiscardDraftResponse\x12m\n\x10\x43heckEligibility\x12+.tqr.application.v1.CheckEligibilityRequest\x1a,.tqr.application.v1.CheckEligibilityResponse\x12p\n\x11SubmitApplication\x12,.tqr.application.v1.SubmitApplicationRequest\x1a-.tqr.application.v1.SubmitApplicationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftqr/application/v1/wizard.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etqr/application/v1/slots.proto\x1a\x1etqr/application/v1/views.proto\x1a\x1etqr/common/v1/vocabulary.proto\"R\n\x17StartApplicationRequest\x12\x37\n\x08identity\x18\x01 \x01(\x0b\x32%.tqr.application.v1.ApplicantIdentity\"\x11\n\x0fGetDraftRequest\"\x0e\n\x0cMustReadStep\"\x1b\n\tTermsStep\x12\x0e\n\x06\x61\x63\x63\x65pt\x18\x01 \x01(\x08\"r\n\x15\x43\x65rtificateLookupStep\x12\x1a\n\x12\x63\x65rtificate_number\x18\x01 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x02 \x01(\t\x12$\n\x1c\x63ontinue_with_unusual_number\x18\x03 \x01(\x08\"\xa1\x02\n\x16\x43\x65rtificateDetailsStep\x12\x13\n\x0bholder_name\x18\x01 \x01(\t\x12\x1d\n\x15\x63\x65rtificate_type_code\x18\x02 \x01(\t\x12\x14\n\x0csubject_code\x18\x03 \x01(\t\x12\x14\n\x0cissuing_body\x18\x04 \x01(\t\x12\x12\n\nissue_date\x18\x05 \x01(\t\x12\x16\n\x0e\x61uthority_code\x18\x06 \x01(\t\x12\x1b\n\x13teaching_stage_code\x18\x07 \x01(\t\x12\x1d\n\x15teaching_subject_code\x18\x08 \x01(\t\x12%\n\x06gender\x18\x0b \x01(\x0e\x32\x15.tqr.common.v1.Gender\x12\x12\n\nbirth_date\x18\n \x01(\tJ\x04\x08\t\x10\n\"0\n\tPointStep\x12\x12\n\npoint_code\x18\x01 \x01(\t\x12\x0f\n\x07slot_id\x18\x02 \x01(\t\"\x19\n\tNotesStep\x12\x0c\n\x04read\x18\x01 \x01(\x08\"A\n\rMaterialsStep\x12\x30\n\tmaterials\x18\x01 \x01(\x0b\x32\x1d.tqr.application.v1.Materials\"\xcd\x03\n\x15SaveWizardStepRequest\x12\x35\n\tmust_read\x18\x01 \x01(\x0b\x32 .tqr.application.v1.MustReadStepH\x00\x12.\n\x05terms\x18\x02 \x01(\x0b\x32\x1d.tqr.application.v1.TermsStepH\x00\x12G\n\x12\x63\x65rtificate_lookup\x18\x03 \x01(\x0b\x32).tqr.application.v1.CertificateLookupStepH\x00\x12I\n\x13\x63\x65rtificate_details\x18\x04 \x01(\x0b\x32*.tqr.application.v1.CertificateDetailsStepH\x00\x12.\n\x05point\x18\x05 \x01(\x0b\x32\x1d.tqr.application.v1.PointStepH\x00\x12.\n\x05notes\x18\x06 \x01(\x0b\x32\x1d.tqr.application.v1.NotesStepH\x00\x12\x36\n\tmaterials\x18\x07 \x01(\x0b\x32!.tqr.application.v1.MaterialsStepH\x00\x12\x19\n\x11override_warnings\x18\x08 \x03(\tB\x06\n\x04step\" \n\rGoBackRequest\x12\x0f\n\x07to_step\x18\x01 \x01(\x05\"\x15\n\x13\x44iscardDraftRequest\"\x16\n\x14\x44iscardDraftResponse\"\xf8\x05\n\x05\x44raft\x12\x14\n\x0c\x63urrent_step\x18\x01 \x01(\x05\x12\x15\n\rfurthest_step\x18\x02 \x01(\x05\x12\x36\n\x12must_read_shown_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eterms_accepted\x18\x04 \x01(\x08\x12\x38\n\x0b\x63\x65rtificate\x18\x05 \x01(\x0b\x32#.tqr.application.v1.CertificateData\x12\x1e\n\x16\x64ocument_number_masked\x18\x06 \x01(\t\x12\"\n\x1aunusual_certificate_number\x18\x07 \x01(\x08\x12\x16\n\x0e\x61uthority_code\x18\x08 \x01(\t\x12\x16\n\x0e\x61uthority_name\x18\t \x01(\t\x12\x1b\n\x13teaching_stage_code\x18\n \x01(\t\x12\x1d\n\x15teaching_subject_code\x18\x0b \x01(\t\x12&\n\x04plan\x18\x0c \x01(\x0b\x32\x18.tqr.application.v1.Plan\x12\x12\n\npoint_code\x18\r \x01(\t\x12\x12\n\nnotes_read\x18\x0e \x01(\x08\x12\x30\n\tmaterials\x18\x0f \x01(\x0b\x32\x1d.tqr.application.v1.Materials\x12\x16\n\x0eregistry_photo\x18\x10 \x01(\x0c\x12\x16\n\x0e\x61pplicant_name\x18\x11 \x01(\t\x12\x1e\n\x16must_read_seconds_left\x18\x12 \x01(\x01\x12\x11\n\tsubmitted\x18\x13 \x01(\x08\x12\x1a\n\x12\x61pplication_number\x18\x14 \x01(\t\x12\x1b\n\x13overridden_warnings\x18\x15 \x03(\t\x12\x30\n\x07\x62ooking\x18\x16 \x01(\x0b\x32\x1f.tqr.application.v1.SlotBooking\x12\x38\n\x0bpoint_slots\x18\x17 \x03(\x0b\x32#.tqr.application.v1.AppointmentSlot\"\x96\x01\n\rDraftResponse\x12(\n\x05\x64raft\x18\x01 \x01(\x0b\x32\x19.tqr.application.v1.Draft\x12-\n\x08warnings\x18\x02 \x03(\x0b\x32\x1b.tqr.application.v1.Warning\x12,\n\x07\x63leared\x18\x03 \x03(\x0b\x32\x1b.tqr.application.v1.Warning\"\\\n\x07Warning\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x12\n\nmessage_zh\x18\x02 \x01(\t\x12\x12\n\nmessage_en\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x0c\n\x04step\x18\x05 \x01(\x05\"\x19\n\x17\x43heckEligibilityRequest\"m\n\x12\x45ligibilityFinding\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x10\n\x08\x62locking\x18\x02 \x01(\x08\x12\x12\n\nmessage_zh\x18\x03 \x01(\t\x12\x12\n\nmessage_en\x18\x04 \x01(\t\x12\x0f\n\x07outcome\x18\x05 \x01(\t\"w\n\x11\x45ligibilityReport\x12\x10\n\x08\x65ligible\x18\x01 \x01(\x08\x12\x38\n\x08\x66indings\x18\x02 \x03(\x0b\x32&.tqr.application.v1.EligibilityFinding\x12\x16\n\x0elikely_outcome\x18\x03 \x01(\t\"Q\n\x18\x43heckEligibilityResponse\x12\x35\n\x06report\x18\x01 \x01(\x0b\x32%.tqr.application.v1.EligibilityReport\"\x87\x01\n\x18SubmitApplicationRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x37\n\x08identity\x18\x02 \x01(\x0b\x32%.tqr.application.v1.ApplicantIdentity\x12\x19\n\x11override_warnings\x18\x03 \x03(\t\"\xec\x01\n\x19SubmitApplicationResponse\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplication_number\x18\x02 \x01(\t\x12\x16\n\x0e\x61pplicant_name\x18\x03 \x01(\t\x12\x1e\n\x16\x64ocument_number_masked\x18\x04 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_number\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\x38\n\x0b\x61pplication\x18\x07 \x01(\x0b\x32#.tqr.application.v1.ApplicationView2\xbb\x05\n\rWizardService\x12\x62\n\x10StartApplication\x12+.tqr.application.v1.StartApplicationRequest\x1a!.tqr.application.v1.DraftResponse\x12R\n\x08GetDraft\x12#.tqr.application.v1.GetDraftRequest\x1a!.tqr.application.v1.DraftResponse\x12^\n\x0eSaveWizardStep\x12).tqr.application.v1.SaveWizardStepRequest\x1a!.tqr.application.v1.DraftResponse\x12N\n\x06GoBack\x12!.tqr.application.v1.GoBackRequest\x1a!.tqr.application.v1.DraftResponse\x12\x61\n\x0c\x44iscardDraft\x12\'.tqr.application.v1.DiscardDraftRequest\x1a(.tqr.application.v1.DiscardDraftResponse\x12m\n\x10\x43heckEligibility\x12+.tqr.application.v1.CheckEligibilityRequest\x1a,.tqr.application.v1.CheckEligibilityResponse\x12p\n\x11SubmitApplication\x12,.tqr.application.v1.SubmitApplicationRequest\x1a-.tqr.application.v1.SubmitApplicationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.application.v1.wizard_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STARTAPPLICATIONREQUEST']._serialized_start=152
-  _globals['_STARTAPPLICATIONREQUEST']._serialized_end=234
-  _globals['_GETDRAFTREQUEST']._serialized_start=236
-  _globals['_GETDRAFTREQUEST']._serialized_end=253
-  _globals['_MUSTREADSTEP']._serialized_start=255
-  _globals['_MUSTREADSTEP']._serialized_end=269
-  _globals['_TERMSSTEP']._serialized_start=271
-  _globals['_TERMSSTEP']._serialized_end=298
-  _globals['_CERTIFICATELOOKUPSTEP']._serialized_start=300
-  _globals['_CERTIFICATELOOKUPSTEP']._serialized_end=414
-  _globals['_CERTIFICATEDETAILSSTEP']._serialized_start=417
-  _globals['_CERTIFICATEDETAILSSTEP']._serialized_end=706
-  _globals['_POINTSTEP']._serialized_start=708
-  _globals['_POINTSTEP']._serialized_end=739
-  _globals['_NOTESSTEP']._serialized_start=741
-  _globals['_NOTESSTEP']._serialized_end=766
-  _globals['_MATERIALSSTEP']._serialized_start=768
-  _globals['_MATERIALSSTEP']._serialized_end=833
-  _globals['_SAVEWIZARDSTEPREQUEST']._serialized_start=836
-  _globals['_SAVEWIZARDSTEPREQUEST']._serialized_end=1297
-  _globals['_GOBACKREQUEST']._serialized_start=1299
-  _globals['_GOBACKREQUEST']._serialized_end=1331
-  _globals['_DISCARDDRAFTREQUEST']._serialized_start=1333
-  _globals['_DISCARDDRAFTREQUEST']._serialized_end=1354
-  _globals['_DISCARDDRAFTRESPONSE']._serialized_start=1356
-  _globals['_DISCARDDRAFTRESPONSE']._serialized_end=1378
-  _globals['_DRAFT']._serialized_start=1381
-  _globals['_DRAFT']._serialized_end=2033
-  _globals['_DRAFTRESPONSE']._serialized_start=2036
-  _globals['_DRAFTRESPONSE']._serialized_end=2186
-  _globals['_WARNING']._serialized_start=2188
-  _globals['_WARNING']._serialized_end=2280
-  _globals['_CHECKELIGIBILITYREQUEST']._serialized_start=2282
-  _globals['_CHECKELIGIBILITYREQUEST']._serialized_end=2307
-  _globals['_ELIGIBILITYFINDING']._serialized_start=2309
-  _globals['_ELIGIBILITYFINDING']._serialized_end=2418
-  _globals['_ELIGIBILITYREPORT']._serialized_start=2420
-  _globals['_ELIGIBILITYREPORT']._serialized_end=2539
-  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_start=2541
-  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_end=2622
-  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=2625
-  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=2760
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=2763
-  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=2999
-  _globals['_WIZARDSERVICE']._serialized_start=3002
-  _globals['_WIZARDSERVICE']._serialized_end=3701
+  _globals['_STARTAPPLICATIONREQUEST']._serialized_start=184
+  _globals['_STARTAPPLICATIONREQUEST']._serialized_end=266
+  _globals['_GETDRAFTREQUEST']._serialized_start=268
+  _globals['_GETDRAFTREQUEST']._serialized_end=285
+  _globals['_MUSTREADSTEP']._serialized_start=287
+  _globals['_MUSTREADSTEP']._serialized_end=301
+  _globals['_TERMSSTEP']._serialized_start=303
+  _globals['_TERMSSTEP']._serialized_end=330
+  _globals['_CERTIFICATELOOKUPSTEP']._serialized_start=332
+  _globals['_CERTIFICATELOOKUPSTEP']._serialized_end=446
+  _globals['_CERTIFICATEDETAILSSTEP']._serialized_start=449
+  _globals['_CERTIFICATEDETAILSSTEP']._serialized_end=738
+  _globals['_POINTSTEP']._serialized_start=740
+  _globals['_POINTSTEP']._serialized_end=788
+  _globals['_NOTESSTEP']._serialized_start=790
+  _globals['_NOTESSTEP']._serialized_end=815
+  _globals['_MATERIALSSTEP']._serialized_start=817
+  _globals['_MATERIALSSTEP']._serialized_end=882
+  _globals['_SAVEWIZARDSTEPREQUEST']._serialized_start=885
+  _globals['_SAVEWIZARDSTEPREQUEST']._serialized_end=1346
+  _globals['_GOBACKREQUEST']._serialized_start=1348
+  _globals['_GOBACKREQUEST']._serialized_end=1380
+  _globals['_DISCARDDRAFTREQUEST']._serialized_start=1382
+  _globals['_DISCARDDRAFTREQUEST']._serialized_end=1403
+  _globals['_DISCARDDRAFTRESPONSE']._serialized_start=1405
+  _globals['_DISCARDDRAFTRESPONSE']._serialized_end=1427
+  _globals['_DRAFT']._serialized_start=1430
+  _globals['_DRAFT']._serialized_end=2190
+  _globals['_DRAFTRESPONSE']._serialized_start=2193
+  _globals['_DRAFTRESPONSE']._serialized_end=2343
+  _globals['_WARNING']._serialized_start=2345
+  _globals['_WARNING']._serialized_end=2437
+  _globals['_CHECKELIGIBILITYREQUEST']._serialized_start=2439
+  _globals['_CHECKELIGIBILITYREQUEST']._serialized_end=2464
+  _globals['_ELIGIBILITYFINDING']._serialized_start=2466
+  _globals['_ELIGIBILITYFINDING']._serialized_end=2575
+  _globals['_ELIGIBILITYREPORT']._serialized_start=2577
+  _globals['_ELIGIBILITYREPORT']._serialized_end=2696
+  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_start=2698
+  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_end=2779
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=2782
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=2917
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_start=2920
+  _globals['_SUBMITAPPLICATIONRESPONSE']._serialized_end=3156
+  _globals['_WIZARDSERVICE']._serialized_start=3159
+  _globals['_WIZARDSERVICE']._serialized_end=3858
 # @@protoc_insertion_point(module_scope)

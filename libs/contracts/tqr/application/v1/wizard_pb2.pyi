@@ -10,6 +10,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import slots_pb2 as _slots_pb2
 from tqr.application.v1 import views_pb2 as _views_pb2
 from tqr.common.v1 import vocabulary_pb2 as _vocabulary_pb2
 import builtins as _builtins
@@ -181,15 +182,19 @@ class PointStep(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     POINT_CODE_FIELD_NUMBER: _builtins.int
+    SLOT_ID_FIELD_NUMBER: _builtins.int
     point_code: _builtins.str
+    slot_id: _builtins.str
+    """R-SLOT-1: required when the point publishes bookable slots; a slot of that point."""
     def __init__(
         self,
         *,
         point_code: _builtins.str = ...,
+        slot_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["point_code", b"point_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["point_code", b"point_code", "slot_id", b"slot_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -368,6 +373,8 @@ class Draft(_message.Message):
     SUBMITTED_FIELD_NUMBER: _builtins.int
     APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     OVERRIDDEN_WARNINGS_FIELD_NUMBER: _builtins.int
+    BOOKING_FIELD_NUMBER: _builtins.int
+    POINT_SLOTS_FIELD_NUMBER: _builtins.int
     current_step: _builtins.int
     """the step the applicant is on (1..7)"""
     furthest_step: _builtins.int
@@ -404,6 +411,14 @@ class Draft(_message.Message):
     def materials(self) -> _views_pb2.Materials: ...
     @_builtins.property
     def overridden_warnings(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def booking(self) -> _slots_pb2.SlotBooking:
+        """R-SLOT-1: the slot booked at step 5, when any"""
+
+    @_builtins.property
+    def point_slots(self) -> _containers.RepeatedCompositeFieldContainer[_slots_pb2.AppointmentSlot]:
+        """R-SLOT-1: the open slots of the plan's points from today on, for step 5 (by point, then time)."""
+
     def __init__(
         self,
         *,
@@ -428,10 +443,12 @@ class Draft(_message.Message):
         submitted: _builtins.bool = ...,
         application_number: _builtins.str = ...,
         overridden_warnings: _abc.Iterable[_builtins.str] | None = ...,
+        booking: _slots_pb2.SlotBooking | None = ...,
+        point_slots: _abc.Iterable[_slots_pb2.AppointmentSlot] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "materials", b"materials", "must_read_shown_at", b"must_read_shown_at", "plan", b"plan"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "certificate", b"certificate", "materials", b"materials", "must_read_shown_at", b"must_read_shown_at", "plan", b"plan"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "certificate", b"certificate", "current_step", b"current_step", "document_number_masked", b"document_number_masked", "furthest_step", b"furthest_step", "materials", b"materials", "must_read_seconds_left", b"must_read_seconds_left", "must_read_shown_at", b"must_read_shown_at", "notes_read", b"notes_read", "overridden_warnings", b"overridden_warnings", "plan", b"plan", "point_code", b"point_code", "registry_photo", b"registry_photo", "submitted", b"submitted", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "terms_accepted", b"terms_accepted", "unusual_certificate_number", b"unusual_certificate_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "booking", b"booking", "certificate", b"certificate", "current_step", b"current_step", "document_number_masked", b"document_number_masked", "furthest_step", b"furthest_step", "materials", b"materials", "must_read_seconds_left", b"must_read_seconds_left", "must_read_shown_at", b"must_read_shown_at", "notes_read", b"notes_read", "overridden_warnings", b"overridden_warnings", "plan", b"plan", "point_code", b"point_code", "point_slots", b"point_slots", "registry_photo", b"registry_photo", "submitted", b"submitted", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "terms_accepted", b"terms_accepted", "unusual_certificate_number", b"unusual_certificate_number"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

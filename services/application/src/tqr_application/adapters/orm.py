@@ -11,6 +11,7 @@ from servicekit.types import UtcDateTime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -309,4 +310,41 @@ broadcasts = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("author_id", "idempotency_key", name="uq_broadcasts_author_key"),
     Index("ix_broadcasts_org", "author_org", "created_at"),
+)
+# --- confirmation appointment slots (R-SLOT-1..3) -------------------------------------------------
+# ``booked`` counts the bookings held on the slot; the CHECK is the capacity rule itself, and a
+# booking raises the counter only with ``UPDATE ... WHERE booked < capacity`` (adapters/slot_repository).
+appointment_slots = Table(
+    "appointment_slots", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("point_code", String(32), ForeignKey("confirmation_points.code"), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("booked", Integer, nullable=False, server_default="0"),
+    Column("status", String(16), nullable=False),  # OPEN / CANCELLED
+    Column("cancel_reason", Text, nullable=False, server_default=""),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
+    CheckConstraint("capacity > 0", name="ck_appointment_slots_capacity"),
+    CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_appointment_slots_booked"),
+    CheckConstraint("ends_at > starts_at", name="ck_appointment_slots_range"),
+    Index("ix_appointment_slots_point_start", "point_code", "starts_at"),
+)
+# One booking per account and plan: the draft books it at step 5, the application keeps it.
+slot_bookings = Table(
+    "slot_bookings", metadata,
+    Column("applicant_id", String(64), nullable=False),
+    Column("plan_id", String(36), nullable=False),
+    Column("slot_id", String(36), ForeignKey("appointment_slots.id"), nullable=False),
+    Column("applicant_name", String(100), nullable=False),
+    Column("booked_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("applicant_id", "plan_id", name="pk_slot_bookings"),
+    Index("ix_slot_bookings_slot", "slot_id"),
+)
+point_slot_settings = Table(
+    "point_slot_settings", metadata,
+    Column("point_code", String(32), ForeignKey("confirmation_points.code"), primary_key=True),
+    Column("cutoff_hours", Integer, nullable=False),
 )

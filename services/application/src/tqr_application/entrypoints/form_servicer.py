@@ -63,4 +63,6 @@ class FormDataServicer(rpc.FormDataServiceServicer):
         if d.window is not None:
             out.confirm_start.CopyFrom(mappers.ts(d.window.confirm_start))
             out.confirm_end.CopyFrom(mappers.ts(d.window.confirm_end))
+        if d.slot is not None:
+            out.slot.CopyFrom(mappers.slot_booking(d.slot))
         return out

@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import vocabulary
 from servicekit.masking import mask_document_number
 from tqr.application.v1 import application_pb2 as ref_pb
-from tqr.application.v1 import status_pb2
+from tqr.application.v1 import slots_pb2, status_pb2
 from tqr.application.v1 import views_pb2 as v
 from tqr.common.v1 import vocabulary_pb2
 
@@ -20,10 +20,12 @@ from tqr_application.domain.application import SUBMIT_ACTION, Decision
 from tqr_application.domain.checklist import MATERIALS_CHECKLIST
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.reference import ConfirmationPoint
+from tqr_application.domain.slots import SlotStatus
 from tqr_application.domain.status import STATUS_INFO, ApplicationStatus, StatusAction
 from tqr_application.domain.wizard import answers
 from tqr_application.service_layer.context import aware
 from tqr_application.service_layer.read_model import ApplicationDetails
+from tqr_application.service_layer.slots import BookingView, SlotView
 
 # This service spells gender as the certificate registry does ("M" / "F", "" when not recorded).
 _GENDER_LETTERS = {vocabulary_pb2.GENDER_MALE: "M", vocabulary_pb2.GENDER_FEMALE: "F"}
@@ -194,6 +196,8 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         out.online_end.CopyFrom(ts(d.online_end))
     if d.edit_until is not None:
         out.edit_until.CopyFrom(ts(d.edit_until))
+    if d.slot is not None:
+        out.slot.CopyFrom(slot_booking(d.slot))
     for h in d.history:
         out.history.append(v.StatusHistoryEntry(
             from_status=status_code(h.from_status), to_status=status_code(h.to_status), action=action_code(h.action),
@@ -226,3 +230,22 @@ def workflow_rules() -> ref_pb.GetWorkflowRulesResponse:
         max_reason_length=workflow.MAX_REASON_LENGTH,
         max_material_length=workflow.MAX_MATERIAL_LENGTH,
     )
+
+
+_SLOT_STATUSES = {SlotStatus.OPEN: slots_pb2.SLOT_STATUS_OPEN, SlotStatus.CANCELLED: slots_pb2.SLOT_STATUS_CANCELLED}
+
+
+def appointment_slot(view: SlotView) -> slots_pb2.AppointmentSlot:
+    slot = view.slot
+    start, end = slot.local_times()
+    return slots_pb2.AppointmentSlot(
+        slot_id=slot.slot_id, point_code=slot.point_code, date=slot.local_date(), start_time=start, end_time=end,
+        starts_at=ts(slot.starts_at), ends_at=ts(slot.ends_at), capacity=slot.capacity, booked=slot.booked,
+        status=_SLOT_STATUSES[slot.status], cutoff_at=ts(view.cutoff_at), bookable=view.bookable,
+        cancel_reason=slot.cancel_reason,
+    )
+
+
+def slot_booking(view: BookingView) -> slots_pb2.SlotBooking:
+    return slots_pb2.SlotBooking(slot=appointment_slot(view.slot), booked_at=ts(view.booked_at),
+                                 needs_rebooking=view.needs_rebooking, can_rebook=view.can_rebook)

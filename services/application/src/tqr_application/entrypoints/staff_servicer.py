@@ -44,7 +44,8 @@ def filter_of(request: pb.BulkFilter) -> SearchFilter:
     return SearchFilter(status=status_of(request.status), point_code=request.point_code.strip(),
                         application_number=request.application_number.strip(),
                         applicant_name=request.applicant_name.strip(),
-                        certificate_conflicts_only=request.certificate_conflicts_only)
+                        certificate_conflicts_only=request.certificate_conflicts_only,
+                        other_plan_only=request.other_plan_only)
 
 
 def claim_of(claim: Claim, caller_id: str) -> pb.WorkClaim:

@@ -102,6 +102,9 @@ def draft_response(result: wizard.DraftView) -> pb.DraftResponse:
         out.plan.CopyFrom(mappers.plan(result.plan, result.authority_name, result.points))
     if d.materials is not None:
         out.materials.CopyFrom(mappers.materials_of(d.materials))
+    if result.booking is not None:
+        out.booking.CopyFrom(mappers.slot_booking(result.booking))
+    out.point_slots.extend(mappers.appointment_slot(s) for s in result.point_slots)
     return pb.DraftResponse(
         draft=out,
         warnings=[_warning(w) for w in result.overridden],

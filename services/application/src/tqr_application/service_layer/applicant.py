@@ -21,7 +21,7 @@ from tqr_application.domain.roles import Actor, Role
 from tqr_application.domain.status import StatusAction
 from tqr_application.domain.wizard import CertificateData, validation
 from tqr_application.domain.wizard.fields import Problems
-from tqr_application.service_layer import sections, workflow
+from tqr_application.service_layer import sections, slots, workflow
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
 from tqr_application.service_layer.plan_windows import current_plan, ensure_has_plan, ensure_has_points
@@ -230,6 +230,7 @@ async def withdraw(
         workflow.check_expected_version(record, expected_version)
         record.apply(StatusAction.WITHDRAW, actor, ctx.now(), reason=reason)
         await workflow.store(ctx, session, record)
+        await slots.release(session, record.applicant_id, record.plan_id)  # R-SLOT-1: the place is free again
         return await details(session, record, now=ctx.now(), role=actor.role)
 
 

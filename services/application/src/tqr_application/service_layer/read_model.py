@@ -19,6 +19,7 @@ from tqr_application.domain.plans import PointWindow
 from tqr_application.domain.reference import Authority, ConfirmationPoint
 from tqr_application.domain.roles import Role
 from tqr_application.domain.status import StatusAction, allowed_actions
+from tqr_application.service_layer.slots import BookingView, booking_at
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ApplicationDetails:
     edit_until: datetime | None = None  # R-APP-6
     # R-STAFF-8, for staff: the authorities of other plans with a live application for this number.
     other_plans: tuple[cross_plan.OtherPlan, ...] = ()
+    slot: BookingView | None = None  # R-SLOT-2: the appointment booked at the point
 
 
 async def any_plan_open(session: AsyncSession, now: datetime) -> bool:
@@ -75,4 +77,5 @@ async def details(session: AsyncSession, record: Application, *, now: datetime, 
         editable=editable, actions=allowed_actions(record.status, role), photo=photo, claimed_by_another=claimed,
         other_plans=other_plans,
         edit_until=edit_deadline(record.status, confirmation_end=window.confirm_end) if window else None,
+        slot=await booking_at(session, record.applicant_id, record.plan_id, now),
     )

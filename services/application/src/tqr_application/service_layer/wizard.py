@@ -38,6 +38,7 @@ from tqr_application.domain.wizard import (
     submit_step,
 )
 from tqr_application.metrics import WIZARD_STEPS
+from tqr_application.service_layer import slots
 from tqr_application.service_layer.access import require_role
 from tqr_application.service_layer.context import ServiceContext
 from tqr_application.service_layer.read_model import registry_photo
@@ -69,6 +70,8 @@ class DraftView:
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     overridden: tuple[WizardWarning, ...] = ()
     cleared: tuple[ClearedAnswer, ...] = ()
+    booking: slots.BookingView | None = None  # R-SLOT-1: the slot booked at step 5
+    point_slots: list[slots.SlotView] = field(default_factory=list)  # the plan's points' open slots
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,10 @@ async def build_env(
 async def save_step(
     ctx: ServiceContext, actor: Actor, step: int, values: dict[str, Any], overrides: Iterable[str] = ()
 ) -> DraftView:
+    values = dict(values)
+    if step == Step.CONFIRMATION_POINT:
+        await _book_for_point(ctx, actor, str(values.get("point_code") or ""), str(values.pop("slot_id", "") or ""))
+
     async def change(session: AsyncSession, stored: StoredDraft, account: Account) -> Changed:
         env = await build_env(ctx, session, account, stored.draft, values)
         outcome = submit_step(stored.draft, Step(step), values, env, override_warnings=overrides)
@@ -244,6 +251,19 @@ async def save_step(
     result = await _rewrite(ctx, actor, change)
     WIZARD_STEPS.labels(Step(step).name.lower()).inc()
     return result
+
+
+async def _book_for_point(ctx: ServiceContext, actor: Actor, point_code: str, slot_id: str) -> None:
+    """R-SLOT-1 at step 5, before the draft is written: a point of the draft's plan that publishes
+    slots needs one booked (its own transaction, never inside the draft's rewrite, so a step holds
+    one database connection at a time). The domain then checks the point itself as before."""
+    async with ctx.reading() as session:
+        stored = await load(session, actor)
+    if stored.draft.authority is None or not point_code.strip():
+        return
+    await slots.sync_draft_booking(ctx, applicant_id=actor.subject_id, applicant_name=stored.identity["name"],
+                                   plan_id=stored.draft.authority.plan_id, point_code=point_code.strip(),
+                                   slot_id=slot_id)
 
 
 @dataclass(frozen=True)
@@ -299,4 +319,8 @@ async def view(
                 result.points[window.point_code] = found
     if draft.certificate is not None and draft.certificate.locked and draft.certificate_number is not None:
         result.photo = await registry_photo(session, draft.certificate_number.certificate_number)
+    if draft.authority is not None and not draft.submitted:
+        result.point_slots = await slots.open_slots_of(session, list(result.points), ctx.now())
+        if draft.point_code:
+            result.booking = await slots.booking_view(ctx, session, actor.subject_id, draft.authority.plan_id)
     return result

@@ -60,6 +60,7 @@ def snapshot_of(r: form_pb2.GetApplicationForFormResponse) -> FormSnapshot:
             point_address=r.point_address,
             window_start=_instant(r, "confirm_start"),
             window_end=_instant(r, "confirm_end"),
+            **_appointment(r),
         ),
         current_post=CurrentPost(
             school=r.school,
@@ -109,3 +110,11 @@ def _incomplete(field: str) -> RuleViolation:
         f"申请信息缺少{zh}，暂时无法生成申请表，请补充后再下载",
         f"The application lacks the {en}; the form cannot be produced until it is completed",
     )
+
+
+def _appointment(r: form_pb2.GetApplicationForFormResponse) -> dict[str, datetime]:
+    """R-SLOT-2: the booked slot, unless the point cancelled it (then nothing is printed)."""
+    if not r.HasField("slot") or r.slot.needs_rebooking or not r.slot.slot.HasField("starts_at"):
+        return {}
+    return {"appointment_start": r.slot.slot.starts_at.ToDatetime(tzinfo=UTC),
+            "appointment_end": r.slot.slot.ends_at.ToDatetime(tzinfo=UTC)}

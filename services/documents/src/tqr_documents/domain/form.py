@@ -48,6 +48,9 @@ class ConfirmationArrangement:
     point_address: str
     window_start: datetime  # aware; the point's confirmation window
     window_end: datetime
+    # R-SLOT-2: the appointment slot booked at the point (aware), when the point publishes slots.
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,10 @@ class ApplicationForm:
                 "point_address": self.arrangement.point_address,
                 "window_start": _utc(self.arrangement.window_start),
                 "window_end": _utc(self.arrangement.window_end),
+                # Only when booked, so forms without an appointment keep their earlier hash.
+                **({"appointment": [_utc(self.arrangement.appointment_start),
+                                    _utc(self.arrangement.appointment_end or self.arrangement.appointment_start)]}
+                   if self.arrangement.appointment_start else {}),
             },
             "current_post": {
                 "school": self.current_post.school,

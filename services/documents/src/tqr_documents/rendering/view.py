@@ -77,6 +77,12 @@ def format_time(value: datetime) -> str:
     return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
+def appointment_line(start: datetime, end: datetime | None) -> str:
+    """R-SLOT-2: ``2026-03-13 14:00–15:00`` in Beijing time."""
+    tail = f"–{end.astimezone(CHINA_TIME).strftime('%H:%M')}" if end else ""
+    return f"{format_time(start)}{tail}"
+
+
 def build_view(form: ApplicationForm) -> FormView:
     cert, place, post = form.certificate, form.arrangement, form.current_post
     return FormView(
@@ -99,6 +105,8 @@ def build_view(form: ApplicationForm) -> FormView:
             (("现场确认点", place.point_name),),
             (("确认点地址", place.point_address),),
             (("现场确认时间", f"{format_time(place.window_start)} 至 {format_time(place.window_end)}"),),
+            *(((("预约时段", appointment_line(place.appointment_start, place.appointment_end)),),)
+               if place.appointment_start else ()),
         ),
         current_post=(
             (("任职学校", post.school),),

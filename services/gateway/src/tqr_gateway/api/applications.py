@@ -105,7 +105,7 @@ async def step_details(request: Request, session: Applicant, applications: Appli
 @router.put(f"{DRAFT}/steps/point", response_model=m.DraftResponse, summary="Step 5 (R-WIZ-5)")
 async def step_point(request: Request, session: Applicant, applications: Applications, body: m.PointIn) -> Response:
     return await _save(applications, session,
-                       wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=body.point_code)),
+                       wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=body.point_code, slot_id=body.slot_id)),
                        body.override_warnings)
 
 

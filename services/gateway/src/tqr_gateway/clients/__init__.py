@@ -17,6 +17,7 @@ from tqr_gateway.clients.channels import Channels
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.clients.notification import DevOutboxClient, InboxClient
+from tqr_gateway.clients.slots import SlotClient
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_broadcast import StaffBroadcastClient
 from tqr_gateway.clients.staff_dashboard import StaffDashboardClient
@@ -36,6 +37,7 @@ class Clients:
     staff_identity: StaffIdentityClient
     staff_documents: StaffDocumentsClient
     workflow: WorkflowRulesSource
+    slots: SlotClient
     audit: AuditClient
     staff_broadcast: StaffBroadcastClient
     staff_dashboard: StaffDashboardClient
@@ -54,6 +56,7 @@ class Clients:
             staff_identity=StaffIdentityClient(channels.identity),
             staff_documents=StaffDocumentsClient(channels.documents),
             workflow=WorkflowRulesSource(channels.application),
+            slots=SlotClient(channels.application),
             audit=AuditClient(channels.application, channels.identity),
             staff_broadcast=StaffBroadcastClient(channels.application),
             staff_dashboard=StaffDashboardClient(channels.application),

@@ -64,11 +64,13 @@ class BulkFilter:
     application_number: str = ""
     applicant_name: str = ""
     certificate_conflicts_only: bool = False
+    other_plan_only: bool = False
 
     def message(self) -> pb.BulkFilter:
         return pb.BulkFilter(status=status_code(self.status), point_code=self.point_code,
                              application_number=self.application_number, applicant_name=self.applicant_name,
-                             certificate_conflicts_only=self.certificate_conflicts_only)
+                             certificate_conflicts_only=self.certificate_conflicts_only,
+                             other_plan_only=self.other_plan_only)
 
 
 def timestamp(instant: datetime) -> Timestamp:

@@ -122,6 +122,9 @@ _SPECS = (
     # R-STAFF-7: a broadcast, one page of recipients an event; in the inbox and by email (no SMS).
     EventSpec(broadcast_events.BroadcastPosted, "broadcast_posted", _INAPP_EMAIL, None,
               recipients_field="applicant_ids", dedupe_field="broadcast_id"),
+    # R-SLOT-3: the point cancelled the booked slot; the person is asked to book another.
+    EventSpec(application_events.AppointmentSlotCancelled, "appointment_slot_cancelled", _INAPP_EMAIL,
+              "applicant_id"),
 )
 
 CATALOGUE: dict[str, EventSpec] = {spec.event_type: spec for spec in _SPECS}

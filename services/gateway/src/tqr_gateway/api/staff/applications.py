@@ -142,7 +142,8 @@ async def bulk_decide(request: Request, session: ApplicationStaff, applications:
     where = None if body.filter is None else BulkFilter(
         status=body.filter.status, point_code=body.filter.point_code,
         application_number=body.filter.application_number, applicant_name=body.filter.applicant_name,
-        certificate_conflicts_only=body.filter.certificate_conflicts_only)
+        certificate_conflicts_only=body.filter.certificate_conflicts_only,
+        other_plan_only=body.filter.other_plan_only)
     reply = await applications.bulk_decide(
         body.action, idempotency_key=body.idempotency_key, application_ids=body.application_ids, where=where,
         reason=body.reason.strip(), missing_materials=materials, metadata=actor_metadata(session))

@@ -294,6 +294,7 @@ class BulkFilterIn(BaseModel):
     application_number: TypedNumber = ""
     applicant_name: str = ""
     certificate_conflicts_only: bool = False
+    other_plan_only: bool = False
 
 
 class BulkIn(BaseModel):

@@ -90,6 +90,9 @@ async def _detail_context(request: Request, application_id: str, session: Sessio
         "point_notes": [n for n in messages.point_notes if n.notes],
         "may_correct_authority": "AUTHORITY_AND_POINT" in view.editable_groups,
         "may_withdraw": status_pb2.WITHDRAW in view.allowed_actions,
+        # R-SLOT-2 / R-SLOT-3: book again while waiting for the on-site check, before the cut-off.
+        "may_rebook": view.HasField("slot") and view.slot.can_rebook
+        and view.status.status in (status_pb2.SUBMITTED, status_pb2.MATERIALS_INCOMPLETE),
         "updated": updated, "unread": await unread_count(inbox_client, md), "errors": [],
         "access": await access_rows(client, application_id, md),
     }

@@ -20,11 +20,12 @@ from tqr_gateway.pages.staff import (
     reference,
     reference_edits,
     reviews,
+    slots,
 )
 
 router = APIRouter(include_in_schema=False)
 for part in (home, lists, bulk, applications, plans, points, checklist, reviews, reference, reference_edits, people,
-             audit, broadcast, dashboard):
+             audit, broadcast, dashboard, slots):
     router.include_router(part.router)
 
 __all__ = ["router"]

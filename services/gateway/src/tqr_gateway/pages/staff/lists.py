@@ -32,12 +32,12 @@ from tqr_gateway.web.language import language_of
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
-FILTER_KEYS = ("status", "point", "number", "name", "conflicts")
+FILTER_KEYS = ("status", "point", "number", "name", "conflicts", "other_plan")
 
 
 def list_href(filters: dict[str, str]) -> str:
     """The list again, with the filters that may travel in a URL (never the name: personal data)."""
-    query = {k: filters[k] for k in ("status", "point", "number", "conflicts") if filters.get(k)}
+    query = {k: filters[k] for k in ("status", "point", "number", "conflicts", "other_plan") if filters.get(k)}
     return "/staff/applications" + (f"?{urlencode(query)}" if query else "")
 
 

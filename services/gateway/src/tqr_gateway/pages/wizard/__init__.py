@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from tqr_gateway.pages.wizard import step_pages, submit_pages
+from tqr_gateway.pages.wizard import materials_pages, step_pages, submit_pages
 
 router = APIRouter(include_in_schema=False)
 router.include_router(submit_pages.router)
+router.include_router(materials_pages.router)
 router.include_router(step_pages.router)
 
 __all__ = ["router"]

@@ -25,7 +25,8 @@ _HISTORY = re.compile(r"work_history\[(\d+)\]\.(\w+)")
 _ASSESSMENT = re.compile(r"annual_assessments\[(\d+)\]\.(\w+)")
 # Refusals of a step that name a field although the service sends them as a rule: shown beside it.
 RULE_FIELDS = {"R-PLAN-2": "authority_code", "R-PLAN-3": "point_code", "R-WIZ-2": "accept",
-               "R-WIZ-5": "point_code", "R-REF-1": "subject_code", "R-WIZ-10": "certificate_number"}
+               "R-WIZ-5": "point_code", "R-REF-1": "subject_code", "R-WIZ-10": "certificate_number",
+               "R-SLOT-1": "slot_id", "R-SLOT-2": "slot_id"}
 
 
 def step_names(request: Request) -> list[str]:

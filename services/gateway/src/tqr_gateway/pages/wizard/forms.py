@@ -104,26 +104,66 @@ def row_count(form: Form) -> int:
 
 def materials_from_form(form: Form, years: list[int]) -> tuple[views.Materials, dict[str, Any]]:
     """The whole materials section; empty trailing rows of the history are left out."""
-    rows = [_history_row(form, i) for i in range(row_count(form))]
-    employment_start, employment_typed = date_from_form(form, "employment_start")
-    hours = text(form, "continuing_education_hours")
+    rows = [_history_row(form, i)[1] for i in range(row_count(form))]
+    _, employment_typed = date_from_form(form, "employment_start")
     values: dict[str, Any] = {
         "email": text(form, "email"), "school": text(form, "school"), "post": text(form, "post"),
-        "employment_start": employment_typed, "history": [typed for _, typed in rows],
+        "employment_start": employment_typed, "history": rows,
         "assessments": {year: text(form, f"assessment-{year}") for year in years},
-        "ethics_assessment": text(form, "ethics_assessment"), "continuing_education_hours": hours,
+        "ethics_assessment": text(form, "ethics_assessment"),
+        "continuing_education_hours": text(form, "continuing_education_hours"),
     }
-    entries = [entry for entry, _ in rows]
+    return materials_message(values, years), values
+
+
+def _typed_date(typed: Mapping[str, str]) -> str:
+    """The boxes as typed → what the service gets (as ``date_from_form`` does)."""
+    return date_from_form({f"d-{part}": typed.get(part, "") for part in ("year", "month", "day")}, "d")[0]
+
+
+def materials_message(values: Mapping[str, Any], years: list[int]) -> views.Materials:
+    """The section as the service takes it, from the form's values (typed or from the draft)."""
+    entries = [views.WorkHistoryEntry(start=_typed_date(row["start"]), end=_typed_date(row["end"]),
+                                      school=row["school"], post=row["post"]) for row in values["history"]]
     while len(entries) > 1 and not any((entries[-1].start, entries[-1].end, entries[-1].school, entries[-1].post)):
         entries.pop()
-    materials = views.Materials(
-        email=values["email"], school=values["school"], post=values["post"], employment_start=employment_start,
-        work_history=entries,
-        annual_assessments=[views.AnnualAssessment(year=y, result=values["assessments"][y]) for y in years],
+    hours = str(values["continuing_education_hours"] or "").strip()
+    return views.Materials(
+        email=values["email"], school=values["school"], post=values["post"],
+        employment_start=_typed_date(values["employment_start"]), work_history=entries,
+        annual_assessments=[views.AnnualAssessment(year=y, result=values["assessments"].get(y, "")) for y in years],
         ethics_assessment=values["ethics_assessment"],
         continuing_education_hours=int(hours) if hours.isdigit() else -1,
     )
-    return materials, values
+
+
+# Step 7 is asked over four pages of one topic each (UI.md); each owns these parts of the values.
+MATERIALS_PARTS: dict[str, tuple[str, ...]] = {
+    "contact": ("email", "school", "post", "employment_start"),
+    "history": ("history",),
+    "assessments": ("assessments",),
+    "ethics": ("ethics_assessment", "continuing_education_hours"),
+}
+
+
+def part_of_key(key: str) -> str:
+    """The page (part) an input's key (as ``common.form_key`` gives it) belongs to; "" for none."""
+    if key == "work_history" or key.startswith("work_history-"):
+        return "history"
+    if key == "annual_assessments" or key.startswith("assessment-"):
+        return "assessments"
+    for part, names in MATERIALS_PARTS.items():
+        if key in names:
+            return part
+    return ""
+
+
+def with_part(base: Mapping[str, Any], source: Mapping[str, Any], part: str) -> dict[str, Any]:
+    """``base`` with one page's values taken from ``source``."""
+    merged = dict(base)
+    for name in MATERIALS_PARTS[part]:
+        merged[name] = source[name]
+    return merged
 
 
 def materials_from_draft(draft: wiz.Draft, years: list[int], default_email: str = "") -> dict[str, Any]:

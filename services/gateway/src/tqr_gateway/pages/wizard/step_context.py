@@ -120,8 +120,10 @@ async def certificate_context(request: Request, client: ApplicationClient, draft
     }
 
 
-def point_items(plan: views.Plan, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Step 5: every point of the plan with its confirmation window and scope (R-WIZ-5).
+def point_items(plan: views.Plan, now: datetime | None = None, slots: Any = (),
+                lang: str = "zh") -> list[dict[str, Any]]:
+    """Step 5: every point of the plan with its confirmation window and scope (R-WIZ-5), and the
+    appointment slots of the points that publish them (R-SLOT-1).
 
     ``closed`` marks a point whose confirmation window has ended: the page lists it apart, not as a
     choice, because an application tied to it could never be confirmed (the service refuses it too).
@@ -133,8 +135,29 @@ def point_items(plan: views.Plan, now: datetime | None = None) -> list[dict[str,
         items.append({
             "value": p.point_code, "name": p.point_name, "address": p.address, "phone": p.phone, "scope": p.scope,
             "start": when(p.confirm_start), "end": end, "closed": end is not None and end < now,
+            "slots": [slot_item(s, lang) for s in slots if s.point_code == p.point_code],
         })
     return items
+
+
+def slot_label(slot: Any, lang: str) -> str:
+    """``3月12日 星期四 09:00–10:00`` / ``Thu 12 Mar 2026, 09:00–10:00`` (Beijing time, as published)."""
+    try:
+        day = datetime.fromisoformat(slot.date)
+    except ValueError:
+        return f"{slot.date} {slot.start_time}–{slot.end_time}"
+    if lang == "en":
+        return f"{day:%a} {day.day} {day:%b %Y}, {slot.start_time}–{slot.end_time}"
+    weekday = "一二三四五六日"[day.weekday()]
+    return f"{day.year}年{day.month}月{day.day}日 星期{weekday} {slot.start_time}–{slot.end_time}"
+
+
+def slot_item(slot: Any, lang: str) -> dict[str, Any]:
+    """One slot as a choice: its label, places left, and why it cannot be chosen (full, closed)."""
+    left = max(0, int(slot.capacity) - int(slot.booked))
+    state = "" if slot.bookable else ("full" if left == 0 else "closed")
+    return {"value": slot.slot_id, "label": slot_label(slot, lang), "left": left, "state": state,
+            "cutoff": when(slot.cutoff_at)}
 
 
 def assessment_years_of(rules: WorkflowRules) -> list[int]:

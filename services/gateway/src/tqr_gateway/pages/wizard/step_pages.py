@@ -36,11 +36,17 @@ from tqr_gateway.pages.wizard.step_context import (
     materials_context,
     point_items,
 )
+from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
 
 router = APIRouter()
-TEMPLATES = {1: "must_read", 2: "terms", 3: "certificate_number", 4: "certificate", 5: "point", 6: "notes",
-             7: "materials"}
+# Step 7 is asked over pages of one topic each: materials_pages.py (/apply/step/7/{part}).
+TEMPLATES = {1: "must_read", 2: "terms", 3: "certificate_number", 4: "certificate", 5: "point", 6: "notes"}
+MATERIALS_FIRST_PAGE = f"/apply/step/{MATERIALS_STEP}/contact"
+
+
+def _materials_redirect(return_to: str) -> RedirectResponse:
+    return _redirect(MATERIALS_FIRST_PAGE + ("?return_to=check" if return_to == "check" else ""))
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -64,8 +70,7 @@ async def start_new(request: Request, session: Applicant, applications: Applicat
     return _redirect("/apply")
 
 
-def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int],
-                   account_email: str = "") -> dict[str, Any]:
+def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) -> dict[str, Any]:
     if step == 2:
         return {"accept": "yes" if draft.terms_accepted else ""}
     if step == 3:
@@ -73,25 +78,23 @@ def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int],
     if step == 4:
         return forms.details_from_draft(draft)
     if step == 5:
-        return {"point_code": draft.point_code}
+        booked = draft.booking.slot.slot_id if draft.HasField("booking") and not draft.booking.needs_rebooking else ""
+        return {"point_code": draft.point_code, "slot_id": booked}
     if step == 7:
-        return forms.materials_from_draft(draft, years, account_email)
+        return forms.materials_from_draft(draft, years)
     return {}
 
 
 @router.get("/apply/step/{step}")
 async def show_step(request: Request, step: int, session: Applicant, applications: Applications, identity: Identity,
                     rules: Workflow, return_to: str = "") -> Response:
+    if step == MATERIALS_STEP:
+        return _materials_redirect(return_to)
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
     years = assessment_years_of(rules) if step == MATERIALS_STEP else []
-    account_email = ""
-    if step == MATERIALS_STEP and not draft.materials.email:
-        # R-APP-7: the email is the account's (codes, resets, messages go there); offer it, still editable.
-        account_email = (await identity.get_account(actor_metadata(session))).email
-    return await render_step(request, applications, step, draft,
-                             initial_values(step, draft, session, years, account_email),
+    return await render_step(request, applications, step, draft, initial_values(step, draft, session, years),
                              PageErrors(), return_to, rules=rules)
 
 
@@ -118,7 +121,8 @@ async def render_step(request: Request, applications: ApplicationClient, step: i
     elif step == 4:
         context.update(await certificate_context(request, applications, draft, values))
     elif step == 5:
-        context["points"] = point_items(draft.plan)
+        context["points"] = point_items(draft.plan, slots=draft.point_slots, lang=language_of(request))
+        context["booking"] = draft.booking if draft.HasField("booking") else None
     elif step == 7:
         context.update(materials_context(assessment_years_of(rules), rules))
     if errors:  # refused answers: 400, so scripts and tests see the page was not saved
@@ -141,8 +145,9 @@ def build_request(step: int, form: Any, years: list[int]) -> tuple[wiz.SaveWizar
         details, values = forms.details_from_form(form)
         return wiz.SaveWizardStepRequest(certificate_details=details), values
     if step == 5:
-        point = forms.text(form, "point_code")
-        return wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=point)), {"point_code": point}
+        point, slot = forms.text(form, "point_code"), forms.text(form, "slot_id")
+        return (wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=point, slot_id=slot)),
+                {"point_code": point, "slot_id": slot})
     if step == 6:
         return wiz.SaveWizardStepRequest(notes=wiz.NotesStep(read=True)), {}
     materials, values = forms.materials_from_form(form, years)
@@ -163,6 +168,8 @@ async def save_step(request: Request, step: int, session: Applicant, application
                     identity: Identity, rules: Workflow) -> Response:
     form = await request.form()
     return_to = forms.text(form, "return_to")
+    if step == MATERIALS_STEP:  # a page of the single step 7 kept open in a tab: its first page now
+        return _materials_redirect(return_to)
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))

@@ -25,7 +25,7 @@ from tqr_gateway.pages.wizard.common import (
     resume_path,
     step_names,
 )
-from tqr_gateway.pages.wizard.step_context import when
+from tqr_gateway.pages.wizard.step_context import slot_label, when
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_datetime
 from tqr_gateway.web.language import language_of
@@ -68,8 +68,9 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
     def t(key: str) -> str:
         return translate(lang, key)
 
-    def row(key: str, value: str, step: int, lines: list[str] | None = None) -> dict[str, Any]:
-        return {"key": t(key), "value": value, "lines": lines, "href": f"/apply/step/{step}?return_to=check"}
+    def row(key: str, value: str, step: int, lines: list[str] | None = None, part: str = "") -> dict[str, Any]:
+        page = f"{step}/{part}" if part else str(step)  # step 7 is asked over pages of one topic each
+        return {"key": t(key), "value": value, "lines": lines, "href": f"/apply/step/{page}?return_to=check"}
 
     c, m = draft.certificate, draft.materials
     point = next((p for p in draft.plan.points if p.point_code == draft.point_code), None)
@@ -95,14 +96,17 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
             names.subjects.get(draft.teaching_subject_code, draft.teaching_subject_code), 4),
         row("wizard.field.point_code", point.point_name if point else "", 5,
             [line for line in (point.point_name, point.address, _window(point, lang)) if line] if point else None),
-        row("wizard.field.email", m.email, MATERIALS_STEP),
-        row("wizard.field.school", m.school, MATERIALS_STEP),
-        row("wizard.field.post", m.post, MATERIALS_STEP),
-        row("wizard.field.employment_start", _date(m.employment_start, lang), MATERIALS_STEP),
-        row("wizard.field.work_history", "", MATERIALS_STEP, history),
-        row("wizard.field.annual_assessments", "", MATERIALS_STEP, assessments),
-        row("wizard.field.ethics_assessment", m.ethics_assessment, MATERIALS_STEP),
-        row("wizard.field.continuing_education_hours", str(m.continuing_education_hours), MATERIALS_STEP),
+        *([row("wizard.field.slot_id", slot_label(draft.booking.slot, lang), 5)]
+          if draft.HasField("booking") and not draft.booking.needs_rebooking else []),
+        row("wizard.field.email", m.email, MATERIALS_STEP, part="contact"),
+        row("wizard.field.school", m.school, MATERIALS_STEP, part="contact"),
+        row("wizard.field.post", m.post, MATERIALS_STEP, part="contact"),
+        row("wizard.field.employment_start", _date(m.employment_start, lang), MATERIALS_STEP, part="contact"),
+        row("wizard.field.work_history", "", MATERIALS_STEP, history, part="history"),
+        row("wizard.field.annual_assessments", "", MATERIALS_STEP, assessments, part="assessments"),
+        row("wizard.field.ethics_assessment", m.ethics_assessment, MATERIALS_STEP, part="ethics"),
+        row("wizard.field.continuing_education_hours", str(m.continuing_education_hours), MATERIALS_STEP,
+            part="ethics"),
     ]
 
 
@@ -125,7 +129,7 @@ async def render_check(request: Request, applications: ApplicationClient, sessio
         "errors": errors.summary, "warning": message_of(request, errors.warning) if errors.warning else "",
         "warning_code": errors.warning.code if errors.warning else "",
         "idempotency_key": idempotency_key or uuid.uuid4().hex, "overrides": overrides or [],
-        "back_href": f"/apply/step/{MATERIALS_STEP}",
+        "back_href": f"/apply/step/{MATERIALS_STEP}/summary",
     }
     return render(request, "wizard/check.html", context, status_code=400 if errors else 200)
 
@@ -156,7 +160,9 @@ async def submit(request: Request, session: Applicant, applications: Application
             return _redirect("/apply/done")
         errors = page_errors(request, exc, MATERIALS_STEP)
         if forms.text(form, "decision") == "back" and errors.warning is not None:
-            return _redirect(f"/apply/step/{errors.warning.code[6:7] or MATERIALS_STEP}?return_to=check")
+            step = errors.warning.code[6:7] or str(MATERIALS_STEP)
+            page = f"{step}/history" if step == str(MATERIALS_STEP) else step  # step 7's warnings: the history
+            return _redirect(f"/apply/step/{page}?return_to=check")
         return await render_check(request, applications, session, draft, errors, key, overrides)
     return _redirect(f"/apply/done/{done.application_id}")
 
