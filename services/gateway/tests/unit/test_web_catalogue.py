@@ -29,6 +29,8 @@ DYNAMIC_KEYS = (
     # Reference data in the console (R-REF-2): the code lists and what was saved.
     + [f"staff.reference.list.{k}" for k in ("teaching_stages", "subjects", "certificate_types")]
     + [f"staff.reference.saved.{k}" for k in ("authority", "code")]
+    # Step 7's pages (R-WIZ-7): one title per part.
+    + [f"wizard.materials.part.{k}" for k in ("contact", "history", "assessments", "ethics")]
 )
 
 

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
-from pydantic import BaseModel, BeforeValidator, Field, create_model
+from pydantic import BaseModel, BeforeValidator, Field, create_model, field_validator
 
 _TIMESTAMP = "google.protobuf.Timestamp"
 _PLAIN: Mapping[int, tuple[Any, Any]] = {
@@ -66,11 +66,15 @@ def _model_of(descriptor: Descriptor, name: str, omit: frozenset[str], using: di
     if unknown:
         raise ValueError(f"{descriptor.full_name} has no field {sorted(unknown)}")
     fields = {}
+    validators = {}
     for field in descriptor.fields:
         if field.name not in omit:
             annotation, default = _field(field, using)
             fields[field.name] = (annotation, Field(default=default, description=describe.get(field.name)))
-    model: type[BaseModel] = create_model(name, __module__=__name__, **fields)  # type: ignore[call-overload]
+            if field.enum_type is not None and not field.is_repeated:
+                validators[f"_{field.name}_unset"] = _unspecified_as_empty_of(field.name)
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        name, __module__=__name__, __validators__=validators, **fields)
     return model
 
 
@@ -79,6 +83,17 @@ def _field(field: FieldDescriptor, using: dict[str, type[BaseModel]]) -> tuple[A
     if field.is_repeated:
         return list[annotation], []  # type: ignore[valid-type]
     return annotation, default
+
+
+def _unspecified_as_empty_of(name: str) -> Any:
+    """A "before" validator of one enum field: its unset value's name becomes ``""``. A validator of
+    the model (not a type annotation), so ``proto_json`` can still write the model straight from the
+    message (it applies a one-field "before" validator itself)."""
+
+    def validate(cls: type[BaseModel], value: object) -> object:
+        return _unspecified_as_empty(value)
+
+    return field_validator(name, mode="before")(validate)
 
 
 def _one(field: FieldDescriptor, using: dict[str, type[BaseModel]]) -> tuple[Any, Any]:
@@ -92,7 +107,7 @@ def _one(field: FieldDescriptor, using: dict[str, type[BaseModel]]) -> tuple[Any
         using.setdefault(nested.full_name, model)  # one model per message type, however often it nests
         return model, model()
     if field.enum_type is not None:
-        return Code, ""
+        return str, ""  # its value's name; the model's validator turns the unset value's into ""
     if field.cpp_type in _PLAIN and field.type != FieldDescriptor.TYPE_BYTES:
         return _PLAIN[field.cpp_type]
     raise TypeError(f"{field.full_name}: no API shape for its type (leave it out with omit=)")

@@ -16,8 +16,7 @@ from servicekit import text
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.clients.application import ApplicationClient, applicant_identity
-from tqr_gateway.clients.workflow_rules import WorkflowRules
-from tqr_gateway.deps import Applicant, Applications, Identity, Workflow, actor_metadata
+from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import (
@@ -31,9 +30,7 @@ from tqr_gateway.pages.wizard.common import (
     step_names,
 )
 from tqr_gateway.pages.wizard.step_context import (
-    assessment_years_of,
     certificate_context,
-    materials_context,
     point_items,
 )
 from tqr_gateway.web.language import language_of
@@ -70,7 +67,7 @@ async def start_new(request: Request, session: Applicant, applications: Applicat
     return _redirect("/apply")
 
 
-def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) -> dict[str, Any]:
+def initial_values(step: int, draft: wiz.Draft, session: Any) -> dict[str, Any]:
     if step == 2:
         return {"accept": "yes" if draft.terms_accepted else ""}
     if step == 3:
@@ -80,22 +77,19 @@ def initial_values(step: int, draft: wiz.Draft, session: Any, years: list[int]) 
     if step == 5:
         booked = draft.booking.slot.slot_id if draft.HasField("booking") and not draft.booking.needs_rebooking else ""
         return {"point_code": draft.point_code, "slot_id": booked}
-    if step == 7:
-        return forms.materials_from_draft(draft, years)
     return {}
 
 
 @router.get("/apply/step/{step}")
 async def show_step(request: Request, step: int, session: Applicant, applications: Applications, identity: Identity,
-                    rules: Workflow, return_to: str = "") -> Response:
+                    return_to: str = "") -> Response:
     if step == MATERIALS_STEP:
         return _materials_redirect(return_to)
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    years = assessment_years_of(rules) if step == MATERIALS_STEP else []
-    return await render_step(request, applications, step, draft, initial_values(step, draft, session, years),
-                             PageErrors(), return_to, rules=rules)
+    return await render_step(request, applications, step, draft, initial_values(step, draft, session),
+                             PageErrors(), return_to)
 
 
 def back_href(step: int, return_to: str) -> str:
@@ -106,8 +100,7 @@ def back_href(step: int, return_to: str) -> str:
 
 async def render_step(request: Request, applications: ApplicationClient, step: int, draft: wiz.Draft,
                       values: dict[str, Any], errors: PageErrors,
-                      return_to: str = "", overrides: list[str] | None = None, status_code: int = 200, *,
-                      rules: WorkflowRules) -> Response:
+                      return_to: str = "", overrides: list[str] | None = None, status_code: int = 200) -> Response:
     context: dict[str, Any] = {
         "step": step, "steps": step_names(request), "draft": draft, "values": values,
         "errors": errors.summary, "field_errors": errors.fields,
@@ -123,15 +116,13 @@ async def render_step(request: Request, applications: ApplicationClient, step: i
     elif step == 5:
         context["points"] = point_items(draft.plan, slots=draft.point_slots, lang=language_of(request))
         context["booking"] = draft.booking if draft.HasField("booking") else None
-    elif step == 7:
-        context.update(materials_context(assessment_years_of(rules), rules))
     if errors:  # refused answers: 400, so scripts and tests see the page was not saved
         status_code = 400
     return render(request, f"wizard/{TEMPLATES[step]}.html", context, status_code=status_code)
 
 
-def build_request(step: int, form: Any, years: list[int]) -> tuple[wiz.SaveWizardStepRequest, dict[str, Any]]:
-    """The step's message and the answers as typed (to show again when refused)."""
+def build_request(step: int, form: Any) -> tuple[wiz.SaveWizardStepRequest, dict[str, Any]]:
+    """Steps 1-6: the step's message and the answers as typed (to show again when refused)."""
     if step == 1:
         return wiz.SaveWizardStepRequest(must_read=wiz.MustReadStep()), {}
     if step == 2:
@@ -148,15 +139,12 @@ def build_request(step: int, form: Any, years: list[int]) -> tuple[wiz.SaveWizar
         point, slot = forms.text(form, "point_code"), forms.text(form, "slot_id")
         return (wiz.SaveWizardStepRequest(point=wiz.PointStep(point_code=point, slot_id=slot)),
                 {"point_code": point, "slot_id": slot})
-    if step == 6:
-        return wiz.SaveWizardStepRequest(notes=wiz.NotesStep(read=True)), {}
-    materials, values = forms.materials_from_form(form, years)
-    return wiz.SaveWizardStepRequest(materials=wiz.MaterialsStep(materials=materials)), values
+    return wiz.SaveWizardStepRequest(notes=wiz.NotesStep(read=True)), {}
 
 
 def next_path(step: int, saved: wiz.Draft, return_to: str) -> str:
     all_done = materials_saved(saved) and saved.furthest_step >= MATERIALS_STEP
-    if all_done and (step == MATERIALS_STEP or return_to == "check"):
+    if all_done and return_to == "check":
         return "/apply/check"
     if saved.furthest_step and saved.furthest_step < step + 1:
         return f"/apply/step/{saved.furthest_step}"  # a later answer was cleared by this change
@@ -165,7 +153,7 @@ def next_path(step: int, saved: wiz.Draft, return_to: str) -> str:
 
 @router.post("/apply/step/{step}")
 async def save_step(request: Request, step: int, session: Applicant, applications: Applications,
-                    identity: Identity, rules: Workflow) -> Response:
+                    identity: Identity) -> Response:
     form = await request.form()
     return_to = forms.text(form, "return_to")
     if step == MATERIALS_STEP:  # a page of the single step 7 kept open in a tab: its first page now
@@ -173,27 +161,21 @@ async def save_step(request: Request, step: int, session: Applicant, application
     draft = (await draft_of(applications, identity, session)).draft
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
-    years = assessment_years_of(rules) if step == MATERIALS_STEP else []
-    message, values = build_request(step, form, years)
+    message, values = build_request(step, form)
     action = forms.text(form, "action")
     overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
-    # Changes to the page itself (rows, the authority filter) save nothing; the page is shown again.
-    if step == MATERIALS_STEP and forms.change_rows(values, action):
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides,
-                                 rules=rules)
+    # Changing the page itself (the authority filter) saves nothing; the page is shown again.
     if step == 4 and action == "filter":
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides,
-                                 rules=rules)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides)
     decision = forms.text(form, "decision")
     if decision == "back":  # 返回修改: stay on the page with the answers, nothing saved
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, [], rules=rules)
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, [])
     if decision == "continue" and forms.text(form, "warning_code"):
         overrides.append(forms.text(form, "warning_code"))
     message.override_warnings.extend(dict.fromkeys(overrides))
     try:
         saved = await applications.save_step(message, actor_metadata(session))
     except grpc.aio.AioRpcError as exc:
-        errors = page_errors(request, exc, step, years, typed=values)
-        return await render_step(request, applications, step, draft, values, errors, return_to, overrides,
-                                 rules=rules)
+        errors = page_errors(request, exc, step, [], typed=values)
+        return await render_step(request, applications, step, draft, values, errors, return_to, overrides)
     return _redirect(next_path(step, saved.draft, return_to))
