@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import errors
 from tqr.application.v1 import application_pb2 as ref_pb
+from tqr.application.v1 import plans_pb2 as plans_pb
 from tqr.application.v1 import staff_pb2 as staff_pb
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
@@ -41,6 +42,8 @@ from services.gateway.tests.unit.workflow_fakes import served_rules
 
 APP_ID = "app-1"
 APP_NUMBER = "2026110108000123"
+INCOMPLETE_APP_ID = "app-incomplete"
+INCOMPLETE_ITEMS = ("教师资格证书原件", "单位出具的任教证明")  # one from the default checklist, one typed
 CLAIMED_APP_ID = "app-0"  # claimed by 张老师 (R-STAFF-6)
 CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
 OTHER_PLAN_APP_ID = "app-other-plan"  # its certificate number is live in another authority's plan (R-STAFF-8)
@@ -81,7 +84,7 @@ def in_scope(actor: Actor | None) -> bool:
 def application_view(status: str = "SUBMITTED", allowed: tuple[str, ...] = ()) -> views.ApplicationView:
     at = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
     return views.ApplicationView(
-        application_id=APP_ID, application_number=APP_NUMBER, applicant_name="王小明",
+        application_id=APP_ID, application_number=APP_NUMBER, applicant_id="acc-1", applicant_name="王小明",
         document_number_masked="1101**********002X", version=3,
         status=views.StatusView(status=status, label_zh="信息提交成功，等待现场确认", label_en="Submitted",
                                 meaning_zh="已提交", meaning_en="Submitted"),
@@ -100,6 +103,11 @@ def staff_view(application_id: str, actor: Actor | None) -> views.ApplicationVie
                else ("MARK_WRONG_AUTHORITY", "MARK_NOT_ELIGIBLE"))
     view = application_view(allowed=allowed)
     view.certificate_claimed_by_another = application_id == CONFLICT_APP_ID
+    if application_id == INCOMPLETE_APP_ID:  # issue 19 item 19: the applicant said the papers are ready
+        view.application_id = INCOMPLETE_APP_ID
+        view.status.status = "MATERIALS_INCOMPLETE"
+        view.status.missing_materials.extend(INCOMPLETE_ITEMS)
+        view.status.materials_resubmitted_at.FromSeconds(1_773_100_800)  # 2026-03-10 08:00 Beijing time
     if application_id == OTHER_PLAN_APP_ID:
         view.also_in_other_plans.append(views.OtherPlanAuthority(authority_code="110105",
                                                                  authority_name="北京市朝阳区教育委员会"))
@@ -130,6 +138,8 @@ class Calls(Recorder):
     # What the application service serves as its workflow rules: its real ones unless a test changes
     # them (test_workflow_rules_followed); read on every request.
     rules: ref_pb.GetWorkflowRulesResponse = field(default_factory=served_rules)
+    # The authority's own materials checklist (issue 19 item 19); empty: the default (the served one).
+    checklist: list[ref_pb.MaterialItem] = field(default_factory=list)
     # R-STAFF-6: the fake service's stored bulk results, by idempotency key.
     bulk_results: dict[str, staff_pb.BulkDecideResponse] = field(default_factory=dict)
 
@@ -198,6 +208,26 @@ class FakeStaffApplications:
         self.calls.record("correct_email", metadata, application_id=application_id, email=email, reason=reason)
         self._check(metadata)
         return application_view()
+
+    async def materials_checklist(self, *, metadata: Metadata,
+                                  authority_code: str = "") -> plans_pb.GetMaterialsChecklistResponse:
+        """The authority's own (``calls.checklist``) or the served default, as the service answers."""
+        self.calls.record("materials_checklist", metadata, authority_code=authority_code)
+        own = self.calls.checklist
+        items = own if own else list(self.calls.rules.materials_checklist)
+        return plans_pb.GetMaterialsChecklistResponse(authority_code=authority_code or "110108", items=items,
+                                                      customised=bool(own))
+
+    async def set_materials_checklist(self, items: Sequence[ref_pb.MaterialItem], *,
+                                      metadata: Metadata) -> plans_pb.GetMaterialsChecklistResponse:
+        self.calls.record("set_materials_checklist", metadata, items=list(items))
+        if any(not i.name_zh for i in items):
+            raise refused(errors.InvalidInput([errors.FieldProblem(
+                "items[0]", "R-APP-2", "第 1 项：中文名称应为 1 至 100 个字",
+                "Item 1: the Chinese name has 1 to 100 characters")], code="R-APP-2"))
+        self.calls.checklist = [ref_pb.MaterialItem(code=i.code or f"ITEM_{n + 1}", name_zh=i.name_zh,
+                                                    name_en=i.name_en or i.name_zh) for n, i in enumerate(items)]
+        return await self.materials_checklist(metadata=metadata)
 
     # R-STAFF-6: "app-1" is claimed by 张老师; a bulk decision refuses it and decides the rest; a
     # repeated idempotency key gets the stored results back.
@@ -407,6 +437,13 @@ class FakeStaffIdentity:
             raise refused(errors.NotFound("ACCOUNT_NOT_FOUND", "未找到使用该证件注册的账号",
                                           "No account is registered with this document"))
         return "acc-1"
+
+
+    async def correct_account_email(self, account_id: str, email: str, reason: str, *, application_number: str,
+                                    organisation_name: str, metadata: Metadata) -> id_pb.CorrectAccountEmailResponse:
+        self.calls.record("correct_account_email", metadata, account_id=account_id, email=email, reason=reason,
+                          application_number=application_number, organisation_name=organisation_name)
+        return id_pb.CorrectAccountEmailResponse(account_id=account_id, masked_email="n***@example.cn", changed=True)
 
 
 class FakeStaffDocuments:

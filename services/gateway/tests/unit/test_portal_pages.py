@@ -221,3 +221,62 @@ def test_openapi_names_the_application_models() -> None:
     schema = create_app(GatewaySettings(environment="test")).openapi()
     assert "/api/v1/applications/draft/submit" in schema["paths"]
     assert {"Application", "DraftResponse", "MaterialsIn"} <= set(schema["components"]["schemas"])
+
+
+async def test_materials_incomplete_the_applicant_says_the_listed_papers_are_ready() -> None:
+    """Issue 19 item 19: the list, the button, then the date it was said instead of the button."""
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        page = await client.get("/portal/applications/app-9")
+        assert "继续教育证明" in page.text and "材料已备齐，告知确认点" in page.text
+        done = await client.post("/portal/applications/app-9/materials-ready",
+                                 data={"csrf_token": csrf_of(page.text), "version": "3"})
+        assert done.status_code == 303 and done.headers["location"] == "/portal/applications/app-9?updated=materials"
+        after = await client.get(done.headers["location"])
+        assert "已告知确认点您已备齐材料" in after.text and "材料已备齐，告知确认点" not in after.text
+        assert "您已于 2026年2月4日" in after.text and "继续教育证明" in after.text
+        stale = await client.post("/portal/applications/app-9/materials-ready",
+                                  data={"csrf_token": csrf_of(after.text), "version": "3"})
+    assert stale.status_code == 400 and "申请刚被修改过" in stale.text and "error-summary" in stale.text
+
+
+async def test_materials_ready_is_refused_when_nothing_is_missing_and_for_another_person() -> None:
+    state = State()
+    view = submitted(state)
+    view.status.status = "SUBMITTED"
+    del view.status.missing_materials[:]
+    async with gateway(state) as client:
+        sign_in(client)
+        page = await client.get("/portal/applications/app-9")
+        assert "材料已备齐，告知确认点" not in page.text
+        refused = await client.post("/portal/applications/app-9/materials-ready",
+                                    data={"csrf_token": csrf_of(page.text), "version": "3"})
+        assert refused.status_code == 400 and "只有“材料不全”的申请" in refused.text
+    other = State()
+    submitted(other, owner="acc-other")
+    async with gateway(other) as client:
+        sign_in(client)
+        page = await client.get("/portal")
+        assert (await client.post("/portal/applications/app-9/materials-ready",
+                                  data={"csrf_token": csrf_of(page.text)})).status_code == 404
+
+
+async def test_materials_ready_through_the_api() -> None:
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        token = (await client.get("/api/v1/account/csrf-token")).json()["csrf_token"]
+        done = await client.post("/api/v1/applications/app-9/materials-ready", json={"expected_version": 3},
+                                 headers={"X-CSRF-Token": token})
+        assert done.status_code == 200, done.text
+        assert done.json()["status"]["materials_resubmitted_at"].startswith("2026-02-04")
+        assert done.json()["status"]["missing_materials"] == ["继续教育证明"]
+        stale = await client.post("/api/v1/applications/app-9/materials-ready", json={"expected_version": 3},
+                                  headers={"X-CSRF-Token": token})
+        assert stale.status_code == 409 and stale.json()["message_zh"]
+        unknown = await client.post("/api/v1/applications/app-x/materials-ready", json={},
+                                    headers={"X-CSRF-Token": token})
+        assert unknown.status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from servicekit import errors
 from tqr_gateway import vocabulary
 
 from services.gateway.tests.unit.staff_fakes import APP_ID, APP_NUMBER, DOCUMENT, GOOD_CODE, Console, console
@@ -181,3 +182,34 @@ def test_r_app_4_message_to_the_applicant(as_point: Console) -> None:
     answer = as_point.post(f"/staff/applications/{APP_ID}/message", {"body": "请于周五前来补交材料"})
     assert answer.status_code == 303
     assert [r.body for r, _ in as_point.calls.of("post_message")] == ["请于周五前来补交材料"]
+
+
+def test_r_app_7_point_staff_correct_the_account_email_then_the_application_copy(as_point: Console) -> None:
+    form = as_point.client.get(f"/staff/applications/{APP_ID}")
+    assert f"/staff/applications/{APP_ID}/email" in form.text  # offered to point staff too
+    assert "申请人账号的邮箱随之更改" in as_point.client.get(f"/staff/applications/{APP_ID}/email").text
+    as_point.calls.clear()
+    answer = as_point.post(f"/staff/applications/{APP_ID}/email",
+                           {"email": "right@example.cn", "reason": "申请人到场核对，原邮箱填错"})
+    assert answer.status_code == 303
+    [(sent, actor)] = as_point.calls.of("correct_account_email")
+    assert (sent.account_id, sent.email, sent.application_number, sent.organisation_name) == (
+        "acc-1", "right@example.cn", APP_NUMBER, "海淀一号确认点")
+    assert actor is not None and actor.role == vocabulary.POINT_STAFF  # identity checks the signed role
+    assert [r.email for r, _ in as_point.calls.of("correct_email")] == ["right@example.cn"]
+    order = [name for name, _, _ in as_point.calls.calls if name in ("get", "correct_account_email", "correct_email")]
+    assert order == ["get", "correct_account_email", "correct_email"]  # scope first, the copy last
+
+
+def test_r_app_7_bad_input_or_a_refusal_changes_nothing(as_admin: Console) -> None:
+    bad = as_admin.post(f"/staff/applications/{APP_ID}/email", {"email": "nobody", "reason": ""})
+    assert bad.status_code == 422 and "请填写更正原因" in bad.text and "请输入正确的电子邮箱" in bad.text
+    assert as_admin.calls.of("correct_account_email") == [] and as_admin.calls.of("correct_email") == []
+    as_admin.calls.fail["correct_account_email"] = errors.InvalidInput(
+        [errors.FieldProblem("email", "R-APP-7", "邮箱格式不正确", "Not a valid email address")])
+    try:
+        refused = as_admin.post(f"/staff/applications/{APP_ID}/email", {"email": "a@b", "reason": "填错"})
+    finally:
+        as_admin.calls.fail.clear()
+    assert refused.status_code == 422 and "邮箱格式不正确" in refused.text
+    assert as_admin.calls.of("correct_email") == []  # the application's copy stays as the account's

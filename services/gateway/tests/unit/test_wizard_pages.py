@@ -280,3 +280,14 @@ async def test_r_wiz_7_step_7_asks_for_the_served_cycle_and_results(state: State
         page = (await post(client, "/apply/step/7/assessments?show=1", {}, page="/apply/step/7/contact")).text
     assert f'name="assessment-{year - 6}"' in page and f'name="assessment-{year}"' not in page
     assert ">待定<" in page
+
+
+async def test_r_app_7_step_7_offers_the_accounts_email_until_one_is_saved(state: State) -> None:
+    async with gateway(state) as client:
+        sign_in(client)
+        await walk_to(client, 7)
+        offered = (await client.get("/apply/step/7/contact")).text
+        assert 'value="teacher@example.com"' in offered  # the account's address (wizard_fakes)
+        await save_materials(client, {**materials_form(), "email": "school.copy@example.com"})
+        again = (await client.get("/apply/step/7/contact")).text
+    assert 'value="school.copy@example.com"' in again and 'value="teacher@example.com"' not in again

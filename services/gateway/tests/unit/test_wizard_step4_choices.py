@@ -87,3 +87,57 @@ async def test_an_ended_online_window_is_said_to_be_over(state: State) -> None:
         await to_step_4(client)
         page = await client.get("/apply/step/4")
     assert "网上申报已于 2026年3月10日 17:00 结束" in option_text(page.text, "authority_code", "110108")
+
+
+async def find(client: httpx.AsyncClient, **chosen: str) -> httpx.Response:
+    html = (await client.get("/apply/step/4")).text
+    return await client.post("/apply/step/4", data={"action": "filter", "csrf_token": csrf_of(html), **chosen})
+
+
+async def test_item_18_province_city_county_then_the_covering_authority_is_suggested(state: State) -> None:
+    async with gateway(state) as client:
+        sign_in(client)
+        await to_step_4(client)
+        first = (await client.get("/apply/step/4")).text
+        assert 'name="school_province"' in first and 'name="school_city"' not in first
+        assert selected(first, "authority_code") == ""
+        province = await find(client, school_province="110000")
+        assert option_text(province.text, "school_city", "110100") == "市辖区"
+        assert 'name="school_county"' not in province.text and 'id="suggested-authority"' not in province.text
+        city = await find(client, school_province="110000", school_city="110100")
+        assert option_text(city.text, "school_county", "110108") == "海淀区"
+        county = await find(client, school_province="110000", school_city="110100", school_county="110108")
+        assert county.status_code == 200 and len(state.saved_steps) == 3  # finding saves nothing
+        suggestion = county.text[county.text.index('id="suggested-authority"'):]
+        assert "北京市 市辖区 海淀区" in suggestion and "北京市海淀区教育委员会" in suggestion
+        assert selected(county.text, "authority_code") == "110108"  # preselected …
+        assert option_text(county.text, "authority_code", NO_PLAN_AUTHORITY)  # … and the others stay offered
+
+        # Another authority chosen by the person stays chosen when the place changes.
+        kept = await find(client, school_province="110000", school_city="110100", school_county="110106",
+                          authority_code="110108", suggested_code="")
+        assert selected(kept.text, "authority_code") == "110108"
+        # The suggestion itself follows the place while the person has not changed it.
+        moved = await find(client, school_province="110000", school_city="110100", school_county="110106",
+                           authority_code="110108", suggested_code="110108")
+        assert selected(moved.text, "authority_code") == NO_PLAN_AUTHORITY
+
+
+async def test_item_18_a_search_finds_places_with_their_path_and_a_city_without_counties(state: State) -> None:
+    async with gateway(state) as client:
+        sign_in(client)
+        await to_step_4(client)
+        found = await find(client, area_search="海淀")
+        assert re.findall(r'name="school_match" type="radio" value="([^"]+)"', found.text) == ["110108"]
+        assert "北京市 市辖区 海淀区" in found.text
+        chosen = await find(client, area_search="海淀", school_match="110108")
+        assert selected(chosen.text, "school_county") == "110108" and selected(chosen.text, "authority_code") == "110108"
+        assert 'name="school_match"' not in chosen.text  # the search is done
+        dongguan = await find(client, area_search="东莞")
+        assert re.findall(r'name="school_match" type="radio" value="([^"]+)"', dongguan.text) == ["441900"]
+        no_authority = await find(client, area_search="东莞", school_match="441900")
+        assert "没有找到负责广东省 东莞市的注册机构" in no_authority.text
+        nothing = await find(client, area_search="火星")
+        assert "没有找到这个地名" in nothing.text and 'name="school_match"' not in nothing.text
+        odd = await find(client, school_province="999999", school_city="110100", school_county="110108")
+        assert odd.status_code == 200 and 'id="suggested-authority"' not in odd.text  # nothing made up

@@ -19,7 +19,7 @@ import httpx
 from servicekit import errors
 from tqr.application.v1 import application_pb2 as ref
 from tqr.application.v1 import applications_pb2 as apps
-from tqr.application.v1 import slots_pb2
+from tqr.application.v1 import slots_pb2, status_pb2
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.common.v1.vocabulary_pb2 import DOCUMENT_TYPE_ID_CARD, GENDER_FEMALE, ROLE_APPLICANT
@@ -143,7 +143,10 @@ class Applications:
         return list(self.state.current_plans)
 
     async def list_regions(self, parent_code: str = "") -> list[ref.Region]:
-        return [ref.Region(code="110000", name="北京市", level="PROVINCE")]
+        """A slice of GB/T 2260 as the reference data holds it (东莞市 has no counties)."""
+        tree = {"": [("110000", "北京市"), ("440000", "广东省")], "110000": [("110100", "市辖区")],
+                "110100": [("110106", "丰台区"), ("110108", "海淀区")], "440000": [("441900", "东莞市")]}
+        return [ref.Region(code=code, name=name, parent_code=parent_code) for code, name in tree.get(parent_code, [])]
 
     async def list_authorities(self, region_code: str = "") -> list[AuthorityView]:
         return [AuthorityView("110108", "北京市海淀区教育委员会", "110108", "", ""),
@@ -311,6 +314,19 @@ class Applications:
     async def correct_authority(self, application_id: str, authority_code: str, point_code: str,
                                 expected_version: int, md: Metadata) -> views.ApplicationView:
         return self._own(application_id, md)
+
+    async def resubmit_materials(self, application_id: str, expected_version: int,
+                                 md: Metadata) -> views.ApplicationView:
+        """Issue 19 item 19, as the service: only in MATERIALS_INCOMPLETE, at the current version."""
+        view = self._own(application_id, md)
+        if view.status.status != status_pb2.MATERIALS_INCOMPLETE:
+            raise refused(errors.RuleViolation("R-APP-2", "只有“材料不全”的申请才能告知确认点已补齐材料",
+                                               "Only an application with missing materials can say they are ready"))
+        if expected_version and expected_version != view.version:
+            raise refused(errors.Conflict("CONFLICT", "申请刚被修改过，请刷新后再试", "Changed meanwhile; reload"))
+        view.status.materials_resubmitted_at.FromSeconds(1_770_200_000)
+        view.version += 1
+        return view
 
     async def messages(self, application_id: str, md: Metadata) -> apps.ListMessagesResponse:
         self._own(application_id, md)

@@ -135,6 +135,17 @@ def test_r_app_6_the_edit_deadline_is_the_one_the_application_service_sent(chann
         assert "3月12日 23:59" not in body and "12 Mar 2026" not in body
 
 
+@pytest.mark.parametrize("to_new", [False, True])
+def test_r_app_7_a_staff_correction_names_the_organisation_and_not_the_password(to_new, make):
+    message = render(make("tqr.identity.v1.EmailChanged", corrected_by="海淀区教育委员会", to_new_address=to_new),
+                     Channel.EMAIL)
+    assert message.subject and message.html
+    for body in (message.text, message.html):
+        assert "海淀区教育委员会" in body and "当前密码" not in body and "current password" not in body
+        assert ("更正为本邮箱" in body) is to_new and ("n***@example.cn" in body) is not to_new
+    assert ("本邮箱" in message.subject) is to_new
+
+
 INAPP_EVENTS = [event for event, spec in CATALOGUE.items() if Channel.INAPP in spec.channels]
 
 

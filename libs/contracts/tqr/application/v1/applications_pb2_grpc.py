@@ -64,6 +64,11 @@ class ApplicantServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesResponse.FromString,
                 _registered_method=True)
+        self.ResubmitMaterials = channel.unary_unary(
+                '/tqr.application.v1.ApplicantService/ResubmitMaterials',
+                request_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsResponse.FromString,
+                _registered_method=True)
         self.ListApplicationAccess = channel.unary_unary(
                 '/tqr.application.v1.ApplicantService/ListApplicationAccess',
                 request_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListApplicationAccessRequest.SerializeToString,
@@ -114,6 +119,14 @@ class ApplicantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResubmitMaterials(self, request, context):
+        """Issue 19 item 19: in MATERIALS_INCOMPLETE, the applicant says the missing papers are ready; the
+        point sees the listed items marked to check. No status change; the point's next result ends it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListApplicationAccess(self, request, context):
         """R-STAFF-9: which organisation looked at or changed the application, and when; never who.
         """
@@ -153,6 +166,11 @@ def add_ApplicantServiceServicer_to_server(servicer, server):
                     servicer.ListMessages,
                     request_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesResponse.SerializeToString,
+            ),
+            'ResubmitMaterials': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResubmitMaterials,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsResponse.SerializeToString,
             ),
             'ListApplicationAccess': grpc.unary_unary_rpc_method_handler(
                     servicer.ListApplicationAccess,
@@ -322,6 +340,33 @@ class ApplicantService:
             '/tqr.application.v1.ApplicantService/ListMessages',
             tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_applications__pb2.ListMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResubmitMaterials(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ApplicantService/ResubmitMaterials',
+            tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_applications__pb2.ResubmitMaterialsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -44,6 +44,10 @@ class ApplicantServiceStub:
     WithdrawApplication: _grpc.UnaryUnaryMultiCallable[_applications_pb2.WithdrawApplicationRequest, _applications_pb2.WithdrawApplicationResponse]
     ListMessages: _grpc.UnaryUnaryMultiCallable[_applications_pb2.ListMessagesRequest, _applications_pb2.ListMessagesResponse]
     """R-APP-4: messages about own applications and the chosen points' on-site notes."""
+    ResubmitMaterials: _grpc.UnaryUnaryMultiCallable[_applications_pb2.ResubmitMaterialsRequest, _applications_pb2.ResubmitMaterialsResponse]
+    """Issue 19 item 19: in MATERIALS_INCOMPLETE, the applicant says the missing papers are ready; the
+    point sees the listed items marked to check. No status change; the point's next result ends it.
+    """
     ListApplicationAccess: _grpc.UnaryUnaryMultiCallable[_applications_pb2.ListApplicationAccessRequest, _applications_pb2.ListApplicationAccessResponse]
     """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
@@ -61,6 +65,10 @@ class ApplicantServiceAsyncStub(ApplicantServiceStub):
     WithdrawApplication: _aio.UnaryUnaryMultiCallable[_applications_pb2.WithdrawApplicationRequest, _applications_pb2.WithdrawApplicationResponse]  # type: ignore[assignment]
     ListMessages: _aio.UnaryUnaryMultiCallable[_applications_pb2.ListMessagesRequest, _applications_pb2.ListMessagesResponse]  # type: ignore[assignment]
     """R-APP-4: messages about own applications and the chosen points' on-site notes."""
+    ResubmitMaterials: _aio.UnaryUnaryMultiCallable[_applications_pb2.ResubmitMaterialsRequest, _applications_pb2.ResubmitMaterialsResponse]  # type: ignore[assignment]
+    """Issue 19 item 19: in MATERIALS_INCOMPLETE, the applicant says the missing papers are ready; the
+    point sees the listed items marked to check. No status change; the point's next result ends it.
+    """
     ListApplicationAccess: _aio.UnaryUnaryMultiCallable[_applications_pb2.ListApplicationAccessRequest, _applications_pb2.ListApplicationAccessResponse]  # type: ignore[assignment]
     """R-STAFF-9: which organisation looked at or changed the application, and when; never who."""
 
@@ -111,6 +119,16 @@ class ApplicantServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_applications_pb2.ListMessagesResponse, _abc.Awaitable[_applications_pb2.ListMessagesResponse]]:
         """R-APP-4: messages about own applications and the chosen points' on-site notes."""
+
+    @_abc_1.abstractmethod
+    def ResubmitMaterials(
+        self,
+        request: _applications_pb2.ResubmitMaterialsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.ResubmitMaterialsResponse, _abc.Awaitable[_applications_pb2.ResubmitMaterialsResponse]]:
+        """Issue 19 item 19: in MATERIALS_INCOMPLETE, the applicant says the missing papers are ready; the
+        point sees the listed items marked to check. No status change; the point's next result ends it.
+        """
 
     @_abc_1.abstractmethod
     def ListApplicationAccess(

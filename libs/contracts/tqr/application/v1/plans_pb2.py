@@ -23,42 +23,49 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tqr.application.v1 import application_pb2 as tqr_dot_application_dot_v1_dot_application__pb2
 from tqr.application.v1 import views_pb2 as tqr_dot_application_dot_v1_dot_views__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etqr/application/v1/plans.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1etqr/application/v1/views.proto\"\x8a\x01\n\x10PointWindowInput\x12\x12\n\npoint_code\x18\x01 \x01(\t\x12\x31\n\rconfirm_start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63onfirm_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xd1\x01\n\x11\x43reatePlanRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\x0conline_start\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nonline_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x06points\x18\x05 \x03(\x0b\x32$.tqr.application.v1.PointWindowInput\"<\n\x12\x43reatePlanResponse\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.tqr.application.v1.Plan\"\xca\x01\n\x11UpdatePlanRequest\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\x0conline_start\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nonline_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x06points\x18\x05 \x03(\x0b\x32$.tqr.application.v1.PointWindowInput\"<\n\x12UpdatePlanResponse\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.tqr.application.v1.Plan\"*\n\x10ListPlansRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\"<\n\x11ListPlansResponse\x12\'\n\x05plans\x18\x01 \x03(\x0b\x32\x18.tqr.application.v1.Plan\"9\n\x14SetPointNotesRequest\x12\x12\n\npoint_code\x18\x01 \x01(\t\x12\r\n\x05notes\x18\x02 \x01(\t\"\x17\n\x15SetPointNotesResponse\"1\n\x17GetAuthorityPlanRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\"W\n\x18GetAuthorityPlanResponse\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.tqr.application.v1.Plan\x12\x13\n\x0bonline_open\x18\x02 \x01(\x08\"\x19\n\x17ListCurrentPlansRequest\"C\n\x18ListCurrentPlansResponse\x12\'\n\x05plans\x18\x01 \x03(\x0b\x32\x18.tqr.application.v1.Plan2\xe5\x04\n\x0bPlanService\x12[\n\nCreatePlan\x12%.tqr.application.v1.CreatePlanRequest\x1a&.tqr.application.v1.CreatePlanResponse\x12[\n\nUpdatePlan\x12%.tqr.application.v1.UpdatePlanRequest\x1a&.tqr.application.v1.UpdatePlanResponse\x12X\n\tListPlans\x12$.tqr.application.v1.ListPlansRequest\x1a%.tqr.application.v1.ListPlansResponse\x12\x64\n\rSetPointNotes\x12(.tqr.application.v1.SetPointNotesRequest\x1a).tqr.application.v1.SetPointNotesResponse\x12m\n\x10GetAuthorityPlan\x12+.tqr.application.v1.GetAuthorityPlanRequest\x1a,.tqr.application.v1.GetAuthorityPlanResponse\x12m\n\x10ListCurrentPlans\x12+.tqr.application.v1.ListCurrentPlansRequest\x1a,.tqr.application.v1.ListCurrentPlansResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etqr/application/v1/plans.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tqr/application/v1/application.proto\x1a\x1etqr/application/v1/views.proto\"\x8a\x01\n\x10PointWindowInput\x12\x12\n\npoint_code\x18\x01 \x01(\t\x12\x31\n\rconfirm_start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63onfirm_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xd1\x01\n\x11\x43reatePlanRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\x0conline_start\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nonline_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x06points\x18\x05 \x03(\x0b\x32$.tqr.application.v1.PointWindowInput\"<\n\x12\x43reatePlanResponse\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.tqr.application.v1.Plan\"\xca\x01\n\x11UpdatePlanRequest\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\x0conline_start\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nonline_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x06points\x18\x05 \x03(\x0b\x32$.tqr.application.v1.PointWindowInput\"<\n\x12UpdatePlanResponse\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.tqr.application.v1.Plan\"*\n\x10ListPlansRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\"<\n\x11ListPlansResponse\x12\'\n\x05plans\x18\x01 \x03(\x0b\x32\x18.tqr.application.v1.Plan\"9\n\x14SetPointNotesRequest\x12\x12\n\npoint_code\x18\x01 \x01(\t\x12\r\n\x05notes\x18\x02 \x01(\t\"\x17\n\x15SetPointNotesResponse\"1\n\x17GetAuthorityPlanRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\"W\n\x18GetAuthorityPlanResponse\x12&\n\x04plan\x18\x01 \x01(\x0b\x32\x18.tqr.application.v1.Plan\x12\x13\n\x0bonline_open\x18\x02 \x01(\x08\"\x19\n\x17ListCurrentPlansRequest\"C\n\x18ListCurrentPlansResponse\x12\'\n\x05plans\x18\x01 \x03(\x0b\x32\x18.tqr.application.v1.Plan\"6\n\x1cGetMaterialsChecklistRequest\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\"|\n\x1dGetMaterialsChecklistResponse\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\x12/\n\x05items\x18\x02 \x03(\x0b\x32 .tqr.application.v1.MaterialItem\x12\x12\n\ncustomised\x18\x03 \x01(\x08\"O\n\x1cSetMaterialsChecklistRequest\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .tqr.application.v1.MaterialItem2\xe1\x06\n\x0bPlanService\x12[\n\nCreatePlan\x12%.tqr.application.v1.CreatePlanRequest\x1a&.tqr.application.v1.CreatePlanResponse\x12[\n\nUpdatePlan\x12%.tqr.application.v1.UpdatePlanRequest\x1a&.tqr.application.v1.UpdatePlanResponse\x12X\n\tListPlans\x12$.tqr.application.v1.ListPlansRequest\x1a%.tqr.application.v1.ListPlansResponse\x12\x64\n\rSetPointNotes\x12(.tqr.application.v1.SetPointNotesRequest\x1a).tqr.application.v1.SetPointNotesResponse\x12m\n\x10GetAuthorityPlan\x12+.tqr.application.v1.GetAuthorityPlanRequest\x1a,.tqr.application.v1.GetAuthorityPlanResponse\x12m\n\x10ListCurrentPlans\x12+.tqr.application.v1.ListCurrentPlansRequest\x1a,.tqr.application.v1.ListCurrentPlansResponse\x12|\n\x15GetMaterialsChecklist\x12\x30.tqr.application.v1.GetMaterialsChecklistRequest\x1a\x31.tqr.application.v1.GetMaterialsChecklistResponse\x12|\n\x15SetMaterialsChecklist\x12\x30.tqr.application.v1.SetMaterialsChecklistRequest\x1a\x31.tqr.application.v1.GetMaterialsChecklistResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tqr.application.v1.plans_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_POINTWINDOWINPUT']._serialized_start=120
-  _globals['_POINTWINDOWINPUT']._serialized_end=258
-  _globals['_CREATEPLANREQUEST']._serialized_start=261
-  _globals['_CREATEPLANREQUEST']._serialized_end=470
-  _globals['_CREATEPLANRESPONSE']._serialized_start=472
-  _globals['_CREATEPLANRESPONSE']._serialized_end=532
-  _globals['_UPDATEPLANREQUEST']._serialized_start=535
-  _globals['_UPDATEPLANREQUEST']._serialized_end=737
-  _globals['_UPDATEPLANRESPONSE']._serialized_start=739
-  _globals['_UPDATEPLANRESPONSE']._serialized_end=799
-  _globals['_LISTPLANSREQUEST']._serialized_start=801
-  _globals['_LISTPLANSREQUEST']._serialized_end=843
-  _globals['_LISTPLANSRESPONSE']._serialized_start=845
-  _globals['_LISTPLANSRESPONSE']._serialized_end=905
-  _globals['_SETPOINTNOTESREQUEST']._serialized_start=907
-  _globals['_SETPOINTNOTESREQUEST']._serialized_end=964
-  _globals['_SETPOINTNOTESRESPONSE']._serialized_start=966
-  _globals['_SETPOINTNOTESRESPONSE']._serialized_end=989
-  _globals['_GETAUTHORITYPLANREQUEST']._serialized_start=991
-  _globals['_GETAUTHORITYPLANREQUEST']._serialized_end=1040
-  _globals['_GETAUTHORITYPLANRESPONSE']._serialized_start=1042
-  _globals['_GETAUTHORITYPLANRESPONSE']._serialized_end=1129
-  _globals['_LISTCURRENTPLANSREQUEST']._serialized_start=1131
-  _globals['_LISTCURRENTPLANSREQUEST']._serialized_end=1156
-  _globals['_LISTCURRENTPLANSRESPONSE']._serialized_start=1158
-  _globals['_LISTCURRENTPLANSRESPONSE']._serialized_end=1225
-  _globals['_PLANSERVICE']._serialized_start=1228
-  _globals['_PLANSERVICE']._serialized_end=1841
+  _globals['_POINTWINDOWINPUT']._serialized_start=158
+  _globals['_POINTWINDOWINPUT']._serialized_end=296
+  _globals['_CREATEPLANREQUEST']._serialized_start=299
+  _globals['_CREATEPLANREQUEST']._serialized_end=508
+  _globals['_CREATEPLANRESPONSE']._serialized_start=510
+  _globals['_CREATEPLANRESPONSE']._serialized_end=570
+  _globals['_UPDATEPLANREQUEST']._serialized_start=573
+  _globals['_UPDATEPLANREQUEST']._serialized_end=775
+  _globals['_UPDATEPLANRESPONSE']._serialized_start=777
+  _globals['_UPDATEPLANRESPONSE']._serialized_end=837
+  _globals['_LISTPLANSREQUEST']._serialized_start=839
+  _globals['_LISTPLANSREQUEST']._serialized_end=881
+  _globals['_LISTPLANSRESPONSE']._serialized_start=883
+  _globals['_LISTPLANSRESPONSE']._serialized_end=943
+  _globals['_SETPOINTNOTESREQUEST']._serialized_start=945
+  _globals['_SETPOINTNOTESREQUEST']._serialized_end=1002
+  _globals['_SETPOINTNOTESRESPONSE']._serialized_start=1004
+  _globals['_SETPOINTNOTESRESPONSE']._serialized_end=1027
+  _globals['_GETAUTHORITYPLANREQUEST']._serialized_start=1029
+  _globals['_GETAUTHORITYPLANREQUEST']._serialized_end=1078
+  _globals['_GETAUTHORITYPLANRESPONSE']._serialized_start=1080
+  _globals['_GETAUTHORITYPLANRESPONSE']._serialized_end=1167
+  _globals['_LISTCURRENTPLANSREQUEST']._serialized_start=1169
+  _globals['_LISTCURRENTPLANSREQUEST']._serialized_end=1194
+  _globals['_LISTCURRENTPLANSRESPONSE']._serialized_start=1196
+  _globals['_LISTCURRENTPLANSRESPONSE']._serialized_end=1263
+  _globals['_GETMATERIALSCHECKLISTREQUEST']._serialized_start=1265
+  _globals['_GETMATERIALSCHECKLISTREQUEST']._serialized_end=1319
+  _globals['_GETMATERIALSCHECKLISTRESPONSE']._serialized_start=1321
+  _globals['_GETMATERIALSCHECKLISTRESPONSE']._serialized_end=1445
+  _globals['_SETMATERIALSCHECKLISTREQUEST']._serialized_start=1447
+  _globals['_SETMATERIALSCHECKLISTREQUEST']._serialized_end=1526
+  _globals['_PLANSERVICE']._serialized_start=1529
+  _globals['_PLANSERVICE']._serialized_end=2394
 # @@protoc_insertion_point(module_scope)

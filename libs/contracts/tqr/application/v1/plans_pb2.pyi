@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from tqr.application.v1 import application_pb2 as _application_pb2
 from tqr.application.v1 import views_pb2 as _views_pb2
 import builtins as _builtins
 import sys
@@ -314,3 +315,71 @@ class ListCurrentPlansResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListCurrentPlansResponse: _TypeAlias = ListCurrentPlansResponse  # noqa: Y015
+
+@_typing.final
+class GetMaterialsChecklistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    authority_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        authority_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority_code", b"authority_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetMaterialsChecklistRequest: _TypeAlias = GetMaterialsChecklistRequest  # noqa: Y015
+
+@_typing.final
+class GetMaterialsChecklistResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    CUSTOMISED_FIELD_NUMBER: _builtins.int
+    authority_code: _builtins.str
+    customised: _builtins.bool
+    """false: the default checklist"""
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[_application_pb2.MaterialItem]: ...
+    def __init__(
+        self,
+        *,
+        authority_code: _builtins.str = ...,
+        items: _abc.Iterable[_application_pb2.MaterialItem] | None = ...,
+        customised: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority_code", b"authority_code", "customised", b"customised", "items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetMaterialsChecklistResponse: _TypeAlias = GetMaterialsChecklistResponse  # noqa: Y015
+
+@_typing.final
+class SetMaterialsChecklistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[_application_pb2.MaterialItem]:
+        """code may be empty (one is made); name_zh required"""
+
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[_application_pb2.MaterialItem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetMaterialsChecklistRequest: _TypeAlias = SetMaterialsChecklistRequest  # noqa: Y015

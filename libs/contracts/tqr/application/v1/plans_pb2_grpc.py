@@ -64,6 +64,16 @@ class PlanServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansResponse.FromString,
                 _registered_method=True)
+        self.GetMaterialsChecklist = channel.unary_unary(
+                '/tqr.application.v1.PlanService/GetMaterialsChecklist',
+                request_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistResponse.FromString,
+                _registered_method=True)
+        self.SetMaterialsChecklist = channel.unary_unary(
+                '/tqr.application.v1.PlanService/SetMaterialsChecklist',
+                request_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.SetMaterialsChecklistRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistResponse.FromString,
+                _registered_method=True)
 
 
 class PlanServiceServicer:
@@ -110,6 +120,22 @@ class PlanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMaterialsChecklist(self, request, context):
+        """Issue 19 item 19: the materials checklist staff pick from when materials are incomplete; each
+        authority may keep its own (authority admins, their own authority), else the default one
+        (domain/checklist.py, also in GetWorkflowRules). Any staff member may read an authority's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetMaterialsChecklist(self, request, context):
+        """Replaces the caller's authority's checklist; no items: back to the default. Audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -142,6 +168,16 @@ def add_PlanServiceServicer_to_server(servicer, server):
                     servicer.ListCurrentPlans,
                     request_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansResponse.SerializeToString,
+            ),
+            'GetMaterialsChecklist': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMaterialsChecklist,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistResponse.SerializeToString,
+            ),
+            'SetMaterialsChecklist': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetMaterialsChecklist,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_plans__pb2.SetMaterialsChecklistRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -306,6 +342,60 @@ class PlanService:
             '/tqr.application.v1.PlanService/ListCurrentPlans',
             tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_plans__pb2.ListCurrentPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMaterialsChecklist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.PlanService/GetMaterialsChecklist',
+            tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetMaterialsChecklist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.PlanService/SetMaterialsChecklist',
+            tqr_dot_application_dot_v1_dot_plans__pb2.SetMaterialsChecklistRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_plans__pb2.GetMaterialsChecklistResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,13 @@ class PlanServiceStub:
     """Anyone, signed in or not (the home page's 重要时间): every plan whose online window or a
     confirmation window has not ended yet, soonest first. The dates are public notices.
     """
+    GetMaterialsChecklist: _grpc.UnaryUnaryMultiCallable[_plans_pb2.GetMaterialsChecklistRequest, _plans_pb2.GetMaterialsChecklistResponse]
+    """Issue 19 item 19: the materials checklist staff pick from when materials are incomplete; each
+    authority may keep its own (authority admins, their own authority), else the default one
+    (domain/checklist.py, also in GetWorkflowRules). Any staff member may read an authority's.
+    """
+    SetMaterialsChecklist: _grpc.UnaryUnaryMultiCallable[_plans_pb2.SetMaterialsChecklistRequest, _plans_pb2.GetMaterialsChecklistResponse]
+    """Replaces the caller's authority's checklist; no items: back to the default. Audited."""
 
 @_typing.type_check_only
 class PlanServiceAsyncStub(PlanServiceStub):
@@ -59,6 +66,13 @@ class PlanServiceAsyncStub(PlanServiceStub):
     """Anyone, signed in or not (the home page's 重要时间): every plan whose online window or a
     confirmation window has not ended yet, soonest first. The dates are public notices.
     """
+    GetMaterialsChecklist: _aio.UnaryUnaryMultiCallable[_plans_pb2.GetMaterialsChecklistRequest, _plans_pb2.GetMaterialsChecklistResponse]  # type: ignore[assignment]
+    """Issue 19 item 19: the materials checklist staff pick from when materials are incomplete; each
+    authority may keep its own (authority admins, their own authority), else the default one
+    (domain/checklist.py, also in GetWorkflowRules). Any staff member may read an authority's.
+    """
+    SetMaterialsChecklist: _aio.UnaryUnaryMultiCallable[_plans_pb2.SetMaterialsChecklistRequest, _plans_pb2.GetMaterialsChecklistResponse]  # type: ignore[assignment]
+    """Replaces the caller's authority's checklist; no items: back to the default. Audited."""
 
 class PlanServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -108,5 +122,24 @@ class PlanServiceServicer(metaclass=_abc_1.ABCMeta):
         """Anyone, signed in or not (the home page's 重要时间): every plan whose online window or a
         confirmation window has not ended yet, soonest first. The dates are public notices.
         """
+
+    @_abc_1.abstractmethod
+    def GetMaterialsChecklist(
+        self,
+        request: _plans_pb2.GetMaterialsChecklistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_plans_pb2.GetMaterialsChecklistResponse, _abc.Awaitable[_plans_pb2.GetMaterialsChecklistResponse]]:
+        """Issue 19 item 19: the materials checklist staff pick from when materials are incomplete; each
+        authority may keep its own (authority admins, their own authority), else the default one
+        (domain/checklist.py, also in GetWorkflowRules). Any staff member may read an authority's.
+        """
+
+    @_abc_1.abstractmethod
+    def SetMaterialsChecklist(
+        self,
+        request: _plans_pb2.SetMaterialsChecklistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_plans_pb2.GetMaterialsChecklistResponse, _abc.Awaitable[_plans_pb2.GetMaterialsChecklistResponse]]:
+        """Replaces the caller's authority's checklist; no items: back to the default. Audited."""
 
 def add_PlanServiceServicer_to_server(servicer: PlanServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -361,6 +361,7 @@ class StatusView(_message.Message):
     NEXT_STEP_EN_FIELD_NUMBER: _builtins.int
     MISSING_MATERIALS_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    MATERIALS_RESUBMITTED_AT_FIELD_NUMBER: _builtins.int
     status: _status_pb2.ApplicationStatus.ValueType
     label_zh: _builtins.str
     label_en: _builtins.str
@@ -374,6 +375,12 @@ class StatusView(_message.Message):
     def missing_materials(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """MATERIALS_INCOMPLETE"""
 
+    @_builtins.property
+    def materials_resubmitted_at(self) -> _timestamp_pb2.Timestamp:
+        """MATERIALS_INCOMPLETE: when the applicant said the missing papers are ready (ResubmitMaterials);
+        unset before that and after the point's next result. The point checks missing_materials item by item.
+        """
+
     def __init__(
         self,
         *,
@@ -386,10 +393,11 @@ class StatusView(_message.Message):
         next_step_en: _builtins.str = ...,
         missing_materials: _abc.Iterable[_builtins.str] | None = ...,
         reason: _builtins.str = ...,
+        materials_resubmitted_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["materials_resubmitted_at", b"materials_resubmitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["label_en", b"label_en", "label_zh", b"label_zh", "meaning_en", b"meaning_en", "meaning_zh", b"meaning_zh", "missing_materials", b"missing_materials", "next_step_en", b"next_step_en", "next_step_zh", b"next_step_zh", "reason", b"reason", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["label_en", b"label_en", "label_zh", b"label_zh", "materials_resubmitted_at", b"materials_resubmitted_at", "meaning_en", b"meaning_en", "meaning_zh", b"meaning_zh", "missing_materials", b"missing_materials", "next_step_en", b"next_step_en", "next_step_zh", b"next_step_zh", "reason", b"reason", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

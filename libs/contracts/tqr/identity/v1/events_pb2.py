@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctqr/identity/v1/events.proto\x12\x0ftqr.identity.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x01\n\x19VerificationCodeRequested\x12\x14\n\x0c\x61\x63\x63ount_hint\x18\x01 \x01(\t\x12-\n\x07purpose\x18\x02 \x01(\x0e\x32\x1c.tqr.identity.v1.CodePurpose\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.tqr.identity.v1.CodeChannel\x12\x0c\n\x04\x63ode\x18\x04 \x01(\t\x12\x1a\n\x12\x65xpires_in_seconds\x18\x05 \x01(\r\x12\x1a\n\x12\x64\x65stination_sealed\x18\x06 \x01(\t\"\x82\x01\n\x11\x41\x63\x63ountRegistered\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1e\n\x16masked_document_number\x18\x03 \x01(\t\x12\x14\n\x0c\x65mail_sealed\x18\x04 \x01(\t\x12\x15\n\rmobile_sealed\x18\x05 \x01(\t\"X\n\x15\x43ontactDetailsChanged\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x65mail_sealed\x18\x02 \x01(\t\x12\x15\n\rmobile_sealed\x18\x03 \x01(\t\"\xa4\x01\n\x0c\x45mailChanged\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x0e\x63hanged_at_iso\x18\x02 \x01(\tB\x02\x18\x01\x12\x18\n\x10masked_new_email\x18\x03 \x01(\t\x12\x1a\n\x12\x64\x65stination_sealed\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"4\n\x10RealNameVerified\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"N\n\x1aRealNameVerificationFailed\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"N\n\x15ManualReviewRequested\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08\x64ue_date\x18\x03 \x01(\t\"\\\n\x13ManualReviewDecided\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"~\n\x0fPasswordChanged\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x0e\x63hanged_at_iso\x18\x02 \x01(\tB\x02\x18\x01\x12\x0b\n\x03via\x18\x03 \x01(\t\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc9\x01\n\x15SupportRequestDecided\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x17\n\x0fwithout_sign_in\x18\x06 \x01(\x08\x12\x1f\n\x17requested_mobile_sealed\x18\x07 \x01(\t\x12\x1e\n\x16requested_email_sealed\x18\x08 \x01(\t*\xa0\x01\n\x0b\x43odePurpose\x12\x1c\n\x18\x43ODE_PURPOSE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ODE_PURPOSE_REGISTER\x10\x01\x12\x1f\n\x1b\x43ODE_PURPOSE_RESET_PASSWORD\x10\x02\x12\x1f\n\x1b\x43ODE_PURPOSE_CHANGE_CONTACT\x10\x03\x12\x16\n\x12\x43ODE_PURPOSE_LOGIN\x10\x04*w\n\x0b\x43odeChannel\x12\x1c\n\x18\x43ODE_CHANNEL_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43ODE_CHANNEL_SMS\x10\x01\x12\x16\n\x12\x43ODE_CHANNEL_EMAIL\x10\x02\x12\x1c\n\x18\x43ODE_CHANNEL_ALTERNATIVE\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctqr/identity/v1/events.proto\x12\x0ftqr.identity.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x01\n\x19VerificationCodeRequested\x12\x14\n\x0c\x61\x63\x63ount_hint\x18\x01 \x01(\t\x12-\n\x07purpose\x18\x02 \x01(\x0e\x32\x1c.tqr.identity.v1.CodePurpose\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.tqr.identity.v1.CodeChannel\x12\x0c\n\x04\x63ode\x18\x04 \x01(\t\x12\x1a\n\x12\x65xpires_in_seconds\x18\x05 \x01(\r\x12\x1a\n\x12\x64\x65stination_sealed\x18\x06 \x01(\t\"\x82\x01\n\x11\x41\x63\x63ountRegistered\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1e\n\x16masked_document_number\x18\x03 \x01(\t\x12\x14\n\x0c\x65mail_sealed\x18\x04 \x01(\t\x12\x15\n\rmobile_sealed\x18\x05 \x01(\t\"X\n\x15\x43ontactDetailsChanged\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x65mail_sealed\x18\x02 \x01(\t\x12\x15\n\rmobile_sealed\x18\x03 \x01(\t\"\xd2\x01\n\x0c\x45mailChanged\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x0e\x63hanged_at_iso\x18\x02 \x01(\tB\x02\x18\x01\x12\x18\n\x10masked_new_email\x18\x03 \x01(\t\x12\x1a\n\x12\x64\x65stination_sealed\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x63orrected_by\x18\x06 \x01(\t\x12\x16\n\x0eto_new_address\x18\x07 \x01(\x08\"4\n\x10RealNameVerified\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"N\n\x1aRealNameVerificationFailed\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"N\n\x15ManualReviewRequested\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08\x64ue_date\x18\x03 \x01(\t\"\\\n\x13ManualReviewDecided\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"~\n\x0fPasswordChanged\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x0e\x63hanged_at_iso\x18\x02 \x01(\tB\x02\x18\x01\x12\x0b\n\x03via\x18\x03 \x01(\t\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc9\x01\n\x15SupportRequestDecided\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x17\n\x0fwithout_sign_in\x18\x06 \x01(\x08\x12\x1f\n\x17requested_mobile_sealed\x18\x07 \x01(\t\x12\x1e\n\x16requested_email_sealed\x18\x08 \x01(\t*\xa0\x01\n\x0b\x43odePurpose\x12\x1c\n\x18\x43ODE_PURPOSE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ODE_PURPOSE_REGISTER\x10\x01\x12\x1f\n\x1b\x43ODE_PURPOSE_RESET_PASSWORD\x10\x02\x12\x1f\n\x1b\x43ODE_PURPOSE_CHANGE_CONTACT\x10\x03\x12\x16\n\x12\x43ODE_PURPOSE_LOGIN\x10\x04*w\n\x0b\x43odeChannel\x12\x1c\n\x18\x43ODE_CHANNEL_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43ODE_CHANNEL_SMS\x10\x01\x12\x16\n\x12\x43ODE_CHANNEL_EMAIL\x10\x02\x12\x1c\n\x18\x43ODE_CHANNEL_ALTERNATIVE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,10 +36,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EMAILCHANGED'].fields_by_name['changed_at_iso']._serialized_options = b'\030\001'
   _globals['_PASSWORDCHANGED'].fields_by_name['changed_at_iso']._loaded_options = None
   _globals['_PASSWORDCHANGED'].fields_by_name['changed_at_iso']._serialized_options = b'\030\001'
-  _globals['_CODEPURPOSE']._serialized_start=1329
-  _globals['_CODEPURPOSE']._serialized_end=1489
-  _globals['_CODECHANNEL']._serialized_start=1491
-  _globals['_CODECHANNEL']._serialized_end=1610
+  _globals['_CODEPURPOSE']._serialized_start=1375
+  _globals['_CODEPURPOSE']._serialized_end=1535
+  _globals['_CODECHANNEL']._serialized_start=1537
+  _globals['_CODECHANNEL']._serialized_end=1656
   _globals['_VERIFICATIONCODEREQUESTED']._serialized_start=83
   _globals['_VERIFICATIONCODEREQUESTED']._serialized_end=296
   _globals['_ACCOUNTREGISTERED']._serialized_start=299
@@ -47,17 +47,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONTACTDETAILSCHANGED']._serialized_start=431
   _globals['_CONTACTDETAILSCHANGED']._serialized_end=519
   _globals['_EMAILCHANGED']._serialized_start=522
-  _globals['_EMAILCHANGED']._serialized_end=686
-  _globals['_REALNAMEVERIFIED']._serialized_start=688
-  _globals['_REALNAMEVERIFIED']._serialized_end=740
-  _globals['_REALNAMEVERIFICATIONFAILED']._serialized_start=742
-  _globals['_REALNAMEVERIFICATIONFAILED']._serialized_end=820
-  _globals['_MANUALREVIEWREQUESTED']._serialized_start=822
-  _globals['_MANUALREVIEWREQUESTED']._serialized_end=900
-  _globals['_MANUALREVIEWDECIDED']._serialized_start=902
-  _globals['_MANUALREVIEWDECIDED']._serialized_end=994
-  _globals['_PASSWORDCHANGED']._serialized_start=996
-  _globals['_PASSWORDCHANGED']._serialized_end=1122
-  _globals['_SUPPORTREQUESTDECIDED']._serialized_start=1125
-  _globals['_SUPPORTREQUESTDECIDED']._serialized_end=1326
+  _globals['_EMAILCHANGED']._serialized_end=732
+  _globals['_REALNAMEVERIFIED']._serialized_start=734
+  _globals['_REALNAMEVERIFIED']._serialized_end=786
+  _globals['_REALNAMEVERIFICATIONFAILED']._serialized_start=788
+  _globals['_REALNAMEVERIFICATIONFAILED']._serialized_end=866
+  _globals['_MANUALREVIEWREQUESTED']._serialized_start=868
+  _globals['_MANUALREVIEWREQUESTED']._serialized_end=946
+  _globals['_MANUALREVIEWDECIDED']._serialized_start=948
+  _globals['_MANUALREVIEWDECIDED']._serialized_end=1040
+  _globals['_PASSWORDCHANGED']._serialized_start=1042
+  _globals['_PASSWORDCHANGED']._serialized_end=1168
+  _globals['_SUPPORTREQUESTDECIDED']._serialized_start=1171
+  _globals['_SUPPORTREQUESTDECIDED']._serialized_end=1372
 # @@protoc_insertion_point(module_scope)

@@ -181,6 +181,8 @@ class EmailChanged(_message.Message):
     MASKED_NEW_EMAIL_FIELD_NUMBER: _builtins.int
     DESTINATION_SEALED_FIELD_NUMBER: _builtins.int
     CHANGED_AT_FIELD_NUMBER: _builtins.int
+    CORRECTED_BY_FIELD_NUMBER: _builtins.int
+    TO_NEW_ADDRESS_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     @_builtins.property
     @_deprecated("""This field has been marked as deprecated using proto field options.""")
@@ -194,7 +196,12 @@ class EmailChanged(_message.Message):
 
     masked_new_email: _builtins.str
     destination_sealed: _builtins.str
-    """the previous address, sealed for the notification service"""
+    """the previous address (the new one when to_new_address), sealed for notification"""
+    corrected_by: _builtins.str
+    """R-APP-7: set when staff corrected the email: the organisation that did. Then two events are
+    written, one to the previous address and one (to_new_address) to the new one.
+    """
+    to_new_address: _builtins.bool
     @_builtins.property
     def changed_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -205,10 +212,12 @@ class EmailChanged(_message.Message):
         masked_new_email: _builtins.str = ...,
         destination_sealed: _builtins.str = ...,
         changed_at: _timestamp_pb2.Timestamp | None = ...,
+        corrected_by: _builtins.str = ...,
+        to_new_address: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["changed_at", b"changed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "changed_at", b"changed_at", "changed_at_iso", b"changed_at_iso", "destination_sealed", b"destination_sealed", "masked_new_email", b"masked_new_email"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "changed_at", b"changed_at", "changed_at_iso", b"changed_at_iso", "corrected_by", b"corrected_by", "destination_sealed", b"destination_sealed", "masked_new_email", b"masked_new_email", "to_new_address", b"to_new_address"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

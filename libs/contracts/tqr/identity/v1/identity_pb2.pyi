@@ -1910,3 +1910,65 @@ class FinishStaffEnrolmentResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FinishStaffEnrolmentResponse: _TypeAlias = FinishStaffEnrolmentResponse  # noqa: Y015
+
+@_typing.final
+class CorrectAccountEmailRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    NEW_EMAIL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    ORGANISATION_NAME_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """the applicant's account (ApplicationView.applicant_id)"""
+    new_email: _builtins.str
+    reason: _builtins.str
+    """audited"""
+    application_number: _builtins.str
+    """the application the correction was made on, audited"""
+    organisation_name: _builtins.str
+    """named in the notices ("海淀区教育委员会 corrected …")"""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        new_email: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        application_number: _builtins.str = ...,
+        organisation_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "application_number", b"application_number", "new_email", b"new_email", "organisation_name", b"organisation_name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CorrectAccountEmailRequest: _TypeAlias = CorrectAccountEmailRequest  # noqa: Y015
+
+@_typing.final
+class CorrectAccountEmailResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    MASKED_EMAIL_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    masked_email: _builtins.str
+    """the account's address now, masked"""
+    changed: _builtins.bool
+    """false when the account already had this address"""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        masked_email: _builtins.str = ...,
+        changed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "changed", b"changed", "masked_email", b"masked_email"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CorrectAccountEmailResponse: _TypeAlias = CorrectAccountEmailResponse  # noqa: Y015

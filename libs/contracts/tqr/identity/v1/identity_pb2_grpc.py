@@ -210,6 +210,11 @@ class IdentityServiceStub:
                 request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentRequest.SerializeToString,
                 response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentResponse.FromString,
                 _registered_method=True)
+        self.CorrectAccountEmail = channel.unary_unary(
+                '/tqr.identity.v1.IdentityService/CorrectAccountEmail',
+                request_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailRequest.SerializeToString,
+                response_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailResponse.FromString,
+                _registered_method=True)
         self.SearchStaffAudit = channel.unary_unary(
                 '/tqr.identity.v1.IdentityService/SearchStaffAudit',
                 request_serializer=tqr_dot_common_dot_v1_dot_audit__pb2.AuditQuery.SerializeToString,
@@ -465,6 +470,16 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CorrectAccountEmail(self, request, context):
+        """R-APP-7: an authority admin or point staff member corrects an applicant's email: the account's
+        address (codes, password resets, messages) changes; the previous and the new address are both
+        told; audited. Only those two roles may; the gateway calls it after the application service
+        has found the application in the caller's scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SearchStaffAudit(self, request, context):
         """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
         organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
@@ -650,6 +665,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.FinishStaffEnrolment,
                     request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentRequest.FromString,
                     response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentResponse.SerializeToString,
+            ),
+            'CorrectAccountEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.CorrectAccountEmail,
+                    request_deserializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailRequest.FromString,
+                    response_serializer=tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailResponse.SerializeToString,
             ),
             'SearchStaffAudit': grpc.unary_unary_rpc_method_handler(
                     servicer.SearchStaffAudit,
@@ -1602,6 +1622,33 @@ class IdentityService:
             '/tqr.identity.v1.IdentityService/FinishStaffEnrolment',
             tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentRequest.SerializeToString,
             tqr_dot_identity_dot_v1_dot_identity__pb2.FinishStaffEnrolmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CorrectAccountEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.identity.v1.IdentityService/CorrectAccountEmail',
+            tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailRequest.SerializeToString,
+            tqr_dot_identity_dot_v1_dot_identity__pb2.CorrectAccountEmailResponse.FromString,
             options,
             channel_credentials,
             insecure,

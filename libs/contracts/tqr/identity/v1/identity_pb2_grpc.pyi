@@ -113,6 +113,12 @@ class IdentityServiceStub:
     """
     FinishStaffEnrolment: _grpc.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]
     """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+    CorrectAccountEmail: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CorrectAccountEmailRequest, _identity_pb2.CorrectAccountEmailResponse]
+    """R-APP-7: an authority admin or point staff member corrects an applicant's email: the account's
+    address (codes, password resets, messages) changes; the previous and the new address are both
+    told; audited. Only those two roles may; the gateway calls it after the application service
+    has found the application in the caller's scope.
+    """
     SearchStaffAudit: _grpc.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]
     """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
     organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
@@ -196,6 +202,12 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """
     FinishStaffEnrolment: _aio.UnaryUnaryMultiCallable[_identity_pb2.FinishStaffEnrolmentRequest, _identity_pb2.FinishStaffEnrolmentResponse]  # type: ignore[assignment]
     """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+    CorrectAccountEmail: _aio.UnaryUnaryMultiCallable[_identity_pb2.CorrectAccountEmailRequest, _identity_pb2.CorrectAccountEmailResponse]  # type: ignore[assignment]
+    """R-APP-7: an authority admin or point staff member corrects an applicant's email: the account's
+    address (codes, password resets, messages) changes; the previous and the new address are both
+    told; audited. Only those two roles may; the gateway calls it after the application service
+    has found the application in the caller's scope.
+    """
     SearchStaffAudit: _aio.UnaryUnaryMultiCallable[_audit_pb2.AuditQuery, _audit_pb2.AuditPage]  # type: ignore[assignment]
     """R-STAFF-9: the staff audit (staff administration, reviews, support); authority admins read their
     organisation's rows (authority and its points), system admins all; scoped by the caller's actor.
@@ -486,6 +498,18 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.FinishStaffEnrolmentResponse, _abc.Awaitable[_identity_pb2.FinishStaffEnrolmentResponse]]:
         """New password + a code from the authenticator; answers recovery codes (shown once) and a session."""
+
+    @_abc_1.abstractmethod
+    def CorrectAccountEmail(
+        self,
+        request: _identity_pb2.CorrectAccountEmailRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.CorrectAccountEmailResponse, _abc.Awaitable[_identity_pb2.CorrectAccountEmailResponse]]:
+        """R-APP-7: an authority admin or point staff member corrects an applicant's email: the account's
+        address (codes, password resets, messages) changes; the previous and the new address are both
+        told; audited. Only those two roles may; the gateway calls it after the application service
+        has found the application in the caller's scope.
+        """
 
     @_abc_1.abstractmethod
     def SearchStaffAudit(

@@ -3,6 +3,7 @@ number counter, history, messages, and the certificate numbers claimed by more t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, insert, select, update
@@ -49,7 +50,8 @@ def _application(row: Any, cipher: DocumentNumberCipher) -> Application:
             identity=dict(data.get("identity", {})),
             overridden_warnings=tuple(data.get("overridden_warnings", ())),
         ),
-        decision=Decision(data.get("last_reason", ""), tuple(data.get("missing_materials", ()))),
+        decision=Decision(data.get("last_reason", ""), tuple(data.get("missing_materials", ())),
+                          _instant(data.get("materials_resubmitted_at"))),
         certificate_locked=row.certificate_locked,
         edit_revision=int(data.get("edit_revision", 1)),
         submitted_at=aware(row.submitted_at),
@@ -70,7 +72,12 @@ def _data(app: Application) -> dict[str, Any]:
         "last_reason": app.decision.reason,
         "missing_materials": list(app.decision.missing_materials),
         "edit_revision": app.edit_revision,
+        "materials_resubmitted_at": app.decision.resubmitted_at.isoformat() if app.decision.resubmitted_at else None,
     }
+
+
+def _instant(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 async def get(

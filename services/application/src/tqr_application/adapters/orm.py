@@ -245,6 +245,18 @@ eligibility_thresholds = Table(
     Column("authority_code", String(6), primary_key=True),
     Column("settings", JSON, nullable=False),
 )
+# Issue 19 item 19: an authority's own materials checklist, in order; none: the default one
+# (domain/checklist.py).
+materials_checklist_items = Table(
+    "materials_checklist_items", metadata,
+    Column("authority_code", String(6), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("name_zh", String(100), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    PrimaryKeyConstraint("authority_code", "position", name="pk_materials_checklist_items"),
+    UniqueConstraint("authority_code", "code", name="uq_materials_checklist_items_code"),
+)
 
 # R-APP-9: each applicant is reminded once per closing window. ``window`` is ``online:<plan id>`` or
 # ``confirmation:<plan id>:<point code>``.

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from servicekit.errors import RuleViolation
+
 from tqr_application.domain.roles import Actor
 from tqr_application.domain.status import ApplicationStatus, StatusAction, TransitionRecord, apply_transition
 
@@ -55,6 +57,9 @@ class Decision:
 
     reason: str = ""
     missing_materials: tuple[str, ...] = ()
+    # Issue 19 item 19: when the applicant said the missing papers are ready (the point's next
+    # result starts a new Decision, so this ends with it).
+    resubmitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +240,17 @@ class Application:
         """R-APP-6: 现任教学段 and 现任教学科."""
         self.answers = replace(self.answers, teaching_stage_code=stage_code, teaching_subject_code=subject_code)
         self._changed(Section.TEACHING, now)
+
+    def resubmit_materials(self, now: datetime) -> None:
+        """Issue 19 item 19: the applicant says the listed papers are ready; the point checks them item
+        by item. Only in MATERIALS_INCOMPLETE; saying it again changes nothing."""
+        if self.status is not ApplicationStatus.MATERIALS_INCOMPLETE:
+            raise RuleViolation("R-APP-2", "只有“材料不全”的申请才能告知确认点已补齐材料",
+                                "Only an application with missing materials can say they are ready")
+        if self.decision.resubmitted_at is not None:
+            return
+        self.decision = replace(self.decision, resubmitted_at=now)
+        self._touch(now)
 
     def post_message(self, message_id: str, author: Actor, author_org_name: str, body: str, now: datetime) -> None:
         """R-APP-4: a message to the applicant; it is not a change of the application itself."""

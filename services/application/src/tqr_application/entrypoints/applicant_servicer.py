@@ -58,6 +58,12 @@ class ApplicantServicer(rpc.ApplicantServiceServicer):
                                          request.expected_version)
         return pb.WithdrawApplicationResponse(application=mappers.application(found))
 
+    async def ResubmitMaterials(self, request: pb.ResubmitMaterialsRequest,
+                                context: grpc.aio.ServicerContext) -> pb.ResubmitMaterialsResponse:
+        found = await applicant.resubmit_materials(self.ctx, caller(context), request.application_id,
+                                                   request.expected_version)
+        return pb.ResubmitMaterialsResponse(application=mappers.application(found))
+
     async def ListMessages(self, request: pb.ListMessagesRequest,
                            context: grpc.aio.ServicerContext) -> pb.ListMessagesResponse:
         rows, notes = await applicant.list_messages(self.ctx, caller(context), request.application_id)

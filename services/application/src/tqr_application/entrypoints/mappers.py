@@ -161,12 +161,15 @@ def materials_dict(message: v.Materials) -> dict[str, Any]:
 
 def status_view(status: ApplicationStatus, decision: Decision) -> v.StatusView:
     info = STATUS_INFO[status]
-    return v.StatusView(
+    out = v.StatusView(
         status=status_code(status), label_zh=info.label_zh, label_en=info.label_en, meaning_zh=info.meaning_zh,
         meaning_en=info.meaning_en, next_step_zh=info.next_step_zh, next_step_en=info.next_step_en,
         missing_materials=list(decision.missing_materials) if status is ApplicationStatus.MATERIALS_INCOMPLETE
         else [], reason=decision.reason,
     )
+    if status is ApplicationStatus.MATERIALS_INCOMPLETE and decision.resubmitted_at is not None:
+        out.materials_resubmitted_at.CopyFrom(ts(decision.resubmitted_at))
+    return out
 
 
 def application(d: ApplicationDetails) -> v.ApplicationView:

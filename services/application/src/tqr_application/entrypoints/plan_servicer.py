@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import grpc
+from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import plans_pb2 as pb
 from tqr.application.v1 import plans_pb2_grpc as rpc
 
+from tqr_application.domain.checklist import ChecklistItem
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.entrypoints import mappers
 from tqr_application.entrypoints.actors import caller
-from tqr_application.service_layer import plans
+from tqr_application.service_layer import checklists, plans
 from tqr_application.service_layer.context import ServiceContext
 
 
@@ -59,6 +61,17 @@ class PlanServicer(rpc.PlanServiceServicer):
         await plans.set_point_notes(self.ctx, caller(context), request.point_code, request.notes)
         return pb.SetPointNotesResponse()
 
+    async def GetMaterialsChecklist(
+        self, request: pb.GetMaterialsChecklistRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetMaterialsChecklistResponse:
+        return _checklist(await checklists.get_checklist(self.ctx, caller(context), request.authority_code))
+
+    async def SetMaterialsChecklist(
+        self, request: pb.SetMaterialsChecklistRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetMaterialsChecklistResponse:
+        items = [ChecklistItem(i.code, i.name_zh, i.name_en) for i in request.items]
+        return _checklist(await checklists.set_checklist(self.ctx, caller(context), items))
+
     async def ListCurrentPlans(
         self, request: pb.ListCurrentPlansRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListCurrentPlansResponse:
@@ -75,3 +88,9 @@ class PlanServicer(rpc.PlanServiceServicer):
         return pb.GetAuthorityPlanResponse(
             plan=await self._view(record), online_open=record.online_start <= now <= record.online_end
         )
+
+
+def _checklist(found: checklists.Checklist) -> pb.GetMaterialsChecklistResponse:
+    return pb.GetMaterialsChecklistResponse(
+        authority_code=found.authority_code, customised=found.customised,
+        items=[ref_pb.MaterialItem(code=i.code, name_zh=i.name_zh, name_en=i.name_en) for i in found.items])

@@ -280,6 +280,18 @@ async def withdraw(
         return await details(session, record, now=ctx.now(), role=actor.role)
 
 
+async def resubmit_materials(
+    ctx: ServiceContext, actor: Actor, application_id: str, expected_version: int
+) -> ApplicationDetails:
+    """Issue 19 item 19: the applicant says the missing papers are ready; the point sees them marked."""
+    async with ctx.transaction() as session:
+        record = await load_own(ctx, session, actor, application_id)
+        workflow.check_expected_version(record, expected_version)
+        record.resubmit_materials(ctx.now())
+        await workflow.store(ctx, session, record)
+        return await details(session, record, now=ctx.now(), role=actor.role)
+
+
 async def list_messages(
     ctx: ServiceContext, actor: Actor, application_id: str
 ) -> tuple[list[dict[str, object]], list[dict[str, str]]]:

@@ -233,8 +233,10 @@ async def post_message(ctx: ServiceContext, actor: Actor, application_id: str, b
 async def correct_email(
     ctx: ServiceContext, actor: Actor, application_id: str, email: str, reason: str
 ) -> ApplicationDetails:
-    """R-STAFF-1: the authority admin corrects an applicant's email on the application."""
-    require_role(actor, Role.AUTHORITY_ADMIN)
+    """R-APP-7: authority or point staff correct the applicant's email; this is the application's copy
+    (the printed form). The account's address is the identity service's, changed by the gateway's
+    call there (CorrectAccountEmail) before this one."""
+    require_role(actor, Role.AUTHORITY_ADMIN, Role.POINT_STAFF)
     clean = email.strip()
     if not EMAIL.match(clean):
         raise InvalidInput([FieldProblem("email", "R-STAFF-1", "电子邮箱格式不正确", "Not a valid email address")])

@@ -167,6 +167,10 @@ class CorrectAuthorityIn(WithExpectedVersion):
     point_code: str
 
 
+class MaterialsReadyIn(WithExpectedVersion):
+    """Issue 19 item 19: the missing materials are ready (MATERIALS_INCOMPLETE only)."""
+
+
 class WithdrawIn(WithExpectedVersion):
     reason: str = ""
 

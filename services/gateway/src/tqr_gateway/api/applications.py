@@ -218,6 +218,14 @@ async def withdraw(request: Request, application_id: str, session: Applicant, ap
     return m.from_proto(m.Application, view)
 
 
+@router.post("/applications/{application_id}/materials-ready", response_model=m.Application,
+             summary="Tell the point the missing materials are ready (MATERIALS_INCOMPLETE only)")
+async def materials_ready(request: Request, application_id: str, session: Applicant, applications: Applications,
+                          body: m.MaterialsReadyIn) -> m.Application:
+    view = await applications.resubmit_materials(application_id, body.expected_version, actor_metadata(session))
+    return m.from_proto(m.Application, view)
+
+
 @router.get("/applications/{application_id}/messages", response_model=m.Messages, summary="R-APP-4")
 async def messages(request: Request, application_id: str, session: Applicant, applications: Applications) -> m.Messages:
     return m.from_proto(m.Messages, await applications.messages(application_id, actor_metadata(session)))

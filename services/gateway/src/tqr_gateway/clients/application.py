@@ -128,6 +128,13 @@ class ApplicationClient:
             application_id=application_id, reason=reason, expected_version=expected_version), metadata=md)
         return reply.application  # type: ignore[no-any-return]
 
+    async def resubmit_materials(self, application_id: str, expected_version: int,
+                                 md: Metadata) -> views.ApplicationView:
+        """Issue 19 item 19: the missing papers are ready; the point sees the items marked."""
+        reply = await self._applicant.ResubmitMaterials(apps.ResubmitMaterialsRequest(
+            application_id=application_id, expected_version=expected_version), metadata=md)
+        return reply.application  # type: ignore[no-any-return]
+
     async def messages(self, application_id: str, md: Metadata) -> apps.ListMessagesResponse:
         return await self._applicant.ListMessages(  # type: ignore[no-any-return]
             apps.ListMessagesRequest(application_id=application_id), metadata=md)

@@ -207,6 +207,18 @@ class StaffApplicationClient:
         await self._plans.SetPointNotes(plans_pb.SetPointNotesRequest(point_code=point_code, notes=notes),
                                         metadata=metadata)
 
+    # Issue 19 item 19: the authority's materials checklist
+    async def materials_checklist(self, *, metadata: Metadata,
+                                  authority_code: str = "") -> plans_pb.GetMaterialsChecklistResponse:
+        """The authority's own checklist or the default; empty code: the caller's authority."""
+        return await self._plans.GetMaterialsChecklist(
+            plans_pb.GetMaterialsChecklistRequest(authority_code=authority_code), metadata=metadata)
+
+    async def set_materials_checklist(self, items: Sequence[ref_pb.MaterialItem], *,
+                                      metadata: Metadata) -> plans_pb.GetMaterialsChecklistResponse:
+        return await self._plans.SetMaterialsChecklist(
+            plans_pb.SetMaterialsChecklistRequest(items=list(items)), metadata=metadata)
+
     # Reference data
     async def list_points(self, authority_code: str, *, metadata: Metadata) -> list[ref_pb.ConfirmationPoint]:
         reply = await self._reference.ListConfirmationPoints(

@@ -114,3 +114,10 @@ class StaffIdentityClient:
             document_type=vocabulary.document_type(document_type), document_number=document_number),
             metadata=metadata)
         return reply.account_id
+
+    async def correct_account_email(self, account_id: str, email: str, reason: str, *, application_number: str,
+                                    organisation_name: str, metadata: Metadata) -> pb.CorrectAccountEmailResponse:
+        """R-APP-7: the account's email, corrected by authority or point staff (identity checks the role)."""
+        return await self._stub.CorrectAccountEmail(pb.CorrectAccountEmailRequest(
+            account_id=account_id, new_email=email, reason=reason, application_number=application_number,
+            organisation_name=organisation_name), metadata=metadata)

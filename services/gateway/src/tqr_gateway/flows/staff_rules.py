@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tqr_gateway.clients.staff_documents import looks_like_form_code
-from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.clients.workflow_rules import Material, WorkflowRules
 
 # The roles are the contracts' enum (tqr.common.v1.Role), named once in tqr_gateway.vocabulary.
 from tqr_gateway.vocabulary import AUTHORITY_ADMIN as AUTHORITY_ADMIN
@@ -43,10 +43,11 @@ def may(roles: Iterable[Role], *allowed: Role) -> bool:
     return bool(set(roles) & set(allowed))
 
 
-def missing_materials(checked: Iterable[str], other: str, rules: WorkflowRules) -> list[str]:
-    """The names the applicant will read: checked items in Chinese, then each other line."""
+def missing_materials(checked: Iterable[str], other: str, checklist: Iterable[Material]) -> list[str]:
+    """The names the applicant will read: checked items of the authority's checklist in Chinese,
+    then each other line."""
     ticked = set(checked)
-    names = [item.name_zh for item in rules.materials_checklist if item.code in ticked]
+    names = [item.name_zh for item in checklist if item.code in ticked]
     names += [line.strip() for line in other.splitlines() if line.strip()]
     return names
 

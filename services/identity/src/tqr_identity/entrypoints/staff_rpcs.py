@@ -7,7 +7,7 @@ from tqr.common.v1 import audit_pb2
 from tqr.identity.v1 import identity_pb2
 
 from tqr_identity.entrypoints import mappers
-from tqr_identity.service_layer import audit_log, staff_admin, staff_enrolment
+from tqr_identity.service_layer import audit_log, email_correction, staff_admin, staff_enrolment
 from tqr_identity.service_layer.context import IdentityContext
 from tqr_identity.service_layer.staff_admin import StaffDetails
 
@@ -54,6 +54,14 @@ class StaffRpcs:
                                                         mappers.document_type_code(request.document_type),
                                                         request.document_number)
         return identity_pb2.UnlockApplicantSignInResponse(account_id=account_id)
+
+    async def CorrectAccountEmail(self, request: identity_pb2.CorrectAccountEmailRequest, context: Ctx
+                                  ) -> identity_pb2.CorrectAccountEmailResponse:
+        done = await email_correction.correct_email(self.ctx, mappers.caller(context), email_correction.Correction(
+            account_id=request.account_id, new_email=request.new_email, reason=request.reason,
+            application_number=request.application_number, organisation_name=request.organisation_name))
+        return identity_pb2.CorrectAccountEmailResponse(account_id=done.account_id, masked_email=done.masked_email,
+                                                        changed=done.changed)
 
     async def StartStaffEnrolment(self, request: identity_pb2.StartStaffEnrolmentRequest, context: Ctx
                                   ) -> identity_pb2.StartStaffEnrolmentResponse:

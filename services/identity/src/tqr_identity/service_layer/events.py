@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import vocabulary
+from servicekit.masking import mask_email
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqr.identity.v1 import events_pb2
 
@@ -48,6 +49,18 @@ async def email_changed(ctx: IdentityContext, session: AsyncSession, account: Ac
         account_id=account.id, changed_at=_instant(at), masked_new_email=masked_new_email,
         destination_sealed=ctx.sealers.code_destination.seal(previous_email),
     ), aggregate_id=account.id)
+
+
+async def email_corrected(ctx: IdentityContext, session: AsyncSession, account: Account, previous_email: str,
+                          at: datetime, organisation_name: str) -> None:
+    """R-APP-7: staff corrected the email; one notice to the previous address, one to the new one."""
+    seal = ctx.sealers.code_destination.seal
+    masked = mask_email(account.email)
+    for destination, to_new in ((previous_email, False), (account.email, True)):
+        await ctx.events.stage(session, events_pb2.EmailChanged(
+            account_id=account.id, changed_at=_instant(at), masked_new_email=masked,
+            destination_sealed=seal(destination), corrected_by=organisation_name or "-", to_new_address=to_new,
+        ), aggregate_id=account.id)
 
 
 async def verification_code_requested(

@@ -31,12 +31,13 @@ from tqr_gateway.clients.staff_application import BulkFilter
 from tqr_gateway.clients.workflow_rules import status_name
 from tqr_gateway.deps import (
     ApplicationStaff,
-    AuthorityAdmin,
     StaffApplications,
     StaffDocuments,
+    StaffIdentity,
     Workflow,
     actor_metadata,
 )
+from tqr_gateway.flows import email_correction
 from tqr_gateway.flows.staff_lookup import NOTHING_FOUND, look_up
 from tqr_gateway.flows.staff_rules import MAX_MESSAGE, Problem, check_action
 from tqr_gateway.flows.timestamps import instant
@@ -111,13 +112,16 @@ async def post_message(request: Request, session: ApplicationStaff, applications
 
 
 @router.post("/applications/{application_id}/email", response_model=ApplicationOut)
-async def correct_email(request: Request, session: AuthorityAdmin, applications: StaffApplications,
-                        application_id: str, body: EmailIn) -> Any:
-    if not body.reason.strip():
-        return problem_response(request, [Problem("reason", "请填写更正原因", "Give the reason for the correction")],
-                                "R-STAFF-1")
-    view = await applications.correct_email(application_id, body.email.strip(), body.reason.strip(),
-                                                           metadata=actor_metadata(session))
+async def correct_email(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                        identity: StaffIdentity, application_id: str, body: EmailIn) -> Any:
+    """R-APP-7: the account's email (codes, resets, messages) and the application's copy; both
+    addresses are told; audited by both services."""
+    email, reason = body.email.strip(), body.reason.strip()
+    problems = email_correction.check_input(email, reason)
+    if problems:
+        return problem_response(request, problems, "R-APP-7")
+    view = await email_correction.correct_email(applications, identity, application_id, email, reason,
+                                                role=session.role, metadata=actor_metadata(session))
     return ApplicationOut.of(view)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from tqr.application.v1 import views_pb2 as views
@@ -92,6 +93,8 @@ class ApplicationOut(BaseModel):
     status_label_zh: str
     status_label_en: str
     missing_materials: list[str]
+    materials_resubmitted_at: datetime | None = Field(
+        default=None, description="When the applicant said the missing materials are ready (issue 19 item 19)")
     version: int
     authority_code: str
     authority_name: str
@@ -114,6 +117,7 @@ class ApplicationOut(BaseModel):
             applicant_name=v.applicant_name, document_number_masked=v.document_number_masked,
             status=status_name(v.status.status), status_label_zh=v.status.label_zh, status_label_en=v.status.label_en,
             missing_materials=list(v.status.missing_materials), version=v.version,
+            materials_resubmitted_at=instant(v.status.materials_resubmitted_at),
             authority_code=v.authority_code, authority_name=v.authority_name, point_code=v.point.point_code,
             point_name=v.point.point_name, email=v.materials.email,
             certificate_number=v.certificate.certificate_number, submitted_at=instant(v.submitted_at),
@@ -194,6 +198,27 @@ class PlanOut(BaseModel):
 
 class NotesIn(BaseModel):
     notes: str
+
+
+class MaterialItemIO(BaseModel):
+    code: str = Field("", description="Kept when given; made from the item's place when empty")
+    name_zh: str = Field(description="What the applicant reads; at most 100 characters")
+    name_en: str = ""
+
+
+class MaterialsChecklistIn(BaseModel):
+    items: list[MaterialItemIO] = Field(description="In order, at most 30; none: back to the default checklist")
+
+
+class MaterialsChecklistOut(BaseModel):
+    authority_code: str
+    customised: bool = Field(description="False: the default checklist")
+    items: list[MaterialItemIO]
+
+    @classmethod
+    def of(cls, found: Any) -> MaterialsChecklistOut:
+        return cls(authority_code=found.authority_code, customised=found.customised,
+                   items=[MaterialItemIO(code=i.code, name_zh=i.name_zh, name_en=i.name_en) for i in found.items])
 
 
 class DecisionIn(BaseModel):

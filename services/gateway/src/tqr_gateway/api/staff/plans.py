@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from tqr.application.v1 import application_pb2 as ref_pb
 
 from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
 from tqr_gateway.api.staff.common import beijing, problem_response
-from tqr_gateway.api.staff.models import NotesIn, PlanIn, PlanOut
+from tqr_gateway.api.staff.models import MaterialsChecklistIn, MaterialsChecklistOut, NotesIn, PlanIn, PlanOut
 from tqr_gateway.clients.staff_application import PlanInput, PointWindowInput
 from tqr_gateway.clients.staff_documents import XLSX
 from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, actor_metadata
@@ -51,6 +52,23 @@ async def set_notes(request: Request, session: ApplicationStaff, applications: S
                     body: NotesIn) -> Response:
     await applications.set_point_notes(point_code, body.notes.strip(), metadata=actor_metadata(session))
     return Response(status_code=204)
+
+
+@router.get("/materials-checklist", response_model=MaterialsChecklistOut)
+async def materials_checklist(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                              authority_code: str = "") -> Any:
+    """The checklist staff tick when materials are incomplete: the authority's own or the default."""
+    found = await applications.materials_checklist(metadata=actor_metadata(session), authority_code=authority_code)
+    return MaterialsChecklistOut.of(found)
+
+
+@router.put("/materials-checklist", response_model=MaterialsChecklistOut)
+async def set_materials_checklist(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+                                  body: MaterialsChecklistIn) -> Any:
+    """The admin's own authority's checklist (audited); no items: the default again."""
+    items = [ref_pb.MaterialItem(code=i.code.strip(), name_zh=i.name_zh.strip(), name_en=i.name_en.strip())
+             for i in body.items]
+    return MaterialsChecklistOut.of(await applications.set_materials_checklist(items, metadata=actor_metadata(session)))
 
 
 @router.get("/points/{point_code}/export", response_class=Response,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 from fastapi import APIRouter, Request
@@ -10,11 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from tqr.application.v1 import status_pb2
 
 from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.notification import InboxClient
 from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_metadata
 from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.pages.portal import views
+from tqr_gateway.pages.wizard.common import page_errors
 from tqr_gateway.pages.wizard.step_context import when
+from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.formatting import paragraphs
 from tqr_gateway.web.language import language_of
 from tqr_gateway.web.templating import render
@@ -68,6 +72,14 @@ async def application_detail(request: Request, application_id: str, session: App
                              applications: Applications, inbox_client: Inbox, documents: Documents,
                              updated: str = "") -> Response:
     """R-APP-1..5 on one page; another person's application answers 404 (the service says NOT_FOUND)."""
+    context = await _detail_context(request, application_id, session, applications, inbox_client, documents,
+                                    updated)
+    return render(request, "portal/application.html", context)
+
+
+async def _detail_context(request: Request, application_id: str, session: SessionInfo,
+                          applications: ApplicationClient, inbox_client: InboxClient,
+                          documents: DocumentsClient, updated: str = "") -> dict[str, Any]:
     md = actor_metadata(session)
     client = applications
     view = await client.get_mine(application_id, md)
@@ -84,11 +96,27 @@ async def application_detail(request: Request, application_id: str, session: App
         # R-SLOT-2 / R-SLOT-3: book again while waiting for the on-site check, before the cut-off.
         "may_rebook": view.HasField("slot") and view.slot.can_rebook
         and view.status.status in (status_pb2.SUBMITTED, status_pb2.MATERIALS_INCOMPLETE),
-        "updated": updated, "unread": await unread_count(inbox_client, md),
+        "updated": updated, "unread": await unread_count(inbox_client, md), "errors": [],
         "access": await access_rows(client, application_id, md),
         "printout": views.printout(request, await documents.printout_status(application_id, md), view),
     }
-    return render(request, "portal/application.html", context)
+    return context
+
+
+@router.post("/portal/applications/{application_id}/materials-ready")
+async def materials_ready(request: Request, application_id: str, session: Applicant, applications: Applications,
+                          inbox_client: Inbox, documents: Documents) -> Response:
+    """Issue 19 item 19: the listed papers are ready; the point sees them marked to check."""
+    version = str((await request.form()).get("version", ""))
+    try:
+        await applications.resubmit_materials(application_id, int(version) if version.isdigit() else 0,
+                                              actor_metadata(session))
+    except grpc.aio.AioRpcError as exc:
+        errors = page_errors(request, exc)
+        context = await _detail_context(request, application_id, session, applications, inbox_client, documents)
+        context["errors"] = errors.summary
+        return render(request, "portal/application.html", context, status_code=400)
+    return RedirectResponse(f"/portal/applications/{application_id}?updated=materials", status_code=303)
 
 
 async def _code_names(client: ApplicationClient) -> dict[str, dict[str, str]]:

@@ -35,6 +35,8 @@ def status_context(request: Request, status: views.StatusView) -> dict[str, Any]
         "meaning": status.meaning_en if en else status.meaning_zh,
         "next_step": status.next_step_en if en else status.next_step_zh,
         "missing": list(status.missing_materials),
+        # Issue 19 item 19: when the applicant said the missing papers are ready.
+        "resubmitted_at": when(status.materials_resubmitted_at),
         "reason": status.reason,
     }
 

@@ -10,6 +10,7 @@ from tqr_gateway.pages.staff import (
     audit,
     broadcast,
     bulk,
+    checklist,
     dashboard,
     home,
     lists,
@@ -23,8 +24,8 @@ from tqr_gateway.pages.staff import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (home, lists, bulk, applications, plans, points, reviews, reference, reference_edits, people, audit,
-             broadcast, dashboard, slots):
+for part in (home, lists, bulk, applications, plans, points, checklist, reviews, reference, reference_edits, people,
+             audit, broadcast, dashboard, slots):
     router.include_router(part.router)
 
 __all__ = ["router"]

@@ -4,17 +4,26 @@ for the reason the applicant will read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tqr_gateway.clients.staff_application import StaffApplicationClient
 from tqr_gateway.clients.staff_documents import StaffDocumentsClient
-from tqr_gateway.clients.workflow_rules import WorkflowRules, action_names
-from tqr_gateway.deps import ApplicationStaff, AuthorityAdmin, StaffApplications, StaffDocuments, Workflow
+from tqr_gateway.clients.workflow_rules import Material, WorkflowRules, action_names
+from tqr_gateway.deps import (
+    ApplicationStaff,
+    StaffApplications,
+    StaffDocuments,
+    StaffIdentity,
+    Workflow,
+)
+from tqr_gateway.flows import email_correction
+from tqr_gateway.flows.materials_checklist import checklist_for
 from tqr_gateway.flows.staff_lookup import look_up
 from tqr_gateway.flows.staff_rules import (
-    AUTHORITY_ADMIN,
     MAX_MESSAGE,
     POINT_STAFF,
     Problem,
@@ -92,7 +101,7 @@ async def _application_page(request: Request, session: SessionInfo, client: Staf
         "app": vm.application(view, lang), "actions": vm.action_links(view, lang, rules),
         "details": vm.detail_rows(view, lang), "history": vm.history(view, lang),
         "eligibility": vm.eligibility(report, lang), "done": done_text, "stale": printout == "stale",
-        "can_correct_email": AUTHORITY_ADMIN in session.roles,
+        "can_correct_email": True,  # R-APP-7: authority and point staff
         "claim": {"text": vm.claim_text(claim, lang), "mine": claim is not None and claim.mine,
                   "other": claim is not None and not claim.mine},
         "can_reveal_document": POINT_STAFF in session.roles, "revealed_document": revealed,
@@ -101,18 +110,19 @@ async def _application_page(request: Request, session: SessionInfo, client: Staf
 
 
 def _action_context(request: Request, rules: WorkflowRules, application_id: str, action: str, number: str,
-                    version: int, *, checked: list[str] | None = None, other: str = "",
-                    reason: str = "") -> dict[str, object]:
+                    version: int, *, checklist: Sequence[Material] = (), checked: list[str] | None = None,
+                    other: str = "", reason: str = "", to_check: Sequence[str] = ()) -> dict[str, object]:
     lang = language_of(request)
     materials = []
     if rules.needs_materials(action):
         materials = [{"value": item.code, "text": item.name_en if lang == "en" else item.name_zh,
-                      "checked": item.code in (checked or [])} for item in rules.materials_checklist]
+                      "checked": item.code in (checked or [])} for item in checklist]
     return {"action": action, "label": translate(lang, f"staff.action.{action}"), "number": number,
             "explain": translate(lang, f"staff.action.{action}.explain"),
             "version": version, "materials": materials, "other_materials": other, "reason": reason,
             "required": rules.needs_reason(action), "adverse": action in vm.ADVERSE,
-            "back": f"/staff/applications/{application_id}", "errors": [], "field_errors": {}}
+            "back": f"/staff/applications/{application_id}", "errors": [], "field_errors": {},
+            "to_check": list(to_check)}
 
 
 @router.get("/staff/applications/{application_id}/actions/{action}")
@@ -124,7 +134,14 @@ async def action_form(request: Request, session: ApplicationStaff, applications:
         return refused_page(request, session, exc)
     if action not in action_names(view.allowed_actions) or action not in rules.staff_actions:
         return RedirectResponse(f"/staff/applications/{application_id}", status_code=303)
-    context = _action_context(request, rules, application_id, action, view.application_number, view.version)
+    checklist = await checklist_for(applications, rules, metadata=metadata(session),
+                                    authority_code=view.authority_code) if rules.needs_materials(action) else ()
+    # Issue 19 item 19: what was missing is ticked again (the point unticks what it now received).
+    missing = list(view.status.missing_materials)
+    listed = {item.name_zh: item.code for item in checklist}
+    context = _action_context(request, rules, application_id, action, view.application_number, view.version,
+                              checklist=checklist, checked=[listed[m] for m in missing if m in listed],
+                              other="\n".join(m for m in missing if m not in listed), to_check=missing)
     return page(request, session, "staff/action.html", section="staff.nav.home", context=context)
 
 
@@ -134,7 +151,9 @@ async def take_action(request: Request, session: ApplicationStaff, applications:
     form = await request.form()
     reason, other = text_of(form, "reason"), text_of(form, "other_materials")
     checked = [v for v in form.getlist("materials") if isinstance(v, str)]
-    materials = missing_materials(checked, other, rules) if rules.needs_materials(action) else []
+    checklist = await checklist_for(applications, rules, metadata=metadata(session)) \
+        if rules.needs_materials(action) else ()
+    materials = missing_materials(checked, other, checklist) if rules.needs_materials(action) else []
     version = int(text_of(form, "expected_version") or 0) if text_of(form, "expected_version").isdigit() else 0
     problems = check_action(action, reason, materials, rules)
     if not problems:
@@ -146,7 +165,7 @@ async def take_action(request: Request, session: ApplicationStaff, applications:
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc)
     context = _action_context(request, rules, application_id, action, text_of(form, "number"), version,
-                              checked=checked, other=other, reason=reason)
+                              checklist=checklist, checked=checked, other=other, reason=reason)
     context["errors"], context["field_errors"] = form_errors(request, problems)
     return page(request, session, "staff/action.html", section="staff.nav.home", context=context, status_code=422)
 
@@ -184,7 +203,7 @@ async def post_message(request: Request, session: ApplicationStaff, applications
 
 
 @router.get("/staff/applications/{application_id}/email")
-async def email_form(request: Request, session: AuthorityAdmin, applications: StaffApplications,
+async def email_form(request: Request, session: ApplicationStaff, applications: StaffApplications,
                      application_id: str) -> Response:
     try:
         view = await applications.get(application_id, metadata=metadata(session))
@@ -196,20 +215,17 @@ async def email_form(request: Request, session: AuthorityAdmin, applications: St
 
 
 @router.post("/staff/applications/{application_id}/email")
-async def correct_email(request: Request, session: AuthorityAdmin, applications: StaffApplications,
-                        application_id: str) -> Response:
-    """R-STAFF-1: the authority admin corrects the applicant's email; the reason is audited."""
+async def correct_email(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                        identity: StaffIdentity, application_id: str) -> Response:
+    """R-APP-7: authority or point staff correct the applicant's email: the account's (codes, resets,
+    messages) and the application's copy; both addresses are told; the reason is audited."""
     form = await request.form()
     email, reason = text_of(form, "email"), text_of(form, "reason")
-    problems: list[Problem] = []
-    if "@" not in email:
-        problems.append(Problem("email", "请输入正确的电子邮箱，例如 name@example.cn",
-                                "Enter a valid email address, like name@example.cn"))
-    if not reason:
-        problems.append(Problem("reason", "请填写更正原因", "Give the reason for the correction"))
+    problems = email_correction.check_input(email, reason)
     if not problems:
         try:
-            await applications.correct_email(application_id, email, reason, metadata=metadata(session))
+            await email_correction.correct_email(applications, identity, application_id, email, reason,
+                                                 role=session.role, metadata=metadata(session))
             return RedirectResponse(f"/staff/applications/{application_id}?done=EMAIL", status_code=303)
         except grpc.aio.AioRpcError as exc:
             problems = refusal_problems(exc, fallback_field="email")

@@ -96,7 +96,7 @@ async def choose(request: Request, session: ApplicationStaff, applications: Staf
 def _inputs(form: Any, rules: WorkflowRules) -> tuple[str, list[str], str, list[str], str, list[str]]:
     action, reason, other = text_of(form, "action"), text_of(form, "reason"), text_of(form, "other_materials")
     checked = [v for v in form.getlist("materials") if isinstance(v, str)]
-    materials = missing_materials(checked, other, rules) if rules.needs_materials(action) else []
+    materials = missing_materials(checked, other, rules.materials_checklist) if rules.needs_materials(action) else []
     return action, _ids(form), reason, materials, other, checked
 
 

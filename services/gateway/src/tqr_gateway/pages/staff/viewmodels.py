@@ -83,6 +83,9 @@ def application(view: views.ApplicationView, lang: str) -> dict[str, Any]:
         "status_label": view.status.label_en if en else view.status.label_zh,
         "status_meaning": view.status.meaning_en if en else view.status.meaning_zh,
         "missing_materials": list(view.status.missing_materials),
+        # Issue 19 item 19: the applicant said the listed papers are ready; the point checks each.
+        "resubmitted_at": format_datetime(instant(view.status.materials_resubmitted_at), lang)
+        if view.status.HasField("materials_resubmitted_at") else "",
         "email": view.materials.email,
         "point_code": view.point.point_code,
         "claimed_by_another": view.certificate_claimed_by_another,  # R-WIZ-10

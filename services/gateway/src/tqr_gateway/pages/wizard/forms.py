@@ -61,8 +61,9 @@ def details_from_form(form: Form) -> tuple[wiz.CertificateDetailsStep, dict[str,
     values: dict[str, Any] = {name: text(form, name) for name in DETAIL_TEXTS}
     issue_date, values["issue_date"] = date_from_form(form, "issue_date")
     birth_date, values["birth_date"] = date_from_form(form, "birth_date")
-    values["region"] = text(form, "region")
-    values["authority_search"] = text(form, "authority_search")
+    for name in ("school_province", "school_city", "school_county", "area_search", "school_match",
+                 "suggested_code", "authority_search"):
+        values[name] = text(form, name)
     step = wiz.CertificateDetailsStep(
         **{name: values[name] for name in DETAIL_TEXTS if name != "gender"}, issue_date=issue_date,
         birth_date=birth_date, gender=vocabulary.gender_of_letter(values["gender"]))
@@ -78,7 +79,8 @@ def details_from_draft(draft: wiz.Draft) -> dict[str, Any]:
         "authority_code": draft.authority_code, "teaching_stage_code": draft.teaching_stage_code,
         # Most teachers teach the subject their certificate names: offered until they choose another.
         "teaching_subject_code": draft.teaching_subject_code or c.subject_code,
-        "region": "", "authority_search": "",
+        "school_province": "", "school_city": "", "school_county": "", "area_search": "", "school_match": "",
+        "suggested_code": "", "authority_search": "",
     }
 
 

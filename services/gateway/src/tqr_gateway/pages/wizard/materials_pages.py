@@ -157,7 +157,11 @@ async def show_part(request: Request, part: str, session: Applicant, application
         return _redirect(part_path(PARTS[0]))
     if part != PARTS[0] and not materials_saved(draft):  # the earlier pages' answers are not on the server yet
         return _redirect(part_path(PARTS[0]))
-    values = forms.materials_from_draft(draft, assessment_years_of(rules))
+    account_email = ""
+    if not draft.materials.email:
+        # R-APP-7: the email is the account's (codes, resets, messages go there); offered, still editable.
+        account_email = (await identity.get_account(actor_metadata(session))).email
+    values = forms.materials_from_draft(draft, assessment_years_of(rules), account_email)
     return await render_part(request, part, draft, values, PageErrors(), rules=rules, return_to=_return_to(return_to))
 
 

@@ -14,6 +14,7 @@ from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.workflow_rules import WorkflowRules
+from tqr_gateway.flows.school_area import covering, school_area
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import format_datetime
@@ -74,16 +75,29 @@ async def authority_windows(request: Request, client: ApplicationClient, now: da
 
 async def certificate_context(request: Request, client: ApplicationClient, draft: wiz.Draft,
                               values: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """Step 4: code lists in the reference data's order, regions, authorities (filtered by region
-    and search) each with its online window, the photo."""
+    """Step 4: code lists in the reference data's order; where the school is (province → city →
+    county, or a search) and the authority covering it, suggested and preselected (issue 19 item
+    18); authorities (filtered by name) each with its online window; the photo."""
     codes = await client.code_lists()
-    regions = await client.list_regions("")
-    authorities = await client.list_authorities(values.get("region", ""))
+    if values.get("school_match"):
+        values["area_search"] = ""  # a match was chosen: the search is done
+    area = await school_area(client, province=values.get("school_province", ""), city=values.get("school_city", ""),
+                             county=values.get("school_county", ""), search=values.get("area_search", ""),
+                             match=values.get("school_match", ""))
+    values.update(school_province=area.province, school_city=area.city, school_county=area.county,
+                  school_match="")
+    authorities = await client.list_authorities("")
+    # A place is chosen down to its county (or to a city that has none, like 东莞市).
+    area_chosen = bool(area.county) or (bool(area.city) and not area.counties)
+    suggested = covering(authorities, area.region) if area_chosen else []
+    if suggested and values.get("authority_code", "") in ("", values.get("suggested_code", "")):
+        # Offered, never forced: preselected unless the person chose another; the list stays open.
+        values["authority_code"] = suggested[0].code
+    values["suggested_code"] = suggested[0].code if suggested else ""
     search = values.get("authority_search", "")
-    shown = [a for a in authorities if not search or search in a.name or search in a.code]
     chosen = values.get("authority_code", "")
-    if chosen and all(a.code != chosen for a in shown):
-        shown = [a for a in await client.list_authorities("") if a.code == chosen] + shown
+    keep = {chosen} | {a.code for a in suggested}
+    shown = [a for a in authorities if not search or search in a.name or search in a.code or a.code in keep]
     windows = await authority_windows(request, client, now or datetime.now(UTC))
     no_plan = translate(language_of(request), "wizard.certificate.window_none")
     if values.get("teaching_subject_code") not in {s.code for s in codes.subjects}:
@@ -93,7 +107,9 @@ async def certificate_context(request: Request, client: ApplicationClient, draft
         "subjects": options(codes.subjects),
         "stages": options(codes.teaching_stages),
         "missing_subject_hint": codes.missing_subject_hint_en if _en(request) else codes.missing_subject_hint_zh,
-        "regions": [{"value": r.code, "text": r.name} for r in regions],
+        **area.context(),
+        "area_chosen": area_chosen,
+        "suggested": [{"name": a.name, "window": windows.get(a.code, no_plan)} for a in suggested],
         "authorities": [{"value": a.code, "text": f"{a.name}（{windows.get(a.code, no_plan)}）"} for a in shown],
         "authority_windows": [{"name": a.name, "window": windows.get(a.code, no_plan)} for a in shown],
         "locked": draft.certificate.locked,
