@@ -81,3 +81,34 @@ async def test_the_dashboard_refuses_other_roles_and_bad_input_and_changes_nothi
     assert await app.count(audit) == before
     await figures(app, h.staff("AUTHORITY_ADMIN", "110108"))
     assert await app.count(audit, audit.c.action == "VIEW_DASHBOARD", audit.c.actor_org == "110108") == 1
+
+
+async def test_r_slot_1_the_dashboard_shows_each_points_slot_use_from_today_within_the_viewers_scope(app, h):
+    from tqr.application.v1 import slots_pb2, slots_pb2_grpc, wizard_pb2
+
+    slots = slots_pb2_grpc.AppointmentServiceStub(app.channel)
+
+    async def publish(point: str, date: str, capacity: int) -> str:
+        reply = await app.call(slots.PublishSlot, slots_pb2.PublishSlotRequest(
+            point_code=point, date=date, start_time="09:00", end_time="10:00", capacity=capacity),
+            h.staff("POINT_STAFF", point))
+        return reply.slot.slot_id
+
+    first = await publish("11010801", "2026-03-12", 10)
+    await publish("11010801", "2026-03-13", 5)
+    cancelled = await publish("11010801", "2026-03-14", 7)
+    await app.call(slots.CancelSlot, slots_pb2.CancelSlotRequest(slot_id=cancelled, reason="停电"),
+                   h.staff("POINT_STAFF", "11010801"))
+    await publish("11010501", "2026-03-12", 3)
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    await app.save(who, point=wizard_pb2.PointStep(point_code="11010801", slot_id=first))
+
+    admin = await figures(app, h.staff("AUTHORITY_ADMIN", "110108"))
+    assert [(s.point_code, s.point_name, s.slots, s.capacity, s.booked) for s in admin.slot_use] == [
+        ("11010801", "海淀一号确认点", 2, 15, 1)]  # the cancelled slot and 朝阳's are not 海淀's use
+    everyone = await figures(app, h.staff("SYSTEM_ADMIN", ""))
+    assert {s.point_code: s.capacity for s in everyone.slot_use} == {"11010801": 15, "11010501": 3}
+    app.clock.advance(seconds=3 * 24 * 3600)  # 2026-03-13 in Beijing: the 12th's slot is past
+    assert [(s.slots, s.capacity, s.booked) for s in (await figures(app, h.staff("POINT_STAFF", "11010801"))).slot_use] \
+        == [(1, 5, 0)]

@@ -42,7 +42,8 @@ class FakeDashboard:
         first = date(2026, 3, 13) - timedelta(days=days - 1)
         series = [pb.DayFigures(date=(first + timedelta(days=i)).isoformat(), submitted=i, confirmed=i // 2)
                   for i in range(days)]
-        return pb.GetStaffDashboardResponse(authorities=authorities, points=points, days=series,
+        slot_use = [pb.SlotUse(point_code="11010801", point_name=NAMES["11010801"], slots=3, capacity=30, booked=21)]
+        return pb.GetStaffDashboardResponse(authorities=authorities, points=points, days=series, slot_use=slot_use,
                                             as_of=ts(datetime(2026, 3, 13, 2, 0, tzinfo=UTC)))
 
 
@@ -87,6 +88,15 @@ def test_an_authority_admin_sees_its_points_by_status_and_the_last_14_days(dash)
     english = staff_console.client.get("/staff/dashboard?days=7").text
     assert "Applications at each confirmation point, by status" in english and "13 March 2026" in english
     assert fake.calls[-1][0] == 7
+
+
+def test_r_slot_1_a_point_that_publishes_slots_shows_their_use(dash) -> None:
+    staff_console, _ = dash
+    staff_console.sign_in("tok-admin")
+    html = staff_console.client.get("/staff/dashboard").text
+    table = html.split('id="slot-use"')[1].split("</table>")[0]
+    cells = [c.split(">")[1].split("<")[0] for c in table.split("<td")[1:]]
+    assert "海淀一号确认点（11010801）" in table and cells == ["3", "30", "21", "9"]  # 9 places left
 
 
 def test_a_system_admin_sees_every_authority(dash) -> None:

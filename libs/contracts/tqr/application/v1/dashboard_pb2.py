@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from tqr.application.v1 import status_pb2 as tqr_dot_application_dot_v1_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tqr/application/v1/dashboard.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ftqr/application/v1/status.proto\"(\n\x18GetStaffDashboardRequest\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\r\"S\n\x0bStatusCount\x12\x35\n\x06status\x18\x01 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xa6\x01\n\x0cPlaceFigures\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\x12\x16\n\x0e\x61uthority_name\x18\x02 \x01(\t\x12\x12\n\npoint_code\x18\x03 \x01(\t\x12\x12\n\npoint_name\x18\x04 \x01(\t\x12/\n\x06\x63ounts\x18\x05 \x03(\x0b\x32\x1f.tqr.application.v1.StatusCount\x12\r\n\x05total\x18\x06 \x01(\r\"@\n\nDayFigures\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12\x11\n\tsubmitted\x18\x02 \x01(\r\x12\x11\n\tconfirmed\x18\x03 \x01(\r\"\xdd\x01\n\x19GetStaffDashboardResponse\x12\x35\n\x0b\x61uthorities\x18\x01 \x03(\x0b\x32 .tqr.application.v1.PlaceFigures\x12\x30\n\x06points\x18\x02 \x03(\x0b\x32 .tqr.application.v1.PlaceFigures\x12,\n\x04\x64\x61ys\x18\x03 \x03(\x0b\x32\x1e.tqr.application.v1.DayFigures\x12)\n\x05\x61s_of\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\x89\x01\n\x15StaffDashboardService\x12p\n\x11GetStaffDashboard\x12,.tqr.application.v1.GetStaffDashboardRequest\x1a-.tqr.application.v1.GetStaffDashboardResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tqr/application/v1/dashboard.proto\x12\x12tqr.application.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ftqr/application/v1/status.proto\"(\n\x18GetStaffDashboardRequest\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\r\"S\n\x0bStatusCount\x12\x35\n\x06status\x18\x01 \x01(\x0e\x32%.tqr.application.v1.ApplicationStatus\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xa6\x01\n\x0cPlaceFigures\x12\x16\n\x0e\x61uthority_code\x18\x01 \x01(\t\x12\x16\n\x0e\x61uthority_name\x18\x02 \x01(\t\x12\x12\n\npoint_code\x18\x03 \x01(\t\x12\x12\n\npoint_name\x18\x04 \x01(\t\x12/\n\x06\x63ounts\x18\x05 \x03(\x0b\x32\x1f.tqr.application.v1.StatusCount\x12\r\n\x05total\x18\x06 \x01(\r\"@\n\nDayFigures\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12\x11\n\tsubmitted\x18\x02 \x01(\r\x12\x11\n\tconfirmed\x18\x03 \x01(\r\"b\n\x07SlotUse\x12\x12\n\npoint_code\x18\x01 \x01(\t\x12\x12\n\npoint_name\x18\x02 \x01(\t\x12\r\n\x05slots\x18\x03 \x01(\r\x12\x10\n\x08\x63\x61pacity\x18\x04 \x01(\r\x12\x0e\n\x06\x62ooked\x18\x05 \x01(\r\"\x8c\x02\n\x19GetStaffDashboardResponse\x12\x35\n\x0b\x61uthorities\x18\x01 \x03(\x0b\x32 .tqr.application.v1.PlaceFigures\x12\x30\n\x06points\x18\x02 \x03(\x0b\x32 .tqr.application.v1.PlaceFigures\x12,\n\x04\x64\x61ys\x18\x03 \x03(\x0b\x32\x1e.tqr.application.v1.DayFigures\x12)\n\x05\x61s_of\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x08slot_use\x18\x05 \x03(\x0b\x32\x1b.tqr.application.v1.SlotUse2\x89\x01\n\x15StaffDashboardService\x12p\n\x11GetStaffDashboard\x12,.tqr.application.v1.GetStaffDashboardRequest\x1a-.tqr.application.v1.GetStaffDashboardResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,8 +41,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PLACEFIGURES']._serialized_end=418
   _globals['_DAYFIGURES']._serialized_start=420
   _globals['_DAYFIGURES']._serialized_end=484
-  _globals['_GETSTAFFDASHBOARDRESPONSE']._serialized_start=487
-  _globals['_GETSTAFFDASHBOARDRESPONSE']._serialized_end=708
-  _globals['_STAFFDASHBOARDSERVICE']._serialized_start=711
-  _globals['_STAFFDASHBOARDSERVICE']._serialized_end=848
+  _globals['_SLOTUSE']._serialized_start=486
+  _globals['_SLOTUSE']._serialized_end=584
+  _globals['_GETSTAFFDASHBOARDRESPONSE']._serialized_start=587
+  _globals['_GETSTAFFDASHBOARDRESPONSE']._serialized_end=855
+  _globals['_STAFFDASHBOARDSERVICE']._serialized_start=858
+  _globals['_STAFFDASHBOARDSERVICE']._serialized_end=995
 # @@protoc_insertion_point(module_scope)

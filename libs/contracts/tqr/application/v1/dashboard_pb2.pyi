@@ -133,6 +133,41 @@ class DayFigures(_message.Message):
 Global___DayFigures: _TypeAlias = DayFigures  # noqa: Y015
 
 @_typing.final
+class SlotUse(_message.Message):
+    """R-SLOT-1: the appointment slots a point has published from today on (cancelled ones left out)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POINT_CODE_FIELD_NUMBER: _builtins.int
+    POINT_NAME_FIELD_NUMBER: _builtins.int
+    SLOTS_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    BOOKED_FIELD_NUMBER: _builtins.int
+    point_code: _builtins.str
+    point_name: _builtins.str
+    slots: _builtins.int
+    capacity: _builtins.int
+    """places in those slots"""
+    booked: _builtins.int
+    """places taken"""
+    def __init__(
+        self,
+        *,
+        point_code: _builtins.str = ...,
+        point_name: _builtins.str = ...,
+        slots: _builtins.int = ...,
+        capacity: _builtins.int = ...,
+        booked: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booked", b"booked", "capacity", b"capacity", "point_code", b"point_code", "point_name", b"point_name", "slots", b"slots"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SlotUse: _TypeAlias = SlotUse  # noqa: Y015
+
+@_typing.final
 class GetStaffDashboardResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -140,6 +175,7 @@ class GetStaffDashboardResponse(_message.Message):
     POINTS_FIELD_NUMBER: _builtins.int
     DAYS_FIELD_NUMBER: _builtins.int
     AS_OF_FIELD_NUMBER: _builtins.int
+    SLOT_USE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def authorities(self) -> _containers.RepeatedCompositeFieldContainer[Global___PlaceFigures]:
         """per authority, in code order"""
@@ -154,6 +190,10 @@ class GetStaffDashboardResponse(_message.Message):
 
     @_builtins.property
     def as_of(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def slot_use(self) -> _containers.RepeatedCompositeFieldContainer[Global___SlotUse]:
+        """points that publish slots, in code order"""
+
     def __init__(
         self,
         *,
@@ -161,10 +201,11 @@ class GetStaffDashboardResponse(_message.Message):
         points: _abc.Iterable[Global___PlaceFigures] | None = ...,
         days: _abc.Iterable[Global___DayFigures] | None = ...,
         as_of: _timestamp_pb2.Timestamp | None = ...,
+        slot_use: _abc.Iterable[Global___SlotUse] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "authorities", b"authorities", "days", b"days", "points", b"points"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "authorities", b"authorities", "days", b"days", "points", b"points", "slot_use", b"slot_use"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

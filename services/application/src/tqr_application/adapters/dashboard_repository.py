@@ -7,6 +7,7 @@ history, never rows brought into Python to be counted.
   date in Beijing (UTC+8 all year: China keeps no summer time).
 - Confirmations per day: ``status_history`` rows of CONFIRM_ON_SITE from the first day's start
   (``ix_status_history_action_at``), joined to their application for the scope, grouped the same way.
+- Slot use: the open appointment slots from today on, per point (``ix_appointment_slots_point_start``).
 """
 
 from __future__ import annotations
@@ -80,6 +81,30 @@ async def confirmations_per_day(session: AsyncSession, scope: Scope, since: date
              .where(h.c.action == StatusAction.CONFIRM_ON_SITE.value, h.c.at >= since, *scope.where())
              .group_by(day))
     return {_day(r.day): int(r.n) for r in (await session.execute(query)).all()}
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    point_code: str
+    slots: int
+    capacity: int
+    booked: int
+
+
+async def slot_use(session: AsyncSession, scope: Scope, since: datetime) -> list[SlotRow]:
+    """R-SLOT-1: per point, the open slots starting from ``since``: how many, their places, taken."""
+    s, p = orm.appointment_slots, orm.confirmation_points
+    where = [s.c.status == "OPEN", s.c.starts_at >= since]
+    if scope.point_code:
+        where.append(s.c.point_code == scope.point_code)
+    if scope.authority_code:
+        where.append(p.c.authority_code == scope.authority_code)
+    query = (select(s.c.point_code, func.count().label("slots"), func.sum(s.c.capacity).label("capacity"),
+                    func.sum(s.c.booked).label("booked"))
+             .select_from(s.join(p, p.c.code == s.c.point_code))
+             .where(*where).group_by(s.c.point_code).order_by(s.c.point_code))
+    return [SlotRow(r.point_code, int(r.slots), int(r.capacity or 0), int(r.booked or 0))
+            for r in (await session.execute(query)).all()]
 
 
 async def names(session: AsyncSession, authority_codes: set[str],

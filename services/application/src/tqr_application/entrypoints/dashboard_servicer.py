@@ -30,4 +30,6 @@ class StaffDashboardServicer(rpc.StaffDashboardServiceServicer):
             authorities=[_place(p) for p in found.authorities], points=[_place(p) for p in found.points],
             days=[pb.DayFigures(date=d.day.isoformat(), submitted=d.submitted, confirmed=d.confirmed)
                   for d in found.days],
-            as_of=mappers.ts(found.as_of))
+            as_of=mappers.ts(found.as_of),
+            slot_use=[pb.SlotUse(point_code=s.point_code, point_name=s.point_name, slots=s.slots,
+                                 capacity=s.capacity, booked=s.booked) for s in found.slot_use])

@@ -1,5 +1,5 @@
 """The staff dashboard (issue 20 part 8): counts by status per authority and point, submissions
-and confirmations per day, from the application data, for the caller's organisation only
+and confirmations per day, slot use (R-SLOT-1), from the application data, for the caller's organisation only
 (R-STAFF-4): an authority admin its authority, point staff their point, a system admin everything.
 
 Overdue manual reviews are the identity service's (R-STAFF-10) and are not counted here.
@@ -47,11 +47,21 @@ class Day:
 
 
 @dataclass(frozen=True)
+class SlotUse:
+    point_code: str
+    point_name: str
+    slots: int
+    capacity: int
+    booked: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     authorities: list[Place]
     points: list[Place]
     days: list[Day]
     as_of: datetime
+    slot_use: list[SlotUse]
 
 
 def scope_of(actor: Actor) -> Scope:
@@ -83,8 +93,9 @@ async def dashboard(ctx: ServiceContext, actor: Actor, days: int = 0) -> Dashboa
         rows = await figures.status_counts(session, scope)
         submitted = await figures.submissions_per_day(session, scope, since)
         confirmed = await figures.confirmations_per_day(session, scope, since)
+        slots = await figures.slot_use(session, scope, datetime.combine(today, time(0), BEIJING))
         authority_names, point_names = await figures.names(
-            session, {r.authority_code for r in rows}, {r.point_code for r in rows})
+            session, {r.authority_code for r in rows}, {r.point_code for r in rows} | {s.point_code for s in slots})
         await audit.record(session, actor, "VIEW_DASHBOARD", target_type="dashboard",
                            target_id=scope.point_code or scope.authority_code or "*", at=now)
     by_point: dict[tuple[str, str], dict[ApplicationStatus, int]] = defaultdict(dict)
@@ -99,4 +110,6 @@ async def dashboard(ctx: ServiceContext, actor: Actor, days: int = 0) -> Dashboa
               for (a, p), counts in sorted(by_point.items())]
     series = [Day(d, submitted.get(d, 0), confirmed.get(d, 0))
               for d in (first + timedelta(days=i) for i in range(count))]
-    return Dashboard(authorities, points, series, now)
+    slot_use = [SlotUse(s.point_code, point_names.get(s.point_code, s.point_code), s.slots, s.capacity, s.booked)
+                for s in slots]
+    return Dashboard(authorities, points, series, now, slot_use)

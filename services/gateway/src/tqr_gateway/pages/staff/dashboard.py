@@ -4,7 +4,8 @@ authority and point, and how many were submitted and confirmed on each of the la
 The figures are the application service's SQL aggregates over its own data (not Prometheus), for
 the viewer's organisation only: an authority admin sees its authority's points, point staff their
 point, a system admin every authority (R-STAFF-4; the service decides the scope from the signed
-actor, never from the request). Overdue manual reviews are not here: the identity service offers
+actor, never from the request). Points that publish appointment slots show their use from today on
+(R-SLOT-1). Overdue manual reviews are not here: the identity service offers
 no count of them yet (R-STAFF-10).
 """
 
@@ -86,4 +87,6 @@ async def dashboard(request: Request, session: DashboardViewer, client: StaffDas
         "series": [{"date": _day(d.date, lang), "submitted": d.submitted, "confirmed": d.confirmed}
                    for d in reply.days],
         "as_of": format_datetime(instant(reply.as_of), lang) if reply.HasField("as_of") else "",
+        "slot_use": [{"name": f"{s.point_name}（{s.point_code}）", "slots": s.slots, "capacity": s.capacity,
+                      "booked": s.booked, "free": s.capacity - s.booked} for s in reply.slot_use],
     })
