@@ -13,6 +13,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -22,6 +23,20 @@ from servicekit.masking import MASK_CHAR, mask_document_number, mask_email, mask
 RULE: Final = "R-STAFF-9"
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 200
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """One search of a service's audit log, as the service layer takes it (the wire's
+    ``tqr.common.v1.AuditQuery`` with its times read)."""
+
+    target: str = ""
+    staff_id: str = ""
+    action: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    page_size: int = 0
+    page_token: str = ""
+
 
 _EMAIL = re.compile(r"[^\s@;:,，；：]+@[^\s@;:,，；：]+\.[^\s@;:,，；：]{2,}")
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")

@@ -14,6 +14,7 @@ from typing import Any
 
 from servicekit import audit_log as shared
 from servicekit import text
+from servicekit.audit_log import AuditQuery
 from servicekit.errors import FieldProblem, InvalidInput
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,17 +37,6 @@ LOOKS = frozenset({"VIEW_APPLICATION", "FIND_APPLICATION", "DOWNLOAD_FORM", "CLA
 STAFF_ROLES = (Role.AUTHORITY_ADMIN.value, Role.POINT_STAFF.value)
 MAX_ACCESS_ROWS = 200
 MAX_TEXT = 100
-
-
-@dataclass(frozen=True)
-class AuditQuery:
-    target: str = ""
-    staff_id: str = ""
-    action: str = ""
-    since: datetime | None = None
-    until: datetime | None = None
-    page_size: int = 0
-    page_token: str = ""
 
 
 @dataclass(frozen=True)

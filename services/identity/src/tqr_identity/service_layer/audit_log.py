@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from servicekit import audit_log as shared
+from servicekit.audit_log import AuditQuery
 from servicekit.errors import FieldProblem, InvalidInput
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,17 +24,6 @@ from tqr_identity.service_layer.context import IdentityContext
 from tqr_identity.service_layer.model import Role
 
 MAX_TEXT = 100
-
-
-@dataclass(frozen=True)
-class AuditQuery:
-    target: str = ""
-    staff_id: str = ""
-    action: str = ""
-    since: datetime | None = None
-    until: datetime | None = None
-    page_size: int = 0
-    page_token: str = ""
 
 
 @dataclass(frozen=True)
