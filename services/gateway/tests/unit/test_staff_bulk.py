@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import status_pb2
 from tqr_gateway import vocabulary
 from tqr_gateway.web.language import LANG_COOKIE
@@ -126,6 +127,22 @@ def test_r_staff_6_materials_incomplete_in_bulk_lists_the_served_checklist(staff
                                                         "missing": missing, "key": hidden(confirm.text, "key")[0]})
     ((request, _),) = staff_console.calls.of("bulk_decide")
     assert request.missing_materials == missing
+
+
+def test_r_staff_6_materials_incomplete_in_bulk_offers_the_authoritys_own_checklist(staff_console: Console) -> None:
+    """Issue 19 item 19: an authority that keeps its own checklist sees it in bulk as on one case."""
+    staff_console.sign_in("tok-point")
+    staff_console.calls.clear()
+    staff_console.calls.checklist = [ref_pb.MaterialItem(code="own-1", name_zh="本区学时证明", name_en="District hours")]
+    try:
+        chosen = staff_console.post("/staff/applications/bulk", {
+            "ids": ["app-0"], "action": "MARK_MATERIALS_INCOMPLETE", "scope": "selected"})
+        assert re.findall(r'name="materials" value="([^"]+)"', chosen.text) == ["own-1"]
+        confirm = staff_console.post("/staff/applications/bulk/confirm", {
+            "ids": ["app-0"], "action": "MARK_MATERIALS_INCOMPLETE", "materials": ["own-1"]})
+        assert hidden(confirm.text, "missing") == ["本区学时证明"]
+    finally:
+        staff_console.calls.checklist = []
 
 
 def test_r_staff_6_the_application_page_claims_and_shows_who_holds_it(as_admin: Console) -> None:

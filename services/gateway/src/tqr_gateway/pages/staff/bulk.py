@@ -19,14 +19,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from servicekit import text
 
-from tqr_gateway.clients.staff_application import BulkFilter
-from tqr_gateway.clients.workflow_rules import WorkflowRules, status_name
+from tqr_gateway.clients.staff_application import BulkFilter, StaffApplicationClient
+from tqr_gateway.clients.workflow_rules import Material, WorkflowRules, status_name
 from tqr_gateway.deps import ApplicationStaff, StaffApplications, Workflow
+from tqr_gateway.flows.materials_checklist import checklist_for
 from tqr_gateway.flows.staff_rules import Problem, check_action, missing_materials
 from tqr_gateway.pages.staff import lists
 from tqr_gateway.pages.staff import viewmodels as vm
 from tqr_gateway.pages.staff.common import form_errors, metadata, refusal_problems, text_of
 from tqr_gateway.pages.staff.navigation import page, refused_page
+from tqr_gateway.session import SessionInfo
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
@@ -49,14 +51,20 @@ def _ids(form: Any) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in form.getlist("ids") if isinstance(v, str) and v.strip()))
 
 
+async def _checklist(applications: StaffApplicationClient, session: SessionInfo, rules: WorkflowRules,
+                     action: str) -> tuple[Material, ...]:
+    """The caller's authority's materials checklist (issue 19 item 19), when the action lists materials."""
+    if not rules.needs_materials(action):
+        return ()
+    return await checklist_for(applications, rules, metadata=metadata(session))
+
+
 def _context(request: Request, rules: WorkflowRules, action: str, ids: list[str], filters: dict[str, str], *,
-             numbers: list[str] | None = None, checked: list[str] | None = None, other: str = "",
-             reason: str = "") -> dict[str, Any]:
+             checklist: tuple[Material, ...] = (), numbers: list[str] | None = None,
+             checked: list[str] | None = None, other: str = "", reason: str = "") -> dict[str, Any]:
     lang = language_of(request)
-    materials = []
-    if rules.needs_materials(action):
-        materials = [{"value": item.code, "text": item.name_en if lang == "en" else item.name_zh,
-                      "checked": item.code in (checked or [])} for item in rules.materials_checklist]
+    materials = [{"value": item.code, "text": item.name_en if lang == "en" else item.name_zh,
+                  "checked": item.code in (checked or [])} for item in checklist]
     return {"action": action, "label": translate(lang, f"staff.action.{action}"), "ids": ids,
             "count": len(ids), "numbers": numbers or [], "filters": filters,
             "explain": translate(lang, f"staff.action.{action}.explain"), "materials": materials,
@@ -89,28 +97,33 @@ async def choose(request: Request, session: ApplicationStaff, applications: Staf
     if problems:
         return await lists.render(request, session, applications, rules, filters, problems=problems,
                                   bulk_action=action)
-    context = _context(request, rules, action, ids, filters, numbers=numbers)
+    checklist = await _checklist(applications, session, rules, action)
+    context = _context(request, rules, action, ids, filters, checklist=checklist, numbers=numbers)
     return page(request, session, "staff/bulk_action.html", section="staff.nav.lists", context=context)
 
 
-def _inputs(form: Any, rules: WorkflowRules) -> tuple[str, list[str], str, list[str], str, list[str]]:
+def _inputs(form: Any, rules: WorkflowRules,
+            checklist: tuple[Material, ...]) -> tuple[str, list[str], str, list[str], str, list[str]]:
     action, reason, other = text_of(form, "action"), text_of(form, "reason"), text_of(form, "other_materials")
     checked = [v for v in form.getlist("materials") if isinstance(v, str)]
-    materials = missing_materials(checked, other, rules.materials_checklist) if rules.needs_materials(action) else []
+    materials = missing_materials(checked, other, checklist) if rules.needs_materials(action) else []
     return action, _ids(form), reason, materials, other, checked
 
 
 @router.post("/staff/applications/bulk/confirm")
-async def confirm(request: Request, session: ApplicationStaff, rules: Workflow) -> Response:
+async def confirm(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                  rules: Workflow) -> Response:
     """What the rules need is there: show the count and ask for confirmation."""
     form = await request.form()
     filters = _filters(form)
-    action, ids, reason, materials, other, checked = _inputs(form, rules)
+    checklist = await _checklist(applications, session, rules, text_of(form, "action"))
+    action, ids, reason, materials, other, checked = _inputs(form, rules, checklist)
     problems = check_action(action, reason, materials, rules)
     if not ids:
         problems.append(Problem("main", "没有选择申请，请回到名单重新选择",
                                 "No application was chosen; go back to the list and choose again"))
-    context = _context(request, rules, action, ids, filters, checked=checked, other=other, reason=reason)
+    context = _context(request, rules, action, ids, filters, checklist=checklist, checked=checked, other=other,
+                       reason=reason)
     if problems:
         context["errors"], context["field_errors"] = form_errors(request, problems)
         return page(request, session, "staff/bulk_action.html", section="staff.nav.lists", context=context,
