@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -116,16 +117,22 @@ async def sign_in(page: Page, base: str, document_number: str, password: str) ->
 
 
 async def staff_sign_in(page: Page, url: str, account: StaffAccount) -> None:
-    """/staff/login with password and TOTP; the next step's code when this step's was used already."""
-    for code in totp_candidates(account.totp_secret):
-        await page.goto(f"{url}/staff/login")
-        await page.fill("#username", account.username)
-        await page.fill("#password", account.password)
-        await page.fill("#totp_code", code)
-        async with page.expect_navigation():
-            await page.click("form[action='/staff/login'] button[type=submit]")
-        if re.search(r"/staff$", page.url):
-            return
+    """/staff/login with password and TOTP; the next step's code when this step's was used already.
+
+    Many tests sign the same demo staff in, and the service accepts each 30-second step once
+    (replay protection): when both codes were used, wait for a fresh step and try again."""
+    for attempt in range(3):
+        if attempt:
+            await asyncio.sleep(30 - time.time() % 30 + 0.5)
+        for code in totp_candidates(account.totp_secret):
+            await page.goto(f"{url}/staff/login")
+            await page.fill("#username", account.username)
+            await page.fill("#password", account.password)
+            await page.fill("#totp_code", code)
+            async with page.expect_navigation():
+                await page.click("form[action='/staff/login'] button[type=submit]")
+            if re.search(r"/staff$", page.url):
+                return
     raise AssertionError(f"{account.username} could not sign in: {await page.inner_text('main')}")
 
 

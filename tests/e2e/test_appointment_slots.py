@@ -25,7 +25,15 @@ from tqr.common.v1.vocabulary_pb2 import ROLE_POINT_STAFF
 
 from tests.e2e import grpc_channel
 from tests.e2e.api_client import ApiClient
-from tests.e2e.browser import Screens, Walk, all_violations, launch, signed_in_context, staff_sign_in
+from tests.e2e.browser import (
+    Screens,
+    Walk,
+    all_violations,
+    fill_materials_pages,
+    launch,
+    signed_in_context,
+    staff_sign_in,
+)
 from tests.e2e.demo import HAIDIAN, add_staff, new_mobile, new_registry_holder, own_address, register_and_verify
 from tests.e2e.firefox import Firefox, Label
 from tests.e2e.firefox import launch as launch_firefox
@@ -120,8 +128,7 @@ async def test_r_slot_1_point_publishes_and_applicant_picks_a_slot_at_step_5_in_
         # The slot is on the page for checking answers and on the application's page.
         await walk.next()
         await walk.next("已阅读并下一步")
-        await fill_materials(page)
-        await walk.next()
+        await fill_materials_pages(walk, "slot.teacher@example.com", "海淀实验小学", "数学教师", "2015-09-01")
         assert page.url.endswith("/apply/check"), await page.content()
         assert "预约时段" in await page.locator("main").inner_text()
         await page.get_by_role("button", name="提交申请").click()
@@ -155,22 +162,6 @@ async def test_r_slot_1_point_publishes_and_applicant_picks_a_slot_at_step_5_in_
         assert await page.locator("#slot-cancelled").count() == 0
         assert screens.serious == []
         await browser.close()
-
-
-async def fill_materials(page: Any) -> None:
-    """Step 7 as the other journeys fill it."""
-    await page.fill("#email", "slot.teacher@example.com")
-    await page.fill("#school", "海淀实验小学")
-    await page.fill("#post", "数学教师")
-    for prefix in ("employment_start", "work_history-0-start"):
-        for part, text in (("year", "2015"), ("month", "9"), ("day", "1")):
-            await page.fill(f"#{prefix}-{part}", text)
-    await page.fill("#work_history-0-school", "海淀实验小学")
-    await page.fill("#work_history-0-post", "数学教师")
-    for select in await page.locator("select[name^=assessment-]").all():
-        await select.select_option("合格")
-    await page.check("#ethics_assessment-2")
-    await page.fill("#continuing_education_hours", "400")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
