@@ -122,3 +122,9 @@ def _forget_redis_keys(pattern: str) -> None:
             client.delete(key)
     finally:
         client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that add reference data to the one running system (a new authority, a new subject)
+    run last, so no other test meets lists longer than the demo world it was written against."""
+    items.sort(key=lambda item: item.get_closest_marker("adds_reference_data") is not None)

@@ -39,7 +39,7 @@ from tests.e2e.demo import (
 )
 from tests.e2e.test_staff_administration import create_account
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.adds_reference_data]
 SCREENS = Screens("new-authority")
 BEIJING = ZoneInfo("Asia/Shanghai")
 AUTHORITY, POINT = "110109", "11010901"

@@ -17,7 +17,7 @@ from playwright.async_api import async_playwright
 from tests.e2e.browser import Screens, launch, staff_sign_in
 from tests.e2e.demo import demo_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.adds_reference_data]
 SCREENS = Screens("reference")
 POINT = "11010803"
 
