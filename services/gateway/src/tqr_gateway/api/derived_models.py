@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
-from pydantic import BaseModel, BeforeValidator, Field, create_model, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 
 _TIMESTAMP = "google.protobuf.Timestamp"
 _PLAIN: Mapping[int, tuple[Any, Any]] = {
@@ -39,10 +39,6 @@ _PLAIN: Mapping[int, tuple[Any, Any]] = {
 def _unspecified_as_empty(value: object) -> object:
     """An enum's zero value names nothing: the API says "" as it always has."""
     return "" if isinstance(value, str) and value.endswith("_UNSPECIFIED") else value
-
-
-# An enum value's name (ApplicationStatus, StatusAction, ...), "" when unset.
-Code = Annotated[str, BeforeValidator(_unspecified_as_empty)]
 
 
 def restating(
