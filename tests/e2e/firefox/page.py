@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.firefox.bidi import COMMAND_TIMEOUT, BidiError, Connection, local_value, python_value, reference
+from tests.e2e.firefox.bidi import COMMAND_TIMEOUT, BidiError, Connection, local_value, python_value
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots" / "firefox"
@@ -41,6 +41,29 @@ _FIND = """(kind, wanted) => {
   }
   if (element) element.scrollIntoView({block: "center", inline: "center"});
   return element;
+}"""
+
+# Where a person's pointer goes: the middle of the element's first box (a link that wraps onto two
+# lines has a bounding box whose middle lies between its lines, on the paragraph), once the element
+# has stopped moving (the same box over two animation frames: images decoding above it still push it
+# down after the scroll) and when that point hits the element, not something covering it. Scrolled
+# again while it moves, until the timeout; then null.
+_POINTER_TARGET = """async (el, timeout) => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  const first = () => el.getClientRects()[0] || el.getBoundingClientRect();
+  const end = performance.now() + timeout;
+  while (performance.now() < end) {
+    const before = first();
+    await frame();
+    await frame();
+    const r = first();
+    const x = Math.round(r.left + r.width / 2), y = Math.round(r.top + r.height / 2);
+    const found = document.elementFromPoint(x, y);
+    const still = r.left === before.left && r.top === before.top && r.width === before.width;
+    if (still && found !== null && (found === el || el.contains(found))) return [x, y];
+    el.scrollIntoView({block: "center", inline: "center"});
+  }
+  return null;
 }"""
 
 _SPECIAL_KEYS = {"Enter": "\ue007", "Tab": "\ue004", "Backspace": "\ue003"}
@@ -128,11 +151,14 @@ class Page:
     async def click(self, target: Target, *, navigates: bool = False) -> None:
         """A pointer click in the middle of the element; with ``navigates``, wait for the next page."""
         element = await self.element(target)
+        point = await self.call(_POINTER_TARGET, element, 5000)
+        if not point:
+            raise AssertionError(f"{target!r} kept moving or stayed covered in {await self.current_url()}")
         loaded = self.connection.expect("browsingContext.load", lambda e: e.get("context") == self.context) \
             if navigates else None
         await self.connection.send("input.performActions", {"context": self.context, "actions": [{
             "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [
-                {"type": "pointerMove", "x": 0, "y": 0, "origin": {"type": "element", "element": reference(element)}},
+                {"type": "pointerMove", "x": point[0], "y": point[1], "origin": "viewport"},
                 {"type": "pointerDown", "button": 0},
                 {"type": "pointerUp", "button": 0}]}]})
         if loaded is not None:
