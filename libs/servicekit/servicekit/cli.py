@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from servicekit import logs, migrations
 from servicekit.gc_tuning import tune_for_service
 from servicekit.host import ServiceHost, run_until_signalled
@@ -53,7 +55,11 @@ def main(
 
     tune_for_service()
     try:
-        asyncio.run(serve())
+        # uvloop, as the gateway's uvicorn already runs: the services' own share of a wizard step
+        # (the event loop's callbacks and socket writes around gRPC and asyncpg) is smaller on it
+        # (tools/loadtest/README.md, "The services' event loop").
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(serve())
     except KeyboardInterrupt:  # a second Ctrl-C while stopping: leave at once
         return 130
     return 0
