@@ -74,7 +74,8 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
         app.state.channels = channels or Channels.open(settings)
         redis = Redis.from_url(settings.redis_url)
         app.state.redis = redis
-        app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{settings.redis_key_prefix}:rl:")
+        app.state.rate_limiter = FixedWindowLimiter(redis, prefix=f"{settings.redis_key_prefix}:rl:",
+                                                    factor=settings.rate_limit_factor)
         app.state.session_cache = SessionCache(redis, seconds=settings.session_cache_seconds)
         app.state.clients = Clients.over(app.state.channels, app.state.session_cache.forget)
         if settings.admission_limit:

@@ -43,6 +43,10 @@ class GatewaySettings(CheckedSettings):
     # request). Ended sessions are dropped at once through identity's announcements on Redis
     # pub/sub, so the gateway must use the same Redis server as identity (see session_cache.py).
     session_cache_seconds: float = 30.0
+    # Every per-address limit of the routes (sign-in, codes, staff sign-in …) multiplied by this:
+    # where many people reach the gateway from one address (an office or a school behind one NAT,
+    # or a test run whose browsers all come from 127.0.0.1).
+    rate_limit_factor: int = Field(default=1, ge=1)
     secret_key: str = f"{DEV_SECRET_PREFIX}gateway-secret-change-me"
     # Graceful overload (R-PEAK-1, tqr_gateway/overload): the requests one gateway process serves at
     # once (0: no limit and no waiting room). Set from the measured capacity: throughput × the latency

@@ -25,11 +25,11 @@ async def delete_prefix(redis: Redis, prefix: str) -> None:
         await redis.delete(*keys)
 
 
-def build_app(prefix: str, clock: ManualClock, redis_url: str = REDIS_URL) -> FastAPI:
+def build_app(prefix: str, clock: ManualClock, redis_url: str = REDIS_URL, factor: int = 1) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = Redis.from_url(redis_url, socket_connect_timeout=0.5)
-        app.state.rate_limiter = FixedWindowLimiter(redis, prefix=prefix, clock=clock)
+        app.state.rate_limiter = FixedWindowLimiter(redis, prefix=prefix, clock=clock, factor=factor)
         yield
         if redis_url == REDIS_URL:
             await delete_prefix(redis, prefix)
@@ -69,6 +69,13 @@ def test_the_request_past_the_limit_gets_429_with_retry_after(client: TestClient
     assert refused.headers["retry-after"] == "45"
     assert refused.json()["code"] == "TOO_MANY_REQUESTS"
     assert refused.json()["retry_after"] == 45
+
+
+def test_the_factor_multiplies_every_routes_limit(clock: ManualClock) -> None:
+    prefix = f"test:gw:rl:{secrets.token_hex(6)}:"
+    with TestClient(build_app(prefix, clock, factor=3), base_url="https://testserver") as client:
+        answers = [client.get("/api/v1/codes").status_code for _ in range(7)]
+    assert answers == [200] * 6 + [429]
 
 
 def test_people_get_a_page_in_their_language(client: TestClient) -> None:

@@ -27,12 +27,19 @@ log = logging.getLogger(__name__)
 
 
 class FixedWindowLimiter:
-    """Counts hits per (group, client) in windows of ``window_seconds`` aligned to the epoch."""
+    """Counts hits per (group, client) in windows of ``window_seconds`` aligned to the epoch.
 
-    def __init__(self, redis: Redis, *, prefix: str = "tqr:gateway:rl:", clock: Clock | None = None) -> None:
+    ``factor`` multiplies every route's limit (GATEWAY_RATE_LIMIT_FACTOR): for a site whose people
+    share one address, such as an office behind one NAT."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "tqr:gateway:rl:", clock: Clock | None = None,
+                 factor: int = 1) -> None:
+        if factor < 1:
+            raise ValueError("the rate limit factor must be at least 1")
         self.redis = redis
         self.prefix = prefix
         self.clock = clock or SystemClock()
+        self.factor = factor
 
     def _key(self, group: str, client: str, window: int) -> str:
         # Client addresses are personal data: the key holds a digest, never the address.
@@ -49,7 +56,7 @@ class FixedWindowLimiter:
             pipe.incr(key)
             pipe.expire(key, remaining + 1)  # the counter disappears once its window is over
             count, _ = await pipe.execute()
-        return None if int(count) <= limit else remaining
+        return None if int(count) <= limit * self.factor else remaining
 
 
 class RateLimited(HTTPException):
