@@ -306,6 +306,10 @@ class Cluster:
                 self.withdraw(pod)
             elif pod.process.poll() is None:
                 pod.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        return self._reap(pod, grace)
+
+    def _reap(self, pod: Pod, grace: float) -> int:
+        """Wait for the pod's process (SIGKILL after ``grace``), then take its host away."""
         try:
             code = pod.process.wait(grace)
         except subprocess.TimeoutExpired:
@@ -342,9 +346,17 @@ class Cluster:
     # --- tear-down ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        for pod in list(self.pods.values()):
+        # The whole system goes, as when its namespace is deleted: every pod told at once (no preStop
+        # wait, nobody is routed to them any more), then each reaped. One by one, each with its
+        # preStop sleep and drain, took most of a minute per test module.
+        pods = list(self.pods.values())
+        for pod in pods:
             with contextlib.suppress(Exception):
-                self.stop_pod(pod, grace=10)
+                if pod.process.poll() is None:
+                    pod.process.send_signal(signal.SIGTERM)
+        for pod in pods:
+            with contextlib.suppress(Exception):
+                self._reap(pod, grace=10)
         if self._forwarder is not None:
             self._forwarder.kill()
             self._forwarder.wait()

@@ -87,9 +87,10 @@ def test_new_visitors_are_each_a_new_person_and_their_answers_are_told_apart(
     addresses = [r["headers"]["x-forwarded-for"] for r in seen.requests]
     assert len(set(addresses)) > len(addresses) // 2  # drawn per request, so nearly all differ
     kinds = run.report["latencies_by_kind_ms"]
-    assert set(kinds) == {"page", "waiting", "refused"}
-    assert len(kinds["page"]) + len(kinds["waiting"]) + len(kinds["refused"]) == len(run.report["latencies_ms"])
-    assert len(kinds["refused"]) == run.report["statuses"]["503"]
+    assert set(kinds) == {"page", "waiting", "shed"}  # the 503s name SERVER_BUSY: the admission control's
+    assert len(kinds["page"]) + len(kinds["waiting"]) + len(kinds["shed"]) == len(run.report["latencies_ms"])
+    assert len(kinds["shed"]) == run.report["statuses"]["503"]
+    assert overload.server_errors(run) == 0
 
 
 def test_the_wizard_script_tells_the_admission_controls_503_from_other_refusals(

@@ -74,7 +74,7 @@ class Sizes:
     # The limit: capacity × this (Little's law: the requests in flight that keep the system at its
     # capacity with this long in the system each); see derived_limit.
     in_system_seconds: float = 0.05
-    wait_seconds: float = 0.1  # GATEWAY_ADMISSION_WAIT_SECONDS for the run with the limiter
+    wait_seconds: float = 0.02  # GATEWAY_ADMISSION_WAIT_SECONDS for the run with the limiter
     refresh_seconds: int = 2  # GATEWAY_WAITING_ROOM_REFRESH_SECONDS
 
 
@@ -352,7 +352,8 @@ async def overload_run(system: System, sizes: Sizes, label: str, applicants: lis
                     "wizard step refused otherwise": kind_summary(steps_run, "refused"),
                     "new visitor admitted (the page)": kind_summary(pages_run, "page"),
                     "new visitor queued (waiting page)": kind_summary(pages_run, "waiting"),
-                    "new visitor refused": kind_summary(pages_run, "refused"),
+                    "new visitor shed (503)": kind_summary(pages_run, "shed"),
+                    "new visitor refused otherwise": kind_summary(pages_run, "refused"),
                     "submission admitted": {"answers": len(submitted),
                                             **(summary([v / 1000 for v in submitted]) if submitted else {})}},
         "statuses": {"wizard steps": steps_run.report["statuses"], "new visitors' pages": pages_run.report["statuses"]},

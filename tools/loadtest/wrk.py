@@ -281,6 +281,8 @@ function response(status, headers, body)
   local kind = "refused"
   if status < 300 then
     kind = (body and string.find(body, WAITING_MARK, 1, true)) and "waiting" or "page"
+  elseif status == 503 and body and string.find(body, "SERVER_BUSY", 1, true) then
+    kind = "shed"  -- the admission control's page (its heading carries the code), not a failure
   end
   record(kind, (now_us() - due) / 1000)
 end
@@ -294,7 +296,7 @@ def visitor_script(report_path: Path, *, interval_us: float, page: str = "/") ->
     """New visitors opening ``page``, each a different person (no cookies, an address of their own
     in X-Forwarded-For, which a gateway trusting the generator's address as its proxy believes), at a
     fixed rate of one per ``interval_us``. Answers are counted by kind: the page itself, the waiting
-    page (queued), or refused (not 2xx)."""
+    page (queued), shed (the admission control's 503 SERVER_BUSY), or refused (any other answer)."""
     if interval_us <= 0:
         raise ValueError("new visitors arrive at a fixed rate: interval_us must be positive")
     return "\n".join([

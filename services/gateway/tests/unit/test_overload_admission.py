@@ -269,6 +269,7 @@ async def test_r_peak_1_work_under_way_that_finds_no_slot_in_time_is_shed_with_5
         answer = await applicant.post("/apply/step/2", headers=signed_in_as("applicant"))
         assert answer.status_code == 503 and answer.headers["retry-after"] == str(REFRESH)
         assert "系统正忙" in answer.text and "<html" in answer.text
+        assert 'data-code="SERVER_BUSY"' in answer.text  # how a program (the overload benchmark) tells it
     await gateway.let_go()
 
 

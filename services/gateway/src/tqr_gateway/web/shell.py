@@ -29,7 +29,8 @@ from tqr_gateway.web.templating import create_environment, render_page
 def refusal_page(connection: HTTPConnection, refusal: Refusal) -> str:
     """Renders a security refusal inside the site's layout, in the person's language."""
     message = refusal.message(language_of(connection))
-    return render_page(connection, "errors/refusal.html", {"message": message, "status": refusal.status})
+    return render_page(connection, "errors/refusal.html",
+                       {"message": message, "status": refusal.status, "code": refusal.code})
 
 
 def static_directory() -> Path:
