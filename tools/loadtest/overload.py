@@ -74,7 +74,7 @@ class Sizes:
     # The limit: capacity × this (Little's law: the requests in flight that keep the system at its
     # capacity with this long in the system each); see derived_limit.
     in_system_seconds: float = 0.05
-    wait_seconds: float = 0.02  # GATEWAY_ADMISSION_WAIT_SECONDS for the run with the limiter
+    wait_seconds: float = 2.0  # GATEWAY_ADMISSION_WAIT_SECONDS for the run with the limiter (its default)
     refresh_seconds: int = 2  # GATEWAY_WAITING_ROOM_REFRESH_SECONDS
 
 

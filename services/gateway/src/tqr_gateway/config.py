@@ -52,12 +52,10 @@ class GatewaySettings(CheckedSettings):
     # once (0: no limit and no waiting room). Set from the measured capacity: throughput × the latency
     # to keep ÷ gateway replicas; the default is far above today's load, so it changes nothing there.
     admission_limit: int = Field(default=100, ge=0)
-    # How long work under way (a submission, a step, a sign-in) waits for a slot before a 503. Short:
-    # under a sustained overload every request that will be shed anyway holds a connection and a
-    # waiter this long, and an admitted one has waited it too (tools/loadtest/README.md, "The wait
-    # for a slot": at 3× the capacity 0.1 s let the admitted steps' p99 reach seconds, 0.02 s kept
-    # it within the 300 ms budget).
-    admission_wait_seconds: float = Field(default=0.02, ge=0)
+    # How long work under way (a submission, a step, a sign-in) waits for a slot before a 503. Only
+    # as many wait as there are slots (overload/limiter.py): under a sustained overload the rest are
+    # answered at once, so this smooths bursts without making a refusal slow.
+    admission_wait_seconds: float = Field(default=2.0, ge=0)
     # How often the waiting page asks again; a place is given up after three missed asks.
     waiting_room_refresh_seconds: int = Field(default=10, ge=1, le=120)
     # How long a visitor let in stays in (their pass) before a new visit may queue them again.

@@ -69,10 +69,12 @@ class FakeSessions:
 class Gateway:
     """One gateway replica: an app whose ``/hold`` requests stay in until the test lets them go."""
 
-    def __init__(self, redis: Redis, prefix: str, clock: ManualClock, limit: int, wait_seconds: float) -> None:
+    def __init__(self, redis: Redis, prefix: str, clock: ManualClock, limit: int, wait_seconds: float,
+                 max_waiting: int = 10) -> None:
         self.holds: list[asyncio.Event] = []  # one per request held in /hold, in the order they came
         room = WaitingRoom(redis, prefix=prefix, refresh_seconds=REFRESH, clock=clock)
-        self.admission = Admission(ConcurrencyLimiter(limit), room,
+        # A queue longer than the limit by default: these tests are about the order of the waiters.
+        self.admission = Admission(ConcurrencyLimiter(limit, max_waiting=max_waiting), room,
                                    AdmissionPass(SECRET, valid_seconds=1800, clock=clock),
                                    wait_seconds=wait_seconds, clock=clock)
         self.sessions_seen: list[str] = []  # the paths of the requests that reached the session layer

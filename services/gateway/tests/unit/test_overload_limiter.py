@@ -17,7 +17,7 @@ async def settle() -> None:
 
 
 async def test_r_peak_1_freed_slots_go_to_a_submission_then_a_step_then_a_sign_in() -> None:
-    limiter = ConcurrencyLimiter(1)
+    limiter = ConcurrencyLimiter(1, max_waiting=5)
     assert limiter.try_acquire()
     order: list[str] = []
 
@@ -61,8 +61,42 @@ async def test_with_no_wait_allowed_a_request_that_finds_no_slot_is_shed_at_once
     assert await limiter.acquire(Priority.SUBMISSION, 0) is True
 
 
+async def test_r_peak_1_only_as_many_wait_as_there_are_slots_the_rest_are_shed_at_once() -> None:
+    limiter = ConcurrencyLimiter(2)
+    assert limiter.try_acquire() and limiter.try_acquire()
+    waiting = [asyncio.create_task(limiter.acquire(Priority.WIZARD_STEP, LONG)) for _ in range(2)]
+    await settle()
+    assert limiter.waiting == 2
+    # The queue is full: another step is shed at once, not after its wait.
+    assert await limiter.acquire(Priority.WIZARD_STEP, LONG) is False
+    assert limiter.waiting == 2 and not any(task.done() for task in waiting)
+    for _ in waiting:
+        limiter.release()
+    await settle()
+    assert [task.result() for task in waiting] == [True, True]
+
+
+async def test_r_peak_1_a_full_queue_sheds_its_worst_waiter_for_a_better_request() -> None:
+    limiter = ConcurrencyLimiter(1, max_waiting=2)
+    assert limiter.try_acquire()
+    sign_in = asyncio.create_task(limiter.acquire(Priority.SIGN_IN, LONG))
+    step = asyncio.create_task(limiter.acquire(Priority.WIZARD_STEP, LONG))
+    await settle()
+    submission = asyncio.create_task(limiter.acquire(Priority.SUBMISSION, LONG))
+    await settle()
+    assert sign_in.done() and sign_in.result() is False  # displaced: shed
+    assert limiter.waiting == 2 and limiter.in_flight == 1
+    # A second sign-in is not better than anyone waiting: shed at once.
+    assert await limiter.acquire(Priority.SIGN_IN, LONG) is False
+    limiter.release()
+    await settle()
+    limiter.release()
+    await settle()
+    assert submission.result() is True and step.result() is True and limiter.in_flight == 1
+
+
 async def test_a_waiter_that_gives_up_takes_no_slot() -> None:
-    limiter = ConcurrencyLimiter(1)
+    limiter = ConcurrencyLimiter(1, max_waiting=2)
     assert limiter.try_acquire()
     gone = asyncio.create_task(limiter.acquire(Priority.SUBMISSION, LONG))
     stays = asyncio.create_task(limiter.acquire(Priority.SIGN_IN, LONG))
