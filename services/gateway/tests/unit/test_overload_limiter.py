@@ -16,6 +16,13 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def queued(limiter: ConcurrencyLimiter, *priorities: Priority) -> list[asyncio.Task[bool]]:
+    """Requests of these priorities, in this order, each waiting for a slot."""
+    tasks = [asyncio.create_task(limiter.acquire(priority, LONG)) for priority in priorities]
+    await settle()
+    return tasks
+
+
 async def test_r_peak_1_freed_slots_go_to_a_submission_then_a_step_then_a_sign_in() -> None:
     limiter = ConcurrencyLimiter(1, max_waiting=5)
     assert limiter.try_acquire()
@@ -64,8 +71,7 @@ async def test_with_no_wait_allowed_a_request_that_finds_no_slot_is_shed_at_once
 async def test_r_peak_1_only_as_many_wait_as_there_are_slots_the_rest_are_shed_at_once() -> None:
     limiter = ConcurrencyLimiter(2)
     assert limiter.try_acquire() and limiter.try_acquire()
-    waiting = [asyncio.create_task(limiter.acquire(Priority.WIZARD_STEP, LONG)) for _ in range(2)]
-    await settle()
+    waiting = await queued(limiter, Priority.WIZARD_STEP, Priority.WIZARD_STEP)
     assert limiter.waiting == 2
     # The queue is full: another step is shed at once, not after its wait.
     assert await limiter.acquire(Priority.WIZARD_STEP, LONG) is False
@@ -79,11 +85,8 @@ async def test_r_peak_1_only_as_many_wait_as_there_are_slots_the_rest_are_shed_a
 async def test_r_peak_1_a_full_queue_sheds_its_worst_waiter_for_a_better_request() -> None:
     limiter = ConcurrencyLimiter(1, max_waiting=2)
     assert limiter.try_acquire()
-    sign_in = asyncio.create_task(limiter.acquire(Priority.SIGN_IN, LONG))
-    step = asyncio.create_task(limiter.acquire(Priority.WIZARD_STEP, LONG))
-    await settle()
-    submission = asyncio.create_task(limiter.acquire(Priority.SUBMISSION, LONG))
-    await settle()
+    sign_in, step = await queued(limiter, Priority.SIGN_IN, Priority.WIZARD_STEP)
+    [submission] = await queued(limiter, Priority.SUBMISSION)
     assert sign_in.done() and sign_in.result() is False  # displaced: shed
     assert limiter.waiting == 2 and limiter.in_flight == 1
     # A second sign-in is not better than anyone waiting: shed at once.
@@ -98,9 +101,7 @@ async def test_r_peak_1_a_full_queue_sheds_its_worst_waiter_for_a_better_request
 async def test_a_waiter_that_gives_up_takes_no_slot() -> None:
     limiter = ConcurrencyLimiter(1, max_waiting=2)
     assert limiter.try_acquire()
-    gone = asyncio.create_task(limiter.acquire(Priority.SUBMISSION, LONG))
-    stays = asyncio.create_task(limiter.acquire(Priority.SIGN_IN, LONG))
-    await settle()
+    gone, stays = await queued(limiter, Priority.SUBMISSION, Priority.SIGN_IN)
     gone.cancel()  # the client went away
     await settle()
     limiter.release()

@@ -110,6 +110,7 @@ def test_r_id_11_a_request_made_without_signing_in_is_flagged_for_the_reviewer(p
 
 
 def test_r_staff_10_an_escalated_review_is_marked_overdue_in_the_reviewers_queue(pages: Console) -> None:
+    """R-STAFF-10: the reviewers' queue marks an escalated review 已逾期."""
     from tqr.identity.v1 import identity_pb2 as id_pb
     from tqr_gateway import deps
 

@@ -177,6 +177,8 @@ async def test_r_staff_3_a_reviewer_reveals_the_document_number_audited_others_r
 
 async def test_r_staff_10_overdue_reviews_are_escalated_once_counted_and_run_once_across_replicas(
         make_ctx, steps, pg_url) -> None:
+    """R-STAFF-10: a manual review past its due date is escalated once, counted by the gauge, and
+    the job runs once however many replicas run it."""
     import asyncio
     from datetime import UTC, datetime, timedelta
 
