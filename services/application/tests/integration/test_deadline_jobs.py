@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 
 from servicekit import envelope
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql
 from tqr.application.v1 import events_pb2, staff_pb2, status_pb2
 from tqr_application.adapters import orm
 from tqr_application.bootstrap import build_scheduler
@@ -90,7 +91,7 @@ async def test_r_app_9_unconfirmed_applications_become_overdue_when_the_window_e
 
 
 async def test_r_app_9_reminders_before_the_windows_close_once_per_applicant_and_window(any_app, h):
-    app = any_app  # SQLite (make run) as well: the draft's plan is read from its JSON
+    app = any_app  # SQLite (make run) as well
     draft_owner = h.new_applicant()
     await app.fill_until_point(draft_owner)  # a draft in 110108's plan, not submitted
     waiting = await app.submit_new(point="11010801")
@@ -122,6 +123,31 @@ async def test_r_app_9_reminders_before_the_windows_close_once_per_applicant_and
     assert online.applicant_id == draft_owner.actor.subject_id and not online.application_id
     assert online.authority_name == "区110108教育委员会"
     assert await app.published("DeadlineReminder", draft_owner.actor.subject_id) == 1
+
+
+async def test_r_app_9_the_online_reminder_finds_a_plans_open_drafts_by_index(app, h):
+    """Millions of drafts at a peak: the reminder's look-up is an index range of one plan's open
+    drafts; it used to read every draft's JSON, at every batch of every pass."""
+    owners = [h.new_applicant() for _ in range(3)]
+    for owner in owners:
+        await app.fill_until_point(owner)
+    await app.submit_from_point(owners[0])
+    async with app.ctx.sessions() as session:
+        open_plans = dict((await session.execute(select(orm.drafts.c.applicant_id, orm.drafts.c.open_plan_id))).all())
+        plan_id = next(p for p in open_plans.values() if p)
+        # A pod of the release before the column submitted this one and left the column as it was.
+        d = orm.drafts
+        await session.execute(d.update().where(d.c.applicant_id == owners[0].actor.subject_id).values(
+            open_plan_id=plan_id))
+        lookup = deadlines.open_drafts_to_remind(plan_id, f"online:{plan_id}")
+        sql = str(lookup.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        await session.execute(text("SET LOCAL enable_seqscan = off"))  # as with a large table
+        plan = "\n".join((await session.execute(text(f"EXPLAIN {sql}"))).scalars())
+        found = list(await session.scalars(lookup))
+    assert open_plans[owners[0].actor.subject_id] is None  # submitted: no longer open
+    assert all(open_plans[o.actor.subject_id] == plan_id for o in owners[1:])
+    assert sorted(found) == sorted(o.actor.subject_id for o in owners[1:])
+    assert "ix_drafts_open_plan" in plan and "Index Cond" in plan, plan
 
 
 async def test_r_app_9_two_replicas_schedulers_run_the_overdue_job_once(app, h):

@@ -29,6 +29,7 @@ _LOAD = select(_t.c.data, _t.c.revision, VERSION_COLUMN).where(_t.c.applicant_id
 _SAVE = (update(_t).where(_t.c.applicant_id == bindparam("applicant"), _t.c.revision == bindparam("read"))
          .values(data=bindparam("new_data", type_=_t.c.data.type),
                  updated_at=bindparam("now", type_=_t.c.updated_at.type),
+                 open_plan_id=bindparam("open_plan", type_=_t.c.open_plan_id.type),
                  revision=_t.c.revision + 1))
 
 
@@ -47,15 +48,19 @@ async def load(session: AsyncSession, applicant_id: str) -> Loaded | None:
     return Loaded(dict(row.data), row.revision)  # data is NOT NULL
 
 
-async def create(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime) -> None:
+async def create(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime, *,
+                 open_plan: str | None) -> None:
     await session.execute(insert(orm.drafts).values(applicant_id=applicant_id, data=data, started_at=now,
-                                                    updated_at=now))
+                                                    updated_at=now, open_plan_id=open_plan))
 
 
-async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime, *, read: int) -> bool:
-    """Write the draft over revision ``read``; False (nothing written) when another write came first."""
+async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime, *, read: int,
+               open_plan: str | None) -> bool:
+    """Write the draft over revision ``read``; False (nothing written) when another write came first.
+    ``open_plan``: the plan of a draft not yet submitted, else None (``orm.drafts.open_plan_id``)."""
     connection = await session.connection()
-    saved = await connection.execute(_SAVE, {"applicant": applicant_id, "new_data": data, "now": now, "read": read})
+    saved = await connection.execute(_SAVE, {"applicant": applicant_id, "new_data": data, "now": now, "read": read,
+                                             "open_plan": open_plan})
     return bool(saved.rowcount)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -128,6 +129,12 @@ drafts = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     # Bumped by every write: a step saves only over the revision it read (draft_repository.save).
     Column("revision", Integer, nullable=False, server_default="0"),
+    # The plan of a draft not yet submitted (NULL before step 4 and once submitted), written with
+    # every save: the reminder before a plan's online window closes (R-APP-9) finds that plan's
+    # open drafts through this index instead of reading every draft's JSON.
+    Column("open_plan_id", String(36), nullable=True),
+    Index("ix_drafts_open_plan", "open_plan_id", "applicant_id",
+          postgresql_where=text("open_plan_id IS NOT NULL"), sqlite_where=text("open_plan_id IS NOT NULL")),
 )
 applications = Table(
     "applications", metadata,

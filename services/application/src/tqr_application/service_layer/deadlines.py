@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit.errors import Conflict
-from sqlalchemy import ColumnElement, and_, exists, insert, select
+from sqlalchemy import ColumnElement, Select, and_, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqr.application.v1 import events_pb2, status_pb2
 
@@ -116,22 +116,33 @@ def _not_reminded(window: str, applicant_id: ColumnElement[str]) -> ColumnElemen
     return ~exists().where(r.c.window == window, r.c.applicant_id == applicant_id)
 
 
-async def _remind_drafts(ctx: ServiceContext, plan_id: str, authority_code: str, closes_at: datetime,
-                         now: datetime) -> int:
+def open_drafts_to_remind(plan_id: str, window: str, after: str = "") -> Select[tuple[str]]:
+    """The next batch of applicants whose draft in ``plan_id`` is open and not yet reminded, after
+    ``after`` in applicant order (each batch starts where the last ended): an index range of the
+    plan's open drafts (``ix_drafts_open_plan``), not a read of every draft.
+
+    The draft itself is checked too, for those rows only: while a release that predates the column
+    rolls out, its pods save drafts without touching it, so a draft submitted (or moved to another
+    authority) there still carries the plan it had."""
     d = orm.drafts
-    window = f"online:{plan_id}"
-    pending = (
+    return (
         select(d.c.applicant_id)
-        .where(d.c.data[("draft", "authority", "plan_id")].as_string() == plan_id,
+        .where(d.c.open_plan_id == plan_id, d.c.applicant_id > after,
+               d.c.data[("draft", "authority", "plan_id")].as_string() == plan_id,
                d.c.data[("draft", "submission")].as_string().is_(None),
                _not_reminded(window, d.c.applicant_id))
         .order_by(d.c.applicant_id)
         .limit(BATCH)
     )
-    sent = 0
+
+
+async def _remind_drafts(ctx: ServiceContext, plan_id: str, authority_code: str, closes_at: datetime,
+                         now: datetime) -> int:
+    window = f"online:{plan_id}"
+    sent, after = 0, ""
     while True:
         async with ctx.transaction() as session:
-            applicants = list(await session.scalars(pending))
+            applicants = list(await session.scalars(open_drafts_to_remind(plan_id, window, after)))
             authority = await ref.get_authority(session, authority_code)
             for applicant_id in applicants:
                 await _record(ctx, session, window, events_pb2.DeadlineReminder(
@@ -141,6 +152,7 @@ async def _remind_drafts(ctx: ServiceContext, plan_id: str, authority_code: str,
         sent += len(applicants)
         if len(applicants) < BATCH:
             return sent
+        after = applicants[-1]
 
 
 async def _remind_unconfirmed(ctx: ServiceContext, plan_id: str, point_code: str, authority_code: str,

@@ -82,7 +82,7 @@ async def submit(
             done = record_submission(stored.draft, record.application_number, record.submitted_at)
             marked = StoredDraft(done, stored.identity, stored.revision)
             if not await drafts.save(session, actor.subject_id, marked.document(), record.submitted_at,
-                                     read=marked.revision):
+                                     read=marked.revision, open_plan=marked.open_plan_id):
                 # A step was saved after the draft was checked: what would be filed is not what was shown.
                 raise wizard.draft_changed()
     except IntegrityError:

@@ -85,6 +85,13 @@ class StoredDraft:
         """What the drafts table stores."""
         return {"draft": self.draft.to_dict(), "identity": self.identity}
 
+    @property
+    def open_plan_id(self) -> str | None:
+        """The plan the draft is in while it is not submitted (the online reminder's look-up)."""
+        if self.draft.submission is not None or self.draft.authority is None:
+            return None
+        return self.draft.authority.plan_id
+
 
 def check_identity(actor: Actor, identity: Identity) -> None:
     """The owner is the Actor; the identity must be theirs and real-name verified (R-ID-9)."""
@@ -122,7 +129,8 @@ def account_of(ctx: ServiceContext, subject_id: str, identity: dict[str, str]) -
 
 async def _store(session: AsyncSession, ctx: ServiceContext, subject_id: str, stored: StoredDraft) -> bool:
     """Write the draft over the revision it was read at; False when another write came first."""
-    return await drafts.save(session, subject_id, stored.document(), ctx.now(), read=stored.revision)
+    return await drafts.save(session, subject_id, stored.document(), ctx.now(), read=stored.revision,
+                             open_plan=stored.open_plan_id)
 
 
 async def load(session: AsyncSession, actor: Actor) -> StoredDraft:
@@ -157,7 +165,7 @@ async def start(ctx: ServiceContext, actor: Actor, identity: Identity) -> DraftV
             )
             if loaded is not None:
                 await drafts.remove(session, actor.subject_id)
-            await drafts.create(session, actor.subject_id, stored.document(), ctx.now())
+            await drafts.create(session, actor.subject_id, stored.document(), ctx.now(), open_plan=stored.open_plan_id)
         return await view(ctx, session, actor, stored)
 
 
