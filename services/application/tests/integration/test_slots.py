@@ -14,7 +14,7 @@ import pytest
 from servicekit.rpc.errors import from_rpc_error
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
-from tqr.application.v1 import applications_pb2, form_pb2, slots_pb2, slots_pb2_grpc, wizard_pb2
+from tqr.application.v1 import applications_pb2, form_pb2, slots_pb2, slots_pb2_grpc, staff_pb2, wizard_pb2
 from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr_application.adapters import orm
 
@@ -149,6 +149,9 @@ async def test_r_slot_2_rebook_until_the_cutoff_and_the_slot_is_on_the_form_and_
     assert listed.bookings[0].applicant_name == who.identity.name and day.cutoff_hours == 24
     assert (await app.refused(stub(app).ListSlotDay, slots_pb2.ListSlotDayRequest(
         point_code=POINT, date="2026-03-13"), h.staff("POINT_STAFF", "11010802"))).code == "R-STAFF-4"
+    case = await app.call(app.staff.GetApplicationForStaff, staff_pb2.GetApplicationForStaffRequest(
+        application_id=submitted.application_id), h.staff("POINT_STAFF", POINT))
+    assert case.application.slot.slot.slot_id == second.slot_id  # the staff case page shows it
 
     # 24 h before 03-13 14:00 Beijing is 03-12 14:00; the clock moves past it.
     app.clock.advance(hours=52, minutes=1)

@@ -38,6 +38,7 @@ from tqr_gateway.clients.workflow_rules import WorkflowRules, status_code
 from tqr_gateway.config import GatewaySettings
 
 from services.gateway.tests.unit.client_fakes import Recorder, actor_in, refused
+from services.gateway.tests.unit.slot_fakes import slot
 from services.gateway.tests.unit.workflow_fakes import served_rules
 
 APP_ID = "app-1"
@@ -47,6 +48,8 @@ INCOMPLETE_ITEMS = ("教师资格证书原件", "单位出具的任教证明")  
 CLAIMED_APP_ID = "app-0"  # claimed by 张老师 (R-STAFF-6)
 CONFLICT_APP_ID = "app-conflict"  # its certificate number is claimed by another applicant (R-WIZ-10)
 OTHER_PLAN_APP_ID = "app-other-plan"  # its certificate number is live in another authority's plan (R-STAFF-8)
+BOOKED_APP_ID = "app-booked"  # its applicant booked a slot at the point (R-SLOT-2)
+SLOT_CANCELLED_APP_ID = "app-slot-cancelled"  # ... which the point then cancelled (R-SLOT-3)
 DOCUMENT = "11010519491231002X"
 GOOD_CODE = f"TQR1.{APP_NUMBER}.1a2b3c4d.GOODMAC"
 PNG = b"\x89PNG\r\n\x1a\nfake"
@@ -108,6 +111,9 @@ def staff_view(application_id: str, actor: Actor | None) -> views.ApplicationVie
         view.status.status = "MATERIALS_INCOMPLETE"
         view.status.missing_materials.extend(INCOMPLETE_ITEMS)
         view.status.materials_resubmitted_at.FromSeconds(1_773_100_800)  # 2026-03-10 08:00 Beijing time
+    if application_id in (BOOKED_APP_ID, SLOT_CANCELLED_APP_ID):
+        view.slot.slot.CopyFrom(slot("s1", "11010801", "2036-03-20", "09:00", "10:00", booked=2))
+        view.slot.needs_rebooking = application_id == SLOT_CANCELLED_APP_ID
     if application_id == OTHER_PLAN_APP_ID:
         view.also_in_other_plans.append(views.OtherPlanAuthority(authority_code="110105",
                                                                  authority_name="北京市朝阳区教育委员会"))

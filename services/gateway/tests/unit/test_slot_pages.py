@@ -14,7 +14,7 @@ from tqr.application.v1 import views_pb2 as views
 from tqr_gateway import deps
 
 from services.gateway.tests.unit.slot_fakes import FakeSlots, slot
-from services.gateway.tests.unit.staff_fakes import Console, console
+from services.gateway.tests.unit.staff_fakes import APP_ID, BOOKED_APP_ID, SLOT_CANCELLED_APP_ID, Console, console
 from services.gateway.tests.unit.test_wizard_pages import post, walk_to
 from services.gateway.tests.unit.wizard_fakes import State, gateway, sign_in
 
@@ -167,3 +167,25 @@ def test_r_slot_2_the_day_list_shows_each_slots_bookings(point_console: tuple[Co
     assert 'href="/staff/applications/app-9"' in page.text and "欧阳倩" in page.text and "张晨晓" in page.text
     assert "已约 2 人，名额 5 人" in page.text and "这个时段还没有人预约" in page.text
     assert fake.calls[-1] == ("day_list", {"point_code": "11010801", "date": "2036-03-20"})
+
+
+def test_r_slot_2_the_case_page_shows_the_appointment_the_applicant_booked(
+        point_console: tuple[Console, FakeSlots]) -> None:
+    running, _ = point_console
+    running.sign_in("tok-point")
+    booked = running.client.get(f"/staff/applications/{BOOKED_APP_ID}")
+    assert booked.status_code == 200
+    assert '<dt class="summary-list__key">预约时段</dt>' in booked.text
+    assert "2036年3月20日 星期四 09:00–10:00" in booked.text
+    assert "已被确认点取消" not in booked.text
+    cancelled = running.client.get(f"/staff/applications/{SLOT_CANCELLED_APP_ID}")
+    assert "2036年3月20日 星期四 09:00–10:00（已被确认点取消，申请人需重新预约）" in cancelled.text
+    running.client.cookies.set("lang", "en")
+    try:
+        english = running.client.get(f"/staff/applications/{SLOT_CANCELLED_APP_ID}")
+    finally:
+        running.client.cookies.delete("lang")
+    assert '<dt class="summary-list__key">Appointment slot</dt>' in english.text
+    assert "Thu 20 Mar 2036, 09:00–10:00 (cancelled by the point: the applicant has to book another)" in english.text
+    unbooked = running.client.get(f"/staff/applications/{APP_ID}")
+    assert unbooked.status_code == 200 and '<dt class="summary-list__key">预约时段</dt>' not in unbooked.text

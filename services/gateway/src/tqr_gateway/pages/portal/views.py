@@ -83,14 +83,11 @@ def core_rows(request: Request, view: views.ApplicationView) -> list[dict[str, A
 
 def slot_rows(lang: str, view: views.ApplicationView) -> list[dict[str, Any]]:
     """R-SLOT-2: the booked appointment slot, and whether the point cancelled it (R-SLOT-3)."""
-    from tqr_gateway.pages.wizard.step_context import slot_label
+    from tqr_gateway.pages.wizard.step_context import booking_label
 
     if not view.HasField("slot"):
         return []
-    label = slot_label(view.slot.slot, lang)
-    if view.slot.needs_rebooking:
-        label = f"{label}（{translate(lang, 'wizard.slot.cancelled_short')}）" if lang != "en" else \
-            f"{label} ({translate(lang, 'wizard.slot.cancelled_short')})"
+    label = booking_label(view.slot, lang, translate(lang, "wizard.slot.cancelled_short"))
     return [{"key": translate(lang, "portal.core.slot"), "value": label}]
 
 

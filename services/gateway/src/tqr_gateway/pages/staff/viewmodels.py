@@ -11,6 +11,7 @@ from tqr.application.v1 import wizard_pb2 as wizard
 
 from tqr_gateway.clients.workflow_rules import WorkflowRules, action_name, action_names, status_name
 from tqr_gateway.flows.timestamps import instant
+from tqr_gateway.pages.wizard.step_context import booking_label
 from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.formatting import CHINA_TZ, format_date, format_datetime
 
@@ -117,6 +118,7 @@ def detail_rows(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
         ("authority", view.authority_name),
         ("point", f"{point.point_name}（{point.point_code}）" if point.point_code else ""),
         ("window", window),
+        ("slot", booked_slot(view, lang)),
         ("email", work.email),
         ("school", work.school),
         ("post", work.post),
@@ -126,7 +128,16 @@ def detail_rows(view: views.ApplicationView, lang: str) -> list[dict[str, Any]]:
         ("hours", str(work.continuing_education_hours)),
         ("submitted", format_datetime(instant(view.submitted_at), lang)),
     ]
-    return [{"key": key(name), "value": value} for name, value in rows]
+    # No appointment row where none was booked (most points publish no slots).
+    return [{"key": key(name), "value": value} for name, value in rows if value or name != "slot"]
+
+
+def booked_slot(view: views.ApplicationView, lang: str) -> str:
+    """R-SLOT-2: the appointment the applicant booked at the point, which the point's staff receive
+    them by; R-SLOT-3: said when the point cancelled it and the applicant has to book another."""
+    if not view.HasField("slot"):
+        return ""
+    return booking_label(view.slot, lang, translate(lang, "staff.slot.cancelled"))
 
 
 def printout(status: Any, view: views.ApplicationView, lang: str) -> dict[str, Any]:

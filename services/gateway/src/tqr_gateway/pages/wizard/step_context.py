@@ -152,6 +152,15 @@ def slot_label(slot: Any, lang: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日 星期{weekday} {slot.start_time}–{slot.end_time}"
 
 
+def booking_label(booking: Any, lang: str, cancelled_note: str) -> str:
+    """A booked slot's label; ``cancelled_note`` in brackets after it when the point cancelled the
+    slot (R-SLOT-3). ``booking``: a SlotBooking."""
+    label = slot_label(booking.slot, lang)
+    if not booking.needs_rebooking:
+        return label
+    return f"{label} ({cancelled_note})" if lang == "en" else f"{label}（{cancelled_note}）"
+
+
 def slot_item(slot: Any, lang: str) -> dict[str, Any]:
     """One slot as a choice: its label, places left, and why it cannot be chosen (full, closed)."""
     left = max(0, int(slot.capacity) - int(slot.booked))
