@@ -19,6 +19,19 @@ def _items(*names: tuple[str, str]) -> list[application_pb2.MaterialItem]:
     return [application_pb2.MaterialItem(name_zh=zh, name_en=en) for zh, en in names]
 
 
+async def test_a_points_staff_read_their_points_authoritys_checklist_whatever_the_points_code(app, h):
+    async with app.ctx.sessions() as session, session.begin():
+        await session.execute(orm.confirmation_points.insert().values(
+            code="HD-SCHOOL-7", authority_code="110108", name="海淀实验学校确认点", address="海淀区学院路 7 号",
+            phone="010-61000077", scope="本校教师"))
+    await app.call(app.plans.SetMaterialsChecklist, plans_pb2.SetMaterialsChecklistRequest(
+        items=_items(("签名的申请表", "The signed form"))), h.staff(*ADMIN))
+    seen = await app.call(app.plans.GetMaterialsChecklist, plans_pb2.GetMaterialsChecklistRequest(),
+                          h.staff("POINT_STAFF", "HD-SCHOOL-7"))
+    assert seen.authority_code == "110108" and seen.customised
+    assert [i.name_zh for i in seen.items] == ["签名的申请表"]
+
+
 async def test_an_authority_keeps_its_own_checklist_and_others_keep_the_default(app, h):
     default = await app.call(app.plans.GetMaterialsChecklist, plans_pb2.GetMaterialsChecklistRequest(
         authority_code="110108"), h.staff(*POINT))

@@ -212,3 +212,9 @@ async def test_reference_lists(app, h):
     points = await app.call(app.reference.ListConfirmationPoints, application_pb2.ListConfirmationPointsRequest(
         authority_code="110108"), anyone)
     assert [p.code for p in points.points] == ["11010801", "11010802", "11010803"]
+    # One point by its code, whichever its authority (a point's staff know only their point).
+    [one] = (await app.call(app.reference.ListConfirmationPoints, application_pb2.ListConfirmationPointsRequest(
+        point_code="11010802"), anyone)).points
+    assert one == points.points[1]
+    assert not (await app.call(app.reference.ListConfirmationPoints, application_pb2.ListConfirmationPointsRequest(
+        point_code="NO-SUCH-POINT"), anyone)).points

@@ -64,11 +64,19 @@ STAFF = {
     "tok-reviewer": ("IDENTITY_REVIEWER", ""),
     "tok-sysadmin": ("SYSTEM_ADMIN", ""),
     "tok-other-admin": ("AUTHORITY_ADMIN", "110105"),
+    "tok-odd-point": ("POINT_STAFF", "HD-SCHOOL-7"),  # a point whose code does not begin with 110108
 }
 MEMBER = id_pb.StaffMember(staff_id="staff-9", username="point11010802", display_name="海淀二号确认点",
                            role=vocabulary.POINT_STAFF, organisation_code="11010802", active=True)
 NOT_YOURS = errors.PermissionDenied("R-STAFF-4", "这份申请不属于您的单位，不能办理",
                                     "This application is not in your organisation")
+
+
+POINTS = [ref_pb.ConfirmationPoint(code="11010801", authority_code="110108", name="海淀一号确认点",
+                                   onsite_notes="请带身份证原件"),
+          ref_pb.ConfirmationPoint(code="11010802", authority_code="110108", name="海淀二号确认点"),
+          ref_pb.ConfirmationPoint(code="HD-SCHOOL-7", authority_code="110108", name="海淀实验学校确认点",
+                                   address="海淀区学院路 7 号", onsite_notes="请走东门")]
 
 
 def ts(value: datetime) -> Timestamp:
@@ -302,10 +310,11 @@ class FakeStaffApplications:
         self.calls.record("set_point_notes", metadata, point_code=point_code, notes=notes)
 
     async def list_points(self, authority_code: str, *, metadata: Metadata) -> list[ref_pb.ConfirmationPoint]:
-        points = [ref_pb.ConfirmationPoint(code="11010801", authority_code="110108", name="海淀一号确认点",
-                                           onsite_notes="请带身份证原件"),
-                  ref_pb.ConfirmationPoint(code="11010802", authority_code="110108", name="海淀二号确认点")]
-        return [p for p in points if p.authority_code == authority_code]
+        return [p for p in POINTS if p.authority_code == authority_code]
+
+    async def point(self, point_code: str, *, metadata: Metadata) -> ref_pb.ConfirmationPoint | None:
+        self.calls.record("point", metadata, point_code=point_code)
+        return next((p for p in POINTS if p.code == point_code), None)
 
     async def list_authorities(self, *, metadata: Metadata) -> list[ref_pb.Authority]:
         return [ref_pb.Authority(code="110108", name="海淀区教委")]

@@ -83,6 +83,16 @@ def test_r_app_4_point_staff_edit_their_points_notes_and_export(pages: Console) 
     assert "attachment" in export.headers["content-disposition"]
 
 
+def test_r_app_4_a_points_staff_see_their_point_whatever_its_code_looks_like(pages: Console) -> None:
+    pages.sign_in("tok-odd-point")
+    pages.calls.clear()
+    listing = pages.client.get("/staff/points")
+    assert listing.status_code == 200
+    assert "海淀实验学校确认点" in listing.text and "海淀区学院路 7 号" in listing.text and "请走东门" in listing.text
+    assert "海淀一号确认点" not in listing.text
+    assert [r.point_code for r, _ in pages.calls.of("point")] == ["HD-SCHOOL-7"]
+
+
 def test_r_staff_2_lists_filter_by_name_through_post_and_page_with_tokens(pages: Console) -> None:
     pages.sign_in("tok-admin")
     pages.calls.clear()

@@ -203,15 +203,21 @@ class ListConfirmationPointsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     AUTHORITY_CODE_FIELD_NUMBER: _builtins.int
+    POINT_CODE_FIELD_NUMBER: _builtins.int
     authority_code: _builtins.str
+    point_code: _builtins.str
+    """Only this point, whichever authority it belongs to (a point's staff know their point's code,
+    not its authority's); authority_code is then not needed.
+    """
     def __init__(
         self,
         *,
         authority_code: _builtins.str = ...,
+        point_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority_code", b"authority_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authority_code", b"authority_code", "point_code", b"point_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

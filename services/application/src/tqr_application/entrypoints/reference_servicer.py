@@ -41,7 +41,7 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
     async def ListConfirmationPoints(
         self, request: pb.ListConfirmationPointsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListConfirmationPointsResponse:
-        points = await reference.points_with_notes(self.ctx, request.authority_code)
+        points = await reference.points_with_notes(self.ctx, request.authority_code, request.point_code)
         return pb.ListConfirmationPointsResponse(
             points=[
                 pb.ConfirmationPoint(

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from tqr_application.adapters import checklist_repository as repo
+from tqr_application.adapters import reference_repository as ref
 from tqr_application.domain.checklist import MATERIALS_CHECKLIST, ChecklistItem, checked_items
 from tqr_application.domain.roles import Actor, Role
 from tqr_application.service_layer import audit
@@ -31,10 +34,19 @@ class Checklist:
 async def get_checklist(ctx: ServiceContext, actor: Actor, authority_code: str) -> Checklist:
     """Any staff member may read any authority's (it is what applicants are told)."""
     require_role(actor, *STAFF)
-    code = authority_code.strip() or actor.organisation_code[:6]
     async with ctx.reading() as session:
+        code = authority_code.strip() or await _authority_of(session, actor)
         own = await repo.items_of(session, code)
     return Checklist(code, tuple(own), True) if own else Checklist(code, MATERIALS_CHECKLIST, False)
+
+
+async def _authority_of(session: AsyncSession, actor: Actor) -> str:
+    """The staff member's own authority: an admin's organisation, or the authority of the point a
+    point's staff work at (from the reference data: a point's code need not begin with it)."""
+    if actor.role is not Role.POINT_STAFF:
+        return actor.organisation_code
+    found = await ref.get_point(session, actor.organisation_code)
+    return found[0].authority_code if found else ""
 
 
 async def set_checklist(ctx: ServiceContext, actor: Actor, items: Sequence[ChecklistItem]) -> Checklist:

@@ -31,9 +31,14 @@ async def authorities(ctx: ServiceContext, region_code: str) -> list[Authority]:
         return await ref.list_authorities(session, region_code)
 
 
-async def points_with_notes(ctx: ServiceContext, authority_code: str) -> list[tuple[ConfirmationPoint, str]]:
-    """An authority's confirmation points, each with its on-site notes (R-APP-4)."""
+async def points_with_notes(ctx: ServiceContext, authority_code: str,
+                            point_code: str = "") -> list[tuple[ConfirmationPoint, str]]:
+    """An authority's confirmation points, or the one point ``point_code`` whichever its authority,
+    each with its on-site notes (R-APP-4)."""
     async with ctx.reading() as session:
+        if point_code:
+            found = await ref.get_point(session, point_code)
+            return [found] if found else []
         points = await ref.list_points(session, authority_code)
         return [(p, (await ref.get_point(session, p.code) or (p, ""))[1]) for p in points]
 

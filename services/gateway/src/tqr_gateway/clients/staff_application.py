@@ -225,6 +225,12 @@ class StaffApplicationClient:
             ref_pb.ListConfirmationPointsRequest(authority_code=authority_code), metadata=metadata)
         return list(reply.points)
 
+    async def point(self, point_code: str, *, metadata: Metadata) -> ref_pb.ConfirmationPoint | None:
+        """One point by its code, whichever its authority."""
+        reply = await self._reference.ListConfirmationPoints(
+            ref_pb.ListConfirmationPointsRequest(point_code=point_code), metadata=metadata)
+        return reply.points[0] if reply.points else None
+
     async def list_authorities(self, *, metadata: Metadata) -> list[ref_pb.Authority]:
         reply = await self._reference.ListAuthorities(ref_pb.ListAuthoritiesRequest(), metadata=metadata)
         return list(reply.authorities)

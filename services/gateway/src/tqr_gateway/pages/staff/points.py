@@ -24,10 +24,10 @@ async def visible_points(client: StaffApplicationClient, session: SessionInfo) -
     md = metadata(session)
     if AUTHORITY_ADMIN in session.roles:
         return await client.list_points(session.organisation_code, metadata=md)
-    # Point staff: the point's authority is the first six digits of the point code in the reference data.
-    authority = session.organisation_code[:6]
-    own = [p for p in await client.list_points(authority, metadata=md) if p.code == session.organisation_code]
-    return own or [ref_pb.ConfirmationPoint(code=session.organisation_code, name=session.organisation_code)]
+    # Point staff: their own point, looked up by its code (a point's code need not begin with its
+    # authority's).
+    own = await client.point(session.organisation_code, metadata=md)
+    return [own or ref_pb.ConfirmationPoint(code=session.organisation_code, name=session.organisation_code)]
 
 
 @router.get("/staff/points")
