@@ -11,6 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg
+import grpc
+import pytest
+from servicekit.db import async_url
+from sqlalchemy import event
 from tqr.application.v1 import wizard_pb2
 
 from services.application.tests.integration.statements import engine_of, statements_of
@@ -26,6 +31,46 @@ async def test_a_wizard_step_is_one_read_and_one_write(app, h):
     read, write = statements
     assert read.lstrip().startswith("SELECT drafts.data") and "reference_version" in read
     assert write.lstrip().startswith("UPDATE drafts")
+
+
+async def test_a_wizard_steps_two_statements_go_to_asyncpg_itself(app, h):
+    """Not through SQLAlchemy's execution, which cost more of the service's CPU than the statements'
+    own work (adapters.driver_statements); statements_of sees them on the connection."""
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    engine = engine_of(app.ctx)
+    through_sqlalchemy: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        through_sqlalchemy.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        with statements_of(engine) as statements:
+            await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert len(statements) == 2 and through_sqlalchemy == [], (statements, through_sqlalchemy)
+
+
+async def test_a_step_on_a_connection_the_server_dropped_is_unavailable_and_the_next_one_is_served(app, h, pg_url):
+    """A connection PostgreSQL ended (a restart, a failover, pg_terminate_backend) fails the step
+    that finds it with UNAVAILABLE, "try again", never a fault; the pool replaces it."""
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    admin = await asyncpg.connect(async_url(pg_url).replace("postgresql+asyncpg", "postgresql"))
+    try:
+        ended = await admin.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    finally:
+        await admin.close()
+    assert ended > 0
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        # At once: the connection came back to the pool moments ago, so it is not checked on the way out.
+        await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    reply = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    assert reply.draft.point_code == "11010801"
 
 
 @contextmanager

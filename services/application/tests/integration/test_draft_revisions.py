@@ -122,6 +122,9 @@ async def test_a_step_saved_while_submitting_stops_the_submission(app, h, monkey
     assert not draft.submitted and draft.point_code == "11010802"
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
 def first_word(query: str) -> str:
     return query.split()[0].rstrip(";").upper()
 
@@ -143,11 +146,11 @@ async def test_a_wizard_step_sends_no_begin_or_commit(app, h, monkeypatch):
         back = await app.call(app.wizard.GoBack, wizard_pb2.GoBackRequest(to_step=4), who.actor)
     assert reply.draft.point_code == "11010801" and back.draft.current_step == 4
     assert len(statements) == 4, statements  # read and write, twice
-    assert not [q for q in sent if first_word(q) in ("BEGIN", "COMMIT", "ROLLBACK")], sent
+    assert not [q for q in sent if first_word(q) in TRANSACTION_CONTROL], sent
 
     monkeypatch.undo()  # a transaction still sends them, so the check above can see them
     with monkeypatch.context() as patched:
         patched.setattr(asyncpg.Connection, "execute", recording)
         await app.call(app.wizard.StartApplication, wizard_pb2.StartApplicationRequest(identity=who.identity),
                        who.actor)
-    assert [first_word(q) for q in sent] == ["BEGIN", "COMMIT"]
+    assert [first_word(q) for q in sent if first_word(q) in TRANSACTION_CONTROL] == ["BEGIN", "COMMIT"]

@@ -2,8 +2,10 @@
 
 Every wizard step reads and writes its draft, so those two statements are built once, with bound
 parameters, and run on the Core connection (SQLAlchemy then reuses their compiled form and skips
-the ORM's per-statement work). The read also fetches the reference data's version number, which
-the step needs next (``reference_cache``): one round trip to the database instead of two.
+the ORM's per-statement work); in a wizard step on PostgreSQL, where each statement commits as it
+runs, they go to asyncpg itself (``driver_statements``). The read also fetches the reference
+data's version number, which the step needs next (``reference_cache``): one round trip to the
+database instead of two.
 
 Each draft carries a revision number, bumped by every write, and ``save`` writes only over the
 revision that was read. Two writes of one draft at once (a step in each of two browser tabs, a
@@ -14,14 +16,18 @@ no transaction of its own (``ServiceContext.autocommitting``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ClauseElement
 
 from tqr_application.adapters import orm
+from tqr_application.adapters.driver_statements import DriverStatement, execute_counting, fetch_row, runs_directly
 from tqr_application.adapters.reference_cache import VERSION_COLUMN, noted_version
 
 _t = orm.drafts
@@ -33,6 +39,17 @@ _SAVE = (update(_t).where(_t.c.applicant_id == bindparam("applicant"), _t.c.revi
                  revision=_t.c.revision + 1))
 
 
+_DIRECT: dict[tuple[int, str], DriverStatement] = {}
+
+
+def _compiled(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
+    key = (id(statement), dialect.name)  # _LOAD and _SAVE, which live as long as the process
+    found = _DIRECT.get(key)
+    if found is None:
+        found = _DIRECT[key] = DriverStatement.compile(statement, dialect)
+    return found
+
+
 @dataclass(frozen=True)
 class Loaded:
     data: dict[str, Any]
@@ -41,11 +58,16 @@ class Loaded:
 
 async def load(session: AsyncSession, applicant_id: str) -> Loaded | None:
     connection = await session.connection()
-    row = (await connection.execute(_LOAD, {"applicant": applicant_id})).first()
+    parameters = {"applicant": applicant_id}
+    if runs_directly(connection):
+        row: Mapping[Any, Any] | None = await fetch_row(connection, _compiled(_LOAD, connection.dialect), parameters)
+    else:
+        found = (await connection.execute(_LOAD, parameters)).first()
+        row = found._mapping if found is not None else None
     if row is None:
         return None
-    noted_version(session, row.reference_version)
-    return Loaded(dict(row.data), row.revision)  # data is NOT NULL
+    noted_version(session, row["reference_version"])
+    return Loaded(dict(row["data"]), row["revision"])  # data is NOT NULL
 
 
 async def create(session: AsyncSession, applicant_id: str, data: dict[str, Any], now: datetime, *,
@@ -59,9 +81,10 @@ async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], n
     """Write the draft over revision ``read``; False (nothing written) when another write came first.
     ``open_plan``: the plan of a draft not yet submitted, else None (``orm.drafts.open_plan_id``)."""
     connection = await session.connection()
-    saved = await connection.execute(_SAVE, {"applicant": applicant_id, "new_data": data, "now": now, "read": read,
-                                             "open_plan": open_plan})
-    return bool(saved.rowcount)
+    parameters = {"applicant": applicant_id, "new_data": data, "now": now, "read": read, "open_plan": open_plan}
+    if runs_directly(connection):
+        return bool(await execute_counting(connection, _compiled(_SAVE, connection.dialect), parameters))
+    return bool((await connection.execute(_SAVE, parameters)).rowcount)
 
 
 async def remove(session: AsyncSession, applicant_id: str) -> None:
