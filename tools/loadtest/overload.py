@@ -39,6 +39,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from tqr_gateway.config import GatewaySettings
 
 from tools.loadtest import quiet, wrk, wrkbench
 from tools.loadtest.benchmark import contacts_known
@@ -74,7 +75,8 @@ class Sizes:
     # The limit: capacity × this (Little's law: the requests in flight that keep the system at its
     # capacity with this long in the system each); see derived_limit.
     in_system_seconds: float = 0.05
-    wait_seconds: float = 2.0  # GATEWAY_ADMISSION_WAIT_SECONDS for the run with the limiter (its default)
+    # GATEWAY_ADMISSION_WAIT_SECONDS for the run with the limiter: the gateway's own default.
+    wait_seconds: float = GatewaySettings.model_fields["admission_wait_seconds"].default
     refresh_seconds: int = 2  # GATEWAY_WAITING_ROOM_REFRESH_SECONDS
 
 
