@@ -27,7 +27,16 @@ from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.session import SessionInfo
 
-from services.gateway.tests.unit.staff_fakes import APP_ID, APP_NUMBER, GOOD_CODE, PNG, STAFF, application_view
+from services.gateway.tests.unit.staff_fakes import (
+    APP_ID,
+    APP_NUMBER,
+    BOOKED_APP_ID,
+    GOOD_CODE,
+    PNG,
+    STAFF,
+    application_view,
+    staff_view,
+)
 from services.gateway.tests.unit.workflow_fakes import served_rules
 
 # The routes sign the staff member's actor as the gateway does (the development key).
@@ -70,7 +79,15 @@ class FakeApplications:
 
     async def get(self, application_id: str, *, metadata: Any) -> views.ApplicationView:
         self._check(metadata)
-        return application_view()
+        return staff_view(application_id, actor(metadata)) if application_id == BOOKED_APP_ID else application_view()
+
+    async def reveal_document_number(self, application_id: str, *, metadata: Any) -> str:
+        self._check(metadata)
+        if actor(metadata).role != vocabulary.POINT_STAFF:
+            raise refused(errors.PermissionDenied("R-STAFF-2", "只有确认点工作人员可以查看完整证件号码",
+                                                  "Only a point's staff see the document number in full"))
+        self.calls.append(("reveal", application_id))
+        return "11010519491231002X"
 
     async def eligibility(self, application_id: str, *, metadata: Any) -> wizard.EligibilityReport:
         self._check(metadata)
@@ -226,9 +243,31 @@ def test_r_staff_3_reviewer_decisions_and_photos(api: Api) -> None:
     assert photo.content == PNG and photo.headers["cache-control"] == "no-store"
 
 
+def test_r_staff_2_point_staff_see_the_document_number_over_the_api_and_nobody_else(api: Api) -> None:
+    api.sign_in("tok-point")
+    api.calls.clear()
+    answer = api.post_json(f"/api/v1/staff/applications/{APP_ID}/document-number", {})
+    assert answer.status_code == 200 and answer.json() == {"document_number": "11010519491231002X"}
+    assert answer.headers["cache-control"] == "no-store"
+    assert api.calls.of("reveal") == [APP_ID]
+    api.sign_in("tok-admin")
+    other_role = api.post_json(f"/api/v1/staff/applications/{APP_ID}/document-number", {})
+    assert other_role.status_code == 403 and other_role.json()["code"] == "R-STAFF-2"
+    assert "11010519491231002X" not in other_role.text
+
+
+def test_r_slot_2_the_api_shows_the_slot_the_applicant_booked(api: Api) -> None:
+    api.sign_in("tok-point")
+    booked = api.client.get(f"/api/v1/staff/applications/{BOOKED_APP_ID}").json()
+    assert booked["slot"] == {"date": "2036-03-20", "start_time": "09:00", "end_time": "10:00",
+                              "needs_rebooking": False}
+    assert api.client.get(f"/api/v1/staff/applications/{APP_ID}").json()["slot"] is None
+
+
 def test_openapi_documents_the_staff_api(api: Api) -> None:
     paths = api.client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/staff/find", "/api/v1/staff/applications/{application_id}/actions",
+                 "/api/v1/staff/applications/{application_id}/document-number",
                  "/api/v1/staff/plans", "/api/v1/staff/manual-reviews"):
         assert path in paths
     assert "403" in paths["/api/v1/staff/plans"]["get"]["responses"]

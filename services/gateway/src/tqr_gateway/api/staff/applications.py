@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from tqr_gateway.api import application_models as m
 from tqr_gateway.api.problems import SERVICE_REFUSALS, api_router
@@ -18,6 +19,7 @@ from tqr_gateway.api.staff.models import (
     BulkItemOut,
     BulkOut,
     ClaimOut,
+    DocumentNumberOut,
     EmailIn,
     FindIn,
     FindOut,
@@ -76,6 +78,16 @@ async def search(request: Request, session: ApplicationStaff, applications: Staf
 async def get_application(request: Request, session: ApplicationStaff, applications: StaffApplications,
                           application_id: str) -> Any:
     return ApplicationOut.of(await applications.get(application_id, metadata=actor_metadata(session)))
+
+
+@router.post("/applications/{application_id}/document-number", response_model=DocumentNumberOut)
+async def reveal_document_number(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                                 application_id: str) -> Any:
+    """R-STAFF-2: the point's staff see the applicant's document number in full (the application
+    service refuses other roles and audits the reveal). POST, so that the number is in no URL and
+    no cache keeps it."""
+    number = await applications.reveal_document_number(application_id, metadata=actor_metadata(session))
+    return JSONResponse(DocumentNumberOut(document_number=number).model_dump(), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/applications/{application_id}/eligibility", response_model=m.EligibilityReport)

@@ -84,6 +84,13 @@ class OtherPlanOut(BaseModel):
     authority_name: str
 
 
+class SlotOut(BaseModel):
+    date: str = Field(description="Beijing time, as the point published it: YYYY-MM-DD")
+    start_time: str = Field(description="HH:MM")
+    end_time: str = Field(description="HH:MM")
+    needs_rebooking: bool = Field(description="R-SLOT-3: the point cancelled the slot; the applicant books another")
+
+
 class ApplicationOut(BaseModel):
     application_id: str
     application_number: str
@@ -109,6 +116,8 @@ class ApplicationOut(BaseModel):
     also_in_other_plans: list[OtherPlanOut] = Field(
         default_factory=list, description="R-STAFF-8: the authorities of other plans with a live application for "
                                           "this certificate number (nothing of those applications)")
+    slot: SlotOut | None = Field(None, description="R-SLOT-2: the appointment the applicant booked at the point "
+                                                 "(null: none booked, or the point publishes no slots)")
 
     @classmethod
     def of(cls, v: views.ApplicationView) -> ApplicationOut:
@@ -125,6 +134,8 @@ class ApplicationOut(BaseModel):
             certificate_claimed_by_another=v.certificate_claimed_by_another,
             also_in_other_plans=[OtherPlanOut(authority_code=o.authority_code, authority_name=o.authority_name)
                                  for o in v.also_in_other_plans],
+            slot=SlotOut(date=v.slot.slot.date, start_time=v.slot.slot.start_time, end_time=v.slot.slot.end_time,
+                         needs_rebooking=v.slot.needs_rebooking) if v.HasField("slot") else None,
             history=[HistoryOut(from_status=status_name(h.from_status), to_status=status_name(h.to_status),
                                 action=action_name(h.action),
                                 actor_role=h.actor_role, at=instant(h.at), reason=h.reason,
@@ -336,3 +347,8 @@ class ClaimOut(BaseModel):
 
 class ReleasedOut(BaseModel):
     released: bool
+
+
+class DocumentNumberOut(BaseModel):
+    document_number: str = Field(description="R-STAFF-2: in full, for the point's staff to compare with the "
+                                             "document on site; the reveal is audited")
