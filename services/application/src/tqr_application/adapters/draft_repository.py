@@ -22,9 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ClauseElement
 
 from tqr_application.adapters import orm
 from tqr_application.adapters.driver_statements import DriverStatement, execute_counting, fetch_row, runs_directly
@@ -39,17 +37,6 @@ _SAVE = (update(_t).where(_t.c.applicant_id == bindparam("applicant"), _t.c.revi
                  revision=_t.c.revision + 1))
 
 
-_DIRECT: dict[tuple[int, str], DriverStatement] = {}
-
-
-def _compiled(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
-    key = (id(statement), dialect.name)  # _LOAD and _SAVE, which live as long as the process
-    found = _DIRECT.get(key)
-    if found is None:
-        found = _DIRECT[key] = DriverStatement.compile(statement, dialect)
-    return found
-
-
 @dataclass(frozen=True)
 class Loaded:
     data: dict[str, Any]
@@ -60,7 +47,8 @@ async def load(session: AsyncSession, applicant_id: str) -> Loaded | None:
     connection = await session.connection()
     parameters = {"applicant": applicant_id}
     if runs_directly(connection):
-        row: Mapping[Any, Any] | None = await fetch_row(connection, _compiled(_LOAD, connection.dialect), parameters)
+        load = DriverStatement.of(_LOAD, connection.dialect)
+        row: Mapping[Any, Any] | None = await fetch_row(connection, load, parameters)
     else:
         found = (await connection.execute(_LOAD, parameters)).first()
         row = found._mapping if found is not None else None
@@ -83,7 +71,7 @@ async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], n
     connection = await session.connection()
     parameters = {"applicant": applicant_id, "new_data": data, "now": now, "read": read, "open_plan": open_plan}
     if runs_directly(connection):
-        return bool(await execute_counting(connection, _compiled(_SAVE, connection.dialect), parameters))
+        return bool(await execute_counting(connection, DriverStatement.of(_SAVE, connection.dialect), parameters))
     return bool((await connection.execute(_SAVE, parameters)).rowcount)
 
 

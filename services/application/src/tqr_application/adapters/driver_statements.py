@@ -6,8 +6,9 @@ context, the parameters' and the result's processing, the hop through a greenlet
 application service more CPU than the statement's own client-side work. Only where the session
 commits every statement as it runs (``ServiceContext.autocommitting``) and the driver is asyncpg:
 there is no transaction for SQLAlchemy to keep track of, and the statements are still the ones
-SQLAlchemy compiles (the same SQL, bound through the same types). Elsewhere (a transaction, SQLite)
-``execute_directly`` is not used (``runs_directly``).
+SQLAlchemy compiles (the same SQL, bound through the same types), compiled once per statement and
+dialect (``DriverStatement.of``). Elsewhere (a transaction, SQLite) the caller runs them through
+SQLAlchemy (``runs_directly`` says which).
 
 A failure means what it would mean through SQLAlchemy: a connection the server dropped or that no
 longer answers is invalidated, with the pool's other connections of its generation (the pool
@@ -52,10 +53,23 @@ class DriverStatement:
         return cls(compiled.string, names, tuple(b.value for b in binds),
                    tuple(b.type.dialect_impl(dialect).bind_processor(dialect) for b in binds))
 
+    @classmethod
+    def of(cls, statement: ClauseElement, dialect: Dialect) -> DriverStatement:
+        """``compile``, once per statement and dialect (statements are module constants, so their
+        ids last as long as the process)."""
+        key = (id(statement), dialect.name)
+        found = _COMPILED.get(key)
+        if found is None:
+            found = _COMPILED[key] = cls.compile(statement, dialect)
+        return found
+
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         values = (parameters.get(name, default) for name, default in zip(self.names, self.defaults, strict=True))
         return [process(value) if process else value
                 for value, process in zip(values, self.processors, strict=True)]
+
+
+_COMPILED: dict[tuple[int, str], DriverStatement] = {}
 
 
 def runs_directly(connection: AsyncConnection) -> bool:
