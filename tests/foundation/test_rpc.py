@@ -39,6 +39,8 @@ class Probe(documents_pb2_grpc.DocumentsServiceServicer):
             raise errors.TooManyRequests("R-ID-8", "稍后再试", "Try later", retry_after=42)
         if request.code == "crash":
             raise ZeroDivisionError("a bug")
+        if request.code == "file-missing":  # an OSError that is a bug, not an outage
+            raise FileNotFoundError(2, "No such file or directory")
         if request.code.startswith("unavailable") and self.calls <= int(request.code[11:]):
             raise errors.DependencyUnavailable("BUSY", "服务繁忙", "Busy")
         if request.code == "redis-down":
@@ -55,6 +57,14 @@ class Probe(documents_pb2_grpc.DocumentsServiceServicer):
             from sqlalchemy.exc import OperationalError
 
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+        if request.code == "name-unresolved":  # the database's host name did not resolve (DNS away)
+            import socket
+
+            raise socket.gaierror(-3, "Temporary failure in name resolution")  # as asyncpg's connect raises it
+        if request.code == "host-unreachable":  # no route to the database's host for a moment
+            import errno
+
+            raise OSError(errno.EHOSTUNREACH, "No route to host")
         if request.code.startswith("sleep"):
             await asyncio.sleep(float(request.code[5:]))
         return documents_pb2.VerifyFormCodeResponse(genuine=True, application_number=self.name)
@@ -103,6 +113,10 @@ async def test_refusal_travels_with_its_rule_id_and_field_problems(sqlite_url):
                 await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="crash"))
             assert caught.value.code() == grpc.StatusCode.INTERNAL
             assert "ZeroDivision" not in (caught.value.details() or "")  # no internals leak
+
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="file-missing"))
+            assert caught.value.code() == grpc.StatusCode.INTERNAL
     finally:
         await host.stop()
 
@@ -294,7 +308,8 @@ async def test_a_lost_database_or_redis_connection_is_unavailable_not_internal(s
     try:
         async with open_channel(f"127.0.0.1:{host.port}", SERVICE) as channel:
             stub = documents_pb2_grpc.DocumentsServiceStub(channel)
-            for code in ("redis-down", "redis-loading", "timed-out", "database-down"):
+            for code in ("redis-down", "redis-loading", "timed-out", "database-down", "name-unresolved",
+                         "host-unreachable"):
                 with pytest.raises(grpc.aio.AioRpcError) as caught:
                     await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code=code))
                 assert caught.value.code() == grpc.StatusCode.UNAVAILABLE, code

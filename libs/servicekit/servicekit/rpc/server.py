@@ -19,7 +19,9 @@ unexpected faults behind INTERNAL (logged with their trace).
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
@@ -57,11 +59,18 @@ DEFAULT_MAX_CONNECTION_AGE_GRACE_SECONDS = 30.0
 KEEPALIVE_MIN_PING_INTERVAL_MS = 10_000
 
 
+# What connect() says when no route leads to the host for the moment (a network blip, not a bug).
+UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
+
+
 def is_dependency_outage(exc: BaseException) -> bool:
-    """A lost connection to the database or Redis, or one that stopped answering in time (not a
-    bug in the handler)."""
+    """A lost connection to the database or Redis, one that stopped answering in time, or a host
+    that could not be found or reached (DNS or the network away for a moment; asyncpg's connect
+    raises those unwrapped): not a bug in the handler."""
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, redis_exc.ConnectionError,
-                        redis_exc.TimeoutError, ConnectionError, TimeoutError)):
+                        redis_exc.TimeoutError, ConnectionError, TimeoutError, socket.gaierror)):
+        return True
+    if isinstance(exc, OSError) and exc.errno in UNREACHABLE:
         return True
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
