@@ -12,10 +12,10 @@ its own applicants, so one test's data never counts in another's audit.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 
 import pytest
+from testkit.service_logs import warnings_logged
 
 from tools.loadtest.broker import PrivateRabbit, PrivateRedis
 from tools.loadtest.system import Options, System, start_system, stop_system
@@ -64,34 +64,13 @@ def chaos_system(private_rabbit: PrivateRabbit, private_redis: PrivateRedis) -> 
         asyncio.run(stop_system(system))
 
 
-# A failure here is often one refusal among thousands of requests (a 503 at a sign-in): what the
-# services logged around it is the only trace left once the system is gone, so a failing test's
-# report carries their last warnings and errors.
-LOG_LINES_KEPT = 30
-
-
-def warnings_logged(system: System) -> str:
-    parts = []
-    for service in system.services:
-        if not service.log.exists():
-            continue
-        kept = [line for line in service.log.read_text(errors="replace").splitlines() if _is_warning(line)]
-        if kept:
-            parts.append(f"--- {service.name} ({service.log})\n" + "\n".join(kept[-LOG_LINES_KEPT:]))
-    return "\n".join(parts) or "(no warnings or errors in the services' logs)"
-
-
-def _is_warning(line: str) -> bool:
-    try:
-        return json.loads(line).get("level") in {"WARNING", "ERROR", "CRITICAL"}
-    except (ValueError, AttributeError):
-        return bool(line.strip())  # not a log record: a traceback or a crash's last words
-
-
+# A failure here is often one refusal among thousands of requests (a 503 at a sign-in): a failing
+# test's report carries the services' last warnings and errors.
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     outcome = yield
     report = outcome.get_result()
     system = getattr(item, "funcargs", {}).get("chaos_system")
     if report.when == "call" and report.failed and isinstance(system, System):
-        report.sections.append(("the services' last warnings and errors", warnings_logged(system)))
+        logs = [(service.name, service.log) for service in system.services]
+        report.sections.append(("the services' last warnings and errors", warnings_logged(logs)))

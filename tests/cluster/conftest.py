@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from testkit.service_logs import warnings_logged
 
 from tests.cluster.network import can_create_namespaces
 from tests.cluster.system import Cluster
@@ -33,3 +34,15 @@ def running_cluster(overlay: str) -> Iterator[Cluster]:
         yield system
     finally:
         system.close()
+
+
+# A failure here is often a few refusals among thousands of requests while pods come and go: a
+# failing test's report carries what every pod (those already stopped too) logged at warning level.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    system = getattr(item, "funcargs", {}).get("cluster")
+    if report.when == "call" and report.failed and isinstance(system, Cluster):
+        logs = [(log.stem, log) for log in sorted(system.folder.glob("*.log"))]
+        report.sections.append(("the pods' last warnings and errors", warnings_logged(logs)))

@@ -60,13 +60,21 @@ class Network:
         return f"{PREFIX}{self.run_id}br"
 
     @property
+    def bridge_mac(self) -> str:
+        third = self.subnet.network_address.packed[2]
+        return f"02:74:71:72:{third:02x}:01"
+
+    @property
     def gateway_address(self) -> str:
         """The machine's own address on the bridge: where DNS, the pooler and forwarders listen."""
         return str(self.subnet.network_address + 1)
 
     def open(self) -> Network:
         sweep_leftovers()
-        ip("link", "add", self.bridge, "type", "bridge")
+        # An address of its own (locally administered, from the subnet): without one a bridge takes
+        # the lowest of its ports', which changes as pods come and go, and every pod's ARP entry for
+        # the bridge (DNS, the pooler, the forwarders) would go stale at once.
+        ip("link", "add", self.bridge, "address", self.bridge_mac, "type", "bridge")
         ip("addr", "add", f"{self.gateway_address}/{self.subnet.prefixlen}", "dev", self.bridge)
         ip("link", "set", self.bridge, "up")
         return self

@@ -78,12 +78,18 @@ def test_rolling_restart_of_every_deployment_fails_no_request(system: Cluster) -
         time.sleep(3)
         for workload in ("gateway", "identity", "application", "notification", "documents"):
             for old in list(system.pods_of(workload)):
+                began = time.time()
                 system.start_pod(workload)
                 code = system.stop_pod(old, endpoints_lag=2.0 if workload == "gateway" else 1.0)
-                restarted.append((old.name, code))
+                restarted.append((old.name, code, began, time.time()))
         time.sleep(3)
     finally:
         load.stop()
     print(f"\nrolling restart of {len(restarted)} pods: {load.count()} requests, {len(load.failures())} failed")
-    assert all(code == 0 for _, code in restarted), restarted
-    assert not load.failures(), load.failures()[:5]
+    assert all(code == 0 for _, code, _, _ in restarted), restarted
+    assert not load.failures(), [(_replaced_at(restarted, f.at), f) for f in load.failures()]
+
+
+def _replaced_at(restarted: list[tuple[str, int, float, float]], at: float) -> str:
+    """The pod being replaced when a request was sent (for a failure's report)."""
+    return next((name for name, _, began, ended in restarted if began <= at <= ended), "none")
