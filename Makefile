@@ -41,8 +41,10 @@ system-packages:
 run: install
 	@$(PY) -m tools.devrun
 
+# Every test; those marked `beside` (minutes of waiting on a system of their own) in a second
+# pytest process alongside the rest (tools/test_suite.py).
 test: install
-	@$(PY) -m pytest -q
+	@$(PY) -m tools.test_suite $(ARGS)
 
 # lint-imports holds the service boundaries (the contracts in pyproject.toml, [tool.importlinter]).
 lint: install

@@ -15,6 +15,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.cluster.claims import Claim, claim_one
+
 PREFIX = "tqrc"  # every bridge and namespace of the harness starts with this (veth pairs: "tq")
 _NETWORKS_MADE = iter("abcdefghijklmnopqrstuvwxyz")
 NETNS_ETC = Path("/etc/netns")  # `ip netns exec` bind-mounts /etc/netns/<ns>/* over /etc/*
@@ -51,9 +53,13 @@ class Network:
     # The process id (seven digits, what the sweep reads) and a letter per network this process made:
     # the clusters of one test run (one per module) never share a name, even if one was not removed.
     run_id: str = field(default_factory=lambda: f"{os.getpid():07d}{next(_NETWORKS_MADE)}")
-    subnet: ipaddress.IPv4Network = field(default_factory=lambda: _free_subnet())
+    _subnet: Claim[ipaddress.IPv4Network] = field(default_factory=lambda: _free_subnet())
     hosts: dict[str, Host] = field(default_factory=dict)
     _next: int = 10
+
+    @property
+    def subnet(self) -> ipaddress.IPv4Network:
+        return self._subnet.value
 
     @property
     def bridge(self) -> str:
@@ -112,17 +118,15 @@ class Network:
         for name in list(self.hosts):
             self.remove_host(name)
         ip("link", "del", self.bridge, check=False)
+        self._subnet.release()
 
 
-def _free_subnet() -> ipaddress.IPv4Network:
-    """A /24 of the harness's range that no route of this machine uses yet: two runs side by side
-    (two worktrees' test runs) must not share one."""
+def _free_subnet() -> Claim[ipaddress.IPv4Network]:
+    """A /24 of the harness's range that no other cluster has claimed and no route of this machine
+    uses: two clusters alive at once (`make test`'s two runs, two worktrees' runs) never share one."""
     used = ip("-4", "route", "show", check=False).stdout
-    for third in range(1, 255):
-        candidate = ipaddress.IPv4Network(f"10.254.{third}.0/24")
-        if str(candidate) not in used:
-            return candidate
-    raise RuntimeError("no free /24 left in 10.254.0.0/16 for the harness")
+    candidates = (ipaddress.IPv4Network(f"10.254.{third}.0/24") for third in range(1, 255))
+    return claim_one("subnet", candidates, usable=lambda candidate: str(candidate) not in used)
 
 
 def _delete_namespace(namespace: str) -> None:

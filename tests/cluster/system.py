@@ -30,14 +30,16 @@ from servicekit.rpc.actor import ActorSigner
 from tqr.common.v1.actor_pb2 import Actor
 
 from tests.cluster import manifests
+from tests.cluster.claims import claim_one
 from tests.cluster.dns import Dns
 from tests.cluster.network import Host, Network, _owner_alive
 from tests.cluster.pooler import Pooler, PoolerDatabase, psql
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ("identity", "application", "notification", "documents")
-# Redis database the harness's services use; emptied before and after each cluster.
-REDIS_DB = 11
+# Redis databases the harness's services may use: each cluster alive claims one (`make test` runs a
+# cluster beside the main run's, tools/test_suite.py), empties it before and after.
+REDIS_DBS = range(10, 14)
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Infrastructure:
     """What an operator provides beside the manifests: database, broker, Redis, and their Secrets."""
 
     run_id: str
+    redis_db: int
     pg_password: str = field(default_factory=lambda: uuid.uuid4().hex)
     redis_password: str = field(default_factory=lambda: uuid.uuid4().hex)
     databases: dict[str, str] = field(default_factory=dict)  # name in the Secret → the test's database
@@ -112,7 +115,7 @@ class Infrastructure:
             # This machine's Redis has no password on its default user; the harness gets an ACL user.
             self.hostnames["redis"] = host
             self.redis_user = f"tqrc-{self.run_id}"
-            return f"{url.scheme}://{self.redis_user}:{self.redis_password}@{host}:{url.port or 6379}/{REDIS_DB}"
+            return f"{url.scheme}://{self.redis_user}:{self.redis_password}@{host}:{url.port or 6379}/{self.redis_db}"
         raise ValueError(f"no server of the harness plays {value!r}")
 
 
@@ -121,7 +124,8 @@ class Cluster:
         self.overlay = overlay
         self.folder = Path(tempfile.mkdtemp(prefix="tqr-cluster-"))
         self.network = Network()
-        self.infra = Infrastructure(self.network.run_id)
+        self._redis_claim = claim_one("redis-db", REDIS_DBS)
+        self.infra = Infrastructure(self.network.run_id, self._redis_claim.value)
         self.resources = manifests.render(overlay)
         self.secrets = manifests.fill_secrets(self.infra.fill)
         self.workloads = manifests.containers(self.resources, self.secrets)
@@ -207,7 +211,7 @@ class Cluster:
     def _start_redis(self) -> None:
         redis_cli("ACL", "SETUSER", self.infra.redis_user, "on", f">{self.infra.redis_password}", "~*", "&*", "+@all")
         self._started.append("redis_user")
-        redis_cli("-n", str(REDIS_DB), "FLUSHDB")
+        redis_cli("-n", str(self.infra.redis_db), "FLUSHDB")
 
     def _start_forwarder(self) -> None:
         gateway = self.network.gateway_address
@@ -346,14 +350,14 @@ class Cluster:
     # --- tear-down ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        # The whole system goes, as when its namespace is deleted: every pod told at once (no preStop
-        # wait, nobody is routed to them any more), then each reaped. One by one, each with its
-        # preStop sleep and drain, took most of a minute per test module.
+        # The whole system goes at once, its data with it: nothing is routed to the pods any more
+        # and nobody checks how they stop (stop_pod does that where a test asks), so they are
+        # killed. SIGTERM waited out each service's drain, ten seconds per test module.
         pods = list(self.pods.values())
         for pod in pods:
             with contextlib.suppress(Exception):
                 if pod.process.poll() is None:
-                    pod.process.send_signal(signal.SIGTERM)
+                    pod.process.kill()
         for pod in pods:
             with contextlib.suppress(Exception):
                 self._reap(pod, grace=10)
@@ -367,13 +371,14 @@ class Cluster:
             "amqp_users": lambda: self.broker_users("--delete"),
             "vhost": lambda: rabbitmqctl("delete_vhost", self.infra.vhost),
             "redis_user": lambda: (redis_cli("ACL", "DELUSER", self.infra.redis_user),
-                                   redis_cli("-n", str(REDIS_DB), "FLUSHDB")),
+                                   redis_cli("-n", str(self.infra.redis_db), "FLUSHDB")),
             "dns": self.dns.stop,
             "network": self.network.close,
         }
         for step in reversed(self._started):
             with contextlib.suppress(Exception):
                 steps[step]()
+        self._redis_claim.release()
 
     # --- helpers --------------------------------------------------------------------------------
 

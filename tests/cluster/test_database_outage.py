@@ -15,6 +15,9 @@ import pytest
 
 from tests.cluster.system import Cluster, health
 
+# beside: two minutes of waiting on a cluster of its own (network, databases, vhost, Redis database).
+pytestmark = pytest.mark.beside
+
 OUTAGE_SECONDS = 120.0  # the probes give up after 6 × 10 s; twice that
 POLL_SECONDS = 5.0
 LIVENESS = "liveness"

@@ -41,7 +41,8 @@ from testkit.tcp_proxy import TcpProxy
 from tqr.application.v1 import application_pb2, application_pb2_grpc, events_pb2
 from tqr_application.adapters import orm
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker]
+# beside: two minutes of waiting on a service process, proxies and a database of its own.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.beside]
 
 # The issue asks for two minutes: longer than the 60 s after which the old liveness probe
 # (failureThreshold 6 × periodSeconds 10 on the readiness answer) restarted every pod.
