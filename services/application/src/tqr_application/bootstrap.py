@@ -38,7 +38,7 @@ from tqr_application.entrypoints.reference_servicer import ReferenceDataServicer
 from tqr_application.entrypoints.slot_servicer import AppointmentServicer
 from tqr_application.entrypoints.staff_servicer import StaffServicer
 from tqr_application.entrypoints.wizard_servicer import WizardServicer
-from tqr_application.service_layer import deadlines
+from tqr_application.service_layer import deadlines, slots
 from tqr_application.service_layer.context import ServiceContext
 
 SERVICE = "application"
@@ -83,11 +83,12 @@ def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = No
 
 
 def build_scheduler(ctx: ServiceContext) -> Scheduler:
-    """The service's scheduled jobs (R-APP-9), each run by one replica per slot."""
+    """The service's scheduled jobs (R-APP-9; R-SLOT-1's abandoned bookings), each run by one replica per slot."""
     settings, every = ctx.settings, timedelta(seconds=ctx.settings.deadline_jobs_every_seconds)
     jobs = [
         Job("expire-unconfirmed", every, lambda now: deadlines.expire_unconfirmed(ctx, now)),
         Job("deadline-reminders", every, lambda now: deadlines.send_reminders(ctx, now)),
+        Job("abandoned-bookings", every, lambda now: slots.release_abandoned_bookings(ctx, now)),
     ]
     return Scheduler(SERVICE, ctx.sessions, orm.job_leases, jobs, clock=ctx.clock,
                      poll_seconds=settings.scheduler_poll_seconds, lease_seconds=settings.scheduler_lease_seconds)

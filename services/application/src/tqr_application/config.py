@@ -33,7 +33,8 @@ class ApplicationSettings(ServiceSettings):
     # eligibility_thresholds overrides it (or the other EligibilityPolicy fields) for an authority.
     eligibility_min_continuing_education_hours: int = 360
     # R-APP-9: applicants are reminded this many days before the online and confirmation windows
-    # close; how often the deadline jobs (reminders, 逾期未确认) look (servicekit.scheduler).
+    # close; how often the deadline jobs (reminders, 逾期未确认, R-SLOT-1's abandoned bookings) look
+    # (servicekit.scheduler).
     reminder_days_before_close: int = Field(default=3, ge=1, le=30)
     deadline_jobs_every_seconds: int = Field(default=300, ge=10)
     # R-STAFF-6: how long a staff member's claim on an application lasts (claiming again renews it).

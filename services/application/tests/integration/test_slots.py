@@ -15,8 +15,11 @@ from servicekit.rpc.errors import from_rpc_error
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from tqr.application.v1 import applications_pb2, form_pb2, slots_pb2, slots_pb2_grpc, staff_pb2, wizard_pb2
-from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
+from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE, ROLE_SYSTEM
 from tqr_application.adapters import orm
+from tqr_application.service_layer import slots
+
+from services.application.tests.integration.conftest import born
 
 POINT = "11010801"
 
@@ -213,3 +216,85 @@ async def test_r_slot_1_withdrawing_gives_the_place_back(app, h):
     other = h.new_applicant()
     await app.fill_until_point(other)
     assert (await pick(app, other, slot.slot_id)).draft.booking.slot.slot_id == slot.slot_id
+
+
+async def test_r_slot_1_discarding_the_draft_gives_its_place_back(app, h):
+    """A draft thrown away holds no place: it can no longer be submitted, and a place held by
+    nobody's application is one another applicant cannot book."""
+    slot = await publish(app, h, capacity=1)
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    await pick(app, who, slot.slot_id)
+    assert await booked(app, slot.slot_id) == 1
+
+    await app.call(app.wizard.DiscardDraft, wizard_pb2.DiscardDraftRequest(), who.actor)
+
+    assert await booked(app, slot.slot_id) == 0
+    assert await app.count(orm.slot_bookings, orm.slot_bookings.c.applicant_id == who.actor.subject_id) == 0
+    other = h.new_applicant()
+    await app.fill_until_point(other)
+    assert (await pick(app, other, slot.slot_id)).draft.booking.slot.slot_id == slot.slot_id
+
+
+async def test_r_slot_1_discarding_a_new_draft_keeps_the_place_of_a_submitted_application(app, h):
+    slot = await publish(app, h, capacity=2)
+    who, _ = await submit_with_slot(app, h, slot.slot_id)
+    assert await booked(app, slot.slot_id) == 1
+
+    await app.call(app.wizard.DiscardDraft, wizard_pb2.DiscardDraftRequest(), who.actor)
+
+    assert await booked(app, slot.slot_id) == 1  # the application's appointment stands
+
+
+async def test_r_slot_1_a_place_left_behind_in_another_plan_goes_back(any_app, h):
+    app = any_app
+    """The applicant booked at step 5, went back to step 4, chose another authority and left: the
+    old plan's place is nobody's until the scheduled job gives it back."""
+    slot = await publish(app, h, capacity=1)
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    await pick(app, who, slot.slot_id)
+    await app.call(app.wizard.GoBack, wizard_pb2.GoBackRequest(to_step=4), who.actor)
+    await app.save(who, certificate_details=wizard_pb2.CertificateDetailsStep(
+        holder_name=who.identity.name, certificate_type_code="PRIMARY", subject_code="MATH", gender=GENDER_FEMALE,
+        birth_date=born(who.identity.document_number), issuing_body="北京市海淀区教育委员会", issue_date="2015-07-01",
+        authority_code="110105", teaching_stage_code="PRIMARY", teaching_subject_code="MATH"))
+    stays = h.new_applicant()  # booked and still in that plan: keeps the place
+    kept = await publish(app, h, capacity=1, start="10:00", end="11:00")
+    await app.fill_until_point(stays)
+    await pick(app, stays, kept.slot_id)
+    assert await booked(app, slot.slot_id) == 1  # held by nobody's draft
+
+    assert await slots.release_abandoned_bookings(app.ctx, app.clock.now()) == 1
+    assert await slots.release_abandoned_bookings(app.ctx, app.clock.now()) == 0  # run twice: once
+
+    assert await booked(app, slot.slot_id) == 0 and await booked(app, kept.slot_id) == 1
+    other = h.new_applicant()
+    await app.fill_until_point(other)
+    assert (await pick(app, other, slot.slot_id)).draft.booking.slot.slot_id == slot.slot_id
+
+
+async def test_r_slot_1_places_of_drafts_not_submitted_go_back_when_the_online_window_closes(app, h):
+    """Point 11010802 confirms until START+20d, long after the plan's online window (START+10d):
+    a draft's place there is of no use once the draft can no longer be submitted; a submitted
+    application's place stays."""
+    slot = await publish(app, h, point="11010802", date="2026-03-25", capacity=5)
+    draft_only = h.new_applicant()
+    await app.fill_until_point(draft_only)
+    await pick(app, draft_only, slot.slot_id, point="11010802")
+    submitted = h.new_applicant()
+    await app.fill_until_point(submitted)
+    await pick(app, submitted, slot.slot_id, point="11010802")
+    await app.save(submitted, notes=wizard_pb2.NotesStep(read=True))
+    await app.save(submitted, materials=wizard_pb2.MaterialsStep(materials=h.materials()))
+    await app.call(app.wizard.SubmitApplication, wizard_pb2.SubmitApplicationRequest(
+        idempotency_key="k", identity=submitted.identity), submitted.actor)
+
+    app.clock.set(h.START + 10 * h.DAY)  # the window's last instant: the draft may still be submitted
+    assert await slots.release_abandoned_bookings(app.ctx, app.clock.now()) == 0
+    app.clock.advance(seconds=1)
+    assert await slots.release_abandoned_bookings(app.ctx, app.clock.now()) == 1
+
+    assert await booked(app, slot.slot_id) == 1
+    holders = await app.count(orm.slot_bookings, orm.slot_bookings.c.applicant_id == submitted.actor.subject_id)
+    assert holders == 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
@@ -138,6 +138,23 @@ async def put_booking(session: AsyncSession, booking: Booking, *, replacing: boo
         await session.execute(insert(B).values(
             applicant_id=booking.applicant_id, plan_id=booking.plan_id, slot_id=booking.slot_id,
             applicant_name=booking.applicant_name, booked_at=booking.booked_at))
+
+
+def abandoned_bookings(now: datetime, *, applicant_id: str | None = None, plan_id: str | None = None,
+                       limit: int = 200) -> Select[tuple[str, str]]:
+    """(applicant, plan) of bookings no application keeps whose draft can no longer use them: the
+    plan's online window has closed, or the applicant's draft is in another plan (or gone).
+    The draft's plan is read from the draft itself, not ``open_plan_id``: a draft saved by a pod of
+    a release before that column still carries its plan there."""
+    a, d, p = orm.applications, orm.drafts, orm.plans
+    kept = exists().where(a.c.applicant_id == B.c.applicant_id, a.c.plan_id == B.c.plan_id)
+    draft_in_plan = exists().where(d.c.applicant_id == B.c.applicant_id,
+                                   d.c.data[("draft", "authority", "plan_id")].as_string() == B.c.plan_id)
+    window_closed = exists().where(p.c.id == B.c.plan_id, p.c.online_end < now)
+    query = select(B.c.applicant_id, B.c.plan_id).where(~kept, or_(window_closed, ~draft_in_plan))
+    if applicant_id is not None and plan_id is not None:
+        query = query.where(B.c.applicant_id == applicant_id, B.c.plan_id == plan_id)
+    return query.order_by(B.c.applicant_id, B.c.plan_id).limit(limit)
 
 
 async def remove_booking(session: AsyncSession, applicant_id: str, plan_id: str) -> None:

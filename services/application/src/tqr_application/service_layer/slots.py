@@ -37,6 +37,7 @@ from tqr_application.service_layer.context import ServiceContext, aware
 # An application keeps its booking useful while it waits for the on-site check.
 REBOOKABLE_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.MATERIALS_INCOMPLETE})
 MAX_POINTS_PER_LIST = 50
+ABANDONED_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -265,11 +266,14 @@ def _hours(hours: int) -> timedelta:
     return timedelta(hours=hours)
 
 
-async def release(session: AsyncSession, applicant_id: str, plan_id: str) -> None:
+async def release(session: AsyncSession, applicant_id: str, plan_id: str) -> bool:
+    """The applicant's place in the plan goes back; False when there was none (any more)."""
     current = await repo.booking_of(session, applicant_id, plan_id, lock=True)
-    if current is not None:
-        await repo.give_place_back(session, current.slot_id)
-        await repo.remove_booking(session, applicant_id, plan_id)
+    if current is None:
+        return False
+    await repo.give_place_back(session, current.slot_id)
+    await repo.remove_booking(session, applicant_id, plan_id)
+    return True
 
 
 def _already_changed() -> Conflict:
@@ -294,7 +298,7 @@ async def sync_draft_booking(ctx: ServiceContext, *, applicant_id: str, applican
             if held is not None and held.point_code != point_code:
                 await release(session, applicant_id, plan_id)
                 held = None
-            await _release_abandoned(session, applicant_id, plan_id)
+            await release_unkept(session, applicant_id, keep_plan=plan_id)
             if not slot_id.strip():
                 if held is not None and held.status is SlotStatus.OPEN:
                     return  # the booking made earlier at this point stays
@@ -311,17 +315,37 @@ async def sync_draft_booking(ctx: ServiceContext, *, applicant_id: str, applican
         raise _already_changed() from exc
 
 
-async def _release_abandoned(session: AsyncSession, applicant_id: str, plan_id: str) -> None:
-    """Bookings a draft made in another plan (the applicant changed the authority) and no
-    application kept: their places go back."""
+async def release_unkept(session: AsyncSession, applicant_id: str, *, keep_plan: str | None = None) -> None:
+    """The applicant's bookings that no application keeps (made by a draft: in another plan when
+    the applicant changed the authority, in any plan when the draft is discarded), but the one in
+    ``keep_plan``: their places go back (R-SLOT-1)."""
     for other in await repo.bookings_of_applicant(session, applicant_id):
-        if other.plan_id == plan_id:
+        if other.plan_id == keep_plan:
             continue
         a = orm.applications
         kept = await session.scalar(select(a.c.id).where(a.c.applicant_id == applicant_id,
                                                          a.c.plan_id == other.plan_id).limit(1))
         if kept is None:
             await release(session, applicant_id, other.plan_id)
+
+
+async def release_abandoned_bookings(ctx: ServiceContext, now: datetime) -> int:
+    """Scheduled (R-SLOT-1): places held by drafts that can no longer be submitted in their plan
+    (its online window closed, or the applicant moved to another authority and left the draft
+    there) go back, so that others can book them. Each booking is checked again and released in
+    a transaction of its own; returns how many."""
+    released = 0
+    while True:
+        async with ctx.reading() as session:
+            found = (await session.execute(repo.abandoned_bookings(now, limit=ABANDONED_BATCH))).all()
+        for applicant_id, plan_id in found:
+            async with ctx.transaction() as session:
+                still = (await session.execute(repo.abandoned_bookings(
+                    now, applicant_id=applicant_id, plan_id=plan_id))).first()
+                if still is not None and await release(session, applicant_id, plan_id):
+                    released += 1
+        if len(found) < ABANDONED_BATCH:
+            return released
 
 
 async def book_for_application(ctx: ServiceContext, actor: Actor, application_id: str, slot_id: str) -> BookingView:

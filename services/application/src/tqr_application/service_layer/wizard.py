@@ -190,6 +190,7 @@ async def discard(ctx: ServiceContext, actor: Actor) -> None:
     require_role(actor, Role.APPLICANT)
     async with ctx.transaction() as session:
         await drafts.remove(session, actor.subject_id)
+        await slots.release_unkept(session, actor.subject_id)  # a discarded draft holds no place
 
 
 async def build_env(
