@@ -144,12 +144,13 @@ def abandoned_bookings(now: datetime, *, applicant_id: str | None = None, plan_i
                        limit: int = 200) -> Select[tuple[str, str]]:
     """(applicant, plan) of bookings no application keeps whose draft can no longer use them: the
     plan's online window has closed, or the applicant's draft is in another plan (or gone).
-    The draft's plan is read from the draft itself, not ``open_plan_id``: a draft saved by a pod of
-    a release before that column still carries its plan there."""
+    A draft's ``open_plan_id`` answers without reading its JSON; the JSON is read where that column
+    says otherwise, as a draft saved by a pod of a release before the column does not keep it."""
     a, d, p = orm.applications, orm.drafts, orm.plans
     kept = exists().where(a.c.applicant_id == B.c.applicant_id, a.c.plan_id == B.c.plan_id)
-    draft_in_plan = exists().where(d.c.applicant_id == B.c.applicant_id,
-                                   d.c.data[("draft", "authority", "plan_id")].as_string() == B.c.plan_id)
+    draft_in_plan = exists().where(
+        d.c.applicant_id == B.c.applicant_id,
+        or_(d.c.open_plan_id == B.c.plan_id, d.c.data[("draft", "authority", "plan_id")].as_string() == B.c.plan_id))
     window_closed = exists().where(p.c.id == B.c.plan_id, p.c.online_end < now)
     query = select(B.c.applicant_id, B.c.plan_id).where(~kept, or_(window_closed, ~draft_in_plan))
     if applicant_id is not None and plan_id is not None:
