@@ -7,17 +7,19 @@ fakes: no gRPC server, and the role gates and the gateway's own checks still run
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 import pytest
 from fastapi.testclient import TestClient
+from google.protobuf.timestamp_pb2 import Timestamp
 from servicekit import errors
 from servicekit.rpc.actor import ACTOR_METADATA_KEY, DEV_GATEWAY_SIGNING_KEYS, ActorSigner
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 from tqr.common.v1.actor_pb2 import Actor
+from tqr.documents.v1 import documents_pb2 as docs
 from tqr.identity.v1 import identity_pb2 as id_pb
 from tqr_gateway import deps, vocabulary
 from tqr_gateway.app import create_app
@@ -107,7 +109,22 @@ class FakeApplications:
         return views.Plan(plan_id="plan-2", authority_code=authority_code, name=plan.name)
 
 
+# R-APP-8: the documents service's answers about the applicant's downloads, by application.
+DOWNLOADS = {
+    APP_ID: docs.GetPrintoutStatusResponse(current_revision=4, last_applicant_revision=2,
+                                           last_applicant_download_at=Timestamp(seconds=1_773_108_000)),
+    BOOKED_APP_ID: docs.GetPrintoutStatusResponse(current_revision=1),
+}
+DOCUMENTS_AWAY_APP_ID = "app-documents-away"
+
+
 class FakeDocuments:
+    asked: ClassVar[list[str]] = []
+
+    async def printout_status(self, application_id: str, *, metadata: Any) -> docs.GetPrintoutStatusResponse | None:
+        self.asked.append(application_id)
+        return DOWNLOADS.get(application_id)  # None: the documents service did not answer
+
     async def verify_form_code(self, code: str, *, metadata: Any) -> FormCodeCheck:
         return FormCodeCheck(True, APP_NUMBER, APP_ID, False) if code == GOOD_CODE else FormCodeCheck(False)
 
@@ -264,10 +281,39 @@ def test_r_slot_2_the_api_shows_the_slot_the_applicant_booked(api: Api) -> None:
     assert api.client.get(f"/api/v1/staff/applications/{APP_ID}").json()["slot"] is None
 
 
+def test_r_app_8_staff_read_over_the_api_which_version_the_applicant_printed(api: Api) -> None:
+    api.sign_in("tok-point")
+    answer = api.client.get(f"/api/v1/staff/applications/{APP_ID}/printout")
+    assert answer.status_code == 200
+    assert answer.json() == {"current_version": 4, "last_downloaded_version": 2,
+                             "last_downloaded_at": "2026-03-10T02:00:00Z", "out_of_date": True}
+    never = api.client.get(f"/api/v1/staff/applications/{BOOKED_APP_ID}/printout").json()
+    assert never == {"current_version": 1, "last_downloaded_version": 0, "last_downloaded_at": None,
+                     "out_of_date": False}
+
+
+def test_r_app_8_the_printout_of_another_organisations_application_is_refused_before_documents_are_asked(
+        api: Api) -> None:
+    api.sign_in("tok-other-admin")
+    FakeDocuments.asked.clear()
+    answer = api.client.get(f"/api/v1/staff/applications/{APP_ID}/printout")
+    assert answer.status_code == 403 and answer.json()["code"] == "R-STAFF-4"
+    assert FakeDocuments.asked == []
+
+
+def test_r_app_8_without_the_documents_service_the_printout_is_unavailable_not_guessed(api: Api) -> None:
+    api.sign_in("tok-point")
+    answer = api.client.get(f"/api/v1/staff/applications/{DOCUMENTS_AWAY_APP_ID}/printout")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["retry-after"]
+
+
 def test_openapi_documents_the_staff_api(api: Api) -> None:
     paths = api.client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/staff/find", "/api/v1/staff/applications/{application_id}/actions",
                  "/api/v1/staff/applications/{application_id}/document-number",
+                 "/api/v1/staff/applications/{application_id}/printout",
                  "/api/v1/staff/plans", "/api/v1/staff/manual-reviews"):
         assert path in paths
     assert "403" in paths["/api/v1/staff/plans"]["get"]["responses"]

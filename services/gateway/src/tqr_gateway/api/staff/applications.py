@@ -25,6 +25,7 @@ from tqr_gateway.api.staff.models import (
     FindOut,
     MessageIn,
     MessageOut,
+    PrintoutOut,
     ReleasedOut,
     SearchIn,
     SearchOut,
@@ -33,13 +34,16 @@ from tqr_gateway.clients.staff_application import BulkFilter
 from tqr_gateway.clients.workflow_rules import status_name
 from tqr_gateway.deps import (
     ApplicationStaff,
+    Refused,
     StaffApplications,
     StaffDocuments,
     StaffIdentity,
     Workflow,
     actor_metadata,
 )
+from tqr_gateway.errors import unavailable_answer
 from tqr_gateway.flows import email_correction
+from tqr_gateway.flows.printout_versions import PrintoutVersions
 from tqr_gateway.flows.staff_lookup import NOTHING_FOUND, look_up
 from tqr_gateway.flows.staff_rules import MAX_MESSAGE, Problem, check_action
 from tqr_gateway.flows.timestamps import instant
@@ -88,6 +92,19 @@ async def reveal_document_number(request: Request, session: ApplicationStaff, ap
     no cache keeps it."""
     number = await applications.reveal_document_number(application_id, metadata=actor_metadata(session))
     return JSONResponse(DocumentNumberOut(document_number=number).model_dump(), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/applications/{application_id}/printout", response_model=PrintoutOut)
+async def printout(request: Request, session: ApplicationStaff, applications: StaffApplications,
+                   documents: StaffDocuments, application_id: str) -> Any:
+    """R-APP-8: the form's version now and the one the applicant last downloaded, as the case page
+    shows them. The application service decides first whether the caller may see the application."""
+    metadata = actor_metadata(session)
+    view = await applications.get(application_id, metadata=metadata)
+    status = await documents.printout_status(application_id, metadata=metadata)
+    if status is None:  # without the documents service the download is unknown: no half answer
+        raise Refused(unavailable_answer())
+    return PrintoutOut.of(PrintoutVersions.of(status, view))
 
 
 @router.get("/applications/{application_id}/eligibility", response_model=m.EligibilityReport)

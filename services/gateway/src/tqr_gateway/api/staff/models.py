@@ -12,6 +12,7 @@ from tqr.identity.v1 import identity_pb2 as ipb
 from tqr_gateway import vocabulary
 from tqr_gateway.api.fields import ExpectedVersion, TypedNumber
 from tqr_gateway.clients.workflow_rules import action_name, action_names, status_name
+from tqr_gateway.flows.printout_versions import PrintoutVersions
 from tqr_gateway.flows.timestamps import instant
 
 
@@ -39,6 +40,19 @@ class ApplicationSummaryOut(BaseModel):
                    point_code=s.point_code, submitted_at=instant(s.submitted_at),
                    certificate_claimed_by_another=s.certificate_claimed_by_another,
                    also_in_other_plan=s.also_in_other_plan)
+
+
+class PrintoutOut(BaseModel):
+    current_version: int = Field(description="R-APP-8: the form's version now, printed on it as 申请表版本")
+    last_downloaded_version: int = Field(description="The version the applicant last downloaded; 0: never")
+    last_downloaded_at: datetime | None
+    out_of_date: bool = Field(description="The applicant's last download is older than the data: "
+                                          "a paper form of that version is out of date")
+
+    @classmethod
+    def of(cls, versions: PrintoutVersions) -> PrintoutOut:
+        return cls(current_version=versions.current, last_downloaded_version=versions.last_downloaded,
+                   last_downloaded_at=versions.last_downloaded_at, out_of_date=versions.out_of_date)
 
 
 class FindIn(BaseModel):

@@ -10,6 +10,7 @@ from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wizard
 
 from tqr_gateway.clients.workflow_rules import WorkflowRules, action_name, action_names, status_name
+from tqr_gateway.flows.printout_versions import PrintoutVersions
 from tqr_gateway.flows.timestamps import instant
 from tqr_gateway.pages.wizard.step_context import booking_label
 from tqr_gateway.web.catalogue import translate
@@ -141,13 +142,11 @@ def booked_slot(view: views.ApplicationView, lang: str) -> str:
 
 
 def printout(status: Any, view: views.ApplicationView, lang: str) -> dict[str, Any]:
-    """R-APP-8: the form's version now (printed on it as 申请表版本) and, when the applicant's last
-    download is older, which one they printed: a paper form of another version is out of date.
-    ``status``: the documents service's GetPrintoutStatusResponse, or None when it did not answer."""
-    current = (status.current_revision if status is not None else 0) or view.edit_revision or 1
-    last = status.last_applicant_revision if status is not None else 0
-    at = instant(status.last_applicant_download_at) if status is not None and last else None
-    return {"current": current, "last": last, "out_of_date": 0 < last < current,
+    """R-APP-8 (flows.printout_versions): the form's version now and, when the applicant's last
+    download is older, which one they printed. ``status``: the documents service's answer or None."""
+    versions = PrintoutVersions.of(status, view)
+    at = versions.last_downloaded_at
+    return {"current": versions.current, "last": versions.last_downloaded, "out_of_date": versions.out_of_date,
             "last_at": format_datetime(at, lang) if at else ""}
 
 
