@@ -61,6 +61,13 @@ class Probe(documents_pb2_grpc.DocumentsServiceServicer):
             import socket
 
             raise socket.gaierror(-3, "Temporary failure in name resolution")  # as asyncpg's connect raises it
+        if request.code.startswith("sqlstate-"):  # e.g. PgBouncer's 08P01 when no connection came in time
+            from sqlalchemy.exc import DBAPIError
+
+            class DriverError(Exception):
+                sqlstate = request.code.removeprefix("sqlstate-")
+
+            raise DBAPIError("SELECT 1", {}, DriverError("query_wait_timeout"))
         if request.code == "host-unreachable":  # no route to the database's host for a moment
             import errno
 
@@ -114,9 +121,10 @@ async def test_refusal_travels_with_its_rule_id_and_field_problems(sqlite_url):
             assert caught.value.code() == grpc.StatusCode.INTERNAL
             assert "ZeroDivision" not in (caught.value.details() or "")  # no internals leak
 
-            with pytest.raises(grpc.aio.AioRpcError) as caught:
-                await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code="file-missing"))
-            assert caught.value.code() == grpc.StatusCode.INTERNAL
+            for bug in ("file-missing", "sqlstate-42P01"):  # an OSError of no network; an undefined table
+                with pytest.raises(grpc.aio.AioRpcError) as caught:
+                    await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code=bug))
+                assert caught.value.code() == grpc.StatusCode.INTERNAL, bug
     finally:
         await host.stop()
 
@@ -309,7 +317,7 @@ async def test_a_lost_database_or_redis_connection_is_unavailable_not_internal(s
         async with open_channel(f"127.0.0.1:{host.port}", SERVICE) as channel:
             stub = documents_pb2_grpc.DocumentsServiceStub(channel)
             for code in ("redis-down", "redis-loading", "timed-out", "database-down", "name-unresolved",
-                         "host-unreachable"):
+                         "host-unreachable", "sqlstate-08P01", "sqlstate-57P03", "sqlstate-53300"):
                 with pytest.raises(grpc.aio.AioRpcError) as caught:
                     await stub.VerifyFormCode(documents_pb2.VerifyFormCodeRequest(code=code))
                 assert caught.value.code() == grpc.StatusCode.UNAVAILABLE, code

@@ -27,6 +27,19 @@ Pooler = Literal["none", "transaction"]
 POOL_SIZE = 10
 MAX_OVERFLOW = 0
 
+# SQLSTATEs of a database out of reach for the moment, not of a bad statement: class 08 (connection
+# exception; PgBouncer answers 08P01 when no server connection comes in time or it has no room for
+# another client), 57P01-57P03 (the server shutting down, crashed, or not accepting connections yet;
+# pg_terminate_backend ends a backend with 57P01) and 53300 (too many connections).
+_UNREACHABLE_CLASSES = ("08",)
+_UNREACHABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def is_unreachable_state(sqlstate: str | None) -> bool:
+    """Whether an error with this SQLSTATE means "try again shortly" rather than a fault."""
+    state = sqlstate or ""
+    return state.startswith(_UNREACHABLE_CLASSES) or state in _UNREACHABLE_STATES
+
 
 def async_url(url: str) -> str:
     """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the async drivers."""

@@ -33,7 +33,7 @@ from grpc_reflection.v1alpha import reflection
 from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
-from servicekit import correlation, errors, metrics
+from servicekit import correlation, db, errors, metrics
 from servicekit.rpc.actor import DEV_VERIFY_KEYS, ActorRefused, ActorVerifier, bind_verified, unbind_verified
 from servicekit.rpc.errors import PROBLEM_METADATA_KEY, status_of, to_problem
 from servicekit.rpc.health import LIVENESS, HealthService
@@ -72,7 +72,8 @@ def is_dependency_outage(exc: BaseException) -> bool:
         return True
     if isinstance(exc, OSError) and exc.errno in UNREACHABLE:
         return True
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, sa_exc.DBAPIError) and (
+            exc.connection_invalidated or db.is_unreachable_state(getattr(exc.orig, "sqlstate", None))):
         return True
     cause = exc.__cause__ or exc.__context__
     return cause is not None and cause is not exc and isinstance(cause, (ConnectionError, OSError)) and \

@@ -24,16 +24,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
+from servicekit import db
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
-
-# SQLSTATE classes of a connection that is gone: 08 connection exception; 57P01-57P03 the server
-# shutting down or not accepting connections (pg_terminate_backend ends a backend with 57P01).
-_CONNECTION_LOST_CLASSES = ("08",)
-_CONNECTION_LOST_STATES = frozenset({"57P01", "57P02", "57P03"})
 
 
 @dataclass(frozen=True)
@@ -106,8 +102,7 @@ async def _driver_of(connection: AsyncConnection) -> asyncpg.Connection:
 def is_connection_lost(error: BaseException) -> bool:
     if isinstance(error, (asyncpg.exceptions.InterfaceError, asyncpg.exceptions.PostgresConnectionError, OSError)):
         return True
-    state = getattr(error, "sqlstate", None) or ""
-    return state.startswith(_CONNECTION_LOST_CLASSES) or state in _CONNECTION_LOST_STATES
+    return db.is_unreachable_state(getattr(error, "sqlstate", None))
 
 
 async def _translated(connection: AsyncConnection, statement: DriverStatement, error: Exception) -> exc.DBAPIError:
