@@ -100,7 +100,11 @@ async def _driver_of(connection: AsyncConnection) -> asyncpg.Connection:
 
 
 def is_connection_lost(error: BaseException) -> bool:
-    if isinstance(error, (asyncpg.exceptions.InterfaceError, asyncpg.exceptions.PostgresConnectionError, OSError)):
+    # InternalClientError ("cannot switch to state …; another operation is in progress"): the server
+    # ended the backend and its last message (57P01) arrived before the end of the stream, so the
+    # connection still waits for an answer that will never come. The connection is unusable.
+    if isinstance(error, (asyncpg.exceptions.InterfaceError, asyncpg.exceptions.PostgresConnectionError,
+                          asyncpg.exceptions.InternalClientError, OSError)):
         return True
     return db.is_unreachable_state(getattr(error, "sqlstate", None))
 
