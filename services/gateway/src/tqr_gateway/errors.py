@@ -72,8 +72,8 @@ def fault_answer() -> Refusal:
 
 
 def unavailable_answer() -> Refusal:
-    """The gateway's own dependency (Redis) is out of reach: "try again shortly", as a service's
-    UNAVAILABLE is answered."""
+    """Something the answer needs is out of reach (Redis; a service whose answer a route cannot do
+    without): "try again shortly", as a service's UNAVAILABLE is answered."""
     code, zh, en = _FAULTS[503]
     return Refusal(503, code, zh, en, retry_after=5)
 
