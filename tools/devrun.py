@@ -35,11 +35,15 @@ from servicekit.rpc.tls import TlsFiles
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("TQR_VAR_DIR", ROOT / "var"))
 BACKENDS = ["identity", "application", "notification", "documents"]
-GRPC_BASE = {"identity": 50100, "application": 50200, "notification": 50300, "documents": 50400}
+# Every port below the kernel's ephemeral range (32768+, where outgoing connections take their
+# local port): a port there can be held by any client's connection when `make run` starts (seen:
+# "port 50100 is already in use" with nothing listening, right after make test).
+GRPC_BASE = {"identity": 10100, "application": 10200, "notification": 10300, "documents": 10400}
 METRICS_BASE = {"identity": 9110, "application": 9120, "notification": 9130, "documents": 9140}
 GATEWAY_PORT, GATEWAY_METRICS_PORT, SMTP_SINK_PORT = 8000, 9100, 1025
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-# TQR_PORT_OFFSET shifts every port, so a second copy (a test run) can live beside `make run`.
+# TQR_PORT_OFFSET shifts every port, so a second copy (a test run) can live beside `make run`; up to
+# 9000 keeps them all below the ephemeral range.
 OFFSET = int(os.environ.get("TQR_PORT_OFFSET", "0"))
 
 

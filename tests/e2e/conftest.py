@@ -38,11 +38,16 @@ class RunningSystem:
         return "".join(p.read_text(errors="replace") for p in sorted((self.var / "log").glob(f"{prefix}-*.log")))
 
 
+# The offsets a test copy of the system may take (multiples of 1000, so two runs never interleave):
+# up to 9000, so that every port stays below the kernel's ephemeral range (tools/devrun).
+PORT_OFFSETS = range(1000, 10000, 1000)
+
+
 def free_port_offset(replicas: int = 3) -> int:
     """A TQR_PORT_OFFSET (a multiple of 1000, so two runs never interleave) whose ports are all free."""
     from tools import devrun
 
-    candidates = list(range(1000, 16000, 1000))
+    candidates = list(PORT_OFFSETS)
     random.shuffle(candidates)
     for offset in candidates:
         ports = [devrun.GATEWAY_PORT + offset, devrun.GATEWAY_METRICS_PORT + offset, devrun.SMTP_SINK_PORT + offset]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, free_port_offset
+from tests.e2e.conftest import PORT_OFFSETS, ROOT, free_port_offset
 from tools import devrun
 
 
@@ -114,3 +114,16 @@ def test_a_busy_port_is_named_and_nothing_starts(held: str, tmp_path: Path, amqp
     assert "running" not in stdout
     assert list(var.iterdir()) == [], "databases or logs were made: something started"
     assert processes_of(var) == []
+
+
+def test_every_port_of_make_run_and_of_its_test_copies_is_below_the_ephemeral_range() -> None:
+    """Outgoing connections take their local port from the ephemeral range; a server port there can
+    be held by any client's connection at the moment `make run` checks it ("port 50100 is already
+    in use" with nothing listening, right after make test)."""
+    first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for offset in (0, *PORT_OFFSETS):
+        ports = [devrun.GATEWAY_PORT + offset, devrun.GATEWAY_METRICS_PORT + offset, devrun.SMTP_SINK_PORT + offset]
+        for service in devrun.BACKENDS:
+            ports += [devrun.grpc_port(service, i, offset) for i in range(3)]
+            ports += [devrun.metrics_port(service, i, offset) for i in range(3)]
+        assert max(ports) < first_ephemeral, (offset, max(ports), first_ephemeral)
