@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tools import test_suite
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,8 +37,20 @@ def test_each_test_runs_once_and_the_beside_output_follows(tmp_path: Path) -> No
     result = _suite(tmp_path, PASSING)
     assert result.returncode == 0, result.stdout
     out = result.stdout
-    assert out.count("1 passed, 1 deselected") == 2, out
-    assert out.index("(pytest -m beside)") < out.rindex("1 passed, 1 deselected"), out
+    main_run, beside_run = out.split("(pytest -m beside) ====")
+    assert main_run.count("1 passed, 1 deselected") == 1, out  # the main run's own summary
+    assert beside_run.strip().splitlines()[-1].startswith("make test: 2 passed ("), out
+
+
+def test_the_last_line_adds_up_both_runs(tmp_path: Path) -> None:
+    result = _suite(tmp_path, PASSING + "\n    def test_more():\n        pass\n")
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("make test: 3 passed ("), last
+
+
+def test_the_counts_of_failures_and_skips_are_added_too() -> None:
+    line = test_suite.both("2924 passed, 1 skipped, 2 deselected in 1655.63s", "1 failed, 1 passed in 300.1s")
+    assert line.startswith("make test: 2925 passed, 1 skipped, 1 failed ("), line
 
 
 def test_a_failure_beside_fails_the_suite(tmp_path: Path) -> None:
