@@ -60,7 +60,7 @@ KEEPALIVE_MIN_PING_INTERVAL_MS = 10_000
 
 
 # What connect() says when no route leads to the host for the moment (a network blip, not a bug).
-UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
+UNREACHABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN})
 
 
 def is_dependency_outage(exc: BaseException) -> bool:
