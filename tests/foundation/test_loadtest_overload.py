@@ -201,3 +201,13 @@ def test_the_report_shows_both_runs_and_the_targets_beside_them(capsys: pytest.C
     assert "capacity 300.0 steps/s" in out and "limit 15" in out
     assert "9,000" in out and "< 300" in out
     assert "gateway /metrics wizard_step" in out and "admitted 10, shed 5" in out
+
+
+def test_a_stated_offer_is_shown_beside_the_measured_capacity(capsys: pytest.CaptureFixture[str]) -> None:
+    document = {"capacity": {"steps_per_second": 300.0}, "offered_for": 450.0, "limit": 23, "wait_seconds": 2.0,
+                "arguments": {"factor": 3.0, "seconds": 60.0, "in_system_seconds": 0.05},
+                "runs": [run_document("limiter off", 9000.0), run_document("limiter on", 120.0)]}
+    overload.print_report(document)
+    assert "capacity 300.0 steps/s (busy, 50 applicants) (offered for 450 steps/s)" in capsys.readouterr().out
+    assert overload.parse(["--offer-capacity", "450"]).offer_capacity == 450.0
+    assert overload.parse([]).offer_capacity == 0  # the measured capacity

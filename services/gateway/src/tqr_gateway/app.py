@@ -38,7 +38,7 @@ from tqr_gateway.errors import (
 from tqr_gateway.observability import RequestContext
 from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.middleware import Admission, AdmissionControl
-from tqr_gateway.overload.waiting_room import AdmissionPass, WaitingRoom
+from tqr_gateway.overload.waiting_room import NEW_PLACES_PER_ADDRESS, AdmissionPass, WaitingRoom
 from tqr_gateway.pages import account, dev, portal, result_check, staff, wizard
 from tqr_gateway.security.client_address import ForwardedClient, TrustedProxies
 from tqr_gateway.security.limits import UPLOAD_BODY_LIMIT
@@ -144,7 +144,8 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
 
 def admission_for(settings: GatewaySettings, redis: Redis) -> Admission:
     """The concurrency limit, the priorities and the waiting room (tqr_gateway.overload)."""
-    room = WaitingRoom(redis, prefix=settings.redis_key_prefix, refresh_seconds=settings.waiting_room_refresh_seconds)
+    room = WaitingRoom(redis, prefix=settings.redis_key_prefix, refresh_seconds=settings.waiting_room_refresh_seconds,
+                       new_places_per_address=NEW_PLACES_PER_ADDRESS * settings.rate_limit_factor)
     passes = AdmissionPass(settings.secret_key, valid_seconds=settings.waiting_room_pass_seconds)
     return Admission(ConcurrencyLimiter(settings.admission_limit), room, passes,
                      wait_seconds=settings.admission_wait_seconds, secure_cookies=settings.secure_cookies)

@@ -18,10 +18,9 @@ from servicekit.clock import ManualClock
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tqr_gateway.app import admission_for, create_app
 from tqr_gateway.config import GatewaySettings
-from tqr_gateway.overload import middleware
 from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.middleware import Admission, AdmissionControl
-from tqr_gateway.overload.waiting_room import AdmissionPass, WaitingRoom
+from tqr_gateway.overload.waiting_room import NEW_PLACES_PER_ADDRESS, AdmissionPass, WaitingRoom, new_ticket
 from tqr_gateway.security.ratelimit import FixedWindowLimiter
 from tqr_gateway.session import SessionInfo, session_token_of
 from tqr_gateway.web.shell import install_web_shell
@@ -309,9 +308,9 @@ async def test_r_peak_1_staff_and_the_probes_are_never_queued(shared: tuple[Redi
 
 
 async def test_a_client_that_keeps_no_cookies_cannot_fill_the_queue_with_places(
-        shared: tuple[Redis, str], clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(middleware, "NEW_TICKETS_PER_ADDRESS", 3)
+        shared: tuple[Redis, str], clock: ManualClock) -> None:
     gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
+    gateway.admission.room.new_places_per_address = 3
     await gateway.fill(1)
     async with gateway.visitor() as person:
         for place in (1, 2, 3):
@@ -323,10 +322,29 @@ async def test_a_client_that_keeps_no_cookies_cannot_fill_the_queue_with_places(
     await gateway.let_go()
 
 
+async def test_a_client_that_makes_up_a_new_ticket_each_time_cannot_fill_the_queue_either(
+        shared: tuple[Redis, str], clock: ManualClock) -> None:
+    gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
+    gateway.admission.room.new_places_per_address = 3
+    await gateway.fill(1)
+    async with gateway.visitor() as person:
+        for place in (1, 2, 3, None):
+            person.cookies.clear()
+            made_up = new_ticket()  # well formed, but never given out
+            answer = await person.get("/notice", headers={"cookie": f"__Host-queue={made_up}"})
+            if place is None:
+                assert answer.status_code == 503 and "retry-after" in answer.headers
+            else:
+                assert place_of(answer) == place
+    await gateway.let_go()
+
+
 def test_the_gateway_installs_the_admission_control_from_its_settings() -> None:
-    settings = GatewaySettings(environment="test", admission_limit=3, waiting_room_refresh_seconds=4)
+    settings = GatewaySettings(environment="test", admission_limit=3, waiting_room_refresh_seconds=4,
+                               rate_limit_factor=3)
     admission = admission_for(settings, Redis.from_url(REDIS_URL))
     assert admission.limiter.limit == 3 and admission.room.refresh_seconds == 4
+    assert admission.room.new_places_per_address == 3 * NEW_PLACES_PER_ADDRESS  # an office behind one address
     assert admission.room.keys[0] == "tqr:gateway:wr:queue"
     defaults = GatewaySettings(environment="test")
     assert defaults.admission_limit == 100 and defaults.admission_wait_seconds > 0

@@ -20,8 +20,9 @@ or stale cookie gains nothing worth having:
   staff, or a staff path (whose pages need a staff session, checked by the next layers).
 
 **Answers without the stack.** The waiting page and the 503 are rendered once per language and
-address (and, for the 503, the seconds to wait) and kept in a small cache; the waiting page's place
-and estimate are put into the cached text. Early answers carry the security headers and a request id
+address (and, for the 503, the seconds to wait; its problem document once per language and seconds)
+and kept in a small cache; the waiting page's place and estimate, and the problem document's request
+id, are put into the cached text. Early answers carry the security headers and a request id
 as every other answer does.
 """
 
@@ -38,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tqr_gateway.overload.waiting_room import Place
 from tqr_gateway.security.headers import SecurityHeaders
-from tqr_gateway.security.refusals import Refusal, refusal_response, wants_json
+from tqr_gateway.security.refusals import PROBLEM_JSON, Refusal, refusal_response, wants_json
 from tqr_gateway.session import session_token_of
 from tqr_gateway.web.language import HTML_LANG, language_of
 from tqr_gateway.web.templating import render_page
@@ -49,6 +50,7 @@ CACHED_PAGES = 512
 # Stand-ins put into a page rendered once, replaced by this moment's figures.
 _POSITION = "999000111"
 _MINUTES = "999000222"
+_REQUEST_ID = "req-999000333"  # a request id as correlation.clean keeps it, plain in JSON
 
 
 def signed_in(scope: Scope, secure: bool) -> str | None:
@@ -86,24 +88,25 @@ class EarlyAnswers:
 
     def __init__(self, *, hsts: bool = False) -> None:
         self._pages = _Pages()
-        self._hsts = hsts
+        # Its headers, not the layer: an early answer is sent here, not through the stack.
+        self._security = SecurityHeaders(_nothing, hsts=hsts)
 
     def busy(self, connection: HTTPConnection, seconds: int) -> ASGIApp:
         """503 with Retry-After: a problem document for programs, a page for people."""
-        refusal = Refusal(503, "SERVER_BUSY",
-                          f"访问人数较多，系统正忙。您已保存的内容不会丢失，请在 {seconds} 秒后重试。",
-                          f"Too many people are using the service right now. Nothing you saved is lost; "
-                          f"please try again in {seconds} seconds.", retry_after=seconds)
         headers = [(b"retry-after", str(seconds).encode()), _content_language(connection)]
         request_id = _request_id(connection)
         if wants_json(connection):
-            # Small and carries this request's id: built each time, without the stack.
-            with correlation.bound(request_id):
-                response = refusal_response(connection, refusal)
-            return self._answer(503, response.body, response.media_type or "", request_id, headers)
+            # The document carries this request's id: written once with a stand-in for it.
+            def document() -> str:
+                with correlation.bound(_REQUEST_ID):
+                    return refusal_response(connection, _busy(seconds)).body.decode()
+
+            text = self._pages.get(("busy-json", language_of(connection), seconds), document)
+            return self._answer(503, text.replace(_REQUEST_ID, request_id).encode(), PROBLEM_JSON, request_id,
+                                headers)
         renderer = getattr(connection.app.state, "refusal_renderer", None)
         key = ("busy", language_of(connection), seconds, _here(connection))
-        text = self._pages.get(key, lambda: refusal_response(connection, refusal, renderer).body.decode())
+        text = self._pages.get(key, lambda: refusal_response(connection, _busy(seconds), renderer).body.decode())
         return self._answer(503, text.encode(), "text/html", request_id, headers)
 
     def waiting(self, connection: HTTPConnection, place: Place, refresh_seconds: int,
@@ -132,13 +135,26 @@ class EarlyAnswers:
         if media_type.startswith("text/"):
             media_type += "; charset=utf-8"
 
+        security = self._security
+
         async def answer(scope: Scope, receive: Receive, send: Send) -> None:
             await send({"type": "http.response.start", "status": status, "headers": [
                 (b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"), (b"x-request-id", request_id.encode()), *headers]})
+                (b"x-request-id", request_id.encode()), *headers, *security.headers_for(scope["path"]).items()]})
             await send({"type": "http.response.body", "body": body})
 
-        return SecurityHeaders(answer, hsts=self._hsts)
+        return answer
+
+
+async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("SecurityHeaders here only says which headers an answer gets")
+
+
+def _busy(seconds: int) -> Refusal:
+    return Refusal(503, "SERVER_BUSY",
+                   f"访问人数较多，系统正忙。您已保存的内容不会丢失，请在 {seconds} 秒后重试。",
+                   f"Too many people are using the service right now. Nothing you saved is lost; "
+                   f"please try again in {seconds} seconds.", retry_after=seconds)
 
 
 def _request_id(connection: HTTPConnection) -> str:

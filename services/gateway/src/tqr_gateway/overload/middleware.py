@@ -35,7 +35,6 @@ from tqr_gateway.overload.limiter import ConcurrencyLimiter
 from tqr_gateway.overload.priority import Pass, Priority, classify
 from tqr_gateway.overload.waiting_room import AdmissionPass, RoomState, WaitingRoom, new_ticket, well_formed_ticket
 from tqr_gateway.security.client_address import client_address
-from tqr_gateway.security.ratelimit import FixedWindowLimiter
 from tqr_gateway.security.refusals import wants_json
 
 log = logging.getLogger(__name__)
@@ -43,8 +42,6 @@ log = logging.getLogger(__name__)
 # How long this gateway trusts what it last learned of the queue's length before asking Redis
 # again: at most one question a second while nobody is queued.
 ROOM_CHECK_SECONDS = 1.0
-# New places in the waiting room one client address may take a minute.
-NEW_TICKETS_PER_ADDRESS = 120
 
 
 @dataclass(frozen=True)
@@ -170,12 +167,9 @@ class AdmissionControl:
         if wants_json(connection):
             metrics.ADMISSIONS.labels("new_visitor", "shed").inc()
             return admission.shed(connection, await self._estimate(admission))
-        if not (ticket and well_formed_ticket(ticket)) and await self._too_many_tickets(connection):
-            metrics.ADMISSIONS.labels("new_visitor", "shed").inc()
-            return admission.shed(connection)
         held: str = ticket if ticket and well_formed_ticket(ticket) else new_ticket()
         try:
-            place = await admission.room.ask(held, admission.limiter.free_slots)
+            place = await admission.room.ask(held, admission.limiter.free_slots, client_address(connection))
         except RedisError:
             log.warning("waiting room unavailable; a visitor who does not fit is shed")
             if admission.limiter.try_acquire():
@@ -183,6 +177,9 @@ class AdmissionControl:
             metrics.ADMISSIONS.labels("new_visitor", "shed").inc()
             return admission.shed(connection)
         admission.learn(place.room)
+        if place.refused:  # this address took its places for the minute (the room's NEW_PLACES_PER_ADDRESS)
+            metrics.ADMISSIONS.labels("new_visitor", "shed").inc()
+            return admission.shed(connection)
         if place.admitted:
             let_in = (*self._pass(admission), admission.cookies.set(admission.cookies.ticket, "", 0))
             if await admission.limiter.acquire(Priority.SIGN_IN, admission.wait_seconds):
@@ -194,20 +191,6 @@ class AdmissionControl:
         return admission.answers.waiting(
             connection, place, admission.room.refresh_seconds, admission.room.abandon_seconds,
             admission.cookies.set(admission.cookies.ticket, held, admission.room.abandon_seconds * 4))
-
-    @staticmethod
-    async def _too_many_tickets(connection: HTTPConnection) -> bool:
-        """A client that keeps no cookies would take a new place with every request and push real
-        visitors back (until the abandoned places lapse): new tickets per address are counted, with
-        room for a school's or an office's many people behind one address."""
-        limiter: FixedWindowLimiter | None = getattr(connection.app.state, "rate_limiter", None)
-        if limiter is None:
-            return False
-        try:
-            return await limiter.hit("waiting-room", client_address(connection), limit=NEW_TICKETS_PER_ADDRESS,
-                                     window_seconds=60) is not None
-        except RedisError:
-            return False
 
     @staticmethod
     def _pass(admission: Admission) -> tuple[tuple[bytes, bytes]]:

@@ -60,11 +60,18 @@ end
 _ADMIT = _FUNCTIONS + "prune(); admit_heads(); return state()"
 
 # ARGV[6]: the ticket. A ticket neither queued nor let in joins at the back before the heads are let
-# in, so that a newcomer finding room and nobody ahead is let in by the same call.
+# in, so that a newcomer finding room and nobody ahead is let in by the same call. Joining counts
+# against the visitor's address (KEYS[7], a counter of this window, which lapses ARGV[8] seconds
+# on): past ARGV[7] places a window the ticket does not join, and the answer's position is -1.
 _ASK = _FUNCTIONS + """
 local t = ARGV[6]
 prune()
 if redis.call('ZSCORE', KEYS[4], t) == false and redis.call('ZSCORE', KEYS[1], t) == false then
+  local taken = redis.call('INCR', KEYS[7])
+  if taken == 1 then redis.call('EXPIRE', KEYS[7], ARGV[8]) end
+  if taken > tonumber(ARGV[7]) then
+    local refused = state(); table.insert(refused, 1, '-1'); return refused
+  end
   redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[6]), t); redis.call('ZADD', KEYS[3], now, t)
 end
 if redis.call('ZSCORE', KEYS[1], t) then redis.call('ZADD', KEYS[2], now, t) end
@@ -79,6 +86,12 @@ return answer
 """
 
 RATE_WINDOW_SECONDS = 60.0
+# New places in the queue one client address may take a minute: a client that keeps no cookies (or
+# makes up a new ticket each time) would otherwise take a place with every request and push real
+# visitors back until the abandoned places lapse. Room for a school's or an office's many people
+# behind one address; multiplied by GATEWAY_RATE_LIMIT_FACTOR, as the other per-address limits.
+NEW_PLACES_PER_ADDRESS = 120
+NEW_PLACES_WINDOW_SECONDS = 60
 _TICKET = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
@@ -102,12 +115,16 @@ class RoomState:
 
 @dataclass(frozen=True)
 class Place:
-    position: int  # 1: next in; 0: let in now
+    position: int  # 1: next in; 0: let in now; -1: no place (the address took too many)
     room: RoomState
 
     @property
     def admitted(self) -> bool:
         return self.position == 0
+
+    @property
+    def refused(self) -> bool:
+        return self.position < 0
 
     @property
     def estimated_wait_seconds(self) -> int | None:
@@ -123,14 +140,17 @@ def well_formed_ticket(value: str | None) -> bool:
 
 
 class WaitingRoom:
-    def __init__(self, redis: Redis, *, prefix: str, refresh_seconds: int, clock: Clock | None = None) -> None:
+    def __init__(self, redis: Redis, *, prefix: str, refresh_seconds: int, clock: Clock | None = None,
+                 new_places_per_address: int = NEW_PLACES_PER_ADDRESS) -> None:
         self.redis = redis
         self.clock = clock or SystemClock()
         self.refresh_seconds = refresh_seconds
         # Three missed refreshes: the page was closed (or the connection lost for long).
         self.abandon_seconds = 3 * refresh_seconds
         self.claim_seconds = 3 * refresh_seconds
+        self.new_places_per_address = new_places_per_address
         base = f"{prefix}:wr:"
+        self._new_places_key = base + "new:"
         self.keys = [base + name for name in ("queue", "seen", "joined", "admitted", "recent", "counter")]
         self._admit = redis.register_script(_ADMIT)
         self._ask = redis.register_script(_ASK)
@@ -141,10 +161,16 @@ class WaitingRoom:
     def _common_args(self, now: float, free_slots: int) -> list[float | int]:
         return [now, max(0, free_slots), self.abandon_seconds, self.claim_seconds, RATE_WINDOW_SECONDS]
 
-    async def ask(self, ticket: str, free_slots: int) -> Place:
-        """The place of ``ticket`` (joining at the back if it holds none); position 0 lets it in."""
+    async def ask(self, ticket: str, free_slots: int, address: str) -> Place:
+        """The place of ``ticket`` (joining at the back if it holds none, as one of the places
+        ``address`` may take this minute); position 0 lets it in."""
         now = self._now()
-        reply = await self._ask(keys=self.keys, args=[*self._common_args(now, free_slots), ticket])
+        window = int(now // NEW_PLACES_WINDOW_SECONDS)
+        lapses = math.ceil((window + 1) * NEW_PLACES_WINDOW_SECONDS - now) + 1
+        # Client addresses are personal data: the key holds a digest, never the address.
+        counter = f"{self._new_places_key}{hashlib.sha256(address.encode()).hexdigest()[:20]}:{window}"
+        reply = await self._ask(keys=[*self.keys, counter], args=[
+            *self._common_args(now, free_slots), ticket, self.new_places_per_address, lapses])
         return Place(int(reply[0]), self._state(now, reply[1:]))
 
     async def admit(self, free_slots: int) -> RoomState:

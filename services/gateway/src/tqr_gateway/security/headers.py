@@ -43,6 +43,28 @@ class SecurityHeaders:
         self.csp = csp
         self.csp_overrides = dict(csp_overrides or {})
         self.hsts = hsts
+        self._built: dict[tuple[bool, str], dict[bytes, bytes]] = {}
+
+    def headers_for(self, path: str) -> dict[bytes, bytes]:
+        """The headers an answer at ``path`` gets, built once per kind of answer (every request
+        needs them)."""
+        static = path.startswith(self.static_prefix)
+        key = (static, self._policy_for(path))
+        fixed = self._built.get(key)
+        if fixed is None:
+            fixed = self._built[key] = {
+                b"content-security-policy": key[1].encode(),
+                b"x-content-type-options": b"nosniff",
+                b"referrer-policy": b"same-origin",
+                b"permissions-policy": PERMISSIONS_POLICY.encode(),
+                b"cross-origin-opener-policy": b"same-origin",
+                b"x-frame-options": b"DENY",
+                # Whatever a route said: a page with personal data must not sit in any cache.
+                b"cache-control": (STATIC_CACHE if static else NO_STORE).encode(),
+            }
+            if self.hsts:
+                fixed[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+        return fixed
 
     def _policy_for(self, path: str) -> str:
         for prefix, policy in self.csp_overrides.items():
@@ -56,18 +78,7 @@ class SecurityHeaders:
             return
         path: str = scope.get("path", "")
         static = path.startswith(self.static_prefix)
-        fixed: dict[bytes, bytes] = {
-            b"content-security-policy": self._policy_for(path).encode(),
-            b"x-content-type-options": b"nosniff",
-            b"referrer-policy": b"same-origin",
-            b"permissions-policy": PERMISSIONS_POLICY.encode(),
-            b"cross-origin-opener-policy": b"same-origin",
-            b"x-frame-options": b"DENY",
-            # Whatever a route said: a page with personal data must not sit in any cache.
-            b"cache-control": (STATIC_CACHE if static else NO_STORE).encode(),
-        }
-        if self.hsts:
-            fixed[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+        fixed = self.headers_for(path)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

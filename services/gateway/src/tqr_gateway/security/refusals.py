@@ -59,7 +59,7 @@ RefusalPageRenderer = Callable[[HTTPConnection, Refusal], str]
 
 def wants_json(connection: HTTPConnection) -> bool:
     """API paths and clients that ask for JSON (and not HTML) get a problem document."""
-    if connection.url.path.startswith("/api/"):
+    if connection.scope["path"].startswith("/api/"):  # scope: a URL object costs more than a refusal
         return True
     accept = connection.headers.get("accept", "")
     return "json" in accept and "text/html" not in accept
