@@ -141,6 +141,34 @@ def test_paced_script_sends_from_a_schedule_and_times_from_it(recording_server: 
     assert len(run.report["latencies_ms"]) == run.answered_2xx > 0
 
 
+def test_every_paced_request_is_timed_from_its_own_slot_with_many_connections_waiting(
+        recording_server: tuple[str, Recording], tmp_path: Path) -> None:
+    """Forty connections and answers far faster than the offer: most connections wait for a slot
+    at any moment, and the slots are taken and given out in thousands. A request timed from a slot
+    that is not its own shows as an answer before its slot (a negative latency) or as one measured
+    from when it was sent (the wait before it lost): the FIFO of slots once lost its order this way
+    (Lua's length of a table whose first entries were taken)."""
+    url, rec = recording_server
+    people = [applicant(n) for n in range(1, 41)]
+    run = wrk.run(url, lambda report: wrk.wizard_script(people, report, interval_us=2_000), tmp_path,
+                  connections=40, seconds=2, name="many")
+    latencies = run.report["latencies_ms"]
+    assert run.errors == 0 and len(latencies) == run.answered_2xx > 500
+    # wrk's timer rounds to whole milliseconds: a request may leave up to 1 ms after its slot, never before.
+    assert min(latencies) > -1.0
+    assert sorted(latencies)[len(latencies) // 2] >= 2.0  # every answer takes the server's 2 ms at least
+
+
+def test_every_new_visitor_is_timed_from_its_own_slot(recording_server: tuple[str, Recording],
+                                                      tmp_path: Path) -> None:
+    url, rec = recording_server
+    run = wrk.run(url, lambda report: wrk.visitor_script(report, interval_us=2_000), tmp_path, connections=40,
+                  seconds=2, name="visitors")
+    latencies = run.report["latencies_ms"]
+    assert run.errors == 0 and len(latencies) == run.answered_2xx > 500
+    assert min(latencies) > -1.0
+
+
 def test_the_closed_loop_script_has_no_schedule(tmp_path: Path) -> None:
     assert "function delay()" not in wrk.wizard_script([applicant(1)], tmp_path / "r.json")
 

@@ -145,7 +145,9 @@ def ceiling_script(report_path: Path) -> str:
 _WIZARD_LOGIC = r"""
 local free, head, tail = {}, 1, 0   -- applicants with no request in flight (a FIFO)
 local position, due_of = {}, {}     -- applicant -> next request in ROUND; due time of the one in flight
-local slots, slot_head = {}, 1      -- due times handed out by delay(), FIFO
+-- Due times handed out by delay(), a FIFO with its own ends: Lua's # is undefined on a table
+-- whose first entries were taken (nil), and a wrong index silently mispairs requests and slots.
+local slots, slot_head, slot_tail = {}, 1, 0
 local next_due = nil
 local sequence, fallback = 0, 0
 
@@ -173,7 +175,7 @@ function request()
   local a = take()
   local name, method, path = unpack(ROUND[position[a]])
   local due = now_us()
-  if INTERVAL_US > 0 and slots[slot_head] then  -- paced: timed from its slot
+  if INTERVAL_US > 0 and slot_head <= slot_tail then  -- paced: timed from its slot
     due = slots[slot_head]; slots[slot_head] = nil; slot_head = slot_head + 1
   end
   due_of[a] = due
@@ -213,7 +215,8 @@ function delay()
   if next_due == nil then next_due = now end
   local due = next_due
   next_due = next_due + INTERVAL_US
-  slots[#slots + 1] = due
+  slot_tail = slot_tail + 1
+  slots[slot_tail] = due
   local wait = (due - now) / 1000
   if wait <= 0 then return 0 end
   return math.ceil(wait)
@@ -252,7 +255,9 @@ def wizard_script(applicants: list[WizardApplicant], report_path: Path, *, inter
 
 _VISITOR_LOGIC = r"""
 local due_of = {}                   -- X-Request-ID -> due time of the request in flight
-local slots, slot_head = {}, 1      -- due times handed out by delay(), FIFO
+-- Due times handed out by delay(), a FIFO with its own ends: Lua's # is undefined on a table
+-- whose first entries were taken (nil), and a wrong index silently mispairs requests and slots.
+local slots, slot_head, slot_tail = {}, 1, 0
 local next_due = nil
 local sequence = 0
 
@@ -260,7 +265,7 @@ function init(args) math.randomseed(os.time()) end
 
 function request()
   local due = now_us()
-  if INTERVAL_US > 0 and slots[slot_head] then
+  if INTERVAL_US > 0 and slot_head <= slot_tail then
     due = slots[slot_head]; slots[slot_head] = nil; slot_head = slot_head + 1
   end
   sequence = sequence + 1
