@@ -148,7 +148,7 @@ def test_every_paced_request_is_timed_from_its_own_slot_with_many_connections_wa
     that is not its own shows as an answer before its slot (a negative latency) or as one measured
     from when it was sent (the wait before it lost): the FIFO of slots once lost its order this way
     (Lua's length of a table whose first entries were taken)."""
-    url, rec = recording_server
+    url, _ = recording_server
     people = [applicant(n) for n in range(1, 41)]
     run = wrk.run(url, lambda report: wrk.wizard_script(people, report, interval_us=2_000), tmp_path,
                   connections=40, seconds=2, name="many")
@@ -161,7 +161,7 @@ def test_every_paced_request_is_timed_from_its_own_slot_with_many_connections_wa
 
 def test_every_new_visitor_is_timed_from_its_own_slot(recording_server: tuple[str, Recording],
                                                       tmp_path: Path) -> None:
-    url, rec = recording_server
+    url, _ = recording_server
     run = wrk.run(url, lambda report: wrk.visitor_script(report, interval_us=2_000), tmp_path, connections=40,
                   seconds=2, name="visitors")
     latencies = run.report["latencies_ms"]
