@@ -200,6 +200,9 @@ def _environment(options: Options, var: Path, ports: Ports, amqp_url: str, urls:
         # Keys in Redis stay apart from any other copy of the system on the same Redis.
         "IDENTITY_REDIS_KEY_PREFIX": f"{tag}:identity",
         "NOTIFICATION_REDIS_KEY_PREFIX": f"{tag}:notification",
+        # The gateway's too: an earlier run's waiting room (thousands of places given up) would
+        # otherwise greet this run's first visitors.
+        "GATEWAY_REDIS_KEY_PREFIX": f"{tag}:gateway",
     }
     for service in devrun.BACKENDS:
         env[f"{service.upper()}_DATABASE_URL"] = urls[service]

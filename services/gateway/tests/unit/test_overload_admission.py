@@ -407,3 +407,17 @@ def test_the_admission_control_runs_before_the_session_layer_and_the_web_shell()
     app = create_app(GatewaySettings(environment="test", admission_limit=3))
     outermost_first = [m.cls for m in app.user_middleware]
     assert outermost_first.index(AdmissionControl) == 1  # inside ForwardedClient only
+
+
+async def test_r_peak_1_places_given_up_hold_back_no_newcomer_on_another_replica(
+        shared: tuple[Redis, str], clock: ManualClock) -> None:
+    busy = Gateway(*shared, clock, limit=1, wait_seconds=0)
+    await busy.fill(1)
+    async with busy.visitor() as first, busy.visitor() as second:
+        assert place_of(await first.get("/notice")) == 1
+        assert place_of(await second.get("/notice")) == 2
+    clock.advance(seconds=3 * REFRESH + 1)  # both closed the page: three refreshes missed
+    idle = Gateway(*shared, clock, limit=1, wait_seconds=0)  # a replica with nothing in flight
+    async with idle.visitor() as program:
+        assert got_in(await program.get("/api/v1/registration-options"))
+    await busy.let_go()

@@ -180,10 +180,13 @@ class WaitingRoom:
         return self._state(now, await self._admit(keys=self.keys, args=self._common_args(now, free_slots)))
 
     async def ahead_of_a_newcomer(self) -> int:
-        """Visitors queued or let in and not yet come (a newcomer may not take their place)."""
+        """Visitors queued or let in and not yet come (a newcomer may not take their place). Places
+        given up count no more, though only the scripts remove them: asked on a replica where
+        nothing has run a script since (just started, or idle), the queue's size would still count
+        everyone who closed the page, and hold newcomers back with nobody in front of them."""
         now = self._now()
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zcard(self.keys[0])
+            pipe.zcount(self.keys[1], now - self.abandon_seconds, "+inf")
             pipe.zcount(self.keys[3], now - self.claim_seconds, "+inf")
             queued, promised = await pipe.execute()
         return int(queued) + int(promised)
