@@ -307,31 +307,18 @@ async def test_r_peak_1_staff_and_the_probes_are_never_queued(shared: tuple[Redi
     await gateway.let_go()
 
 
-async def test_a_client_that_keeps_no_cookies_cannot_fill_the_queue_with_places(
-        shared: tuple[Redis, str], clock: ManualClock) -> None:
-    gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
-    gateway.admission.room.new_places_per_address = 3
-    await gateway.fill(1)
-    async with gateway.visitor() as person:
-        for place in (1, 2, 3):
-            person.cookies.clear()  # a new place every time
-            assert place_of(await person.get("/notice")) == place
-        person.cookies.clear()
-        refused = await person.get("/notice")
-        assert refused.status_code == 503 and "retry-after" in refused.headers
-    await gateway.let_go()
-
-
-async def test_a_client_that_makes_up_a_new_ticket_each_time_cannot_fill_the_queue_either(
-        shared: tuple[Redis, str], clock: ManualClock) -> None:
+@pytest.mark.parametrize("made_up_ticket", [False, True], ids=["keeps-no-cookies", "makes-up-tickets"])
+async def test_a_client_that_keeps_no_cookies_or_makes_up_tickets_cannot_fill_the_queue_with_places(
+        shared: tuple[Redis, str], clock: ManualClock, made_up_ticket: bool) -> None:
     gateway = Gateway(*shared, clock, limit=1, wait_seconds=0)
     gateway.admission.room.new_places_per_address = 3
     await gateway.fill(1)
     async with gateway.visitor() as person:
         for place in (1, 2, 3, None):
-            person.cookies.clear()
-            made_up = new_ticket()  # well formed, but never given out
-            answer = await person.get("/notice", headers={"cookie": f"__Host-queue={made_up}"})
+            person.cookies.clear()  # a new place every time
+            # A made-up ticket is well formed but was never given out.
+            headers = {"cookie": f"__Host-queue={new_ticket()}"} if made_up_ticket else {}
+            answer = await person.get("/notice", headers=headers)
             if place is None:
                 assert answer.status_code == 503 and "retry-after" in answer.headers
             else:
