@@ -73,10 +73,18 @@ def recording_server() -> Iterator[tuple[str, Recording]]:
     thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
     thread.start()
     started.wait(10)
+    async def stop() -> None:
+        # Connections wrk left mid-answer end here, not when their coroutines are collected later.
+        holder["server"].close()
+        serving = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in serving:
+            task.cancel()
+        await asyncio.gather(*serving, return_exceptions=True)
+
     try:
         yield f"http://127.0.0.1:{holder['port']}", rec
     finally:
-        loop.call_soon_threadsafe(holder["server"].close)
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
 
