@@ -142,13 +142,26 @@ def ceiling_script(report_path: Path) -> str:
     ])
 
 
-_WIZARD_LOGIC = r"""
-local free, head, tail = {}, 1, 0   -- applicants with no request in flight (a FIFO)
-local position, due_of = {}, {}     -- applicant -> next request in ROUND; due time of the one in flight
+# Both scripts: when the request about to be sent was due. Paced (``_PACING``'s delay() hands out the
+# slots), its slot; else now.
+_SLOTS = r"""
 -- Due times handed out by delay(), a FIFO with its own ends: Lua's # is undefined on a table
 -- whose first entries were taken (nil), and a wrong index silently mispairs requests and slots.
 local slots, slot_head, slot_tail = {}, 1, 0
 local next_due = nil
+
+local function due_time()
+  if INTERVAL_US > 0 and slot_head <= slot_tail then
+    local due = slots[slot_head]; slots[slot_head] = nil; slot_head = slot_head + 1
+    return due
+  end
+  return now_us()
+end
+"""
+
+_WIZARD_LOGIC = r"""
+local free, head, tail = {}, 1, 0   -- applicants with no request in flight (a FIFO)
+local position, due_of = {}, {}     -- applicant -> next request in ROUND; due time of the one in flight
 local sequence, fallback = 0, 0
 
 local function give(a) tail = tail + 1; free[tail] = a end
@@ -174,11 +187,7 @@ end
 function request()
   local a = take()
   local name, method, path = unpack(ROUND[position[a]])
-  local due = now_us()
-  if INTERVAL_US > 0 and slot_head <= slot_tail then  -- paced: timed from its slot
-    due = slots[slot_head]; slots[slot_head] = nil; slot_head = slot_head + 1
-  end
-  due_of[a] = due
+  due_of[a] = due_time()
   sequence = sequence + 1
   local headers = APPLICANTS[a].headers
   headers["X-Request-ID"] = "wrk-" .. a .. "-" .. sequence
@@ -246,6 +255,7 @@ def wizard_script(applicants: list[WizardApplicant], report_path: Path, *, inter
         _CLOCK_AND_REPORT,
         "ROUND = {" + ", ".join("{" + ", ".join(lua_string(p) for p in step) + "}" for step in ROUND) + "}",
         "APPLICANTS = {", *rows, "}",
+        _SLOTS,
         _WIZARD_LOGIC,
     ]
     if interval_us > 0:
@@ -255,22 +265,14 @@ def wizard_script(applicants: list[WizardApplicant], report_path: Path, *, inter
 
 _VISITOR_LOGIC = r"""
 local due_of = {}                   -- X-Request-ID -> due time of the request in flight
--- Due times handed out by delay(), a FIFO with its own ends: Lua's # is undefined on a table
--- whose first entries were taken (nil), and a wrong index silently mispairs requests and slots.
-local slots, slot_head, slot_tail = {}, 1, 0
-local next_due = nil
 local sequence = 0
 
 function init(args) math.randomseed(os.time()) end
 
 function request()
-  local due = now_us()
-  if INTERVAL_US > 0 and slot_head <= slot_tail then
-    due = slots[slot_head]; slots[slot_head] = nil; slot_head = slot_head + 1
-  end
   sequence = sequence + 1
   local id = "visitor-" .. sequence
-  due_of[id] = due
+  due_of[id] = due_time()
   -- A new person each time, behind the trusted proxy: their own address, no cookies.
   local address = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
   return wrk.format("GET", PAGE, {["Accept"] = "text/html", ["Accept-Language"] = "zh-CN",
@@ -311,6 +313,7 @@ def visitor_script(report_path: Path, *, interval_us: float, page: str = "/") ->
         f"PAGE = {lua_string(page)}",
         f"WAITING_MARK = {lua_string(WAITING_MARK)}",
         _CLOCK_AND_REPORT,
+        _SLOTS,
         _VISITOR_LOGIC,
         _PACING,
     ])

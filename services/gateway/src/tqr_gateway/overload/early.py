@@ -38,7 +38,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tqr_gateway.overload.waiting_room import Place
-from tqr_gateway.security.headers import SecurityHeaders
+from tqr_gateway.security.headers import AnswerHeaders
 from tqr_gateway.security.refusals import PROBLEM_JSON, Refusal, refusal_response, wants_json
 from tqr_gateway.session import session_token_of
 from tqr_gateway.web.language import HTML_LANG, language_of
@@ -88,8 +88,8 @@ class EarlyAnswers:
 
     def __init__(self, *, hsts: bool = False) -> None:
         self._pages = _Pages()
-        # Its headers, not the layer: an early answer is sent here, not through the stack.
-        self._security = SecurityHeaders(_nothing, hsts=hsts)
+        # The security layer's headers: an early answer is sent here, not through the stack.
+        self._answer_headers = AnswerHeaders(hsts=hsts)
 
     def busy(self, connection: HTTPConnection, seconds: int) -> ASGIApp:
         """503 with Retry-After: a problem document for programs, a page for people."""
@@ -135,19 +135,15 @@ class EarlyAnswers:
         if media_type.startswith("text/"):
             media_type += "; charset=utf-8"
 
-        security = self._security
+        answer_headers = self._answer_headers
 
         async def answer(scope: Scope, receive: Receive, send: Send) -> None:
             await send({"type": "http.response.start", "status": status, "headers": [
                 (b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()),
-                (b"x-request-id", request_id.encode()), *headers, *security.headers_for(scope["path"]).items()]})
+                (b"x-request-id", request_id.encode()), *headers, *answer_headers.for_path(scope["path"]).items()]})
             await send({"type": "http.response.body", "body": body})
 
         return answer
-
-
-async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:
-    raise RuntimeError("SecurityHeaders here only says which headers an answer gets")
 
 
 def _busy(seconds: int) -> Refusal:

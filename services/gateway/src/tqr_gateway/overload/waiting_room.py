@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from servicekit.clock import Clock, SystemClock
 
+from tqr_gateway.security.ratelimit import counter_window
+
 # Shared by both scripts. KEYS: queue (ticket -> arrival number), seen (ticket -> last ask),
 # joined (ticket -> time of arrival), admitted (ticket -> time let in), recent (ticket -> time let
 # in, kept for RATE_WINDOW to measure the pace), counter. ARGV: now, free slots, abandon_seconds,
@@ -165,12 +167,9 @@ class WaitingRoom:
         """The place of ``ticket`` (joining at the back if it holds none, as one of the places
         ``address`` may take this minute); position 0 lets it in."""
         now = self._now()
-        window = int(now // NEW_PLACES_WINDOW_SECONDS)
-        lapses = math.ceil((window + 1) * NEW_PLACES_WINDOW_SECONDS - now) + 1
-        # Client addresses are personal data: the key holds a digest, never the address.
-        counter = f"{self._new_places_key}{hashlib.sha256(address.encode()).hexdigest()[:20]}:{window}"
-        reply = await self._ask(keys=[*self.keys, counter], args=[
-            *self._common_args(now, free_slots), ticket, self.new_places_per_address, lapses])
+        counter = counter_window(self._new_places_key, address, now, NEW_PLACES_WINDOW_SECONDS)
+        reply = await self._ask(keys=[*self.keys, counter.key], args=[
+            *self._common_args(now, free_slots), ticket, self.new_places_per_address, counter.seconds_left + 1])
         return Place(int(reply[0]), self._state(now, reply[1:]))
 
     async def admit(self, free_slots: int) -> RoomState:

@@ -21,34 +21,23 @@ STATIC_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"
 
 
-class SecurityHeaders:
-    """Adds CSP, nosniff, Referrer-Policy, Permissions-Policy, COOP, X-Frame-Options and
-    ``Cache-Control``: ``no-store`` everywhere except under ``static_prefix``.
+class AnswerHeaders:
+    """The headers every answer gets, by its path: built once per kind of answer (every request
+    needs them), for the layer below and for answers sent without it (the admission layer's)."""
 
-    ``csp_overrides`` maps a path prefix to another policy (e.g. ``{"/api/v1/docs": SWAGGER_UI_CSP}``);
-    ``hsts`` adds Strict-Transport-Security and belongs to deployments served over https only.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        static_prefix: str = "/static/",
-        csp: str = DEFAULT_CSP,
-        csp_overrides: Mapping[str, str] | None = None,
-        hsts: bool = False,
-    ) -> None:
-        self.app = app
+    def __init__(self, *, static_prefix: str = "/static/", csp: str = DEFAULT_CSP,
+                 csp_overrides: Mapping[str, str] | None = None, hsts: bool = False) -> None:
         self.static_prefix = static_prefix
         self.csp = csp
         self.csp_overrides = dict(csp_overrides or {})
         self.hsts = hsts
         self._built: dict[tuple[bool, str], dict[bytes, bytes]] = {}
 
-    def headers_for(self, path: str) -> dict[bytes, bytes]:
-        """The headers an answer at ``path`` gets, built once per kind of answer (every request
-        needs them)."""
-        static = path.startswith(self.static_prefix)
+    def is_static(self, path: str) -> bool:
+        return path.startswith(self.static_prefix)
+
+    def for_path(self, path: str) -> dict[bytes, bytes]:
+        static = self.is_static(path)
         key = (static, self._policy_for(path))
         fixed = self._built.get(key)
         if fixed is None:
@@ -72,13 +61,34 @@ class SecurityHeaders:
                 return policy
         return self.csp
 
+
+class SecurityHeaders:
+    """Adds CSP, nosniff, Referrer-Policy, Permissions-Policy, COOP, X-Frame-Options and
+    ``Cache-Control``: ``no-store`` everywhere except under ``static_prefix``.
+
+    ``csp_overrides`` maps a path prefix to another policy (e.g. ``{"/api/v1/docs": SWAGGER_UI_CSP}``);
+    ``hsts`` adds Strict-Transport-Security and belongs to deployments served over https only.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        static_prefix: str = "/static/",
+        csp: str = DEFAULT_CSP,
+        csp_overrides: Mapping[str, str] | None = None,
+        hsts: bool = False,
+    ) -> None:
+        self.app = app
+        self.headers = AnswerHeaders(static_prefix=static_prefix, csp=csp, csp_overrides=csp_overrides, hsts=hsts)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        static = path.startswith(self.static_prefix)
-        fixed = self.headers_for(path)
+        static = self.headers.is_static(path)
+        fixed = self.headers.for_path(path)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

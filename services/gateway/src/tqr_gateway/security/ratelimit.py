@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -24,6 +25,22 @@ from tqr_gateway.security.refusals import Refusal, refusal_response, refuses_wit
 from tqr_gateway.web.language import language_of
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CounterWindow:
+    """The Redis counter of one client in the current window, and the seconds until it lapses."""
+
+    key: str
+    seconds_left: int
+
+
+def counter_window(prefix: str, client: str, now: float, window_seconds: int) -> CounterWindow:
+    """Windows are aligned to the epoch, so every replica counts into the same key."""
+    window = int(now // window_seconds)
+    # Client addresses are personal data: the key holds a digest, never the address.
+    digest = hashlib.sha256(client.encode()).hexdigest()[:20]
+    return CounterWindow(f"{prefix}{digest}:{window}", max(1, math.ceil((window + 1) * window_seconds - now)))
 
 
 class FixedWindowLimiter:
@@ -41,22 +58,14 @@ class FixedWindowLimiter:
         self.clock = clock or SystemClock()
         self.factor = factor
 
-    def _key(self, group: str, client: str, window: int) -> str:
-        # Client addresses are personal data: the key holds a digest, never the address.
-        digest = hashlib.sha256(client.encode()).hexdigest()[:20]
-        return f"{self.prefix}{group}:{digest}:{window}"
-
     async def hit(self, group: str, client: str, *, limit: int, window_seconds: int) -> int | None:
         """Record one request; ``None`` if allowed, else the seconds until the window ends."""
-        now = self.clock.now().timestamp()
-        window = int(now // window_seconds)
-        key = self._key(group, client, window)
-        remaining = max(1, math.ceil((window + 1) * window_seconds - now))
+        window = counter_window(f"{self.prefix}{group}:", client, self.clock.now().timestamp(), window_seconds)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, remaining + 1)  # the counter disappears once its window is over
+            pipe.incr(window.key)
+            pipe.expire(window.key, window.seconds_left + 1)  # the counter disappears once its window is over
             count, _ = await pipe.execute()
-        return None if int(count) <= limit * self.factor else remaining
+        return None if int(count) <= limit * self.factor else window.seconds_left
 
 
 class RateLimited(HTTPException):
