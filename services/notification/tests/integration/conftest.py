@@ -37,7 +37,7 @@ from tqr.common.v1.actor_pb2 import Actor
 from tqr.common.v1.vocabulary_pb2 import Role
 from tqr.identity.v1 import events_pb2 as identity_events
 from tqr.notification.v1 import notification_pb2_grpc
-from tqr_notification.adapters.orm import deliveries
+from tqr_notification.adapters.orm import deliveries, inbox
 from tqr_notification.bootstrap import build_host
 from tqr_notification.channels.sms import SmsProvider
 from tqr_notification.config import NotificationSettings
@@ -179,13 +179,24 @@ class NotificationRig:
         ))
 
     async def rows(self, **where: str) -> list[Any]:
-        if self.engine is None:
-            self.engine = db.create_engine(self.database_url)
         query = select(deliveries)
         for column, value in where.items():
             query = query.where(deliveries.c[column] == value)
-        async with self.engine.connect() as connection:
+        async with self.database().connect() as connection:
             return list((await connection.execute(query.order_by(deliveries.c.created_at))).all())
+
+    async def handled(self, event_id: str) -> bool:
+        """Whether a host has applied the event (the consumer's inbox records it in the same
+        transaction as the effect). Events published together are handled concurrently, and one
+        whose transaction lost a lock goes back to the queue: a test about their order waits."""
+        async with self.database().connect() as connection:
+            return (await connection.scalar(select(inbox.c.event_id).where(inbox.c.event_id == event_id))) is not None
+
+    def database(self) -> AsyncEngine:
+        """The engine the test reads the service's database with (made on first use)."""
+        if self.engine is None:
+            self.engine = db.create_engine(self.database_url)
+        return self.engine
 
     def inbox(self, host: ServiceHost) -> notification_pb2_grpc.InboxServiceStub:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}")

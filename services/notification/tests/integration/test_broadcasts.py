@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from servicekit import db
 from servicekit.sealing import DEV_KEYS
 from sqlalchemy import func, insert, select
 from testkit import wait_for
@@ -32,9 +31,7 @@ def page(broadcast_id: str, applicants: list[str], number: int = 1, pages: int =
 
 
 async def _count(rig, table, *where) -> int:  # type: ignore[no-untyped-def]
-    if rig.engine is None:
-        rig.engine = db.create_engine(rig.database_url)
-    async with rig.engine.connect() as connection:
+    async with rig.database().connect() as connection:
         return int((await connection.execute(select(func.count()).select_from(table).where(*where))).scalar_one())
 
 
@@ -87,8 +84,7 @@ async def test_r_staff_7_a_code_goes_out_ahead_of_a_draining_10000_recipient_bro
     applicants = [f"acc-{n:05d}" for n in range(count)]
     at_rest = Sealers.from_keys(DEV_KEYS, DEV_FIELD_KEYS).at_rest
     now = datetime.now(UTC)
-    rig.engine = rig.engine or db.create_engine(rig.database_url)
-    async with rig.engine.begin() as connection:
+    async with rig.database().begin() as connection:
         await connection.execute(insert(recipients), [
             {"account_id": a, "email_sealed": at_rest.seal(f"{a}@example.com"), "mobile_sealed": None,
              "as_of": now, "updated_at": now} for a in applicants])

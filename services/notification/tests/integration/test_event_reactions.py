@@ -163,9 +163,11 @@ async def test_contact_change_redirects_later_messages_and_a_late_old_event_does
     rig = rig_factory(sqlite_url)
     await rig.start(sms=h.SmsRecorder())
     now = datetime.now(UTC)
-    await rig.publish(idn.ContactDetailsChanged(account_id=ACCOUNT, email_sealed=h.CONTACTS.seal("new@example.com")),
-                      occurred_at=now)
-    # The registration happened earlier but its event arrives later.
+    change = await rig.publish(
+        idn.ContactDetailsChanged(account_id=ACCOUNT, email_sealed=h.CONTACTS.seal("new@example.com")), occurred_at=now)
+    # The registration happened earlier but its event arrives after the change has been applied
+    # (published together, the two are handled concurrently and either may be applied first).
+    await wait_for(lambda: rig.handled(change), timeout=15, what="the contact change applied")
     await rig.publish(idn.AccountRegistered(account_id=ACCOUNT, name="张晓红", email_sealed=h.CONTACTS.seal(EMAIL),
                                             mobile_sealed=h.CONTACTS.seal(PHONE)), occurred_at=now - timedelta(hours=1))
     await rig.publish(EVENTS[0][0])
