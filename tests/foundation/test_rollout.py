@@ -31,8 +31,10 @@ from testkit import free_port, wait_for
 from tests.foundation.dnsmasq import DNSMASQ, DnsServer
 from tests.foundation.replica import SERVICE
 
+# beside: a minute of a slow steady load on replicas, addresses (127.0.0.2, .3) and a DNS server of its own.
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.beside,
     pytest.mark.skipif(not Path(DNSMASQ).exists(), reason="dnsmasq is installed by tools/ensure-system-packages.sh"),
 ]
 
