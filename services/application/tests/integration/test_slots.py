@@ -236,6 +236,31 @@ async def test_r_slot_1_discarding_the_draft_gives_its_place_back(app, h):
     assert (await pick(app, other, slot.slot_id)).draft.booking.slot.slot_id == slot.slot_id
 
 
+@pytest.mark.parametrize("left", ["discarded", "window-closed"])
+async def test_r_slot_1_a_withdrawn_application_keeps_no_place_for_a_later_draft(app, h, left):
+    """Withdrawn, the application frees the plan for a new one (R-WIZ-9); the applicant starts
+    again there and books at step 5, then leaves the draft. Its place goes back as any left
+    draft's does: the withdrawn application keeps none."""
+    slot = await publish(app, h, capacity=2)
+    who, submitted = await submit_with_slot(app, h, slot.slot_id)
+    await app.call(app.applicant.WithdrawApplication, applications_pb2.WithdrawApplicationRequest(
+        application_id=submitted.application_id, reason="学校填错了"), who.actor)
+    later = await publish(app, h, point="11010802", date="2026-03-25", capacity=2)
+    await app.fill_until_point(who)
+    await pick(app, who, later.slot_id, point="11010802")
+    assert await booked(app, later.slot_id) == 1
+
+    if left == "discarded":
+        await app.call(app.wizard.DiscardDraft, wizard_pb2.DiscardDraftRequest(), who.actor)
+    else:
+        app.clock.set(h.START + 10 * h.DAY)
+        app.clock.advance(seconds=1)  # the plan's online window has closed
+        assert await slots.release_abandoned_bookings(app.ctx, app.clock.now()) == 1
+
+    assert await booked(app, later.slot_id) == 0
+    assert await app.count(orm.slot_bookings, orm.slot_bookings.c.applicant_id == who.actor.subject_id) == 0
+
+
 async def test_r_slot_1_discarding_a_new_draft_keeps_the_place_of_a_submitted_application(app, h):
     slot = await publish(app, h, capacity=2)
     who, _ = await submit_with_slot(app, h, slot.slot_id)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import Exists, Select, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
 from tqr_application.adapters.reference_cache import reference_changed, remembered
+from tqr_application.domain.application import RELEASING_STATUSES
 from tqr_application.domain.slots import Slot, SlotStatus
 from tqr_application.service_layer.context import aware
 
@@ -140,14 +141,23 @@ async def put_booking(session: AsyncSession, booking: Booking, *, replacing: boo
             applicant_name=booking.applicant_name, booked_at=booking.booked_at))
 
 
+def kept_by_an_application(applicant_id: Any, plan_id: Any) -> Exists:
+    """Whether the applicant has an application in the plan that holds its booking: any but a
+    withdrawn one, whose place went back when it was withdrawn (a later draft's booking in the
+    same plan is the draft's, to go back when the draft is left)."""
+    a = orm.applications
+    return exists().where(a.c.applicant_id == applicant_id, a.c.plan_id == plan_id,
+                          a.c.status.not_in([status.value for status in RELEASING_STATUSES]))
+
+
 def abandoned_bookings(now: datetime, *, applicant_id: str | None = None, plan_id: str | None = None,
                        limit: int = 200) -> Select[tuple[str, str]]:
     """(applicant, plan) of bookings no application keeps whose draft can no longer use them: the
     plan's online window has closed, or the applicant's draft is in another plan (or gone).
     A draft's ``open_plan_id`` answers without reading its JSON; the JSON is read where that column
     says otherwise, as a draft saved by a pod of a release before the column does not keep it."""
-    a, d, p = orm.applications, orm.drafts, orm.plans
-    kept = exists().where(a.c.applicant_id == B.c.applicant_id, a.c.plan_id == B.c.plan_id)
+    d, p = orm.drafts, orm.plans
+    kept = kept_by_an_application(B.c.applicant_id, B.c.plan_id)
     draft_in_plan = exists().where(
         d.c.applicant_id == B.c.applicant_id,
         or_(d.c.open_plan_id == B.c.plan_id, d.c.data[("draft", "authority", "plan_id")].as_string() == B.c.plan_id))

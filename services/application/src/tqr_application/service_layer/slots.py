@@ -322,10 +322,7 @@ async def release_unkept(session: AsyncSession, applicant_id: str, *, keep_plan:
     for other in await repo.bookings_of_applicant(session, applicant_id):
         if other.plan_id == keep_plan:
             continue
-        a = orm.applications
-        kept = await session.scalar(select(a.c.id).where(a.c.applicant_id == applicant_id,
-                                                         a.c.plan_id == other.plan_id).limit(1))
-        if kept is None:
+        if not await session.scalar(select(repo.kept_by_an_application(applicant_id, other.plan_id))):
             await release(session, applicant_id, other.plan_id)
 
 
