@@ -73,8 +73,8 @@ class Sizes:
     drain_seconds: float = 60
     settle_seconds: float = 15
     # The limit: capacity × this (Little's law: the requests in flight that keep the system at its
-    # capacity with this long in the system each); see derived_limit.
-    in_system_seconds: float = 0.05
+    # capacity with this long in the system each); see derived_limit and tools/loadtest/README.md.
+    in_system_seconds: float = 0.025
     # GATEWAY_ADMISSION_WAIT_SECONDS for the run with the limiter: the gateway's own default.
     wait_seconds: float = GatewaySettings.model_fields["admission_wait_seconds"].default
     refresh_seconds: int = 2  # GATEWAY_WAITING_ROOM_REFRESH_SECONDS
