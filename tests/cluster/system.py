@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -379,6 +380,9 @@ class Cluster:
             with contextlib.suppress(Exception):
                 steps[step]()
         self._redis_claim.release()
+        # The pods' logs have been read into any failing test's report by now; the Secrets'
+        # files are keys.
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     # --- helpers --------------------------------------------------------------------------------
 
