@@ -11,8 +11,10 @@ import asyncpg
 import pytest
 from servicekit import db
 from servicekit.db import ALIVE_BYPASS_SECONDS
+from servicekit.rpc.server import is_dependency_outage
 from servicekit.settings import ServiceSettings
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from testkit import PG_ADMIN_URL, postgres_database
 
@@ -79,6 +81,32 @@ async def test_a_connection_given_back_moments_ago_is_not_checked_again():
             await _backend_pid(engine)  # at a peak: the connection was back in the pool a moment ago
             assert "SELECT 1" not in sent, sent
             assert sent and sent[0].strip().upper().startswith("BEGIN"), sent
+        finally:
+            await engine.dispose()
+
+
+async def test_a_connection_left_waiting_for_an_answer_that_never_comes_is_an_outage_not_a_fault(monkeypatch):
+    """asyncpg's InternalClientError ("cannot switch to state …; another operation is in progress"):
+    the server ended the backend and its last message arrived before the end of the stream. The
+    connection is unusable: it is thrown away, and the request answered "try again" (UNAVAILABLE),
+    not INTERNAL."""
+    async with postgres_database() as url:
+        engine = db.create_engine(url, pool_size=1, max_overflow=0)
+        try:
+            first = await _backend_pid(engine)
+
+            async def left_waiting(*_args: Any, **_kwargs: Any) -> Any:
+                raise asyncpg.exceptions.InternalClientError(
+                    "cannot switch to state 12; another operation (2) is in progress")
+
+            with monkeypatch.context() as patched:
+                patched.setattr(asyncpg.connection.Connection, "prepare", left_waiting)
+                with pytest.raises(DBAPIError) as raised:
+                    async with engine.connect() as connection:
+                        await connection.execute(text("SELECT 'the backend has gone'"))
+            assert raised.value.connection_invalidated
+            assert is_dependency_outage(raised.value)
+            assert await _backend_pid(engine) != first  # the next request has a new connection
         finally:
             await engine.dispose()
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import asyncpg
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -80,6 +81,7 @@ def create_engine(url: str, *, pooler: Pooler = "none", **kwargs: Any) -> AsyncE
         kwargs["connect_args"] = {**kwargs.get("connect_args", {}), **TRANSACTION_POOLER_CONNECT_ARGS}
     engine = create_async_engine(url, **kwargs)
     _check_on_checkout(engine)
+    _left_waiting_is_a_disconnect(engine)
     return engine
 
 
@@ -139,6 +141,29 @@ def _check_on_checkout(engine: AsyncEngine) -> None:
         except Exception as error:
             # The pool throws this connection away and takes another (up to three tries).
             raise exc.DisconnectionError("a pooled connection no longer answers") from error
+
+
+def _left_waiting_is_a_disconnect(engine: AsyncEngine) -> None:
+    """asyncpg's InternalClientError ("cannot switch to state …; another operation is in progress")
+    means the server ended the backend and its last message arrived before the end of the stream:
+    the connection waits for an answer that will never come. SQLAlchemy's dialect reports it as an
+    InternalError and keeps the connection, so the request was answered as a fault and the broken
+    connection went back to the pool. As a disconnect the pool replaces it (and the connections
+    opened before it) and the request is answered "try again"."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        if _caused_by(context.original_exception, asyncpg.exceptions.InternalClientError):
+            context.is_disconnect = True
+
+
+def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
+    seen = 0
+    while error is not None and seen < 8:  # SQLAlchemy's adapter wraps the driver's error once
+        if isinstance(error, kind):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
