@@ -20,8 +20,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
 
 import grpc
@@ -239,37 +241,49 @@ def broker_logins(env: dict[str, str]) -> list[broker_users.Login]:
             for service in BACKENDS if not env.get(f"{service.upper()}_AMQP_URL")]
 
 
-def rabbitmqctl() -> list[str]:
-    return [shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"]
+def rabbitmqctl(node: str = "") -> list[str]:
+    """The command, for the machine's node or the one named (``-n``)."""
+    return [shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl", *(["-n", node] if node else [])]
+
+
+def make_broker_users(env: dict[str, str], node: str = "") -> list[broker_users.Login]:
+    """Make ``broker_logins``' users, with the rights the bus table gives each service on the
+    exchange and queue prefix of ``env``; raises BrokerUsersError when rabbitmqctl cannot."""
+    logins = broker_logins(env)
+    topology = Topology(env.get("TQR_EXCHANGE", "tqr.events"), env.get("TQR_QUEUE_PREFIX", ""))
+    broker_users.apply(logins, topology, rabbitmqctl(node))
+    return logins
 
 
 def create_broker_users(env: dict[str, str]) -> list[broker_users.Login]:
-    """Make ``broker_logins``' users; none (and one line saying so) when rabbitmqctl cannot: then
-    every service connects as ``TQR_AMQP_URL``'s user, as before."""
-    logins = broker_logins(env)
-    topology = Topology(env.get("TQR_EXCHANGE", "tqr.events"), env.get("TQR_QUEUE_PREFIX", ""))
+    """``make_broker_users``; none (and one line saying so) when rabbitmqctl cannot: then every
+    service connects as ``TQR_AMQP_URL``'s user, as before."""
     try:
-        broker_users.apply(logins, topology, rabbitmqctl())
+        return make_broker_users(env)
     except broker_users.BrokerUsersError as exc:
         print(f"Every service shares TQR_AMQP_URL's broker user: their own users could not be made ({exc}). "
               "Run as a user who may use rabbitmqctl (root, the rabbitmq group) to get them.", file=sys.stderr)
         return []
-    return logins
 
 
-def give_broker_logins(plan: Plan, logins: list[broker_users.Login], env: dict[str, str]) -> None:
+class _Started(Protocol):
+    name: str  # "<service>-<n>"
+    env: dict[str, str]
+
+
+def give_broker_logins(processes: Iterable[_Started], logins: list[broker_users.Login], env: dict[str, str]) -> None:
     """Each service's processes get their own service's URL, and no other."""
     admin_url = env.get("TQR_AMQP_URL", DEFAULT_AMQP_URL)
     urls = {login.role.name: broker_users.url_for(admin_url, login) for login in logins}
-    for process in plan.processes:
+    for process in processes:
         service = process.name.rsplit("-", 1)[0]
         if service in urls:
             process.env[f"{service.upper()}_AMQP_URL"] = urls[service]
 
 
-def remove_broker_users(logins: list[broker_users.Login]) -> None:
+def remove_broker_users(logins: list[broker_users.Login], node: str = "") -> None:
     try:
-        broker_users.delete([login.user for login in logins], rabbitmqctl())
+        broker_users.delete([login.user for login in logins], rabbitmqctl(node))
     except broker_users.BrokerUsersError as exc:
         print(f"The services' broker users were not removed: {exc}", file=sys.stderr)
 
@@ -373,7 +387,7 @@ def main() -> int:
     print("Preparing databases…")
     prepare_databases(env)
     logins = create_broker_users(env)
-    give_broker_logins(plan, logins, env)
+    give_broker_logins(plan.processes, logins, env)
     try:
         return run(plan, env)
     finally:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+from servicekit import broker_users
 
 from tools import devrun
 from tools.loadtest import broker
@@ -95,6 +96,7 @@ class System:
     vhost: str = ""
     rabbit_node: str = ""
     accounts_made: int = 0  # bench set-up accounts created so far (tools.loadtest.load.prepare_people)
+    broker_logins: list[broker_users.Login] = field(default_factory=list)  # each service's own
 
     def named(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
@@ -257,6 +259,10 @@ async def start_system(options: Options) -> System:
     system = System(f"http://127.0.0.1:{ports.gateway}", var, ports, env, urls, services, sink,
                     vhost=vhost, rabbit_node=options.rabbit_node)
     try:
+        # Each service its own broker user with its own rights, as make run and production: a
+        # service can publish only its own events (and a run measures the broker checking that).
+        system.broker_logins = await asyncio.to_thread(devrun.make_broker_users, env, options.rabbit_node)
+        devrun.give_broker_logins(services, system.broker_logins, env)
         await asyncio.to_thread(devrun.prepare_databases, env)
         sink.start()
         for service in services:
@@ -274,6 +280,7 @@ async def stop_system(system: System) -> None:
         await asyncio.to_thread(service.terminate)
     await asyncio.to_thread(system.sink.terminate, 5)
     await _drop_databases(system.database_urls)
+    await asyncio.to_thread(devrun.remove_broker_users, system.broker_logins, system.rabbit_node)
     await broker.delete_vhost(system.vhost, system.rabbit_node)
 
 
