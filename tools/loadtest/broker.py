@@ -72,11 +72,15 @@ class PrivateRabbit:
     def amqp_base(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}"
 
-    def start_node(self) -> None:
+    def start_node(self, extra_config: str = "", files: dict[str, str] | None = None) -> None:
+        """Start the node; ``extra_config`` is added to its rabbitmq.conf, ``files`` (name → text)
+        are written into its folder first (a definitions file the config names, say)."""
         (self.folder / "mnesia").mkdir(parents=True, exist_ok=True)
         (self.folder / "log").mkdir(parents=True, exist_ok=True)
+        for name, text in (files or {}).items():
+            (self.folder / name).write_text(text)
         (self.folder / "rabbitmq.conf").write_text(
-            f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users = none\n")
+            f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users = none\n{extra_config}")
         (self.folder / "enabled_plugins").write_text("[].\n")
         shutil.chown(self.folder, "rabbitmq", "rabbitmq")
         for path in self.folder.rglob("*"):

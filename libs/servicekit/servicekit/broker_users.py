@@ -4,6 +4,7 @@
     python -m servicekit.broker_users --dry-run     print the equivalent rabbitmqctl commands
     python -m servicekit.broker_users --delete      remove those users
     python -m servicekit.broker_users --kubernetes  the same as Messaging Topology Operator resources
+    python -m servicekit.broker_users --boot-definitions  the same as a file a broker imports at start
 
 Each role of ``servicekit.bus.access.ROLES`` reads its URL from its variable (``IDENTITY_AMQP_URL``,
 ``APPLICATION_AMQP_URL``, ``NOTIFICATION_AMQP_URL``, ``DOCUMENTS_AMQP_URL``, ``TQR_DLQ_AMQP_URL``), the
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -108,6 +110,33 @@ def definitions(logins: Sequence[Login], topology: Topology) -> dict[str, Any]:
         topic_permissions.append({"user": login.user, "vhost": login.vhost, "exchange": topology.exchange,
                                   "write": granted.topic_write, "read": granted.topic_read})
     return {"users": users, "permissions": permissions, "topic_permissions": topic_permissions}
+
+
+def boot_definitions(logins: Sequence[Login], topology: Topology, administrator_url: str) -> dict[str, Any]:
+    """``definitions`` for a broker that imports them when it starts (the Compose stack's RabbitMQ):
+    with the vhosts, and the administrator ``administrator_url`` names with every right on them (a
+    node that imports definitions at boot makes no default user of its own)."""
+    administrator = urllib.parse.urlsplit(administrator_url)
+    if not administrator.username:
+        raise BrokerUsersError("the administrator's URL names no user")
+    name = urllib.parse.unquote(administrator.username)
+    _refuse_shared_users(logins)
+    if name in {login.user for login in logins}:
+        raise BrokerUsersError(f"{name!r} is the administrator and a service's user: each service needs its own")
+    document = definitions(logins, topology)
+    vhosts = sorted({vhost_of(administrator_url), *(login.vhost for login in logins)})
+    document["users"].insert(0, {"name": name,
+                                 "password_hash": password_hash(urllib.parse.unquote(administrator.password or "")),
+                                 "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]})
+    document["permissions"] += [{"user": name, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
+                                for vhost in vhosts]
+    return {"vhosts": [{"name": vhost} for vhost in vhosts], **document}
+
+
+def password_matches(hashed: str, password: str) -> bool:
+    """Whether ``hashed`` (``password_hash``'s form) is the hash of ``password``."""
+    raw = base64.b64decode(hashed)
+    return hmac.compare_digest(hashlib.sha256(raw[:4] + password.encode()).digest(), raw[4:])
 
 
 def commands(logins: Sequence[Login], topology: Topology) -> list[str]:
@@ -235,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     action.add_argument("--dry-run", action="store_true", help="print the rabbitmqctl commands, change nothing")
     action.add_argument("--delete", action="store_true", help="remove the users the URLs name")
     action.add_argument("--kubernetes", action="store_true", help="print the operator's resources for them")
+    action.add_argument("--boot-definitions", action="store_true",
+                        help="print them as a definitions file a broker imports when it starts, with TQR_AMQP_URL's "
+                             "user as its administrator (deploy/compose/rabbitmq/definitions.json)")
     args = parser.parse_args(argv)
     topology = Topology(args.exchange, args.queue_prefix)
     rabbitmqctl = shlex.split(args.rabbitmqctl)
@@ -253,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not logins:
             raise BrokerUsersError("no AMQP URL is set: nothing to do")
+        if args.boot_definitions:
+            if not os.environ.get("TQR_AMQP_URL"):
+                raise BrokerUsersError("TQR_AMQP_URL names the administrator: it is unset")
+            print(json.dumps(boot_definitions(logins, topology, os.environ["TQR_AMQP_URL"]), indent=2))
+            return 0
         if args.delete:
             delete([login.user for login in logins], rabbitmqctl)
         else:
