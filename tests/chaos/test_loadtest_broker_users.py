@@ -7,12 +7,12 @@ not tell a service publishing another's event from a correct one.
 
 from __future__ import annotations
 
-import subprocess
 import urllib.parse
 
 import aio_pika
 import pytest
 from aiormq.exceptions import ChannelAccessRefused
+from servicekit import broker_users
 from servicekit.bus.publisher import Publisher
 from servicekit.bus.topology import Topology
 
@@ -31,8 +31,7 @@ def _urls(system: System) -> dict[str, str]:
 def test_each_service_has_a_broker_user_of_its_own(chaos_system: System) -> None:
     users = {service: urllib.parse.urlsplit(url).username for service, url in _urls(chaos_system).items()}
     assert len(set(users.values())) == len(devrun.BACKENDS) and "guest" not in users.values(), users
-    listed = subprocess.run([*devrun.rabbitmqctl(chaos_system.rabbit_node), "-q", "list_users"],
-                            check=True, capture_output=True, text=True).stdout
+    listed = broker_users.users(devrun.rabbitmqctl(chaos_system.rabbit_node))
     assert all(user in listed for user in users.values()), listed
 
 

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
@@ -19,11 +18,6 @@ DEPLOY = ROOT / "deploy"
 SERVICES = {"identity": (50051, 9101), "application": (50052, 9102), "notification": (50053, 9103),
             "documents": (50054, 9104)}
 GATEWAY_METRICS_PORT = 9100
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
 
 
 def env(service: dict[str, Any]) -> dict[str, str]:

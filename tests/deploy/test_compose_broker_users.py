@@ -15,7 +15,6 @@ from typing import Any
 
 import aio_pika
 import pytest
-import yaml
 from aiormq.exceptions import ChannelAccessRefused
 from servicekit import broker_users
 from servicekit.bus.access import grants, role
@@ -28,11 +27,6 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 RABBIT = DEPLOY / "compose" / "rabbitmq"
 BACKENDS = ("identity", "application", "notification", "documents")
 PLACE_IN_CONTAINER = "/etc/rabbitmq/definitions.json"
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
 
 
 def _urls(compose: dict[str, Any]) -> dict[str, str]:

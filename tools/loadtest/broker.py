@@ -22,10 +22,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import devrun
+
 
 def _rabbitmqctl(node: str, *args: str, timeout: float = 90) -> str:
-    tool = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    command = [tool, "-q", *(["-n", node] if node else []), *args]
+    command = [*devrun.rabbitmqctl(node), "-q", *args]
     done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout)  # noqa: S603
     return done.stdout
 

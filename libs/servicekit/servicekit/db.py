@@ -153,17 +153,9 @@ def _left_waiting_is_a_disconnect(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "handle_error")
     def _on_error(context: Any) -> None:
-        if _caused_by(context.original_exception, asyncpg.exceptions.InternalClientError):
+        # The dialect raises its own error class from the driver's.
+        if isinstance(context.original_exception.__cause__, asyncpg.exceptions.InternalClientError):
             context.is_disconnect = True
-
-
-def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
-    seen = 0
-    while error is not None and seen < 8:  # SQLAlchemy's adapter wraps the driver's error once
-        if isinstance(error, kind):
-            return True
-        error, seen = error.__cause__ or error.__context__, seen + 1
-    return False
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
