@@ -18,7 +18,7 @@ import argparse
 import difflib
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -43,6 +43,12 @@ class Member:
     name: str
     path: Path
     dependencies: tuple[Requirement, ...]
+    # Its optional dependencies by extra (servicekit's ``backend``: what only the backends need).
+    extras: dict[str, tuple[Requirement, ...]] = field(default_factory=dict)
+
+    def needs(self, extras: frozenset[str]) -> tuple[Requirement, ...]:
+        """Its dependencies, and those of ``extras``."""
+        return self.dependencies + tuple(r for extra in sorted(extras) for r in self.extras.get(extra, ()))
 
     @property
     def is_service(self) -> bool:
@@ -56,8 +62,10 @@ def members() -> dict[str, Member]:
     for pattern in globs:
         for project in sorted(ROOT.glob(f"{pattern}/pyproject.toml")):
             table = tomllib.loads(project.read_text())["project"]
+            extras = {str(canonicalize_name(extra)): tuple(Requirement(d) for d in needs)
+                      for extra, needs in table.get("optional-dependencies", {}).items()}
             found[canonicalize_name(table["name"])] = Member(
-                table["name"], project.parent, tuple(Requirement(d) for d in table.get("dependencies", ())))
+                table["name"], project.parent, tuple(Requirement(d) for d in table.get("dependencies", ())), extras)
     return found
 
 
@@ -100,21 +108,25 @@ def closure(member_name: str, every_member: dict[str, Member] | None = None) -> 
     every_member = every_member if every_member is not None else members()
     pins = locked_versions()
     seen_members: list[str] = []
+    member_extras: dict[str, frozenset[str]] = {}
     extras_of: dict[str, set[str]] = {}
     pending: list[Requirement] = []
 
-    def add_member(name: str) -> None:
-        if name in seen_members:
+    def add_member(name: str, extras: frozenset[str] = frozenset()) -> None:
+        known = member_extras.get(name)
+        if known is not None and extras <= known:
             return
-        seen_members.append(name)
-        pending.extend(r for r in every_member[name].dependencies if _applies(r))
+        if known is None:
+            seen_members.append(name)
+        member_extras[name] = (known or frozenset()) | extras
+        pending.extend(r for r in every_member[name].needs(member_extras[name]) if _applies(r))
 
     add_member(canonicalize_name(member_name))
     while pending:
         requirement = pending.pop()
         name = canonicalize_name(requirement.name)
         if name in every_member:
-            add_member(name)
+            add_member(name, frozenset(str(canonicalize_name(e)) for e in requirement.extras))
             continue
         if name not in pins:
             raise SystemExit(f"{member_name} needs {requirement}, which requirements.lock does not pin: add it to "

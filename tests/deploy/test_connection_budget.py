@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from sqlalchemy.engine import make_url
 
 from tests.deploy.test_manifests import K8S, OVERLAYS, of_kind, pod_spec

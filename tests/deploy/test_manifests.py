@@ -21,7 +21,8 @@ from servicekit.bus.access import grants, role
 from servicekit.bus.topology import Topology
 from servicekit.host import CALLERS_LEAVE_SECONDS
 from servicekit.rpc.server import LIVENESS
-from servicekit.settings import CheckedSettings, ServiceSettings
+from servicekit.service_settings import ServiceSettings
+from servicekit.settings import CheckedSettings
 from tqr_gateway.app import create_app
 from tqr_gateway.config import GatewaySettings
 from tqr_gateway.security.client_address import TrustedProxies

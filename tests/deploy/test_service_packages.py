@@ -54,7 +54,8 @@ def imported_top_levels(package: Path) -> set[str]:
 
 
 def declared(member: Member) -> set[str]:
-    return {canonicalize_name(r.name) for r in member.dependencies}
+    """What the member names, with every extra's (servicekit's ``backend``)."""
+    return {canonicalize_name(r.name) for r in member.needs(frozenset(member.extras))}
 
 
 def requirements_in_sections() -> tuple[list[Requirement], list[Requirement]]:
@@ -128,6 +129,30 @@ def runtime_lock_problems(service: Member, every_member: dict[str, Member]) -> l
     return sorted(set(pins) & tools_only_tests_use())
 
 
+# The database, migration and broker drivers and the gRPC server's reflection: only the backends
+# need them (servicekit's [backend] extra); the internet-facing gateway keeps no database or broker
+# connection and serves no gRPC (the import contract "gateway-without-database-or-broker" too).
+BACKEND_ONLY = {"sqlalchemy", "asyncpg", "alembic", "aiosqlite", "aio-pika", "grpcio-reflection"}
+GATEWAY_NEVER_IMPORTS = ("sqlalchemy", "asyncpg", "alembic", "aiosqlite", "aio_pika", "grpc_reflection")
+
+
+def test_the_gateway_image_carries_no_database_or_broker_driver_and_every_backend_image_does():
+    assert not set(closure("tqr-gateway").pins) & BACKEND_ONLY
+    for service in services():
+        if service.name != "tqr-gateway":
+            assert set(closure(service.name).pins) >= BACKEND_ONLY, service.name
+
+
+def test_a_member_asking_for_an_extra_of_another_gets_its_dependencies():
+    # The control of the test above: the gateway asking for servicekit's backend extra.
+    every = members()
+    gateway = every["tqr-gateway"]
+    asks = tuple(Requirement("tqr-servicekit[backend]") if r.name == "tqr-servicekit" else r
+                 for r in gateway.dependencies)
+    every["tqr-gateway"] = Member(gateway.name, gateway.path, asks)
+    assert set(closure("tqr-gateway", every).pins) >= BACKEND_ONLY
+
+
 @pytest.mark.parametrize("service", services(), ids=lambda m: m.name)
 def test_a_runtime_lock_holds_no_test_tool(service):
     assert runtime_lock_problems(service, members()) == []
@@ -164,7 +189,7 @@ def test_a_service_runtime_environment_builds_and_imports_without_the_developmen
     environment = runtime_envs.build("gateway", tmp_path / "gateway")
     python = environment.path / "bin" / "python"
     assert subprocess.run([python, "-I", "-c", "import tqr_gateway.app"], cwd=tmp_path, timeout=60).returncode == 0
-    for absent in ("pytest", "mypy", "playwright", "testkit", "tqr_identity"):
+    for absent in ("pytest", "mypy", "playwright", "testkit", "tqr_identity", *GATEWAY_NEVER_IMPORTS):
         imported = subprocess.run([python, "-I", "-c", f"import {absent}"], cwd=tmp_path, capture_output=True,
                                   timeout=60)
         assert imported.returncode != 0, absent

@@ -29,7 +29,7 @@ import grpc
 from pydantic_settings import SettingsConfigDict
 from servicekit import db, logs
 from servicekit.host import HostParts, ServiceHost, run_until_signalled
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from tqr.application.v1 import application_pb2, application_pb2_grpc
 
 SERVICE = "tqr.test.v1.Replica"

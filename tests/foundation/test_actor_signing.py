@@ -21,7 +21,7 @@ from servicekit.rpc.actor import (
 )
 from servicekit.rpc.client import open_channel
 from servicekit.rpc.server import create_server
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN, ROLE_SYSTEM, Role

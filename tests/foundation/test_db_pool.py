@@ -12,7 +12,7 @@ import pytest
 from servicekit import db
 from servicekit.db import ALIVE_BYPASS_SECONDS
 from servicekit.rpc.server import is_dependency_outage
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine

@@ -17,7 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from servicekit import db
 from servicekit.host import HostParts, ServiceHost
 from servicekit.rpc.server import LIVENESS
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from sqlalchemy.engine import make_url
 from testkit import wait_for
 from testkit.tcp_proxy import TcpProxy

@@ -10,10 +10,10 @@ from servicekit import db
 from servicekit.host import HostParts, ServiceHost
 from servicekit.rpc.actor import new_key_pair
 from servicekit.rpc.tls import TlsFiles
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 
 SERVICE = "tqr.documents.v1.DocumentsService"
-# What production requires to be set (servicekit.settings.ServiceSettings.required_in_production).
+# What production requires to be set (servicekit.service_settings.ServiceSettings.required_in_production).
 PRODUCTION = {"environment": "production", "amqp_url": "amqp://svc:secret@mq/", "redis_url": "redis://cache/0"}
 
 

@@ -13,7 +13,7 @@ from servicekit.host import HostParts, ServiceHost
 from servicekit.rpc.client import open_channel, target_for
 from servicekit.rpc.errors import from_rpc_error
 from servicekit.rpc.server import LIVENESS
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from testkit import postgres_database, wait_for
 from tqr.documents.v1 import documents_pb2, documents_pb2_grpc
 

@@ -12,7 +12,7 @@ from servicekit.host import HostParts, ServiceHost
 from servicekit.rpc.actor import ACTOR_METADATA_KEY, actor_of
 from servicekit.rpc.client import open_channel
 from servicekit.rpc.tls import Callers, TlsFiles, peer_service
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from testkit.actors import metadata_for
 from tqr.common.v1.actor_pb2 import Actor
 from tqr.common.v1.vocabulary_pb2 import ROLE_APPLICANT, ROLE_AUTHORITY_ADMIN

@@ -14,7 +14,7 @@ CHILD = textwrap.dedent("""
     import asyncio, os, signal
     from pathlib import Path
     from servicekit import cli
-    from servicekit.settings import ServiceSettings
+    from servicekit.service_settings import ServiceSettings
 
     class Host:
         async def start(self):

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 from tqr_gateway.config import GatewaySettings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")

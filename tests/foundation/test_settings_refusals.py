@@ -12,7 +12,8 @@ from pydantic_settings import SettingsConfigDict
 from servicekit import cli
 from servicekit.rpc.actor import new_key_pair
 from servicekit.sealing import DEV_KEYS
-from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings, SettingsRefused, load, shared
+from servicekit.service_settings import ServiceSettings
+from servicekit.settings import DEV_SECRET_PREFIX, SettingsRefused, load, shared
 
 
 class ShopSettings(ServiceSettings):

@@ -19,7 +19,8 @@ import uvloop
 from servicekit import logs, migrations
 from servicekit.gc_tuning import tune_for_service
 from servicekit.host import ServiceHost, run_until_signalled
-from servicekit.settings import ServiceSettings, load_or_exit
+from servicekit.service_settings import ServiceSettings
+from servicekit.settings import load_or_exit
 
 COMMANDS = ["migrate", "serve", "check-config"]
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util import await_
 
 if TYPE_CHECKING:
-    from servicekit.settings import ServiceSettings
+    from servicekit.service_settings import ServiceSettings
 
 # What sits between a service and PostgreSQL: nothing, or a pooler such as PgBouncer in transaction
 # mode (pool_mode=transaction), which lends a server connection to a client for one transaction.

@@ -33,7 +33,7 @@ from servicekit.outbox import OutboxRelay
 from servicekit.rpc.health import HealthService
 from servicekit.rpc.server import create_health_server, create_server, set_alive, set_serving
 from servicekit.rpc.tls import Callers
-from servicekit.settings import ServiceSettings
+from servicekit.service_settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 

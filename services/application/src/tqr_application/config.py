@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import parse_keys
-from servicekit.settings import ServiceSettings, own_amqp_url
+from servicekit.service_settings import ServiceSettings, own_amqp_url
 
 # Same key bytes as servicekit.sealing.DEV_KEYS, under a key id that marks it as development-only
 # (refused when TQR_ENVIRONMENT=production).

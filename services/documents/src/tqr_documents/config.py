@@ -9,7 +9,8 @@ from typing import ClassVar
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.rpc.actor import DEV_DOCUMENTS_SIGNING_KEYS, ActorSigner, development_key_ids
-from servicekit.settings import DEV_SECRET_PREFIX, ServiceSettings, own_amqp_url
+from servicekit.service_settings import ServiceSettings, own_amqp_url
+from servicekit.settings import DEV_SECRET_PREFIX
 
 from tqr_documents.adapters import cache_cipher
 from tqr_documents.domain.form_code import FormCodeSigner

@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import DEV_KEYS, parse_keys
-from servicekit.settings import ServiceSettings, is_development_value, own_amqp_url, shared
+from servicekit.service_settings import ServiceSettings, own_amqp_url
+from servicekit.settings import is_development_value, shared
 
 from tqr_identity.adapters.account_crypto import AccountCrypto
 from tqr_identity.adapters.crypto.personal_data import PersonalDataError, parse_keyring

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.sealing import DEV_KEYS, parse_keys
-from servicekit.settings import ServiceSettings, own_amqp_url, shared
+from servicekit.service_settings import ServiceSettings, own_amqp_url
+from servicekit.settings import shared
 
 # Same key bytes as servicekit.sealing.DEV_KEYS, under a key id that marks it as development-only
 # (refused when TQR_ENVIRONMENT=production). Seals contacts and message texts at rest.
