@@ -15,7 +15,7 @@ import pytest
 from tools.loadtest import quiet
 from tools.loadtest.benchmark import Sizes, measure_system, print_report, verdicts
 from tools.loadtest.stats import write_json
-from tools.loadtest.system import System
+from tools.loadtest.system import Service, System, stop_system
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
 
@@ -70,3 +70,22 @@ async def test_small_benchmark_run_reports_every_figure(chaos_system: System, tm
     write_json(tmp_path / "loadtest.json", document)
     again = json.loads((tmp_path / "loadtest.json").read_text(encoding="utf-8"))
     assert set(again["verdicts"]) == set(document["verdicts"])
+
+
+def _system_without_processes(var: Path, like: System, *, removes_var: bool) -> System:
+    sink = Service("smtp-sink", [], {}, var / "log" / "smtp-sink.log")  # never started
+    return System(like.url, var, like.ports, {}, {}, [], sink, vhost=f"tqr-no-such-vhost-{var.name}",
+                  rabbit_node=like.rabbit_node, removes_var=removes_var)
+
+
+async def test_a_runs_own_folder_is_removed_when_it_stops_and_a_given_one_is_kept(chaos_system: System,
+                                                                                  tmp_path: Path) -> None:
+    # The folder holds the run's passwords, the session cookies of the wrk scripts and the emails
+    # sent; one was left in /tmp by every benchmark and every make test.
+    assert chaos_system.removes_var  # the fixture gave no folder: the run made its own
+    for removes_var in (True, False):
+        var = tmp_path / f"run-{removes_var}"
+        (var / "wrk").mkdir(parents=True)
+        (var / "wrk" / "busy-0.lua").write_text("-- session cookies")
+        await stop_system(_system_without_processes(var, chaos_system, removes_var=removes_var))
+        assert var.exists() is not removes_var

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,7 +37,9 @@ PG_ADMIN_URL = os.environ.get("TQR_TEST_PG_ADMIN_URL", "postgresql://postgres@12
 @dataclass
 class Options:
     replicas: dict[str, int] = field(default_factory=lambda: dict.fromkeys(devrun.BACKENDS, 1))
-    var: Path | None = None  # a fresh folder under /tmp when not given
+    # A fresh folder under /tmp when not given, removed when the system stops (it holds the run's
+    # passwords, session cookies in the wrk scripts and the emails sent); a given one is the caller's.
+    var: Path | None = None
     amqp_base: str = "amqp://guest:guest@127.0.0.1:5672"
     rabbit_node: str = ""  # rabbitmqctl -n NODE for the vhost; empty = the machine's node
     redis_url: str = "redis://127.0.0.1:6379/3"
@@ -97,6 +100,7 @@ class System:
     rabbit_node: str = ""
     accounts_made: int = 0  # bench set-up accounts created so far (tools.loadtest.load.prepare_people)
     broker_logins: list[broker_users.Login] = field(default_factory=list)  # each service's own
+    removes_var: bool = False  # the folder is this run's own (Options.var not given)
 
     def named(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
@@ -257,7 +261,9 @@ async def start_system(options: Options) -> System:
                                  "--port", env["NOTIFICATION_SMTP_PORT"], "--dir", str(var / "outbox")],
                    env, var / "log" / "smtp-sink.log")
     system = System(f"http://127.0.0.1:{ports.gateway}", var, ports, env, urls, services, sink,
-                    vhost=vhost, rabbit_node=options.rabbit_node)
+                    vhost=vhost, rabbit_node=options.rabbit_node,
+                    # Profiles are written into it as the processes stop, for the caller to read.
+                    removes_var=options.var is None and not options.profile)
     try:
         # Each service its own broker user with its own rights, as make run and production: a
         # service can publish only its own events (and a run measures the broker checking that).
@@ -282,6 +288,8 @@ async def stop_system(system: System) -> None:
     await _drop_databases(system.database_urls)
     await asyncio.to_thread(devrun.remove_broker_users, system.broker_logins, system.rabbit_node)
     await broker.delete_vhost(system.vhost, system.rabbit_node)
+    if system.removes_var:
+        await asyncio.to_thread(shutil.rmtree, system.var, True)
 
 
 @asynccontextmanager
