@@ -91,19 +91,20 @@ def operator_fill() -> Filler:
                  for s in example_secrets() if "username" in (s.get("stringData") or {})}
     passwords: dict[str, str] = {}
     key_pairs: dict[str, tuple[str, str]] = {}
-    pki: list[Path] = []
+    pki: dict[str, str] = {}  # file name → PEM
 
     def mtls(service: str, key: str) -> str:
-        """``python -m servicekit.devpki <folder>``, once per operator: one CA, a set per service."""
+        """``python -m servicekit.devpki <folder>``, once per operator: one CA, a set per service.
+        The folder goes once read: it holds the CA's private key."""
         import tempfile
 
         from servicekit import devpki
 
         if not pki:
-            pki.append(Path(tempfile.mkdtemp(prefix="tqr-mtls-")))
-            devpki.ensure(pki[0])
-        name = "ca.crt" if key == "ca.crt" else f"{service}.{_MTLS_FILES[key]}"
-        return (pki[0] / name).read_text()
+            with tempfile.TemporaryDirectory(prefix="tqr-mtls-") as folder:
+                devpki.ensure(Path(folder))
+                pki.update({file.name: file.read_text() for file in Path(folder).iterdir()})
+        return pki["ca.crt" if key == "ca.crt" else f"{service}.{_MTLS_FILES[key]}"]
 
     def password(account: str) -> str:
         return passwords.setdefault(account, random_password())

@@ -214,3 +214,14 @@ def test_the_create_admin_job_accepts_its_environment_and_a_password_filled_as_t
     loaded(container)
     password = container.env["IDENTITY_ADMIN_PASSWORD"]
     assert password_problems(password, password) == []
+
+
+def test_filling_the_secrets_leaves_no_key_behind(tmp_path, monkeypatch):
+    # The operator's mutual-TLS set (a CA's private key among it) was made in a temporary folder
+    # that stayed: one in /tmp per filling, eight per make test.
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    secrets = fill_secrets(operator_fill())
+    assert "BEGIN" in secrets["tqr-mtls-gateway"]["tls.key"]
+    assert list(tmp_path.iterdir()) == []
