@@ -132,7 +132,6 @@ class ServiceSettings(CheckedSettings):
         return []
 
 
-
 # RabbitMQ's built-in account: its password is public and it exists on every fresh broker.
 DEV_BROKER_USER = "guest"
 
@@ -145,5 +144,3 @@ def broker_user(amqp_url: str) -> str:
     except ValueError:
         return ""
     return DEV_BROKER_USER if user is None else user
-
-
