@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +40,9 @@ class Pooler:
         self.listen, self.port = listen, port
         self.databases = databases
         self.pool_size, self.max_client_conn = pool_size, max_client_conn
-        # PgBouncer refuses to run as root; its files must be readable by the user it runs as.
-        self.folder = Path(tempfile.mkdtemp(prefix="tqr-pgbouncer-"))
+        # PgBouncer refuses to run as root; its files must be readable by the user it runs as. Made
+        # by ``start``: a cluster closed before its pooler started leaves no folder behind.
+        self.folder = Path(tempfile.gettempdir()) / f"tqr-pgbouncer-{uuid.uuid4().hex[:8]}"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -48,6 +50,7 @@ class Pooler:
         return self.folder / "pgbouncer.log"
 
     def start(self) -> None:
+        self.folder.mkdir()
         users = {(d.user, d.password) for d in self.databases}
         (self.folder / "users.txt").write_text("".join(f'"{u}" "{p}"\n' for u, p in sorted(users)))
         databases = "".join(

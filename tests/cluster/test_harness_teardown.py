@@ -21,3 +21,6 @@ def test_a_closed_cluster_leaves_no_folder_behind() -> None:
     system.close()
 
     assert not system.folder.exists()
+    # Its pooler never started (a test that needed none, or a start that failed before it): the
+    # pooler's folder was made anyway and stayed.
+    assert not system.pooler.folder.exists()

@@ -219,10 +219,10 @@ class FakeDevOutbox:
         return list(self.fake.outbox)
 
 
-def _production_only() -> dict[str, str]:
+def _production_only(pki: Path) -> dict[str, str]:
     """What production needs beyond the test's addresses: a signing key of its own and the gateway's
-    certificate (its channels read the files at start)."""
-    files = devpki.ensure(Path(tempfile.mkdtemp(prefix="tqr-gateway-tls-")), ["gateway"])["gateway"]
+    certificate (its channels read the files at start), made in ``pki``."""
+    files = devpki.ensure(pki, ["gateway"])["gateway"]
     return {"actor_signing_keys": new_key_pair("gateway.test")[0], "tls_cert": files.cert, "tls_key": files.key,
             "tls_ca": files.ca}
 
@@ -230,12 +230,18 @@ def _production_only() -> dict[str, str]:
 @contextmanager
 def gateway(fake: FakeIdentity, environment: str = "development") -> Iterator[TestClient]:
     """A TestClient of the real gateway app whose identity client is ``fake``."""
+    # The production gateway's keys live as long as its client: the folder holds a CA's private key.
+    with tempfile.TemporaryDirectory(prefix="tqr-gateway-tls-") as pki:
+        yield from _gateway(fake, environment, Path(pki))
+
+
+def _gateway(fake: FakeIdentity, environment: str, pki: Path) -> Iterator[TestClient]:
     address = "127.0.0.1:9"  # no service listens: every call goes to the fakes
     settings = GatewaySettings.model_validate({
         "TQR_ENVIRONMENT": environment, "identity_addresses": address, "application_addresses": address,
         "notification_addresses": address, "documents_addresses": address,
         "secret_key": "test-gateway-secret-0123456789abcdef", "TQR_REDIS_URL": "redis://127.0.0.1:6379/0",
-        **(_production_only() if environment == "production" else {}),
+        **(_production_only(pki) if environment == "production" else {}),
     })
     assert settings.environment == environment
 

@@ -292,6 +292,17 @@ def test_the_dev_outbox_does_not_exist_outside_development(fake, environment):
         assert client.get("/dev/outbox").status_code == 404
 
 
+def test_a_production_gateway_under_test_leaves_no_key_behind(fake, tmp_path, monkeypatch):
+    # Its certificate and the CA's private key were made in a folder that stayed in /tmp.
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with fakes.gateway(fake, environment="production") as client:
+        assert client.get("/help/faq").status_code == 200
+        assert [f.name for f in tmp_path.iterdir()] and any(tmp_path.rglob("ca.key"))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_while_the_identity_service_is_down_a_signed_in_person_is_not_signed_out(signed_in, fake):
     fake.identity_down = True
     page = signed_in.get("/account", follow_redirects=False)
