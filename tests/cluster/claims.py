@@ -24,13 +24,15 @@ class Claim(Generic[T]):
         self._lock.close()
 
 
-def claim_one(kind: str, candidates: Iterable[T], usable: Callable[[T], bool] = lambda _: True) -> Claim[T]:
-    """The first candidate no other claim holds and ``usable`` accepts (checked under the lock)."""
+def claim_one(kind: str, candidates: Iterable[T], usable: Callable[[T], bool] = lambda _: True,
+              folder: Path | None = None) -> Claim[T]:
+    """The first candidate no other claim holds and ``usable`` accepts (checked under the lock).
+    The lock files are in ``folder`` (the machine's temporary folder, where every process looks)."""
     tried = []
     for candidate in candidates:
         tried.append(candidate)
         name = re.sub(r"[^\w.-]", "_", f"tqr-cluster-{kind}-{candidate}")
-        lock = open(Path(tempfile.gettempdir()) / f"{name}.lock", "w")
+        lock = open((folder or Path(tempfile.gettempdir())) / f"{name}.lock", "w")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

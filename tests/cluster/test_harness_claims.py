@@ -3,7 +3,7 @@ a Redis database (each empties its own before and after)."""
 
 from __future__ import annotations
 
-import uuid
+from pathlib import Path
 
 import pytest
 
@@ -11,9 +11,9 @@ from tests.cluster.claims import claim_one
 from tests.cluster.network import Network
 
 
-def test_claims_alive_at_once_get_different_values() -> None:
-    kind = f"test-{uuid.uuid4().hex[:8]}"
-    first, second = claim_one(kind, [1, 2, 3]), claim_one(kind, [1, 2, 3])
+def test_claims_alive_at_once_get_different_values(tmp_path: Path) -> None:
+    kind = "test"
+    first, second = claim_one(kind, [1, 2, 3], folder=tmp_path), claim_one(kind, [1, 2, 3], folder=tmp_path)
     try:
         assert (first.value, second.value) == (1, 2)
     finally:
@@ -21,30 +21,30 @@ def test_claims_alive_at_once_get_different_values() -> None:
         second.release()
 
 
-def test_a_released_value_is_claimed_again() -> None:
-    kind = f"test-{uuid.uuid4().hex[:8]}"
-    claim_one(kind, [1, 2]).release()
-    again = claim_one(kind, [1, 2])
+def test_a_released_value_is_claimed_again(tmp_path: Path) -> None:
+    kind = "test"
+    claim_one(kind, [1, 2], folder=tmp_path).release()
+    again = claim_one(kind, [1, 2], folder=tmp_path)
     try:
         assert again.value == 1
     finally:
         again.release()
 
 
-def test_none_left_is_an_error_not_a_shared_value() -> None:
-    kind = f"test-{uuid.uuid4().hex[:8]}"
-    held = [claim_one(kind, [1, 2]), claim_one(kind, [1, 2])]
+def test_none_left_is_an_error_not_a_shared_value(tmp_path: Path) -> None:
+    kind = "test"
+    held = [claim_one(kind, [1, 2], folder=tmp_path), claim_one(kind, [1, 2], folder=tmp_path)]
     try:
         with pytest.raises(RuntimeError, match="in use"):
-            claim_one(kind, [1, 2])
+            claim_one(kind, [1, 2], folder=tmp_path)
     finally:
         for claim in held:
             claim.release()
 
 
-def test_a_value_in_use_elsewhere_is_passed_over() -> None:
-    kind = f"test-{uuid.uuid4().hex[:8]}"
-    claim = claim_one(kind, [1, 2, 3], usable=lambda value: value != 1)
+def test_a_value_in_use_elsewhere_is_passed_over(tmp_path: Path) -> None:
+    kind = "test"
+    claim = claim_one(kind, [1, 2, 3], usable=lambda value: value != 1, folder=tmp_path)
     try:
         assert claim.value == 2
     finally:
