@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,17 +53,36 @@ async def _plans_of(session: AsyncSession, authority_code: str) -> tuple[Registr
     rows = (await session.execute(
         select(orm.plans).where(orm.plans.c.authority_code == authority_code).order_by(orm.plans.c.online_start)
     )).all()
-    return tuple([await _with_points(session, row) for row in rows])
+    return await _with_points_of(session, rows)
+
+
+@dataclass(frozen=True)
+class _NotOver:
+    read_at: datetime
+    plans: tuple[RegistrationPlan, ...]
 
 
 async def plans_not_over(session: AsyncSession, now: datetime) -> list[RegistrationPlan]:
-    """Every plan whose online window or one of its confirmation windows has not ended at ``now``."""
+    """Every plan whose online window or one of its confirmation windows has not ended at ``now``,
+    soonest first.
+
+    Every home page and every step-4 page asks, so they are remembered with the reference data
+    (a saved plan changes the version). A plan over when they were read stays over (its windows
+    only end), so what was read, checked again against ``now``, is the answer until the version
+    changes; only a clock set back (tests) reads again."""
+    read = await remembered(session, "plans not over", lambda s: _plans_not_over(s, now))
+    if now < read.read_at:
+        read = await _plans_not_over(session, now)
+    return [plan for plan in read.plans if not plan.is_over(now)]
+
+
+async def _plans_not_over(session: AsyncSession, now: datetime) -> _NotOver:
     p, t = orm.plans, orm.plan_points
     live_point = select(t.c.plan_id).where(t.c.confirm_end >= now)
     rows = (await session.execute(
         select(p).where((p.c.online_end >= now) | p.c.id.in_(live_point)).order_by(p.c.online_start, p.c.authority_code)
     )).all()
-    return [await _with_points(session, row) for row in rows]
+    return _NotOver(now, await _with_points_of(session, rows))
 
 
 async def get_plan(session: AsyncSession, plan_id: str) -> RegistrationPlan | None:
@@ -68,19 +91,25 @@ async def get_plan(session: AsyncSession, plan_id: str) -> RegistrationPlan | No
 
 async def _plan(session: AsyncSession, plan_id: str) -> RegistrationPlan | None:
     row = (await session.execute(select(orm.plans).where(orm.plans.c.id == plan_id))).first()
-    return await _with_points(session, row) if row else None
+    return (await _with_points_of(session, [row]))[0] if row else None
 
 
-async def _with_points(session: AsyncSession, row: object) -> RegistrationPlan:
+async def _with_points_of(session: AsyncSession, rows: Sequence[Any]) -> tuple[RegistrationPlan, ...]:
+    """The plans of ``rows`` with their points' windows, read in one statement."""
+    if not rows:
+        return ()
     t = orm.plan_points
     points = (await session.execute(
-        select(t).where(t.c.plan_id == row.id).order_by(t.c.point_code)  # type: ignore[attr-defined]
+        select(t).where(t.c.plan_id.in_([row.id for row in rows])).order_by(t.c.plan_id, t.c.point_code)
     )).all()
-    return RegistrationPlan(
-        plan_id=row.id, authority_code=row.authority_code, title=row.name,  # type: ignore[attr-defined]
-        online_start=aware(row.online_start), online_end=aware(row.online_end),  # type: ignore[attr-defined]
-        point_windows=tuple(PointWindow(p.point_code, aware(p.confirm_start), aware(p.confirm_end)) for p in points),
-    )
+    windows: dict[str, list[PointWindow]] = defaultdict(list)
+    for p in points:
+        windows[p.plan_id].append(PointWindow(p.point_code, aware(p.confirm_start), aware(p.confirm_end)))
+    return tuple(RegistrationPlan(
+        plan_id=row.id, authority_code=row.authority_code, title=row.name,
+        online_start=aware(row.online_start), online_end=aware(row.online_end),
+        point_windows=tuple(windows[row.id]),
+    ) for row in rows)
 
 
 async def set_point_notes(session: AsyncSession, point_code: str, notes: str) -> None:

@@ -61,6 +61,10 @@ class RegistrationPlan:
     def is_open(self, now: datetime) -> bool:
         return self.online_start <= now <= self.online_end
 
+    def is_over(self, now: datetime) -> bool:
+        """Nobody can act on it any more: its online window and every confirmation window have ended."""
+        return self.online_end < now and all(w.confirm_end < now for w in self.point_windows)
+
     def window_of(self, point_code: str) -> PointWindow | None:
         return next((w for w in self.point_windows if w.point_code == point_code), None)
 

@@ -8,6 +8,7 @@ import grpc
 from tqr.application.v1 import application_pb2 as ref_pb
 from tqr.application.v1 import plans_pb2 as pb
 from tqr.application.v1 import plans_pb2_grpc as rpc
+from tqr.application.v1 import views_pb2 as v
 
 from tqr_application.domain.checklist import ChecklistItem
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
@@ -32,6 +33,9 @@ def plan_input(name: str, start: object, end: object, points: Iterable[pb.PointW
 class PlanServicer(rpc.PlanServiceServicer):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        # The current plans' messages (every home page and step-4 page asks for them all), by plan:
+        # built again only when the service layer hands out another view of the plan.
+        self._current: dict[str, tuple[plans.PlanView, v.Plan]] = {}
 
     async def _view(self, record: RegistrationPlan) -> object:
         shown = await plans.view(self.ctx, record)
@@ -76,8 +80,14 @@ class PlanServicer(rpc.PlanServiceServicer):
         self, request: pb.ListCurrentPlansRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListCurrentPlansResponse:
         # No caller check: the home page shows these dates to everyone, signed in or not.
-        records = await plans.current_plans(self.ctx)
-        return pb.ListCurrentPlansResponse(plans=[await self._view(r) for r in records])
+        current = await plans.current_plans(self.ctx)
+        return pb.ListCurrentPlansResponse(plans=[self._message_of(view) for view in current])
+
+    def _message_of(self, view: plans.PlanView) -> v.Plan:
+        built = self._current.get(view.plan.plan_id)
+        if built is None or built[0] is not view:
+            built = self._current[view.plan.plan_id] = (view, mappers.plan(view.plan, view.authority_name, view.points))
+        return built[1]
 
     async def GetAuthorityPlan(
         self, request: pb.GetAuthorityPlanRequest, context: grpc.aio.ServicerContext

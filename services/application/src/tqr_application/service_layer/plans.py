@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicekit.errors import FieldProblem, InvalidInput, NotFound, PermissionDenied
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
+from tqr_application.adapters.reference_cache import remembered
 from tqr_application.domain.plans import PointWindow, RegistrationPlan
 from tqr_application.domain.reference import ConfirmationPoint
 from tqr_application.domain.roles import Actor, Role
@@ -85,20 +87,29 @@ async def get_authority_plan(ctx: ServiceContext, authority_code: str) -> Regist
     return ensure_has_plan(current_plan(plans, ctx.now()), authority.name)
 
 
-async def current_plans(ctx: ServiceContext) -> list[RegistrationPlan]:
-    """Plans people may still act on (apply online or confirm on site), soonest first; public dates."""
-    async with ctx.reading() as session:
-        return await plans_repo.plans_not_over(session, ctx.now())
+async def current_plans(ctx: ServiceContext) -> list[PlanView]:
+    """Plans people may still act on (apply online or confirm on site), soonest first, with their
+    names; public dates. One unit of work, and the same view objects while nothing changes (they are
+    remembered with the reference data), so a caller may keep what it builds from one. No
+    transaction: a visit is then the one read of the reference version (under READ COMMITTED a
+    transaction would give these reads no common snapshot anyway)."""
+    async with ctx.autocommitting() as session:
+        return [await remembered(session, ("plan view", plan.plan_id), lambda s, plan=plan: _view_in(s, plan))
+                for plan in await plans_repo.plans_not_over(session, ctx.now())]
 
 
 async def view(ctx: ServiceContext, plan: RegistrationPlan) -> PlanView:
     async with ctx.reading() as session:
-        authority = await ref.get_authority(session, plan.authority_code)
-        points = {}
-        for code in plan.point_codes:
-            found = await ref.get_point(session, code)
-            if found:
-                points[code] = found
+        return await _view_in(session, plan)
+
+
+async def _view_in(session: AsyncSession, plan: RegistrationPlan) -> PlanView:
+    authority = await ref.get_authority(session, plan.authority_code)
+    points = {}
+    for code in plan.point_codes:
+        found = await ref.get_point(session, code)
+        if found:
+            points[code] = found
     return PlanView(plan, authority.name if authority else "", points)
 
 
