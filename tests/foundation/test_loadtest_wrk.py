@@ -177,6 +177,16 @@ def test_every_new_visitor_is_timed_from_its_own_slot(recording_server: tuple[st
     assert min(latencies) > -1.0
 
 
+def test_the_page_script_asks_for_the_page_as_a_new_visitor(recording_server: tuple[str, Recording],
+                                                             tmp_path: Path) -> None:
+    url, rec = recording_server
+    run = wrk.run(url, lambda report: wrk.page_script(report, "/help/faq"), tmp_path, connections=4, seconds=1,
+                  name="page")
+    assert run.errors == 0 and run.answered_2xx > 50  # the server also saw those in flight when wrk stopped
+    assert {(r["method"], r["path"]) for r in rec.requests} == {("GET", "/help/faq")}
+    assert not any("cookie" in r["headers"] for r in rec.requests)
+
+
 def test_the_closed_loop_script_has_no_schedule(tmp_path: Path) -> None:
     assert "function delay()" not in wrk.wizard_script([applicant(1)], tmp_path / "r.json")
 
@@ -285,6 +295,16 @@ def test_report_prints_ceiling_steps_cpu_by_process_sessions_and_targets(capsys:
         assert expected in out
     gateway_lines = [line for line in out.splitlines() if line.startswith("gateway ")]
     assert "1.9" in gateway_lines[0] and "0.7" in gateway_lines[1]  # half of each repeat's system CPU
+
+
+def test_report_prints_each_public_page_with_its_cpu_by_process(capsys: pytest.CaptureFixture[str]) -> None:
+    pages = {"/": phase(2.2, 680.0, 90.0), "/help/faq": phase(0.3, 3500.0, 20.0)}
+    wrkbench.print_report({"arguments": {"applicants": 50}, "repeats": [repeat(1.9, 12.0)], "pages": pages})
+    out = capsys.readouterr().out.split("--- public pages", 1)[1]
+    home, help_page = (next(line for line in out.splitlines() if line.startswith(page + " "))
+                       for page in ("/", "/help/faq"))
+    assert "680.0" in home and "1.1" in home and "2.2" in home  # pages/s, gateway (half), system
+    assert "3,500.0" in help_page and "0.15" in help_page
 
 
 def test_the_rest_of_the_machine_is_what_no_row_accounts_for() -> None:
