@@ -25,6 +25,15 @@ def reference_tables_read(statements: list[str]) -> set[str]:
             if re.search(rf"\bFROM {table}\b", s) and s.lstrip().upper().startswith("SELECT")}
 
 
+async def rename(app, h, plan: plans_pb2.Plan, name: str) -> None:
+    """The plan saved again by its authority's admin under ``name``, its windows as they were."""
+    await app.call(app.plans.UpdatePlan, plans_pb2.UpdatePlanRequest(
+        plan_id=plan.plan_id, name=name, online_start=plan.online_start, online_end=plan.online_end,
+        points=[plans_pb2.PointWindowInput(point_code=p.point_code, confirm_start=p.confirm_start,
+                                           confirm_end=p.confirm_end) for p in plan.points]),
+        h.staff("AUTHORITY_ADMIN", plan.authority_code))
+
+
 async def test_a_wizard_step_after_the_first_reads_no_reference_table(app, h):
     who = h.new_applicant()
     await app.fill_until_point(who)  # the first steps fill this process's memory
@@ -41,11 +50,7 @@ async def test_a_plan_changed_by_staff_shows_in_the_next_wizard_step(app, h):
     await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
     admin = h.staff("AUTHORITY_ADMIN", "110108")
     plan = (await app.call(app.plans.ListPlans, plans_pb2.ListPlansRequest(authority_code="110108"), admin)).plans[0]
-    await app.call(app.plans.UpdatePlan, plans_pb2.UpdatePlanRequest(
-        plan_id=plan.plan_id, name="2026年定期注册（调整后）", online_start=plan.online_start,
-        online_end=plan.online_end,
-        points=[plans_pb2.PointWindowInput(point_code=p.point_code, confirm_start=p.confirm_start,
-                                           confirm_end=p.confirm_end) for p in plan.points]), admin)
+    await rename(app, h, plan, "2026年定期注册（调整后）")
     with statements_of(engine_of(app.ctx)) as statements:
         reply = await app.save(who, notes=wizard_pb2.NotesStep(read=True))
     assert "plans" in reference_tables_read(statements)  # the version moved: read afresh
@@ -102,13 +107,8 @@ async def test_the_current_plans_are_read_once_until_a_plan_is_saved(app, h):
     assert again == first and app.plan_ids["110108"] in again
     assert reference_tables_read(statements) == set() and len(statements) == 1, statements  # the version
 
-    admin = h.staff("AUTHORITY_ADMIN", "110108")
     plan = first[app.plan_ids["110108"]]
-    await app.call(app.plans.UpdatePlan, plans_pb2.UpdatePlanRequest(
-        plan_id=plan.plan_id, name="2026年定期注册（延长）", online_start=plan.online_start,
-        online_end=plan.online_end,
-        points=[plans_pb2.PointWindowInput(point_code=p.point_code, confirm_start=p.confirm_start,
-                                           confirm_end=p.confirm_end) for p in plan.points]), admin)
+    await rename(app, h, plan, "2026年定期注册（延长）")
     with statements_of(engine_of(app.ctx)) as statements:
         after = await _current_plans(app)
     assert "plans" in reference_tables_read(statements)  # the version moved: read afresh
