@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 from servicekit import db
-from tqr.application.v1 import plans_pb2, wizard_pb2
+from tqr.application.v1 import application_pb2, plans_pb2, wizard_pb2
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 
@@ -124,3 +124,24 @@ async def test_a_remembered_plan_leaves_the_current_plans_when_its_last_window_e
     assert not set(await _current_plans(app)) & ours
     app.clock.set(h.START)
     assert app.plan_ids["110108"] in await _current_plans(app)
+
+
+async def test_step_4s_search_for_a_place_is_one_call_over_the_remembered_regions(app, h):
+    """Each county (or city without counties) whose path holds the text, in code order; walking the
+    tree through ListRegions instead cost the gateway a call per province and per city."""
+    async def search(text: str, limit: int = 0) -> list[tuple[str, str]]:
+        reply = await app.reference.SearchRegions(application_pb2.SearchRegionsRequest(text=text, limit=limit),
+                                                  timeout=20)  # public, as ListRegions
+        return [(m.code, m.path) for m in reply.matches]
+
+    regions = await app.reference.ListRegions(application_pb2.ListRegionsRequest(parent_code="110100"), timeout=20)
+    haidian = next(r for r in regions.regions if r.code == "110108")
+    found = await search(haidian.name)
+    assert [code for code, _ in found] == ["110108"] and found[0][1].endswith(f" {haidian.name}")
+    everywhere = await search("北京")  # the province's name: every county of it, in code order
+    assert [code for code, _ in everywhere] == sorted(r.code for r in regions.regions)[:12]
+    assert len(await search("北京", limit=2)) == 2
+    assert await search("  ") == [] and await search("火星") == []
+    with statements_of(engine_of(app.ctx)) as statements:
+        assert await search(haidian.name) == found
+    assert reference_tables_read(statements) == set()  # remembered

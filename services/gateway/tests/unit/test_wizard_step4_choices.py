@@ -129,6 +129,7 @@ async def test_item_18_a_search_finds_places_with_their_path_and_a_city_without_
         await to_step_4(client)
         found = await find(client, area_search="海淀")
         assert re.findall(r'name="school_match" type="radio" value="([^"]+)"', found.text) == ["110108"]
+        assert state.region_searches == ["海淀"]  # one call, not one per province and city
         assert "北京市 市辖区 海淀区" in found.text
         chosen = await find(client, area_search="海淀", school_match="110108")
         assert selected(chosen.text, "school_county") == "110108" and selected(chosen.text, "authority_code") == "110108"

@@ -58,6 +58,7 @@ class State:
     edits: list[apps.EditApplicationRequest] = field(default_factory=list)
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
+    region_searches: list[str] = field(default_factory=list)  # the texts SearchRegions was asked for
     printouts: dict[str, docs.GetPrintoutStatusResponse] = field(default_factory=dict)  # R-APP-8, by application id
     rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
     # What ListApplicationAccess answers (R-STAFF-9); None: the service cannot answer.
@@ -131,6 +132,19 @@ class Identity:
                                real_name_status="VERIFIED", gender=GENDER_FEMALE, email="teacher@example.com")
 
 
+# A slice of GB/T 2260 as the reference data holds it (东莞市 has no counties), by parent.
+REGIONS: dict[str, list[tuple[str, str]]] = {
+    "": [("110000", "北京市"), ("440000", "广东省")], "110000": [("110100", "市辖区")],
+    "110100": [("110106", "丰台区"), ("110108", "海淀区")], "440000": [("441900", "东莞市")]}
+
+
+def _places() -> list[tuple[str, str]]:
+    """(code, path) of each county, or of a city without counties, as SearchRegions answers."""
+    return [(code, path) for province, p_name in REGIONS[""] for city, c_name in REGIONS.get(province, [])
+            for code, path in ([(county, f"{p_name} {c_name} {name}") for county, name in REGIONS.get(city, [])]
+                               or [(city, f"{p_name} {c_name}")])]
+
+
 class Applications:
     """The application client: reference data, the wizard, plans and the applicant's applications."""
 
@@ -143,10 +157,12 @@ class Applications:
         return list(self.state.current_plans)
 
     async def list_regions(self, parent_code: str = "") -> list[ref.Region]:
-        """A slice of GB/T 2260 as the reference data holds it (东莞市 has no counties)."""
-        tree = {"": [("110000", "北京市"), ("440000", "广东省")], "110000": [("110100", "市辖区")],
-                "110100": [("110106", "丰台区"), ("110108", "海淀区")], "440000": [("441900", "东莞市")]}
-        return [ref.Region(code=code, name=name, parent_code=parent_code) for code, name in tree.get(parent_code, [])]
+        return [ref.Region(code=code, name=name, parent_code=parent_code)
+                for code, name in REGIONS.get(parent_code, [])]
+
+    async def search_regions(self, text: str, limit: int) -> list[ref.RegionMatch]:
+        self.state.region_searches.append(text)
+        return [ref.RegionMatch(code=code, path=path) for code, path in _places() if text in path][:limit]
 
     async def list_authorities(self, region_code: str = "") -> list[AuthorityView]:
         return [AuthorityView("110108", "北京市海淀区教育委员会", "110108", "", ""),

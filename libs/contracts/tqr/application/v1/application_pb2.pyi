@@ -121,6 +121,73 @@ class ListRegionsResponse(_message.Message):
 Global___ListRegionsResponse: _TypeAlias = ListRegionsResponse  # noqa: Y015
 
 @_typing.final
+class SearchRegionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEXT_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    """empty or blank: no matches"""
+    limit: _builtins.int
+    """at most this many matches (1-50; 0: 12)"""
+    def __init__(
+        self,
+        *,
+        text: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchRegionsRequest: _TypeAlias = SearchRegionsRequest  # noqa: Y015
+
+@_typing.final
+class RegionMatch(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    path: _builtins.str
+    """"广东省 广州市 天河区" """
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        path: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "path", b"path"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegionMatch: _TypeAlias = RegionMatch  # noqa: Y015
+
+@_typing.final
+class SearchRegionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MATCHES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def matches(self) -> _containers.RepeatedCompositeFieldContainer[Global___RegionMatch]: ...
+    def __init__(
+        self,
+        *,
+        matches: _abc.Iterable[Global___RegionMatch] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["matches", b"matches"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchRegionsResponse: _TypeAlias = SearchRegionsResponse  # noqa: Y015
+
+@_typing.final
 class ListAuthoritiesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -39,6 +39,11 @@ class ReferenceDataServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListRegionsRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListRegionsResponse.FromString,
                 _registered_method=True)
+        self.SearchRegions = channel.unary_unary(
+                '/tqr.application.v1.ReferenceDataService/SearchRegions',
+                request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.SearchRegionsRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.SearchRegionsResponse.FromString,
+                _registered_method=True)
         self.ListAuthorities = channel.unary_unary(
                 '/tqr.application.v1.ReferenceDataService/ListAuthorities',
                 request_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesRequest.SerializeToString,
@@ -86,6 +91,15 @@ class ReferenceDataServiceServicer:
 
     def ListRegions(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchRegions(self, request, context):
+        """Step 4's search for where the school is: the counties (and the cities without counties) whose
+        name, or whose city's or province's, holds the text, each with its full path, in code order.
+        One call, where walking the tree through ListRegions took one per province and per city.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -155,6 +169,11 @@ def add_ReferenceDataServiceServicer_to_server(servicer, server):
                     request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListRegionsRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.ListRegionsResponse.SerializeToString,
             ),
+            'SearchRegions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchRegions,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.SearchRegionsRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_application__pb2.SearchRegionsResponse.SerializeToString,
+            ),
             'ListAuthorities': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuthorities,
                     request_deserializer=tqr_dot_application_dot_v1_dot_application__pb2.ListAuthoritiesRequest.FromString,
@@ -223,6 +242,33 @@ class ReferenceDataService:
             '/tqr.application.v1.ReferenceDataService/ListRegions',
             tqr_dot_application_dot_v1_dot_application__pb2.ListRegionsRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_application__pb2.ListRegionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchRegions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.ReferenceDataService/SearchRegions',
+            tqr_dot_application_dot_v1_dot_application__pb2.SearchRegionsRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_application__pb2.SearchRegionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -34,6 +34,11 @@ class ReferenceDataServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> ReferenceDataServiceAsyncStub: ...
     ListRegions: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListRegionsRequest, _application_pb2.ListRegionsResponse]
+    SearchRegions: _grpc.UnaryUnaryMultiCallable[_application_pb2.SearchRegionsRequest, _application_pb2.SearchRegionsResponse]
+    """Step 4's search for where the school is: the counties (and the cities without counties) whose
+    name, or whose city's or province's, holds the text, each with its full path, in code order.
+    One call, where walking the tree through ListRegions took one per province and per city.
+    """
     ListAuthorities: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListAuthoritiesRequest, _application_pb2.ListAuthoritiesResponse]
     ListConfirmationPoints: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListConfirmationPointsRequest, _application_pb2.ListConfirmationPointsResponse]
     ListCodeLists: _grpc.UnaryUnaryMultiCallable[_application_pb2.ListCodeListsRequest, _application_pb2.ListCodeListsResponse]
@@ -59,6 +64,11 @@ class ReferenceDataServiceStub:
 class ReferenceDataServiceAsyncStub(ReferenceDataServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListRegions: _aio.UnaryUnaryMultiCallable[_application_pb2.ListRegionsRequest, _application_pb2.ListRegionsResponse]  # type: ignore[assignment]
+    SearchRegions: _aio.UnaryUnaryMultiCallable[_application_pb2.SearchRegionsRequest, _application_pb2.SearchRegionsResponse]  # type: ignore[assignment]
+    """Step 4's search for where the school is: the counties (and the cities without counties) whose
+    name, or whose city's or province's, holds the text, each with its full path, in code order.
+    One call, where walking the tree through ListRegions took one per province and per city.
+    """
     ListAuthorities: _aio.UnaryUnaryMultiCallable[_application_pb2.ListAuthoritiesRequest, _application_pb2.ListAuthoritiesResponse]  # type: ignore[assignment]
     ListConfirmationPoints: _aio.UnaryUnaryMultiCallable[_application_pb2.ListConfirmationPointsRequest, _application_pb2.ListConfirmationPointsResponse]  # type: ignore[assignment]
     ListCodeLists: _aio.UnaryUnaryMultiCallable[_application_pb2.ListCodeListsRequest, _application_pb2.ListCodeListsResponse]  # type: ignore[assignment]
@@ -87,6 +97,17 @@ class ReferenceDataServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _application_pb2.ListRegionsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_application_pb2.ListRegionsResponse, _abc.Awaitable[_application_pb2.ListRegionsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SearchRegions(
+        self,
+        request: _application_pb2.SearchRegionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_application_pb2.SearchRegionsResponse, _abc.Awaitable[_application_pb2.SearchRegionsResponse]]:
+        """Step 4's search for where the school is: the counties (and the cities without counties) whose
+        name, or whose city's or province's, holds the text, each with its full path, in code order.
+        One call, where walking the tree through ListRegions took one per province and per city.
+        """
 
     @_abc_1.abstractmethod
     def ListAuthorities(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,6 +125,26 @@ async def _regions(session: AsyncSession, parent_code: str) -> tuple[Region, ...
     where = t.c.parent_code == parent_code if parent_code else t.c.parent_code.is_(None)
     rows = (await session.execute(select(t).where(where).order_by(t.c.code))).all()
     return tuple(Region(r.code, r.name, RegionLevel(r.level), r.parent_code) for r in rows)
+
+
+async def region_places(session: AsyncSession) -> tuple[tuple[str, str], ...]:
+    """(code, "province city county") of every county, and of every city that has none, in code
+    order: what step 4's search looks through, remembered with the reference data."""
+    return await remembered(session, "region places", _region_places)
+
+
+async def _region_places(session: AsyncSession) -> tuple[tuple[str, str], ...]:
+    rows = (await session.execute(select(orm.regions).order_by(orm.regions.c.code))).all()
+    children: dict[str | None, list[Any]] = defaultdict(list)
+    for row in rows:
+        children[row.parent_code].append(row)
+    places = []
+    for province in children[None]:
+        for city in children[province.code]:
+            counties = children[city.code]
+            places += [(county.code, f"{province.name} {city.name} {county.name}") for county in counties] or [
+                (city.code, f"{province.name} {city.name}")]
+    return tuple(places)
 
 
 async def list_authorities(session: AsyncSession, region_code: str) -> list[Authority]:

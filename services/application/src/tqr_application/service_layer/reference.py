@@ -25,6 +25,19 @@ async def regions(ctx: ServiceContext, parent_code: str) -> list[Region]:
         return await ref.list_regions(session, parent_code)
 
 
+MAX_REGION_MATCHES = 50
+
+
+async def search_regions(ctx: ServiceContext, text: str, limit: int) -> list[tuple[str, str]]:
+    """(code, path) of the places whose path holds ``text`` (step 4), at most ``limit``."""
+    wanted = text.strip()
+    if not wanted:
+        return []
+    async with ctx.autocommitting() as session:  # reads only: no transaction (plans.current_plans)
+        places = await ref.region_places(session)
+    return [place for place in places if wanted in place[1]][:max(1, min(limit, MAX_REGION_MATCHES))]
+
+
 async def authorities(ctx: ServiceContext, region_code: str) -> list[Authority]:
     """Authorities in a region or below it (a province's code covers its cities and counties)."""
     async with ctx.reading() as session:

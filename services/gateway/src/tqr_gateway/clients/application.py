@@ -54,6 +54,10 @@ class ApplicationClient:
         reply = await self._reference.ListRegions(pb.ListRegionsRequest(parent_code=parent_code))
         return list(reply.regions)
 
+    async def search_regions(self, text: str, limit: int) -> list[pb.RegionMatch]:
+        reply = await self._reference.SearchRegions(pb.SearchRegionsRequest(text=text, limit=limit))
+        return list(reply.matches)
+
     async def list_points(self, authority_code: str) -> list[pb.ConfirmationPoint]:
         reply = await self._reference.ListConfirmationPoints(
             pb.ListConfirmationPointsRequest(authority_code=authority_code))

@@ -21,6 +21,8 @@ MAX_MATCHES = 12
 class Regions(Protocol):
     async def list_regions(self, parent_code: str = "") -> list[pb.Region]: ...
 
+    async def search_regions(self, text: str, limit: int) -> list[pb.RegionMatch]: ...
+
 
 class HasRegion(Protocol):
     code: str
@@ -99,19 +101,11 @@ async def school_area(client: Regions, *, province: str, city: str, county: str,
 
 async def _with_matches(client: Regions, area: SchoolArea, search: str) -> SchoolArea:
     """Counties (and cities without counties) whose name or whose city's or province's name holds
-    ``search``, with their full path; at most MAX_MATCHES."""
+    ``search``, with their full path; at most MAX_MATCHES. One call: the application service
+    searches the places it remembers (walking the tree here took a call per province and city)."""
     text = search.strip()
-    if not text:
-        return area
-    for province in await client.list_regions(""):
-        for city in await client.list_regions(province.code):
-            counties = await client.list_regions(city.code)
-            places = [(c.code, f"{province.name} {city.name} {c.name}") for c in counties] or [
-                (city.code, f"{province.name} {city.name}")]
-            area.matches += [{"value": code, "text": path} for code, path in places if text in path]
-            if len(area.matches) >= MAX_MATCHES:
-                area.matches = area.matches[:MAX_MATCHES]
-                return area
+    if text:
+        area.matches = [{"value": m.code, "text": m.path} for m in await client.search_regions(text, MAX_MATCHES)]
     return area
 
 
