@@ -11,8 +11,6 @@ from tqr_application.entrypoints.actors import caller
 from tqr_application.service_layer import reference, reference_edits
 from tqr_application.service_layer.context import ServiceContext
 
-DEFAULT_REGION_MATCHES = 12  # what step 4 shows
-
 
 class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
     def __init__(self, ctx: ServiceContext) -> None:
@@ -32,7 +30,7 @@ class ReferenceDataServicer(rpc.ReferenceDataServiceServicer):
     async def SearchRegions(
         self, request: pb.SearchRegionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.SearchRegionsResponse:
-        found = await reference.search_regions(self.ctx, request.text, request.limit or DEFAULT_REGION_MATCHES)
+        found = await reference.search_regions(self.ctx, request.text, request.limit)
         return pb.SearchRegionsResponse(matches=[pb.RegionMatch(code=code, path=path) for code, path in found])
 
     async def ListAuthorities(

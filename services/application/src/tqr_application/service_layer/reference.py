@@ -25,17 +25,20 @@ async def regions(ctx: ServiceContext, parent_code: str) -> list[Region]:
         return await ref.list_regions(session, parent_code)
 
 
+DEFAULT_REGION_MATCHES = 12  # what step 4 shows
 MAX_REGION_MATCHES = 50
 
 
 async def search_regions(ctx: ServiceContext, text: str, limit: int) -> list[tuple[str, str]]:
-    """(code, path) of the places whose path holds ``text`` (step 4), at most ``limit``."""
+    """(code, path) of the places whose path holds ``text`` (step 4), at most ``limit`` (0: the
+    default)."""
     wanted = text.strip()
     if not wanted:
         return []
-    async with ctx.autocommitting() as session:  # reads only: no transaction (plans.current_plans)
+    async with ctx.autocommitting() as session:
         places = await ref.region_places(session)
-    return [place for place in places if wanted in place[1]][:max(1, min(limit, MAX_REGION_MATCHES))]
+    shown = min(limit, MAX_REGION_MATCHES) if limit > 0 else DEFAULT_REGION_MATCHES
+    return [place for place in places if wanted in place[1]][:shown]
 
 
 async def authorities(ctx: ServiceContext, region_code: str) -> list[Authority]:
