@@ -10,6 +10,7 @@ import asyncpg
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.util import await_
 
 if TYPE_CHECKING:
@@ -173,6 +174,38 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class WriteInReadingSession(RuntimeError):
+    """A unit of work opened for reading tried to change something: a fault of the caller."""
+
+
+class ReadingSession(Session):
+    """A session for work that only reads (``reading_sessionmaker``); it refuses to write."""
+
+
+@event.listens_for(ReadingSession, "before_flush")
+def _refuse_flush(session: Session, *_: Any) -> None:
+    raise WriteInReadingSession("objects changed in a unit of work opened for reading; use a transaction")
+
+
+@event.listens_for(ReadingSession, "do_orm_execute")
+def _refuse_changes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise WriteInReadingSession("a write statement in a unit of work opened for reading; use a transaction")
+
+
+def reading_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work that only read, with no transaction around them.
+
+    Under READ COMMITTED (PostgreSQL's default, which the services keep) every statement sees what
+    was committed when it began, in a transaction or not: a transaction gives a reader no common
+    snapshot, only a BEGIN before its first statement and a ROLLBACK at its end, two round trips
+    and a little of the server's work on every read request. Without one a write would commit as
+    it runs, where a reading session's used to vanish at its rollback: a reading session refuses
+    to write instead (``WriteInReadingSession``)."""
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False,
+                              sync_session_class=ReadingSession)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -75,6 +75,7 @@ def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = No
     return ServiceContext(
         sessions=db.sessionmaker(real_engine),
         autocommit_sessions=db.sessionmaker(real_engine.execution_options(isolation_level="AUTOCOMMIT")),
+        reading_sessions=db.reading_sessionmaker(real_engine),
         clock=the_clock,
         cipher=DocumentNumberCipher(settings.field_keys, settings.blind_index_key),
         events=OutboxWriter(orm.outbox, SERVICE, the_clock),

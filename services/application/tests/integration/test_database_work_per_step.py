@@ -33,6 +33,18 @@ async def test_a_wizard_step_is_one_read_and_one_write(app, h):
     assert write.lstrip().startswith("UPDATE drafts")
 
 
+async def test_a_step_pages_read_of_the_draft_is_its_statements_only(app, h):
+    """Every page of the wizard asks for the draft before it is shown: a read, with no transaction
+    around it (``ServiceContext.reading``): no BEGIN, no ROLLBACK."""
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    with statements_of(engine_of(app.ctx)) as statements:
+        reply = await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(), who.actor)
+    assert reply.draft.current_step >= 5
+    assert statements and not [s for s in statements if s.split()[0].rstrip(";").upper()
+                               in ("BEGIN", "ROLLBACK", "COMMIT")], statements
+
+
 async def test_a_wizard_steps_two_statements_go_to_asyncpg_itself(app, h):
     """Not through SQLAlchemy's execution, which cost more of the service's CPU than the statements'
     own work (adapters.driver_statements); statements_of sees them on the connection."""

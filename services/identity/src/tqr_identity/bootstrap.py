@@ -129,9 +129,11 @@ def build_context(
     crypto = AccountCrypto.from_settings(
         settings.personal_data_keys, settings.personal_data_primary_key_id, settings.personal_data_index_key
     )
+    the_engine = engine or db.engine_for(settings)
     return IdentityContext(
         settings=settings,
-        db=db.sessionmaker(engine or db.engine_for(settings)),
+        db=db.sessionmaker(the_engine),
+        reading_db=db.reading_sessionmaker(the_engine),
         clock=the_clock,
         crypto=crypto,
         accounts=AccountRepository(crypto),

@@ -73,6 +73,7 @@ def build_host(
     engine = db.engine_for(settings)
     nctx = NotificationContext(
         sessions=db.sessionmaker(engine),
+        reading_sessions=db.reading_sessionmaker(engine),
         clock=the_clock,
         sealers=Sealers.from_keys(settings.sealing_keys, settings.field_keys),
         recipient_hmac_key=settings.recipient_hmac_key.encode(),

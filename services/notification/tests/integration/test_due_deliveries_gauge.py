@@ -101,7 +101,8 @@ class NoSenders:
 
 async def test_a_saturated_dispatcher_reports_the_waiting_work_and_zero_once_it_caught_up(sessions):
     settings = NotificationSettings(environment="test")
-    nctx = NotificationContext(sessions=sessions, clock=SystemClock(),
+    nctx = NotificationContext(sessions=sessions, reading_sessions=db.reading_sessionmaker(sessions.kw["bind"]),
+                               clock=SystemClock(),
                                sealers=Sealers.from_keys(settings.sealing_keys, settings.field_keys),
                                recipient_hmac_key=b"k" * 16)
     dispatcher = GatedDispatcher(nctx, NoSenders(), None, policy=RetryPolicy(), concurrency=2,  # type: ignore[arg-type]

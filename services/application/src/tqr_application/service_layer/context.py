@@ -20,6 +20,7 @@ from tqr_application.metrics import STATUS_CHANGES, STATUS_CHANGES_KEY
 class ServiceContext:
     sessions: async_sessionmaker[AsyncSession]
     autocommit_sessions: async_sessionmaker[AsyncSession]  # every statement commits as it runs
+    reading_sessions: async_sessionmaker[AsyncSession]  # no transaction; refuses to write
     clock: Clock
     cipher: DocumentNumberCipher
     events: OutboxWriter
@@ -59,10 +60,10 @@ class ServiceContext:
             if staged_events(session):
                 raise RuntimeError("events staged outside a transaction; use ServiceContext.transaction")
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
-            yield session
+    def reading(self) -> AsyncSession:
+        """A unit of work that only reads (``async with``): no transaction, and it refuses to write
+        (``servicekit.db.reading_sessionmaker``)."""
+        return self.reading_sessions()
 
 
 def aware(instant: datetime) -> datetime:

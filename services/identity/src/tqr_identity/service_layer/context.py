@@ -70,6 +70,7 @@ class Sealers:
 class IdentityContext:
     settings: IdentitySettings
     db: async_sessionmaker[AsyncSession]
+    reading_db: async_sessionmaker[AsyncSession]  # no transaction; refuses to write
     clock: Clock
     crypto: AccountCrypto
     accounts: AccountRepository
@@ -107,7 +108,7 @@ class IdentityContext:
                 # lose Redis, and otherwise refresh them within their short cache time.
                 log.warning("could not announce changed accounts", extra={"accounts": len(changed)})
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
-        async with self.db() as session:
-            yield session
+    def reading(self) -> AsyncSession:
+        """A unit of work that only reads (``async with``): no transaction, and it refuses to write
+        (``servicekit.db.reading_sessionmaker``)."""
+        return self.reading_db()

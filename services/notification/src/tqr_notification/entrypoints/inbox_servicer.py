@@ -38,7 +38,7 @@ class InboxServicer(notification_pb2_grpc.InboxServiceServicer):
     ) -> pb.ListInboxMessagesResponse:
         recipient = _recipient(context, request.recipient_id)
         before = _before_seq(request.page_token)
-        async with self.nctx.sessions() as session:
+        async with self.nctx.reading() as session:
             page = await inbox.list_messages(
                 session, recipient, page_size=request.page_size, before_seq=before,
                 unread_only=request.unread_only, language=request.language,
@@ -58,7 +58,7 @@ class InboxServicer(notification_pb2_grpc.InboxServiceServicer):
         self, request: pb.CountUnreadMessagesRequest, context: grpc.aio.ServicerContext
     ) -> pb.CountUnreadMessagesResponse:
         recipient = _recipient(context, request.recipient_id)
-        async with self.nctx.sessions() as session:
+        async with self.nctx.reading() as session:
             return pb.CountUnreadMessagesResponse(unread=await inbox.count_unread(session, recipient))
 
     async def MarkInboxMessageRead(

@@ -18,6 +18,7 @@ def _nothing() -> None:
 @dataclass
 class NotificationContext:
     sessions: async_sessionmaker[AsyncSession]
+    reading_sessions: async_sessionmaker[AsyncSession]  # no transaction; refuses to write
     clock: Clock
     sealers: Sealers
     # Key of the HMAC that names a bare contact (a code's destination) without holding it in clear.
@@ -25,3 +26,8 @@ class NotificationContext:
     site_url: str = ""
     # Called after a handler's transaction committed new deliveries: the dispatcher looks at once.
     wake_dispatcher: Callable[[], None] = field(default=_nothing)
+
+    def reading(self) -> AsyncSession:
+        """A unit of work that only reads (``async with``): no transaction, and it refuses to write
+        (``servicekit.db.reading_sessionmaker``)."""
+        return self.reading_sessions()

@@ -253,7 +253,7 @@ class Dispatcher:
     async def _destination(self, delivery: ClaimedDelivery, channel: Channel) -> str | None:
         if delivery.destination_sealed:
             return self.nctx.sealers.at_rest.open(delivery.destination_sealed)
-        async with self.nctx.sessions() as session:
+        async with self.nctx.reading() as session:
             contact = await contact_of(session, self.nctx.sealers, delivery.recipient_id)
         if contact is None:
             return None
