@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from servicekit import db
 from tqr.application.v1 import application_pb2, plans_pb2, wizard_pb2
+from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 
@@ -145,3 +146,20 @@ async def test_step_4s_search_for_a_place_is_one_call_over_the_remembered_region
     with statements_of(engine_of(app.ctx)) as statements:
         assert await search(haidian.name) == found
     assert reference_tables_read(statements) == set()  # remembered
+
+
+async def test_a_draft_names_the_reference_version_it_was_read_beside_and_a_saved_plan_moves_it(app, h):
+    """What lets the gateway remember code lists, regions, authorities and plans per version
+    (Draft.reference_version): the number is the database's, and a change of reference data moves it."""
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    first = (await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(), who.actor)).draft.reference_version
+    async with app.ctx.sessions() as session:
+        stored = await session.scalar(orm.reference_version.select().with_only_columns(orm.reference_version.c.version))
+    assert first == stored and first > 0
+    admin = h.staff("AUTHORITY_ADMIN", "110108")
+    plan = (await app.call(app.plans.ListPlans, plans_pb2.ListPlansRequest(authority_code="110108"), admin)).plans[0]
+    await rename(app, h, plan, "2026年定期注册（版本）")
+    again = (await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(), who.actor)).draft
+    saved = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    assert again.reference_version > first and saved.draft.reference_version == again.reference_version

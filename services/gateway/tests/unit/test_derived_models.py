@@ -22,7 +22,7 @@ from services.gateway.tests.unit.test_proto_dicts import fill
 # Response model, its message, and what the API leaves out of it on purpose.
 DERIVED = [
     (m.DraftResponse, wiz.DraftResponse, set()),
-    (m.Draft, wiz.Draft, {"registry_photo"}),
+    (m.Draft, wiz.Draft, {"registry_photo", "reference_version"}),
     (m.Application, views.ApplicationView, {"applicant_id", "certificate_claimed_by_another", "also_in_other_plans"}),
     (m.SubmitResult, wiz.SubmitApplicationResponse, set()),
     (m.EditResult, apps.EditApplicationResponse, set()),

@@ -142,3 +142,34 @@ async def test_item_18_a_search_finds_places_with_their_path_and_a_city_without_
         assert "没有找到这个地名" in nothing.text and 'name="school_match"' not in nothing.text
         odd = await find(client, school_province="999999", school_city="110100", school_county="110108")
         assert odd.status_code == 200 and 'id="suggested-authority"' not in odd.text  # nothing made up
+
+
+async def test_step_4_asks_for_reference_data_once_per_reference_version(state: State) -> None:
+    """The page is drawn again at each choice of province, city and county: what it shows besides the
+    draft is asked for once per reference version the drafts name (clients/reference_memory.py), again
+    when a draft names a newer one, and every time when a draft names none (0)."""
+    state.current_plans = [plan("110108", 2_087_946_000, 2_089_616_400)]
+    async with gateway(state) as client:
+        sign_in(client)
+        await to_step_4(client)
+        draft = next(iter(state.drafts.values()))
+        draft.reference_version = 7
+        state.reference_calls.clear()
+        await find(client, school_province="110000", school_city="110100", school_county="110108")
+        first = sorted(state.reference_calls)
+        assert first == ["authorities:", "code_lists", "plans", "regions:", "regions:110000", "regions:110100"]
+        state.reference_calls.clear()
+        again = await find(client, school_province="110000", school_city="110100", school_county="110108")
+        assert state.reference_calls == [] and selected(again.text, "authority_code") == "110108"
+        assert "2036年3月20日 17:00" in option_text(again.text, "authority_code", "110108")
+
+        draft.reference_version = 8  # reference data changed: asked again, once
+        await client.get("/apply/step/4")
+        await client.get("/apply/step/4")
+        assert sorted(state.reference_calls) == ["authorities:", "code_lists", "plans", "regions:"]
+
+        draft.reference_version = 0  # not known: asked every time
+        state.reference_calls.clear()
+        await client.get("/apply/step/4")
+        await client.get("/apply/step/4")
+        assert state.reference_calls.count("code_lists") == 2

@@ -31,6 +31,7 @@ from tqr_gateway.app import create_app
 from tqr_gateway.clients.application import AuthorityView
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.clients.documents import FileDownload
+from tqr_gateway.clients.reference_memory import ReferenceAt, ReferenceMemory
 from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.config import GatewaySettings
 
@@ -59,6 +60,8 @@ class State:
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
     region_searches: list[str] = field(default_factory=list)  # the texts SearchRegions was asked for
+    reference_calls: list[str] = field(default_factory=list)  # code lists, regions, authorities, plans asked
+    reference_memory: ReferenceMemory = field(default_factory=ReferenceMemory)  # the gateway process's
     printouts: dict[str, docs.GetPrintoutStatusResponse] = field(default_factory=dict)  # R-APP-8, by application id
     rules: ref.GetWorkflowRulesResponse = field(default_factory=served_rules)  # what GetWorkflowRules answers
     # What ListApplicationAccess answers (R-STAFF-9); None: the service cannot answer.
@@ -153,10 +156,15 @@ class Applications:
 
     # --- reference data and plans (public)
 
+    def reference_at(self, version: int) -> ReferenceAt:
+        return ReferenceAt(self, self.state.reference_memory, version)  # type: ignore[arg-type]
+
     async def current_plans(self) -> list[views.Plan]:
+        self.state.reference_calls.append("plans")
         return list(self.state.current_plans)
 
     async def list_regions(self, parent_code: str = "") -> list[ref.Region]:
+        self.state.reference_calls.append(f"regions:{parent_code}")
         return [ref.Region(code=code, name=name, parent_code=parent_code)
                 for code, name in REGIONS.get(parent_code, [])]
 
@@ -165,6 +173,7 @@ class Applications:
         return [ref.RegionMatch(code=code, path=path) for code, path in _places() if text in path][:limit]
 
     async def list_authorities(self, region_code: str = "") -> list[AuthorityView]:
+        self.state.reference_calls.append(f"authorities:{region_code}")
         return [AuthorityView("110108", "北京市海淀区教育委员会", "110108", "", ""),
                 AuthorityView(NO_PLAN_AUTHORITY, "北京市丰台区教育委员会", "110106", "", "")]
 
@@ -172,6 +181,7 @@ class Applications:
         return [ref.ConfirmationPoint(code="P1", name="海淀区第一确认点")]
 
     async def code_lists(self) -> ref.ListCodeListsResponse:
+        self.state.reference_calls.append("code_lists")
         return ref.ListCodeListsResponse(
             # The real lists share codes across lists (SENIOR_SECONDARY is a stage and a certificate type).
             teaching_stages=[ref.CodeName(code="PRIMARY", name="小学"),

@@ -375,6 +375,7 @@ class Draft(_message.Message):
     OVERRIDDEN_WARNINGS_FIELD_NUMBER: _builtins.int
     BOOKING_FIELD_NUMBER: _builtins.int
     POINT_SLOTS_FIELD_NUMBER: _builtins.int
+    REFERENCE_VERSION_FIELD_NUMBER: _builtins.int
     current_step: _builtins.int
     """the step the applicant is on (1..7)"""
     furthest_step: _builtins.int
@@ -397,6 +398,11 @@ class Draft(_message.Message):
     """the done page (step 8) is all that remains"""
     application_number: _builtins.str
     """once submitted"""
+    reference_version: _builtins.int
+    """The reference data's version this draft was read beside (0: not known). Code lists, regions,
+    authorities and plans asked for after it are at this version or a later one, so a page may use
+    answers it remembers from this version (the gateway's ReferenceMemory).
+    """
     @_builtins.property
     def must_read_shown_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -445,10 +451,11 @@ class Draft(_message.Message):
         overridden_warnings: _abc.Iterable[_builtins.str] | None = ...,
         booking: _slots_pb2.SlotBooking | None = ...,
         point_slots: _abc.Iterable[_slots_pb2.AppointmentSlot] | None = ...,
+        reference_version: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "certificate", b"certificate", "materials", b"materials", "must_read_shown_at", b"must_read_shown_at", "plan", b"plan"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "booking", b"booking", "certificate", b"certificate", "current_step", b"current_step", "document_number_masked", b"document_number_masked", "furthest_step", b"furthest_step", "materials", b"materials", "must_read_seconds_left", b"must_read_seconds_left", "must_read_shown_at", b"must_read_shown_at", "notes_read", b"notes_read", "overridden_warnings", b"overridden_warnings", "plan", b"plan", "point_code", b"point_code", "point_slots", b"point_slots", "registry_photo", b"registry_photo", "submitted", b"submitted", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "terms_accepted", b"terms_accepted", "unusual_certificate_number", b"unusual_certificate_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_name", b"applicant_name", "application_number", b"application_number", "authority_code", b"authority_code", "authority_name", b"authority_name", "booking", b"booking", "certificate", b"certificate", "current_step", b"current_step", "document_number_masked", b"document_number_masked", "furthest_step", b"furthest_step", "materials", b"materials", "must_read_seconds_left", b"must_read_seconds_left", "must_read_shown_at", b"must_read_shown_at", "notes_read", b"notes_read", "overridden_warnings", b"overridden_warnings", "plan", b"plan", "point_code", b"point_code", "point_slots", b"point_slots", "reference_version", b"reference_version", "registry_photo", b"registry_photo", "submitted", b"submitted", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "terms_accepted", b"terms_accepted", "unusual_certificate_number", b"unusual_certificate_number"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

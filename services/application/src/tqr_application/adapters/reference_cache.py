@@ -75,6 +75,13 @@ def _saw_version(session: AsyncSession, version: int | None) -> None:
         memory.version, memory.values = version, {}
 
 
+def version_seen(session: AsyncSession) -> int:
+    """The reference version this unit of work read (0 when it read none, or wrote reference data)."""
+    if session.info.get(_WRITTEN):
+        return 0
+    return int(session.info.get(_CHECKED) or 0)
+
+
 # For a statement that reads the version beside its own row (``noted_version``), saving the unit
 # of work the round trip of its own version read: the wizard step reads it with the draft.
 VERSION_COLUMN = _VERSION.scalar_subquery().label("reference_version")

@@ -86,6 +86,7 @@ def draft_response(result: wizard.DraftView) -> pb.DraftResponse:
         submitted=d.submitted,
         application_number=d.submission.application_number if d.submission else "",
         overridden_warnings=list(d.overridden_warnings),
+        reference_version=result.reference_version,
     )
     if d.must_read_shown_at is not None:
         out.must_read_shown_at.CopyFrom(mappers.ts(d.must_read_shown_at))

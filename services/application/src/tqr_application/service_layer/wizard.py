@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import draft_repository as drafts
 from tqr_application.adapters import plan_repository as plans_repo
+from tqr_application.adapters import reference_cache
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.adapters import slot_repository as slot_repo
 from tqr_application.adapters.personal_data import normalise_document_number
@@ -73,6 +74,7 @@ class DraftView:
     cleared: tuple[ClearedAnswer, ...] = ()
     booking: slots.BookingView | None = None  # R-SLOT-1: the slot booked at step 5
     point_slots: list[slots.SlotView] = field(default_factory=list)  # the plan's points' open slots
+    reference_version: int = 0  # what the reference data read for this view was current at
 
 
 @dataclass(frozen=True)
@@ -343,4 +345,5 @@ async def view(
         result.point_slots = await slots.open_slots_of(session, list(result.points), ctx.now())
         if draft.point_code:
             result.booking = await slots.booking_view(ctx, session, actor.subject_id, draft.authority.plan_id)
+    result.reference_version = reference_cache.version_seen(session)
     return result

@@ -183,7 +183,8 @@ PointWindow = restating(views_pb2.PointWindow, name="PointWindow")
 Plan = restating(views_pb2.Plan, name="Plan", using={"tqr.application.v1.PointWindow": PointWindow})
 Warning = restating(wizard_pb2.Warning, name="Warning")
 Draft = restating(
-    wizard_pb2.Draft, name="Draft", omit=["registry_photo"],  # the photo has its own route
+    # The photo has its own route; the reference version is how the gateway remembers reference answers.
+    wizard_pb2.Draft, name="Draft", omit=["registry_photo", "reference_version"],
     using={**_SHARED, "tqr.application.v1.Plan": Plan},
 )
 DraftResponse = restating(

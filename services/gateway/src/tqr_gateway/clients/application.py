@@ -23,6 +23,7 @@ from tqr.application.v1 import wizard_pb2 as wiz
 from tqr.application.v1 import wizard_pb2_grpc as wiz_rpc
 
 from tqr_gateway.clients.identity import IdentityClient
+from tqr_gateway.clients.reference_memory import ReferenceAt, ReferenceMemory
 
 Metadata = tuple[tuple[str, bytes], ...]
 
@@ -43,6 +44,12 @@ class ApplicationClient:
         self._applicant = apps_rpc.ApplicantServiceStub(channel)
         self._plans = plans_rpc.PlanServiceStub(channel)
         self._public = public_rpc.PublicResultServiceStub(channel)
+        self._remembered = ReferenceMemory()
+
+    def reference_at(self, version: int) -> ReferenceAt:
+        """Reference answers as of a draft's ``reference_version``, remembered per version
+        (clients/reference_memory.py)."""
+        return ReferenceAt(self, self._remembered, version)
 
     # --- reference data ------------------------------------------------------------------------
 

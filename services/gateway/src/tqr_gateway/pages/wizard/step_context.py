@@ -13,6 +13,7 @@ from tqr.application.v1 import views_pb2 as views
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.clients.application import ApplicationClient
+from tqr_gateway.clients.reference_memory import ReferenceAt
 from tqr_gateway.clients.workflow_rules import WorkflowRules
 from tqr_gateway.flows.school_area import covering, school_area
 from tqr_gateway.pages.wizard import forms
@@ -60,10 +61,10 @@ def window_text(lang: str, plan: views.Plan | None, now: datetime) -> str:
     return translate(lang, key, start=format_datetime(start, lang), end=format_datetime(end, lang))
 
 
-async def authority_windows(request: Request, client: ApplicationClient, now: datetime) -> dict[str, str]:
+async def authority_windows(request: Request, reference: ReferenceAt, now: datetime) -> dict[str, str]:
     """authority code → its online window's text; the page still works when plans cannot be read."""
     try:
-        plans = await client.current_plans()
+        plans = await reference.current_plans()
     except grpc.aio.AioRpcError:
         return {}
     lang = language_of(request)
@@ -77,16 +78,18 @@ async def certificate_context(request: Request, client: ApplicationClient, draft
                               values: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """Step 4: code lists in the reference data's order; where the school is (province → city →
     county, or a search) and the authority covering it, suggested and preselected (issue 19 item
-    18); authorities (filtered by name) each with its online window; the photo."""
-    codes = await client.code_lists()
+    18); authorities (filtered by name) each with its online window; the photo. Reference answers
+    come from what the gateway remembers at the draft's reference version, where it does."""
+    reference = client.reference_at(draft.reference_version)
+    codes = await reference.code_lists()
     if values.get("school_match"):
         values["area_search"] = ""  # a match was chosen: the search is done
-    area = await school_area(client, province=values.get("school_province", ""), city=values.get("school_city", ""),
+    area = await school_area(reference, province=values.get("school_province", ""), city=values.get("school_city", ""),
                              county=values.get("school_county", ""), search=values.get("area_search", ""),
                              match=values.get("school_match", ""))
     values.update(school_province=area.province, school_city=area.city, school_county=area.county,
                   school_match="")
-    authorities = await client.list_authorities("")
+    authorities = await reference.list_authorities("")
     # A place is chosen down to its county (or to a city that has none, like 东莞市).
     area_chosen = bool(area.county) or (bool(area.city) and not area.counties)
     suggested = covering(authorities, area.region) if area_chosen else []
@@ -98,7 +101,7 @@ async def certificate_context(request: Request, client: ApplicationClient, draft
     chosen = values.get("authority_code", "")
     keep = {chosen} | {a.code for a in suggested}
     shown = [a for a in authorities if not search or search in a.name or search in a.code or a.code in keep]
-    windows = await authority_windows(request, client, now or datetime.now(UTC))
+    windows = await authority_windows(request, reference, now or datetime.now(UTC))
     no_plan = translate(language_of(request), "wizard.certificate.window_none")
     if values.get("teaching_subject_code") not in {s.code for s in codes.subjects}:
         values["teaching_subject_code"] = ""  # a certificate subject the list lacks preselects nothing

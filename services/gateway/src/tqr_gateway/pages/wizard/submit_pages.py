@@ -13,6 +13,7 @@ from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway import vocabulary
 from tqr_gateway.clients.application import ApplicationClient, applicant_identity
+from tqr_gateway.clients.reference_memory import ReferenceAt
 from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
@@ -110,8 +111,8 @@ def answer_rows(request: Request, draft: wiz.Draft, names: CodeNames) -> list[di
     ]
 
 
-async def code_names(applications: ApplicationClient) -> CodeNames:
-    codes = await applications.code_lists()
+async def code_names(reference: ReferenceAt) -> CodeNames:
+    codes = await reference.code_lists()
     return CodeNames(stages={c.code: c.name for c in codes.teaching_stages},
                      subjects={c.code: c.name for c in codes.subjects},
                      certificate_types={c.code: c.name for c in codes.certificate_types})
@@ -123,7 +124,7 @@ async def render_check(request: Request, applications: ApplicationClient, sessio
     report = await applications.check_eligibility(actor_metadata(session))
     context = {
         "step": MATERIALS_STEP, "steps": step_names(request), "draft": draft,
-        "rows": answer_rows(request, draft, await code_names(applications)),
+        "rows": answer_rows(request, draft, await code_names(applications.reference_at(draft.reference_version))),
         "findings": [{"message": message_of(request, f), "blocking": f.blocking} for f in report.findings],
         "eligible": report.eligible, "likely_outcome": report.likely_outcome,
         "errors": errors.summary, "warning": message_of(request, errors.warning) if errors.warning else "",
