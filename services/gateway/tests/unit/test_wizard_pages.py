@@ -291,3 +291,38 @@ async def test_r_app_7_step_7_offers_the_accounts_email_until_one_is_saved(state
         await save_materials(client, {**materials_form(), "email": "school.copy@example.com"})
         again = (await client.get("/apply/step/7/contact")).text
     assert 'value="school.copy@example.com"' in again and 'value="teacher@example.com"' not in again
+
+
+async def test_a_step_saved_in_the_browser_asks_the_service_once_and_a_refused_one_reads_the_draft(
+        state: State) -> None:
+    """A saved step is one call (the service checks reach and submission itself); the draft is read
+    only to show the page again or to send the person where the draft is."""
+    async with gateway(state) as client:
+        sign_in(client)
+        await walk_to(client, 2)
+        html = (await client.get("/apply/step/2")).text
+        reads = state.draft_reads
+        saved = await client.post("/apply/step/2", data={"accept": "yes", "csrf_token": csrf_of(html)})
+        assert saved.status_code == 303 and saved.headers["location"] == "/apply/step/3"
+        assert state.draft_reads == reads  # no read before the save
+
+        refused = await client.post("/apply/step/2", data={"accept": "", "csrf_token": csrf_of(html)})
+        assert refused.status_code == 400 and "接受" in refused.text and state.draft_reads == reads + 1
+
+        saves = len(state.saved_steps)
+        beyond = await client.post("/apply/step/6", data={"csrf_token": csrf_of(html)})
+        assert beyond.status_code == 303 and beyond.headers["location"] == "/apply/step/3"
+        assert len(state.saved_steps) == saves  # refused by the service: nothing saved
+
+        next(iter(state.drafts.values())).submitted = True
+        done = await client.post("/apply/step/2", data={"accept": "yes", "csrf_token": csrf_of(html)})
+        assert done.status_code == 303 and done.headers["location"] == "/apply/done"
+
+
+async def test_a_step_posted_before_any_draft_exists_starts_at_the_apply_page(state: State) -> None:
+    async with gateway(state) as client:
+        sign_in(client)
+        html = (await client.get("/help/faq")).text
+        posted = await client.post("/apply/step/1", data={"csrf_token": csrf_of(html)})
+        assert posted.status_code == 303 and posted.headers["location"] == "/apply"
+        assert not state.saved_steps

@@ -60,6 +60,7 @@ class State:
     started_identities: list[views.ApplicantIdentity] = field(default_factory=list)
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
     region_searches: list[str] = field(default_factory=list)  # the texts SearchRegions was asked for
+    draft_reads: int = 0  # GetDraft calls
     reference_calls: list[str] = field(default_factory=list)  # code lists, regions, authorities, plans asked
     reference_memory: ReferenceMemory = field(default_factory=ReferenceMemory)  # the gateway process's
     printouts: dict[str, docs.GetPrintoutStatusResponse] = field(default_factory=dict)  # R-APP-8, by application id
@@ -208,6 +209,7 @@ class Applications:
         return wiz.DraftResponse(draft=draft)
 
     async def get_draft(self, md: Metadata) -> wiz.DraftResponse:
+        self.state.draft_reads += 1
         return wiz.DraftResponse(draft=self._draft(md))
 
     async def save_step(self, request: wiz.SaveWizardStepRequest, md: Metadata) -> wiz.DraftResponse:
@@ -217,6 +219,8 @@ class Applications:
         overrides = set(request.override_warnings)
         step = {"must_read": 1, "terms": 2, "certificate_lookup": 3, "certificate_details": 4, "point": 5,
                 "notes": 6, "materials": 7}[which]
+        if draft.submitted:
+            raise refused(errors.RuleViolation("R-WIZ-9", "这份申报已经提交", "This application has been submitted"))
         if step > draft.furthest_step:
             raise refused(errors.RuleViolation("R-WIZ", "请先完成前面的步骤", "Finish the earlier steps"))
         if which == "must_read" and not self.state.must_read_ready:

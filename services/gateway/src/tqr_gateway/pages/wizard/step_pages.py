@@ -12,10 +12,12 @@ from typing import Any
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from servicekit import text
+from servicekit import errors, text
+from servicekit.rpc.errors import from_rpc_error
 from tqr.application.v1 import wizard_pb2 as wiz
 
 from tqr_gateway.clients.application import ApplicationClient, applicant_identity
+from tqr_gateway.clients.identity import IdentityClient
 from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
@@ -158,24 +160,41 @@ async def save_step(request: Request, step: int, session: Applicant, application
     return_to = forms.text(form, "return_to")
     if step == MATERIALS_STEP:  # a page of the single step 7 kept open in a tab: its first page now
         return _materials_redirect(return_to)
-    draft = (await draft_of(applications, identity, session)).draft
-    if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
-        return _redirect(resume_path(draft))
+    if step not in TEMPLATES:
+        return _redirect(resume_path((await draft_of(applications, identity, session)).draft))
     message, values = build_request(step, form)
     action = forms.text(form, "action")
     overrides = [o for o in form.getlist("override") if isinstance(o, str) and o]
-    # Changing the page itself (the authority filter) saves nothing; the page is shown again.
-    if step == 4 and action == "filter":
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, overrides)
     decision = forms.text(form, "decision")
-    if decision == "back":  # 返回修改: stay on the page with the answers, nothing saved
-        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, [])
+    # Changing the page itself (the authority filter) or 返回修改 saves nothing: the page is shown again.
+    if (step == 4 and action == "filter") or decision == "back":
+        draft = (await draft_of(applications, identity, session)).draft
+        if not reachable(draft, step):
+            return _redirect(resume_path(draft))
+        shown_overrides = overrides if decision != "back" else []
+        return await render_step(request, applications, step, draft, values, PageErrors(), return_to, shown_overrides)
     if decision == "continue" and forms.text(form, "warning_code"):
         overrides.append(forms.text(form, "warning_code"))
     message.override_warnings.extend(dict.fromkeys(overrides))
     try:
+        # Saved without reading the draft first: the service refuses a step that is not reachable
+        # or a draft already submitted, and the draft is read only then, to show the page again.
         saved = await applications.save_step(message, actor_metadata(session))
     except grpc.aio.AioRpcError as exc:
-        errors = page_errors(request, exc, step, [], typed=values)
-        return await render_step(request, applications, step, draft, values, errors, return_to, overrides)
+        return await _refused(request, applications, identity, session, exc, step, values, return_to, overrides)
     return _redirect(next_path(step, saved.draft, return_to))
+
+
+async def _refused(request: Request, applications: ApplicationClient, identity: IdentityClient, session: Any,
+                   exc: grpc.aio.AioRpcError, step: int, values: dict[str, Any], return_to: str,
+                   overrides: list[str]) -> Response:
+    """A save the service refused: no draft yet (start it, then continue where it is), a step out of
+    reach or a submitted draft (continue where the draft is), or answers to show again with why."""
+    refusal = from_rpc_error(exc)
+    if isinstance(refusal, errors.NotFound) and refusal.code == "DRAFT_NOT_FOUND":
+        return _redirect("/apply")
+    draft = (await draft_of(applications, identity, session)).draft
+    if not reachable(draft, step):
+        return _redirect(resume_path(draft))
+    shown = page_errors(request, exc, step, [], typed=values)
+    return await render_step(request, applications, step, draft, values, shown, return_to, overrides)
