@@ -187,6 +187,31 @@ def test_the_page_script_asks_for_the_page_as_a_new_visitor(recording_server: tu
     assert not any("cookie" in r["headers"] for r in rec.requests)
 
 
+def test_the_browser_script_sends_each_applicants_session_in_turn_with_the_form(
+        recording_server: tuple[str, Recording], tmp_path: Path) -> None:
+    url, rec = recording_server
+    asked = wrk.BrowserRequest("POST", "/apply/step/4", "action=filter&school_province=110000")
+    run = wrk.run(url, lambda report: wrk.browser_script([applicant(1), applicant(2), applicant(3)], report, asked),
+                  tmp_path, connections=3, seconds=1, name="browser")
+    assert run.errors == 0 and run.answered_2xx > 30
+    assert {(r["method"], r["path"], r["body"]) for r in rec.requests} == {("POST", asked.path, asked.form)}
+    first = rec.requests[:3]
+    assert sorted(r["headers"]["cookie"] for r in first) == [f"__Host-session=s{n}; __Host-csrf=c{n}" for n in (1, 2, 3)]
+    assert all(r["headers"]["x-csrf-token"] == r["headers"]["cookie"][-2:] for r in rec.requests)
+    assert {(r["headers"]["accept"], r["headers"]["content-type"]) for r in rec.requests} == {
+        ("text/html", "application/x-www-form-urlencoded")}
+
+
+def test_the_browser_script_asks_for_a_page_without_a_body(recording_server: tuple[str, Recording],
+                                                           tmp_path: Path) -> None:
+    url, rec = recording_server
+    run = wrk.run(url, lambda report: wrk.browser_script([applicant(1)], report, wrk.BrowserRequest("GET", "/portal")),
+                  tmp_path, connections=1, seconds=1, name="browser")
+    assert run.errors == 0 and run.answered_2xx > 10
+    assert {(r["method"], r["path"], r["body"]) for r in rec.requests} == {("GET", "/portal", "")}
+    assert not any("content-type" in r["headers"] for r in rec.requests)
+
+
 def test_the_closed_loop_script_has_no_schedule(tmp_path: Path) -> None:
     assert "function delay()" not in wrk.wizard_script([applicant(1)], tmp_path / "r.json")
 
@@ -305,6 +330,17 @@ def test_report_prints_each_public_page_with_its_cpu_by_process(capsys: pytest.C
                        for page in ("/", "/help/faq"))
     assert "680.0" in home and "1.1" in home and "2.2" in home  # pages/s, gateway (half), system
     assert "3,500.0" in help_page and "0.15" in help_page
+
+
+def test_report_prints_the_wizards_browser_pages_apart_from_the_public_ones(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    browser = {"GET /apply/step/4": phase(5.3, 280.0, 70.0)}
+    wrkbench.print_report({"arguments": {"applicants": 50}, "repeats": [repeat(1.9, 12.0)],
+                           "pages": {"/": phase(2.2, 680.0, 90.0)}, "browser_pages": browser})
+    public, signed_in = capsys.readouterr().out.split("--- public pages", 1)[1].split("--- the wizard in a browser")
+    assert "GET /apply/step/4" not in public
+    row = next(line for line in signed_in.splitlines() if line.startswith("GET /apply/step/4 "))
+    assert "280.0" in row and "5.3" in row
 
 
 def test_the_rest_of_the_machine_is_what_no_row_accounts_for() -> None:

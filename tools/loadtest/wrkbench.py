@@ -69,6 +69,18 @@ class Sizes:
 # service is asked for: the gateway's own cost of a page, the baseline the home page is read against.
 PUBLIC_PAGES = ("/", "/help/faq")
 
+# The wizard as a browser walks it (the JSON API's steps above are what scripts and apps send): a
+# page of one question, step 4's page (code lists, where the school is, every authority with its
+# online window), a choice of province and city on it (the page drawn again, nothing saved), a
+# step saved (answered by a redirect to the next page), and the applicant's portal.
+BROWSER_PAGES = (
+    wrk.BrowserRequest("GET", "/apply/step/2"),
+    wrk.BrowserRequest("GET", "/apply/step/4"),
+    wrk.BrowserRequest("POST", "/apply/step/4", "action=filter&school_province=110000&school_city=110100"),
+    wrk.BrowserRequest("POST", "/apply/step/2", "accept=yes"),
+    wrk.BrowserRequest("GET", "/portal"),
+)
+
 
 async def sign_in_applicant(url: str, index: int, person: Person, authority: str,
                             recorder: Recorder) -> wrk.WizardApplicant:
@@ -141,6 +153,18 @@ async def measured_page(system: System, meter: MachineMeter, sizes: Sizes, page:
     await asyncio.to_thread(wrk.run, system.url, script_for, system.var / "wrk", connections=sizes.applicants,
                             seconds=2, name=f"{name}-warm")
     return await measured_wrk(system, meter, sizes, script_for, sizes.pages_seconds, name)
+
+
+async def measured_browser_page(system: System, meter: MachineMeter, sizes: Sizes,
+                                 applicants: list[wrk.WizardApplicant], asked: wrk.BrowserRequest) -> dict[str, Any]:
+    """``asked`` by the signed-in applicants in turn as fast as answered: pages/s and CPU ms per page."""
+
+    def script_for(report: Path) -> str:
+        return wrk.browser_script(applicants, report, asked)
+
+    await asyncio.to_thread(wrk.run, system.url, script_for, system.var / "wrk", connections=sizes.applicants,
+                            seconds=2, name="browser-warm")
+    return await measured_wrk(system, meter, sizes, script_for, sizes.pages_seconds, "browser")
 
 
 async def measure_ceiling(sizes: Sizes, workdir: Path) -> dict[str, Any]:
@@ -220,6 +244,8 @@ async def measure(system: System, sizes: Sizes) -> dict[str, Any]:
                                         "paced": {"offered_per_second": round(rate, 1), **paced}})
         if sizes.pages_seconds:
             document["pages"] = {page: await measured_page(system, meter, sizes, page) for page in PUBLIC_PAGES}
+            document["browser_pages"] = {str(asked): await measured_browser_page(system, meter, sizes, applicants, asked)
+                                         for asked in BROWSER_PAGES}
         if journeys_people:
             document["journeys"] = await journeys_without_pauses(system, meter, people[sizes.applicants:], sizes)
     finally:
@@ -273,11 +299,13 @@ def print_report(document: dict[str, Any]) -> None:
               f"steps 2-7 and back (repeat {number} of {len(repeats)}) ---")
         print_repeat(repeat, document.get("journeys") if number == len(repeats) else None)
     if document.get("pages"):
-        print_pages(document["pages"])
+        print_pages(document["pages"], "public pages driven by wrk, as fast as answered (no cookies: a new visitor's)")
+    if document.get("browser_pages"):
+        print_pages(document["browser_pages"], "the wizard in a browser, driven by wrk: signed-in applicants in turn")
 
 
-def print_pages(pages: dict[str, dict[str, Any]]) -> None:
-    print("\n--- public pages driven by wrk, as fast as answered (no cookies: a new visitor's) ---")
+def print_pages(pages: dict[str, dict[str, Any]], heading: str) -> None:
+    print(f"\n--- {heading} ---")
     names = ["gateway", "application", "postgresql backends"]
     rows = [[page, run["steps_per_second"], run["errors"], *(run["cpu_ms_per_step"].get(n, "-") for n in names),
              run["system_cpu_ms_per_step"]] for page, run in pages.items()]
