@@ -244,8 +244,9 @@ async def measure(system: System, sizes: Sizes) -> dict[str, Any]:
                                         "paced": {"offered_per_second": round(rate, 1), **paced}})
         if sizes.pages_seconds:
             document["pages"] = {page: await measured_page(system, meter, sizes, page) for page in PUBLIC_PAGES}
-            document["browser_pages"] = {str(asked): await measured_browser_page(system, meter, sizes, applicants, asked)
-                                         for asked in BROWSER_PAGES}
+            document["browser_pages"] = {
+                str(asked): await measured_browser_page(system, meter, sizes, applicants, asked)
+                for asked in BROWSER_PAGES}
         if journeys_people:
             document["journeys"] = await journeys_without_pauses(system, meter, people[sizes.applicants:], sizes)
     finally:
