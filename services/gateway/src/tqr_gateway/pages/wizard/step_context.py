@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,17 +62,41 @@ def window_text(lang: str, plan: views.Plan | None, now: datetime) -> str:
     return translate(lang, key, start=format_datetime(start, lang), end=format_datetime(end, lang))
 
 
+@dataclass(frozen=True)
+class _WindowTexts:
+    """Window texts worked out from one list of plans, in one language, and how long they hold."""
+
+    plans: list[views.Plan]  # the list remembered at a reference version (compared by identity)
+    until: datetime | None  # the first online window to end after they were worked out; None: none ends
+    texts: dict[str, str]
+
+    def hold(self, plans: list[views.Plan], now: datetime) -> bool:
+        return plans is self.plans and (self.until is None or now < self.until)
+
+
+# By language. Which plan an authority's applicants meet next, and whether its window is over,
+# change only when a window ends; the texts are the same for every page until then.
+_window_texts: dict[str, _WindowTexts] = {}
+
+
 async def authority_windows(request: Request, reference: ReferenceAt, now: datetime) -> dict[str, str]:
-    """authority code → its online window's text; the page still works when plans cannot be read."""
+    """authority code → its online window's text; the page still works when plans cannot be read.
+    Worked out again only when the remembered plans or the language change, or a window ends."""
     try:
         plans = await reference.current_plans()
     except grpc.aio.AioRpcError:
         return {}
     lang = language_of(request)
+    found = _window_texts.get(lang)
+    if found is not None and found.hold(plans, now):
+        return found.texts
     by_authority: dict[str, list[views.Plan]] = {}
     for plan in plans:
         by_authority.setdefault(plan.authority_code, []).append(plan)
-    return {code: window_text(lang, online_window(found, now), now) for code, found in by_authority.items()}
+    texts = {code: window_text(lang, online_window(of, now), now) for code, of in by_authority.items()}
+    ends = [end for end in (when(p.online_end) for p in plans) if end is not None and end >= now]
+    _window_texts[lang] = _WindowTexts(plans, min(ends, default=None), texts)
+    return texts
 
 
 async def certificate_context(request: Request, client: ApplicationClient, draft: wiz.Draft,
