@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, select, update
+from sqlalchemy import String, and_, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -158,8 +158,12 @@ def claimed_by_another(application_id: ColumnElement[str] | str) -> ColumnElemen
     )
 
 
+# Built once: the aliases cost more to make than the statement to run.
+_CLAIMED_BY_ANOTHER = select(claimed_by_another(bindparam("application_id", type_=String)))
+
+
 async def is_claimed_by_another(session: AsyncSession, application_id: str) -> bool:
-    return bool(await session.scalar(select(claimed_by_another(application_id))))
+    return bool(await session.scalar(_CLAIMED_BY_ANOTHER, {"application_id": application_id}))
 
 
 async def next_sequence(session: AsyncSession, year: int, authority_code: str) -> int:

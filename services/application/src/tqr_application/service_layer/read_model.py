@@ -68,12 +68,16 @@ async def details(session: AsyncSession, record: Application, *, now: datetime, 
             certificate_locked=record.certificate_locked, online_window_open=await any_plan_open(session, now),
         )
     photo = await registry_photo(session, record.certificate_number) if record.certificate_locked else None
-    claimed = role is not Role.APPLICANT and await repo.is_claimed_by_another(session, record.id)
-    other_plans = () if role is Role.APPLICANT else tuple(await cross_plan.other_plans(session, record.id))
+    # What staff weigh (R-WIZ-10, R-STAFF-8) and the history are shown on pages, not printed: the
+    # form (SYSTEM, asked for every download and every printout status) reads none of them.
+    for_staff = role not in (Role.APPLICANT, Role.SYSTEM)
+    claimed = for_staff and await repo.is_claimed_by_another(session, record.id)
+    other_plans = tuple(await cross_plan.other_plans(session, record.id)) if for_staff else ()
+    history = tuple(await repo.history(session, record.id)) if role is not Role.SYSTEM else ()
     return ApplicationDetails(
         record=record, authority=authority, point=point, point_notes=notes, window=window,
         online_end=plan.online_end if plan else None,
-        history=tuple(await repo.history(session, record.id)), names=await ref.code_names(session),
+        history=history, names=await ref.code_names(session),
         editable=editable, actions=allowed_actions(record.status, role), photo=photo, claimed_by_another=claimed,
         other_plans=other_plans,
         edit_until=edit_deadline(record.status, confirmation_end=window.confirm_end) if window else None,
