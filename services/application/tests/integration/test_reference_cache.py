@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 from servicekit import db
-from tqr.application.v1 import application_pb2, plans_pb2, wizard_pb2
+from tqr.application.v1 import application_pb2, applications_pb2, plans_pb2, wizard_pb2
 from tqr_application.adapters import orm
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
@@ -163,3 +163,15 @@ async def test_a_draft_names_the_reference_version_it_was_read_beside_and_a_save
     again = (await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(), who.actor)).draft
     saved = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
     assert again.reference_version > first and saved.draft.reference_version == again.reference_version
+
+
+async def test_an_application_names_the_reference_version_it_was_read_at(app, h):
+    """As a draft does: the applicant's page of the application remembers code names per version."""
+    who = h.new_applicant()
+    done = await app.submit_new(who)
+    view = (await app.call(app.applicant.GetMyApplication, applications_pb2.GetMyApplicationRequest(
+        application_id=done.application_id), who.actor)).application
+    async with app.ctx.sessions() as session:
+        stored = await session.scalar(orm.reference_version.select().with_only_columns(orm.reference_version.c.version))
+    assert view.reference_version == stored > 0
+

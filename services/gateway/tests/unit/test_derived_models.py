@@ -23,7 +23,8 @@ from services.gateway.tests.unit.test_proto_dicts import fill
 DERIVED = [
     (m.DraftResponse, wiz.DraftResponse, set()),
     (m.Draft, wiz.Draft, {"registry_photo", "reference_version"}),
-    (m.Application, views.ApplicationView, {"applicant_id", "certificate_claimed_by_another", "also_in_other_plans"}),
+    (m.Application, views.ApplicationView,
+     {"applicant_id", "certificate_claimed_by_another", "also_in_other_plans", "reference_version"}),
     (m.SubmitResult, wiz.SubmitApplicationResponse, set()),
     (m.EditResult, apps.EditApplicationResponse, set()),
     (m.Messages, apps.ListMessagesResponse, set()),
@@ -53,7 +54,7 @@ def test_a_filled_application_loses_nothing_on_its_way_to_json() -> None:
             continue  # an enum number this build does not know, which the API refuses as before
         expected = json_format.MessageToDict(message, preserving_proto_field_name=True,
                                              always_print_fields_with_no_presence=True)
-        for left_out in ("applicant_id", "certificate_claimed_by_another", "also_in_other_plans"):
+        for left_out in ("applicant_id", "certificate_claimed_by_another", "also_in_other_plans", "reference_version"):
             assert left_out not in written
             expected.pop(left_out, None)
         assert set(expected) <= set(written)  # nothing lost; json_format leaves out unset messages
@@ -69,7 +70,7 @@ def test_a_filled_application_loses_nothing_on_its_way_to_json() -> None:
 def test_the_openapi_document_names_the_fields_of_the_message() -> None:
     schema = m.Application.model_json_schema()
     assert set(schema["properties"]) == {f.name for f in views.ApplicationView.DESCRIPTOR.fields} - {
-        "applicant_id", "certificate_claimed_by_another", "also_in_other_plans"}
+        "applicant_id", "certificate_claimed_by_another", "also_in_other_plans", "reference_version"}
     assert schema["$defs"]["Status"]["properties"]["status"]["type"] == "string"
 
 

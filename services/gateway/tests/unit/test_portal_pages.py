@@ -280,3 +280,19 @@ async def test_materials_ready_through_the_api() -> None:
         unknown = await client.post("/api/v1/applications/app-x/materials-ready", json={},
                                     headers={"X-CSRF-Token": token})
         assert unknown.status_code == 404
+
+
+async def test_the_application_page_asks_for_the_code_lists_once_per_reference_version() -> None:
+    """People reload this page to follow their application: the names of its codes come from what
+    the gateway remembers at the reference version the application was read at."""
+    state = State()
+    view = submitted(state)
+    view.reference_version = 5
+    async with gateway(state) as client:
+        sign_in(client)
+        for _ in range(3):
+            assert (await client.get("/portal/applications/app-9")).status_code == 200
+        assert state.reference_calls == ["code_lists"]
+        view.reference_version = 6
+        await client.get("/portal/applications/app-9")
+    assert state.reference_calls == ["code_lists", "code_lists"]

@@ -434,6 +434,7 @@ class ApplicationView(_message.Message):
     ALSO_IN_OTHER_PLANS_FIELD_NUMBER: _builtins.int
     SLOT_FIELD_NUMBER: _builtins.int
     EDIT_REVISION_FIELD_NUMBER: _builtins.int
+    REFERENCE_VERSION_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     application_number: _builtins.str
     applicant_id: _builtins.str
@@ -455,6 +456,10 @@ class ApplicationView(_message.Message):
     edit_revision: _builtins.int
     """R-APP-8: the version of the filed content, printed on the form: 1 when submitted, one more
     with every edit (status changes leave it).
+    """
+    reference_version: _builtins.int
+    """The reference data's version this view was read at (0: not known), as Draft.reference_version:
+    a page may show reference answers it remembers from this version (the gateway's ReferenceMemory).
     """
     @_builtins.property
     def status(self) -> Global___StatusView: ...
@@ -528,10 +533,11 @@ class ApplicationView(_message.Message):
         also_in_other_plans: _abc.Iterable[Global___OtherPlanAuthority] | None = ...,
         slot: _slots_pb2.SlotBooking | None = ...,
         edit_revision: _builtins.int = ...,
+        reference_version: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "edit_until", b"edit_until", "materials", b"materials", "online_end", b"online_end", "point", b"point", "slot", b"slot", "status", b"status", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "also_in_other_plans", b"also_in_other_plans", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "edit_revision", b"edit_revision", "edit_until", b"edit_until", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "slot", b"slot", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed_actions", b"allowed_actions", "also_in_other_plans", b"also_in_other_plans", "applicant_id", b"applicant_id", "applicant_name", b"applicant_name", "application_id", b"application_id", "application_number", b"application_number", "authority_address", b"authority_address", "authority_code", b"authority_code", "authority_name", b"authority_name", "authority_phone", b"authority_phone", "certificate", b"certificate", "certificate_claimed_by_another", b"certificate_claimed_by_another", "document_number_masked", b"document_number_masked", "edit_revision", b"edit_revision", "edit_until", b"edit_until", "editable_groups", b"editable_groups", "history", b"history", "materials", b"materials", "online_end", b"online_end", "plan_id", b"plan_id", "point", b"point", "reference_version", b"reference_version", "slot", b"slot", "status", b"status", "submitted_at", b"submitted_at", "teaching_stage_code", b"teaching_stage_code", "teaching_subject_code", b"teaching_subject_code", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -194,7 +194,7 @@ def application(d: ApplicationDetails) -> v.ApplicationView:
         out.authority_phone = d.authority.phone
     if d.online_end is not None:
         out.online_end.CopyFrom(ts(d.online_end))
-    out.edit_revision = r.edit_revision
+    out.edit_revision, out.reference_version = r.edit_revision, d.reference_version
     if d.edit_until is not None:
         out.edit_until.CopyFrom(ts(d.edit_until))
     if d.slot is not None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import application_repository as repo
 from tqr_application.adapters import cross_plan_repository as cross_plan
-from tqr_application.adapters import orm
+from tqr_application.adapters import orm, reference_cache
 from tqr_application.adapters import plan_repository as plans_repo
 from tqr_application.adapters import reference_repository as ref
 from tqr_application.domain.application import Application, HistoryEntry
@@ -41,6 +41,7 @@ class ApplicationDetails:
     # R-STAFF-8, for staff: the authorities of other plans with a live application for this number.
     other_plans: tuple[cross_plan.OtherPlan, ...] = ()
     slot: BookingView | None = None  # R-SLOT-2: the appointment booked at the point
+    reference_version: int = 0  # what the reference data read for these details was current at
 
 
 async def any_plan_open(session: AsyncSession, now: datetime) -> bool:
@@ -82,4 +83,5 @@ async def details(session: AsyncSession, record: Application, *, now: datetime, 
         other_plans=other_plans,
         edit_until=edit_deadline(record.status, confirmation_end=window.confirm_end) if window else None,
         slot=await booking_at(session, record.applicant_id, record.plan_id, now),
+        reference_version=reference_cache.version_seen(session),
     )

@@ -198,8 +198,9 @@ StatusHistoryEntry = restating(views_pb2.StatusHistoryEntry, name="StatusHistory
 Status = restating(views_pb2.StatusView, name="Status")
 Application = restating(
     views_pb2.ApplicationView, name="Application",
-    # Whose account it is and the staff-only flags (R-WIZ-10, R-STAFF-8) are not the applicant's to see.
-    omit=["applicant_id", "certificate_claimed_by_another", "also_in_other_plans"],
+    # Whose account it is and the staff-only flags (R-WIZ-10, R-STAFF-8) are not the applicant's to
+    # see; the reference version is how the gateway remembers reference answers.
+    omit=["applicant_id", "certificate_claimed_by_another", "also_in_other_plans", "reference_version"],
     describe={"edit_until": "R-APP-6: until when the applicant may change the application (null: no edits)",
               "version": "pass back as expected_version to guard against concurrent changes"},
     using={**_SHARED, "tqr.application.v1.PointWindow": PointWindow,

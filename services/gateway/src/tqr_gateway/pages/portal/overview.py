@@ -13,6 +13,7 @@ from tqr.application.v1 import status_pb2
 from tqr_gateway.clients.application import ApplicationClient
 from tqr_gateway.clients.documents import DocumentsClient
 from tqr_gateway.clients.notification import InboxClient
+from tqr_gateway.clients.reference_memory import ReferenceAt
 from tqr_gateway.deps import Applicant, Applications, Documents, Inbox, actor_metadata
 from tqr_gateway.flows.downloads import FormFormat, stream_form
 from tqr_gateway.pages.portal import views
@@ -87,7 +88,7 @@ async def _detail_context(request: Request, application_id: str, session: Sessio
     context = {
         "application": view, "status": views.status_context(request, view.status),
         "timeline": views.timeline(request, view), "core_rows": views.core_rows(request, view),
-        "answer_rows": views.answer_rows(request, view, await _code_names(client)),
+        "answer_rows": views.answer_rows(request, view, await _code_names(client.reference_at(view.reference_version))),
         "messages": [{"author": m.author_org_name or m.author_role, "body": m.body, "at": when(m.created_at)}
                      for m in messages.messages],
         "point_notes": [n for n in messages.point_notes if n.notes],
@@ -119,10 +120,10 @@ async def materials_ready(request: Request, application_id: str, session: Applic
     return RedirectResponse(f"/portal/applications/{application_id}?updated=materials", status_code=303)
 
 
-async def _code_names(client: ApplicationClient) -> dict[str, dict[str, str]]:
+async def _code_names(reference: ReferenceAt) -> dict[str, dict[str, str]]:
     """Names of the teaching stages and subjects; codes are shown when the lists cannot be read."""
     try:
-        codes = await client.code_lists()
+        codes = await reference.code_lists()
     except grpc.aio.AioRpcError:
         return {}
     return {"stages": {c.code: c.name for c in codes.teaching_stages},
