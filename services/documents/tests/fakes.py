@@ -42,7 +42,7 @@ from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller
 from tqr_documents.domain.form import ApplicationForm
 from tqr_documents.domain.point_export import PointExportRow
-from tqr_documents.service_layer.ports import FormSnapshot
+from tqr_documents.service_layer.ports import FormRevision, FormSnapshot
 
 _GENDERS = {"男": GENDER_MALE, "女": GENDER_FEMALE}
 
@@ -116,10 +116,16 @@ class FakeApplicationSource:
 
     def __init__(self, applications: FakeApplications) -> None:
         self.applications = applications
+        self.form_reads = 0  # form_data calls
 
     async def form_data(self, application_id: str = "", application_number: str = "") -> FormSnapshot:
+        self.form_reads += 1
         found = self.applications.get(application_id, application_number)
         return FormSnapshot(found.application_id, found.applicant_id, found.version, found.form)
+
+    async def form_revision(self, application_id: str) -> FormRevision:
+        found = self.applications.get(application_id)
+        return FormRevision(found.application_id, found.applicant_id, found.form.edit_revision)
 
     async def ensure_staff_access(self, caller: Caller, application_id: str) -> None:
         self.applications.check_scope(caller, self.applications.get(application_id))
@@ -182,6 +188,13 @@ class _FormData(form_pb2_grpc.FormDataServiceServicer):
         if actor_of(context).role != ROLE_SYSTEM:
             raise PermissionDenied("R-STAFF-4", "仅限系统调用", "System callers only")
         return form_response(self.applications.get(request.application_id, request.application_number))
+
+    async def GetFormRevision(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if actor_of(context).role != ROLE_SYSTEM:
+            raise PermissionDenied("R-STAFF-4", "仅限系统调用", "System callers only")
+        found = self.applications.get(request.application_id)
+        return form_pb2.GetFormRevisionResponse(application_id=found.application_id, applicant_id=found.applicant_id,
+                                                edit_revision=found.form.edit_revision)
 
 
 class _Staff(staff_pb2_grpc.StaffServiceServicer):

@@ -169,3 +169,12 @@ async def test_r_app_8_the_form_prints_its_version_and_each_download_is_recorded
     assert (status.last_revision, status.out_of_date) == (2, False)
     with pytest.raises(NotFound):  # another applicant's application: as for a download
         await printout_status(documents, Caller("U2", "APPLICANT"), "A1")
+
+
+async def test_r_app_8_a_printout_status_reads_no_form_data(documents, form) -> None:
+    """The applicant's page asks for it with every view: the owner and the version, not the form."""
+    from tqr_documents.service_layer.downloads import printout_status
+
+    before = documents.source.form_reads
+    assert (await printout_status(documents, OWNER, "A1")).current_revision == 1
+    assert documents.source.form_reads == before

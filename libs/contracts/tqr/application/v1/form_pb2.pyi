@@ -24,6 +24,50 @@ else:
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
+class GetFormRevisionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetFormRevisionRequest: _TypeAlias = GetFormRevisionRequest  # noqa: Y015
+
+@_typing.final
+class GetFormRevisionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPLICATION_ID_FIELD_NUMBER: _builtins.int
+    APPLICANT_ID_FIELD_NUMBER: _builtins.int
+    EDIT_REVISION_FIELD_NUMBER: _builtins.int
+    application_id: _builtins.str
+    applicant_id: _builtins.str
+    edit_revision: _builtins.int
+    def __init__(
+        self,
+        *,
+        application_id: _builtins.str = ...,
+        applicant_id: _builtins.str = ...,
+        edit_revision: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applicant_id", b"applicant_id", "application_id", b"application_id", "edit_revision", b"edit_revision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetFormRevisionResponse: _TypeAlias = GetFormRevisionResponse  # noqa: Y015
+
+@_typing.final
 class GetApplicationForFormRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

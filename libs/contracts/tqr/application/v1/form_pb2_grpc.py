@@ -39,6 +39,11 @@ class FormDataServiceStub:
                 request_serializer=tqr_dot_application_dot_v1_dot_form__pb2.GetApplicationForFormRequest.SerializeToString,
                 response_deserializer=tqr_dot_application_dot_v1_dot_form__pb2.GetApplicationForFormResponse.FromString,
                 _registered_method=True)
+        self.GetFormRevision = channel.unary_unary(
+                '/tqr.application.v1.FormDataService/GetFormRevision',
+                request_serializer=tqr_dot_application_dot_v1_dot_form__pb2.GetFormRevisionRequest.SerializeToString,
+                response_deserializer=tqr_dot_application_dot_v1_dot_form__pb2.GetFormRevisionResponse.FromString,
+                _registered_method=True)
 
 
 class FormDataServiceServicer:
@@ -50,6 +55,14 @@ class FormDataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFormRevision(self, request, context):
+        """R-APP-8: whose application it is and the version of its content, without the form's data: the
+        printout status the applicant's page shows with every view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FormDataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -57,6 +70,11 @@ def add_FormDataServiceServicer_to_server(servicer, server):
                     servicer.GetApplicationForForm,
                     request_deserializer=tqr_dot_application_dot_v1_dot_form__pb2.GetApplicationForFormRequest.FromString,
                     response_serializer=tqr_dot_application_dot_v1_dot_form__pb2.GetApplicationForFormResponse.SerializeToString,
+            ),
+            'GetFormRevision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFormRevision,
+                    request_deserializer=tqr_dot_application_dot_v1_dot_form__pb2.GetFormRevisionRequest.FromString,
+                    response_serializer=tqr_dot_application_dot_v1_dot_form__pb2.GetFormRevisionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +104,33 @@ class FormDataService:
             '/tqr.application.v1.FormDataService/GetApplicationForForm',
             tqr_dot_application_dot_v1_dot_form__pb2.GetApplicationForFormRequest.SerializeToString,
             tqr_dot_application_dot_v1_dot_form__pb2.GetApplicationForFormResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFormRevision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tqr.application.v1.FormDataService/GetFormRevision',
+            tqr_dot_application_dot_v1_dot_form__pb2.GetFormRevisionRequest.SerializeToString,
+            tqr_dot_application_dot_v1_dot_form__pb2.GetFormRevisionResponse.FromString,
             options,
             channel_credentials,
             insecure,

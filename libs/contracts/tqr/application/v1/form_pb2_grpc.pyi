@@ -32,11 +32,19 @@ class FormDataServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> FormDataServiceAsyncStub: ...
     GetApplicationForForm: _grpc.UnaryUnaryMultiCallable[_form_pb2.GetApplicationForFormRequest, _form_pb2.GetApplicationForFormResponse]
+    GetFormRevision: _grpc.UnaryUnaryMultiCallable[_form_pb2.GetFormRevisionRequest, _form_pb2.GetFormRevisionResponse]
+    """R-APP-8: whose application it is and the version of its content, without the form's data: the
+    printout status the applicant's page shows with every view.
+    """
 
 @_typing.type_check_only
 class FormDataServiceAsyncStub(FormDataServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetApplicationForForm: _aio.UnaryUnaryMultiCallable[_form_pb2.GetApplicationForFormRequest, _form_pb2.GetApplicationForFormResponse]  # type: ignore[assignment]
+    GetFormRevision: _aio.UnaryUnaryMultiCallable[_form_pb2.GetFormRevisionRequest, _form_pb2.GetFormRevisionResponse]  # type: ignore[assignment]
+    """R-APP-8: whose application it is and the version of its content, without the form's data: the
+    printout status the applicant's page shows with every view.
+    """
 
 class FormDataServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -45,5 +53,15 @@ class FormDataServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _form_pb2.GetApplicationForFormRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_form_pb2.GetApplicationForFormResponse, _abc.Awaitable[_form_pb2.GetApplicationForFormResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetFormRevision(
+        self,
+        request: _form_pb2.GetFormRevisionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_form_pb2.GetFormRevisionResponse, _abc.Awaitable[_form_pb2.GetFormRevisionResponse]]:
+        """R-APP-8: whose application it is and the version of its content, without the form's data: the
+        printout status the applicant's page shows with every view.
+        """
 
 def add_FormDataServiceServicer_to_server(servicer: FormDataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

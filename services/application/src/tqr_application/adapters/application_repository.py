@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, delete, exists, insert, select, update
+from sqlalchemy import String, and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -89,6 +89,15 @@ async def get(
         query = query.where(t.c.applicant_id == applicant_id)
     row = (await session.execute(query)).first()
     return _application(row, cipher) if row else None
+
+
+async def revision_of(session: AsyncSession, application_id: str) -> tuple[str, str, int] | None:
+    """(id, applicant id, edit revision) of an application, without reading its content."""
+    t = orm.applications
+    revision = func.coalesce(t.c.data["edit_revision"].as_integer(), 1)  # as _application reads it
+    row = (await session.execute(select(t.c.id, t.c.applicant_id, revision.label("edit_revision"))
+                                 .where(t.c.id == application_id))).first()
+    return (row.id, row.applicant_id, int(row.edit_revision)) if row else None
 
 
 async def get_by_number(session: AsyncSession, cipher: DocumentNumberCipher, number: str) -> Application | None:

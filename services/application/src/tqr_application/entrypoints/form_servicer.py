@@ -1,4 +1,4 @@
-"""FormDataService.GetApplicationForForm: what the documents service prints (role SYSTEM)."""
+"""FormDataService: what the documents service prints, and the printout's version (role SYSTEM)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,14 @@ from tqr_application.service_layer.context import ServiceContext
 class FormDataServicer(rpc.FormDataServiceServicer):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+
+    async def GetFormRevision(
+        self, request: pb.GetFormRevisionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetFormRevisionResponse:
+        application_id, applicant_id, revision = await form.revision_of(self.ctx, caller(context),
+                                                                       request.application_id)
+        return pb.GetFormRevisionResponse(application_id=application_id, applicant_id=applicant_id,
+                                          edit_revision=revision)
 
     async def GetApplicationForForm(
         self, request: pb.GetApplicationForFormRequest, context: grpc.aio.ServicerContext

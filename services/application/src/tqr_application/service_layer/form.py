@@ -19,6 +19,16 @@ DOCUMENT_TYPE_LABELS = {
 }
 
 
+async def revision_of(ctx: ServiceContext, actor: Actor, application_id: str) -> tuple[str, str, int]:
+    """(application id, applicant id, edit revision): what a printout status needs (R-APP-8)."""
+    require_role(actor, Role.SYSTEM)
+    async with ctx.reading() as session:
+        found = await repo.revision_of(session, application_id)
+    if found is None:
+        raise NotFound("APPLICATION_NOT_FOUND", "找不到该申请", "No such application")
+    return found
+
+
 async def for_form(
     ctx: ServiceContext, actor: Actor, application_id: str, application_number: str
 ) -> ApplicationDetails:

@@ -29,7 +29,7 @@ from tqr.common.v1.vocabulary_pb2 import ROLE_SYSTEM
 from tqr_documents.adapters.form_mapping import snapshot_of
 from tqr_documents.domain.access import Caller
 from tqr_documents.domain.point_export import PointExportRow
-from tqr_documents.service_layer.ports import FormSnapshot
+from tqr_documents.service_layer.ports import FormRevision, FormSnapshot
 
 FORM_SERVICE = "tqr.application.v1.FormDataService"
 STAFF_SERVICE = "tqr.application.v1.StaffService"
@@ -50,8 +50,8 @@ class GrpcApplicationSource:
                  tls: TlsFiles | None = None) -> None:
         self._signer = signer
         self._form_channel = open_channel(
-            addresses, FORM_SERVICE, idempotent_methods=["GetApplicationForForm"], timeout_seconds=timeout_seconds,
-            tls=tls,
+            addresses, FORM_SERVICE, idempotent_methods=["GetApplicationForForm", "GetFormRevision"],
+            timeout_seconds=timeout_seconds, tls=tls,
         )
         self._staff_channel = open_channel(
             addresses, STAFF_SERVICE, idempotent_methods=["SearchApplications"], timeout_seconds=timeout_seconds,
@@ -76,6 +76,12 @@ class GrpcApplicationSource:
         system = self._signer.metadata_for(SYSTEM_ACTOR)
         response = await _call(lambda: self._forms.GetApplicationForForm(request, metadata=system))
         return snapshot_of(response)
+
+    async def form_revision(self, application_id: str) -> FormRevision:
+        request = form_pb2.GetFormRevisionRequest(application_id=application_id)
+        system = self._signer.metadata_for(SYSTEM_ACTOR)
+        response = await _call(lambda: self._forms.GetFormRevision(request, metadata=system))
+        return FormRevision(response.application_id, response.applicant_id, response.edit_revision)
 
     async def ensure_staff_access(self, caller: Caller, application_id: str) -> None:
         request = staff_pb2.GetApplicationForStaffRequest(application_id=application_id)

@@ -12,7 +12,7 @@ from tqr_documents.adapters.orm import form_downloads
 from tqr_documents.domain.access import Caller, Role, ensure_owner, refuse_role
 from tqr_documents.domain.form_code import form_version_of
 from tqr_documents.service_layer.context import DocumentsContext
-from tqr_documents.service_layer.ports import FormSnapshot
+from tqr_documents.service_layer.ports import FormRevision, FormSnapshot
 from tqr_documents.service_layer.rendered_forms import FORMATS, RenderedForm
 
 CHUNK_BYTES = 64 * 1024
@@ -60,27 +60,27 @@ async def printout_status(ctx: DocumentsContext, caller: Caller, application_id:
         raise InvalidInput([FieldProblem("application_id", "REQUIRED", "请指明申请", "Name the application")])
     if not (caller.is_applicant or caller.is_staff):
         raise refuse_role()
-    snapshot = await ctx.source.form_data(application_id=application_id.strip())
-    await ensure_may_read(ctx, caller, snapshot)
+    found = await ctx.source.form_revision(application_id.strip())  # not the form's data: asked every view
+    await ensure_may_read(ctx, caller, found)
     t = form_downloads
     async with ctx.sessions() as session:
         last = (await session.execute(
             select(t.c.edit_revision, t.c.downloaded_at)
-            .where(t.c.application_id == snapshot.application_id, t.c.actor_role == Role.APPLICANT.value)
+            .where(t.c.application_id == found.application_id, t.c.actor_role == Role.APPLICANT.value)
             .order_by(t.c.id.desc()).limit(1)
         )).first()
-    current = snapshot.form.edit_revision
+    current = found.edit_revision
     if last is None:
         return PrintoutStatus(current)
     return PrintoutStatus(current, int(last.edit_revision), last.downloaded_at)
 
 
-async def ensure_may_read(ctx: DocumentsContext, caller: Caller, snapshot: FormSnapshot) -> None:
+async def ensure_may_read(ctx: DocumentsContext, caller: Caller, found: FormSnapshot | FormRevision) -> None:
     if caller.is_applicant:
-        ensure_owner(caller, snapshot.applicant_id)
+        ensure_owner(caller, found.applicant_id)
     elif caller.is_staff:
         # The application service owns the staff scopes (R-STAFF-4) and audits the access.
-        await ctx.source.ensure_staff_access(caller, snapshot.application_id)
+        await ctx.source.ensure_staff_access(caller, found.application_id)
     else:
         raise refuse_role()
 

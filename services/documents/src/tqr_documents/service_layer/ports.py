@@ -21,11 +21,24 @@ class FormSnapshot:
     form: ApplicationForm
 
 
+@dataclass(frozen=True)
+class FormRevision:
+    """Whose application it is and its content's version (R-APP-8), without the form's data."""
+
+    application_id: str
+    applicant_id: str
+    edit_revision: int
+
+
 class ApplicationSource(Protocol):
     """The application service, which owns application data and the staff scopes."""
 
     async def form_data(self, application_id: str = "", application_number: str = "") -> FormSnapshot:
         """Every value printed on the form, read as SYSTEM; raises NotFound for no such application."""
+        ...
+
+    async def form_revision(self, application_id: str) -> FormRevision:
+        """Owner and content version, read as SYSTEM; raises NotFound for no such application."""
         ...
 
     async def ensure_staff_access(self, caller: Caller, application_id: str) -> None:
