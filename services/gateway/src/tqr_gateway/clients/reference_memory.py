@@ -1,21 +1,21 @@
-"""Reference answers remembered per reference-data version, for the wizard's pages.
+"""Reference answers remembered per reference-data version, for the applicant's pages.
 
 Step 4's page shows the code lists, the school's province, city and county lists, every authority
 and each authority's online window: six calls to the application service besides the draft, each
 answered from data that changes only when reference data is imported or staff save a plan or a
 point. The page is drawn again at each choice of province, city or county, so it cost several
-times any other page of the wizard.
+times any other page of the wizard. The page of a submitted application, which people reload to
+follow it, names its codes the same way.
 
-The application service names the reference version each draft was read beside
-(``Draft.reference_version``, read in the same statement as the draft). Every reference answer
+The application service names the reference version each draft (``Draft.reference_version``, read
+in the same statement as the draft) and each application view was read at. Every reference answer
 asked for after that read is at that version or a later one, so an answer remembered under version
-V is never older than what a page whose draft says V (or an earlier version) may show. A draft with
-a newer version finds nothing remembered and asks again; the older answers are forgotten. Version 0
-(not known) always asks. The current plans also depend on the clock (a plan whose last window ended leaves the list),
-so they are asked for again after ``PLANS_SECONDS`` even at the same version.
+V is never older than what a page read at V (or at an earlier version) may show. A page read at a
+newer version finds nothing remembered and asks again; the older answers are forgotten. Version 0
+(not known) always asks. The current plans also depend on the clock (a plan whose last window
+ended leaves the list), so they are asked for again after ``PLANS_SECONDS`` even at one version.
 
-Answers are shared between requests: callers must not change them (they are copied lists of
-messages nobody edits).
+Answers are shared between requests: callers must not change them.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class ReferenceMemory:
 
 
 class ReferenceAt:
-    """The application service's reference answers as of a draft's reference version."""
+    """The application service's reference answers as of a page's reference version."""
 
     def __init__(self, client: ApplicationClient, memory: ReferenceMemory, version: int) -> None:
         self._client, self._memory, self._version = client, memory, version
