@@ -296,3 +296,15 @@ async def test_the_application_page_asks_for_the_code_lists_once_per_reference_v
         view.reference_version = 6
         await client.get("/portal/applications/app-9")
     assert state.reference_calls == ["code_lists", "code_lists"]
+
+
+async def test_the_application_page_asks_its_other_calls_together() -> None:
+    """After the application itself (someone else's ends the page there), its messages, the code
+    names, who looked at it and the printout status are asked at once, not one after another."""
+    state = State()
+    submitted(state)
+    async with gateway(state) as client:
+        sign_in(client)
+        page = await client.get("/portal/applications/app-9")
+    assert page.status_code == 200 and "请带上证书原件" in page.text
+    assert state.most_in_flight >= 3  # messages, access and the printout status overlapped

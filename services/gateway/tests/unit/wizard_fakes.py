@@ -8,6 +8,7 @@ and own applications per account so another person's id answers NOT_FOUND.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -61,6 +62,8 @@ class State:
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
     region_searches: list[str] = field(default_factory=list)  # the texts SearchRegions was asked for
     draft_reads: int = 0  # GetDraft calls
+    in_flight: int = 0  # calls of the application page started and not yet answered (``_give_way``)
+    most_in_flight: int = 0
     reference_calls: list[str] = field(default_factory=list)  # code lists, regions, authorities, plans asked
     reference_memory: ReferenceMemory = field(default_factory=ReferenceMemory)  # the gateway process's
     printouts: dict[str, docs.GetPrintoutStatusResponse] = field(default_factory=dict)  # R-APP-8, by application id
@@ -69,6 +72,17 @@ class State:
     access: list[apps.ApplicationAccess] | None = field(default_factory=list)
     point_slots: list[slots_pb2.AppointmentSlot] = field(default_factory=list)  # R-SLOT-1: what step 5 offers
     slots: FakeSlots = field(default_factory=FakeSlots)  # the portal's slot client
+
+
+async def _give_way(state: State) -> None:
+    """A call gives way once before it answers, as a network call does: calls made together
+    overlap (``State.most_in_flight``), calls made one after another do not."""
+    state.in_flight += 1
+    state.most_in_flight = max(state.most_in_flight, state.in_flight)
+    try:
+        await asyncio.sleep(0)
+    finally:
+        state.in_flight -= 1
 
 
 def _who(md: Metadata) -> str:
@@ -360,12 +374,14 @@ class Applications:
 
     async def messages(self, application_id: str, md: Metadata) -> apps.ListMessagesResponse:
         self._own(application_id, md)
+        await _give_way(self.state)
         return apps.ListMessagesResponse(
             messages=[views.Message(message_id="m1", author_org_name="海淀区第一确认点", body="请带上证书原件")],
             point_notes=[apps.PointNotes(point_name="海淀区第一确认点", notes="请于工作日 9:00 前到达")])
 
     async def access(self, application_id: str, md: Metadata) -> apps.ListApplicationAccessResponse:
         self._own(application_id, md)
+        await _give_way(self.state)
         if self.state.access is None:
             raise grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata())
         return apps.ListApplicationAccessResponse(entries=self.state.access)
@@ -378,6 +394,7 @@ class Documents:
         self.state = state
 
     async def printout_status(self, application_id: str, md: Metadata) -> docs.GetPrintoutStatusResponse | None:
+        await _give_way(self.state)
         return self.state.printouts.get(application_id)
 
     async def open_form(self, application_id: str, fmt: str, md: Metadata) -> FileDownload:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,12 +84,17 @@ async def _detail_context(request: Request, application_id: str, session: Sessio
                           documents: DocumentsClient, updated: str = "") -> dict[str, Any]:
     md = actor_metadata(session)
     client = applications
-    view = await client.get_mine(application_id, md)
-    messages = await client.messages(application_id, md)
+    view = await client.get_mine(application_id, md)  # first: someone else's application ends here (404)
+    # The rest asked together: the page is what people reload to follow their application, and
+    # asked one after another its calls' waits added up.
+    messages, names, unread, access, printout = await asyncio.gather(
+        client.messages(application_id, md), _code_names(client.reference_at(view.reference_version)),
+        unread_count(inbox_client, md), access_rows(client, application_id, md),
+        documents.printout_status(application_id, md))
     context = {
         "application": view, "status": views.status_context(request, view.status),
         "timeline": views.timeline(request, view), "core_rows": views.core_rows(request, view),
-        "answer_rows": views.answer_rows(request, view, await _code_names(client.reference_at(view.reference_version))),
+        "answer_rows": views.answer_rows(request, view, names),
         "messages": [{"author": m.author_org_name or m.author_role, "body": m.body, "at": when(m.created_at)}
                      for m in messages.messages],
         "point_notes": [n for n in messages.point_notes if n.notes],
@@ -97,9 +103,8 @@ async def _detail_context(request: Request, application_id: str, session: Sessio
         # R-SLOT-2 / R-SLOT-3: book again while waiting for the on-site check, before the cut-off.
         "may_rebook": view.HasField("slot") and view.slot.can_rebook
         and view.status.status in (status_pb2.SUBMITTED, status_pb2.MATERIALS_INCOMPLETE),
-        "updated": updated, "unread": await unread_count(inbox_client, md), "errors": [],
-        "access": await access_rows(client, application_id, md),
-        "printout": views.printout(request, await documents.printout_status(application_id, md), view),
+        "updated": updated, "unread": unread, "errors": [], "access": access,
+        "printout": views.printout(request, printout, view),
     }
     return context
 
