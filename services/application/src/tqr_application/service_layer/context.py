@@ -50,10 +50,9 @@ class ServiceContext:
         """A unit of work with no transaction: each statement commits as it runs.
 
         For work that reads, decides, and then writes once with a statement that checks what was
-        read is still there (a wizard step: ``draft_repository.save``), and for reads whose
-        statements need no common snapshot (under READ COMMITTED a transaction gives them none:
-        the home page's current plans, step 4's place search). Such work needs no BEGIN and
-        COMMIT, two of a step's four round trips to the database. It must not stage events:
+        read is still there (a wizard step: ``draft_repository.save``); work that only reads uses
+        ``reading``. Such work needs no BEGIN and COMMIT, two of a step's four round trips to the
+        database. It must not stage events:
         those belong in the same transaction as the change they announce."""
         async with self.autocommit_sessions() as session:
             yield session

@@ -90,10 +90,10 @@ async def get_authority_plan(ctx: ServiceContext, authority_code: str) -> Regist
 async def current_plans(ctx: ServiceContext) -> list[PlanView]:
     """Plans people may still act on (apply online or confirm on site), soonest first, with their
     names; public dates. One unit of work, and the same view objects while nothing changes (they are
-    remembered with the reference data), so a caller may keep what it builds from one. No
-    transaction (``ServiceContext.autocommitting``): a visit is then the one read of the reference
+    remembered with the reference data), so a caller may keep what it builds from one. A read
+    (``ServiceContext.reading``, no transaction): a visit is then the one read of the reference
     version."""
-    async with ctx.autocommitting() as session:
+    async with ctx.reading() as session:
         return [await remembered(session, ("plan view", plan.plan_id), lambda s, plan=plan: _view_in(s, plan))
                 for plan in await plans_repo.plans_not_over(session, ctx.now())]
 

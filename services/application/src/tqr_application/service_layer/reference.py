@@ -35,7 +35,7 @@ async def search_regions(ctx: ServiceContext, text: str, limit: int) -> list[tup
     wanted = text.strip()
     if not wanted:
         return []
-    async with ctx.autocommitting() as session:
+    async with ctx.reading() as session:
         places = await ref.region_places(session)
     shown = min(limit, MAX_REGION_MATCHES) if limit > 0 else DEFAULT_REGION_MATCHES
     return [place for place in places if wanted in place[1]][:shown]
