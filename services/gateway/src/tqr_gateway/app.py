@@ -14,6 +14,7 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,6 +25,7 @@ from tqr_gateway.api import applications as applications_api
 from tqr_gateway.api import reference as reference_api
 from tqr_gateway.api import staff as staff_api
 from tqr_gateway.api.problems import install_problem_schemas
+from tqr_gateway.api.shortcut import OperationShortcut
 from tqr_gateway.clients import Clients
 from tqr_gateway.clients.channels import Channels
 from tqr_gateway.config import GatewaySettings
@@ -138,8 +140,15 @@ def create_app(settings: GatewaySettings, channels: Channels | None = None, drai
 
     for router in ROUTERS:
         app.include_router(router)
+    app.router.routes.insert(0, OperationShortcut(app, shortcut_routes()))
     install_problem_schemas(app)
     return app
+
+
+def shortcut_routes() -> list[APIRoute]:
+    """The routes of the operations ``api.shortcut`` answers (the wizard's JSON writes)."""
+    return [route for route in applications_api.router.routes
+            if isinstance(route, APIRoute) and route.endpoint in applications_api.SHORTCUT_ENDPOINTS]
 
 
 def admission_for(settings: GatewaySettings, redis: Redis) -> Admission:

@@ -1,5 +1,6 @@
 """In-process fakes of the gateway's clients for the wizard and portal tests, put in place of the
-real clients through ``app.dependency_overrides`` (no gRPC server runs).
+real clients through ``app.dependency_overrides``, the application client as the started app's own
+(no gRPC server runs).
 
 They keep just enough state to walk the wizard (a draft per account), refuse the way the real
 clients do (``client_fakes.refused``: status + Problem, so the gateway's own error mapping runs),
@@ -443,9 +444,10 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
     settings = GatewaySettings(environment="test", secret_key="test-secret-0123456789abcdef-wizard")
     app = create_app(settings, Channels(nowhere, nowhere, nowhere, nowhere))
     identity, applications, documents, inbox = Identity(), Applications(state), Documents(state), Inbox()
-    for dependency, fake in ((deps.identity_client, identity), (deps.application_client, applications),
-                             (deps.documents_client, documents), (deps.inbox_client, inbox),
-                             (deps.slot_client, state.slots)):
+    # The application client is not overridden but given as the started app's own (below), as the
+    # wizard's JSON writes are answered by api.shortcut, which leaves overridden dependencies to FastAPI.
+    for dependency, fake in ((deps.identity_client, identity), (deps.documents_client, documents),
+                             (deps.inbox_client, inbox), (deps.slot_client, state.slots)):
         app.dependency_overrides[dependency] = _returning(fake)
     app.dependency_overrides[deps.workflow_rules] = lambda: WorkflowRules.of(state.rules)
     try:

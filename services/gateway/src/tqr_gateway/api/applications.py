@@ -127,6 +127,11 @@ async def go_back(request: Request, session: Applicant, applications: Applicatio
     return _draft_answer(await applications.go_back(body.to_step, actor_metadata(session)))
 
 
+# The wizard's writes, the commonest requests of a peak: answered by api.shortcut where they are plain.
+SHORTCUT_ENDPOINTS = (step_must_read, step_terms, step_lookup, step_details, step_point, step_notes, step_materials,
+                      go_back)
+
+
 @router.get(f"{DRAFT}/eligibility", response_model=m.EligibilityReport, summary="Pre-check before submitting")
 async def eligibility(request: Request, session: Applicant, applications: Applications) -> m.EligibilityReport:
     return m.from_proto(m.EligibilityReport, await applications.check_eligibility(actor_metadata(session)))
