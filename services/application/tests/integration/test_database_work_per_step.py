@@ -65,6 +65,26 @@ async def test_a_wizard_steps_two_statements_go_to_asyncpg_itself(app, h):
     assert len(statements) == 2 and through_sqlalchemy == [], (statements, through_sqlalchemy)
 
 
+async def test_r_wiz_4_a_registry_certificates_photo_is_read_and_sent_only_when_asked_for(app, h):
+    """Only step 4's page shows the registry photo: every other read of the draft and every step
+    saved after the lookup is its statements alone and carries no photo (a person's photo, to the
+    gateway for nothing), while the draft still says there is one."""
+    who = h.new_applicant(document=h.REGISTRY_DOCUMENT, name="王小明")
+    await app.fill_until_point(who, certificate=h.REGISTRY_CERTIFICATE)
+    engine = engine_of(app.ctx)
+    with statements_of(engine) as saved_statements:
+        saved = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    with statements_of(engine) as read_statements:
+        read = await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(), who.actor)
+    with statements_of(engine) as asked_statements:
+        asked = await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(with_photo=True), who.actor)
+    assert saved.draft.certificate.locked and saved.draft.certificate.has_photo and read.draft.certificate.has_photo
+    assert saved.draft.registry_photo == b"" and read.draft.registry_photo == b""
+    assert asked.draft.registry_photo.startswith(b"\x89PNG")
+    photo_reads = [s for s in saved_statements + read_statements + asked_statements if "photo" in s]
+    assert len(saved_statements) == 2 and len(photo_reads) == 1 and photo_reads[0] in asked_statements, photo_reads
+
+
 async def test_a_step_on_a_connection_the_server_dropped_is_unavailable_and_the_next_one_is_served(app, h, pg_url):
     """A connection PostgreSQL ended (a restart, a failover, pg_terminate_backend) fails the step
     that finds it with UNAVAILABLE, "try again", never a fault; the pool replaces it."""

@@ -80,7 +80,9 @@ async def test_r_wiz_3_registry_match_fills_and_locks_certificate_with_photo(app
         certificate_number=h.REGISTRY_CERTIFICATE, document_number=h.REGISTRY_DOCUMENT.lower()))
     cert = reply.draft.certificate
     assert cert.locked and cert.holder_name == "王小明" and cert.certificate_type_code == "PRIMARY"
-    assert reply.draft.registry_photo.startswith(b"\x89PNG")
+    assert cert.has_photo and reply.draft.registry_photo == b""  # the photo itself only when asked for
+    asked = await app.call(app.wizard.GetDraft, wizard_pb2.GetDraftRequest(with_photo=True), who.actor)
+    assert asked.draft.registry_photo.startswith(b"\x89PNG") and asked.draft.certificate.has_photo
     # R-WIZ-4: locked data cannot be overwritten by what the client sends.
     reply = await app.save(who, certificate_details=wizard_pb2.CertificateDetailsStep(
         holder_name="别人", certificate_type_code="JUNIOR_SECONDARY", subject_code="CHINESE", issuing_body="x",

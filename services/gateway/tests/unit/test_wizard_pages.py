@@ -8,7 +8,14 @@ import httpx
 import pytest
 from tqr.common.v1.vocabulary_pb2 import GENDER_FEMALE
 
-from services.gateway.tests.unit.wizard_fakes import REGISTRY_NUMBER, State, csrf_of, gateway, sign_in
+from services.gateway.tests.unit.wizard_fakes import (
+    NO_PLAN_AUTHORITY,
+    REGISTRY_NUMBER,
+    State,
+    csrf_of,
+    gateway,
+    sign_in,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -112,6 +119,26 @@ async def test_r_wiz_4_registry_certificate_is_read_only_with_the_photo(state: S
     assert "data:image/png;base64," in page.text
     assert 'name="holder_name"' not in page.text  # locked: not editable
     assert "广州市教育局" in page.text
+
+
+async def test_r_wiz_4_only_step_4s_page_asks_for_the_registry_photo(state: State) -> None:
+    """The photo is a person's: it travels to the page that shows it (step 4's, also drawn again at a
+    choice of place and when its answers are refused), not with every page or saved step."""
+    async with gateway(state) as client:
+        sign_in(client)
+        await walk_to(client, 6, certificate=REGISTRY_NUMBER)  # steps saved: 3 with the number, 4, 5
+        asked = state.photo_reads  # the walk's own look at step 4's page, for its form's token
+        others = [await client.get(f"/apply/step/{n}") for n in (2, 3, 5, 6)]
+        asked_by_others = state.photo_reads - asked
+        shown = await client.get("/apply/step/4")
+        chosen = await post(client, "/apply/step/4", {"authority_code": "110108", "action": "filter"}, page="/help/faq")
+        refused = await post(client, "/apply/step/4", {"authority_code": NO_PLAN_AUTHORITY, "action": "save"},
+                             page="/help/faq")
+    assert asked == 1 and asked_by_others == 0
+    assert all(page.status_code == 200 and "data:image/png;base64," not in page.text for page in others)
+    assert state.photo_reads - asked == 3
+    assert [page.status_code for page in (shown, chosen, refused)] == [200, 200, 400]
+    assert all("data:image/png;base64," in page.text for page in (shown, chosen, refused))
 
 
 async def test_r_wiz_4_self_filled_errors_appear_in_the_summary_and_beside_the_field(state: State) -> None:

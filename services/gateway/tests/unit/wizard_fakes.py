@@ -63,6 +63,7 @@ class State:
     current_plans: list[views.Plan] = field(default_factory=list)  # what ListCurrentPlans answers
     region_searches: list[str] = field(default_factory=list)  # the texts SearchRegions was asked for
     draft_reads: int = 0  # GetDraft calls
+    photo_reads: int = 0  # GetDraft calls that asked for the registry photo
     in_flight: int = 0  # calls of the application page started and not yet answered (``_give_way``)
     most_in_flight: int = 0
     reference_calls: list[str] = field(default_factory=list)  # code lists, regions, authorities, plans asked
@@ -221,11 +222,13 @@ class Applications:
         draft = self.state.drafts.setdefault(_who(md), wiz.Draft(
             current_step=1, furthest_step=1, applicant_name=identity.name,
             must_read_seconds_left=0 if self.state.must_read_ready else 3))
-        return wiz.DraftResponse(draft=draft)
+        return _answer(draft)
 
-    async def get_draft(self, md: Metadata) -> wiz.DraftResponse:
+    async def get_draft(self, md: Metadata, *, with_photo: bool = False) -> wiz.DraftResponse:
         self.state.draft_reads += 1
-        return wiz.DraftResponse(draft=self._draft(md))
+        draft = self._draft(md)
+        self.state.photo_reads += with_photo
+        return _answer(draft, with_photo=with_photo)
 
     async def save_step(self, request: wiz.SaveWizardStepRequest, md: Metadata) -> wiz.DraftResponse:
         guard_text(request)
@@ -290,12 +293,12 @@ class Applications:
         self.state.saved_steps.append(request)
         draft.current_step = min(step + 1, 7)
         draft.furthest_step = max(draft.furthest_step, min(step + 1, 7))
-        return wiz.DraftResponse(draft=draft)
+        return _answer(draft)
 
     async def go_back(self, to_step: int, md: Metadata) -> wiz.DraftResponse:
         draft = self._draft(md)
         draft.current_step = to_step
-        return wiz.DraftResponse(draft=draft)
+        return _answer(draft)
 
     async def check_eligibility(self, md: Metadata) -> wiz.EligibilityReport:
         hours = self._draft(md).materials.continuing_education_hours
@@ -460,6 +463,14 @@ async def gateway(state: State) -> AsyncIterator[httpx.AsyncClient]:
                 yield client
     finally:
         await nowhere.close()
+
+
+def _answer(draft: wiz.Draft, *, with_photo: bool = False) -> wiz.DraftResponse:
+    """The draft as the service answers it: the registry photo only when asked for."""
+    answer = wiz.DraftResponse(draft=draft)
+    if not with_photo:
+        answer.draft.registry_photo = b""
+    return answer
 
 
 def _returning(client: Any) -> Any:

@@ -48,12 +48,17 @@ Global___StartApplicationRequest: _TypeAlias = StartApplicationRequest  # noqa: 
 class GetDraftRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    WITH_PHOTO_FIELD_NUMBER: _builtins.int
+    with_photo: _builtins.bool
+    """The registry photo in the answer (Draft.registry_photo): only the page that shows it asks."""
     def __init__(
         self,
+        *,
+        with_photo: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["with_photo", b"with_photo"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -390,7 +395,7 @@ class Draft(_message.Message):
     point_code: _builtins.str
     notes_read: _builtins.bool
     registry_photo: _builtins.bytes
-    """R-WIZ-4: the saved photo, when any"""
+    """R-WIZ-4: the saved photo, when any and asked for (GetDraftRequest.with_photo; certificate.has_photo says whether there is one)"""
     applicant_name: _builtins.str
     must_read_seconds_left: _builtins.float
     """R-WIZ-1 countdown"""

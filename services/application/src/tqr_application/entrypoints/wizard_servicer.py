@@ -94,7 +94,8 @@ def draft_response(result: wizard.DraftView) -> pb.DraftResponse:
         out.certificate.certificate_number = d.certificate_number.certificate_number
     if d.certificate is not None:
         record = sections.certificate_record(out.certificate.certificate_number, d.certificate)
-        out.certificate.CopyFrom(mappers.certificate(record, result.names, result.photo is not None))
+        has_photo = d.certificate.locked and d.certificate.has_photo  # the photo itself only when asked for
+        out.certificate.CopyFrom(mappers.certificate(record, result.names, has_photo))
     if d.authority is not None:
         out.authority_code = d.authority.authority_code
         out.teaching_stage_code = d.authority.teaching_stage_code
@@ -126,7 +127,7 @@ class WizardServicer(rpc.WizardServiceServicer):
         return draft_response(await wizard.start(self.ctx, caller(context), identity(request.identity)))
 
     async def GetDraft(self, request: pb.GetDraftRequest, context: grpc.aio.ServicerContext) -> pb.DraftResponse:
-        return draft_response(await wizard.get(self.ctx, caller(context)))
+        return draft_response(await wizard.get(self.ctx, caller(context), with_photo=request.with_photo))
 
     async def SaveWizardStep(
         self, request: pb.SaveWizardStepRequest, context: grpc.aio.ServicerContext

@@ -171,9 +171,9 @@ async def start(ctx: ServiceContext, actor: Actor, identity: Identity) -> DraftV
         return await view(ctx, session, actor, stored)
 
 
-async def get(ctx: ServiceContext, actor: Actor) -> DraftView:
+async def get(ctx: ServiceContext, actor: Actor, *, with_photo: bool = False) -> DraftView:
     async with ctx.reading() as session:
-        return await view(ctx, session, actor, await load(session, actor))
+        return await view(ctx, session, actor, await load(session, actor), with_photo=with_photo)
 
 
 async def go_back(ctx: ServiceContext, actor: Actor, to_step: int) -> DraftView:
@@ -321,8 +321,11 @@ async def _rewrite(
 
 
 async def view(
-    ctx: ServiceContext, session: AsyncSession, actor: Actor, stored: StoredDraft, account: Account | None = None
+    ctx: ServiceContext, session: AsyncSession, actor: Actor, stored: StoredDraft, account: Account | None = None,
+    *, with_photo: bool = False,
 ) -> DraftView:
+    """The draft as shown; the registry photo only ``with_photo`` (step 4's page shows it: every other
+    read and every save would carry a person's photo to the gateway for nothing)."""
     draft = stored.draft
     result = DraftView(
         draft=draft,
@@ -338,7 +341,9 @@ async def view(
             found = await ref.get_point(session, window.point_code)
             if found:
                 result.points[window.point_code] = found
-    if draft.certificate is not None and draft.certificate.locked and draft.certificate_number is not None:
+    certificate = draft.certificate
+    if with_photo and certificate is not None and certificate.locked and certificate.has_photo \
+            and draft.certificate_number is not None:
         result.photo = await registry_photo(session, draft.certificate_number.certificate_number)
     if draft.authority is not None and not draft.submitted \
             and set(result.points) & await slot_repo.points_with_slots(session):

@@ -90,8 +90,9 @@ class ApplicationClient:
         return await self._wizard.StartApplication(  # type: ignore[no-any-return]
             wiz.StartApplicationRequest(identity=identity), metadata=md)
 
-    async def get_draft(self, md: Metadata) -> wiz.DraftResponse:
-        return await self._wizard.GetDraft(wiz.GetDraftRequest(), metadata=md)  # type: ignore[no-any-return]
+    async def get_draft(self, md: Metadata, *, with_photo: bool = False) -> wiz.DraftResponse:
+        return await self._wizard.GetDraft(  # type: ignore[no-any-return]
+            wiz.GetDraftRequest(with_photo=with_photo), metadata=md)
 
     async def save_step(self, request: wiz.SaveWizardStepRequest, md: Metadata) -> wiz.DraftResponse:
         return await self._wizard.SaveWizardStep(request, metadata=md)  # type: ignore[no-any-return]

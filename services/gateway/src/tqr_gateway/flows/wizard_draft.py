@@ -12,11 +12,12 @@ from tqr_gateway.session import SessionInfo
 
 
 async def draft_of(applications: ApplicationClient, identity: IdentityClient,
-                   session: SessionInfo) -> wiz.DraftResponse:
-    """The applicant's draft; the first visit starts one (refused unless real-name verified)."""
+                   session: SessionInfo, *, with_photo: bool = False) -> wiz.DraftResponse:
+    """The applicant's draft; the first visit starts one (refused unless real-name verified). The
+    registry photo only ``with_photo``: the page that shows it asks (a new draft has none)."""
     md = actor_metadata(session)
     try:
-        return await applications.get_draft(md)
+        return await applications.get_draft(md, with_photo=with_photo)
     except grpc.aio.AioRpcError as exc:
         if exc.code() != grpc.StatusCode.NOT_FOUND:
             raise

@@ -19,6 +19,7 @@ from tqr_gateway.web.catalogue import translate
 from tqr_gateway.web.language import language_of
 
 TOTAL_STEPS = 8
+CERTIFICATE_STEP = 4  # its page shows the registry photo
 MATERIALS_STEP = 7
 DATE_FIELDS = frozenset({"issue_date", "birth_date", "employment_start"})
 _HISTORY = re.compile(r"work_history\[(\d+)\]\.(\w+)")

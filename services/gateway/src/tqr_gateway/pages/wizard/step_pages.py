@@ -22,6 +22,7 @@ from tqr_gateway.deps import Applicant, Applications, Identity, actor_metadata
 from tqr_gateway.flows.wizard_draft import draft_of
 from tqr_gateway.pages.wizard import forms
 from tqr_gateway.pages.wizard.common import (
+    CERTIFICATE_STEP,
     MATERIALS_STEP,
     PageErrors,
     materials_saved,
@@ -87,11 +88,16 @@ async def show_step(request: Request, step: int, session: Applicant, application
                     return_to: str = "") -> Response:
     if step == MATERIALS_STEP:
         return _materials_redirect(return_to)
-    draft = (await draft_of(applications, identity, session)).draft
+    draft = await _page_draft(applications, identity, session, step)
     if draft.submitted or not reachable(draft, step) or step not in TEMPLATES:
         return _redirect(resume_path(draft))
     return await render_step(request, applications, step, draft, initial_values(step, draft, session),
                              PageErrors(), return_to)
+
+
+async def _page_draft(applications: ApplicationClient, identity: IdentityClient, session: Any, step: int) -> wiz.Draft:
+    """The draft to show a step's page with: step 4's shows the registry photo, the others need none."""
+    return (await draft_of(applications, identity, session, with_photo=step == CERTIFICATE_STEP)).draft
 
 
 def back_href(step: int, return_to: str) -> str:
@@ -168,7 +174,7 @@ async def save_step(request: Request, step: int, session: Applicant, application
     decision = forms.text(form, "decision")
     # Changing the page itself (the authority filter) or 返回修改 saves nothing: the page is shown again.
     if (step == 4 and action == "filter") or decision == "back":
-        draft = (await draft_of(applications, identity, session)).draft
+        draft = await _page_draft(applications, identity, session, step)
         if not reachable(draft, step):
             return _redirect(resume_path(draft))
         shown_overrides = overrides if decision != "back" else []
@@ -193,7 +199,7 @@ async def _refused(request: Request, applications: ApplicationClient, identity: 
     refusal = from_rpc_error(exc)
     if isinstance(refusal, errors.NotFound) and refusal.code == "DRAFT_NOT_FOUND":
         return _redirect("/apply")
-    draft = (await draft_of(applications, identity, session)).draft
+    draft = await _page_draft(applications, identity, session, step)
     if not reachable(draft, step):
         return _redirect(resume_path(draft))
     shown = page_errors(request, exc, step, [], typed=values)
