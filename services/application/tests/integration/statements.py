@@ -61,16 +61,8 @@ BACKGROUND_TASKS = ("-outbox-relay", "-scheduler", "-health")  # servicekit's ta
 
 
 def in_background_work() -> bool:
-    task = asyncio.current_task() if _loop_running() else None
+    task = asyncio.current_task()  # the engine's events run inside its loop
     return task is not None and task.get_name().endswith(BACKGROUND_TASKS)
-
-
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def engine_of(ctx: ServiceContext) -> AsyncEngine:

@@ -152,6 +152,7 @@ async def test_a_client_gone_before_its_body_arrived_gets_what_fastapi_answers()
         assert type(raised.value).__name__ == "ClientDisconnect"  # the very error the shortcut met
 
     app.router = router  # type: ignore[assignment]  (only what the shortcut hands on to)
+    scope.update(shortcut.matches(scope)[1])  # as the router does before handing the request over
     await shortcut.handle(scope, gone, _nowhere)
     assert len(handed_on) == 1 and shortcut.matches(handed_on[0])[0] is Match.NONE  # not taken twice
 

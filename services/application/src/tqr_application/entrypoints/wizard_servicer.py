@@ -94,8 +94,8 @@ def draft_response(result: wizard.DraftView) -> pb.DraftResponse:
         out.certificate.certificate_number = d.certificate_number.certificate_number
     if d.certificate is not None:
         record = sections.certificate_record(out.certificate.certificate_number, d.certificate)
-        has_photo = d.certificate.locked and d.certificate.has_photo  # the photo itself only when asked for
-        out.certificate.CopyFrom(mappers.certificate(record, result.names, has_photo))
+        # has_photo from the registry record at the lookup; the photo itself only when asked for
+        out.certificate.CopyFrom(mappers.certificate(record, result.names, d.certificate.has_photo))
     if d.authority is not None:
         out.authority_code = d.authority.authority_code
         out.teaching_stage_code = d.authority.teaching_stage_code

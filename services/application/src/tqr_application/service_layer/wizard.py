@@ -341,8 +341,7 @@ async def view(
             found = await ref.get_point(session, window.point_code)
             if found:
                 result.points[window.point_code] = found
-    certificate = draft.certificate
-    if with_photo and certificate is not None and certificate.locked and certificate.has_photo \
+    if with_photo and draft.certificate is not None and draft.certificate.has_photo \
             and draft.certificate_number is not None:
         result.photo = await registry_photo(session, draft.certificate_number.certificate_number)
     if draft.authority is not None and not draft.submitted \

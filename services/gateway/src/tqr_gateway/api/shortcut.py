@@ -36,6 +36,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, get_route_path
 from starlette.types import Message, Receive, Scope, Send
 
+from tqr_gateway.bodies import replaying
 from tqr_gateway.deps import application_client, require_applicant
 
 Dependency = Callable[[Request], Awaitable[Any]]
@@ -44,6 +45,7 @@ Dependency = Callable[[Request], Awaitable[Any]]
 PLAIN_DEPENDENCIES: frozenset[Dependency] = frozenset({require_applicant, application_client})
 
 _HANDED_ON = "tqr.shortcut.handed_on"
+_OPERATION = "tqr.shortcut.operation"  # set in the scope by ``matches``, for ``handle``
 
 
 class NotPlain(ValueError):
@@ -99,13 +101,13 @@ class OperationShortcut(BaseRoute):
                             for route in routes for method in route.methods or ()}
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and _HANDED_ON not in scope \
-                and (scope["method"], get_route_path(scope)) in self._operations:
-            return Match.FULL, {}
-        return Match.NONE, {}
+        if scope["type"] != "http" or _HANDED_ON in scope:
+            return Match.NONE, {}
+        operation = self._operations.get((scope["method"], get_route_path(scope)))
+        return (Match.NONE, {}) if operation is None else (Match.FULL, {_OPERATION: operation})
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = self._operations[(scope["method"], get_route_path(scope))]
+        operation: _Operation = scope[_OPERATION]
         request = Request(scope, receive, send)
         try:
             body = await request.body()
@@ -114,7 +116,7 @@ class OperationShortcut(BaseRoute):
             return
         arguments = await _plain_arguments(self._app, operation, request, body)
         if arguments is None:
-            await self._hand_on(scope, _replaying(body, receive), send)
+            await self._hand_on(scope, replaying(body, then=receive), send)
             return
         scope["route"] = operation.route  # as FastAPI's routing sets it (the metrics' route label)
         response = await operation.route.endpoint(**arguments)
@@ -147,19 +149,6 @@ def _is_json(content_type: str) -> bool:
     # The commonest spelling only; FastAPI decides every other (``+json``, no content type at all).
     return content_type.partition(";")[0].strip().lower() == "application/json"
 
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """The body already read, then whatever the connection says next (a disconnect)."""
-    given = False
-
-    async def replay() -> Message:
-        nonlocal given
-        if given:
-            return await receive()
-        given = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _failing(error: Exception) -> Receive:

@@ -23,6 +23,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tqr_gateway.bodies import replaying
 from tqr_gateway.security.refusals import Refusal, RefusalPageRenderer, refusal_response
 
 CSRF_FIELD: Final = "csrf_token"
@@ -83,22 +84,11 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 async def _submitted_field(scope: Scope, body: bytes) -> str | None:
     try:
-        form = await Request(scope, _replay(body)).form()
+        form = await Request(scope, replaying(body)).form()
     except Exception:  # a malformed body carries no valid token; the route never sees it
         return None
     try:
@@ -158,7 +148,7 @@ class CsrfMiddleware:
             content_type = connection.headers.get("content-type", "")
             if not submitted and content_type.startswith(_FORM_TYPES):
                 body = await _read_body(receive)
-                receive = _replay(body)
+                receive = replaying(body)
                 submitted = await _submitted_field(scope, body)
             if not (valid and submitted and hmac.compare_digest(submitted.encode(), valid.encode())):
                 response = refusal_response(connection, CSRF_REFUSAL, self.renderer)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tqr_gateway.bodies import replaying
 from tqr_gateway.security.refusals import Refusal, RefusalPageRenderer, refusal_response
 
 MIB = 1024 * 1024
@@ -86,17 +87,6 @@ class BodySizeLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(b"".join(chunks)), send)
+        await self.app(scope, replaying(b"".join(chunks)), send)
 
 
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
