@@ -176,6 +176,34 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+class NoTransactionSession(AsyncSession):
+    """A session whose engine commits every statement as it runs (``AUTOCOMMIT``): it never holds a
+    transaction, so on PostgreSQL through asyncpg its close waits for nothing.
+
+    SQLAlchemy's ``async with`` closes a session in a task of its own and waits for that task
+    shielded, so that a cancellation of the caller cannot cut a close short halfway through a
+    rollback. A cancellation lands only where a coroutine waits, and there is nothing here to wait
+    for: asyncpg's connection has no transaction to roll back, so the connection goes back to the
+    pool without a round trip. Such a session is closed in the caller's task instead, sparing the
+    extra task and the turn of the event loop it costs on every request that reads or writes
+    without a transaction (a wizard step, a page's read). Elsewhere (SQLite, whose driver rolls back
+    through its own thread even then) SQLAlchemy's shielded close stays."""
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        bind = self.sync_session.bind
+        if bind is not None and bind.dialect.driver == "asyncpg":
+            await self.close()
+        else:
+            await super().__aexit__(type_, value, traceback)
+
+
+def autocommit_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions in which every statement commits as it runs, for work that checks what it read is
+    still there when it writes (the application service's wizard step)."""
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False,
+                              class_=NoTransactionSession)
+
+
 class WriteInReadingSession(RuntimeError):
     """A unit of work opened for reading tried to change something: a fault of the caller."""
 
@@ -205,7 +233,7 @@ def reading_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     it runs, where a reading session's used to vanish at its rollback: a reading session refuses
     to write instead (``WriteInReadingSession``)."""
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False,
-                              sync_session_class=ReadingSession)
+                              class_=NoTransactionSession, sync_session_class=ReadingSession)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -74,7 +74,7 @@ def build_context(settings: ApplicationSettings, engine: AsyncEngine | None = No
     the_clock = clock or SystemClock()
     return ServiceContext(
         sessions=db.sessionmaker(real_engine),
-        autocommit_sessions=db.sessionmaker(real_engine.execution_options(isolation_level="AUTOCOMMIT")),
+        autocommit_sessions=db.autocommit_sessionmaker(real_engine),
         reading_sessions=db.reading_sessionmaker(real_engine),
         clock=the_clock,
         cipher=DocumentNumberCipher(settings.field_keys, settings.blind_index_key),

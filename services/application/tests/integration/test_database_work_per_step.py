@@ -16,7 +16,10 @@ import grpc
 import pytest
 from servicekit.db import async_url
 from sqlalchemy import event
+from sqlalchemy.exc import PendingRollbackError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from tqr.application.v1 import wizard_pb2
+from tqr_application.adapters.driver_statements import held_directly
 
 from services.application.tests.integration.statements import engine_of, statements_of
 
@@ -63,6 +66,40 @@ async def test_a_wizard_steps_two_statements_go_to_asyncpg_itself(app, h):
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert len(statements) == 2 and through_sqlalchemy == [], (statements, through_sqlalchemy)
+
+
+async def test_a_wizard_step_asks_sqlalchemy_for_its_connection_once(app, h, monkeypatch):
+    """The read and the write go to asyncpg on the one connection the step's session holds; it is
+    found through SQLAlchemy once, not once per statement (adapters.driver_statements.held_directly)."""
+    who = h.new_applicant()
+    await app.fill_until_point(who)
+    asked: list[str] = []
+    get_raw_connection = AsyncConnection.get_raw_connection
+
+    async def counted(self: AsyncConnection) -> Any:
+        asked.append("raw connection")
+        return await get_raw_connection(self)
+
+    monkeypatch.setattr(AsyncConnection, "get_raw_connection", counted)
+    with statements_of(engine_of(app.ctx)) as statements:
+        reply = await app.save(who, point=wizard_pb2.PointStep(point_code="11010801"))
+    assert reply.draft.point_code == "11010801" and len(statements) == 2
+    assert asked == ["raw connection"]
+
+
+async def test_the_connection_found_for_a_step_is_used_only_while_the_session_holds_it(app):
+    async with app.ctx.autocommitting() as session:
+        first = await held_directly(session)
+        assert first is not None and await held_directly(session) is first
+        await session.commit()  # gives the connection back to the pool
+        again = await held_directly(session)
+        assert again is not None and again is not first and again.transaction is not first.transaction
+        await again.connection.invalidate()  # as a lost connection is (driver_statements._translated)
+        # Not the dead driver again: SQLAlchemy's refusal of the session's invalidated connection
+        with pytest.raises(PendingRollbackError):
+            await held_directly(session)
+    async with app.ctx.transaction() as session:  # in a transaction: through SQLAlchemy
+        assert await held_directly(session) is None
 
 
 async def test_r_wiz_4_a_registry_certificates_photo_is_read_and_sent_only_when_asked_for(app, h):

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tqr_application.adapters import orm
-from tqr_application.adapters.driver_statements import DriverStatement, execute_counting, fetch_row, runs_directly
+from tqr_application.adapters.driver_statements import execute_counting, fetch_row, held_directly
 from tqr_application.adapters.reference_cache import VERSION_COLUMN, noted_version
 
 _t = orm.drafts
@@ -44,12 +44,12 @@ class Loaded:
 
 
 async def load(session: AsyncSession, applicant_id: str) -> Loaded | None:
-    connection = await session.connection()
     parameters = {"applicant": applicant_id}
-    if runs_directly(connection):
-        load = DriverStatement.of(_LOAD, connection.dialect)
-        row: Mapping[Any, Any] | None = await fetch_row(connection, load, parameters)
+    held = await held_directly(session)
+    if held is not None:
+        row: Mapping[Any, Any] | None = await fetch_row(held, _LOAD, parameters)
     else:
+        connection = await session.connection()
         found = (await connection.execute(_LOAD, parameters)).first()
         row = found._mapping if found is not None else None
     if row is None:
@@ -68,11 +68,11 @@ async def save(session: AsyncSession, applicant_id: str, data: dict[str, Any], n
                open_plan: str | None) -> bool:
     """Write the draft over revision ``read``; False (nothing written) when another write came first.
     ``open_plan``: the plan of a draft not yet submitted, else None (``orm.drafts.open_plan_id``)."""
-    connection = await session.connection()
     parameters = {"applicant": applicant_id, "new_data": data, "now": now, "read": read, "open_plan": open_plan}
-    if runs_directly(connection):
-        return bool(await execute_counting(connection, DriverStatement.of(_SAVE, connection.dialect), parameters))
-    return bool((await connection.execute(_SAVE, parameters)).rowcount)
+    held = await held_directly(session)
+    if held is not None:
+        return bool(await execute_counting(held, _SAVE, parameters))
+    return bool((await (await session.connection()).execute(_SAVE, parameters)).rowcount)
 
 
 async def remove(session: AsyncSession, applicant_id: str) -> None:

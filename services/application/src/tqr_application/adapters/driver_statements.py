@@ -8,7 +8,8 @@ commits every statement as it runs (``ServiceContext.autocommitting``) and the d
 there is no transaction for SQLAlchemy to keep track of, and the statements are still the ones
 SQLAlchemy compiles (the same SQL, bound through the same types), compiled once per statement and
 dialect (``DriverStatement.of``). Elsewhere (a transaction, SQLite) the caller runs them through
-SQLAlchemy (``runs_directly`` says which).
+SQLAlchemy (``held_directly`` answers None). The connection is found through SQLAlchemy once per
+unit of work (``held_directly``), not once per statement.
 
 A failure means what it would mean through SQLAlchemy: a connection the server dropped or that no
 longer answers is invalidated, with the pool's other connections of its generation (the pool
@@ -27,7 +28,7 @@ import asyncpg
 from servicekit import db
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -75,28 +76,52 @@ def runs_directly(connection: AsyncConnection) -> bool:
             and sync.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
 
 
-async def fetch_row(connection: AsyncConnection, statement: DriverStatement,
-                    parameters: Mapping[str, Any]) -> asyncpg.Record | None:
-    driver = await _driver_of(connection)
+@dataclass(frozen=True)
+class Held:
+    """The connection a session holds and asyncpg's under it, for statements that go to asyncpg."""
+
+    transaction: Any  # the session's (SQLAlchemy's) transaction the connection belongs to
+    connection: AsyncConnection
+    driver: asyncpg.Connection
+
+
+_HELD = "tqr.driver_connection"  # session.info: the Held of this unit of work
+
+
+async def held_directly(session: AsyncSession) -> Held | None:
+    """The session's connection where its statements may go to asyncpg itself (``runs_directly``),
+    else None. Asked of SQLAlchemy once per unit of work: a wizard step's read and write each asked
+    it again, two trips through SQLAlchemy's greenlet apiece. The one found is used only while the
+    session keeps the same transaction (a commit gives the connection back) and the connection was
+    not invalidated."""
+    transaction = session.sync_session.get_transaction()
+    held: Held | None = session.info.get(_HELD)
+    if held is not None and transaction is held.transaction and not held.connection.invalidated:
+        return held
+    connection = await session.connection()
+    if not runs_directly(connection):
+        return None
+    driver = (await connection.get_raw_connection()).driver_connection
+    held = session.info[_HELD] = Held(session.sync_session.get_transaction(), connection, driver)  # type: ignore[arg-type]
+    return held
+
+
+async def fetch_row(held: Held, statement: ClauseElement, parameters: Mapping[str, Any]) -> asyncpg.Record | None:
+    compiled = DriverStatement.of(statement, held.connection.dialect)
     try:
-        return await driver.fetchrow(statement.sql, *statement.arguments(parameters))
+        return await held.driver.fetchrow(compiled.sql, *compiled.arguments(parameters))
     except Exception as error:
-        raise await _translated(connection, statement, error) from error
+        raise await _translated(held.connection, compiled, error) from error
 
 
-async def execute_counting(connection: AsyncConnection, statement: DriverStatement,
-                           parameters: Mapping[str, Any]) -> int:
+async def execute_counting(held: Held, statement: ClauseElement, parameters: Mapping[str, Any]) -> int:
     """Rows the statement changed (its command tag: ``UPDATE 1``)."""
-    driver = await _driver_of(connection)
+    compiled = DriverStatement.of(statement, held.connection.dialect)
     try:
-        tag = await driver.execute(statement.sql, *statement.arguments(parameters))
+        tag = await held.driver.execute(compiled.sql, *compiled.arguments(parameters))
     except Exception as error:
-        raise await _translated(connection, statement, error) from error
+        raise await _translated(held.connection, compiled, error) from error
     return int(tag.rsplit(" ", 1)[-1])
-
-
-async def _driver_of(connection: AsyncConnection) -> asyncpg.Connection:
-    return (await connection.get_raw_connection()).driver_connection  # type: ignore[return-value]
 
 
 def is_connection_lost(error: BaseException) -> bool:
