@@ -200,8 +200,12 @@ class NoTransactionSession(AsyncSession):
 def autocommit_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions in which every statement commits as it runs, for work that checks what it read is
     still there when it writes (the application service's wizard step)."""
+    return _no_transaction_sessions(engine)
+
+
+def _no_transaction_sessions(engine: AsyncEngine, **options: Any) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False,
-                              class_=NoTransactionSession)
+                              class_=NoTransactionSession, **options)
 
 
 class WriteInReadingSession(RuntimeError):
@@ -232,8 +236,7 @@ def reading_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     and a little of the server's work on every read request. Without one a write would commit as
     it runs, where a reading session's used to vanish at its rollback: a reading session refuses
     to write instead (``WriteInReadingSession``)."""
-    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False,
-                              class_=NoTransactionSession, sync_session_class=ReadingSession)
+    return _no_transaction_sessions(engine, sync_session_class=ReadingSession)
 
 
 async def ping(engine: AsyncEngine) -> None:
