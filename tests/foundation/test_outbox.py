@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from servicekit import db
+from servicekit.host import HostParts, ServiceHost
 from servicekit.outbox import OutboxRelay
+from servicekit.service_settings import ServiceSettings
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from testkit import wait_for
 
 from tests.foundation import harness
@@ -165,3 +173,67 @@ async def test_relay_outlives_a_long_outage_and_publishes_again_when_the_databas
         await asyncio.wait_for(relay.passed.wait(), timeout=30)
     finally:
         await relay.stop()
+
+
+async def test_a_hosts_relay_counts_its_backlog_without_a_transaction(pg_url, amqp_url, queue_prefix):
+    """The backlog gauge's count runs on every poll of every replica: the host gives the relay a
+    reading session for it, so it goes alone, without a BEGIN before it and a ROLLBACK after."""
+    engine = await harness.create_schema(pg_url)
+    await engine.dispose()
+    settings = ServiceSettings(grpc_port=0, metrics_port=-1, database_url=pg_url, amqp_url=amqp_url,
+                               exchange=f"{queue_prefix}events", queue_prefix=queue_prefix, outbox_poll_seconds=0.05)
+    host = ServiceHost(settings, HostParts(name="probe", engine=db.create_engine(pg_url), outbox=harness.outbox))
+    with queries_by_connection(host.engine) as connections:
+        await host.start()
+        try:
+            await wait_for(lambda: _backlog_counts(connections) >= 3, timeout=10, what="three backlog counts")
+        finally:
+            await host.stop()
+    for queries in connections.values():
+        for i, query in enumerate(queries):
+            if _is_backlog_count(query):
+                # asyncpg's adapter sends BEGIN on the statement's way out, and the close sends ROLLBACK.
+                following = list(itertools.takewhile(_is_transaction_control, queries[i + 1:]))
+                assert following == [], queries[i:i + 3]
+
+
+TRANSACTION_CONTROL = ("BEGIN", "ROLLBACK", "COMMIT")
+
+
+def _is_transaction_control(query: str) -> bool:
+    return query.lstrip().upper().startswith(TRANSACTION_CONTROL)
+
+
+def _is_backlog_count(query: str) -> bool:
+    return "count(*)" in query and "min(" in query
+
+
+def _backlog_counts(connections: dict[int, list[str]]) -> int:
+    return sum(_is_backlog_count(q) for queries in list(connections.values()) for q in queries)
+
+
+@contextmanager
+def queries_by_connection(engine: AsyncEngine) -> Iterator[dict[int, list[str]]]:
+    """What the engine's connections are sent, in order, by connection: SQLAlchemy's statements (its
+    cursor events: asyncpg's query logger does not see its prepared statements) and the transaction
+    control asyncpg's adapter sends (the query logger of each connection the pool hands out)."""
+    connections: dict[int, list[str]] = {}
+    watched: list[Any] = []
+
+    def statement(conn: Any, cursor: Any, sql: str, *_: Any) -> None:
+        connections.setdefault(id(conn.connection.driver_connection), []).append(sql)
+
+    def watch(dbapi_connection: Any, *_: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if driver not in watched:
+            queries = connections.setdefault(id(driver), [])
+            driver.add_query_logger(lambda logged: queries.append(logged.query))
+            watched.append(driver)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(engine.sync_engine, "checkout", watch)
+    try:
+        yield connections
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", statement)
+        event.remove(engine.sync_engine, "checkout", watch)

@@ -100,7 +100,7 @@ class ServiceHost:
             await publisher.start()
             self.relay = OutboxRelay(
                 self.name, self.sessions, self.parts.outbox, publisher,
-                poll_seconds=self.settings.outbox_poll_seconds,
+                poll_seconds=self.settings.outbox_poll_seconds, reading=db.reading_sessionmaker(self.engine),
             )
             self.relay.start()
         for hook in self.parts.on_start:

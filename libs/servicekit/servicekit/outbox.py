@@ -88,9 +88,13 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 100,
         clock: Clock | None = None,
+        reading: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.service = service
         self.sessions = sessions
+        # The backlog's count only reads: a reading session (db.reading_sessionmaker) sends it
+        # without the BEGIN and ROLLBACK a transaction's session adds to every poll of every replica.
+        self.reading = reading or sessions
         self.table = table
         self.publisher = publisher
         self.poll_seconds = poll_seconds
@@ -192,7 +196,7 @@ class OutboxRelay:
     async def _record_backlog(self) -> None:
         t = self.table
         try:
-            async with self.sessions() as session:
+            async with self.reading() as session:
                 count, oldest = (
                     await session.execute(
                         select(func.count(), func.min(t.c.created_at)).where(t.c.published_at.is_(None))
