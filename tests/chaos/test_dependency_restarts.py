@@ -36,7 +36,7 @@ from tools.loadtest.journey import Journey, Patience
 from tools.loadtest.load import open_authorities, prepare_people
 from tools.loadtest.system import System
 
-pytestmark = [pytest.mark.chaos, pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
+pytestmark = [pytest.mark.chaos, pytest.mark.beside, pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
 
 
 def assert_nothing_lost_or_doubled(run) -> None:  # type: ignore[no-untyped-def]

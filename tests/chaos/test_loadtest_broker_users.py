@@ -19,7 +19,7 @@ from servicekit.bus.topology import Topology
 from tools import devrun
 from tools.loadtest.system import System
 
-pytestmark = [pytest.mark.broker]
+pytestmark = [pytest.mark.beside, pytest.mark.broker]
 
 STATUS_CHANGED = "tqr.application.v1.ApplicationStatusChanged"
 

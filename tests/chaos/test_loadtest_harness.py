@@ -17,7 +17,7 @@ from tools.loadtest.benchmark import Sizes, measure_system, print_report, verdic
 from tools.loadtest.stats import write_json
 from tools.loadtest.system import Service, System, stop_system
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
+pytestmark = [pytest.mark.beside, pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
 
 STEPS = ["csrf-token", "human-check", "human-check-answer", "sign-in", "draft", "step:must-read", "step:terms",
          "step:certificate-lookup", "step:certificate-details", "step:point", "step:notes", "step:materials",

@@ -21,7 +21,7 @@ from tools.loadtest.faults import Kill, kill_and_restart
 from tools.loadtest.load import prepare_people
 from tools.loadtest.system import System
 
-pytestmark = [pytest.mark.chaos, pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
+pytestmark = [pytest.mark.chaos, pytest.mark.beside, pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker, pytest.mark.redis]
 
 # The application service first (it takes submissions), the gateway last (it cuts every request).
 VICTIMS = ["application-1", "identity-1", "notification-1", "documents-1", "gateway-1"]
