@@ -4,8 +4,8 @@ A ``beside`` test spends minutes waiting (a dependency kept away for two minutes
 lasts; replicas added and removed under a slow steady load), or loads and breaks a copy of the
 system (tests/chaos), on a system of its own, with names, databases and ports no other test uses.
 Run one after another they added minutes, mostly of idling, to the suite; run alongside the rest
-they cost what their processes use. The second process's output is printed after the main run's, then one line with
-both runs' counts; the suite fails if either run does.
+they cost what their processes use. The second process's output is printed after the main run's,
+then one line with both runs' counts; the suite fails if either run does.
 
 Arguments go to both runs (``make test ARGS="-x"``); a selection that leaves one of them nothing to
 run is not a failure of that run.
