@@ -35,12 +35,8 @@ CHAOS_ENV = {
 
 @pytest.fixture(scope="session")
 def private_rabbit() -> Iterator[PrivateRabbit]:
-    rabbit = PrivateRabbit.create()
-    try:
-        rabbit.start_node()
+    with PrivateRabbit.running() as rabbit:
         yield rabbit
-    finally:
-        rabbit.stop_node()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import aio_pika
 import pytest
@@ -15,6 +16,7 @@ from servicekit import db
 from testkit import wait_for
 
 from tests.foundation import harness
+from tools.loadtest.broker import PrivateRabbit
 
 
 async def _dead_lettered(bus: harness.Bus, consumer: str = "tester") -> list[aio_pika.abc.AbstractIncomingMessage]:
@@ -111,11 +113,22 @@ async def test_unroutable_publish_is_an_error_not_silence(amqp_url, queue_prefix
         await bus.connection.close()
 
 
+@pytest.fixture
+def private_rabbit() -> Iterator[PrivateRabbit]:
+    """A RabbitMQ node of this test's own to restart: stopping the machine's broker cut the
+    connections of every test running at that moment (the outage test beside the main run's)."""
+    with PrivateRabbit.running() as rabbit:
+        yield rabbit
+
+
 @pytest.mark.slow
-async def test_after_rabbitmq_restarts_consumers_reconnect_and_nothing_confirmed_is_lost(pg_url, amqp_url, queue_prefix):
+async def test_after_rabbitmq_restarts_consumers_reconnect_and_nothing_confirmed_is_lost(
+        pg_url, amqp_url, queue_prefix, private_rabbit):
     engine = await harness.create_schema(pg_url)
     sessions = db.sessionmaker(engine)
-    bus = await harness.open_bus(amqp_url, queue_prefix)
+    bus = await harness.open_bus(f"{private_rabbit.amqp_base}/", queue_prefix)
+    bystander = await aio_pika.connect(amqp_url)  # another test's channel on the machine's broker
+    bystanders_channel = await bystander.channel()
     consumer = harness.make_consumer(bus, sessions)
     await consumer.start()
     relay = harness.make_relay(bus, sessions)
@@ -124,26 +137,23 @@ async def test_after_rabbitmq_restarts_consumers_reconnect_and_nothing_confirmed
         for i in range(5):  # slow handlers: some are still queued when the broker stops
             await harness.stage(sessions, f"slow-before-{i}", account_id="0.3")
         await wait_for(lambda: _published(sessions, 5), what="confirms before the restart")
-        await asyncio.to_thread(_rabbitmqctl, "stop_app")
+        await private_rabbit.stop_app()
         try:
             for i in range(5):
                 await harness.stage(sessions, f"during-{i}")
         finally:
-            await asyncio.to_thread(_rabbitmqctl, "start_app")
-            await asyncio.to_thread(_rabbitmqctl, "await_startup")
+            await private_rabbit.start_app()
         await wait_for(lambda: _count(sessions, 10), timeout=90, interval=0.5, what="every event after the restart")
         await asyncio.sleep(1)
         names = await harness.effect_names(sessions)
         assert sorted(names) == sorted([f"slow-before-{i}" for i in range(5)] + [f"during-{i}" for i in range(5)])
+        assert not bystanders_channel.is_closed  # the restart touched no other test's broker
     finally:
         await relay.stop()
         await consumer.stop()
         await bus.connection.close()
+        await bystander.close()
         await engine.dispose()
-
-
-def _rabbitmqctl(command: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", command], check=True, capture_output=True, timeout=120)
 
 
 async def _names_are(sessions, expected: list[str]) -> bool:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,17 @@ class PrivateRabbit:
     def create(cls) -> PrivateRabbit:
         tag = uuid.uuid4().hex[:8]
         return cls(f"tqrlt{tag}@localhost", free_port(), Path(f"/tmp/tqr-rabbit-{tag}"))  # noqa: S108
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls) -> Iterator[PrivateRabbit]:
+        """A node started for the block and removed after it."""
+        rabbit = cls.create()
+        try:
+            rabbit.start_node()
+            yield rabbit
+        finally:
+            rabbit.stop_node()
 
     @property
     def amqp_base(self) -> str:
