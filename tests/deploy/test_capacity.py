@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import testkit
 import yaml
 
 from tests.cluster.manifests import of_kind, render
-from tools.loadtest.cpu import per_service, per_unit_ms, reaped_children_seconds
+from tools.loadtest.cpu import per_service, per_unit_ms, postgres_processes, reaped_children_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = ROOT / "deploy" / "capacity.yaml"
@@ -129,3 +130,13 @@ def test_replicas_add_up_to_their_service_and_divide_by_the_units():
     assert per_unit_ms(used, 1000) == {"identity": 4.0, "gateway": 2.0, "postgres (run's backends)": 0.5,
                                        "load generator": 1.0}
     assert per_unit_ms(used, 0) == {}
+
+
+@pytest.mark.postgres
+async def test_the_postgresql_server_is_found_when_no_backend_serves_the_run() -> None:
+    """The meter's own query is no backend of the run's; the server is found all the same (the
+    benchmark left "postgres (server)" out when the meter's own, exiting backend came first)."""
+    async with testkit.postgres_database() as url:
+        backends, postmaster = await postgres_processes({"identity": url})
+    assert backends == []
+    assert Path(f"/proc/{postmaster}/comm").read_text().strip() == "postgres"

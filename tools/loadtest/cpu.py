@@ -71,14 +71,21 @@ def server_seconds(postmaster: int) -> float:
     return cpu_seconds(postmaster) + live + reaped_children_seconds(postmaster)
 
 
-async def postgres_backends(system: System) -> list[int]:
-    connection = await asyncpg.connect(system.database_urls["identity"])
+async def postgres_processes(database_urls: Mapping[str, str]) -> tuple[list[int], int]:
+    """The backends serving the run's databases, and the postmaster.
+
+    The postmaster is the parent of this query's own backend, read while that backend lives; the
+    query's backend is no backend of the run's (it exits with the connection: taken as the first of
+    the run's, it left the server out of a phase whenever it came first)."""
+    connection = await asyncpg.connect(database_urls["identity"])
     try:
-        names = [url.rsplit("/", 1)[1] for url in system.database_urls.values()]
-        rows = await connection.fetch("SELECT pid FROM pg_stat_activity WHERE datname = ANY($1::text[])", names)
+        names = [url.rsplit("/", 1)[1] for url in database_urls.values()]
+        rows = await connection.fetch("SELECT pid FROM pg_stat_activity "
+                                      "WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid()", names)
+        postmaster = parent_of(await connection.fetchval("SELECT pg_backend_pid()"))
     finally:
         await connection.close()
-    return [r["pid"] for r in rows]
+    return [r["pid"] for r in rows], postmaster
 
 
 def per_service(used: Mapping[str, float]) -> dict[str, float]:
@@ -107,22 +114,21 @@ class CpuMeter:
         self._server_before = 0.0
         self._postmaster = 0
 
-    async def _pids(self) -> dict[str, list[int]]:
+    async def _pids(self) -> tuple[dict[str, list[int]], int]:
         found = {s.name: [s.popen.pid] for s in self.system.services if s.popen is not None}
-        found[POSTGRES_BACKENDS] = await postgres_backends(self.system)
+        found[POSTGRES_BACKENDS], postmaster = await postgres_processes(self.system.database_urls)
         found[LOAD_GENERATOR] = [os.getpid()]
-        return found
+        return found, postmaster
 
     async def start(self) -> None:
-        pids = await self._pids()
+        pids, self._postmaster = await self._pids()
         self._before = {name: {pid: cpu_seconds(pid) for pid in found} for name, found in pids.items()}
-        backends = pids[POSTGRES_BACKENDS]
-        self._postmaster = parent_of(backends[0]) if backends else 0
         self._server_before = server_seconds(self._postmaster) if self._postmaster else 0.0
 
     async def stop(self) -> dict[str, float]:
         used: dict[str, float] = {}
-        for name, pids in (await self._pids()).items():
+        found, _ = await self._pids()
+        for name, pids in found.items():
             before = self._before.get(name, {})
             used[name] = round(sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in pids), 2)
         if self._postmaster:
